@@ -1,0 +1,57 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { LifeEventsTable } from '../store/database.types.js';
+import type { LifeEvent, LifeEventType } from './life-event.types.js';
+import type { Executor } from './person.repository.js';
+
+function fromRow(r: Selectable<LifeEventsTable>): LifeEvent {
+  return {
+    seq: r.seq,
+    eventId: r.event_id,
+    personId: r.person_id,
+    type: r.event_type as LifeEventType,
+    occurredOn: r.occurred_on,
+    recordedAt: r.recorded_at,
+    officerId: r.officer_id,
+    reason: r.reason,
+    data: JSON.parse(r.data) as LifeEvent['data'],
+  };
+}
+
+/** The append-only life-event log: insert and read, never update or delete. */
+export const lifeEventRepository = {
+  async append(db: Executor, event: Omit<LifeEvent, 'seq'>): Promise<void> {
+    await db.insertInto('life_events').values(lifeEventRow(event)).execute();
+  },
+
+  async appendMany(db: Executor, events: readonly Omit<LifeEvent, 'seq'>[]): Promise<void> {
+    // 9 columns per row; 100 rows stay under every driver's parameter limit.
+    for (let i = 0; i < events.length; i += 100) {
+      await db.insertInto('life_events').values(events.slice(i, i + 100).map(lifeEventRow)).execute();
+    }
+  },
+
+  async byEventId(db: Executor, eventId: string): Promise<LifeEvent> {
+    return fromRow(await db.selectFrom('life_events').selectAll().where('event_id', '=', eventId).executeTakeFirstOrThrow());
+  },
+
+  /** A person's events in the order they were recorded; `recordedUpTo` bounds them for history. */
+  async forPerson(db: Executor, personId: string, recordedUpTo?: string): Promise<readonly LifeEvent[]> {
+    let q = db.selectFrom('life_events').selectAll().where('person_id', '=', personId);
+    if (recordedUpTo !== undefined) q = q.where('recorded_at', '<=', recordedUpTo);
+    const rows = await q.orderBy('seq').execute();
+    return rows.map(fromRow);
+  },
+};
+
+export function lifeEventRow(e: Omit<LifeEvent, 'seq'>): Insertable<LifeEventsTable> {
+  return {
+    event_id: e.eventId,
+    person_id: e.personId,
+    event_type: e.type,
+    occurred_on: e.occurredOn,
+    recorded_at: e.recordedAt,
+    officer_id: e.officerId,
+    reason: e.reason,
+    data: JSON.stringify(e.data),
+  };
+}

@@ -1,0 +1,60 @@
+import { DomainError } from '../shared/domain-error.js';
+
+/**
+ * A date that real records sometimes only know in part: '1987', '1987-06' or '1987-06-15'.
+ * Kept as ISO text so that it sorts and compares as text.
+ */
+export type PartialDate = string;
+
+const pattern = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/;
+
+export interface PartialDateParts {
+  readonly year: number;
+  readonly month: number | undefined;
+  readonly day: number | undefined;
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/**
+ * Parses a partial date, refusing impossible ones (2023-02-29, 1990-13, 0000).
+ *
+ * @example
+ * parsePartialDate('1987-06') // { year: 1987, month: 6, day: undefined }
+ */
+export function parsePartialDate(value: string, field = 'date'): PartialDateParts {
+  const m = pattern.exec(value);
+  if (!m) {
+    throw new DomainError('invalid', 'DATE_INVALID', `${field} "${value}" is not YYYY, YYYY-MM or YYYY-MM-DD`, 'Write the date as YYYY-MM-DD, or YYYY-MM / YYYY when only part of it is known');
+  }
+  const year = Number(m[1]);
+  const month = m[2] === undefined ? undefined : Number(m[2]);
+  const day = m[3] === undefined ? undefined : Number(m[3]);
+  if (year < 1800) {
+    throw new DomainError('invalid', 'DATE_INVALID', `${field} year ${year} is before 1800`, 'Check the year');
+  }
+  if (month !== undefined && (month < 1 || month > 12)) {
+    throw new DomainError('invalid', 'DATE_INVALID', `${field} "${value}" has no month ${month}`, 'Check the month (01-12); a day/month swap is a common cause');
+  }
+  if (month !== undefined && day !== undefined && (day < 1 || day > daysInMonth(year, month))) {
+    throw new DomainError('invalid', 'DATE_INVALID', `${field} "${value}" does not exist: ${year}-${m[2] ?? ''} has ${daysInMonth(year, month)} days`, 'Check the day and month');
+  }
+  return { year, month, day };
+}
+
+/** Validates a full calendar date (YYYY-MM-DD) and returns it. */
+export function parseFullDate(value: string, field = 'date'): string {
+  const parts = parsePartialDate(value, field);
+  if (parts.day === undefined) {
+    throw new DomainError('invalid', 'DATE_INVALID', `${field} "${value}" must be a full date YYYY-MM-DD`, 'Give the day, month and year');
+  }
+  return value;
+}
+
+/** The earliest day a partial date can mean, for comparisons ('1987' → '1987-01-01'). */
+export function earliestDay(date: PartialDate): string {
+  const { year, month, day } = parsePartialDate(date);
+  return `${String(year).padStart(4, '0')}-${String(month ?? 1).padStart(2, '0')}-${String(day ?? 1).padStart(2, '0')}`;
+}

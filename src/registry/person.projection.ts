@@ -1,0 +1,97 @@
+import { foldName } from '../matching/vietnamese-text.js';
+import type { PersonsTable } from '../store/database.types.js';
+import type { LifeEvent } from './life-event.types.js';
+import { personFactKeys, type PersonFacts, type PersonRecord } from './person.types.js';
+
+type EventLike = Pick<LifeEvent, 'personId' | 'type' | 'data' | 'recordedAt'>;
+
+/**
+ * Applies one life event to a person's record: the projection that the registry keeps current
+ * and that history replays. Pure: the same events give the same record.
+ *
+ * @example
+ * const record = events.reduce(applyLifeEvent, undefined);
+ */
+export function applyLifeEvent(current: PersonRecord | undefined, event: EventLike): PersonRecord {
+  if (current === undefined) {
+    if (event.type !== 'birth_registration' && event.type !== 'registration') {
+      throw new Error(`the first event of a person must create them, got ${event.type}`);
+    }
+    const facts = Object.fromEntries(personFactKeys.map((k) => [k, event.data[k] ?? null])) as unknown as PersonFacts;
+    return { ...facts, idNumber: event.personId, version: 1, createdAt: event.recordedAt, updatedAt: event.recordedAt };
+  }
+  const changes = Object.fromEntries(personFactKeys.filter((k) => k in event.data).map((k) => [k, event.data[k] ?? null]));
+  return { ...current, ...changes, version: current.version + 1, updatedAt: event.recordedAt };
+}
+
+/** Replays a person's events in order; undefined when there are none. */
+export function replayLifeEvents(events: readonly EventLike[]): PersonRecord | undefined {
+  let record: PersonRecord | undefined;
+  for (const event of events) record = applyLifeEvent(record, event);
+  return record;
+}
+
+/** The stored row of a person record. */
+export function toPersonRow(p: PersonRecord): PersonsTable {
+  return {
+    id_number: p.idNumber,
+    full_name: p.fullName,
+    name_folded: foldName(p.fullName),
+    birth_date: p.birthDate,
+    sex: p.sex,
+    ethnicity: p.ethnicity,
+    religion: p.religion,
+    nationality: p.nationality,
+    birth_province: p.birthProvince,
+    birth_commune: p.birthCommune,
+    hometown: p.hometown,
+    permanent_commune: p.permanentCommune,
+    permanent_address: p.permanentAddress,
+    temporary_commune: p.temporaryCommune,
+    temporary_address: p.temporaryAddress,
+    current_commune: p.currentCommune,
+    current_address: p.currentAddress,
+    father_id: p.fatherId,
+    mother_id: p.motherId,
+    spouse_id: p.spouseId,
+    household_id: p.householdId,
+    relationship_to_head: p.relationshipToHead,
+    status: p.status,
+    death_date: p.deathDate,
+    version: p.version,
+    created_at: p.createdAt,
+    updated_at: p.updatedAt,
+  };
+}
+
+/** A person record from its stored row. */
+export function fromPersonRow(r: PersonsTable): PersonRecord {
+  return {
+    idNumber: r.id_number,
+    fullName: r.full_name,
+    birthDate: r.birth_date,
+    sex: r.sex,
+    ethnicity: r.ethnicity,
+    religion: r.religion,
+    nationality: r.nationality,
+    birthProvince: r.birth_province,
+    birthCommune: r.birth_commune,
+    hometown: r.hometown,
+    permanentCommune: r.permanent_commune,
+    permanentAddress: r.permanent_address,
+    temporaryCommune: r.temporary_commune,
+    temporaryAddress: r.temporary_address,
+    currentCommune: r.current_commune,
+    currentAddress: r.current_address,
+    fatherId: r.father_id,
+    motherId: r.mother_id,
+    spouseId: r.spouse_id,
+    householdId: r.household_id,
+    relationshipToHead: r.relationship_to_head,
+    status: r.status,
+    deathDate: r.death_date,
+    version: r.version,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}

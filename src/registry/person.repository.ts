@@ -1,0 +1,85 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { DB } from '../store/database.types.js';
+import { fromPersonRow, toPersonRow } from './person.projection.js';
+import type { PersonRecord } from './person.types.js';
+
+/** A database handle or an open transaction: the caller owns the transaction. */
+export type Executor = Kysely<DB> | Transaction<DB>;
+
+export interface PersonSearch {
+  /** Folded name or the start of one (whole words). */
+  readonly nameFolded: string;
+  /** A partial date: matches births recorded at that precision or finer within it. */
+  readonly birthDate?: string;
+  readonly limit: number;
+}
+
+/** Reads and writes the persons projection. */
+export const personRepository = {
+  async findById(db: Executor, idNumber: string): Promise<PersonRecord | undefined> {
+    const row = await db.selectFrom('persons').selectAll().where('id_number', '=', idNumber).executeTakeFirst();
+    return row === undefined ? undefined : fromPersonRow(row);
+  },
+
+  async exists(db: Executor, idNumber: string): Promise<boolean> {
+    const row = await db.selectFrom('persons').select('id_number').where('id_number', '=', idNumber).executeTakeFirst();
+    return row !== undefined;
+  },
+
+  /** Which of these ID numbers are already in the registry. */
+  async existing(db: Executor, idNumbers: readonly string[]): Promise<ReadonlySet<string>> {
+    const found = new Set<string>();
+    // Chunks stay under SQLite's bound-parameter limit.
+    for (let i = 0; i < idNumbers.length; i += 500) {
+      const chunk = idNumbers.slice(i, i + 500);
+      const rows = await db.selectFrom('persons').select('id_number').where('id_number', 'in', chunk).execute();
+      for (const r of rows) found.add(r.id_number);
+    }
+    return found;
+  },
+
+  async insert(db: Executor, person: PersonRecord): Promise<void> {
+    await db.insertInto('persons').values(toPersonRow(person)).execute();
+  },
+
+  /** Replaces the projection, only if nobody changed it meanwhile (optimistic on version). */
+  async update(db: Executor, person: PersonRecord, expectedVersion: number): Promise<boolean> {
+    const { id_number: id, ...row } = toPersonRow(person);
+    const result = await db
+      .updateTable('persons')
+      .set(row)
+      .where('id_number', '=', id)
+      .where('version', '=', expectedVersion)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  },
+
+  /** Search by folded name prefix (uses the (name_folded, birth_date) index), optionally by birth date. */
+  async search(db: Executor, query: PersonSearch): Promise<readonly PersonRecord[]> {
+    let q = db
+      .selectFrom('persons')
+      .selectAll()
+      .where('name_folded', '>=', query.nameFolded)
+      .where('name_folded', '<', `${query.nameFolded}\uffff`);
+    if (query.birthDate !== undefined) {
+      q = q.where((eb) =>
+        eb.or([
+          eb('birth_date', '=', query.birthDate ?? ''),
+          eb.and([eb('birth_date', '>=', `${query.birthDate ?? ''}-`), eb('birth_date', '<', `${query.birthDate ?? ''}.`)]),
+        ]),
+      );
+    }
+    const rows = await q.orderBy('name_folded').orderBy('birth_date').orderBy('id_number').limit(query.limit).execute();
+    return rows.map(fromPersonRow);
+  },
+
+  async householdMembers(db: Executor, householdId: string): Promise<readonly PersonRecord[]> {
+    const rows = await db.selectFrom('persons').selectAll().where('household_id', '=', householdId).orderBy('birth_date').execute();
+    return rows.map(fromPersonRow);
+  },
+
+  async count(db: Executor): Promise<number> {
+    const row = await db.selectFrom('persons').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
+};

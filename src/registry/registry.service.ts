@@ -1,0 +1,262 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { foldName } from '../matching/vietnamese-text.js';
+import type { Clock } from '../shared/clock.js';
+import { DomainError } from '../shared/domain-error.js';
+import type { DB } from '../store/database.types.js';
+import { householdRepository } from './household.repository.js';
+import { assertIdConsistent, decodeIdNumber, issueIdNumber } from './id-number.js';
+import { lifeEventRepository } from './life-event.repository.js';
+import { lifeEventTypes, settableFacts, type LifeEvent, type LifeEventType } from './life-event.types.js';
+import { parseFullDate, parsePartialDate } from './partial-date.js';
+import { applyLifeEvent, replayLifeEvents } from './person.projection.js';
+import { personRepository, type Executor } from './person.repository.js';
+import { assertFactsCoherent, validateFacts } from './person.validation.js';
+import { personFactKeys, type HouseholdRecord, type PersonFacts, type PersonRecord } from './person.types.js';
+
+export interface RegistryDeps {
+  readonly db: Kysely<DB>;
+  readonly clock: Clock;
+  readonly newId?: () => string;
+}
+
+/** A life event as an officer records it. */
+export interface LifeEventInput {
+  readonly personId: string;
+  readonly type: LifeEventType;
+  readonly occurredOn: string;
+  readonly officerId: string | null;
+  readonly reason: string | null;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/** A new person: a birth, or someone taken over from an earlier register with their ID number. */
+export interface RegistrationInput {
+  readonly type: 'birth_registration' | 'registration';
+  /** Required for `registration`; a birth gets a newly issued number when absent. */
+  readonly idNumber?: string;
+  readonly occurredOn: string;
+  readonly officerId: string | null;
+  readonly reason: string | null;
+  readonly facts: Readonly<Record<string, unknown>>;
+}
+
+export interface HouseholdView {
+  readonly household: HouseholdRecord;
+  readonly members: readonly PersonRecord[];
+}
+
+const defaultFacts: Partial<PersonFacts> = { nationality: 'VN', status: 'alive', deathDate: null };
+
+/**
+ * The registry's use cases: read a person, their history and household; record life events,
+ * each applied to the projection in the same transaction as it is appended.
+ */
+export class RegistryService {
+  private readonly newId: () => string;
+
+  constructor(private readonly deps: RegistryDeps) {
+    this.newId = deps.newId ?? randomUUID;
+  }
+
+  private today(): string {
+    return this.deps.clock.now().toISOString().slice(0, 10);
+  }
+
+  /** Checks the shape of an ID number and that the person exists. */
+  async getPerson(idNumber: string): Promise<PersonRecord> {
+    decodeIdNumber(idNumber, this.deps.clock.now());
+    const person = await personRepository.findById(this.deps.db, idNumber);
+    if (person === undefined) throw notFound(idNumber);
+    return person;
+  }
+
+  async searchPersons(query: { readonly name: string; readonly birthDate?: string | undefined; readonly limit?: number | undefined }): Promise<readonly PersonRecord[]> {
+    const nameFolded = foldName(query.name);
+    if (nameFolded.length < 2) {
+      throw new DomainError('invalid', 'SEARCH_TOO_BROAD', 'give at least two letters of the name', 'Type more of the name, surname first');
+    }
+    if (query.birthDate !== undefined) parsePartialDate(query.birthDate, 'birth');
+    return personRepository.search(this.deps.db, {
+      nameFolded,
+      ...(query.birthDate === undefined ? {} : { birthDate: query.birthDate }),
+      limit: Math.min(Math.max(query.limit ?? 50, 1), 500),
+    });
+  }
+
+  async personEvents(idNumber: string): Promise<readonly LifeEvent[]> {
+    await this.getPerson(idNumber);
+    return lifeEventRepository.forPerson(this.deps.db, idNumber);
+  }
+
+  /** What the registry said about the person at the end of day `at` (by recording time). */
+  async personAsOf(idNumber: string, at: string): Promise<PersonRecord> {
+    parseFullDate(at, 'at');
+    decodeIdNumber(idNumber, this.deps.clock.now());
+    const events = await lifeEventRepository.forPerson(this.deps.db, idNumber, `${at}T23:59:59.999Z`);
+    const record = replayLifeEvents(events);
+    if (record === undefined) {
+      const exists = await personRepository.exists(this.deps.db, idNumber);
+      if (!exists) throw notFound(idNumber);
+      throw new DomainError('not_found', 'PERSON_NOT_YET_RECORDED', `the registry had no record of ${idNumber} on ${at}`, 'Ask for a later date');
+    }
+    return record;
+  }
+
+  async household(householdId: string): Promise<HouseholdView> {
+    const household = await householdRepository.findById(this.deps.db, householdId);
+    if (household === undefined) {
+      throw new DomainError('not_found', 'HOUSEHOLD_NOT_FOUND', `no household ${householdId}`, 'Check the household number');
+    }
+    return { household, members: await personRepository.householdMembers(this.deps.db, householdId) };
+  }
+
+  /** Registers a new person (birth or take-over from an earlier register). */
+  async register(input: RegistrationInput): Promise<PersonRecord> {
+    return this.deps.db.transaction().execute((trx) => this.registerIn(trx, input));
+  }
+
+  /**
+   * Registers many people all-or-nothing: one invalid record or one taken ID number aborts the
+   * whole batch, so a batch is either wholly in the registry or not at all.
+   */
+  async registerBatch(inputs: readonly RegistrationInput[]): Promise<readonly PersonRecord[]> {
+    return this.deps.db.transaction().execute(async (trx) => {
+      const out: PersonRecord[] = [];
+      for (const input of inputs) out.push(await this.registerIn(trx, input));
+      return out;
+    });
+  }
+
+  /** Validates a registration without writing it; the same checks as `register`. */
+  prepareRegistration(input: RegistrationInput): { readonly event: Omit<LifeEvent, 'seq'>; readonly record: PersonRecord } {
+    const today = this.today();
+    parsePartialDate(input.occurredOn, 'occurredOn');
+    const facts = { ...defaultFacts, ...validateFacts(input.facts, input.occurredOn.length === 10 ? input.occurredOn : today, today) };
+    const missing = (['fullName', 'birthDate', 'sex', 'birthProvince'] as const).filter((k) => facts[k] === undefined);
+    if (missing.length > 0) {
+      throw new DomainError('invalid', 'FIELD_MISSING', `missing ${missing.join(', ')}`, 'A registration needs at least the full name, date of birth, sex and birth province');
+    }
+    const complete = Object.fromEntries(personFactKeys.map((k) => [k, facts[k] ?? null])) as unknown as PersonFacts;
+    assertFactsCoherent(complete);
+    if (input.idNumber === undefined) {
+      throw new DomainError('invalid', 'ID_NUMBER_MISSING', 'a registration from an earlier register needs the person\'s ID number', 'Give the 12-digit ID number');
+    }
+    assertIdConsistent(input.idNumber, complete, this.deps.clock.now());
+    const event: Omit<LifeEvent, 'seq'> = {
+      eventId: this.newId(),
+      personId: input.idNumber,
+      type: input.type,
+      occurredOn: input.occurredOn,
+      recordedAt: this.deps.clock.now().toISOString(),
+      officerId: input.officerId,
+      reason: input.reason,
+      data: { ...complete },
+    };
+    return { event, record: applyLifeEvent(undefined, event) };
+  }
+
+  private async registerIn(trx: Executor, input: RegistrationInput): Promise<PersonRecord> {
+    let idNumber = input.idNumber;
+    if (idNumber === undefined && input.type === 'birth_registration') {
+      const facts = input.facts;
+      if (typeof facts.birthProvince !== 'string' || (facts.sex !== 'M' && facts.sex !== 'F') || typeof facts.birthDate !== 'string') {
+        throw new DomainError('invalid', 'FIELD_MISSING', 'a birth needs the birth province, sex and date of birth to issue an ID number', 'Give birthProvince, sex and birthDate');
+      }
+      idNumber = await issueIdNumber(
+        { birthProvince: facts.birthProvince, sex: facts.sex, birthYear: parsePartialDate(facts.birthDate, 'birthDate').year },
+        (candidate) => personRepository.exists(trx, candidate),
+      );
+    }
+    const { event, record } = this.prepareRegistration({ ...input, ...(idNumber === undefined ? {} : { idNumber }) });
+    if (await personRepository.exists(trx, record.idNumber)) {
+      throw new DomainError('conflict', 'ID_NUMBER_TAKEN', `ID number ${record.idNumber} is already in the registry`, 'ID numbers are never reused: check the number, or record a correction on the existing person');
+    }
+    await personRepository.insert(trx, record);
+    await lifeEventRepository.append(trx, event);
+    await this.syncHousehold(trx, record, event.recordedAt);
+    return record;
+  }
+
+  /** Records a life event on an existing person: append and project in one transaction. */
+  async recordEvent(input: LifeEventInput): Promise<{ readonly person: PersonRecord; readonly event: LifeEvent }> {
+    if (!lifeEventTypes.includes(input.type)) {
+      throw new DomainError('invalid', 'EVENT_TYPE_UNKNOWN', `unknown life event type ${String(input.type)}`, `Use one of ${lifeEventTypes.join(', ')}`);
+    }
+    if (input.type === 'birth_registration' || input.type === 'registration') {
+      throw new DomainError('invalid', 'EVENT_TYPE_NOT_ALLOWED', `${input.type} creates a person; use the registration endpoint`, 'Register the person instead');
+    }
+    const today = this.today();
+    parseFullDate(input.occurredOn, 'occurredOn');
+    if (input.occurredOn > today) throw new DomainError('invalid', 'DATE_IN_FUTURE', `occurredOn ${input.occurredOn} is in the future`, 'Record events once they have happened');
+    const allowed = settableFacts[input.type];
+    const extra = allowed === 'all' ? [] : Object.keys(input.data).filter((k) => (personFactKeys as readonly string[]).includes(k) && !allowed.includes(k as keyof PersonFacts));
+    if (extra.length > 0) {
+      throw new DomainError('invalid', 'EVENT_FIELD_NOT_ALLOWED', `a ${input.type} event cannot set ${extra.join(', ')}`, allowed === 'all' ? 'Remove those fields' : `It may set: ${allowed.join(', ') || 'nothing'}`);
+    }
+    const factInput = Object.fromEntries(Object.entries(input.data).filter(([k]) => (personFactKeys as readonly string[]).includes(k)));
+    const facts = validateFacts(factInput, input.occurredOn, today);
+    const detail = Object.fromEntries(Object.entries(input.data).filter(([k]) => !(personFactKeys as readonly string[]).includes(k)));
+    if (input.type === 'death') Object.assign(facts, { status: 'deceased', deathDate: input.occurredOn });
+    if (input.type === 'correction' && (input.reason === null || input.reason.trim() === '')) {
+      throw new DomainError('invalid', 'REASON_REQUIRED', 'a correction needs a reason', 'Say why the record is corrected and on what document');
+    }
+
+    return this.deps.db.transaction().execute(async (trx) => {
+      const current = await personRepository.findById(trx, input.personId);
+      if (current === undefined) throw notFound(input.personId);
+      if (current.status === 'deceased' && input.type !== 'correction') {
+        throw new DomainError('conflict', 'PERSON_DECEASED', `the person died on ${current.deathDate ?? 'an unknown date'}; only corrections can be recorded`, 'Record a correction if the death was recorded in error');
+      }
+      if (input.type === 'marriage' && current.spouseId !== null) {
+        throw new DomainError('conflict', 'ALREADY_MARRIED', 'the person is recorded as married', 'Record the divorce or death of the spouse first');
+      }
+      if (input.type === 'divorce') Object.assign(facts, { spouseId: null });
+      const event: Omit<LifeEvent, 'seq'> = {
+        eventId: this.newId(),
+        personId: input.personId,
+        type: input.type,
+        occurredOn: input.occurredOn,
+        recordedAt: this.deps.clock.now().toISOString(),
+        officerId: input.officerId,
+        reason: input.reason,
+        data: { ...detail, ...facts },
+      };
+      const next = applyLifeEvent(current, event);
+      if (input.type === 'correction' || input.type === 'death') {
+        assertFactsCoherent(next);
+        if (input.type === 'correction' && ('birthDate' in facts || 'sex' in facts)) assertIdConsistent(next.idNumber, next, this.deps.clock.now());
+      }
+      if (!(await personRepository.update(trx, next, current.version))) {
+        throw new DomainError('conflict', 'PERSON_CHANGED', 'the record changed while this event was being recorded', 'Reload the person and record the event again');
+      }
+      await lifeEventRepository.append(trx, event);
+      await this.syncHousehold(trx, next, event.recordedAt);
+      const stored = await lifeEventRepository.byEventId(trx, event.eventId);
+      return { person: next, event: stored };
+    });
+  }
+
+  /** Keeps the household row in step: it exists, and its head is the member recorded as head. */
+  private async syncHousehold(trx: Executor, person: PersonRecord, at: string): Promise<void> {
+    if (person.householdId === null) return;
+    const existing = await householdRepository.findById(trx, person.householdId);
+    const isHead = person.relationshipToHead === 'head' || person.relationshipToHead === 'chủ hộ';
+    if (existing === undefined) {
+      await householdRepository.upsert(trx, {
+        householdId: person.householdId,
+        headId: isHead ? person.idNumber : null,
+        communeCode: person.permanentCommune ?? person.currentCommune ?? '',
+        address: person.permanentAddress ?? person.currentAddress,
+        createdAt: at,
+        updatedAt: at,
+      });
+    } else if (isHead && existing.headId !== person.idNumber) {
+      await householdRepository.upsert(trx, { ...existing, headId: person.idNumber, updatedAt: at });
+    }
+  }
+}
+
+function notFound(idNumber: string): DomainError {
+  return new DomainError('not_found', 'PERSON_NOT_FOUND', `no person with ID number ${idNumber} in the registry`, 'Check the number; a newborn appears once the birth is registered');
+}

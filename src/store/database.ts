@@ -1,0 +1,62 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { DB } from './database.types.js';
+import type { Dialect } from './dialect.js';
+
+// int8 (counts, sequence numbers) as JS numbers: they stay far below 2^53.
+pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+
+/** An open store: the Kysely handle plus what bulk work needs from the driver underneath. */
+export interface Database {
+  readonly dialect: Dialect;
+  readonly db: Kysely<DB>;
+  /** The raw SQLite handle (only for the SQLite dialect), for prepared-statement bulk loads. */
+  readonly sqlite: SQLite.Database | undefined;
+  /** The PostgreSQL pool (only for the PostgreSQL dialect), for COPY. */
+  readonly pool: pg.Pool | undefined;
+  /** Where the SQLite file lives, or the PostgreSQL URL. */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  readonly databaseUrl?: string | undefined;
+  /** SQLite file; ':memory:' for a throwaway store. */
+  readonly sqliteFile?: string;
+  readonly poolSize?: number;
+}
+
+/**
+ * Opens PostgreSQL when a URL is given, else the embedded SQLite file (created on first use).
+ *
+ * @example
+ * const store = openDatabase({ sqliteFile: './data/sachsong.db' });
+ * await migrateToLatest(store.db, store.dialect);
+ */
+export function openDatabase(options: OpenDatabaseOptions): Database {
+  if (options.databaseUrl !== undefined) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    return {
+      dialect: 'postgres',
+      db,
+      sqlite: undefined,
+      pool,
+      location: options.databaseUrl,
+      close: () => db.destroy(),
+    };
+  }
+  const file = options.sqliteFile ?? ':memory:';
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new SQLite(file);
+  sqlite.pragma('journal_mode = WAL');
+  // NORMAL under WAL keeps every committed transaction across a process crash; only power loss can drop the last ones.
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('cache_size = -65536');
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { dialect: 'sqlite', db, sqlite, pool: undefined, location: file, close: () => db.destroy() };
+}

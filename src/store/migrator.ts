@@ -1,0 +1,36 @@
+import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import type { Dialect } from './dialect.js';
+import * as registry0001 from './migrations/0001-registry.migration.js';
+
+interface DialectMigration {
+  up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
+  down(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
+}
+
+/** Every migration, in order. Names are stable: they are recorded in the database. */
+const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [['0001-registry', registry0001]];
+
+function provider(dialect: Dialect): { getMigrations(): Promise<Record<string, Migration>> } {
+  return {
+    getMigrations: () =>
+      Promise.resolve(
+        Object.fromEntries(
+          migrations.map(([name, m]) => [
+            name,
+            { up: (db: Kysely<unknown>) => m.up(db, dialect), down: (db: Kysely<unknown>) => m.down(db, dialect) },
+          ]),
+        ),
+      ),
+  };
+}
+
+/** Brings the schema to the latest migration; throws with the failing migration's name. */
+export async function migrateToLatest<T>(db: Kysely<T>, dialect: Dialect): Promise<readonly string[]> {
+  const migrator = new Migrator({ db: db as unknown as Kysely<unknown>, provider: provider(dialect) });
+  const result: MigrationResultSet = await migrator.migrateToLatest();
+  if (result.error !== undefined) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`migration ${failed} failed`, { cause: result.error });
+  }
+  return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
