@@ -83,3 +83,8 @@ export const personRepository = {
     return Number(row.n);
   },
 };
+
+/** Rows in ID order after `afterId`: keyset pages that stream a store of any size on both dialects. */
+export async function personRowsAfter(db: Executor, afterId: string, limit: number): Promise<readonly import('../store/database.types.js').PersonsTable[]> {
+  return db.selectFrom('persons').selectAll().where('id_number', '>', afterId).orderBy('id_number').limit(limit).execute();
+}

@@ -1,0 +1,199 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import { SingleBar } from 'cli-progress';
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError } from '../config/config.js';
+import { buildApp } from '../http/app.js';
+import { readPersonFile } from '../registry/person-file.reader.js';
+import { exportPersons, type ExportFormat } from '../registry/person-export.service.js';
+import { PersonImportService } from '../registry/person-import.service.js';
+import { personRepository } from '../registry/person.repository.js';
+import { loadPopulation, generatePopulation } from '../registry/population.generator.js';
+import { RegistryService } from '../registry/registry.service.js';
+import { systemClock } from '../shared/clock.js';
+import { isDomainError } from '../shared/domain-error.js';
+import { ndjsonToParquet } from '../store/parquet-writer.js';
+import { migrateToLatest } from '../store/migrator.js';
+import { explainIdNumber } from './id-check.command.js';
+import { openContext, type CliContext } from './context.js';
+
+function positiveInt(value: string): number {
+  const n = Number(value.replaceAll('_', ''));
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number');
+  return n;
+}
+
+/** The file's SHA-256 (the import's identity, for resuming) and its line count (for progress). */
+async function fingerprint(file: string): Promise<{ readonly sha256: string; readonly lines: number }> {
+  const hash = createHash('sha256');
+  let lines = 0;
+  for await (const chunk of createReadStream(file)) {
+    const buffer = chunk as Buffer;
+    hash.update(buffer);
+    for (let i = buffer.indexOf(10); i !== -1; i = buffer.indexOf(10, i + 1)) lines++;
+  }
+  return { sha256: hash.digest('hex'), lines };
+}
+
+function progressBar(total: number, label: string): { update(n: number): void; stop(): void } {
+  if (!process.stderr.isTTY) {
+    let last = 0;
+    return {
+      update: (n) => {
+        if (n - last >= Math.max(total / 10, 1) || n === total) {
+          process.stderr.write(`${label}: ${n}/${total > 0 ? total : '?'}\n`);
+          last = n;
+        }
+      },
+      stop: () => undefined,
+    };
+  }
+  const bar = new SingleBar({ format: `${label} [{bar}] {percentage}% {value}/{total} {eta_formatted}`, stream: process.stderr });
+  bar.start(total, 0);
+  return { update: (n) => { bar.update(n); }, stop: () => { bar.stop(); } };
+}
+
+async function generate(ctx: CliContext, people: number, seed: number): Promise<void> {
+  const started = performance.now();
+  const bar = progressBar(people, 'generate');
+  const result = await loadPopulation(ctx.database, generatePopulation({ people, seed }), (done) => { bar.update(done); });
+  bar.stop();
+  ctx.logger.info({ ...result, seconds: Math.round(performance.now() - started) / 1000 }, 'population generated');
+}
+
+async function withContext(work: (ctx: CliContext) => Promise<number | undefined>): Promise<void> {
+  let ctx: CliContext | undefined;
+  try {
+    ctx = await openContext();
+    process.exitCode = (await work(ctx)) ?? 0;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exitCode = 78;
+    } else if (isDomainError(error)) {
+      console.error(`error ${error.code}: ${error.message}\n  what to do: ${error.action}`);
+      process.exitCode = 2;
+    } else throw error;
+  } finally {
+    await ctx?.database.close();
+  }
+}
+
+const program = new Command('sachsong').description('sachsong: the national population registry and its exchange').showHelpAfterError();
+
+program
+  .command('serve')
+  .description('run the HTTP API and the web console')
+  .option('--demo', 'generate a demo population of 100,000 first if the store is empty')
+  .option('--demo-people <n>', 'size of the demo population', positiveInt, 100_000)
+  .action(async (opts: { demo?: boolean; demoPeople: number }) => {
+    const ctx = await openContext().catch((error: unknown) => {
+      if (error instanceof ConfigError) {
+        console.error(error.message);
+        process.exit(78);
+      }
+      throw error;
+    });
+    if (opts.demo === true && (await personRepository.count(ctx.database.db)) === 0) {
+      ctx.logger.info({ people: opts.demoPeople }, 'empty store: generating a demo population');
+      await generate(ctx, opts.demoPeople, 1);
+    }
+    const app = await buildApp({ database: ctx.database, clock: systemClock, operatorToken: ctx.config.operatorToken, logger: ctx.logger });
+    const close = async (): Promise<void> => {
+      await app.close();
+      await ctx.database.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void close());
+    process.once('SIGTERM', () => void close());
+    await app.listen({ host: ctx.config.host, port: ctx.config.port });
+    const base = `http://${ctx.config.host === '0.0.0.0' ? '127.0.0.1' : ctx.config.host}:${ctx.config.port}`;
+    console.log(`sachsong is serving the ${ctx.database.dialect} store`);
+    console.log(`  console:  ${base}/#token=${ctx.config.operatorToken}`);
+    console.log(`  API docs: ${base}/docs   (operator token in ${path.join(ctx.config.dataDir, 'operator-token')} unless SACHSONG_OPERATOR_TOKEN is set)`);
+  });
+
+program
+  .command('generate')
+  .description('generate a synthetic population (deterministic for a seed) and load it')
+  .requiredOption('--people <n>', 'how many people', positiveInt)
+  .option('--seed <s>', 'random seed', positiveInt, 1)
+  .action((opts: { people: number; seed: number }) =>
+    withContext(async (ctx) => {
+      if ((await personRepository.count(ctx.database.db)) > 0) {
+        console.error('the store already holds persons; generate into an empty store (another SACHSONG_DATA_DIR or database)');
+        return 2;
+      }
+      await generate(ctx, opts.people, opts.seed);
+      return 0;
+    }),
+  );
+
+program
+  .command('import <file>')
+  .description('import persons from CSV or NDJSON (columns as `sachsong export` writes them); whole batches or nothing')
+  .option('--format <format>', 'csv or ndjson (default: by file extension)')
+  .option('--batch-size <n>', 'rows per all-or-nothing batch', positiveInt, 1_000)
+  .option('--no-convert-legacy', 'reject TCVN3 / VNI files instead of converting them')
+  .option('--officer <id>', 'officer recorded on the import events')
+  .option('--report <file>', 'write the full report (every rejected row with its reason) as JSON')
+  .action((file: string, opts: { format?: 'csv' | 'ndjson'; batchSize: number; convertLegacy: boolean; officer?: string; report?: string }) =>
+    withContext(async (ctx) => {
+      const print = await fingerprint(file);
+      const importId = `${print.sha256}:${opts.batchSize}`;
+      const read = await readPersonFile(file, { ...(opts.format ? { format: opts.format } : {}), allowLegacy: opts.convertLegacy });
+      if (read.converted) console.error(`note: converted from ${read.encoding} to UTF-8`);
+      const registry = new RegistryService({ db: ctx.database.db, clock: systemClock });
+      const importer = new PersonImportService({ db: ctx.database.db, clock: systemClock, registry });
+      const bar = progressBar(Math.max(print.lines - 1, 1), 'import');
+      const report = await importer.run(read.rows, { importId, batchSize: opts.batchSize, officerId: opts.officer ?? null, onProgress: (n) => { bar.update(n); } });
+      bar.stop();
+      if (opts.report !== undefined) {
+        const { writeFileSync } = await import('node:fs');
+        writeFileSync(opts.report, JSON.stringify(report, null, 2));
+      }
+      console.log(JSON.stringify({ ...report, rejections: report.rejections.slice(0, 20) }, null, 2));
+      return report.rejected > 0 ? 1 : 0;
+    }),
+  );
+
+program
+  .command('export')
+  .description('export all persons to CSV, NDJSON or Parquet')
+  .requiredOption('--out <file>', 'output file')
+  .option('--format <format>', 'csv, ndjson or parquet (default: by extension)')
+  .action((opts: { out: string; format?: string }) =>
+    withContext(async (ctx) => {
+      const format = (opts.format ?? path.extname(opts.out).slice(1)) as ExportFormat;
+      if (!['csv', 'ndjson', 'parquet'].includes(format)) {
+        console.error(`unknown export format "${format}": use csv, ndjson or parquet`);
+        return 2;
+      }
+      const n = await exportPersons(ctx.database.db, opts.out, format, ndjsonToParquet);
+      console.log(`exported ${n} persons to ${opts.out}`);
+      return 0;
+    }),
+  );
+
+const id = program.command('id').description('personal ID numbers');
+id.command('check <number>')
+  .description('explain a 12-digit personal ID number')
+  .action((value: string) => {
+    const { ok, lines } = explainIdNumber(value);
+    for (const line of lines) console.log(line);
+    process.exitCode = ok ? 0 : 2;
+  });
+
+const db = program.command('db').description('the store');
+db.command('migrate')
+  .description('bring the store schema up to date')
+  .action(() =>
+    withContext(async (ctx) => {
+      const applied = await migrateToLatest(ctx.database.db, ctx.database.dialect);
+      console.log(applied.length === 0 ? 'schema is up to date' : `applied: ${applied.join(', ')}`);
+      return 0;
+    }),
+  );
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,24 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from '../shared/domain-error.js';
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/**
+ * Checks the operator bearer token on operator endpoints. Comparison is on digests in constant
+ * time so that neither length nor prefix leaks.
+ */
+export function operatorAuth(token: string): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  const expected = digest(token);
+  return (request) => {
+    const header = request.headers.authorization;
+    if (header === undefined) {
+      return Promise.reject(new DomainError('unauthorized', 'CREDENTIALS_MISSING', 'this endpoint needs an operator token', 'Send Authorization: Bearer <operator token>'));
+    }
+    const match = /^Bearer (.+)$/i.exec(header);
+    if (match?.[1] === undefined || !timingSafeEqual(digest(match[1]), expected)) {
+      return Promise.reject(new DomainError('unauthorized', 'CREDENTIALS_INVALID', 'the operator token is not valid', 'Use the token from the server configuration (SACHSONG_OPERATOR_TOKEN or data/operator-token)'));
+    }
+    return Promise.resolve();
+  };
+}

@@ -1,0 +1,58 @@
+import { adminUnitCatalog } from './admin-unit.catalog.js';
+import type { PersonRecord } from './person.types.js';
+import type { PersonSummary, PersonView } from './person.schemas.js';
+
+/** Names a commune code for display; a code no catalog knows is shown without a name. */
+export function describeCommune(code: string, on: string): { readonly name: string | null; readonly provinceName: string | null } {
+  try {
+    const c = adminUnitCatalog().commune(code, on);
+    return { name: c.name, provinceName: c.provinceName };
+  } catch {
+    return { name: null, provinceName: null };
+  }
+}
+
+function residence(code: string | null, address: string | null, on: string): PersonView['currentResidence'] {
+  if (code === null) return null;
+  const d = describeCommune(code, on);
+  return { communeCode: code, communeName: d.name, provinceName: d.provinceName, address };
+}
+
+/** The API's view of a person record, with unit names resolved at `on`. */
+export function toPersonView(p: PersonRecord, on: string): PersonView {
+  return {
+    idNumber: p.idNumber,
+    fullName: p.fullName,
+    birthDate: p.birthDate,
+    sex: p.sex,
+    ethnicity: p.ethnicity,
+    religion: p.religion,
+    nationality: p.nationality,
+    birthProvince: { code: p.birthProvince, name: adminUnitCatalog().idProvince(p.birthProvince)?.name ?? null },
+    hometown: p.hometown,
+    permanentResidence: residence(p.permanentCommune, p.permanentAddress, on),
+    temporaryResidence: residence(p.temporaryCommune, p.temporaryAddress, on),
+    currentResidence: residence(p.currentCommune, p.currentAddress, on),
+    fatherId: p.fatherId,
+    motherId: p.motherId,
+    spouseId: p.spouseId,
+    householdId: p.householdId,
+    relationshipToHead: p.relationshipToHead,
+    status: p.status,
+    deathDate: p.deathDate,
+    version: p.version,
+    updatedAt: p.updatedAt,
+  };
+}
+
+export function toPersonSummary(p: PersonRecord, on: string): PersonSummary {
+  const current = p.currentCommune ?? p.permanentCommune;
+  return {
+    idNumber: p.idNumber,
+    fullName: p.fullName,
+    birthDate: p.birthDate,
+    sex: p.sex,
+    status: p.status,
+    currentCommune: current === null ? null : { code: current, ...describeCommune(current, on) },
+  };
+}
