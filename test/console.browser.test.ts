@@ -1,0 +1,142 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { foldName } from '../src/matching/vietnamese-text.js';
+import { startTestServer } from './test-server.js';
+
+/**
+ * The operator console in a real browser (Debian's chromium) against the test server, which
+ * serves the built console from dist/web and the API over a small generated population.
+ */
+
+const chromiumPath = '/usr/bin/chromium';
+const builtConsole = fileURLToPath(new URL('../dist/web/index.html', import.meta.url));
+const screenshotPath = '/tmp/sachsong-console-person.png';
+
+type TestServer = Awaited<ReturnType<typeof startTestServer>>;
+
+let server: TestServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(`chromium is required at ${chromiumPath} (apt-get install -y chromium)`);
+  }
+  if (!existsSync(builtConsole)) {
+    // `npm test` builds first; a lone run of this file builds the console itself.
+    const { build } = await import('vite');
+    await build({ configFile: fileURLToPath(new URL('../web/vite.config.ts', import.meta.url)), logLevel: 'warn' });
+  }
+  server = await startTestServer();
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser.close();
+  await server.close();
+});
+
+async function openConsole(token: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/#token=${encodeURIComponent(token)}`);
+  return { context, page };
+}
+
+describe('operator console', () => {
+  it('finds a person typed without diacritics, shows their page and switches to English', async () => {
+    const { context, page } = await openConsole(server.token);
+    try {
+      // The token leaves the address bar as soon as the console has it.
+      await page.getByTestId('search-name').waitFor();
+      expect(new URL(page.url()).hash).toBe('#/');
+      await expect(page.locator('html').getAttribute('lang')).resolves.toBe('vi');
+
+      const sample = server.samplePerson;
+      await page.getByTestId('search-name').fill(foldName(sample.fullName));
+      await page.getByTestId('search-birth').fill(sample.birthDate.slice(0, 4));
+      await page.getByTestId('search-submit').click();
+
+      const row = page.getByTestId('result-row').filter({ hasText: sample.idNumber });
+      await row.waitFor();
+      await expect(row.getByTestId('result-name').textContent()).resolves.toBe(sample.fullName);
+
+      await row.getByTestId('result-name').click();
+      await page.waitForURL(`**/#/persons/${sample.idNumber}`);
+      await expect(page.getByTestId('person-name').textContent()).resolves.toBe(sample.fullName);
+      await page.getByTestId('timeline-item').first().waitFor();
+      expect(await page.getByTestId('timeline-item').count()).toBeGreaterThan(0);
+      await expect(page.getByRole('heading', { name: 'Lịch sử sự kiện' }).count()).resolves.toBe(1);
+
+      await page.getByTestId('language-switch').selectOption('en');
+      await page.getByRole('heading', { name: 'Event timeline' }).waitFor();
+      await expect(page.locator('html').getAttribute('lang')).resolves.toBe('en');
+      await page.screenshot({ path: screenshotPath, fullPage: true });
+
+      // The choice of language survives a reload; the token (session storage) does too.
+      await page.reload();
+      await page.getByRole('heading', { name: 'Personal details' }).waitFor();
+      await expect(page.getByTestId('person-name').textContent()).resolves.toBe(sample.fullName);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('rejects malformed search input before calling the server', async () => {
+    const { context, page } = await openConsole(server.token);
+    try {
+      await page.getByTestId('search-name').fill('nguyen');
+      await page.getByTestId('search-birth').fill('1985-13');
+      await page.getByTestId('search-submit').click();
+      await expect(page.getByTestId('search-form-error').textContent()).resolves.toContain('YYYY-MM');
+
+      await page.getByTestId('goto-id').fill('12345');
+      await page.getByTestId('goto-id-submit').click();
+      await expect(page.getByTestId('goto-id-error').textContent()).resolves.toContain('12');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("shows the server's problem detail for an ID number nobody has", async () => {
+    const { context, page } = await openConsole(server.token);
+    try {
+      // Province 999 does not exist, so no generated person can hold this number.
+      await page.getByTestId('goto-id').fill('999 099 000 001');
+      await page.getByTestId('goto-id-submit').click();
+      await page.waitForURL('**/#/persons/999099000001');
+      const error = page.getByTestId('error');
+      await error.waitFor();
+      expect((await error.textContent())?.length).toBeGreaterThan(20);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('returns to sign-in with an explanation when the token is refused', async () => {
+    const { context, page } = await openConsole('not-the-operator-token');
+    try {
+      await page.getByTestId('search-name').fill(foldName(server.samplePerson.fullName));
+      await page.getByTestId('search-submit').click();
+      await page.getByTestId('sign-in-notice').waitFor();
+      await page.getByTestId('token-input').fill(server.token);
+      await page.getByTestId('sign-in-submit').click();
+      await page.getByTestId('result-row').first().waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -1,0 +1,61 @@
+import type { Static } from 'typebox';
+import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
+import type {
+  HouseholdView,
+  LifeEventView,
+  PersonSummary as ServerPersonSummary,
+  PersonView,
+} from '../../src/registry/person.schemas.js';
+import { ApiError, apiGet, type Household, type LifeEvent, type Person, type PersonSummary } from './api.js';
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+function stubFetch(response: Response | Error): ReturnType<typeof vi.fn> {
+  const fetchMock = vi.fn(() => (response instanceof Error ? Promise.reject(response) : Promise.resolve(response)));
+  vi.stubGlobal('fetch', fetchMock);
+  return fetchMock;
+}
+
+describe('apiGet', () => {
+  it('sends the operator token and returns the JSON body', async () => {
+    const fetchMock = stubFetch(Response.json({ items: [] }));
+    await expect(apiGet('/api/persons?name=a', 'tok')).resolves.toEqual({ items: [] });
+    expect(fetchMock).toHaveBeenCalledWith('/api/persons?name=a', {
+      headers: { Authorization: 'Bearer tok', Accept: 'application/json' },
+    });
+  });
+
+  it('turns problem+json into an ApiError with detail and action', async () => {
+    stubFetch(
+      new Response(JSON.stringify({ code: 'PERSON_NOT_FOUND', detail: 'No such person', action: 'Check the ID', status: 404 }), {
+        status: 404,
+        headers: { 'content-type': 'application/problem+json' },
+      }),
+    );
+    const error = await apiGet('/api/persons/1', 'tok').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 404, code: 'PERSON_NOT_FOUND', detail: 'No such person', action: 'Check the ID' });
+  });
+
+  it('falls back to the status when the error body is not JSON', async () => {
+    stubFetch(new Response('<html>bad gateway</html>', { status: 502, statusText: 'Bad Gateway' }));
+    await expect(apiGet('/api/x', 'tok')).rejects.toMatchObject({ status: 502, code: 'HTTP_502', action: null });
+  });
+
+  it('reports an unreachable server as NETWORK_ERROR', async () => {
+    stubFetch(new TypeError('fetch failed'));
+    await expect(apiGet('/api/x', 'tok')).rejects.toMatchObject({ status: 0, code: 'NETWORK_ERROR' });
+  });
+});
+
+describe('response shapes', () => {
+  it('accept what the server schemas declare', () => {
+    // Checked by the typecheck: drift between server and console fails `npm run typecheck`.
+    expectTypeOf<PersonView>().toExtend<Person>();
+    expectTypeOf<ServerPersonSummary>().toExtend<PersonSummary>();
+    expectTypeOf<Static<typeof LifeEventView>>().toExtend<LifeEvent>();
+    expectTypeOf<Static<typeof HouseholdView>>().toExtend<Household>();
+  });
+});

@@ -1,0 +1,166 @@
+/**
+ * The console's view of the registry API: the response shapes it reads and one fetch helper
+ * that sends the operator token and turns problem+json answers into {@link ApiError}.
+ */
+
+export type Sex = 'M' | 'F';
+export type LifeStatus = 'alive' | 'deceased';
+
+/** Names are null when the admin-unit catalog does not know the code at that date. */
+export interface CommuneRef {
+  readonly code: string;
+  readonly name: string | null;
+  readonly provinceName: string | null;
+}
+
+export interface PersonSummary {
+  readonly idNumber: string;
+  readonly fullName: string;
+  readonly birthDate: string;
+  readonly sex: Sex;
+  readonly status: LifeStatus;
+  readonly currentCommune: CommuneRef | null;
+}
+
+export interface Residence {
+  readonly communeCode: string;
+  readonly communeName: string | null;
+  readonly provinceName: string | null;
+  readonly address: string | null;
+}
+
+export interface Person {
+  readonly idNumber: string;
+  readonly fullName: string;
+  readonly birthDate: string;
+  readonly sex: Sex;
+  readonly ethnicity: string | null;
+  readonly religion: string | null;
+  readonly nationality: string;
+  readonly birthProvince: { readonly code: string; readonly name: string | null };
+  readonly hometown: string | null;
+  readonly permanentResidence: Residence | null;
+  readonly temporaryResidence: Residence | null;
+  readonly currentResidence: Residence | null;
+  readonly fatherId: string | null;
+  readonly motherId: string | null;
+  readonly spouseId: string | null;
+  readonly householdId: string | null;
+  readonly relationshipToHead: string | null;
+  readonly status: LifeStatus;
+  readonly deathDate: string | null;
+  readonly version: number;
+  readonly updatedAt: string;
+}
+
+export type EventType =
+  | 'birth_registration'
+  | 'registration'
+  | 'id_issuance'
+  | 'residence_change'
+  | 'marriage'
+  | 'divorce'
+  | 'name_change'
+  | 'correction'
+  | 'death';
+
+export interface LifeEvent {
+  readonly eventId: string;
+  readonly type: EventType | (string & {});
+  readonly occurredOn: string;
+  readonly recordedAt: string;
+  readonly officerId: string | null;
+  readonly reason: string | null;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+export interface HouseholdMember {
+  readonly idNumber: string;
+  readonly fullName: string;
+  readonly birthDate: string;
+  readonly sex: Sex;
+  readonly relationshipToHead: string | null;
+  readonly status: LifeStatus;
+}
+
+export interface Household {
+  readonly householdId: string;
+  readonly communeCode: string;
+  readonly communeName: string | null;
+  readonly address: string | null;
+  readonly headId: string | null;
+  readonly members: readonly HouseholdMember[];
+}
+
+export interface ItemList<T> {
+  readonly items: readonly T[];
+}
+
+/** An error the console can show: the server's problem+json, or a local stand-in for it. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+    readonly action: string | null,
+  ) {
+    super(detail);
+    this.name = 'ApiError';
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function stringField(body: Record<string, unknown>, key: string): string | null {
+  const value = body[key];
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+/** Reads a failed response as problem+json when it is one, with a generic fallback otherwise. */
+async function toApiError(response: Response): Promise<ApiError> {
+  let body: unknown = null;
+  try {
+    body = await response.json();
+  } catch {
+    // Not JSON (a proxy page, an empty body): fall back to the status line.
+  }
+  if (isRecord(body)) {
+    return new ApiError(
+      response.status,
+      stringField(body, 'code') ?? `HTTP_${response.status}`,
+      stringField(body, 'detail') ?? stringField(body, 'message') ?? response.statusText,
+      stringField(body, 'action'),
+    );
+  }
+  return new ApiError(response.status, `HTTP_${response.status}`, response.statusText, null);
+}
+
+/**
+ * GETs a same-origin API path with the operator token. Rejects with {@link ApiError}.
+ *
+ * @example
+ * const person = await apiGet<Person>(`/api/persons/${id}`, token);
+ */
+export async function apiGet<T>(path: string, token: string, signal?: AbortSignal): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
+      ...(signal ? { signal } : {}),
+    });
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') throw error;
+    throw new ApiError(0, 'NETWORK_ERROR', '', null);
+  }
+  if (!response.ok) throw await toApiError(response);
+  // Same-origin server of the same release: its shapes are trusted, not re-validated here.
+  const body: unknown = await response.json();
+  return body as T;
+}
+
+/** True when the error only means a newer request replaced this one. */
+export function isAbort(error: unknown): boolean {
+  return error instanceof DOMException && error.name === 'AbortError';
+}

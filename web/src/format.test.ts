@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import {
+  cleanIdNumber,
+  countryName,
+  formatDate,
+  formatInstant,
+  formatValue,
+  isIsoDay,
+  isPartialDate,
+} from './format.js';
+
+describe('isPartialDate', () => {
+  it('accepts a year, a month and a real day', () => {
+    expect(isPartialDate('1985')).toBe(true);
+    expect(isPartialDate('1985-03')).toBe(true);
+    expect(isPartialDate('2000-02-29')).toBe(true);
+  });
+
+  it.each(['85', '1985-3', '1985-13', '1985-02-30', '1900-02-29', '1985/03/07', '1985-03-07x', ''])(
+    'rejects %j',
+    (value) => {
+      expect(isPartialDate(value)).toBe(false);
+    },
+  );
+});
+
+describe('isIsoDay', () => {
+  it('needs a full, real day', () => {
+    expect(isIsoDay('2024-05-31')).toBe(true);
+    expect(isIsoDay('2024-05')).toBe(false);
+    expect(isIsoDay('2024-04-31')).toBe(false);
+  });
+});
+
+describe('cleanIdNumber', () => {
+  it('keeps 12 digits and drops the spaces and dots of printed cards', () => {
+    expect(cleanIdNumber(' 001 085 012.345 ')).toBe('001085012345');
+  });
+
+  it.each(['00108501234', '0010850123456', '00108501234a', ''])('rejects %j', (value) => {
+    expect(cleanIdNumber(value)).toBeNull();
+  });
+});
+
+describe('formatDate', () => {
+  it('writes Vietnamese dates day first and keeps partial dates partial', () => {
+    expect(formatDate('vi', '1985-03-07')).toBe('07/03/1985');
+    expect(formatDate('vi', '1985-03')).toBe('03/1985');
+    expect(formatDate('vi', '1985')).toBe('1985');
+  });
+
+  it('keeps ISO in English and a dash for no date', () => {
+    expect(formatDate('en', '1985-03-07')).toBe('1985-03-07');
+    expect(formatDate('vi', null)).toBe('—');
+  });
+});
+
+describe('formatInstant', () => {
+  it('shows the time in Vietnam, day first in Vietnamese', () => {
+    expect(formatInstant('vi', '2024-05-02T03:15:00Z')).toBe('02/05/2024 10:15:00');
+    expect(formatInstant('en', '2024-05-02T20:05:09Z')).toBe('2024-05-03 03:05:09');
+  });
+
+  it('passes through text that is not a date', () => {
+    expect(formatInstant('vi', 'not a date')).toBe('not a date');
+  });
+});
+
+describe('formatValue', () => {
+  it('reads places as text and other objects as JSON', () => {
+    expect(
+      formatValue({ communeCode: '00004', communeName: 'Ba Đình', provinceName: 'Hà Nội', address: '12 Đội Cấn' }),
+    ).toBe('12 Đội Cấn, Ba Đình, Hà Nội');
+    expect(formatValue({ cardNumber: 'X1' })).toBe('{"cardNumber":"X1"}');
+    expect(formatValue(null)).toBe('—');
+    expect(formatValue(['a', 2])).toBe('a; 2');
+  });
+});
+
+describe('countryName', () => {
+  it('names ISO codes in the chosen language and leaves other text alone', () => {
+    expect(countryName('en', 'VN')).toBe('Vietnam');
+    expect(countryName('vi', 'Việt Nam')).toBe('Việt Nam');
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * Pure helpers for what the officer types and what the console shows: input checks that
+ * mirror the API's, and date formatting for partial dates of birth.
+ */
+import type { Lang } from './i18n.js';
+
+const partialDate = /^(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?$/;
+const isoDay = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+const idNumber = /^\d{12}$/;
+
+/**
+ * True for a date of birth as records hold it: YYYY, YYYY-MM or a real YYYY-MM-DD.
+ *
+ * @example
+ * isPartialDate('1985-03') // true
+ * isPartialDate('1985-02-30') // false
+ */
+export function isPartialDate(value: string): boolean {
+  const match = partialDate.exec(value);
+  if (!match) return false;
+  return match[3] === undefined || isCalendarDay(value);
+}
+
+/** True for a real calendar day written YYYY-MM-DD. */
+export function isIsoDay(value: string): boolean {
+  return isoDay.test(value) && isCalendarDay(value);
+}
+
+function isCalendarDay(value: string): boolean {
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
+}
+
+/** Strips spaces and dots officers paste from printed cards, then checks the 12 digits. */
+export function cleanIdNumber(value: string): string | null {
+  const cleaned = value.replace(/[\s.]/g, '');
+  return idNumber.test(cleaned) ? cleaned : null;
+}
+
+/**
+ * A (possibly partial) date for display: dd/mm/yyyy in Vietnamese, ISO in English.
+ *
+ * @example
+ * formatDate('vi', '1985-03-07') // '07/03/1985'
+ * formatDate('vi', '1985-03') // '03/1985'
+ */
+export function formatDate(lang: Lang, value: string | null): string {
+  if (value === null || value === '') return '—';
+  if (lang === 'en') return value;
+  const [year, month, day] = value.split('-');
+  if (day !== undefined && month !== undefined) return `${day}/${month}/${year ?? ''}`;
+  if (month !== undefined) return `${month}/${year ?? ''}`;
+  return value;
+}
+
+const instantFormat = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Asia/Ho_Chi_Minh',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+
+/**
+ * An instant in Vietnam's time zone, where the registry's officers work: day first in
+ * Vietnamese, ISO order in English; 24-hour clock in both.
+ *
+ * @example
+ * formatInstant('vi', '2024-05-02T03:15:00Z') // '02/05/2024 10:15:00'
+ */
+export function formatInstant(lang: Lang, value: string): string {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return value;
+  const parts = Object.fromEntries(instantFormat.formatToParts(date).map((p) => [p.type, p.value]));
+  const time = `${parts['hour'] ?? ''}:${parts['minute'] ?? ''}:${parts['second'] ?? ''}`;
+  const year = parts['year'] ?? '';
+  const month = parts['month'] ?? '';
+  const day = parts['day'] ?? '';
+  return lang === 'vi' ? `${day}/${month}/${year} ${time}` : `${year}-${month}-${day} ${time}`;
+}
+
+/** A value from an event's data, readable in one line. */
+export function formatValue(value: unknown): string {
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'string') return value === '' ? '—' : value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return value.map(formatValue).join('; ');
+  if (typeof value === 'object') {
+    const record = value as Readonly<Record<string, unknown>>;
+    // Residences and admin units read better as "address, commune, province" than as JSON.
+    const place = ['address', 'communeName', 'name', 'provinceName']
+      .map((key) => record[key])
+      .filter((part): part is string => typeof part === 'string' && part !== '');
+    if (place.length > 0) return place.join(', ');
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * A country from its ISO 3166 alpha-2 code, in the console's language; other text (older
+ * records may hold a name) is shown as it is.
+ *
+ * @example
+ * countryName('vi', 'VN') // 'Việt Nam'
+ */
+export function countryName(lang: Lang, code: string): string {
+  if (!/^[A-Z]{2}$/.test(code)) return code;
+  try {
+    return new Intl.DisplayNames([lang], { type: 'region' }).of(code) ?? code;
+  } catch {
+    return code;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Hash routes of the console. The hash keeps the server's static serving trivial (one
+ * index.html) and keeps search terms in the address so Back returns to the results.
+ */
+
+export type Route =
+  | { readonly page: 'search'; readonly name: string; readonly birth: string }
+  | { readonly page: 'person'; readonly id: string; readonly at: string | null }
+  | { readonly page: 'household'; readonly id: string }
+  | { readonly page: 'notFound' };
+
+/**
+ * Reads a location hash.
+ *
+ * @example
+ * parseRoute('#/persons/001085012345?at=2020-01-01')
+ * // { page: 'person', id: '001085012345', at: '2020-01-01' }
+ */
+export function parseRoute(hash: string): Route {
+  const raw = hash.startsWith('#') ? hash.slice(1) : hash;
+  const [pathPart = '', queryPart = ''] = raw.split('?', 2);
+  const query = new URLSearchParams(queryPart);
+  const segments = pathPart.split('/').filter((s) => s !== '').map(safeDecode);
+  const [first, second, ...rest] = segments;
+
+  if (first === undefined || (first === 'search' && second === undefined)) {
+    return { page: 'search', name: query.get('name') ?? '', birth: query.get('birth') ?? '' };
+  }
+  if (first === 'persons' && second !== undefined && rest.length === 0) {
+    const at = query.get('at');
+    return { page: 'person', id: second, at: at === null || at === '' ? null : at };
+  }
+  if (first === 'households' && second !== undefined && rest.length === 0) {
+    return { page: 'household', id: second };
+  }
+  return { page: 'notFound' };
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** The hash for a route, the inverse of {@link parseRoute}. */
+export function routeHash(route: Route): string {
+  switch (route.page) {
+    case 'search': {
+      const query = new URLSearchParams();
+      if (route.name !== '') query.set('name', route.name);
+      if (route.birth !== '') query.set('birth', route.birth);
+      const q = query.toString();
+      return q === '' ? '#/' : `#/search?${q}`;
+    }
+    case 'person':
+      return `#/persons/${encodeURIComponent(route.id)}${route.at === null ? '' : `?at=${encodeURIComponent(route.at)}`}`;
+    case 'household':
+      return `#/households/${encodeURIComponent(route.id)}`;
+    case 'notFound':
+      return '#/';
+  }
+}
+
+export const personHref = (id: string): string => routeHash({ page: 'person', id, at: null });
+export const householdHref = (id: string): string => routeHash({ page: 'household', id });
+
+/**
+ * Takes the operator token from a `#token=...` fragment (as printed by `npm start`).
+ * Returns null when the hash carries none.
+ */
+export function tokenFromHash(hash: string): string | null {
+  const raw = hash.startsWith('#') ? hash.slice(1) : hash;
+  if (!raw.startsWith('token=')) return null;
+  const token = new URLSearchParams(raw).get('token');
+  return token === null || token.trim() === '' ? null : token.trim();
+}
