@@ -14,6 +14,7 @@ import type { Database } from '../store/database.js';
 import { registerErrorHandler } from './error-handler.js';
 import { registerMetrics } from './metrics.js';
 import { operatorAuth } from './operator-auth.js';
+import { RouteLogController } from './route-log-controller.js';
 
 export interface AppDeps {
   readonly database: Database;
@@ -39,19 +40,13 @@ const defaultWebRoot = fileURLToPath(new URL('../../dist/web/', import.meta.url)
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger === false ? {} : { loggerInstance: deps.logger }),
-    disableRequestLogging: true,
+    logController: new RouteLogController(),
     requestIdHeader: 'x-request-id',
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandler(app);
   registerMetrics(app);
-  if (deps.logger !== false) {
-    app.addHook('onResponse', (request, reply, done) => {
-      request.log.info({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
-      done();
-    });
-  }
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -75,7 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     async (api) => {
       api.addHook('onRequest', operatorAuth(deps.operatorToken));
       await api.register(personRoutes, { registry, today });
-      await api.register(adminUnitRoutes);
+      await api.register(adminUnitRoutes, { clock: deps.clock });
     },
     { prefix: '/api' },
   );

@@ -64,7 +64,7 @@ export interface ImportDeps {
 export class PersonImportService {
   constructor(private readonly deps: ImportDeps) {}
 
-  async run(rows: AsyncIterable<ImportRow>, options: ImportOptions): Promise<ImportReport> {
+  async run(rows: AsyncIterable<ImportRow> | Iterable<ImportRow>, options: ImportOptions): Promise<ImportReport> {
     if (!Number.isInteger(options.batchSize) || options.batchSize < 1 || options.batchSize > 100_000) {
       throw new DomainError('invalid', 'BATCH_SIZE_INVALID', 'batch size must be 1 to 100000', 'Choose another --batch-size');
     }

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { DB } from '../store/database.types.js';
+import type { DB, PersonsTable } from '../store/database.types.js';
 import { fromPersonRow, toPersonRow } from './person.projection.js';
 import type { PersonRecord } from './person.types.js';
 
@@ -80,11 +80,11 @@ export const personRepository = {
 
   async count(db: Executor): Promise<number> {
     const row = await db.selectFrom('persons').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    return Number(row.n);
+    return row.n;
   },
 };
 
 /** Rows in ID order after `afterId`: keyset pages that stream a store of any size on both dialects. */
-export async function personRowsAfter(db: Executor, afterId: string, limit: number): Promise<readonly import('../store/database.types.js').PersonsTable[]> {
+export async function personRowsAfter(db: Executor, afterId: string, limit: number): Promise<readonly PersonsTable[]> {
   return db.selectFrom('persons').selectAll().where('id_number', '>', afterId).orderBy('id_number').limit(limit).execute();
 }

@@ -20,7 +20,7 @@ export interface PersonRoutesOptions {
 }
 
 /** Registry endpoints for operators: persons, their history and households. */
-export const personRoutes: FastifyPluginAsyncTypebox<PersonRoutesOptions> = async (app, { registry, today }) => {
+export const personRoutes: FastifyPluginAsyncTypebox<PersonRoutesOptions> = (app, { registry, today }) => {
   const tags = ['registry'];
 
   app.get('/persons/:id', {
@@ -47,7 +47,7 @@ export const personRoutes: FastifyPluginAsyncTypebox<PersonRoutesOptions> = asyn
       querystring: Type.Object({ at: Type.String({ description: 'YYYY-MM-DD' }) }),
       response: { 200: PersonView },
     },
-  }, async (request) => toPersonView(await registry.personAsOf(request.params.id, request.query.at), request.query.at));
+  }, async (request) => toPersonView(await registry.personAsOf(request.params.id, request.query.at), today()));
 
   app.post('/persons/:id/events', {
     schema: { tags, summary: 'Record a life event on a person', params: Type.Object({ id: IdNumberParam }), body: LifeEventBody, response: { 201: Type.Object({ person: PersonView, event: LifeEventView }) } },
@@ -79,4 +79,5 @@ export const personRoutes: FastifyPluginAsyncTypebox<PersonRoutesOptions> = asyn
       members: members.map((m) => ({ idNumber: m.idNumber, fullName: m.fullName, birthDate: m.birthDate, sex: m.sex, relationshipToHead: m.relationshipToHead, status: m.status })),
     };
   });
+  return Promise.resolve();
 };

@@ -6,7 +6,7 @@ import { personFactKeys, type PersonFacts } from './person.types.js';
 
 const idPattern = /^\d{12}$/;
 // Letters of any script (Vietnamese, ethnic-minority names), spaces, apostrophes and hyphens.
-const namePattern = /^[\p{L}\p{M}]+(?:[ '\-][\p{L}\p{M}]+)*$/u;
+const namePattern = /^[\p{L}\p{M}]+(?:[ '-][\p{L}\p{M}]+)*$/u;
 
 function invalid(code: string, message: string, action: string): DomainError {
   return new DomainError('invalid', code, message, action);
@@ -114,7 +114,7 @@ export function validateFacts(input: Readonly<Record<string, unknown>>, effectiv
       out.deathDate = d;
     }
   }
-  return out as Partial<PersonFacts>;
+  return out;
 }
 
 /** Cross-field rules for a complete record: death after birth, status agrees with death date. */

@@ -1,15 +1,15 @@
-import { adminUnitCatalog } from './admin-unit.catalog.js';
+import { adminUnitCatalog, LAST_DAY_BEFORE_REFORM } from './admin-unit.catalog.js';
 import type { PersonRecord } from './person.types.js';
 import type { PersonSummary, PersonView } from './person.schemas.js';
 
-/** Names a commune code for display; a code no catalog knows is shown without a name. */
+/**
+ * Names a commune code for display: the unit in force on `on`, else the pre-2025 unit of that
+ * code (a record not yet converted); a code no catalog knows is shown without a name.
+ */
 export function describeCommune(code: string, on: string): { readonly name: string | null; readonly provinceName: string | null } {
-  try {
-    const c = adminUnitCatalog().commune(code, on);
-    return { name: c.name, provinceName: c.provinceName };
-  } catch {
-    return { name: null, provinceName: null };
-  }
+  const catalog = adminUnitCatalog();
+  const c = catalog.findCommune(code, on) ?? catalog.findCommune(code, LAST_DAY_BEFORE_REFORM);
+  return c === undefined ? { name: null, provinceName: null } : { name: c.name, provinceName: c.provinceName };
 }
 
 function residence(code: string | null, address: string | null, on: string): PersonView['currentResidence'] {

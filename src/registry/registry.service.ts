@@ -181,7 +181,7 @@ export class RegistryService {
   /** Records a life event on an existing person: append and project in one transaction. */
   async recordEvent(input: LifeEventInput): Promise<{ readonly person: PersonRecord; readonly event: LifeEvent }> {
     if (!lifeEventTypes.includes(input.type)) {
-      throw new DomainError('invalid', 'EVENT_TYPE_UNKNOWN', `unknown life event type ${String(input.type)}`, `Use one of ${lifeEventTypes.join(', ')}`);
+      throw new DomainError('invalid', 'EVENT_TYPE_UNKNOWN', `unknown life event type ${input.type}`, `Use one of ${lifeEventTypes.join(', ')}`);
     }
     if (input.type === 'birth_registration' || input.type === 'registration') {
       throw new DomainError('invalid', 'EVENT_TYPE_NOT_ALLOWED', `${input.type} creates a person; use the registration endpoint`, 'Register the person instead');

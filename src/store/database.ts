@@ -7,7 +7,7 @@ import type { DB } from './database.types.js';
 import type { Dialect } from './dialect.js';
 
 // int8 (counts, sequence numbers) as JS numbers: they stay far below 2^53.
-pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
 
 /** An open store: the Kysely handle plus what bulk work needs from the driver underneath. */
 export interface Database {

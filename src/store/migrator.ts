@@ -26,7 +26,7 @@ function provider(dialect: Dialect): { getMigrations(): Promise<Record<string, M
 
 /** Brings the schema to the latest migration; throws with the failing migration's name. */
 export async function migrateToLatest<T>(db: Kysely<T>, dialect: Dialect): Promise<readonly string[]> {
-  const migrator = new Migrator({ db: db as unknown as Kysely<unknown>, provider: provider(dialect) });
+  const migrator = new Migrator({ db, provider: provider(dialect) });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error !== undefined) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

@@ -1,0 +1,90 @@
+// Person-by-ID over HTTP against a bare Fastify hello-world, measured in the same run.
+//   npx tsx bench/http-person.bench.ts [--dialect sqlite|postgres] [--people 1000000] [--seconds 10] [--connections 64]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { generatePopulation } from '../src/registry/population.generator.js';
+import { loadPopulation } from '../src/store/bulk-writer.js';
+import { openDatabase } from '../src/store/database.js';
+import { migrateToLatest } from '../src/store/migrator.js';
+import { load, startServer, stopServer } from './load.js';
+
+const { values } = parseArgs({
+  options: {
+    dialect: { type: 'string', default: 'sqlite' },
+    people: { type: 'string', default: '1000000' },
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '64' },
+  },
+});
+const people = Number(values.people);
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+const token = 'bench-operator-token-0123456789abcdef';
+
+async function prepareStore(): Promise<{ location: string; cleanup: () => Promise<void> }> {
+  if (values.dialect === 'postgres') {
+    const name = `sachsong_bench_${process.pid}`;
+    const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = `postgres://postgres@127.0.0.1:5432/${name}`;
+    return {
+      location: url,
+      cleanup: async () => {
+        const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+        await c.connect();
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await c.end();
+      },
+    };
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'sachsong-bench-'));
+  return { location: path.join(dir, 'bench.db'), cleanup: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })) };
+}
+
+const store = await prepareStore();
+try {
+  const database = store.location.startsWith('postgres') ? openDatabase({ databaseUrl: store.location }) : openDatabase({ sqliteFile: store.location });
+  await migrateToLatest(database.db, database.dialect);
+  const loadStarted = performance.now();
+  await loadPopulation(database, generatePopulation({ people, seed: 7 }));
+  const loadSeconds = (performance.now() - loadStarted) / 1000;
+  // 20,000 IDs spread over the whole key space, in random order, so that caches do not flatter us.
+  const ids = (await database.db.selectFrom('persons').select('id_number').orderBy('id_number').execute()).map((r) => r.id_number);
+  const step = Math.max(1, Math.floor(ids.length / 20_000));
+  const sample = ids.filter((_, i) => i % step === 0).sort(() => Math.random() - 0.5);
+  await database.close();
+
+  const hello = await startServer('bench/servers/hello.server.ts', []);
+  const baseline = await load(hello.url, ['/'], { seconds, connections });
+  await stopServer(hello.child);
+
+  const registry = await startServer('bench/servers/registry.server.ts', [store.location, token]);
+  const person = await load(registry.url, sample.map((id) => `/api/persons/${id}`), { seconds, connections, headers: { authorization: `Bearer ${token}` } });
+  await stopServer(registry.child);
+
+  console.log(
+    JSON.stringify(
+      {
+        bench: 'http-person-by-id',
+        dialect: values.dialect,
+        people,
+        loadSeconds: Math.round(loadSeconds * 10) / 10,
+        connections,
+        seconds,
+        helloWorld: baseline,
+        personById: person,
+        ratio: Math.round((person.requestsPerSecond / baseline.requestsPerSecond) * 1000) / 1000,
+      },
+      null,
+      2,
+    ),
+  );
+} finally {
+  await store.cleanup();
+}

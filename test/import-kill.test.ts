@@ -1,0 +1,88 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../src/store/database.js';
+import { createTestDatabase, dialects } from './test-database.js';
+
+const rows = 20_000;
+const batchSize = 200;
+
+/** A valid person file: men born 1985 registered in Hà Nội, serials 1..rows. */
+function personFile(file: string): void {
+  const lines = ['id_number,full_name,birth_date,sex,birth_province,nationality,current_commune'];
+  const given = ['An', 'Bình', 'Cường', 'Dũng', 'Đức', 'Hùng', 'Khoa', 'Long', 'Minh', 'Nam'];
+  for (let i = 1; i <= rows; i++) {
+    lines.push(`001085${String(i).padStart(6, '0')},Nguyễn Văn ${given[i % given.length] ?? 'An'},1985-0${(i % 9) + 1}-1${i % 10},M,001,VN,00004`);
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
+function cli(args: readonly string[], env: Readonly<Record<string, string>>): ReturnType<typeof spawn> {
+  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    env: { ...process.env, ...env, LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+async function counts(database: Database): Promise<{ persons: number; events: number; accepted: number; batches: number }> {
+  const n = async (table: 'persons' | 'life_events' | 'import_batches'): Promise<number> =>
+    (await database.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
+  const accepted = await database.db.selectFrom('import_batches').select((eb) => eb.fn.sum<string | number | null>('rows_accepted').as('s')).executeTakeFirstOrThrow();
+  return { persons: await n('persons'), events: await n('life_events'), accepted: Number(accepted.s ?? 0), batches: await n('import_batches') };
+}
+
+describe.each(dialects)('an import killed mid-way on %s', (dialect) => {
+  let dir: string;
+  let store: Database & { url: string | undefined };
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'sachsong-kill-'));
+    personFile(path.join(dir, 'persons.csv'));
+    store = await createTestDatabase(dialect);
+    env = { SACHSONG_DATA_DIR: dir, ...(store.url === undefined ? {} : { DATABASE_URL: store.url }) };
+    if (store.url === undefined) {
+      // the CLI opens <data dir>/sachsong.db: point the test's reader at the same file
+      await store.close();
+      store = { ...openDatabase({ sqliteFile: path.join(dir, 'sachsong.db') }), url: undefined };
+    }
+  });
+  afterAll(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('leaves only whole batches, and the same command then finishes the job', async () => {
+    const first = cli(['import', path.join(dir, 'persons.csv'), '--batch-size', String(batchSize)], env);
+    // Kill it hard once a few batches are in, as a power cut or OOM kill would.
+    const deadline = Date.now() + 60_000;
+        for (;;) {
+      await new Promise((r) => setTimeout(r, 15));
+      const seen = await counts(store).catch(() => undefined); // the CLI may still be creating the schema
+      if ((seen !== undefined && seen.batches >= 3) || Date.now() > deadline) break;
+    }
+    first.kill('SIGKILL');
+    await once(first, 'exit');
+
+    const after = await counts(store);
+    expect(after.batches).toBeGreaterThanOrEqual(3);
+    expect(after.persons).toBeLessThan(rows); // it really was interrupted
+    expect(after.persons).toBe(after.accepted); // no row without its batch, no batch without its rows
+    expect(after.persons).toBe(after.batches * batchSize);
+    expect(after.events).toBe(after.persons); // every person has their registration event
+
+    const second = cli(['import', path.join(dir, 'persons.csv'), '--batch-size', String(batchSize)], env);
+    let out = '';
+    second.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+    const [code] = (await once(second, 'exit')) as [number];
+    expect(code).toBe(0);
+    const report = JSON.parse(out) as { accepted: number; rejected: number; batchesSkipped: number };
+    expect(report).toMatchObject({ accepted: rows, rejected: 0 });
+    expect(report.batchesSkipped).toBe(after.batches);
+    const done = await counts(store);
+    expect(done).toEqual({ persons: rows, events: rows, accepted: rows, batches: rows / batchSize });
+  }, 120_000);
+});
