@@ -95,6 +95,28 @@ describe('operator console', () => {
     }
   });
 
+  it('loads the record as of a date from the history view', async () => {
+    const { context, page } = await openConsole(server.token);
+    try {
+      const sample = server.samplePerson;
+      await page.evaluate((id) => {
+        window.location.hash = `#/persons/${id}`;
+      }, sample.idNumber);
+      await page.getByTestId('person-name').waitFor();
+      await page.getByTestId('as-of-date').fill('2025-12-31');
+      await page.getByTestId('as-of-submit').click();
+      await page.waitForURL(`**/#/persons/${sample.idNumber}?at=2025-12-31`);
+      await expect(page.getByTestId('as-of-banner').textContent()).resolves.toContain('31/12/2025');
+      await expect(page.getByTestId('person-name').textContent()).resolves.toBe(sample.fullName);
+
+      await page.getByTestId('as-of-clear').click();
+      await page.waitForURL(`**/#/persons/${sample.idNumber}`);
+      await expect(page.getByTestId('as-of-banner').count()).resolves.toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('rejects malformed search input before calling the server', async () => {
     const { context, page } = await openConsole(server.token);
     try {

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import type { ApiError, LifeStatus, Person, Residence, Sex } from './api.js';
 import { useApi, useConsole } from './context.js';
+import { joinPlace } from './format.js';
 import { personHref } from './routing.js';
 
 /** The server's problem+json as the officer reads it: what went wrong, and what to do. */
@@ -75,11 +76,6 @@ export function ResidenceView({ residence }: { readonly residence: Residence | n
       <span className="muted small">({residence.communeCode})</span>
     </span>
   );
-}
-
-/** "address, commune, province" without the parts the server did not know. */
-export function joinPlace(parts: readonly (string | null)[]): string {
-  return parts.filter((p): p is string => p !== null && p !== '').join(', ');
 }
 
 /** A link to a relative's page, with their name once it has loaded. */

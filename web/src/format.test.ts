@@ -7,6 +7,8 @@ import {
   formatValue,
   isIsoDay,
   isPartialDate,
+  joinPlace,
+  vietnamDay,
 } from './format.js';
 
 describe('isPartialDate', () => {
@@ -81,5 +83,23 @@ describe('countryName', () => {
   it('names ISO codes in the chosen language and leaves other text alone', () => {
     expect(countryName('en', 'VN')).toBe('Vietnam');
     expect(countryName('vi', 'Việt Nam')).toBe('Việt Nam');
+  });
+});
+
+describe('joinPlace', () => {
+  it('skips unknown parts and names the address already spells out', () => {
+    expect(joinPlace(['12 Đội Cấn', null, 'Hà Nội'])).toBe('12 Đội Cấn, Hà Nội');
+    expect(joinPlace(['Số 3 Lê Lợi, Phường Nghĩa Đô, Thành phố Hà Nội', 'Phường Nghĩa Đô', 'Thành phố Hà Nội'])).toBe(
+      'Số 3 Lê Lợi, Phường Nghĩa Đô, Thành phố Hà Nội',
+    );
+    expect(joinPlace([null, '', 'Phường Ba Đình'])).toBe('Phường Ba Đình');
+  });
+});
+
+describe('vietnamDay', () => {
+  it('gives the day in Vietnam, seven hours ahead of UTC', () => {
+    expect(vietnamDay('2024-05-01T16:59:59Z')).toBe('2024-05-01');
+    expect(vietnamDay('2024-05-01T17:00:00Z')).toBe('2024-05-02');
+    expect(vietnamDay('yesterday')).toBeNull();
   });
 });

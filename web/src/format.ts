@@ -64,6 +64,23 @@ const instantFormat = new Intl.DateTimeFormat('en-GB', {
   hourCycle: 'h23',
 });
 
+function vietnamParts(date: Date): Readonly<Record<string, string>> {
+  return Object.fromEntries(instantFormat.formatToParts(date).map((p) => [p.type, p.value]));
+}
+
+/**
+ * The day (YYYY-MM-DD) an instant falls on in Vietnam, or null for text that is not an instant.
+ *
+ * @example
+ * vietnamDay('2024-05-01T18:30:00Z') // '2024-05-02'
+ */
+export function vietnamDay(value: string): string | null {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return null;
+  const parts = vietnamParts(date);
+  return `${parts['year'] ?? ''}-${parts['month'] ?? ''}-${parts['day'] ?? ''}`;
+}
+
 /**
  * An instant in Vietnam's time zone, where the registry's officers work: day first in
  * Vietnamese, ISO order in English; 24-hour clock in both.
@@ -74,12 +91,30 @@ const instantFormat = new Intl.DateTimeFormat('en-GB', {
 export function formatInstant(lang: Lang, value: string): string {
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) return value;
-  const parts = Object.fromEntries(instantFormat.formatToParts(date).map((p) => [p.type, p.value]));
+  const parts = vietnamParts(date);
   const time = `${parts['hour'] ?? ''}:${parts['minute'] ?? ''}:${parts['second'] ?? ''}`;
   const year = parts['year'] ?? '';
   const month = parts['month'] ?? '';
   const day = parts['day'] ?? '';
   return lang === 'vi' ? `${day}/${month}/${year} ${time}` : `${year}-${month}-${day} ${time}`;
+}
+
+/**
+ * "address, commune, province" without the parts the server did not know, and without
+ * names the address already spells out (many addresses are written in full).
+ *
+ * @example
+ * joinPlace(['12 Đội Cấn, Phường Ba Đình', 'Phường Ba Đình', 'Hà Nội']) // '12 Đội Cấn, Phường Ba Đình, Hà Nội'
+ */
+export function joinPlace(parts: readonly (string | null)[]): string {
+  const kept: string[] = [];
+  for (const part of parts) {
+    if (part === null || part.trim() === '') continue;
+    const folded = part.normalize('NFC').toLowerCase();
+    if (kept.some((k) => k.normalize('NFC').toLowerCase().includes(folded))) continue;
+    kept.push(part);
+  }
+  return kept.join(', ');
 }
 
 /** A value from an event's data, readable in one line. */
@@ -91,10 +126,13 @@ export function formatValue(value: unknown): string {
   if (typeof value === 'object') {
     const record = value as Readonly<Record<string, unknown>>;
     // Residences and admin units read better as "address, commune, province" than as JSON.
-    const place = ['address', 'communeName', 'name', 'provinceName']
-      .map((key) => record[key])
-      .filter((part): part is string => typeof part === 'string' && part !== '');
-    if (place.length > 0) return place.join(', ');
+    const place = joinPlace(
+      ['address', 'communeName', 'name', 'provinceName'].map((key) => {
+        const part = record[key];
+        return typeof part === 'string' ? part : null;
+      }),
+    );
+    if (place !== '') return place;
   }
   return JSON.stringify(value);
 }

@@ -3,7 +3,6 @@ import type { Household, ItemList, LifeEvent, Person } from '../api.js';
 import {
   ErrorBox,
   Fields,
-  joinPlace,
   Loading,
   PersonLink,
   ResidenceView,
@@ -11,7 +10,15 @@ import {
   StatusBadge,
 } from '../components.js';
 import { useApi, useConsole } from '../context.js';
-import { countryName, formatDate, formatInstant, formatValue, isIsoDay } from '../format.js';
+import {
+  countryName,
+  formatDate,
+  formatInstant,
+  formatValue,
+  isIsoDay,
+  joinPlace,
+  vietnamDay,
+} from '../format.js';
 import { eventTypeLabel, relationshipLabel, type MessageKey } from '../i18n.js';
 import { householdHref, personHref, routeHash } from '../routing.js';
 
@@ -57,7 +64,7 @@ export function PersonPage({
           <h2>{t('sectionTimeline')}</h2>
           {events.state === 'loading' && <Loading />}
           {events.state === 'error' && <ErrorBox error={events.error} />}
-          {events.state === 'ok' && <Timeline events={events.data.items} />}
+          {events.state === 'ok' && <Timeline events={events.data.items} at={validAt} />}
         </section>
       )}
     </div>
@@ -265,9 +272,17 @@ const fieldLabels: Readonly<Record<string, MessageKey>> = {
   temporaryAddress: 'temporaryAddress',
   currentCommune: 'currentCommuneCode',
   currentAddress: 'currentAddress',
+  cardIssuedOn: 'cardIssuedOn',
 };
 
-function Timeline({ events }: { readonly events: readonly LifeEvent[] }): ReactNode {
+/** The timeline; with `at`, events recorded after that day are dimmed, as the record above predates them. */
+function Timeline({
+  events,
+  at,
+}: {
+  readonly events: readonly LifeEvent[];
+  readonly at: string | null;
+}): ReactNode {
   const { t, lang } = useConsole();
   if (events.length === 0) return <p className="muted">{t('timelineEmpty')}</p>;
   // Newest first by when it happened, then by when it was recorded (corrections come later).
@@ -279,13 +294,20 @@ function Timeline({ events }: { readonly events: readonly LifeEvent[] }): ReactN
     <ol className="timeline">
       {sorted.map((e) => {
         const entries = Object.entries(e.data);
+        const recordedDay = vietnamDay(e.recordedAt);
+        const later = at !== null && recordedDay !== null && recordedDay > at;
         return (
-          <li key={e.eventId} className={`event event-${e.type}`} data-testid="timeline-item">
+          <li
+            key={e.eventId}
+            className={`event event-${e.type}${later ? ' event-later' : ''}`}
+            data-testid="timeline-item"
+          >
             <div className="event-head">
               <span className="event-type" data-testid="event-type">
                 {eventTypeLabel(lang, e.type)}
               </span>
               <span className="event-date">{formatDate(lang, e.occurredOn)}</span>
+              {later && <span className="badge badge-later">{t('recordedAfterAsOf')}</span>}
             </div>
             <p className="muted small">
               {t('recordedAt')}: {formatInstant(lang, e.recordedAt)} · {t('officer')}:{' '}
@@ -319,7 +341,7 @@ function Timeline({ events }: { readonly events: readonly LifeEvent[] }): ReactN
 }
 
 const personIdFields = new Set(['fatherId', 'motherId', 'spouseId']);
-const dateFields = new Set(['birthDate', 'deathDate']);
+const dateFields = new Set(['birthDate', 'deathDate', 'cardIssuedOn']);
 
 /** One changed value, shown the way the record above shows the same field. */
 function ChangeValue({ field, value }: { readonly field: string; readonly value: unknown }): ReactNode {
