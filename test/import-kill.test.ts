@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/store/database.js';
 import { createTestDatabase, dialects } from './test-database.js';
 
-const rows = 20_000;
-const batchSize = 200;
+const rows = 10_000;
+const batchSize = 100;
 
 /** A valid person file: men born 1985 registered in Hà Nội, serials 1..rows. */
 function personFile(file: string): void {

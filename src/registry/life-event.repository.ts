@@ -24,9 +24,9 @@ export const lifeEventRepository = {
   },
 
   async appendMany(db: Executor, events: readonly Omit<LifeEvent, 'seq'>[]): Promise<void> {
-    // 9 columns per row; 100 rows stay under every driver's parameter limit.
-    for (let i = 0; i < events.length; i += 100) {
-      await db.insertInto('life_events').values(events.slice(i, i + 100).map(lifeEventRow)).execute();
+    // 8 parameters a row: 2,000 rows stay under SQLite's 32,766 and PostgreSQL's 65,535.
+    for (let i = 0; i < events.length; i += 2_000) {
+      await db.insertInto('life_events').values(events.slice(i, i + 2_000).map(lifeEventRow)).execute();
     }
   },
 

@@ -110,7 +110,7 @@ export class PersonImportService {
         return false;
       });
       await this.deps.db.transaction().execute(async (trx) => {
-        for (const r of fresh) await personRepository.insert(trx, r.record);
+        await personRepository.insertMany(trx, fresh.map((r) => r.record));
         await lifeEventRepository.appendMany(trx, fresh.map((r) => r.event));
         await importBatchRepository.record(trx, {
           importId: options.importId,

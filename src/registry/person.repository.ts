@@ -42,6 +42,13 @@ export const personRepository = {
     await db.insertInto('persons').values(toPersonRow(person)).execute();
   },
 
+  /** Inserts many persons in multi-row statements (under both drivers' parameter limits). */
+  async insertMany(db: Executor, persons: readonly PersonRecord[]): Promise<void> {
+    for (let i = 0; i < persons.length; i += 1_000) {
+      await db.insertInto('persons').values(persons.slice(i, i + 1_000).map(toPersonRow)).execute();
+    }
+  },
+
   /** Replaces the projection, only if nobody changed it meanwhile (optimistic on version). */
   async update(db: Executor, person: PersonRecord, expectedVersion: number): Promise<boolean> {
     const { id_number: id, ...row } = toPersonRow(person);
