@@ -2,17 +2,21 @@
  * Generates a synthetic population and loads it into a fresh store, timing both.
  *
  *   npx tsx bench/generate-load.bench.ts --people 1000000 [--dialect sqlite|postgres] [--seed 1]
+ *     [--batch 10000] [--worker] [--commit <persons per SQLite commit>]
+ *
+ * --worker generates in a worker thread (generatePopulationInWorker) so that generation and loading
+ * use two cores; --commit groups SQLite batches into fewer commits.
  *
  * Prints one JSON line: generation seconds (time spent producing batches), load seconds (time
  * spent writing, index rebuild included), total wall seconds and rows per second. On PostgreSQL
  * it creates a database on postgres://postgres@127.0.0.1:5432 and drops it afterwards.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { generatePopulation, type PopulationBatch } from '../src/registry/population.generator.js';
+import { generatePopulation, generatePopulationInWorker, type PopulationBatch } from '../src/registry/population.generator.js';
 import { createBulkWriter } from '../src/store/bulk-writer.js';
 import { openDatabase, type Database } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrator.js';
@@ -22,7 +26,9 @@ const { values } = parseArgs({
     people: { type: 'string', default: '1000000' },
     dialect: { type: 'string', default: 'sqlite' },
     seed: { type: 'string', default: '1' },
-    batch: { type: 'string', default: '1000' },
+    batch: { type: 'string', default: '10000' },
+    worker: { type: 'boolean', default: false },
+    commit: { type: 'string', default: '1' },
     server: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432' },
   },
 });
@@ -73,16 +79,18 @@ async function openStore(): Promise<{ database: Database; cleanup: () => Promise
 
 const store = await openStore();
 try {
-  const writer = createBulkWriter(store.database);
-  const batches = generatePopulation({ people, seed: values.seed, batchSize: Number(values.batch) });
+  const writer = createBulkWriter(store.database, { commitEvery: Number(values.commit) });
+  const options = { people, seed: values.seed, batchSize: Number(values.batch) };
+  const batches = values.worker ? generatePopulationInWorker(options) : generatePopulation(options);
   let generationMs = 0;
   let loadMs = 0;
   let rows = 0;
   const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
   let pending: Promise<void> | undefined;
   for (;;) {
     const t0 = performance.now();
-    const next = batches.next();
+    const next = await batches.next();
     generationMs += performance.now() - t0;
     if (pending !== undefined) {
       const t1 = performance.now();
@@ -105,6 +113,7 @@ try {
   const indexMs = performance.now() - t3;
   loadMs += indexMs;
   const totalMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuAtStart);
   const seconds = (ms: number): number => Math.round(ms) / 1000;
   console.log(JSON.stringify({
     bench: 'generate-load',
@@ -119,6 +128,9 @@ try {
     rowsPerSecond: Math.round(rows / (totalMs / 1000)),
     loadRowsPerSecond: Math.round(rows / (loadMs / 1000)),
     databaseBytes: store.size(),
+    // CPU time of this process (all its threads): far below total × cores means the machine was busy.
+    processCpuSeconds: Math.round((cpu.user + cpu.system) / 1000) / 1000,
+    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
   }));
 } finally {
   await store.cleanup();

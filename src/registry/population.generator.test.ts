@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { HouseholdsTable, LifeEventsTable, PersonsTable } from '../store/database.types.js';
 import { decodeIdNumber, idInconsistencies } from './id-number.js';
 import { earliestDay } from './partial-date.js';
-import { flatJson, generatePopulation, type PopulationBatch } from './population.generator.js';
+import { flatJson, generatePopulation, generatePopulationInWorker, type PopulationBatch } from './population.generator.js';
 import { replayLifeEvents, toPersonRow } from './person.projection.js';
 import type { LifeEventType } from './life-event.types.js';
 
@@ -189,5 +189,21 @@ describe('flatJson', () => {
     const data = { a: 'Nguyễn Thị Đào', b: null, c: 'say "hi"\\ now\n\ttab', d: '\u2028', e: '' };
     expect(flatJson(data)).toBe(JSON.stringify(data));
     expect(flatJson({})).toBe('{}');
+  });
+});
+
+describe('generatePopulationInWorker', () => {
+  it('yields the same batches as generatePopulation, from a worker thread', async () => {
+    const options = { people: 1_500, seed: 9, batchSize: 400 };
+    const fromWorker: PopulationBatch[] = [];
+    for await (const batch of generatePopulationInWorker(options, 1)) fromWorker.push(batch);
+    expect(fromWorker).toEqual([...generatePopulation(options)]);
+  });
+
+  it('rejects bad options before starting a worker', async () => {
+    const run = async (): Promise<void> => {
+      for await (const batch of generatePopulationInWorker({ people: -1, seed: 1 })) expect(batch).toBeUndefined();
+    };
+    await expect(run()).rejects.toMatchObject({ code: 'POPULATION_SIZE_INVALID' });
   });
 });

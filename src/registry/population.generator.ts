@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import { DomainError } from '../shared/domain-error.js';
 import type { HouseholdsTable, LifeEventsTable, PersonsTable } from '../store/database.types.js';
 import { adminUnitCatalog } from './admin-unit.catalog.js';
@@ -224,6 +225,57 @@ export function generatePopulation(options: GeneratePopulationOptions): Generato
   }
   tables ??= new Tables();
   return batches(new HouseholdGenerator(tables, new SeededRandom(seed), String(seed), dayOf(todayIso)), people, batchSize);
+}
+
+type WorkerMessage =
+  | { readonly kind: 'batch'; readonly batch: PopulationBatch }
+  | { readonly kind: 'done' }
+  | { readonly kind: 'error'; readonly error: unknown };
+
+/**
+ * The same batches as generatePopulation, produced in a worker thread: while the caller loads one
+ * batch (SQLite writes block the main thread), the next ones are generated on another core. At
+ * most `ahead` batches wait in memory.
+ *
+ * @example
+ * await loadPopulation(database, generatePopulationInWorker({ people: 1_000_000, seed: 1 }));
+ */
+export async function* generatePopulationInWorker(options: GeneratePopulationOptions, ahead = 3): AsyncGenerator<PopulationBatch, void, undefined> {
+  generatePopulation(options); // validates the options here, where the caller can catch the error
+  const taken = new SharedArrayBuffer(4);
+  const counter = new Int32Array(taken);
+  const workerData = { options, taken, ahead };
+  // The worker is a sibling module: .js once built; from source (tsx, vitest) it is .ts and the
+  // worker thread registers tsx's loader itself, since loader hooks do not pass to workers.
+  const worker = import.meta.url.endsWith('.ts')
+    ? new Worker(
+      `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./population.worker.ts', import.meta.url).href)}); })`,
+      { eval: true, workerData },
+    )
+    : new Worker(new URL('./population.worker.js', import.meta.url), { workerData });
+  const queue: WorkerMessage[] = [];
+  let wake: (() => void) | undefined;
+  const push = (message: WorkerMessage): void => {
+    queue.push(message);
+    wake?.();
+  };
+  worker.on('message', push);
+  worker.on('error', (error) => { push({ kind: 'error', error }); });
+  worker.on('exit', (code) => { push(code === 0 ? { kind: 'done' } : { kind: 'error', error: new Error(`population worker exited with code ${code}`) }); });
+  try {
+    for (;;) {
+      const message = queue.shift() ?? (await new Promise<void>((resolve) => { wake = resolve; }).then(() => queue.shift()));
+      wake = undefined;
+      if (message === undefined) continue;
+      if (message.kind === 'done') return;
+      if (message.kind === 'error') throw message.error;
+      Atomics.add(counter, 0, 1);
+      Atomics.notify(counter, 0);
+      yield message.batch;
+    }
+  } finally {
+    await worker.terminate();
+  }
 }
 
 function* batches(generator: HouseholdGenerator, people: number, batchSize: number): Generator<PopulationBatch, void, undefined> {

@@ -127,6 +127,29 @@ describe.each(dialects)('bulk writer on %s', (dialect: Dialect) => {
   });
 });
 
+describe('bulk writer commitEvery (SQLite)', () => {
+  it('groups batches into one commit, each batch still all or nothing', async () => {
+    const database = await createTestDatabase('sqlite');
+    try {
+      const writer = createBulkWriter(database, { commitEvery: 3 });
+      await writer.write(tinyBatch('001090000001', 'A'));
+      expect(database.sqlite?.inTransaction).toBe(true);
+      await expect(writer.write({ ...tinyBatch('001090000009', 'X'), events: tinyBatch('001090000001', 'dup').events })).rejects.toThrow();
+      await writer.write(tinyBatch('001090000002', 'B'));
+      await writer.write(tinyBatch('001090000003', 'C'));
+      // The third written person reached commitEvery.
+      expect(database.sqlite?.inTransaction).toBe(false);
+      await writer.write(tinyBatch('001090000004', 'D'));
+      expect(await writer.finish()).toEqual({ persons: 4, households: 4, events: 4 });
+      expect(database.sqlite?.inTransaction).toBe(false);
+      const ids = await database.db.selectFrom('persons').select('id_number').orderBy('id_number').execute();
+      expect(ids.map((r) => r.id_number)).toEqual(['001090000001', '001090000002', '001090000003', '001090000004']);
+    } finally {
+      await database.close();
+    }
+  });
+});
+
 describe('copyValue', () => {
   it("escapes COPY's text format", () => {
     expect(copyValue(null)).toBe('\\N');

@@ -27,6 +27,13 @@ export interface BulkWriterOptions {
    * them up to date row by row). Ignored when the tables already hold rows. Default true.
    */
   readonly deferIndexes?: boolean;
+  /**
+   * SQLite: commit once at least this many persons are written, keeping batches in one transaction
+   * (each still all or nothing, as a savepoint) until then. Fewer commits write each page of the
+   * primary-key B-trees fewer times. Until the commit, written batches are not yet durable, and the
+   * database handle must not be used for other work. Default 1: every batch commits.
+   */
+  readonly commitEvery?: number;
 }
 
 export interface BulkWriter {
@@ -70,13 +77,13 @@ export function createBulkWriter(database: Database, options: BulkWriterOptions 
     totals.households += batch.households.length;
     totals.events += batch.events.length;
   };
-  if (database.sqlite !== undefined) return sqliteWriter(database.sqlite, deferIndexes, totals, count);
+  if (database.sqlite !== undefined) return sqliteWriter(database.sqlite, deferIndexes, options.commitEvery ?? 1, totals, count);
   if (database.pool !== undefined) return postgresWriter(database.pool, deferIndexes, totals, count);
   throw new Error(`the ${database.dialect} store has no driver handle for bulk loading`);
 }
 
 function sqliteWriter(
-  sqlite: SQLite.Database, deferIndexes: boolean, totals: LoadTotals, count: (batch: BulkBatch) => void,
+  sqlite: SQLite.Database, deferIndexes: boolean, commitEvery: number, totals: LoadTotals, count: (batch: BulkBatch) => void,
 ): BulkWriter {
   const insert = (table: string, columns: readonly string[]): SQLite.Statement =>
     sqlite.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
@@ -86,6 +93,13 @@ function sqliteWriter(
   let deferred: readonly { readonly name: string; readonly sql: string }[] | undefined;
   let previousCacheSize: number | undefined;
   let finished = false;
+  let ownTransaction = false;
+  let uncommitted = 0;
+  const commit = (): void => {
+    if (ownTransaction && sqlite.inTransaction) sqlite.exec('COMMIT');
+    ownTransaction = false;
+    uncommitted = 0;
+  };
 
   const load = sqlite.transaction((batch: BulkBatch) => {
     // Key order within a batch keeps the primary-key B-trees' writes together.
@@ -114,12 +128,20 @@ function sqliteWriter(
         previousCacheSize = sqlite.pragma('cache_size', { simple: true }) as number;
         sqlite.pragma(`cache_size = ${Math.min(previousCacheSize, -262_144)}`);
       }
+      if (!sqlite.inTransaction) {
+        sqlite.exec('BEGIN');
+        ownTransaction = true;
+      }
+      // Inside the open transaction better-sqlite3 runs this as a savepoint: a failed batch rolls back alone.
       load(batch);
       count(batch);
+      uncommitted += batch.persons.length;
+      if (ownTransaction && uncommitted >= commitEvery) commit();
     },
     finish() {
       if (!finished) {
         finished = true;
+        commit();
         for (const index of deferred ?? []) sqlite.exec(index.sql);
         if ((deferred ?? []).length > 0) sqlite.exec('ANALYZE');
         if (previousCacheSize !== undefined) sqlite.pragma(`cache_size = ${previousCacheSize}`);
