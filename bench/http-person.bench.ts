@@ -44,7 +44,13 @@ async function prepareStore(): Promise<{ location: string; cleanup: () => Promis
     };
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'sachsong-bench-'));
-  return { location: path.join(dir, 'bench.db'), cleanup: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })) };
+  return {
+    location: path.join(dir, 'bench.db'),
+    cleanup: () => {
+      rmSync(dir, { recursive: true, force: true });
+      return Promise.resolve();
+    },
+  };
 }
 
 const store = await prepareStore();

@@ -9,7 +9,7 @@ import { readPersonFile } from '../registry/person-file.reader.js';
 import { exportPersons, type ExportFormat } from '../registry/person-export.service.js';
 import { PersonImportService } from '../registry/person-import.service.js';
 import { personRepository } from '../registry/person.repository.js';
-import { generatePopulation } from '../registry/population.generator.js';
+import { generatePopulationInWorker } from '../registry/population.generator.js';
 import { loadPopulation } from '../store/bulk-writer.js';
 import { RegistryService } from '../registry/registry.service.js';
 import { systemClock } from '../shared/clock.js';
@@ -58,7 +58,7 @@ function progressBar(total: number, label: string): { update(n: number): void; s
 async function generate(ctx: CliContext, people: number, seed: number): Promise<void> {
   const started = performance.now();
   const bar = progressBar(people, 'generate');
-  const result = await loadPopulation(ctx.database, generatePopulation({ people, seed }), (done) => { bar.update(done); });
+  const result = await loadPopulation(ctx.database, generatePopulationInWorker({ people, seed }), (done) => { bar.update(done); });
   bar.stop();
   ctx.logger.info({ ...result, seconds: Math.round(performance.now() - started) / 1000 }, 'population generated');
 }

@@ -163,10 +163,10 @@ function sqliteTablesEmpty(sqlite: SQLite.Database): boolean {
   return tables.every((t) => sqlite.prepare(`SELECT 1 FROM ${t} LIMIT 1`).get() === undefined);
 }
 
-/** Drops the explicitly created indexes of the registry tables (not those behind PRIMARY KEY/UNIQUE). */
+/** Drops the explicitly created, non-unique indexes of the registry tables: unique ones keep guarding while loading. */
 function dropSqliteIndexes(sqlite: SQLite.Database): readonly { readonly name: string; readonly sql: string }[] {
   const indexes = sqlite
-    .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${tables.map(() => '?').join(', ')}) ORDER BY name`)
+    .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN (${tables.map(() => '?').join(', ')}) ORDER BY name`)
     .all(...tables) as { name: string; sql: string }[];
   sqlite.transaction(() => {
     for (const index of indexes) sqlite.exec(`DROP INDEX "${index.name.replaceAll('"', '""')}"`);
@@ -218,6 +218,7 @@ async function dropPostgresIndexesIfEmpty(pool: pg.Pool): Promise<readonly { rea
   const found = await pool.query<{ name: string; sql: string }>(
     `SELECT i.indexname AS name, i.indexdef AS sql FROM pg_indexes i
       WHERE i.schemaname = current_schema() AND i.tablename = ANY($1)
+        AND i.indexdef NOT LIKE 'CREATE UNIQUE%'
         AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname AND c.connamespace = (SELECT oid FROM pg_namespace WHERE nspname = i.schemaname))
       ORDER BY i.indexname`,
     [tables],

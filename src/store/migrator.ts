@@ -1,5 +1,6 @@
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import type { Dialect } from './dialect.js';
+import { ensureRegistryIndexes } from './registry-indexes.js';
 import * as registry0001 from './migrations/0001-registry.migration.js';
 
 interface DialectMigration {
@@ -32,5 +33,7 @@ export async function migrateToLatest<T>(db: Kysely<T>, dialect: Dialect): Promi
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`migration ${failed} failed`, { cause: result.error });
   }
+  // A bulk load killed mid-way leaves its deferred indexes dropped: put them back.
+  await ensureRegistryIndexes(db);
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../dialect.js';
+import { ensureRegistryIndexes } from '../registry-indexes.js';
 
 /** The registry core: persons, households, the life-event log and import bookkeeping. */
 export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
@@ -33,8 +34,6 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('persons_name_birth_idx').on('persons').columns(['name_folded', 'birth_date']).execute();
-  await db.schema.createIndex('persons_household_idx').on('persons').column('household_id').execute();
 
   await db.schema
     .createTable('households')
@@ -52,7 +51,7 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
       // SQLite's INTEGER PRIMARY KEY is the rowid: ascending and never reused in an append-only table.
       dialect === 'postgres' ? c.primaryKey().generatedAlwaysAsIdentity() : c.primaryKey(),
     )
-    .addColumn('event_id', 'text', (c) => c.notNull().unique())
+    .addColumn('event_id', 'text', (c) => c.notNull())
     .addColumn('person_id', 'text', (c) => c.notNull())
     .addColumn('event_type', 'text', (c) => c.notNull())
     .addColumn('occurred_on', 'text', (c) => c.notNull())
@@ -61,7 +60,6 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('reason', 'text')
     .addColumn('data', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('life_events_person_idx').on('life_events').columns(['person_id', 'seq']).execute();
 
   await db.schema
     .createTable('import_batches')
@@ -72,6 +70,8 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('committed_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('import_batches_pk', ['import_id', 'batch_no'])
     .execute();
+
+  await ensureRegistryIndexes(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

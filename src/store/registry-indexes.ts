@@ -1,0 +1,19 @@
+import type { Kysely } from 'kysely';
+
+/**
+ * The registry's secondary indexes, in one place: the migration creates them, bulk loads drop and
+ * rebuild them, and opening the store recreates any that a load killed mid-way left dropped.
+ * Creating one that exists is a no-op.
+ */
+const definitions: readonly ((db: Kysely<unknown>) => Promise<void>)[] = [
+  async (db) => { await db.schema.createIndex('persons_name_birth_idx').ifNotExists().on('persons').columns(['name_folded', 'birth_date']).execute(); },
+  async (db) => { await db.schema.createIndex('persons_household_idx').ifNotExists().on('persons').column('household_id').execute(); },
+  // A named unique index rather than a column constraint, so that bulk loads can defer it.
+  async (db) => { await db.schema.createIndex('life_events_event_id_idx').ifNotExists().on('life_events').column('event_id').unique().execute(); },
+  async (db) => { await db.schema.createIndex('life_events_person_idx').ifNotExists().on('life_events').columns(['person_id', 'seq']).execute(); },
+];
+
+/** Creates every registry index that does not exist; a no-op on a healthy store. */
+export async function ensureRegistryIndexes<T>(db: Kysely<T>): Promise<void> {
+  for (const define of definitions) await define(db as unknown as Kysely<unknown>);
+}
