@@ -12,3 +12,6 @@ const database = location.startsWith('postgres')
 const app = await buildApp({ database, clock: systemClock, operatorToken: token, logger: createLogger('warn') });
 const address = await app.listen({ host: '127.0.0.1', port: 0 });
 process.stdout.write(`${address}\n`);
+process.once('SIGTERM', () => {
+  void app.close().then(() => process.exit(0));
+});

@@ -105,6 +105,9 @@ describe('generatePopulation', () => {
       const heads = list.filter((p) => p.relationship_to_head === 'head');
       expect(heads).toHaveLength(1);
       expect(h.head_id).toBe(heads[0]?.id_number);
+      // the head's husband or wife is recorded as the spouse of the head, never as a parent
+      const spouseOfHead = list.find((p) => p.id_number === heads[0]?.spouse_id);
+      if (spouseOfHead !== undefined) expect(spouseOfHead.relationship_to_head).toBe('spouse');
       expect(list.every((p) => p.permanent_commune === h.commune_code && p.permanent_address === h.address)).toBe(true);
       expect(h.created_at <= h.updated_at).toBe(true);
     }

@@ -455,7 +455,10 @@ class HouseholdGenerator {
         let formed: number;
         if (elderHead) {
           formed = elderFormed;
-          (grandfatherAlive ? gf : gm).role = 'head';
+          const head = grandfatherAlive ? gf : gm;
+          head.role = 'head';
+          // the head's living wife is the spouse of the head, not a parent
+          if (grandfatherAlive && grandmotherAlive) gm.role = 'spouse';
           for (const e of elders) e.joinDay = elderFormed;
           son.joinDay = son.birthDay >= elderFormed ? son.birthDay : elderFormed;
           wife.joinDay = Math.max(son.marriageDay ?? this.today, elderFormed);

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import type { DB } from './database.types.js';
 import type { Dialect } from './dialect.js';
@@ -57,6 +57,33 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('cache_size = -65536');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
   return { dialect: 'sqlite', db, sqlite, pool: undefined, location: file, close: () => db.destroy() };
+}
+
+/**
+ * Kysely prepares every query afresh; preparing costs better-sqlite3 far more than running a
+ * primary-key lookup. Reusing prepared statements by SQL text (bounded, oldest dropped first)
+ * makes a read a bind and a step.
+ */
+function cachingStatements(sqlite: SQLite.Database, limit = 512): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => {
+      statements.clear();
+      sqlite.close();
+    },
+    prepare: (query: string) => {
+      let statement = statements.get(query);
+      if (statement === undefined) {
+        statement = sqlite.prepare(query);
+        if (statements.size >= limit) {
+          const oldest = statements.keys().next();
+          if (oldest.done !== true) statements.delete(oldest.value);
+        }
+        statements.set(query, statement);
+      }
+      return statement;
+    },
+  };
 }
