@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { CompiledQuery, Kysely, Transaction } from 'kysely';
 import type { DB, PersonsTable } from '../store/database.types.js';
 import { fromPersonRow, toPersonRow } from './person.projection.js';
 import type { PersonRecord } from './person.types.js';
@@ -15,9 +15,18 @@ export interface PersonSearch {
 }
 
 /** Reads and writes the persons projection. */
+// The lookup by ID is the registry's hottest query: compile it once per database handle.
+const byIdQueries = new WeakMap<Executor, CompiledQuery<PersonsTable>>();
+
 export const personRepository = {
   async findById(db: Executor, idNumber: string): Promise<PersonRecord | undefined> {
-    const row = await db.selectFrom('persons').selectAll().where('id_number', '=', idNumber).executeTakeFirst();
+    let compiled = byIdQueries.get(db);
+    if (compiled === undefined) {
+      compiled = db.selectFrom('persons').selectAll().where('id_number', '=', '').compile();
+      byIdQueries.set(db, compiled);
+    }
+    const { rows } = await db.executeQuery<PersonsTable>({ ...compiled, parameters: [idNumber] });
+    const row = rows[0];
     return row === undefined ? undefined : fromPersonRow(row);
   },
 

@@ -6,11 +6,25 @@ import type { PersonSummary, PersonView } from './person.schemas.js';
  * Names a commune code for display: the unit in force on `on`, else the pre-2025 unit of that
  * code (a record not yet converted); a code no catalog knows is shown without a name.
  */
-export function describeCommune(code: string, on: string): { readonly name: string | null; readonly provinceName: string | null } {
-  const catalog = adminUnitCatalog();
-  const c = catalog.findCommune(code, on) ?? catalog.findCommune(code, LAST_DAY_BEFORE_REFORM);
-  return c === undefined ? { name: null, provinceName: null } : { name: c.name, provinceName: c.provinceName };
+export function describeCommune(code: string, on: string): CommuneNames {
+  // The catalog never changes while running; names are looked up once per code and date.
+  const key = `${code}@${on}`;
+  let names = communeNames.get(key);
+  if (names === undefined) {
+    const catalog = adminUnitCatalog();
+    const c = catalog.findCommune(code, on) ?? catalog.findCommune(code, LAST_DAY_BEFORE_REFORM);
+    names = c === undefined ? { name: null, provinceName: null } : { name: c.name, provinceName: c.provinceName };
+    if (communeNames.size > 50_000) communeNames.clear();
+    communeNames.set(key, names);
+  }
+  return names;
 }
+
+interface CommuneNames {
+  readonly name: string | null;
+  readonly provinceName: string | null;
+}
+const communeNames = new Map<string, CommuneNames>();
 
 function residence(code: string | null, address: string | null, on: string): PersonView['currentResidence'] {
   if (code === null) return null;
