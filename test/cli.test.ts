@@ -1,0 +1,126 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VNI_LETTERS } from '../src/registry/legacy-encoding.js';
+
+let dir: string;
+
+function sachsong(args: readonly string[], dataDir = path.join(dir, 'data')): { code: number; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    env: { ...process.env, SACHSONG_DATA_DIR: dataDir, LOG_LEVEL: 'silent', DATABASE_URL: '' },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Encodes text in VNI-Windows, the way a legacy provincial system would have saved it. */
+function toVni(text: string): Buffer {
+  const table = new Map(VNI_LETTERS.map(([letter, bytes]) => [letter, bytes]));
+  const bytes: number[] = [];
+  for (const ch of text.normalize('NFC')) {
+    const code = ch.charCodeAt(0);
+    if (code < 0x80) bytes.push(code);
+    else {
+      const encoded = table.get(ch);
+      if (encoded === undefined) throw new Error(`no VNI bytes for ${ch}`);
+      bytes.push(...encoded);
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+const header = 'id_number,full_name,birth_date,sex,birth_province,nationality,current_commune';
+const rows = [
+  '001185000101,Nguyễn Thị Hồng Nhung,1985-04-02,F,001,VN,00004',
+  '079203000102,Trần Văn Đức,2003-11-30,M,079,VN,25747',
+  '048090000103,Lê Quang Vũ,1990,M,048,VN,',
+];
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'sachsong-cli-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('sachsong id check', () => {
+  it('explains a valid number digit by digit and exits 0', () => {
+    const r = sachsong(['id', 'check', '079203012345']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Hồ Chí Minh/);
+    expect(r.stdout).toMatch(/year of birth: 2003/);
+    expect(r.stdout).toMatch(/male/);
+  });
+
+  it('says what is wrong with a bad number and exits 2', () => {
+    const r = sachsong(['id', 'check', '07920301234']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/ID_NUMBER_MALFORMED/);
+  });
+});
+
+describe('sachsong import and export', () => {
+  it('converts a VNI file, imports it, and reports a broken row without stopping', () => {
+    const file = path.join(dir, 'vni.csv');
+    writeFileSync(file, Buffer.concat([toVni([header, ...rows, '001185000104,"broken', ''].join('\n'))]));
+    const r = sachsong(['import', file, '--report', path.join(dir, 'report.json')]);
+    expect(r.stderr).toMatch(/converted from vni/);
+    const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')) as { accepted: number; rejections: { rowNumber: number; code: string }[] };
+    expect(report.accepted).toBe(3);
+    expect(report.rejections.map((x) => x.code)).toEqual(['CSV_ROW_MALFORMED']);
+    expect(r.code).toBe(1);
+  });
+
+  it('refuses a legacy file with a message naming its encoding when conversion is off', () => {
+    const file = path.join(dir, 'vni-refused.csv');
+    writeFileSync(file, toVni([header, ...rows].join('\n')));
+    const r = sachsong(['import', file, '--no-convert-legacy'], path.join(dir, 'other'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/FILE_ENCODING_UNSUPPORTED/);
+    expect(r.stderr).toMatch(/VNI/);
+  });
+
+  it('exports CSV, NDJSON and Parquet that hold the same persons, with names intact', async () => {
+    for (const format of ['csv', 'ndjson', 'parquet']) {
+      const r = sachsong(['export', '--out', path.join(dir, `persons.${format}`)]);
+      expect(r.stdout).toMatch(/exported 3 persons/);
+    }
+    expect(readFileSync(path.join(dir, 'persons.csv'), 'utf8')).toMatch(/Nguyễn Thị Hồng Nhung/);
+    const ndjson = readFileSync(path.join(dir, 'persons.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { full_name: string });
+    expect(ndjson.map((p) => p.full_name).sort()).toEqual(['Lê Quang Vũ', 'Nguyễn Thị Hồng Nhung', 'Trần Văn Đức']);
+    const duck = await DuckDBInstance.create(':memory:');
+    const connection = await duck.connect();
+    const result = await connection.runAndReadAll(`select full_name, birth_date from '${path.join(dir, 'persons.parquet')}' order by id_number`);
+    expect(result.getRows()).toEqual([['Nguyễn Thị Hồng Nhung', '1985-04-02'], ['Lê Quang Vũ', '1990'], ['Trần Văn Đức', '2003-11-30']]);
+    connection.closeSync();
+    duck.closeSync();
+  });
+
+  it('round-trips: an export imports into an empty store unchanged', () => {
+    const r = sachsong(['import', path.join(dir, 'persons.csv')], path.join(dir, 'second'));
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ accepted: 3, rejected: 0 });
+  });
+
+  it('refuses an unknown export format', () => {
+    const r = sachsong(['export', '--out', path.join(dir, 'persons.xlsx')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown export format/);
+  });
+});
+
+describe('configuration errors', () => {
+  it('names every bad variable and exits 78', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'db', 'migrate'], {
+      env: { ...process.env, SACHSONG_DATA_DIR: path.join(dir, 'cfg'), PORT: 'abc', DATABASE_URL: 'mysql://x' },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(78);
+    expect(result.stderr).toMatch(/PORT/);
+    expect(result.stderr).toMatch(/DATABASE_URL/);
+  });
+});
