@@ -74,6 +74,14 @@ try {
   const person = await load(registry.url, sample.map((id) => `/api/persons/${id}`), { seconds, connections, headers: { authorization: `Bearer ${token}` } });
   await stopServer(registry.child);
 
+  // On SQLite, also the ceiling: the same lookup with nothing around it.
+  let bareLookup: Awaited<ReturnType<typeof load>> | undefined;
+  if (values.dialect !== 'postgres') {
+    const bare = await startServer('bench/servers/bare-lookup.server.ts', [store.location]);
+    bareLookup = await load(bare.url, sample.map((id) => `/api/persons/${id}`), { seconds, connections });
+    await stopServer(bare.child);
+  }
+
   console.log(
     JSON.stringify(
       {
@@ -86,6 +94,9 @@ try {
         helloWorld: baseline,
         personById: person,
         ratio: Math.round((person.requestsPerSecond / baseline.requestsPerSecond) * 1000) / 1000,
+        ...(bareLookup === undefined
+          ? {}
+          : { bareLookup, bareLookupRatio: Math.round((bareLookup.requestsPerSecond / baseline.requestsPerSecond) * 1000) / 1000 }),
       },
       null,
       2,

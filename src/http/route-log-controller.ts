@@ -1,5 +1,7 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 
+const verbose: ReadonlySet<string> = new Set(['info', 'debug', 'trace']);
+
 /**
  * Request logging that names the route pattern (`/api/persons/:id`) instead of the URL, which
  * carries ID numbers and names: one line per completed request, none on arrival.
@@ -10,6 +12,8 @@ export class RouteLogController extends LogController {
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    // Checked first so that a quieter level costs no allocation on the hot path.
+    if (!verbose.has(request.log.level)) return;
     request.log.info(
       {
         method: request.method,
