@@ -1,7 +1,7 @@
 import { foldName } from '../matching/vietnamese-text.js';
 import type { PersonsTable } from '../store/database.types.js';
 import type { LifeEvent } from './life-event.types.js';
-import { personFactKeys, type PersonFacts, type PersonRecord } from './person.types.js';
+import { personFactKeys, type PersonRecord } from './person.types.js';
 
 type EventLike = Pick<LifeEvent, 'personId' | 'type' | 'data' | 'recordedAt'>;
 
@@ -13,15 +13,24 @@ type EventLike = Pick<LifeEvent, 'personId' | 'type' | 'data' | 'recordedAt'>;
  * const record = events.reduce(applyLifeEvent, undefined);
  */
 export function applyLifeEvent(current: PersonRecord | undefined, event: EventLike): PersonRecord {
+  // Plain loops over the fact keys: this runs once per event in imports, history and replays.
+  const data = event.data;
   if (current === undefined) {
     if (event.type !== 'birth_registration' && event.type !== 'registration') {
       throw new Error(`the first event of a person must create them, got ${event.type}`);
     }
-    const facts = Object.fromEntries(personFactKeys.map((k) => [k, event.data[k] ?? null])) as unknown as PersonFacts;
-    return { ...facts, idNumber: event.personId, version: 1, createdAt: event.recordedAt, updatedAt: event.recordedAt };
+    const created: Record<string, unknown> = { idNumber: event.personId };
+    for (const k of personFactKeys) created[k] = data[k] ?? null;
+    created.version = 1;
+    created.createdAt = event.recordedAt;
+    created.updatedAt = event.recordedAt;
+    return created as unknown as PersonRecord;
   }
-  const changes = Object.fromEntries(personFactKeys.filter((k) => k in event.data).map((k) => [k, event.data[k] ?? null]));
-  return { ...current, ...changes, version: current.version + 1, updatedAt: event.recordedAt };
+  const next: Record<string, unknown> = { ...current };
+  for (const k of personFactKeys) if (k in data) next[k] = data[k] ?? null;
+  next.version = current.version + 1;
+  next.updatedAt = event.recordedAt;
+  return next as unknown as PersonRecord;
 }
 
 /** Replays a person's events in order; undefined when there are none. */

@@ -137,7 +137,9 @@ export class RegistryService {
     if (missing.length > 0) {
       throw new DomainError('invalid', 'FIELD_MISSING', `missing ${missing.join(', ')}`, 'A registration needs at least the full name, date of birth, sex and birth province');
     }
-    const complete = Object.fromEntries(personFactKeys.map((k) => [k, facts[k] ?? null])) as unknown as PersonFacts;
+    const filled: Record<string, unknown> = {};
+    for (const k of personFactKeys) filled[k] = facts[k] ?? null;
+    const complete = filled as unknown as PersonFacts;
     assertFactsCoherent(complete);
     if (input.idNumber === undefined) {
       throw new DomainError('invalid', 'ID_NUMBER_MISSING', 'a registration from an earlier register needs the person\'s ID number', 'Give the 12-digit ID number');
