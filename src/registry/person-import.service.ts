@@ -3,6 +3,7 @@ import type { Clock } from '../shared/clock.js';
 import { DomainError, isDomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
 import { lifeEventRepository } from './life-event.repository.js';
+import { personFactColumns } from './person.projection.js';
 import { personRepository } from './person.repository.js';
 import type { PersonRecord } from './person.types.js';
 import type { RegistryService } from './registry.service.js';
@@ -39,15 +40,8 @@ export interface ImportOptions {
   readonly onProgress?: (rowsRead: number) => void;
 }
 
-/** Columns of a person file: the snake_case names that `sachsong export` writes. */
-const columns: Readonly<Record<string, string>> = {
-  full_name: 'fullName', birth_date: 'birthDate', sex: 'sex', ethnicity: 'ethnicity', religion: 'religion',
-  nationality: 'nationality', birth_province: 'birthProvince', birth_commune: 'birthCommune', hometown: 'hometown',
-  permanent_commune: 'permanentCommune', permanent_address: 'permanentAddress', temporary_commune: 'temporaryCommune',
-  temporary_address: 'temporaryAddress', current_commune: 'currentCommune', current_address: 'currentAddress',
-  father_id: 'fatherId', mother_id: 'motherId', spouse_id: 'spouseId', household_id: 'householdId',
-  relationship_to_head: 'relationshipToHead', status: 'status', death_date: 'deathDate',
-};
+/** Columns of a person file, the snake_case names that `sachsong export` writes, to the facts they hold. */
+const columns: ReadonlyMap<string, string> = new Map(Object.entries(personFactColumns).map(([fact, column]) => [column, fact]));
 const ignoredColumns = new Set(['id_number', 'version', 'created_at', 'updated_at', 'name_folded']);
 
 export interface ImportDeps {
@@ -142,7 +136,7 @@ export class PersonImportService {
     const idNumber = row.record.id_number ?? '';
     const facts: Record<string, unknown> = {};
     for (const [column, value] of Object.entries(row.record)) {
-      const key = columns[column];
+      const key = columns.get(column);
       if (key !== undefined) {
         if (value !== null && value !== '') facts[key] = value;
       } else if (!ignoredColumns.has(column)) {

@@ -1,7 +1,7 @@
 import { foldName } from '../matching/vietnamese-text.js';
 import type { PersonsTable } from '../store/database.types.js';
 import type { LifeEvent } from './life-event.types.js';
-import { personFactKeys, type PersonRecord } from './person.types.js';
+import { personFactKeys, type PersonFacts, type PersonRecord } from './person.types.js';
 
 type EventLike = Pick<LifeEvent, 'personId' | 'type' | 'data' | 'recordedAt'>;
 
@@ -39,6 +39,16 @@ export function replayLifeEvents(events: readonly EventLike[]): PersonRecord | u
   for (const event of events) record = applyLifeEvent(record, event);
   return record;
 }
+
+/** Each fact's column in the persons table: what toPersonRow writes and person files are read by. */
+export const personFactColumns: Readonly<Record<keyof PersonFacts, keyof PersonsTable>> = {
+  fullName: 'full_name', birthDate: 'birth_date', sex: 'sex', ethnicity: 'ethnicity', religion: 'religion',
+  nationality: 'nationality', birthProvince: 'birth_province', birthCommune: 'birth_commune', hometown: 'hometown',
+  permanentCommune: 'permanent_commune', permanentAddress: 'permanent_address', temporaryCommune: 'temporary_commune',
+  temporaryAddress: 'temporary_address', currentCommune: 'current_commune', currentAddress: 'current_address',
+  fatherId: 'father_id', motherId: 'mother_id', spouseId: 'spouse_id', householdId: 'household_id',
+  relationshipToHead: 'relationship_to_head', status: 'status', deathDate: 'death_date',
+};
 
 /** The stored row of a person record. */
 export function toPersonRow(p: PersonRecord): PersonsTable {
