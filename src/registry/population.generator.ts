@@ -11,7 +11,8 @@ import {
 import { formerProvinces } from './population.provinces.data.js';
 import { hashString, picker, SeededRandom, WeightedPicker } from './population.random.js';
 import { foldName } from '../matching/vietnamese-text.js';
-import { personFactKeys, type PersonFacts, type Sex } from './person.types.js';
+import { personFactColumns } from './person.projection.js';
+import { personFactKeys, type Sex } from './person.types.js';
 import {
   ethnicNaming, kinhGivenNames, kinhMiddleNames, kinhSurnames, secondMiddleNames, streetNames, type Weighted,
 } from './vietnamese-names.data.js';
@@ -795,16 +796,7 @@ function required<T>(value: T | undefined, what: string): T {
   return value;
 }
 
-/** Each fact's column in the persons table (the mapping toPersonRow applies). */
-const factColumns: Readonly<Record<keyof PersonFacts, keyof PersonsTable>> = {
-  fullName: 'full_name', birthDate: 'birth_date', sex: 'sex', ethnicity: 'ethnicity', religion: 'religion',
-  nationality: 'nationality', birthProvince: 'birth_province', birthCommune: 'birth_commune', hometown: 'hometown',
-  permanentCommune: 'permanent_commune', permanentAddress: 'permanent_address', temporaryCommune: 'temporary_commune',
-  temporaryAddress: 'temporary_address', currentCommune: 'current_commune', currentAddress: 'current_address',
-  fatherId: 'father_id', motherId: 'mother_id', spouseId: 'spouse_id', householdId: 'household_id',
-  relationshipToHead: 'relationship_to_head', status: 'status', deathDate: 'death_date',
-};
-const factColumnMap = new Map<string, keyof PersonsTable>(personFactKeys.map((k) => [k, factColumns[k]]));
+const factColumnMap = new Map<string, keyof PersonsTable>(personFactKeys.map((k) => [k, personFactColumns[k]]));
 
 /** A row with every fact null, in toPersonRow's key order: what the creating event starts from. */
 function emptyRow(idNumber: string): PersonsTable {
