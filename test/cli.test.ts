@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VNI_LETTERS } from '../src/registry/legacy-encoding.js';
+import { toVni } from '../src/registry/legacy-encoding.test-helper.js';
 
 let dir: string;
 
@@ -15,22 +15,6 @@ function sachsong(args: readonly string[], dataDir = path.join(dir, 'data')): { 
     timeout: 120_000,
   });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
-}
-
-/** Encodes text in VNI-Windows, the way a legacy provincial system would have saved it. */
-function toVni(text: string): Buffer {
-  const table = new Map(VNI_LETTERS.map(([letter, bytes]) => [letter, bytes]));
-  const bytes: number[] = [];
-  for (const ch of text.normalize('NFC')) {
-    const code = ch.charCodeAt(0);
-    if (code < 0x80) bytes.push(code);
-    else {
-      const encoded = table.get(ch);
-      if (encoded === undefined) throw new Error(`no VNI bytes for ${ch}`);
-      bytes.push(...encoded);
-    }
-  }
-  return Buffer.from(bytes);
 }
 
 const header = 'id_number,full_name,birth_date,sex,birth_province,nationality,current_commune';
@@ -66,7 +50,7 @@ describe('sachsong id check', () => {
 describe('sachsong import and export', () => {
   it('converts a VNI file, imports it, and reports a broken row without stopping', () => {
     const file = path.join(dir, 'vni.csv');
-    writeFileSync(file, Buffer.concat([toVni([header, ...rows, '001185000104,"broken', ''].join('\n'))]));
+    writeFileSync(file, toVni([header, ...rows, '001185000104,"broken', ''].join('\n')));
     const r = sachsong(['import', file, '--report', path.join(dir, 'report.json')]);
     expect(r.stderr).toMatch(/converted from vni/);
     const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')) as { accepted: number; rejections: { rowNumber: number; code: string }[] };

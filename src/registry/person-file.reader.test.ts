@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TCVN3_LETTERS, VNI_LETTERS } from './legacy-encoding.js';
+import { toTcvn3 as tcvn3, toVni as vni } from './legacy-encoding.test-helper.js';
 import { readPersonFile, type FileRow, type ReadPersonFileOptions } from './person-file.reader.js';
 
 let dir: string;
@@ -21,20 +21,7 @@ async function file(extension: string, content: string | Uint8Array): Promise<st
   return path;
 }
 
-function legacy(inverse: ReadonlyMap<string, readonly number[]>): (text: string) => Uint8Array {
-  return (text) => {
-    const bytes: number[] = [];
-    for (const char of text.normalize('NFC')) {
-      const mapped = inverse.get(char);
-      if (mapped !== undefined) bytes.push(...mapped);
-      else if (char.charCodeAt(0) < 0x80) bytes.push(char.charCodeAt(0));
-      else throw new Error(`no code for ${char}`);
-    }
-    return Uint8Array.from(bytes);
-  };
-}
-const tcvn3 = legacy(new Map(TCVN3_LETTERS.map(([letter, byte]) => [letter, [byte]])));
-const vni = legacy(new Map(VNI_LETTERS.map(([letter, bytes]) => [letter, bytes])));
+
 const utf16le = (text: string): Uint8Array => Buffer.concat([Uint8Array.of(0xff, 0xfe), Buffer.from(text, 'utf16le')]);
 
 async function rowsOf(path: string, options: ReadPersonFileOptions = {}): Promise<FileRow[]> {
