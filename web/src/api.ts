@@ -3,6 +3,8 @@
  * that sends the operator token and turns problem+json answers into {@link ApiError}.
  */
 
+import type { LifeEventType } from '../../src/registry/life-event.types.js';
+
 export type Sex = 'M' | 'F';
 export type LifeStatus = 'alive' | 'deceased';
 
@@ -53,16 +55,8 @@ export interface Person {
   readonly updatedAt: string;
 }
 
-export type EventType =
-  | 'birth_registration'
-  | 'registration'
-  | 'id_issuance'
-  | 'residence_change'
-  | 'marriage'
-  | 'divorce'
-  | 'name_change'
-  | 'correction'
-  | 'death';
+/** The registry's life-event kinds (a type-only import: nothing of the server is bundled). */
+export type EventType = LifeEventType;
 
 export interface LifeEvent {
   readonly eventId: string;
