@@ -27,6 +27,17 @@ export function ErrorBox({ error }: { readonly error: ApiError }): ReactNode {
   );
 }
 
+export function BackToSearch(): ReactNode {
+  const { t } = useConsole();
+  return (
+    <p>
+      <a href="#/" className="back">
+        {t('backToSearch')}
+      </a>
+    </p>
+  );
+}
+
 export function Loading(): ReactNode {
   const { t } = useConsole();
   return (

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import type { Household } from '../api.js';
-import { ErrorBox, Fields, Loading, PersonLink, SexLabel, StatusBadge } from '../components.js';
+import { BackToSearch, ErrorBox, Fields, Loading, PersonLink, SexLabel, StatusBadge } from '../components.js';
 import { useApi, useConsole } from '../context.js';
 import { formatDate } from '../format.js';
 import { relationshipLabel } from '../i18n.js';
@@ -13,11 +13,7 @@ export function HouseholdPage({ id }: { readonly id: string }): ReactNode {
 
   return (
     <div className="page">
-      <p>
-        <a href="#/" className="back">
-          {t('backToSearch')}
-        </a>
-      </p>
+      <BackToSearch />
       {household.state === 'loading' && <Loading />}
       {household.state === 'error' && <ErrorBox error={household.error} />}
       {household.state === 'ok' && (

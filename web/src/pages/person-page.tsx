@@ -1,6 +1,7 @@
 import { useState, type SubmitEvent, type ReactNode } from 'react';
 import type { Household, ItemList, LifeEvent, Person } from '../api.js';
 import {
+  BackToSearch,
   ErrorBox,
   Fields,
   Loading,
@@ -43,11 +44,7 @@ export function PersonPage({
 
   return (
     <div className="page">
-      <p>
-        <a href="#/" className="back">
-          {t('backToSearch')}
-        </a>
-      </p>
+      <BackToSearch />
       <AsOfForm id={id} at={at} />
       {at !== null && validAt === null && (
         <p className="field-error" role="alert">
