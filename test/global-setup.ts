@@ -3,7 +3,8 @@ import { openDatabase } from '../src/store/database.js';
 import { postgresServerUrl, templateDatabase, withAdminClient } from './postgres-admin.js';
 
 /** Migrates a template database once; each test file clones it (Immich's approach). */
-export default async function setup(): Promise<void> {
+export default async function setup(): Promise<() => Promise<void>> {
+  process.env.SACHSONG_TEST_TEMPLATE = templateDatabase;
   await withAdminClient(async (client) => {
     await client.query(`DROP DATABASE IF EXISTS ${templateDatabase} WITH (FORCE)`);
     await client.query(`CREATE DATABASE ${templateDatabase}`);
@@ -16,4 +17,7 @@ export default async function setup(): Promise<void> {
   } finally {
     await store.close();
   }
+  return async () => {
+    await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${templateDatabase} WITH (FORCE)`));
+  };
 }

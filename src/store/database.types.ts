@@ -1,3 +1,7 @@
+import type { AuditTables } from '../audit/audit.tables.js';
+import type { ExchangeTables } from '../exchange/exchange.tables.js';
+import type { MatchingTables } from '../matching/matching.tables.js';
+import type { QualityTables } from '../quality/quality.tables.js';
 import type { Generated } from 'kysely';
 
 /**
@@ -73,7 +77,8 @@ export interface ImportBatchesTable {
   committed_at: string;
 }
 
-export interface DB {
+/** Every table; each module declares its own in `<module>.tables.ts`. */
+export interface DB extends QualityTables, MatchingTables, ExchangeTables, AuditTables {
   persons: PersonsTable;
   households: HouseholdsTable;
   life_events: LifeEventsTable;

@@ -9,7 +9,10 @@ interface DialectMigration {
 }
 
 /** Every migration, in order. Names are stable: they are recorded in the database. */
-const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [['0001-registry', registry0001]];
+// Each module adds its migrations on their own line (0002-quality, 0003-matching, 0004-exchange, 0005-audit).
+const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [
+  ['0001-registry', registry0001],
+];
 
 function provider(dialect: Dialect): { getMigrations(): Promise<Record<string, Migration>> } {
   return {
@@ -27,7 +30,7 @@ function provider(dialect: Dialect): { getMigrations(): Promise<Record<string, M
 
 /** Brings the schema to the latest migration; throws with the failing migration's name. */
 export async function migrateToLatest<T>(db: Kysely<T>, dialect: Dialect): Promise<readonly string[]> {
-  const migrator = new Migrator({ db, provider: provider(dialect) });
+  const migrator = new Migrator({ db, provider: provider(dialect), allowUnorderedMigrations: true });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error !== undefined) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
