@@ -17,7 +17,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { generatePopulation, generatePopulationInWorker, type PopulationBatch } from '../src/registry/population.generator.js';
-import { createBulkWriter } from '../src/store/bulk-writer.js';
+import { batchCounts, createBulkWriter } from '../src/store/bulk-writer.js';
 import { openDatabase, type Database } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrator.js';
 
@@ -99,7 +99,9 @@ try {
     }
     if (next.done === true) break;
     const batch: PopulationBatch = next.value;
-    rows += batch.persons.length + batch.households.length + batch.events.length;
+    // Counted without unpacking: batches from the worker reach the writer packed.
+    const n = batchCounts(batch);
+    rows += n.persons + n.households + n.events;
     const t2 = performance.now();
     pending = writer.write(batch);
     if (dialect === 'sqlite') {

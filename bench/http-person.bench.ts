@@ -1,6 +1,7 @@
 // Person-by-ID over HTTP against a bare Fastify hello-world, measured in the same run.
 //   npx tsx bench/http-person.bench.ts [--dialect sqlite|postgres] [--people 1000000] [--seconds 10] [--connections 64]
-import { mkdtempSync, rmSync } from 'node:fs';
+//     [--warmup 5] [--store <sqlite file kept between runs: loaded when missing, reused when present>]
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,14 +18,23 @@ const { values } = parseArgs({
     people: { type: 'string', default: '1000000' },
     seconds: { type: 'string', default: '10' },
     connections: { type: 'string', default: '64' },
+    warmup: { type: 'string', default: '5' },
+    store: { type: 'string' },
   },
 });
 const people = Number(values.people);
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
+const warmup = Number(values.warmup);
 const token = 'bench-operator-token-0123456789abcdef';
 
-async function prepareStore(): Promise<{ location: string; cleanup: () => Promise<void> }> {
+async function prepareStore(): Promise<{ location: string; loaded: boolean; cleanup: () => Promise<void> }> {
+  if (values.store !== undefined && values.dialect !== 'postgres') {
+    // A kept store: loading a million persons takes minutes, measuring the servers seconds.
+    const loaded = existsSync(values.store);
+    mkdirSync(path.dirname(values.store), { recursive: true });
+    return { location: values.store, loaded, cleanup: () => Promise.resolve() };
+  }
   if (values.dialect === 'postgres') {
     const name = `sachsong_bench_${process.pid}`;
     const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
@@ -35,6 +45,7 @@ async function prepareStore(): Promise<{ location: string; cleanup: () => Promis
     const url = `postgres://postgres@127.0.0.1:5432/${name}`;
     return {
       location: url,
+      loaded: false,
       cleanup: async () => {
         const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
         await c.connect();
@@ -46,6 +57,7 @@ async function prepareStore(): Promise<{ location: string; cleanup: () => Promis
   const dir = mkdtempSync(path.join(tmpdir(), 'sachsong-bench-'));
   return {
     location: path.join(dir, 'bench.db'),
+    loaded: false,
     cleanup: () => {
       rmSync(dir, { recursive: true, force: true });
       return Promise.resolve();
@@ -56,9 +68,16 @@ async function prepareStore(): Promise<{ location: string; cleanup: () => Promis
 const store = await prepareStore();
 try {
   const database = store.location.startsWith('postgres') ? openDatabase({ databaseUrl: store.location }) : openDatabase({ sqliteFile: store.location });
+  if (store.loaded && database.sqlite !== undefined) {
+    // A kept store: other modules' tables may have changed since it was made; recreate them empty.
+    const keep = new Set(['persons', 'households', 'life_events', 'import_batches']);
+    const others = database.sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'kysely_%'").pluck().all() as string[];
+    for (const table of others.filter((t) => !keep.has(t))) database.sqlite.exec(`DROP TABLE "${table}"`);
+    database.sqlite.exec("DELETE FROM kysely_migration WHERE name <> '0001-registry'");
+  }
   await migrateToLatest(database.db, database.dialect);
   const loadStarted = performance.now();
-  await loadPopulation(database, generatePopulation({ people, seed: 7 }));
+  if (!store.loaded) await loadPopulation(database, generatePopulation({ people, seed: 7 }));
   const loadSeconds = (performance.now() - loadStarted) / 1000;
   // 20,000 IDs spread over the whole key space, in random order, so that caches do not flatter us.
   const ids = (await database.db.selectFrom('persons').select('id_number').orderBy('id_number').execute()).map((r) => r.id_number);
@@ -67,18 +86,18 @@ try {
   await database.close();
 
   const hello = await startServer('bench/servers/hello.server.ts', []);
-  const baseline = await load(hello.url, ['/'], { seconds, connections });
+  const baseline = await load(hello.url, ['/'], { seconds, connections, warmup });
   await stopServer(hello.child);
 
   const registry = await startServer('bench/servers/registry.server.ts', [store.location, token]);
-  const person = await load(registry.url, sample.map((id) => `/api/persons/${id}`), { seconds, connections, headers: { authorization: `Bearer ${token}` } });
+  const person = await load(registry.url, sample.map((id) => `/api/persons/${id}`), { seconds, connections, warmup, headers: { authorization: `Bearer ${token}` } });
   await stopServer(registry.child);
 
   // On SQLite, also the ceiling: the same lookup with nothing around it.
   let bareLookup: Awaited<ReturnType<typeof load>> | undefined;
   if (values.dialect !== 'postgres') {
     const bare = await startServer('bench/servers/bare-lookup.server.ts', [store.location]);
-    bareLookup = await load(bare.url, sample.map((id) => `/api/persons/${id}`), { seconds, connections });
+    bareLookup = await load(bare.url, sample.map((id) => `/api/persons/${id}`), { seconds, connections, warmup });
     await stopServer(bare.child);
   }
 
@@ -91,6 +110,7 @@ try {
         loadSeconds: Math.round(loadSeconds * 10) / 10,
         connections,
         seconds,
+        warmupSeconds: warmup,
         helloWorld: baseline,
         personById: person,
         ratio: Math.round((person.requestsPerSecond / baseline.requestsPerSecond) * 1000) / 1000,

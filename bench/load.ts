@@ -23,18 +23,27 @@ export async function stopServer(child: ChildProcess): Promise<void> {
   await once(child, 'exit');
 }
 
-/** Runs autocannon for `seconds` after a short warm-up; `paths` are cycled through. */
-export async function load(url: string, paths: readonly string[], options: { seconds: number; connections: number; headers?: Record<string, string> }): Promise<LoadResult> {
+/**
+ * Runs autocannon for `seconds` after a warm-up of `warmup` seconds (JIT, page cache), with the
+ * same settings for every server: `connections` keep-alive connections, no pipelining (one
+ * request in flight per connection, as browsers and API clients send). `paths` are cycled through.
+ */
+export async function load(
+  url: string,
+  paths: readonly string[],
+  options: { seconds: number; connections: number; warmup?: number; headers?: Record<string, string> },
+): Promise<LoadResult> {
   let i = 0;
   const run = (duration: number): Promise<autocannon.Result> =>
     autocannon({
       url,
       connections: options.connections,
+      pipelining: 1,
       duration,
       headers: options.headers ?? {},
       requests: [{ setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length] ?? '/' }) }],
     });
-  await run(2);
+  await run(options.warmup ?? 5);
   const r = await run(options.seconds);
   return { requestsPerSecond: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
 }

@@ -1,5 +1,59 @@
 /**
  * The audit module's tables; `DB` in store/database.types.ts extends this interface.
+ *
+ * The access log is an RFC 6962 Merkle tree. Records and the tree's hashes are written in the same
+ * transaction, and neither is ever updated or deleted.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in as the module's migration lands
-export interface AuditTables {}
+export interface AuditTables {
+  access_records: AccessRecordsTable;
+  access_log_nodes: AccessLogNodesTable;
+  access_log_head: AccessLogHeadTable;
+  access_log_checkpoints: AccessLogCheckpointsTable;
+}
+
+/**
+ * One release of a person's data: leaf `idx` of the tree. The record is kept as its leaf, the
+ * RFC 8785 canonical JSON that is hashed, so that what is stored is exactly what was hashed;
+ * `person_id` and `deferred_until` repeat two of its members for the citizen's tracker (and
+ * verification checks that they agree with the leaf).
+ */
+export interface AccessRecordsTable {
+  /** 0-based leaf index; dense and ascending. */
+  idx: number;
+  person_id: string;
+  /** YYYY-MM-DD from which the citizen's tracker shows the record; null: at once. */
+  deferred_until: string | null;
+  /** The canonical JSON of the record (see access-record.ts). */
+  leaf: string;
+  /** SHA-256(0x00 ‖ leaf): the tree's level-0 node. */
+  leaf_hash: Buffer;
+}
+
+/**
+ * Every complete interior subtree of the tree: level l ≥ 1, index i holds the hash of leaves
+ * [i·2^l, (i+1)·2^l) (level 0 is access_records.leaf_hash). Written once, in the transaction that
+ * completes the subtree, so that any proof or root needs O(log n) point reads and never
+ * recomputes the tree.
+ */
+export interface AccessLogNodesTable {
+  level: number;
+  idx: number;
+  /** 32-byte SHA-256. */
+  hash: Buffer;
+}
+
+/** A single row (id 1): the committed tree size. Writers update it in their transaction, which serialises them. */
+export interface AccessLogHeadTable {
+  id: number;
+  tree_size: number;
+}
+
+/** Signed checkpoints (C2SP signed notes) of the tree at some size. */
+export interface AccessLogCheckpointsTable {
+  tree_size: number;
+  /** Lowercase hex SHA-256 root. */
+  root_hash: string;
+  /** The whole signed note, as published. */
+  note: string;
+  created_at: string;
+}

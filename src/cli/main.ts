@@ -16,7 +16,12 @@ import { systemClock } from '../shared/clock.js';
 import { isDomainError } from '../shared/domain-error.js';
 import { ndjsonToParquet } from '../store/parquet-writer.js';
 import { migrateToLatest } from '../store/migrator.js';
+import { registerAuditCommands } from './audit.command.js';
+import { registerExchangeCommands } from './exchange.command.js';
 import { explainIdNumber } from './id-check.command.js';
+import { registerMatchingCommands } from './matching.command.js';
+import { registerQualityCommands } from './quality.command.js';
+import { registerReconcileCommands } from './reconcile.command.js';
 import { openContext, type CliContext } from './context.js';
 
 function positiveInt(value: string): number {
@@ -100,7 +105,7 @@ program
       ctx.logger.info({ people: opts.demoPeople }, 'empty store: generating a demo population');
       await generate(ctx, opts.demoPeople, 1);
     }
-    const app = await buildApp({ database: ctx.database, clock: systemClock, operatorToken: ctx.config.operatorToken, logger: ctx.logger });
+    const app = await buildApp({ database: ctx.database, clock: systemClock, operatorToken: ctx.config.operatorToken, auditSigningKey: ctx.config.auditSigningKey, logger: ctx.logger });
     const close = async (): Promise<void> => {
       await app.close();
       await ctx.database.close();
@@ -196,5 +201,15 @@ db.command('migrate')
       return 0;
     }),
   );
+
+registerAuditCommands(program, withContext);
+
+registerReconcileCommands(program, withContext);
+
+registerExchangeCommands(program, withContext);
+
+registerQualityCommands(program, withContext);
+
+registerMatchingCommands(program);
 
 await program.parseAsync(process.argv);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { generateSignerKey } from '../audit/checkpoint-note.js';
 
 /** Everything sachsong reads from its environment, validated once. */
 export interface AppConfig {
@@ -15,6 +16,8 @@ export interface AppConfig {
   /** Bearer token for operator endpoints until agency access lands with the exchange. */
   readonly operatorToken: string;
   readonly natsUrl: string | undefined;
+  /** Ed25519 signed-note key (`PRIVATE+KEY+<origin>+<hash>+<key>`) that signs the access log's checkpoints. */
+  readonly auditSigningKey: string;
 }
 
 const schema = z.object({
@@ -31,6 +34,10 @@ const schema = z.object({
   NATS_URL: z
     .string()
     .regex(/^nats:\/\//, 'must be a nats:// URL')
+    .optional(),
+  SACHSONG_AUDIT_SIGNING_KEY: z
+    .string()
+    .regex(/^PRIVATE\+KEY\+[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]+=*$/, 'must be a signed-note key PRIVATE+KEY+<origin>+<hash>+<key>')
     .optional(),
 });
 
@@ -59,6 +66,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (v.NODE_ENV === 'production' && v.SACHSONG_OPERATOR_TOKEN === undefined) {
     throw new ConfigError(['SACHSONG_OPERATOR_TOKEN: required in production']);
   }
+  if (v.NODE_ENV === 'production' && v.SACHSONG_AUDIT_SIGNING_KEY === undefined) {
+    throw new ConfigError(['SACHSONG_AUDIT_SIGNING_KEY: required in production']);
+  }
   const dataDir = path.resolve(v.SACHSONG_DATA_DIR);
   return {
     env: v.NODE_ENV,
@@ -69,7 +79,18 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     logLevel: v.LOG_LEVEL,
     operatorToken: v.SACHSONG_OPERATOR_TOKEN ?? localOperatorToken(dataDir),
     natsUrl: v.NATS_URL,
+    auditSigningKey: v.SACHSONG_AUDIT_SIGNING_KEY ?? localAuditSigningKey(dataDir),
   };
+}
+
+/** Outside production the access log's checkpoint key is made once per data folder, like the operator token. */
+function localAuditSigningKey(dataDir: string): string {
+  const file = path.join(dataDir, 'audit-signing-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const key = generateSignerKey('sachsong.local/access-log');
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
 }
 
 /** Outside production a token is made once per data folder so that a fresh clone just works. */

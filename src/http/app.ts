@@ -1,11 +1,26 @@
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import { sql } from 'kysely';
+import { openAccessLog } from '../audit/access-log.service.js';
+import { auditRoutes } from '../audit/audit.routes.js';
+import { AuditService } from '../audit/audit.service.js';
+import { generateSignerKey, parseSignerKey } from '../audit/checkpoint-note.js';
+import type { AccessLog } from '../audit/access-log.types.js';
+import { exchangeAdminRoutes } from '../exchange/exchange-admin.routes.js';
+import { createExchange } from '../exchange/exchange.module.js';
+import { agencyRoutes } from '../exchange/exchange.routes.js';
+import { createReconcile, defaultReconcileDir } from '../matching/reconcile.module.js';
+import { reconcileRoutes } from '../matching/reconcile.routes.js';
+import { verifyRoutes } from '../matching/verify.routes.js';
+import { VerifyService } from '../matching/verify.service.js';
+import { qualityRoutes } from '../quality/quality.routes.js';
+import { QualityService } from '../quality/quality.service.js';
 import { adminUnitRoutes } from '../registry/admin-unit.routes.js';
 import { personRoutes } from '../registry/person.routes.js';
 import { RegistryService } from '../registry/registry.service.js';
@@ -24,6 +39,14 @@ export interface AppDeps {
   readonly logger: FastifyBaseLogger | false;
   /** Folder of the built console; default dist/web in the repository. */
   readonly webRoot?: string;
+  /** Signed-note key that signs the access log's checkpoints (config.auditSigningKey); a throwaway key when absent (tests). */
+  readonly auditSigningKey?: string;
+  /** The access log; default one opened on the database here and closed with the app. */
+  readonly accessLog?: AccessLog;
+  /** Told of every route as it is added (the authorisation matrix test enumerates them). */
+  readonly onRoute?: (route: RouteOptions) => void;
+  /** Working folder of bulk reconciliation (snapshot, inbox, jobs); default beside the SQLite file. */
+  readonly reconcileDir?: string;
 }
 
 // Resolves to <repo>/dist/web from both src/http (tests) and dist/http (built).
@@ -44,6 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  if (deps.onRoute !== undefined) app.addHook('onRoute', deps.onRoute);
 
   registerErrorHandler(app);
   registerMetrics(app);
@@ -52,7 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'sachsong', version: '0.1.0', description: 'National population registry and data exchange' },
-      components: { securitySchemes: { operatorToken: { type: 'http', scheme: 'bearer' } } },
+      components: { securitySchemes: { operatorToken: { type: 'http', scheme: 'bearer' }, agencyToken: { type: 'http', scheme: 'bearer', description: 'an access token from POST /x/token' } } },
       security: [{ operatorToken: [] }],
     },
   });
@@ -65,15 +89,49 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const today = (): string => deps.clock.now().toISOString().slice(0, 10);
-  const registry = new RegistryService({ db: deps.database.db, clock: deps.clock });
+  // A recorded event re-checks the person's quality in its own transaction; the worklist corrects records through the registry.
+  const registry: RegistryService = new RegistryService({ db: deps.database.db, clock: deps.clock, onPersonsChanged: async (ids, trx) => { await quality.recheck(trx, ids); } });
+  const quality = new QualityService({
+    db: deps.database.db,
+    store: deps.database,
+    clock: deps.clock,
+    recordCorrection: async (c) => ({ eventId: (await registry.recordEvent({ ...c, type: 'correction', occurredOn: today() })).event.eventId }),
+  });
+  const accessLog = deps.accessLog ?? openAccessLog(deps.database);
+  if (deps.accessLog === undefined) app.addHook('onClose', () => accessLog.close());
+  const audit = new AuditService({ db: deps.database.db, signer: parseSignerKey(deps.auditSigningKey ?? generateSignerKey('sachsong.local/access-log')), clock: deps.clock });
+  const exchange = await createExchange({
+    db: deps.database.db,
+    clock: deps.clock,
+    accessLog,
+    registry,
+    verifier: new VerifyService({ db: deps.database.db, clock: deps.clock }),
+    onAlertError: (error) => { app.log.error({ err: { type: (error as Error).name } }, 'misuse alert not stored'); },
+  });
+  app.addHook('onClose', () => exchange.pipeline.settled());
+  const reconcile = createReconcile({
+    database: deps.database,
+    clock: deps.clock,
+    dir: deps.reconcileDir ?? defaultReconcileDir(deps.database, tmpdir()),
+    onError: (error) => { app.log.error({ err: { type: (error as Error).name } }, 'reconciliation job failed'); },
+  });
+  // Jobs left queued or running by a stopped process start again (cleanly: outputs are renamed only when complete).
+  app.addHook('onReady', async () => { await reconcile.jobs.resumeInterrupted(); });
+  app.addHook('onClose', () => reconcile.jobs.idle());
   await app.register(
     async (api) => {
       api.addHook('onRequest', operatorAuth(deps.operatorToken));
       await api.register(personRoutes, { registry, today });
       await api.register(adminUnitRoutes, { clock: deps.clock });
+      await api.register(qualityRoutes, { quality, now: () => deps.clock.now().toISOString() });
+      await api.register(verifyRoutes, { verify: new VerifyService({ db: deps.database.db, clock: deps.clock }) });
+      await api.register(reconcileRoutes, { jobs: reconcile.jobs });
+      await api.register(exchangeAdminRoutes, { exchange, prefix: '/exchange' });
+      await api.register(auditRoutes, { audit });
     },
     { prefix: '/api' },
   );
+  await app.register(agencyRoutes, { exchange, prefix: '/x' });
 
   const webRoot = deps.webRoot ?? defaultWebRoot;
   if (existsSync(webRoot)) {

@@ -1,5 +1,8 @@
+import type { ReconcileJobsTable } from './reconcile-job.repository.js';
+
 /**
  * The matching module's tables; `DB` in store/database.types.ts extends this interface.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in as the module's migration lands
-export interface MatchingTables {}
+export interface MatchingTables {
+  reconcile_jobs: ReconcileJobsTable;
+}

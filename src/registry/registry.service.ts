@@ -18,6 +18,11 @@ export interface RegistryDeps {
   readonly db: Kysely<DB>;
   readonly clock: Clock;
   readonly newId?: () => string;
+  /**
+   * Called inside the transaction that changed these persons, after the change is written (the
+   * quality engine re-checks them here, so findings never lag the record). A throw rolls back.
+   */
+  readonly onPersonsChanged?: (personIds: readonly string[], trx: Executor) => Promise<void>;
 }
 
 /** A life event as an officer records it. */
@@ -177,6 +182,7 @@ export class RegistryService {
     await personRepository.insert(trx, record);
     await lifeEventRepository.append(trx, event);
     await this.syncHousehold(trx, record, event.recordedAt);
+    await this.deps.onPersonsChanged?.([record.idNumber], trx);
     return record;
   }
 
@@ -234,6 +240,7 @@ export class RegistryService {
       }
       await lifeEventRepository.append(trx, event);
       await this.syncHousehold(trx, next, event.recordedAt);
+      await this.deps.onPersonsChanged?.([next.idNumber], trx);
       const stored = await lifeEventRepository.byEventId(trx, event.eventId);
       return { person: next, event: stored };
     });

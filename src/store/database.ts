@@ -3,11 +3,18 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
+import { DomainError } from '../shared/domain-error.js';
 import type { DB } from './database.types.js';
 import type { Dialect } from './dialect.js';
 
 // int8 (counts, sequence numbers) as JS numbers: they stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
+
+/**
+ * The SQLite header's application_id while a first bulk load runs without a journal ('SLOD'):
+ * set before it starts, cleared when it has finished (see createBulkWriter).
+ */
+export const initialLoadMark = 0x534c4f44;
 
 /** An open store: the Kysely handle plus what bulk work needs from the driver underneath. */
 export interface Database {
@@ -52,6 +59,14 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
   const file = options.sqliteFile ?? ':memory:';
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new SQLite(file);
+  if (sqlite.pragma('application_id', { simple: true }) === initialLoadMark) {
+    sqlite.close();
+    throw new DomainError(
+      'unavailable', 'STORE_LOAD_INTERRUPTED',
+      `the store ${file} stopped during its first bulk load, which runs without a journal: its content is incomplete`,
+      `Delete ${file} (with its -wal and -shm files), then load it again (sachsong generate)`,
+    );
+  }
   // 16 KiB pages suit rows of a few hundred bytes (persons, events): ~12% faster bulk loads measured.
   // Only takes effect on a new, empty file.
   sqlite.pragma('page_size = 16384');

@@ -2,6 +2,10 @@ import { Migrator, type Kysely, type Migration, type MigrationResultSet } from '
 import type { Dialect } from './dialect.js';
 import { ensureRegistryIndexes } from './registry-indexes.js';
 import * as registry0001 from './migrations/0001-registry.migration.js';
+import * as quality0002 from './migrations/0002-quality.migration.js';
+import * as matchingReconcile0003 from './migrations/0003-matching-reconcile.migration.js';
+import * as exchange0004 from './migrations/0004-exchange.migration.js';
+import * as audit0005 from './migrations/0005-audit.migration.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -12,6 +16,10 @@ interface DialectMigration {
 // Each module adds its migrations on their own line (0002-quality, 0003-matching, 0004-exchange, 0005-audit).
 const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0001-registry', registry0001],
+  ['0002-quality', quality0002],
+  ['0003-matching-reconcile', matchingReconcile0003],
+  ['0004-exchange', exchange0004],
+  ['0005-audit', audit0005],
 ];
 
 function provider(dialect: Dialect): { getMigrations(): Promise<Record<string, Migration>> } {

@@ -86,6 +86,38 @@ export interface Household {
   readonly members: readonly HouseholdMember[];
 }
 
+/** One release of a citizen's data, as the access log recorded it (src/audit/access-log.types.ts). */
+export interface AccessRecord {
+  readonly personId: string;
+  readonly at: string;
+  readonly clientId: string;
+  readonly receivingAgency?: string;
+  readonly officerId: string;
+  readonly service: string;
+  readonly purpose: string;
+  readonly legalBasis: string;
+  readonly consentId?: string;
+  readonly fields: readonly string[];
+  readonly visibility: 'public' | { readonly deferredUntil: string };
+  readonly requestId: string;
+  readonly caseReference?: string;
+}
+
+/** A page of the citizen's data tracker: entries with inclusion proofs against a signed checkpoint. */
+export interface AccessTrackerPage {
+  readonly personId: string;
+  readonly visibleOn: string;
+  readonly checkpoint: { readonly treeSize: number; readonly rootHash: string; readonly note: string; readonly verifierKey: string } | null;
+  readonly entries: readonly {
+    readonly index: number;
+    readonly record: AccessRecord;
+    readonly leaf: string;
+    readonly leafHash: string;
+    readonly proof: readonly string[];
+  }[];
+  readonly nextBefore: number | null;
+}
+
 export interface ItemList<T> {
   readonly items: readonly T[];
 }
@@ -152,6 +184,43 @@ export async function apiGet<T>(path: string, token: string, signal?: AbortSigna
   // Same-origin server of the same release: its shapes are trusted, not re-validated here.
   const body: unknown = await response.json();
   return body as T;
+}
+
+/**
+ * POSTs to a same-origin API path with the operator token and an optional JSON body. Rejects with {@link ApiError}.
+ *
+ * @example
+ * await apiPost(`/api/exchange/alerts/${id}/acknowledge`, token);
+ */
+export async function apiPost<T>(path: string, token: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch {
+    throw new ApiError(0, 'NETWORK_ERROR', '', null);
+  }
+  if (!response.ok) throw await toApiError(response);
+  const answer: unknown = await response.json();
+  return answer as T;
+}
+
+/** A misuse alert of the exchange (GET /api/exchange/alerts). */
+export interface MisuseAlert {
+  readonly alertId: string;
+  readonly subjectKind: 'officer' | 'client';
+  readonly subjectId: string;
+  readonly clientId: string;
+  readonly windowStart: string;
+  readonly windowSeconds: number;
+  readonly reads: number;
+  readonly baseline: number;
+  readonly raisedAt: string;
+  readonly status: 'open' | 'acknowledged';
+  readonly acknowledgedAt: string | null;
 }
 
 /** True when the error only means a newer request replaced this one. */

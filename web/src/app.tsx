@@ -5,6 +5,8 @@ import { HouseholdPage } from './pages/household-page.js';
 import { PersonPage } from './pages/person-page.js';
 import { SearchPage } from './pages/search-page.js';
 import { SignInPage } from './pages/sign-in-page.js';
+import { TrackerPage } from './pages/tracker-page.js';
+import { AlertsPage } from './pages/alerts-page.js';
 import { parseRoute, tokenFromHash, type Route } from './routing.js';
 import { clearToken, loadToken, saveToken } from './session.js';
 
@@ -96,6 +98,8 @@ export function App(): ReactNode {
           </a>
           <nav className="topbar-actions">
             {context !== null && <a href="#/">{words.navSearch}</a>}
+            {context !== null && <a href="#/tracker" data-testid="nav-tracker">{words.navTracker}</a>}
+            {context !== null && <a href="#/alerts" data-testid="nav-alerts">{words.navAlerts}</a>}
             <label className="lang">
               <span>{words.language}</span>
               <select
@@ -145,6 +149,10 @@ function RoutePage({ route }: { readonly route: Route }): ReactNode {
       return <PersonPage key={`${route.id}\u0000${route.at ?? ''}`} id={route.id} at={route.at} />;
     case 'household':
       return <HouseholdPage key={route.id} id={route.id} />;
+    case 'tracker':
+      return <TrackerPage key={route.id ?? ''} id={route.id} />;
+    case 'alerts':
+      return <AlertsPage key={String(route.all)} all={route.all} />;
     case 'notFound':
       return (
         <div className="page">

@@ -7,6 +7,8 @@ export type Route =
   | { readonly page: 'search'; readonly name: string; readonly birth: string }
   | { readonly page: 'person'; readonly id: string; readonly at: string | null }
   | { readonly page: 'household'; readonly id: string }
+  | { readonly page: 'tracker'; readonly id: string | null }
+  | { readonly page: 'alerts'; readonly all: boolean }
   | { readonly page: 'notFound' };
 
 /**
@@ -33,6 +35,12 @@ export function parseRoute(hash: string): Route {
   if (first === 'households' && second !== undefined && rest.length === 0) {
     return { page: 'household', id: second };
   }
+  if (first === 'alerts' && second === undefined) {
+    return { page: 'alerts', all: query.get('status') === 'all' };
+  }
+  if (first === 'tracker' && rest.length === 0) {
+    return { page: 'tracker', id: second ?? null };
+  }
   return { page: 'notFound' };
 }
 
@@ -58,6 +66,10 @@ export function routeHash(route: Route): string {
       return `#/persons/${encodeURIComponent(route.id)}${route.at === null ? '' : `?at=${encodeURIComponent(route.at)}`}`;
     case 'household':
       return `#/households/${encodeURIComponent(route.id)}`;
+    case 'tracker':
+      return route.id === null ? '#/tracker' : `#/tracker/${encodeURIComponent(route.id)}`;
+    case 'alerts':
+      return route.all ? '#/alerts?status=all' : '#/alerts';
     case 'notFound':
       return '#/';
   }
@@ -65,6 +77,7 @@ export function routeHash(route: Route): string {
 
 export const personHref = (id: string): string => routeHash({ page: 'person', id, at: null });
 export const householdHref = (id: string): string => routeHash({ page: 'household', id });
+export const trackerHref = (id: string | null): string => routeHash({ page: 'tracker', id });
 
 /**
  * Takes the operator token from a `#token=...` fragment (as printed by `npm start`).

@@ -1,0 +1,104 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../store/database.types.js';
+import type { AccessLogCheckpointsTable, AccessRecordsTable } from './audit.tables.js';
+import type { NodeKey } from './merkle-tree.js';
+
+/** `level:index`, the key of a node in the maps this repository returns. */
+export function nodeKey(level: number, index: number): string {
+  return `${level}:${index}`;
+}
+
+/** A contiguous run of node indexes on one level. */
+export interface NodeRange {
+  readonly level: number;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** Reads of the access log's tables. Writes go through access-log.writer.ts (one transaction per batch). */
+export const accessLogRepository = {
+  /** The committed tree size. */
+  async treeSize(db: Kysely<DB>): Promise<number> {
+    const row = await db.selectFrom('access_log_head').select('tree_size').where('id', '=', 1).executeTakeFirst();
+    return row?.tree_size ?? 0;
+  },
+
+  /**
+   * The hashes of the given complete subtrees (level 0: the records' leaf hashes), in at most two
+   * queries; absent ones are missing from the map.
+   */
+  async nodes(db: Kysely<DB>, keys: readonly NodeKey[]): Promise<Map<string, Buffer>> {
+    const found = new Map<string, Buffer>();
+    const leaves = keys.filter((k) => k.level === 0).map((k) => k.index);
+    const interior = keys.filter((k) => k.level > 0);
+    // Chunks keep the statements small; a proof at 100 million leaves reads about 50 nodes.
+    for (let i = 0; i < leaves.length; i += 500) {
+      const rows = await db.selectFrom('access_records').select(['idx', 'leaf_hash']).where('idx', 'in', leaves.slice(i, i + 500)).execute();
+      for (const row of rows) found.set(nodeKey(0, row.idx), row.leaf_hash);
+    }
+    for (let i = 0; i < interior.length; i += 200) {
+      const chunk = interior.slice(i, i + 200);
+      const rows = await db
+        .selectFrom('access_log_nodes')
+        .select(['level', 'idx', 'hash'])
+        .where((eb) => eb.or(chunk.map((k) => eb.and([eb('level', '=', k.level), eb('idx', '=', k.index)]))))
+        .execute();
+      for (const row of rows) found.set(nodeKey(row.level, row.idx), row.hash);
+    }
+    return found;
+  },
+
+  /** The nodes of several index ranges, in one query (verification reads a page of the tree this way). */
+  async nodeRanges(db: Kysely<DB>, ranges: readonly NodeRange[]): Promise<Map<string, Buffer>> {
+    const found = new Map<string, Buffer>();
+    if (ranges.length === 0) return found;
+    const rows = await db
+      .selectFrom('access_log_nodes')
+      .select(['level', 'idx', 'hash'])
+      .where((eb) => eb.or(ranges.map((r) => eb.and([eb('level', '=', r.level), eb('idx', '>=', r.from), eb('idx', '<=', r.to)]))))
+      .execute();
+    for (const row of rows) found.set(nodeKey(row.level, row.idx), row.hash);
+    return found;
+  },
+
+  async nodeCount(db: Kysely<DB>): Promise<number> {
+    const row = await db.selectFrom('access_log_nodes').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return row.n;
+  },
+
+  /** Records with index ≥ `from`, in index order. */
+  async recordsFrom(db: Kysely<DB>, from: number, limit: number): Promise<AccessRecordsTable[]> {
+    return db.selectFrom('access_records').selectAll().where('idx', '>=', from).orderBy('idx').limit(limit).execute();
+  },
+
+  async record(db: Kysely<DB>, index: number): Promise<AccessRecordsTable | undefined> {
+    return db.selectFrom('access_records').selectAll().where('idx', '=', index).executeTakeFirst();
+  },
+
+  /**
+   * A person's records that their tracker may show on `visibleOn` (YYYY-MM-DD), newest first,
+   * with index below `before` when given. Served by the (person_id, idx) index.
+   */
+  async personRecords(db: Kysely<DB>, personId: string, visibleOn: string, limit: number, before?: number): Promise<AccessRecordsTable[]> {
+    let query = db
+      .selectFrom('access_records')
+      .selectAll()
+      .where('person_id', '=', personId)
+      .where((eb) => eb.or([eb('deferred_until', 'is', null), eb('deferred_until', '<=', visibleOn)]));
+    if (before !== undefined) query = query.where('idx', '<', before);
+    return query.orderBy('idx', 'desc').limit(limit).execute();
+  },
+
+  /** Stores a signed checkpoint; a second one of the same size is ignored. */
+  async insertCheckpoint(db: Kysely<DB>, row: AccessLogCheckpointsTable): Promise<void> {
+    await db.insertInto('access_log_checkpoints').values(row).onConflict((oc) => oc.column('tree_size').doNothing()).execute();
+  },
+
+  async latestCheckpoint(db: Kysely<DB>): Promise<AccessLogCheckpointsTable | undefined> {
+    return db.selectFrom('access_log_checkpoints').selectAll().orderBy('tree_size', 'desc').limit(1).executeTakeFirst();
+  },
+
+  async checkpoints(db: Kysely<DB>): Promise<AccessLogCheckpointsTable[]> {
+    return db.selectFrom('access_log_checkpoints').selectAll().orderBy('tree_size').execute();
+  },
+};

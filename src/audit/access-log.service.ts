@@ -1,0 +1,180 @@
+import { DomainError } from '../shared/domain-error.js';
+import type { Database } from '../store/database.js';
+import type { AccessRecordsTable } from './audit.tables.js';
+import { accessLogRepository, nodeKey } from './access-log.repository.js';
+import type { AccessLog, AccessRecordInput, AppendReceipt } from './access-log.types.js';
+import { createAccessBatchWriter, type AccessBatchWriter } from './access-log.writer.js';
+import { normaliseAccessRecord, toRow } from './access-record.js';
+import { appendToFrontier, frontierKeys, type TreeNode } from './merkle-tree.js';
+
+export interface AccessLogOptions {
+  /** How long the first buffered append waits for others to share its transaction. Default 1 ms. */
+  readonly lingerMs?: number;
+  /** Records per transaction at most (a single appendMany larger than this still goes in one). Default 5,000. */
+  readonly maxBatch?: number;
+  /** Called after each committed transaction with its number of records (for metrics and tests). */
+  readonly onCommit?: (records: number) => void;
+}
+
+/** A validated record, its leaf and leaf hash, waiting for its index. */
+type PreparedRecord = Omit<AccessRecordsTable, 'idx'>;
+
+interface Pending {
+  readonly records: readonly PreparedRecord[];
+  readonly resolve: (receipts: readonly AppendReceipt[]) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface TreeState {
+  readonly size: number;
+  readonly frontier: readonly TreeNode[];
+}
+
+/**
+ * Opens the access log of a store for appending. Keep one per process and share it: appends are
+ * group-committed (concurrent calls share one transaction), and the tree's frontier is kept in
+ * memory. Writers in other processes are detected (the committed size moved) and resolved by
+ * reloading the frontier, so several processes may append to one store.
+ *
+ * @example
+ * const accessLog = openAccessLog(database);
+ * const { index, leafHash } = await accessLog.append(record); // durable now: release the data
+ */
+export function openAccessLog(database: Database, options: AccessLogOptions = {}): AccessLog {
+  return new GroupCommitAccessLog(database, createAccessBatchWriter(database), options.lingerMs ?? 1, options.maxBatch ?? 5_000, options.onCommit);
+}
+
+class GroupCommitAccessLog implements AccessLog {
+  private queue: Pending[] = [];
+  private queued = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> | undefined;
+  private state: TreeState | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly database: Database,
+    private readonly write: AccessBatchWriter,
+    private readonly lingerMs: number,
+    private readonly maxBatch: number,
+    private readonly onCommit: ((records: number) => void) | undefined,
+  ) {}
+
+  async append(record: AccessRecordInput): Promise<AppendReceipt> {
+    const [receipt] = await this.appendMany([record]);
+    if (receipt === undefined) throw new Error('the access log returned no receipt');
+    return receipt;
+  }
+
+  appendMany(records: readonly AccessRecordInput[]): Promise<readonly AppendReceipt[]> {
+    if (this.closed) {
+      return Promise.reject(new DomainError('unavailable', 'ACCESS_LOG_CLOSED', 'The access log is closed', 'Retry on a running server'));
+    }
+    let canonical: PreparedRecord[];
+    try {
+      // Index 0 is a placeholder: the index is given when the batch is written.
+      canonical = records.map((r) => toRow(0, normaliseAccessRecord(r)));
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    if (canonical.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ records: canonical, resolve, reject });
+      this.queued += canonical.length;
+      this.schedule();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.drain();
+    await this.writing;
+  }
+
+  private schedule(): void {
+    // While a transaction is being written, new appends gather; the write loop takes them next.
+    if (this.writing !== undefined) return;
+    if (this.queued >= this.maxBatch) {
+      if (this.timer !== undefined) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.drain();
+      return;
+    }
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.drain();
+    }, this.lingerMs);
+  }
+
+  private drain(): void {
+    if (this.writing !== undefined || this.queue.length === 0) return;
+    this.writing = (async () => {
+      while (this.queue.length > 0) {
+        const batch: Pending[] = [];
+        let count = 0;
+        while (this.queue.length > 0 && (batch.length === 0 || count + (this.queue[0]?.records.length ?? 0) <= this.maxBatch)) {
+          const next = this.queue.shift();
+          if (next === undefined) break;
+          batch.push(next);
+          count += next.records.length;
+        }
+        this.queued -= count;
+        try {
+          const receipts = await this.commit(batch.flatMap((p) => p.records));
+          let offset = 0;
+          for (const pending of batch) {
+            pending.resolve(receipts.slice(offset, offset + pending.records.length));
+            offset += pending.records.length;
+          }
+        } catch (error) {
+          for (const pending of batch) pending.reject(error);
+        }
+      }
+    })().finally(() => {
+      this.writing = undefined;
+      if (this.queue.length > 0) this.schedule();
+    });
+  }
+
+  /** Writes one transaction; retries with a reloaded frontier when another writer moved the tree. */
+  private async commit(records: readonly PreparedRecord[]): Promise<AppendReceipt[]> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const state = this.state ?? (await this.load());
+      this.state = undefined; // until this write is known to have committed (or not)
+      const frontier = [...state.frontier];
+      const rows: AccessRecordsTable[] = [];
+      const nodes: TreeNode[] = [];
+      const receipts: AppendReceipt[] = [];
+      records.forEach((record, i) => {
+        const index = state.size + i;
+        rows.push({ ...record, idx: index });
+        // Level 0 is the record's own leaf_hash column: only interior nodes go to the nodes table.
+        for (const node of appendToFrontier(frontier, index, record.leaf_hash)) if (node.level > 0) nodes.push(node);
+        receipts.push({ index, leafHash: record.leaf_hash.toString('hex') });
+      });
+      if (await this.write(state.size, rows, nodes)) {
+        this.state = { size: state.size + records.length, frontier };
+        this.onCommit?.(records.length);
+        return receipts;
+      }
+    }
+    throw new DomainError('unavailable', 'ACCESS_LOG_CONTENDED', 'The access log is being appended to by other writers', 'Retry the request');
+  }
+
+  /** The committed size and the frontier of the tree, from O(log n) stored nodes. */
+  private async load(): Promise<TreeState> {
+    const size = await accessLogRepository.treeSize(this.database.db);
+    const keys = frontierKeys(size);
+    const found = await accessLogRepository.nodes(this.database.db, keys);
+    const frontier = keys.map((k) => {
+      const hash = found.get(nodeKey(k.level, k.index));
+      if (hash === undefined) {
+        throw new DomainError('unavailable', 'ACCESS_LOG_DAMAGED', `The access log lacks its subtree ${k.level}/${k.index}`, 'Run `sachsong audit verify` and restore the store from a backup');
+      }
+      return { ...k, hash };
+    });
+    return { size, frontier };
+  }
+}

@@ -1,0 +1,62 @@
+import { Type } from 'typebox';
+
+const Hex32 = Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256, lowercase hex' });
+
+export const SignedCheckpointView = Type.Object({
+  treeSize: Type.Integer({ minimum: 1 }),
+  rootHash: Hex32,
+  note: Type.String({ description: 'C2SP signed note: origin, tree size, base64 root hash, then the Ed25519 signature line' }),
+  verifierKey: Type.String({ description: 'signed-note verifier key <origin>+<key hash>+<base64 key>' }),
+});
+
+export const InclusionProofView = Type.Object({
+  index: Type.Integer({ minimum: 0 }),
+  treeSize: Type.Integer({ minimum: 1 }),
+  leafHash: Hex32,
+  proof: Type.Array(Hex32, { description: 'RFC 9162 audit path, leaf side first' }),
+});
+
+export const ConsistencyProofView = Type.Object({
+  first: Type.Integer({ minimum: 1 }),
+  second: Type.Integer({ minimum: 1 }),
+  proof: Type.Array(Hex32, { description: 'RFC 9162 consistency path' }),
+});
+
+const Visibility = Type.Union([Type.Literal('public'), Type.Object({ deferredUntil: Type.String({ format: 'date' }) })]);
+
+export const AccessRecordView = Type.Object({
+  personId: Type.String(),
+  at: Type.String({ description: 'ISO 8601 instant (UTC)' }),
+  clientId: Type.String({ description: 'X-Road style client VN/<class>/<member>/<subsystem>' }),
+  receivingAgency: Type.Optional(Type.String()),
+  officerId: Type.String(),
+  service: Type.String(),
+  purpose: Type.String(),
+  legalBasis: Type.String(),
+  consentId: Type.Optional(Type.String()),
+  fields: Type.Array(Type.String()),
+  visibility: Visibility,
+  requestId: Type.String(),
+  caseReference: Type.Optional(Type.String()),
+});
+
+export const TrackerEntryView = Type.Object({
+  index: Type.Integer({ minimum: 0 }),
+  record: AccessRecordView,
+  leaf: Type.String({ description: 'the RFC 8785 canonical JSON that was hashed' }),
+  leafHash: Hex32,
+  proof: Type.Array(Hex32, { description: "inclusion proof against the page's checkpoint" }),
+});
+
+export const TrackerPageView = Type.Object({
+  personId: Type.String(),
+  visibleOn: Type.String({ format: 'date' }),
+  checkpoint: Type.Union([SignedCheckpointView, Type.Null()]),
+  entries: Type.Array(TrackerEntryView),
+  nextBefore: Type.Union([Type.Integer(), Type.Null()]),
+});
+
+export const TrackerQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+  before: Type.Optional(Type.Integer({ minimum: 0, description: "nextBefore of the previous page" })),
+});

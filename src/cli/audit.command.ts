@@ -1,0 +1,79 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { AuditService } from '../audit/audit.service.js';
+import { parseSignerKey } from '../audit/checkpoint-note.js';
+import { systemClock } from '../shared/clock.js';
+import { DomainError } from '../shared/domain-error.js';
+import type { CliContext } from './context.js';
+
+/** Runs a command with an opened store and sets the exit code (main.ts's withContext). */
+export type WithContext = (work: (ctx: CliContext) => Promise<number | undefined>) => Promise<void>;
+
+function auditService(ctx: CliContext): AuditService {
+  return new AuditService({ db: ctx.database.db, signer: parseSignerKey(ctx.config.auditSigningKey), clock: systemClock });
+}
+
+function readCheckpointFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw new DomainError('invalid', 'CHECKPOINT_FILE_UNREADABLE', `Cannot read the checkpoint file ${file}`, 'Give the path of a checkpoint saved from `sachsong audit checkpoint`');
+  }
+}
+
+/**
+ * `sachsong audit verify [--checkpoint FILE…]` and `sachsong audit checkpoint [--out FILE]`.
+ *
+ * @example
+ * registerAuditCommands(program, withContext);
+ */
+export function registerAuditCommands(program: Command, withContext: WithContext): void {
+  const audit = program.command('audit').description('the verifiable access log');
+
+  audit
+    .command('verify')
+    .description('check every access record, every stored subtree and every checkpoint; exit 1 when anything is wrong')
+    .option('--checkpoint <file...>', 'also check signed checkpoint notes kept elsewhere (e.g. by a citizen or an auditor)')
+    .action((opts: { checkpoint?: string[] }) =>
+      withContext(async (ctx) => {
+        const service = auditService(ctx);
+        const notes = (opts.checkpoint ?? []).map(readCheckpointFile);
+        const total = await service.treeSize();
+        const started = performance.now();
+        let reported = 0;
+        const report = await service.verify(notes, (done) => {
+          if (done - reported >= Math.max(total / 10, 100_000) || done === total) {
+            process.stderr.write(`verify: ${done}/${total}\n`);
+            reported = done;
+          }
+        });
+        const seconds = Math.round(performance.now() - started) / 1000;
+        for (const problem of report.problems) console.log(`${problem.code}${problem.index === undefined ? '' : ` at ${problem.index}`}: ${problem.message}`);
+        console.log(
+          report.ok
+            ? `ok: ${report.treeSize} records, root ${report.rootHash}, ${report.checkpointsChecked} checkpoint(s) checked in ${seconds} s`
+            : `FAILED: ${report.problems.length} problem(s) in ${report.treeSize} records`,
+        );
+        return report.ok ? 0 : 1;
+      }),
+    );
+
+  audit
+    .command('checkpoint')
+    .description('sign a checkpoint of the whole access log and print it (a C2SP signed note)')
+    .option('--out <file>', 'also write the note to this file')
+    .action((opts: { out?: string }) =>
+      withContext(async (ctx) => {
+        const service = auditService(ctx);
+        const checkpoint = await service.checkpoint();
+        if (checkpoint === undefined) {
+          console.error('the access log is empty: nothing to checkpoint');
+          return 1;
+        }
+        if (opts.out !== undefined) writeFileSync(opts.out, checkpoint.note);
+        process.stdout.write(checkpoint.note);
+        console.error(`verifier key: ${checkpoint.verifierKey}`);
+        return 0;
+      }),
+    );
+}

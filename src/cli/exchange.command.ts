@@ -1,0 +1,232 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { exportJWK, generateKeyPair } from 'jose';
+import { openAccessLog } from '../audit/access-log.service.js';
+import { createExchange, type Exchange } from '../exchange/exchange.module.js';
+import { memberKinds, type MemberKind, type Purpose } from '../exchange/exchange.types.js';
+import { VerifyService } from '../matching/verify.service.js';
+import { RegistryService } from '../registry/registry.service.js';
+import { systemClock } from '../shared/clock.js';
+import { DomainError } from '../shared/domain-error.js';
+import type { CliContext } from './context.js';
+
+/** Runs a command with an opened store and sets the exit code (main.ts's withContext). */
+export type WithContext = (work: (ctx: CliContext) => Promise<number | undefined>) => Promise<void>;
+
+async function withExchange<T>(ctx: CliContext, work: (exchange: Exchange) => Promise<T>): Promise<T> {
+  // The CLI releases no personal data, but the exchange is built with its log like the server's.
+  const accessLog = openAccessLog(ctx.database);
+  try {
+    const db = ctx.database.db;
+    const exchange = await createExchange({ db, clock: systemClock, accessLog, registry: new RegistryService({ db, clock: systemClock }), verifier: new VerifyService({ db, clock: systemClock }) });
+    return await work(exchange);
+  } finally {
+    await accessLog.close();
+  }
+}
+
+function readJson(file: string, what: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  } catch {
+    throw new DomainError('invalid', 'FILE_UNREADABLE', `cannot read ${what} from ${file} as JSON`, `Give the path of a JSON file holding ${what}`);
+  }
+}
+
+/** `code[:name]` or `code=text` pairs from repeated options. */
+function pairs(values: readonly string[] | undefined, separator: string): readonly (readonly [string, string])[] {
+  return (values ?? []).map((v) => {
+    const at = v.indexOf(separator);
+    return at < 0 ? [v, v] as const : [v.slice(0, at), v.slice(at + 1)] as const;
+  });
+}
+
+const print = (value: unknown): void => {
+  console.log(JSON.stringify(value, null, 2));
+};
+
+/**
+ * The exchange's operator commands: `sachsong agency keygen|onboard|list|officer|keys|suspend|reinstate`,
+ * `sachsong grant add|list|revoke`, `sachsong alerts list|ack`.
+ *
+ * @example
+ * registerExchangeCommands(program, withContext);
+ * // sachsong agency keygen --out keys/btc --kid btc-2026
+ * // sachsong agency onboard --member VN/GOV/BTC --name "Bộ Tài chính" --kind ministry --subsystem tax:"Cổng thuế" --jwks keys/btc/jwks.json --officer o-1:"Nguyễn Văn A"
+ * // sachsong grant add --client VN/GOV/BTC/tax --service verify --fields fullName,birthDate --purpose TAX_ID="Đối chiếu mã số thuế" --legal-basis "Thông tư 86/2024/TT-BTC" --until 2027-12-31
+ */
+export function registerExchangeCommands(program: Command, withContext: WithContext): void {
+  const agency = program.command('agency').description('exchange members (agencies), their subsystems, keys and officers');
+
+  agency
+    .command('keygen')
+    .description("make an Ed25519 key pair for an agency's subsystem: jwks.json to register, private.jwk.json to keep")
+    .requiredOption('--out <dir>', 'folder to write the keys into')
+    .option('--kid <kid>', 'key id', `key-${new Date().toISOString().slice(0, 10)}`)
+    .action(async (opts: { out: string; kid: string }) => {
+      const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+      mkdirSync(opts.out, { recursive: true });
+      const pub = { ...(await exportJWK(publicKey)), kid: opts.kid, alg: 'EdDSA', use: 'sig' };
+      writeFileSync(path.join(opts.out, 'jwks.json'), `${JSON.stringify({ keys: [pub] }, null, 2)}\n`);
+      writeFileSync(path.join(opts.out, 'private.jwk.json'), `${JSON.stringify({ ...(await exportJWK(privateKey)), kid: opts.kid, alg: 'EdDSA' }, null, 2)}\n`, { mode: 0o600 });
+      console.log(`wrote ${path.join(opts.out, 'jwks.json')} (register it) and ${path.join(opts.out, 'private.jwk.json')} (keep it secret, mode 600)`);
+    });
+
+  agency
+    .command('onboard')
+    .description('onboard an agency in one step: the member, its subsystems with their public keys, its officers')
+    .requiredOption('--member <id>', 'member id, VN/<GOV|COM|ORG>/<CODE>')
+    .requiredOption('--name <name>', "the agency's official name")
+    .requiredOption('--kind <kind>', memberKinds.join(' | '))
+    .option('--subsystem <subsystem...>', 'a subsystem (client) as code[:name]; give --jwks for its keys')
+    .option('--jwks <file>', 'JWKS (public keys) for the subsystems')
+    .option('--officer <officer...>', 'an officer of the agency as id[:name]')
+    .action((opts: { member: string; name: string; kind: string; subsystem?: string[]; jwks?: string; officer?: string[] }) =>
+      withContext((ctx) =>
+        withExchange(ctx, async (exchange) => {
+          const subsystems = pairs(opts.subsystem, ':');
+          if (subsystems.length > 0 && opts.jwks === undefined) throw new DomainError('invalid', 'JWKS_MISSING', 'subsystems need public keys', 'Give --jwks <file> (make one with `sachsong agency keygen`)');
+          const jwks = opts.jwks === undefined ? undefined : readJson(opts.jwks, 'a JWKS');
+          const result = await exchange.members.onboard({
+            memberId: opts.member,
+            name: opts.name,
+            kind: opts.kind as MemberKind,
+            subsystems: subsystems.map(([code, name]) => ({ code, name, jwks: jwks as { keys: Record<string, unknown>[] } })),
+            officers: pairs(opts.officer, ':').map(([officerId, name]) => ({ officerId, name })),
+          });
+          print(result);
+          return 0;
+        }),
+      ),
+    );
+
+  agency
+    .command('list')
+    .description('members with their subsystems and officers')
+    .action(() => withContext((ctx) => withExchange(ctx, async (exchange) => {
+      for (const m of await exchange.members.list()) {
+        console.log(`${m.memberId}  ${m.name}  (${m.kind}, ${m.status})`);
+        for (const c of m.clients) console.log(`  client  ${c.clientId}  ${c.status}  keys: ${c.jwks.keys.map((k) => String(k.kid)).join(', ')}`);
+        for (const o of m.officers) console.log(`  officer ${o.officerId}  ${o.name}`);
+      }
+      return 0;
+    })));
+
+  agency
+    .command('officer')
+    .description('register (or rename) an officer of a member')
+    .argument('<member>', 'member id')
+    .argument('<officer>', 'officer id')
+    .option('--name <name>', "the officer's name", '')
+    .action((member: string, officer: string, opts: { name: string }) => withContext((ctx) => withExchange(ctx, async (exchange) => {
+      print(await exchange.members.addOfficer(member, officer, opts.name));
+      return 0;
+    })));
+
+  agency
+    .command('subsystem')
+    .description('add a subsystem (client) to a member')
+    .argument('<client>', 'client id, VN/<class>/<CODE>/<subsystem>')
+    .requiredOption('--jwks <file>', 'its public keys')
+    .option('--name <name>', 'its name', '')
+    .action((client: string, opts: { jwks: string; name: string }) => withContext((ctx) => withExchange(ctx, async (exchange) => {
+      print(await exchange.members.addClient(client, opts.name, readJson(opts.jwks, 'a JWKS')));
+      return 0;
+    })));
+
+  agency
+    .command('keys')
+    .description("replace a subsystem's public keys (rotate: register old and new together, then the new alone)")
+    .argument('<client>', 'client id')
+    .requiredOption('--jwks <file>', 'the new JWKS')
+    .action((client: string, opts: { jwks: string }) => withContext((ctx) => withExchange(ctx, async (exchange) => {
+      print(await exchange.members.setKeys(client, readJson(opts.jwks, 'a JWKS')));
+      return 0;
+    })));
+
+  for (const [command, status] of [['suspend', 'suspended'], ['reinstate', 'active']] as const) {
+    agency
+      .command(command)
+      .description(`${command} a subsystem (its tokens ${status === 'active' ? 'work again' : 'stop working'})`)
+      .argument('<client>', 'client id')
+      .action((client: string) => withContext((ctx) => withExchange(ctx, async (exchange) => {
+        print(await exchange.members.setClientStatus(client, status));
+        return 0;
+      })));
+  }
+
+  const grant = program.command('grant').description('what each client may call');
+  grant
+    .command('add')
+    .description('grant a client a service for some fields and purposes, under a legal basis, with fair-use caps')
+    .requiredOption('--client <id>', 'client id')
+    .requiredOption('--service <name>', 'verify | person | residence | household | changes')
+    .requiredOption('--fields <list>', 'comma-separated field names (for changes: event kinds)')
+    .requiredOption('--purpose <purpose...>', 'a purpose as CODE=text (the text is what the citizen reads)')
+    .requiredOption('--legal-basis <text>', 'the law, decree or circular (or "consent")')
+    .requiredOption('--until <date>', 'last day of validity (ISO date or instant)')
+    .option('--from <date>', 'first day of validity (default now)')
+    .option('--rate <n>', 'calls a minute', (v) => Number(v), 600)
+    .option('--daily-cap <n>', 'calls a UTC day', (v) => Number(v), 100_000)
+    .option('--consent', 'every call needs the citizen’s active consent')
+    .option('--defer-days <n>', 'days the citizen’s tracker holds back these records (police enquiries)', (v) => Number(v), 0)
+    .action((opts: { client: string; service: string; fields: string; purpose: string[]; legalBasis: string; until: string; from?: string; rate: number; dailyCap: number; consent?: boolean; deferDays: number }) =>
+      withContext((ctx) => withExchange(ctx, async (exchange) => {
+        const purposes: Purpose[] = pairs(opts.purpose, '=').map(([code, text]) => ({ code, text }));
+        print(await exchange.grants.add({
+          clientId: opts.client,
+          service: opts.service,
+          fields: opts.fields.split(',').map((f) => f.trim()).filter((f) => f !== ''),
+          purposes,
+          legalBasis: opts.legalBasis,
+          requiresConsent: opts.consent === true,
+          deferTrackerDays: opts.deferDays,
+          validFrom: opts.from,
+          validUntil: opts.until,
+          ratePerMinute: opts.rate,
+          dailyCap: opts.dailyCap,
+        }));
+        return 0;
+      })),
+    );
+
+  grant
+    .command('list')
+    .description('grants, optionally of one client')
+    .option('--client <id>', 'client id')
+    .action((opts: { client?: string }) => withContext((ctx) => withExchange(ctx, async (exchange) => {
+      for (const g of await exchange.grants.list(opts.client)) {
+        console.log(`${g.grantId}  ${g.status.padEnd(7)}  ${g.clientId}  ${g.service}  [${g.fields.join(',')}]  ${g.purposes.map((p) => p.code).join(',')}  until ${g.validUntil.slice(0, 10)}${g.requiresConsent ? '  consent' : ''}`);
+      }
+      return 0;
+    })));
+
+  grant
+    .command('revoke')
+    .description('revoke a grant (effective on the next call)')
+    .argument('<grantId>')
+    .action((grantId: string) => withContext((ctx) => withExchange(ctx, async (exchange) => {
+      print(await exchange.grants.revoke(grantId));
+      return 0;
+    })));
+
+  const alerts = program.command('alerts').description('misuse alerts: officers or clients reading far more than usual');
+  alerts
+    .command('list')
+    .option('--status <status>', 'open | acknowledged')
+    .action((opts: { status?: string }) => withContext((ctx) => withExchange(ctx, async (exchange) => {
+      const status = opts.status === 'open' || opts.status === 'acknowledged' ? opts.status : undefined;
+      for (const a of await exchange.alerts.list(status)) {
+        console.log(`${a.alertId}  ${a.status.padEnd(12)}  ${a.raisedAt}  ${a.subjectKind} ${a.subjectId} of ${a.clientId}: ${a.reads} reads in ${a.windowSeconds}s, usually ${a.baseline}`);
+      }
+      return 0;
+    })));
+  alerts
+    .command('ack')
+    .argument('<alertId>')
+    .action((alertId: string) => withContext((ctx) => withExchange(ctx, async (exchange) => {
+      print(await exchange.alerts.acknowledge(alertId));
+      return 0;
+    })));
+}

@@ -1,0 +1,198 @@
+import { randomUUID, sign, verify } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import type { Kysely } from 'kysely';
+import { personRepository } from '../registry/person.repository.js';
+import type { Clock } from '../shared/clock.js';
+import { DomainError } from '../shared/domain-error.js';
+import type { DB } from '../store/database.types.js';
+import { consentRepository } from './consent.repository.js';
+import type { ExchangeDirectory } from './exchange.directory.js';
+import { checkClientId } from './exchange-ids.js';
+import type { ExchangeKeys } from './exchange-keys.js';
+import type { Consent, ConsentArtefactBody, ConsentStatus, Frequency, TimeSpan } from './exchange.types.js';
+
+export interface ConsentInput {
+  readonly citizen: string;
+  readonly dataUser: string;
+  readonly purposeCode: string;
+  readonly purposeText: string;
+  readonly fields: readonly string[];
+  readonly dataLife: TimeSpan;
+  readonly frequency: Frequency;
+  /** ISO instant; default now. */
+  readonly start?: string | undefined;
+  /** ISO instant. */
+  readonly expiry: string;
+}
+
+/** A consent with its status now (EXPIRED once the signed expiry has passed). */
+export type ConsentView = Consent & { readonly status: ConsentStatus };
+
+export type ConsentAction = 'pause' | 'resume' | 'revoke';
+
+const transitions: Readonly<Record<ConsentAction, { readonly from: readonly ConsentStatus[]; readonly to: ConsentStatus }>> = {
+  pause: { from: ['ACTIVE'], to: 'PAUSED' },
+  resume: { from: ['PAUSED'], to: 'ACTIVE' },
+  revoke: { from: ['ACTIVE', 'PAUSED'], to: 'REVOKED' },
+};
+
+const periodKey: Readonly<Record<Frequency['unit'], (iso: string) => string>> = {
+  HOUR: (iso) => iso.slice(0, 13),
+  DAY: (iso) => iso.slice(0, 10),
+  MONTH: (iso) => iso.slice(0, 7),
+  YEAR: (iso) => iso.slice(0, 4),
+};
+
+const idPattern = /^\d{12}$/;
+const codePattern = /^[A-Z0-9][A-Z0-9_.-]{0,63}$/;
+
+/** The RFC 8785 canonical JSON of an artefact: what is signed and verified. */
+export function canonicalArtefact(artefact: ConsentArtefactBody): string {
+  const text = canonicalize(artefact);
+  if (text === undefined) throw new Error('consent artefact cannot be canonicalised');
+  return text;
+}
+
+/**
+ * Citizens' consents, DEPA style: an artefact per consent (citizen, data user, purpose, fields,
+ * data life, frequency, start, expiry, status), signed with the exchange's Ed25519 key over its
+ * canonical JSON and signed again at every change of status. The pipeline reads the store on
+ * every consented call, so a pause or revocation takes effect on the very next request.
+ */
+export class ConsentService {
+  private readonly uses = new Map<string, { period: string; count: number }>();
+
+  constructor(private readonly deps: { readonly db: Kysely<DB>; readonly clock: Clock; readonly keys: ExchangeKeys; readonly directory: ExchangeDirectory }) {}
+
+  /**
+   * Records a citizen's consent and returns the signed artefact.
+   *
+   * @example
+   * await consents.give({ citizen: '079203012345', dataUser: 'VN/COM/VCB/ekyc', purposeCode: 'ACCOUNT_OPENING', purposeText: 'Mở tài khoản', fields: ['fullName'], dataLife: { unit: 'YEAR', value: 5 }, frequency: { unit: 'DAY', value: 10 }, expiry: '2027-01-01T00:00:00Z' });
+   */
+  async give(input: ConsentInput): Promise<ConsentView> {
+    const now = this.deps.clock.now().toISOString();
+    if (!idPattern.test(input.citizen)) throw new DomainError('invalid', 'ID_NUMBER_MALFORMED', 'the citizen is named by a 12-digit ID number', 'Check the number on the ID card');
+    checkClientId(input.dataUser);
+    if (!codePattern.test(input.purposeCode) || input.purposeText.trim() === '') {
+      throw new DomainError('invalid', 'CONSENT_PURPOSE_INVALID', 'a consent needs a purpose code (capitals, digits, _ . -) and a text the citizen can read', 'Send purposeCode and purposeText');
+    }
+    if (input.fields.length === 0) throw new DomainError('invalid', 'CONSENT_FIELDS_EMPTY', 'a consent names at least one field', 'List the fields the citizen agrees to release');
+    for (const span of [input.dataLife, input.frequency]) {
+      if (!Number.isInteger(span.value) || span.value < 1) throw new DomainError('invalid', 'CONSENT_SPAN_INVALID', 'data life and frequency take a whole number of at least 1', 'Send e.g. { "unit": "DAY", "value": 1 }');
+    }
+    const start = input.start === undefined ? now : isoInstant(input.start, 'start');
+    const expiry = isoInstant(input.expiry, 'expiry');
+    if (expiry <= start || expiry <= now) throw new DomainError('invalid', 'CONSENT_EXPIRY_INVALID', 'the expiry must be after the start and in the future', 'Send an expiry later than start and now');
+    if ((await this.deps.directory.get(input.dataUser)) === undefined) {
+      throw new DomainError('not_found', 'CLIENT_UNKNOWN', 'no client with this id is registered', 'Name a data user onboarded on the exchange');
+    }
+    if (!(await personRepository.exists(this.deps.db, input.citizen))) {
+      throw new DomainError('not_found', 'PERSON_NOT_FOUND', 'no person has this ID number', 'Check the number on the ID card');
+    }
+    const artefact: ConsentArtefactBody = {
+      consentId: randomUUID(),
+      citizen: input.citizen,
+      dataUser: input.dataUser,
+      purpose: { code: input.purposeCode, text: input.purposeText.trim() },
+      fields: [...new Set(input.fields)].sort(),
+      dataLife: { unit: input.dataLife.unit, value: input.dataLife.value },
+      frequency: { unit: input.frequency.unit, value: input.frequency.value },
+      start,
+      expiry,
+      status: 'ACTIVE',
+      statusAt: now,
+    };
+    const consent = this.sign(artefact);
+    await consentRepository.save(this.deps.db, consent, now);
+    return { ...consent, status: consent.artefact.status };
+  }
+
+  /** Pauses, resumes or revokes a consent; returns the newly signed artefact. */
+  async change(consentId: string, action: ConsentAction): Promise<ConsentView> {
+    const now = this.deps.clock.now().toISOString();
+    const existing = await consentRepository.find(this.deps.db, consentId);
+    if (existing === undefined) throw new DomainError('not_found', 'CONSENT_NOT_FOUND', 'no consent has this id', 'List the citizen’s consents to find its id');
+    const status = this.effectiveStatus(existing.artefact, now);
+    const rule = transitions[action];
+    if (!rule.from.includes(status)) {
+      throw new DomainError('conflict', 'CONSENT_STATUS_CONFLICT', `a ${status} consent cannot be ${action === 'pause' ? 'paused' : action === 'resume' ? 'resumed' : 'revoked'}`, 'Give a new consent instead');
+    }
+    const consent = this.sign({ ...existing.artefact, status: rule.to, statusAt: now });
+    await consentRepository.save(this.deps.db, consent, now);
+    return { ...consent, status: consent.artefact.status };
+  }
+
+  /** A citizen's consents, with expired ones shown as EXPIRED. */
+  async forCitizen(citizen: string): Promise<readonly ConsentView[]> {
+    if (!idPattern.test(citizen)) throw new DomainError('invalid', 'ID_NUMBER_MALFORMED', 'the citizen is named by a 12-digit ID number', 'Check the number on the ID card');
+    const now = this.deps.clock.now().toISOString();
+    return (await consentRepository.forCitizen(this.deps.db, citizen)).map((c) => this.withEffectiveStatus(c, now));
+  }
+
+  async get(consentId: string): Promise<ConsentView> {
+    const c = await consentRepository.find(this.deps.db, consentId);
+    if (c === undefined) throw new DomainError('not_found', 'CONSENT_NOT_FOUND', 'no consent has this id', 'List the citizen’s consents to find its id');
+    return this.withEffectiveStatus(c, this.deps.clock.now().toISOString());
+  }
+
+  /** Whether the artefact's signature holds under the exchange's key that made it. */
+  verifySignature(consent: Consent): boolean {
+    const key = this.deps.keys.consentPublicKeys.get(consent.signature.keyId);
+    if (key === undefined) return false;
+    return verify(null, Buffer.from(canonicalArtefact(consent.artefact)), key, Buffer.from(consent.signature.value, 'base64url'));
+  }
+
+  /**
+   * The consent a call rests on: ACTIVE, started, not expired, for this purpose, covering every
+   * field, within its frequency. Counts the use and returns the consent id; throws a clear refusal otherwise.
+   */
+  async require(citizen: string, dataUser: string, purposeCode: string, fields: readonly string[], now: string): Promise<string> {
+    const all = await consentRepository.termsFor(this.deps.db, citizen, dataUser);
+    const forPurpose = all.filter((c) => c.purposeCode === purposeCode);
+    const usable = forPurpose.filter((c) => this.effectiveStatus(c, now) === 'ACTIVE' && c.start <= now);
+    if (usable.length === 0) {
+      const statuses = new Set(forPurpose.map((c) => this.effectiveStatus(c, now)));
+      const code = statuses.has('PAUSED') ? 'CONSENT_PAUSED' : statuses.has('REVOKED') ? 'CONSENT_REVOKED' : statuses.has('EXPIRED') ? 'CONSENT_EXPIRED' : 'CONSENT_REQUIRED';
+      throw new DomainError('forbidden', code, 'this service needs the citizen’s active consent for this data user and purpose', 'Ask the citizen to give (or resume) consent for this purpose');
+    }
+    const covering = usable.find((c) => fields.every((f) => c.fields.includes(f)));
+    if (covering === undefined) {
+      throw new DomainError('forbidden', 'CONSENT_FIELDS_NOT_COVERED', 'the citizen’s consent does not cover every field asked for', 'Ask only for the fields the consent names');
+    }
+    const f = covering.frequency;
+    const period = periodKey[f.unit](now);
+    const use = this.uses.get(covering.consentId);
+    if (use?.period === period && use.count >= f.value) {
+      throw new DomainError('forbidden', 'CONSENT_FREQUENCY_EXCEEDED', `the consent allows ${f.value} fetch(es) per ${f.unit.toLowerCase()}`, 'Wait for the next period');
+    }
+    if (use?.period === period) use.count += 1;
+    else {
+      if (this.uses.size > 1_000_000) this.uses.clear();
+      this.uses.set(covering.consentId, { period, count: 1 });
+    }
+    return covering.consentId;
+  }
+
+  private effectiveStatus(a: { readonly status: ConsentStatus; readonly expiry: string }, now: string): ConsentStatus {
+    return (a.status === 'ACTIVE' || a.status === 'PAUSED') && a.expiry <= now ? 'EXPIRED' : a.status;
+  }
+
+  private withEffectiveStatus(c: Consent, now: string): ConsentView {
+    // The artefact stays as signed (its expiry is part of it); the status beside it says EXPIRED once it passed.
+    return { ...c, status: this.effectiveStatus(c.artefact, now) };
+  }
+
+  private sign(artefact: ConsentArtefactBody): Consent {
+    const value = sign(null, Buffer.from(canonicalArtefact(artefact)), this.deps.keys.consentPrivateKey).toString('base64url');
+    return { artefact, signature: { alg: 'EdDSA', keyId: this.deps.keys.consentKeyId, value } };
+  }
+}
+
+function isoInstant(value: string, what: string): string {
+  const t = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(value) || Number.isNaN(t)) {
+    throw new DomainError('invalid', 'CONSENT_DATE_INVALID', `${what} is not an ISO 8601 date or instant`, 'Send e.g. 2027-01-01 or 2027-01-01T00:00:00Z');
+  }
+  return new Date(t).toISOString();
+}

@@ -1,0 +1,96 @@
+import type { Kysely } from 'kysely';
+import type { AccessLog } from '../audit/access-log.types.js';
+import type { RegistryService } from '../registry/registry.service.js';
+import type { Clock } from '../shared/clock.js';
+import { DomainError } from '../shared/domain-error.js';
+import type { DB } from '../store/database.types.js';
+import { alertRepository } from './alert.repository.js';
+import { AgencyAuthService } from './agency-auth.service.js';
+import { ConsentService } from './consent.service.js';
+import { ExchangeDirectory } from './exchange.directory.js';
+import { loadExchangeKeys, type ExchangeKeys } from './exchange-keys.js';
+import { ExchangeService } from './exchange.service.js';
+import type { MisuseAlert } from './exchange.types.js';
+import { FairUseLimiter } from './fair-use.limiter.js';
+import { GrantService } from './grant.service.js';
+import { MemberService } from './member.service.js';
+import { MisuseMonitor, type MisuseOptions } from './misuse.monitor.js';
+import { registryExchangeServices, type Verifier } from './registry-exchange.services.js';
+import { RequestReplayGuard } from './request-replay.guard.js';
+
+export interface ExchangeDeps {
+  readonly db: Kysely<DB>;
+  readonly clock: Clock;
+  readonly accessLog: AccessLog;
+  readonly registry: RegistryService;
+  readonly verifier: Verifier;
+  readonly misuse?: MisuseOptions;
+  /** How long a request id is refused after use (at least; at most twice); default 5 minutes. */
+  readonly replayWindowMs?: number;
+  readonly tokenAudience?: string;
+  readonly onAlertError?: (error: unknown) => void;
+}
+
+/** Misuse alerts for the operators' console. */
+export class AlertService {
+  constructor(private readonly deps: { readonly db: Kysely<DB>; readonly clock: Clock }) {}
+
+  list(status: 'open' | 'acknowledged' | undefined, limit = 200): Promise<readonly MisuseAlert[]> {
+    return alertRepository.list(this.deps.db, { status, limit });
+  }
+
+  async acknowledge(alertId: string): Promise<MisuseAlert> {
+    const alert = await alertRepository.acknowledge(this.deps.db, alertId, this.deps.clock.now().toISOString());
+    if (alert === undefined) throw new DomainError('not_found', 'ALERT_NOT_FOUND', 'no alert has this id', 'Reload the list of alerts');
+    return alert;
+  }
+}
+
+/** The exchange, assembled: what the HTTP edge and the CLI use. */
+export interface Exchange {
+  readonly keys: ExchangeKeys;
+  readonly directory: ExchangeDirectory;
+  readonly auth: AgencyAuthService;
+  readonly members: MemberService;
+  readonly grants: GrantService;
+  readonly consents: ConsentService;
+  readonly alerts: AlertService;
+  readonly pipeline: ExchangeService;
+}
+
+/**
+ * Builds the exchange over a store: loads (or makes) its keys and wires the pipeline.
+ *
+ * @example
+ * const exchange = await createExchange({ db, clock, accessLog: openAccessLog(database), registry, verifier: new VerifyService({ db, clock }) });
+ */
+export async function createExchange(deps: ExchangeDeps): Promise<Exchange> {
+  const keys = await loadExchangeKeys(deps.db, deps.clock);
+  const directory = new ExchangeDirectory({ db: deps.db, clock: deps.clock });
+  const auth = new AgencyAuthService({ clock: deps.clock, directory, macSecret: keys.tokenMacSecret, ...(deps.tokenAudience === undefined ? {} : { audience: deps.tokenAudience }) });
+  const consents = new ConsentService({ db: deps.db, clock: deps.clock, keys, directory });
+  const today = (): string => deps.clock.now().toISOString().slice(0, 10);
+  const pipeline = new ExchangeService({
+    db: deps.db,
+    clock: deps.clock,
+    auth,
+    directory,
+    consents,
+    accessLog: deps.accessLog,
+    replay: new RequestReplayGuard(deps.replayWindowMs ?? 300_000, deps.clock.now().getTime()),
+    limiter: new FairUseLimiter(),
+    misuse: new MisuseMonitor(deps.misuse),
+    services: registryExchangeServices({ db: deps.db, registry: deps.registry, verifier: deps.verifier, today }),
+    ...(deps.onAlertError === undefined ? {} : { onAlertError: deps.onAlertError }),
+  });
+  return {
+    keys,
+    directory,
+    auth,
+    members: new MemberService({ db: deps.db, clock: deps.clock, directory }),
+    grants: new GrantService({ db: deps.db, clock: deps.clock, directory }),
+    consents,
+    alerts: new AlertService({ db: deps.db, clock: deps.clock }),
+    pipeline,
+  };
+}

@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../shared/clock.js';
+import { DomainError } from '../shared/domain-error.js';
+import type { DB } from '../store/database.types.js';
+import type { ExchangeDirectory } from './exchange.directory.js';
+import { checkClientId } from './exchange-ids.js';
+import type { Grant, Purpose } from './exchange.types.js';
+import { grantRepository } from './grant.repository.js';
+import { memberRepository } from './member.repository.js';
+import { isServiceName, serviceCatalog, serviceNames } from './service.catalog.js';
+
+export interface GrantInput {
+  readonly clientId: string;
+  readonly service: string;
+  readonly fields: readonly string[];
+  readonly purposes: readonly Purpose[];
+  readonly legalBasis: string;
+  readonly requiresConsent?: boolean | undefined;
+  readonly deferTrackerDays?: number | undefined;
+  /** ISO date or instant; default now. */
+  readonly validFrom?: string | undefined;
+  readonly validUntil: string;
+  readonly ratePerMinute: number;
+  readonly dailyCap: number;
+}
+
+const purposeCode = /^[A-Z0-9][A-Z0-9_.-]{0,63}$/;
+
+function instant(value: string, what: string): string {
+  const t = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(value) || Number.isNaN(t)) {
+    throw new DomainError('invalid', 'GRANT_DATE_INVALID', `${what} is not an ISO 8601 date or instant`, 'Send e.g. 2027-12-31 or 2027-12-31T23:59:59Z');
+  }
+  return new Date(t).toISOString();
+}
+
+/** Grants: which client may call which service, for which fields and purposes, under what law and caps. */
+export class GrantService {
+  constructor(private readonly deps: { readonly db: Kysely<DB>; readonly clock: Clock; readonly directory: ExchangeDirectory }) {}
+
+  /**
+   * Adds a grant after checking it against the catalog.
+   *
+   * @example
+   * await grants.add({ clientId: 'VN/GOV/BTC/tax', service: 'verify', fields: ['fullName', 'birthDate'], purposes: [{ code: 'TAX_ID', text: 'Đối chiếu mã số thuế' }], legalBasis: 'Thông tư 86/2024/TT-BTC', validUntil: '2027-12-31', ratePerMinute: 6000, dailyCap: 1000000 });
+   */
+  async add(input: GrantInput): Promise<Grant> {
+    const clientId = checkClientId(input.clientId);
+    if (!isServiceName(input.service)) throw new DomainError('invalid', 'SERVICE_UNKNOWN', `no service "${input.service.slice(0, 40)}"`, `Choose one of ${serviceNames.join(', ')}`);
+    const entry = serviceCatalog[input.service];
+    const fields = [...new Set(input.fields)];
+    const unknown = fields.filter((f) => !entry.fields.includes(f));
+    if (fields.length === 0 || unknown.length > 0) {
+      throw new DomainError('invalid', 'GRANT_FIELDS_INVALID', fields.length === 0 ? 'a grant names at least one field' : `unknown fields for ${input.service}: ${unknown.join(', ').slice(0, 200)}`, `Choose from: ${entry.fields.join(', ')}`);
+    }
+    if (input.purposes.length === 0 || input.purposes.some((p) => !purposeCode.test(p.code) || p.text.trim() === '')) {
+      throw new DomainError('invalid', 'GRANT_PURPOSES_INVALID', 'a grant names at least one purpose: a code (capitals, digits, _ . -) and a text the citizen can read', 'Send purposes as [{ "code": "TAX_ID", "text": "…" }]');
+    }
+    if (input.legalBasis.trim() === '') throw new DomainError('invalid', 'LEGAL_BASIS_MISSING', 'a grant names its legal basis', 'Cite the law, decree or circular (or "consent")');
+    const requiresConsent = input.requiresConsent ?? false;
+    if (requiresConsent && !entry.consentApplicable) throw new DomainError('invalid', 'CONSENT_NOT_APPLICABLE', `${input.service} cannot rest on consent (it is a feed of many people)`, 'Grant it under a law instead');
+    const at = this.deps.clock.now().toISOString();
+    const validFrom = input.validFrom === undefined ? at : instant(input.validFrom, 'validFrom');
+    const validUntil = instant(input.validUntil, 'validUntil');
+    if (validUntil <= validFrom) throw new DomainError('invalid', 'GRANT_DATE_INVALID', 'validUntil must be after validFrom', 'Send a later validUntil');
+    for (const [name, v] of [['ratePerMinute', input.ratePerMinute], ['dailyCap', input.dailyCap]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new DomainError('invalid', 'GRANT_CAP_INVALID', `${name} must be a whole number of at least 1`, 'Set the fair-use caps');
+    }
+    const defer = input.deferTrackerDays ?? 0;
+    if (!Number.isInteger(defer) || defer < 0 || defer > 3650) throw new DomainError('invalid', 'GRANT_DEFER_INVALID', 'deferTrackerDays is 0 to 3650', 'Set 0 unless the law lets the enquiry stay hidden from the citizen');
+    if ((await memberRepository.findClient(this.deps.db, clientId)) === undefined) {
+      throw new DomainError('not_found', 'CLIENT_NOT_FOUND', `no client ${clientId}`, 'Onboard the agency and its subsystem first');
+    }
+    const grant: Grant = {
+      grantId: randomUUID(),
+      clientId,
+      service: input.service,
+      fields,
+      purposes: input.purposes.map((p) => ({ code: p.code, text: p.text.trim() })),
+      legalBasis: input.legalBasis.trim(),
+      requiresConsent,
+      deferTrackerDays: defer,
+      validFrom,
+      validUntil,
+      ratePerMinute: input.ratePerMinute,
+      dailyCap: input.dailyCap,
+      status: 'active',
+      createdAt: at,
+    };
+    await grantRepository.insert(this.deps.db, grant);
+    this.deps.directory.invalidate(clientId);
+    return grant;
+  }
+
+  async list(clientId?: string): Promise<readonly Grant[]> {
+    if (clientId !== undefined) checkClientId(clientId);
+    return grantRepository.list(this.deps.db, clientId);
+  }
+
+  async revoke(grantId: string): Promise<Grant> {
+    const grant = await grantRepository.find(this.deps.db, grantId);
+    if (grant === undefined) throw new DomainError('not_found', 'GRANT_NOT_FOUND', 'no grant has this id', 'List the grants to find its id');
+    if (!(await grantRepository.revoke(this.deps.db, grantId, this.deps.clock.now().toISOString()))) {
+      throw new DomainError('conflict', 'GRANT_ALREADY_REVOKED', 'this grant is already revoked', 'Nothing to do');
+    }
+    this.deps.directory.invalidate(grant.clientId);
+    return { ...grant, status: 'revoked' };
+  }
+}

@@ -1,0 +1,153 @@
+import { importJWK } from 'jose';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../shared/clock.js';
+import { DomainError } from '../shared/domain-error.js';
+import type { DB } from '../store/database.types.js';
+import type { ExchangeDirectory } from './exchange.directory.js';
+import { checkClientId, checkMemberId, checkOfficerId, memberOf } from './exchange-ids.js';
+import { memberKinds, type ActiveStatus, type Client, type Jwks, type Member, type MemberKind, type Officer } from './exchange.types.js';
+import { memberRepository } from './member.repository.js';
+
+export interface OnboardInput {
+  readonly memberId: string;
+  readonly name: string;
+  readonly kind: MemberKind;
+  readonly subsystems: readonly { readonly code: string; readonly name: string; readonly jwks: Jwks }[];
+  readonly officers: readonly { readonly officerId: string; readonly name: string }[];
+}
+
+export interface OnboardResult {
+  readonly member: Member;
+  readonly clients: readonly Client[];
+  readonly officers: readonly Officer[];
+}
+
+/** Private-key members of a JWK: a JWKS registered with the exchange must hold none of them. */
+const privateParts = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
+
+/**
+ * Checks a JWKS: 1-10 public signing keys, each with a `kid`, importable, no private parts.
+ *
+ * @example
+ * await checkJwks({ keys: [{ kty: 'OKP', crv: 'Ed25519', x: '…', kid: 'k1' }] });
+ */
+export async function checkJwks(jwks: unknown): Promise<Jwks> {
+  const bad = (message: string): DomainError => new DomainError('invalid', 'JWKS_INVALID', message, 'Send a JSON Web Key Set of public keys: { "keys": [{ "kty": …, "kid": … }] }');
+  if (typeof jwks !== 'object' || jwks === null || !Array.isArray((jwks as { keys?: unknown }).keys)) throw bad('the key set has no "keys" array');
+  const keys = (jwks as { keys: unknown[] }).keys;
+  if (keys.length === 0 || keys.length > 10) throw bad('a key set holds 1 to 10 keys');
+  const kids = new Set<string>();
+  for (const key of keys) {
+    if (typeof key !== 'object' || key === null) throw bad('every key is a JSON object');
+    const k = key as Record<string, unknown>;
+    if (privateParts.some((p) => p in k)) throw bad('the key set holds a private or secret key: register public keys only');
+    if (typeof k.kid !== 'string' || k.kid === '') throw bad('every key needs a "kid"');
+    if (kids.has(k.kid)) throw bad(`kid "${k.kid.slice(0, 40)}" appears twice`);
+    kids.add(k.kid);
+    const alg = typeof k.alg === 'string' ? k.alg : k.kty === 'OKP' ? 'EdDSA' : k.kty === 'EC' ? 'ES256' : 'RS256';
+    try {
+      await importJWK(k, alg);
+    } catch {
+      throw bad(`key "${k.kid.slice(0, 40)}" cannot be read as a public ${alg} key`);
+    }
+  }
+  return { keys: keys as Jwks['keys'] };
+}
+
+/** Members of the exchange, their clients (subsystems) with keys, and their officers. */
+export class MemberService {
+  constructor(private readonly deps: { readonly db: Kysely<DB>; readonly clock: Clock; readonly directory: ExchangeDirectory }) {}
+
+  /**
+   * Onboards an agency in one transaction: the member, its subsystems with their public keys,
+   * and its officers. Refuses an id already taken.
+   *
+   * @example
+   * await members.onboard({ memberId: 'VN/GOV/BTC', name: 'Bộ Tài chính', kind: 'ministry', subsystems: [{ code: 'tax', name: 'Thuế', jwks }], officers: [{ officerId: 'o-1', name: 'Nguyễn Văn A' }] });
+   */
+  async onboard(input: OnboardInput): Promise<OnboardResult> {
+    const memberId = checkMemberId(input.memberId);
+    if (!memberKinds.includes(input.kind)) throw new DomainError('invalid', 'MEMBER_KIND_INVALID', `kind must be one of ${memberKinds.join(', ')}`, 'Choose the member’s kind');
+    if (input.name.trim() === '') throw new DomainError('invalid', 'MEMBER_NAME_MISSING', 'a member needs a name', 'Send the agency’s official name');
+    const at = this.deps.clock.now().toISOString();
+    const member: Member = { memberId, name: input.name.trim(), kind: input.kind, status: 'active', createdAt: at };
+    const clients: Client[] = [];
+    for (const s of input.subsystems) {
+      clients.push({ clientId: checkClientId(`${memberId}/${s.code}`), memberId, name: s.name.trim() || s.code, jwks: await checkJwks(s.jwks), status: 'active', createdAt: at });
+    }
+    const officers = input.officers.map((o): Officer => ({ memberId, officerId: checkOfficerId(o.officerId), name: o.name.trim() || o.officerId, status: 'active' }));
+    await this.deps.db.transaction().execute(async (trx) => {
+      if ((await memberRepository.findMember(trx, memberId)) !== undefined) {
+        throw new DomainError('conflict', 'MEMBER_EXISTS', `member ${memberId} is already onboarded`, 'Add subsystems or officers to it instead');
+      }
+      await memberRepository.insertMember(trx, member);
+      for (const c of clients) await memberRepository.insertClient(trx, c);
+      for (const o of officers) await memberRepository.upsertOfficer(trx, o, at);
+    });
+    this.deps.directory.invalidate();
+    return { member, clients, officers };
+  }
+
+  async addClient(clientId: string, name: string, jwks: unknown): Promise<Client> {
+    checkClientId(clientId);
+    const memberId = memberOf(clientId);
+    const at = this.deps.clock.now().toISOString();
+    const client: Client = { clientId, memberId, name: name.trim() || clientId, jwks: await checkJwks(jwks), status: 'active', createdAt: at };
+    await this.deps.db.transaction().execute(async (trx) => {
+      if ((await memberRepository.findMember(trx, memberId)) === undefined) throw memberNotFound(memberId);
+      if ((await memberRepository.findClient(trx, clientId)) !== undefined) throw new DomainError('conflict', 'CLIENT_EXISTS', `client ${clientId} exists`, 'Replace its keys instead');
+      await memberRepository.insertClient(trx, client);
+    });
+    this.deps.directory.invalidate(clientId);
+    return client;
+  }
+
+  /** Replaces a client's public keys (rotation: register the new key alongside the old, then drop the old). */
+  async setKeys(clientId: string, jwks: unknown): Promise<Client> {
+    checkClientId(clientId);
+    const checked = await checkJwks(jwks);
+    if (!(await memberRepository.setClientKeys(this.deps.db, clientId, checked, this.deps.clock.now().toISOString()))) throw clientNotFound(clientId);
+    this.deps.directory.invalidate(clientId);
+    return this.client(clientId);
+  }
+
+  async setClientStatus(clientId: string, status: ActiveStatus): Promise<Client> {
+    checkClientId(clientId);
+    if (!(await memberRepository.setClientStatus(this.deps.db, clientId, status, this.deps.clock.now().toISOString()))) throw clientNotFound(clientId);
+    this.deps.directory.invalidate(clientId);
+    return this.client(clientId);
+  }
+
+  async addOfficer(memberId: string, officerId: string, name: string): Promise<Officer> {
+    checkMemberId(memberId);
+    const officer: Officer = { memberId, officerId: checkOfficerId(officerId), name: name.trim() || officerId, status: 'active' };
+    if ((await memberRepository.findMember(this.deps.db, memberId)) === undefined) throw memberNotFound(memberId);
+    await memberRepository.upsertOfficer(this.deps.db, officer, this.deps.clock.now().toISOString());
+    this.deps.directory.invalidate();
+    return officer;
+  }
+
+  async client(clientId: string): Promise<Client> {
+    const c = await memberRepository.findClient(this.deps.db, clientId);
+    if (c === undefined) throw clientNotFound(clientId);
+    return c;
+  }
+
+  async list(): Promise<readonly (Member & { readonly clients: readonly Client[]; readonly officers: readonly Officer[] })[]> {
+    const members = await memberRepository.listMembers(this.deps.db);
+    const clients = await memberRepository.listClients(this.deps.db);
+    const out = [];
+    for (const m of members) {
+      out.push({ ...m, clients: clients.filter((c) => c.memberId === m.memberId), officers: await memberRepository.officersOf(this.deps.db, m.memberId) });
+    }
+    return out;
+  }
+}
+
+function memberNotFound(memberId: string): DomainError {
+  return new DomainError('not_found', 'MEMBER_NOT_FOUND', `no member ${memberId}`, 'Onboard the member first');
+}
+
+function clientNotFound(clientId: string): DomainError {
+  return new DomainError('not_found', 'CLIENT_NOT_FOUND', `no client ${clientId}`, 'Check the client id, VN/<class>/<member>/<subsystem>');
+}

@@ -1,0 +1,164 @@
+import type { Kysely } from 'kysely';
+import type { VerifyRequest, VerifyResult } from '../matching/verify.types.js';
+import { verifyFields } from '../matching/verify.types.js';
+import type { RegistryService } from '../registry/registry.service.js';
+import { toPersonView } from '../registry/person.view.js';
+import { DomainError } from '../shared/domain-error.js';
+import type { DB } from '../store/database.types.js';
+import type { Grant } from './exchange.types.js';
+import { changeKinds, householdFields, personFields, residenceFields, type ServiceName } from './service.catalog.js';
+
+/** The verification the exchange offers; matching's VerifyService fits it. */
+export interface Verifier {
+  verify(request: VerifyRequest): Promise<VerifyResult>;
+}
+
+/** One person whose data a call released, and which fields (names only). */
+export interface Release {
+  readonly personId: string;
+  readonly fields: readonly string[];
+}
+
+export interface ServiceOutcome {
+  readonly result: unknown;
+  readonly releases: readonly Release[];
+}
+
+/** A call checked against its grant, ready to run once consent is checked. */
+export interface PreparedCall {
+  /** The citizen whose consent the call needs, when the grant asks for consent. */
+  readonly subject: string | undefined;
+  /** The fields the call asks for: all granted. */
+  readonly fields: readonly string[];
+  run(): Promise<ServiceOutcome>;
+}
+
+export interface PersonBody {
+  readonly idNumber: string;
+  readonly fields?: readonly string[] | undefined;
+}
+export interface HouseholdBody {
+  readonly idNumber: string;
+}
+export interface ChangesBody {
+  readonly since: number;
+  readonly limit?: number | undefined;
+}
+
+export interface ServiceBodies {
+  readonly verify: VerifyRequest;
+  readonly person: PersonBody;
+  readonly residence: PersonBody;
+  readonly household: HouseholdBody;
+  readonly changes: ChangesBody;
+}
+
+export interface RegistryExchangeDeps {
+  readonly db: Kysely<DB>;
+  readonly registry: RegistryService;
+  readonly verifier: Verifier;
+  readonly today: () => string;
+}
+
+/** Checks that every asked field is granted; the refusal names the fields that are not. */
+function granted(asked: readonly string[], grant: Grant): readonly string[] {
+  const missing = asked.filter((f) => !grant.fields.includes(f));
+  if (missing.length > 0) {
+    throw new DomainError('forbidden', 'FIELD_NOT_GRANTED', `fields not granted to this client: ${missing.join(', ')}`, 'Ask only for the granted fields, or ask the exchange operators to extend the grant', { fields: missing });
+  }
+  return asked;
+}
+
+function askedFields(asked: readonly string[] | undefined, known: readonly string[], grant: Grant): readonly string[] {
+  const fields = asked === undefined || asked.length === 0 ? grant.fields.filter((f) => known.includes(f)) : [...new Set(asked)];
+  const unknown = fields.filter((f) => !known.includes(f));
+  if (unknown.length > 0) throw new DomainError('invalid', 'FIELD_UNKNOWN', `unknown fields: ${unknown.join(', ').slice(0, 200)}`, `Choose from: ${known.join(', ')}`);
+  return granted(fields, grant);
+}
+
+function pick(view: Readonly<Record<string, unknown>>, fields: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of fields) out[f] = view[f];
+  return out;
+}
+
+/**
+ * The registry's services behind the exchange. Each prepares a call against its grant (fields
+ * asked must be granted) and runs it, answering only the granted fields and naming every
+ * person whose data it released.
+ */
+export function registryExchangeServices(deps: RegistryExchangeDeps): { readonly [S in ServiceName]: (body: ServiceBodies[S], grant: Grant) => PreparedCall } {
+  const personLike = (known: readonly string[]) => (body: PersonBody, grant: Grant): PreparedCall => {
+    const fields = askedFields(body.fields, known, grant);
+    return {
+      subject: body.idNumber,
+      fields,
+      run: async () => {
+        const view = toPersonView(await deps.registry.getPerson(body.idNumber), deps.today()) as unknown as Record<string, unknown>;
+        return { result: pick(view, fields), releases: [{ personId: body.idNumber, fields }] };
+      },
+    };
+  };
+
+  return {
+    verify: (body, grant) => {
+      const fields = granted(verifyFields.filter((f) => body[f] !== undefined), grant);
+      return {
+        subject: body.idNumber,
+        fields,
+        run: async () => {
+          const result = await deps.verifier.verify(body);
+          // Nobody with this number: nothing about a person was used.
+          return { result, releases: result.status === 'NOT_FOUND' ? [] : [{ personId: body.idNumber, fields }] };
+        },
+      };
+    },
+    person: personLike(personFields),
+    residence: personLike(residenceFields),
+    household: (body, grant) => {
+      const fields = askedFields(undefined, householdFields, grant);
+      return {
+        subject: body.idNumber,
+        fields,
+        run: async () => {
+          const person = await deps.registry.getPerson(body.idNumber);
+          if (person.householdId === null) throw new DomainError('not_found', 'HOUSEHOLD_NOT_FOUND', 'this person belongs to no household', 'Ask for the person instead');
+          const { household, members } = await deps.registry.household(person.householdId);
+          const memberFields = fields.filter((f) => f !== 'address');
+          const result = {
+            householdId: household.householdId,
+            ...(fields.includes('address') ? { communeCode: household.communeCode, address: household.address } : {}),
+            members: members.map((m) => pick(m as unknown as Record<string, unknown>, memberFields)),
+          };
+          return { result, releases: members.map((m) => ({ personId: m.idNumber, fields: m.idNumber === body.idNumber ? fields : memberFields })) };
+        },
+      };
+    },
+    changes: (body, grant) => {
+      const kinds = granted(changeKinds.filter((k) => grant.fields.includes(k)), grant);
+      const limit = Math.min(Math.max(body.limit ?? 100, 1), 500);
+      return {
+        subject: undefined,
+        fields: kinds,
+        run: async () => {
+          const rows = kinds.length === 0
+            ? []
+            : await deps.db
+              .selectFrom('life_events')
+              .select(['seq', 'person_id', 'event_type', 'occurred_on', 'recorded_at'])
+              .where('seq', '>', body.since)
+              .where('event_type', 'in', kinds)
+              .orderBy('seq')
+              .limit(limit)
+              .execute();
+          const items = rows.map((r) => ({ seq: r.seq, personId: r.person_id, type: r.event_type, occurredOn: r.occurred_on, recordedAt: r.recorded_at }));
+          const last = items.at(-1);
+          return {
+            result: { items, next: last === undefined ? body.since : last.seq },
+            releases: items.map((i) => ({ personId: i.personId, fields: ['type', 'occurredOn'] })),
+          };
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import { DomainError } from '../shared/domain-error.js';
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+/**
+ * Refuses a request id a client has already used. Ids are remembered in two generations of
+ * `windowMs` each, so an id is refused for at least `windowMs` and at most twice that, in memory
+ * bounded by the request rate (10,000 a second for 5 minutes is ~3 million ids, ~250 MB: size the
+ * window to the rate). The access log keeps every id for good, for audits after the window.
+ */
+export class RequestReplayGuard {
+  private current = new Set<string>();
+  private previous = new Set<string>();
+  private generationStart: number;
+
+  constructor(private readonly windowMs: number, now: number) {
+    this.generationStart = now;
+  }
+
+  /** Checks the id's form and that this client has not used it within the window; records it. */
+  claim(clientId: string, requestId: string | undefined, now: number): string {
+    if (requestId === undefined || !uuidPattern.test(requestId)) {
+      throw new DomainError('invalid', 'REQUEST_ID_INVALID', 'X-Request-Id must be a UUID', 'Send a fresh UUID (v4 or v7) in X-Request-Id with every call');
+    }
+    if (now - this.generationStart >= this.windowMs) {
+      this.previous = now - this.generationStart >= 2 * this.windowMs ? new Set() : this.current;
+      this.current = new Set();
+      this.generationStart = now;
+    }
+    const key = `${clientId} ${requestId.toLowerCase()}`;
+    if (this.current.has(key) || this.previous.has(key)) {
+      throw new DomainError('conflict', 'REQUEST_REPLAYED', 'this request id was already used', 'Send a fresh UUID in X-Request-Id for every call; never resend a request as is');
+    }
+    this.current.add(key);
+    return requestId;
+  }
+}

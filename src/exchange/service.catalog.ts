@@ -1,0 +1,64 @@
+import { verifyFields } from '../matching/verify.types.js';
+
+/** The registry's services offered through the exchange. */
+export type ServiceName = 'verify' | 'person' | 'residence' | 'household' | 'changes';
+
+export const serviceNames: readonly ServiceName[] = ['verify', 'person', 'residence', 'household', 'changes'];
+
+/** The provider of every registry service, X-Road style. */
+export const registryProvider = 'VN/GOV/BCA/REGISTRY';
+
+/** One entry of the catalog: what a grant for it may name. */
+export interface ServiceDescription {
+  readonly name: ServiceName;
+  /** `VN/GOV/BCA/REGISTRY/<name>`. */
+  readonly serviceId: string;
+  readonly summary: string;
+  readonly path: string;
+  /** The field names a grant may list: the response carries only granted ones. */
+  readonly fields: readonly string[];
+  /** Whether a grant for this service may require the citizen's consent (a feed of many people may not). */
+  readonly consentApplicable: boolean;
+}
+
+/** Fields of a person a grant may release, as the operator API names them. */
+export const personFields: readonly string[] = [
+  'idNumber', 'fullName', 'birthDate', 'sex', 'ethnicity', 'religion', 'nationality', 'birthProvince', 'hometown',
+  'permanentResidence', 'temporaryResidence', 'currentResidence', 'fatherId', 'motherId', 'spouseId', 'householdId',
+  'relationshipToHead', 'status', 'deathDate',
+];
+
+export const residenceFields: readonly string[] = ['permanentResidence', 'temporaryResidence', 'currentResidence'];
+
+/** Fields of each household member, plus the household's own address. */
+export const householdFields: readonly string[] = ['address', 'idNumber', 'fullName', 'birthDate', 'sex', 'relationshipToHead', 'status'];
+
+/** For the change feed the grant's "fields" are the kinds of life event the client receives. */
+export const changeKinds: readonly string[] = [
+  'birth_registration', 'registration', 'id_issuance', 'residence_change', 'marriage', 'divorce', 'name_change', 'correction', 'death',
+];
+
+const describe = (name: ServiceName, summary: string, fields: readonly string[], consentApplicable: boolean): ServiceDescription => ({
+  name,
+  serviceId: `${registryProvider}/${name}`,
+  summary,
+  path: `/x/services/${name}`,
+  fields,
+  consentApplicable,
+});
+
+/**
+ * The catalog. Each service's request and response schemas are in the OpenAPI description
+ * (`/openapi.json`, tag `exchange`).
+ */
+export const serviceCatalog: Readonly<Record<ServiceName, ServiceDescription>> = {
+  verify: describe('verify', 'Verify details an agency holds against the registry: yes or no, per field, no registry values', verifyFields, true),
+  person: describe('person', 'A person by ID number, with only the granted fields', personFields, true),
+  residence: describe('residence', "A person's permanent, temporary and current residence", residenceFields, true),
+  household: describe('household', "The household of a person and its members' granted fields", householdFields, true),
+  changes: describe('changes', 'The feed of life events recorded after a cursor, of the granted kinds', changeKinds, false),
+};
+
+export function isServiceName(value: string): value is ServiceName {
+  return (serviceNames as readonly string[]).includes(value);
+}

@@ -1,0 +1,409 @@
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { parse } from 'csv-parse/sync';
+import { adminUnitCatalog } from '../registry/admin-unit.catalog.js';
+import { DomainError } from '../shared/domain-error.js';
+import { readSnapshotManifest, snapshotFiles, sqlText } from './registry-snapshot.engine.js';
+import {
+  comparedFields, reconcileStatuses, type CanonicalField, type ComparedField, type ReconcilePreset, type ReconcileStatus,
+} from './reconcile.presets.js';
+import type { BadRow, ReconcileEngine, ReconcilePhase, ReconcileRequest, ReconcileSummary } from './reconcile.types.js';
+
+/** Thresholds of the link decision on Jaro-Winkler similarity of folded names (see linkRule). */
+export const linkThresholds = {
+  /** With a date of birth that agrees (or agrees once day and month are swapped back). */
+  withBirth: 0.75,
+  /** With only the year and month agreeing, or no usable date in the agency row. */
+  nameAlone: 0.95,
+} as const;
+
+function ident(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** DuckDB's fold of a name, the same as foldName: NFC, lower case, đ→d, marks removed, single spaces. */
+function unmarkedSql(column: string): string {
+  // strip_accents removes the marks of composed and decomposed text alike; only đ needs mapping.
+  return `strip_accents(replace(lower(${column}), 'đ', 'd'))`;
+}
+
+/** Trimmed, with runs of white space made one space. */
+function collapseSql(expression: string): string {
+  return `trim(regexp_replace(${expression}, '\\s+', ' ', 'g'))`;
+}
+
+/** Valid first three digits of a personal ID number. */
+function idProvinceCodes(): readonly string[] {
+  const units = adminUnitCatalog();
+  const codes: string[] = [];
+  for (let i = 0; i < 100; i++) {
+    const code = String(i).padStart(3, '0');
+    if (units.idProvince(code) !== undefined) codes.push(code);
+  }
+  return codes;
+}
+
+const rejectCodes: Readonly<Record<string, string>> = {
+  'MISSING COLUMNS': 'the row has fewer columns than the header',
+  'TOO MANY COLUMNS': 'the row has more columns than the header',
+  'INVALID ENCODING': 'the row is not valid UTF-8 (convert the file from TCVN3/VNI/Windows-1258 to UTF-8)',
+  'UNQUOTED VALUE': 'a quote is not closed or a value is badly quoted',
+  'LINE SIZE OVER MAXIMUM': 'the row is longer than the reader allows',
+  'CAST ERROR': 'a value could not be read',
+};
+
+async function withProgress<T>(connection: DuckDBConnection, report: ((fraction: number) => void) | undefined, work: () => Promise<T>): Promise<T> {
+  if (report === undefined) return work();
+  const timer = setInterval(() => {
+    const p = connection.progress.percentage;
+    if (p >= 0) report(Math.min(p, 100) / 100);
+  }, 250);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** A DuckDB value read back as text (VARCHAR columns come back as strings, counts as bigint). */
+export function text(value: unknown): string {
+  return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'bigint' ? value.toString() : '';
+}
+
+/** The header line of a CSV file (the first line, at most 64 KiB), parsed as CSV. */
+function csvHeader(file: string): string[] {
+  const fd = openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(65_536);
+    const n = readSync(fd, buffer, 0, buffer.length, 0);
+    const newline = buffer.subarray(0, n).indexOf(10);
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(buffer.subarray(0, newline === -1 ? n : newline)).replace(/\r$/, '');
+    const first = parse(text)[0] ?? [];
+    if (first.length === 0 || first.every((c) => c.trim() === '')) throw new Error('no header line');
+    return first.map((c) => c.replace(/^\uFEFF/, '').trim());
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function scalar(connection: DuckDBConnection, query: string): Promise<number> {
+  const value = (await connection.runAndReadAll(query)).getRowsJS()[0]?.[0];
+  return Number(value ?? 0);
+}
+
+/**
+ * Reconciliation in DuckDB, in-process: the agency file streamed by DuckDB's reader (CSV or
+ * Parquet; rows it cannot read are kept aside with their line and reason), joined on the ID number
+ * (or the old 9-digit card number) with the registry snapshot, every row classified in one SQL
+ * statement, and the per-row results written with COPY.
+ */
+export const duckDbReconcileEngine: ReconcileEngine = {
+  async run(request: ReconcileRequest) {
+    const { preset, input } = request;
+    if (!existsSync(input) || !statSync(input).isFile()) {
+      throw new DomainError('not_found', 'RECONCILE_FILE_NOT_FOUND', `the agency file ${path.basename(input)} does not exist`, 'Check the path of the file to reconcile');
+    }
+    if (statSync(input).size === 0) {
+      throw new DomainError('invalid', 'RECONCILE_FILE_EMPTY', 'the agency file is empty', 'Send a file with a header line and at least one row');
+    }
+    const manifest = readSnapshotManifest(request.snapshotDir);
+    if (manifest === undefined) {
+      throw new DomainError('unavailable', 'RECONCILE_SNAPSHOT_MISSING', 'no complete registry snapshot', 'Build the registry snapshot first (it is built automatically by the service)');
+    }
+    const format = input.toLowerCase().endsWith('.parquet') ? 'parquet' : 'csv';
+    const seconds: Record<string, number> = {};
+    let phaseStart = performance.now();
+    const lap = (name: string): void => {
+      const now = performance.now();
+      seconds[name] = Math.round(now - phaseStart) / 1000;
+      phaseStart = now;
+    };
+    const progress = (phase: ReconcilePhase, from: number, to: number) => (f: number): void => request.onProgress?.(phase, from + (to - from) * f);
+
+    const instance = await DuckDBInstance.create(':memory:', { preserve_insertion_order: 'true' });
+    const connection = await instance.connect();
+    try {
+      const file = sqlText(input);
+
+      // Which mapped columns the file has; a file without the ID or name columns cannot be reconciled.
+      let header: string[];
+      try {
+        header = format === 'parquet'
+          ? (await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${file})`)).getRowsJson().map((r) => text(r[0]))
+          : csvHeader(input);
+      } catch (error) {
+        throw new DomainError('invalid', 'RECONCILE_FILE_UNREADABLE', `the agency file could not be read as ${format.toUpperCase()}: ${(error as Error).message.split('\n')[0] ?? ''}`, 'Send a comma-separated UTF-8 file with a header line, or a Parquet file');
+      }
+      // The header read once; every column as text, so that nothing is left to type inference.
+      const columnSpec = `{${header.map((h) => `${sqlText(h)}: 'VARCHAR'`).join(', ')}}`;
+      const reader = format === 'parquet'
+        ? `read_parquet(${file}, file_row_number = true)`
+        : `read_csv(${file}, header = true, columns = ${columnSpec}, delim = ',', quote = '"', escape = '"', strict_mode = true, ignore_errors = true, store_rejects = true, null_padding = false, auto_detect = false)`;
+      const mapped = Object.entries(preset.columns) as [CanonicalField, string][];
+      const columnsMissing = mapped.filter(([, column]) => !header.includes(column)).map(([field, column]) => `${field}:${column}`);
+      for (const required of ['id', 'name'] as const) {
+        const column = preset.columns[required];
+        if (column === undefined || !header.includes(column)) {
+          throw new DomainError('invalid', 'RECONCILE_COLUMN_MISSING', `the file has no column "${column ?? required}" for the ${required === 'id' ? 'ID number' : 'full name'}; its columns are: ${header.join(', ')}`, `Map the column with --map ${required}=<column> or rename it`, { columns: header });
+        }
+      }
+      const has = (field: CanonicalField): boolean => {
+        const column = preset.columns[field];
+        return column !== undefined && header.includes(column);
+      };
+      const pick = (field: CanonicalField): string => {
+        const column = preset.columns[field];
+        return column !== undefined && header.includes(column) ? `CAST(${ident(column)} AS VARCHAR)` : 'NULL::VARCHAR';
+      };
+
+      // ---- load: the file into a table, numbered in file order --------------------------------
+      request.onProgress?.('loading', 0);
+      await withProgress(connection, progress('loading', 0, 0.4), () => connection.run(`
+        CREATE TABLE src AS
+        SELECT ${format === 'parquet' ? 'file_row_number + 1' : 'row_number() OVER ()'} AS rn,
+               ${canonicalSelect(pick)}
+        FROM ${reader}`));
+      if (format === 'csv') {
+        await connection.run(`
+          CREATE TABLE rejects AS
+          SELECT line::BIGINT AS line, min(error_type::VARCHAR) AS error_type, row_number() OVER (ORDER BY line) AS i
+          FROM reject_errors GROUP BY line`);
+      } else {
+        await connection.run('CREATE TABLE rejects (line BIGINT, error_type VARCHAR, i BIGINT)');
+      }
+      const rejected = await scalar(connection, 'SELECT count(*) FROM rejects');
+      // The line of a read row: its rank among read rows, plus the header, plus the rejected lines before it.
+      if (rejected > 0) {
+        await connection.run(`
+          CREATE TABLE src_lines AS
+          SELECT s.*, s.rn + 1 + coalesce(r.i, 0) AS line_no
+          FROM src s ASOF LEFT JOIN (SELECT i, line - 1 - i AS ok_before FROM rejects) r ON s.rn > r.ok_before`);
+      } else {
+        await connection.run(`CREATE TABLE src_lines AS SELECT s.*, s.rn + ${format === 'parquet' ? 0 : 1} AS line_no FROM src s`);
+      }
+      await connection.run('DROP TABLE src');
+      lap('load');
+      request.onProgress?.('loading', 0.4);
+
+      // ---- classify ----------------------------------------------------------------------------
+      const persons = sqlText(path.join(request.snapshotDir, snapshotFiles.persons));
+      const communes = sqlText(path.join(request.snapshotDir, snapshotFiles.communes));
+      const statements = classifySql({ preset, persons, communes, has, today: request.today, provinces: idProvinceCodes() });
+      for (const [i, statement] of statements.entries()) {
+        await withProgress(connection, progress('classifying', 0.4 + (0.4 * i) / statements.length, 0.4 + (0.4 * (i + 1)) / statements.length), () => connection.run(statement));
+      }
+      lap('classify');
+      request.onProgress?.('classifying', 0.8);
+
+      // ---- write results -----------------------------------------------------------------------
+      const resultsFormat = request.resultsPath.toLowerCase().endsWith('.parquet') ? '(FORMAT parquet, COMPRESSION zstd)' : '(FORMAT csv, HEADER true)';
+      const badRowsSelect = `
+        SELECT line - 1 AS row_no, line, NULL::VARCHAR AS record, 'BAD_ROW' AS status, replace(error_type, ' ', '_') AS reason,
+               NULL::VARCHAR AS linked_id, NULL::VARCHAR AS mismatch_fields, NULL::VARCHAR AS registry_id_number, NULL::VARCHAR AS registry_full_name,
+               NULL::VARCHAR AS registry_birth_date, NULL::VARCHAR AS registry_commune, ${sqlText(preset.actions.BAD_ROW)} AS action
+        FROM rejects`;
+      await withProgress(connection, progress('writing', 0.8, 0.95), () => connection.run(`
+        COPY (
+          SELECT * FROM (
+            SELECT line_no - 1 AS row_no, line_no AS line, record, status, reason, linked_id, mismatch_fields, registry_id_number,
+                   registry_full_name, registry_birth_date, registry_commune, action
+            FROM results
+            UNION ALL ${badRowsSelect}
+          ) ORDER BY row_no
+        ) TO ${sqlText(request.resultsPath)} ${resultsFormat}`));
+      lap('write');
+
+      // ---- summary -----------------------------------------------------------------------------
+      const statusRows = (await connection.runAndReadAll('SELECT status, count(*) FROM results GROUP BY status')).getRowsJS();
+      const statuses = Object.fromEntries(reconcileStatuses.map((s) => [s, 0])) as Record<ReconcileStatus, number>;
+      for (const [status, n] of statusRows) statuses[text(status) as ReconcileStatus] = Number(n);
+      statuses.BAD_ROW = rejected;
+      const mismatchRows = (await connection.runAndReadAll(`
+        SELECT f, count(*) FROM (SELECT unnest(string_split(mismatch_fields, ';')) AS f FROM results WHERE status = 'MISMATCH') GROUP BY f`)).getRowsJS();
+      const mismatchFields: Partial<Record<ComparedField, number>> = {};
+      for (const [field, n] of mismatchRows) {
+        if ((comparedFields as readonly string[]).includes(text(field))) mismatchFields[text(field) as ComparedField] = Number(n);
+      }
+      const reasonRows = (await connection.runAndReadAll('SELECT reason, count(*) FROM results WHERE reason IS NOT NULL GROUP BY reason')).getRowsJS();
+      const reasons = Object.fromEntries(reasonRows.map(([r, n]) => [text(r), Number(n)]));
+      const badRowSamples: BadRow[] = (await connection.runAndReadAll('SELECT line, error_type FROM rejects ORDER BY line LIMIT 100')).getRowsJS()
+        .map(([line, type]) => ({ line: Number(line), code: text(type).replaceAll(' ', '_'), reason: rejectCodes[text(type)] ?? 'the row could not be read' }));
+      lap('summary');
+      const readRows = await scalar(connection, 'SELECT count(*) FROM results');
+      return {
+        preset: preset.name,
+        presetTitle: preset.title,
+        input: path.basename(input),
+        inputFormat: format,
+        snapshot: { fingerprint: manifest.fingerprint, persons: manifest.persons },
+        rows: readRows + rejected,
+        statuses,
+        mismatchFields,
+        reasons,
+        columnsMissing,
+        badRows: rejected,
+        badRowSamples,
+        seconds,
+      } satisfies Omit<ReconcileSummary, 'finishedAt'>;
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  },
+};
+
+function canonicalSelect(pick: (field: CanonicalField) => string): string {
+  return (['record', 'id', 'name', 'birth', 'sex', 'commune', 'line'] as const).map((f) => `${pick(f)} AS in_${f}`).join(',\n               ');
+}
+
+interface ClassifyInput {
+  readonly preset: ReconcilePreset;
+  readonly persons: string;
+  readonly communes: string;
+  readonly has: (field: CanonicalField) => boolean;
+  readonly today: string;
+  readonly provinces: readonly string[];
+}
+
+/**
+ * The classification, as a few statements over temporary tables. The link rule: an ID (or old card
+ * number) found in the registry is taken as this person when the folded names are similar enough
+ * given what the dates say (linkThresholds); otherwise the ID belongs to someone else and the row
+ * is NOT_FOUND. Repeats and per-person limits are counted with aggregates (not windows over every
+ * row): only the persons over a limit are ranked.
+ */
+export function classifySql({ preset, persons, communes, has, today, provinces }: ClassifyInput): readonly string[] {
+  const compares = (f: ComparedField): boolean => preset.compare.includes(f);
+  const releases = (f: ComparedField): boolean => preset.release.includes(f);
+  const dateFormats = `[${preset.dateFormats.map(sqlText).join(', ')}]`;
+  const year = Number(today.slice(0, 4));
+  const communeCheck = has('commune') && compares('commune');
+  const byLine = preset.uniqueBy === 'line' && has('line');
+  const limit = preset.maxLinesPerPerson;
+  const mismatch = [
+    compares('id_number') ? `CASE WHEN id_kind = 'card9' THEN 'id_number' END` : null,
+    // Exact text (case aside); the NFC form is computed only for the rows whose raw text differs.
+    compares('full_name') ? `CASE WHEN name_in = p_full_name THEN NULL
+                                  WHEN lower(nfc_normalize(${collapseSql('name_in')})) = lower(p_full_name) THEN NULL
+                                  ELSE 'full_name' END` : null,
+    compares('birth_date') && has('birth') ? `CASE WHEN NOT birth_ok THEN 'birth_date' END` : null,
+    compares('sex') && has('sex') ? `CASE WHEN sex_in IS DISTINCT FROM p_sex THEN 'sex' END` : null,
+    communeCheck ? `CASE WHEN NOT commune_ok THEN 'commune' END` : null,
+  ].filter((x): x is string => x !== null);
+  const action = (st: ReconcileStatus): string => sqlText(preset.actions[st]);
+  const linkRule = has('birth')
+    ? `(name_sim >= ${linkThresholds.withBirth} AND (birth_ok OR birth_swapped)) OR (name_sim >= ${linkThresholds.nameAlone} AND (birth_ym OR birth_d IS NULL))`
+    : `name_sim >= ${linkThresholds.nameAlone}`;
+  const statements: string[] = [];
+  statements.push(`
+    CREATE TABLE joined AS
+    WITH s AS (
+      SELECT rn, line_no, nullif(trim(in_record), '') AS record,
+             CASE WHEN contains(in_id, ' ') OR contains(in_id, '.') OR contains(in_id, chr(9)) THEN regexp_replace(in_id, '[\\s.]', '', 'g') ELSE coalesce(in_id, '') END AS id_in,
+             nullif(trim(in_line), '') AS line_key,
+             coalesce(in_name, '') AS name_in,
+             try_strptime(trim(in_birth), ${dateFormats})::DATE AS birth_raw,
+             CASE upper(trim(in_sex)) WHEN 'M' THEN 'M' WHEN 'NAM' THEN 'M' WHEN 'MALE' THEN 'M'
+                                      WHEN 'F' THEN 'F' WHEN 'NỮ' THEN 'F' WHEN 'NU' THEN 'F' WHEN 'FEMALE' THEN 'F' END AS sex_in,
+             nullif(trim(in_commune), '') AS commune_in
+      FROM src_lines
+    ),
+    k AS (
+      SELECT s.*,
+             CASE WHEN birth_raw BETWEEN DATE '1800-01-01' AND DATE ${sqlText(today)} THEN birth_raw END AS birth_d,
+             CASE WHEN birth_raw BETWEEN DATE '1800-01-01' AND DATE ${sqlText(today)} THEN strftime(birth_raw, '%Y-%m-%d') END AS birth_iso,
+             CASE WHEN regexp_full_match(id_in, '[0-9]{12}')
+                       AND substr(id_in, 1, 3) IN (${provinces.map(sqlText).join(', ')})
+                       AND 1900 + (CAST(substr(id_in, 4, 1) AS INTEGER) // 2) * 100 + CAST(substr(id_in, 5, 2) AS INTEGER) <= ${year}
+                  THEN 'id12'
+                  WHEN regexp_full_match(id_in, '[0-9]{9}') THEN 'card9'
+                  ELSE 'bad' END AS id_kind
+      FROM s
+    ),
+    j AS (
+      SELECT k.*, p.id_number AS p_id, p.full_name AS p_full_name, p.birth_date AS p_birth,
+             p.sex AS p_sex, p.status AS p_status, p.${preset.communeOf} AS p_commune,
+             p.name_folded AS p_name_folded
+      FROM k
+      LEFT JOIN (SELECT old_card, id_number FROM read_parquet(${persons}) WHERE old_card IS NOT NULL) oc
+             ON oc.old_card = CASE WHEN k.id_kind = 'card9' THEN k.id_in END
+      LEFT JOIN read_parquet(${persons}) p
+             ON p.id_number = CASE WHEN k.id_kind = 'id12' THEN k.id_in WHEN k.id_kind = 'card9' THEN oc.id_number END
+    ),
+    f AS (
+      -- Most rows carry the registry's name exactly: fold and compare only the others.
+      SELECT j.*, CASE WHEN p_id IS NULL THEN NULL WHEN name_in = p_full_name THEN 1.0
+                       ELSE jaro_winkler_similarity(${collapseSql(unmarkedSql('name_in'))}, p_name_folded) END AS name_sim
+      FROM j
+    )
+    SELECT * FROM f`);
+  // A table of its own so that each row's similarity is computed once, not once per use.
+  statements.push(`
+    CREATE TABLE classified AS
+    WITH c AS (
+      SELECT f.*,
+             coalesce(starts_with(birth_iso, p_birth), false) AS birth_ok,
+             CASE WHEN birth_d IS NULL OR day(birth_d) > 12 OR starts_with(birth_iso, p_birth) THEN false
+                  ELSE coalesce(starts_with(strftime(make_date(year(birth_d), day(birth_d), month(birth_d)), '%Y-%m-%d'), p_birth), false) END AS birth_swapped,
+             coalesce(substr(birth_iso, 1, 7) = substr(p_birth, 1, 7), false) AS birth_ym,
+             ${communeCheck ? 'cm.code IS NOT NULL' : 'true'} AS commune_ok
+      FROM joined f
+      ${communeCheck ? `LEFT JOIN read_parquet(${communes}) cm ON cm.code = f.commune_in AND cm.commune_2025 = f.p_commune` : ''}
+    )
+    SELECT rn, line_no, record, id_in, id_kind, line_key, p_id, p_full_name, p_birth, p_status, p_commune,
+           coalesce(p_id IS NOT NULL AND (${linkRule}), false) AS linked,
+           concat_ws(';', ${mismatch.length > 0 ? mismatch.join(', ') : 'NULL'}) AS mismatch_list
+    FROM c`);
+  // The first row of each person (or of each person's line): later ones repeat it.
+  statements.push(`
+    CREATE TABLE firsts AS
+    SELECT p_id, ${byLine ? "coalesce(line_key, '')" : "''"} AS k, min(rn) AS first_rn
+    FROM classified WHERE linked GROUP BY ALL`);
+  if (limit !== null) {
+    statements.push(`
+      CREATE TABLE ranks AS
+      WITH kept AS (
+        SELECT l.rn, l.p_id FROM classified l
+        JOIN firsts f ON f.p_id = l.p_id AND f.k = ${byLine ? "coalesce(l.line_key, '')" : "''"} AND f.first_rn = l.rn
+      ),
+      heavy AS (SELECT p_id FROM kept GROUP BY p_id HAVING count(*) > ${limit})
+      SELECT rn, row_number() OVER (PARTITION BY p_id ORDER BY rn) AS line_rank
+      FROM kept WHERE p_id IN (SELECT p_id FROM heavy)`);
+  }
+  statements.push(`
+    CREATE TABLE results AS
+    WITH t AS (
+      SELECT l.*,
+             CASE WHEN id_kind = 'bad' THEN 'INVALID_ID'
+                  WHEN NOT linked THEN 'NOT_FOUND'
+                  WHEN l.rn > f.first_rn THEN 'DUPLICATE_IN_SOURCE'
+                  WHEN p_status = 'deceased' THEN 'DECEASED'
+                  ${limit === null ? '' : `WHEN r.line_rank > ${limit} THEN 'OVER_LIMIT'`}
+                  WHEN mismatch_list <> '' THEN 'MISMATCH'
+                  ELSE 'MATCHED' END AS status
+      FROM classified l
+      LEFT JOIN firsts f ON f.p_id = CASE WHEN l.linked THEN l.p_id END AND f.k = ${byLine ? "coalesce(l.line_key, '')" : "''"}
+      ${limit === null ? '' : 'LEFT JOIN ranks r ON r.rn = l.rn'}
+    )
+    SELECT rn, line_no, record, status,
+           CASE WHEN status = 'INVALID_ID' THEN
+                  CASE WHEN id_in = '' THEN 'id_missing'
+                       WHEN regexp_full_match(id_in, '[0-9]{12}') THEN 'id_structure_invalid'
+                       ELSE 'id_malformed' END
+                WHEN status = 'NOT_FOUND' THEN
+                  CASE WHEN id_kind = 'card9' AND p_id IS NULL THEN 'old_card_unknown'
+                       WHEN p_id IS NULL THEN 'id_not_in_registry'
+                       ELSE 'id_other_person' END
+                WHEN id_kind = 'card9' THEN 'old_card_number'
+           END AS reason,
+           CASE WHEN status IN ('MISMATCH', 'DECEASED', 'DUPLICATE_IN_SOURCE', 'OVER_LIMIT') AND mismatch_list <> '' THEN mismatch_list END AS mismatch_fields,
+           CASE WHEN linked AND (id_kind = 'id12' OR ${releases('id_number') ? 'true' : 'false'}) THEN p_id END AS linked_id,
+           ${releases('id_number') ? `CASE WHEN linked AND id_kind = 'card9' THEN p_id END` : 'NULL::VARCHAR'} AS registry_id_number,
+           ${releases('full_name') ? `CASE WHEN linked AND contains(mismatch_list, 'full_name') THEN p_full_name END` : 'NULL::VARCHAR'} AS registry_full_name,
+           ${releases('birth_date') ? `CASE WHEN linked AND contains(mismatch_list, 'birth_date') THEN p_birth END` : 'NULL::VARCHAR'} AS registry_birth_date,
+           ${releases('commune') ? `CASE WHEN linked AND contains(mismatch_list, 'commune') THEN p_commune END` : 'NULL::VARCHAR'} AS registry_commune,
+           CASE status ${reconcileStatuses.map((st) => `WHEN '${st}' THEN ${action(st)}`).join(' ')} END AS action
+    FROM t`);
+  return statements;
+}

@@ -1,0 +1,53 @@
+import type { QualityRule, ScoreGroup } from './quality-rule.catalog.js';
+
+/** The states of a finding. 'fixed': a later check no longer finds it; the rest are officers' decisions. */
+export type FindingStatus = 'open' | 'fixed' | 'resolved' | 'dismissed' | 'merged' | 'distinct';
+
+/** Officers' decisions that keep a finding closed even if the rule still fires. */
+export const decidedStatuses: ReadonlySet<string> = new Set(['dismissed', 'merged', 'distinct']);
+
+/** A rule failing on a record, as a check produces it (before storage). */
+export interface Finding {
+  readonly findingId: string;
+  readonly ruleId: string;
+  readonly group: ScoreGroup;
+  readonly severity: string;
+  readonly field: string;
+  readonly recordKind: 'person' | 'household';
+  readonly recordId: string;
+  readonly relatedId: string | null;
+  readonly communeCode: string;
+  readonly provinceCode: string;
+  readonly detail: string;
+}
+
+/** A stored finding, with its life cycle. */
+export interface StoredFinding extends Finding {
+  readonly detectedAt: string;
+  readonly lastSeenAt: string;
+  readonly status: FindingStatus;
+  readonly closedAt: string | null;
+}
+
+/** Where a record belongs: its commune (the one whose officers work its findings) and that commune's province. */
+export interface Owner {
+  readonly communeCode: string;
+  readonly provinceCode: string;
+}
+
+/** Builds a finding with its stable id. */
+export function makeFinding(rule: QualityRule, recordKind: 'person' | 'household', recordId: string, owner: Owner, detail: string, relatedId: string | null = null): Finding {
+  return {
+    findingId: relatedId === null ? `${rule.id}:${recordId}` : `${rule.id}:${recordId}:${relatedId}`,
+    ruleId: rule.id,
+    group: rule.group,
+    severity: rule.severity,
+    field: rule.field,
+    recordKind,
+    recordId,
+    relatedId,
+    communeCode: owner.communeCode,
+    provinceCode: owner.provinceCode,
+    detail,
+  };
+}

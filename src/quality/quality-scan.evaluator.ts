@@ -1,0 +1,185 @@
+import type { AdminUnitCatalog } from '../registry/admin-unit.catalog.js';
+import type { PersonsTable } from '../store/database.types.js';
+import { makeFinding, type Finding, type Owner } from './finding.types.js';
+import {
+  blockingKeys, childBeforeParentProblem, worthComparing, duplicateVerdict, eventAfterDeathProblem, householdHeadProblem, isHead, parentProblem,
+  spouseProblem, type DuplicateCandidate, type LinkedPerson, type NameFrequency,
+} from './quality-cross.checks.js';
+import { recordRules, ruleById, type PersonRow, type QualityRule, type RuleContext } from './quality-rule.catalog.js';
+
+/** The person columns a scan reads. */
+export type ScanRow = PersonRow & Pick<PersonsTable, 'name_folded' | 'father_id' | 'mother_id' | 'spouse_id' | 'household_id' | 'relationship_to_head'>;
+
+/** The columns of ScanRow, for queries. */
+export const scanColumns = [
+  'id_number', 'full_name', 'name_folded', 'birth_date', 'sex', 'ethnicity', 'religion', 'nationality', 'birth_province',
+  'birth_commune', 'hometown', 'permanent_commune', 'permanent_address', 'temporary_commune', 'current_commune',
+  'father_id', 'mother_id', 'spouse_id', 'household_id', 'relationship_to_head', 'status', 'death_date', 'updated_at',
+] as const satisfies readonly (keyof ScanRow)[];
+
+function rule(id: string): QualityRule {
+  const found = ruleById(id);
+  if (found === undefined) throw new Error(`rule ${id} is not in the catalog`);
+  return found;
+}
+
+export const setRules = {
+  duplicate: rule('clean.duplicate_person'),
+  household: rule('clean.household_one_head'),
+  spouse: rule('clean.spouse_symmetric'),
+  parent: rule('clean.parent_link'),
+  childBeforeParent: rule('clean.child_before_parent'),
+  eventAfterDeath: rule('live.event_after_death'),
+} as const;
+
+/** Finds the owning commune and its 2025 province, with the province lookup cached. */
+export class OwnerResolver {
+  private readonly provinceOf = new Map<string, string>();
+
+  constructor(units: AdminUnitCatalog) {
+    for (const c of units.communes2025()) this.provinceOf.set(c.code, c.provinceCode);
+  }
+
+  /** A commune code's owner: its 2025 province, or '' for a code that is not a 2025 commune. */
+  ofCommune(code: string | null): Owner {
+    if (code === null) return { communeCode: '', provinceCode: '' };
+    return { communeCode: code, provinceCode: this.provinceOf.get(code) ?? '' };
+  }
+
+  /** The commune that owns a person's record: permanent residence, else current, else temporary. */
+  ofPerson(row: Pick<PersonRow, 'permanent_commune' | 'current_commune' | 'temporary_commune'>): Owner {
+    return this.ofCommune(row.permanent_commune ?? row.current_commune ?? row.temporary_commune);
+  }
+}
+
+/** Evaluates every per-record rule on one row. */
+export function checkRecord(row: PersonRow, ctx: RuleContext, owner: Owner, out: Finding[]): void {
+  for (const r of recordRules) {
+    const problem = r.check(row, ctx);
+    if (problem !== null) out.push(makeFinding(r, 'person', row.id_number, owner, problem));
+  }
+}
+
+/** A duplicate pair is reported once, on the later-issued-looking record (the larger ID), pointing at the other. */
+export function duplicateFinding(a: DuplicateCandidate, b: DuplicateCandidate, score: number, owner: (id: string) => Owner): Finding {
+  const [keep, other] = a.id < b.id ? [a, b] : [b, a];
+  return makeFinding(setRules.duplicate, 'person', other.id, owner(other.id), `likely the same person as ${keep.id} (score ${score.toFixed(3)})`, keep.id);
+}
+
+interface Tracked extends LinkedPerson, DuplicateCandidate {
+  readonly owner: Owner;
+  readonly deathDate: string | null;
+}
+
+interface HouseholdTally {
+  heads: number;
+  living: number;
+  owner: Owner;
+}
+
+/**
+ * The full scan's evaluator: rows go through `add` once, in any order; per-record rules run
+ * there, and what cross-record rules need is kept in maps keyed by ID (a few hundred bytes a
+ * person). `finish` runs the cross-record rules.
+ */
+export class ScanEvaluator {
+  readonly findings: Finding[] = [];
+  /** Persons per owning commune ('' when none), the denominators of the scores. */
+  readonly personsByCommune = new Map<string, number>();
+  private readonly people = new Map<string, Tracked>();
+  private readonly blocks = new Map<string, Tracked[]>();
+  private readonly households = new Map<string, HouseholdTally>();
+  /** How many persons bear each given name: tells a typo (rare spelling) from another real name. */
+  private readonly givenNames = new Map<string, number>();
+  private readonly fullNames = new Map<string, number>();
+  private scanned = 0;
+
+  constructor(private readonly ctx: RuleContext, private readonly owners: OwnerResolver, private readonly maxBlock = 200) {}
+
+  get persons(): number {
+    return this.scanned;
+  }
+
+  add(row: ScanRow): void {
+    this.scanned++;
+    const owner = this.owners.ofPerson(row);
+    this.personsByCommune.set(owner.communeCode, (this.personsByCommune.get(owner.communeCode) ?? 0) + 1);
+    checkRecord(row, this.ctx, owner, this.findings);
+    const tracked: Tracked = {
+      id: row.id_number, sex: row.sex, birthDate: row.birth_date, spouseId: row.spouse_id, fatherId: row.father_id,
+      motherId: row.mother_id, nameFolded: row.name_folded, birthProvince: row.birth_province, hometown: row.hometown,
+      commune: row.permanent_commune ?? row.current_commune,
+      owner, deathDate: row.status === 'deceased' ? row.death_date : null,
+    };
+    this.people.set(row.id_number, tracked);
+    const given = row.name_folded.slice(row.name_folded.lastIndexOf(' ') + 1);
+    this.givenNames.set(given, (this.givenNames.get(given) ?? 0) + 1);
+    this.fullNames.set(row.name_folded, (this.fullNames.get(row.name_folded) ?? 0) + 1);
+    for (const key of blockingKeys(tracked)) {
+      const block = this.blocks.get(key);
+      if (block === undefined) this.blocks.set(key, [tracked]);
+      else if (block.length < this.maxBlock) block.push(tracked);
+    }
+    if (row.household_id !== null) {
+      let tally = this.households.get(row.household_id);
+      if (tally === undefined) {
+        tally = { heads: 0, living: 0, owner };
+        this.households.set(row.household_id, tally);
+      }
+      if (row.status === 'alive') {
+        tally.living++;
+        if (isHead(row.relationship_to_head)) {
+          tally.heads++;
+          tally.owner = owner;
+        }
+      }
+    }
+  }
+
+  /** Runs the cross-record rules. `lastEventOn` gives, for deceased persons, the day of their last event other than the death and corrections. */
+  finish(lastEventOn: ReadonlyMap<string, string>): Finding[] {
+    const out = this.findings;
+    for (const [householdId, tally] of this.households) {
+      const problem = householdHeadProblem(tally.heads, tally.living);
+      if (problem !== null) out.push(makeFinding(setRules.household, 'household', householdId, tally.owner, problem));
+    }
+    for (const p of this.people.values()) {
+      const spouse = p.spouseId === null ? undefined : this.people.get(p.spouseId);
+      const spouseIssue = spouseProblem(p, spouse);
+      if (spouseIssue !== null) out.push(makeFinding(setRules.spouse, 'person', p.id, p.owner, spouseIssue, p.spouseId));
+      const father = p.fatherId === null ? undefined : this.people.get(p.fatherId);
+      const mother = p.motherId === null ? undefined : this.people.get(p.motherId);
+      const parentIssue = parentProblem(p, father, mother);
+      if (parentIssue !== null) out.push(makeFinding(setRules.parent, 'person', p.id, p.owner, parentIssue));
+      const order = childBeforeParentProblem(p, father, mother);
+      if (order !== null) out.push(makeFinding(setRules.childBeforeParent, 'person', p.id, p.owner, order));
+      if (p.deathDate !== null) {
+        const afterDeath = eventAfterDeathProblem(p.deathDate, lastEventOn.get(p.id) ?? null);
+        if (afterDeath !== null) out.push(makeFinding(setRules.eventAfterDeath, 'person', p.id, p.owner, afterDeath));
+      }
+    }
+    const seen = new Set<string>();
+    const common = Math.max(5, this.scanned / 50_000);
+    const frequency: NameFrequency = {
+      given: (part) => ((this.givenNames.get(part) ?? 0) >= common ? 'common' : 'rare'),
+      share: (name) => (this.fullNames.get(name) ?? 0) / Math.max(1, this.scanned),
+    };
+    const ownerOf = (id: string): Owner => this.people.get(id)?.owner ?? { communeCode: '', provinceCode: '' };
+    for (const [key, block] of this.blocks) {
+      if (block.length < 2) continue;
+      for (let i = 0; i < block.length; i++) {
+        const a = block[i] as Tracked;
+        for (let j = i + 1; j < block.length; j++) {
+          const b = block[j] as Tracked;
+          if (!worthComparing(key, a, b)) continue;
+          const pair = a.id < b.id ? `${a.id}${b.id}` : `${b.id}${a.id}`;
+          if (seen.has(pair)) continue;
+          seen.add(pair);
+          const verdict = duplicateVerdict(a, b, frequency);
+          if (verdict.duplicate) out.push(duplicateFinding(a, b, verdict.score, ownerOf));
+        }
+      }
+    }
+    return out;
+  }
+}

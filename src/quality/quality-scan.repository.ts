@@ -1,0 +1,86 @@
+import type { Executor } from '../registry/person.repository.js';
+import type { Database } from '../store/database.js';
+import { scanColumns, type ScanRow } from './quality-scan.evaluator.js';
+
+/** Event types that may follow a death: the death itself and corrections of the record. */
+const afterDeathAllowed = ['death', 'correction'] as const;
+
+/** The store handle a full scan reads from. */
+export type ScanSource = Pick<Database, 'dialect' | 'db' | 'sqlite'>;
+
+/** Reads what the quality checks need from the registry tables. */
+export const qualityScanRepository = {
+  /**
+   * Every person once, in pages. SQLite: one prepared statement iterated in storage order (no
+   * sort, no per-row async hop: Kysely's stream costs several times more a row). PostgreSQL:
+   * keyset pages by primary key, so no transaction stays open across the whole scan.
+   */
+  async *persons(store: ScanSource, pageSize = 20_000): AsyncGenerator<readonly ScanRow[], void, undefined> {
+    if (store.sqlite !== undefined) {
+      const statement = store.sqlite.prepare(`select ${scanColumns.join(', ')} from persons`);
+      let page: ScanRow[] = [];
+      for (const row of statement.iterate() as IterableIterator<ScanRow>) {
+        page.push(row);
+        if (page.length >= pageSize) {
+          yield page;
+          page = [];
+        }
+      }
+      if (page.length > 0) yield page;
+      return;
+    }
+    let after = '';
+    for (;;) {
+      const rows = await store.db.selectFrom('persons').select(scanColumns).where('id_number', '>', after).orderBy('id_number').limit(pageSize).execute();
+      if (rows.length === 0) return;
+      yield rows;
+      after = (rows[rows.length - 1] as ScanRow).id_number;
+    }
+  },
+
+  /** For every deceased person, the day of their last life event other than the death and corrections. */
+  async lastEventsOfDeceased(db: Executor): Promise<Map<string, string>> {
+    const rows = await db
+      .selectFrom('life_events as e')
+      .innerJoin('persons as p', 'p.id_number', 'e.person_id')
+      .select(['e.person_id as id'])
+      .select((eb) => eb.fn.max('e.occurred_on').as('last'))
+      .where('p.status', '=', 'deceased')
+      .where('e.event_type', 'not in', afterDeathAllowed)
+      .groupBy('e.person_id')
+      .execute();
+    return new Map(rows.map((r) => [r.id, r.last]));
+  },
+
+  /** One person's last event other than the death and corrections. */
+  async lastEventOf(db: Executor, id: string): Promise<string | null> {
+    const row = await db
+      .selectFrom('life_events')
+      .select((eb) => eb.fn.max('occurred_on').as('last'))
+      .where('person_id', '=', id)
+      .where('event_type', 'not in', afterDeathAllowed)
+      .executeTakeFirst();
+    return row?.last ?? null;
+  },
+
+  async rows(db: Executor, ids: readonly string[]): Promise<readonly ScanRow[]> {
+    if (ids.length === 0) return [];
+    return db.selectFrom('persons').select(scanColumns).where('id_number', 'in', ids).execute();
+  },
+
+  async householdMembers(db: Executor, householdId: string): Promise<readonly ScanRow[]> {
+    return db.selectFrom('persons').select(scanColumns).where('household_id', '=', householdId).execute();
+  },
+
+  /** Persons with exactly this folded name (the name/birth index), born in the same year: one duplicate block. */
+  async sameNameAndYear(db: Executor, nameFolded: string, year: string): Promise<readonly ScanRow[]> {
+    return db
+      .selectFrom('persons')
+      .select(scanColumns)
+      .where('name_folded', '=', nameFolded)
+      .where('birth_date', '>=', year)
+      .where('birth_date', '<', `${year}.`)
+      .limit(200)
+      .execute();
+  },
+};

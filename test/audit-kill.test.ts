@@ -1,0 +1,84 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditService } from '../src/audit/audit.service.js';
+import { openAccessLog } from '../src/audit/access-log.service.js';
+import { generateSignerKey, parseSignerKey } from '../src/audit/checkpoint-note.js';
+import { fixedClock } from '../src/shared/clock.js';
+import { createTestDatabase, dialects } from './test-database.js';
+
+/** Starts the appending child; resolves with it once it has acknowledged at least `acks` records. */
+async function appendUntil(target: string, acks: number): Promise<{ acknowledged: Map<number, string>; kill: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/audit-kill.child.ts', target], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const acknowledged = new Map<number, string>();
+  let partial = '';
+  let errors = '';
+  child.stderr.on('data', (b: Buffer) => (errors += b.toString()));
+  child.stdout.on('data', (b: Buffer) => {
+    const lines = (partial + b.toString()).split('\n');
+    partial = lines.pop() ?? ''; // a line cut by the kill was never fully acknowledged: ignore it
+    for (const line of lines) {
+      const [index, hash] = line.split(' ');
+      acknowledged.set(Number(index), hash ?? '');
+    }
+  });
+  const deadline = Date.now() + 60_000;
+  while (acknowledged.size < acks) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the appending child stopped early: ${errors}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return {
+    acknowledged,
+    kill: async () => {
+      // Mid-stream: a transaction is being written or about to be, as in a power cut or an OOM kill.
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    },
+  };
+}
+
+describe.each(dialects)('an access log writer killed mid-write on %s', (dialect) => {
+  let store: Awaited<ReturnType<typeof createTestDatabase>>;
+  let audit: AuditService;
+
+  beforeAll(async () => {
+    store = await createTestDatabase(dialect);
+    audit = new AuditService({ db: store.db, signer: parseSignerKey(generateSignerKey('test.sachsong/access-log')), clock: fixedClock('2026-11-27T10:00:00Z') });
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('loses no acknowledged record, and the log verifies and goes on', async () => {
+    const target = store.url ?? store.location;
+    const first = await appendUntil(target, 3_000);
+    await first.kill();
+    const acknowledged = first.acknowledged;
+    expect(acknowledged.size).toBeGreaterThanOrEqual(3_000);
+
+    const size = await audit.treeSize();
+    const rows = await store.db.selectFrom('access_records').select(['idx', 'leaf_hash']).execute();
+    const stored = new Map(rows.map((r) => [r.idx, r.leaf_hash.toString('hex')]));
+    for (const [index, hash] of acknowledged) expect(stored.get(index), `acknowledged record ${index}`).toBe(hash);
+    expect(size).toBeGreaterThanOrEqual(Math.max(...acknowledged.keys()) + 1);
+    expect(rows.length).toBe(size); // no half-written transaction
+
+    const report = await audit.verify();
+    expect(report.problems).toEqual([]);
+    expect(report.treeSize).toBe(size);
+    const checkpoint = await audit.checkpoint();
+
+    // A new writer picks up the tree where the killed one left it.
+    const log = openAccessLog(store);
+    const [receipt] = await log.appendMany([{
+      personId: '001085000001', at: '2026-11-27T10:00:00Z', clientId: 'VN/GOV/BHXH/insurance-portal', officerId: 'officer-1',
+      service: 'person.verify', purpose: 'Sau sự cố', legalBasis: 'Luật Căn cước 2023, Điều 10', fields: ['fullName'],
+      visibility: 'public', requestId: 'after-kill',
+    }]);
+    await log.close();
+    expect(receipt?.index).toBe(size);
+    const after = await audit.verify([checkpoint?.note ?? '']);
+    expect(after.problems).toEqual([]);
+    expect(after.treeSize).toBe(size + 1);
+  }, 120_000);
+});

@@ -1,0 +1,266 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditService } from '../src/audit/audit.service.js';
+import { openAccessLog } from '../src/audit/access-log.service.js';
+import type { AccessLog, AccessRecordInput } from '../src/audit/access-log.types.js';
+import { canonicalLeaf } from '../src/audit/access-record.js';
+import { generateSignerKey, parseSignerKey } from '../src/audit/checkpoint-note.js';
+import { leafHash, nodeHash, verifyConsistency, verifyInclusion } from '../src/audit/merkle-tree.js';
+import { fixedClock } from '../src/shared/clock.js';
+import type { Database } from '../src/store/database.js';
+import { createTestDatabase, dialects } from './test-database.js';
+
+const person = (i: number): string => `0010850${String(i % 100_000).padStart(5, '0')}`;
+
+/** A plausible access record; `i` varies every member. */
+export function sampleRecord(i: number, overrides: Partial<AccessRecordInput> = {}): AccessRecordInput {
+  return {
+    personId: person(i % 7),
+    at: new Date(Date.UTC(2026, 10, 1) + i * 1_000).toISOString(),
+    clientId: i % 2 === 0 ? 'VN/GOV/BHXH/insurance-portal' : 'VN/COM/VCB/kyc',
+    ...(i % 3 === 0 ? { receivingAgency: 'Bảo hiểm xã hội Việt Nam' } : {}),
+    officerId: `officer-${i % 11}`,
+    service: 'person.verify',
+    purpose: `Xác minh nhân thân lần ${i}`,
+    legalBasis: 'Luật Căn cước 2023, Điều 10',
+    ...(i % 5 === 0 ? { consentId: `consent-${i}` } : {}),
+    fields: ['fullName', 'birthDate'],
+    visibility: 'public',
+    requestId: `request-${i}`,
+    ...overrides,
+  };
+}
+
+const hex = (s: string): Buffer => Buffer.from(s, 'hex');
+
+for (const dialect of dialects) {
+  describe(`the access log on ${dialect}`, () => {
+    let database: Database;
+    let log: AccessLog;
+    let audit: AuditService;
+    let commits = 0;
+
+    beforeAll(async () => {
+      database = await createTestDatabase(dialect);
+      log = openAccessLog(database, { lingerMs: 2, maxBatch: 64, onCommit: () => { commits++; } });
+      audit = new AuditService({ db: database.db, signer: parseSignerKey(generateSignerKey('test.sachsong/access-log')), clock: fixedClock('2026-11-27T10:00:00Z') });
+    });
+    afterAll(async () => {
+      await log.close();
+      await database.close();
+    });
+
+    it('group-commits concurrent appends into dense indexes whose receipts match the leaves', async () => {
+      const records = Array.from({ length: 300 }, (_, i) => sampleRecord(i));
+      const receipts = await Promise.all(records.map((r) => log.append(r)));
+      const indexes = receipts.map((r) => r.index).sort((a, b) => a - b);
+      expect(indexes).toEqual(Array.from({ length: 300 }, (_, i) => i));
+      // Several appends shared each transaction (at most 64 a transaction).
+      expect(commits).toBeGreaterThanOrEqual(5);
+      expect(commits).toBeLessThan(30);
+      receipts.forEach((receipt, i) => {
+        const record = records[i] ?? sampleRecord(i);
+        expect(receipt.leafHash).toBe(leafHash(canonicalLeaf({ ...record, at: new Date(record.at).toISOString() })).toString('hex'));
+      });
+      const batch = await log.appendMany(Array.from({ length: 100 }, (_, i) => sampleRecord(300 + i)));
+      expect(batch.map((r) => r.index)).toEqual(Array.from({ length: 100 }, (_, i) => 300 + i));
+      expect(await audit.treeSize()).toBe(400);
+    });
+
+    it('refuses a malformed record with a clear error and writes nothing', async () => {
+      const before = await audit.treeSize();
+      await expect(log.append(sampleRecord(1, { personId: '12345' }))).rejects.toMatchObject({ code: 'ACCESS_RECORD_PERSON_INVALID' });
+      await expect(log.append(sampleRecord(1, { at: '27/11/2026' }))).rejects.toMatchObject({ code: 'ACCESS_RECORD_TIME_INVALID' });
+      await expect(log.append(sampleRecord(1, { clientId: 'BHXH' }))).rejects.toMatchObject({ code: 'ACCESS_RECORD_CLIENT_INVALID' });
+      await expect(log.append(sampleRecord(1, { fields: [] }))).rejects.toMatchObject({ code: 'ACCESS_RECORD_FIELDS_INVALID' });
+      await expect(log.append(sampleRecord(1, { purpose: ' ' }))).rejects.toMatchObject({ code: 'ACCESS_RECORD_FIELD_INVALID' });
+      await expect(log.append(sampleRecord(1, { visibility: { deferredUntil: '2026-02-30' } }))).rejects.toMatchObject({ code: 'ACCESS_RECORD_VISIBILITY_INVALID' });
+      // One bad record in a batch refuses the whole batch.
+      await expect(log.appendMany([sampleRecord(1), sampleRecord(2, { officerId: '' })])).rejects.toMatchObject({ kind: 'invalid' });
+      expect(await audit.treeSize()).toBe(before);
+    });
+
+    it('signs checkpoints and serves inclusion proofs that verify against them', async () => {
+      const checkpoint = await audit.checkpoint();
+      expect(checkpoint?.treeSize).toBe(400);
+      const opened = audit.openCheckpoint(checkpoint?.note ?? '');
+      expect(opened.rootHash.toString('hex')).toBe(checkpoint?.rootHash);
+      for (const index of [0, 1, 63, 64, 200, 399]) {
+        const proof = await audit.inclusion(index);
+        expect(proof.treeSize).toBe(400);
+        expect(verifyInclusion(index, 400, hex(proof.leafHash), proof.proof.map(hex), opened.rootHash)).toBe(true);
+        expect(verifyInclusion(index, 400, leafHash('forged'), proof.proof.map(hex), opened.rootHash)).toBe(false);
+      }
+      await expect(audit.inclusion(400, 400)).rejects.toMatchObject({ code: 'LEAF_INDEX_INVALID' });
+      await expect(audit.inclusion(0, 401)).rejects.toMatchObject({ code: 'TREE_SIZE_INVALID' });
+    });
+
+    it('proves that a later tree extends an earlier checkpoint', async () => {
+      const first = await audit.checkpoint();
+      await log.appendMany(Array.from({ length: 37 }, (_, i) => sampleRecord(400 + i)));
+      const second = await audit.checkpoint();
+      expect(second?.treeSize).toBe(437);
+      const proof = await audit.consistency(first?.treeSize ?? 0, second?.treeSize ?? 0);
+      expect(verifyConsistency(400, 437, hex(first?.rootHash ?? ''), hex(second?.rootHash ?? ''), proof.proof.map(hex))).toBe(true);
+      // A later root for a log whose record 5 was changed does not extend the first checkpoint.
+      expect(verifyConsistency(400, 437, hex(first?.rootHash ?? ''), nodeHash(leafHash('a'), leafHash('b')), proof.proof.map(hex))).toBe(false);
+      await expect(audit.consistency(438, 437)).rejects.toMatchObject({ code: 'TREE_SIZE_INVALID' });
+    });
+
+    it('shows a citizen who used their data, hiding deferred entries until their date', async () => {
+      const citizen = '079203099999';
+      await log.appendMany([
+        sampleRecord(1000, { personId: citizen, purpose: 'Cấp thẻ BHYT' }),
+        sampleRecord(1001, { personId: citizen, purpose: 'Điều tra vụ án', clientId: 'VN/GOV/BCA/investigation', visibility: { deferredUntil: '2027-06-01' }, caseReference: 'VA-2026-118' }),
+        sampleRecord(1002, { personId: citizen, purpose: 'Mở tài khoản ngân hàng' }),
+      ]);
+      const now = await audit.tracker(citizen, { visibleOn: '2026-11-27' });
+      expect(now.entries.map((e) => e.record.purpose)).toEqual(['Mở tài khoản ngân hàng', 'Cấp thẻ BHYT']);
+      const root = hex(now.checkpoint?.rootHash ?? '');
+      for (const entry of now.entries) {
+        expect(leafHash(entry.leaf).toString('hex')).toBe(entry.leafHash);
+        expect(verifyInclusion(entry.index, now.checkpoint?.treeSize ?? 0, hex(entry.leafHash), entry.proof.map(hex), root)).toBe(true);
+      }
+      const later = await audit.tracker(citizen, { visibleOn: '2027-06-01' });
+      expect(later.entries.map((e) => e.record.purpose)).toEqual(['Mở tài khoản ngân hàng', 'Điều tra vụ án', 'Cấp thẻ BHYT']);
+      expect(later.entries[1]?.record.caseReference).toBe('VA-2026-118');
+      // Pages: one at a time, newest first.
+      const first = await audit.tracker(citizen, { visibleOn: '2027-06-01', limit: 1 });
+      const second = await audit.tracker(citizen, { visibleOn: '2027-06-01', limit: 1, before: first.nextBefore ?? 0 });
+      expect([...first.entries, ...second.entries].map((e) => e.index)).toEqual(later.entries.slice(0, 2).map((e) => e.index));
+      expect((await audit.tracker('079203088888')).entries).toEqual([]);
+      await expect(audit.tracker('07920309999')).rejects.toMatchObject({ code: 'ID_NUMBER_MALFORMED' });
+    });
+
+    it('verifies the whole log and every checkpoint', async () => {
+      const report = await audit.verify();
+      expect(report.problems).toEqual([]);
+      expect(report.ok).toBe(true);
+      expect(report.treeSize).toBe(await audit.treeSize());
+      expect(report.checkpointsChecked).toBeGreaterThanOrEqual(2);
+      expect(report.rootHash).toBe((await audit.rootAt(report.treeSize)).toString('hex'));
+    });
+  });
+}
+
+/** Tampering is done on a store of its own, one change at a time, each undone afterwards. */
+for (const dialect of dialects) {
+  describe(`tampering with the access log on ${dialect}`, () => {
+    let database: Database;
+    let audit: AuditService;
+    let checkpointNote = '';
+
+    beforeAll(async () => {
+      database = await createTestDatabase(dialect);
+      const log = openAccessLog(database);
+      await log.appendMany(Array.from({ length: 50 }, (_, i) => sampleRecord(i)));
+      await log.close();
+      audit = new AuditService({ db: database.db, signer: parseSignerKey(generateSignerKey('test.sachsong/access-log')), clock: fixedClock('2026-11-27T10:00:00Z') });
+      checkpointNote = (await audit.checkpoint())?.note ?? '';
+    });
+    afterAll(async () => {
+      await database.close();
+    });
+
+    const codes = async (): Promise<string[]> => (await audit.verify([checkpointNote])).problems.map((p) => p.code);
+    const leafOf = async (index: number): Promise<{ leaf: string; leaf_hash: Buffer; person_id: string }> =>
+      database.db.selectFrom('access_records').select(['leaf', 'leaf_hash', 'person_id']).where('idx', '=', index).executeTakeFirstOrThrow();
+    const setLeaf = async (index: number, leaf: string, hash?: Buffer): Promise<void> => {
+      await database.db.updateTable('access_records').set({ leaf, ...(hash === undefined ? {} : { leaf_hash: hash }) }).where('idx', '=', index).execute();
+    };
+
+    it('starts out verified', async () => {
+      expect(await codes()).toEqual([]);
+    });
+
+    it('detects a changed record', async () => {
+      const original = await leafOf(17);
+      await setLeaf(17, original.leaf.replace('Xác minh nhân thân lần 17', 'Xác minh nhân thân lần 18'));
+      expect(await codes()).toContain('RECORD_ALTERED');
+      await setLeaf(17, original.leaf);
+      expect(await codes()).toEqual([]);
+    });
+
+    it('detects a changed record even with its leaf hash recomputed', async () => {
+      const original = await leafOf(17);
+      const forged = original.leaf.replace('"officer-6"', '"officer-7"');
+      await setLeaf(17, forged, leafHash(forged));
+      expect(await codes()).toEqual(expect.arrayContaining(['NODE_MISMATCH', 'CHECKPOINT_MISMATCH']));
+      await setLeaf(17, original.leaf, original.leaf_hash);
+    });
+
+    it('detects a whole rewritten tree through the signed checkpoint', async () => {
+      // Rewrite record 3 and every stored subtree above it consistently: only the checkpoints can tell.
+      const original = await leafOf(3);
+      const nodes = await database.db.selectFrom('access_log_nodes').selectAll().execute();
+      const forged = original.leaf.replace('"officer-3"', '"officer-4"');
+      await setLeaf(3, forged, leafHash(forged));
+      const rebuilt = await (async () => {
+        const all = await database.db.selectFrom('access_records').select(['idx', 'leaf_hash']).orderBy('idx').execute();
+        const { appendToFrontier } = await import('../src/audit/merkle-tree.js');
+        const frontier: Parameters<typeof appendToFrontier>[0] = [];
+        return all.flatMap((r) => appendToFrontier(frontier, r.idx, r.leaf_hash).filter((n) => n.level > 0));
+      })();
+      for (const n of rebuilt) await database.db.updateTable('access_log_nodes').set({ hash: n.hash }).where('level', '=', n.level).where('idx', '=', n.index).execute();
+      // The store's own checkpoints would give it away too: an attacker deletes them.
+      const stored = await database.db.selectFrom('access_log_checkpoints').selectAll().execute();
+      await database.db.deleteFrom('access_log_checkpoints').execute();
+      expect((await audit.verify()).ok).toBe(true); // internally consistent…
+      expect(await codes()).toEqual(['CHECKPOINT_MISMATCH']); // …but not what was signed
+      await setLeaf(3, original.leaf, original.leaf_hash);
+      for (const n of nodes) await database.db.updateTable('access_log_nodes').set({ hash: n.hash }).where('level', '=', n.level).where('idx', '=', n.idx).execute();
+      for (const c of stored) await database.db.insertInto('access_log_checkpoints').values(c).execute();
+      expect(await codes()).toEqual([]);
+    });
+
+    it('detects a removed record', async () => {
+      const row = await database.db.selectFrom('access_records').selectAll().where('idx', '=', 20).executeTakeFirstOrThrow();
+      await database.db.deleteFrom('access_records').where('idx', '=', 20).execute();
+      expect(await codes()).toContain('RECORD_MISSING');
+      await database.db.insertInto('access_records').values(row).execute();
+      expect(await codes()).toEqual([]);
+    });
+
+    it('detects a removed tail, even with the size moved back to hide it', async () => {
+      const rows = await database.db.selectFrom('access_records').selectAll().where('idx', '>=', 48).execute();
+      await database.db.deleteFrom('access_records').where('idx', '>=', 48).execute();
+      await database.db.updateTable('access_log_head').set({ tree_size: 48 }).execute();
+      expect(await codes()).toEqual(expect.arrayContaining(['CHECKPOINT_BEYOND_LOG']));
+      await database.db.insertInto('access_records').values(rows).execute();
+      await database.db.updateTable('access_log_head').set({ tree_size: 50 }).execute();
+      expect(await codes()).toEqual([]);
+    });
+
+    it('detects two records swapped', async () => {
+      const a = await leafOf(10);
+      const b = await leafOf(11);
+      // Swap the whole rows (leaf, hash and person): each row is self-consistent, the order is not.
+      await database.db.updateTable('access_records').set({ leaf: b.leaf, leaf_hash: b.leaf_hash, person_id: b.person_id }).where('idx', '=', 10).execute();
+      await database.db.updateTable('access_records').set({ leaf: a.leaf, leaf_hash: a.leaf_hash, person_id: a.person_id }).where('idx', '=', 11).execute();
+      expect(await codes()).toEqual(expect.arrayContaining(['NODE_MISMATCH', 'CHECKPOINT_MISMATCH']));
+      await database.db.updateTable('access_records').set({ leaf: a.leaf, leaf_hash: a.leaf_hash, person_id: a.person_id }).where('idx', '=', 10).execute();
+      await database.db.updateTable('access_records').set({ leaf: b.leaf, leaf_hash: b.leaf_hash, person_id: b.person_id }).where('idx', '=', 11).execute();
+      expect(await codes()).toEqual([]);
+    });
+
+    it('detects a record hidden from its citizen by changing its person column', async () => {
+      const row = await leafOf(5);
+      await database.db.updateTable('access_records').set({ person_id: '001085099999' }).where('idx', '=', 5).execute();
+      expect(await codes()).toEqual(['RECORD_INDEX_MISMATCH']);
+      await database.db.updateTable('access_records').set({ person_id: row.person_id }).where('idx', '=', 5).execute();
+    });
+
+    it('refuses a checkpoint with a forged signature or from another key', async () => {
+      const forged = checkpointNote.replace(/\n50\n/, '\n49\n');
+      await expect(audit.verify([forged])).rejects.toMatchObject({ code: 'CHECKPOINT_INVALID' });
+      const other = parseSignerKey(generateSignerKey('test.sachsong/access-log'));
+      const foreign = other.sign(checkpointNote.slice(0, checkpointNote.indexOf('\n\n') + 1));
+      await expect(audit.verify([foreign])).rejects.toMatchObject({ code: 'CHECKPOINT_INVALID' });
+      // A stored checkpoint that was altered is reported, not trusted.
+      await sql`update access_log_checkpoints set note = ${forged}`.execute(database.db);
+      expect(await codes()).toContain('CHECKPOINT_SIGNATURE');
+      await sql`update access_log_checkpoints set note = ${checkpointNote}`.execute(database.db);
+      expect(await codes()).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,85 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openAccessLog } from '../src/audit/access-log.service.js';
+import type { AccessLog } from '../src/audit/access-log.types.js';
+import { generateSignerKey } from '../src/audit/checkpoint-note.js';
+import { buildApp } from '../src/http/app.js';
+import { fixedClock } from '../src/shared/clock.js';
+import type { Database } from '../src/store/database.js';
+import { createTestDatabase } from './test-database.js';
+
+/** The citizen's data tracker page in a real browser, proofs checked by the page itself. */
+
+const chromiumPath = '/usr/bin/chromium';
+const token = 'tracker-browser-token-0123456789abcdef';
+const citizen = '079203012345';
+
+let webRoot: string;
+let database: Database;
+let log: AccessLog;
+let app: FastifyInstance;
+let url: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(chromiumPath)) throw new Error(`chromium is required at ${chromiumPath} (apt-get install -y chromium)`);
+  // A build of the current console of its own, so that a stale dist/web cannot hide the page.
+  webRoot = mkdtempSync(path.join(tmpdir(), 'sachsong-tracker-web-'));
+  const { build } = await import('vite');
+  await build({ configFile: fileURLToPath(new URL('../web/vite.config.ts', import.meta.url)), build: { outDir: webRoot, emptyOutDir: true }, logLevel: 'warn' });
+
+  database = await createTestDatabase('sqlite');
+  log = openAccessLog(database);
+  const base = { at: '2026-11-20T03:00:00Z', officerId: 'officer-7', service: 'person.read', fields: ['fullName', 'currentAddress'], visibility: 'public' as const };
+  await log.appendMany([
+    { ...base, personId: citizen, clientId: 'VN/GOV/BHXH/insurance-portal', receivingAgency: 'Bảo hiểm xã hội Việt Nam', purpose: 'Cấp thẻ BHYT', legalBasis: 'Luật BHYT 2008', requestId: 'r1' },
+    { ...base, personId: citizen, clientId: 'VN/GOV/BCA/investigation', purpose: 'Điều tra', legalBasis: 'Bộ luật TTHS 2015', requestId: 'r2', visibility: { deferredUntil: '2027-01-01' } },
+    { ...base, personId: '079203000001', clientId: 'VN/COM/VCB/kyc', purpose: 'Mở tài khoản', legalBasis: 'Đồng ý', consentId: 'c-1', requestId: 'r3' },
+  ]);
+  app = await buildApp({ database, clock: fixedClock('2026-11-27T08:00:00Z'), operatorToken: token, logger: false, webRoot, accessLog: log, auditSigningKey: generateSignerKey('test.sachsong/access-log') });
+  url = await app.listen({ host: '127.0.0.1', port: 0 });
+  browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+}, 120_000);
+
+afterAll(async () => {
+  await browser.close();
+  await app.close();
+  await log.close();
+  await database.close();
+  rmSync(webRoot, { recursive: true, force: true });
+});
+
+describe("the citizen's data tracker page", () => {
+  it('lists who used the data, hides the deferred enquiry, and verifies each proof in the browser', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${url}/#token=${encodeURIComponent(token)}`);
+    await page.getByTestId('nav-tracker').click();
+    await page.getByTestId('tracker-id').fill('0792 0301 2345');
+    await page.getByTestId('tracker-submit').click();
+    await page.getByTestId('tracker-entries').waitFor();
+    const rows = page.getByTestId('tracker-entry');
+    expect(await rows.count()).toBe(1);
+    const text = await rows.first().innerText();
+    expect(text).toContain('Bảo hiểm xã hội Việt Nam');
+    expect(text).toContain('Cấp thẻ BHYT');
+    expect(text).not.toContain('Điều tra');
+    await page.getByTestId('proof-ok').first().waitFor();
+    expect(await page.getByTestId('proof-bad').count()).toBe(0);
+    await page.getByTestId('tracker-checkpoint').click();
+    expect(await page.getByTestId('tracker-checkpoint').innerText()).toContain('test.sachsong/access-log');
+    await page.screenshot({ path: '/tmp/sachsong-tracker.png', fullPage: true });
+
+    await page.getByTestId('tracker-id').fill('12345');
+    await page.getByTestId('tracker-submit').click();
+    await page.locator('.alert').first().waitFor();
+    await page.goto(`${url}/#/tracker/079203099999`);
+    await page.getByTestId('tracker-empty').waitFor();
+    await context.close();
+  }, 60_000);
+});

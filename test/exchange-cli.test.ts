@@ -1,0 +1,63 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+let dir: string;
+
+function sachsong(args: readonly string[]): { code: number; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    env: { ...process.env, SACHSONG_DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'silent', DATABASE_URL: '' },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'sachsong-xcli-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('sachsong agency / grant', () => {
+  it('onboards an agency in a few commands: keys, member with subsystem and officer, a grant', { timeout: 300_000 }, () => {
+    const keys = path.join(dir, 'keys');
+    const keygen = sachsong(['agency', 'keygen', '--out', keys, '--kid', 'btc-1']);
+    expect(keygen.code, keygen.stderr).toBe(0);
+    const jwks = JSON.parse(readFileSync(path.join(keys, 'jwks.json'), 'utf8')) as { keys: Record<string, unknown>[] };
+    expect(jwks.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', kid: 'btc-1' });
+    expect(jwks.keys[0]).not.toHaveProperty('d');
+    expect(statSync(path.join(keys, 'private.jwk.json')).mode & 0o777).toBe(0o600);
+
+    const onboard = sachsong(['agency', 'onboard', '--member', 'VN/GOV/BTC', '--name', 'Bộ Tài chính', '--kind', 'ministry', '--subsystem', 'tax:Cổng thuế', '--jwks', path.join(keys, 'jwks.json'), '--officer', 'o-1:Nguyễn Văn A']);
+    expect(onboard.code, onboard.stderr).toBe(0);
+    expect(JSON.parse(onboard.stdout)).toMatchObject({ member: { memberId: 'VN/GOV/BTC' }, clients: [{ clientId: 'VN/GOV/BTC/tax', name: 'Cổng thuế' }], officers: [{ officerId: 'o-1' }] });
+
+    const add = sachsong(['grant', 'add', '--client', 'VN/GOV/BTC/tax', '--service', 'verify', '--fields', 'fullName,birthDate', '--purpose', 'TAX_ID=Đối chiếu mã số thuế', '--legal-basis', 'Thông tư 86/2024/TT-BTC', '--until', '2030-12-31', '--rate', '6000']);
+    expect(add.code, add.stderr).toBe(0);
+    const grantId = (JSON.parse(add.stdout) as { grantId: string }).grantId;
+    const list = sachsong(['grant', 'list', '--client', 'VN/GOV/BTC/tax']);
+    expect(list.stdout).toContain(grantId);
+    expect(list.stdout).toMatch(/active\s+VN\/GOV\/BTC\/tax\s+verify\s+\[fullName,birthDate\]\s+TAX_ID/);
+    expect(sachsong(['agency', 'list']).stdout).toMatch(/VN\/GOV\/BTC\/tax\s+active\s+keys: btc-1/);
+    expect(sachsong(['grant', 'revoke', grantId]).code).toBe(0);
+    expect(sachsong(['grant', 'list']).stdout).toMatch(/revoked/);
+  });
+
+  it('refuses bad input with a code and what to do, exit 2', { timeout: 300_000 }, () => {
+    const bad = sachsong(['agency', 'onboard', '--member', 'VN/XYZ/btc', '--name', 'x', '--kind', 'ministry']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/MEMBER_ID_MALFORMED/);
+    expect(bad.stderr).toMatch(/what to do/);
+    const noKeys = sachsong(['agency', 'onboard', '--member', 'VN/GOV/BYT', '--name', 'Bộ Y tế', '--kind', 'ministry', '--subsystem', 'his']);
+    expect(noKeys.stderr).toMatch(/JWKS_MISSING/);
+    const unreadable = sachsong(['agency', 'onboard', '--member', 'VN/GOV/BYT', '--name', 'Bộ Y tế', '--kind', 'ministry', '--subsystem', 'his', '--jwks', path.join(dir, 'missing.json')]);
+    expect(unreadable.stderr).toMatch(/FILE_UNREADABLE/);
+    const grant = sachsong(['grant', 'add', '--client', 'VN/GOV/NONE/app', '--service', 'verify', '--fields', 'fullName', '--purpose', 'X=y', '--legal-basis', 'law', '--until', '2030-01-01']);
+    expect(grant.code).toBe(2);
+    expect(grant.stderr).toMatch(/CLIENT_NOT_FOUND/);
+  });
+});

@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import type { AccessLog } from '../src/audit/access-log.types.js';
+import { parseLeaf, type CanonicalAccessRecord } from '../src/audit/access-record.js';
+import { defaultTokenAudience } from '../src/exchange/agency-auth.service.js';
+import { buildApp } from '../src/http/app.js';
+import { generatePopulation } from '../src/registry/population.generator.js';
+import type { Clock } from '../src/shared/clock.js';
+import { loadPopulation } from '../src/store/bulk-writer.js';
+import type { Dialect } from '../src/store/dialect.js';
+import type { RouteOptions } from 'fastify';
+import { createTestDatabase } from './test-database.js';
+
+/** A clock the test moves by hand. */
+export interface MovableClock extends Clock {
+  advance(ms: number): void;
+}
+
+export function movableClock(at: string): MovableClock {
+  let t = Date.parse(at);
+  return { now: () => new Date(t), advance: (ms) => { t += ms; } };
+}
+
+/** An agency's subsystem as the test drives it: its id and private key. */
+export interface TestAgency {
+  readonly clientId: string;
+  readonly kid: string;
+  readonly privateKey: CryptoKey;
+  readonly publicJwk: Record<string, unknown>;
+  readonly officerId: string;
+}
+
+export async function makeAgencyKeys(clientId: string, officerId = 'officer-1'): Promise<TestAgency> {
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+  const kid = `k-${randomUUID().slice(0, 8)}`;
+  return { clientId, kid, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' }, officerId };
+}
+
+/** An RFC 7523 client assertion for the agency; claims may be overridden to forge bad ones. */
+export async function clientAssertion(agency: TestAgency, clock: Clock, overrides: { readonly aud?: string; readonly iss?: string; readonly expIn?: number; readonly jti?: string; readonly key?: CryptoKey } = {}): Promise<string> {
+  const now = Math.floor(clock.now().getTime() / 1000);
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'EdDSA', kid: agency.kid })
+    .setIssuer(overrides.iss ?? agency.clientId)
+    .setSubject(overrides.iss ?? agency.clientId)
+    .setAudience(overrides.aud ?? defaultTokenAudience)
+    .setIssuedAt(now)
+    .setExpirationTime(now + (overrides.expIn ?? 120))
+    .setJti(overrides.jti ?? randomUUID())
+    .sign(overrides.key ?? agency.privateKey);
+}
+
+export interface ExchangeFixture {
+  readonly app: FastifyInstance;
+  readonly database: Awaited<ReturnType<typeof createTestDatabase>>;
+  readonly clock: MovableClock;
+  readonly operatorToken: string;
+  /** Living adults with a household, for calls. */
+  readonly people: readonly string[];
+  readonly routes: readonly RouteOptions[];
+  close(): Promise<void>;
+}
+
+export const operatorToken = 'exchange-test-operator-token-0123456789';
+
+/** The whole app on a fresh store of the dialect with a small population; the clock is movable. */
+export async function startExchangeFixture(dialect: Dialect, options: { readonly accessLog?: AccessLog; readonly webRoot?: string; readonly people?: number } = {}): Promise<ExchangeFixture> {
+  const database = await createTestDatabase(dialect);
+  await loadPopulation(database, generatePopulation({ people: options.people ?? 300, seed: 11, today: '2026-01-01' }));
+  const people = (await database.db
+    .selectFrom('persons')
+    .select('id_number')
+    .where('status', '=', 'alive')
+    .where('household_id', 'is not', null)
+    .where('birth_date', 'like', '19__-__-__')
+    .orderBy('id_number')
+    .limit(50)
+    .execute()).map((r) => r.id_number);
+  const clock = movableClock('2026-03-01T08:00:00.000Z');
+  const routes: RouteOptions[] = [];
+  const app = await buildApp({
+    database,
+    clock,
+    operatorToken,
+    logger: false,
+    webRoot: options.webRoot ?? '/nonexistent-web-root',
+    onRoute: (r) => routes.push(r),
+    ...(options.accessLog === undefined ? {} : { accessLog: options.accessLog }),
+  });
+  await app.ready();
+  return {
+    app,
+    database,
+    clock,
+    operatorToken,
+    people,
+    routes,
+    close: async () => {
+      await app.close();
+      await database.close();
+    },
+  };
+}
+
+const op = { authorization: `Bearer ${operatorToken}` };
+
+/** Onboards the agency's member and subsystem (and officer) through the admin API. */
+export async function onboard(app: FastifyInstance, agency: TestAgency, kind = 'ministry'): Promise<void> {
+  const [country, cls, member, subsystem] = agency.clientId.split('/');
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/exchange/members',
+    headers: op,
+    payload: { memberId: `${country}/${cls}/${member}`, name: `Agency ${member}`, kind, subsystems: [{ code: subsystem, name: 'portal', jwks: { keys: [agency.publicJwk] } }], officers: [{ officerId: agency.officerId, name: 'Officer One' }] },
+  });
+  if (res.statusCode !== 201) throw new Error(`onboard failed: ${res.statusCode} ${res.body}`);
+}
+
+export interface GrantOptions {
+  readonly service: string;
+  readonly fields: readonly string[];
+  readonly purposes?: readonly { code: string; text: string }[];
+  readonly requiresConsent?: boolean;
+  readonly ratePerMinute?: number;
+  readonly dailyCap?: number;
+  readonly validUntil?: string;
+}
+
+export async function grant(app: FastifyInstance, clientId: string, g: GrantOptions): Promise<{ grantId: string }> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/exchange/grants',
+    headers: op,
+    payload: {
+      clientId,
+      service: g.service,
+      fields: g.fields,
+      purposes: g.purposes ?? [{ code: 'KYC', text: 'Xác minh khách hàng' }],
+      legalBasis: 'Luật Căn cước 2023',
+      requiresConsent: g.requiresConsent ?? false,
+      validUntil: g.validUntil ?? '2027-01-01',
+      ratePerMinute: g.ratePerMinute ?? 10_000,
+      dailyCap: g.dailyCap ?? 1_000_000,
+    },
+  });
+  if (res.statusCode !== 201) throw new Error(`grant failed: ${res.statusCode} ${res.body}`);
+  return res.json<{ grantId: string }>();
+}
+
+/** Gets an access token for the agency. */
+export async function accessToken(app: FastifyInstance, agency: TestAgency, clock: Clock): Promise<string> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/x/token',
+    payload: { grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: await clientAssertion(agency, clock) },
+  });
+  if (res.statusCode !== 200) throw new Error(`token failed: ${res.statusCode} ${res.body}`);
+  return res.json<{ access_token: string }>().access_token;
+}
+
+/** The headers of a service call. */
+export function callHeaders(token: string, agency: TestAgency, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    authorization: `Bearer ${token}`,
+    'x-request-id': randomUUID(),
+    'x-officer-id': agency.officerId,
+    'x-case-reference': 'HS-2026-0001',
+    'x-purpose': 'KYC',
+    ...overrides,
+  };
+}
+
+/** The access records written for a request id (read back from their leaves). */
+export async function accessRecordsFor(fx: ExchangeFixture, requestId: string): Promise<readonly CanonicalAccessRecord[]> {
+  const rows = await fx.database.db.selectFrom('access_records').select('leaf').orderBy('idx').execute();
+  return rows.map((r) => parseLeaf(r.leaf)).filter((r): r is CanonicalAccessRecord => r?.requestId === requestId);
+}
