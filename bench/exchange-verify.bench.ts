@@ -1,17 +1,22 @@
 // Verify through the exchange (authenticated, grant + consent checks, a durable access record per
 // call) against a bare Fastify route that parses the same JSON and answers a constant, same run.
-//   npx tsx bench/exchange-verify.bench.ts [--people 200000] [--consents 20000] [--seconds 10] [--connections 64] [--rate 5000]
+//   npx tsx bench/exchange-verify.bench.ts [--people 200000] [--consents 20000] [--seconds 10] [--connections 64] [--rate 5000] [--rounds 3] [--work <dir>] [--profile <dir>]
 // Throughput: wrk (C, 2 threads) with bench/exchange-verify.wrk.lua. p99 at a fixed rate: autocannon's overallRate.
+// CPU per request: the server process's CPU time (user + system, from /proc, Linux) over the
+// requests it answered, for the whole process and for its main thread alone: on a machine busy
+// with other work, wall-clock rates swing, CPU time a request much less.
+// --work <dir> keeps the store, key and bodies there and reuses them on the next run (the access
+// log keeps growing across runs, as it would in service).
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { openAccessLog } from '../src/audit/access-log.service.js';
 import { defaultTokenAudience, jwtBearerAssertionType } from '../src/exchange/agency-auth.service.js';
 import { createExchange } from '../src/exchange/exchange.module.js';
@@ -40,7 +45,9 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     connections: { type: 'string', default: '64' },
     rate: { type: 'string', default: '5000' },
+    rounds: { type: 'string', default: '3' },
     profile: { type: 'string' },
+    work: { type: 'string' },
   },
 });
 const people = Number(values.people);
@@ -48,6 +55,7 @@ const consentCount = Number(values.consents);
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const rate = Number(values.rate);
+const roundCount = Number(values.rounds);
 const operatorToken = 'bench-operator-token-0123456789abcdef';
 const clientId = 'VN/COM/BENCHBANK/ekyc';
 const run = promisify(execFile);
@@ -60,6 +68,28 @@ interface Measure {
   readonly requests: number;
   readonly non2xx: number;
   readonly errors: number;
+  /** Server CPU time (user + system) per request answered, µs: whole process, and main thread only. */
+  readonly cpuUsPerRequest?: number;
+  readonly mainThreadCpuUsPerRequest?: number;
+}
+
+/** CPU seconds (user + system) of a process, and of its main thread, from /proc (Linux). */
+function cpuSeconds(pid: number): { process: number; main: number } {
+  const ticks = (stat: string): number => {
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime, stime
+  };
+  return { process: ticks(readFileSync(`/proc/${pid}/stat`, 'utf8')) / 100, main: ticks(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')) / 100 };
+}
+
+/** Runs a load against a server process and adds its CPU time per request to the measure. */
+async function withCpu(pid: number | undefined, measure: () => Promise<Measure>): Promise<Measure> {
+  if (pid === undefined) return measure();
+  const before = cpuSeconds(pid);
+  const m = await measure();
+  const after = cpuSeconds(pid);
+  const perRequest = (seconds: number): number => Math.round((seconds * 1e6) / Math.max(1, m.requests));
+  return { ...m, cpuUsPerRequest: perRequest(after.process - before.process), mainThreadCpuUsPerRequest: perRequest(after.main - before.main) };
 }
 
 function ms(value: string, unit: string): number {
@@ -102,19 +132,27 @@ async function fixedRate(url: string, bodies: readonly string[], token: string, 
   return { tool: `autocannon overallRate ${rate}`, requestsPerSecond: Math.round(r.requests.average), p50Ms: r.latency.p50, p99Ms: r.latency.p99, requests: r.requests.total, non2xx: r.non2xx, errors: r.errors };
 }
 
-const dir = mkdtempSync(path.join(tmpdir(), 'sachsong-xbench-'));
+const dir = values.work ?? mkdtempSync(path.join(tmpdir(), 'sachsong-xbench-'));
 const file = path.join(dir, 'bench.db');
-try {
-  // 1. A population, an onboarded bank with a consent-requiring verify grant, consents for a sample.
+const keyFile = path.join(dir, 'bench-key.json');
+const bodiesFile = path.join(dir, 'bodies.ndjson');
+
+/** 1. A population, an onboarded bank with a consent-requiring verify grant, consents for a sample. */
+async function prepare(): Promise<{ privateKey: CryptoKey | Uint8Array; bodies: readonly string[]; consents: number; consentSeconds: number }> {
+  if (values.work !== undefined && existsSync(keyFile) && existsSync(bodiesFile)) {
+    const bodies = readFileSync(bodiesFile, 'utf8').split('\n').filter((l) => l !== '');
+    return { privateKey: await importJWK(JSON.parse(readFileSync(keyFile, 'utf8')) as JWK, 'EdDSA'), bodies, consents: bodies.length, consentSeconds: 0 };
+  }
+  mkdirSync(dir, { recursive: true });
   const database = openDatabase({ sqliteFile: file });
   await migrateToLatest(database.db, database.dialect);
   await loadPopulation(database, generatePopulation({ people, seed: 7 }));
-  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
   const jwk = { ...(await exportJWK(publicKey)), kid: 'bench-1', alg: 'EdDSA' };
   const accessLog = openAccessLog(database);
   const exchange = await createExchange({ db: database.db, clock: systemClock, accessLog, registry: new RegistryService({ db: database.db, clock: systemClock }), verifier: new VerifyService({ db: database.db, clock: systemClock }) });
   await exchange.members.onboard({ memberId: 'VN/COM/BENCHBANK', name: 'Bench Bank', kind: 'bank', subsystems: [{ code: 'ekyc', name: 'eKYC', jwks: { keys: [jwk] } }], officers: [{ officerId: 'bench-officer', name: 'Bench' }] });
-  const validUntil = new Date(Date.now() + 86_400_000).toISOString();
+  const validUntil = new Date(Date.now() + 7 * 86_400_000).toISOString();
   await exchange.grants.add({ clientId, service: 'verify', fields: ['fullName', 'birthDate', 'sex'], purposes: [{ code: 'KYC', text: 'Mở tài khoản' }], legalBasis: 'consent', requiresConsent: true, validUntil, ratePerMinute: 100_000_000, dailyCap: 1_000_000_000 });
   const all = await database.db.selectFrom('persons').select(['id_number', 'full_name', 'birth_date', 'sex']).where('status', '=', 'alive').orderBy('id_number').execute();
   const step = Math.max(1, Math.floor(all.length / consentCount));
@@ -127,16 +165,16 @@ try {
   await accessLog.close();
   await database.close();
   const bodies = sample.map((p) => JSON.stringify({ idNumber: p.id_number, fullName: p.full_name, birthDate: p.birth_date, sex: p.sex }));
-  const bodiesFile = path.join(dir, 'bodies.ndjson');
   writeFileSync(bodiesFile, `${bodies.join('\n')}\n`);
+  writeFileSync(keyFile, JSON.stringify(await exportJWK(privateKey)));
+  return { privateKey, bodies, consents: sample.length, consentSeconds };
+}
 
-  // 2. The baseline: a bare Fastify route parsing the same JSON.
+try {
+  const { privateKey, bodies, consents, consentSeconds } = await prepare();
+
+  // 2. Both servers in their own processes: the bare baseline and the exchange as served.
   const bare = await startServer('bench/servers/exchange-bare.server.ts', []);
-  await wrk(bare.url, bodiesFile, 'none', 2);
-  const baseline = await wrk(bare.url, bodiesFile, 'none', seconds);
-  await stopServer(bare.child);
-
-  // 3. The exchange as served.
   const server = await startProfiled('bench/servers/exchange-verify.server.ts', [file, operatorToken]);
   const now = Math.floor(Date.now() / 1000);
   const assertion = await new SignJWT({}).setProtectedHeader({ alg: 'EdDSA', kid: 'bench-1' }).setIssuer(clientId).setSubject(clientId).setAudience(defaultTokenAudience).setIssuedAt(now).setExpirationTime(now + 120).setJti(randomUUID()).sign(privateKey);
@@ -144,7 +182,6 @@ try {
   const { access_token: token } = (await tokenRes.json()) as { access_token: string };
   const check = await fetch(`${server.url}/x/services/verify`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-request-id': randomUUID(), 'x-officer-id': 'bench-officer', 'x-case-reference': 'BENCH-0001', 'x-purpose': 'KYC' }, body: bodies[0] ?? '' });
   if (check.status !== 200) throw new Error(`exchange verify answered ${check.status}: ${await check.text()}`);
-  await wrk(server.url, bodiesFile, token, 2);
   const countRecords = async (): Promise<number> => {
     const db = openDatabase({ sqliteFile: file });
     try {
@@ -154,27 +191,48 @@ try {
       await db.close();
     }
   };
+  await wrk(bare.url, bodiesFile, 'none', 2);
+  await wrk(server.url, bodiesFile, token, 2);
+  const barePid = bare.child.pid;
+  const serverPid = server.child.pid;
+
+  // 3. Alternating rounds, so that a change in the machine's other load hits both sides alike;
+  // the round with the median ratio is reported.
   const before = await countRecords();
-  const through = await wrk(server.url, bodiesFile, token, seconds);
+  const rounds: { readonly bare: Measure; readonly exchange: Measure; readonly ratio: number }[] = [];
+  for (let r = 0; r < roundCount; r++) {
+    const b = await withCpu(barePid, () => wrk(bare.url, bodiesFile, 'none', seconds));
+    const x = await withCpu(serverPid, () => wrk(server.url, bodiesFile, token, seconds));
+    rounds.push({ bare: b, exchange: x, ratio: Math.round((x.requestsPerSecond / b.requestsPerSecond) * 1000) / 1000 });
+  }
   const after = await countRecords();
-  const atRate = await fixedRate(server.url, bodies, token, seconds);
+  const atRate = await withCpu(serverPid, () => fixedRate(server.url, bodies, token, seconds));
+  await stopServer(bare.child);
   await stopServer(server.child);
+  const median = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor(rounds.length / 2)];
+  if (median === undefined) throw new Error('no rounds');
 
   console.log(JSON.stringify({
     bench: 'exchange-verify',
     store: 'sqlite',
     people,
-    consents: sample.length,
+    consents,
     consentSeconds: Math.round(consentSeconds * 10) / 10,
     connections,
     seconds,
-    bareFastifyJson: baseline,
-    exchangeVerify: through,
-    ratio: Math.round((through.requestsPerSecond / baseline.requestsPerSecond) * 1000) / 1000,
+    bareFastifyJson: median.bare,
+    exchangeVerify: median.exchange,
+    ratio: median.ratio,
+    roundRatios: rounds.map((r) => r.ratio),
+    roundRates: rounds.map((r) => [r.bare.requestsPerSecond, r.exchange.requestsPerSecond]),
+    // CPU µs a request [bare, exchange], per round: the process, then its main thread alone.
+    roundCpuUsPerRequest: rounds.map((r) => [r.bare.cpuUsPerRequest, r.exchange.cpuUsPerRequest]),
+    roundMainThreadCpuUsPerRequest: rounds.map((r) => [r.bare.mainThreadCpuUsPerRequest, r.exchange.mainThreadCpuUsPerRequest]),
+    cpuRatio: Math.round((median.bare.cpuUsPerRequest ?? NaN) / (median.exchange.cpuUsPerRequest ?? NaN) * 1000) / 1000,
     accessRecordsWritten: after - before,
-    successfulCalls: through.requests - through.non2xx - through.errors,
+    successfulCalls: rounds.reduce((n, r) => n + r.exchange.requests - r.exchange.non2xx - r.exchange.errors, 0),
     exchangeVerifyAtFixedRate: atRate,
   }, null, 2));
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  if (values.work === undefined) rmSync(dir, { recursive: true, force: true });
 }

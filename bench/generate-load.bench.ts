@@ -11,7 +11,7 @@
  * spent writing, index rebuild included), total wall seconds and rows per second. On PostgreSQL
  * it creates a database on postgres://postgres@127.0.0.1:5432 and drops it afterwards.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -77,6 +77,16 @@ async function openStore(): Promise<{ database: Database; cleanup: () => Promise
   };
 }
 
+/** CPU seconds of this process's main thread (Linux /proc; 0 elsewhere). */
+function mainThreadCpuSeconds(): number {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 const store = await openStore();
 try {
   const writer = createBulkWriter(store.database, { commitEvery: Number(values.commit) });
@@ -87,6 +97,7 @@ try {
   let rows = 0;
   const started = performance.now();
   const cpuAtStart = process.cpuUsage();
+  const mainCpuAtStart = mainThreadCpuSeconds();
   let pending: Promise<void> | undefined;
   for (;;) {
     const t0 = performance.now();
@@ -116,6 +127,7 @@ try {
   loadMs += indexMs;
   const totalMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuAtStart);
+  const mainCpu = mainThreadCpuSeconds() - mainCpuAtStart;
   const seconds = (ms: number): number => Math.round(ms) / 1000;
   console.log(JSON.stringify({
     bench: 'generate-load',
@@ -132,6 +144,8 @@ try {
     databaseBytes: store.size(),
     // CPU time of this process (all its threads): far below total × cores means the machine was busy.
     processCpuSeconds: Math.round((cpu.user + cpu.system) / 1000) / 1000,
+    // Of which the main (writing) thread: on a busy machine, CPU seconds say more than wall seconds.
+    mainThreadCpuSeconds: Math.round(mainCpu * 100) / 100,
     loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
   }));
 } finally {

@@ -97,6 +97,8 @@ interface FileResult {
   preset: PresetName;
   rows: number;
   duckdbSeconds: number;
+  /** CPU seconds of this process (all DuckDB threads) during the run: what the machine's load does not inflate. */
+  duckdbCpuSeconds: number;
   phases: Readonly<Record<string, number>>;
   statuses: Readonly<Record<string, number>>;
   accuracy: number;
@@ -109,13 +111,17 @@ for (const [name, { file, truth }] of files) {
   const outDir = path.join(cache, `out-${name}`);
   rmSync(outDir, { recursive: true, force: true });
   t = performance.now();
+  const cpu = process.cpuUsage();
   const { summary, files: out } = await service.run({ input: file, preset: reconcilePresets[name], outDir });
   const duckdbSeconds = seconds(t);
+  const used = process.cpuUsage(cpu);
+  const duckdbCpuSeconds = Math.round((used.user + used.system) / 1000) / 1000;
   const evaluation = await evaluateResults(out.results, truth);
   results.push({
     preset: name,
     rows: summary.rows,
     duckdbSeconds,
+    duckdbCpuSeconds,
     phases: summary.seconds,
     statuses: summary.statuses,
     accuracy: evaluation.accuracy,
@@ -123,7 +129,7 @@ for (const [name, { file, truth }] of files) {
     perStatusF1: Object.fromEntries(Object.entries(evaluation.perStatus).filter(([, s]) => s.support > 0).map(([s, v]) => [s, Number(v.f1.toFixed(5))])),
     confusion: evaluation.confusion,
   });
-  console.error(`${name}: DuckDB ${duckdbSeconds} s, accuracy ${evaluation.accuracy.toFixed(5)}, pairwise F1 ${evaluation.pairwise.f1.toFixed(5)}`);
+  console.error(`${name}: DuckDB ${duckdbSeconds} s (CPU ${duckdbCpuSeconds} s), accuracy ${evaluation.accuracy.toFixed(5)}, pairwise F1 ${evaluation.pairwise.f1.toFixed(5)}`);
 }
 
 // ---- PostgreSQL + pg_trgm baseline ------------------------------------------------------------
@@ -296,6 +302,10 @@ interface BaselineResult {
   postgresSeconds: number;
   duckdbSeconds: number;
   ratio: number;
+  /** CPU seconds of the PostgreSQL backend plus this process's cleaning step; parallel workers, if any, are not counted (so the ratio is conservative). */
+  postgresCpuSeconds: number;
+  duckdbCpuSeconds: number;
+  cpuRatio: number;
   phases: Record<string, number>;
   accuracy: number;
   pairwiseF1: number;
@@ -330,6 +340,14 @@ if (isPresetName(baseline) && baselineFile !== undefined) {
       phases[phase] = seconds(lap);
       lap = performance.now();
     };
+    const backend = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid ?? 0;
+    const backendCpu = (): number => {
+      // utime and stime, fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux).
+      const fields = readFileSync(`/proc/${backend}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    };
+    const backendStart = backendCpu();
+    const ownStart = process.cpuUsage();
     await client.query("SET work_mem = '256MB'");
     await client.query('DROP TABLE IF EXISTS agency; DROP TABLE IF EXISTS pg_results');
     await client.query(`CREATE UNLOGGED TABLE agency (line_no bigint, ${header.map((h) => `${h} text`).join(', ')})`);
@@ -351,6 +369,8 @@ if (isPresetName(baseline) && baselineFile !== undefined) {
     writeFileSync(path.join(outDir, 'summary.json'), JSON.stringify({ statuses, mismatchFields: Object.fromEntries(fields.rows.map((r) => [r.f, Number(r.n)])) }, null, 2));
     mark('summary');
     const postgresSeconds = seconds(started);
+    const own = process.cpuUsage(ownStart);
+    const postgresCpuSeconds = Math.round((backendCpu() - backendStart + (own.user + own.system) / 1e6) * 1000) / 1000;
     const evaluation = await evaluateResults(resultsFile, truth);
     const duck = results.find((r) => r.preset === name);
     const duckdbSeconds = duck?.duckdbSeconds ?? Number.NaN;
@@ -359,11 +379,14 @@ if (isPresetName(baseline) && baselineFile !== undefined) {
       postgresSeconds,
       duckdbSeconds,
       ratio: Math.round((postgresSeconds / duckdbSeconds) * 10) / 10,
+      postgresCpuSeconds,
+      duckdbCpuSeconds: duck?.duckdbCpuSeconds ?? Number.NaN,
+      cpuRatio: Math.round((postgresCpuSeconds / (duck?.duckdbCpuSeconds ?? Number.NaN)) * 10) / 10,
       phases,
       accuracy: evaluation.accuracy,
       pairwiseF1: evaluation.pairwise.f1,
     };
-    console.error(`${name}: PostgreSQL + pg_trgm ${postgresSeconds} s (${baselineResult.ratio}× DuckDB), accuracy ${evaluation.accuracy.toFixed(5)}, F1 ${evaluation.pairwise.f1.toFixed(5)}`);
+    console.error(`${name}: PostgreSQL + pg_trgm ${postgresSeconds} s (${baselineResult.ratio}× DuckDB; CPU ${postgresCpuSeconds} s vs ${baselineResult.duckdbCpuSeconds} s, ${baselineResult.cpuRatio}×), accuracy ${evaluation.accuracy.toFixed(5)}, F1 ${evaluation.pairwise.f1.toFixed(5)}`);
     await client.query('DROP TABLE IF EXISTS agency; DROP TABLE IF EXISTS pg_results');
   } finally {
     await client.end();

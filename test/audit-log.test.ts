@@ -264,3 +264,19 @@ for (const dialect of dialects) {
     });
   });
 }
+
+describe('the access log on sqlite, appended from inside a transaction on the same connection', () => {
+  it('fails with a clear error instead of waiting for itself', async () => {
+    const database = await createTestDatabase('sqlite');
+    const log = openAccessLog(database, { busyLimitMs: 200 });
+    try {
+      expect((await log.append(sampleRecord(0))).index).toBe(0); // the tree's state is loaded
+      const appended = database.db.transaction().execute(() => log.append(sampleRecord(1)));
+      await expect(appended).rejects.toMatchObject({ code: 'ACCESS_LOG_BUSY' });
+      expect((await log.append(sampleRecord(2))).index).toBe(1); // nothing of the failed one was written
+    } finally {
+      await log.close();
+      await database.close();
+    }
+  });
+});

@@ -66,6 +66,8 @@ for (const dialect of dialects) {
       const noCase = without(callHeaders(token, bank), 'x-case-reference');
       expect((await call('verify', { idNumber: id }, noCase)).json()).toMatchObject({ code: 'CASE_REFERENCE_MISSING' });
       expect((await call('verify', { idNumber: id }, callHeaders(token, bank, { 'x-purpose': 'MARKETING' }))).json()).toMatchObject({ code: 'PURPOSE_NOT_GRANTED' });
+      expect((await call('verify', { idNumber: id }, callHeaders(token, bank, { 'x-client-id': 'VN/GOV/BCA/police' }))).json()).toMatchObject({ status: 403, code: 'CLIENT_ID_MISMATCH' });
+      expect((await call('verify', { idNumber: id, sex: 'F' }, callHeaders(token, bank, { 'x-client-id': bank.clientId }))).statusCode).toBe(200);
     });
 
     it('refuses forged, missing and expired tokens, and suspended clients', async () => {

@@ -6,6 +6,9 @@ import Fastify from 'fastify';
 
 const [file = ''] = process.argv.slice(2);
 const sqlite = new SQLite(file, { readonly: true });
+// The store's read settings (openDatabase), so that this stays the ceiling for the same store.
+sqlite.pragma('cache_size = -65536');
+sqlite.pragma('mmap_size = 2147418112');
 const byId = sqlite.prepare('select * from persons where id_number = ?');
 const app = Fastify({ logger: false });
 app.get('/api/persons/:id', (request, reply) => {

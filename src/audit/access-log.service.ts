@@ -14,6 +14,8 @@ export interface AccessLogOptions {
   readonly maxBatch?: number;
   /** Called after each committed transaction with its number of records (for metrics and tests). */
   readonly onCommit?: (records: number) => void;
+  /** SQLite: how long a write waits for another transaction on the shared connection to end. Default 10 s. */
+  readonly busyLimitMs?: number;
 }
 
 /** A validated record, its leaf and leaf hash, waiting for its index. */
@@ -41,7 +43,7 @@ interface TreeState {
  * const { index, leafHash } = await accessLog.append(record); // durable now: release the data
  */
 export function openAccessLog(database: Database, options: AccessLogOptions = {}): AccessLog {
-  return new GroupCommitAccessLog(database, createAccessBatchWriter(database), options.lingerMs ?? 1, options.maxBatch ?? 5_000, options.onCommit);
+  return new GroupCommitAccessLog(database, createAccessBatchWriter(database, options.busyLimitMs), options.lingerMs ?? 1, options.maxBatch ?? 5_000, options.onCommit);
 }
 
 class GroupCommitAccessLog implements AccessLog {

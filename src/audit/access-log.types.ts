@@ -73,7 +73,9 @@ export interface AppendReceipt {
  * transaction as the tree's hashes). Concurrent `append` calls are group-committed: they are
  * buffered for a millisecond or two (or until a batch is full) and written in one transaction,
  * so awaiting `append` per request is cheap. A rejected promise means the record was NOT
- * written: the caller must not release the data.
+ * written: the caller must not release the data. Do not await an append inside a database
+ * transaction: the log commits its own transactions (on SQLite the store has one connection, so
+ * such an append would wait for its own caller; it fails with ACCESS_LOG_BUSY after 10 s).
  *
  * @example
  * const receipt = await accessLog.append(record); // then send the response

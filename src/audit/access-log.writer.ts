@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type SQLite from 'better-sqlite3';
+import { DomainError } from '../shared/domain-error.js';
 import type { Database } from '../store/database.js';
 import type { AccessRecordsTable } from './audit.tables.js';
 import type { TreeNode } from './merkle-tree.js';
@@ -20,12 +21,13 @@ const recordColumns = ['idx', 'person_id', 'deferred_until', 'leaf', 'leaf_hash'
  * The batch writer for a store: prepared statements on the SQLite handle (a transaction of
  * thousands of rows in milliseconds), one `unnest` insert per table on PostgreSQL.
  */
-export function createAccessBatchWriter(database: Database): AccessBatchWriter {
-  if (database.sqlite !== undefined) return sqliteWriter(database.sqlite);
+export function createAccessBatchWriter(database: Database, busyLimitMs = 10_000): AccessBatchWriter {
+  if (database.sqlite !== undefined) return sqliteWriter(database.sqlite, busyLimitMs);
   return postgresWriter(database);
 }
 
-function sqliteWriter(sqlite: SQLite.Database): AccessBatchWriter {
+/** `busyLimitMs`: how long an append waits for another transaction on the shared connection to end. */
+function sqliteWriter(sqlite: SQLite.Database, busyLimitMs: number): AccessBatchWriter {
   const insertRecord = sqlite.prepare(`INSERT INTO access_records (${recordColumns.join(', ')}) VALUES (${recordColumns.map(() => '?').join(', ')})`);
   const insertNode = sqlite.prepare('INSERT INTO access_log_nodes (level, idx, hash) VALUES (?, ?, ?)');
   const moveHead = sqlite.prepare('UPDATE access_log_head SET tree_size = ? WHERE id = 1 AND tree_size = ?');
@@ -40,7 +42,14 @@ function sqliteWriter(sqlite: SQLite.Database): AccessBatchWriter {
   return async (expectedSize, records, nodes) => {
     // The Kysely handle shares this connection: while one of its transactions is open, a write here
     // would join it (and could be rolled back with it). Wait until the connection is between transactions.
-    while (sqlite.inTransaction) await new Promise((resolve) => setImmediate(resolve));
+    const deadline = Date.now() + busyLimitMs;
+    while (sqlite.inTransaction) {
+      // Appending from inside such a transaction would wait for itself: fail loudly instead of hanging.
+      if (Date.now() > deadline) {
+        throw new DomainError('unavailable', 'ACCESS_LOG_BUSY', 'The store stayed inside another transaction; the access record was not written', 'Append access records outside database transactions, then retry');
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     // BEGIN IMMEDIATE: take the write lock up front; another process's writer waits up to busy_timeout.
     return write.immediate(expectedSize, records, nodes);
   };

@@ -124,6 +124,92 @@ export function referenceLeaf(record: CanonicalAccessRecord): string {
   return text;
 }
 
+/** A validated record as the log writes it: its leaf, leaf hash and the two tracker columns; the index comes at commit. */
+export type PreparedAccessRecord = Omit<AccessRecordsTable, 'idx'>;
+
+/** Characters JSON.stringify (and so RFC 8785) escapes in a string; lone surrogates are rejected before. */
+const needsEscape = /["\\\u0000-\u001f]/;
+/** Any UTF-16 surrogate: only texts with one need the (slower) lone-surrogate check. */
+const anySurrogate = /[\ud800-\udfff]/;
+/** `at` already in the form toISOString gives: re-formatting it is then only a check. */
+const utcMillisPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+function quote(s: string): string {
+  return needsEscape.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+/** requireText without the error path's allocations: the same rule, checked once per member. */
+function text(value: unknown, field: string): string {
+  // Lone surrogates are looked for once, in the whole leaf (see prepareAccessRecord).
+  if (typeof value !== 'string' || value.length > maxText || value.trim() === '') return requireText(value, field); // throws the precise error
+  return value;
+}
+
+function optional(value: unknown, field: string): string | undefined {
+  return value === undefined || value === null ? undefined : text(value, field);
+}
+
+/**
+ * Validation, canonical leaf and leaf hash in one pass, without building the canonical record:
+ * the append path. Accepts and rejects exactly what normaliseAccessRecord does (same errors, same
+ * order), and its leaf is exactly canonicalLeaf(normaliseAccessRecord(input)); a test holds both,
+ * and holds the leaf to the generic RFC 8785 implementation.
+ */
+export function prepareAccessRecord(input: AccessRecordInput): PreparedAccessRecord {
+  const personId: unknown = input.personId;
+  if (typeof personId !== 'string' || !idNumberPattern.test(personId)) return fromRow(input);
+  const rawAt: unknown = input.at;
+  if (typeof rawAt !== 'string') return fromRow(input);
+  let at: string;
+  // Already toISOString's form: a day ≤ 28 and an hour < 24 cannot roll over, so parsing checks it.
+  if (utcMillisPattern.test(rawAt) && rawAt.slice(8, 10) <= '28' && rawAt.slice(11, 13) < '24' && !Number.isNaN(Date.parse(rawAt))) {
+    at = rawAt;
+  } else {
+    if (!instantPattern.test(rawAt)) return fromRow(input);
+    const time = new Date(rawAt);
+    if (Number.isNaN(time.getTime())) return fromRow(input);
+    at = time.toISOString();
+  }
+  const clientId: unknown = input.clientId;
+  if (typeof clientId !== 'string' || !clientIdPattern.test(clientId)) return fromRow(input);
+  const fields: unknown = input.fields;
+  if (!Array.isArray(fields) || fields.length === 0 || fields.length > maxFields) return fromRow(input);
+  let fieldList = '';
+  for (let i = 0; i < fields.length; i++) {
+    const f: unknown = fields[i];
+    fieldList += (i === 0 ? '' : ',') + quote(text(f, `fields[${i}]`));
+  }
+  const receivingAgency = optional(input.receivingAgency, 'receivingAgency');
+  const consentId = optional(input.consentId, 'consentId');
+  const caseReference = optional(input.caseReference, 'caseReference');
+  const officerId = text(input.officerId, 'officerId');
+  const service = text(input.service, 'service');
+  const purpose = text(input.purpose, 'purpose');
+  const legalBasis = text(input.legalBasis, 'legalBasis');
+  const visibility = normaliseVisibility(input.visibility);
+  const requestId = text(input.requestId, 'requestId');
+  const deferred = visibility === 'public' ? null : visibility.deferredUntil;
+  // Members in RFC 8785 order (UTF-16 code units of the names), as canonicalLeaf writes them.
+  const leaf =
+    `{"at":"${at}"` +
+    (caseReference === undefined ? '' : `,"caseReference":${quote(caseReference)}`) +
+    `,"clientId":"${clientId}"` +
+    (consentId === undefined ? '' : `,"consentId":${quote(consentId)}`) +
+    `,"fields":[${fieldList}],"legalBasis":${quote(legalBasis)},"officerId":${quote(officerId)},"personId":"${personId}","purpose":${quote(purpose)}` +
+    (receivingAgency === undefined ? '' : `,"receivingAgency":${quote(receivingAgency)}`) +
+    `,"requestId":${quote(requestId)},"service":${quote(service)},"visibility":` +
+    (deferred === null ? '"public"}' : `{"deferredUntil":"${deferred}"}}`);
+  // A text with a surrogate may hold a lone one: the precise path checks member by member.
+  if (anySurrogate.test(leaf)) return fromRow(input);
+  return { person_id: personId, deferred_until: deferred, leaf, leaf_hash: leafHash(leaf) };
+}
+
+/** The slow path for a record the fast checks refused: normaliseAccessRecord throws its precise error. */
+function fromRow(input: AccessRecordInput): PreparedAccessRecord {
+  const row = toRow(0, normaliseAccessRecord(input));
+  return { person_id: row.person_id, deferred_until: row.deferred_until, leaf: row.leaf, leaf_hash: row.leaf_hash };
+}
+
 /** The row for a canonical record at leaf `index`, with its leaf and leaf hash. */
 export function toRow(index: number, r: CanonicalAccessRecord): AccessRecordsTable {
   const leaf = canonicalLeaf(r);

@@ -16,6 +16,8 @@ export const emptyRoot: Buffer = createHash('sha256').digest();
 
 /** RFC 6962 leaf hash: SHA-256(0x00 ‖ leaf). */
 export function leafHash(leaf: Uint8Array | string): Buffer {
+  // U+0000 encodes as the single byte 0x00, so for text the prefix can ride in the string: one-shot hashing is cheaper.
+  if (typeof leaf === 'string') return hash('sha256', `\u0000${leaf}`, 'buffer');
   return createHash('sha256').update(leafPrefix).update(leaf).digest();
 }
 

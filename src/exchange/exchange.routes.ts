@@ -129,6 +129,7 @@ export const agencyRoutes: FastifyPluginAsyncTypebox<AgencyRoutesOptions> = (app
     }, async (request: FastifyRequest, reply: FastifyReply) => {
       const headers: CallHeaders = {
         authorization: request.headers.authorization,
+        clientId: header(request, 'x-client-id'),
         requestId: header(request, 'x-request-id'),
         officerId: header(request, 'x-officer-id'),
         caseReference: header(request, 'x-case-reference'),

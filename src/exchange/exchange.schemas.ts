@@ -136,6 +136,7 @@ export const TokenBody = Type.Object({
 export const TokenReply = Type.Object({ access_token: Type.String(), token_type: Type.Literal('Bearer'), expires_in: Type.Integer() });
 
 export const CallHeadersSchema = Type.Object({
+  'x-client-id': Type.Optional(Type.String({ description: 'VN/<class>/<member>/<subsystem>; the token names the client, this must match it when sent' })),
   'x-request-id': Type.Optional(Type.String({ description: 'a fresh UUID per call; a used one is refused' })),
   'x-officer-id': Type.Optional(Type.String({ description: 'the officer the call is made for, registered with the member' })),
   'x-case-reference': Type.Optional(Type.String({ description: 'the case or file number on the agency side' })),

@@ -20,6 +20,8 @@ import { serviceCatalog, type ServiceName } from './service.catalog.js';
 /** The headers every service call carries. */
 export interface CallHeaders {
   readonly authorization: string | undefined;
+  /** X-Client-Id: optional, since the token names the client; when sent it must be that client. */
+  readonly clientId?: string | undefined;
   readonly requestId: string | undefined;
   readonly officerId: string | undefined;
   readonly caseReference: string | undefined;
@@ -94,6 +96,9 @@ export class ExchangeService {
     const entry = this.deps.directory.peek(principal.clientId) ?? (await this.deps.directory.get(principal.clientId));
     if (entry === undefined) throw new DomainError('unauthorized', 'CLIENT_UNKNOWN', 'the client of this token is no longer registered', 'Ask the exchange operators');
     checkActive(entry);
+    if (headers.clientId !== undefined && headers.clientId !== principal.clientId) {
+      throw new DomainError('forbidden', 'CLIENT_ID_MISMATCH', 'X-Client-Id is not the client of this token', 'Send your own client id, or leave X-Client-Id out');
+    }
     const now = this.deps.clock.now();
     const nowMs = now.getTime();
     const requestId = this.deps.replay.claim(principal.clientId, headers.requestId, nowMs);

@@ -65,10 +65,36 @@ export interface NameForms {
  * nameForms('Huỳnh Văn Lý').variant       // 'hoang van li'
  */
 export function nameForms(name: string): NameForms {
+  // names repeat a great deal (the registry holds a few hundred thousand distinct ones): a bounded
+  // cache turns most calls into one lookup; it is cleared, not evicted, when full (cheap, rare)
+  const cached = formsCache.get(name);
+  if (cached !== undefined) return cached;
+  const forms = computeForms(name);
+  if (formsCache.size >= cacheLimit) formsCache.clear();
+  formsCache.set(name, forms);
+  return forms;
+}
+
+const cacheLimit = 100_000;
+const formsCache = new Map<string, NameForms>();
+const syllableCache = new Map<string, { readonly key: string; readonly folded: string }>();
+
+function syllable(text: string): { readonly key: string; readonly folded: string } {
+  let found = syllableCache.get(text);
+  if (found === undefined) {
+    found = { key: syllableKey(text), folded: foldName(text) };
+    if (syllableCache.size >= cacheLimit) syllableCache.clear();
+    syllableCache.set(text, found);
+  }
+  return found;
+}
+
+function computeForms(name: string): NameForms {
   const cleaned = name.normalize('NFC').replace(nonLetters, ' ').trim();
   const syllables = cleaned === '' ? [] : cleaned.split(spaces);
-  const marked = syllables.map(syllableKey).join(' ');
-  const tokens = syllables.map(foldName);
+  const parts = syllables.map(syllable);
+  const marked = parts.map((p) => p.key).join(' ');
+  const tokens = parts.map((p) => p.folded);
   const variants = tokens.map(variantToken);
   return {
     marked,

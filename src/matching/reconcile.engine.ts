@@ -14,7 +14,7 @@ import type { BadRow, ReconcileEngine, ReconcilePhase, ReconcileRequest, Reconci
 export const linkThresholds = {
   /** With a date of birth that agrees (or agrees once day and month are swapped back). */
   withBirth: 0.75,
-  /** With only the year and month agreeing, or no usable date in the agency row. */
+  /** With only the year and month agreeing, or no usable date in the agency row. (Equal folded names link whatever the date says.) */
   nameAlone: 0.95,
 } as const;
 
@@ -178,9 +178,10 @@ export const duckDbReconcileEngine: ReconcileEngine = {
         await connection.run(`
           CREATE TABLE src_lines AS
           SELECT s.*, s.rn + 1 + coalesce(r.i, 0) AS line_no
-          FROM src s ASOF LEFT JOIN (SELECT i, line - 1 - i AS ok_before FROM rejects) r ON s.rn > r.ok_before`);
+          FROM src s ASOF LEFT JOIN (SELECT line - 1 - i AS ok_before, max(i) AS i FROM rejects GROUP BY ALL) r ON s.rn > r.ok_before`);
       } else {
-        await connection.run(`CREATE TABLE src_lines AS SELECT s.*, s.rn + ${format === 'parquet' ? 0 : 1} AS line_no FROM src s`);
+        // Parquet has no header line: its rows are numbered as a CSV file's would be, so row_no = line - 1 either way.
+        await connection.run('CREATE TABLE src_lines AS SELECT s.*, s.rn + 1 AS line_no FROM src s');
       }
       await connection.run('DROP TABLE src');
       lap('load');
@@ -285,6 +286,7 @@ export function classifySql({ preset, persons, communes, has, today, provinces }
     compares('id_number') ? `CASE WHEN id_kind = 'card9' THEN 'id_number' END` : null,
     // Exact text (case aside); the NFC form is computed only for the rows whose raw text differs.
     compares('full_name') ? `CASE WHEN name_in = p_full_name THEN NULL
+                                  WHEN lower(name_in) = lower(p_full_name) THEN NULL
                                   WHEN lower(nfc_normalize(${collapseSql('name_in')})) = lower(p_full_name) THEN NULL
                                   ELSE 'full_name' END` : null,
     compares('birth_date') && has('birth') ? `CASE WHEN NOT birth_ok THEN 'birth_date' END` : null,
@@ -293,7 +295,7 @@ export function classifySql({ preset, persons, communes, has, today, provinces }
   ].filter((x): x is string => x !== null);
   const action = (st: ReconcileStatus): string => sqlText(preset.actions[st]);
   const linkRule = has('birth')
-    ? `(name_sim >= ${linkThresholds.withBirth} AND (birth_ok OR birth_swapped)) OR (name_sim >= ${linkThresholds.nameAlone} AND (birth_ym OR birth_d IS NULL))`
+    ? `(name_sim >= ${linkThresholds.withBirth} AND (birth_ok OR birth_swapped)) OR (name_sim >= ${linkThresholds.nameAlone} AND (birth_ym OR birth_d IS NULL)) OR name_sim = 1.0`
     : `name_sim >= ${linkThresholds.nameAlone}`;
   const statements: string[] = [];
   statements.push(`
@@ -337,7 +339,9 @@ export function classifySql({ preset, persons, communes, has, today, provinces }
                        ELSE jaro_winkler_similarity(${collapseSql(unmarkedSql('name_in'))}, p_name_folded) END AS name_sim
       FROM j
     )
-    SELECT * FROM f`);
+    SELECT rn, line_no, record, id_in, id_kind, line_key, name_in, birth_d, birth_iso, sex_in, commune_in,
+           p_id, p_full_name, p_birth, p_sex, p_status, p_commune, name_sim
+    FROM f`);
   // A table of its own so that each row's similarity is computed once, not once per use.
   statements.push(`
     CREATE TABLE classified AS

@@ -4,11 +4,12 @@
  * unrelated people (u).
  *
  * u is estimated from the registry itself ({@link estimateVerifyU}: random pairs of persons, which
- * are non-matches); m is the error profile of agency data (how often an agency's copy of a true
- * detail is exact, slightly wrong, or wrong), which cannot be estimated from one candidate per
- * request; the defaults assume about 9% of names and 7% of dates carry a typo and 1% are wrong,
- * close to what EM estimates for names and dates on FEBRL 4 (bench/matching-accuracy.bench.ts). The prior is 0.5: the ID number already singles out the candidate, so the
- * score says only what the details add.
+ * are non-matches). m is the error profile of agency data (how often an agency's copy of a true
+ * detail is exact, slightly wrong, or wrong); with one candidate per request it cannot be estimated
+ * from the requests, so the defaults are set a priori (about 9% of names and 7% of dates with a
+ * typo, 1% wrong). Noisier sources exist: EM on FEBRL 4 finds only ~70% of names exact. An agency
+ * whose error profile is known can pass its own model (VerifyServiceDeps.model). The prior is 0.5:
+ * the ID number already singles out the candidate, so the score says only what the details add.
  */
 import type { FellegiSunterModel, FieldModel } from './fellegi-sunter.js';
 import { compareNames, nameForms } from './name.normaliser.js';

@@ -4,8 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import { decodeIdNumber } from '../registry/id-number.js';
-import { personRepository, personRowsAfter } from '../registry/person.repository.js';
-import type { PersonRecord } from '../registry/person.types.js';
+import { personRowsAfter } from '../registry/person.repository.js';
 import type { Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
@@ -15,6 +14,8 @@ import type { FellegiSunterModel } from './fellegi-sunter.js';
 import { levelWeights, matchWeight, nullLevel, probabilityOf } from './fellegi-sunter.js';
 import { normaliseIdNumber, normalisePhone } from './identifier.normaliser.js';
 import { compareNames, nameForms } from './name.normaliser.js';
+import { verifyFactsRepository } from './verify-facts.repository.js';
+import type { VerifyFacts } from './verify-facts.repository.js';
 import { defaultVerifyModel, estimateVerifyU, verifyLevels } from './verify.model.js';
 import type { VerifySample } from './verify.model.js';
 import { defaultVerifyThreshold, verifyFields } from './verify.types.js';
@@ -115,7 +116,7 @@ export class VerifyService {
       });
       await this.calibration;
     }
-    const person = await personRepository.findById(this.deps.db, checked.idNumber);
+    const person = await verifyFactsRepository.find(this.deps.db, checked.idNumber);
     if (person === undefined) return { match: false, status: 'NOT_FOUND', fields: {}, strategy: checked.strategy };
     const fields = this.compare(checked, person);
     const outcomes = Object.values(fields);
@@ -201,7 +202,7 @@ export class VerifyService {
     return out;
   }
 
-  private compare(request: CheckedRequest, person: PersonRecord): Partial<Record<VerifyField, FieldOutcome>> {
+  private compare(request: CheckedRequest, person: VerifyFacts): Partial<Record<VerifyField, FieldOutcome>> {
     const fields: Partial<Record<VerifyField, FieldOutcome>> = {};
     if (request.fullName !== undefined) fields.fullName = compareNames(nameForms(request.fullName), nameForms(person.fullName));
     if (request.birthDate !== undefined) fields.birthDate = compareDates(request.birthDate, person.birthDate);

@@ -165,8 +165,11 @@ class Injector {
     this.ledger.injected.push({ kind, recordId, relatedId });
   }
 
-  spoil(batch: PopulationBatch): PopulationBatch {
+  spoil(source: PopulationBatch): PopulationBatch {
     const r = this.r;
+    // A new plain batch: a batch from the generator's worker may be a packed form that bulk
+    // writers read directly, which would ignore changes made to its unpacked rows.
+    const batch: PopulationBatch = { persons: source.persons, households: source.households, events: source.events };
     const persons = batch.persons;
     const byId = new Map(persons.map((p) => [p.id_number, p]));
     const spoiled = new Set<string>();
@@ -253,7 +256,8 @@ class Injector {
       this.record('residence_expired', p.id_number);
     }
     for (const p of pick(q('name_garbled'), () => true)) {
-      p.full_name = r.chance(0.5) ? mojibake(p.full_name) : p.full_name.replace(/\S+$/, (w) => `${w.slice(0, 1)}${String(r.int(10))}${w.slice(1)}`);
+      // An all-ASCII name (some ethnic-minority names) survives mis-decoding unchanged: give it a digit instead.
+      p.full_name = r.chance(0.5) && /[^ -~]/.test(p.full_name) ? mojibake(p.full_name) : p.full_name.replace(/\S+$/, (w) => `${w.slice(0, 1)}${String(r.int(10))}${w.slice(1)}`);
       p.name_folded = foldName(p.full_name);
       this.record('name_garbled', p.id_number);
     }

@@ -96,13 +96,18 @@ export function eventAfterDeathProblem(deathDate: string | null, lastEventOn: st
  */
 export function blockingKeys(c: DuplicateCandidate): readonly string[] {
   const year = c.birthDate.slice(0, 4);
-  const keys = [`n${c.nameFolded}|${year}`, `p${year}|${c.birthProvince}|${c.sex}|${firstWord(c.nameFolded)}`];
+  const keys = [`n${c.nameFolded}|${year}`, partialDateKey(c)];
   if (c.birthDate.length === 10) {
     const m = c.birthDate.slice(5, 7);
     const d = c.birthDate.slice(8, 10);
     keys.push(`d${year}${m < d ? m + d : d + m}|${c.birthProvince}|${c.sex}`);
   }
   return keys;
+}
+
+/** The `p` blocking key: year, birth province, sex and surname. */
+export function partialDateKey(c: DuplicateCandidate): string {
+  return `p${c.birthDate.slice(0, 4)}|${c.birthProvince}|${c.sex}|${firstWord(c.nameFolded)}`;
 }
 
 /** Whether a pair sharing `key` is worth comparing: partial-date blocks only pair a partial date with another date. */

@@ -31,7 +31,7 @@ export interface RuleContext {
 export type PersonRow = Pick<
   PersonsTable,
   | 'id_number' | 'full_name' | 'birth_date' | 'sex' | 'ethnicity' | 'religion' | 'nationality' | 'birth_province'
-  | 'birth_commune' | 'hometown' | 'permanent_commune' | 'permanent_address' | 'temporary_commune' | 'current_commune'
+  | 'birth_commune' | 'hometown' | 'permanent_commune' | 'temporary_commune' | 'current_commune'
   | 'status' | 'death_date' | 'updated_at'
 >;
 

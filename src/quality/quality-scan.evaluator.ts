@@ -2,7 +2,7 @@ import type { AdminUnitCatalog } from '../registry/admin-unit.catalog.js';
 import type { PersonsTable } from '../store/database.types.js';
 import { makeFinding, type Finding, type Owner } from './finding.types.js';
 import {
-  blockingKeys, childBeforeParentProblem, worthComparing, duplicateVerdict, eventAfterDeathProblem, householdHeadProblem, isHead, parentProblem,
+  blockingKeys, childBeforeParentProblem, partialDateKey, worthComparing, duplicateVerdict, eventAfterDeathProblem, householdHeadProblem, isHead, parentProblem,
   spouseProblem, type DuplicateCandidate, type LinkedPerson, type NameFrequency,
 } from './quality-cross.checks.js';
 import { recordRules, ruleById, type PersonRow, type QualityRule, type RuleContext } from './quality-rule.catalog.js';
@@ -13,7 +13,7 @@ export type ScanRow = PersonRow & Pick<PersonsTable, 'name_folded' | 'father_id'
 /** The columns of ScanRow, for queries. */
 export const scanColumns = [
   'id_number', 'full_name', 'name_folded', 'birth_date', 'sex', 'ethnicity', 'religion', 'nationality', 'birth_province',
-  'birth_commune', 'hometown', 'permanent_commune', 'permanent_address', 'temporary_commune', 'current_commune',
+  'birth_commune', 'hometown', 'permanent_commune', 'temporary_commune', 'current_commune',
   'father_id', 'mother_id', 'spouse_id', 'household_id', 'relationship_to_head', 'status', 'death_date', 'updated_at',
 ] as const satisfies readonly (keyof ScanRow)[];
 
@@ -116,6 +116,8 @@ export class ScanEvaluator {
     this.givenNames.set(given, (this.givenNames.get(given) ?? 0) + 1);
     this.fullNames.set(row.name_folded, (this.fullNames.get(row.name_folded) ?? 0) + 1);
     for (const key of blockingKeys(tracked)) {
+      // Full dates join the partial-date blocks only as probes (in finish): storing a million of them there costs more than looking them up.
+      if (key.startsWith('p') && row.birth_date.length === 10) continue;
       const block = this.blocks.get(key);
       if (block === undefined) this.blocks.set(key, [tracked]);
       else if (block.length < this.maxBlock) block.push(tracked);
@@ -158,25 +160,34 @@ export class ScanEvaluator {
         if (afterDeath !== null) out.push(makeFinding(setRules.eventAfterDeath, 'person', p.id, p.owner, afterDeath));
       }
     }
-    const seen = new Set<string>();
     const common = Math.max(5, this.scanned / 50_000);
     const frequency: NameFrequency = {
       given: (part) => ((this.givenNames.get(part) ?? 0) >= common ? 'common' : 'rare'),
       share: (name) => (this.fullNames.get(name) ?? 0) / Math.max(1, this.scanned),
     };
     const ownerOf = (id: string): Owner => this.people.get(id)?.owner ?? { communeCode: '', provinceCode: '' };
+    // A pair sharing two blocks is compared twice: cheaper than remembering every pair compared.
+    const reported = new Set<string>();
+    const compare = (a: Tracked, b: Tracked): void => {
+      const verdict = duplicateVerdict(a, b, frequency);
+      if (!verdict.duplicate) return;
+      const finding = duplicateFinding(a, b, verdict.score, ownerOf);
+      if (reported.has(finding.findingId)) return;
+      reported.add(finding.findingId);
+      out.push(finding);
+    };
+    for (const p of this.people.values()) {
+      if (p.birthDate.length !== 10) continue;
+      const partials = this.blocks.get(partialDateKey(p));
+      if (partials !== undefined) for (const q of partials) compare(p, q);
+    }
     for (const [key, block] of this.blocks) {
       if (block.length < 2) continue;
       for (let i = 0; i < block.length; i++) {
         const a = block[i] as Tracked;
         for (let j = i + 1; j < block.length; j++) {
           const b = block[j] as Tracked;
-          if (!worthComparing(key, a, b)) continue;
-          const pair = a.id < b.id ? `${a.id}${b.id}` : `${b.id}${a.id}`;
-          if (seen.has(pair)) continue;
-          seen.add(pair);
-          const verdict = duplicateVerdict(a, b, frequency);
-          if (verdict.duplicate) out.push(duplicateFinding(a, b, verdict.score, ownerOf));
+          if (worthComparing(key, a, b)) compare(a, b);
         }
       }
     }

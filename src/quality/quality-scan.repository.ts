@@ -5,6 +5,22 @@ import { scanColumns, type ScanRow } from './quality-scan.evaluator.js';
 /** Event types that may follow a death: the death itself and corrections of the record. */
 const afterDeathAllowed = ['death', 'correction'] as const;
 
+type ScanValues = readonly [
+  string, string, string, string, 'M' | 'F', string | null, string | null, string, string, string | null, string | null, string | null,
+  string | null, string | null, string | null, string | null, string | null, string | null, string | null, 'alive' | 'deceased',
+  string | null, string,
+];
+
+/** A row from its values in scanColumns order. */
+function rowOf(v: ScanValues): ScanRow {
+  return {
+    id_number: v[0], full_name: v[1], name_folded: v[2], birth_date: v[3], sex: v[4], ethnicity: v[5], religion: v[6], nationality: v[7],
+    birth_province: v[8], birth_commune: v[9], hometown: v[10], permanent_commune: v[11], temporary_commune: v[12], current_commune: v[13],
+    father_id: v[14], mother_id: v[15], spouse_id: v[16], household_id: v[17], relationship_to_head: v[18], status: v[19], death_date: v[20],
+    updated_at: v[21],
+  };
+}
+
 /** The store handle a full scan reads from. */
 export type ScanSource = Pick<Database, 'dialect' | 'db' | 'sqlite'>;
 
@@ -17,10 +33,12 @@ export const qualityScanRepository = {
    */
   async *persons(store: ScanSource, pageSize = 20_000): AsyncGenerator<readonly ScanRow[], void, undefined> {
     if (store.sqlite !== undefined) {
-      const statement = store.sqlite.prepare(`select ${scanColumns.join(', ')} from persons`);
+      // Arrays, turned into objects of one fixed shape here: several times cheaper than the
+      // driver building each row object key by key.
+      const statement = store.sqlite.prepare(`select ${scanColumns.join(', ')} from persons`).raw(true);
       let page: ScanRow[] = [];
-      for (const row of statement.iterate() as IterableIterator<ScanRow>) {
-        page.push(row);
+      for (const values of statement.iterate() as IterableIterator<ScanValues>) {
+        page.push(rowOf(values));
         if (page.length >= pageSize) {
           yield page;
           page = [];

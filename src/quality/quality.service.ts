@@ -205,7 +205,8 @@ export class QualityService {
       checked.add(p.id_number);
       checkRecord(p, ctx, owner, found);
       const linkIds = [p.spouse_id, p.father_id, p.mother_id].filter((x): x is string => x !== null);
-      const linked = new Map((await qualityScanRepository.rows(trx, linkIds)).map((r) => [r.id_number, linkedOf(r)]));
+      const linkedRows = new Map((await qualityScanRepository.rows(trx, linkIds)).map((r) => [r.id_number, r]));
+      const linked = new Map([...linkedRows].map(([id, r]) => [id, linkedOf(r)]));
       const self = linkedOf(p);
       const spouse = p.spouse_id === null ? undefined : linked.get(p.spouse_id);
       const spouseIssue = spouseProblem(self, spouse);
@@ -238,7 +239,7 @@ export class QualityService {
       }
       // The spouse's side of the link is re-checked too: an event on one side can break or mend it.
       if (spouse !== undefined && spouse.spouseId === p.id_number) {
-        const spouseRow = (await qualityScanRepository.rows(trx, [spouse.id]))[0];
+        const spouseRow = linkedRows.get(spouse.id);
         if (spouseRow !== undefined) {
           spouseSide.add(spouse.id);
           const back = spouseProblem(spouse, self);

@@ -1,4 +1,6 @@
+import type SQLite from 'better-sqlite3';
 import type { CompiledQuery, Kysely, Transaction } from 'kysely';
+import { driverOf } from '../store/database.js';
 import type { DB, PersonsTable } from '../store/database.types.js';
 import { fromPersonRow, toPersonRow } from './person.projection.js';
 import type { PersonRecord } from './person.types.js';
@@ -14,20 +16,36 @@ export interface PersonSearch {
   readonly limit: number;
 }
 
-/** Reads and writes the persons projection. */
 // The lookup by ID is the registry's hottest query: compile it once per database handle.
 const byIdQueries = new WeakMap<Executor, CompiledQuery<PersonsTable>>();
+const byIdSql = 'SELECT * FROM persons WHERE id_number = ?';
+// On SQLite, one prepared statement run directly: Kysely's connection lock and promise chain
+// cost more than the primary-key lookup itself.
+const sqliteById = new WeakMap<SQLite.Database, SQLite.Statement>();
+// On PostgreSQL, a named statement: parsed and planned once per pooled connection.
+const pgById = { name: 'sachsong_person_by_id', text: 'SELECT * FROM persons WHERE id_number = $1' } as const;
 
+/** Reads and writes the persons projection. */
 export const personRepository = {
-  async findById(db: Executor, idNumber: string): Promise<PersonRecord | undefined> {
-    let compiled = byIdQueries.get(db);
-    if (compiled === undefined) {
-      compiled = db.selectFrom('persons').selectAll().where('id_number', '=', '').compile();
-      byIdQueries.set(db, compiled);
+  findById(db: Executor, idNumber: string): Promise<PersonRecord | undefined> {
+    const driver = driverOf(db);
+    // Not while the connection is inside a transaction: that would read its uncommitted rows.
+    if (driver?.sqlite !== undefined && !driver.sqlite.inTransaction) {
+      let statement = sqliteById.get(driver.sqlite);
+      if (statement === undefined) {
+        statement = driver.sqlite.prepare(byIdSql);
+        sqliteById.set(driver.sqlite, statement);
+      }
+      const row = statement.get(idNumber) as PersonsTable | undefined;
+      return Promise.resolve(row === undefined ? undefined : fromPersonRow(row));
     }
-    const { rows } = await db.executeQuery<PersonsTable>({ ...compiled, parameters: [idNumber] });
-    const row = rows[0];
-    return row === undefined ? undefined : fromPersonRow(row);
+    if (driver?.pool !== undefined) {
+      return driver.pool.query<PersonsTable>({ ...pgById, values: [idNumber] }).then(({ rows }) => {
+        const row = rows[0];
+        return row === undefined ? undefined : fromPersonRow(row);
+      });
+    }
+    return findByIdWithKysely(db, idNumber);
   },
 
   async exists(db: Executor, idNumber: string): Promise<boolean> {
@@ -99,6 +117,17 @@ export const personRepository = {
     return row.n;
   },
 };
+
+async function findByIdWithKysely(db: Executor, idNumber: string): Promise<PersonRecord | undefined> {
+  let compiled = byIdQueries.get(db);
+  if (compiled === undefined) {
+    compiled = db.selectFrom('persons').selectAll().where('id_number', '=', '').compile();
+    byIdQueries.set(db, compiled);
+  }
+  const { rows } = await db.executeQuery<PersonsTable>({ ...compiled, parameters: [idNumber] });
+  const row = rows[0];
+  return row === undefined ? undefined : fromPersonRow(row);
+}
 
 /** Rows in ID order after `afterId`: keyset pages that stream a store of any size on both dialects. */
 export async function personRowsAfter(db: Executor, afterId: string, limit: number): Promise<readonly PersonsTable[]> {

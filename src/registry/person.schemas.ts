@@ -1,17 +1,25 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TObject, type TUnsafe } from 'typebox';
 
 export const IdNumberParam = Type.String({ description: '12-digit personal ID number', examples: ['079203012345'] });
 
+// Response schemas say "or null" with a type list, and the closed sets with an enum, not with
+// anyOf: the response serialiser checks a type list with typeof, but an anyOf by running a
+// validator for each branch on every value (measured ~5x slower on the person view).
+const NullableString = Type.Unsafe<string | null>({ type: ['string', 'null'] });
+const Sex = Type.Unsafe<'M' | 'F'>({ type: 'string', enum: ['M', 'F'] });
+const Status = Type.Unsafe<'alive' | 'deceased'>({ type: 'string', enum: ['alive', 'deceased'] });
+
+/** An object schema that also allows null, as a type list (see above). */
+function nullable<T extends TObject>(schema: T): TUnsafe<Static<T> | null> {
+  return Type.Unsafe<Static<T> | null>({ ...schema, type: ['object', 'null'] });
+}
+
 export const Residence = Type.Object({
   communeCode: Type.String(),
-  communeName: Type.Union([Type.String(), Type.Null()]),
-  provinceName: Type.Union([Type.String(), Type.Null()]),
-  address: Type.Union([Type.String(), Type.Null()]),
+  communeName: NullableString,
+  provinceName: NullableString,
+  address: NullableString,
 });
-
-const NullableString = Type.Union([Type.String(), Type.Null()]);
-const Sex = Type.Union([Type.Literal('M'), Type.Literal('F')]);
-const Status = Type.Union([Type.Literal('alive'), Type.Literal('deceased')]);
 
 export const PersonView = Type.Object({
   idNumber: Type.String(),
@@ -23,9 +31,9 @@ export const PersonView = Type.Object({
   nationality: Type.String(),
   birthProvince: Type.Object({ code: Type.String(), name: NullableString }),
   hometown: NullableString,
-  permanentResidence: Type.Union([Residence, Type.Null()]),
-  temporaryResidence: Type.Union([Residence, Type.Null()]),
-  currentResidence: Type.Union([Residence, Type.Null()]),
+  permanentResidence: nullable(Residence),
+  temporaryResidence: nullable(Residence),
+  currentResidence: nullable(Residence),
   fatherId: NullableString,
   motherId: NullableString,
   spouseId: NullableString,
@@ -44,7 +52,7 @@ export const PersonSummary = Type.Object({
   birthDate: Type.String(),
   sex: Sex,
   status: Status,
-  currentCommune: Type.Union([Type.Object({ code: Type.String(), name: NullableString, provinceName: NullableString }), Type.Null()]),
+  currentCommune: nullable(Type.Object({ code: Type.String(), name: NullableString, provinceName: NullableString })),
 });
 export type PersonSummary = Static<typeof PersonSummary>;
 

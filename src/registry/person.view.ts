@@ -7,15 +7,21 @@ import type { PersonSummary, PersonView } from './person.schemas.js';
  * code (a record not yet converted); a code no catalog knows is shown without a name.
  */
 export function describeCommune(code: string, on: string): CommuneNames {
-  // The catalog never changes while running; names are looked up once per code and date.
-  const key = `${code}@${on}`;
-  let names = communeNames.get(key);
+  // The catalog never changes while running; names are looked up once per date and code, through
+  // the map of the last date asked for (nearly always today's) without building a key.
+  if (on !== namesOn) {
+    namesOn = on;
+    namesOfDay = communeNames.get(on) ?? new Map<string, CommuneNames>();
+    if (communeNames.size > 1_000) communeNames.clear();
+    communeNames.set(on, namesOfDay);
+  }
+  let names = namesOfDay.get(code);
   if (names === undefined) {
     const catalog = adminUnitCatalog();
     const c = catalog.findCommune(code, on) ?? catalog.findCommune(code, LAST_DAY_BEFORE_REFORM);
     names = c === undefined ? { name: null, provinceName: null } : { name: c.name, provinceName: c.provinceName };
-    if (communeNames.size > 50_000) communeNames.clear();
-    communeNames.set(key, names);
+    if (namesOfDay.size > 50_000) namesOfDay.clear();
+    namesOfDay.set(code, names);
   }
   return names;
 }
@@ -24,7 +30,20 @@ interface CommuneNames {
   readonly name: string | null;
   readonly provinceName: string | null;
 }
-const communeNames = new Map<string, CommuneNames>();
+const communeNames = new Map<string, Map<string, CommuneNames>>();
+let namesOn = '';
+let namesOfDay = new Map<string, CommuneNames>();
+
+// Province names of ID-number prefixes: a few dozen, never changing.
+const provinceNames = new Map<string, string | null>();
+function provinceName(code: string): string | null {
+  let name = provinceNames.get(code);
+  if (name === undefined) {
+    name = adminUnitCatalog().idProvince(code)?.name ?? null;
+    if (provinceNames.size < 10_000) provinceNames.set(code, name);
+  }
+  return name;
+}
 
 function residence(code: string | null, address: string | null, on: string): PersonView['currentResidence'] {
   if (code === null) return null;
@@ -42,7 +61,7 @@ export function toPersonView(p: PersonRecord, on: string): PersonView {
     ethnicity: p.ethnicity,
     religion: p.religion,
     nationality: p.nationality,
-    birthProvince: { code: p.birthProvince, name: adminUnitCatalog().idProvince(p.birthProvince)?.name ?? null },
+    birthProvince: { code: p.birthProvince, name: provinceName(p.birthProvince) },
     hometown: p.hometown,
     permanentResidence: residence(p.permanentCommune, p.permanentAddress, on),
     temporaryResidence: residence(p.temporaryCommune, p.temporaryAddress, on),

@@ -229,8 +229,6 @@ export function generatePopulation(options: GeneratePopulationOptions): Generato
   return batches(new HouseholdGenerator(tables, new SeededRandom(seed), String(seed), dayOf(todayIso)), people, batchSize);
 }
 
-const youngGenerationMb = Number(process.argv.find((a) => a.startsWith('--young='))?.slice(8) ?? 96);
-
 type WorkerMessage =
   | { readonly kind: 'batch'; readonly batch: PackedBatch }
   | { readonly kind: 'done' }
@@ -251,7 +249,7 @@ export async function* generatePopulationInWorker(options: GeneratePopulationOpt
   const workerData = { options, taken, ahead };
   // A young generation large enough for a batch in the making: most of the generator's garbage
   // then dies young instead of being copied and promoted (GC was ~40% of its time at the default).
-  const resourceLimits = { maxYoungGenerationSizeMb: youngGenerationMb };
+  const resourceLimits = { maxYoungGenerationSizeMb: 64 };
   // The worker is a sibling module: .js once built; from source (tsx, vitest) it is .ts and the
   // worker thread registers tsx's loader itself, since loader hooks do not pass to workers.
   const worker = import.meta.url.endsWith('.ts')

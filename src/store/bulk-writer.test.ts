@@ -1,10 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, dialects } from '../../test/test-database.js';
 import type { LifeEventType } from '../registry/life-event.types.js';
 import { generatePopulation, type PopulationBatch } from '../registry/population.generator.js';
 import { replayLifeEvents, toPersonRow } from '../registry/person.projection.js';
-import { copyValue, createBulkWriter, loadPopulation, type BulkBatch } from './bulk-writer.js';
-import type { Database } from './database.js';
+import { batchCounts, copyValue, createBulkWriter, loadPopulation, packBatch, unpackBatch, type BulkBatch } from './bulk-writer.js';
+import { initialLoadMark, openDatabase, type Database } from './database.js';
+import { migrateToLatest } from './migrator.js';
 import type { Dialect } from './dialect.js';
 
 async function indexNames(database: Database): Promise<string[]> {
@@ -158,5 +162,69 @@ describe('copyValue', () => {
     expect(copyValue('\\N')).toBe('\\\\N');
     expect(copyValue('Nguyễn')).toBe('Nguyễn');
     expect(copyValue(42)).toBe('42');
+  });
+});
+
+describe('packed batches', () => {
+  it('unpack to the rows they were packed from, counted without unpacking', () => {
+    const [batch] = [...generatePopulation({ people: 300, seed: 5, batchSize: 300 })];
+    if (batch === undefined) throw new Error('no batch generated');
+    const withOddValues = { ...batch, households: [...batch.households, { ...tinyBatch('001090000001', 'a\tb\\c "d"').households[0], address: null } as BulkBatch['households'][number]] };
+    const unpacked = unpackBatch(packBatch(withOddValues));
+    expect(batchCounts(unpacked)).toEqual({ persons: batch.persons.length, households: batch.households.length + 1, events: batch.events.length });
+    expect(unpacked.persons).toEqual(batch.persons);
+    expect(typeof unpacked.persons[0]?.version).toBe('number');
+    expect(unpacked.households).toEqual(withOddValues.households);
+    expect(unpacked.events).toEqual(batch.events);
+  });
+});
+
+describe('first load of an empty SQLite store', () => {
+  it('runs unjournaled, then restores the journal and clears the mark', async () => {
+    const database = await createTestDatabase('sqlite');
+    try {
+      const sqlite = database.sqlite;
+      if (sqlite === undefined) throw new Error('no SQLite handle');
+      const writer = createBulkWriter(database);
+      await writer.write(tinyBatch('001090000001', 'A'));
+      expect(sqlite.pragma('journal_mode', { simple: true })).toBe('memory');
+      expect(sqlite.pragma('application_id', { simple: true })).toBe(initialLoadMark);
+      // A failed batch still rolls back alone without the write-ahead log.
+      await expect(writer.write(tinyBatch('001090000001', 'again'))).rejects.toThrow();
+      await writer.write(tinyBatch('001090000002', 'B'));
+      expect(await writer.finish()).toEqual({ persons: 2, households: 2, events: 2 });
+      expect(sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(sqlite.pragma('synchronous', { simple: true })).toBe(1);
+      expect(sqlite.pragma('application_id', { simple: true })).toBe(0);
+      expect(await counts(database)).toEqual({ persons: 2, households: 2, events: 2 });
+
+      // A store that already holds rows is loaded under the write-ahead log as before.
+      const second = createBulkWriter(database);
+      await second.write(tinyBatch('001090000003', 'C'));
+      expect(sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
+      await second.finish();
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('is refused on the next open when the load was killed half way', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sachsong-first-load-'));
+    const file = path.join(dir, 'store.db');
+    try {
+      const database = openDatabase({ sqliteFile: file });
+      await migrateToLatest(database.db, database.dialect);
+      await createBulkWriter(database).write(tinyBatch('001090000001', 'A'));
+      // Killed here: no finish(), the handle simply goes away.
+      database.sqlite?.close();
+      expect(() => openDatabase({ sqliteFile: file })).toThrow(expect.objectContaining({ code: 'STORE_LOAD_INTERRUPTED' }) as Error);
+      rmSync(file, { force: true });
+      const fresh = openDatabase({ sqliteFile: file });
+      await migrateToLatest(fresh.db, fresh.dialect);
+      expect((await counts(fresh)).persons).toBe(0);
+      await fresh.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -7,6 +7,8 @@ import { SearchPage } from './pages/search-page.js';
 import { SignInPage } from './pages/sign-in-page.js';
 import { TrackerPage } from './pages/tracker-page.js';
 import { AlertsPage } from './pages/alerts-page.js';
+import { QualityDashboardPage } from './pages/quality-dashboard-page.js';
+import { WorklistPage } from './pages/worklist-page.js';
 import { parseRoute, tokenFromHash, type Route } from './routing.js';
 import { clearToken, loadToken, saveToken } from './session.js';
 
@@ -100,6 +102,7 @@ export function App(): ReactNode {
             {context !== null && <a href="#/">{words.navSearch}</a>}
             {context !== null && <a href="#/tracker" data-testid="nav-tracker">{words.navTracker}</a>}
             {context !== null && <a href="#/alerts" data-testid="nav-alerts">{words.navAlerts}</a>}
+            {context !== null && <a href="#/quality" data-testid="nav-quality">{words.navQuality}</a>}
             <label className="lang">
               <span>{words.language}</span>
               <select
@@ -153,6 +156,10 @@ function RoutePage({ route }: { readonly route: Route }): ReactNode {
       return <TrackerPage key={route.id ?? ''} id={route.id} />;
     case 'alerts':
       return <AlertsPage key={String(route.all)} all={route.all} />;
+    case 'quality':
+      return <QualityDashboardPage key={`${route.province ?? ''}\u0000${route.commune ?? ''}`} province={route.province} commune={route.commune} />;
+    case 'worklist':
+      return <WorklistPage key={`${route.commune ?? ''}\u0000${route.rule ?? ''}\u0000${route.status}`} commune={route.commune} rule={route.rule} status={route.status} />;
     case 'notFound':
       return (
         <div className="page">

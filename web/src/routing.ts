@@ -9,6 +9,8 @@ export type Route =
   | { readonly page: 'household'; readonly id: string }
   | { readonly page: 'tracker'; readonly id: string | null }
   | { readonly page: 'alerts'; readonly all: boolean }
+  | { readonly page: 'quality'; readonly province: string | null; readonly commune: string | null }
+  | { readonly page: 'worklist'; readonly commune: string | null; readonly rule: string | null; readonly status: string }
   | { readonly page: 'notFound' };
 
 /**
@@ -37,6 +39,12 @@ export function parseRoute(hash: string): Route {
   }
   if (first === 'alerts' && second === undefined) {
     return { page: 'alerts', all: query.get('status') === 'all' };
+  }
+  if (first === 'quality' && second === undefined) {
+    return { page: 'quality', province: query.get('province') || null, commune: query.get('commune') || null };
+  }
+  if (first === 'worklist' && second === undefined) {
+    return { page: 'worklist', commune: query.get('commune') || null, rule: query.get('rule') || null, status: query.get('status') || 'open' };
   }
   if (first === 'tracker' && rest.length === 0) {
     return { page: 'tracker', id: second ?? null };
@@ -70,6 +78,20 @@ export function routeHash(route: Route): string {
       return route.id === null ? '#/tracker' : `#/tracker/${encodeURIComponent(route.id)}`;
     case 'alerts':
       return route.all ? '#/alerts?status=all' : '#/alerts';
+    case 'quality': {
+      const query = new URLSearchParams();
+      if (route.province !== null) query.set('province', route.province);
+      if (route.commune !== null) query.set('commune', route.commune);
+      const q = query.toString();
+      return q === '' ? '#/quality' : `#/quality?${q}`;
+    }
+    case 'worklist': {
+      const query = new URLSearchParams();
+      if (route.commune !== null) query.set('commune', route.commune);
+      if (route.rule !== null) query.set('rule', route.rule);
+      query.set('status', route.status);
+      return `#/worklist?${query.toString()}`;
+    }
     case 'notFound':
       return '#/';
   }

@@ -1,0 +1,40 @@
+import { normaliseAccessRecord, canonicalLeaf, toRow } from '../src/audit/access-record.js';
+import { leafHash, appendToFrontier, type TreeNode } from '../src/audit/merkle-tree.js';
+import type { AccessRecordInput } from '../src/audit/access-log.types.js';
+import SQLite from 'better-sqlite3';
+import { rmSync } from 'node:fs';
+const clients = Array.from({ length: 40 }, (_, i) => `VN/${i % 4 === 0 ? 'COM' : 'GOV'}/MEMBER${i}/system-${i % 3}`);
+const purposes = ['Xác minh nhân thân', 'Cấp thẻ bảo hiểm y tế', 'Mở tài khoản ngân hàng', 'Đăng ký cư trú', 'Điều tra vụ án'];
+const epoch = Date.UTC(2026, 0, 1);
+function record(i: number): AccessRecordInput {
+  const person = (i * 2_654_435_761) % 100_000_000;
+  return { personId: `0${String(person).padStart(11, '0')}`, at: new Date(epoch + i * 3).toISOString(), clientId: clients[i % clients.length] ?? 'x', officerId: `officer-${i % 5_000}`, service: 'person.verify', purpose: purposes[i % purposes.length] ?? 'x', legalBasis: 'Luật Căn cước 2023, Điều 10', ...(i % 7 === 0 ? { consentId: `consent-${i}` } : {}), fields: ['fullName', 'birthDate', 'currentAddress'], visibility: i % 50 === 0 ? { deferredUntil: '2027-06-01' } : 'public', requestId: `req-${i.toString(36)}` };
+}
+const N = 200_000;
+function cpu(label: string, f: () => void): void { const c = process.cpuUsage(); f(); const u = process.cpuUsage(c); console.log(label, ((u.user + u.system) / N).toFixed(2), 'µs/record'); }
+let recs: AccessRecordInput[] = [];
+cpu('generate', () => { recs = Array.from({ length: N }, (_, i) => record(i)); });
+let norm: ReturnType<typeof normaliseAccessRecord>[] = [];
+cpu('normalise', () => { norm = recs.map(normaliseAccessRecord); });
+let leaves: string[] = [];
+cpu('canonicalLeaf', () => { leaves = norm.map(canonicalLeaf); });
+let hashes: Buffer[] = [];
+cpu('leafHash', () => { hashes = leaves.map((l) => leafHash(l)); });
+const nodes: TreeNode[] = [];
+cpu('frontier', () => { const f: TreeNode[] = []; hashes.forEach((h, i) => { for (const n of appendToFrontier(f, i, h)) if (n.level > 0) nodes.push(n); }); });
+cpu('toRow all', () => { norm.map((r) => toRow(0, r)); });
+const file = '/tmp/audit-perf/stages.db';
+for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });
+const db = new SQLite(file);
+db.pragma('page_size = 16384'); db.pragma('journal_mode = WAL'); db.pragma('synchronous = NORMAL'); db.pragma('cache_size = -65536');
+db.exec('CREATE TABLE access_records (idx integer primary key, person_id text not null, deferred_until text, leaf text not null, leaf_hash blob not null); CREATE INDEX access_records_person_idx ON access_records(person_id); CREATE TABLE access_log_nodes (level integer not null, idx integer not null, hash blob not null, primary key(level, idx)) without rowid;');
+const ins = db.prepare('INSERT INTO access_records VALUES (?,?,?,?,?)');
+const insN = db.prepare('INSERT INTO access_log_nodes VALUES (?,?,?)');
+cpu('sqlite records', () => { for (let b = 0; b < N; b += 10000) db.transaction(() => { for (let i = b; i < b + 10000; i++) { const r = norm[i]!; ins.run(i, r.personId, r.visibility === 'public' ? null : r.visibility.deferredUntil, leaves[i], hashes[i]); } })(); });
+cpu('sqlite nodes', () => { db.transaction(() => { for (const n of nodes) insN.run(n.level, n.index, n.hash); })(); });
+import { prepareAccessRecord } from '../src/audit/access-record.js';
+cpu('prepareAccessRecord', () => { recs.map(prepareAccessRecord); });
+cpu('prepareAccessRecord2', () => { recs.map(prepareAccessRecord); });
+cpu('normalise+toRow', () => { recs.map((r) => toRow(0, normaliseAccessRecord(r))); });
+const p = recs.map(prepareAccessRecord);
+console.log(p.every((x, i) => x.leaf === leaves[i]));

@@ -1,0 +1,58 @@
+import type { CompiledQuery, Kysely, Transaction } from 'kysely';
+import type { DB } from '../store/database.types.js';
+
+/** The registry facts a verification compares: only these columns are read. */
+export interface VerifyFacts {
+  readonly fullName: string;
+  readonly birthDate: string;
+  readonly sex: 'M' | 'F';
+  readonly status: 'alive' | 'deceased';
+  readonly permanentCommune: string | null;
+  readonly permanentAddress: string | null;
+  readonly currentCommune: string | null;
+  readonly currentAddress: string | null;
+}
+
+interface Row {
+  full_name: string;
+  birth_date: string;
+  sex: 'M' | 'F';
+  status: 'alive' | 'deceased';
+  permanent_commune: string | null;
+  permanent_address: string | null;
+  current_commune: string | null;
+  current_address: string | null;
+}
+
+type Executor = Kysely<DB> | Transaction<DB>;
+
+// Verification is a hot path: compile the narrow by-ID query once per database handle.
+const compiled = new WeakMap<Executor, CompiledQuery<Row>>();
+
+/** Reads the facts verification needs for one person, by the primary key. */
+export const verifyFactsRepository = {
+  async find(db: Executor, idNumber: string): Promise<VerifyFacts | undefined> {
+    let query = compiled.get(db);
+    if (query === undefined) {
+      query = db
+        .selectFrom('persons')
+        .select(['full_name', 'birth_date', 'sex', 'status', 'permanent_commune', 'permanent_address', 'current_commune', 'current_address'])
+        .where('id_number', '=', '')
+        .compile();
+      compiled.set(db, query);
+    }
+    const { rows } = await db.executeQuery<Row>({ ...query, parameters: [idNumber] });
+    const row = rows[0];
+    if (row === undefined) return undefined;
+    return {
+      fullName: row.full_name,
+      birthDate: row.birth_date,
+      sex: row.sex,
+      status: row.status,
+      permanentCommune: row.permanent_commune,
+      permanentAddress: row.permanent_address,
+      currentCommune: row.current_commune,
+      currentAddress: row.current_address,
+    };
+  },
+};

@@ -1,0 +1,102 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer } from './test-server.js';
+
+/**
+ * The quality dashboard and the cleaning worklist in a real browser, and the quality API they
+ * use, against the test server (a small generated population on SQLite).
+ */
+
+const chromiumPath = '/usr/bin/chromium';
+const builtConsole = fileURLToPath(new URL('../dist/web/index.html', import.meta.url));
+
+type TestServer = Awaited<ReturnType<typeof startTestServer>>;
+
+let server: TestServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(chromiumPath)) throw new Error(`chromium is required at ${chromiumPath} (apt-get install -y chromium)`);
+  if (!existsSync(builtConsole)) {
+    // `npm test` builds first; a lone run of this file builds the console itself.
+    const { build } = await import('vite');
+    await build({ configFile: fileURLToPath(new URL('../web/vite.config.ts', import.meta.url)), logLevel: 'warn' });
+  }
+  server = await startTestServer({ people: 3_000, seed: 5 });
+  browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'] });
+}, 180_000);
+
+afterAll(async () => {
+  await browser.close();
+  await server.close();
+});
+
+const auth = (): Record<string, string> => ({ authorization: `Bearer ${server.token}` });
+
+describe('quality API', () => {
+  it('needs the operator token and answers bad input with problem+json', async () => {
+    const anonymous = await fetch(`${server.url}/api/quality/findings`);
+    expect(anonymous.status).toBe(401);
+    const badScope = await fetch(`${server.url}/api/quality/scorecard?scope=planet`, { headers: auth() });
+    expect(badScope.status).toBe(400);
+    expect(badScope.headers.get('content-type')).toContain('application/problem+json');
+    const missing = await fetch(`${server.url}/api/quality/findings/${encodeURIComponent('live.stale_record:000000000000')}/dismiss`, {
+      method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify({ officerId: 'o1', reason: 'báo nhầm' }),
+    });
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { code: string }).code).toBe('FINDING_NOT_FOUND');
+    const noReason = await fetch(`${server.url}/api/quality/findings/x%3Ay/dismiss`, {
+      method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify({ officerId: 'o1' }),
+    });
+    expect(noReason.status).toBe(400);
+  });
+
+  it('lists the rule catalog and serves the report as HTML', async () => {
+    const rules = (await (await fetch(`${server.url}/api/quality/rules`, { headers: auth() })).json()) as { items: { id: string; group: string }[] };
+    expect(new Set(rules.items.map((r) => r.group))).toEqual(new Set(['correct', 'complete', 'clean', 'live']));
+    const html = await fetch(`${server.url}/api/quality/report?format=html`, { headers: auth() });
+    expect(html.headers.get('content-type')).toContain('text/html');
+    expect(await html.text()).toContain('clean.duplicate_person');
+  });
+});
+
+describe('quality console', () => {
+  it('scans, drills down from the nation to a commune and its rules, and dismisses a finding from the worklist', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/#token=${encodeURIComponent(server.token)}`);
+    await page.getByTestId('nav-quality').click();
+    await page.getByTestId('quality-no-scan').waitFor();
+    await page.getByTestId('quality-scan').click();
+    await page.getByTestId('quality-national').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('trend-chart').count()).toBe(5);
+
+    // Provinces sort lowest first: the first has findings. Then its weakest commune.
+    await page.getByTestId('quality-drill').first().click();
+    await page.getByTestId('crumb-province').waitFor();
+    await page.getByTestId('quality-drill').first().click();
+    await page.getByTestId('quality-rules').waitFor();
+    await page.getByTestId('quality-rule-records').first().click();
+
+    await page.getByTestId('worklist-table').waitFor();
+    const before = await page.getByTestId('worklist-row').count();
+    expect(before).toBeGreaterThan(0);
+    // Without a reason the server refuses, and the console says why.
+    await page.getByTestId('worklist-officer').fill('officer-42');
+    await page.getByTestId('worklist-dismiss').first().click();
+    await page.getByTestId('error').waitFor();
+    await page.getByTestId('worklist-reason').fill('Đã xác minh tại xã: hồ sơ đúng');
+    await page.getByTestId('worklist-dismiss').first().click();
+    await page.getByTestId('worklist-done').waitFor();
+    await expect.poll(() => page.getByTestId('worklist-row').count()).toBe(before - 1);
+    await page.screenshot({ path: '/tmp/sachsong-quality-worklist.png' });
+
+    const dismissed = (await (await fetch(`${server.url}/api/quality/findings?status=dismissed`, { headers: auth() })).json()) as { items: { findingId: string }[] };
+    expect(dismissed.items).toHaveLength(1);
+    const detail = (await (await fetch(`${server.url}/api/quality/findings/${encodeURIComponent(dismissed.items[0]?.findingId ?? '')}`, { headers: auth() })).json()) as { actions: { officerId: string; action: string }[] };
+    expect(detail.actions).toMatchObject([{ officerId: 'officer-42', action: 'dismiss' }]);
+    await context.close();
+  }, 180_000);
+});
