@@ -5,6 +5,8 @@
 // CPU per request: the server process's CPU time (user + system, from /proc, Linux) over the
 // requests it answered, for the whole process and for its main thread alone: on a machine busy
 // with other work, wall-clock rates swing, CPU time a request much less.
+// --checkpoint-worker: the server checkpoints the WAL from a worker thread instead of inside the
+// access log's commits on the main thread (an experiment; see bench/servers/exchange-verify.server.ts).
 // --work <dir> keeps the store, key and bodies there and reuses them on the next run (the access
 // log keeps growing across runs, as it would in service).
 import { execFile, spawn } from 'node:child_process';
@@ -48,6 +50,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     profile: { type: 'string' },
     work: { type: 'string' },
+    'checkpoint-worker': { type: 'boolean', default: false },
   },
 });
 const people = Number(values.people);
@@ -175,7 +178,7 @@ try {
 
   // 2. Both servers in their own processes: the bare baseline and the exchange as served.
   const bare = await startServer('bench/servers/exchange-bare.server.ts', []);
-  const server = await startProfiled('bench/servers/exchange-verify.server.ts', [file, operatorToken]);
+  const server = await startProfiled('bench/servers/exchange-verify.server.ts', [file, operatorToken, ...(values['checkpoint-worker'] ? ['checkpoint-worker'] : [])]);
   const now = Math.floor(Date.now() / 1000);
   const assertion = await new SignJWT({}).setProtectedHeader({ alg: 'EdDSA', kid: 'bench-1' }).setIssuer(clientId).setSubject(clientId).setAudience(defaultTokenAudience).setIssuedAt(now).setExpirationTime(now + 120).setJti(randomUUID()).sign(privateKey);
   const tokenRes = await fetch(`${server.url}/x/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'client_credentials', client_assertion_type: jwtBearerAssertionType, client_assertion: assertion }) });
@@ -215,6 +218,7 @@ try {
   console.log(JSON.stringify({
     bench: 'exchange-verify',
     store: 'sqlite',
+    checkpointWorker: values['checkpoint-worker'],
     people,
     consents,
     consentSeconds: Math.round(consentSeconds * 10) / 10,

@@ -1,6 +1,6 @@
 // Person-by-ID over HTTP against a bare Fastify hello-world, measured in the same run.
 //   npx tsx bench/http-person.bench.ts [--dialect sqlite|postgres] [--people 1000000] [--seconds 10] [--connections 64]
-//     [--warmup 5] [--store <sqlite file kept between runs: loaded when missing, reused when present>]
+//     [--warmup 5] [--rounds 3] [--store <sqlite file kept between runs: loaded when missing, reused when present>]
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,6 +19,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     connections: { type: 'string', default: '64' },
     warmup: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
     store: { type: 'string' },
   },
 });
@@ -26,6 +27,7 @@ const people = Number(values.people);
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const warmup = Number(values.warmup);
+const rounds = Number(values.rounds);
 const token = 'bench-operator-token-0123456789abcdef';
 
 async function prepareStore(): Promise<{ location: string; loaded: boolean; cleanup: () => Promise<void> }> {
@@ -87,36 +89,41 @@ try {
   for (const id of sample) await database.db.selectFrom('persons').selectAll().where('id_number', '=', id).executeTakeFirst();
   await database.close();
 
-  const measureHello = async (): Promise<LoadResult> => {
-    const hello = await startServer('bench/servers/hello.server.ts', []);
-    const result = await load(hello.url, ['/'], { seconds, connections, warmup });
-    await stopServer(hello.child);
-    return result;
-  };
-  const helloBefore = await measureHello();
-
-  const registry = await startServer('bench/servers/registry.server.ts', [store.location, token]);
-  const person = await load(registry.url, sample.map((id) => `/api/persons/${id}`), { seconds, connections, warmup, headers: { authorization: `Bearer ${token}` } });
-  await stopServer(registry.child);
-
-  // On SQLite, also the ceiling: the same lookup with nothing around it.
-  let bareLookup: Awaited<ReturnType<typeof load>> | undefined;
-  if (values.dialect !== 'postgres') {
-    const bare = await startServer('bench/servers/bare-lookup.server.ts', [store.location]);
-    bareLookup = await load(bare.url, sample.map((id) => `/api/persons/${id}`), { seconds, connections, warmup });
-    await stopServer(bare.child);
+  // Every server runs in its own process for the whole measurement, idle until its turn; the load
+  // generator (autocannon, in this process) drives one at a time with the same settings. The
+  // turns rotate over several rounds, so that the load of a shared machine, which drifts, falls on
+  // every server alike; each server's figure is its mean over the rounds.
+  const personPaths = sample.map((id) => `/api/persons/${id}`);
+  const targets = [
+    { name: 'helloWorld', script: 'bench/servers/hello.server.ts', args: [] as string[], paths: ['/'], headers: {} },
+    { name: 'personById', script: 'bench/servers/registry.server.ts', args: [store.location, token], paths: personPaths, headers: { authorization: `Bearer ${token}` } },
+    // On SQLite, also the ceiling: the same lookup with nothing around it.
+    ...(values.dialect === 'postgres' ? [] : [{ name: 'bareLookup', script: 'bench/servers/bare-lookup.server.ts', args: [store.location], paths: personPaths, headers: {} }]),
+  ];
+  const servers = [];
+  for (const target of targets) servers.push({ ...target, ...(await startServer(target.script, target.args)), runs: [] as LoadResult[] });
+  try {
+    for (const server of servers) await load(server.url, server.paths, { seconds: warmup, connections, warmup: 0, headers: server.headers });
+    for (let round = 0; round < rounds; round++) {
+      for (const server of servers) server.runs.push(await load(server.url, server.paths, { seconds, connections, warmup: 0, headers: server.headers }));
+    }
+  } finally {
+    for (const server of servers) await stopServer(server.child);
   }
-
-  // Hello-world again at the end: on a shared machine the load around us drifts during a run, and
-  // the mean of before and after is the fairer baseline for the runs in between.
-  const helloAfter = await measureHello();
-  const baseline: LoadResult = {
-    requestsPerSecond: Math.round((helloBefore.requestsPerSecond + helloAfter.requestsPerSecond) / 2),
-    p50Ms: (helloBefore.p50Ms + helloAfter.p50Ms) / 2,
-    p99Ms: (helloBefore.p99Ms + helloAfter.p99Ms) / 2,
-    errors: helloBefore.errors + helloAfter.errors,
-    non2xx: helloBefore.non2xx + helloAfter.non2xx,
-  };
+  const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const summary = (runs: readonly LoadResult[]): LoadResult & { readonly rounds: readonly number[] } => ({
+    requestsPerSecond: Math.round(runs.reduce((t, r) => t + r.requestsPerSecond, 0) / runs.length),
+    p50Ms: median(runs.map((r) => r.p50Ms)),
+    p99Ms: median(runs.map((r) => r.p99Ms)),
+    errors: runs.reduce((t, r) => t + r.errors, 0),
+    non2xx: runs.reduce((t, r) => t + r.non2xx, 0),
+    rounds: runs.map((r) => Math.round(r.requestsPerSecond)),
+  });
+  const results = Object.fromEntries(servers.map((server) => [server.name, summary(server.runs)]));
+  const baseline = results.helloWorld ?? summary([]);
+  const person = results.personById ?? summary([]);
+  const bareLookup = results.bareLookup;
+  const ratio = (r: LoadResult): number => Math.round((r.requestsPerSecond / baseline.requestsPerSecond) * 1000) / 1000;
 
   console.log(
     JSON.stringify(
@@ -128,13 +135,12 @@ try {
         connections,
         seconds,
         warmupSeconds: warmup,
+        rounds,
         helloWorld: baseline,
-        helloWorldRuns: [helloBefore.requestsPerSecond, helloAfter.requestsPerSecond],
         personById: person,
-        ratio: Math.round((person.requestsPerSecond / baseline.requestsPerSecond) * 1000) / 1000,
-        ...(bareLookup === undefined
-          ? {}
-          : { bareLookup, bareLookupRatio: Math.round((bareLookup.requestsPerSecond / baseline.requestsPerSecond) * 1000) / 1000 }),
+        ratio: ratio(person),
+        roundRatios: person.rounds.map((r, i) => Math.round((r / (baseline.rounds[i] ?? 1)) * 1000) / 1000),
+        ...(bareLookup === undefined ? {} : { bareLookup, bareLookupRatio: ratio(bareLookup) }),
       },
       null,
       2,

@@ -43,7 +43,7 @@ export async function load(
       headers: options.headers ?? {},
       requests: [{ setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length] ?? '/' }) }],
     });
-  await run(options.warmup ?? 5);
+  if ((options.warmup ?? 5) > 0) await run(options.warmup ?? 5);
   const r = await run(options.seconds);
   return { requestsPerSecond: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
 }

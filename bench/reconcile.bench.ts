@@ -27,7 +27,7 @@ import { duckDbReconcileEngine } from '../src/matching/reconcile.engine.js';
 import { evaluateResults, type Evaluation } from '../src/matching/reconcile.evaluation.js';
 import { isPresetName, reconcilePresets, reconcileStatuses, type PresetName, type ReconcilePreset } from '../src/matching/reconcile.presets.js';
 import { ReconcileService } from '../src/matching/reconcile.service.js';
-import { readSnapshotManifest, readSnapshotPersons, snapshotFiles, sqlText, writeSnapshot, type SnapshotPerson } from '../src/matching/registry-snapshot.engine.js';
+import { ensureSnapshotDatabase, readSnapshotManifest, readSnapshotPersons, snapshotFiles, sqlText, writeSnapshot, type SnapshotPerson } from '../src/matching/registry-snapshot.engine.js';
 import { generatePopulationInWorker } from '../src/registry/population.generator.js';
 import { fixedClock } from '../src/shared/clock.js';
 
@@ -66,6 +66,8 @@ if (readSnapshotManifest(snapshotDir)?.fingerprint !== fingerprint) {
   await writeSnapshot(snapshotDir, pages(), fingerprint);
   console.error(`snapshot written in ${seconds(t)} s`);
 }
+// A snapshot cached before persons.duckdb existed gets it now (untimed, as building the snapshot is).
+if (await ensureSnapshotDatabase(snapshotDir)) console.error('persons.duckdb added to the cached snapshot');
 
 // ---- agency files with ground truth (cached) --------------------------------------------------
 const files = new Map<PresetName, { file: string; truth: string }>();

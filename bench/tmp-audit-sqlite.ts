@@ -25,7 +25,7 @@ for (let b = 0; b < N; b += B) db.transaction(() => {
   const person = (i: number): string | number => personType === 'integer' ? Number(persons[i]) : persons[i]!;
   if (multi > 1) {
     const args: unknown[] = [];
-    for (let i = b; i < b + B; i++) { args.push(i, person(i), null, leaves[i], hashes[i]); if (args.length === multi * 5) { ins.run(...args); args.length = 0; } }
+    for (let i = b; i < b + B; i++) { args.push(i, person(i), null, leaves[i], hashes[i]); if (args.length === multi * 5) { ins.run(args); args.length = 0; } }
   } else for (let i = b; i < b + B; i++) ins1.run(i, person(i), null, leaves[i], hashes[i]);
   for (let i = b; i < b + B; i++) if (!variant.includes('nonodes')) { let l = 1, j = i + 1; while (j % 2 === 0) { insN.run(l, (i + 1) / 2 ** l - 1, hashes[i]); j /= 2; l++; } }
 }).immediate();

@@ -9,7 +9,8 @@ import { generatePopulation } from '../src/registry/population.generator.js';
 import { RegistryService } from '../src/registry/registry.service.js';
 import { DomainError } from '../src/shared/domain-error.js';
 import { loadPopulation } from '../src/store/bulk-writer.js';
-import { accessToken, callHeaders, grant, makeAgencyKeys, movableClock, onboard, startExchangeFixture, type ExchangeFixture, type TestAgency } from './exchange.fixture.js';
+import { openDatabase } from '../src/store/database.js';
+import { accessToken, callHeaders, clientAssertion, grant, makeAgencyKeys, movableClock, onboard, startExchangeFixture, type ExchangeFixture, type TestAgency } from './exchange.fixture.js';
 import { createTestDatabase, dialects } from './test-database.js';
 
 describe('misuse monitor', () => {
@@ -91,6 +92,39 @@ for (const dialect of dialects) {
       // the grant defers the citizen's view of police reads
       const rows = await database.db.selectFrom('access_records').select('deferred_until').limit(1).execute();
       expect(rows[0]?.deferred_until).toBe('2026-05-30');
+    });
+
+    it('a consent paused or revoked by another process takes effect on the next call, as one changed here does', async () => {
+      const agency = await makeAgencyKeys('VN/COM/CACHEBANK/ekyc');
+      await exchange.members.onboard({ memberId: 'VN/COM/CACHEBANK', name: 'Cache Bank', kind: 'bank', subsystems: [{ code: 'ekyc', name: 'eKYC', jwks: { keys: [agency.publicJwk] } }], officers: [{ officerId: 'teller', name: 'T' }] });
+      await exchange.grants.add({ clientId: agency.clientId, service: 'verify', fields: ['sex'], purposes: [{ code: 'KYC', text: 'Mở tài khoản' }], legalBasis: 'consent', requiresConsent: true, validUntil: '2027-01-01', ratePerMinute: 1000, dailyCap: 10_000 });
+      const { accessToken: t } = await exchange.auth.issueToken({ grantType: 'client_credentials', clientAssertionType: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', clientAssertion: await clientAssertion(agency, clock) });
+      const citizen = people[35] ?? '';
+      const verify = () => {
+        const body = { idNumber: citizen, sex: 'M' as const };
+        return exchange.pipeline.call('verify', { authorization: `Bearer ${t}`, requestId: randomUUID(), officerId: 'teller', caseReference: 'KYC-1', purpose: 'KYC' }, body, JSON.stringify(body));
+      };
+      // no consent yet (remembered as none), then given here: the next call rests on it
+      await expect(verify()).rejects.toMatchObject({ code: 'CONSENT_REQUIRED' });
+      const consent = await exchange.consents.give({ citizen, dataUser: agency.clientId, purposeCode: 'KYC', purposeText: 'Mở tài khoản', fields: ['sex'], dataLife: { unit: 'YEAR', value: 1 }, frequency: { unit: 'DAY', value: 100 }, expiry: '2026-12-31T00:00:00Z' });
+      const consentId = consent.artefact.consentId;
+      expect(JSON.parse((await verify()).body)).toMatchObject({ consentId });
+      expect(JSON.parse((await verify()).body)).toMatchObject({ consentId });
+      // another process on the same store (its own connection and exchange) pauses it
+      const other = openDatabase(dialect === 'sqlite' ? { sqliteFile: database.location } : { databaseUrl: database.location });
+      const otherLog = openAccessLog(other);
+      try {
+        const elsewhere = await createExchange({ db: other.db, clock, accessLog: otherLog, registry: new RegistryService({ db: other.db, clock }), verifier: new VerifyService({ db: other.db, clock }) });
+        await elsewhere.consents.change(consentId, 'pause');
+        await expect(verify()).rejects.toMatchObject({ code: 'CONSENT_PAUSED' });
+        await exchange.consents.change(consentId, 'resume');
+        expect(JSON.parse((await verify()).body)).toMatchObject({ consentId });
+        await elsewhere.consents.change(consentId, 'revoke');
+        await expect(verify()).rejects.toMatchObject({ code: 'CONSENT_REVOKED' });
+      } finally {
+        await otherLog.close();
+        await other.close();
+      }
     });
   });
 }

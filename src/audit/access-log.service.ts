@@ -1,11 +1,10 @@
 import { DomainError } from '../shared/domain-error.js';
 import type { Database } from '../store/database.js';
-import type { AccessRecordsTable } from './audit.tables.js';
 import { accessLogRepository, nodeKey } from './access-log.repository.js';
 import type { AccessLog, AccessRecordInput, AppendReceipt } from './access-log.types.js';
 import { createAccessBatchWriter, type AccessBatchWriter } from './access-log.writer.js';
-import { normaliseAccessRecord, toRow } from './access-record.js';
-import { appendToFrontier, frontierKeys, type TreeNode } from './merkle-tree.js';
+import { prepareAccessRecord, type PreparedAccessRecord } from './access-record.js';
+import { frontierKeys, nodeHash, type TreeNode } from './merkle-tree.js';
 
 export interface AccessLogOptions {
   /** How long the first buffered append waits for others to share its transaction. Default 1 ms. */
@@ -18,11 +17,8 @@ export interface AccessLogOptions {
   readonly busyLimitMs?: number;
 }
 
-/** A validated record, its leaf and leaf hash, waiting for its index. */
-type PreparedRecord = Omit<AccessRecordsTable, 'idx'>;
-
 interface Pending {
-  readonly records: readonly PreparedRecord[];
+  readonly records: readonly PreparedAccessRecord[];
   readonly resolve: (receipts: readonly AppendReceipt[]) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -72,10 +68,11 @@ class GroupCommitAccessLog implements AccessLog {
     if (this.closed) {
       return Promise.reject(new DomainError('unavailable', 'ACCESS_LOG_CLOSED', 'The access log is closed', 'Retry on a running server'));
     }
-    let canonical: PreparedRecord[];
+    let canonical: PreparedAccessRecord[];
     try {
-      // Index 0 is a placeholder: the index is given when the batch is written.
-      canonical = records.map((r) => toRow(0, normaliseAccessRecord(r)));
+      // Validation, leaf and leaf hash for the whole batch in one tight loop; the index is given at commit.
+      canonical = new Array<PreparedAccessRecord>(records.length);
+      for (let i = 0; i < records.length; i++) canonical[i] = prepareAccessRecord(records[i] as AccessRecordInput);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
@@ -141,22 +138,31 @@ class GroupCommitAccessLog implements AccessLog {
   }
 
   /** Writes one transaction; retries with a reloaded frontier when another writer moved the tree. */
-  private async commit(records: readonly PreparedRecord[]): Promise<AppendReceipt[]> {
+  private async commit(records: readonly PreparedAccessRecord[]): Promise<AppendReceipt[]> {
     for (let attempt = 0; attempt < 10; attempt++) {
       const state = this.state ?? (await this.load());
       this.state = undefined; // until this write is known to have committed (or not)
       const frontier = [...state.frontier];
-      const rows: AccessRecordsTable[] = [];
       const nodes: TreeNode[] = [];
-      const receipts: AppendReceipt[] = [];
-      records.forEach((record, i) => {
+      const receipts = new Array<AppendReceipt>(records.length);
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i] as PreparedAccessRecord;
         const index = state.size + i;
-        rows.push({ ...record, idx: index });
-        // Level 0 is the record's own leaf_hash column: only interior nodes go to the nodes table.
-        for (const node of appendToFrontier(frontier, index, record.leaf_hash)) if (node.level > 0) nodes.push(node);
-        receipts.push({ index, leafHash: record.leaf_hash.toString('hex') });
-      });
-      if (await this.write(state.size, rows, nodes)) {
+        // appendToFrontier inlined: level 0 is the record's own leaf_hash column, so only the
+        // interior subtrees the leaf completes go to the nodes table.
+        let level = 0;
+        let hash = record.leaf_hash;
+        for (let last = frontier.at(-1); last?.level === level; last = frontier.at(-1)) {
+          frontier.pop();
+          hash = nodeHash(last.hash, hash);
+          level++;
+          // `last` is the left sibling (an even index): the parent is one level up at half its index.
+          nodes.push({ level, index: last.index / 2, hash });
+        }
+        frontier.push(level === 0 ? { level, index, hash } : (nodes.at(-1) as TreeNode));
+        receipts[i] = { index, leafHash: record.leaf_hash.toString('hex') };
+      }
+      if (await this.write(state.size, records, nodes)) {
         this.state = { size: state.size + records.length, frontier };
         this.onCommit?.(records.length);
         return receipts;

@@ -3,16 +3,18 @@ import type SQLite from 'better-sqlite3';
 import { DomainError } from '../shared/domain-error.js';
 import type { Database } from '../store/database.js';
 import type { AccessRecordsTable } from './audit.tables.js';
+import type { PreparedAccessRecord } from './access-record.js';
 import type { TreeNode } from './merkle-tree.js';
 
 /**
- * Writes a batch of access records and the tree nodes they complete in ONE transaction, and
- * moves the committed tree size from `expectedSize` to `expectedSize + records.length`.
+ * Writes a batch of access records (record i at leaf index `expectedSize + i`) and the tree nodes
+ * they complete in ONE transaction, and moves the committed tree size from `expectedSize` to
+ * `expectedSize + records.length`.
  * Resolves to false, writing nothing, when the committed size is not `expectedSize` (another
  * writer got there first): the caller reloads its frontier and tries again.
  */
 export type AccessBatchWriter = (
-  expectedSize: number, records: readonly AccessRecordsTable[], nodes: readonly TreeNode[],
+  expectedSize: number, records: readonly PreparedAccessRecord[], nodes: readonly TreeNode[],
 ) => Promise<boolean>;
 
 const recordColumns = ['idx', 'person_id', 'deferred_until', 'leaf', 'leaf_hash'] as const satisfies readonly (keyof AccessRecordsTable)[];
@@ -31,10 +33,12 @@ function sqliteWriter(sqlite: SQLite.Database, busyLimitMs: number): AccessBatch
   const insertRecord = sqlite.prepare(`INSERT INTO access_records (${recordColumns.join(', ')}) VALUES (${recordColumns.map(() => '?').join(', ')})`);
   const insertNode = sqlite.prepare('INSERT INTO access_log_nodes (level, idx, hash) VALUES (?, ?, ?)');
   const moveHead = sqlite.prepare('UPDATE access_log_head SET tree_size = ? WHERE id = 1 AND tree_size = ?');
-  const write = sqlite.transaction((expectedSize: number, records: readonly AccessRecordsTable[], nodes: readonly TreeNode[]): boolean => {
+  const write = sqlite.transaction((expectedSize: number, records: readonly PreparedAccessRecord[], nodes: readonly TreeNode[]): boolean => {
     if (moveHead.run(expectedSize + records.length, expectedSize).changes !== 1) return false;
-    for (const r of records) {
-      insertRecord.run(r.idx, r.person_id, r.deferred_until, r.leaf, r.leaf_hash);
+    // One single-row statement a record: a prepared 100-row INSERT measured slower (binding 500 values costs more than it saves).
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i] as PreparedAccessRecord;
+      insertRecord.run(expectedSize + i, r.person_id, r.deferred_until, r.leaf, r.leaf_hash);
     }
     for (const n of nodes) insertNode.run(n.level, n.index, n.hash);
     return true;
@@ -66,10 +70,10 @@ function postgresWriter(database: Database): AccessBatchWriter {
         .where('tree_size', '=', expectedSize)
         .executeTakeFirst();
       if (moved.numUpdatedRows !== 1n) return false;
-      const column = <K extends keyof AccessRecordsTable>(key: K): AccessRecordsTable[K][] => records.map((r) => r[key]);
+      const column = <K extends keyof PreparedAccessRecord>(key: K): PreparedAccessRecord[K][] => records.map((r) => r[key]);
       await sql`
         insert into access_records (${sql.join(recordColumns.map((c) => sql.ref(c)))})
-        select * from unnest(${column('idx')}::bigint[], ${column('person_id')}::text[], ${column('deferred_until')}::text[],
+        select * from unnest(${records.map((_, i) => expectedSize + i)}::bigint[], ${column('person_id')}::text[], ${column('deferred_until')}::text[],
           ${column('leaf')}::text[], ${column('leaf_hash')}::bytea[])`.execute(trx);
       if (nodes.length === 0) return true;
       await sql`

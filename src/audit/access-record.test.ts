@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AccessRecordInput } from './access-log.types.js';
-import { canonicalLeaf, normaliseAccessRecord, parseLeaf, referenceLeaf, toRow } from './access-record.js';
+import { canonicalLeaf, normaliseAccessRecord, parseLeaf, prepareAccessRecord, referenceLeaf, toRow } from './access-record.js';
 import { leafHash } from './merkle-tree.js';
 
 const base: AccessRecordInput = {
@@ -65,5 +65,60 @@ describe('access records', () => {
     expect(() => normaliseAccessRecord({ ...base, fields: Array.from({ length: 201 }, () => 'f') })).toThrow(/between 1 and 200/);
     expect(() => normaliseAccessRecord({ ...base, visibility: 'secret' as unknown as 'public' })).toThrow(/deferredUntil/);
     expect(() => normaliseAccessRecord({ ...base, purpose: 'lone \ud800 surrogate' })).toThrow(/valid Unicode/);
+  });
+
+  it('prepare on the append path exactly the leaf, hash and columns of the reference path', () => {
+    const texts = ['', 'a"b\\c', 'dòng\nmới\t', '\u0000\u001f\u007f', '€𝄞 emoji 😀', 'Ǹ', '\u2028\u2029', '  spaced  '];
+    const ats = ['2026-11-27T14:20:00.000Z', '2026-11-27T21:20:00+07:00', '2026-02-28T23:59:59.999Z', '2026-02-29T00:00:00.000Z', '2024-02-29T10:00:00.000Z', '2026-01-31T24:00:00.000Z', '2026-04-31T12:00:00.000Z', '2026-11-27T14:20Z', '2026-11-27T14:20:00.123456789Z'];
+    let checked = 0;
+    for (let i = 0; i < 256; i++) {
+      const text = texts[i % texts.length] ?? '';
+      const input: AccessRecordInput = {
+        ...base,
+        at: ats[i % ats.length] ?? base.at,
+        purpose: `mục đích ${text}`,
+        fields: i % 3 === 0 ? [`f${text}`] : [`f${text}`, 'g', 'h'],
+        ...(i & 1 ? { receivingAgency: `Cơ quan ${text}` } : {}),
+        ...(i & 2 ? { consentId: `c-${text}` } : { consentId: undefined }),
+        ...(i & 4 ? { caseReference: `VA-${text}` } : {}),
+        ...(i & 8 ? { visibility: { deferredUntil: '2027-01-31' } } : {}),
+      };
+      const reference = toRow(0, normaliseAccessRecord(input));
+      const prepared = prepareAccessRecord(input);
+      expect(prepared.leaf).toBe(reference.leaf);
+      expect(prepared.leaf).toBe(referenceLeaf(normaliseAccessRecord(input)));
+      expect(prepared.leaf_hash.equals(reference.leaf_hash)).toBe(true);
+      expect([prepared.person_id, prepared.deferred_until]).toEqual([reference.person_id, reference.deferred_until]);
+      checked++;
+    }
+    expect(checked).toBe(256);
+  });
+
+  it('reject on the append path exactly what the reference path rejects, with the same error', () => {
+    const bad: Partial<Record<keyof AccessRecordInput, unknown>>[] = [
+      { personId: '07920301234X' }, { personId: 79203012345 }, { at: '2026-11-27 14:20' }, { at: '2026-13-45T00:00:00.000Z' },
+      { at: '2026-02-32T00:00:00.000Z' }, { at: 1 }, { clientId: 'GOV/BHXH' }, { fields: [] }, { fields: 'fullName' },
+      { fields: ['ok', ' '] }, { fields: ['ok', 'lone \udc00'] }, { receivingAgency: '' }, { consentId: 'x'.repeat(1_001) },
+      { caseReference: 7 }, { officerId: undefined }, { service: '\t\n' }, { purpose: 'lone \ud800 surrogate' }, { legalBasis: null },
+      { visibility: 'secret' }, { visibility: { deferredUntil: '2027-02-30' } }, { requestId: '' },
+      { officerId: '', requestId: '' }, { personId: 'x', at: 'y' }, { purpose: 'emoji 😀 then lone \ud800' },
+      { fields: ['lone \ud800'], officerId: '' }, { receivingAgency: 'lone \udfff', visibility: 'secret' }, { consentId: null, caseReference: 'ok', fields: ['a', 3] },
+    ];
+    for (const patch of bad) {
+      const input = { ...base, ...patch } as AccessRecordInput;
+      let expected: unknown;
+      try {
+        normaliseAccessRecord(input);
+      } catch (error) {
+        expected = error;
+      }
+      expect(expected).toBeInstanceOf(Error);
+      expect(() => prepareAccessRecord(input)).toThrow(expected);
+      try {
+        prepareAccessRecord(input);
+      } catch (error) {
+        expect(error).toMatchObject({ code: (expected as { code: string }).code, details: (expected as { details: unknown }).details });
+      }
+    }
   });
 });

@@ -128,6 +128,7 @@ export function referenceLeaf(record: CanonicalAccessRecord): string {
 export type PreparedAccessRecord = Omit<AccessRecordsTable, 'idx'>;
 
 /** Characters JSON.stringify (and so RFC 8785) escapes in a string; lone surrogates are rejected before. */
+// eslint-disable-next-line no-control-regex -- the control characters are exactly what JSON escapes
 const needsEscape = /["\\\u0000-\u001f]/;
 /** Any UTF-16 surrogate: only texts with one need the (slower) lone-surrogate check. */
 const anySurrogate = /[\ud800-\udfff]/;
@@ -138,73 +139,80 @@ function quote(s: string): string {
   return needsEscape.test(s) ? JSON.stringify(s) : `"${s}"`;
 }
 
-/** requireText without the error path's allocations: the same rule, checked once per member. */
-function text(value: unknown, field: string): string {
-  // Lone surrogates are looked for once, in the whole leaf (see prepareAccessRecord).
-  if (typeof value !== 'string' || value.length > maxText || value.trim() === '') return requireText(value, field); // throws the precise error
-  return value;
+/** requireText's rule without its error: lone surrogates are looked for once, in the whole leaf. */
+function isText(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= maxText && value.trim() !== '';
 }
 
-function optional(value: unknown, field: string): string | undefined {
-  return value === undefined || value === null ? undefined : text(value, field);
+function isOptionalText(value: unknown): value is string | undefined | null {
+  return value === undefined || value === null || isText(value);
 }
 
 /**
  * Validation, canonical leaf and leaf hash in one pass, without building the canonical record:
- * the append path. Accepts and rejects exactly what normaliseAccessRecord does (same errors, same
- * order), and its leaf is exactly canonicalLeaf(normaliseAccessRecord(input)); a test holds both,
- * and holds the leaf to the generic RFC 8785 implementation.
+ * the append path. Accepts and rejects exactly what normaliseAccessRecord does: any record the
+ * fast checks refuse goes through normaliseAccessRecord, which throws its precise error (or, for
+ * the rare record they are too strict for, accepts it). Its leaf is exactly
+ * canonicalLeaf(normaliseAccessRecord(input)); a test holds both, and holds the leaf to the
+ * generic RFC 8785 implementation.
  */
 export function prepareAccessRecord(input: AccessRecordInput): PreparedAccessRecord {
+  return fastPrepare(input) ?? fromRow(input);
+}
+
+/** The common case in a tight loop; undefined for anything unusual or wrong. */
+function fastPrepare(input: AccessRecordInput): PreparedAccessRecord | undefined {
   const personId: unknown = input.personId;
-  if (typeof personId !== 'string' || !idNumberPattern.test(personId)) return fromRow(input);
+  if (typeof personId !== 'string' || !idNumberPattern.test(personId)) return undefined;
   const rawAt: unknown = input.at;
-  if (typeof rawAt !== 'string') return fromRow(input);
+  if (typeof rawAt !== 'string') return undefined;
   let at: string;
   // Already toISOString's form: a day ≤ 28 and an hour < 24 cannot roll over, so parsing checks it.
   if (utcMillisPattern.test(rawAt) && rawAt.slice(8, 10) <= '28' && rawAt.slice(11, 13) < '24' && !Number.isNaN(Date.parse(rawAt))) {
     at = rawAt;
   } else {
-    if (!instantPattern.test(rawAt)) return fromRow(input);
+    if (!instantPattern.test(rawAt)) return undefined;
     const time = new Date(rawAt);
-    if (Number.isNaN(time.getTime())) return fromRow(input);
+    if (Number.isNaN(time.getTime())) return undefined;
     at = time.toISOString();
   }
   const clientId: unknown = input.clientId;
-  if (typeof clientId !== 'string' || !clientIdPattern.test(clientId)) return fromRow(input);
+  if (typeof clientId !== 'string' || !clientIdPattern.test(clientId)) return undefined;
   const fields: unknown = input.fields;
-  if (!Array.isArray(fields) || fields.length === 0 || fields.length > maxFields) return fromRow(input);
+  if (!Array.isArray(fields) || fields.length === 0 || fields.length > maxFields) return undefined;
   let fieldList = '';
   for (let i = 0; i < fields.length; i++) {
     const f: unknown = fields[i];
-    fieldList += (i === 0 ? '' : ',') + quote(text(f, `fields[${i}]`));
+    if (!isText(f)) return undefined;
+    fieldList += (i === 0 ? '' : ',') + quote(f);
   }
-  const receivingAgency = optional(input.receivingAgency, 'receivingAgency');
-  const consentId = optional(input.consentId, 'consentId');
-  const caseReference = optional(input.caseReference, 'caseReference');
-  const officerId = text(input.officerId, 'officerId');
-  const service = text(input.service, 'service');
-  const purpose = text(input.purpose, 'purpose');
-  const legalBasis = text(input.legalBasis, 'legalBasis');
-  const visibility = normaliseVisibility(input.visibility);
-  const requestId = text(input.requestId, 'requestId');
-  const deferred = visibility === 'public' ? null : visibility.deferredUntil;
+  const { receivingAgency, consentId, caseReference, officerId, service, purpose, legalBasis, requestId } = input as Record<keyof AccessRecordInput, unknown>;
+  if (!isOptionalText(receivingAgency) || !isOptionalText(consentId) || !isOptionalText(caseReference)) return undefined;
+  if (!isText(officerId) || !isText(service) || !isText(purpose) || !isText(legalBasis) || !isText(requestId)) return undefined;
+  const visibility: unknown = input.visibility;
+  let deferred: string | null = null;
+  if (visibility !== 'public') {
+    if (typeof visibility !== 'object' || visibility === null || !('deferredUntil' in visibility)) return undefined;
+    const until: unknown = visibility.deferredUntil;
+    if (typeof until !== 'string' || !isCalendarDate(until)) return undefined;
+    deferred = until;
+  }
   // Members in RFC 8785 order (UTF-16 code units of the names), as canonicalLeaf writes them.
   const leaf =
     `{"at":"${at}"` +
-    (caseReference === undefined ? '' : `,"caseReference":${quote(caseReference)}`) +
+    (caseReference === undefined || caseReference === null ? '' : `,"caseReference":${quote(caseReference)}`) +
     `,"clientId":"${clientId}"` +
-    (consentId === undefined ? '' : `,"consentId":${quote(consentId)}`) +
+    (consentId === undefined || consentId === null ? '' : `,"consentId":${quote(consentId)}`) +
     `,"fields":[${fieldList}],"legalBasis":${quote(legalBasis)},"officerId":${quote(officerId)},"personId":"${personId}","purpose":${quote(purpose)}` +
-    (receivingAgency === undefined ? '' : `,"receivingAgency":${quote(receivingAgency)}`) +
+    (receivingAgency === undefined || receivingAgency === null ? '' : `,"receivingAgency":${quote(receivingAgency)}`) +
     `,"requestId":${quote(requestId)},"service":${quote(service)},"visibility":` +
     (deferred === null ? '"public"}' : `{"deferredUntil":"${deferred}"}}`);
   // A text with a surrogate may hold a lone one: the precise path checks member by member.
-  if (anySurrogate.test(leaf)) return fromRow(input);
+  if (anySurrogate.test(leaf)) return undefined;
   return { person_id: personId, deferred_until: deferred, leaf, leaf_hash: leafHash(leaf) };
 }
 
-/** The slow path for a record the fast checks refused: normaliseAccessRecord throws its precise error. */
+/** The reference path, for a record the fast checks refused: normaliseAccessRecord throws its precise error. */
 function fromRow(input: AccessRecordInput): PreparedAccessRecord {
   const row = toRow(0, normaliseAccessRecord(input));
   return { person_id: row.person_id, deferred_until: row.deferred_until, leaf: row.leaf, leaf_hash: row.leaf_hash };

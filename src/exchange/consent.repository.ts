@@ -1,5 +1,7 @@
+import type SQLite from 'better-sqlite3';
 import type { CompiledQuery, Selectable } from 'kysely';
 import type { Executor } from '../registry/person.repository.js';
+import { driverOf } from '../store/database.js';
 import type { ExchangeConsentsTable } from './exchange.tables.js';
 import type { Consent, ConsentArtefactBody, ConsentStatus, Frequency } from './exchange.types.js';
 
@@ -23,6 +25,29 @@ type TermsRow = Pick<Selectable<ExchangeConsentsTable>, 'consent_id' | 'purpose_
 
 // Looked up on every consented call: compile once per database handle.
 const byCitizenAndUser = new WeakMap<Executor, CompiledQuery<TermsRow>>();
+const termsSql = 'SELECT consent_id, purpose_code, fields, frequency, start_at, expires_at, status FROM exchange_consents WHERE citizen_id = ? AND data_user = ?';
+// On SQLite, prepared statements run directly: Kysely's connection lock and promise chain cost
+// about as much as the indexed read itself.
+const sqliteStatements = new WeakMap<SQLite.Database, { readonly terms: SQLite.Statement; readonly dataVersion: SQLite.Statement }>();
+
+function sqliteStatementsOf(sqlite: SQLite.Database): { readonly terms: SQLite.Statement; readonly dataVersion: SQLite.Statement } {
+  let s = sqliteStatements.get(sqlite);
+  if (s === undefined) {
+    s = { terms: sqlite.prepare(termsSql), dataVersion: sqlite.prepare('PRAGMA data_version').pluck() };
+    sqliteStatements.set(sqlite, s);
+  }
+  return s;
+}
+
+const toTerms = (r: TermsRow): ConsentTerms => ({
+  consentId: r.consent_id,
+  purposeCode: r.purpose_code,
+  fields: JSON.parse(r.fields) as string[],
+  frequency: JSON.parse(r.frequency) as Frequency,
+  start: r.start_at,
+  expiry: r.expires_at,
+  status: r.status,
+});
 
 /** Consent artefacts, keyed by citizen and data user. */
 export const consentRepository = {
@@ -61,6 +86,11 @@ export const consentRepository = {
 
   /** The terms of every consent of a citizen to this data user, any status. */
   async termsFor(db: Executor, citizenId: string, dataUser: string): Promise<readonly ConsentTerms[]> {
+    const sqlite = driverOf(db)?.sqlite;
+    // Not while the shared connection is inside a transaction: that would read its uncommitted rows.
+    if (sqlite !== undefined && !sqlite.inTransaction) {
+      return (sqliteStatementsOf(sqlite).terms.all(citizenId, dataUser) as TermsRow[]).map(toTerms);
+    }
     let compiled = byCitizenAndUser.get(db);
     if (compiled === undefined) {
       compiled = db
@@ -72,15 +102,17 @@ export const consentRepository = {
       byCitizenAndUser.set(db, compiled);
     }
     const { rows } = await db.executeQuery<TermsRow>({ ...compiled, parameters: [citizenId, dataUser] });
-    return rows.map((r) => ({
-      consentId: r.consent_id,
-      purposeCode: r.purpose_code,
-      fields: JSON.parse(r.fields) as string[],
-      frequency: JSON.parse(r.frequency) as Frequency,
-      start: r.start_at,
-      expiry: r.expires_at,
-      status: r.status,
-    }));
+    return rows.map(toTerms);
+  },
+
+  /**
+   * A mark that changes whenever another connection (another process: the CLI, another server)
+   * has committed to the store since the last look: SQLite's `PRAGMA data_version`. Undefined
+   * where no such mark exists (PostgreSQL, or a handle that is not the store's own).
+   */
+  changeMark(db: Executor): number | undefined {
+    const sqlite = driverOf(db)?.sqlite;
+    return sqlite === undefined ? undefined : (sqliteStatementsOf(sqlite).dataVersion.get() as number);
   },
 
   async forCitizen(db: Executor, citizenId: string): Promise<readonly Consent[]> {

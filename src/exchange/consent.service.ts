@@ -5,7 +5,7 @@ import { personRepository } from '../registry/person.repository.js';
 import type { Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
-import { consentRepository } from './consent.repository.js';
+import { consentRepository, type ConsentTerms } from './consent.repository.js';
 import type { ExchangeDirectory } from './exchange.directory.js';
 import { checkClientId } from './exchange-ids.js';
 import type { ExchangeKeys } from './exchange-keys.js';
@@ -53,14 +53,28 @@ export function canonicalArtefact(artefact: ConsentArtefactBody): string {
   return text;
 }
 
+/** Consent terms held in memory at most (citizen × data user pairs; oldest dropped first). */
+const termsCacheLimit = 200_000;
+
 /**
  * Citizens' consents, DEPA style: an artefact per consent (citizen, data user, purpose, fields,
  * data life, frequency, start, expiry, status), signed with the exchange's Ed25519 key over its
- * canonical JSON and signed again at every change of status. The pipeline reads the store on
- * every consented call, so a pause or revocation takes effect on the very next request.
+ * canonical JSON and signed again at every change of status.
+ *
+ * The terms a call is decided on are cached per citizen and data user, write-through: every give,
+ * pause, resume or revocation through this service drops its pair before it returns, and on
+ * SQLite a commit by any other process (the CLI, another server on the same file) empties the
+ * cache before the next call is decided (`PRAGMA data_version`, checked on every call). So a pause
+ * or revocation takes effect on the very next request. On PostgreSQL, with nodes that cannot see
+ * each other's writes, nothing is cached: every consented call reads the store.
  */
 export class ConsentService {
   private readonly uses = new Map<string, { period: string; count: number }>();
+  private readonly termsCache = new Map<string, readonly ConsentTerms[]>();
+  /** The store's change mark the cache was filled under. */
+  private cacheMark: number | undefined;
+  /** Bumped on every write through this service: a read that started before one is not cached. */
+  private writes = 0;
 
   constructor(private readonly deps: { readonly db: Kysely<DB>; readonly clock: Clock; readonly keys: ExchangeKeys; readonly directory: ExchangeDirectory }) {}
 
@@ -104,7 +118,9 @@ export class ConsentService {
       statusAt: now,
     };
     const consent = this.sign(artefact);
+    this.forgetTerms(artefact.citizen, artefact.dataUser);
     await consentRepository.save(this.deps.db, consent, now);
+    this.forgetTerms(artefact.citizen, artefact.dataUser);
     return { ...consent, status: consent.artefact.status };
   }
 
@@ -119,7 +135,9 @@ export class ConsentService {
       throw new DomainError('conflict', 'CONSENT_STATUS_CONFLICT', `a ${status} consent cannot be ${action === 'pause' ? 'paused' : action === 'resume' ? 'resumed' : 'revoked'}`, 'Give a new consent instead');
     }
     const consent = this.sign({ ...existing.artefact, status: rule.to, statusAt: now });
+    this.forgetTerms(existing.artefact.citizen, existing.artefact.dataUser);
     await consentRepository.save(this.deps.db, consent, now);
+    this.forgetTerms(existing.artefact.citizen, existing.artefact.dataUser);
     return { ...consent, status: consent.artefact.status };
   }
 
@@ -148,7 +166,7 @@ export class ConsentService {
    * field, within its frequency. Counts the use and returns the consent id; throws a clear refusal otherwise.
    */
   async require(citizen: string, dataUser: string, purposeCode: string, fields: readonly string[], now: string): Promise<string> {
-    const all = await consentRepository.termsFor(this.deps.db, citizen, dataUser);
+    const all = await this.termsFor(citizen, dataUser);
     const forPurpose = all.filter((c) => c.purposeCode === purposeCode);
     const usable = forPurpose.filter((c) => this.effectiveStatus(c, now) === 'ACTIVE' && c.start <= now);
     if (usable.length === 0) {
@@ -172,6 +190,34 @@ export class ConsentService {
       this.uses.set(covering.consentId, { period, count: 1 });
     }
     return covering.consentId;
+  }
+
+  /** The terms of a citizen's consents to a data user: from the cache when it is still true. */
+  private async termsFor(citizen: string, dataUser: string): Promise<readonly ConsentTerms[]> {
+    const mark = consentRepository.changeMark(this.deps.db);
+    if (mark === undefined) return consentRepository.termsFor(this.deps.db, citizen, dataUser);
+    if (mark !== this.cacheMark) {
+      this.termsCache.clear();
+      this.cacheMark = mark;
+    }
+    const key = `${citizen}\u0000${dataUser}`;
+    const cached = this.termsCache.get(key);
+    if (cached !== undefined) return cached;
+    const writes = this.writes;
+    const terms = await consentRepository.termsFor(this.deps.db, citizen, dataUser);
+    if (writes === this.writes && mark === this.cacheMark) {
+      if (this.termsCache.size >= termsCacheLimit) {
+        const oldest = this.termsCache.keys().next();
+        if (oldest.done !== true) this.termsCache.delete(oldest.value);
+      }
+      this.termsCache.set(key, terms);
+    }
+    return terms;
+  }
+
+  private forgetTerms(citizen: string, dataUser: string): void {
+    this.writes += 1;
+    this.termsCache.delete(`${citizen}\u0000${dataUser}`);
   }
 
   private effectiveStatus(a: { readonly status: ConsentStatus; readonly expiry: string }, now: string): ConsentStatus {

@@ -4,9 +4,12 @@ import type { Grant } from './exchange.types.js';
 interface Bucket {
   tokens: number;
   last: number;
-  day: string;
+  /** The UTC day, as whole days since the epoch (no date formatting per call). */
+  day: number;
   today: number;
 }
+
+const dayMs = 86_400_000;
 
 /**
  * Fair-use caps of a grant: a token bucket of `ratePerMinute` refilled evenly over a minute,
@@ -18,7 +21,7 @@ export class FairUseLimiter {
 
   /** Takes one call from the grant's allowance or throws RATE_LIMITED with the seconds to wait. */
   take(grant: Grant, now: number): void {
-    const day = new Date(now).toISOString().slice(0, 10);
+    const day = Math.floor(now / dayMs);
     let b = this.buckets.get(grant.grantId);
     if (b === undefined) {
       b = { tokens: grant.ratePerMinute, last: now, day, today: 0 };
@@ -31,7 +34,7 @@ export class FairUseLimiter {
       b.today = 0;
     }
     if (b.today >= grant.dailyCap) {
-      const midnight = Date.parse(`${day}T00:00:00Z`) + 86_400_000;
+      const midnight = (day + 1) * dayMs;
       throw new DomainError('forbidden', 'RATE_LIMITED', `the daily cap of ${grant.dailyCap} calls for this grant is used up`, 'Wait until the next UTC day, or ask for a higher cap', { retryAfterSeconds: Math.ceil((midnight - now) / 1000) });
     }
     if (b.tokens < 1) {

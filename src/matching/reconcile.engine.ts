@@ -87,6 +87,24 @@ function csvHeader(file: string): string[] {
   }
 }
 
+/** Up to this many rejected lines, the line numbers are computed with a search tree in SQL rather than an ASOF join. */
+const maxRejectsInline = 4_096;
+
+/**
+ * How many rejected lines come before read row `rn`, as a binary search written out in nested CASE
+ * expressions: `okBefore[i - 1]` is the number of read rows before the i-th rejected line (ascending),
+ * so the answer is the largest i with okBefore[i - 1] < rn. Each row passes log2(n) comparisons;
+ * an ASOF join over every row costs far more when the rejected lines are few.
+ */
+export function rejectedBeforeSql(rn: string, okBefore: readonly number[]): string {
+  const tree = (lo: number, hi: number): string => {
+    if (lo === hi) return String(lo);
+    const mid = Math.ceil((lo + hi) / 2);
+    return `(CASE WHEN ${rn} > ${String(okBefore[mid - 1] ?? 0)} THEN ${tree(mid, hi)} ELSE ${tree(lo, mid - 1)} END)`;
+  };
+  return tree(0, okBefore.length);
+}
+
 async function scalar(connection: DuckDBConnection, query: string): Promise<number> {
   const value = (await connection.runAndReadAll(query)).getRowsJS()[0]?.[0];
   return Number(value ?? 0);
@@ -159,11 +177,13 @@ export const duckDbReconcileEngine: ReconcileEngine = {
 
       // ---- load: the file into a table, numbered in file order --------------------------------
       request.onProgress?.('loading', 0);
-      await withProgress(connection, progress('loading', 0, 0.4), () => connection.run(`
+      await withProgress(connection, progress('loading', 0, 0.3), () => connection.run(`
         CREATE TABLE src AS
         SELECT ${format === 'parquet' ? 'file_row_number + 1' : 'row_number() OVER ()'} AS rn,
                ${canonicalSelect(pick)}
         FROM ${reader}`));
+      // Row numbers are fixed now; what follows joins, aggregates and sorts explicitly, so DuckDB may reorder freely.
+      await connection.run('SET preserve_insertion_order = false');
       if (format === 'csv') {
         await connection.run(`
           CREATE TABLE rejects AS
@@ -173,29 +193,34 @@ export const duckDbReconcileEngine: ReconcileEngine = {
         await connection.run('CREATE TABLE rejects (line BIGINT, error_type VARCHAR, i BIGINT)');
       }
       const rejected = await scalar(connection, 'SELECT count(*) FROM rejects');
-      // The line of a read row: its rank among read rows, plus the header, plus the rejected lines before it.
-      if (rejected > 0) {
-        await connection.run(`
-          CREATE TABLE src_lines AS
-          SELECT s.*, s.rn + 1 + coalesce(r.i, 0) AS line_no
-          FROM src s ASOF LEFT JOIN (SELECT line - 1 - i AS ok_before, max(i) AS i FROM rejects GROUP BY ALL) r ON s.rn > r.ok_before`);
-      } else {
-        // Parquet has no header line: its rows are numbered as a CSV file's would be, so row_no = line - 1 either way.
-        await connection.run('CREATE TABLE src_lines AS SELECT s.*, s.rn + 1 AS line_no FROM src s');
-      }
-      await connection.run('DROP TABLE src');
       lap('load');
-      request.onProgress?.('loading', 0.4);
+      request.onProgress?.('loading', 0.3);
 
       // ---- classify ----------------------------------------------------------------------------
-      const persons = sqlText(path.join(request.snapshotDir, snapshotFiles.persons));
+      // The DuckDB copy of the snapshot when there is one (older snapshots have only the Parquet file).
+      const database = path.join(request.snapshotDir, snapshotFiles.personsDatabase);
+      let persons = `read_parquet(${sqlText(path.join(request.snapshotDir, snapshotFiles.persons))})`;
+      if (existsSync(database)) {
+        await connection.run(`ATTACH ${sqlText(database)} AS snapshot_db (READ_ONLY)`);
+        persons = 'snapshot_db.persons';
+      }
       const communes = sqlText(path.join(request.snapshotDir, snapshotFiles.communes));
-      const statements = classifySql({ preset, persons, communes, has, today: request.today, provinces: idProvinceCodes() });
+      // Old 9-digit card numbers are resolved first, for the few rows that carry one, so that the
+      // main join has a single key and the old-card column is read only when it is needed.
+      await connection.run(`CREATE TABLE card_rows AS SELECT rn, id9 FROM (SELECT rn, ${idSql('in_id')} AS id9 FROM src) WHERE ${card9Sql('id9')}`);
+      const cardRows = manifest.oldCards > 0 ? await scalar(connection, 'SELECT count(*) FROM card_rows') : 0;
+      if (cardRows > 0) {
+        await connection.run(`
+          CREATE TABLE cards AS
+          SELECT c.rn, oc.id_number FROM card_rows c
+          JOIN (SELECT old_card, id_number FROM ${persons} WHERE old_card IS NOT NULL) oc ON oc.old_card = c.id9`);
+      }
+      const statements = classifySql({ preset, persons, communes, has, today: request.today, provinces: idProvinceCodes(), cards: cardRows > 0 });
       for (const [i, statement] of statements.entries()) {
-        await withProgress(connection, progress('classifying', 0.4 + (0.4 * i) / statements.length, 0.4 + (0.4 * (i + 1)) / statements.length), () => connection.run(statement));
+        await withProgress(connection, progress('classifying', 0.3 + (0.4 * i) / statements.length, 0.3 + (0.4 * (i + 1)) / statements.length), () => connection.run(statement));
       }
       lap('classify');
-      request.onProgress?.('classifying', 0.8);
+      request.onProgress?.('classifying', 0.7);
 
       // ---- write results -----------------------------------------------------------------------
       const resultsFormat = request.resultsPath.toLowerCase().endsWith('.parquet') ? '(FORMAT parquet, COMPRESSION zstd)' : '(FORMAT csv, HEADER true)';
@@ -204,13 +229,24 @@ export const duckDbReconcileEngine: ReconcileEngine = {
                NULL::VARCHAR AS linked_id, NULL::VARCHAR AS mismatch_fields, NULL::VARCHAR AS registry_id_number, NULL::VARCHAR AS registry_full_name,
                NULL::VARCHAR AS registry_birth_date, NULL::VARCHAR AS registry_commune, ${sqlText(preset.actions.BAD_ROW)} AS action
         FROM rejects`;
-      await withProgress(connection, progress('writing', 0.8, 0.95), () => connection.run(`
+      // The line of a read row: its rank among read rows, plus the header, plus the rejected lines before it.
+      let lineOf = 'r.rn + 1';
+      let lineJoin = '';
+      if (rejected > 0 && rejected <= maxRejectsInline) {
+        const okBefore = (await connection.runAndReadAll('SELECT line - 1 - i FROM rejects ORDER BY i')).getRowsJS().map(([n]) => Number(n));
+        lineOf = `r.rn + 1 + ${rejectedBeforeSql('r.rn', okBefore)}`;
+      } else if (rejected > 0) {
+        lineOf = 'r.rn + 1 + coalesce(b.i, 0)';
+        lineJoin = 'ASOF LEFT JOIN (SELECT line - 1 - i AS ok_before, max(i) AS i FROM rejects GROUP BY ALL) b ON r.rn > b.ok_before';
+      }
+      await withProgress(connection, progress('writing', 0.7, 0.95), () => connection.run(`
         COPY (
           SELECT * FROM (
-            SELECT line_no - 1 AS row_no, line_no AS line, record, status, reason, linked_id, mismatch_fields, registry_id_number,
-                   registry_full_name, registry_birth_date, registry_commune, action
-            FROM results
-            UNION ALL ${badRowsSelect}
+            SELECT ${lineOf} - 1 AS row_no, ${lineOf} AS line, record, status, reason, linked_id, mismatch_fields, registry_id_number,
+                   registry_full_name, registry_birth_date, registry_commune,
+                   CASE status ${reconcileStatuses.map((st) => `WHEN '${st}' THEN ${sqlText(preset.actions[st])}`).join(' ')} END AS action
+            FROM results r ${lineJoin}
+            ${rejected > 0 ? `UNION ALL ${badRowsSelect}` : ''}
           ) ORDER BY row_no
         ) TO ${sqlText(request.resultsPath)} ${resultsFormat}`));
       lap('write');
@@ -226,12 +262,12 @@ export const duckDbReconcileEngine: ReconcileEngine = {
       for (const [field, n] of mismatchRows) {
         if ((comparedFields as readonly string[]).includes(text(field))) mismatchFields[text(field) as ComparedField] = Number(n);
       }
-      const reasonRows = (await connection.runAndReadAll('SELECT reason, count(*) FROM results WHERE reason IS NOT NULL GROUP BY reason')).getRowsJS();
+      const reasonRows = (await connection.runAndReadAll('SELECT reason, count(*) FROM classified WHERE reason IS NOT NULL GROUP BY reason')).getRowsJS();
       const reasons = Object.fromEntries(reasonRows.map(([r, n]) => [text(r), Number(n)]));
       const badRowSamples: BadRow[] = (await connection.runAndReadAll('SELECT line, error_type FROM rejects ORDER BY line LIMIT 100')).getRowsJS()
         .map(([line, type]) => ({ line: Number(line), code: text(type).replaceAll(' ', '_'), reason: rejectCodes[text(type)] ?? 'the row could not be read' }));
       lap('summary');
-      const readRows = await scalar(connection, 'SELECT count(*) FROM results');
+      const readRows = await scalar(connection, 'SELECT count(*) FROM classified');
       return {
         preset: preset.name,
         presetTitle: preset.title,
@@ -260,21 +296,37 @@ function canonicalSelect(pick: (field: CanonicalField) => string): string {
 
 interface ClassifyInput {
   readonly preset: ReconcilePreset;
+  /** The persons relation: a table or a read_parquet() call. */
   readonly persons: string;
   readonly communes: string;
   readonly has: (field: CanonicalField) => boolean;
   readonly today: string;
   readonly provinces: readonly string[];
+  /** Whether a `cards` table (rn → id_number) resolves the rows written with an old card number. */
+  readonly cards: boolean;
+}
+
+/** The ID as written, without the spaces, dots and tabs some files put in it. */
+function idSql(column: string): string {
+  return `CASE WHEN contains(${column}, ' ') OR contains(${column}, '.') OR contains(${column}, chr(9)) THEN regexp_replace(${column}, '[\\s.]', '', 'g') ELSE coalesce(${column}, '') END`;
+}
+
+/** An old 9-digit card number. */
+function card9Sql(id: string): string {
+  return `length(${id}) = 9 AND regexp_full_match(${id}, '[0-9]{9}')`;
 }
 
 /**
- * The classification, as a few statements over temporary tables. The link rule: an ID (or old card
+ * The classification, as a few statements. `classified` holds one row per read row with every
+ * decision that does not depend on other rows (in one pass: normalisation, the join on the ID
+ * number, the name similarity, the date checks, the mismatch list); `extra` holds only the rows of
+ * persons who appear more than once (repeats and per-person limits, ranked with windows over those
+ * few rows); the `results` view lays the second over the first. The link rule: an ID (or old card
  * number) found in the registry is taken as this person when the folded names are similar enough
  * given what the dates say (linkThresholds); otherwise the ID belongs to someone else and the row
- * is NOT_FOUND. Repeats and per-person limits are counted with aggregates (not windows over every
- * row): only the persons over a limit are ranked.
+ * is NOT_FOUND.
  */
-export function classifySql({ preset, persons, communes, has, today, provinces }: ClassifyInput): readonly string[] {
+export function classifySql({ preset, persons, communes, has, today, provinces, cards }: ClassifyInput): readonly string[] {
   const compares = (f: ComparedField): boolean => preset.compare.includes(f);
   const releases = (f: ComparedField): boolean => preset.release.includes(f);
   const dateFormats = `[${preset.dateFormats.map(sqlText).join(', ')}]`;
@@ -282,6 +334,9 @@ export function classifySql({ preset, persons, communes, has, today, provinces }
   const communeCheck = has('commune') && compares('commune');
   const byLine = preset.uniqueBy === 'line' && has('line');
   const limit = preset.maxLinesPerPerson;
+  // Valid provinces as a 100-character mask over the second and third digits (codes are 000–099):
+  // one character lookup per row instead of an IN list, which DuckDB runs as a join.
+  const mask = Array.from({ length: 100 }, (_, i) => (provinces.includes(String(i).padStart(3, '0')) ? '1' : '0')).join('');
   const mismatch = [
     compares('id_number') ? `CASE WHEN id_kind = 'card9' THEN 'id_number' END` : null,
     // Exact text (case aside); the NFC form is computed only for the rows whose raw text differs.
@@ -293,121 +348,114 @@ export function classifySql({ preset, persons, communes, has, today, provinces }
     compares('sex') && has('sex') ? `CASE WHEN sex_in IS DISTINCT FROM p_sex THEN 'sex' END` : null,
     communeCheck ? `CASE WHEN NOT commune_ok THEN 'commune' END` : null,
   ].filter((x): x is string => x !== null);
-  const action = (st: ReconcileStatus): string => sqlText(preset.actions[st]);
+  // Tested in order: most rows carry the registry's name exactly and stop at the first branch.
+  const swapped = `(birth_d IS NOT NULL AND day(birth_d) <= 12 AND day(birth_d) <> month(birth_d)
+                    AND starts_with(CAST(make_date(year(birth_d), day(birth_d), month(birth_d)) AS VARCHAR), p_birth))`;
   const linkRule = has('birth')
-    ? `(name_sim >= ${linkThresholds.withBirth} AND (birth_ok OR birth_swapped)) OR (name_sim >= ${linkThresholds.nameAlone} AND (birth_ym OR birth_d IS NULL)) OR name_sim = 1.0`
-    : `name_sim >= ${linkThresholds.nameAlone}`;
+    ? `CASE WHEN p_id IS NULL THEN false
+            WHEN name_sim = 1.0 THEN true
+            WHEN name_sim >= ${linkThresholds.withBirth} AND (birth_ok OR ${swapped}) THEN true
+            WHEN name_sim >= ${linkThresholds.nameAlone} AND (coalesce(substr(birth_iso, 1, 7) = substr(p_birth, 1, 7), false) OR birth_d IS NULL) THEN true
+            ELSE false END`
+    : `coalesce(p_id IS NOT NULL AND name_sim >= ${linkThresholds.nameAlone}, false)`;
+  const k = byLine ? "coalesce(line_key, '')" : "''";
   const statements: string[] = [];
   statements.push(`
-    CREATE TABLE joined AS
+    CREATE TABLE classified AS
     WITH s AS (
-      SELECT rn, line_no, nullif(trim(in_record), '') AS record,
-             CASE WHEN contains(in_id, ' ') OR contains(in_id, '.') OR contains(in_id, chr(9)) THEN regexp_replace(in_id, '[\\s.]', '', 'g') ELSE coalesce(in_id, '') END AS id_in,
-             nullif(trim(in_line), '') AS line_key,
+      SELECT rn, nullif(trim(in_record), '') AS record, ${idSql('in_id')} AS id_in,
+             ${byLine ? "nullif(trim(in_line), '')" : 'NULL::VARCHAR'} AS line_key,
              coalesce(in_name, '') AS name_in,
-             try_strptime(trim(in_birth), ${dateFormats})::DATE AS birth_raw,
-             CASE upper(trim(in_sex)) WHEN 'M' THEN 'M' WHEN 'NAM' THEN 'M' WHEN 'MALE' THEN 'M'
-                                      WHEN 'F' THEN 'F' WHEN 'NỮ' THEN 'F' WHEN 'NU' THEN 'F' WHEN 'FEMALE' THEN 'F' END AS sex_in,
-             nullif(trim(in_commune), '') AS commune_in
-      FROM src_lines
+             ${has('birth') ? `try_strptime(trim(in_birth), ${dateFormats})::DATE` : 'NULL::DATE'} AS birth_raw,
+             ${has('sex') ? `CASE upper(trim(in_sex)) WHEN 'M' THEN 'M' WHEN 'NAM' THEN 'M' WHEN 'MALE' THEN 'M'
+                                      WHEN 'F' THEN 'F' WHEN 'NỮ' THEN 'F' WHEN 'NU' THEN 'F' WHEN 'FEMALE' THEN 'F' END` : 'NULL::VARCHAR'} AS sex_in,
+             ${communeCheck ? "nullif(trim(in_commune), '')" : 'NULL::VARCHAR'} AS commune_in
+      FROM src
     ),
     k AS (
-      SELECT s.*,
+      SELECT s.* EXCLUDE (birth_raw),
              CASE WHEN birth_raw BETWEEN DATE '1800-01-01' AND DATE ${sqlText(today)} THEN birth_raw END AS birth_d,
-             CASE WHEN birth_raw BETWEEN DATE '1800-01-01' AND DATE ${sqlText(today)} THEN strftime(birth_raw, '%Y-%m-%d') END AS birth_iso,
+             CASE WHEN birth_raw BETWEEN DATE '1800-01-01' AND DATE ${sqlText(today)} THEN CAST(birth_raw AS VARCHAR) END AS birth_iso,
              CASE WHEN regexp_full_match(id_in, '[0-9]{12}')
-                       AND substr(id_in, 1, 3) IN (${provinces.map(sqlText).join(', ')})
+                       AND substr(id_in, 1, 1) = '0'
+                       AND substr('${mask}', CAST(substr(id_in, 2, 2) AS INTEGER) + 1, 1) = '1'
                        AND 1900 + (CAST(substr(id_in, 4, 1) AS INTEGER) // 2) * 100 + CAST(substr(id_in, 5, 2) AS INTEGER) <= ${year}
                   THEN 'id12'
-                  WHEN regexp_full_match(id_in, '[0-9]{9}') THEN 'card9'
+                  WHEN ${card9Sql('id_in')} THEN 'card9'
                   ELSE 'bad' END AS id_kind
       FROM s
     ),
     j AS (
       SELECT k.*, p.id_number AS p_id, p.full_name AS p_full_name, p.birth_date AS p_birth,
-             p.sex AS p_sex, p.status AS p_status, p.${preset.communeOf} AS p_commune,
+             ${compares('sex') && has('sex') ? 'p.sex' : 'NULL::VARCHAR'} AS p_sex, p.status AS p_status,
+             ${communeCheck || releases('commune') ? `p.${preset.communeOf}` : 'NULL::VARCHAR'} AS p_commune,
              p.name_folded AS p_name_folded
       FROM k
-      LEFT JOIN (SELECT old_card, id_number FROM read_parquet(${persons}) WHERE old_card IS NOT NULL) oc
-             ON oc.old_card = CASE WHEN k.id_kind = 'card9' THEN k.id_in END
-      LEFT JOIN read_parquet(${persons}) p
-             ON p.id_number = CASE WHEN k.id_kind = 'id12' THEN k.id_in WHEN k.id_kind = 'card9' THEN oc.id_number END
+      ${cards ? 'LEFT JOIN cards oc ON oc.rn = k.rn' : ''}
+      LEFT JOIN ${persons} p
+             ON p.id_number = CASE WHEN k.id_kind = 'id12' THEN k.id_in ${cards ? "WHEN k.id_kind = 'card9' THEN oc.id_number " : ''}END
     ),
     f AS (
       -- Most rows carry the registry's name exactly: fold and compare only the others.
-      SELECT j.*, CASE WHEN p_id IS NULL THEN NULL WHEN name_in = p_full_name THEN 1.0
-                       ELSE jaro_winkler_similarity(${collapseSql(unmarkedSql('name_in'))}, p_name_folded) END AS name_sim
-      FROM j
-    )
-    SELECT rn, line_no, record, id_in, id_kind, line_key, name_in, birth_d, birth_iso, sex_in, commune_in,
-           p_id, p_full_name, p_birth, p_sex, p_status, p_commune, name_sim
-    FROM f`);
-  // A table of its own so that each row's similarity is computed once, not once per use.
-  statements.push(`
-    CREATE TABLE classified AS
-    WITH c AS (
-      SELECT f.*,
+      SELECT j.* EXCLUDE (p_name_folded),
+             CASE WHEN p_id IS NULL THEN NULL WHEN name_in = p_full_name THEN 1.0
+                  ELSE jaro_winkler_similarity(${collapseSql(unmarkedSql('name_in'))}, p_name_folded) END AS name_sim,
              coalesce(starts_with(birth_iso, p_birth), false) AS birth_ok,
-             CASE WHEN birth_d IS NULL OR day(birth_d) > 12 OR starts_with(birth_iso, p_birth) THEN false
-                  ELSE coalesce(starts_with(strftime(make_date(year(birth_d), day(birth_d), month(birth_d)), '%Y-%m-%d'), p_birth), false) END AS birth_swapped,
-             coalesce(substr(birth_iso, 1, 7) = substr(p_birth, 1, 7), false) AS birth_ym,
              ${communeCheck ? 'cm.code IS NOT NULL' : 'true'} AS commune_ok
-      FROM joined f
-      ${communeCheck ? `LEFT JOIN read_parquet(${communes}) cm ON cm.code = f.commune_in AND cm.commune_2025 = f.p_commune` : ''}
+      FROM j
+      ${communeCheck ? `LEFT JOIN read_parquet(${communes}) cm ON cm.code = j.commune_in AND cm.commune_2025 = j.p_commune` : ''}
+    ),
+    l AS (
+      SELECT f.*, ${linkRule} AS linked,
+             concat_ws(';', ${mismatch.length > 0 ? mismatch.join(', ') : 'NULL'}) AS mismatch_list
+      FROM f
     )
-    SELECT rn, line_no, record, id_in, id_kind, line_key, p_id, p_full_name, p_birth, p_status, p_commune,
-           coalesce(p_id IS NOT NULL AND (${linkRule}), false) AS linked,
-           concat_ws(';', ${mismatch.length > 0 ? mismatch.join(', ') : 'NULL'}) AS mismatch_list
-    FROM c`);
-  // The first row of each person (or of each person's line): later ones repeat it.
-  statements.push(`
-    CREATE TABLE firsts AS
-    SELECT p_id, ${byLine ? "coalesce(line_key, '')" : "''"} AS k, min(rn) AS first_rn
-    FROM classified WHERE linked GROUP BY ALL`);
-  if (limit !== null) {
-    statements.push(`
-      CREATE TABLE ranks AS
-      WITH kept AS (
-        SELECT l.rn, l.p_id FROM classified l
-        JOIN firsts f ON f.p_id = l.p_id AND f.k = ${byLine ? "coalesce(l.line_key, '')" : "''"} AND f.first_rn = l.rn
-      ),
-      heavy AS (SELECT p_id FROM kept GROUP BY p_id HAVING count(*) > ${limit})
-      SELECT rn, row_number() OVER (PARTITION BY p_id ORDER BY rn) AS line_rank
-      FROM kept WHERE p_id IN (SELECT p_id FROM heavy)`);
-  }
-  statements.push(`
-    CREATE TABLE results AS
-    WITH t AS (
-      SELECT l.*,
-             CASE WHEN id_kind = 'bad' THEN 'INVALID_ID'
-                  WHEN NOT linked THEN 'NOT_FOUND'
-                  WHEN l.rn > f.first_rn THEN 'DUPLICATE_IN_SOURCE'
-                  WHEN p_status = 'deceased' THEN 'DECEASED'
-                  ${limit === null ? '' : `WHEN r.line_rank > ${limit} THEN 'OVER_LIMIT'`}
-                  WHEN mismatch_list <> '' THEN 'MISMATCH'
-                  ELSE 'MATCHED' END AS status
-      FROM classified l
-      LEFT JOIN firsts f ON f.p_id = CASE WHEN l.linked THEN l.p_id END AND f.k = ${byLine ? "coalesce(l.line_key, '')" : "''"}
-      ${limit === null ? '' : 'LEFT JOIN ranks r ON r.rn = l.rn'}
-    )
-    SELECT rn, line_no, record, status,
-           CASE WHEN status = 'INVALID_ID' THEN
+    SELECT rn, record, linked,
+           CASE WHEN linked THEN p_id END AS link_id,
+           ${byLine ? 'line_key' : 'NULL::VARCHAR'} AS line_key,
+           CASE WHEN id_kind = 'bad' THEN 'INVALID_ID'
+                WHEN NOT linked THEN 'NOT_FOUND'
+                WHEN p_status = 'deceased' THEN 'DECEASED'
+                WHEN mismatch_list <> '' THEN 'MISMATCH'
+                ELSE 'MATCHED' END AS status0,
+           CASE WHEN id_kind = 'bad' THEN
                   CASE WHEN id_in = '' THEN 'id_missing'
                        WHEN regexp_full_match(id_in, '[0-9]{12}') THEN 'id_structure_invalid'
                        ELSE 'id_malformed' END
-                WHEN status = 'NOT_FOUND' THEN
+                WHEN NOT linked THEN
                   CASE WHEN id_kind = 'card9' AND p_id IS NULL THEN 'old_card_unknown'
                        WHEN p_id IS NULL THEN 'id_not_in_registry'
                        ELSE 'id_other_person' END
                 WHEN id_kind = 'card9' THEN 'old_card_number'
            END AS reason,
-           CASE WHEN status IN ('MISMATCH', 'DECEASED', 'DUPLICATE_IN_SOURCE', 'OVER_LIMIT') AND mismatch_list <> '' THEN mismatch_list END AS mismatch_fields,
+           CASE WHEN linked AND mismatch_list <> '' THEN mismatch_list END AS mismatch_fields,
            CASE WHEN linked AND (id_kind = 'id12' OR ${releases('id_number') ? 'true' : 'false'}) THEN p_id END AS linked_id,
            ${releases('id_number') ? `CASE WHEN linked AND id_kind = 'card9' THEN p_id END` : 'NULL::VARCHAR'} AS registry_id_number,
            ${releases('full_name') ? `CASE WHEN linked AND contains(mismatch_list, 'full_name') THEN p_full_name END` : 'NULL::VARCHAR'} AS registry_full_name,
            ${releases('birth_date') ? `CASE WHEN linked AND contains(mismatch_list, 'birth_date') THEN p_birth END` : 'NULL::VARCHAR'} AS registry_birth_date,
-           ${releases('commune') ? `CASE WHEN linked AND contains(mismatch_list, 'commune') THEN p_commune END` : 'NULL::VARCHAR'} AS registry_commune,
-           CASE status ${reconcileStatuses.map((st) => `WHEN '${st}' THEN ${action(st)}`).join(' ')} END AS action
-    FROM t`);
+           ${releases('commune') ? `CASE WHEN linked AND contains(mismatch_list, 'commune') THEN p_commune END` : 'NULL::VARCHAR'} AS registry_commune
+    FROM l`);
+  // Only persons linked from more than one row can repeat or go over a limit: rank their rows alone.
+  statements.push(`
+    CREATE TABLE extra AS
+    WITH m AS (SELECT link_id FROM classified WHERE linked GROUP BY link_id HAVING count(*) > 1),
+    d AS (
+      SELECT rn, link_id, row_number() OVER (PARTITION BY link_id, ${k} ORDER BY rn) AS dup_rank
+      FROM classified WHERE linked AND link_id IN (SELECT link_id FROM m)
+    ),
+    r AS (
+      SELECT rn, dup_rank > 1 AS dup,
+             ${limit === null ? 'NULL::BIGINT' : 'CASE WHEN dup_rank = 1 THEN row_number() OVER (PARTITION BY link_id, dup_rank = 1 ORDER BY rn) END'} AS line_rank
+      FROM d
+    )
+    SELECT * FROM r WHERE dup${limit === null ? '' : ` OR line_rank > ${limit}`}`);
+  statements.push(`
+    CREATE VIEW results AS
+    SELECT c.rn, c.record,
+           CASE WHEN e.dup THEN 'DUPLICATE_IN_SOURCE'
+                ${limit === null ? '' : `WHEN c.status0 <> 'DECEASED' AND e.line_rank > ${limit} THEN 'OVER_LIMIT'`}
+                ELSE c.status0 END AS status,
+           c.reason, c.linked_id, c.mismatch_fields, c.registry_id_number, c.registry_full_name, c.registry_birth_date, c.registry_commune
+    FROM classified c LEFT JOIN extra e ON e.rn = c.rn`);
   return statements;
 }

@@ -32,6 +32,8 @@ export interface SnapshotManifest {
 /** File names inside a snapshot folder. */
 export const snapshotFiles = {
   persons: 'persons.parquet',
+  /** The same persons as a DuckDB table (`persons`): scanned several times faster than Parquet by reconciliation. */
+  personsDatabase: 'persons.duckdb',
   communes: 'communes.parquet',
   manifest: 'manifest.json',
 } as const;
@@ -93,6 +95,7 @@ export async function writeSnapshot(dir: string, persons: AsyncIterable<readonly
           FROM p LEFT JOIN (SELECT old_card FROM p WHERE old_card IS NOT NULL GROUP BY old_card HAVING count(*) > 1) d ON d.old_card = p.old_card
           ORDER BY id_number
         ) TO ${sqlText(path.join(partial, snapshotFiles.persons))} (FORMAT parquet, COMPRESSION zstd)`);
+      await copyIntoDatabase(connection, path.join(partial, snapshotFiles.persons), path.join(partial, snapshotFiles.personsDatabase));
       await connection.run('CREATE TABLE c (code VARCHAR, commune_2025 VARCHAR)');
       const communes = await connection.createAppender('c');
       for (const [code, today] of communeCodeMap()) {
@@ -113,6 +116,36 @@ export async function writeSnapshot(dir: string, persons: AsyncIterable<readonly
     rmSync(partial, { recursive: true, force: true });
     throw error;
   }
+}
+
+async function copyIntoDatabase(connection: DuckDBConnection, parquet: string, database: string): Promise<void> {
+  await connection.run(`ATTACH ${sqlText(database)} AS snapshot_db`);
+  try {
+    await connection.run(`CREATE TABLE snapshot_db.persons AS SELECT * FROM read_parquet(${sqlText(parquet)})`);
+  } finally {
+    await connection.run('DETACH snapshot_db');
+  }
+}
+
+/**
+ * Adds persons.duckdb to a snapshot folder written before it existed (built beside, then renamed,
+ * so a reader never opens half a file). Returns whether it had to build it.
+ *
+ * @example
+ * await ensureSnapshotDatabase('/data/snapshots/registry');
+ */
+export async function ensureSnapshotDatabase(dir: string): Promise<boolean> {
+  const database = path.join(dir, snapshotFiles.personsDatabase);
+  if (existsSync(database)) return false;
+  const partial = `${database}.partial-${process.pid}-${Date.now()}`;
+  try {
+    await withDuckDb((connection) => copyIntoDatabase(connection, path.join(dir, snapshotFiles.persons), partial));
+    renameSync(partial, database);
+  } finally {
+    rmSync(partial, { force: true });
+    rmSync(`${partial}.wal`, { force: true });
+  }
+  return true;
 }
 
 /** The manifest of a complete snapshot folder, or undefined when there is none (or it is unreadable). */

@@ -106,11 +106,15 @@ export const findingRepository = {
   /** The stored findings about these records (as the record or the related record of a pair). */
   async ofRecords(db: Executor, recordIds: readonly string[]): Promise<readonly StoredFinding[]> {
     if (recordIds.length === 0) return [];
-    // Two indexed lookups: an OR across two columns would scan the table on SQLite.
-    const byRecord = await db.selectFrom('quality_findings').selectAll().where('record_id', 'in', recordIds).execute();
-    const byRelated = await db.selectFrom('quality_findings').selectAll().where('related_id', 'in', recordIds).execute();
-    const seen = new Set(byRecord.map((r) => r.finding_id));
-    return [...byRecord, ...byRelated.filter((r) => !seen.has(r.finding_id))].map(fromRow);
+    // Two indexed lookups in one round trip: an OR across two columns would scan the table on SQLite.
+    const rows = await db
+      .selectFrom('quality_findings')
+      .selectAll()
+      .where('record_id', 'in', recordIds)
+      .unionAll(db.selectFrom('quality_findings').selectAll().where('related_id', 'in', recordIds))
+      .execute();
+    const seen = new Set<string>();
+    return rows.filter((r) => !seen.has(r.finding_id) && seen.add(r.finding_id)).map(fromRow);
   },
 
   async get(db: Executor, findingId: string): Promise<StoredFinding | undefined> {

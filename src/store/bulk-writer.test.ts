@@ -177,6 +177,23 @@ describe('packed batches', () => {
     expect(unpacked.households).toEqual(withOddValues.households);
     expect(unpacked.events).toEqual(batch.events);
   });
+
+  it('are written from their rows once those were read, so that changes to them are kept', async () => {
+    const database = await createTestDatabase('sqlite');
+    try {
+      const batch = unpackBatch(packBatch(tinyBatch('001090000001', 'A')));
+      const person = batch.persons[0];
+      if (person === undefined) throw new Error('no person');
+      person.full_name = 'Lê Văn Tý';
+      const writer = createBulkWriter(database);
+      await writer.write(batch);
+      await writer.finish();
+      const stored = await database.db.selectFrom('persons').select('full_name').executeTakeFirstOrThrow();
+      expect(stored.full_name).toBe('Lê Văn Tý');
+    } finally {
+      await database.close();
+    }
+  });
 });
 
 describe('first load of an empty SQLite store', () => {

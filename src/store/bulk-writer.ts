@@ -3,7 +3,8 @@ import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import type SQLite from 'better-sqlite3';
 import type pg from 'pg';
-import { initialLoadMark, type Database } from './database.js';
+import { initialLoadMark, openDatabase, type Database } from './database.js';
+import { migrateToLatest } from './migrator.js';
 import type { HouseholdsTable, LifeEventsTable, PersonsTable } from './database.types.js';
 
 /** Rows to load together, in one transaction: persons, their households and their life events. */
@@ -216,11 +217,18 @@ export function unpackBatch(packed: PackedBatch): BulkBatch {
   let persons: PersonsTable[] | undefined;
   let households: HouseholdsTable[] | undefined;
   let events: Omit<LifeEventsTable, 'seq'>[] | undefined;
-  const batch = Object.defineProperties({}, {
-    persons: { enumerable: true, get: () => (persons ??= unpackRows<PersonsTable>(packed.persons, personColumns)) },
-    households: { enumerable: true, get: () => (households ??= unpackRows<HouseholdsTable>(packed.households, householdColumns)) },
-    events: { enumerable: true, get: () => (events ??= unpackRows<Omit<LifeEventsTable, 'seq'>>(packed.events, eventColumns)) },
-  }) as BulkBatch;
+  const batch = {} as BulkBatch;
+  // Once any rows are read they may be changed (defect injection does): from then on the writer
+  // must take the rows, not the packed values.
+  const unpacked = <T>(rows: T): T => {
+    packedForms.delete(batch);
+    return rows;
+  };
+  Object.defineProperties(batch, {
+    persons: { enumerable: true, get: () => unpacked((persons ??= unpackRows<PersonsTable>(packed.persons, personColumns))) },
+    households: { enumerable: true, get: () => unpacked((households ??= unpackRows<HouseholdsTable>(packed.households, householdColumns))) },
+    events: { enumerable: true, get: () => unpacked((events ??= unpackRows<Omit<LifeEventsTable, 'seq'>>(packed.events, eventColumns))) },
+  });
   packedForms.set(batch, packed);
   return batch;
 }
@@ -300,13 +308,12 @@ function sqliteWriter(
 
   return {
     // async so that a failed batch (already rolled back by better-sqlite3) is a rejection, not a throw.
-    // eslint-disable-next-line @typescript-eslint/require-await
     async write(batch) {
       if (finished) throw new Error('the bulk writer is finished');
       if (deferred === undefined) {
         const empty = sqliteTablesEmpty(sqlite);
         deferred = deferIndexes && empty ? dropSqliteIndexes(sqlite) : [];
-        if (initialLoad && empty && sqliteStoreEmpty(sqlite)) endInitialLoad = beginInitialLoad(sqlite);
+        if (initialLoad && empty && (await sqliteStoreFresh(sqlite))) endInitialLoad = beginInitialLoad(sqlite);
         // A larger page cache while loading keeps the primary-key B-trees in memory; restored in finish().
         previousCacheSize = sqlite.pragma('cache_size', { simple: true }) as number;
         sqlite.pragma(`cache_size = ${Math.min(previousCacheSize, -262_144)}`);
@@ -374,13 +381,28 @@ function sqliteTablesEmpty(sqlite: SQLite.Database): boolean {
   return tables.every((t) => sqlite.prepare(`SELECT 1 FROM ${t} LIMIT 1`).get() === undefined);
 }
 
-/** True when no table other than the migrator's holds a row: nothing but this load could be lost. */
-function sqliteStoreEmpty(sqlite: SQLite.Database): boolean {
-  const names = sqlite
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE 'kysely\\_%' ESCAPE '\\'")
-    .pluck()
-    .all() as string[];
-  return names.every((t) => sqlite.prepare(`SELECT 1 FROM "${t.replaceAll('"', '""')}" LIMIT 1`).get() === undefined);
+/**
+ * True when every table holds only what the migrations put there (some seed a row, such as the
+ * access log's head): nothing but this load could be lost if it were discarded. Compared, table
+ * by table, with a store freshly migrated in memory.
+ */
+async function sqliteStoreFresh(sqlite: SQLite.Database): Promise<boolean> {
+  const rowCounts = (handle: SQLite.Database): Map<string, number> => {
+    const names = handle
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE 'kysely\\_%' ESCAPE '\\'")
+      .pluck()
+      .all() as string[];
+    return new Map(names.map((t) => [t, handle.prepare(`SELECT count(*) FROM "${t.replaceAll('"', '""')}"`).pluck().get() as number]));
+  };
+  const fresh = openDatabase({ sqliteFile: ':memory:' });
+  try {
+    await migrateToLatest(fresh.db, fresh.dialect);
+    const expected = rowCounts(fresh.sqlite as SQLite.Database);
+    const actual = rowCounts(sqlite);
+    return [...actual].every(([table, n]) => n === (expected.get(table) ?? 0));
+  } finally {
+    await fresh.close();
+  }
 }
 
 /**
