@@ -53,8 +53,8 @@ export function canonicalArtefact(artefact: ConsentArtefactBody): string {
   return text;
 }
 
-/** Consent terms held in memory at most (citizen × data user pairs; oldest dropped first). */
-const termsCacheLimit = 200_000;
+/** Consent terms held in memory at most (citizen × data user pairs, ~300 bytes each: ~30 MB; oldest dropped first). */
+const termsCacheLimit = 100_000;
 
 /**
  * Citizens' consents, DEPA style: an artefact per consent (citizen, data user, purpose, fields,
