@@ -61,6 +61,9 @@ export function driverOf(db: object): { readonly sqlite?: SQLite.Database; reado
 export function openDatabase(options: OpenDatabaseOptions): Database {
   if (options.databaseUrl !== undefined) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    // An idle client whose connection the server ends (restart, failover, a dropped database) is
+    // discarded by the pool and replaced on the next checkout; unhandled, the event would end the process.
+    pool.on('error', () => undefined);
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     drivers.set(db, { pool });
     return {
