@@ -19,7 +19,7 @@ import type { VerifyFacts } from './verify-facts.repository.js';
 import { defaultVerifyModel, estimateVerifyU, verifyLevels } from './verify.model.js';
 import type { VerifySample } from './verify.model.js';
 import { defaultVerifyThreshold, verifyFields } from './verify.types.js';
-import type { FieldOutcome, VerifyField, VerifyRequest, VerifyResult, VerifyStrategy } from './verify.types.js';
+import type { FieldOutcome, VerifyDetails, VerifyField, VerifyRequest, VerifyResult, VerifyStrategy } from './verify.types.js';
 
 export interface VerifyServiceDeps {
   readonly db: Kysely<DB>;
@@ -28,18 +28,11 @@ export interface VerifyServiceDeps {
   readonly model?: FellegiSunterModel;
 }
 
-/** A request whose details were checked and normalised. */
-interface CheckedRequest {
+/** A request whose details were checked and normalised, with its strategy and threshold settled. */
+interface CheckedRequest extends VerifyDetails {
   readonly idNumber: string;
   readonly strategy: VerifyStrategy;
   readonly threshold: number;
-  readonly fullName?: string;
-  readonly birthDate?: string;
-  readonly sex?: 'M' | 'F';
-  readonly communeCode?: string;
-  readonly address?: string;
-  readonly oldIdNumber?: string;
-  readonly phone?: string;
 }
 
 const rank: Readonly<Record<FieldOutcome, number>> = { exact: 3, close: 2, different: 1, missing: 0 };

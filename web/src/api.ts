@@ -208,20 +208,8 @@ export async function apiPost<T>(path: string, token: string, body?: unknown): P
   return answer as T;
 }
 
-/** A misuse alert of the exchange (GET /api/exchange/alerts). */
-export interface MisuseAlert {
-  readonly alertId: string;
-  readonly subjectKind: 'officer' | 'client';
-  readonly subjectId: string;
-  readonly clientId: string;
-  readonly windowStart: string;
-  readonly windowSeconds: number;
-  readonly reads: number;
-  readonly baseline: number;
-  readonly raisedAt: string;
-  readonly status: 'open' | 'acknowledged';
-  readonly acknowledgedAt: string | null;
-}
+/** A misuse alert of the exchange (GET /api/exchange/alerts): the exchange's own type. */
+export type { MisuseAlert } from '../../src/exchange/exchange.types.js';
 
 /** True when the error only means a newer request replaced this one. */
 export function isAbort(error: unknown): boolean {

@@ -3,19 +3,10 @@ import { ApiError, apiPost, type ItemList } from '../api.js';
 import { ErrorBox, Loading } from '../components.js';
 import { useApi, useConsole } from '../context.js';
 import { routeHash } from '../routing.js';
+import type { ScoreRow } from '../../../src/quality/score.repository.js';
 
-/** One scorecard row of GET /api/quality/scorecard and /trend. */
-export interface QualityScore {
-  readonly scanId: string;
-  readonly takenAt: string;
-  readonly scope: string;
-  readonly code: string;
-  readonly parent: string;
-  readonly group: string;
-  readonly records: number;
-  readonly failing: number;
-  readonly score: number;
-}
+/** One scorecard row of GET /api/quality/scorecard and /trend: the quality module's own row type. */
+export type QualityScore = ScoreRow;
 
 /** A finding of the worklist (GET /api/quality/findings). */
 export interface QualityFinding {
