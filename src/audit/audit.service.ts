@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Clock } from '../shared/clock.js';
+import { isoDay, type Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
 import type { AccessLogCheckpointsTable, AccessRecordsTable } from './audit.tables.js';
@@ -189,7 +189,7 @@ export class AuditService {
     if (!/^\d{12}$/.test(personId)) {
       throw new DomainError('invalid', 'ID_NUMBER_MALFORMED', 'An ID number has 12 digits', 'Check the number on the ID card');
     }
-    const visibleOn = options.visibleOn ?? this.deps.clock.now().toISOString().slice(0, 10);
+    const visibleOn = options.visibleOn ?? isoDay(this.deps.clock.now());
     if (!isCalendarDate(visibleOn)) throw new DomainError('invalid', 'DATE_INVALID', 'The date must be YYYY-MM-DD', 'Give a calendar date');
     const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
     const rows = await accessLogRepository.personRecords(this.deps.db, personId, visibleOn, limit + 1, options.before);

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AccessLog } from '../audit/access-log.types.js';
 import type { RegistryService } from '../registry/registry.service.js';
-import type { Clock } from '../shared/clock.js';
+import { isoDay, type Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
 import { alertRepository } from './alert.repository.js';
@@ -69,7 +69,7 @@ export async function createExchange(deps: ExchangeDeps): Promise<Exchange> {
   const directory = new ExchangeDirectory({ db: deps.db, clock: deps.clock });
   const auth = new AgencyAuthService({ clock: deps.clock, directory, macSecret: keys.tokenMacSecret, ...(deps.tokenAudience === undefined ? {} : { audience: deps.tokenAudience }) });
   const consents = new ConsentService({ db: deps.db, clock: deps.clock, keys, directory });
-  const today = (): string => deps.clock.now().toISOString().slice(0, 10);
+  const today = (): string => isoDay(deps.clock.now());
   const pipeline = new ExchangeService({
     db: deps.db,
     clock: deps.clock,

@@ -24,7 +24,7 @@ import { QualityService } from '../quality/quality.service.js';
 import { adminUnitRoutes } from '../registry/admin-unit.routes.js';
 import { personRoutes } from '../registry/person.routes.js';
 import { RegistryService } from '../registry/registry.service.js';
-import type { Clock } from '../shared/clock.js';
+import { isoDay, type Clock } from '../shared/clock.js';
 import type { Database } from '../store/database.js';
 import { registerErrorHandler } from './error-handler.js';
 import { registerMetrics } from './metrics.js';
@@ -88,7 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return { status: 'ok', store: deps.database.dialect };
   });
 
-  const today = (): string => deps.clock.now().toISOString().slice(0, 10);
+  const today = (): string => isoDay(deps.clock.now());
   // A recorded event re-checks the person's quality in its own transaction; the worklist corrects records through the registry.
   const registry: RegistryService = new RegistryService({ db: deps.database.db, clock: deps.clock, onPersonsChanged: async (ids, trx) => { await quality.recheck(trx, ids); } });
   const quality = new QualityService({

@@ -1,6 +1,6 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Clock } from '../shared/clock.js';
+import { isoDay, type Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { SnapshotReady } from './registry-snapshot.service.js';
 import { renderReport } from './reconcile.report.js';
@@ -65,7 +65,7 @@ export class ReconcileService {
       const snapshotStarted = performance.now();
       const snapshot = await this.deps.snapshot();
       const snapshotSeconds = Math.round(performance.now() - snapshotStarted) / 1000;
-      const today = this.deps.clock.now().toISOString().slice(0, 10);
+      const today = isoDay(this.deps.clock.now());
       const result = await this.deps.engine.run({
         input: input.input,
         preset,

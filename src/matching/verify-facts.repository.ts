@@ -1,4 +1,5 @@
 import type { CompiledQuery, Kysely, Transaction } from 'kysely';
+import { directStatement } from '../store/database.js';
 import type { DB } from '../store/database.types.js';
 
 /** The registry facts a verification compares: only these columns are read. */
@@ -28,10 +29,18 @@ type Executor = Kysely<DB> | Transaction<DB>;
 
 // Verification is a hot path: compile the narrow by-ID query once per database handle.
 const compiled = new WeakMap<Executor, CompiledQuery<Row>>();
+const directSql = 'SELECT full_name, birth_date, sex, status, permanent_commune, permanent_address, current_commune, current_address FROM persons WHERE id_number = ?';
+type Values = [Row['full_name'], Row['birth_date'], Row['sex'], Row['status'], string | null, string | null, string | null, string | null];
 
 /** Reads the facts verification needs for one person, by the primary key. */
 export const verifyFactsRepository = {
   async find(db: Executor, idNumber: string): Promise<VerifyFacts | undefined> {
+    const direct = directStatement<[string], Values>(db, directSql, { raw: true });
+    if (direct !== undefined) {
+      const v = direct.get(idNumber);
+      if (v === undefined) return undefined;
+      return { fullName: v[0], birthDate: v[1], sex: v[2], status: v[3], permanentCommune: v[4], permanentAddress: v[5], currentCommune: v[6], currentAddress: v[7] };
+    }
     let query = compiled.get(db);
     if (query === undefined) {
       query = db

@@ -5,7 +5,7 @@
 import type { Kysely } from 'kysely';
 import { decodeIdNumber } from '../registry/id-number.js';
 import { personRowsAfter } from '../registry/person.repository.js';
-import type { Clock } from '../shared/clock.js';
+import { isoDay, type Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
 import { addressForms, compareAddresses, compareCommunes } from './address.normaliser.js';
@@ -201,7 +201,7 @@ export class VerifyService {
     if (request.birthDate !== undefined) fields.birthDate = compareDates(request.birthDate, person.birthDate);
     if (request.sex !== undefined) fields.sex = request.sex === person.sex ? 'exact' : 'different';
     if (request.communeCode !== undefined) {
-      const today = this.deps.clock.now().toISOString().slice(0, 10);
+      const today = isoDay(this.deps.clock.now());
       const code = request.communeCode;
       fields.communeCode = best(compareCommunes(code, person.permanentCommune ?? '', today), compareCommunes(code, person.currentCommune ?? '', today));
     }

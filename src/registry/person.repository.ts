@@ -1,8 +1,7 @@
-import type SQLite from 'better-sqlite3';
 import type { CompiledQuery, Kysely, Transaction } from 'kysely';
-import { driverOf } from '../store/database.js';
+import { directStatement, driverOf } from '../store/database.js';
 import type { DB, PersonsTable } from '../store/database.types.js';
-import { fromPersonRow, toPersonRow } from './person.projection.js';
+import { fromPersonRow, fromPersonValues, personRecordColumns, toPersonRow, type PersonValues } from './person.projection.js';
 import type { PersonRecord } from './person.types.js';
 
 /** A database handle or an open transaction: the caller owns the transaction. */
@@ -18,27 +17,19 @@ export interface PersonSearch {
 
 // The lookup by ID is the registry's hottest query: compile it once per database handle.
 const byIdQueries = new WeakMap<Executor, CompiledQuery<PersonsTable>>();
-const byIdSql = 'SELECT * FROM persons WHERE id_number = ?';
-// On SQLite, one prepared statement run directly: Kysely's connection lock and promise chain
-// cost more than the primary-key lookup itself.
-const sqliteById = new WeakMap<SQLite.Database, SQLite.Statement>();
+const sqliteByIdSql = `SELECT ${personRecordColumns.join(', ')} FROM persons WHERE id_number = ?`;
 // On PostgreSQL, a named statement: parsed and planned once per pooled connection.
 const pgById = { name: 'sachsong_person_by_id', text: 'SELECT * FROM persons WHERE id_number = $1' } as const;
 
 /** Reads and writes the persons projection. */
 export const personRepository = {
   findById(db: Executor, idNumber: string): Promise<PersonRecord | undefined> {
-    const driver = driverOf(db);
-    // Not while the connection is inside a transaction: that would read its uncommitted rows.
-    if (driver?.sqlite !== undefined && !driver.sqlite.inTransaction) {
-      let statement = sqliteById.get(driver.sqlite);
-      if (statement === undefined) {
-        statement = driver.sqlite.prepare(byIdSql);
-        sqliteById.set(driver.sqlite, statement);
-      }
-      const row = statement.get(idNumber) as PersonsTable | undefined;
-      return Promise.resolve(row === undefined ? undefined : fromPersonRow(row));
+    const direct = directStatement<[string], PersonValues>(db, sqliteByIdSql, { raw: true });
+    if (direct !== undefined) {
+      const values = direct.get(idNumber);
+      return Promise.resolve(values === undefined ? undefined : fromPersonValues(values));
     }
+    const driver = driverOf(db);
     if (driver?.pool !== undefined) {
       return driver.pool.query<PersonsTable>({ ...pgById, values: [idNumber] }).then(({ rows }) => {
         const row = rows[0];

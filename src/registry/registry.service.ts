@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { foldName } from '../matching/vietnamese-text.js';
-import type { Clock } from '../shared/clock.js';
+import { isoDay, type Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
 import { householdRepository } from './household.repository.js';
@@ -65,7 +65,7 @@ export class RegistryService {
   }
 
   private today(): string {
-    return this.deps.clock.now().toISOString().slice(0, 10);
+    return isoDay(this.deps.clock.now());
   }
 
   /** Checks the shape of an ID number and that the person exists. */

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../test/test-database.js';
 import { withAdminClient } from '../../test/postgres-admin.js';
-import type { Database } from './database.js';
+import { directStatement, type Database } from './database.js';
 
 describe('the PostgreSQL store', () => {
   let database: Database;
@@ -30,5 +30,39 @@ describe('the PostgreSQL store', () => {
       process.off('uncaughtException', onUncaught);
     }
     expect(uncaught).toEqual([]);
+  });
+});
+
+describe('direct statements on the embedded store', () => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    await sql`create table direct_probe (k text primary key, v text)`.execute(database.db);
+    await sql`insert into direct_probe values ('a', 'one')`.execute(database.db);
+  });
+  afterAll(async () => {
+    await database.close();
+  });
+
+  it('reads rows as objects or, raw, as arrays, prepared once per connection', () => {
+    const text = 'select k, v from direct_probe where k = ?';
+    expect(directStatement<[string], { k: string; v: string }>(database.db, text)?.get('a')).toEqual({ k: 'a', v: 'one' });
+    const raw = directStatement<[string], [string, string]>(database.db, text, { raw: true });
+    expect(raw?.get('a')).toEqual(['a', 'one']);
+    expect(directStatement(database.db, text, { raw: true })).toBe(raw);
+  });
+
+  it('is not offered inside a transaction, where it would read uncommitted rows, nor on PostgreSQL', async () => {
+    await database.db.transaction().execute(async (trx) => {
+      await sql`insert into direct_probe values ('b', 'two')`.execute(trx);
+      expect(directStatement(trx, 'select v from direct_probe where k = ?')).toBeUndefined();
+      expect(directStatement(database.db, 'select v from direct_probe where k = ?')).toBeUndefined();
+    });
+    const pgStore = await createTestDatabase('postgres');
+    try {
+      expect(directStatement(pgStore.db, 'select 1')).toBeUndefined();
+    } finally {
+      await pgStore.close();
+    }
   });
 });
