@@ -24,6 +24,7 @@ export interface DuplicateCandidate {
   readonly birthProvince: string;
   readonly fatherId: string | null;
   readonly motherId: string | null;
+  readonly spouseId: string | null;
   readonly hometown: string | null;
   /** The owning commune (permanent residence, else current). */
   readonly commune: string | null;
@@ -85,25 +86,6 @@ export function eventAfterDeathProblem(deathDate: string | null, lastEventOn: st
 }
 
 // ---- duplicates ----
-
-/**
- * Blocking keys: two records are compared only when they share one.
- * - `d`: the date of birth with day and month in either order, the birth province and sex
- *   (catches name typos and swapped day/month);
- * - `n`: the exact folded name and the year of birth (catches a wrong date or province);
- * - `p`: the year, province, sex and surname, for dates known only in part
- *   (compared only when one side of the pair has a partial date).
- */
-export function blockingKeys(c: DuplicateCandidate): readonly string[] {
-  const year = c.birthDate.slice(0, 4);
-  const keys = [`n${c.nameFolded}|${year}`, partialDateKey(c)];
-  if (c.birthDate.length === 10) {
-    const m = c.birthDate.slice(5, 7);
-    const d = c.birthDate.slice(8, 10);
-    keys.push(`d${year}${m < d ? m + d : d + m}|${c.birthProvince}|${c.sex}`);
-  }
-  return keys;
-}
 
 /** The `p` blocking key: year, birth province, sex and surname. */
 export function partialDateKey(c: DuplicateCandidate): string {
@@ -192,7 +174,7 @@ export function nameAgreement(a: string, b: string, frequency?: NameFrequency): 
 
 /**
  * Whether two records are the same person. Hard differences rule a pair out (sex, different
- * known parents, a parent-child link, names that differ by more than a typo); otherwise the
+ * known parents or spouses, a parent-child or marriage link, names that differ by more than a typo); otherwise the
  * names, the date of birth, the birth province, the parents and the home town are weighed.
  *
  * @example
@@ -205,6 +187,11 @@ export function duplicateVerdict(a: DuplicateCandidate, b: DuplicateCandidate, f
   if (a.fatherId === b.id || a.motherId === b.id || b.fatherId === a.id || b.motherId === a.id) return no;
   if (a.fatherId !== null && b.fatherId !== null && a.fatherId !== b.fatherId) return no;
   if (a.motherId !== null && b.motherId !== null && a.motherId !== b.motherId) return no;
+  // Married to each other, or each to someone else: two persons (the law allows one spouse at a
+  // time). A second registration seldom carries the marriage; one that ended unrecorded is a
+  // correction for the worklist's other rules, not a merge.
+  if (a.spouseId === b.id || b.spouseId === a.id) return no;
+  if (a.spouseId !== null && b.spouseId !== null && a.spouseId !== b.spouseId) return no;
   const dates = dateAgreement(a.birthDate, b.birthDate);
   if (dates === 0) return no;
   const sameParents = (a.motherId !== null && a.motherId === b.motherId) || (a.fatherId !== null && a.fatherId === b.fatherId);

@@ -89,10 +89,15 @@ describe('cross-record checks', () => {
   });
 
   it('finds a second registration of the same person and not twins', () => {
-    const a: DuplicateCandidate = { id: '001090000001', nameFolded: 'tran thi mai', birthDate: '1990-04-05', sex: 'F', birthProvince: '001', fatherId: null, motherId: 'm', hometown: 'Hà Nội', commune: '00001' };
+    const a: DuplicateCandidate = { id: '001090000001', nameFolded: 'tran thi mai', birthDate: '1990-04-05', sex: 'F', birthProvince: '001', fatherId: null, motherId: 'm', spouseId: null, hometown: 'Hà Nội', commune: '00001' };
     expect(duplicateVerdict(a, { ...a, id: '001090000002', nameFolded: 'tran thi mia', birthDate: '1990-05-04' }).duplicate).toBe(true);
     expect(duplicateVerdict(a, { ...a, id: '001090000002', nameFolded: 'tran thi lan' }).duplicate).toBe(false);
     expect(duplicateVerdict(a, { ...a, id: '001090000002', sex: 'M' }).duplicate).toBe(false);
     expect(duplicateVerdict(a, { ...a, id: '001090000002', motherId: 'other' }).duplicate).toBe(false);
+    // each married to someone else, or to each other: two persons; one spouse recorded on one side only proves nothing
+    expect(duplicateVerdict({ ...a, spouseId: 's1' }, { ...a, id: '001090000002', spouseId: 's2' }).duplicate).toBe(false);
+    expect(duplicateVerdict({ ...a, spouseId: '001090000002' }, { ...a, id: '001090000002' }).duplicate).toBe(false);
+    expect(duplicateVerdict({ ...a, spouseId: 's1' }, { ...a, id: '001090000002', spouseId: 's1' }).duplicate).toBe(true);
+    expect(duplicateVerdict({ ...a, spouseId: 's1' }, { ...a, id: '001090000002' }).duplicate).toBe(true);
   });
 });

@@ -2,13 +2,25 @@ import type { AdminUnitCatalog } from '../registry/admin-unit.catalog.js';
 import type { PersonsTable } from '../store/database.types.js';
 import { makeFinding, type Finding, type Owner } from './finding.types.js';
 import {
-  blockingKeys, childBeforeParentProblem, partialDateKey, worthComparing, duplicateVerdict, eventAfterDeathProblem, householdHeadProblem, isHead, parentProblem,
+  childBeforeParentProblem, partialDateKey, worthComparing, duplicateVerdict, eventAfterDeathProblem, householdHeadProblem, isHead, parentProblem,
   spouseProblem, type DuplicateCandidate, type LinkedPerson, type NameFrequency,
 } from './quality-cross.checks.js';
 import { recordRules, ruleById, type PersonRow, type QualityRule, type RuleContext } from './quality-rule.catalog.js';
 
 /** The person columns a scan reads. */
 export type ScanRow = PersonRow & Pick<PersonsTable, 'name_folded' | 'father_id' | 'mother_id' | 'spouse_id' | 'household_id' | 'relationship_to_head'>;
+
+/** Groups items by a key, keeping their order within each group. */
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [item]);
+    else group.push(item);
+  }
+  return groups;
+}
 
 /** The columns of ScanRow, for queries. */
 export const scanColumns = [
@@ -35,6 +47,9 @@ export const setRules = {
 /** Finds the owning commune and its 2025 province, with the province lookup cached. */
 export class OwnerResolver {
   private readonly provinceOf = new Map<string, string>();
+  // One shared, frozen owner per commune code: a full scan resolves a million persons to a few thousand owners.
+  private readonly owners = new Map<string, Owner>();
+  private static readonly nobody: Owner = Object.freeze({ communeCode: '', provinceCode: '' });
 
   constructor(units: AdminUnitCatalog) {
     for (const c of units.communes2025()) this.provinceOf.set(c.code, c.provinceCode);
@@ -42,8 +57,13 @@ export class OwnerResolver {
 
   /** A commune code's owner: its 2025 province, or '' for a code that is not a 2025 commune. */
   ofCommune(code: string | null): Owner {
-    if (code === null) return { communeCode: '', provinceCode: '' };
-    return { communeCode: code, provinceCode: this.provinceOf.get(code) ?? '' };
+    if (code === null) return OwnerResolver.nobody;
+    let owner = this.owners.get(code);
+    if (owner === undefined) {
+      owner = Object.freeze({ communeCode: code, provinceCode: this.provinceOf.get(code) ?? '' });
+      if (this.owners.size < 100_000) this.owners.set(code, owner);
+    }
+    return owner;
   }
 
   /** The commune that owns a person's record: permanent residence, else current, else temporary. */
@@ -87,11 +107,23 @@ export class ScanEvaluator {
   /** Persons per owning commune ('' when none), the denominators of the scores. */
   readonly personsByCommune = new Map<string, number>();
   private readonly people = new Map<string, Tracked>();
-  private readonly blocks = new Map<string, Tracked[]>();
+  /**
+   * Duplicate candidates are compared only within a block:
+   * - `n`: the same folded name and year of birth (catches a wrong date or province);
+   * - `d`: the same date of birth with day and month in either order, birth province and sex
+   *   (catches name typos and swapped day/month);
+   * - `p`: year, province, sex and surname, for dates known only in part, compared only when one
+   *   side has a partial date (full dates probe these blocks in finish rather than join them).
+   * The `n` and `d` blocks are cut in finish from persons by folded name and by full date. Keyed by the strings as read (V8 keeps their hashes), not by built key strings:
+   * a million built keys in one map cost ~3 s of a 27 s scan.
+   */
+  private readonly byName = new Map<string, Tracked[]>();
+  private readonly byDate = new Map<string, Tracked[]>();
+  /** `p` blocks: partial dates of birth by partialDateKey. */
+  private readonly partialBlocks = new Map<string, Tracked[]>();
   private readonly households = new Map<string, HouseholdTally>();
   /** How many persons bear each given name: tells a typo (rare spelling) from another real name. */
   private readonly givenNames = new Map<string, number>();
-  private readonly fullNames = new Map<string, number>();
   private scanned = 0;
 
   constructor(private readonly ctx: RuleContext, private readonly owners: OwnerResolver, private readonly maxBlock = 200) {}
@@ -114,12 +146,17 @@ export class ScanEvaluator {
     this.people.set(row.id_number, tracked);
     const given = row.name_folded.slice(row.name_folded.lastIndexOf(' ') + 1);
     this.givenNames.set(given, (this.givenNames.get(given) ?? 0) + 1);
-    this.fullNames.set(row.name_folded, (this.fullNames.get(row.name_folded) ?? 0) + 1);
-    for (const key of blockingKeys(tracked)) {
-      // Full dates join the partial-date blocks only as probes (in finish): storing a million of them there costs more than looking them up.
-      if (key.startsWith('p') && row.birth_date.length === 10) continue;
-      const block = this.blocks.get(key);
-      if (block === undefined) this.blocks.set(key, [tracked]);
+    const namesakes = this.byName.get(row.name_folded);
+    if (namesakes === undefined) this.byName.set(row.name_folded, [tracked]);
+    else namesakes.push(tracked);
+    if (row.birth_date.length === 10) {
+      const born = this.byDate.get(row.birth_date);
+      if (born === undefined) this.byDate.set(row.birth_date, [tracked]);
+      else born.push(tracked);
+    } else {
+      const key = partialDateKey(tracked);
+      const block = this.partialBlocks.get(key);
+      if (block === undefined) this.partialBlocks.set(key, [tracked]);
       else if (block.length < this.maxBlock) block.push(tracked);
     }
     if (row.household_id !== null) {
@@ -163,7 +200,7 @@ export class ScanEvaluator {
     const common = Math.max(5, this.scanned / 50_000);
     const frequency: NameFrequency = {
       given: (part) => ((this.givenNames.get(part) ?? 0) >= common ? 'common' : 'rare'),
-      share: (name) => (this.fullNames.get(name) ?? 0) / Math.max(1, this.scanned),
+      share: (name) => (this.byName.get(name)?.length ?? 0) / Math.max(1, this.scanned),
     };
     const ownerOf = (id: string): Owner => this.people.get(id)?.owner ?? { communeCode: '', provinceCode: '' };
     // A pair sharing two blocks is compared twice: cheaper than remembering every pair compared.
@@ -176,20 +213,36 @@ export class ScanEvaluator {
       reported.add(finding.findingId);
       out.push(finding);
     };
-    for (const p of this.people.values()) {
-      if (p.birthDate.length !== 10) continue;
-      const partials = this.blocks.get(partialDateKey(p));
-      if (partials !== undefined) for (const q of partials) compare(p, q);
-    }
-    for (const [key, block] of this.blocks) {
-      if (block.length < 2) continue;
-      for (let i = 0; i < block.length; i++) {
+    const comparePairs = (block: readonly Tracked[], key: string): void => {
+      const n = Math.min(block.length, this.maxBlock);
+      for (let i = 0; i < n; i++) {
         const a = block[i] as Tracked;
-        for (let j = i + 1; j < block.length; j++) {
+        for (let j = i + 1; j < n; j++) {
           const b = block[j] as Tracked;
           if (worthComparing(key, a, b)) compare(a, b);
         }
       }
+    };
+    for (const p of this.people.values()) {
+      if (p.birthDate.length !== 10) continue;
+      const partials = this.partialBlocks.get(partialDateKey(p));
+      if (partials !== undefined) for (const q of partials) compare(p, q);
+    }
+    for (const [key, block] of this.partialBlocks) if (block.length > 1) comparePairs(block, key);
+    // `n` blocks: the same folded name and year of birth.
+    for (const namesakes of this.byName.values()) {
+      if (namesakes.length < 2) continue;
+      for (const block of groupBy(namesakes, (t) => t.birthDate.slice(0, 4)).values()) if (block.length > 1) comparePairs(block, 'n');
+    }
+    // `d` blocks: the same date with day and month in either order, birth province and sex.
+    for (const [date, born] of this.byDate) {
+      const swapped = `${date.slice(0, 5)}${date.slice(8, 10)}-${date.slice(5, 7)}`;
+      // each pair of swapped dates once, from its smaller side; a swap that is no date has no persons
+      if (swapped < date && this.byDate.has(swapped)) continue;
+      const others = swapped === date ? undefined : this.byDate.get(swapped);
+      const all = others === undefined ? born : [...born, ...others];
+      if (all.length < 2) continue;
+      for (const block of groupBy(all, (t) => `${t.birthProvince}|${t.sex}`).values()) if (block.length > 1) comparePairs(block, 'd');
     }
     return out;
   }

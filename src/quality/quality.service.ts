@@ -407,7 +407,7 @@ function linkedOf(r: ScanRow): LinkedPerson {
 function candidateOf(r: ScanRow): DuplicateCandidate {
   return {
     id: r.id_number, nameFolded: r.name_folded, birthDate: r.birth_date, sex: r.sex, birthProvince: r.birth_province, fatherId: r.father_id,
-    motherId: r.mother_id, hometown: r.hometown, commune: r.permanent_commune ?? r.current_commune,
+    motherId: r.mother_id, spouseId: r.spouse_id, hometown: r.hometown, commune: r.permanent_commune ?? r.current_commune,
   };
 }
 
