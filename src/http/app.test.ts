@@ -105,6 +105,9 @@ describe.each(dialects)('HTTP API on %s', (dialect) => {
   it('keeps personal data out of the logs', () => {
     const all = logLines.join('');
     expect(all).toMatch(/"route":"\/api\/persons\/:id"/);
+    // request lines still carry their request id (request loggers are made on first use)
+    const requestLine = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.route === '/api/persons/:id');
+    expect(requestLine?.reqId).toEqual(expect.any(String));
     expect(all).not.toMatch(/079203012345|Lê Văn|le van duc|Phố Huế/i);
   });
 });

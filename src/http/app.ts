@@ -29,6 +29,7 @@ import type { Database } from '../store/database.js';
 import { registerErrorHandler } from './error-handler.js';
 import { registerMetrics } from './metrics.js';
 import { operatorAuth } from './operator-auth.js';
+import { lazyRequestLogger } from './request-logger.js';
 import { RouteLogController } from './route-log-controller.js';
 
 export interface AppDeps {
@@ -64,6 +65,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger === false ? {} : { loggerInstance: deps.logger }),
     logController: new RouteLogController(),
+    childLoggerFactory: lazyRequestLogger,
     requestIdHeader: 'x-request-id',
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -51,7 +51,8 @@ export function driverOf(db: object): { readonly sqlite?: SQLite.Database; reado
   return drivers.get(db);
 }
 
-const directStatements = new WeakMap<SQLite.Database, Map<string, SQLite.Statement>>();
+/** Per connection, statements by SQL text, plain and raw: keyed by the caller's constant string, whose hash V8 keeps. */
+const directStatements = new WeakMap<SQLite.Database, { readonly plain: Map<string, SQLite.Statement>; readonly raw: Map<string, SQLite.Statement> }>();
 
 /**
  * A statement prepared once on the SQLite connection behind `db`, for the hottest reads: run
@@ -67,14 +68,14 @@ const directStatements = new WeakMap<SQLite.Database, Map<string, SQLite.Stateme
 export function directStatement<P extends unknown[], R>(db: object, sql: string, options: { readonly raw?: boolean } = {}): SQLite.Statement<P, R> | undefined {
   const sqlite = drivers.get(db)?.sqlite;
   if (sqlite === undefined || sqlite.inTransaction) return undefined;
-  let statements = directStatements.get(sqlite);
-  if (statements === undefined) directStatements.set(sqlite, (statements = new Map<string, SQLite.Statement>()));
-  const key = options.raw === true ? `raw:${sql}` : sql;
-  let statement = statements.get(key);
+  let cache = directStatements.get(sqlite);
+  if (cache === undefined) directStatements.set(sqlite, (cache = { plain: new Map<string, SQLite.Statement>(), raw: new Map<string, SQLite.Statement>() }));
+  const statements = options.raw === true ? cache.raw : cache.plain;
+  let statement = statements.get(sql);
   if (statement === undefined) {
     statement = sqlite.prepare(sql);
     if (options.raw === true) statement.raw();
-    statements.set(key, statement);
+    statements.set(sql, statement);
   }
   return statement as unknown as SQLite.Statement<P, R>;
 }
