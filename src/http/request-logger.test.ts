@@ -24,6 +24,23 @@ describe('lazyRequestLogger', () => {
     expect(lines[1]).toMatchObject({ reqId: 'req-2', msg: 'route level' });
   });
 
+  it('makes no child for a request that writes nothing, nor for lines below the level', () => {
+    const { logger, lines } = capture('warn');
+    let children = 0;
+    const counting = Object.assign(Object.create(logger) as pino.Logger, {
+      child: (...args: Parameters<pino.Logger['child']>) => { children++; return logger.child(...args); },
+    });
+    const log = lazyRequestLogger(counting, { reqId: 'req-4' }, {});
+    log.info('below the level');
+    log.debug('below the level');
+    log.silent('never');
+    expect(children).toBe(0);
+    log.error('written');
+    log.error('again');
+    expect(children).toBe(1);
+    expect(lines).toHaveLength(2);
+  });
+
   it('makes children that keep the request bindings, and follows a level change', () => {
     const { logger, lines } = capture('info');
     const log = lazyRequestLogger(logger, { reqId: 'req-3' }, {});

@@ -29,8 +29,11 @@ type Executor = Kysely<DB> | Transaction<DB>;
 
 // Verification is a hot path: compile the narrow by-ID query once per database handle.
 const compiled = new WeakMap<Executor, CompiledQuery<Row>>();
-const directSql = 'SELECT full_name, birth_date, sex, status, permanent_commune, permanent_address, current_commune, current_address FROM persons WHERE id_number = ?';
-type Values = [Row['full_name'], Row['birth_date'], Row['sex'], Row['status'], string | null, string | null, string | null, string | null];
+const factColumns = ['full_name', 'birth_date', 'sex', 'status', 'permanent_commune', 'permanent_address', 'current_commune', 'current_address'] as const satisfies readonly (keyof Row)[];
+const directSql = `SELECT ${factColumns.join(', ')} FROM persons WHERE id_number = ?`;
+/** The values of factColumns, in order, each typed as its column. */
+type FactColumns = typeof factColumns;
+type Values = { readonly [I in keyof FactColumns]: FactColumns[I] extends keyof Row ? Row[FactColumns[I]] : never };
 
 /** Reads the facts verification needs for one person, by the primary key. */
 export const verifyFactsRepository = {
@@ -45,7 +48,7 @@ export const verifyFactsRepository = {
     if (query === undefined) {
       query = db
         .selectFrom('persons')
-        .select(['full_name', 'birth_date', 'sex', 'status', 'permanent_commune', 'permanent_address', 'current_commune', 'current_address'])
+        .select(factColumns)
         .where('id_number', '=', '')
         .compile();
       compiled.set(db, query);

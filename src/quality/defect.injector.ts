@@ -135,6 +135,8 @@ class Injector {
   private readonly owed = new Map<DefectKind, number>();
   private readonly allIds = new Set<string>();
   private readonly originals: PersonsTable[] = [];
+  /** Married couples to register twice: both spouses again, the second records married to each other. */
+  private readonly couples: (readonly [PersonsTable, PersonsTable])[] = [];
   private readonly oldOnlyCommunes: readonly string[];
   private readonly communes2025: readonly string[];
 
@@ -348,7 +350,22 @@ class Injector {
       this.record('child_before_parent', p.id_number, mother.id_number);
     }
 
-    for (const p of pick(q('duplicate'), (x) => x.status === 'alive' && x.spouse_id === null && ageOf(x) > 16 && !referenced.has(x.id_number))) {
+    // One duplicate in ten is a spouse of a couple registered twice (so two to a couple).
+    const duplicates = q('duplicate');
+    const couples = Math.floor(duplicates / 20);
+    const spouseOf = (x: PersonsTable): PersonsTable | undefined => (x.spouse_id === null ? undefined : byId.get(x.spouse_id));
+    const coupleEligible = (x: PersonsTable): boolean => {
+      const spouse = spouseOf(x);
+      return x.status === 'alive' && ageOf(x) > 18 && !referenced.has(x.id_number) && spouse !== undefined && spouse.spouse_id === x.id_number
+        && spouse.status === 'alive' && !referenced.has(spouse.id_number) && !spoiled.has(spouse.id_number);
+    };
+    const married = pick(couples, coupleEligible);
+    for (const p of married) {
+      const spouse = spouseOf(p) as PersonsTable;
+      spoiled.add(spouse.id_number);
+      this.couples.push([{ ...p }, { ...spouse }]);
+    }
+    for (const p of pick(duplicates - 2 * married.length, (x) => x.status === 'alive' && x.spouse_id === null && ageOf(x) > 16 && !referenced.has(x.id_number))) {
       this.originals.push({ ...p });
     }
     return batch;
@@ -356,61 +373,76 @@ class Injector {
 
   /** The duplicate records, in one last batch: each a second registration of an original under a new ID number. */
   duplicates(): PopulationBatch {
-    const r = this.r;
     const batch: PopulationBatch = { persons: [], households: [], events: [] };
     for (const p of this.originals) {
-      let id = '';
-      for (let attempt = 0; attempt < 100; attempt++) {
-        const candidate = p.id_number.slice(0, 6) + String(r.int(1_000_000)).padStart(6, '0');
-        if (!this.allIds.has(candidate)) {
-          id = candidate;
-          break;
-        }
-      }
-      if (id === '') continue;
-      this.allIds.add(id);
-      const name = r.chance(0.5) ? typo(p.full_name, r) : p.full_name;
-      let birth = p.birth_date;
-      const roll = r.next();
-      if (roll < 0.1 && birth.length === 10 && Number(birth.slice(8)) <= 12 && birth.slice(5, 7) !== birth.slice(8)) birth = `${birth.slice(0, 4)}-${birth.slice(8)}-${birth.slice(5, 7)}`;
-      else if (roll < 0.15) birth = birth.slice(0, 4);
-      const commune = r.chance(0.5) ? p.permanent_commune : (this.communes2025[r.int(this.communes2025.length)] ?? null);
-      const recordedAt = `${isoDay(this.today - 1 - r.int(2000))}T03:00:00.000Z`;
-      const keepParents = r.chance(0.6);
-      const copy: PersonsTable = {
-        ...p,
-        id_number: id,
-        full_name: name,
-        name_folded: foldName(name),
-        birth_date: birth,
-        birth_commune: null,
-        permanent_commune: commune,
-        current_commune: commune,
-        temporary_commune: null,
-        temporary_address: null,
-        father_id: keepParents ? p.father_id : null,
-        mother_id: keepParents ? p.mother_id : null,
-        spouse_id: null,
-        household_id: null,
-        relationship_to_head: null,
-        version: 1,
-        created_at: recordedAt,
-        updated_at: recordedAt,
-      };
-      batch.persons.push(copy);
-      batch.events.push({
-        event_id: `00000000-0000-7000-8000-${id}`,
-        person_id: id,
-        event_type: 'registration',
-        occurred_on: recordedAt.slice(0, 10),
-        recorded_at: recordedAt,
-        officer_id: null,
-        reason: 'Đăng ký lại',
-        data: JSON.stringify({ fullName: copy.full_name, birthDate: copy.birth_date, sex: copy.sex }),
-      });
-      this.record('duplicate', id, p.id_number);
+      const id = this.newIdLike(p);
+      if (id !== undefined) this.registerAgain(batch, p, id, null);
+    }
+    for (const [a, b] of this.couples) {
+      const idA = this.newIdLike(a);
+      const idB = this.newIdLike(b);
+      if (idA === undefined || idB === undefined) continue;
+      this.registerAgain(batch, a, idA, idB);
+      this.registerAgain(batch, b, idB, idA);
     }
     return batch;
+  }
+
+  /** An unused ID number with the same province, century, sex and year digits. */
+  private newIdLike(p: PersonsTable): string | undefined {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const candidate = p.id_number.slice(0, 6) + String(this.r.int(1_000_000)).padStart(6, '0');
+      if (!this.allIds.has(candidate)) {
+        this.allIds.add(candidate);
+        return candidate;
+      }
+    }
+    return undefined;
+  }
+
+  /** A second registration of `p` under `id` with the usual slips, married to `spouseId` when given. */
+  private registerAgain(batch: PopulationBatch, p: PersonsTable, id: string, spouseId: string | null): void {
+    const r = this.r;
+    const name = r.chance(0.5) ? typo(p.full_name, r) : p.full_name;
+    let birth = p.birth_date;
+    const roll = r.next();
+    if (roll < 0.1 && birth.length === 10 && Number(birth.slice(8)) <= 12 && birth.slice(5, 7) !== birth.slice(8)) birth = `${birth.slice(0, 4)}-${birth.slice(8)}-${birth.slice(5, 7)}`;
+    else if (roll < 0.15) birth = birth.slice(0, 4);
+    const commune = r.chance(0.5) ? p.permanent_commune : (this.communes2025[r.int(this.communes2025.length)] ?? null);
+    const recordedAt = `${isoDay(this.today - 1 - r.int(2000))}T03:00:00.000Z`;
+    const keepParents = r.chance(0.6);
+    const copy: PersonsTable = {
+      ...p,
+      id_number: id,
+      full_name: name,
+      name_folded: foldName(name),
+      birth_date: birth,
+      birth_commune: null,
+      permanent_commune: commune,
+      current_commune: commune,
+      temporary_commune: null,
+      temporary_address: null,
+      father_id: keepParents ? p.father_id : null,
+      mother_id: keepParents ? p.mother_id : null,
+      spouse_id: spouseId,
+      household_id: null,
+      relationship_to_head: null,
+      version: 1,
+      created_at: recordedAt,
+      updated_at: recordedAt,
+    };
+    batch.persons.push(copy);
+    batch.events.push({
+      event_id: `00000000-0000-7000-8000-${id}`,
+      person_id: id,
+      event_type: 'registration',
+      occurred_on: recordedAt.slice(0, 10),
+      recorded_at: recordedAt,
+      officer_id: null,
+      reason: 'Đăng ký lại',
+      data: JSON.stringify({ fullName: copy.full_name, birthDate: copy.birth_date, sex: copy.sex, ...(spouseId === null ? {} : { spouseId }) }),
+    });
+    this.record('duplicate', id, p.id_number);
   }
 }
 

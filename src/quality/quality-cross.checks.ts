@@ -172,15 +172,23 @@ export function nameAgreement(a: string, b: string, frequency?: NameFrequency): 
   return surname * given * middle;
 }
 
+/** Same sex, names a typo apart at most, dates of birth that agree: the spouses of a couple registered twice. */
+export function looksAlike(a: DuplicateCandidate, b: DuplicateCandidate): boolean {
+  return a.sex === b.sex && dateAgreement(a.birthDate, b.birthDate) > 0 && nameAgreement(a.nameFolded, b.nameFolded) > 0;
+}
+
 /**
  * Whether two records are the same person. Hard differences rule a pair out (sex, different
- * known parents or spouses, a parent-child or marriage link, names that differ by more than a typo); otherwise the
- * names, the date of birth, the birth province, the parents and the home town are weighed.
+ * known parents, a parent-child or marriage link, names that differ by more than a typo, and
+ * different spouses unless `spouseOf` finds the two spouses alike); otherwise the names, the date
+ * of birth, the birth province, the parents and the home town are weighed.
  *
  * @example
  * duplicateVerdict(a, { ...a, id: other, nameFolded: 'nguyen van hugn' }).duplicate // true when a is 'nguyen van hung'
  */
-export function duplicateVerdict(a: DuplicateCandidate, b: DuplicateCandidate, frequency?: NameFrequency): DuplicateVerdict {
+export function duplicateVerdict(
+  a: DuplicateCandidate, b: DuplicateCandidate, frequency?: NameFrequency, spouseOf?: (id: string) => DuplicateCandidate | undefined,
+): DuplicateVerdict {
   const no: DuplicateVerdict = { duplicate: false, score: 0 };
   if (a.id === b.id || a.sex !== b.sex) return no;
   // A person is never the parent or child of their duplicate.
@@ -188,10 +196,13 @@ export function duplicateVerdict(a: DuplicateCandidate, b: DuplicateCandidate, f
   if (a.fatherId !== null && b.fatherId !== null && a.fatherId !== b.fatherId) return no;
   if (a.motherId !== null && b.motherId !== null && a.motherId !== b.motherId) return no;
   // Married to each other, or each to someone else: two persons (the law allows one spouse at a
-  // time). A second registration seldom carries the marriage; one that ended unrecorded is a
-  // correction for the worklist's other rules, not a merge.
+  // time), unless the two spouses look like one person too: a couple registered twice.
   if (a.spouseId === b.id || b.spouseId === a.id) return no;
-  if (a.spouseId !== null && b.spouseId !== null && a.spouseId !== b.spouseId) return no;
+  if (a.spouseId !== null && b.spouseId !== null && a.spouseId !== b.spouseId) {
+    const spouseA = spouseOf?.(a.spouseId);
+    const spouseB = spouseOf?.(b.spouseId);
+    if (spouseA === undefined || spouseB === undefined || !looksAlike(spouseA, spouseB)) return no;
+  }
   const dates = dateAgreement(a.birthDate, b.birthDate);
   if (dates === 0) return no;
   const sameParents = (a.motherId !== null && a.motherId === b.motherId) || (a.fatherId !== null && a.fatherId === b.fatherId);

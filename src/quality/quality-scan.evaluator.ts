@@ -22,6 +22,25 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
   return groups;
 }
 
+/** Two lists, each in scan order, merged into one in scan order. */
+function inScanOrder(a: readonly Tracked[], b: readonly Tracked[]): Tracked[] {
+  const out: Tracked[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (y === undefined || (x !== undefined && x.seq < y.seq)) {
+      out.push(x as Tracked);
+      i++;
+    } else {
+      out.push(y);
+      j++;
+    }
+  }
+  return out;
+}
+
 /** The columns of ScanRow, for queries. */
 export const scanColumns = [
   'id_number', 'full_name', 'name_folded', 'birth_date', 'sex', 'ethnicity', 'religion', 'nationality', 'birth_province',
@@ -87,6 +106,8 @@ export function duplicateFinding(a: DuplicateCandidate, b: DuplicateCandidate, s
 }
 
 interface Tracked extends LinkedPerson, DuplicateCandidate {
+  /** Position in the scan: blocks over their cap keep the first persons scanned. */
+  readonly seq: number;
   readonly owner: Owner;
   readonly deathDate: string | null;
 }
@@ -138,7 +159,7 @@ export class ScanEvaluator {
     this.personsByCommune.set(owner.communeCode, (this.personsByCommune.get(owner.communeCode) ?? 0) + 1);
     checkRecord(row, this.ctx, owner, this.findings);
     const tracked: Tracked = {
-      id: row.id_number, sex: row.sex, birthDate: row.birth_date, spouseId: row.spouse_id, fatherId: row.father_id,
+      seq: this.scanned, id: row.id_number, sex: row.sex, birthDate: row.birth_date, spouseId: row.spouse_id, fatherId: row.father_id,
       motherId: row.mother_id, nameFolded: row.name_folded, birthProvince: row.birth_province, hometown: row.hometown,
       commune: row.permanent_commune ?? row.current_commune,
       owner, deathDate: row.status === 'deceased' ? row.death_date : null,
@@ -202,11 +223,12 @@ export class ScanEvaluator {
       given: (part) => ((this.givenNames.get(part) ?? 0) >= common ? 'common' : 'rare'),
       share: (name) => (this.byName.get(name)?.length ?? 0) / Math.max(1, this.scanned),
     };
+    const spouseOf = (id: string): Tracked | undefined => this.people.get(id);
     const ownerOf = (id: string): Owner => this.people.get(id)?.owner ?? { communeCode: '', provinceCode: '' };
     // A pair sharing two blocks is compared twice: cheaper than remembering every pair compared.
     const reported = new Set<string>();
     const compare = (a: Tracked, b: Tracked): void => {
-      const verdict = duplicateVerdict(a, b, frequency);
+      const verdict = duplicateVerdict(a, b, frequency, spouseOf);
       if (!verdict.duplicate) return;
       const finding = duplicateFinding(a, b, verdict.score, ownerOf);
       if (reported.has(finding.findingId)) return;
@@ -240,7 +262,7 @@ export class ScanEvaluator {
       // each pair of swapped dates once, from its smaller side; a swap that is no date has no persons
       if (swapped < date && this.byDate.has(swapped)) continue;
       const others = swapped === date ? undefined : this.byDate.get(swapped);
-      const all = others === undefined ? born : [...born, ...others];
+      const all = others === undefined ? born : inScanOrder(born, others);
       if (all.length < 2) continue;
       for (const block of groupBy(all, (t) => `${t.birthProvince}|${t.sex}`).values()) if (block.length > 1) comparePairs(block, 'd');
     }

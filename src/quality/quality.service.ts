@@ -231,10 +231,13 @@ export class QualityService {
       }
       const block = await qualityScanRepository.sameNameAndYear(trx, p.name_folded, p.birth_date.slice(0, 4));
       const me = candidateOf(p);
+      // The spouses of the block, for telling a couple registered twice from two married namesakes.
+      const spouseIds = [...new Set(block.map((r) => r.spouse_id).filter((x): x is string => x !== null))];
+      const spouses = new Map((spouseIds.length < 2 ? [] : await qualityScanRepository.rows(trx, spouseIds)).map((r) => [r.id_number, candidateOf(r)]));
       for (const other of block) {
         if (other.id_number === p.id_number) continue;
         partners.add(other.id_number);
-        const verdict = duplicateVerdict(me, candidateOf(other));
+        const verdict = duplicateVerdict(me, candidateOf(other), undefined, (id) => spouses.get(id));
         if (verdict.duplicate) found.push(duplicateFinding(me, candidateOf(other), verdict.score, (id) => this.owners.ofPerson(id === p.id_number ? p : other)));
       }
       // The spouse's side of the link is re-checked too: an event on one side can break or mend it.

@@ -51,6 +51,15 @@ export function driverOf(db: object): { readonly sqlite?: SQLite.Database; reado
   return drivers.get(db);
 }
 
+/**
+ * What a direct statement offers: running it, not changing its mode (the statement is shared by
+ * every caller on the connection). `R` is the caller's word for the row's shape.
+ */
+export interface DirectStatement<P extends unknown[], R> {
+  get(...params: P): R | undefined;
+  all(...params: P): R[];
+}
+
 /** Per connection, statements by SQL text, plain and raw: keyed by the caller's constant string, whose hash V8 keeps. */
 const directStatements = new WeakMap<SQLite.Database, { readonly plain: Map<string, SQLite.Statement>; readonly raw: Map<string, SQLite.Statement> }>();
 
@@ -59,13 +68,14 @@ const directStatements = new WeakMap<SQLite.Database, { readonly plain: Map<stri
  * directly, it skips Kysely's connection lock and promise chain, which cost more than a
  * primary-key lookup. Undefined on PostgreSQL, and while the connection is inside a transaction
  * (the read would see its uncommitted rows): the caller then reads through Kysely.
- * `raw` statements return each row as an array of values in the selected order.
+ * `raw` statements return each row as an array of values in the selected order. Pass constant
+ * SQL text: statements are kept for the connection's life.
  *
  * @example
  * const byId = directStatement<[string], [string, string]>(db, 'SELECT full_name, birth_date FROM persons WHERE id_number = ?', { raw: true });
  * const values = byId?.get('079203012345');
  */
-export function directStatement<P extends unknown[], R>(db: object, sql: string, options: { readonly raw?: boolean } = {}): SQLite.Statement<P, R> | undefined {
+export function directStatement<P extends unknown[], R>(db: object, sql: string, options: { readonly raw?: boolean } = {}): DirectStatement<P, R> | undefined {
   const sqlite = drivers.get(db)?.sqlite;
   if (sqlite === undefined || sqlite.inTransaction) return undefined;
   let cache = directStatements.get(sqlite);
@@ -77,7 +87,7 @@ export function directStatement<P extends unknown[], R>(db: object, sql: string,
     if (options.raw === true) statement.raw();
     statements.set(sql, statement);
   }
-  return statement as unknown as SQLite.Statement<P, R>;
+  return statement as unknown as DirectStatement<P, R>;
 }
 
 /**
