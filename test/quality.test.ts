@@ -57,6 +57,15 @@ for (const dialect of dialects) {
       for (const kind of accuracy.kinds) expect(kind.recall, kind.kind).toBeGreaterThanOrEqual(kind.kind === 'duplicate' ? 0.9 : 1);
       expect(accuracy.ruleBased.precision).toBeGreaterThanOrEqual(0.99);
       expect(accuracy.duplicates.precision).toBeGreaterThanOrEqual(0.9);
+      // Some duplicates are couples registered twice, married to each other, and those are found too.
+      const duplicates = ledger.injected.filter((d) => d.kind === 'duplicate');
+      const duplicateIds = new Set(duplicates.map((d) => d.recordId));
+      const married = await database.db.selectFrom('persons').select(['id_number', 'spouse_id']).where('id_number', 'in', [...duplicateIds]).where('spouse_id', 'is not', null).execute();
+      expect(married.length).toBeGreaterThanOrEqual(2);
+      expect(married.every((m) => duplicateIds.has(m.spouse_id ?? ''))).toBe(true);
+      const reported = new Set(all.filter((f) => f.ruleId === 'clean.duplicate_person').flatMap((f) => [`${f.recordId}|${f.relatedId ?? ''}`, `${f.relatedId ?? ''}|${f.recordId}`]));
+      const marriedFound = married.filter((m) => duplicates.some((d) => d.recordId === m.id_number && reported.has(`${d.recordId}|${d.relatedId ?? ''}`)));
+      expect(marriedFound.length).toBeGreaterThanOrEqual(married.length / 2);
     }, 120_000);
 
     it('keeps scores per province and commune over scans, and a second scan opens nothing new', async () => {

@@ -137,6 +137,8 @@ class Injector {
   private readonly originals: PersonsTable[] = [];
   /** Married couples to register twice: both spouses again, the second records married to each other. */
   private readonly couples: (readonly [PersonsTable, PersonsTable])[] = [];
+  /** Couples owed to the duplicate quota, carried over batches like the kinds' quotas. */
+  private couplesOwed = 0;
   private readonly oldOnlyCommunes: readonly string[];
   private readonly communes2025: readonly string[];
 
@@ -352,7 +354,9 @@ class Injector {
 
     // One duplicate in ten is a spouse of a couple registered twice (so two to a couple).
     const duplicates = q('duplicate');
-    const couples = Math.floor(duplicates / 20);
+    this.couplesOwed += duplicates / 20;
+    const couples = Math.min(Math.floor(this.couplesOwed), Math.floor(duplicates / 2));
+    this.couplesOwed -= couples;
     const spouseOf = (x: PersonsTable): PersonsTable | undefined => (x.spouse_id === null ? undefined : byId.get(x.spouse_id));
     const coupleEligible = (x: PersonsTable): boolean => {
       const spouse = spouseOf(x);
