@@ -1,6 +1,7 @@
 /**
  * Child process of audit-kill.test.ts: appends access records to the store given as argument
- * (a SQLite file or a postgres:// URL) as fast as it can, in concurrent waves, and prints
+ * (a SQLite file or a postgres:// URL; a third argument `writer-thread` writes on the log's
+ * writer thread) as fast as it can, in concurrent waves, and prints
  * "<index> <leaf hash>" for each record only AFTER its append promise resolved (acknowledged).
  * It never stops by itself: the test kills it.
  */
@@ -9,7 +10,7 @@ import { openDatabase } from '../src/store/database.js';
 
 const target = process.argv[2] ?? '';
 const database = target.startsWith('postgres') ? openDatabase({ databaseUrl: target, poolSize: 2 }) : openDatabase({ sqliteFile: target });
-const log = openAccessLog(database, { lingerMs: 1, maxBatch: 100 });
+const log = openAccessLog(database, { lingerMs: 1, maxBatch: 100, writerThread: process.argv[3] === 'writer-thread' });
 
 let n = 0;
 for (;;) {

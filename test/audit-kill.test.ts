@@ -8,8 +8,8 @@ import { fixedClock } from '../src/shared/clock.js';
 import { createTestDatabase, dialects } from './test-database.js';
 
 /** Starts the appending child; resolves with it once it has acknowledged at least `acks` records. */
-async function appendUntil(target: string, acks: number): Promise<{ acknowledged: Map<number, string>; kill: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/audit-kill.child.ts', target], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function appendUntil(target: string, acks: number, writerThread = false): Promise<{ acknowledged: Map<number, string>; kill: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/audit-kill.child.ts', target, ...(writerThread ? ['writer-thread'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
   const acknowledged = new Map<number, string>();
   let partial = '';
   let errors = '';
@@ -37,7 +37,8 @@ async function appendUntil(target: string, acks: number): Promise<{ acknowledged
   };
 }
 
-describe.each(dialects)('an access log writer killed mid-write on %s', (dialect) => {
+// SQLite twice: the transaction on the main thread's connection, and on the writer thread's.
+describe.each([...dialects.map((d) => [d, false] as const), ['sqlite', true] as const])('an access log writer killed mid-write on %s (writer thread: %s)', (dialect, writerThread) => {
   let store: Awaited<ReturnType<typeof createTestDatabase>>;
   let audit: AuditService;
 
@@ -51,7 +52,7 @@ describe.each(dialects)('an access log writer killed mid-write on %s', (dialect)
 
   it('loses no acknowledged record, and the log verifies and goes on', async () => {
     const target = store.url ?? store.location;
-    const first = await appendUntil(target, 3_000);
+    const first = await appendUntil(target, 3_000, writerThread);
     await first.kill();
     const acknowledged = first.acknowledged;
     expect(acknowledged.size).toBeGreaterThanOrEqual(3_000);

@@ -33,8 +33,10 @@ export function sampleRecord(i: number, overrides: Partial<AccessRecordInput> = 
 
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');
 
-for (const dialect of dialects) {
-  describe(`the access log on ${dialect}`, () => {
+// SQLite twice: transactions on the shared connection, and on the writer thread's own connection.
+const writers = [...dialects.map((dialect) => ({ dialect, writerThread: false })), { dialect: 'sqlite' as const, writerThread: true }];
+for (const { dialect, writerThread } of writers) {
+  describe(`the access log on ${dialect}${writerThread ? ' (writer thread)' : ''}`, () => {
     let database: Database;
     let log: AccessLog;
     let audit: AuditService;
@@ -42,7 +44,7 @@ for (const dialect of dialects) {
 
     beforeAll(async () => {
       database = await createTestDatabase(dialect);
-      log = openAccessLog(database, { lingerMs: 2, maxBatch: 64, onCommit: () => { commits++; } });
+      log = openAccessLog(database, { lingerMs: 2, maxBatch: 64, writerThread, onCommit: () => { commits++; } });
       audit = new AuditService({ db: database.db, signer: parseSignerKey(generateSignerKey('test.sachsong/access-log')), clock: fixedClock('2026-11-27T10:00:00Z') });
     });
     afterAll(async () => {
@@ -278,5 +280,35 @@ describe('the access log on sqlite, appended from inside a transaction on the sa
       await log.close();
       await database.close();
     }
+  });
+});
+
+describe('the access log on sqlite with a writer thread', () => {
+  it('writes on its own connection: an append from inside a reading transaction on the shared one goes through', async () => {
+    const database = await createTestDatabase('sqlite');
+    const log = openAccessLog(database, { busyLimitMs: 200, writerThread: true });
+    try {
+      expect((await log.append(sampleRecord(0))).index).toBe(0);
+      // The shared connection only reads here; the writer thread's connection takes the write lock.
+      const receipt = await database.db.transaction().execute(async (trx) => {
+        await trx.selectFrom('access_log_head').select('tree_size').execute();
+        return log.append(sampleRecord(1));
+      });
+      expect(receipt.index).toBe(1);
+      const rows = await database.db.selectFrom('access_records').select('idx').orderBy('idx').execute();
+      expect(rows.map((r) => r.idx)).toEqual([0, 1]);
+    } finally {
+      await log.close();
+      await database.close();
+    }
+  });
+
+  it('refuses appends once closed, and lets the process exit with the thread idle', async () => {
+    const database = await createTestDatabase('sqlite');
+    const log = openAccessLog(database, { writerThread: true });
+    await log.append(sampleRecord(0));
+    await log.close();
+    await expect(log.append(sampleRecord(1))).rejects.toMatchObject({ code: 'ACCESS_LOG_CLOSED' });
+    await database.close();
   });
 });

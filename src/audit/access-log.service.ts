@@ -2,7 +2,7 @@ import { DomainError } from '../shared/domain-error.js';
 import type { Database } from '../store/database.js';
 import { accessLogRepository, nodeKey } from './access-log.repository.js';
 import type { AccessLog, AccessRecordInput, AppendReceipt } from './access-log.types.js';
-import { createAccessBatchWriter, type AccessBatchWriter } from './access-log.writer.js';
+import { createAccessBatchWriter, type AccessLogWriter } from './access-log.writer.js';
 import { prepareAccessRecord, type PreparedAccessRecord } from './access-record.js';
 import { frontierKeys, nodeHash, type TreeNode } from './merkle-tree.js';
 
@@ -15,6 +15,11 @@ export interface AccessLogOptions {
   readonly onCommit?: (records: number) => void;
   /** SQLite: how long a write waits for another transaction on the shared connection to end. Default 10 s. */
   readonly busyLimitMs?: number;
+  /**
+   * SQLite file stores: run each transaction on a writer thread with its own connection, so that
+   * the main thread prepares the next batch (validation, canonical JSON, hashes) meanwhile. Default off.
+   */
+  readonly writerThread?: boolean;
 }
 
 interface Pending {
@@ -39,7 +44,8 @@ interface TreeState {
  * const { index, leafHash } = await accessLog.append(record); // durable now: release the data
  */
 export function openAccessLog(database: Database, options: AccessLogOptions = {}): AccessLog {
-  return new GroupCommitAccessLog(database, createAccessBatchWriter(database, options.busyLimitMs), options.lingerMs ?? 1, options.maxBatch ?? 5_000, options.onCommit);
+  const writer = createAccessBatchWriter(database, options.busyLimitMs, options.writerThread ?? false);
+  return new GroupCommitAccessLog(database, writer, options.lingerMs ?? 1, options.maxBatch ?? 5_000, options.onCommit);
 }
 
 class GroupCommitAccessLog implements AccessLog {
@@ -52,7 +58,7 @@ class GroupCommitAccessLog implements AccessLog {
 
   constructor(
     private readonly database: Database,
-    private readonly write: AccessBatchWriter,
+    private readonly writer: AccessLogWriter,
     private readonly lingerMs: number,
     private readonly maxBatch: number,
     private readonly onCommit: ((records: number) => void) | undefined,
@@ -90,6 +96,7 @@ class GroupCommitAccessLog implements AccessLog {
     this.timer = undefined;
     this.drain();
     await this.writing;
+    await this.writer.close();
   }
 
   private schedule(): void {
@@ -162,7 +169,7 @@ class GroupCommitAccessLog implements AccessLog {
         frontier.push(level === 0 ? { level, index, hash } : (nodes.at(-1) as TreeNode));
         receipts[i] = { index, leafHash: record.leaf_hash.toString('hex') };
       }
-      if (await this.write(state.size, records, nodes)) {
+      if (await this.writer.write(state.size, records, nodes)) {
         this.state = { size: state.size + records.length, frontier };
         this.onCommit?.(records.length);
         return receipts;

@@ -5,6 +5,7 @@ import type { Database } from '../store/database.js';
 import type { AccessRecordsTable } from './audit.tables.js';
 import type { PreparedAccessRecord } from './access-record.js';
 import type { TreeNode } from './merkle-tree.js';
+import { moduleWorker } from '../shared/module-worker.js';
 
 /**
  * Writes a batch of access records (record i at leaf index `expectedSize + i`) and the tree nodes
@@ -19,30 +20,54 @@ export type AccessBatchWriter = (
 
 const recordColumns = ['idx', 'person_id', 'deferred_until', 'leaf', 'leaf_hash'] as const satisfies readonly (keyof AccessRecordsTable)[];
 
-/**
- * The batch writer for a store: prepared statements on the SQLite handle (a transaction of
- * thousands of rows in milliseconds), one `unnest` insert per table on PostgreSQL.
- */
-export function createAccessBatchWriter(database: Database, busyLimitMs = 10_000): AccessBatchWriter {
-  if (database.sqlite !== undefined) return sqliteWriter(database.sqlite, busyLimitMs);
-  return postgresWriter(database);
+/** What a batch transaction writes of a record: its columns but the index, which the batch gives. */
+export type WrittenRecord = Pick<PreparedAccessRecord, 'person_id' | 'deferred_until' | 'leaf' | 'leaf_hash'>;
+
+/** The writer of a store's access log, and how to let it go. */
+export interface AccessLogWriter {
+  readonly write: AccessBatchWriter;
+  close(): Promise<void>;
 }
 
-/** `busyLimitMs`: how long an append waits for another transaction on the shared connection to end. */
-function sqliteWriter(sqlite: SQLite.Database, busyLimitMs: number): AccessBatchWriter {
+/**
+ * The batch writer for a store: prepared statements on the SQLite handle (a transaction of
+ * thousands of rows in milliseconds), one `unnest` insert per table on PostgreSQL. With
+ * `thread`, a SQLite file's transactions run on a worker thread over its own connection: the
+ * main thread prepares the next batch meanwhile.
+ */
+export function createAccessBatchWriter(database: Database, busyLimitMs = 10_000, thread = false): AccessLogWriter {
+  if (database.sqlite !== undefined) {
+    if (thread && database.location !== ':memory:') return threadWriter(database.location);
+    return { write: sqliteWriter(database.sqlite, busyLimitMs), close: () => Promise.resolve() };
+  }
+  return { write: postgresWriter(database), close: () => Promise.resolve() };
+}
+
+/**
+ * The batch transaction on one SQLite connection: false, writing nothing, when the committed size
+ * is not `expectedSize`. Used on the main thread's connection and by the writer thread.
+ */
+export function sqliteBatchTransaction(sqlite: SQLite.Database): (expectedSize: number, records: readonly WrittenRecord[], nodes: readonly TreeNode[]) => boolean {
   const insertRecord = sqlite.prepare(`INSERT INTO access_records (${recordColumns.join(', ')}) VALUES (${recordColumns.map(() => '?').join(', ')})`);
   const insertNode = sqlite.prepare('INSERT INTO access_log_nodes (level, idx, hash) VALUES (?, ?, ?)');
   const moveHead = sqlite.prepare('UPDATE access_log_head SET tree_size = ? WHERE id = 1 AND tree_size = ?');
-  const write = sqlite.transaction((expectedSize: number, records: readonly PreparedAccessRecord[], nodes: readonly TreeNode[]): boolean => {
+  const write = sqlite.transaction((expectedSize: number, records: readonly WrittenRecord[], nodes: readonly TreeNode[]): boolean => {
     if (moveHead.run(expectedSize + records.length, expectedSize).changes !== 1) return false;
     // One single-row statement a record: a prepared 100-row INSERT measured slower (binding 500 values costs more than it saves).
     for (let i = 0; i < records.length; i++) {
-      const r = records[i] as PreparedAccessRecord;
+      const r = records[i] as WrittenRecord;
       insertRecord.run(expectedSize + i, r.person_id, r.deferred_until, r.leaf, r.leaf_hash);
     }
     for (const n of nodes) insertNode.run(n.level, n.index, n.hash);
     return true;
   });
+  // BEGIN IMMEDIATE: take the write lock up front; another connection's writer waits up to busy_timeout.
+  return (expectedSize, records, nodes) => write.immediate(expectedSize, records, nodes);
+}
+
+/** `busyLimitMs`: how long an append waits for another transaction on the shared connection to end. */
+function sqliteWriter(sqlite: SQLite.Database, busyLimitMs: number): AccessBatchWriter {
+  const write = sqliteBatchTransaction(sqlite);
   return async (expectedSize, records, nodes) => {
     // The Kysely handle shares this connection: while one of its transactions is open, a write here
     // would join it (and could be rolled back with it). Wait until the connection is between transactions.
@@ -54,8 +79,88 @@ function sqliteWriter(sqlite: SQLite.Database, busyLimitMs: number): AccessBatch
       }
       await new Promise((resolve) => setImmediate(resolve));
     }
-    // BEGIN IMMEDIATE: take the write lock up front; another process's writer waits up to busy_timeout.
-    return write.immediate(expectedSize, records, nodes);
+    return write(expectedSize, records, nodes);
+  };
+}
+
+/**
+ * A batch as it crosses to the writer thread: strings in arrays, the 32-byte hashes packed in
+ * one buffer each for records and nodes (moved, not copied).
+ */
+export interface ThreadBatch {
+  readonly id: number;
+  readonly expectedSize: number;
+  readonly personIds: readonly string[];
+  readonly deferredUntil: readonly (string | null)[];
+  readonly leaves: readonly string[];
+  readonly leafHashes: ArrayBuffer;
+  readonly nodeLevels: Uint8Array;
+  readonly nodeIndexes: Float64Array;
+  readonly nodeHashes: ArrayBuffer;
+}
+
+/** The writer thread's answer: committed or not, or the error its transaction met. */
+export type ThreadReply =
+  | { readonly id: number; readonly written: boolean }
+  | { readonly id: number; readonly error: { readonly name: string; readonly message: string; readonly code?: string } };
+
+function threadWriter(file: string): AccessLogWriter {
+  const worker = moduleWorker(import.meta.url, 'access-log.worker', { workerData: { file } });
+  const waiting = new Map<number, { resolve: (written: boolean) => void; reject: (error: Error) => void }>();
+  let failed: Error | undefined;
+  const failAll = (error: Error): void => {
+    failed ??= error;
+    for (const w of waiting.values()) w.reject(error);
+    waiting.clear();
+  };
+  worker.on('message', (reply: ThreadReply) => {
+    const w = waiting.get(reply.id);
+    if (w === undefined) return;
+    waiting.delete(reply.id);
+    if ('written' in reply) w.resolve(reply.written);
+    else w.reject(new DomainError('unavailable', 'ACCESS_LOG_WRITE_FAILED', `The access log's write failed (${reply.error.code ?? reply.error.name}); nothing of the batch was written`, 'Retry the request'));
+  });
+  worker.on('error', failAll);
+  worker.on('exit', (code) => { failAll(new Error(`the access log's writer thread stopped (exit code ${code})`)); });
+  // An idle writer thread does not keep the process alive; a batch in flight does (see write).
+  worker.unref();
+  let next = 0;
+  const write: AccessBatchWriter = (expectedSize, records, nodes) => {
+    if (failed !== undefined) return Promise.reject(new DomainError('unavailable', 'ACCESS_LOG_WRITER_STOPPED', 'The access log\'s writer thread has stopped', 'Restart the server'));
+    const leafHashes = new Uint8Array(records.length * 32);
+    const personIds = new Array<string>(records.length);
+    const deferredUntil = new Array<string | null>(records.length);
+    const leaves = new Array<string>(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i] as WrittenRecord;
+      personIds[i] = r.person_id;
+      deferredUntil[i] = r.deferred_until;
+      leaves[i] = r.leaf;
+      leafHashes.set(r.leaf_hash, i * 32);
+    }
+    const nodeLevels = new Uint8Array(nodes.length);
+    const nodeIndexes = new Float64Array(nodes.length);
+    const nodeHashes = new Uint8Array(nodes.length * 32);
+    nodes.forEach((n, i) => {
+      nodeLevels[i] = n.level;
+      nodeIndexes[i] = n.index;
+      nodeHashes.set(n.hash, i * 32);
+    });
+    const id = next++;
+    const batch: ThreadBatch = { id, expectedSize, personIds, deferredUntil, leaves, leafHashes: leafHashes.buffer, nodeLevels, nodeIndexes, nodeHashes: nodeHashes.buffer };
+    return new Promise<boolean>((resolve, reject) => {
+      if (waiting.size === 0) worker.ref();
+      const settle = (): void => { if (waiting.size === 0) worker.unref(); };
+      waiting.set(id, { resolve: (w) => { settle(); resolve(w); }, reject: (e) => { settle(); reject(e); } });
+      worker.postMessage(batch, [batch.leafHashes, batch.nodeHashes]);
+    });
+  };
+  return {
+    write,
+    close: async () => {
+      failed ??= new Error('closed');
+      await worker.terminate();
+    },
   };
 }
 

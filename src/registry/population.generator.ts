@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { moduleWorker } from '../shared/module-worker.js';
 import { DomainError } from '../shared/domain-error.js';
 import { BatchPacker, unpackBatch, type PackedBatch } from '../store/bulk-writer.js';
 import type { HouseholdsTable, LifeEventsTable, PersonsTable } from '../store/database.types.js';
@@ -250,14 +250,7 @@ export async function* generatePopulationInWorker(options: GeneratePopulationOpt
   // A young generation large enough for a batch in the making: most of the generator's garbage
   // then dies young instead of being copied and promoted (GC was ~40% of its time at the default).
   const resourceLimits = { maxYoungGenerationSizeMb: 64 };
-  // The worker is a sibling module: .js once built; from source (tsx, vitest) it is .ts and the
-  // worker thread registers tsx's loader itself, since loader hooks do not pass to workers.
-  const worker = import.meta.url.endsWith('.ts')
-    ? new Worker(
-      `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./population.worker.ts', import.meta.url).href)}); })`,
-      { eval: true, workerData, resourceLimits },
-    )
-    : new Worker(new URL('./population.worker.js', import.meta.url), { workerData, resourceLimits });
+  const worker = moduleWorker(import.meta.url, 'population.worker', { workerData, resourceLimits });
   const queue: WorkerMessage[] = [];
   let wake: (() => void) | undefined;
   const push = (message: WorkerMessage): void => {
