@@ -17,7 +17,11 @@ export interface AccessLogOptions {
   readonly busyLimitMs?: number;
   /**
    * SQLite file stores: run each transaction on a writer thread with its own connection, so that
-   * the main thread prepares the next batch (validation, canonical JSON, hashes) meanwhile. Default off.
+   * the main thread prepares the next batch (validation, canonical JSON, hashes) meanwhile. For
+   * bulk producers (batches of thousands: 52,000 → 69,000 appends/s measured). Default off, and
+   * off in the server: there each commit by another connection changes the store's data_version,
+   * which empties the exchange's consent cache, and group commits are small (measured: exchange
+   * verify 3,719 → 2,355 req/s with it on).
    */
   readonly writerThread?: boolean;
 }
