@@ -108,3 +108,21 @@ describe('configuration errors', () => {
     expect(result.stderr).toMatch(/DATABASE_URL/);
   });
 });
+
+describe('the built command', () => {
+  it('runs a full quality scan, whose pass runs on a worker thread from the built files', () => {
+    const dataDir = path.join(dir, 'built');
+    const env = { ...process.env, SACHSONG_DATA_DIR: dataDir, LOG_LEVEL: 'silent', DATABASE_URL: '' };
+    const run = (args: readonly string[]): { code: number; stdout: string; stderr: string } => {
+      const r = spawnSync(process.execPath, ['bin/sachsong.js', ...args], { env, encoding: 'utf8', timeout: 120_000 });
+      return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+    };
+    expect(run(['generate', '--people', '2000', '--seed', '3']).code).toBe(0);
+    const scan = run(['quality', 'scan']);
+    expect(scan.stderr).toBe('');
+    expect(scan.code).toBe(0);
+    const summary = JSON.parse(scan.stdout) as { persons: number; findings: number };
+    expect(summary.persons).toBe(2000);
+    expect(summary.findings).toBeGreaterThan(0);
+  });
+});

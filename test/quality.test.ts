@@ -1,7 +1,11 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defectKinds, injectDefects, newLedger, type DefectLedger } from '../src/quality/defect.injector.js';
 import { measureAccuracy } from '../src/quality/detection-accuracy.js';
 import { QualityService } from '../src/quality/quality.service.js';
+import { evaluateStore, runScanPass, type ScanPass } from '../src/quality/quality-scan.runner.js';
 import { adminUnitCatalog } from '../src/registry/admin-unit.catalog.js';
 import { generatePopulation } from '../src/registry/population.generator.js';
 import { RegistryService } from '../src/registry/registry.service.js';
@@ -66,6 +70,22 @@ for (const dialect of dialects) {
       const reported = new Set(all.filter((f) => f.ruleId === 'clean.duplicate_person').flatMap((f) => [`${f.recordId}|${f.relatedId ?? ''}`, `${f.relatedId ?? ''}|${f.recordId}`]));
       const marriedFound = married.filter((m) => duplicates.some((d) => d.recordId === m.id_number && reported.has(`${d.recordId}|${d.relatedId ?? ''}`)));
       expect(marriedFound.length).toBeGreaterThanOrEqual(married.length / 2);
+    }, 120_000);
+
+    it('evaluates the same on a worker thread (SQLite files) as in this thread', async () => {
+      const settings = { today: '2026-01-02', staleYears: 15 };
+      const here = await evaluateStore(database, settings);
+      const pass = await runScanPass(database, settings);
+      const ids = (p: ScanPass): string[] => p.findings.map((f) => f.findingId).sort();
+      expect(pass.persons).toBe(here.persons);
+      expect(ids(pass)).toEqual(ids(here));
+      expect([...pass.personsByCommune].sort()).toEqual([...here.personsByCommune].sort());
+      expect(here.findings.length).toBeGreaterThan(0);
+      if (dialect === 'sqlite') {
+        // The worker's failure reaches the caller: a file with no registry in it.
+        const empty = path.join(mkdtempSync(path.join(tmpdir(), 'sachsong-scan-')), 'empty.db');
+        await expect(runScanPass({ ...database, location: empty }, settings)).rejects.toThrow(/no such table/);
+      }
     }, 120_000);
 
     it('keeps scores per province and commune over scans, and a second scan opens nothing new', async () => {

@@ -22,7 +22,7 @@ function rowOf(v: ScanValues): ScanRow {
 }
 
 /** The store handle a full scan reads from. */
-export type ScanSource = Pick<Database, 'dialect' | 'db' | 'sqlite'>;
+export type ScanSource = Pick<Database, 'dialect' | 'db' | 'sqlite'> & { readonly location?: string };
 
 /** Reads what the quality checks need from the registry tables. */
 export const qualityScanRepository = {

@@ -13,7 +13,8 @@ import {
 } from './quality-cross.checks.js';
 import { qualityRules, recordRules, ruleContext, scoreGroups, type QualityRule, type RuleContext } from './quality-rule.catalog.js';
 import { qualityScanRepository, type ScanSource } from './quality-scan.repository.js';
-import { checkRecord, duplicateFinding, OwnerResolver, ScanEvaluator, setRules, type ScanRow } from './quality-scan.evaluator.js';
+import { runScanPass } from './quality-scan.runner.js';
+import { checkRecord, duplicateFinding, OwnerResolver, setRules, type ScanRow } from './quality-scan.evaluator.js';
 import { scoreRepository, type ActionRecord, type ScoreRow, type ScanRecord } from './score.repository.js';
 
 /** A correction recorded through the registry (the worklist's way to fix a record). */
@@ -99,14 +100,11 @@ export class QualityService {
   async fullScan(): Promise<ScanSummary> {
     const t0 = performance.now();
     const startedAt = this.now();
-    const evaluator = new ScanEvaluator(this.context(), this.owners);
-    for await (const page of qualityScanRepository.persons(this.deps.store)) {
-      for (const row of page) evaluator.add(row);
-    }
-    const lastEvents = await qualityScanRepository.lastEventsOfDeceased(this.deps.db);
-    const t1 = performance.now();
-    const findings = evaluator.finish(lastEvents);
+    const pass = await runScanPass(this.deps.store, { today: todayInVietnam(this.deps.clock), staleYears: this.deps.staleYears ?? 15 });
+    const findings = pass.findings;
     const t2 = performance.now();
+    // reading includes starting the worker thread, when there is one
+    const t1 = t2 - pass.checkMs;
     const scanId = this.newId();
     const outcome = await this.deps.db.transaction().execute(async (trx) => {
       const previous = await findingRepository.statuses(trx);
@@ -119,16 +117,16 @@ export class QualityService {
       await findingRepository.markFixed(trx, fixed, startedAt);
       const open = await findingRepository.countOpen(trx);
       const finishedAt = this.now();
-      const scan: ScanRecord = { scanId, kind: 'full', startedAt, finishedAt, persons: evaluator.persons, findingsOpen: open, findingsNew: diff.inserted.length + diff.reopened.length, findingsFixed: fixed.length };
+      const scan: ScanRecord = { scanId, kind: 'full', startedAt, finishedAt, persons: pass.persons, findingsOpen: open, findingsNew: diff.inserted.length + diff.reopened.length, findingsFixed: fixed.length };
       await scoreRepository.insertScan(trx, scan);
-      await scoreRepository.insertScores(trx, await this.computeScores(trx, scanId, finishedAt, evaluator.personsByCommune, evaluator.persons));
+      await scoreRepository.insertScores(trx, await this.computeScores(trx, scanId, finishedAt, pass.personsByCommune, pass.persons));
       return { open, new: scan.findingsNew, fixed: fixed.length };
     });
     const t3 = performance.now();
     const byRule: Record<string, number> = {};
     for (const f of findings) byRule[f.ruleId] = (byRule[f.ruleId] ?? 0) + 1;
     const s = (ms: number): number => Math.round(ms) / 1000;
-    return { scanId, persons: evaluator.persons, findings: findings.length, ...outcome, byRule, seconds: { read: s(t1 - t0), check: s(t2 - t1), store: s(t3 - t2), total: s(t3 - t0) } };
+    return { scanId, persons: pass.persons, findings: findings.length, ...outcome, byRule, seconds: { read: s(t1 - t0), check: s(t2 - t1), store: s(t3 - t2), total: s(t3 - t0) } };
   }
 
   /** Scores of every scope from the open findings and the persons per commune. */
