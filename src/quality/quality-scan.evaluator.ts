@@ -147,7 +147,8 @@ export class ScanEvaluator {
   private readonly givenNames = new Map<string, number>();
   private scanned = 0;
 
-  constructor(private readonly ctx: RuleContext, private readonly owners: OwnerResolver, private readonly maxBlock = 200) {}
+  /** `recordRules` false: the per-record rules are left to another pass (see runScanPass). */
+  constructor(private readonly ctx: RuleContext, private readonly owners: OwnerResolver, private readonly maxBlock = 200, private readonly recordRules = true) {}
 
   get persons(): number {
     return this.scanned;
@@ -157,7 +158,7 @@ export class ScanEvaluator {
     this.scanned++;
     const owner = this.owners.ofPerson(row);
     this.personsByCommune.set(owner.communeCode, (this.personsByCommune.get(owner.communeCode) ?? 0) + 1);
-    checkRecord(row, this.ctx, owner, this.findings);
+    if (this.recordRules) checkRecord(row, this.ctx, owner, this.findings);
     const tracked: Tracked = {
       seq: this.scanned, id: row.id_number, sex: row.sex, birthDate: row.birth_date, spouseId: row.spouse_id, fatherId: row.father_id,
       motherId: row.mother_id, nameFolded: row.name_folded, birthProvince: row.birth_province, hometown: row.hometown,
