@@ -303,6 +303,22 @@ describe('the access log on sqlite with a writer thread', () => {
     }
   });
 
+  it('reports a transaction the writer thread could not commit, and writes nothing of it', async () => {
+    const database = await createTestDatabase('sqlite');
+    const log = openAccessLog(database, { writerThread: true });
+    try {
+      expect((await log.append(sampleRecord(0))).index).toBe(0);
+      // A stray row where the next record goes: the batch's insert fails inside its transaction.
+      await database.db.insertInto('access_records').values({ idx: 1, person_id: '001085000001', deferred_until: null, leaf: '{}', leaf_hash: Buffer.alloc(32) }).execute();
+      await expect(log.append(sampleRecord(1))).rejects.toMatchObject({ code: 'ACCESS_LOG_WRITE_FAILED' });
+      const head = await database.db.selectFrom('access_log_head').select('tree_size').executeTakeFirstOrThrow();
+      expect(head.tree_size).toBe(1);
+    } finally {
+      await log.close();
+      await database.close();
+    }
+  });
+
   it('refuses appends once closed, and lets the process exit with the thread idle', async () => {
     const database = await createTestDatabase('sqlite');
     const log = openAccessLog(database, { writerThread: true });
