@@ -20,7 +20,7 @@ function row(over: Partial<ScanRow>): ScanRow {
 
 /** The duplicate pairs a scan of these rows reports, as sorted "a|b" strings. */
 function duplicatePairs(rows: readonly ScanRow[], maxBlock = 200): string[] {
-  const evaluator = new ScanEvaluator(ruleContext('2026-01-01', units), new OwnerResolver(units), maxBlock);
+  const evaluator = new ScanEvaluator(ruleContext('2026-01-01', units), new OwnerResolver(units), { maxBlock });
   for (const r of rows) evaluator.add(r);
   return evaluator.finish(new Map())
     .filter((f) => f.ruleId === setRules.duplicate.id)

@@ -147,8 +147,17 @@ export class ScanEvaluator {
   private readonly givenNames = new Map<string, number>();
   private scanned = 0;
 
-  /** `recordRules` false: the per-record rules are left to another pass (see runScanPass). */
-  constructor(private readonly ctx: RuleContext, private readonly owners: OwnerResolver, private readonly maxBlock = 200, private readonly recordRules = true) {}
+  private readonly maxBlock: number;
+  private readonly recordRules: boolean;
+
+  /**
+   * `maxBlock`: persons compared within one block at most (default 200); `recordRules` false
+   * leaves the per-record rules to another pass (see runScanPass).
+   */
+  constructor(private readonly ctx: RuleContext, private readonly owners: OwnerResolver, options: { readonly maxBlock?: number; readonly recordRules?: boolean } = {}) {
+    this.maxBlock = options.maxBlock ?? 200;
+    this.recordRules = options.recordRules ?? true;
+  }
 
   get persons(): number {
     return this.scanned;

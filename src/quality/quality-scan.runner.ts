@@ -50,7 +50,7 @@ export async function evaluateStore(store: ScanSource, settings: ScanSettings, p
     }
     return { findings, persons, personsByCommune: new Map(), readMs: performance.now() - t0, checkMs: 0 };
   }
-  const evaluator = new ScanEvaluator(ctx, owners, 200, part === 'all');
+  const evaluator = new ScanEvaluator(ctx, owners, { recordRules: part === 'all' });
   for await (const page of qualityScanRepository.persons(store)) {
     for (const row of page) evaluator.add(row);
   }
