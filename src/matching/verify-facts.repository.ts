@@ -1,5 +1,6 @@
 import type { CompiledQuery, Kysely, Transaction } from 'kysely';
 import { directStatement } from '../store/database.js';
+import { sharedRead } from '../store/shared-read.js';
 import type { DB } from '../store/database.types.js';
 
 /** The registry facts a verification compares: only these columns are read. */
@@ -37,14 +38,21 @@ type Values = { readonly [I in keyof FactColumns]: FactColumns[I] extends keyof 
 
 /** Reads the facts verification needs for one person, by the primary key. */
 export const verifyFactsRepository = {
-  async find(db: Executor, idNumber: string): Promise<VerifyFacts | undefined> {
+  find(db: Executor, idNumber: string): Promise<VerifyFacts | undefined> {
     const direct = directStatement<[string], Values>(db, directSql, { raw: true });
     if (direct !== undefined) {
-      const v = direct.get(idNumber);
-      if (v === undefined) return undefined;
-      return { fullName: v[0], birthDate: v[1], sex: v[2], status: v[3], permanentCommune: v[4], permanentAddress: v[5], currentCommune: v[6], currentAddress: v[7] };
+      return sharedRead(db, () => {
+        const v = direct.get(idNumber);
+        if (v === undefined) return undefined;
+        return { fullName: v[0], birthDate: v[1], sex: v[2], status: v[3], permanentCommune: v[4], permanentAddress: v[5], currentCommune: v[6], currentAddress: v[7] };
+      }, () => findWithKysely(db, idNumber));
     }
-    let query = compiled.get(db);
+    return findWithKysely(db, idNumber);
+  },
+};
+
+async function findWithKysely(db: Executor, idNumber: string): Promise<VerifyFacts | undefined> {
+  let query = compiled.get(db);
     if (query === undefined) {
       query = db
         .selectFrom('persons')
@@ -53,18 +61,17 @@ export const verifyFactsRepository = {
         .compile();
       compiled.set(db, query);
     }
-    const { rows } = await db.executeQuery<Row>({ ...query, parameters: [idNumber] });
-    const row = rows[0];
-    if (row === undefined) return undefined;
-    return {
-      fullName: row.full_name,
-      birthDate: row.birth_date,
-      sex: row.sex,
-      status: row.status,
-      permanentCommune: row.permanent_commune,
-      permanentAddress: row.permanent_address,
-      currentCommune: row.current_commune,
-      currentAddress: row.current_address,
-    };
-  },
-};
+  const { rows } = await db.executeQuery<Row>({ ...query, parameters: [idNumber] });
+  const row = rows[0];
+  if (row === undefined) return undefined;
+  return {
+    fullName: row.full_name,
+    birthDate: row.birth_date,
+    sex: row.sex,
+    status: row.status,
+    permanentCommune: row.permanent_commune,
+    permanentAddress: row.permanent_address,
+    currentCommune: row.current_commune,
+    currentAddress: row.current_address,
+  };
+}

@@ -1,5 +1,6 @@
 import type { CompiledQuery, Kysely, Transaction } from 'kysely';
 import { directStatement, driverOf } from '../store/database.js';
+import { sharedRead } from '../store/shared-read.js';
 import type { DB, PersonsTable } from '../store/database.types.js';
 import { fromPersonRow, fromPersonValues, personRecordColumns, toPersonRow, type PersonValues } from './person.projection.js';
 import type { PersonRecord } from './person.types.js';
@@ -26,8 +27,10 @@ export const personRepository = {
   findById(db: Executor, idNumber: string): Promise<PersonRecord | undefined> {
     const direct = directStatement<[string], PersonValues>(db, sqliteByIdSql, { raw: true });
     if (direct !== undefined) {
-      const values = direct.get(idNumber);
-      return Promise.resolve(values === undefined ? undefined : fromPersonValues(values));
+      return sharedRead(db, () => {
+        const values = direct.get(idNumber);
+        return values === undefined ? undefined : fromPersonValues(values);
+      }, () => findByIdWithKysely(db, idNumber));
     }
     const driver = driverOf(db);
     if (driver?.pool !== undefined) {
