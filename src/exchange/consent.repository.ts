@@ -1,7 +1,8 @@
 import type SQLite from 'better-sqlite3';
-import type { CompiledQuery, Selectable } from 'kysely';
+import { sql, type CompiledQuery, type Selectable } from 'kysely';
 import type { Executor } from '../registry/person.repository.js';
 import { driverOf } from '../store/database.js';
+import { sharedRead } from '../store/shared-read.js';
 import type { ExchangeConsentsTable } from './exchange.tables.js';
 import type { Consent, ConsentArtefactBody, ConsentStatus, Frequency } from './exchange.types.js';
 
@@ -85,24 +86,14 @@ export const consentRepository = {
   },
 
   /** The terms of every consent of a citizen to this data user, any status. */
-  async termsFor(db: Executor, citizenId: string, dataUser: string): Promise<readonly ConsentTerms[]> {
+  termsFor(db: Executor, citizenId: string, dataUser: string): Promise<readonly ConsentTerms[]> {
     const sqlite = driverOf(db)?.sqlite;
     // Not while the shared connection is inside a transaction: that would read its uncommitted rows.
     if (sqlite !== undefined && !sqlite.inTransaction) {
-      return (sqliteStatementsOf(sqlite).terms.all(citizenId, dataUser) as TermsRow[]).map(toTerms);
+      const terms = sqliteStatementsOf(sqlite).terms;
+      return sharedRead(db, () => (terms.all(citizenId, dataUser) as TermsRow[]).map(toTerms), () => termsWithKysely(db, citizenId, dataUser));
     }
-    let compiled = byCitizenAndUser.get(db);
-    if (compiled === undefined) {
-      compiled = db
-        .selectFrom('exchange_consents')
-        .select(['consent_id', 'purpose_code', 'fields', 'frequency', 'start_at', 'expires_at', 'status'])
-        .where('citizen_id', '=', '')
-        .where('data_user', '=', '')
-        .compile();
-      byCitizenAndUser.set(db, compiled);
-    }
-    const { rows } = await db.executeQuery<TermsRow>({ ...compiled, parameters: [citizenId, dataUser] });
-    return rows.map(toTerms);
+    return termsWithKysely(db, citizenId, dataUser);
   },
 
   /**
@@ -110,9 +101,12 @@ export const consentRepository = {
    * has committed to the store since the last look: SQLite's `PRAGMA data_version`. Undefined
    * where no such mark exists (PostgreSQL, or a handle that is not the store's own).
    */
-  changeMark(db: Executor): number | undefined {
+  changeMark(db: Executor): Promise<number | undefined> {
     const sqlite = driverOf(db)?.sqlite;
-    return sqlite === undefined ? undefined : (sqliteStatementsOf(sqlite).dataVersion.get() as number);
+    if (sqlite === undefined) return Promise.resolve(undefined);
+    // Read with the other reads of the turn: on its own, the pragma pays for a read transaction.
+    const dataVersion = sqliteStatementsOf(sqlite).dataVersion;
+    return sharedRead(db, () => dataVersion.get() as number, async () => (await sql<{ data_version: number }>`PRAGMA data_version`.execute(db)).rows[0]?.data_version);
   },
 
   async forCitizen(db: Executor, citizenId: string): Promise<readonly Consent[]> {
@@ -120,3 +114,18 @@ export const consentRepository = {
     return rows.map(toConsent);
   },
 };
+
+async function termsWithKysely(db: Executor, citizenId: string, dataUser: string): Promise<readonly ConsentTerms[]> {
+  let compiled = byCitizenAndUser.get(db);
+  if (compiled === undefined) {
+    compiled = db
+      .selectFrom('exchange_consents')
+      .select(['consent_id', 'purpose_code', 'fields', 'frequency', 'start_at', 'expires_at', 'status'])
+      .where('citizen_id', '=', '')
+      .where('data_user', '=', '')
+      .compile();
+    byCitizenAndUser.set(db, compiled);
+  }
+  const { rows } = await db.executeQuery<TermsRow>({ ...compiled, parameters: [citizenId, dataUser] });
+  return rows.map(toTerms);
+}

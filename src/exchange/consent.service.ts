@@ -194,7 +194,7 @@ export class ConsentService {
 
   /** The terms of a citizen's consents to a data user: from the cache when it is still true. */
   private async termsFor(citizen: string, dataUser: string): Promise<readonly ConsentTerms[]> {
-    const mark = consentRepository.changeMark(this.deps.db);
+    const mark = await consentRepository.changeMark(this.deps.db);
     if (mark === undefined) return consentRepository.termsFor(this.deps.db, citizen, dataUser);
     if (mark !== this.cacheMark) {
       this.termsCache.clear();
