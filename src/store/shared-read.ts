@@ -47,11 +47,10 @@ class ReadTurn {
     if (!this.sqlite.open || this.sqlite.inTransaction) {
       // A transaction left open across turns (Kysely's are async) would let the reads see its
       // uncommitted rows: the callers' own way waits for it instead.
-      for (const q of queue) q.fallback().then(q.resolve, q.reject);
+      for (const q of queue) Promise.resolve().then(q.fallback).then(q.resolve, q.reject);
       return;
     }
-    const shared = queue.length > 1;
-    if (shared) this.begin.run();
+    const shared = queue.length > 1 && this.tryBegin();
     try {
       for (const q of queue) {
         try {
@@ -65,9 +64,32 @@ class ReadTurn {
     }
   };
 
+  /** False when no transaction could be begun: each read then runs in its own, as it would alone. */
+  private tryBegin(): boolean {
+    try {
+      this.begin.run();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   private end(): void {
-    // reads only read: the transaction is still open, and ending it cannot fail for want of space
-    if (this.sqlite.inTransaction) this.commit.run();
+    // Nothing was written, so nothing can be lost: if COMMIT fails, a ROLLBACK ends it the same.
+    if (!this.sqlite.inTransaction) return;
+    try {
+      this.commit.run();
+    } catch {
+      this.rollback();
+    }
+  }
+
+  private rollback(): void {
+    try {
+      if (this.sqlite.inTransaction) this.sqlite.exec('ROLLBACK');
+    } catch {
+      // the connection ends the transaction when it closes; the reads have their answers
+    }
   }
 }
 
