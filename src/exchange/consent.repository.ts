@@ -86,7 +86,7 @@ export const consentRepository = {
   },
 
   /** The terms of every consent of a citizen to this data user, any status. */
-  termsFor(db: Executor, citizenId: string, dataUser: string): Promise<readonly ConsentTerms[]> {
+  async termsFor(db: Executor, citizenId: string, dataUser: string): Promise<readonly ConsentTerms[]> {
     const sqlite = driverOf(db)?.sqlite;
     // Not while the shared connection is inside a transaction: that would read its uncommitted rows.
     if (sqlite !== undefined && !sqlite.inTransaction) {
@@ -100,10 +100,12 @@ export const consentRepository = {
    * A mark that changes whenever another connection (another process: the CLI, another server)
    * has committed to the store since the last look: SQLite's `PRAGMA data_version`. Undefined
    * where no such mark exists (PostgreSQL, or a handle that is not the store's own).
+   * Call it with the store's own handle outside any transaction on it: while one is open it
+   * waits for that transaction to end (inside it, the mark would be of its snapshot).
    */
-  changeMark(db: Executor): Promise<number | undefined> {
+  async changeMark(db: Executor): Promise<number | undefined> {
     const sqlite = driverOf(db)?.sqlite;
-    if (sqlite === undefined) return Promise.resolve(undefined);
+    if (sqlite === undefined) return undefined;
     // Read with the other reads of the turn: on its own, the pragma pays for a read transaction.
     const dataVersion = sqliteStatementsOf(sqlite).dataVersion;
     return sharedRead(db, () => dataVersion.get() as number, async () => (await sql<{ data_version: number }>`PRAGMA data_version`.execute(db)).rows[0]?.data_version);

@@ -194,18 +194,20 @@ export class ConsentService {
 
   /** The terms of a citizen's consents to a data user: from the cache when it is still true. */
   private async termsFor(citizen: string, dataUser: string): Promise<readonly ConsentTerms[]> {
-    const mark = await consentRepository.changeMark(this.deps.db);
-    if (mark === undefined) return consentRepository.termsFor(this.deps.db, citizen, dataUser);
+    const key = `${citizen}\u0000${dataUser}`;
+    const writes = this.writes;
+    // Not cached: read the terms in the same turn as the mark, one snapshot and one wait for both.
+    const [mark, fresh] = await Promise.all([
+      consentRepository.changeMark(this.deps.db),
+      this.termsCache.has(key) ? undefined : consentRepository.termsFor(this.deps.db, citizen, dataUser),
+    ]);
+    if (mark === undefined) return fresh ?? consentRepository.termsFor(this.deps.db, citizen, dataUser);
     if (mark !== this.cacheMark) {
       this.termsCache.clear();
       this.cacheMark = mark;
     }
-    const key = `${citizen}\u0000${dataUser}`;
-    const cached = this.termsCache.get(key);
-    if (cached !== undefined) return cached;
-    const writes = this.writes;
-    const terms = await consentRepository.termsFor(this.deps.db, citizen, dataUser);
-    if (writes === this.writes && mark === this.cacheMark) {
+    const terms = fresh ?? this.termsCache.get(key) ?? (await consentRepository.termsFor(this.deps.db, citizen, dataUser));
+    if (writes === this.writes && mark === this.cacheMark && !this.termsCache.has(key)) {
       if (this.termsCache.size >= termsCacheLimit) {
         const oldest = this.termsCache.keys().next();
         if (oldest.done !== true) this.termsCache.delete(oldest.value);

@@ -38,7 +38,7 @@ type Values = { readonly [I in keyof FactColumns]: FactColumns[I] extends keyof 
 
 /** Reads the facts verification needs for one person, by the primary key. */
 export const verifyFactsRepository = {
-  find(db: Executor, idNumber: string): Promise<VerifyFacts | undefined> {
+  async find(db: Executor, idNumber: string): Promise<VerifyFacts | undefined> {
     const direct = directStatement<[string], Values>(db, directSql, { raw: true });
     if (direct !== undefined) {
       return sharedRead(db, () => {
@@ -53,14 +53,10 @@ export const verifyFactsRepository = {
 
 async function findWithKysely(db: Executor, idNumber: string): Promise<VerifyFacts | undefined> {
   let query = compiled.get(db);
-    if (query === undefined) {
-      query = db
-        .selectFrom('persons')
-        .select(factColumns)
-        .where('id_number', '=', '')
-        .compile();
-      compiled.set(db, query);
-    }
+  if (query === undefined) {
+    query = db.selectFrom('persons').select(factColumns).where('id_number', '=', '').compile();
+    compiled.set(db, query);
+  }
   const { rows } = await db.executeQuery<Row>({ ...query, parameters: [idNumber] });
   const row = rows[0];
   if (row === undefined) return undefined;

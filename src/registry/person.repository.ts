@@ -24,7 +24,7 @@ const pgById = { name: 'sachsong_person_by_id', text: 'SELECT * FROM persons WHE
 
 /** Reads and writes the persons projection. */
 export const personRepository = {
-  findById(db: Executor, idNumber: string): Promise<PersonRecord | undefined> {
+  async findById(db: Executor, idNumber: string): Promise<PersonRecord | undefined> {
     const direct = directStatement<[string], PersonValues>(db, sqliteByIdSql, { raw: true });
     if (direct !== undefined) {
       return sharedRead(db, () => {

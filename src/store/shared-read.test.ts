@@ -82,6 +82,40 @@ describe('reads shared in one event-loop turn, on the embedded store', () => {
     expect(sqlite.inTransaction).toBe(false);
   });
 
+  it('copes with a read that ends the transaction itself: the turn ends without error', async () => {
+    const results = await Promise.all([
+      sharedRead(database.db, () => 'first', () => Promise.resolve('fallback')),
+      sharedRead(database.db, () => {
+        sqlite.exec('ROLLBACK');
+        return 'ended it';
+      }, () => Promise.resolve('fallback')),
+    ]);
+    expect(results).toEqual(['first', 'ended it']);
+    expect(sqlite.inTransaction).toBe(false);
+    expect(await sharedRead(database.db, count, viaKysely)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('runs each read on its own when no transaction can begin (a query left unfinished), and throws nothing from the turn', async () => {
+    other.prepare('INSERT INTO shared_read_probe (x) VALUES (1), (2)').run();
+    // better-sqlite3 refuses BEGIN while a statement is mid-iteration, but still runs reads
+    const unfinished = sqlite.prepare('SELECT x FROM shared_read_probe').iterate();
+    unfinished.next();
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown): void => { uncaught.push(error); };
+    process.on('uncaughtException', onUncaught);
+    try {
+      const read = (): readonly [number, boolean] => [count(), sqlite.inTransaction];
+      const results = await Promise.all([sharedRead(database.db, read, () => Promise.resolve<readonly [number, boolean]>([-1, false])), sharedRead(database.db, read, () => Promise.resolve<readonly [number, boolean]>([-1, false]))]);
+      expect(results[0][0]).toBeGreaterThan(0);
+      expect(results.map((r) => r[1])).toEqual([false, false]);
+    } finally {
+      unfinished.return?.();
+      process.off('uncaughtException', onUncaught);
+    }
+    expect(uncaught).toEqual([]);
+    expect(sqlite.inTransaction).toBe(false);
+  });
+
   it("waits for a transaction left open on the connection instead of reading its uncommitted rows", async () => {
     other.prepare('DELETE FROM shared_read_probe').run();
     let read: Promise<number> | undefined;

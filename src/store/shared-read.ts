@@ -1,12 +1,14 @@
 import type SQLite from 'better-sqlite3';
 import { driverOf } from './database.js';
 
+/** A queued read, bound to its promise: `run` reads on the connection, `fallBack` the caller's other way. */
 interface QueuedRead {
-  readonly read: () => unknown;
-  readonly fallback: () => Promise<unknown>;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (reason: unknown) => void;
+  readonly run: () => void;
+  readonly fallBack: () => void;
 }
+
+/** A synchronous result: a read that returned a promise would finish outside the shared snapshot. */
+type Synchronous<T> = T extends PromiseLike<unknown> ? never : T;
 
 /**
  * The reads queued on one SQLite connection during one event-loop turn. They run together at the
@@ -30,9 +32,18 @@ class ReadTurn {
     this.commit = sqlite.prepare('COMMIT');
   }
 
-  add<T>(read: () => T, fallback: () => Promise<T>): Promise<T> {
+  add<T>(read: () => Synchronous<T>, fallback: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ read, fallback, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({
+        run: () => {
+          try {
+            resolve(read());
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        },
+        fallBack: () => { Promise.resolve().then(fallback).then(resolve, reject); },
+      });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(this.flush);
@@ -47,18 +58,12 @@ class ReadTurn {
     if (!this.sqlite.open || this.sqlite.inTransaction) {
       // A transaction left open across turns (Kysely's are async) would let the reads see its
       // uncommitted rows: the callers' own way waits for it instead.
-      for (const q of queue) Promise.resolve().then(q.fallback).then(q.resolve, q.reject);
+      for (const q of queue) q.fallBack();
       return;
     }
     const shared = queue.length > 1 && this.tryBegin();
     try {
-      for (const q of queue) {
-        try {
-          q.resolve(q.read());
-        } catch (error) {
-          q.reject(error);
-        }
-      }
+      for (const q of queue) q.run();
     } finally {
       if (shared) this.end();
     }
@@ -88,7 +93,10 @@ class ReadTurn {
     try {
       if (this.sqlite.inTransaction) this.sqlite.exec('ROLLBACK');
     } catch {
-      // the connection ends the transaction when it closes; the reads have their answers
+      // reported below: the reads have their answers, but the connection is stuck in a transaction
+    }
+    if (this.sqlite.inTransaction) {
+      process.emitWarning('a shared read transaction could neither commit nor roll back; the SQLite connection is still inside it', { code: 'SACHSONG_SHARED_READ_STUCK' });
     }
   }
 }
@@ -105,10 +113,18 @@ const turns = new WeakMap<SQLite.Database, ReadTurn>();
  * const byId = directStatement<[string], PersonValues>(db, sql, { raw: true });
  * const values = await sharedRead(db, () => byId?.get(id), () => readThroughKysely(db, id));
  */
-export function sharedRead<T>(db: object, read: () => T, fallback: () => Promise<T>): Promise<T> {
+export function sharedRead<T>(db: object, read: () => Synchronous<T>, fallback: () => Promise<T>): Promise<T> {
   const sqlite = driverOf(db)?.sqlite;
   if (sqlite === undefined) return fallback();
   let turn = turns.get(sqlite);
-  if (turn === undefined) turns.set(sqlite, (turn = new ReadTurn(sqlite)));
+  if (turn === undefined) {
+    try {
+      turn = new ReadTurn(sqlite);
+    } catch {
+      // a closed connection cannot prepare BEGIN: the caller's own way reports it
+      return fallback();
+    }
+    turns.set(sqlite, turn);
+  }
   return turn.add(read, fallback);
 }
