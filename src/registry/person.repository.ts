@@ -1,6 +1,8 @@
 import type { CompiledQuery, Kysely, Transaction } from 'kysely';
+import type pg from 'pg';
 import { directStatement, driverOf } from '../store/database.js';
 import { sharedRead } from '../store/shared-read.js';
+import { TurnBatch } from '../store/turn-batch.js';
 import type { DB, PersonsTable } from '../store/database.types.js';
 import { fromPersonRow, fromPersonValues, personRecordColumns, toPersonRow, type PersonValues } from './person.projection.js';
 import type { PersonRecord } from './person.types.js';
@@ -19,8 +21,23 @@ export interface PersonSearch {
 // The lookup by ID is the registry's hottest query: compile it once per database handle.
 const byIdQueries = new WeakMap<Executor, CompiledQuery<PersonsTable>>();
 const sqliteByIdSql = `SELECT ${personRecordColumns.join(', ')} FROM persons WHERE id_number = ?`;
-// On PostgreSQL, a named statement: parsed and planned once per pooled connection.
+// On PostgreSQL, named statements: parsed and planned once per pooled connection. The lookups of
+// one turn go as one query; a turn with a single lookup keeps the plain primary-key statement.
 const pgById = { name: 'sachsong_person_by_id', text: 'SELECT * FROM persons WHERE id_number = $1' } as const;
+const pgByIds = { name: 'sachsong_persons_by_ids', text: 'SELECT * FROM persons WHERE id_number = ANY($1::text[])' } as const;
+const pgLookups = new WeakMap<pg.Pool, TurnBatch<string, PersonRecord>>();
+
+function pgLookupsOf(pool: pg.Pool): TurnBatch<string, PersonRecord> {
+  let batch = pgLookups.get(pool);
+  if (batch === undefined) {
+    batch = new TurnBatch<string, PersonRecord>(async (ids) => {
+      const { rows } = await pool.query<PersonsTable>(ids.length === 1 ? { ...pgById, values: [...ids] } : { ...pgByIds, values: [ids] });
+      return new Map(rows.map((r) => [r.id_number, fromPersonRow(r)]));
+    });
+    pgLookups.set(pool, batch);
+  }
+  return batch;
+}
 
 /** Reads and writes the persons projection. */
 export const personRepository = {
@@ -32,13 +49,8 @@ export const personRepository = {
         return values === undefined ? undefined : fromPersonValues(values);
       }, () => findByIdWithKysely(db, idNumber));
     }
-    const driver = driverOf(db);
-    if (driver?.pool !== undefined) {
-      return driver.pool.query<PersonsTable>({ ...pgById, values: [idNumber] }).then(({ rows }) => {
-        const row = rows[0];
-        return row === undefined ? undefined : fromPersonRow(row);
-      });
-    }
+    const pool = driverOf(db)?.pool;
+    if (pool !== undefined) return pgLookupsOf(pool).load(idNumber);
     return findByIdWithKysely(db, idNumber);
   },
 
