@@ -7,6 +7,8 @@
 // with other work, wall-clock rates swing, CPU time a request much less.
 // --checkpoint-worker: the server checkpoints the WAL from a worker thread instead of inside the
 // access log's commits on the main thread (an experiment; see bench/servers/exchange-verify.server.ts).
+// --checkpoint-pages <n>: the serving store's wal_autocheckpoint (SQLite's default: 1,000 pages of
+// 16 KiB), to compare checkpoint sizes in the same conditions.
 // --work <dir> keeps the store, key and bodies there and reuses them on the next run (the access
 // log keeps growing across runs, as it would in service).
 import { execFile, spawn } from 'node:child_process';
@@ -51,6 +53,7 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     work: { type: 'string' },
     'checkpoint-worker': { type: 'boolean', default: false },
+    'checkpoint-pages': { type: 'string' },
   },
 });
 const people = Number(values.people);
@@ -178,7 +181,7 @@ try {
 
   // 2. Both servers in their own processes: the bare baseline and the exchange as served.
   const bare = await startServer('bench/servers/exchange-bare.server.ts', []);
-  const server = await startProfiled('bench/servers/exchange-verify.server.ts', [file, operatorToken, ...(values['checkpoint-worker'] ? ['checkpoint-worker'] : [])]);
+  const server = await startProfiled('bench/servers/exchange-verify.server.ts', [file, operatorToken, values['checkpoint-worker'] ? 'checkpoint-worker' : '', ...(values['checkpoint-pages'] === undefined ? [] : [values['checkpoint-pages']])]);
   const now = Math.floor(Date.now() / 1000);
   const assertion = await new SignJWT({}).setProtectedHeader({ alg: 'EdDSA', kid: 'bench-1' }).setIssuer(clientId).setSubject(clientId).setAudience(defaultTokenAudience).setIssuedAt(now).setExpirationTime(now + 120).setJti(randomUUID()).sign(privateKey);
   const tokenRes = await fetch(`${server.url}/x/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'client_credentials', client_assertion_type: jwtBearerAssertionType, client_assertion: assertion }) });
@@ -219,6 +222,7 @@ try {
     bench: 'exchange-verify',
     store: 'sqlite',
     checkpointWorker: values['checkpoint-worker'],
+    checkpointPages: values['checkpoint-pages'] ?? 'default (1000)',
     people,
     consents,
     consentSeconds: Math.round(consentSeconds * 10) / 10,

@@ -1,5 +1,5 @@
 // The whole app as `sachsong serve` builds it (exchange, durable access log, everything), for load tests.
-// argv: <sqlite file | postgres URL> <operator token> [checkpoint-worker]
+// argv: <sqlite file | postgres URL> <operator token> [checkpoint-worker | ''] [WAL checkpoint pages]
 // `checkpoint-worker` (an experiment, SQLite only): turns off SQLite's automatic WAL checkpoints on
 // the serving connection and runs a passive checkpoint every 200 ms from a worker thread with its own
 // connection instead, so that copying the WAL back (and its fsync) never runs on the main thread.
@@ -10,8 +10,10 @@ import { systemClock } from '../../src/shared/clock.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { openDatabase } from '../../src/store/database.js';
 
-const [location = '', token = '', mode = ''] = process.argv.slice(2);
+const [location = '', token = '', mode = '', checkpointPages = ''] = process.argv.slice(2);
 const database = location.startsWith('postgres') ? openDatabase({ databaseUrl: location, poolSize: 16 }) : openDatabase({ sqliteFile: location });
+// bench --checkpoint-pages: the WAL threshold of this run (SQLite's default is 1,000 pages).
+if (/^\d+$/.test(checkpointPages)) database.sqlite?.pragma(`wal_autocheckpoint = ${checkpointPages}`);
 let checkpointer: Worker | undefined;
 if (mode === 'checkpoint-worker' && database.sqlite !== undefined) {
   database.sqlite.pragma('wal_autocheckpoint = 0');
