@@ -284,40 +284,38 @@ describe('the access log on sqlite, appended from inside a transaction on the sa
 });
 
 describe('the access log on sqlite with a writer thread', () => {
-  it('writes on its own connection: an append from inside a reading transaction on the shared one goes through', async () => {
+  /** A fresh store and a log writing from its own thread, both closed after `run`. */
+  async function withThreadLog(run: (database: Database, log: AccessLog) => Promise<void>): Promise<void> {
     const database = await createTestDatabase('sqlite');
     const log = openAccessLog(database, { busyLimitMs: 200, writerThread: true });
     try {
-      expect((await log.append(sampleRecord(0))).index).toBe(0);
-      // The shared connection only reads here; the writer thread's connection takes the write lock.
-      const receipt = await database.db.transaction().execute(async (trx) => {
-        await trx.selectFrom('access_log_head').select('tree_size').execute();
-        return log.append(sampleRecord(1));
-      });
-      expect(receipt.index).toBe(1);
-      const rows = await database.db.selectFrom('access_records').select('idx').orderBy('idx').execute();
-      expect(rows.map((r) => r.idx)).toEqual([0, 1]);
+      await run(database, log);
     } finally {
       await log.close();
       await database.close();
     }
-  });
+  }
 
-  it('reports a transaction the writer thread could not commit, and writes nothing of it', async () => {
-    const database = await createTestDatabase('sqlite');
-    const log = openAccessLog(database, { writerThread: true });
-    try {
-      expect((await log.append(sampleRecord(0))).index).toBe(0);
-      // A stray row where the next record goes: the batch's insert fails inside its transaction.
-      await database.db.insertInto('access_records').values({ idx: 1, person_id: '001085000001', deferred_until: null, leaf: '{}', leaf_hash: Buffer.alloc(32) }).execute();
-      await expect(log.append(sampleRecord(1))).rejects.toMatchObject({ code: 'ACCESS_LOG_WRITE_FAILED' });
-      const head = await database.db.selectFrom('access_log_head').select('tree_size').executeTakeFirstOrThrow();
-      expect(head.tree_size).toBe(1);
-    } finally {
-      await log.close();
-      await database.close();
-    }
-  });
+  it('writes on its own connection: an append from inside a reading transaction on the shared one goes through', () => withThreadLog(async (database, log) => {
+    expect((await log.append(sampleRecord(0))).index).toBe(0);
+    // The shared connection only reads here; the writer thread's connection takes the write lock.
+    const receipt = await database.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('access_log_head').select('tree_size').execute();
+      return log.append(sampleRecord(1));
+    });
+    expect(receipt.index).toBe(1);
+    const rows = await database.db.selectFrom('access_records').select('idx').orderBy('idx').execute();
+    expect(rows.map((r) => r.idx)).toEqual([0, 1]);
+  }));
+
+  it('reports a transaction the writer thread could not commit, and writes nothing of it', () => withThreadLog(async (database, log) => {
+    expect((await log.append(sampleRecord(0))).index).toBe(0);
+    // A stray row where the next record goes: the batch's insert fails inside its transaction.
+    await database.db.insertInto('access_records').values({ idx: 1, person_id: '001085000001', deferred_until: null, leaf: '{}', leaf_hash: Buffer.alloc(32) }).execute();
+    await expect(log.append(sampleRecord(1))).rejects.toMatchObject({ code: 'ACCESS_LOG_WRITE_FAILED' });
+    const head = await database.db.selectFrom('access_log_head').select('tree_size').executeTakeFirstOrThrow();
+    expect(head.tree_size).toBe(1);
+  }));
 
   it('refuses appends once closed, and lets the process exit with the thread idle', async () => {
     const database = await createTestDatabase('sqlite');
