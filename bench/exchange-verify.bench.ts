@@ -5,10 +5,8 @@
 // CPU per request: the server process's CPU time (user + system, from /proc, Linux) over the
 // requests it answered, for the whole process and for its main thread alone: on a machine busy
 // with other work, wall-clock rates swing, CPU time a request much less.
-// --checkpoint-worker: the server checkpoints the WAL from a worker thread instead of inside the
-// access log's commits on the main thread (an experiment; see bench/servers/exchange-verify.server.ts).
-// --checkpoint-pages <n>: the serving store's wal_autocheckpoint (SQLite's default: 1,000 pages of
-// 16 KiB), to compare checkpoint sizes in the same conditions.
+// p99 at the fixed rate is given twice: as autocannon sees it (a Node client on the same two cores,
+// its own event loop included) and as the server measures it (onRequest to onResponse).
 // --work <dir> keeps the store, key and bodies there and reuses them on the next run (the access
 // log keeps growing across runs, as it would in service).
 import { execFile, spawn } from 'node:child_process';
@@ -33,11 +31,31 @@ import { openDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrator.js';
 import { startServer, stopServer } from './load.js';
 
+interface ServerLatency { readonly requests: number; readonly p50Ms: number; readonly p90Ms: number; readonly p99Ms: number; readonly maxMs: number }
+const serverReports: ServerLatency[] = [];
+
+/** The latency the server measured since the last call (its SIGUSR2 report). */
+async function serverLatency(pid: number | undefined): Promise<ServerLatency | undefined> {
+  if (pid === undefined) return undefined;
+  const before = serverReports.length;
+  process.kill(pid, 'SIGUSR2');
+  for (let waited = 0; serverReports.length === before && waited < 2_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+  return serverReports.at(-1);
+}
+
 /** Like startServer, with Node flags (--profile <dir> writes a CPU profile of the exchange server). */
 async function startProfiled(script: string, args: readonly string[]): Promise<{ url: string; child: ReturnType<typeof spawn> }> {
   const flags = values.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values.profile}`];
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  // The server's latency reports (JSON lines on SIGUSR2) are kept; anything else goes on to our stderr.
+  child.stderr.on('data', (text: string) => {
+    for (const line of text.split('\n')) {
+      if (line.startsWith('{"serverLatency"')) serverReports.push((JSON.parse(line) as { serverLatency: ServerLatency }).serverLatency);
+      else if (line !== '') process.stderr.write(`${line}\n`);
+    }
+  });
   const [line] = (await once(child.stdout, 'data')) as [string];
   return { url: line.trim(), child };
 }
@@ -52,8 +70,6 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     profile: { type: 'string' },
     work: { type: 'string' },
-    'checkpoint-worker': { type: 'boolean', default: false },
-    'checkpoint-pages': { type: 'string' },
   },
 });
 const people = Number(values.people);
@@ -181,7 +197,7 @@ try {
 
   // 2. Both servers in their own processes: the bare baseline and the exchange as served.
   const bare = await startServer('bench/servers/exchange-bare.server.ts', []);
-  const server = await startProfiled('bench/servers/exchange-verify.server.ts', [file, operatorToken, values['checkpoint-worker'] ? 'checkpoint-worker' : '', ...(values['checkpoint-pages'] === undefined ? [] : [values['checkpoint-pages']])]);
+  const server = await startProfiled('bench/servers/exchange-verify.server.ts', [file, operatorToken]);
   const now = Math.floor(Date.now() / 1000);
   const assertion = await new SignJWT({}).setProtectedHeader({ alg: 'EdDSA', kid: 'bench-1' }).setIssuer(clientId).setSubject(clientId).setAudience(defaultTokenAudience).setIssuedAt(now).setExpirationTime(now + 120).setJti(randomUUID()).sign(privateKey);
   const tokenRes = await fetch(`${server.url}/x/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'client_credentials', client_assertion_type: jwtBearerAssertionType, client_assertion: assertion }) });
@@ -189,7 +205,8 @@ try {
   const check = await fetch(`${server.url}/x/services/verify`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-request-id': randomUUID(), 'x-officer-id': 'bench-officer', 'x-case-reference': 'BENCH-0001', 'x-purpose': 'KYC' }, body: bodies[0] ?? '' });
   if (check.status !== 200) throw new Error(`exchange verify answered ${check.status}: ${await check.text()}`);
   const countRecords = async (): Promise<number> => {
-    const db = openDatabase({ sqliteFile: file });
+    // The server keeps its access log in its own file (bench/servers/exchange-verify.server.ts).
+    const db = openDatabase({ sqliteFile: file.replace(/\.db$/, '.access-log.db') });
     try {
       const row = await db.db.selectFrom('access_records').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
       return Number(row.n);
@@ -212,7 +229,9 @@ try {
     rounds.push({ bare: b, exchange: x, ratio: Math.round((x.requestsPerSecond / b.requestsPerSecond) * 1000) / 1000 });
   }
   const after = await countRecords();
+  await serverLatency(serverPid);
   const atRate = await withCpu(serverPid, () => fixedRate(server.url, bodies, token, seconds));
+  const atRateInServer = await serverLatency(serverPid);
   await stopServer(bare.child);
   await stopServer(server.child);
   const median = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor(rounds.length / 2)];
@@ -221,8 +240,7 @@ try {
   console.log(JSON.stringify({
     bench: 'exchange-verify',
     store: 'sqlite',
-    checkpointWorker: values['checkpoint-worker'],
-    checkpointPages: values['checkpoint-pages'] ?? 'default (1000)',
+    accessLog: 'own SQLite file (4 KiB pages), writer thread, checkpointer thread',
     people,
     consents,
     consentSeconds: Math.round(consentSeconds * 10) / 10,
@@ -240,6 +258,7 @@ try {
     accessRecordsWritten: after - before,
     successfulCalls: rounds.reduce((n, r) => n + r.exchange.requests - r.exchange.non2xx - r.exchange.errors, 0),
     exchangeVerifyAtFixedRate: atRate,
+    exchangeVerifyAtFixedRateInServer: atRateInServer,
   }, null, 2));
 } finally {
   if (values.work === undefined) rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,7 +42,9 @@ describe('sachsong audit', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('signs a checkpoint, verifies the log against it, and fails once a record is changed', async () => {
+  // beforeAll wrote the records into the registry's own file, as stores did before the log had a file of its own.
+  it('moves a log kept in the registry\'s file into access-log.db, signs a checkpoint, verifies, and fails once a record is changed', async () => {
+    expect(existsSync(path.join(dir, 'access-log.db'))).toBe(false);
     const signed = await sachsong(['audit', 'checkpoint', '--out', path.join(dir, 'checkpoint.txt')], dir);
     expect(signed.code).toBe(0);
     expect(signed.out).toMatch(/^sachsong\.local\/access-log\n25\n[A-Za-z0-9+/]{43}=\n\n— sachsong\.local\/access-log /);
@@ -51,14 +53,20 @@ describe('sachsong audit', () => {
     const ok = await sachsong(['audit', 'verify', '--checkpoint', path.join(dir, 'checkpoint.txt')], dir);
     expect(ok.out).toMatch(/^ok: 25 records, root [0-9a-f]{64}, 2 checkpoint\(s\) checked/m);
     expect(ok.code).toBe(0);
+    expect(existsSync(path.join(dir, 'access-log.db'))).toBe(true);
 
-    const row = await store.db.selectFrom('access_records').select('leaf').where('idx', '=', 7).executeTakeFirstOrThrow();
-    await store.db.updateTable('access_records').set({ leaf: row.leaf.replace('officer-7', 'officer-8') }).where('idx', '=', 7).execute();
+    // The log is read from its own file now: a change there is caught.
+    const logFile = openDatabase({ sqliteFile: path.join(dir, 'access-log.db') });
+    const row = await logFile.db.selectFrom('access_records').select('leaf').where('idx', '=', 7).executeTakeFirstOrThrow();
+    await logFile.db.updateTable('access_records').set({ leaf: row.leaf.replace('officer-7', 'officer-8') }).where('idx', '=', 7).execute();
     const bad = await sachsong(['audit', 'verify'], dir);
     expect(bad.code).toBe(1);
     expect(bad.out).toMatch(/RECORD_ALTERED at 7/);
     expect(bad.out).toMatch(/FAILED/);
-    await store.db.updateTable('access_records').set({ leaf: row.leaf }).where('idx', '=', 7).execute();
+    await logFile.db.updateTable('access_records').set({ leaf: row.leaf }).where('idx', '=', 7).execute();
+    await logFile.close();
+    const again = await sachsong(['audit', 'verify'], dir);
+    expect(again.out).toMatch(/^ok: 25 records/m);
   }, 90_000);
 
   it('refuses a forged or unreadable checkpoint file with a clear error', async () => {

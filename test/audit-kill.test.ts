@@ -69,6 +69,14 @@ describe.each([...dialects.map((d) => [d, false] as const), ['sqlite', true] as 
     expect(report.treeSize).toBe(size);
     const checkpoint = await audit.checkpoint();
 
+    // The person index was being written too: whatever it holds is right, and it reaches the head's mark.
+    const { indexed_size: indexed } = await store.db.selectFrom('access_log_head').select('indexed_size').executeTakeFirstOrThrow();
+    expect(indexed).toBeGreaterThan(0);
+    const indexRows = await store.db.selectFrom('access_person_index as i').innerJoin('access_records as r', 'r.idx', 'i.idx').select(['i.idx', 'i.person_id', 'r.person_id as recorded']).execute();
+    for (const row of indexRows) expect(row.person_id).toBe(row.recorded);
+    const indexedIdx = new Set(indexRows.map((r) => r.idx));
+    for (let i = 0; i < indexed; i++) expect(indexedIdx.has(i), `record ${i} is below the index mark`).toBe(true);
+
     // A new writer picks up the tree where the killed one left it.
     const log = openAccessLog(store);
     const [receipt] = await log.appendMany([{

@@ -4,12 +4,15 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import type { AccessLog } from '../src/audit/access-log.types.js';
 import { parseLeaf, type CanonicalAccessRecord } from '../src/audit/access-record.js';
 import { defaultTokenAudience } from '../src/exchange/agency-auth.service.js';
+import { openAccessLogStore } from '../src/audit/access-log.store.js';
 import { buildApp } from '../src/http/app.js';
+import type { Database } from '../src/store/database.js';
 import { generatePopulation } from '../src/registry/population.generator.js';
 import type { Clock } from '../src/shared/clock.js';
 import { loadPopulation } from '../src/store/bulk-writer.js';
 import type { Dialect } from '../src/store/dialect.js';
 import type { RouteOptions } from 'fastify';
+import path from 'node:path';
 import { createTestDatabase } from './test-database.js';
 
 /** A clock the test moves by hand. */
@@ -54,6 +57,8 @@ export async function clientAssertion(agency: TestAgency, clock: Clock, override
 export interface ExchangeFixture {
   readonly app: FastifyInstance;
   readonly database: Awaited<ReturnType<typeof createTestDatabase>>;
+  /** Where the access log is: its own file beside a SQLite store (as `sachsong serve` has it), else the store. */
+  readonly accessLogDatabase: Database;
   readonly clock: MovableClock;
   readonly operatorToken: string;
   /** Living adults with a household, for calls. */
@@ -79,8 +84,10 @@ export async function startExchangeFixture(dialect: Dialect, options: { readonly
     .execute()).map((r) => r.id_number);
   const clock = movableClock('2026-03-01T08:00:00.000Z');
   const routes: RouteOptions[] = [];
+  const accessLogStore = await openAccessLogStore(database, database.dialect === 'sqlite' ? path.join(path.dirname(database.location), 'access-log.db') : undefined);
   const app = await buildApp({
     database,
+    accessLogStore,
     clock,
     operatorToken,
     logger: false,
@@ -92,12 +99,14 @@ export async function startExchangeFixture(dialect: Dialect, options: { readonly
   return {
     app,
     database,
+    accessLogDatabase: accessLogStore.database,
     clock,
     operatorToken,
     people,
     routes,
     close: async () => {
       await app.close();
+      await accessLogStore.close();
       await database.close();
     },
   };
@@ -173,6 +182,6 @@ export function callHeaders(token: string, agency: TestAgency, overrides: Record
 
 /** The access records written for a request id (read back from their leaves). */
 export async function accessRecordsFor(fx: ExchangeFixture, requestId: string): Promise<readonly CanonicalAccessRecord[]> {
-  const rows = await fx.database.db.selectFrom('access_records').select('leaf').orderBy('idx').execute();
+  const rows = await fx.accessLogDatabase.db.selectFrom('access_records').select('leaf').orderBy('idx').execute();
   return rows.map((r) => parseLeaf(r.leaf)).filter((r): r is CanonicalAccessRecord => r?.requestId === requestId);
 }

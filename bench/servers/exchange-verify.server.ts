@@ -1,34 +1,36 @@
 // The whole app as `sachsong serve` builds it (exchange, durable access log, everything), for load tests.
-// argv: <sqlite file | postgres URL> <operator token> [checkpoint-worker | ''] [WAL checkpoint pages]
-// `checkpoint-worker` (an experiment, SQLite only): turns off SQLite's automatic WAL checkpoints on
-// the serving connection and runs a passive checkpoint every 200 ms from a worker thread with its own
-// connection instead, so that copying the WAL back (and its fsync) never runs on the main thread.
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+// argv: <sqlite file | postgres URL> <operator token>
+import { openAccessLogStore } from '../../src/audit/access-log.store.js';
 import { buildApp } from '../../src/http/app.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { openDatabase } from '../../src/store/database.js';
 
-const [location = '', token = '', mode = '', checkpointPages = ''] = process.argv.slice(2);
+const [location = '', token = ''] = process.argv.slice(2);
 const database = location.startsWith('postgres') ? openDatabase({ databaseUrl: location, poolSize: 16 }) : openDatabase({ sqliteFile: location });
-// bench --checkpoint-pages: the WAL threshold of this run (SQLite's default is 1,000 pages).
-if (/^\d+$/.test(checkpointPages)) database.sqlite?.pragma(`wal_autocheckpoint = ${checkpointPages}`);
-let checkpointer: Worker | undefined;
-if (mode === 'checkpoint-worker' && database.sqlite !== undefined) {
-  database.sqlite.pragma('wal_autocheckpoint = 0');
-  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  checkpointer = new Worker(`
-    const { workerData } = require('node:worker_threads');
-    const db = new (require(workerData.driver))(workerData.file);
-    db.pragma('busy_timeout = 5000');
-    setInterval(() => db.pragma('wal_checkpoint(PASSIVE)'), 200);
-  `, { eval: true, workerData: { driver, file: location } });
-  checkpointer.unref();
-}
-const app = await buildApp({ database, clock: systemClock, operatorToken: token, logger: createLogger('warn') });
+// As `sachsong serve` has it: the access log in its own file beside the store's (the CLI's access-log.db).
+const accessLogStore = await openAccessLogStore(database, location.startsWith('postgres') ? undefined : location.replace(/\.db$/, '.access-log.db'));
+const app = await buildApp({ database, accessLogStore, clock: systemClock, operatorToken: token, logger: createLogger('warn') });
+// SIGUSR2: write the latency of the requests answered since the last signal, measured inside the
+// server (onRequest to onResponse), to stderr as JSON; the bench reads it beside the client's figure.
+const latencies: number[] = [];
+const arrivals = new WeakMap<object, number>();
+app.addHook('onRequest', (request, _reply, done) => {
+  arrivals.set(request, performance.now());
+  done();
+});
+app.addHook('onResponse', (request, _reply, done) => {
+  const at = arrivals.get(request);
+  if (at !== undefined) latencies.push(performance.now() - at);
+  done();
+});
+process.on('SIGUSR2', () => {
+  const sorted = latencies.splice(0).sort((a, b) => a - b);
+  const q = (p: number): number => Math.round((sorted[Math.floor(p * (sorted.length - 1))] ?? NaN) * 10) / 10;
+  process.stderr.write(`${JSON.stringify({ serverLatency: { requests: sorted.length, p50Ms: q(0.5), p90Ms: q(0.9), p99Ms: q(0.99), maxMs: q(1) } })}\n`);
+});
 const address = await app.listen({ host: '127.0.0.1', port: 0 });
 process.stdout.write(`${address}\n`);
 process.once('SIGTERM', () => {
-  void (checkpointer?.terminate() ?? Promise.resolve()).then(() => app.close()).then(() => database.close()).then(() => process.exit(0));
+  void app.close().then(() => accessLogStore.close()).then(() => database.close()).then(() => process.exit(0));
 });

@@ -75,18 +75,39 @@ export const accessLogRepository = {
     return db.selectFrom('access_records').selectAll().where('idx', '=', index).executeTakeFirst();
   },
 
+  /** How far the person index reaches: records below this index are in it. */
+  async indexedSize(db: Kysely<DB>): Promise<number> {
+    const row = await db.selectFrom('access_log_head').select('indexed_size').where('id', '=', 1).executeTakeFirst();
+    return row?.indexed_size ?? 0;
+  },
+
   /**
    * A person's records that their tracker may show on `visibleOn` (YYYY-MM-DD), newest first,
-   * with index below `before` when given. Served by the (person_id, idx) index.
+   * with index below `before` when given. The newest records, not yet in the person index, are
+   * scanned (a run's worth at most, see person-index.writer.ts); the rest come from the index.
+   * The split is exact whatever the indexer does meanwhile: index rows at or past the size read
+   * here are left to the scan.
    */
   async personRecords(db: Kysely<DB>, personId: string, visibleOn: string, limit: number, before?: number): Promise<AccessRecordsTable[]> {
-    let query = db
+    const indexed = await this.indexedSize(db);
+    let unindexed = db
       .selectFrom('access_records')
       .selectAll()
+      .where('idx', '>=', indexed)
       .where('person_id', '=', personId)
       .where((eb) => eb.or([eb('deferred_until', 'is', null), eb('deferred_until', '<=', visibleOn)]));
-    if (before !== undefined) query = query.where('idx', '<', before);
-    return query.orderBy('idx', 'desc').limit(limit).execute();
+    if (before !== undefined) unindexed = unindexed.where('idx', '<', before);
+    const newest = await unindexed.orderBy('idx', 'desc').limit(limit).execute();
+    if (newest.length >= limit || (before !== undefined && before <= 0)) return newest;
+    let older = db
+      .selectFrom('access_person_index as i')
+      .innerJoin('access_records as r', 'r.idx', 'i.idx')
+      .selectAll('r')
+      .where('i.person_id', '=', personId)
+      .where('i.idx', '<', before === undefined ? indexed : Math.min(indexed, before))
+      .where((eb) => eb.or([eb('r.deferred_until', 'is', null), eb('r.deferred_until', '<=', visibleOn)]));
+    older = older.orderBy('i.idx', 'desc').limit(limit - newest.length);
+    return [...newest, ...(await older.execute())];
   },
 
   /** Stores a signed checkpoint; a second one of the same size is ignored. */

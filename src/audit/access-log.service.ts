@@ -3,11 +3,16 @@ import type { Database } from '../store/database.js';
 import { accessLogRepository, nodeKey } from './access-log.repository.js';
 import type { AccessLog, AccessRecordInput, AppendReceipt } from './access-log.types.js';
 import { createAccessBatchWriter, type AccessLogWriter } from './access-log.writer.js';
+import type { PersonIndexOptions } from './person-index.writer.js';
 import { prepareAccessRecord, type PreparedAccessRecord } from './access-record.js';
 import { frontierKeys, nodeHash, type TreeNode } from './merkle-tree.js';
 
 export interface AccessLogOptions {
-  /** How long the first buffered append waits for others to share its transaction. Default 1 ms. */
+  /**
+   * How long the first buffered append waits for others to share its transaction. Default 1 ms;
+   * 0 with a writer thread, where appends gather while a batch is on the thread, so 0 ends the
+   * wait with the event-loop turn.
+   */
   readonly lingerMs?: number;
   /** Records per transaction at most (a single appendMany larger than this still goes in one). Default 5,000. */
   readonly maxBatch?: number;
@@ -16,14 +21,24 @@ export interface AccessLogOptions {
   /** SQLite: how long a write waits for another transaction on the shared connection to end. Default 10 s. */
   readonly busyLimitMs?: number;
   /**
-   * SQLite file stores: run each transaction on a writer thread with its own connection, so that
-   * the main thread prepares the next batch (validation, canonical JSON, hashes) meanwhile. For
-   * bulk producers (batches of thousands: 52,000 → 69,000 appends/s measured). Default off, and
-   * off in the server: there each commit by another connection changes the store's data_version,
-   * which empties the exchange's consent cache, and group commits are small (measured: exchange
+   * SQLite file stores: run each transaction, and the person index behind them, on a writer
+   * thread with its own connection, so that the main thread prepares the next batch (validation,
+   * canonical JSON, hashes) meanwhile. On for the access log's own store (access-log.store.ts).
+   * Off when the log shares the registry's file: there each commit by another connection changes
+   * the store's data_version, which empties the exchange's consent cache (measured: exchange
    * verify 3,719 → 2,355 req/s with it on).
    */
   readonly writerThread?: boolean;
+  /** The tracker's person index (run and slice sizes): written behind the appends. */
+  readonly personIndex?: PersonIndexOptions;
+  /** Told when a slice of the person index failed (it is tried again after the next append). */
+  readonly onIndexError?: (error: unknown) => void;
+}
+
+/** An access log opened for appending. */
+export interface AppendingAccessLog extends AccessLog {
+  /** Resolves when the person index has caught up with every run due (tests, benchmarks). */
+  indexed(): Promise<void>;
 }
 
 interface Pending {
@@ -47,15 +62,21 @@ interface TreeState {
  * const accessLog = openAccessLog(database);
  * const { index, leafHash } = await accessLog.append(record); // durable now: release the data
  */
-export function openAccessLog(database: Database, options: AccessLogOptions = {}): AccessLog {
-  const writer = createAccessBatchWriter(database, options.busyLimitMs, options.writerThread ?? false);
-  return new GroupCommitAccessLog(database, writer, options.lingerMs ?? 1, options.maxBatch ?? 5_000, options.onCommit);
+export function openAccessLog(database: Database, options: AccessLogOptions = {}): AppendingAccessLog {
+  const writer = createAccessBatchWriter(database, {
+    ...(options.busyLimitMs === undefined ? {} : { busyLimitMs: options.busyLimitMs }),
+    thread: options.writerThread ?? false,
+    ...(options.personIndex === undefined ? {} : { personIndex: options.personIndex }),
+    ...(options.onIndexError === undefined ? {} : { onIndexError: options.onIndexError }),
+  });
+  return new GroupCommitAccessLog(database, writer, options.lingerMs ?? (options.writerThread === true ? 0 : 1), options.maxBatch ?? 5_000, options.onCommit);
 }
 
-class GroupCommitAccessLog implements AccessLog {
+class GroupCommitAccessLog implements AppendingAccessLog {
   private queue: Pending[] = [];
   private queued = 0;
-  private timer: NodeJS.Timeout | undefined;
+  /** Cancels the pending drain (a linger timer, or the end of the turn). */
+  private cancelDrain: (() => void) | undefined;
   private writing: Promise<void> | undefined;
   private state: TreeState | undefined;
   private closed = false;
@@ -94,10 +115,14 @@ class GroupCommitAccessLog implements AccessLog {
     });
   }
 
+  async indexed(): Promise<void> {
+    await this.writing;
+    await this.writer.indexed();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelTimer();
     this.drain();
     await this.writing;
     await this.writer.close();
@@ -107,15 +132,27 @@ class GroupCommitAccessLog implements AccessLog {
     // While a transaction is being written, new appends gather; the write loop takes them next.
     if (this.writing !== undefined) return;
     if (this.queued >= this.maxBatch) {
-      if (this.timer !== undefined) clearTimeout(this.timer);
-      this.timer = undefined;
+      this.cancelTimer();
       this.drain();
       return;
     }
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
+    if (this.cancelDrain !== undefined) return;
+    const fire = (): void => {
+      this.cancelDrain = undefined;
       this.drain();
-    }, this.lingerMs);
+    };
+    if (this.lingerMs <= 0) {
+      const immediate = setImmediate(fire);
+      this.cancelDrain = () => { clearImmediate(immediate); };
+    } else {
+      const timer = setTimeout(fire, this.lingerMs);
+      this.cancelDrain = () => { clearTimeout(timer); };
+    }
+  }
+
+  private cancelTimer(): void {
+    this.cancelDrain?.();
+    this.cancelDrain = undefined;
   }
 
   private drain(): void {

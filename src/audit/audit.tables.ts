@@ -9,6 +9,7 @@ export interface AuditTables {
   access_log_nodes: AccessLogNodesTable;
   access_log_head: AccessLogHeadTable;
   access_log_checkpoints: AccessLogCheckpointsTable;
+  access_person_index: AccessPersonIndexTable;
 }
 
 /**
@@ -46,6 +47,17 @@ export interface AccessLogNodesTable {
 export interface AccessLogHeadTable {
   id: number;
   tree_size: number;
+  /** Records with index below this are in access_person_index; the indexer moves it forward. */
+  indexed_size: number;
+}
+
+/**
+ * The citizen's tracker index: (person, record index), filled behind the appends in sorted runs
+ * (person-index.writer.ts). Derived from access_records: rebuilt, never trusted by verification.
+ */
+export interface AccessPersonIndexTable {
+  person_id: string;
+  idx: number;
 }
 
 /** Signed checkpoints (C2SP signed notes) of the tree at some size. */

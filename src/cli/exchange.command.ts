@@ -16,7 +16,7 @@ export type WithContext = (work: (ctx: CliContext) => Promise<number | undefined
 
 async function withExchange<T>(ctx: CliContext, work: (exchange: Exchange) => Promise<T>): Promise<T> {
   // The CLI releases no personal data, but the exchange is built with its log like the server's.
-  const accessLog = openAccessLog(ctx.database);
+  const accessLog = openAccessLog(ctx.accessLogStore.database);
   try {
     const db = ctx.database.db;
     const exchange = await createExchange({ db, clock: systemClock, accessLog, registry: new RegistryService({ db, clock: systemClock }), verifier: new VerifyService({ db, clock: systemClock }) });

@@ -82,7 +82,7 @@ async function withContext(work: (ctx: CliContext) => Promise<number | undefined
       process.exitCode = 2;
     } else throw error;
   } finally {
-    await ctx?.database.close();
+    await ctx?.close();
   }
 }
 
@@ -105,10 +105,10 @@ program
       ctx.logger.info({ people: opts.demoPeople }, 'empty store: generating a demo population');
       await generate(ctx, opts.demoPeople, 1);
     }
-    const app = await buildApp({ database: ctx.database, clock: systemClock, operatorToken: ctx.config.operatorToken, auditSigningKey: ctx.config.auditSigningKey, logger: ctx.logger });
+    const app = await buildApp({ database: ctx.database, accessLogStore: ctx.accessLogStore, clock: systemClock, operatorToken: ctx.config.operatorToken, auditSigningKey: ctx.config.auditSigningKey, logger: ctx.logger });
     const close = async (): Promise<void> => {
       await app.close();
-      await ctx.database.close();
+      await ctx.close();
       process.exit(0);
     };
     process.once('SIGINT', () => void close());

@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import { sql } from 'kysely';
 import { openAccessLog } from '../audit/access-log.service.js';
+import type { AccessLogStore } from '../audit/access-log.store.js';
 import { auditRoutes } from '../audit/audit.routes.js';
 import { AuditService } from '../audit/audit.service.js';
 import { generateSignerKey, parseSignerKey } from '../audit/checkpoint-note.js';
@@ -42,7 +43,12 @@ export interface AppDeps {
   readonly webRoot?: string;
   /** Signed-note key that signs the access log's checkpoints (config.auditSigningKey); a throwaway key when absent (tests). */
   readonly auditSigningKey?: string;
-  /** The access log; default one opened on the database here and closed with the app. */
+  /**
+   * The access log's store (access-log.store.ts): its own SQLite file in service, whose batches
+   * are then written on a writer thread. Default: the registry's database. The caller closes it.
+   */
+  readonly accessLogStore?: AccessLogStore;
+  /** The access log; default one opened on the access log's store here and closed with the app. */
   readonly accessLog?: AccessLog;
   /** Told of every route as it is added (the authorisation matrix test enumerates them). */
   readonly onRoute?: (route: RouteOptions) => void;
@@ -99,9 +105,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clock: deps.clock,
     recordCorrection: async (c) => ({ eventId: (await registry.recordEvent({ ...c, type: 'correction', occurredOn: today() })).event.eventId }),
   });
-  const accessLog = deps.accessLog ?? openAccessLog(deps.database);
+  const logStore = deps.accessLogStore?.database ?? deps.database;
+  const accessLog = deps.accessLog ?? openAccessLog(logStore, {
+    writerThread: deps.accessLogStore?.separate ?? false,
+    onIndexError: (error) => { app.log.warn({ err: { type: (error as Error).name } }, 'access log person index slice failed; retried after the next append'); },
+  });
   if (deps.accessLog === undefined) app.addHook('onClose', () => accessLog.close());
-  const audit = new AuditService({ db: deps.database.db, signer: parseSignerKey(deps.auditSigningKey ?? generateSignerKey('sachsong.local/access-log')), clock: deps.clock });
+  const audit = new AuditService({ db: logStore.db, signer: parseSignerKey(deps.auditSigningKey ?? generateSignerKey('sachsong.local/access-log')), clock: deps.clock });
   const exchange = await createExchange({
     db: deps.database.db,
     clock: deps.clock,

@@ -6,6 +6,7 @@ import * as quality0002 from './migrations/0002-quality.migration.js';
 import * as matchingReconcile0003 from './migrations/0003-matching-reconcile.migration.js';
 import * as exchange0004 from './migrations/0004-exchange.migration.js';
 import * as audit0005 from './migrations/0005-audit.migration.js';
+import * as auditPersonIndex0006 from './migrations/0006-audit-person-index.migration.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -13,21 +14,25 @@ interface DialectMigration {
 }
 
 /** Every migration, in order. Names are stable: they are recorded in the database. */
-// Each module adds its migrations on their own line (0002-quality, 0003-matching, 0004-exchange, 0005-audit).
+// Each module adds its migrations on their own line (0002-quality, 0003-matching, 0004-exchange, 0005-audit, 0006-audit-person-index).
 const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0001-registry', registry0001],
   ['0002-quality', quality0002],
   ['0003-matching-reconcile', matchingReconcile0003],
   ['0004-exchange', exchange0004],
   ['0005-audit', audit0005],
+  ['0006-audit-person-index', auditPersonIndex0006],
 ];
 
-function provider(dialect: Dialect): { getMigrations(): Promise<Record<string, Migration>> } {
+/** The access log's own store (a SQLite file beside the registry's): its tables only. */
+const accessLogMigrations = migrations.filter(([name]) => name === '0005-audit' || name === '0006-audit-person-index');
+
+function provider(dialect: Dialect, list: typeof migrations = migrations): { getMigrations(): Promise<Record<string, Migration>> } {
   return {
     getMigrations: () =>
       Promise.resolve(
         Object.fromEntries(
-          migrations.map(([name, m]) => [
+          list.map(([name, m]) => [
             name,
             { up: (db: Kysely<unknown>) => m.up(db, dialect), down: (db: Kysely<unknown>) => m.down(db, dialect) },
           ]),
@@ -46,5 +51,19 @@ export async function migrateToLatest<T>(db: Kysely<T>, dialect: Dialect): Promi
   }
   // A bulk load killed mid-way leaves its deferred indexes dropped: put them back.
   await ensureRegistryIndexes(db);
+  return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * Brings a separate access-log store (see audit/access-log.store.ts) to its latest schema: the
+ * audit migrations alone, recorded under the same names as in the registry's store.
+ */
+export async function migrateAccessLogStore<T>(db: Kysely<T>, dialect: Dialect): Promise<readonly string[]> {
+  const migrator = new Migrator({ db, provider: provider(dialect, accessLogMigrations), allowUnorderedMigrations: true });
+  const result: MigrationResultSet = await migrator.migrateToLatest();
+  if (result.error !== undefined) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`access log migration ${failed} failed`, { cause: result.error });
+  }
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
