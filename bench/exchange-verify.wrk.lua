@@ -1,6 +1,13 @@
 -- wrk script for bench/exchange-verify.bench.ts: POST verify bodies read from a file, cycling,
 -- each with a fresh X-Request-Id (the exchange refuses a replayed one) and the call headers.
 -- wrk -t2 -c64 -d10s --latency -s bench/exchange-verify.wrk.lua <url> -- <bodies file> <access token>
+-- WRK_PACE_MS=<ms>: each connection waits that long after a response before its next request
+-- (bench/exchange-verify.bench.ts paces wrk near a target rate this way).
+local pace = tonumber(os.getenv("WRK_PACE_MS") or "")
+if pace ~= nil and pace > 0 then
+  function delay() return pace end
+end
+
 local counter = 1
 local threads = {}
 

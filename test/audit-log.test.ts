@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditService } from '../src/audit/audit.service.js';
 import { openAccessLog } from '../src/audit/access-log.service.js';
-import type { AccessLog, AccessRecordInput } from '../src/audit/access-log.types.js';
+import type { AccessLog, AccessRecordInput, AppendReceipt } from '../src/audit/access-log.types.js';
 import { canonicalLeaf } from '../src/audit/access-record.js';
 import { generateSignerKey, parseSignerKey } from '../src/audit/checkpoint-note.js';
 import { leafHash, nodeHash, verifyConsistency, verifyInclusion } from '../src/audit/merkle-tree.js';
@@ -315,6 +315,28 @@ describe('the access log on sqlite with a writer thread', () => {
     await expect(log.append(sampleRecord(1))).rejects.toMatchObject({ code: 'ACCESS_LOG_WRITE_FAILED' });
     const head = await database.db.selectFrom('access_log_head').select('tree_size').executeTakeFirstOrThrow();
     expect(head.tree_size).toBe(1);
+  }));
+
+  it('shares the store with another writer: batches in flight on the thread are rewritten on the moved tree, none lost or doubled', () => withThreadLog(async (database, log) => {
+    // A second log on the shared connection (another process would do the same): each of its
+    // commits moves the tree under the thread's frontier, which must reload and write again.
+    const other = openAccessLog(database, { lingerMs: 0 });
+    try {
+      const receipts: AppendReceipt[] = [];
+      for (let wave = 0; wave < 20; wave++) {
+        receipts.push(...(await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? log : other).append(sampleRecord(wave * 20 + i))))));
+      }
+      expect(receipts.map((r) => r.index).sort((a, b) => a - b)).toEqual(Array.from({ length: 400 }, (_, i) => i));
+      const audit = new AuditService({ db: database.db, signer: parseSignerKey(generateSignerKey('test.sachsong/access-log')), clock: fixedClock('2026-11-27T10:00:00Z') });
+      const report = await audit.verify();
+      expect(report.problems).toEqual([]);
+      expect(report.treeSize).toBe(400);
+      const rows = await database.db.selectFrom('access_records').select(['idx', 'leaf_hash']).execute();
+      const byIndex = new Map(rows.map((r) => [r.idx, r.leaf_hash.toString('hex')]));
+      for (const r of receipts) expect(byIndex.get(r.index)).toBe(r.leafHash);
+    } finally {
+      await other.close();
+    }
   }));
 
   it('refuses appends once closed, and lets the process exit with the thread idle', async () => {

@@ -1,11 +1,9 @@
 import { DomainError } from '../shared/domain-error.js';
 import type { Database } from '../store/database.js';
-import { accessLogRepository, nodeKey } from './access-log.repository.js';
 import type { AccessLog, AccessRecordInput, AppendReceipt } from './access-log.types.js';
 import { createAccessBatchWriter, type AccessLogWriter } from './access-log.writer.js';
 import type { PersonIndexOptions } from './person-index.writer.js';
 import { prepareAccessRecord, type PreparedAccessRecord } from './access-record.js';
-import { frontierKeys, nodeHash, type TreeNode } from './merkle-tree.js';
 
 export interface AccessLogOptions {
   /**
@@ -47,11 +45,6 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
-interface TreeState {
-  readonly size: number;
-  readonly frontier: readonly TreeNode[];
-}
-
 /**
  * Opens the access log of a store for appending. Keep one per process and share it: appends are
  * group-committed (concurrent calls share one transaction), and the tree's frontier is kept in
@@ -69,7 +62,7 @@ export function openAccessLog(database: Database, options: AccessLogOptions = {}
     ...(options.personIndex === undefined ? {} : { personIndex: options.personIndex }),
     ...(options.onIndexError === undefined ? {} : { onIndexError: options.onIndexError }),
   });
-  return new GroupCommitAccessLog(database, writer, options.lingerMs ?? (options.writerThread === true ? 0 : 1), options.maxBatch ?? 5_000, options.onCommit);
+  return new GroupCommitAccessLog(writer, options.lingerMs ?? (options.writerThread === true ? 0 : 1), options.maxBatch ?? 5_000, options.onCommit);
 }
 
 class GroupCommitAccessLog implements AppendingAccessLog {
@@ -78,11 +71,9 @@ class GroupCommitAccessLog implements AppendingAccessLog {
   /** Cancels the pending drain (a linger timer, or the end of the turn). */
   private cancelDrain: (() => void) | undefined;
   private writing: Promise<void> | undefined;
-  private state: TreeState | undefined;
   private closed = false;
 
   constructor(
-    private readonly database: Database,
     private readonly writer: AccessLogWriter,
     private readonly lingerMs: number,
     private readonly maxBatch: number,
@@ -158,26 +149,11 @@ class GroupCommitAccessLog implements AppendingAccessLog {
   private drain(): void {
     if (this.writing !== undefined || this.queue.length === 0) return;
     this.writing = (async () => {
-      while (this.queue.length > 0) {
-        const batch: Pending[] = [];
-        let count = 0;
-        while (this.queue.length > 0 && (batch.length === 0 || count + (this.queue[0]?.records.length ?? 0) <= this.maxBatch)) {
-          const next = this.queue.shift();
-          if (next === undefined) break;
-          batch.push(next);
-          count += next.records.length;
-        }
-        this.queued -= count;
-        try {
-          const receipts = await this.commit(batch.flatMap((p) => p.records));
-          let offset = 0;
-          for (const pending of batch) {
-            pending.resolve(receipts.slice(offset, offset + pending.records.length));
-            offset += pending.records.length;
-          }
-        } catch (error) {
-          for (const pending of batch) pending.reject(error);
-        }
+      // Up to the writer's depth of batches are handed over at once; they commit in that order.
+      const inFlight: Promise<void>[] = [];
+      while (this.queue.length > 0 || inFlight.length > 0) {
+        while (this.queue.length > 0 && inFlight.length < this.writer.depth) inFlight.push(this.commit(this.takeBatch()));
+        await inFlight.shift();
       }
     })().finally(() => {
       this.writing = undefined;
@@ -185,52 +161,34 @@ class GroupCommitAccessLog implements AppendingAccessLog {
     });
   }
 
-  /** Writes one transaction; retries with a reloaded frontier when another writer moved the tree. */
-  private async commit(records: readonly PreparedAccessRecord[]): Promise<AppendReceipt[]> {
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const state = this.state ?? (await this.load());
-      this.state = undefined; // until this write is known to have committed (or not)
-      const frontier = [...state.frontier];
-      const nodes: TreeNode[] = [];
-      const receipts = new Array<AppendReceipt>(records.length);
-      for (let i = 0; i < records.length; i++) {
-        const record = records[i] as PreparedAccessRecord;
-        const index = state.size + i;
-        // appendToFrontier inlined: level 0 is the record's own leaf_hash column, so only the
-        // interior subtrees the leaf completes go to the nodes table.
-        let level = 0;
-        let hash = record.leaf_hash;
-        for (let last = frontier.at(-1); last?.level === level; last = frontier.at(-1)) {
-          frontier.pop();
-          hash = nodeHash(last.hash, hash);
-          level++;
-          // `last` is the left sibling (an even index): the parent is one level up at half its index.
-          nodes.push({ level, index: last.index / 2, hash });
-        }
-        frontier.push(level === 0 ? { level, index, hash } : (nodes.at(-1) as TreeNode));
-        receipts[i] = { index, leafHash: record.leaf_hash.toString('hex') };
-      }
-      if (await this.writer.write(state.size, records, nodes)) {
-        this.state = { size: state.size + records.length, frontier };
-        this.onCommit?.(records.length);
-        return receipts;
-      }
+  /** The oldest appends, up to maxBatch records (a single larger appendMany goes whole). */
+  private takeBatch(): Pending[] {
+    const batch: Pending[] = [];
+    let count = 0;
+    while (this.queue.length > 0 && (batch.length === 0 || count + (this.queue[0]?.records.length ?? 0) <= this.maxBatch)) {
+      const next = this.queue.shift();
+      if (next === undefined) break;
+      batch.push(next);
+      count += next.records.length;
     }
-    throw new DomainError('unavailable', 'ACCESS_LOG_CONTENDED', 'The access log is being appended to by other writers', 'Retry the request');
+    this.queued -= count;
+    return batch;
   }
 
-  /** The committed size and the frontier of the tree, from O(log n) stored nodes. */
-  private async load(): Promise<TreeState> {
-    const size = await accessLogRepository.treeSize(this.database.db);
-    const keys = frontierKeys(size);
-    const found = await accessLogRepository.nodes(this.database.db, keys);
-    const frontier = keys.map((k) => {
-      const hash = found.get(nodeKey(k.level, k.index));
-      if (hash === undefined) {
-        throw new DomainError('unavailable', 'ACCESS_LOG_DAMAGED', `The access log lacks its subtree ${k.level}/${k.index}`, 'Run `sachsong audit verify` and restore the store from a backup');
+  /** One transaction for the batch's records; each append learns its indexes, or the error. */
+  private async commit(batch: readonly Pending[]): Promise<void> {
+    const records = batch.flatMap((p) => p.records);
+    try {
+      const first = await this.writer.append(records);
+      this.onCommit?.(records.length);
+      let offset = first;
+      for (const pending of batch) {
+        const at = offset;
+        pending.resolve(pending.records.map((r, i) => ({ index: at + i, leafHash: r.leaf_hash.toString('hex') })));
+        offset += pending.records.length;
       }
-      return { ...k, hash };
-    });
-    return { size, frontier };
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+    }
   }
 }

@@ -1,13 +1,13 @@
 /**
- * The access log's writer thread: runs each batch's transaction on its own connection to the
- * access log's store, so that the main thread prepares the next batch meanwhile, and between
- * batches writes the person index behind them. The main thread acknowledges a record only after
+ * The access log's writer thread: keeps the tree's frontier, hashes each batch's subtrees and
+ * runs its transaction on its own connection to the access log's store, so that the main thread
+ * prepares the next batches meanwhile; between batches it writes the person index behind them. The main thread acknowledges a record only after
  * this thread answers that its transaction committed.
  */
 import SQLite from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { TreeNode } from './merkle-tree.js';
-import { sqliteBatchTransaction, type ThreadBatch, type ThreadReply, type ThreadRequest, type WrittenRecord } from './access-log.writer.js';
+import { sqliteBatchTransaction, sqliteTreeState, type ThreadBatch, type ThreadReply, type ThreadRequest, type WrittenRecord } from './access-log.writer.js';
+import { FrontierWriter } from './frontier.writer.js';
 import { indexerLoop, sqlitePersonIndexer, type PersonIndexOptions } from './person-index.writer.js';
 
 const port = parentPort;
@@ -21,19 +21,23 @@ sqlite.pragma('busy_timeout = 5000');
 // The checkpointer thread (wal-checkpoint.worker.ts) folds the WAL back while batches go on; this
 // connection checkpoints only if that thread falls far behind (40 MB of WAL at 4 KiB pages).
 sqlite.pragma('wal_autocheckpoint = 10000');
-const write = sqliteBatchTransaction(sqlite);
+// This thread keeps the tree's frontier: the main thread hands over leaves and gets their indexes back.
+const tree = new FrontierWriter(sqliteTreeState(sqlite), sqliteBatchTransaction(sqlite));
 let indexError: { readonly name: string; readonly message: string } | undefined;
 const indexer = indexerLoop(sqlitePersonIndexer(sqlite, personIndex), () => true, (error) => {
   const e = error instanceof Error ? error : new Error(String(error));
   indexError = { name: e.name, message: e.message };
 });
 
+// A backlog left by a writer that stopped is taken up at once, not at the first append.
+indexer.poke();
+
 function errorReply(id: number, error: unknown): ThreadReply {
   const e = error instanceof Error ? error : new Error(String(error));
   return { id, error: { name: e.name, message: e.message, ...('code' in e && typeof e.code === 'string' ? { code: e.code } : {}) } };
 }
 
-function writeBatch(batch: ThreadBatch): ThreadReply {
+async function writeBatch(batch: ThreadBatch): Promise<ThreadReply> {
   try {
     const records = new Array<WrittenRecord>(batch.personIds.length);
     for (let i = 0; i < records.length; i++) {
@@ -44,35 +48,33 @@ function writeBatch(batch: ThreadBatch): ThreadReply {
         leaf_hash: Buffer.from(batch.leafHashes, i * 32, 32),
       };
     }
-    const nodes = new Array<TreeNode>(batch.nodeLevels.length);
-    for (let i = 0; i < nodes.length; i++) {
-      nodes[i] = { level: batch.nodeLevels[i] as number, index: batch.nodeIndexes[i] as number, hash: Buffer.from(batch.nodeHashes, i * 32, 32) };
-    }
-    const written = write(batch.expectedSize, records, nodes);
-    if (written) indexer.poke();
-    return { id: batch.id, written };
+    const first = await tree.commit(records);
+    indexer.poke();
+    return { id: batch.id, first };
   } catch (error) {
     return errorReply(batch.id, error);
   }
 }
-
-port.on('message', (request: ThreadRequest) => {
-  if (request.kind === 'batch') {
-    port.postMessage(writeBatch(request));
-    return;
-  }
+async function answer(request: ThreadRequest): Promise<ThreadReply> {
+  if (request.kind === 'batch') return writeBatch(request);
   if (request.kind === 'indexed') {
     indexer.poke();
-    void indexer.idle().then(() => {
-      const failed = indexError;
-      indexError = undefined;
-      port.postMessage(failed === undefined ? { id: request.id, done: true } : errorReply(request.id, Object.assign(new Error(failed.message), { name: failed.name })));
-    });
-    return;
+    await indexer.idle();
+    const failed = indexError;
+    indexError = undefined;
+    return failed === undefined ? { id: request.id, done: true } : errorReply(request.id, Object.assign(new Error(failed.message), { name: failed.name }));
   }
-  void indexer.stop().then(() => {
-    sqlite.close();
-    port.postMessage({ id: request.id, done: true });
-    port.close();
+  await indexer.stop();
+  sqlite.close();
+  return { id: request.id, done: true };
+}
+
+// One request at a time, in the order sent: batch n + 1 joins the tree after batch n, and
+// 'indexed' or 'close' come after the batches sent before them.
+let previous: Promise<unknown> = Promise.resolve();
+port.on('message', (request: ThreadRequest) => {
+  previous = previous.then(async () => {
+    port.postMessage(await answer(request));
+    if (request.kind === 'close') port.close();
   });
 });

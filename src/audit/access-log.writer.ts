@@ -1,33 +1,30 @@
 import { once } from 'node:events';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type SQLite from 'better-sqlite3';
 import { DomainError } from '../shared/domain-error.js';
-import type { Database } from '../store/database.js';
-import type { AccessRecordsTable } from './audit.tables.js';
-import type { PreparedAccessRecord } from './access-record.js';
-import type { TreeNode } from './merkle-tree.js';
 import { moduleWorker } from '../shared/module-worker.js';
+import type { Database } from '../store/database.js';
+import type { DB } from '../store/database.types.js';
+import { accessLogRepository, nodeKey } from './access-log.repository.js';
+import type { AccessRecordsTable } from './audit.tables.js';
+import { FrontierWriter, type BatchTransaction, type TreeState, type WrittenRecord } from './frontier.writer.js';
+import { frontierKeys, type NodeKey, type TreeNode } from './merkle-tree.js';
 import { indexerLoop, postgresPersonIndexer, sqlitePersonIndexer, type PersonIndexOptions } from './person-index.writer.js';
 
-/**
- * Writes a batch of access records (record i at leaf index `expectedSize + i`) and the tree nodes
- * they complete in ONE transaction, and moves the committed tree size from `expectedSize` to
- * `expectedSize + records.length`.
- * Resolves to false, writing nothing, when the committed size is not `expectedSize` (another
- * writer got there first): the caller reloads its frontier and tries again.
- */
-export type AccessBatchWriter = (
-  expectedSize: number, records: readonly PreparedAccessRecord[], nodes: readonly TreeNode[],
-) => Promise<boolean>;
+export type { WrittenRecord } from './frontier.writer.js';
 
 const recordColumns = ['idx', 'person_id', 'deferred_until', 'leaf', 'leaf_hash'] as const satisfies readonly (keyof AccessRecordsTable)[];
 
-/** What a batch transaction writes of a record: its columns but the index, which the batch gives. */
-export type WrittenRecord = Pick<PreparedAccessRecord, 'person_id' | 'deferred_until' | 'leaf' | 'leaf_hash'>;
-
 /** The writer of a store's access log, and how to let it go. */
 export interface AccessLogWriter {
-  readonly write: AccessBatchWriter;
+  /** Commits a batch in one transaction (records, the subtrees they complete, the head); resolves to the first record's leaf index. */
+  append(records: readonly WrittenRecord[]): Promise<number>;
+  /**
+   * How many batches may be handed over before the first is answered. 1 where the caller's
+   * frontier must see each commit; more on the writer thread, which keeps the frontier itself
+   * and commits what it is handed in order.
+   */
+  readonly depth: number;
   close(): Promise<void>;
   /** Resolves when the person index has caught up with what is due (tests). */
   indexed(): Promise<void>;
@@ -45,6 +42,42 @@ export interface AccessBatchWriterOptions {
   readonly onIndexError?: (error: unknown) => void;
 }
 
+/** The frontier from the stored subtrees, or ACCESS_LOG_DAMAGED naming the one missing. */
+function frontierFrom(size: number, keys: readonly NodeKey[], found: ReadonlyMap<string, Buffer>): TreeState {
+  const frontier = keys.map((k) => {
+    const hash = found.get(nodeKey(k.level, k.index));
+    if (hash === undefined) {
+      throw new DomainError('unavailable', 'ACCESS_LOG_DAMAGED', `The access log lacks its subtree ${k.level}/${k.index}`, 'Run `sachsong audit verify` and restore the store from a backup');
+    }
+    return { ...k, hash };
+  });
+  return { size, frontier };
+}
+
+/** The committed size and the frontier, from O(log n) stored nodes, through Kysely. */
+async function loadTreeState(db: Kysely<DB>): Promise<TreeState> {
+  const size = await accessLogRepository.treeSize(db);
+  const keys = frontierKeys(size);
+  return frontierFrom(size, keys, await accessLogRepository.nodes(db, keys));
+}
+
+/** The same on a SQLite connection of its own (the writer thread's). */
+export function sqliteTreeState(sqlite: SQLite.Database): () => TreeState {
+  const head = sqlite.prepare('SELECT tree_size FROM access_log_head WHERE id = 1').pluck();
+  const leaf = sqlite.prepare('SELECT leaf_hash FROM access_records WHERE idx = ?').pluck();
+  const node = sqlite.prepare('SELECT hash FROM access_log_nodes WHERE level = ? AND idx = ?').pluck();
+  return () => {
+    const size = (head.get() as number | undefined) ?? 0;
+    const keys = frontierKeys(size);
+    const found = new Map<string, Buffer>();
+    for (const k of keys) {
+      const hash = (k.level === 0 ? leaf.get(k.index) : node.get(k.level, k.index)) as Buffer | undefined;
+      if (hash !== undefined) found.set(nodeKey(k.level, k.index), hash);
+    }
+    return frontierFrom(size, keys, found);
+  };
+}
+
 /**
  * The batch writer for a store: prepared statements on the SQLite handle (a transaction of
  * thousands of rows in milliseconds), one `unnest` insert per table on PostgreSQL. With
@@ -54,29 +87,21 @@ export interface AccessBatchWriterOptions {
  */
 export function createAccessBatchWriter(database: Database, options: AccessBatchWriterOptions = {}): AccessLogWriter {
   const sqlite = database.sqlite;
-  if (sqlite !== undefined) {
-    if (options.thread === true && database.location !== ':memory:') return threadWriter(database.location, options.personIndex ?? {});
+  if (sqlite !== undefined && options.thread === true && database.location !== ':memory:') return threadWriter(database.location, options.personIndex ?? {});
+  const indexer = sqlite !== undefined
     // Never inside a Kysely transaction on the shared connection: the slice would join it.
-    const indexer = indexerLoop(sqlitePersonIndexer(sqlite, options.personIndex), () => !sqlite.inTransaction, options.onIndexError);
-    const write = sqliteWriter(sqlite, options.busyLimitMs ?? 10_000);
-    return {
-      write: async (expectedSize, records, nodes) => {
-        const written = await write(expectedSize, records, nodes);
-        if (written) indexer.poke();
-        return written;
-      },
-      close: () => indexer.stop(),
-      indexed: () => indexer.idle(),
-    };
-  }
-  const indexer = indexerLoop(postgresPersonIndexer(database.db, options.personIndex), () => true, options.onIndexError);
-  const write = postgresWriter(database);
+    ? indexerLoop(sqlitePersonIndexer(sqlite, options.personIndex), () => !sqlite.inTransaction, options.onIndexError)
+    : indexerLoop(postgresPersonIndexer(database.db, options.personIndex), () => true, options.onIndexError);
+  // A backlog left by a writer that stopped is taken up at once, not at the first append.
+  indexer.poke();
+  const tree = new FrontierWriter(() => loadTreeState(database.db), sqlite !== undefined ? sqliteWriter(sqlite, options.busyLimitMs ?? 10_000) : postgresWriter(database));
   return {
-    write: async (expectedSize, records, nodes) => {
-      const written = await write(expectedSize, records, nodes);
-      if (written) indexer.poke();
-      return written;
+    append: async (records) => {
+      const first = await tree.commit(records);
+      indexer.poke();
+      return first;
     },
+    depth: 1,
     close: () => indexer.stop(),
     indexed: () => indexer.idle(),
   };
@@ -105,7 +130,7 @@ export function sqliteBatchTransaction(sqlite: SQLite.Database): (expectedSize: 
 }
 
 /** `busyLimitMs`: how long an append waits for another transaction on the shared connection to end. */
-function sqliteWriter(sqlite: SQLite.Database, busyLimitMs: number): AccessBatchWriter {
+function sqliteWriter(sqlite: SQLite.Database, busyLimitMs: number): BatchTransaction {
   const write = sqliteBatchTransaction(sqlite);
   return async (expectedSize, records, nodes) => {
     // The Kysely handle shares this connection: while one of its transactions is open, a write here
@@ -123,28 +148,24 @@ function sqliteWriter(sqlite: SQLite.Database, busyLimitMs: number): AccessBatch
 }
 
 /**
- * A batch as it crosses to the writer thread: strings in arrays, the 32-byte hashes packed in
- * one buffer each for records and nodes (moved, not copied).
+ * A batch as it crosses to the writer thread: strings in arrays, the 32-byte leaf hashes packed
+ * in one buffer (moved, not copied). The thread gives the indexes and hashes the subtrees.
  */
 export interface ThreadBatch {
   readonly kind: 'batch';
   readonly id: number;
-  readonly expectedSize: number;
   readonly personIds: readonly string[];
   readonly deferredUntil: readonly (string | null)[];
   readonly leaves: readonly string[];
   readonly leafHashes: ArrayBuffer;
-  readonly nodeLevels: Uint8Array;
-  readonly nodeIndexes: Float64Array;
-  readonly nodeHashes: ArrayBuffer;
 }
 
 /** What the main thread asks of the writer thread: a batch, the index caught up, or an orderly stop. */
 export type ThreadRequest = ThreadBatch | { readonly kind: 'indexed' | 'close'; readonly id: number };
 
-/** The writer thread's answer: committed or not, done, or the error it met. */
+/** The writer thread's answer: the first leaf index of a committed batch, done, or the error it met. */
 export type ThreadReply =
-  | { readonly id: number; readonly written: boolean }
+  | { readonly id: number; readonly first: number }
   | { readonly id: number; readonly done: true }
   | { readonly id: number; readonly error: { readonly name: string; readonly message: string; readonly code?: string } };
 
@@ -153,7 +174,7 @@ function threadWriter(file: string, personIndex: PersonIndexOptions): AccessLogW
   // Checkpoints beside the writer thread (measured append p99 at 5,000/s: 13-16 ms → 7-12 ms).
   const checkpointer = moduleWorker(import.meta.url, '../store/wal-checkpoint.worker', { workerData: { file, intervalMs: 100 } });
   checkpointer.unref();
-  const waiting = new Map<number, { resolve: (written: boolean) => void; reject: (error: Error) => void }>();
+  const waiting = new Map<number, { resolve: (first: number) => void; reject: (error: Error) => void }>();
   let failed: Error | undefined;
   const failAll = (error: Error): void => {
     failed ??= error;
@@ -164,8 +185,9 @@ function threadWriter(file: string, personIndex: PersonIndexOptions): AccessLogW
     const w = waiting.get(reply.id);
     if (w === undefined) return;
     waiting.delete(reply.id);
-    if ('written' in reply) w.resolve(reply.written);
-    else if ('done' in reply) w.resolve(true);
+    if ('first' in reply) w.resolve(reply.first);
+    else if ('done' in reply) w.resolve(-1);
+    else if (reply.error.code === 'ACCESS_LOG_CONTENDED' || reply.error.code === 'ACCESS_LOG_DAMAGED') w.reject(new DomainError('unavailable', reply.error.code, reply.error.message, 'Retry the request'));
     else w.reject(new DomainError('unavailable', 'ACCESS_LOG_WRITE_FAILED', `The access log's write failed (${reply.error.code ?? reply.error.name}); nothing of the batch was written`, 'Retry the request'));
   });
   worker.on('error', failAll);
@@ -173,15 +195,15 @@ function threadWriter(file: string, personIndex: PersonIndexOptions): AccessLogW
   // An idle writer thread does not keep the process alive; a request in flight does (see ask).
   worker.unref();
   let next = 0;
-  const ask = (request: ThreadRequest, transfer: readonly ArrayBuffer[] = []): Promise<boolean> =>
-    new Promise<boolean>((resolve, reject) => {
+  const ask = (request: ThreadRequest, transfer: readonly ArrayBuffer[] = []): Promise<number> =>
+    new Promise<number>((resolve, reject) => {
       if (waiting.size === 0) worker.ref();
       const settle = (): void => { if (waiting.size === 0) worker.unref(); };
       waiting.set(request.id, { resolve: (w) => { settle(); resolve(w); }, reject: (e) => { settle(); reject(e); } });
       worker.postMessage(request, transfer);
     });
   const stopped = (): Promise<never> => Promise.reject(new DomainError('unavailable', 'ACCESS_LOG_WRITER_STOPPED', 'The access log\'s writer thread has stopped', 'Restart the server'));
-  const write: AccessBatchWriter = (expectedSize, records, nodes) => {
+  const append = (records: readonly WrittenRecord[]): Promise<number> => {
     if (failed !== undefined) return stopped();
     const leafHashes = new Uint8Array(records.length * 32);
     const personIds = new Array<string>(records.length);
@@ -194,19 +216,13 @@ function threadWriter(file: string, personIndex: PersonIndexOptions): AccessLogW
       leaves[i] = r.leaf;
       leafHashes.set(r.leaf_hash, i * 32);
     }
-    const nodeLevels = new Uint8Array(nodes.length);
-    const nodeIndexes = new Float64Array(nodes.length);
-    const nodeHashes = new Uint8Array(nodes.length * 32);
-    nodes.forEach((n, i) => {
-      nodeLevels[i] = n.level;
-      nodeIndexes[i] = n.index;
-      nodeHashes.set(n.hash, i * 32);
-    });
-    const batch: ThreadBatch = { kind: 'batch', id: next++, expectedSize, personIds, deferredUntil, leaves, leafHashes: leafHashes.buffer, nodeLevels, nodeIndexes, nodeHashes: nodeHashes.buffer };
-    return ask(batch, [batch.leafHashes, batch.nodeHashes]);
+    const batch: ThreadBatch = { kind: 'batch', id: next++, personIds, deferredUntil, leaves, leafHashes: leafHashes.buffer };
+    return ask(batch, [batch.leafHashes]);
   };
   return {
-    write,
+    append,
+    // The thread commits batches in the order handed over; a few in flight keep it busy.
+    depth: 2,
     indexed: async () => {
       if (failed !== undefined) return stopped();
       await ask({ kind: 'indexed', id: next++ });
@@ -214,7 +230,7 @@ function threadWriter(file: string, personIndex: PersonIndexOptions): AccessLogW
     close: async () => {
       if (failed === undefined) {
         // An orderly stop: the thread finishes its slice and closes its connection; terminate if it does not answer.
-        const closing = ask({ kind: 'close', id: next++ }).catch(() => false);
+        const closing = ask({ kind: 'close', id: next++ }).catch(() => -1);
         const timer = new Promise((resolve) => setTimeout(resolve, 5_000).unref());
         await Promise.race([closing, timer]);
       }
@@ -225,7 +241,7 @@ function threadWriter(file: string, personIndex: PersonIndexOptions): AccessLogW
   };
 }
 
-function postgresWriter(database: Database): AccessBatchWriter {
+function postgresWriter(database: Database): BatchTransaction {
   return (expectedSize, records, nodes) =>
     database.db.transaction().execute(async (trx) => {
       // The head row's lock serialises writers across processes until this transaction ends.
@@ -236,7 +252,7 @@ function postgresWriter(database: Database): AccessBatchWriter {
         .where('tree_size', '=', expectedSize)
         .executeTakeFirst();
       if (moved.numUpdatedRows !== 1n) return false;
-      const column = <K extends keyof PreparedAccessRecord>(key: K): PreparedAccessRecord[K][] => records.map((r) => r[key]);
+      const column = <K extends keyof WrittenRecord>(key: K): WrittenRecord[K][] => records.map((r) => r[key]);
       await sql`
         insert into access_records (${sql.join(recordColumns.map((c) => sql.ref(c)))})
         select * from unnest(${records.map((_, i) => expectedSize + i)}::bigint[], ${column('person_id')}::text[], ${column('deferred_until')}::text[],

@@ -98,6 +98,17 @@ describe.each(dialects)('the person index behind the access log on %s', (dialect
     expect(await accessLogRepository.personRecords(database.db, people[0], '2026-12-01', 100)).toHaveLength(12);
   });
 
+  it('takes up a backlog as soon as a log is opened, before any append', async () => {
+    const first = openAccessLog(database, { personIndex: { runSize: 1_000_000 } });
+    await first.appendMany(Array.from({ length: 30 }, (_, i) => record(i)));
+    await first.close();
+    expect((await head(database)).indexedSize).toBe(0);
+    const next = openAccessLog(database, { personIndex: { runSize: 10, sliceSize: 4 } });
+    await next.indexed();
+    expect((await head(database)).indexedSize).toBe(30);
+    await next.close();
+  });
+
   it('reports a failed slice and tries again at the next poke', async () => {
     let failures = 1;
     const real = database.sqlite !== undefined ? sqlitePersonIndexer(database.sqlite, { runSize: 5, sliceSize: 2 }) : postgresPersonIndexer(database.db, { runSize: 5 });

@@ -1,0 +1,73 @@
+import { DomainError } from '../shared/domain-error.js';
+import { nodeHash, type TreeNode } from './merkle-tree.js';
+
+/** What a batch transaction writes of a record: its columns but the index, which the batch gives. */
+export interface WrittenRecord {
+  readonly person_id: string;
+  readonly deferred_until: string | null;
+  readonly leaf: string;
+  readonly leaf_hash: Buffer;
+}
+
+/** The committed size of the tree and its frontier: the complete subtrees a new leaf may join. */
+export interface TreeState {
+  readonly size: number;
+  readonly frontier: readonly TreeNode[];
+}
+
+/**
+ * Writes a batch of records (record i at leaf index `expectedSize + i`) and the interior nodes
+ * they complete in ONE transaction, moving the committed size from `expectedSize` on. False,
+ * writing nothing, when the committed size is not `expectedSize` (another writer got there first).
+ */
+export type BatchTransaction = (expectedSize: number, records: readonly WrittenRecord[], nodes: readonly TreeNode[]) => boolean | Promise<boolean>;
+
+/**
+ * The tree's frontier, kept in memory by the one writer of a process, around its batch
+ * transactions: a batch's interior nodes are hashed from the frontier, written with the records,
+ * and the frontier moves on only once the transaction committed. A writer in another process is
+ * noticed (the committed size moved): the frontier is reloaded and the batch written again.
+ * Used on the main thread (PostgreSQL, a shared SQLite connection) and by the writer thread.
+ *
+ * @example
+ * const tree = new FrontierWriter(() => loadState(db), sqliteBatchTransaction(sqlite));
+ * const first = await tree.commit(records); // records[i] is leaf first + i, durable now
+ */
+export class FrontierWriter {
+  private state: TreeState | undefined;
+
+  constructor(
+    private readonly load: () => TreeState | Promise<TreeState>,
+    private readonly write: BatchTransaction,
+  ) {}
+
+  /** Commits the batch; resolves to the leaf index of its first record. */
+  async commit(records: readonly WrittenRecord[]): Promise<number> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const state = this.state ?? (await this.load());
+      this.state = undefined; // until this write is known to have committed (or not)
+      const frontier = [...state.frontier];
+      const nodes: TreeNode[] = [];
+      for (let i = 0; i < records.length; i++) {
+        const index = state.size + i;
+        // appendToFrontier inlined: level 0 is the record's own leaf_hash column, so only the
+        // interior subtrees the leaf completes go to the nodes table.
+        let level = 0;
+        let hash = (records[i] as WrittenRecord).leaf_hash;
+        for (let last = frontier.at(-1); last?.level === level; last = frontier.at(-1)) {
+          frontier.pop();
+          hash = nodeHash(last.hash, hash);
+          level++;
+          // `last` is the left sibling (an even index): the parent is one level up at half its index.
+          nodes.push({ level, index: last.index / 2, hash });
+        }
+        frontier.push(level === 0 ? { level, index, hash } : (nodes.at(-1) as TreeNode));
+      }
+      if (await this.write(state.size, records, nodes)) {
+        this.state = { size: state.size + records.length, frontier };
+        return state.size;
+      }
+    }
+    throw new DomainError('unavailable', 'ACCESS_LOG_CONTENDED', 'The access log is being appended to by other writers', 'Retry the request');
+  }
+}
