@@ -31,7 +31,18 @@ import { openDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrator.js';
 import { startServer, stopServer } from './load.js';
 
-interface ServerLatency { readonly requests: number; readonly p50Ms: number; readonly p90Ms: number; readonly p99Ms: number; readonly maxMs: number }
+interface ServerLatency {
+  readonly requests: number;
+  readonly p50Ms: number;
+  readonly p90Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  readonly eventLoopDelayP99Ms: number;
+  readonly eventLoopDelayMaxMs: number;
+  readonly gcPauses: number;
+  readonly gcTotalMs: number;
+  readonly gcLongestMs: number;
+}
 const serverReports: ServerLatency[] = [];
 
 /** The latency the server measured since the last call (its SIGUSR2 report). */

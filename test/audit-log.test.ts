@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditService } from '../src/audit/audit.service.js';
@@ -338,6 +340,25 @@ describe('the access log on sqlite with a writer thread', () => {
       await other.close();
     }
   }));
+
+  it('closes its threads in an orderly way: a process that closed its log ends by itself', async () => {
+    const database = await createTestDatabase('sqlite');
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'test/audit-close.child.ts', database.location], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect(err).toBe('');
+      expect(out).toBe('closed 20\n');
+      expect(code).toBe(0);
+      const head = await database.db.selectFrom('access_log_head').select(['tree_size', 'indexed_size']).executeTakeFirstOrThrow();
+      expect(head).toEqual({ tree_size: 20, indexed_size: 20 });
+    } finally {
+      await database.close();
+    }
+  }, 60_000);
 
   it('refuses appends once closed, and lets the process exit with the thread idle', async () => {
     const database = await createTestDatabase('sqlite');

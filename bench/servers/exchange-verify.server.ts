@@ -1,5 +1,6 @@
 // The whole app as `sachsong serve` builds it (exchange, durable access log, everything), for load tests.
 // argv: <sqlite file | postgres URL> <operator token>
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { openAccessLogStore } from '../../src/audit/access-log.store.js';
 import { buildApp } from '../../src/http/app.js';
 import { systemClock } from '../../src/shared/clock.js';
@@ -24,10 +25,24 @@ app.addHook('onResponse', (request, _reply, done) => {
   if (at !== undefined) latencies.push(performance.now() - at);
   done();
 });
+// What the latency inside the server leaves out: the main thread's event-loop delay (a request
+// waits in the socket while the loop is busy) and garbage-collection pauses.
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
+let gcPauses: number[] = [];
+new PerformanceObserver((list) => { for (const entry of list.getEntries()) gcPauses.push(entry.duration); }).observe({ entryTypes: ['gc'] });
 process.on('SIGUSR2', () => {
   const sorted = latencies.splice(0).sort((a, b) => a - b);
   const q = (p: number): number => Math.round((sorted[Math.floor(p * (sorted.length - 1))] ?? NaN) * 10) / 10;
-  process.stderr.write(`${JSON.stringify({ serverLatency: { requests: sorted.length, p50Ms: q(0.5), p90Ms: q(0.9), p99Ms: q(0.99), maxMs: q(1) } })}\n`);
+  const ms = (ns: number): number => Math.round(ns / 1e5) / 10;
+  const gc = gcPauses.sort((a, b) => b - a);
+  gcPauses = [];
+  process.stderr.write(`${JSON.stringify({ serverLatency: {
+    requests: sorted.length, p50Ms: q(0.5), p90Ms: q(0.9), p99Ms: q(0.99), maxMs: q(1),
+    eventLoopDelayP99Ms: ms(loopDelay.percentile(99)), eventLoopDelayMaxMs: ms(loopDelay.max),
+    gcPauses: gc.length, gcTotalMs: Math.round(gc.reduce((a, b) => a + b, 0)), gcLongestMs: Math.round((gc[0] ?? 0) * 10) / 10,
+  } })}\n`);
+  loopDelay.reset();
 });
 const address = await app.listen({ host: '127.0.0.1', port: 0 });
 process.stdout.write(`${address}\n`);

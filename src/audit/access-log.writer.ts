@@ -235,8 +235,11 @@ function threadWriter(file: string, personIndex: PersonIndexOptions): AccessLogW
         await Promise.race([closing, timer]);
       }
       failed ??= new Error('closed');
+      // Waited for, so referenced: an unreferenced thread's exit would not keep the process up to see it.
+      checkpointer.ref();
+      const checkpointerExit = once(checkpointer, 'exit');
       checkpointer.postMessage('close');
-      await Promise.all([worker.terminate(), once(checkpointer, 'exit')]);
+      await Promise.all([worker.terminate(), checkpointerExit]);
     },
   };
 }
