@@ -13,7 +13,7 @@ import type { DB } from '../store/database.types.js';
 export interface PersonIndexOptions {
   /** Unindexed records that start a run. Default 16,384. */
   readonly runSize?: number;
-  /** Index rows a transaction at most (a read step takes twice as many). Default 512. */
+  /** Index rows a transaction at most (a read step takes twice as many). Default 128: at 5,000 appends/s, slices of 512 held appends back 10-24 ms (p999 50-112 ms), slices of 128 gave p999 41-42 ms. */
   readonly sliceSize?: number;
 }
 
@@ -22,7 +22,7 @@ export interface PersonIndexer {
   step(): boolean | Promise<boolean>;
 }
 
-const defaults = { runSize: 16_384, sliceSize: 512 } as const;
+const defaults = { runSize: 16_384, sliceSize: 128 } as const;
 /** A run that catches up on a long backlog (an old log, a stopped indexer) takes at most this many runs' worth. */
 const catchUpRuns = 8;
 
