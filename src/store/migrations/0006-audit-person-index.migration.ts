@@ -4,7 +4,8 @@ import type { Dialect } from '../dialect.js';
 /**
  * The citizen's tracker index, kept apart from the appends. An index on access_records is
  * updated by every append: one random B-tree page a record, which SQLite's WAL writes whole at
- * every commit (measured: 33 µs of CPU a record with it, 8 without, at 1 million records).
+ * every commit (bench/person-index.bench.ts, 1 million records, batches of 32: 33-46 µs of CPU a
+ * record with it, 7-11 without).
  * access_person_index is filled behind the appends in large sorted runs instead (see
  * person-index.writer.ts); access_log_head.indexed_size says how far: records below it are in
  * the index, the ones from it on are found by scanning the few newest records.
