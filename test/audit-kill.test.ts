@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accessLogRepository } from '../src/audit/access-log.repository.js';
 import { AuditService } from '../src/audit/audit.service.js';
 import { openAccessLog } from '../src/audit/access-log.service.js';
 import { generateSignerKey, parseSignerKey } from '../src/audit/checkpoint-note.js';
@@ -76,6 +77,15 @@ describe.each([...dialects.map((d) => [d, false] as const), ['sqlite', true] as 
     for (const row of indexRows) expect(row.person_id).toBe(row.recorded);
     const indexedIdx = new Set(indexRows.map((r) => r.idx));
     for (let i = 0; i < indexed; i++) expect(indexedIdx.has(i), `record ${i} is below the index mark`).toBe(true);
+    // And the tracker, which reads through it, finds what a plain scan finds, on both sides of the mark.
+    const sample = [...new Set([0, indexed - 1, indexed, size - 1, ...Array.from({ length: 20 }, (_, k) => Math.floor((k * size) / 20))])].filter((i) => i >= 0 && i < size);
+    for (const i of sample) {
+      const { person_id: person } = await store.db.selectFrom('access_records').select('person_id').where('idx', '=', i).executeTakeFirstOrThrow();
+      const scanned = await store.db.selectFrom('access_records').select('idx').where('person_id', '=', person)
+        .where((eb) => eb.or([eb('deferred_until', 'is', null), eb('deferred_until', '<=', '2027-06-01')])).orderBy('idx', 'desc').execute();
+      const tracked = await accessLogRepository.personRecords(store.db, person, '2027-06-01', 1_000);
+      expect(tracked.map((r) => r.idx), `person of record ${i}`).toEqual(scanned.map((r) => r.idx));
+    }
 
     // A new writer picks up the tree where the killed one left it.
     const log = openAccessLog(store);

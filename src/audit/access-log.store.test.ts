@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -71,11 +71,11 @@ describe('the access log store', () => {
     await old.close();
     const signed = await audit(registry).checkpoint();
     const root = (await audit(registry).rootAt(30)).toString('hex');
-    // A move killed before its rename leaves only the partial file: it is thrown away and done again.
-    writeFileSync(`${logFile}.partial`, 'half a file');
+    // A move killed before its file was placed leaves only a partial file: it is thrown away and done again.
+    writeFileSync(`${logFile}.4242.0badf00d.partial`, 'half a file');
 
     const store = await openAccessLogStore(registry, logFile);
-    expect(existsSync(`${logFile}.partial`)).toBe(false);
+    expect(readdirSync(dir).filter((name) => name.endsWith('.partial'))).toEqual([]);
     const moved = audit(store.database);
     expect(await moved.treeSize()).toBe(30);
     expect((await moved.rootAt(30)).toString('hex')).toBe(root);
@@ -93,6 +93,41 @@ describe('the access log store', () => {
     const reopened = await openAccessLogStore(registry, logFile);
     expect(await audit(reopened.database).treeSize()).toBe(31);
     await reopened.close();
+  });
+
+  it('refuses to make a moved log again from the old copy, and refuses records appended to the old copy after the move', async () => {
+    const old = openAccessLog(registry);
+    await old.appendMany(Array.from({ length: 10 }, (_, i) => record(i)));
+    await old.close();
+    const store = await openAccessLogStore(registry, logFile);
+    await store.close();
+
+    // The log file lost (a restore without it): not rebuilt from the registry's stale copy.
+    rmSync(logFile);
+    await expect(openAccessLogStore(registry, logFile)).rejects.toMatchObject({ code: 'ACCESS_LOG_MISSING' });
+    expect(existsSync(logFile)).toBe(false);
+  });
+
+  it('refuses a registry whose own log grew after the move (an older server still writing there)', async () => {
+    const store = await openAccessLogStore(registry, logFile);
+    await store.close();
+    const stale = openAccessLog(registry);
+    await stale.appendMany([record(0), record(1)]);
+    await stale.close();
+    await expect(openAccessLogStore(registry, logFile)).rejects.toMatchObject({ code: 'ACCESS_LOG_SPLIT' });
+  });
+
+  it('recognises a move whose mark was not committed (stopped between placing the file and the mark)', async () => {
+    const old = openAccessLog(registry);
+    await old.appendMany(Array.from({ length: 5 }, (_, i) => record(i)));
+    await old.close();
+    const store = await openAccessLogStore(registry, logFile);
+    await store.close();
+    registry.sqlite?.exec('DELETE FROM access_log_moved');
+    const again = await openAccessLogStore(registry, logFile);
+    expect(await audit(again.database).treeSize()).toBe(5);
+    expect(registry.sqlite?.prepare('SELECT moved_size FROM access_log_moved').pluck().get()).toBe(5);
+    await again.close();
   });
 
   it('is the registry itself for a store in memory and for PostgreSQL', async () => {

@@ -27,6 +27,8 @@ let indexError: { readonly name: string; readonly message: string } | undefined;
 const indexer = indexerLoop(sqlitePersonIndexer(sqlite, personIndex), () => true, (error) => {
   const e = error instanceof Error ? error : new Error(String(error));
   indexError = { name: e.name, message: e.message };
+  // Told at once (the server logs it), and kept for the next 'indexed' request.
+  port.postMessage({ indexError } satisfies ThreadReply);
 });
 
 // A backlog left by a writer that stopped is taken up at once, not at the first append.

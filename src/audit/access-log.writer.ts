@@ -87,7 +87,7 @@ export function sqliteTreeState(sqlite: SQLite.Database): () => TreeState {
  */
 export function createAccessBatchWriter(database: Database, options: AccessBatchWriterOptions = {}): AccessLogWriter {
   const sqlite = database.sqlite;
-  if (sqlite !== undefined && options.thread === true && database.location !== ':memory:') return threadWriter(database.location, options.personIndex ?? {});
+  if (sqlite !== undefined && options.thread === true && database.location !== ':memory:') return threadWriter(database.location, options.personIndex ?? {}, options.onIndexError);
   const indexer = sqlite !== undefined
     // Never inside a Kysely transaction on the shared connection: the slice would join it.
     ? indexerLoop(sqlitePersonIndexer(sqlite, options.personIndex), () => !sqlite.inTransaction, options.onIndexError)
@@ -167,13 +167,19 @@ export type ThreadRequest = ThreadBatch | { readonly kind: 'indexed' | 'close'; 
 export type ThreadReply =
   | { readonly id: number; readonly first: number }
   | { readonly id: number; readonly done: true }
-  | { readonly id: number; readonly error: { readonly name: string; readonly message: string; readonly code?: string } };
+  | { readonly id: number; readonly error: { readonly name: string; readonly message: string; readonly code?: string } }
+  /** Unasked: a person-index slice failed (it is tried again after the next batch). */
+  | { readonly indexError: { readonly name: string; readonly message: string } };
 
-function threadWriter(file: string, personIndex: PersonIndexOptions): AccessLogWriter {
+function threadWriter(file: string, personIndex: PersonIndexOptions, onIndexError: ((error: unknown) => void) | undefined): AccessLogWriter {
   const worker = moduleWorker(import.meta.url, 'access-log.worker', { workerData: { file, personIndex } });
   // Checkpoints beside the writer thread (measured append p99 at 5,000/s: 13-16 ms → 7-12 ms).
   const checkpointer = moduleWorker(import.meta.url, '../store/wal-checkpoint.worker', { workerData: { file, intervalMs: 100 } });
   checkpointer.unref();
+  // Losing the checkpointer costs only latency: the writer's own WAL threshold takes over. Never crash for it.
+  let checkpointerExited = false;
+  checkpointer.on('error', () => undefined);
+  checkpointer.on('exit', () => { checkpointerExited = true; });
   const waiting = new Map<number, { resolve: (first: number) => void; reject: (error: Error) => void }>();
   let failed: Error | undefined;
   const failAll = (error: Error): void => {
@@ -182,6 +188,10 @@ function threadWriter(file: string, personIndex: PersonIndexOptions): AccessLogW
     waiting.clear();
   };
   worker.on('message', (reply: ThreadReply) => {
+    if ('indexError' in reply) {
+      onIndexError?.(Object.assign(new Error(reply.indexError.message), { name: reply.indexError.name }));
+      return;
+    }
     const w = waiting.get(reply.id);
     if (w === undefined) return;
     waiting.delete(reply.id);
@@ -236,6 +246,10 @@ function threadWriter(file: string, personIndex: PersonIndexOptions): AccessLogW
       }
       failed ??= new Error('closed');
       // Waited for, so referenced: an unreferenced thread's exit would not keep the process up to see it.
+      if (checkpointerExited) {
+        await worker.terminate();
+        return;
+      }
       checkpointer.ref();
       const checkpointerExit = once(checkpointer, 'exit');
       checkpointer.postMessage('close');

@@ -26,6 +26,17 @@ describe.each(dialects)('migrations on %s', (dialect) => {
     expect(await indexNames(database)).toEqual(['life_events_event_id_idx', 'life_events_person_idx', 'persons_household_idx', 'persons_name_birth_idx']);
   });
 
+  it('run the access log\'s person-index migration again when its change was made but not recorded, indexing records written meanwhile', async () => {
+    await sql`insert into access_records (idx, person_id, deferred_until, leaf, leaf_hash) values (0, '001085000001', null, '{}', ${Buffer.alloc(32)})`.execute(database.db);
+    await sql`update access_log_head set tree_size = 1 where id = 1`.execute(database.db);
+    await sql`delete from kysely_migration where name = '0006-audit-person-index'`.execute(database.db);
+    expect(await migrateToLatest(database.db, database.dialect)).toEqual(['0006-audit-person-index']);
+    const index = await sql<{ person_id: string; idx: number }>`select person_id, idx from access_person_index`.execute(database.db);
+    expect(index.rows.map((r) => [r.person_id, r.idx])).toEqual([['001085000001', 0]]);
+    const head = await sql<{ indexed_size: number }>`select indexed_size from access_log_head`.execute(database.db);
+    expect(Number(head.rows[0]?.indexed_size)).toBe(1);
+  });
+
   it('put back indexes that a killed bulk load left dropped', async () => {
     await sql`drop index persons_name_birth_idx`.execute(database.db);
     await sql`drop index life_events_event_id_idx`.execute(database.db);

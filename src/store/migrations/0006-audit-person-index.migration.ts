@@ -18,17 +18,23 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
 }
 
 async function change(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  // Each step may find itself done already: on SQLite this migration's own transaction commits
+  // before Kysely records the migration, and a stop between the two runs it again.
   const index = db.schema
     .createTable('access_person_index')
+    .ifNotExists()
     .addColumn('person_id', 'text', (c) => c.notNull())
     .addColumn('idx', dialect === 'postgres' ? 'bigint' : 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('access_person_index_pk', ['person_id', 'idx']);
   await (dialect === 'sqlite' ? index.modifyEnd(sql`without rowid`) : index).execute();
-  await db.schema.alterTable('access_log_head').addColumn('indexed_size', dialect === 'postgres' ? 'bigint' : 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  const hasColumn = dialect === 'sqlite'
+    ? (await sql<{ n: number }>`select count(*) as n from pragma_table_info('access_log_head') where name = 'indexed_size'`.execute(db)).rows[0]?.n === 1
+    : (await sql<{ n: number }>`select count(*)::int as n from information_schema.columns where table_name = 'access_log_head' and column_name = 'indexed_size'`.execute(db)).rows[0]?.n === 1;
+  if (!hasColumn) await db.schema.alterTable('access_log_head').addColumn('indexed_size', dialect === 'postgres' ? 'bigint' : 'integer', (c) => c.notNull().defaultTo(0)).execute();
   // What is logged already goes in now, in index order, so that the tracker never scans an old log.
-  await sql`insert into access_person_index (person_id, idx) select person_id, idx from access_records order by person_id, idx`.execute(db);
+  await sql`insert into access_person_index (person_id, idx) select person_id, idx from access_records where true order by person_id, idx on conflict do nothing`.execute(db);
   await sql`update access_log_head set indexed_size = tree_size where id = 1`.execute(db);
-  await db.schema.dropIndex('access_records_person_idx').execute();
+  await db.schema.dropIndex('access_records_person_idx').ifExists().execute();
 }
 
 export async function down(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
