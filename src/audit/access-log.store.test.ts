@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testAccessRecord } from '../../test/access-record.fixture.js';
 import { createTestDatabase } from '../../test/test-database.js';
 import { fixedClock } from '../shared/clock.js';
 import { openDatabase, type Database } from '../store/database.js';
@@ -12,20 +13,7 @@ import type { AccessRecordInput } from './access-log.types.js';
 import { AuditService } from './audit.service.js';
 import { generateSignerKey, parseSignerKey } from './checkpoint-note.js';
 
-function record(i: number): AccessRecordInput {
-  return {
-    personId: `00108500000${i % 7}`,
-    at: new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString(),
-    clientId: 'VN/GOV/BHXH/insurance-portal',
-    officerId: `officer-${i % 3}`,
-    service: 'person.verify',
-    purpose: 'Kiểm tra',
-    legalBasis: 'Luật Căn cước 2023, Điều 10',
-    fields: ['fullName'],
-    visibility: 'public',
-    requestId: `store-${i}`,
-  };
-}
+const record = (i: number): AccessRecordInput => testAccessRecord(i);
 
 const signer = parseSignerKey(generateSignerKey('test.sachsong/access-log'));
 const audit = (database: Database): AuditService => new AuditService({ db: database.db, signer, clock: fixedClock('2026-11-27T10:00:00Z') });

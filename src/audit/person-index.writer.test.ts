@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testAccessRecord } from '../../test/access-record.fixture.js';
 import { createTestDatabase, dialects } from '../../test/test-database.js';
 import type { Database } from '../store/database.js';
 import { accessLogRepository } from './access-log.repository.js';
@@ -9,18 +10,7 @@ import { indexerLoop, postgresPersonIndexer, sqlitePersonIndexer } from './perso
 const people = ['001085000001', '001085000002', '001085000003', '079203000004', '079203000005'] as const;
 
 function record(i: number, deferred = false): AccessRecordInput {
-  return {
-    personId: people[i % people.length] as string,
-    at: new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString(),
-    clientId: 'VN/COM/BANK/ekyc',
-    officerId: `officer-${i % 3}`,
-    service: 'person.verify',
-    purpose: 'Mở tài khoản',
-    legalBasis: 'consent',
-    fields: ['fullName'],
-    visibility: deferred ? { deferredUntil: '2027-06-01' } : 'public',
-    requestId: `index-${i}`,
-  };
+  return testAccessRecord(i, { personId: people[i % people.length] as string, ...(deferred ? { deferredUntil: '2027-06-01' } : {}) });
 }
 
 async function head(database: Database): Promise<{ treeSize: number; indexedSize: number }> {
