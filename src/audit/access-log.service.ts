@@ -56,12 +56,7 @@ interface Pending {
  * const { index, leafHash } = await accessLog.append(record); // durable now: release the data
  */
 export function openAccessLog(database: Database, options: AccessLogOptions = {}): AppendingAccessLog {
-  const writer = createAccessBatchWriter(database, {
-    ...(options.busyLimitMs === undefined ? {} : { busyLimitMs: options.busyLimitMs }),
-    thread: options.writerThread ?? false,
-    ...(options.personIndex === undefined ? {} : { personIndex: options.personIndex }),
-    ...(options.onIndexError === undefined ? {} : { onIndexError: options.onIndexError }),
-  });
+  const writer = createAccessBatchWriter(database, { ...options, thread: options.writerThread ?? false });
   return new GroupCommitAccessLog(writer, options.lingerMs ?? (options.writerThread === true ? 0 : 1), options.maxBatch ?? 5_000, options.onCommit);
 }
 

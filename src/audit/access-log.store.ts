@@ -70,6 +70,12 @@ function registryLog(sqlite: SQLite.Database): RegistryLog {
   return { treeSize, movedSize };
 }
 
+/** Records in the registry that its log, `size` records, now lives in the log file (a move is recorded once). */
+function markMoved(sqlite: SQLite.Database, size: number): void {
+  sqlite.exec('CREATE TABLE IF NOT EXISTS access_log_moved (id INTEGER PRIMARY KEY CHECK (id = 1), moved_size INTEGER NOT NULL, moved_at TEXT NOT NULL)');
+  sqlite.prepare('INSERT OR IGNORE INTO access_log_moved (id, moved_size, moved_at) VALUES (1, ?, ?)').run(size, new Date().toISOString());
+}
+
 /**
  * Under the registry's write lock: makes the log file (moving the registry's log into it) and
  * records the move. Runs at start-up, before anything else uses the registry's connection.
@@ -89,8 +95,7 @@ async function moveOrCreate(sqlite: SQLite.Database, registryFile: string, file:
         throw new DomainError('unavailable', 'ACCESS_LOG_MISSING', `the access log was moved to ${file} (${log.movedSize} records), and that file is missing`, `Restore ${file} from a backup; it is not made again from the registry's old copy`);
       }
       await buildLogFile(registryFile, file, (log.treeSize ?? 0) > 0);
-      sqlite.exec("CREATE TABLE IF NOT EXISTS access_log_moved (id INTEGER PRIMARY KEY CHECK (id = 1), moved_size INTEGER NOT NULL, moved_at TEXT NOT NULL)");
-      sqlite.prepare('INSERT OR REPLACE INTO access_log_moved (id, moved_size, moved_at) VALUES (1, ?, ?)').run(log.treeSize ?? 0, new Date().toISOString());
+      markMoved(sqlite, log.treeSize ?? 0);
     }
     sqlite.exec('COMMIT');
   } catch (error) {
@@ -111,8 +116,7 @@ function checkNothingLeftBehind(sqlite: SQLite.Database, logFile: SQLite.Databas
     const moved = last(sqlite);
     const there = last(logFile);
     if (moved !== undefined && there !== undefined && moved.equals(there)) {
-      sqlite.exec('CREATE TABLE IF NOT EXISTS access_log_moved (id INTEGER PRIMARY KEY CHECK (id = 1), moved_size INTEGER NOT NULL, moved_at TEXT NOT NULL)');
-      sqlite.prepare('INSERT OR IGNORE INTO access_log_moved (id, moved_size, moved_at) VALUES (1, ?, ?)').run(log.treeSize, new Date().toISOString());
+      markMoved(sqlite, log.treeSize);
       return;
     }
   }

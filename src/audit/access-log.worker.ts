@@ -1,8 +1,9 @@
 /**
  * The access log's writer thread: keeps the tree's frontier, hashes each batch's subtrees and
  * runs its transaction on its own connection to the access log's store, so that the main thread
- * prepares the next batches meanwhile; between batches it writes the person index behind them. The main thread acknowledges a record only after
- * this thread answers that its transaction committed.
+ * prepares the next batches meanwhile; between batches it writes the person index behind them.
+ * The main thread acknowledges a record only after this thread answers that its transaction
+ * committed.
  */
 import SQLite from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -23,12 +24,11 @@ sqlite.pragma('busy_timeout = 5000');
 sqlite.pragma('wal_autocheckpoint = 10000');
 // This thread keeps the tree's frontier: the main thread hands over leaves and gets their indexes back.
 const tree = new FrontierWriter(sqliteTreeState(sqlite), sqliteBatchTransaction(sqlite));
-let indexError: { readonly name: string; readonly message: string } | undefined;
+let indexError: Error | undefined;
 const indexer = indexerLoop(sqlitePersonIndexer(sqlite, personIndex), () => true, (error) => {
-  const e = error instanceof Error ? error : new Error(String(error));
-  indexError = { name: e.name, message: e.message };
+  indexError = error instanceof Error ? error : new Error(String(error));
   // Told at once (the server logs it), and kept for the next 'indexed' request.
-  port.postMessage({ indexError } satisfies ThreadReply);
+  port.postMessage({ indexError: { name: indexError.name, message: indexError.message } } satisfies ThreadReply);
 });
 
 // A backlog left by a writer that stopped is taken up at once, not at the first append.
@@ -64,7 +64,7 @@ async function answer(request: ThreadRequest): Promise<ThreadReply> {
     await indexer.idle();
     const failed = indexError;
     indexError = undefined;
-    return failed === undefined ? { id: request.id, done: true } : errorReply(request.id, Object.assign(new Error(failed.message), { name: failed.name }));
+    return failed === undefined ? { id: request.id, done: true } : errorReply(request.id, failed);
   }
   await indexer.stop();
   sqlite.close();

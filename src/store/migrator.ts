@@ -27,7 +27,7 @@ const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [
 /** The access log's own store (a SQLite file beside the registry's): its tables only. */
 const accessLogMigrations = migrations.filter(([name]) => name === '0005-audit' || name === '0006-audit-person-index');
 
-function provider(dialect: Dialect, list: typeof migrations = migrations): { getMigrations(): Promise<Record<string, Migration>> } {
+function provider(dialect: Dialect, list: typeof migrations): { getMigrations(): Promise<Record<string, Migration>> } {
   return {
     getMigrations: () =>
       Promise.resolve(
@@ -41,29 +41,29 @@ function provider(dialect: Dialect, list: typeof migrations = migrations): { get
   };
 }
 
-/** Brings the schema to the latest migration; throws with the failing migration's name. */
-export async function migrateToLatest<T>(db: Kysely<T>, dialect: Dialect): Promise<readonly string[]> {
-  const migrator = new Migrator({ db, provider: provider(dialect), allowUnorderedMigrations: true });
+/** Runs the list's pending migrations; throws with the failing migration's name; returns the names run. */
+async function migrate<T>(db: Kysely<T>, dialect: Dialect, list: typeof migrations): Promise<readonly string[]> {
+  const migrator = new Migrator({ db, provider: provider(dialect, list), allowUnorderedMigrations: true });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error !== undefined) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`migration ${failed} failed`, { cause: result.error });
   }
+  return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Brings the schema to the latest migration; throws with the failing migration's name. */
+export async function migrateToLatest<T>(db: Kysely<T>, dialect: Dialect): Promise<readonly string[]> {
+  const ran = await migrate(db, dialect, migrations);
   // A bulk load killed mid-way leaves its deferred indexes dropped: put them back.
   await ensureRegistryIndexes(db);
-  return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  return ran;
 }
 
 /**
  * Brings a separate access-log store (see audit/access-log.store.ts) to its latest schema: the
  * audit migrations alone, recorded under the same names as in the registry's store.
  */
-export async function migrateAccessLogStore<T>(db: Kysely<T>, dialect: Dialect): Promise<readonly string[]> {
-  const migrator = new Migrator({ db, provider: provider(dialect, accessLogMigrations), allowUnorderedMigrations: true });
-  const result: MigrationResultSet = await migrator.migrateToLatest();
-  if (result.error !== undefined) {
-    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`access log migration ${failed} failed`, { cause: result.error });
-  }
-  return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+export function migrateAccessLogStore<T>(db: Kysely<T>, dialect: Dialect): Promise<readonly string[]> {
+  return migrate(db, dialect, accessLogMigrations);
 }
