@@ -146,7 +146,10 @@ async function fastBuild(from: number, to: number): Promise<number> {
   }
   const indexStarted = performance.now();
   sqlite.transaction(() => {
-    sqlite.prepare('INSERT OR IGNORE INTO access_person_index (person_id, idx) SELECT person_id, idx FROM access_records WHERE idx >= ? ORDER BY person_id, idx').run(from);
+    // One sealed run of the built records (tier as if merged up: a lookup then seeks it once).
+    const run = sqlite.prepare('SELECT coalesce(max(run), 0) + 1 FROM access_person_runs').pluck().get() as number;
+    sqlite.prepare('INSERT INTO access_person_entries (run, person_id, idx) SELECT ?, person_id, idx FROM access_records WHERE idx >= ? ORDER BY person_id, idx').run(run, from);
+    sqlite.prepare("INSERT INTO access_person_runs (run, tier, state, row_count) VALUES (?, ?, 'sealed', ?)").run(run, Math.max(0, Math.floor(Math.log((to - from) / 2_048) / Math.log(8))), to - from);
     sqlite.prepare('UPDATE access_log_head SET indexed_size = ? WHERE id = 1').run(to);
   })();
   console.log(`build ${to - from} more records straight into the tables: ${((indexStarted - started) / 1000).toFixed(1)} s, then the person index in ${((performance.now() - indexStarted) / 1000).toFixed(1)} s`);

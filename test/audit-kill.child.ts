@@ -11,7 +11,7 @@ import { openDatabase } from '../src/store/database.js';
 const target = process.argv[2] ?? '';
 const database = target.startsWith('postgres') ? openDatabase({ databaseUrl: target, poolSize: 2 }) : openDatabase({ sqliteFile: target });
 // Small index runs, so that the kill also lands in the middle of indexing the person index.
-const log = openAccessLog(database, { lingerMs: 1, maxBatch: 100, writerThread: process.argv[3] === 'writer-thread', personIndex: { runSize: 256, sliceSize: 32 } });
+const log = openAccessLog(database, { lingerMs: 1, maxBatch: 100, writerThread: process.argv[3] === 'writer-thread', personIndex: { runSize: 64, sliceSize: 32, fanIn: 2 } });
 
 let n = 0;
 for (;;) {

@@ -354,7 +354,8 @@ describe('the access log on sqlite with a writer thread', () => {
       expect(out).toBe('closed 20\n');
       expect(code).toBe(0);
       const head = await database.db.selectFrom('access_log_head').select(['tree_size', 'indexed_size']).executeTakeFirstOrThrow();
-      expect(head).toEqual({ tree_size: 20, indexed_size: 20 });
+      // Two whole runs of 8; the last 4 records wait for a third.
+      expect(head).toEqual({ tree_size: 20, indexed_size: 16 });
     } finally {
       await database.close();
     }

@@ -84,7 +84,7 @@ export const accessLogRepository = {
   /**
    * A person's records that their tracker may show on `visibleOn` (YYYY-MM-DD), newest first,
    * with index below `before` when given. The newest records, not yet in the person index, are
-   * scanned (a run's worth at most, see person-index.writer.ts); the rest come from the index.
+   * scanned (under a run's worth, see person-index.writer.ts); the rest come from the index.
    * The split is exact whatever the indexer does meanwhile: index rows at or past the size read
    * here are left to the scan.
    */
@@ -99,10 +99,13 @@ export const accessLogRepository = {
     if (before !== undefined) unindexed = unindexed.where('idx', '<', before);
     const newest = await unindexed.orderBy('idx', 'desc').limit(limit).execute();
     if (newest.length >= limit || (before !== undefined && before <= 0)) return newest;
+    // One seek a run (a few dozen at 100 million records); a record's entry is in exactly one run.
+    // (`run IN (…)` leads the plan: SQLite seeks (run, person_id) for each run rather than scan the entries.)
     let older = db
-      .selectFrom('access_person_index as i')
+      .selectFrom('access_person_entries as i')
       .innerJoin('access_records as r', 'r.idx', 'i.idx')
       .selectAll('r')
+      .where('i.run', 'in', (eb) => eb.selectFrom('access_person_runs').select('run'))
       .where('i.person_id', '=', personId)
       .where('i.idx', '<', before === undefined ? indexed : Math.min(indexed, before))
       .where((eb) => eb.or([eb('r.deferred_until', 'is', null), eb('r.deferred_until', '<=', visibleOn)]));

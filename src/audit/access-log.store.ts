@@ -148,7 +148,8 @@ async function buildLogFile(registryFile: string, file: string, copy: boolean): 
           INSERT INTO main.access_log_checkpoints (tree_size, root_hash, note, created_at)
             SELECT tree_size, root_hash, note, created_at FROM registry.access_log_checkpoints;
           UPDATE main.access_log_head SET tree_size = (SELECT tree_size FROM registry.access_log_head WHERE id = 1) WHERE id = 1;
-          INSERT INTO main.access_person_index (person_id, idx) SELECT person_id, idx FROM main.access_records ORDER BY person_id, idx;
+          INSERT INTO main.access_person_entries (run, person_id, idx) SELECT 1, person_id, idx FROM main.access_records ORDER BY person_id, idx;
+          INSERT INTO main.access_person_runs (run, tier, state, row_count) SELECT 1, 0, 'sealed', count(*) FROM main.access_records HAVING count(*) > 0;
           UPDATE main.access_log_head SET indexed_size = tree_size WHERE id = 1;
         `);
       })();

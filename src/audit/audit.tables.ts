@@ -9,7 +9,8 @@ export interface AuditTables {
   access_log_nodes: AccessLogNodesTable;
   access_log_head: AccessLogHeadTable;
   access_log_checkpoints: AccessLogCheckpointsTable;
-  access_person_index: AccessPersonIndexTable;
+  access_person_runs: AccessPersonRunsTable;
+  access_person_entries: AccessPersonEntriesTable;
 }
 
 /**
@@ -47,15 +48,31 @@ export interface AccessLogNodesTable {
 export interface AccessLogHeadTable {
   id: number;
   tree_size: number;
-  /** Records with index below this are in access_person_index; the indexer moves it forward. */
+  /** Records with index below this are in the person index (access_person_entries); the indexer moves it forward. */
   indexed_size: number;
 }
 
 /**
- * The citizen's tracker index: (person, record index), filled behind the appends in sorted runs
- * (person-index.writer.ts). Derived from access_records: rebuilt, never trusted by verification.
+ * The citizen's tracker index, as sorted runs (person-index.writer.ts): one row a run. Derived
+ * from access_records: rebuilt, never trusted by verification.
  */
-export interface AccessPersonIndexTable {
+export interface AccessPersonRunsTable {
+  run: number;
+  /** 0 for a run of new records; a merge of runs of tier t makes one of tier t + 1. */
+  tier: number;
+  /** merging: taking in its sources' entries, a slice a transaction; sealed: complete. */
+  state: 'merging' | 'sealed';
+  row_count: number;
+  /** Set on a source of a merge: the run its entries move to. */
+  merging_into: number | null;
+  /** On a merging run: every source entry up to and including (merged_person_id, merged_idx) has moved. */
+  merged_person_id: string | null;
+  merged_idx: number | null;
+}
+
+/** (run, person, record index): within a run, sorted by person; each record indexed in exactly one run. */
+export interface AccessPersonEntriesTable {
+  run: number;
   person_id: string;
   idx: number;
 }

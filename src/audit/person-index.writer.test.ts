@@ -18,7 +18,31 @@ async function head(database: Database): Promise<{ treeSize: number; indexedSize
 }
 
 async function indexRows(database: Database): Promise<{ person_id: string; idx: number }[]> {
-  return database.db.selectFrom('access_person_index').select(['person_id', 'idx']).orderBy('idx').execute();
+  return database.db.selectFrom('access_person_entries').select(['person_id', 'idx']).orderBy('idx').execute();
+}
+
+async function runs(database: Database): Promise<{ run: number; tier: number; state: string; row_count: number; merging_into: number | null }[]> {
+  const rows = await database.db.selectFrom('access_person_runs').select(['run', 'tier', 'state', 'row_count', 'merging_into']).orderBy('run').execute();
+  return rows;
+}
+
+/** Each record below the mark has exactly one entry, under its own person, and each run's count is its entries'. */
+async function expectExactlyOnce(database: Database, indexedSize: number): Promise<void> {
+  const rows = await indexRows(database);
+  expect(rows.map((r) => r.idx)).toEqual(Array.from({ length: indexedSize }, (_, i) => i));
+  for (const row of rows) expect(row.person_id).toBe(people[row.idx % people.length]);
+  const counted = await database.db.selectFrom('access_person_entries').select(['run', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('run').execute();
+  const byRun = new Map(counted.map((c) => [c.run, c.n]));
+  for (const run of await runs(database)) if (run.state === 'sealed' && run.merging_into === null) expect(byRun.get(run.run) ?? 0).toBe(run.row_count);
+}
+
+/** The tracker's answer for a person against the records themselves, newest first. */
+async function expectTracker(database: Database, size: number): Promise<void> {
+  for (const person of people) {
+    const expected = Array.from({ length: size }, (_, i) => i).filter((i) => people[i % people.length] === person && i % 10 !== 3).reverse();
+    const found = await accessLogRepository.personRecords(database.db, person, '2026-12-01', 10_000);
+    expect(found.map((r) => r.idx)).toEqual(expected);
+  }
 }
 
 describe.each(dialects)('the person index behind the access log on %s', (dialect) => {
@@ -30,17 +54,16 @@ describe.each(dialects)('the person index behind the access log on %s', (dialect
     await database.close();
   });
 
-  it('indexes whole runs behind the appends, each record once, and the tracker sees every record on both sides of the line', async () => {
-    const log = openAccessLog(database, { personIndex: { runSize: 40, sliceSize: 7 } });
+  it('indexes whole runs behind the appends and merges them, each record once, and the tracker sees every record on both sides of the line', async () => {
+    const log = openAccessLog(database, { personIndex: { runSize: 40, sliceSize: 7, fanIn: 2 } });
     await log.appendMany(Array.from({ length: 100 }, (_, i) => record(i, i % 10 === 3)));
     await log.indexed();
-    // 100 records, runs of at least 40: one run took all 100 (a backlog is caught up in larger runs) or 80; never a partial run.
+    // 100 records, runs of 40: two runs, merged into one of tier 1; the last 20 wait for a whole run.
     const { treeSize, indexedSize } = await head(database);
     expect(treeSize).toBe(100);
-    expect(indexedSize).toBeGreaterThanOrEqual(80);
-    const rows = await indexRows(database);
-    expect(rows.map((r) => r.idx)).toEqual(Array.from({ length: indexedSize }, (_, i) => i));
-    for (const row of rows) expect(row.person_id).toBe(people[row.idx % people.length]);
+    expect(indexedSize).toBe(80);
+    expect((await runs(database)).map((r) => [r.tier, r.state, r.row_count])).toEqual([[1, 'sealed', 80]]);
+    await expectExactlyOnce(database, indexedSize);
 
     // 17 more records stay under the run size: they are found by the scan of the unindexed tail.
     await log.appendMany(Array.from({ length: 17 }, (_, i) => record(100 + i, (100 + i) % 10 === 3)));
@@ -68,26 +91,36 @@ describe.each(dialects)('the person index behind the access log on %s', (dialect
     await log.close();
   });
 
-  it('redoes a run cut short, without repeating the rows it had written', async () => {
+  it('shares the work between two indexers on one store, and a merge cut short goes on where it stopped', async () => {
     const log = openAccessLog(database, { personIndex: { runSize: 1_000_000 } });
-    await log.appendMany(Array.from({ length: 60 }, (_, i) => record(i)));
+    await log.appendMany(Array.from({ length: 230 }, (_, i) => record(i, i % 10 === 3)));
     await log.close();
+    const make = (): ReturnType<typeof sqlitePersonIndexer> =>
+      database.sqlite !== undefined ? sqlitePersonIndexer(database.sqlite, { runSize: 10, sliceSize: 6, fanIn: 3 }) : postgresPersonIndexer(database.db, { runSize: 10, fanIn: 3 });
+    const first = make();
+    // Steps of the first until a merge is under way (SQLite: part of its slices done; PostgreSQL merges in one step).
+    for (let i = 0; i < 40; i++) await first.step();
     if (database.sqlite !== undefined) {
-      // Two slices of a run, then the process "dies": the head has not moved.
-      const cut = sqlitePersonIndexer(database.sqlite, { runSize: 50, sliceSize: 10 });
-      while ((await indexRows(database)).length < 20) await cut.step();
-      expect((await head(database)).indexedSize).toBe(0);
-      expect(await accessLogRepository.personRecords(database.db, people[0], '2026-12-01', 100)).toHaveLength(12);
-    } else {
-      // PostgreSQL writes a run in one transaction; a few rows left by another indexer's run stand in for the cut.
-      await database.db.insertInto('access_person_index').values([{ person_id: people[0], idx: 0 }, { person_id: people[1], idx: 1 }]).execute();
+      while (!(await runs(database)).some((r) => r.state === 'merging')) await first.step();
+      await first.step();
+      expect((await runs(database)).some((r) => r.state === 'merging')).toBe(true);
     }
-    const again = database.sqlite !== undefined ? sqlitePersonIndexer(database.sqlite, { runSize: 50, sliceSize: 10 }) : postgresPersonIndexer(database.db, { runSize: 50 });
-    while (await again.step()) { /* until nothing is due */ }
+    // Mid-way: still exactly once, and the tracker is right.
+    await expectExactlyOnce(database, (await head(database)).indexedSize);
+    await expectTracker(database, 230);
+    // The first "dies"; a second and a third take turns to the end.
+    const second = make();
+    const third = make();
+    for (let busy = true; busy;) busy = [await second.step(), await third.step()].some(Boolean);
     const { indexedSize } = await head(database);
-    expect(indexedSize).toBe(60);
-    expect((await indexRows(database)).map((r) => r.idx)).toEqual(Array.from({ length: 60 }, (_, i) => i));
-    expect(await accessLogRepository.personRecords(database.db, people[0], '2026-12-01', 100)).toHaveLength(12);
+    expect(indexedSize).toBe(230);
+    await expectExactlyOnce(database, 230);
+    await expectTracker(database, 230);
+    // 23 runs of 10 with 3 merged at a time: what is left is under 3 a tier.
+    const tiers = new Map<number, number>();
+    for (const r of await runs(database)) tiers.set(r.tier, (tiers.get(r.tier) ?? 0) + 1);
+    for (const count of tiers.values()) expect(count).toBeLessThan(3);
+    expect((await runs(database)).every((r) => r.state === 'sealed' && r.merging_into === null)).toBe(true);
   });
 
   it('takes up a backlog as soon as a log is opened, before any append', async () => {
@@ -114,7 +147,8 @@ describe.each(dialects)('the person index behind the access log on %s', (dialect
     expect((await head(database)).indexedSize).toBe(0);
     loop.poke();
     await loop.idle();
-    expect((await head(database)).indexedSize).toBe(12);
+    // Two whole runs of 5; the last 2 records wait for a third.
+    expect((await head(database)).indexedSize).toBe(10);
     await loop.stop();
     await log.close();
   });

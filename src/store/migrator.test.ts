@@ -26,15 +26,22 @@ describe.each(dialects)('migrations on %s', (dialect) => {
     expect(await indexNames(database)).toEqual(['life_events_event_id_idx', 'life_events_person_idx', 'persons_household_idx', 'persons_name_birth_idx']);
   });
 
-  it('run the access log\'s person-index migration again when its change was made but not recorded, indexing records written meanwhile', async () => {
+  it('run the access log\'s person-index migrations again when their change was made but not recorded, indexing records written meanwhile', async () => {
     await sql`insert into access_records (idx, person_id, deferred_until, leaf, leaf_hash) values (0, '001085000001', null, '{}', ${Buffer.alloc(32)})`.execute(database.db);
     await sql`update access_log_head set tree_size = 1 where id = 1`.execute(database.db);
-    await sql`delete from kysely_migration where name = '0006-audit-person-index'`.execute(database.db);
-    expect(await migrateToLatest(database.db, database.dialect)).toEqual(['0006-audit-person-index']);
-    const index = await sql<{ person_id: string; idx: number }>`select person_id, idx from access_person_index`.execute(database.db);
-    expect(index.rows.map((r) => [r.person_id, r.idx])).toEqual([['001085000001', 0]]);
+    await sql`delete from kysely_migration where name in ('0006-audit-person-index', '0007-audit-person-runs')`.execute(database.db);
+    expect(await migrateToLatest(database.db, database.dialect)).toEqual(['0006-audit-person-index', '0007-audit-person-runs']);
+    // 0006 indexed the record; 0007 made its index run 1.
+    const index = await sql<{ run: number; person_id: string; idx: number }>`select run, person_id, idx from access_person_entries`.execute(database.db);
+    expect(index.rows.map((r) => [r.run, r.person_id, r.idx])).toEqual([[1, '001085000001', 0]]);
+    const runs = await sql<{ run: number; tier: number; state: string; row_count: number }>`select run, tier, state, row_count from access_person_runs`.execute(database.db);
+    expect(runs.rows.map((r) => [r.run, r.tier, r.state, r.row_count])).toEqual([[1, 0, 'sealed', 1]]);
     const head = await sql<{ indexed_size: number }>`select indexed_size from access_log_head`.execute(database.db);
     expect(Number(head.rows[0]?.indexed_size)).toBe(1);
+    // 0007 alone again: nothing changes.
+    await sql`delete from kysely_migration where name = '0007-audit-person-runs'`.execute(database.db);
+    expect(await migrateToLatest(database.db, database.dialect)).toEqual(['0007-audit-person-runs']);
+    expect((await sql`select run from access_person_entries`.execute(database.db)).rows).toHaveLength(1);
   });
 
   it('put back indexes that a killed bulk load left dropped', async () => {

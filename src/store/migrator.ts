@@ -7,6 +7,7 @@ import * as matchingReconcile0003 from './migrations/0003-matching-reconcile.mig
 import * as exchange0004 from './migrations/0004-exchange.migration.js';
 import * as audit0005 from './migrations/0005-audit.migration.js';
 import * as auditPersonIndex0006 from './migrations/0006-audit-person-index.migration.js';
+import * as auditPersonRuns0007 from './migrations/0007-audit-person-runs.migration.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -14,7 +15,7 @@ interface DialectMigration {
 }
 
 /** Every migration, in order. Names are stable: they are recorded in the database. */
-// Each module adds its migrations on their own line (0002-quality, 0003-matching, 0004-exchange, 0005-audit, 0006-audit-person-index).
+// Each module adds its migrations on their own line (0002-quality, 0003-matching, 0004-exchange, 0005-audit, 0006-audit-person-index, 0007-audit-person-runs).
 const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0001-registry', registry0001],
   ['0002-quality', quality0002],
@@ -22,10 +23,11 @@ const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0004-exchange', exchange0004],
   ['0005-audit', audit0005],
   ['0006-audit-person-index', auditPersonIndex0006],
+  ['0007-audit-person-runs', auditPersonRuns0007],
 ];
 
 /** The access log's own store (a SQLite file beside the registry's): its tables only. */
-const accessLogMigrations = migrations.filter(([name]) => name === '0005-audit' || name === '0006-audit-person-index');
+const accessLogMigrations = migrations.filter(([name]) => name.startsWith('0005-') || name.startsWith('0006-') || name.startsWith('0007-'));
 
 function provider(dialect: Dialect, list: typeof migrations): { getMigrations(): Promise<Record<string, Migration>> } {
   return {
