@@ -42,6 +42,8 @@ interface ServerLatency {
   readonly gcPauses: number;
   readonly gcTotalMs: number;
   readonly gcLongestMs: number;
+  readonly gcMajorPauses?: number;
+  readonly gcMajorLongestMs?: number;
 }
 const serverReports: ServerLatency[] = [];
 

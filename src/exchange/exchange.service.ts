@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AccessLog, AccessRecordInput } from '../audit/access-log.types.js';
 import type { Clock } from '../shared/clock.js';
@@ -53,7 +53,8 @@ export interface ExchangeServiceDeps {
 const caseReferencePattern = /^[^\p{Cc}]{1,128}$/u;
 const purposePattern = /^[A-Z0-9][A-Z0-9_.-]{0,63}$/;
 
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+// One-shot hashing: no hash object a call (two hashes a request).
+const sha256 = (text: string): string => hash('sha256', text, 'hex');
 
 /**
  * Binds a response to its request: SHA-256 over the request id, the SHA-256 of the request body
