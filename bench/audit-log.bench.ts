@@ -24,6 +24,7 @@ import type { AccessRecordInput } from '../src/audit/access-log.types.js';
 import { generateSignerKey, parseSignerKey } from '../src/audit/checkpoint-note.js';
 import { accessLogRepository, nodeKey } from '../src/audit/access-log.repository.js';
 import { canonicalLeaf } from '../src/audit/access-record.js';
+import { runTier } from '../src/audit/person-index.writer.js';
 import { appendToFrontier, frontierKeys, inclusionProof, leafHash, nodesRead, verifyInclusion, type TreeNode } from '../src/audit/merkle-tree.js';
 import { systemClock } from '../src/shared/clock.js';
 import { openDatabase } from '../src/store/database.js';
@@ -146,10 +147,10 @@ async function fastBuild(from: number, to: number): Promise<number> {
   }
   const indexStarted = performance.now();
   sqlite.transaction(() => {
-    // One sealed run of the built records (tier as if merged up: a lookup then seeks it once).
+    // One sealed run of the built records, of the tier its size makes it.
     const run = sqlite.prepare('SELECT coalesce(max(run), 0) + 1 FROM access_person_runs').pluck().get() as number;
     sqlite.prepare('INSERT INTO access_person_entries (run, person_id, idx) SELECT ?, person_id, idx FROM access_records WHERE idx >= ? ORDER BY person_id, idx').run(run, from);
-    sqlite.prepare("INSERT INTO access_person_runs (run, tier, state, row_count) VALUES (?, ?, 'sealed', ?)").run(run, Math.max(0, Math.floor(Math.log((to - from) / 2_048) / Math.log(8))), to - from);
+    sqlite.prepare("INSERT INTO access_person_runs (run, tier, state, row_count) VALUES (?, ?, 'sealed', ?)").run(run, runTier(to - from), to - from);
     sqlite.prepare('UPDATE access_log_head SET indexed_size = ? WHERE id = 1').run(to);
   })();
   console.log(`build ${to - from} more records straight into the tables: ${((indexStarted - started) / 1000).toFixed(1)} s, then the person index in ${((performance.now() - indexStarted) / 1000).toFixed(1)} s`);

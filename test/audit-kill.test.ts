@@ -76,8 +76,11 @@ describe.each([...dialects.map((d) => [d, false] as const), ['sqlite', true] as 
     const indexRows = await store.db.selectFrom('access_person_entries as i').innerJoin('access_records as r', 'r.idx', 'i.idx').select(['i.idx', 'i.person_id', 'r.person_id as recorded']).execute();
     for (const row of indexRows) expect(row.person_id).toBe(row.recorded);
     const indexedIdx = new Set(indexRows.map((r) => r.idx));
-    // Each record once, also in a merge the kill cut short.
+    // Each record once, also in a merge the kill cut short; none at or past the mark; every entry under a run that exists.
     expect(indexedIdx.size).toBe(indexRows.length);
+    for (const idx of indexedIdx) expect(idx).toBeLessThan(indexed);
+    const orphans = await store.db.selectFrom('access_person_entries').select('run').where('run', 'not in', (eb) => eb.selectFrom('access_person_runs').select('run')).execute();
+    expect(orphans).toEqual([]);
     for (let i = 0; i < indexed; i++) expect(indexedIdx.has(i), `record ${i} is below the index mark`).toBe(true);
     // And the tracker, which reads through it, finds what a plain scan finds, on both sides of the mark.
     const sample = [...new Set([0, indexed - 1, indexed, size - 1, ...Array.from({ length: 20 }, (_, k) => Math.floor((k * size) / 20))])].filter((i) => i >= 0 && i < size);

@@ -99,18 +99,46 @@ export const accessLogRepository = {
     if (before !== undefined) unindexed = unindexed.where('idx', '<', before);
     const newest = await unindexed.orderBy('idx', 'desc').limit(limit).execute();
     if (newest.length >= limit || (before !== undefined && before <= 0)) return newest;
-    // One seek a run (a few dozen at 100 million records); a record's entry is in exactly one run.
-    // (`run IN (…)` leads the plan: SQLite seeks (run, person_id) for each run rather than scan the entries.)
-    let older = db
-      .selectFrom('access_person_entries as i')
-      .innerJoin('access_records as r', 'r.idx', 'i.idx')
-      .selectAll('r')
-      .where('i.run', 'in', (eb) => eb.selectFrom('access_person_runs').select('run'))
-      .where('i.person_id', '=', personId)
-      .where('i.idx', '<', before === undefined ? indexed : Math.min(indexed, before))
-      .where((eb) => eb.or([eb('r.deferred_until', 'is', null), eb('r.deferred_until', '<=', visibleOn)]));
-    older = older.orderBy('i.idx', 'desc').limit(limit - newest.length);
-    return [...newest, ...(await older.execute())];
+    return [...newest, ...(await this.indexedPersonRecords(db, personId, visibleOn, limit - newest.length, before === undefined ? indexed : Math.min(indexed, before)))];
+  },
+
+  /**
+   * A person's records below `before` through the person index, newest first. Each run gives its
+   * newest `limit` entries below the line (a backward range of its B-tree: no sort of all the
+   * person's entries), the newest `limit` of those are read, and the line moves down past them
+   * while deferred ones leave the page short.
+   */
+  async indexedPersonRecords(db: Kysely<DB>, personId: string, visibleOn: string, limit: number, before: number): Promise<AccessRecordsTable[]> {
+    const found: AccessRecordsTable[] = [];
+    const runs = (await db.selectFrom('access_person_runs').select('run').execute()).map((r) => r.run);
+    let line = before;
+    while (found.length < limit && runs.length > 0) {
+      const candidates: number[] = [];
+      // A compound SELECT has at most 500 terms in SQLite.
+      for (let i = 0; i < runs.length; i += 200) {
+        const perRun = runs.slice(i, i + 200).map((run) =>
+          db.selectFrom('access_person_entries').select('idx').where('run', '=', run).where('person_id', '=', personId).where('idx', '<', line).orderBy('idx', 'desc').limit(limit),
+        );
+        const [first, ...rest] = perRun;
+        if (first === undefined) continue;
+        const union = rest.reduce((q, next) => q.unionAll(db.selectFrom(next.as('e')).select('idx')), db.selectFrom(first.as('e')).select('idx'));
+        for (const row of await union.execute()) candidates.push(row.idx);
+      }
+      if (candidates.length === 0) break;
+      candidates.sort((a, b) => b - a);
+      const page = candidates.slice(0, limit);
+      const rows = await db
+        .selectFrom('access_records')
+        .selectAll()
+        .where('idx', 'in', page)
+        .where((eb) => eb.or([eb('deferred_until', 'is', null), eb('deferred_until', '<=', visibleOn)]))
+        .orderBy('idx', 'desc')
+        .execute();
+      found.push(...rows.slice(0, limit - found.length));
+      if (page.length < limit) break;
+      line = page[page.length - 1] as number;
+    }
+    return found;
   },
 
   /** Stores a signed checkpoint; a second one of the same size is ignored. */

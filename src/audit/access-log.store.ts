@@ -5,6 +5,7 @@ import type SQLite from 'better-sqlite3';
 import { DomainError } from '../shared/domain-error.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { migrateAccessLogStore } from '../store/migrator.js';
+import { runTier } from './person-index.writer.js';
 
 /**
  * Where the access log lives. On the embedded store, a SQLite file of its own beside the
@@ -149,9 +150,11 @@ async function buildLogFile(registryFile: string, file: string, copy: boolean): 
             SELECT tree_size, root_hash, note, created_at FROM registry.access_log_checkpoints;
           UPDATE main.access_log_head SET tree_size = (SELECT tree_size FROM registry.access_log_head WHERE id = 1) WHERE id = 1;
           INSERT INTO main.access_person_entries (run, person_id, idx) SELECT 1, person_id, idx FROM main.access_records ORDER BY person_id, idx;
-          INSERT INTO main.access_person_runs (run, tier, state, row_count) SELECT 1, 0, 'sealed', count(*) FROM main.access_records HAVING count(*) > 0;
           UPDATE main.access_log_head SET indexed_size = tree_size WHERE id = 1;
         `);
+        // The whole log is one run, of the tier its size makes it.
+        const entries = sqlite.prepare('SELECT count(*) FROM main.access_person_entries').pluck().get() as number;
+        if (entries > 0) sqlite.prepare("INSERT INTO main.access_person_runs (run, tier, state, row_count) VALUES (1, ?, 'sealed', ?)").run(runTier(entries), entries);
       })();
       sqlite.exec('DETACH DATABASE registry');
     }

@@ -35,6 +35,17 @@ const defaults = { runSize: 2_048, sliceSize: 1_024, fanIn: 8 } as const;
 
 type Entry = readonly [personId: string, idx: number];
 
+/**
+ * The tier of a run of `entries` entries built whole (a log moved to its own file, a benchmark's
+ * fast build): the tier whose merged runs are about that size, so that merges count it right.
+ */
+export function runTier(entries: number, options: PersonIndexOptions = {}): number {
+  const fanIn = Math.max(2, options.fanIn ?? defaults.fanIn);
+  let tier = 0;
+  for (let size = (options.runSize ?? defaults.runSize) * fanIn; size <= entries; size *= fanIn) tier++;
+  return tier;
+}
+
 function compareEntries(a: Entry, b: Entry): number {
   return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1];
 }
@@ -58,8 +69,11 @@ export function sqlitePersonIndexer(sqlite: SQLite.Database, options: PersonInde
   const nextRun = sqlite.prepare('SELECT coalesce(max(run), 0) + 1 FROM access_person_runs').pluck();
   const insertRun = sqlite.prepare('INSERT INTO access_person_runs (run, tier, state, row_count) VALUES (?, ?, ?, ?)');
   const ingest = sqlite.prepare('INSERT INTO access_person_entries (run, person_id, idx) SELECT ?, person_id, idx FROM access_records WHERE idx >= ? AND idx < ? ORDER BY person_id, idx');
-  const merging = sqlite.prepare("SELECT run, merged_person_id, merged_idx FROM access_person_runs WHERE state = 'merging' ORDER BY run LIMIT 1").raw();
-  const dueTier = sqlite.prepare("SELECT tier FROM access_person_runs WHERE state = 'sealed' AND merging_into IS NULL GROUP BY tier HAVING count(*) >= ? ORDER BY tier LIMIT 1").pluck();
+  // The lowest-tier merge under way (its run is one tier above its sources), and the lowest tier
+  // with enough free runs and none merging: small merges go on between the slices of a large one.
+  const merging = sqlite.prepare("SELECT run, tier - 1, merged_person_id, merged_idx FROM access_person_runs WHERE state = 'merging' ORDER BY tier LIMIT 1").raw();
+  const dueTier = sqlite.prepare(`SELECT tier FROM access_person_runs WHERE state = 'sealed' AND merging_into IS NULL
+    AND tier NOT IN (SELECT tier - 1 FROM access_person_runs WHERE state = 'merging') GROUP BY tier HAVING count(*) >= ? ORDER BY tier LIMIT 1`).pluck();
   const claimSources = sqlite.prepare(`UPDATE access_person_runs SET merging_into = ? WHERE run IN (
     SELECT run FROM access_person_runs WHERE state = 'sealed' AND merging_into IS NULL AND tier = ? ORDER BY run LIMIT ?)`);
   const sources = sqlite.prepare('SELECT run FROM access_person_runs WHERE merging_into = ? ORDER BY run').pluck();
@@ -76,7 +90,7 @@ export function sqlitePersonIndexer(sqlite: SQLite.Database, options: PersonInde
   const seal = sqlite.prepare("UPDATE access_person_runs SET row_count = row_count + ?, state = 'sealed', merged_person_id = NULL, merged_idx = NULL WHERE run = ?");
   const dropSources = sqlite.prepare('DELETE FROM access_person_runs WHERE merging_into = ?');
 
-  /** The next whole run of records, or false when under a run is unindexed. */
+  /** The next whole run of records; false when under a run is unindexed. */
   const writeRun = sqlite.transaction((): boolean => {
     const [treeSize, indexed] = head.get() as [number, number];
     if (treeSize - indexed < runSize) return false;
@@ -89,16 +103,16 @@ export function sqlitePersonIndexer(sqlite: SQLite.Database, options: PersonInde
 
   /** One slice of the merge in progress, or the start of one: false when no merge is due. */
   const mergeSlice = sqlite.transaction((): boolean => {
-    let current = merging.get() as [number, string | null, number | null] | undefined;
-    if (current === undefined) {
-      const tier = dueTier.get(fanIn) as number | undefined;
-      if (tier === undefined) return false;
+    let current = merging.get() as [number, number, string | null, number | null] | undefined;
+    const tier = dueTier.get(fanIn) as number | undefined;
+    if (tier !== undefined && (current === undefined || tier < current[1])) {
       const run = nextRun.get() as number;
       insertRun.run(run, tier + 1, 'merging', 0);
       claimSources.run(run, tier, fanIn);
-      current = [run, null, null];
+      current = [run, tier, null, null];
     }
-    const [target, afterPerson, afterIdx] = current;
+    if (current === undefined) return false;
+    const [target, , afterPerson, afterIdx] = current;
     // Every source's entries up to the smallest of their limits are moved: at most perSource of each.
     let upTo: Entry | undefined;
     for (const source of sources.all(target) as number[]) {
@@ -118,18 +132,26 @@ export function sqlitePersonIndexer(sqlite: SQLite.Database, options: PersonInde
     return true;
   });
 
+  // Runs and merge slices take turns when both are due, so that merges keep up under a steady stream of runs.
+  let mergeFirst = false;
   return {
-    step: () => writeRun.immediate() || mergeSlice.immediate(),
+    step: () => {
+      mergeFirst = !mergeFirst;
+      return mergeFirst ? mergeSlice.immediate() || writeRun.immediate() : writeRun.immediate() || mergeSlice.immediate();
+    },
   };
 }
 
-/** Serialises PostgreSQL indexers: a transaction-scoped advisory lock (a fixed key of this project's). */
-const indexerLockKey = 0x5ac5_0a11;
+/** PostgreSQL advisory lock keys of this project's: one for writing runs (and taking run numbers), one a tier for merges. */
+const runLockKey = 0x5ac5_0a11;
+const mergeLockKey = 0x5ac5_0a12;
 
 /**
  * The indexer over PostgreSQL: a run is one INSERT … SELECT, a merge one transaction (the server
- * sorts and writes them; its WAL logs rows, not whole pages, so no slicing is needed). Indexers
- * in several processes take turns on an advisory lock, a step each; appends never wait for it.
+ * sorts and writes them; its WAL logs rows, not whole pages, so no slicing is needed). A merge is
+ * claimed in a short transaction (its run number and sources), then copied under a lock of its
+ * tier alone: runs go on being written meanwhile. Indexers in several processes take turns on
+ * advisory locks; appends never wait for them.
  */
 export function postgresPersonIndexer(db: Kysely<DB>, options: PersonIndexOptions = {}): PersonIndexer {
   const runSize = options.runSize ?? defaults.runSize;
@@ -138,47 +160,77 @@ export function postgresPersonIndexer(db: Kysely<DB>, options: PersonIndexOption
     const row = await trx.selectFrom('access_person_runs').select((eb) => eb.fn.max('run').as('run')).executeTakeFirst();
     return (row?.run ?? 0) + 1;
   };
-  const ingest = async (trx: Transaction<DB>): Promise<boolean> => {
-    const head = await trx.selectFrom('access_log_head').select(['tree_size', 'indexed_size']).where('id', '=', 1).executeTakeFirst();
-    if (head === undefined || head.tree_size - head.indexed_size < runSize) return false;
-    const from = head.indexed_size;
-    const to = from + runSize;
-    const run = await nextRun(trx);
-    await trx.insertInto('access_person_runs').values({ run, tier: 0, state: 'sealed', row_count: runSize, merging_into: null, merged_person_id: null, merged_idx: null }).execute();
-    await sql`insert into access_person_entries (run, person_id, idx)
-      select ${run}, person_id, idx from access_records where idx >= ${from} and idx < ${to} order by person_id, idx`.execute(trx);
-    // Last, so that the head row (which appends update) is locked only for the commit.
-    const advanced = await trx.updateTable('access_log_head').set({ indexed_size: to }).where('id', '=', 1).where('indexed_size', '=', from).executeTakeFirst();
-    if (advanced.numUpdatedRows !== 1n) throw new Error('the person index moved under its advisory lock');
-    return true;
-  };
-  const merge = async (trx: Transaction<DB>): Promise<boolean> => {
-    const due = await trx
-      .selectFrom('access_person_runs')
-      .select('tier')
-      .where('state', '=', 'sealed')
-      .groupBy('tier')
-      .having((eb) => eb.fn.countAll(), '>=', fanIn)
-      .orderBy('tier')
-      .limit(1)
-      .executeTakeFirst();
-    if (due === undefined) return false;
-    const runs = (await trx.selectFrom('access_person_runs').select('run').where('state', '=', 'sealed').where('tier', '=', due.tier).orderBy('run').limit(fanIn).execute()).map((r) => r.run);
-    const run = await nextRun(trx);
-    await sql`insert into access_person_entries (run, person_id, idx)
-      select ${run}, person_id, idx from access_person_entries where run = any(${runs}::bigint[]) order by person_id, idx`.execute(trx);
-    const { count } = await trx.deleteFrom('access_person_entries').where('run', 'in', runs).executeTakeFirst().then((r) => ({ count: Number(r.numDeletedRows) }));
-    await trx.deleteFrom('access_person_runs').where('run', 'in', runs).execute();
-    await trx.insertInto('access_person_runs').values({ run, tier: due.tier + 1, state: 'sealed', row_count: count, merging_into: null, merged_person_id: null, merged_idx: null }).execute();
-    return true;
+  /** The next whole run of records; false when under a run is unindexed. */
+  const writeRun = (): Promise<boolean> =>
+    db.transaction().execute(async (trx) => {
+      // Another indexer's run goes first; this one then sees what is still due.
+      await sql`select pg_advisory_xact_lock(${runLockKey})`.execute(trx);
+      const head = await trx.selectFrom('access_log_head').select(['tree_size', 'indexed_size']).where('id', '=', 1).executeTakeFirst();
+      if (head !== undefined && head.tree_size - head.indexed_size >= runSize) {
+        const from = head.indexed_size;
+        const to = from + runSize;
+        const run = await nextRun(trx);
+        await trx.insertInto('access_person_runs').values({ run, tier: 0, state: 'sealed', row_count: runSize, merging_into: null, merged_person_id: null, merged_idx: null }).execute();
+        await sql`insert into access_person_entries (run, person_id, idx)
+          select ${run}, person_id, idx from access_records where idx >= ${from} and idx < ${to} order by person_id, idx`.execute(trx);
+        // Last, so that the head row (which appends update) is locked only for the commit.
+        const advanced = await trx.updateTable('access_log_head').set({ indexed_size: to }).where('id', '=', 1).where('indexed_size', '=', from).executeTakeFirst();
+        if (advanced.numUpdatedRows !== 1n) throw new Error('the person index moved under its advisory lock');
+        return true;
+      }
+      return false;
+    });
+  /** Claims the lowest due merge (its run number and its sources); false when none is due. */
+  const claimMerge = (): Promise<boolean> =>
+    db.transaction().execute(async (trx) => {
+      // Run numbers are taken under the runs' lock.
+      await sql`select pg_advisory_xact_lock(${runLockKey})`.execute(trx);
+      const due = await trx
+        .selectFrom('access_person_runs')
+        .select('tier')
+        .where('state', '=', 'sealed')
+        .where('merging_into', 'is', null)
+        .where('tier', 'not in', (eb) => eb.selectFrom('access_person_runs').select((e) => sql<number>`${e.ref('tier')} - 1`.as('tier')).where('state', '=', 'merging'))
+        .groupBy('tier')
+        .having((eb) => eb.fn.countAll(), '>=', fanIn)
+        .orderBy('tier')
+        .limit(1)
+        .executeTakeFirst();
+      if (due === undefined) return false;
+      const run = await nextRun(trx);
+      await trx.insertInto('access_person_runs').values({ run, tier: due.tier + 1, state: 'merging', row_count: 0, merging_into: null, merged_person_id: null, merged_idx: null }).execute();
+      const sources = trx.selectFrom('access_person_runs').select('run').where('state', '=', 'sealed').where('merging_into', 'is', null).where('tier', '=', due.tier).orderBy('run').limit(fanIn);
+      await trx.updateTable('access_person_runs').set({ merging_into: run }).where('run', 'in', sources).execute();
+      return true;
+    });
+  /** Copies one claimed merge that no other indexer is copying; false when there is none. */
+  const copyMerge = async (): Promise<boolean> => {
+    const claimed = await db.selectFrom('access_person_runs').select(['run', 'tier']).where('state', '=', 'merging').orderBy('tier').execute();
+    for (const { run, tier } of claimed) {
+      const copied = await db.transaction().execute(async (trx) => {
+        const locked = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${mergeLockKey}, ${tier}) as locked`.execute(trx);
+        if (locked.rows[0]?.locked !== true) return false;
+        // Another indexer may have copied it before this one took the lock.
+        const still = await trx.selectFrom('access_person_runs').select('run').where('run', '=', run).where('state', '=', 'merging').executeTakeFirst();
+        if (still === undefined) return false;
+        const sources = trx.selectFrom('access_person_runs').select('run').where('merging_into', '=', run);
+        await sql`insert into access_person_entries (run, person_id, idx)
+          select ${run}, person_id, idx from access_person_entries where run in (${sources}) order by person_id, idx`.execute(trx);
+        const deleted = await trx.deleteFrom('access_person_entries').where('run', 'in', sources).executeTakeFirst();
+        await trx.deleteFrom('access_person_runs').where('merging_into', '=', run).execute();
+        await trx.updateTable('access_person_runs').set({ state: 'sealed', row_count: Number(deleted.numDeletedRows) }).where('run', '=', run).execute();
+        return true;
+      });
+      if (copied) return true;
+    }
+    return false;
   };
   return {
-    step: () =>
-      db.transaction().execute(async (trx) => {
-        // Another indexer's step goes first; this one then sees what is still due.
-        await sql`select pg_advisory_xact_lock(${indexerLockKey})`.execute(trx);
-        return (await ingest(trx)) || merge(trx);
-      }),
+    // A run and a merge a step, so that merges keep up under a steady stream of runs.
+    step: async () => {
+      const wrote = await writeRun();
+      return (await copyMerge()) || (await claimMerge()) || wrote;
+    },
   };
 }
 

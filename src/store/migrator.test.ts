@@ -29,6 +29,9 @@ describe.each(dialects)('migrations on %s', (dialect) => {
   it('run the access log\'s person-index migrations again when their change was made but not recorded, indexing records written meanwhile', async () => {
     await sql`insert into access_records (idx, person_id, deferred_until, leaf, leaf_hash) values (0, '001085000001', null, '{}', ${Buffer.alloc(32)})`.execute(database.db);
     await sql`update access_log_head set tree_size = 1 where id = 1`.execute(database.db);
+    // As a stop left it between 0006's commit and its record: 0007 not run yet.
+    await sql`drop table access_person_entries`.execute(database.db);
+    await sql`drop table access_person_runs`.execute(database.db);
     await sql`delete from kysely_migration where name in ('0006-audit-person-index', '0007-audit-person-runs')`.execute(database.db);
     expect(await migrateToLatest(database.db, database.dialect)).toEqual(['0006-audit-person-index', '0007-audit-person-runs']);
     // 0006 indexed the record; 0007 made its index run 1.
@@ -38,10 +41,17 @@ describe.each(dialects)('migrations on %s', (dialect) => {
     expect(runs.rows.map((r) => [r.run, r.tier, r.state, r.row_count])).toEqual([[1, 0, 'sealed', 1]]);
     const head = await sql<{ indexed_size: number }>`select indexed_size from access_log_head`.execute(database.db);
     expect(Number(head.rows[0]?.indexed_size)).toBe(1);
-    // 0007 alone again: nothing changes.
-    await sql`delete from kysely_migration where name = '0007-audit-person-runs'`.execute(database.db);
-    expect(await migrateToLatest(database.db, database.dialect)).toEqual(['0007-audit-person-runs']);
-    expect((await sql`select run from access_person_entries`.execute(database.db)).rows).toHaveLength(1);
+    // Either alone again, with a record written meanwhile: nothing changes; the new record waits for a run.
+    await sql`insert into access_records (idx, person_id, deferred_until, leaf, leaf_hash) values (1, '001085000002', null, '{}', ${Buffer.alloc(32)})`.execute(database.db);
+    await sql`update access_log_head set tree_size = 2 where id = 1`.execute(database.db);
+    for (const name of ['0006-audit-person-index', '0007-audit-person-runs']) {
+      await sql`delete from kysely_migration where name = ${name}`.execute(database.db);
+      expect(await migrateToLatest(database.db, database.dialect)).toEqual([name]);
+      const entries = await sql<{ run: number; person_id: string; idx: number }>`select run, person_id, idx from access_person_entries`.execute(database.db);
+      expect(entries.rows.map((r) => [r.run, r.person_id, r.idx])).toEqual([[1, '001085000001', 0]]);
+      const mark = await sql<{ indexed_size: number }>`select indexed_size from access_log_head`.execute(database.db);
+      expect(mark.rows[0]?.indexed_size).toBe(1);
+    }
   });
 
   it('put back indexes that a killed bulk load left dropped', async () => {

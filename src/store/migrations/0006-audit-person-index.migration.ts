@@ -18,6 +18,11 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
 }
 
 async function change(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  // Once 0007 has replaced this index by runs, running this again (its record lost) must not bring it back.
+  const replaced = dialect === 'sqlite'
+    ? (await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = 'access_person_runs'`.execute(db)).rows[0]?.n === 1
+    : (await sql<{ n: number }>`select count(*)::int as n from information_schema.tables where table_schema = current_schema() and table_name = 'access_person_runs'`.execute(db)).rows[0]?.n === 1;
+  if (replaced) return;
   // Each step may find itself done already: on SQLite this migration's own transaction commits
   // before Kysely records the migration, and a stop between the two runs it again.
   const index = db.schema
