@@ -1,6 +1,6 @@
 // Verify through the exchange (authenticated, grant + consent checks, a durable access record per
 // call) against a bare Fastify route that parses the same JSON and answers a constant, same run.
-//   npx tsx bench/exchange-verify.bench.ts [--people 200000] [--consents 20000] [--seconds 10] [--connections 64] [--rate 5000] [--rounds 3] [--work <dir>] [--profile <dir>]
+//   npx tsx bench/exchange-verify.bench.ts [--people 200000] [--consents 20000] [--seconds 10] [--connections 64] [--rate 5000] [--rounds 3] [--work <dir>] [--profile <dir>] [--server-flags "<node flags>"]
 // Throughput: wrk (C, 2 threads) with bench/exchange-verify.wrk.lua. p99 at a fixed rate: autocannon's overallRate.
 // CPU per request: the server process's CPU time (user + system, from /proc, Linux) over the
 // requests it answered, for the whole process and for its main thread alone: on a machine busy
@@ -26,6 +26,7 @@ import { VerifyService } from '../src/matching/verify.service.js';
 import { generatePopulation } from '../src/registry/population.generator.js';
 import { RegistryService } from '../src/registry/registry.service.js';
 import { systemClock } from '../src/shared/clock.js';
+import { serverNodeFlags } from '../src/shared/server-flags.js';
 import { loadPopulation } from '../src/store/bulk-writer.js';
 import { openDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrator.js';
@@ -56,9 +57,9 @@ async function serverLatency(pid: number | undefined): Promise<ServerLatency | u
   return serverReports.at(-1);
 }
 
-/** Like startServer, with Node flags (--profile <dir> writes a CPU profile of the exchange server). */
+/** Like startServer, with Node flags (--profile <dir> writes a CPU profile of the exchange server; --server-flags adds others). */
 async function startProfiled(script: string, args: readonly string[]): Promise<{ url: string; child: ReturnType<typeof spawn> }> {
-  const flags = values.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values.profile}`];
+  const flags = [...(values.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values.profile}`]), ...serverFlags];
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.setEncoding('utf8');
   child.stderr.setEncoding('utf8');
@@ -83,8 +84,12 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     profile: { type: 'string' },
     work: { type: 'string' },
+    // Node or V8 flags for the exchange server, space-separated; default: those `sachsong serve`
+    // runs with on this machine (src/shared/server-flags.ts). --server-flags= runs it with none.
+    'server-flags': { type: 'string' },
   },
 });
+const serverFlags = values['server-flags'] === undefined ? serverNodeFlags() : values['server-flags'].split(' ').filter((f) => f !== '');
 const people = Number(values.people);
 const consentCount = Number(values.consents);
 const seconds = Number(values.seconds);
@@ -265,6 +270,7 @@ try {
   console.log(JSON.stringify({
     bench: 'exchange-verify',
     store: 'sqlite',
+    serverFlags,
     accessLog: 'own SQLite file (4 KiB pages), writer thread, checkpointer thread',
     people,
     consents,

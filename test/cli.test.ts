@@ -1,10 +1,12 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toVni } from '../src/registry/legacy-encoding.test-helper.js';
+import { serverNodeFlags } from '../src/shared/server-flags.js';
 
 let dir: string;
 
@@ -125,4 +127,27 @@ describe('the built command', () => {
     expect(summary.persons).toBe(2000);
     expect(summary.findings).toBeGreaterThan(0);
   });
+
+  it('serves with the server\'s V8 flags for this machine, passes SIGTERM on and exits 0', async () => {
+    const env = { ...process.env, SACHSONG_DATA_DIR: path.join(dir, 'served'), LOG_LEVEL: 'silent', DATABASE_URL: '', PORT: '0' };
+    const command = spawn(process.execPath, ['bin/sachsong.js', 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    command.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    for await (const chunk of command.stdout) {
+      out += (chunk as Buffer).toString();
+      if (out.includes('sachsong is serving')) break;
+    }
+    expect(out).toContain('sachsong is serving');
+    // The process serving is the command itself, or its one child when the flags need a new process.
+    const children = readFileSync(`/proc/${command.pid}/task/${command.pid}/children`, 'utf8').trim().split(' ').filter((p) => p !== '');
+    const server = serverNodeFlags().length > 0 ? children[0] : String(command.pid);
+    expect(server).toBeDefined();
+    const argv = readFileSync(`/proc/${server}/cmdline`, 'utf8').split('\0');
+    for (const flag of serverNodeFlags()) expect(argv).toContain(flag);
+    command.kill('SIGTERM');
+    const [code] = (await once(command, 'exit')) as [number | null];
+    expect(err).toBe('');
+    expect(code).toBe(0);
+  }, 120_000);
 });
