@@ -36,21 +36,25 @@ async function expectExactlyOnce(database: Database, indexedSize: number): Promi
   for (const run of await runs(database)) if (run.state === 'sealed' && run.merging_into === null) expect(byRun.get(run.run) ?? 0).toBe(run.row_count);
 }
 
+/** A person's tracker read page by page (`before` the last index of each page), as the console pages it. */
+async function pagedTracker(database: Database, person: string, pageSize: number): Promise<number[]> {
+  const paged: number[] = [];
+  let before: number | undefined;
+  for (;;) {
+    const page = await accessLogRepository.personRecords(database.db, person, '2026-12-01', pageSize, before);
+    paged.push(...page.map((r) => r.idx));
+    if (page.length < pageSize) return paged;
+    before = page.at(-1)?.idx;
+  }
+}
+
 /** The tracker's answer for a person against the records themselves, newest first: whole, and in pages of 3 across the runs. */
 async function expectTracker(database: Database, size: number): Promise<void> {
   for (const person of people) {
     const expected = Array.from({ length: size }, (_, i) => i).filter((i) => people[i % people.length] === person && i % 10 !== 3).reverse();
     const found = await accessLogRepository.personRecords(database.db, person, '2026-12-01', 10_000);
     expect(found.map((r) => r.idx)).toEqual(expected);
-    const paged: number[] = [];
-    let before: number | undefined;
-    for (;;) {
-      const page = await accessLogRepository.personRecords(database.db, person, '2026-12-01', 3, before);
-      paged.push(...page.map((r) => r.idx));
-      if (page.length < 3) break;
-      before = page.at(-1)?.idx;
-    }
-    expect(paged).toEqual(expected);
+    expect(await pagedTracker(database, person, 3)).toEqual(expected);
   }
 }
 
@@ -88,15 +92,7 @@ describe.each(dialects)('the person index behind the access log on %s', (dialect
     expect(later.map((r) => r.idx)).toEqual(Array.from({ length: 117 }, (_, i) => i).filter((i) => i % people.length === 3).reverse());
     expect(later.length).toBeGreaterThan(all.length);
     // Pages cross the line between the tail and the index without a gap or a repeat.
-    const paged: number[] = [];
-    let before: number | undefined;
-    for (;;) {
-      const page = await accessLogRepository.personRecords(database.db, person, '2026-12-01', 4, before);
-      paged.push(...page.map((r) => r.idx));
-      if (page.length < 4) break;
-      before = page.at(-1)?.idx;
-    }
-    expect(paged).toEqual(expected);
+    expect(await pagedTracker(database, person, 4)).toEqual(expected);
     await log.close();
   });
 
