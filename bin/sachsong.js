@@ -11,12 +11,18 @@ if (!existsSync(cli)) {
   process.exit(1);
 }
 // The server needs V8 flags of its own (src/shared/server-flags.ts), which only a new process takes:
-// it runs as a child, which gets the signals and whose exit code is ours.
-const { serverNodeFlags } = await import(new URL('../dist/shared/server-flags.js', import.meta.url).href);
-const missing = process.argv[2] === 'serve' ? serverNodeFlags().filter((flag) => !process.execArgv.includes(flag)) : [];
+// it runs as a child, which gets the signals (it closes once however many come) and whose exit
+// code is ours; over the IPC channel it learns if this process goes, even by SIGKILL.
+const flagsModule = new URL('../dist/shared/server-flags.js', import.meta.url);
+const { serverNodeFlags } = process.argv[2] === 'serve' && existsSync(flagsModule) ? await import(flagsModule.href) : { serverNodeFlags: () => [] };
+const missing = serverNodeFlags().filter((flag) => !process.execArgv.includes(flag));
 if (missing.length > 0) {
-  const child = spawn(process.execPath, [...process.execArgv, ...missing, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const child = spawn(process.execPath, [...process.execArgv, ...missing, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  child.on('error', (error) => {
+    console.error(`sachsong could not start the server process: ${error.message}`);
+    process.exit(1);
+  });
   child.on('exit', (code, signal) => process.exit(code ?? 128 + (signal === null ? 0 : constants.signals[signal])));
 } else {
   await import(cli.href);

@@ -1,8 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toVni } from '../src/registry/legacy-encoding.test-helper.js';
@@ -111,6 +112,18 @@ describe('configuration errors', () => {
   });
 });
 
+/** Resolves with the output once `sachsong serve` says it serves; keeps reading its output after (closing the pipe would break the server's writes). */
+function serving(command: ChildProcessByStdio<null, Readable, Readable>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    command.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('sachsong is serving')) resolve(out);
+    });
+    command.once('exit', (code) => { reject(new Error(`sachsong serve exited (${code}) before serving: ${out}`)); });
+  });
+}
+
 describe('the built command', () => {
   it('runs a full quality scan, whose pass runs on a worker thread from the built files', () => {
     const dataDir = path.join(dir, 'built');
@@ -128,26 +141,56 @@ describe('the built command', () => {
     expect(summary.findings).toBeGreaterThan(0);
   });
 
-  it('serves with the server\'s V8 flags for this machine, passes SIGTERM on and exits 0', async () => {
-    const env = { ...process.env, SACHSONG_DATA_DIR: path.join(dir, 'served'), LOG_LEVEL: 'silent', DATABASE_URL: '', PORT: '0' };
-    const command = spawn(process.execPath, ['bin/sachsong.js', 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
+  it.each([
+    ['SIGTERM to the command alone', false],
+    ['SIGINT to its process group (as Ctrl-C and systemd send it), then again to the command', true],
+  ] as const)('serves with the server\'s V8 flags for this machine, and closes cleanly on %s', async (_case, toGroup) => {
+    const env = { ...process.env, SACHSONG_DATA_DIR: path.join(dir, toGroup ? 'served-group' : 'served'), LOG_LEVEL: 'silent', DATABASE_URL: '', PORT: '0' };
+    const command = spawn(process.execPath, ['bin/sachsong.js', 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let err = '';
     command.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    for await (const chunk of command.stdout) {
-      out += (chunk as Buffer).toString();
-      if (out.includes('sachsong is serving')) break;
-    }
-    expect(out).toContain('sachsong is serving');
+    expect(await serving(command)).toContain('sachsong is serving');
     // The process serving is the command itself, or its one child when the flags need a new process.
     const children = readFileSync(`/proc/${command.pid}/task/${command.pid}/children`, 'utf8').trim().split(' ').filter((p) => p !== '');
     const server = serverNodeFlags().length > 0 ? children[0] : String(command.pid);
     expect(server).toBeDefined();
     const argv = readFileSync(`/proc/${server}/cmdline`, 'utf8').split('\0');
     for (const flag of serverNodeFlags()) expect(argv).toContain(flag);
-    command.kill('SIGTERM');
-    const [code] = (await once(command, 'exit')) as [number | null];
+    const exited = once(command, 'exit');
+    if (toGroup && command.pid !== undefined) {
+      // The server gets the signal from the group and passed on, then once more (maybe while closing): it closes once, exit 0.
+      process.kill(-command.pid, 'SIGINT');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      command.kill('SIGINT');
+    } else {
+      command.kill('SIGTERM');
+    }
+    const [code] = (await exited) as [number | null];
     expect(err).toBe('');
     expect(code).toBe(0);
+  }, 120_000);
+
+  it('stops the server when the command is killed outright (SIGKILL): nothing keeps the port', async () => {
+    if (serverNodeFlags().length === 0) return; // no child process on this machine
+    const env = { ...process.env, SACHSONG_DATA_DIR: path.join(dir, 'served-kill'), LOG_LEVEL: 'silent', DATABASE_URL: '', PORT: '0' };
+    const command = spawn(process.execPath, ['bin/sachsong.js', 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    await serving(command);
+    const server = Number(readFileSync(`/proc/${command.pid}/task/${command.pid}/children`, 'utf8').trim().split(' ')[0]);
+    expect(server).toBeGreaterThan(0);
+    command.kill('SIGKILL');
+    await once(command, 'exit');
+    const gone = async (): Promise<boolean> => {
+      for (let waited = 0; waited < 10_000; waited += 100) {
+        // Gone, or a zombie waiting for whoever adopted it to reap it.
+        try {
+          if (readFileSync(`/proc/${server}/stat`, 'utf8').split(') ')[1]?.startsWith('Z') === true) return true;
+        } catch {
+          return true;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return false;
+    };
+    expect(await gone()).toBe(true);
   }, 120_000);
 });

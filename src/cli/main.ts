@@ -106,13 +106,19 @@ program
       await generate(ctx, opts.demoPeople, 1);
     }
     const app = await buildApp({ database: ctx.database, accessLogStore: ctx.accessLogStore, clock: systemClock, operatorToken: ctx.config.operatorToken, auditSigningKey: ctx.config.auditSigningKey, logger: ctx.logger });
+    let closing = false;
     const close = async (): Promise<void> => {
+      // A signal often comes twice (to the process group, and passed on by bin/sachsong.js): close once.
+      if (closing) return;
+      closing = true;
       await app.close();
       await ctx.close();
       process.exit(0);
     };
-    process.once('SIGINT', () => void close());
-    process.once('SIGTERM', () => void close());
+    process.on('SIGINT', () => void close());
+    process.on('SIGTERM', () => void close());
+    // Run by bin/sachsong.js over an IPC channel: if that parent goes (even by SIGKILL), stop too.
+    if (process.connected) process.on('disconnect', () => void close());
     await app.listen({ host: ctx.config.host, port: ctx.config.port });
     const base = `http://${ctx.config.host === '0.0.0.0' ? '127.0.0.1' : ctx.config.host}:${ctx.config.port}`;
     console.log(`sachsong is serving the ${ctx.database.dialect} store`);
