@@ -25,7 +25,7 @@ export interface ExchangeDeps {
   readonly registry: RegistryService;
   readonly verifier: Verifier;
   readonly misuse?: MisuseOptions;
-  /** How long a request id is refused after use (at least; at most twice); default 5 minutes. */
+  /** How long a request id is refused after use (at least; about twice as long at most under steady calls); default 5 minutes. */
   readonly replayWindowMs?: number;
   readonly tokenAudience?: string;
   readonly onAlertError?: (error: unknown) => void;

@@ -22,6 +22,15 @@ describe('the fingerprint set', () => {
     expect(fingerprintOf('VN/COM/BANK/ekyc 0190b7a2-0000-7000-8000-000000000002', 1)).not.toEqual(a);
     expect(fingerprintOf('VN/COM/BANK/ekyc 0190b7a2-0000-7000-8000-000000000001', 2)).not.toEqual(a);
     for (const part of a) expect(part).toBeGreaterThanOrEqual(0);
+    // The two halves do not share bits: over many texts each low bit of one agrees with the other's about half the time.
+    let agree = 0;
+    for (let i = 0; i < 10_000; i++) {
+      const [hi, lo] = fingerprintOf(`VN/COM/BANK/ekyc ${i}`, 3);
+      if ((hi & 3) === (lo & 3)) agree++;
+    }
+    expect(agree).toBeGreaterThan(2_000);
+    expect(agree).toBeLessThan(3_000);
+    expect(() => new FingerprintSet().add(0, 0)).toThrow(RangeError);
     // 200,000 near-identical texts: no two fingerprints meet (a collision has odds of about 2^-30 here).
     const seen = new Set<string>();
     for (let i = 0; i < 200_000; i++) seen.add(fingerprintOf(`VN/COM/BANK/ekyc 0190b7a2-0000-7000-8000-${String(i).padStart(12, '0')}`, 7).join(':'));

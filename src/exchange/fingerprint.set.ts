@@ -26,6 +26,7 @@ export class FingerprintSet {
   }
 
   has(hi: number, lo: number): boolean {
+    checkFingerprint(hi, lo);
     const mask = this.hi.length - 1;
     for (let i = slotOf(hi, lo, mask); ; i = (i + 1) & mask) {
       const h = this.hi[i] as number;
@@ -37,6 +38,7 @@ export class FingerprintSet {
 
   /** Adds the fingerprint; false when it was there already. */
   add(hi: number, lo: number): boolean {
+    checkFingerprint(hi, lo);
     // At most half full, so that probes stay short.
     if ((this.count + 1) * 2 > this.hi.length) this.grow();
     const mask = this.hi.length - 1;
@@ -71,6 +73,10 @@ export class FingerprintSet {
   }
 }
 
+function checkFingerprint(hi: number, lo: number): void {
+  if (hi === 0 && lo === 0) throw new RangeError('(0, 0) marks an empty slot and is no fingerprint');
+}
+
 function slotOf(hi: number, lo: number, mask: number): number {
   return (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
 }
@@ -86,7 +92,8 @@ export function fingerprintOf(text: string, seed: number): readonly [number, num
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     h1 = Math.imul(h1 ^ c, 2_654_435_761);
-    h2 = Math.imul(h2 ^ c, 1_597_334_677);
+    // Rotated first: odd multipliers keep low bits as they were, and the two lanes would share them.
+    h2 = Math.imul(((h2 << 13) | (h2 >>> 19)) ^ c, 1_597_334_677);
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2_246_822_507);
   h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3_266_489_909);

@@ -22,7 +22,7 @@ describe('the request replay guard', () => {
     expect(guard.claim('VN/GOV/BHXH/portal', id(1), 1_000)).toBe(id(1));
   });
 
-  it('remembers ids for one window at least and two at most', () => {
+  it('remembers ids for one window at least, and forgets them two windows on', () => {
     const guard = new RequestReplayGuard(60_000, 0);
     guard.claim('VN/COM/BANK/ekyc', id(2), 0);
     // The next generation still holds the previous one's ids.

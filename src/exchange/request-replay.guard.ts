@@ -10,14 +10,16 @@ const newGeneration = (): FingerprintSet[] => Array.from({ length: shardCount },
 
 /**
  * Refuses a request id a client has already used. Ids are remembered in two generations of
- * `windowMs` each, so an id is refused for at least `windowMs` and at most twice that.
+ * `windowMs` each, so an id is refused for at least `windowMs` (and longer when calls are sparse:
+ * a generation ends at the first call after its window).
  *
  * Each (client, id) is kept as a 64-bit fingerprint in typed arrays (fingerprint.set.ts): 16 to
- * 32 bytes an id, none of them an object, so 10,000 ids a second for 5 minutes (3 million) take
- * about 100 MB that the garbage collector never walks. (As strings in sets they took ~250 MB of
- * heap, marked at every major collection.) A fresh id is refused only if its fingerprint meets
- * one of the window's: with 3 million ids, odds of about 2^-42 a request. The access log keeps
- * every id for good, for audits after the window.
+ * 32 bytes an id, none of them an object. 10,000 ids a second for 5 minutes is 3 million a
+ * generation, about 70 MB, so about 130 MB for the two, which the garbage collector never walks.
+ * (As strings in sets, 3 million took ~250 MB of heap, marked at every major collection.) A fresh
+ * id is refused only if its fingerprint meets one of the 6 million remembered: odds of about
+ * 2^-41 a request. A replay is never let through. The access log keeps every id for good, for
+ * audits after the window.
  */
 export class RequestReplayGuard {
   private current = newGeneration();
