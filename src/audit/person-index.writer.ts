@@ -132,12 +132,19 @@ export function sqlitePersonIndexer(sqlite: SQLite.Database, options: PersonInde
     return true;
   });
 
+  // Each step follows a commit of appends: a plain read first, so that the write lock is taken
+  // only when there is work (the transaction reads the state again under it).
+  const tryRun = (): boolean => {
+    const [treeSize, indexed] = head.get() as [number, number];
+    return treeSize - indexed >= runSize && writeRun.immediate();
+  };
+  const tryMerge = (): boolean => (merging.get() !== undefined || dueTier.get(fanIn) !== undefined) && mergeSlice.immediate();
   // Runs and merge slices take turns when both are due, so that merges keep up under a steady stream of runs.
   let mergeFirst = false;
   return {
     step: () => {
       mergeFirst = !mergeFirst;
-      return mergeFirst ? mergeSlice.immediate() || writeRun.immediate() : writeRun.immediate() || mergeSlice.immediate();
+      return mergeFirst ? tryMerge() || tryRun() : tryRun() || tryMerge();
     },
   };
 }
@@ -160,6 +167,9 @@ export function postgresPersonIndexer(db: Kysely<DB>, options: PersonIndexOption
     const row = await trx.selectFrom('access_person_runs').select((eb) => eb.fn.max('run').as('run')).executeTakeFirst();
     return (row?.run ?? 0) + 1;
   };
+  const insertRun = async (trx: Transaction<DB>, run: number, tier: number, state: 'merging' | 'sealed', rowCount: number): Promise<void> => {
+    await trx.insertInto('access_person_runs').values({ run, tier, state, row_count: rowCount, merging_into: null, merged_person_id: null, merged_idx: null }).execute();
+  };
   /** The next whole run of records; false when under a run is unindexed. */
   const writeRun = (): Promise<boolean> =>
     db.transaction().execute(async (trx) => {
@@ -170,7 +180,7 @@ export function postgresPersonIndexer(db: Kysely<DB>, options: PersonIndexOption
         const from = head.indexed_size;
         const to = from + runSize;
         const run = await nextRun(trx);
-        await trx.insertInto('access_person_runs').values({ run, tier: 0, state: 'sealed', row_count: runSize, merging_into: null, merged_person_id: null, merged_idx: null }).execute();
+        await insertRun(trx, run, 0, 'sealed', runSize);
         await sql`insert into access_person_entries (run, person_id, idx)
           select ${run}, person_id, idx from access_records where idx >= ${from} and idx < ${to} order by person_id, idx`.execute(trx);
         // Last, so that the head row (which appends update) is locked only for the commit.
@@ -198,7 +208,7 @@ export function postgresPersonIndexer(db: Kysely<DB>, options: PersonIndexOption
         .executeTakeFirst();
       if (due === undefined) return false;
       const run = await nextRun(trx);
-      await trx.insertInto('access_person_runs').values({ run, tier: due.tier + 1, state: 'merging', row_count: 0, merging_into: null, merged_person_id: null, merged_idx: null }).execute();
+      await insertRun(trx, run, due.tier + 1, 'merging', 0);
       const sources = trx.selectFrom('access_person_runs').select('run').where('state', '=', 'sealed').where('merging_into', 'is', null).where('tier', '=', due.tier).orderBy('run').limit(fanIn);
       await trx.updateTable('access_person_runs').set({ merging_into: run }).where('run', 'in', sources).execute();
       return true;

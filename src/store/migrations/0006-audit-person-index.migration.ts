@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../dialect.js';
+import { columnExists, tableExists } from './schema-checks.js';
 
 /**
  * The citizen's tracker index, kept apart from the appends. An index on access_records is
@@ -19,10 +20,7 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
 
 async function change(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   // Once 0007 has replaced this index by runs, running this again (its record lost) must not bring it back.
-  const replaced = dialect === 'sqlite'
-    ? (await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = 'access_person_runs'`.execute(db)).rows[0]?.n === 1
-    : (await sql<{ n: number }>`select count(*)::int as n from information_schema.tables where table_schema = current_schema() and table_name = 'access_person_runs'`.execute(db)).rows[0]?.n === 1;
-  if (replaced) return;
+  if (await tableExists(db, dialect, 'access_person_runs')) return;
   // Each step may find itself done already: on SQLite this migration's own transaction commits
   // before Kysely records the migration, and a stop between the two runs it again.
   const index = db.schema
@@ -32,10 +30,7 @@ async function change(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('idx', dialect === 'postgres' ? 'bigint' : 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('access_person_index_pk', ['person_id', 'idx']);
   await (dialect === 'sqlite' ? index.modifyEnd(sql`without rowid`) : index).execute();
-  const hasColumn = dialect === 'sqlite'
-    ? (await sql<{ n: number }>`select count(*) as n from pragma_table_info('access_log_head') where name = 'indexed_size'`.execute(db)).rows[0]?.n === 1
-    : (await sql<{ n: number }>`select count(*)::int as n from information_schema.columns where table_name = 'access_log_head' and column_name = 'indexed_size'`.execute(db)).rows[0]?.n === 1;
-  if (!hasColumn) await db.schema.alterTable('access_log_head').addColumn('indexed_size', dialect === 'postgres' ? 'bigint' : 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  if (!(await columnExists(db, dialect, 'access_log_head', 'indexed_size'))) await db.schema.alterTable('access_log_head').addColumn('indexed_size', dialect === 'postgres' ? 'bigint' : 'integer', (c) => c.notNull().defaultTo(0)).execute();
   // What is logged already goes in now, in index order, so that the tracker never scans an old log.
   await sql`insert into access_person_index (person_id, idx) select person_id, idx from access_records where true order by person_id, idx on conflict do nothing`.execute(db);
   await sql`update access_log_head set indexed_size = tree_size where id = 1`.execute(db);

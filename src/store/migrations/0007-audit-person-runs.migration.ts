@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../dialect.js';
+import { tableExists } from './schema-checks.js';
 
 /**
  * The tracker's person index as sorted runs (a log-structured merge index). 0006's index was one
@@ -15,13 +16,6 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   // As in 0006: SQLite DDL is transactional, but Kysely's migrator does not wrap it.
   if (dialect === 'sqlite') await db.transaction().execute((trx) => change(trx, dialect));
   else await change(db, dialect);
-}
-
-async function tableExists(db: Kysely<unknown>, dialect: Dialect, name: string): Promise<boolean> {
-  const rows = dialect === 'sqlite'
-    ? await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = ${name}`.execute(db)
-    : await sql<{ n: number }>`select count(*)::int as n from information_schema.tables where table_schema = current_schema() and table_name = ${name}`.execute(db);
-  return rows.rows[0]?.n === 1;
 }
 
 /** The tier a run of `rows` rows belongs to, as person-index.writer.ts counts them (runs of 2,048 records, 8 merged at a time). */
