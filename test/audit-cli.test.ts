@@ -6,7 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAccessLog } from '../src/audit/access-log.service.js';
 import { openDatabase, type Database } from '../src/store/database.js';
-import { migrateToLatest } from '../src/store/migrator.js';
+import { migrateAccessLogStore, migrateToLatest } from '../src/store/migrator.js';
+import { testAccessRecord } from './access-record.fixture.js';
 
 async function sachsong(args: readonly string[], dataDir: string): Promise<{ code: number; out: string; err: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
@@ -77,5 +78,48 @@ describe('sachsong audit', () => {
     const missing = await sachsong(['audit', 'verify', '--checkpoint', path.join(dir, 'nope.txt')], dir);
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/error CHECKPOINT_FILE_UNREADABLE/);
+  }, 90_000);
+});
+
+describe('sachsong audit verify and the person index', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'sachsong-audit-index-'));
+    // The log in its own file, indexed in runs of 50: 300 records, all below the mark.
+    const logFile = openDatabase({ sqliteFile: path.join(dir, 'access-log.db'), pageSize: 4_096 });
+    await migrateAccessLogStore(logFile.db, logFile.dialect);
+    const log = openAccessLog(logFile, { personIndex: { runSize: 50 } });
+    await log.appendMany(Array.from({ length: 300 }, (_, i) => testAccessRecord(i)));
+    await log.indexed();
+    await log.close();
+    await logFile.close();
+    // The registry's store records that the log lives in its own file.
+    const store = openDatabase({ sqliteFile: path.join(dir, 'sachsong.db') });
+    await migrateToLatest(store.db, store.dialect);
+    await store.close();
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('exits 1 when one citizen\'s index entries are deleted, with record indexes and no ID number', async () => {
+    const ok = await sachsong(['audit', 'verify'], dir);
+    expect(ok.err).toBe('verify: 300/300\n');
+    expect(ok.out).toMatch(/^person index: ok, 300 records indexed, 300 entries read$/m);
+    expect(ok.code).toBe(0);
+
+    const logFile = openDatabase({ sqliteFile: path.join(dir, 'access-log.db') });
+    const saved = await logFile.db.selectFrom('access_person_entries').selectAll().where('person_id', '=', '001085000003').execute();
+    await logFile.db.deleteFrom('access_person_entries').where('person_id', '=', '001085000003').execute();
+    const bad = await sachsong(['audit', 'verify'], dir);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/^INDEX_ENTRY_MISSING at 3: record 3 has no entry in the person index/m);
+    expect(bad.out).toMatch(new RegExp(`^person index: FAILED below record 300: ${saved.length} missing, 0 duplicate`, 'm'));
+    expect(bad.out).toMatch(/^FAILED: /m);
+    expect(bad.out + bad.err).not.toContain('001085000003');
+    await logFile.db.insertInto('access_person_entries').values(saved).execute();
+    await logFile.close();
+    expect((await sachsong(['audit', 'verify'], dir)).code).toBe(0);
   }, 90_000);
 });

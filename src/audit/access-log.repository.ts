@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/database.types.js';
-import type { AccessLogCheckpointsTable, AccessRecordsTable } from './audit.tables.js';
+import type { AccessLogCheckpointsTable, AccessPersonEntriesTable, AccessPersonRunsTable, AccessRecordsTable } from './audit.tables.js';
 import type { NodeKey } from './merkle-tree.js';
 
 /** `level:index`, the key of a node in the maps this repository returns. */
@@ -14,6 +14,9 @@ export interface NodeRange {
   readonly from: number;
   readonly to: number;
 }
+
+/** The key of a person-index entry, in its primary key's order. */
+export type PersonEntryKey = Pick<AccessPersonEntriesTable, 'run' | 'person_id' | 'idx'>;
 
 /** Reads of the access log's tables. Writes go through access-log.writer.ts (one transaction per batch). */
 export const accessLogRepository = {
@@ -79,6 +82,29 @@ export const accessLogRepository = {
   async indexedSize(db: Kysely<DB>): Promise<number> {
     const row = await db.selectFrom('access_log_head').select('indexed_size').where('id', '=', 1).executeTakeFirst();
     return row?.indexed_size ?? 0;
+  },
+
+  /** The committed tree size and the person index's mark, read together. */
+  async head(db: Kysely<DB>): Promise<{ readonly treeSize: number; readonly indexedSize: number }> {
+    const row = await db.selectFrom('access_log_head').select(['tree_size', 'indexed_size']).where('id', '=', 1).executeTakeFirst();
+    return { treeSize: row?.tree_size ?? 0, indexedSize: row?.indexed_size ?? 0 };
+  },
+
+  /** Every run of the person index. */
+  async personRuns(db: Kysely<DB>): Promise<AccessPersonRunsTable[]> {
+    return db.selectFrom('access_person_runs').selectAll().execute();
+  },
+
+  /** Person-index entries after `after` in primary-key order (run, person, index): a range of the B-tree, no sort. */
+  async personEntriesAfter(db: Kysely<DB>, after: PersonEntryKey | undefined, limit: number): Promise<PersonEntryKey[]> {
+    let query = db.selectFrom('access_person_entries').select(['run', 'person_id', 'idx']);
+    if (after !== undefined) query = query.where((eb) => eb(eb.refTuple('run', 'person_id', 'idx'), '>', eb.tuple(after.run, after.person_id, after.idx)));
+    return query.orderBy('run').orderBy('person_id').orderBy('idx').limit(limit).execute();
+  },
+
+  /** The records with index in [from, to): index, person column and leaf. */
+  async recordPersons(db: Kysely<DB>, from: number, to: number): Promise<Pick<AccessRecordsTable, 'idx' | 'person_id' | 'leaf'>[]> {
+    return db.selectFrom('access_records').select(['idx', 'person_id', 'leaf']).where('idx', '>=', from).where('idx', '<', to).orderBy('idx').execute();
   },
 
   /**

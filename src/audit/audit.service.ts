@@ -6,6 +6,7 @@ import type { AccessLogCheckpointsTable, AccessRecordsTable } from './audit.tabl
 import { accessLogRepository, nodeKey, type NodeRange } from './access-log.repository.js';
 import type { AccessRecordInput } from './access-log.types.js';
 import { isCalendarDate, parseLeaf } from './access-record.js';
+import { checkPersonIndex, PersonIndexTally, type PersonIndexProblemCode, type PersonIndexSummary } from './person-index.check.js';
 import { formatCheckpoint, openCheckpoint, parseVerifierKey, type Checkpoint, type NoteSigner } from './checkpoint-note.js';
 import {
   appendToFrontier, consistencyProof, inclusionProof, leafHash, nodesRead, rootAt, rootFromFrontier,
@@ -58,7 +59,9 @@ export interface TrackerPage {
 export interface VerifyProblem {
   readonly code:
     | 'HEAD_MISMATCH' | 'RECORD_MISSING' | 'RECORD_UNEXPECTED' | 'RECORD_ALTERED' | 'RECORD_MALFORMED' | 'RECORD_INDEX_MISMATCH'
-    | 'NODE_MISMATCH' | 'NODE_MISSING' | 'NODE_UNEXPECTED' | 'CHECKPOINT_MISMATCH' | 'CHECKPOINT_BEYOND_LOG' | 'CHECKPOINT_SIGNATURE';
+    | 'NODE_MISMATCH' | 'NODE_MISSING' | 'NODE_UNEXPECTED' | 'CHECKPOINT_MISMATCH' | 'CHECKPOINT_BEYOND_LOG' | 'CHECKPOINT_SIGNATURE'
+    | PersonIndexProblemCode;
+  /** Record indexes and counts only: never personal data. */
   readonly message: string;
   readonly index?: number;
 }
@@ -70,6 +73,8 @@ export interface VerifyReport {
   readonly rootHash: string;
   readonly recordsChecked: number;
   readonly checkpointsChecked: number;
+  /** The tracker's person index against the records (person-index.check.ts). */
+  readonly personIndex: PersonIndexSummary;
   /** The first problems found (at most 100). */
   readonly problems: readonly VerifyProblem[];
 }
@@ -211,7 +216,9 @@ export class AuditService {
    * Checks the whole log: every record's leaf against its stored hash, every stored subtree
    * against the one recomputed from the leaves, the committed size, and every stored checkpoint
    * (signature and root), plus `external` checkpoints (signed notes kept elsewhere, e.g. by a
-   * citizen or an auditor). O(n) reads in pages; memory O(log n + page).
+   * citizen or an auditor). Then the tracker's person index against the records: every record below
+   * its mark indexed exactly once, under its own person (person-index.check.ts). O(n) reads in
+   * pages; memory O(log n + page + n / 4,096).
    */
   async verify(external: readonly string[] = [], onProgress?: (records: number) => void): Promise<VerifyReport> {
     const db = this.deps.db;
@@ -240,9 +247,12 @@ export class AuditService {
     for (const [i, note] of external.entries()) expect(openCheckpoint(note, verifier), `checkpoint file ${i + 1}`);
 
     const head = await accessLogRepository.treeSize(db);
+    // The index's mark before the records are read: the records below it are summed as they pass.
+    const tally = new PersonIndexTally(await accessLogRepository.indexedSize(db));
     const frontier: TreeNode[] = [];
     let next = 0;
     let checkpointsChecked = 0;
+    let gap = false;
     const checkRoots = (size: number): void => {
       for (const want of expected.get(size) ?? []) {
         checkpointsChecked++;
@@ -251,7 +261,7 @@ export class AuditService {
         }
       }
     };
-    for (;;) {
+    records: for (;;) {
       const rows = await accessLogRepository.recordsFrom(db, next, verifyPage);
       if (rows.length === 0) break;
       const first = rows[0]?.idx ?? next;
@@ -261,13 +271,16 @@ export class AuditService {
         if (row.idx !== next) {
           report({ code: 'RECORD_MISSING', index: next, message: `records ${next}..${row.idx - 1} are missing` });
           // The tree cannot be recomputed past a gap: the rest is judged by the checkpoints (which will fail).
-          return finish(problems, head, frontier, next, checkpointsChecked, expected);
+          gap = true;
+          break records;
         }
         const hash = leafHash(row.leaf);
         if (!hash.equals(row.leaf_hash)) {
           report({ code: 'RECORD_ALTERED', index: row.idx, message: `record ${row.idx} does not hash to its stored leaf hash` });
         }
         const record = parseLeaf(row.leaf);
+        // The index must hold the leaf's person, which the tree proves, not the column beside it.
+        tally.addRecord(row.idx, record?.personId ?? row.person_id);
         if (record === undefined) report({ code: 'RECORD_MALFORMED', index: row.idx, message: `record ${row.idx} is not a canonical access record` });
         else if (record.personId !== row.person_id || (record.visibility === 'public' ? null : record.visibility.deferredUntil) !== row.deferred_until) {
           report({ code: 'RECORD_INDEX_MISMATCH', index: row.idx, message: `record ${row.idx}: its person or deferral columns disagree with its leaf` });
@@ -284,10 +297,13 @@ export class AuditService {
       }
       onProgress?.(next);
     }
-    const storedNodes = await accessLogRepository.nodeCount(db);
-    const expectedNodes = interiorNodeCount(next);
-    if (storedNodes > expectedNodes) report({ code: 'NODE_UNEXPECTED', message: `${storedNodes - expectedNodes} stored subtrees lie beyond the log's records` });
-    return finish(problems, head, frontier, next, checkpointsChecked, expected);
+    if (!gap) {
+      const storedNodes = await accessLogRepository.nodeCount(db);
+      const expectedNodes = interiorNodeCount(next);
+      if (storedNodes > expectedNodes) report({ code: 'NODE_UNEXPECTED', message: `${storedNodes - expectedNodes} stored subtrees lie beyond the log's records` });
+    }
+    const personIndex = await checkPersonIndex(db, tally, report);
+    return finish(problems, head, frontier, next, checkpointsChecked, expected, personIndex);
   }
 
   /** Verifies a signed checkpoint note against this log's key; throws DomainError('invalid') when it does not verify. */
@@ -298,7 +314,7 @@ export class AuditService {
 
 function finish(
   problems: VerifyProblem[], head: number, frontier: readonly TreeNode[], size: number, checkpointsChecked: number,
-  expected: ReadonlyMap<number, readonly { readonly source: string }[]>,
+  expected: ReadonlyMap<number, readonly { readonly source: string }[]>, personIndex: PersonIndexSummary,
 ): VerifyReport {
   if (head !== size) {
     problems.push({ code: size < head ? 'RECORD_MISSING' : 'RECORD_UNEXPECTED', message: `the log's committed size is ${head} but it holds ${size} consecutive records` });
@@ -314,6 +330,7 @@ function finish(
     rootHash: rootFromFrontier(frontier).toString('hex'),
     recordsChecked: size,
     checkpointsChecked,
+    personIndex,
     problems: problems.slice(0, maxProblems),
   };
 }

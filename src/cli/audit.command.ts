@@ -32,7 +32,7 @@ export function registerAuditCommands(program: Command, withContext: WithContext
 
   audit
     .command('verify')
-    .description('check every access record, every stored subtree and every checkpoint; exit 1 when anything is wrong')
+    .description('check every access record, every stored subtree, every checkpoint and the tracker\'s person index; exit 1 when anything is wrong')
     .option('--checkpoint <file...>', 'also check signed checkpoint notes kept elsewhere (e.g. by a citizen or an auditor)')
     .action((opts: { checkpoint?: string[] }) =>
       withContext(async (ctx) => {
@@ -49,6 +49,13 @@ export function registerAuditCommands(program: Command, withContext: WithContext
         });
         const seconds = Math.round(performance.now() - started) / 1000;
         for (const problem of report.problems) console.log(`${problem.code}${problem.index === undefined ? '' : ` at ${problem.index}`}: ${problem.message}`);
+        const index = report.personIndex;
+        console.log(
+          index.ok
+            ? `person index: ok, ${index.indexedSize} records indexed, ${index.entriesRead} entries read`
+            : `person index: FAILED below record ${index.indexedSize}: ${index.missing} missing, ${index.duplicate} duplicate, ${index.wrongPerson} under the wrong person, `
+              + `${index.orphan} pointing to no record, ${index.beyondMark} past the mark, ${index.underMissingRun} under a missing run, ${index.blocksNotLocalised} blocks not itemised`,
+        );
         console.log(
           report.ok
             ? `ok: ${report.treeSize} records, root ${report.rootHash}, ${report.checkpointsChecked} checkpoint(s) checked in ${seconds} s`
