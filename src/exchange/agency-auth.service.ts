@@ -3,6 +3,9 @@ import { createLocalJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JSO
 import type { Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { ClientEntry, ExchangeDirectory } from './exchange.directory.js';
+import type { MisuseAlert } from './exchange.types.js';
+import type { TokenFailureMonitor } from './misuse.monitor.js';
+import type { ReplayLedger } from './replay-ledger.repository.js';
 
 /** RFC 7523 client assertion type. */
 export const jwtBearerAssertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -23,6 +26,8 @@ export interface TokenRequest {
   readonly clientAssertionType: string | undefined;
   readonly clientAssertion: string | undefined;
   readonly clientId?: string | undefined;
+  /** The caller's address, for counting failed assertions (never logged). */
+  readonly address?: string | undefined;
 }
 
 export interface IssuedToken {
@@ -38,12 +43,24 @@ export interface AgencyAuthDeps {
   readonly audience?: string;
   /** Access token lifetime; default 300 s. */
   readonly tokenSeconds?: number;
+  /** The durable replay memory shared by every node; without it jtis are remembered by this process only. */
+  readonly ledger?: ReplayLedger;
+  /** Unexpired assertions remembered for one client at most; default 1,000 (a token lasts 5 minutes). */
+  readonly maxAssertionsPerClient?: number;
+  /** Counts failed assertions per claimed client and per address. */
+  readonly failures?: TokenFailureMonitor;
+  /** Told of each alert the failures raise. */
+  readonly onAlert?: (alert: MisuseAlert) => void;
 }
 
 /** A client assertion may live at most this long: it bounds how long its jti must be remembered. */
 const maxAssertionSeconds = 600;
 /** Clock skew tolerated on assertions. */
 const skewSeconds = 30;
+/** The longest jti remembered: a UUID is 36 characters. */
+const maxJtiLength = 128;
+/** Unexpired assertions remembered across all clients: a safeguard; each client has its own, smaller bound. */
+const maxAssertions = 1_000_000;
 
 const unauthorized = (code: string, message: string, action: string): DomainError => new DomainError('unauthorized', code, message, action);
 
@@ -55,14 +72,17 @@ const unauthorized = (code: string, message: string, action: string): DomainErro
  */
 export class AgencyAuthService {
   private readonly verified = new Map<string, AgencyPrincipal>();
-  /** Assertion ids seen, with their expiry (seconds), until they expire. */
-  private readonly seenAssertions = new Map<string, number>();
+  /** Per client: the assertion ids it used, with their expiry (seconds), until they expire. */
+  private readonly seenAssertions = new Map<string, Map<string, number>>();
+  private seenCount = 0;
   private readonly audience: string;
   private readonly tokenSeconds: number;
+  private readonly maxPerClient: number;
 
   constructor(private readonly deps: AgencyAuthDeps) {
     this.audience = deps.audience ?? defaultTokenAudience;
     this.tokenSeconds = deps.tokenSeconds ?? 300;
+    this.maxPerClient = deps.maxAssertionsPerClient ?? 1_000;
   }
 
   get tokenAudience(): string {
@@ -76,6 +96,16 @@ export class AgencyAuthService {
    * const { accessToken } = await auth.issueToken({ grantType: 'client_credentials', clientAssertionType: jwtBearerAssertionType, clientAssertion: jwt });
    */
   async issueToken(request: TokenRequest): Promise<IssuedToken> {
+    const caller: { registered?: string } = {};
+    try {
+      return await this.issue(request, caller);
+    } catch (error) {
+      if (error instanceof DomainError && error.kind === 'unauthorized') this.countFailure(request.address, caller.registered);
+      throw error;
+    }
+  }
+
+  private async issue(request: TokenRequest, caller: { registered?: string }): Promise<IssuedToken> {
     if (request.grantType !== 'client_credentials') {
       throw new DomainError('invalid', 'GRANT_TYPE_UNSUPPORTED', `grant_type "${request.grantType.slice(0, 40)}" is not supported`, 'Send grant_type=client_credentials');
     }
@@ -96,6 +126,7 @@ export class AgencyAuthService {
     }
     const entry = await this.deps.directory.get(clientId);
     if (entry === undefined) throw unauthorized('CLIENT_UNKNOWN', 'no client with this id is registered', 'Onboard the agency and its subsystem first (sachsong agency onboard)');
+    caller.registered = entry.client.clientId;
     checkActive(entry);
 
     const now = this.deps.clock.now();
@@ -118,10 +149,16 @@ export class AgencyAuthService {
     if (exp > nowSeconds + maxAssertionSeconds) {
       throw unauthorized('CLIENT_ASSERTION_TOO_LONG', `a client assertion may live at most ${maxAssertionSeconds} seconds`, 'Set exp to a few minutes after now');
     }
-    const jtiKey = `${clientId}\u0000${String(payload.jti)}`;
-    this.forgetExpiredAssertions(nowSeconds);
-    if (this.seenAssertions.has(jtiKey)) throw unauthorized('CLIENT_ASSERTION_REPLAYED', 'this client assertion (jti) was already used', 'Sign a new assertion with a fresh jti for every token request');
-    this.seenAssertions.set(jtiKey, exp + skewSeconds);
+    if (typeof payload.iat === 'number' && payload.iat > nowSeconds + skewSeconds) {
+      throw unauthorized('CLIENT_ASSERTION_NOT_YET_VALID', 'the client assertion was issued in the future (iat)', 'Set iat to now; check your clock (NTP)');
+    }
+    const jti = payload.jti;
+    if (typeof jti !== 'string' || jti.length === 0 || jti.length > maxJtiLength) {
+      throw unauthorized('CLIENT_ASSERTION_JTI_INVALID', `the client assertion's jti must be 1 to ${maxJtiLength} characters`, 'Set jti to a fresh UUID for every assertion');
+    }
+    this.remember(clientId, jti, exp + skewSeconds, nowSeconds);
+    // Authoritative across restarts and nodes: a jti any process has seen gets no second token.
+    if (this.deps.ledger !== undefined && !(await this.deps.ledger.claim('assertion', clientId, jti, (exp + skewSeconds) * 1000))) throw replayedAssertion();
 
     const expiresAt = nowSeconds + this.tokenSeconds;
     const body = Buffer.from(JSON.stringify({ sub: clientId, mem: entry.member.memberId, exp: expiresAt, jti: randomUUID() })).toString('base64url');
@@ -165,12 +202,49 @@ export class AgencyAuthService {
     return createHmac('sha256', this.deps.macSecret).update(body).digest('base64url');
   }
 
-  private forgetExpiredAssertions(nowSeconds: number): void {
-    if (this.seenAssertions.size < 1_000) return;
-    for (const [key, exp] of this.seenAssertions) if (exp < nowSeconds) this.seenAssertions.delete(key);
-    if (this.seenAssertions.size > 1_000_000) throw new DomainError('unavailable', 'TOKEN_ENDPOINT_BUSY', 'too many token requests in flight', 'Reuse your access token until it expires, then retry');
+  /**
+   * Remembers the client's jti until it expires; refuses a jti seen before. Each client has its
+   * own bound, so one client signing assertions in bulk is refused alone while others go on.
+   */
+  private remember(clientId: string, jti: string, expiresAt: number, nowSeconds: number): void {
+    let seen = this.seenAssertions.get(clientId);
+    if (seen === undefined) this.seenAssertions.set(clientId, (seen = new Map<string, number>()));
+    if (seen.has(jti)) throw replayedAssertion();
+    if (seen.size >= this.maxPerClient) this.forgetExpired(seen, nowSeconds);
+    if (seen.size >= this.maxPerClient) {
+      let first = Number.POSITIVE_INFINITY;
+      for (const exp of seen.values()) first = Math.min(first, exp);
+      throw new DomainError('forbidden', 'CLIENT_ASSERTIONS_EXHAUSTED', `this client has ${this.maxPerClient} unexpired assertions already`, 'Reuse each access token until it expires (5 minutes) instead of asking for a new one each call', { retryAfterSeconds: Math.max(1, first - nowSeconds + 1) });
+    }
+    if (this.seenCount >= maxAssertions) for (const other of this.seenAssertions.values()) this.forgetExpired(other, nowSeconds);
+    if (this.seenCount >= maxAssertions) throw new DomainError('unavailable', 'TOKEN_ENDPOINT_BUSY', 'too many token requests in flight', 'Reuse your access token until it expires, then retry');
+    seen.set(jti, expiresAt);
+    this.seenCount++;
+  }
+
+  private forgetExpired(seen: Map<string, number>, nowSeconds: number): void {
+    for (const [jti, exp] of seen) {
+      if (exp < nowSeconds) {
+        seen.delete(jti);
+        this.seenCount--;
+      }
+    }
+  }
+
+  /** A failed assertion counts against the client it names (when registered: made-up ids would each take memory) and the caller's address. */
+  private countFailure(address: string | undefined, clientId: string | undefined): void {
+    const failures = this.deps.failures;
+    if (failures === undefined) return;
+    const now = this.deps.clock.now().getTime();
+    const alerts = [
+      clientId === undefined ? undefined : failures.record('token-client', clientId, clientId, now),
+      address === undefined ? undefined : failures.record('token-address', address, clientId ?? '', now),
+    ];
+    for (const alert of alerts) if (alert !== undefined) this.deps.onAlert?.(alert);
   }
 }
+
+const replayedAssertion = (): DomainError => unauthorized('CLIENT_ASSERTION_REPLAYED', 'this client assertion (jti) was already used', 'Sign a new assertion with a fresh jti for every token request');
 
 /** Refuses a suspended client or member. */
 export function checkActive(entry: ClientEntry): void {
@@ -181,6 +255,9 @@ export function checkActive(entry: ClientEntry): void {
 
 function assertionError(error: unknown, audience: string): DomainError {
   if (error instanceof joseErrors.JWTExpired) return unauthorized('CLIENT_ASSERTION_EXPIRED', 'the client assertion has expired', 'Sign a new assertion with exp a few minutes ahead');
+  if (error instanceof joseErrors.JWTClaimValidationFailed && (error.claim === 'nbf' || error.claim === 'iat')) {
+    return unauthorized('CLIENT_ASSERTION_NOT_YET_VALID', `the client assertion is not valid yet (${error.claim})`, 'Set iat and nbf to now or earlier; check your clock (NTP)');
+  }
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     const action = error.claim === 'aud' ? `Set aud to "${audience}"` : 'Set iss and sub to your client id, and include exp and jti';
     return unauthorized('CLIENT_ASSERTION_INVALID', `the client assertion's ${error.claim} claim is not valid`, action);

@@ -14,9 +14,10 @@ import type { MisuseAlert } from './exchange.types.js';
 import { FairUseLimiter } from './fair-use.limiter.js';
 import { GrantService } from './grant.service.js';
 import { MemberService } from './member.service.js';
-import { MisuseMonitor, type MisuseOptions } from './misuse.monitor.js';
+import { MisuseMonitor, TokenFailureMonitor, type MisuseOptions, type TokenFailureOptions } from './misuse.monitor.js';
 import { registryExchangeServices, type Verifier } from './registry-exchange.services.js';
-import { RequestReplayGuard } from './request-replay.guard.js';
+import { openReplayLedger, type ReplayLedger } from './replay-ledger.repository.js';
+import { RequestReplayGuard, requestReplayed } from './request-replay.guard.js';
 
 export interface ExchangeDeps {
   readonly db: Kysely<DB>;
@@ -29,6 +30,12 @@ export interface ExchangeDeps {
   readonly replayWindowMs?: number;
   readonly tokenAudience?: string;
   readonly onAlertError?: (error: unknown) => void;
+  /** The durable replay memory; default the store's own (replay-ledger.repository.ts). */
+  readonly replayLedger?: ReplayLedger;
+  /** Unexpired client assertions remembered for one client at most; default 1,000. */
+  readonly maxAssertionsPerClient?: number;
+  /** When failed client assertions raise an alert. */
+  readonly tokenFailures?: TokenFailureOptions;
 }
 
 /** Misuse alerts for the operators' console. */
@@ -56,6 +63,8 @@ export interface Exchange {
   readonly consents: ConsentService;
   readonly alerts: AlertService;
   readonly pipeline: ExchangeService;
+  /** Waits for pending alerts and closes the replay ledger. */
+  close(): Promise<void>;
 }
 
 /**
@@ -67,7 +76,20 @@ export interface Exchange {
 export async function createExchange(deps: ExchangeDeps): Promise<Exchange> {
   const keys = await loadExchangeKeys(deps.db, deps.clock);
   const directory = new ExchangeDirectory({ db: deps.db, clock: deps.clock });
-  const auth = new AgencyAuthService({ clock: deps.clock, directory, macSecret: keys.tokenMacSecret, ...(deps.tokenAudience === undefined ? {} : { audience: deps.tokenAudience }) });
+  const replayWindowMs = deps.replayWindowMs ?? 300_000;
+  const ledger = deps.replayLedger ?? openReplayLedger(deps.db, { secret: keys.tokenMacSecret, now: () => deps.clock.now().getTime(), horizonMs: Math.max(660_000, replayWindowMs) });
+  // Alerts raised at the token endpoint are stored by the pipeline, which tracks them until settled.
+  let raise: (alert: MisuseAlert) => void = () => undefined;
+  const auth = new AgencyAuthService({
+    clock: deps.clock,
+    directory,
+    macSecret: keys.tokenMacSecret,
+    ledger,
+    failures: new TokenFailureMonitor(deps.tokenFailures),
+    onAlert: (alert) => { raise(alert); },
+    ...(deps.maxAssertionsPerClient === undefined ? {} : { maxAssertionsPerClient: deps.maxAssertionsPerClient }),
+    ...(deps.tokenAudience === undefined ? {} : { audience: deps.tokenAudience }),
+  });
   const consents = new ConsentService({ db: deps.db, clock: deps.clock, keys, directory });
   const today = (): string => isoDay(deps.clock.now());
   const pipeline = new ExchangeService({
@@ -77,12 +99,16 @@ export async function createExchange(deps: ExchangeDeps): Promise<Exchange> {
     directory,
     consents,
     accessLog: deps.accessLog,
-    replay: new RequestReplayGuard(deps.replayWindowMs ?? 300_000, deps.clock.now().getTime()),
+    replay: new RequestReplayGuard(replayWindowMs, deps.clock.now().getTime()),
+    claimDurably: async (clientId, requestId, nowMs) => {
+      if (!(await ledger.claim('request', clientId, requestId.toLowerCase(), nowMs + replayWindowMs))) throw requestReplayed();
+    },
     limiter: new FairUseLimiter(),
     misuse: new MisuseMonitor(deps.misuse),
     services: registryExchangeServices({ db: deps.db, registry: deps.registry, verifier: deps.verifier, today }),
     ...(deps.onAlertError === undefined ? {} : { onAlertError: deps.onAlertError }),
   });
+  raise = (alert) => { pipeline.raise(alert); };
   return {
     keys,
     directory,
@@ -92,5 +118,9 @@ export async function createExchange(deps: ExchangeDeps): Promise<Exchange> {
     consents,
     alerts: new AlertService({ db: deps.db, clock: deps.clock }),
     pipeline,
+    close: async () => {
+      await pipeline.settled();
+      await ledger.close();
+    },
   };
 }

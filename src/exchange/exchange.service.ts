@@ -43,6 +43,8 @@ export interface ExchangeServiceDeps {
   readonly consents: ConsentService;
   readonly accessLog: AccessLog;
   readonly replay: RequestReplayGuard;
+  /** Claims the request id in the durable replay ledger (every process, across restarts); throws REQUEST_REPLAYED. */
+  readonly claimDurably?: (clientId: string, requestId: string, nowMs: number) => Promise<void>;
   readonly limiter: FairUseLimiter;
   readonly misuse: MisuseMonitor;
   readonly services: { readonly [S in ServiceName]: (body: ServiceBodies[S], grant: Grant) => PreparedCall };
@@ -103,6 +105,9 @@ export class ExchangeService {
     const now = this.deps.clock.now();
     const nowMs = now.getTime();
     const requestId = this.deps.replay.claim(principal.clientId, headers.requestId, nowMs);
+    // Started now, written with the turn's other claims, awaited before any record is appended.
+    const durable = this.deps.claimDurably?.(principal.clientId, requestId, nowMs);
+    durable?.catch(() => undefined);
 
     if (headers.officerId === undefined) throw new DomainError('invalid', 'OFFICER_ID_MISSING', 'every call names the officer it is made for', 'Send X-Officer-Id');
     const officerId = checkOfficerId(headers.officerId);
@@ -152,6 +157,8 @@ export class ExchangeService {
       requestId,
       caseReference,
     }));
+    // A replay seen by another process (or before a restart) gets no record and no answer.
+    await durable;
     // Durable before anything leaves: a failed append fails the call.
     const first = records[0];
     if (records.length === 1 && first !== undefined) await this.deps.accessLog.append(first);
@@ -167,6 +174,11 @@ export class ExchangeService {
   /** Resolves once every alert raised so far is stored (for tests and shutdown). */
   async settled(): Promise<void> {
     await Promise.all(this.pendingAlerts);
+  }
+
+  /** Stores an alert raised outside a call (the token endpoint's failed assertions). */
+  raise(alert: MisuseAlert): void {
+    this.store(alert);
   }
 
   private store(alert: MisuseAlert): void {

@@ -99,7 +99,7 @@ export interface ExchangeConsentsTable {
 /** An officer or client reading far more than its own usual pattern. */
 export interface ExchangeAlertsTable {
   alert_id: string;
-  subject_kind: 'officer' | 'client';
+  subject_kind: 'officer' | 'client' | 'token-client' | 'token-address';
   /** The officer id or the client id. */
   subject_id: string;
   client_id: string;

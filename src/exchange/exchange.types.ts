@@ -106,7 +106,8 @@ export interface Consent {
 
 export interface MisuseAlert {
   readonly alertId: string;
-  readonly subjectKind: 'officer' | 'client';
+  /** officer or client: reads far over the usual; token-client or token-address: failed client assertions (counted in `reads`). */
+  readonly subjectKind: 'officer' | 'client' | 'token-client' | 'token-address';
   readonly subjectId: string;
   readonly clientId: string;
   readonly windowStart: string;

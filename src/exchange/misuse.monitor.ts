@@ -94,3 +94,58 @@ export class MisuseMonitor {
     };
   }
 }
+
+export interface TokenFailureOptions {
+  /** Length of a counting window; default 60 s. */
+  readonly windowMs?: number;
+  /** Failed assertions in a window above which one alert is raised; default 20 (under the token endpoint's rate limits, so a throttled flood still alerts). */
+  readonly threshold?: number;
+  /** Subjects counted at most (addresses are many): past it the counts start again; default 100,000. */
+  readonly maxSubjects?: number;
+}
+
+/**
+ * Counts failed client assertions at the token endpoint per claimed client and per caller
+ * address, in fixed windows; a window with more than `threshold` failures raises one alert
+ * (someone guessing keys, or a client whose key or clock is wrong). Per node, like the monitor.
+ */
+export class TokenFailureMonitor {
+  private readonly counts = new Map<string, { windowStart: number; failures: number; alerted: boolean }>();
+  private readonly windowMs: number;
+  private readonly threshold: number;
+  private readonly maxSubjects: number;
+
+  constructor(options: TokenFailureOptions = {}) {
+    this.windowMs = options.windowMs ?? 60_000;
+    this.threshold = options.threshold ?? 20;
+    this.maxSubjects = options.maxSubjects ?? 100_000;
+  }
+
+  /** Counts one failure of the subject; returns the alert it raises, if any. */
+  record(kind: 'token-client' | 'token-address', subjectId: string, clientId: string, now: number): MisuseAlert | undefined {
+    const key = `${kind} ${subjectId}`;
+    const windowStart = now - (now % this.windowMs);
+    let c = this.counts.get(key);
+    if (c === undefined || c.windowStart !== windowStart) {
+      if (c === undefined && this.counts.size >= this.maxSubjects) this.counts.clear();
+      c = { windowStart, failures: 0, alerted: false };
+      this.counts.set(key, c);
+    }
+    c.failures++;
+    if (c.alerted || c.failures <= this.threshold) return undefined;
+    c.alerted = true;
+    return {
+      alertId: randomUUID(),
+      subjectKind: kind,
+      subjectId,
+      clientId,
+      windowStart: new Date(windowStart).toISOString(),
+      windowSeconds: this.windowMs / 1000,
+      reads: c.failures,
+      baseline: 0,
+      raisedAt: new Date(now).toISOString(),
+      status: 'open',
+      acknowledgedAt: null,
+    };
+  }
+}

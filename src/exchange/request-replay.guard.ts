@@ -20,6 +20,9 @@ const newGeneration = (): FingerprintSet[] => Array.from({ length: shardCount },
  * id is refused only if its fingerprint meets one of the 6 million remembered: odds of about
  * 2^-41 a request. A replay is never let through. The access log keeps every id for good, for
  * audits after the window.
+ *
+ * This is the fast first refusal, per process: the exchange also claims each id in the store's
+ * replay ledger (replay-ledger.repository.ts), which is authoritative across restarts and nodes.
  */
 export class RequestReplayGuard {
   private current = newGeneration();
@@ -47,9 +50,12 @@ export class RequestReplayGuard {
     const current = this.current[shard];
     const previous = this.previous[shard];
     if (current === undefined || previous === undefined) throw new Error('request id shard out of range');
-    if (previous.has(hi, lo) || !current.add(hi, lo)) {
-      throw new DomainError('conflict', 'REQUEST_REPLAYED', 'this request id was already used', 'Send a fresh UUID in X-Request-Id for every call; never resend a request as is');
-    }
+    if (previous.has(hi, lo) || !current.add(hi, lo)) throw requestReplayed();
     return requestId;
   }
+}
+
+/** The refusal of a request id used before (by this process's guard or, durably, by any process). */
+export function requestReplayed(): DomainError {
+  return new DomainError('conflict', 'REQUEST_REPLAYED', 'this request id was already used', 'Send a fresh UUID in X-Request-Id for every call; never resend a request as is');
 }

@@ -120,7 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     verifier: new VerifyService({ db: deps.database.db, clock: deps.clock }),
     onAlertError: (error) => { app.log.error({ err: { type: (error as Error).name } }, 'misuse alert not stored'); },
   });
-  app.addHook('onClose', () => exchange.pipeline.settled());
+  app.addHook('onClose', () => exchange.close());
   const reconcile = createReconcile({
     database: deps.database,
     clock: deps.clock,

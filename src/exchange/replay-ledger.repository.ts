@@ -1,0 +1,293 @@
+import { createHmac } from 'node:crypto';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import type { Kysely } from 'kysely';
+import type pg from 'pg';
+import { driverOf } from '../store/database.js';
+import type { DB } from '../store/database.types.js';
+import { FingerprintSet, fingerprintOf } from './fingerprint.set.js';
+
+/** What is claimed: a service call's request id, or a client assertion's jti. */
+export type ClaimKind = 'request' | 'assertion';
+
+/**
+ * The exchange's durable replay memory, shared by every process on one store and kept across
+ * restarts. `claim` resolves true for the first claim of (kind, client, id) among all of them
+ * while it is remembered, false for every later one. Claims made in one event-loop turn are
+ * written together: one transaction (SQLite) or one statement (PostgreSQL) a turn.
+ */
+export interface ReplayLedger {
+  /** Claims the id until `expiresAtMs` (at most `horizonMs` ahead); false when it is claimed already. */
+  claim(kind: ClaimKind, clientId: string, id: string, expiresAtMs: number): Promise<boolean>;
+  /** How far ahead a claim may expire (the SQLite ledger keeps that long in memory). */
+  readonly horizonMs: number;
+  close(): Promise<void>;
+}
+
+export interface ReplayLedgerOptions {
+  /** The exchange's shared secret (the token MAC secret): every node derives the same fingerprints. */
+  readonly secret: Buffer;
+  /** The clock, in ms. */
+  readonly now: () => number;
+  /** Longest a claim is kept; default 11 minutes (an assertion lives 10 minutes, plus skew). */
+  readonly horizonMs?: number;
+  /** SQLite only: the ledger's own file; default replay-ledger.db beside the registry's file. */
+  readonly file?: string;
+}
+
+interface Pending {
+  readonly hi: number;
+  readonly lo: number;
+  readonly expiresAt: number;
+  readonly resolve: (fresh: boolean) => void;
+  readonly reject: (reason: unknown) => void;
+}
+
+const defaultHorizonMs = 660_000;
+
+/** The fingerprint as PostgreSQL's and SQLite's signed 64-bit integer. */
+function toInt64(hi: number, lo: number): bigint {
+  return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
+}
+
+function fromInt64(fp: bigint): readonly [number, number] {
+  const u = BigInt.asUintN(64, fp);
+  return [Number(u >> 32n), Number(u & 0xffff_ffffn)];
+}
+
+/**
+ * Claims of one event-loop turn, handed to `write` together at the turn's end (setImmediate),
+ * as src/store/turn-batch.ts does for reads.
+ */
+abstract class TurnLedger implements ReplayLedger {
+  readonly horizonMs: number;
+  private pending: Pending[] = [];
+  private scheduled = false;
+  private readonly seed: number;
+  protected closed = false;
+
+  constructor(protected readonly options: ReplayLedgerOptions) {
+    this.horizonMs = options.horizonMs ?? defaultHorizonMs;
+    // A seed of the shared secret: the same fingerprints on every node, unknown outside the exchange.
+    this.seed = createHmac('sha256', options.secret).update('sachsong replay ledger').digest().readUInt32BE(0);
+  }
+
+  claim(kind: ClaimKind, clientId: string, id: string, expiresAtMs: number): Promise<boolean> {
+    if (this.closed) return Promise.reject(new Error('the replay ledger is closed'));
+    const [hi, lo] = fingerprintOf(`${kind}\u0000${clientId}\u0000${id}`, this.seed);
+    const expiresAt = Math.min(Math.ceil(expiresAtMs), this.options.now() + this.horizonMs);
+    return new Promise<boolean>((resolve, reject) => {
+      this.pending.push({ hi, lo, expiresAt, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(this.flush);
+      }
+    });
+  }
+
+  abstract close(): Promise<void>;
+
+  /** Writes the turn's claims; resolves with whether each was fresh, in order. */
+  protected abstract write(claims: readonly Pending[], now: number): Promise<readonly boolean[]> | readonly boolean[];
+
+  private readonly flush = (): void => {
+    const claims = this.pending;
+    this.pending = [];
+    this.scheduled = false;
+    Promise.resolve()
+      .then(() => this.write(claims, this.options.now()))
+      .then(
+        (fresh) => { claims.forEach((c, i) => { c.resolve(fresh[i] === true); }); },
+        (error: unknown) => { for (const c of claims) c.reject(error); },
+      );
+  };
+}
+
+/**
+ * On SQLite: an append-only log of claims in a file of its own (WAL), so claims never take the
+ * registry's write lock. Each turn, one write transaction reads the claims other processes
+ * appended since this one last looked, refuses any claim already known, and appends the fresh
+ * ones at the end of the log: the file's write lock orders all processes, and each commit
+ * writes one or two pages, not one random B-tree page a claim. Every unexpired claim is also
+ * held in memory (fingerprints in typed arrays, two generations of `horizonMs`): loaded from the
+ * log at start, so a restart forgets nothing. Expired rows are deleted from the log's head in
+ * each transaction, a few more than it appends.
+ */
+export class SqliteReplayLedger extends TurnLedger {
+  private readonly sqlite: SQLite.Database;
+  private current = new FingerprintSet();
+  private previous = new FingerprintSet();
+  private generationStart: number;
+  private lastSeq = 0n;
+  private readonly readNew: SQLite.Statement;
+  private readonly append: SQLite.Statement;
+  private readonly prune: SQLite.Statement;
+
+  constructor(file: string, options: ReplayLedgerOptions) {
+    super(options);
+    this.sqlite = new SQLite(file);
+    this.sqlite.pragma('page_size = 4096');
+    this.sqlite.pragma('journal_mode = WAL');
+    // NORMAL under WAL: a commit survives a process crash; only a power loss may drop the last ones.
+    this.sqlite.pragma('synchronous = NORMAL');
+    this.sqlite.pragma('busy_timeout = 5000');
+    // AUTOINCREMENT: a seq is never reused, even when pruning empties the log, so no process misses a row.
+    this.sqlite.exec('CREATE TABLE IF NOT EXISTS replay_claims (seq INTEGER PRIMARY KEY AUTOINCREMENT, fp INTEGER NOT NULL, expires_at INTEGER NOT NULL)');
+    this.readNew = this.sqlite.prepare('SELECT seq, fp, expires_at FROM replay_claims WHERE seq > ? ORDER BY seq').raw().safeIntegers();
+    this.append = this.sqlite.prepare('INSERT INTO replay_claims (fp, expires_at) VALUES (?, ?)');
+    this.prune = this.sqlite.prepare('DELETE FROM replay_claims WHERE seq IN (SELECT seq FROM replay_claims ORDER BY seq LIMIT ?) AND expires_at <= ?');
+    this.generationStart = options.now();
+    // A restart (or a new process) starts from everything unexpired.
+    this.catchUp(this.generationStart);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    // Claims of the current turn are written first: let that flush run.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.sqlite.open) this.sqlite.close();
+  }
+
+  protected write(claims: readonly Pending[], now: number): readonly boolean[] {
+    this.rotate(now);
+    const fresh: boolean[] = [];
+    const added: Pending[] = [];
+    const batch = new FingerprintSet(claims.length * 2);
+    let seq = this.lastSeq;
+    this.sqlite.exec('BEGIN IMMEDIATE');
+    try {
+      this.catchUp(now);
+      for (const c of claims) {
+        const isNew = !this.current.has(c.hi, c.lo) && !this.previous.has(c.hi, c.lo) && batch.add(c.hi, c.lo);
+        fresh.push(isNew);
+        if (!isNew) continue;
+        seq = BigInt(this.append.run(toInt64(c.hi, c.lo), c.expiresAt).lastInsertRowid);
+        added.push(c);
+      }
+      this.prune.run(added.length * 2 + 16, now);
+      this.sqlite.exec('COMMIT');
+    } catch (error) {
+      if (this.sqlite.inTransaction) this.sqlite.exec('ROLLBACK');
+      throw error;
+    }
+    // Remembered only once committed: a failed write leaves the ids free to be sent again.
+    this.lastSeq = seq;
+    for (const c of added) this.current.add(c.hi, c.lo);
+    return fresh;
+  }
+
+  /** Reads the claims appended since the last look (by any process) into memory. */
+  private catchUp(now: number): void {
+    for (const row of this.readNew.iterate(this.lastSeq) as IterableIterator<[bigint, bigint, bigint]>) {
+      const [seq, fp, expiresAt] = row;
+      this.lastSeq = seq;
+      if (Number(expiresAt) <= now) continue;
+      const [hi, lo] = fromInt64(fp);
+      this.current.add(hi, lo);
+    }
+  }
+
+  /** Two generations of `horizonMs`: a claim stays in memory for the horizon at least. */
+  private rotate(now: number): void {
+    if (now - this.generationStart < this.horizonMs) return;
+    this.previous = now - this.generationStart >= 2 * this.horizonMs ? new FingerprintSet() : this.current;
+    this.current = new FingerprintSet();
+    this.generationStart = now;
+  }
+}
+
+/**
+ * On PostgreSQL: one `INSERT … ON CONFLICT` a turn into exchange_replay_claims (migration 0009),
+ * keyed by the fingerprint: the unique key decides, across every node, which claim came first;
+ * an expired row is taken over by the new claim. Expired rows are deleted in slices of at most
+ * 20,000, by expiry, at most once every 5 seconds a process.
+ */
+export class PostgresReplayLedger extends TurnLedger {
+  private lastPrune = 0;
+  private pruning: Promise<void> | undefined;
+
+  constructor(private readonly pool: pg.Pool, options: ReplayLedgerOptions) {
+    super(options);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await this.pruning;
+  }
+
+  protected async write(claims: readonly Pending[], now: number): Promise<readonly boolean[]> {
+    // One row a fingerprint in the statement (ON CONFLICT cannot touch a row twice): a repeat in the turn is a replay.
+    const first = new Map<string, number>();
+    const fps: string[] = [];
+    const expiries: number[] = [];
+    const keys = claims.map((c, i) => {
+      const key = toInt64(c.hi, c.lo).toString();
+      if (!first.has(key)) {
+        first.set(key, i);
+        fps.push(key);
+        expiries.push(c.expiresAt);
+      }
+      return key;
+    });
+    const result = await this.pool.query<{ fp: string }>({
+      name: 'sachsong_replay_claim',
+      text: `insert into exchange_replay_claims as c (fp, expires_at)
+             select * from unnest($1::bigint[], $2::bigint[])
+             on conflict (fp) do update set expires_at = excluded.expires_at where c.expires_at <= $3
+             returning fp::text as fp`,
+      values: [fps, expiries, now],
+    });
+    const won = new Set(result.rows.map((r) => r.fp));
+    if (now - this.lastPrune >= 5_000 && this.pruning === undefined) {
+      this.lastPrune = now;
+      this.pruning = this.pruneExpired(now).finally(() => { this.pruning = undefined; });
+    }
+    return keys.map((key, i) => first.get(key) === i && won.has(key));
+  }
+
+  private async pruneExpired(now: number): Promise<void> {
+    try {
+      await this.pool.query({
+        name: 'sachsong_replay_prune',
+        text: 'delete from exchange_replay_claims where fp in (select fp from exchange_replay_claims where expires_at <= $1 order by expires_at limit 20000)',
+        values: [now],
+      });
+    } catch {
+      // Pruning is housekeeping: expired rows never refuse a claim, and the next prune takes them.
+    }
+  }
+}
+
+/**
+ * The ledger for the store behind `db`: PostgreSQL's table, or a SQLite file of its own beside
+ * the registry's (an in-memory one for an in-memory store). Opened on first claim.
+ *
+ * @example
+ * const ledger = openReplayLedger(db, { secret: keys.tokenMacSecret, now: () => Date.now() });
+ * if (!(await ledger.claim('request', clientId, requestId, Date.now() + 300_000))) throw replayed();
+ */
+export function openReplayLedger(db: Kysely<DB>, options: ReplayLedgerOptions): ReplayLedger {
+  const driver = driverOf(db);
+  if (driver?.pool !== undefined) return new PostgresReplayLedger(driver.pool, options);
+  const registryFile = driver?.sqlite?.name ?? ':memory:';
+  const file = options.file ?? (registryFile === ':memory:' || registryFile === '' ? ':memory:' : path.join(path.dirname(registryFile), 'replay-ledger.db'));
+  return lazyLedger(() => new SqliteReplayLedger(file, options), options.horizonMs ?? defaultHorizonMs);
+}
+
+/** Opens the ledger on first use: commands that never serve calls (grant add, onboard) never touch its file. */
+function lazyLedger(open: () => ReplayLedger, horizonMs: number): ReplayLedger {
+  let ledger: ReplayLedger | undefined;
+  return {
+    horizonMs,
+    claim: (kind, clientId, id, expiresAtMs) => {
+      try {
+        ledger ??= open();
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+      return ledger.claim(kind, clientId, id, expiresAtMs);
+    },
+    close: () => ledger?.close() ?? Promise.resolve(),
+  };
+}
