@@ -10,9 +10,10 @@ export interface ImportBatch {
 
 /** Bookkeeping of committed import batches; written in the batch's own transaction. */
 export const importBatchRepository = {
-  async committedBatches(db: Executor, importId: string): Promise<ReadonlySet<number>> {
-    const rows = await db.selectFrom('import_batches').select('batch_no').where('import_id', '=', importId).execute();
-    return new Set(rows.map((r) => r.batch_no));
+  /** The batches an import has committed, by number, with the counts each recorded. */
+  async committedBatches(db: Executor, importId: string): Promise<ReadonlyMap<number, { readonly rowsAccepted: number; readonly rowsRejected: number }>> {
+    const rows = await db.selectFrom('import_batches').select(['batch_no', 'rows_accepted', 'rows_rejected']).where('import_id', '=', importId).execute();
+    return new Map(rows.map((r) => [r.batch_no, { rowsAccepted: r.rows_accepted, rowsRejected: r.rows_rejected }]));
   },
 
   async record(db: Executor, b: ImportBatch): Promise<void> {

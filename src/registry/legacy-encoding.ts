@@ -248,14 +248,14 @@ function textDecoder(encoding: DetectedEncoding, label: string, fatal: boolean):
   };
 }
 
-function byteDecoder(encoding: DetectedEncoding): ByteDecoder {
+function byteDecoder(encoding: DetectedEncoding, fatal: boolean): ByteDecoder {
   switch (encoding) {
     case 'utf-8':
     case 'utf-8-bom':
-      return textDecoder(encoding, 'utf-8', true);
+      return textDecoder(encoding, 'utf-8', fatal);
     case 'utf-16le':
     case 'utf-16be':
-      return textDecoder(encoding, encoding, true);
+      return textDecoder(encoding, encoding, fatal);
     case 'windows-1258':
       return textDecoder(encoding, 'windows-1258', false);
     case 'tcvn3':
@@ -291,6 +291,15 @@ function upcaseCapitalWords(text: string): string {
   });
 }
 
+export interface StreamDecoderOptions {
+  /**
+   * What a UTF-8 or UTF-16 stream does with bytes that are not in its encoding: `throw`
+   * FILE_ENCODING_INCONSISTENT (the default), or `replace` them with U+FFFD, for a reader that
+   * refuses the line they are on and reads on.
+   */
+  readonly invalid?: 'throw' | 'replace';
+}
+
 /**
  * Creates a decoder for a whole stream in a known encoding. Legacy encodings are converted; the
  * caller decides beforehand whether that is allowed (see {@link assertSupportedEncoding}).
@@ -299,8 +308,8 @@ function upcaseCapitalWords(text: string): string {
  * const decoder = createVietnameseDecoder('vni');
  * decoder.write(Uint8Array.of(0x4e, 0x67, 0x75, 0x79, 0x65)) + decoder.write(Uint8Array.of(0xe3, 0x6e)) + decoder.end(); // 'Nguyễn'
  */
-export function createVietnameseDecoder(encoding: DetectedEncoding): VietnameseStreamDecoder {
-  const bytes = byteDecoder(encoding);
+export function createVietnameseDecoder(encoding: DetectedEncoding, options: StreamDecoderOptions = {}): VietnameseStreamDecoder {
+  const bytes = byteDecoder(encoding, (options.invalid ?? 'throw') === 'throw');
   const fixCase = encoding === 'tcvn3' ? upcaseCapitalWords : (text: string): string => text;
   let pending = '';
   return {
@@ -402,6 +411,38 @@ function isValidUtf8(sample: Uint8Array, complete: boolean): boolean {
   }
 }
 
+/**
+ * UTF-8 text with a few bad rows (a line pasted from a TCVN3 file, a truncated character): many
+ * well-formed multi-byte sequences and at most one malformed byte for every 20 of them. Legacy
+ * Vietnamese text almost never forms a well-formed sequence (its letters are single high bytes
+ * between ASCII ones), so it fails this test and is detected as before. The bad rows are refused
+ * one by one by the reader, by line.
+ */
+function mostlyUtf8(sample: Uint8Array): boolean {
+  let good = 0;
+  let bad = 0;
+  let index = 0;
+  while (index < sample.length) {
+    const lead = sample[index] ?? 0;
+    if (lead < 0x80) {
+      index++;
+      continue;
+    }
+    const length = lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    let ok = length > 0 && index + length <= sample.length;
+    for (let k = 1; ok && k < length; k++) ok = ((sample[index + k] ?? 0) & 0xc0) === 0x80;
+    if (ok) {
+      good++;
+      index += length;
+    } else {
+      // A sequence cut by the end of the sample is not held against the file.
+      if (index + Math.max(length, 1) < sample.length || length === 0) bad++;
+      index++;
+    }
+  }
+  return good >= 20 && bad * 20 <= good;
+}
+
 /** UTF-16 without a BOM shows as one zero byte in most code units of Latin-script text. */
 function utf16WithoutBom(sample: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
   const units = Math.floor(sample.length / 2);
@@ -444,6 +485,7 @@ export function detectEncoding(sample: Uint8Array, options: DetectOptions = {}):
   if (utf16 !== undefined) return utf16;
   if (isValidUtf8(sample, complete)) return 'utf-8';
   if (looksBinary(sample)) return 'unknown-8bit';
+  if (mostlyUtf8(sample)) return 'utf-8';
   let best: { encoding: DetectedEncoding; score: number } = { encoding: 'unknown-8bit', score: 0 };
   for (const encoding of legacyCandidates) {
     const { ratio, score } = plausibility(decodeAll(encoding, sample, complete));

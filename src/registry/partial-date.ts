@@ -58,3 +58,18 @@ export function earliestDay(date: PartialDate): string {
   const { year, month, day } = parsePartialDate(date);
   return `${String(year).padStart(4, '0')}-${String(month ?? 1).padStart(2, '0')}-${String(day ?? 1).padStart(2, '0')}`;
 }
+
+/** Viet Nam keeps UTC+7 all year (Asia/Ho_Chi_Minh has had no daylight saving since 1975). */
+const vietnamOffsetMs = 7 * 3_600_000;
+
+/**
+ * The calendar day in Viet Nam (Asia/Ho_Chi_Minh) of an instant: the registry's "today". A date is
+ * in the future when it is after this day; between 00:00 and 07:00 in Viet Nam the UTC day is still
+ * yesterday, so a birth registered at 06:00 local time on its own day would otherwise be refused.
+ *
+ * @example
+ * vietnamDay(new Date('2026-12-03T18:00:00Z')) // '2026-12-04'
+ */
+export function vietnamDay(at: Date): string {
+  return new Date(at.getTime() + vietnamOffsetMs).toISOString().slice(0, 10);
+}

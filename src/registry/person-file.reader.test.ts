@@ -111,10 +111,13 @@ describe('readPersonFile: encodings', () => {
     expect(error).toMatchObject({ kind: 'invalid', code: 'FILE_ENCODING_UNSUPPORTED', details: { encoding: 'unknown-8bit' } });
   });
 
-  it('fails while reading when bytes past the first 64 KiB are not UTF-8', async () => {
+  it('refuses a row past the first 64 KiB whose bytes are not UTF-8, by its line, and reads on', async () => {
     const good = new TextEncoder().encode('ho_ten\n' + 'Nguyễn Văn An\n'.repeat(6000));
-    const path = await file('.csv', Buffer.concat([good, tcvn3('Trần\n')]));
-    expect(await rejection(rowsOf(path))).toMatchObject({ code: 'FILE_ENCODING_INCONSISTENT' });
+    const path = await file('.csv', Buffer.concat([good, tcvn3('Trần\n'), new TextEncoder().encode('Lê Văn Bình\n')]));
+    const rows = await rowsOf(path);
+    expect(rows).toHaveLength(6002);
+    expect(rows[6000]).toEqual({ rowNumber: 6001, error: { code: 'ROW_ENCODING_INVALID', message: expect.stringContaining('(line 6002)') as string } });
+    expect(rows[6001]).toEqual({ rowNumber: 6002, record: { ho_ten: 'Lê Văn Bình' } });
   });
 });
 

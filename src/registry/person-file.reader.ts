@@ -9,6 +9,7 @@ import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse, type Options as CsvOptions } from 'csv-parse/sync';
 import { DomainError } from '../shared/domain-error.js';
+import { csvUnquoteCell } from './csv-safety.js';
 import {
   assertSupportedEncoding,
   createVietnameseDecoder,
@@ -36,7 +37,8 @@ export interface ReadPersonFileOptions {
  * quotes row data.
  */
 export interface FileRowError {
-  readonly code: 'CSV_ROW_MALFORMED' | 'NDJSON_LINE_MALFORMED';
+  /** ROW_ENCODING_INVALID: the row has bytes that are not in the file's encoding (UTF-8 or UTF-16). */
+  readonly code: 'CSV_ROW_MALFORMED' | 'NDJSON_LINE_MALFORMED' | 'ROW_ENCODING_INVALID';
   readonly message: string;
 }
 
@@ -64,6 +66,15 @@ export interface PersonFile {
 
 const sampleBytes = 64 * 1024;
 const maxRecordChars = 1024 * 1024;
+/**
+ * The deepest nesting an NDJSON value may have. A person row is flat (an object of scalars, perhaps
+ * an address object); a row nested thousands deep is an attack on the recursive JSON.stringify
+ * that would otherwise overflow the stack and stop the whole import.
+ */
+const maxJsonDepth = 16;
+/** What a UTF-8 or UTF-16 decoder leaves where bytes were not text (the reader decodes with `replace`). */
+const REPLACEMENT = '\uFFFD';
+const notText = 'the row has bytes that are not valid text in the file\'s encoding, or a U+FFFD replacement character';
 /** A quoted field still open after this many line breaks is taken to be an unclosed quote. */
 const maxRecordLines = 32;
 
@@ -312,10 +323,15 @@ class CsvRows {
         yield* this.rows([...again.push(lines.text.slice(lines.text.indexOf('\n') + 1)), ...again.end()]);
         continue;
       }
-      const values = fields.map((field) => field.trim());
+      // The quote that the export puts before a formula-like value ("'- thôn 3") is taken off.
+      const values = fields.map((field) => csvUnquoteCell(field.trim()));
       if (values.every((value) => value === '')) continue;
       if (this.header === undefined) {
         this.header = validateHeader(fields);
+        continue;
+      }
+      if (values.some((value) => value.includes(REPLACEMENT))) {
+        yield this.malformed(lines, notText, 'ROW_ENCODING_INVALID');
         continue;
       }
       if (values.length !== this.header.length) {
@@ -328,9 +344,9 @@ class CsvRows {
     }
   }
 
-  private malformed(lines: Lines, reason: string): FileRow {
+  private malformed(lines: Lines, reason: string, code: FileRowError['code'] = 'CSV_ROW_MALFORMED'): FileRow {
     const rowNumber = ++this.rowNumber;
-    return { rowNumber, error: { code: 'CSV_ROW_MALFORMED', message: `${reason} (${lineText(lines)})` } };
+    return { rowNumber, error: { code, message: `${reason} (${lineText(lines)})` } };
   }
 }
 
@@ -390,6 +406,18 @@ function coerce(value: unknown): string | null {
   return JSON.stringify(value).normalize('NFC');
 }
 
+/** Whether a parsed JSON value nests deeper than `limit`, found without recursion. */
+function nestedDeeperThan(root: object, limit: number): boolean {
+  const stack: { readonly value: object; readonly depth: number }[] = [{ value: root, depth: 1 }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    if (item.depth > limit) return true;
+    for (const inner of Object.values(item.value)) {
+      if (typeof inner === 'object' && inner !== null) stack.push({ value: inner as object, depth: item.depth + 1 });
+    }
+  }
+  return false;
+}
+
 class NdjsonRows {
   private rowNumber = 0;
 
@@ -401,6 +429,10 @@ class NdjsonRows {
       }
       const text = piece.text.trim();
       if (text === '') continue;
+      if (text.includes(REPLACEMENT)) {
+        yield this.malformed(piece.line, notText.replace('row', 'line'), 'ROW_ENCODING_INVALID');
+        continue;
+      }
       let value: unknown;
       try {
         value = JSON.parse(text);
@@ -413,14 +445,18 @@ class NdjsonRows {
         yield this.malformed(piece.line, 'the line is not a JSON object');
         continue;
       }
+      if (nestedDeeperThan(value, maxJsonDepth)) {
+        yield this.malformed(piece.line, `a value is nested more than ${maxJsonDepth} levels deep`);
+        continue;
+      }
       const record = Object.freeze(Object.fromEntries(Object.entries(value).map(([key, field]) => [key.normalize('NFC'), coerce(field)])));
       yield { rowNumber: ++this.rowNumber, record };
     }
   }
 
-  private malformed(line: number, reason: string): FileRow {
+  private malformed(line: number, reason: string, code: FileRowError['code'] = 'NDJSON_LINE_MALFORMED'): FileRow {
     const rowNumber = ++this.rowNumber;
-    return { rowNumber, error: { code: 'NDJSON_LINE_MALFORMED', message: `${reason} (line ${line})` } };
+    return { rowNumber, error: { code, message: `${reason} (line ${line})` } };
   }
 }
 
@@ -463,7 +499,9 @@ async function readSample(path: string): Promise<{ bytes: Uint8Array; complete: 
 }
 
 async function* decodedText(path: string, encoding: DetectedEncoding, chunkSize: number): AsyncGenerator<string> {
-  const decoder = createVietnameseDecoder(encoding);
+  // Bad bytes become U+FFFD, and the row they are on is refused with its line: one damaged row
+  // never refuses a file whose other rows are good (nor half-way through an import).
+  const decoder = createVietnameseDecoder(encoding, { invalid: 'replace' });
   for await (const chunk of createReadStream(path, { highWaterMark: chunkSize })) {
     yield decoder.write(chunk as Buffer);
   }
@@ -486,7 +524,7 @@ async function* ndjsonRows(path: string, encoding: DetectedEncoding, chunkSize: 
 
 /** Reads and checks the CSV header from the sample, so that a missing header fails at once. */
 function csvHeader(sample: Uint8Array, complete: boolean, encoding: DetectedEncoding, delimiter: string): readonly string[] | null {
-  const decoder = createVietnameseDecoder(encoding);
+  const decoder = createVietnameseDecoder(encoding, { invalid: 'replace' });
   const text = decoder.write(sample) + (complete ? decoder.end() : '');
   const splitter = new CsvRecordSplitter(delimiter.charCodeAt(0));
   const rows = new CsvRows(delimiter);
@@ -512,8 +550,8 @@ function csvHeader(sample: Uint8Array, complete: boolean, encoding: DetectedEnco
  *
  * @throws DomainError FILE_ENCODING_UNSUPPORTED (unknown encoding, or legacy and not allowed),
  *   FILE_HEADER_MISSING / FILE_HEADER_INVALID (CSV), FILE_FORMAT_UNKNOWN, FILE_NOT_FOUND,
- *   FILE_NOT_READABLE; while iterating, FILE_ENCODING_INCONSISTENT if bytes past the sample are not
- *   in the detected encoding.
+ *   FILE_NOT_READABLE. A row with bytes that are not in the detected encoding (UTF-8 or UTF-16), at
+ *   any place in the file, is a ROW_ENCODING_INVALID row error with its line number.
  * @example
  * const file = await readPersonFile('agency-upload.csv', { allowLegacy: true });
  * for await (const row of file.rows) {
@@ -537,5 +575,5 @@ export async function readPersonFile(path: string, options: ReadPersonFileOption
 }
 
 function decodeSampleText(bytes: Uint8Array, encoding: DetectedEncoding): string {
-  return createVietnameseDecoder(encoding).write(bytes);
+  return createVietnameseDecoder(encoding, { invalid: 'replace' }).write(bytes);
 }

@@ -80,7 +80,7 @@ describe.each(dialects)('person import on %s', (dialect) => {
   it('rejects rows whose ID number is already in the registry', async () => {
     await importer.run([row(1)], { importId: 'a', batchSize: 10, officerId: null });
     const report = await importer.run([row(1), row(2)], { importId: 'b', batchSize: 10, officerId: null });
-    expect(report.rejections).toEqual([{ rowNumber: 1, code: 'ID_NUMBER_TAKEN', message: expect.any(String) as string }]);
+    expect(report.rejections).toEqual([{ rowNumber: 1, code: 'ID_NUMBER_TAKEN', field: 'id_number', message: expect.any(String) as string }]);
     expect(await count('persons')).toBe(2);
   });
 });

@@ -9,26 +9,49 @@ import type { PersonRecord } from './person.types.js';
 import type { RegistryService } from './registry.service.js';
 import { importBatchRepository } from './import-batch.repository.js';
 import type { LifeEvent } from './life-event.types.js';
+import { vietnamDay } from './partial-date.js';
 
 /** One row of a person file as read: either its fields or why it could not be read. */
 export type ImportRow =
   | { readonly rowNumber: number; readonly record: Readonly<Record<string, string | null>> }
   | { readonly rowNumber: number; readonly error: { readonly code: string; readonly message: string } };
 
+/**
+ * Why a row was refused: its number, the column at fault when there is one, a stable code and a
+ * message written for the code. Never the row's values: a rejection report travels by e-mail and
+ * ticket, and the validators' own messages may quote an ID number, a date or a commune.
+ */
 export interface RowRejection {
   readonly rowNumber: number;
   readonly code: string;
+  /** The file's column name (e.g. `birth_date`), when the refusal is about one column. */
+  readonly field?: string;
   readonly message: string;
 }
 
 export interface ImportReport {
   readonly importId: string;
   readonly rowsRead: number;
+  /**
+   * Rows of this file that are in the registry: committed by this run, plus those that the skipped
+   * batches recorded as accepted when an earlier run committed them (never re-counted by
+   * re-validation, so a re-run of a file whose rows were all refused still says 0).
+   */
   readonly accepted: number;
+  /** Rows refused: by this run, plus those that the skipped batches recorded as refused. */
   readonly rejected: number;
+  /** Of `accepted`, the rows committed by an earlier run (in skipped batches). */
+  readonly acceptedEarlier: number;
+  /** Of `rejected`, the rows refused by an earlier run (in skipped batches). */
+  readonly rejectedEarlier: number;
   /** Batches already committed by an earlier, interrupted run of the same import. */
   readonly batchesSkipped: number;
   readonly batchesCommitted: number;
+  /**
+   * Every row refused by this run, and the rows of skipped batches that validation refuses again.
+   * A row of a skipped batch refused then as already in the registry is counted in `rejected` but
+   * listed only in the earlier run's report: its number is in the registry now either way.
+   */
   readonly rejections: readonly RowRejection[];
 }
 
@@ -66,6 +89,9 @@ export class PersonImportService {
     const rejections: RowRejection[] = [];
     let rowsRead = 0;
     let accepted = 0;
+    let rejectedNow = 0;
+    let acceptedEarlier = 0;
+    let rejectedEarlier = 0;
     let batchesSkipped = 0;
     let batchesCommitted = 0;
     let batch: ImportRow[] = [];
@@ -77,13 +103,16 @@ export class PersonImportService {
       const current = batch;
       batch = [];
       const no = batchNo++;
-      if (done.has(no)) {
+      const earlier = done.get(no);
+      if (earlier !== undefined) {
         batchesSkipped++;
-        // Re-validate for the report without writing, so a resumed run reports the same rejections.
+        // The counts are the ones the batch recorded in its own transaction: what is in the store.
+        acceptedEarlier += earlier.rowsAccepted;
+        rejectedEarlier += earlier.rowsRejected;
+        // Re-validated without writing, so that a resumed run lists the same validation refusals.
         for (const r of current) {
           const outcome = this.prepare(r, seenInFile);
           if ('rejection' in outcome) rejections.push(outcome.rejection);
-          else accepted++;
         }
         return;
       }
@@ -99,7 +128,7 @@ export class PersonImportService {
       const taken = await personRepository.existing(this.deps.db, ready.map((r) => r.record.idNumber));
       const fresh = ready.filter((r) => {
         if (!taken.has(r.record.idNumber)) return true;
-        rejections.push({ rowNumber: r.rowNumber, code: 'ID_NUMBER_TAKEN', message: 'this ID number is already in the registry' });
+        rejections.push({ rowNumber: r.rowNumber, code: 'ID_NUMBER_TAKEN', field: 'id_number', message: 'this ID number is already in the registry' });
         rejectedHere++;
         return false;
       });
@@ -115,6 +144,7 @@ export class PersonImportService {
         });
       });
       accepted += fresh.length;
+      rejectedNow += rejectedHere;
       batchesCommitted++;
     };
 
@@ -128,7 +158,17 @@ export class PersonImportService {
     }
     await flush();
     options.onProgress?.(rowsRead);
-    return { importId: options.importId, rowsRead, accepted, rejected: rejections.length, batchesSkipped, batchesCommitted, rejections };
+    return {
+      importId: options.importId,
+      rowsRead,
+      accepted: accepted + acceptedEarlier,
+      rejected: rejectedNow + rejectedEarlier,
+      acceptedEarlier,
+      rejectedEarlier,
+      batchesSkipped,
+      batchesCommitted,
+      rejections,
+    };
   }
 
   private prepare(row: ImportRow, seenInFile: Set<string>): { event: Omit<LifeEvent, 'seq'>; record: PersonRecord } | { rejection: RowRejection } {
@@ -140,26 +180,66 @@ export class PersonImportService {
       if (key !== undefined) {
         if (value !== null && value !== '') facts[key] = value;
       } else if (!ignoredColumns.has(column)) {
-        return { rejection: { rowNumber: row.rowNumber, code: 'COLUMN_UNKNOWN', message: `unknown column ${column}` } };
+        // A column name is the file's structure, not personal data.
+        return { rejection: { rowNumber: row.rowNumber, code: 'COLUMN_UNKNOWN', field: column, message: `unknown column ${column}` } };
       }
     }
     try {
       const prepared = this.deps.registry.prepareRegistration({
         type: 'registration',
         idNumber,
-        occurredOn: this.deps.clock.now().toISOString().slice(0, 10),
+        occurredOn: vietnamDay(this.deps.clock.now()),
         officerId: null,
         reason: 'taken over from an earlier register',
         facts,
       });
       if (seenInFile.has(idNumber)) {
-        return { rejection: { rowNumber: row.rowNumber, code: 'DUPLICATE_IN_FILE', message: 'this ID number appears earlier in the file' } };
+        return { rejection: { rowNumber: row.rowNumber, code: 'DUPLICATE_IN_FILE', field: 'id_number', message: 'this ID number appears earlier in the file' } };
       }
       seenInFile.add(idNumber);
       return prepared;
     } catch (error) {
-      if (isDomainError(error)) return { rejection: { rowNumber: row.rowNumber, code: error.code, message: error.message } };
+      if (isDomainError(error)) return { rejection: rejectionOf(row.rowNumber, error) };
       throw error;
     }
   }
+}
+
+/** Messages for rejection codes, written without values; the column is given beside them. */
+const rejectionMessages: Readonly<Record<string, string>> = {
+  NAME_MISSING: 'the full name is missing',
+  NAME_TOO_LONG: 'the full name is longer than 100 characters',
+  NAME_INVALID: 'the full name has characters other than letters, spaces, apostrophes and hyphens',
+  FIELD_INVALID: 'the value is not of the expected kind',
+  FIELD_TOO_LONG: 'the value is too long',
+  FIELD_MISSING: 'a column a registration needs is empty: full name, date of birth, sex and birth province are required',
+  FIELD_UNKNOWN: 'the column is not a person field',
+  ID_NUMBER_MALFORMED: 'the ID number is not 12 digits',
+  ID_NUMBER_MISSING: 'the ID number is missing',
+  DATE_INVALID: 'the date is not a real date written YYYY-MM-DD (or YYYY-MM, YYYY where only part is known)',
+  DATE_IN_FUTURE: 'the date is after today',
+  DATE_ORDER_INVALID: 'the date of death is before the date of birth',
+  SEX_INVALID: 'sex must be M or F',
+  STATUS_INVALID: 'the status and the date of death do not agree',
+  NATIONALITY_INVALID: 'nationality must be a two-letter ISO 3166 code such as VN',
+  ADMIN_UNIT_UNKNOWN: 'no administrative unit has this code',
+  ADMIN_UNIT_NOT_YET_IN_FORCE: 'the administrative unit was not yet in force on that date',
+  ADMIN_UNIT_EXPIRED: 'the administrative unit was no longer in force on that date',
+  TEXT_CONTROL_CHARACTER: 'the text holds a control character',
+  TEXT_UNPAIRED_SURROGATE: 'the text holds an unpaired surrogate (not valid Unicode)',
+  TEXT_FORMAT_CHARACTER: 'the text holds an invisible formatting or bidirectional control character',
+  TEXT_REPLACEMENT_CHARACTER: 'the text holds a replacement character (U+FFFD): bytes that could not be decoded',
+  TEXT_FORMULA_START: 'the text starts with =, + or @, which spreadsheets run as a formula',
+};
+
+/** Columns by the fact names that validation errors carry. */
+const columnOf: ReadonlyMap<string, string> = new Map<string, string>([...Object.entries(personFactColumns), ['idNumber', 'id_number']]);
+
+function rejectionOf(rowNumber: number, error: DomainError): RowRejection {
+  const fact = error.details?.field;
+  const field = typeof fact === 'string' ? (columnOf.get(fact) ?? fact) : error.code.startsWith('ID_') ? 'id_number' : undefined;
+  // The validators' own messages may quote the value (an ID number, a date, a commune code): only
+  // the code's fixed message goes into the report.
+  const message = rejectionMessages[error.code] ?? (error.code.startsWith('ID_') ? 'the ID number does not agree with the date of birth, sex or birth province, or is not valid' : 'the value was refused; see the code');
+  return { rowNumber, code: error.code, ...(field === undefined ? {} : { field }), message };
 }

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { foldName } from '../matching/vietnamese-text.js';
-import { isoDay, type Clock } from '../shared/clock.js';
+import type { Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
 import { householdRepository } from './household.repository.js';
 import { assertIdConsistent, decodeIdNumber, issueIdNumber } from './id-number.js';
 import { lifeEventRepository } from './life-event.repository.js';
 import { lifeEventTypes, settableFacts, type LifeEvent, type LifeEventType } from './life-event.types.js';
-import { parseFullDate, parsePartialDate } from './partial-date.js';
+import { checkFreeText } from './free-text.js';
+import { earliestDay, parseFullDate, parsePartialDate, vietnamDay } from './partial-date.js';
 import { applyLifeEvent, replayLifeEvents } from './person.projection.js';
 import { personRepository, type Executor } from './person.repository.js';
 import { assertFactsCoherent, validateFacts } from './person.validation.js';
@@ -64,8 +65,9 @@ export class RegistryService {
     this.newId = deps.newId ?? randomUUID;
   }
 
+  /** Today in Viet Nam: nothing may be recorded as having happened after it. */
   private today(): string {
-    return isoDay(this.deps.clock.now());
+    return vietnamDay(this.deps.clock.now());
   }
 
   /** Checks the shape of an ID number and that the person exists. */
@@ -137,6 +139,8 @@ export class RegistryService {
   prepareRegistration(input: RegistrationInput): { readonly event: Omit<LifeEvent, 'seq'>; readonly record: PersonRecord } {
     const today = this.today();
     parsePartialDate(input.occurredOn, 'occurredOn');
+    if (earliestDay(input.occurredOn) > today) throw inFuture();
+    checkRecordingText(input.officerId, input.reason, {});
     const facts = { ...defaultFacts, ...validateFacts(input.facts, input.occurredOn.length === 10 ? input.occurredOn : today, today) };
     const missing = (['fullName', 'birthDate', 'sex', 'birthProvince'] as const).filter((k) => facts[k] === undefined);
     if (missing.length > 0) {
@@ -196,7 +200,8 @@ export class RegistryService {
     }
     const today = this.today();
     parseFullDate(input.occurredOn, 'occurredOn');
-    if (input.occurredOn > today) throw new DomainError('invalid', 'DATE_IN_FUTURE', `occurredOn ${input.occurredOn} is in the future`, 'Record events once they have happened');
+    if (input.occurredOn > today) throw inFuture();
+    checkRecordingText(input.officerId, input.reason, input.data);
     const allowed = settableFacts[input.type];
     const extra = allowed === 'all' ? [] : Object.keys(input.data).filter((k) => (personFactKeys as readonly string[]).includes(k) && !allowed.includes(k as keyof PersonFacts));
     if (extra.length > 0) {
@@ -262,6 +267,39 @@ export class RegistryService {
       });
     } else if (isHead && existing.headId !== person.idNumber) {
       await householdRepository.upsert(trx, { ...existing, headId: person.idNumber, updatedAt: at });
+    }
+  }
+}
+
+function inFuture(): DomainError {
+  return new DomainError('invalid', 'DATE_IN_FUTURE', 'occurredOn is after today (in Viet Nam)', 'Record events once they have happened', { field: 'occurredOn' });
+}
+
+/** Deepest nesting of an event's extra data that is checked and kept. */
+const maxDetailDepth = 8;
+
+/**
+ * The free text an officer adds to an event (officer id, reason, and any text in the event's extra
+ * data, such as an ID card's issuing place) obeys the same character rules as the person's fields.
+ * The walk is iterative and bounded, so a deeply nested body cannot exhaust the stack.
+ */
+function checkRecordingText(officerId: string | null, reason: string | null, data: Readonly<Record<string, unknown>>): void {
+  if (officerId !== null) checkFreeText(officerId, 'officerId');
+  if (reason !== null) checkFreeText(reason, 'reason');
+  const stack: { value: unknown; field: string; depth: number }[] = Object.entries(data)
+    .filter(([key]) => !(personFactKeys as readonly string[]).includes(key))
+    .map(([key, value]) => ({ value, field: key, depth: 1 }));
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const { value, field, depth } = item;
+    if (typeof value === 'string') checkFreeText(value, field);
+    else if (typeof value === 'object' && value !== null) {
+      if (depth > maxDetailDepth) {
+        throw new DomainError('invalid', 'EVENT_DATA_TOO_DEEP', `event data ${field} is nested more than ${maxDetailDepth} levels deep`, 'Flatten the event data', { field });
+      }
+      for (const [key, inner] of Object.entries(value)) {
+        checkFreeText(key, field);
+        stack.push({ value: inner, field: `${field}.${key}`, depth: depth + 1 });
+      }
     }
   }
 }
