@@ -244,7 +244,7 @@ for (const dialect of dialects) {
       expect((await post('/api/exchange/grants', { ...g, service: 'everything' })).json()).toMatchObject({ code: 'SERVICE_UNKNOWN' });
       expect((await post('/api/exchange/grants', { ...g, fields: ['religion'] })).json()).toMatchObject({ code: 'GRANT_FIELDS_INVALID' });
       expect((await post('/api/exchange/grants', { ...g, validUntil: '2025-13-40' })).json()).toMatchObject({ code: 'GRANT_DATE_INVALID' });
-      expect((await post('/api/exchange/grants', { ...g, validUntil: '2025-01-01' })).json()).toMatchObject({ code: 'GRANT_DATE_INVALID' });
+      expect((await post('/api/exchange/grants', { ...g, validUntil: '2025-01-01' })).json()).toMatchObject({ code: 'GRANT_ALREADY_ENDED' });
       expect((await post('/api/exchange/grants', { ...g, service: 'changes', fields: ['death'], requiresConsent: true })).json()).toMatchObject({ code: 'CONSENT_NOT_APPLICABLE' });
       expect((await post('/api/exchange/grants', { ...g, clientId: 'VN/GOV/BYT/nothing' })).json()).toMatchObject({ status: 404, code: 'CLIENT_NOT_FOUND' });
       const c = { citizen: fx.people[8] ?? '', dataUser: a.clientId, purposeCode: 'CARE', purposeText: 'Khám', fields: ['fullName'], dataLife: { unit: 'DAY', value: 1 }, frequency: { unit: 'DAY', value: 1 }, expiry: '2027-01-01' };

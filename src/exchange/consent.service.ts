@@ -192,6 +192,20 @@ export class ConsentService {
     return covering.consentId;
   }
 
+  /**
+   * Like {@link require}, for a person whose data may be left out rather than refuse the call
+   * (the other members of a household): the id of their own usable consent covering every field
+   * (its use counted), or undefined when they have none.
+   */
+  async find(citizen: string, dataUser: string, purposeCode: string, fields: readonly string[], now: string): Promise<string | undefined> {
+    try {
+      return await this.require(citizen, dataUser, purposeCode, fields, now);
+    } catch (error) {
+      if (error instanceof DomainError && error.kind === 'forbidden') return undefined;
+      throw error;
+    }
+  }
+
   /** The terms of a citizen's consents to a data user: from the cache when it is still true. */
   private async termsFor(citizen: string, dataUser: string): Promise<readonly ConsentTerms[]> {
     const key = `${citizen}\u0000${dataUser}`;

@@ -137,7 +137,8 @@ export class ExchangeService {
     if (grant.requiresConsent && prepared.subject !== undefined) {
       consentId = await this.deps.consents.require(prepared.subject, principal.clientId, purposeCode, prepared.fields, iso);
     }
-    const outcome = await prepared.run();
+    // Services that release people besides the subject (household) check each one's own consent.
+    const outcome = await prepared.run(grant.requiresConsent ? (personId, fields) => this.deps.consents.find(personId, principal.clientId, purposeCode, fields, iso) : undefined);
 
     const purpose = grant.purposes.find((p) => p.code === purposeCode)?.text ?? purposeCode;
     const visibility = grant.deferTrackerDays > 0 ? { deferredUntil: new Date(nowMs + grant.deferTrackerDays * 86_400_000).toISOString().slice(0, 10) } : ('public' as const);
@@ -151,7 +152,8 @@ export class ExchangeService {
       service: serviceId,
       purpose,
       legalBasis: grant.legalBasis,
-      consentId,
+      // A person's record names their own consent, never the subject's.
+      consentId: r.consentId ?? (r.personId === prepared.subject ? consentId : undefined),
       fields: r.fields,
       visibility,
       requestId,

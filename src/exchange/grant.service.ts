@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
+import { exchangeChangeRepository } from './exchange-change.repository.js';
 import type { ExchangeDirectory } from './exchange.directory.js';
 import { checkClientId } from './exchange-ids.js';
 import type { Grant, Purpose } from './exchange.types.js';
@@ -18,8 +19,9 @@ export interface GrantInput {
   readonly legalBasis: string;
   readonly requiresConsent?: boolean | undefined;
   readonly deferTrackerDays?: number | undefined;
-  /** ISO date or instant; default now. */
+  /** ISO instant, or a date: from 00:00 of that day, Vietnam time (UTC+7); default now. */
   readonly validFrom?: string | undefined;
+  /** ISO instant (exclusive), or a date: the grant holds to the end of that day, Vietnam time (UTC+7). */
   readonly validUntil: string;
   readonly ratePerMinute: number;
   readonly dailyCap: number;
@@ -27,12 +29,22 @@ export interface GrantInput {
 
 const purposeCode = /^[A-Z0-9][A-Z0-9_.-]{0,63}$/;
 
-function instant(value: string, what: string): string {
-  const t = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(value) || Number.isNaN(t)) {
-    throw new DomainError('invalid', 'GRANT_DATE_INVALID', `${what} is not an ISO 8601 date or instant`, 'Send e.g. 2027-12-31 or 2027-12-31T23:59:59Z');
+/** Vietnam time (Asia/Ho_Chi_Minh): UTC+7 all year, no daylight saving. */
+const vietnamOffset = '+07:00';
+const dateOnly = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * An ISO instant from a date or an instant. A date alone names a whole day in Vietnam time: as a
+ * start it is that day's 00:00 (+07:00); as an end (`endOfDay`) the day is included, so the grant
+ * holds until the next day's 00:00 (+07:00), exclusive: `2027-12-31` ends at 2027-12-31T17:00:00Z.
+ */
+function instant(value: string, what: string, endOfDay: boolean): string {
+  const day = dateOnly.test(value);
+  const t = Date.parse(day ? `${value}T00:00:00${vietnamOffset}` : value);
+  if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(value) || Number.isNaN(t) || (day && new Date(t + 7 * 3_600_000).toISOString().slice(0, 10) !== value)) {
+    throw new DomainError('invalid', 'GRANT_DATE_INVALID', `${what} is not an ISO 8601 date or instant`, 'Send e.g. 2027-12-31 (a whole day, Vietnam time) or 2027-12-31T23:59:59+07:00');
   }
-  return new Date(t).toISOString();
+  return new Date(day && endOfDay ? t + 86_400_000 : t).toISOString();
 }
 
 /** Grants: which client may call which service, for which fields and purposes, under what law and caps. */
@@ -61,9 +73,11 @@ export class GrantService {
     const requiresConsent = input.requiresConsent ?? false;
     if (requiresConsent && !entry.consentApplicable) throw new DomainError('invalid', 'CONSENT_NOT_APPLICABLE', `${input.service} cannot rest on consent (it is a feed of many people)`, 'Grant it under a law instead');
     const at = this.deps.clock.now().toISOString();
-    const validFrom = input.validFrom === undefined ? at : instant(input.validFrom, 'validFrom');
-    const validUntil = instant(input.validUntil, 'validUntil');
-    if (validUntil <= validFrom) throw new DomainError('invalid', 'GRANT_DATE_INVALID', 'validUntil must be after validFrom', 'Send a later validUntil');
+    const validFrom = input.validFrom === undefined ? at : instant(input.validFrom, 'validFrom', false);
+    const validUntil = instant(input.validUntil, 'validUntil', true);
+    // A grant that can never be used would pass silently: refuse it.
+    if (validUntil <= at) throw new DomainError('invalid', 'GRANT_ALREADY_ENDED', `validUntil (${validUntil}) is not in the future`, 'Send a validUntil after now; a date alone counts the whole day, Vietnam time');
+    if (validUntil <= validFrom) throw new DomainError('invalid', 'GRANT_PERIOD_EMPTY', `validUntil (${validUntil}) is not after validFrom (${validFrom})`, 'Send a validUntil later than validFrom');
     for (const [name, v] of [['ratePerMinute', input.ratePerMinute], ['dailyCap', input.dailyCap]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new DomainError('invalid', 'GRANT_CAP_INVALID', `${name} must be a whole number of at least 1`, 'Set the fair-use caps');
     }
@@ -88,7 +102,10 @@ export class GrantService {
       status: 'active',
       createdAt: at,
     };
-    await grantRepository.insert(this.deps.db, grant);
+    await this.deps.db.transaction().execute(async (trx) => {
+      await grantRepository.insert(trx, grant);
+      await exchangeChangeRepository.bump(trx);
+    });
     this.deps.directory.invalidate(clientId);
     return grant;
   }
@@ -101,9 +118,14 @@ export class GrantService {
   async revoke(grantId: string): Promise<Grant> {
     const grant = await grantRepository.find(this.deps.db, grantId);
     if (grant === undefined) throw new DomainError('not_found', 'GRANT_NOT_FOUND', 'no grant has this id', 'List the grants to find its id');
-    if (!(await grantRepository.revoke(this.deps.db, grantId, this.deps.clock.now().toISOString()))) {
-      throw new DomainError('conflict', 'GRANT_ALREADY_REVOKED', 'this grant is already revoked', 'Nothing to do');
-    }
+    const at = this.deps.clock.now().toISOString();
+    // The counter bump commits with the revocation: every process's next call sees it (exchange.directory.ts).
+    const revoked = await this.deps.db.transaction().execute(async (trx) => {
+      if (!(await grantRepository.revoke(trx, grantId, at))) return false;
+      await exchangeChangeRepository.bump(trx);
+      return true;
+    });
+    if (!revoked) throw new DomainError('conflict', 'GRANT_ALREADY_REVOKED', 'this grant is already revoked', 'Nothing to do');
     this.deps.directory.invalidate(grant.clientId);
     return { ...grant, status: 'revoked' };
   }

@@ -1,8 +1,9 @@
 import { importJWK } from 'jose';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
+import { exchangeChangeRepository } from './exchange-change.repository.js';
 import type { ExchangeDirectory } from './exchange.directory.js';
 import { checkClientId, checkMemberId, checkOfficerId, memberOf } from './exchange-ids.js';
 import { memberKinds, type ActiveStatus, type Client, type Jwks, type Member, type MemberKind, type Officer } from './exchange.types.js';
@@ -83,6 +84,7 @@ export class MemberService {
       await memberRepository.insertMember(trx, member);
       for (const c of clients) await memberRepository.insertClient(trx, c);
       for (const o of officers) await memberRepository.upsertOfficer(trx, o, at);
+      await exchangeChangeRepository.bump(trx);
     });
     this.deps.directory.invalidate();
     return { member, clients, officers };
@@ -97,6 +99,7 @@ export class MemberService {
       if ((await memberRepository.findMember(trx, memberId)) === undefined) throw memberNotFound(memberId);
       if ((await memberRepository.findClient(trx, clientId)) !== undefined) throw new DomainError('conflict', 'CLIENT_EXISTS', `client ${clientId} exists`, 'Replace its keys instead');
       await memberRepository.insertClient(trx, client);
+      await exchangeChangeRepository.bump(trx);
     });
     this.deps.directory.invalidate(clientId);
     return client;
@@ -106,14 +109,16 @@ export class MemberService {
   async setKeys(clientId: string, jwks: unknown): Promise<Client> {
     checkClientId(clientId);
     const checked = await checkJwks(jwks);
-    if (!(await memberRepository.setClientKeys(this.deps.db, clientId, checked, this.deps.clock.now().toISOString()))) throw clientNotFound(clientId);
+    const at = this.deps.clock.now().toISOString();
+    if (!(await this.changed((trx) => memberRepository.setClientKeys(trx, clientId, checked, at)))) throw clientNotFound(clientId);
     this.deps.directory.invalidate(clientId);
     return this.client(clientId);
   }
 
   async setClientStatus(clientId: string, status: ActiveStatus): Promise<Client> {
     checkClientId(clientId);
-    if (!(await memberRepository.setClientStatus(this.deps.db, clientId, status, this.deps.clock.now().toISOString()))) throw clientNotFound(clientId);
+    const at = this.deps.clock.now().toISOString();
+    if (!(await this.changed((trx) => memberRepository.setClientStatus(trx, clientId, status, at)))) throw clientNotFound(clientId);
     this.deps.directory.invalidate(clientId);
     return this.client(clientId);
   }
@@ -122,9 +127,25 @@ export class MemberService {
     checkMemberId(memberId);
     const officer: Officer = { memberId, officerId: checkOfficerId(officerId), name: name.trim() || officerId, status: 'active' };
     if ((await memberRepository.findMember(this.deps.db, memberId)) === undefined) throw memberNotFound(memberId);
-    await memberRepository.upsertOfficer(this.deps.db, officer, this.deps.clock.now().toISOString());
+    const at = this.deps.clock.now().toISOString();
+    await this.changed(async (trx) => {
+      await memberRepository.upsertOfficer(trx, officer, at);
+      return true;
+    });
     this.deps.directory.invalidate();
     return officer;
+  }
+
+  /**
+   * Runs a change in a transaction that also bumps the exchange's change counter (when the change
+   * took), so that every process's directory sees it on its next call.
+   */
+  private async changed(change: (trx: Transaction<DB>) => Promise<boolean>): Promise<boolean> {
+    return this.deps.db.transaction().execute(async (trx) => {
+      const done = await change(trx);
+      if (done) await exchangeChangeRepository.bump(trx);
+      return done;
+    });
   }
 
   async client(clientId: string): Promise<Client> {

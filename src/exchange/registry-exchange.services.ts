@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { withoutLifeStatus } from '../matching/verify.service.js';
 import type { VerifyRequest, VerifyResult } from '../matching/verify.types.js';
 import { verifyFields } from '../matching/verify.types.js';
 import type { RegistryService } from '../registry/registry.service.js';
@@ -6,7 +7,7 @@ import { toPersonView } from '../registry/person.view.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
 import type { Grant } from './exchange.types.js';
-import { changeKinds, householdFields, personFields, residenceFields, type ServiceName } from './service.catalog.js';
+import { changeKinds, householdFields, householdOwnFields, lifeStatusField, personFields, residenceFields, type ServiceName } from './service.catalog.js';
 
 /** The verification the exchange offers; matching's VerifyService fits it. */
 export interface Verifier {
@@ -17,7 +18,16 @@ export interface Verifier {
 export interface Release {
   readonly personId: string;
   readonly fields: readonly string[];
+  /** The person's own consent the release rests on, when it is not the call's subject's (see {@link ConsentLookup}). */
+  readonly consentId?: string | undefined;
 }
+
+/**
+ * Under a consent-bound grant, finds a person's own usable consent for this client and purpose
+ * covering every field (counting the use): its id, or undefined when they have none. Given to
+ * services that release people besides the call's subject, whose consent the pipeline checks.
+ */
+export type ConsentLookup = (personId: string, fields: readonly string[]) => Promise<string | undefined>;
 
 export interface ServiceOutcome {
   readonly result: unknown;
@@ -30,7 +40,8 @@ export interface PreparedCall {
   readonly subject: string | undefined;
   /** The fields the call asks for: all granted. */
   readonly fields: readonly string[];
-  run(): Promise<ServiceOutcome>;
+  /** Runs the call; `consentOf` is given when the grant needs consent. */
+  run(consentOf?: ConsentLookup): Promise<ServiceOutcome>;
 }
 
 export interface PersonBody {
@@ -102,14 +113,21 @@ export function registryExchangeServices(deps: RegistryExchangeDeps): { readonly
 
   return {
     verify: (body, grant) => {
-      const fields = granted(verifyFields.filter((f) => body[f] !== undefined), grant);
+      const asked = granted(verifyFields.filter((f) => body[f] !== undefined), grant);
+      // Whether the answer may tell a deceased person from an unknown number.
+      const lifeStatus = grant.fields.includes(lifeStatusField);
       return {
         subject: body.idNumber,
-        fields,
+        fields: lifeStatus ? [...asked, lifeStatusField] : asked,
         run: async () => {
-          const result = await deps.verifier.verify(body);
+          const answer = await deps.verifier.verify(body);
           // Nobody with this number: nothing about a person was used.
-          return { result, releases: result.status === 'NOT_FOUND' ? [] : [{ personId: body.idNumber, fields }] };
+          if (answer.status === 'NOT_FOUND') return { result: answer, releases: [] };
+          // Answered exactly as an unknown number: nothing about the person is revealed, so no record (a record lists at least one field).
+          if (answer.status === 'DECEASED' && !lifeStatus) return { result: withoutLifeStatus(answer), releases: [] };
+          // Recorded: exactly the fields compared (a blank one is not) and, when granted, the life status the status reveals.
+          const compared = Object.keys(answer.fields);
+          return { result: answer, releases: [{ personId: body.idNumber, fields: lifeStatus ? [...compared, lifeStatusField] : compared }] };
         },
       };
     },
@@ -117,20 +135,38 @@ export function registryExchangeServices(deps: RegistryExchangeDeps): { readonly
     residence: personLike(residenceFields),
     household: (body, grant) => {
       const fields = askedFields(undefined, householdFields, grant);
+      const memberFields = fields.filter((f) => !householdOwnFields.includes(f));
       return {
+        // The subject's consent (checked by the pipeline) covers the household's own fields and theirs.
         subject: body.idNumber,
         fields,
-        run: async () => {
+        run: async (consentOf) => {
           const person = await deps.registry.getPerson(body.idNumber);
           if (person.householdId === null) throw new DomainError('not_found', 'HOUSEHOLD_NOT_FOUND', 'this person belongs to no household', 'Ask for the person instead');
           const { household, members } = await deps.registry.household(person.householdId);
-          const memberFields = fields.filter((f) => f !== 'address');
+          const released: (typeof members)[number][] = [];
+          const releases: Release[] = [];
+          for (const m of members) {
+            if (m.idNumber === body.idNumber) {
+              released.push(m);
+              releases.push({ personId: m.idNumber, fields });
+              continue;
+            }
+            // Under consent, each other member is released only on their own consent.
+            const consentId = consentOf === undefined || memberFields.length === 0 ? undefined : await consentOf(m.idNumber, memberFields);
+            if (consentOf !== undefined && consentId === undefined) continue;
+            if (memberFields.length === 0) continue;
+            released.push(m);
+            releases.push({ personId: m.idNumber, fields: memberFields, consentId });
+          }
           const result = {
-            householdId: household.householdId,
+            ...(fields.includes('householdId') ? { householdId: household.householdId } : {}),
             ...(fields.includes('address') ? { communeCode: household.communeCode, address: household.address } : {}),
-            members: members.map((m) => pick(m as unknown as Record<string, unknown>, memberFields)),
+            members: released.map((m) => pick(m as unknown as Record<string, unknown>, memberFields)),
+            // How many were left out for want of their own consent (never who).
+            ...(consentOf === undefined ? {} : { withheldMembers: members.length - released.length }),
           };
-          return { result, releases: members.map((m) => ({ personId: m.idNumber, fields: m.idNumber === body.idNumber ? fields : memberFields })) };
+          return { result, releases };
         },
       };
     },

@@ -30,8 +30,17 @@ export const personFields: readonly string[] = [
 
 export const residenceFields: readonly string[] = ['permanentResidence', 'temporaryResidence', 'currentResidence'];
 
-/** Fields of each household member, plus the household's own address. */
-export const householdFields: readonly string[] = ['address', 'idNumber', 'fullName', 'birthDate', 'sex', 'relationshipToHead', 'status'];
+/** Fields of the household itself: its number, and its commune and address. */
+export const householdOwnFields: readonly string[] = ['householdId', 'address'];
+
+/** Fields of the household (its number and address) and of each member. */
+export const householdFields: readonly string[] = [...householdOwnFields, 'idNumber', 'fullName', 'birthDate', 'sex', 'relationshipToHead', 'status'];
+
+/**
+ * The verify field that tells a deceased person apart. Without it in the grant, verifying a
+ * deceased person's number answers exactly as an unknown number does (NOT_FOUND, no fields).
+ */
+export const lifeStatusField = 'lifeStatus';
 
 /** For the change feed the grant's "fields" are the kinds of life event the client receives. */
 export const changeKinds: readonly string[] = [
@@ -52,10 +61,10 @@ const describe = (name: ServiceName, summary: string, fields: readonly string[],
  * (`/openapi.json`, tag `exchange`).
  */
 export const serviceCatalog: Readonly<Record<ServiceName, ServiceDescription>> = {
-  verify: describe('verify', 'Verify details an agency holds against the registry: yes or no, per field, no registry values', verifyFields, true),
+  verify: describe('verify', 'Verify details an agency holds against the registry: yes or no, per field, no registry values; DECEASED only with lifeStatus granted', [...verifyFields, lifeStatusField], true),
   person: describe('person', 'A person by ID number, with only the granted fields', personFields, true),
   residence: describe('residence', "A person's permanent, temporary and current residence", residenceFields, true),
-  household: describe('household', "The household of a person and its members' granted fields", householdFields, true),
+  household: describe('household', "The household of a person and its members' granted fields; under consent, only members who consented themselves", householdFields, true),
   changes: describe('changes', 'The feed of life events recorded after a cursor, of the granted kinds', changeKinds, false),
 };
 

@@ -42,6 +42,20 @@ function best(a: FieldOutcome, b: FieldOutcome): FieldOutcome {
   return rank[a] >= rank[b] ? a : b;
 }
 
+/** The answer for a number nobody has. */
+export function notFoundResult(strategy: VerifyStrategy): VerifyResult {
+  return { match: false, status: 'NOT_FOUND', fields: {}, strategy };
+}
+
+/**
+ * The answer as a caller not allowed to learn whether a person has died sees it: a deceased
+ * person's verification becomes exactly the answer for an unknown number (status, and the body's
+ * shape: no field outcomes, no score), so neither tells the two apart. Other answers are unchanged.
+ */
+export function withoutLifeStatus(result: VerifyResult): VerifyResult {
+  return result.status === 'DECEASED' ? notFoundResult(result.strategy) : result;
+}
+
 function invalid(code: string, message: string, action: string): DomainError {
   return new DomainError('invalid', code, message, action);
 }
@@ -110,7 +124,7 @@ export class VerifyService {
       await this.calibration;
     }
     const person = await verifyFactsRepository.find(this.deps.db, checked.idNumber);
-    if (person === undefined) return { match: false, status: 'NOT_FOUND', fields: {}, strategy: checked.strategy };
+    if (person === undefined) return notFoundResult(checked.strategy);
     const fields = this.compare(checked, person);
     const outcomes = Object.values(fields);
     const compared = outcomes.filter((o) => o !== 'missing');

@@ -83,4 +83,6 @@ export interface DB extends QualityTables, MatchingTables, ExchangeTables, Audit
   households: HouseholdsTable;
   life_events: LifeEventsTable;
   import_batches: ImportBatchesTable;
+  /** One row (id 1): the exchange's change counter (migration 0008, exchange/exchange-change.repository.ts). */
+  exchange_changes: { id: number; counter: number };
 }

@@ -8,6 +8,7 @@ import * as exchange0004 from './migrations/0004-exchange.migration.js';
 import * as audit0005 from './migrations/0005-audit.migration.js';
 import * as auditPersonIndex0006 from './migrations/0006-audit-person-index.migration.js';
 import * as auditPersonRuns0007 from './migrations/0007-audit-person-runs.migration.js';
+import * as exchangeChanges0008 from './migrations/0008-exchange-changes.migration.js';
 import * as exchangeReplayClaims0009 from './migrations/0009-exchange-replay-claims.migration.js';
 
 interface DialectMigration {
@@ -25,6 +26,7 @@ const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0005-audit', audit0005],
   ['0006-audit-person-index', auditPersonIndex0006],
   ['0007-audit-person-runs', auditPersonRuns0007],
+  ['0008-exchange-changes', exchangeChanges0008],
   ['0009-exchange-replay-claims', exchangeReplayClaims0009],
 ];
 
