@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
+import { csvSafeCell } from '../registry/csv-safety.js';
 import type { LinkageResult } from './linkage.service.js';
 
 /**
@@ -16,8 +17,9 @@ export function linkedPairsCsv(result: LinkageResult): string {
   const names = result.model.fields.map((f) => f.name);
   const header = ['left_id', 'right_id', 'match_probability', 'match_weight', ...names.flatMap((n) => [n, `${n}_weight`])];
   const rows = result.pairs.map((pair) => [
-    pair.leftId,
-    pair.rightId,
+    // The ids come from the linked files: made safe for a spreadsheet like every CSV the project writes.
+    csvSafeCell(pair.leftId),
+    csvSafeCell(pair.rightId),
     pair.probability.toFixed(6),
     pair.weight.toFixed(3),
     ...pair.explanation.flatMap((e) => [e.level, String(e.weight)]),

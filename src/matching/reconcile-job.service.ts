@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../shared/clock.js';
@@ -39,6 +39,41 @@ export interface ReconcileJobDeps {
   readonly inboxDir: string;
   /** Told of unexpected failures (not domain errors), e.g. to log them without personal data. */
   readonly onError?: (error: unknown) => void;
+  /** Largest upload accepted, in bytes (default {@link defaultMaxUploadBytes}). */
+  readonly maxUploadBytes?: number;
+}
+
+/**
+ * The default upload limit: 16 GiB. The largest file an agency sends is a national register: the
+ * tax authority's, ~100 million rows of ~100 bytes, about 10 GB; the limit leaves half as much again
+ * for wider rows. Uploads go to disk as they arrive (never to memory), so the limit protects the
+ * disk and the inbox, not the heap. A larger file is placed in the inbox folder by the operator.
+ */
+export const defaultMaxUploadBytes = 16 * 1024 ** 3;
+
+/** Stops a stream with RECONCILE_UPLOAD_TOO_LARGE once more than `limit` bytes have passed. */
+class ByteLimit extends Transform {
+  private seen = 0;
+
+  constructor(private readonly limit: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen > this.limit) done(uploadTooLarge(this.limit));
+    else done(null, chunk);
+  }
+}
+
+function uploadTooLarge(limit: number): DomainError {
+  return new DomainError(
+    'invalid',
+    'RECONCILE_UPLOAD_TOO_LARGE',
+    `the file is larger than the upload limit of ${limit} bytes`,
+    'Split the file, or ask the operators to place it in the reconciliation inbox folder',
+    { limitBytes: limit },
+  );
 }
 
 const uploadName = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.(csv|parquet)$/;
@@ -119,23 +154,33 @@ export class ReconcileJobService {
     return this.get(jobId);
   }
 
+  /** The largest upload accepted, in bytes. */
+  get maxUploadBytes(): number {
+    return this.deps.maxUploadBytes ?? defaultMaxUploadBytes;
+  }
+
   /**
-   * Stores an uploaded agency file in the inbox, streamed to disk (any size the disk holds); it
-   * appears under its name only once complete. Returns its size in bytes.
+   * Stores an uploaded agency file in the inbox, streamed to disk; it appears under its name only
+   * once complete. A file over the upload limit is refused (RECONCILE_UPLOAD_TOO_LARGE) at once
+   * when its declared length says so, else as soon as the limit is passed, and what was written of
+   * it is removed. Returns its size in bytes.
    */
-  async upload(name: string, body: Readable): Promise<number> {
+  async upload(name: string, body: Readable, declaredLength?: number): Promise<number> {
     if (!uploadName.test(name)) {
       throw new DomainError('invalid', 'RECONCILE_FILE_NAME_INVALID', 'the file name must be letters, digits, dots, dashes or underscores, ending .csv or .parquet', 'Rename the file, e.g. sims-2026-11.csv');
     }
+    const limit = this.maxUploadBytes;
+    if (declaredLength !== undefined && declaredLength > limit) throw uploadTooLarge(limit);
     mkdirSync(this.deps.inboxDir, { recursive: true });
     const target = path.join(this.deps.inboxDir, name);
     const partial = `${target}.${randomUUID()}.partial`;
     try {
-      await pipeline(body, createWriteStream(partial));
+      await pipeline(body, new ByteLimit(limit), createWriteStream(partial));
       renameSync(partial, target);
     } catch (error) {
       rmSync(partial, { force: true });
-      throw new DomainError('invalid', 'RECONCILE_UPLOAD_INCOMPLETE', `the upload did not complete: ${(error as Error).message}`, 'Send the file again');
+      if (isDomainError(error)) throw error;
+      throw new DomainError('invalid', 'RECONCILE_UPLOAD_INCOMPLETE', 'the upload did not complete (the connection closed or the disk refused the file)', 'Send the file again');
     }
     return statSync(target).size;
   }

@@ -1,9 +1,10 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { parse } from 'csv-parse/sync';
 import { adminUnitCatalog } from '../registry/admin-unit.catalog.js';
 import { DomainError } from '../shared/domain-error.js';
+import { openDuckDb } from './reconcile.duckdb.js';
 import { readSnapshotManifest, snapshotFiles, sqlText } from './registry-snapshot.engine.js';
 import {
   comparedFields, reconcileStatuses, type CanonicalField, type ComparedField, type ReconcilePreset, type ReconcileStatus,
@@ -52,6 +53,21 @@ const rejectCodes: Readonly<Record<string, string>> = {
   'LINE SIZE OVER MAXIMUM': 'the row is longer than the reader allows',
   'CAST ERROR': 'a value could not be read',
 };
+
+/** The text columns of results.csv, in order, after row_no and line. */
+const textColumns = [
+  'record', 'status', 'reason', 'linked_id', 'mismatch_fields', 'registry_id_number', 'registry_full_name', 'registry_birth_date',
+  'registry_commune', 'action',
+] as const;
+
+/**
+ * DuckDB's form of csvSafeCell (src/registry/csv-safety.ts): control characters become U+FFFD, and
+ * a value starting with = + - @ TAB or CR gets a leading quote so that a spreadsheet shows it as text.
+ */
+function csvSafeCellSql(column: string): string {
+  const clean = `regexp_replace(${column}, '[\\x00-\\x1f\\x7f-\\x{9f}\\x{2028}\\x{2029}]', '\uFFFD', 'g')`;
+  return `CASE WHEN regexp_matches(${column}, '^[=+\\-@\\t\\r]') THEN '''' || ${clean} ELSE ${clean} END`;
+}
 
 async function withProgress<T>(connection: DuckDBConnection, report: ((fraction: number) => void) | undefined, work: () => Promise<T>): Promise<T> {
   if (report === undefined) return work();
@@ -141,8 +157,9 @@ export const duckDbReconcileEngine: ReconcileEngine = {
     };
     const progress = (phase: ReconcilePhase, from: number, to: number) => (f: number): void => request.onProgress?.(phase, from + (to - from) * f);
 
-    const instance = await DuckDBInstance.create(':memory:', { preserve_insertion_order: 'true' });
-    const connection = await instance.connect();
+    // Bounded memory; what does not fit spills beside the results, on the data disk.
+    const duck = await openDuckDb(path.join(path.dirname(request.resultsPath), '.duckdb-spill'), { preserve_insertion_order: 'true' });
+    const connection = await duck.instance.connect();
     try {
       const file = sqlText(input);
 
@@ -241,9 +258,12 @@ export const duckDbReconcileEngine: ReconcileEngine = {
         lineOf = 'r.rn + 1 + coalesce(b.i, 0)';
         lineJoin = 'ASOF LEFT JOIN (SELECT line - 1 - i AS ok_before, max(i) AS i FROM rejects GROUP BY ALL) b ON r.rn > b.ok_before';
       }
+      // The agency's own values (its record number) and the registry's go out as text: in a CSV they
+      // are made safe for a spreadsheet, as every CSV the project writes (registry/csv-safety.ts).
+      const cell = resultsFormat.includes('csv') ? csvSafeCellSql : (column: string): string => column;
       await withProgress(connection, progress('writing', 0.7, 0.95), () => connection.run(`
         COPY (
-          SELECT * FROM (
+          SELECT row_no, line, ${textColumns.map((c) => `${cell(c)} AS ${c}`).join(', ')} FROM (
             SELECT ${lineOf} - 1 AS row_no, ${lineOf} AS line, record, status, reason, linked_id, mismatch_fields, registry_id_number,
                    registry_full_name, registry_birth_date, registry_commune,
                    CASE status ${reconcileStatuses.map((st) => `WHEN '${st}' THEN ${sqlText(preset.actions[st])}`).join(' ')} END AS action
@@ -287,7 +307,7 @@ export const duckDbReconcileEngine: ReconcileEngine = {
       } satisfies Omit<ReconcileSummary, 'finishedAt'>;
     } finally {
       connection.closeSync();
-      instance.closeSync();
+      duck.close();
     }
   },
 };

@@ -1,4 +1,5 @@
-import { DuckDBInstance } from '@duckdb/node-api';
+import path from 'node:path';
+import { openDuckDb } from './reconcile.duckdb.js';
 import { sqlText } from './registry-snapshot.engine.js';
 import { text } from './reconcile.engine.js';
 import { linkedStatuses, reconcileStatuses, type ReconcileStatus } from './reconcile.presets.js';
@@ -39,8 +40,8 @@ function scores(tp: number, fp: number, fn: number): Scores {
  * e.pairwise.f1 // 0.998…
  */
 export async function evaluateResults(resultsPath: string, truthPath: string): Promise<Evaluation> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
+  const duck = await openDuckDb(path.join(path.dirname(resultsPath), '.duckdb-spill'));
+  const connection = await duck.instance.connect();
   try {
     const results = resultsPath.endsWith('.parquet') ? `read_parquet(${sqlText(resultsPath)})` : `read_csv(${sqlText(resultsPath)}, header = true, all_varchar = true, delim = ',', quote = '"', escape = '"')`;
     const linked = `(${linkedStatuses.map((s) => `'${s}'`).join(', ')})`;
@@ -76,6 +77,6 @@ export async function evaluateResults(resultsPath: string, truthPath: string): P
     return { rows, accuracy: rows === 0 ? 1 : correct / rows, pairwise: { ...scores(tp, fp, fn), truePositives: tp, falsePositives: fp, falseNegatives: fn }, perStatus, confusion };
   } finally {
     connection.closeSync();
-    instance.closeSync();
+    duck.close();
   }
 }

@@ -29,7 +29,14 @@ export function registrySnapshot(database: Database, dir: string): Promise<Snaps
 }
 
 /** Wires reconciliation for a store: the service (DuckDB engine) and the job runner. */
-export function createReconcile(options: { readonly database: Database; readonly clock: Clock; readonly dir: string; readonly onError?: (error: unknown) => void }): {
+export function createReconcile(options: {
+  readonly database: Database;
+  readonly clock: Clock;
+  readonly dir: string;
+  readonly onError?: (error: unknown) => void;
+  /** Largest upload accepted, bytes; default defaultMaxUploadBytes (16 GiB). */
+  readonly maxUploadBytes?: number;
+}): {
   readonly service: ReconcileService;
   readonly jobs: ReconcileJobService;
 } {
@@ -48,6 +55,7 @@ export function createReconcile(options: { readonly database: Database; readonly
     jobsDir: folders.jobs,
     inboxDir: folders.inbox,
     ...(options.onError ? { onError: options.onError } : {}),
+    ...(options.maxUploadBytes === undefined ? {} : { maxUploadBytes: options.maxUploadBytes }),
   });
   return { service, jobs };
 }

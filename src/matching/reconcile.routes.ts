@@ -2,6 +2,8 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { ProblemSchema } from '../registry/admin-unit.schemas.js';
+import { isDomainError } from '../shared/domain-error.js';
 import type { ReconcileJobService, ReconcileJobView as JobView } from './reconcile-job.service.js';
 import type { ReconcileSummary } from './reconcile.types.js';
 import { CreateReconcileJobBody, FileNameParam, JobIdParam, ReconcileJobView, ReconcileSummaryView } from './reconcile.schemas.js';
@@ -32,10 +34,26 @@ export const reconcileRoutes: FastifyPluginAsyncTypebox<ReconcileRoutesOptions> 
   });
 
   app.put('/reconcile-jobs/files/:name', {
-    schema: { tags, summary: 'Upload an agency file (CSV or Parquet) into the reconciliation inbox', params: FileNameParam, response: { 201: Type.Object({ file: Type.String(), bytes: Type.Integer() }) } },
+    schema: { tags, summary: `Upload an agency file (CSV or Parquet) into the reconciliation inbox; at most ${jobs.maxUploadBytes} bytes (413 beyond)`, params: FileNameParam, response: { 201: Type.Object({ file: Type.String(), bytes: Type.Integer() }), 413: ProblemSchema } },
   }, async (request, reply) => {
-    const bytes = await jobs.upload(request.params.name, request.body as Readable);
-    return reply.status(201).send({ file: request.params.name, bytes });
+    const length = Number(request.headers['content-length']);
+    try {
+      const bytes = await jobs.upload(request.params.name, request.body as Readable, Number.isSafeInteger(length) ? length : undefined);
+      return await reply.status(201).send({ file: request.params.name, bytes });
+    } catch (error) {
+      if (!isDomainError(error) || error.code !== 'RECONCILE_UPLOAD_TOO_LARGE') throw error;
+      // 413, which the shared error handler has no kind for; the same problem+json shape. The
+      // connection is closed, so that the client stops sending the rest of the body.
+      return reply.status(413).header('connection', 'close').type('application/problem+json').send({
+        type: 'https://sachsong.dev/problems/reconcile-upload-too-large',
+        title: error.code,
+        status: 413,
+        code: error.code,
+        detail: error.message,
+        action: error.action,
+        instance: request.url.split('?')[0] ?? request.url,
+      });
+    }
   });
 
   app.post('/reconcile-jobs', {

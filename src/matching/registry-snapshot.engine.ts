@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { openDuckDb } from './reconcile.duckdb.js';
 import { communeCodeMap } from './registry-snapshot.communes.js';
 import { syntheticOldCardNumber } from './registry-snapshot.old-card.js';
 
@@ -47,14 +48,15 @@ export function sqlText(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
-async function withDuckDb<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
+/** Runs work on a bounded DuckDB instance that spills beside the snapshot folder `dir`. */
+async function withDuckDb<T>(dir: string, work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+  const duck = await openDuckDb(`${dir}.duckdb-spill`);
+  const connection = await duck.instance.connect();
   try {
     return await work(connection);
   } finally {
     connection.closeSync();
-    instance.closeSync();
+    duck.close();
   }
 }
 
@@ -71,7 +73,7 @@ export async function writeSnapshot(dir: string, persons: AsyncIterable<readonly
   const partial = `${dir}.partial-${process.pid}-${Date.now()}`;
   mkdirSync(partial, { recursive: true });
   try {
-    const manifest = await withDuckDb(async (connection) => {
+    const manifest = await withDuckDb(dir, async (connection) => {
       await connection.run(`CREATE TABLE p (${personColumns.map((c) => `${c} VARCHAR`).join(', ')}, old_card VARCHAR)`);
       const appender = await connection.createAppender('p');
       for await (const page of persons) {
@@ -139,7 +141,7 @@ export async function ensureSnapshotDatabase(dir: string): Promise<boolean> {
   if (existsSync(database)) return false;
   const partial = `${database}.partial-${process.pid}-${Date.now()}`;
   try {
-    await withDuckDb((connection) => copyIntoDatabase(connection, path.join(dir, snapshotFiles.persons), partial));
+    await withDuckDb(dir, (connection) => copyIntoDatabase(connection, path.join(dir, snapshotFiles.persons), partial));
     renameSync(partial, database);
   } finally {
     rmSync(partial, { force: true });
@@ -168,7 +170,7 @@ export interface SnapshotPersonWithCard extends SnapshotPerson {
  * Reads a snapshot's persons back, in ID order (for the agency-file generator).
  */
 export async function readSnapshotPersons(dir: string): Promise<SnapshotPersonWithCard[]> {
-  return withDuckDb(async (connection) => {
+  return withDuckDb(dir, async (connection) => {
     const reader = await connection.runAndReadAll(`SELECT ${[...personColumns, 'old_card'].join(', ')} FROM read_parquet(${sqlText(path.join(dir, snapshotFiles.persons))}) ORDER BY id_number`);
     const columns = reader.getColumnsJS() as (string | null)[][];
     const at = (i: number): (string | null)[] => columns[i] ?? [];

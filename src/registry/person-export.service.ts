@@ -3,6 +3,7 @@ import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import type { Kysely } from 'kysely';
 import { stringify } from 'csv-stringify';
 import type { DB, PersonsTable } from '../store/database.types.js';
+import { csvSafeCell, jsonWithoutControls } from './csv-safety.js';
 import { personRowsAfter } from './person.repository.js';
 
 export type ExportFormat = 'csv' | 'ndjson' | 'parquet';
@@ -30,6 +31,14 @@ async function* pages(db: Kysely<DB>, pageSize: number): AsyncGenerator<PersonsT
   }
 }
 
+/** A person row with every text value made safe for a spreadsheet (see csv-safety.ts). */
+function csvSafeRow(row: PersonsTable): Record<string, unknown> {
+  return Object.fromEntries(exportColumns.map((c) => {
+    const value = row[c];
+    return [c, typeof value === 'string' ? csvSafeCell(value) : value];
+  }));
+}
+
 async function write(stream: NodeJS.WritableStream, chunk: string): Promise<void> {
   if (!stream.write(chunk)) await once(stream, 'drain');
 }
@@ -37,7 +46,8 @@ async function write(stream: NodeJS.WritableStream, chunk: string): Promise<void
 /**
  * Writes every person to a file, streaming in ID order. The file appears under its name only
  * when complete (written to `<out>.partial`, then renamed), so an interrupted export leaves no
- * half file behind.
+ * half file behind. CSV cells that a spreadsheet would run as a formula get a leading `'`, and no
+ * format writes a control character raw (see csv-safety.ts).
  */
 export async function exportPersons(db: Kysely<DB>, out: string, format: ExportFormat, toParquet: ParquetConverter): Promise<number> {
   const partial = `${out}.partial`;
@@ -49,14 +59,14 @@ export async function exportPersons(db: Kysely<DB>, out: string, format: ExportF
       const csv = stringify({ header: true, columns: [...exportColumns] });
       csv.pipe(file);
       for await (const row of pages(db, 5_000)) {
-        if (!csv.write(row)) await once(csv, 'drain');
+        if (!csv.write(csvSafeRow(row))) await once(csv, 'drain');
         count++;
       }
       csv.end();
     } else {
       for await (const row of pages(db, 5_000)) {
         const picked = Object.fromEntries(exportColumns.map((c) => [c, row[c]]));
-        await write(file, `${JSON.stringify(picked)}\n`);
+        await write(file, `${jsonWithoutControls(picked)}\n`);
         count++;
       }
       file.end();
