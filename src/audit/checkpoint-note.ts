@@ -130,6 +130,9 @@ export function openNote(note: string, verifier: NoteVerifier): string {
     if (name !== verifier.name || encoded === undefined) continue;
     const raw = Buffer.from(encoded, 'base64');
     if (raw.length !== 68 || !raw.subarray(0, 4).equals(verifier.keyHash)) continue;
+    // Node's base64 decoder ignores the unused low bits of the last character and stray '=':
+    // only the one canonical spelling of a signature is accepted, so a signed note has one form.
+    if (raw.toString('base64') !== encoded) throw badNote('the signature is not in canonical base64');
     if (verify(null, Buffer.from(text, 'utf8'), verifier.publicKey, raw.subarray(4))) return text;
     throw badNote('the signature does not verify: the note was changed or signed by another key');
   }
