@@ -86,6 +86,18 @@ async function withContext(work: (ctx: CliContext) => Promise<number | undefined
   }
 }
 
+/**
+ * What `serve` prints once listening. The operator token goes to the terminal (inside the console
+ * link) only on the start that made it: terminals are scrolled back, logged and screen-shared.
+ */
+function serveBanner(base: string, source: 'environment' | 'file' | 'created', token: string, tokenFile: string): string {
+  const where = source === 'environment' ? 'from SACHSONG_OPERATOR_TOKEN' : `kept in ${tokenFile}`;
+  const consoleLine = source === 'created'
+    ? `  console:  ${base}/#token=${token}\n            (a new operator token, ${where}; later starts do not print it)`
+    : `  console:  ${base}/   (sign in with the operator token ${where})`;
+  return `${consoleLine}\n  API docs: ${base}/docs`;
+}
+
 const program = new Command('sachsong').description('sachsong: the national population registry and its exchange').showHelpAfterError();
 
 program
@@ -105,13 +117,23 @@ program
       ctx.logger.info({ people: opts.demoPeople }, 'empty store: generating a demo population');
       await generate(ctx, opts.demoPeople, 1);
     }
-    const app = await buildApp({ database: ctx.database, accessLogStore: ctx.accessLogStore, clock: systemClock, operatorToken: ctx.config.operatorToken, auditSigningKey: ctx.config.auditSigningKey, logger: ctx.logger });
+    const app = await buildApp({ database: ctx.database, accessLogStore: ctx.accessLogStore, clock: systemClock, operatorToken: ctx.config.operatorToken, auditSigningKey: ctx.config.auditSigningKey, logger: ctx.logger, timeouts: ctx.config.http });
     let closing = false;
     const close = async (): Promise<void> => {
       // A signal often comes twice (to the process group, and passed on by bin/sachsong.js): close once.
       if (closing) return;
       closing = true;
+      // New connections are refused at once; requests in flight get the grace period, then their
+      // connections are cut (a client trickling a body would otherwise hold the shutdown).
+      const { shutdownGraceMs } = ctx.config.http;
+      const cut = setTimeout(() => { app.server.closeAllConnections(); }, shutdownGraceMs);
+      // Last resort should a store or a job not finish closing: everything written is committed, and jobs resume on start.
+      setTimeout(() => {
+        console.error('sachsong: the server did not close in time; exiting');
+        process.exit(1);
+      }, shutdownGraceMs + 30_000).unref();
       await app.close();
+      clearTimeout(cut);
       await ctx.close();
       process.exit(0);
     };
@@ -120,10 +142,11 @@ program
     // Run by bin/sachsong.js over an IPC channel: if that parent goes (even by SIGKILL), stop too.
     if (process.connected) process.on('disconnect', () => void close());
     await app.listen({ host: ctx.config.host, port: ctx.config.port });
-    const base = `http://${ctx.config.host === '0.0.0.0' ? '127.0.0.1' : ctx.config.host}:${ctx.config.port}`;
+    const address = app.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : ctx.config.port;
+    const base = `http://${ctx.config.host === '0.0.0.0' ? '127.0.0.1' : ctx.config.host}:${port}`;
     console.log(`sachsong is serving the ${ctx.database.dialect} store`);
-    console.log(`  console:  ${base}/#token=${ctx.config.operatorToken}`);
-    console.log(`  API docs: ${base}/docs   (operator token in ${path.join(ctx.config.dataDir, 'operator-token')} unless SACHSONG_OPERATOR_TOKEN is set)`);
+    console.log(serveBanner(base, ctx.config.operatorTokenSource, ctx.config.operatorToken, path.relative(process.cwd(), path.join(ctx.config.dataDir, 'operator-token')) || 'operator-token'));
   });
 
 program

@@ -29,6 +29,27 @@ describe('loadConfig', () => {
     }
   });
 
+  it('says whether the operator token was just made, read from the data folder or given', () => {
+    const dir = dataDir();
+    expect(loadConfig({ SACHSONG_DATA_DIR: dir }).operatorTokenSource).toBe('created');
+    expect(loadConfig({ SACHSONG_DATA_DIR: dir }).operatorTokenSource).toBe('file');
+    expect(loadConfig({ SACHSONG_DATA_DIR: dir, SACHSONG_OPERATOR_TOKEN: 'x'.repeat(24) }).operatorTokenSource).toBe('environment');
+  });
+
+  it('reads the HTTP time limits, and names every bad one', () => {
+    expect(loadConfig({ SACHSONG_DATA_DIR: dataDir() }).http).toEqual({ bodyMs: 10_000, requestMs: 900_000, shutdownGraceMs: 5_000 });
+    expect(loadConfig({ SACHSONG_DATA_DIR: dataDir(), SACHSONG_BODY_TIMEOUT_MS: '500', SACHSONG_REQUEST_TIMEOUT_MS: '2000', SACHSONG_SHUTDOWN_GRACE_MS: '0' }).http)
+      .toEqual({ bodyMs: 500, requestMs: 2_000, shutdownGraceMs: 0 });
+    try {
+      loadConfig({ SACHSONG_DATA_DIR: dataDir(), SACHSONG_BODY_TIMEOUT_MS: 'soon', SACHSONG_REQUEST_TIMEOUT_MS: '1.5', SACHSONG_SHUTDOWN_GRACE_MS: '-1' });
+      expect.unreachable();
+    } catch (error) {
+      const problems = (error as ConfigError).problems.join('\n');
+      for (const name of ['SACHSONG_BODY_TIMEOUT_MS', 'SACHSONG_REQUEST_TIMEOUT_MS', 'SACHSONG_SHUTDOWN_GRACE_MS']) expect(problems).toContain(name);
+    }
+    expect(() => loadConfig({ SACHSONG_DATA_DIR: dataDir(), SACHSONG_BODY_TIMEOUT_MS: '60000', SACHSONG_REQUEST_TIMEOUT_MS: '30000' })).toThrow(/SACHSONG_REQUEST_TIMEOUT_MS/);
+  });
+
   it('requires an operator token in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', SACHSONG_DATA_DIR: dataDir() })).toThrow(/SACHSONG_OPERATOR_TOKEN/);
     expect(() => loadConfig({ SACHSONG_OPERATOR_TOKEN: 'short' })).toThrow(/at least 24/);

@@ -15,10 +15,36 @@ export interface AppConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Bearer token for operator endpoints until agency access lands with the exchange. */
   readonly operatorToken: string;
+  /**
+   * Where the operator token came from: the environment, the data folder's `operator-token` file,
+   * or that file just now made (only then does `serve` print it).
+   */
+  readonly operatorTokenSource: 'environment' | 'file' | 'created';
+  /** The HTTP edge's time limits (src/http/app.ts): slow clients are cut, shutdown is bounded. */
+  readonly http: HttpTimeouts;
   readonly natsUrl: string | undefined;
   /** Ed25519 signed-note key (`PRIVATE+KEY+<origin>+<hash>+<key>`) that signs the access log's checkpoints. */
   readonly auditSigningKey: string;
 }
+
+/** Time limits of the HTTP server, in milliseconds. */
+export interface HttpTimeouts {
+  /**
+   * Headers, and the body of any request outside /api (unauthenticated callers: the agencies'
+   * token and service calls carry small JSON bodies), must arrive within this.
+   */
+  readonly bodyMs: number;
+  /** Any whole request, including an operator's streamed upload under /api, must arrive within this. */
+  readonly requestMs: number;
+  /** On SIGTERM, requests in flight get this long to finish before their connections are closed. */
+  readonly shutdownGraceMs: number;
+}
+
+/** Defaults: a legitimate token or service call is a few hundred bytes; an upload of a large agency file may take minutes. */
+export const defaultHttpTimeouts: HttpTimeouts = { bodyMs: 10_000, requestMs: 900_000, shutdownGraceMs: 5_000 };
+
+const milliseconds = (min: number, max: number) =>
+  z.coerce.number().int('must be a whole number of milliseconds').min(min, `must be at least ${min} ms`).max(max, `must be at most ${max} ms`);
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -39,6 +65,9 @@ const schema = z.object({
     .string()
     .regex(/^PRIVATE\+KEY\+[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]+=*$/, 'must be a signed-note key PRIVATE+KEY+<origin>+<hash>+<key>')
     .optional(),
+  SACHSONG_BODY_TIMEOUT_MS: milliseconds(100, 600_000).default(defaultHttpTimeouts.bodyMs),
+  SACHSONG_REQUEST_TIMEOUT_MS: milliseconds(1_000, 86_400_000).default(defaultHttpTimeouts.requestMs),
+  SACHSONG_SHUTDOWN_GRACE_MS: milliseconds(0, 600_000).default(defaultHttpTimeouts.shutdownGraceMs),
 });
 
 /** Thrown when the environment is invalid; names every bad variable at once. */
@@ -66,10 +95,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (v.NODE_ENV === 'production' && v.SACHSONG_OPERATOR_TOKEN === undefined) {
     throw new ConfigError(['SACHSONG_OPERATOR_TOKEN: required in production']);
   }
+  if (v.SACHSONG_REQUEST_TIMEOUT_MS < v.SACHSONG_BODY_TIMEOUT_MS) {
+    throw new ConfigError([`SACHSONG_REQUEST_TIMEOUT_MS: must be at least SACHSONG_BODY_TIMEOUT_MS (${v.SACHSONG_BODY_TIMEOUT_MS} ms)`]);
+  }
   if (v.NODE_ENV === 'production' && v.SACHSONG_AUDIT_SIGNING_KEY === undefined) {
     throw new ConfigError(['SACHSONG_AUDIT_SIGNING_KEY: required in production']);
   }
   const dataDir = path.resolve(v.SACHSONG_DATA_DIR);
+  const token = v.SACHSONG_OPERATOR_TOKEN === undefined ? localOperatorToken(dataDir) : { token: v.SACHSONG_OPERATOR_TOKEN, source: 'environment' as const };
   return {
     env: v.NODE_ENV,
     dataDir,
@@ -77,7 +110,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     host: v.HOST,
     port: v.PORT,
     logLevel: v.LOG_LEVEL,
-    operatorToken: v.SACHSONG_OPERATOR_TOKEN ?? localOperatorToken(dataDir),
+    operatorToken: token.token,
+    operatorTokenSource: token.source,
+    http: { bodyMs: v.SACHSONG_BODY_TIMEOUT_MS, requestMs: v.SACHSONG_REQUEST_TIMEOUT_MS, shutdownGraceMs: v.SACHSONG_SHUTDOWN_GRACE_MS },
     natsUrl: v.NATS_URL,
     auditSigningKey: v.SACHSONG_AUDIT_SIGNING_KEY ?? localAuditSigningKey(dataDir),
   };
@@ -94,11 +129,11 @@ function localAuditSigningKey(dataDir: string): string {
 }
 
 /** Outside production a token is made once per data folder so that a fresh clone just works. */
-function localOperatorToken(dataDir: string): string {
+function localOperatorToken(dataDir: string): { readonly token: string; readonly source: 'file' | 'created' } {
   const file = path.join(dataDir, 'operator-token');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (existsSync(file)) return { token: readFileSync(file, 'utf8').trim(), source: 'file' };
   mkdirSync(dataDir, { recursive: true });
   const token = randomBytes(24).toString('base64url');
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  return token;
+  return { token, source: 'created' };
 }

@@ -27,6 +27,8 @@ import { personRoutes } from '../registry/person.routes.js';
 import { RegistryService } from '../registry/registry.service.js';
 import { isoDay, type Clock } from '../shared/clock.js';
 import type { Database } from '../store/database.js';
+import { defaultHttpTimeouts } from '../config/config.js';
+import { clientErrorHandler, edgeServerOptions, registerBodyDeadline, registerSecurityHeaders, requestIdOf, type EdgeTimeouts } from './edge.js';
 import { registerErrorHandler } from './error-handler.js';
 import { registerMetrics } from './metrics.js';
 import { operatorAuth } from './operator-auth.js';
@@ -39,6 +41,8 @@ export interface AppDeps {
   readonly operatorToken: string;
   /** A pino logger; request lines carry the route pattern only, never the URL (it holds ID numbers). */
   readonly logger: FastifyBaseLogger | false;
+  /** The edge's time limits (config.http); default defaultHttpTimeouts. */
+  readonly timeouts?: EdgeTimeouts;
   /** Folder of the built console; default dist/web in the repository. */
   readonly webRoot?: string;
   /** Signed-note key that signs the access log's checkpoints (config.auditSigningKey); a throwaway key when absent (tests). */
@@ -72,13 +76,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.logger === false ? {} : { loggerInstance: deps.logger }),
     logController: new RouteLogController(),
     childLoggerFactory: lazyRequestLogger,
-    requestIdHeader: 'x-request-id',
+    // The log's request id is the caller's X-Request-Id only when it is a UUID (edge.ts).
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    clientErrorHandler,
+    ...edgeServerOptions(deps.timeouts ?? defaultHttpTimeouts),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   if (deps.onRoute !== undefined) app.addHook('onRoute', deps.onRoute);
 
   registerErrorHandler(app);
   registerMetrics(app);
+  registerBodyDeadline(app, (deps.timeouts ?? defaultHttpTimeouts).bodyMs);
+  await registerSecurityHeaders(app);
 
   await app.register(fastifySwagger, {
     openapi: {

@@ -22,14 +22,28 @@ export interface Problem {
   readonly errors?: readonly unknown[];
 }
 
+/** Codes of Fastify's own request errors and of the edge's (edge.ts): stable, and they quote nothing. */
+const knownCode = /^(FST_ERR_[A-Z0-9_]+|REQUEST_[A-Z_]+)$/;
+
+const requestErrorText: Readonly<Record<number, string>> = {
+  400: 'the request could not be read',
+  404: 'nothing is found at this address',
+  405: 'this method is not allowed here',
+  408: 'the request was not received in time',
+  413: 'the request body is too large',
+  415: 'this content type is not accepted here',
+  429: 'too many requests',
+};
+
 function send(reply: FastifyReply, problem: Problem): FastifyReply {
   return reply.status(problem.status).type('application/problem+json').send(problem);
 }
 
 /**
  * The one place where errors become HTTP responses: domain errors by their kind, schema
- * validation failures as INPUT_INVALID, anything else as INTERNAL_ERROR without its message
- * (it may hold personal data).
+ * validation failures as INPUT_INVALID, other client errors by their code with a fixed text, and
+ * anything else as INTERNAL_ERROR with the request id only. No message of a non-domain error is
+ * sent: it may hold personal data, the caller's input or a server path.
  */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -58,14 +72,27 @@ export function registerErrorHandler(app: FastifyInstance): void {
       });
     }
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    if (status === 500) request.log.error({ err: { type: error.name, code: error.code } }, 'unhandled error');
+    if (status === 500) {
+      request.log.error({ err: { type: error.name, code: error.code } }, 'unhandled error');
+      return send(reply, {
+        type: 'https://sachsong.dev/problems/internal-error',
+        title: 'INTERNAL_ERROR',
+        status,
+        code: 'INTERNAL_ERROR',
+        detail: `An unexpected error occurred (request ${request.id})`,
+        action: 'Try again later; if it persists, report the request id and time to the operators',
+      });
+    }
+    // Fastify's and Node's messages may quote the input (a JSON parse error quotes the body) or name
+    // server paths: only the code goes out, with a fixed text for the status.
+    const code = knownCode.test(error.code) ? error.code : 'REQUEST_ERROR';
     return send(reply, {
-      type: 'https://sachsong.dev/problems/' + (status === 500 ? 'internal-error' : 'request-error'),
-      title: status === 500 ? 'INTERNAL_ERROR' : (error.code || 'REQUEST_ERROR'),
+      type: 'https://sachsong.dev/problems/request-error',
+      title: code,
       status,
-      code: status === 500 ? 'INTERNAL_ERROR' : (error.code || 'REQUEST_ERROR'),
-      detail: status === 500 ? 'An unexpected error occurred' : error.message,
-      action: status === 500 ? 'Try again later; if it persists, report the time of the request to the operators' : 'Correct the request',
+      code,
+      detail: requestErrorText[status] ?? 'the request was refused',
+      action: 'Correct the request as the API description says and send it again',
     });
   });
   app.setNotFoundHandler((request, reply) =>

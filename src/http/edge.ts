@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerOptions } from 'node:http';
+import type { Socket } from 'node:net';
+import { PassThrough } from 'node:stream';
+import fastifyHelmet from '@fastify/helmet';
+import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
+
+/** The HTTP edge's time limits in milliseconds (config.ts reads them from the environment). */
+export interface EdgeTimeouts {
+  /** Headers, and the body of a request outside /api, must arrive within this. */
+  readonly bodyMs: number;
+  /** Any whole request must arrive within this (an operator's streamed upload included). */
+  readonly requestMs: number;
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Fastify's `genReqId`: the caller's X-Request-Id becomes the log's request id only when it is a
+ * well-formed UUID (the exchange asks agencies for one); anything else could carry a name or an
+ * ID number into the log, so it gets a fresh id instead.
+ *
+ * @example
+ * Fastify({ genReqId: requestIdOf });
+ */
+export function requestIdOf(raw: IncomingMessage): string {
+  const sent = raw.headers['x-request-id'];
+  return typeof sent === 'string' && uuidPattern.test(sent) ? sent.toLowerCase() : randomUUID();
+}
+
+/** The Fastify options edgeServerOptions sets. */
+export interface EdgeServerOptions extends Pick<FastifyServerOptions, 'requestTimeout' | 'forceCloseConnections' | 'return503OnClosing'> {
+  readonly http: ServerOptions;
+}
+
+/**
+ * Server options for the edge's time limits. Node checks the headers and whole-request deadlines
+ * on a timer (`connectionsCheckingInterval`, 30 s by default), so the check runs often enough for
+ * the limits to hold within about a quarter of the body limit. Keep-alive stays on (Fastify's 72 s).
+ */
+export function edgeServerOptions(timeouts: EdgeTimeouts): EdgeServerOptions {
+  return {
+    requestTimeout: timeouts.requestMs,
+    http: { headersTimeout: timeouts.bodyMs, connectionsCheckingInterval: Math.max(25, Math.min(1_000, Math.floor(timeouts.bodyMs / 4))) },
+    // app.close() closes idle keep-alive connections; busy ones are the caller's to bound (main.ts).
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  };
+}
+
+/** Thrown into a body stream that did not arrive in time; the error handler answers 408. */
+class BodyTimeoutError extends Error {
+  readonly statusCode = 408;
+  readonly code = 'REQUEST_BODY_TIMEOUT';
+  constructor() {
+    super('the request body was not received in time');
+    this.name = 'BodyTimeoutError';
+  }
+}
+
+/**
+ * A deadline on reading a request's body. Outside /api any caller may connect, and a body sent a
+ * byte at a time would otherwise hold a connection (and a shutdown) for as long as it likes.
+ * Under /api the operator token is checked before the body is read (onRequest), so an operator's
+ * large upload is bounded only by the whole-request limit. The body is read through a stream of
+ * ours so that the timeout can fail the read without destroying the socket first: the caller gets
+ * a 408 and then the connection is closed.
+ */
+export function registerBodyDeadline(app: FastifyInstance, bodyMs: number): void {
+  app.addHook('preParsing', (request, reply, payload, done) => {
+    if (request.raw.complete || (request.routeOptions.url?.startsWith('/api/') ?? false)) {
+      done(null, payload);
+      return;
+    }
+    const body = new PassThrough();
+    const finish = (): void => { clearTimeout(timer); };
+    const timer = setTimeout(() => {
+      payload.unpipe(body);
+      reply.header('connection', 'close');
+      body.destroy(new BodyTimeoutError());
+    }, bodyMs);
+    payload.once('end', finish).once('close', finish).once('error', (error) => {
+      finish();
+      body.destroy(error);
+    });
+    payload.pipe(body);
+    done(null, body);
+  });
+}
+
+/**
+ * Fastify's `clientErrorHandler` (malformed requests, header timeouts): answers as Node would, and
+ * logs the error's code only; Fastify's own handler logs the error, whose `rawPacket` holds the
+ * bytes the client sent.
+ */
+export function clientErrorHandler(this: { log: FastifyBaseLogger }, error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  this.log.debug({ err: { type: error.name, code: error.code } }, 'client error');
+  if (socket.writable) {
+    const body = JSON.stringify({ code: timedOut ? 'REQUEST_TIMEOUT' : 'REQUEST_MALFORMED', status: timedOut ? 408 : 400 });
+    socket.write(`HTTP/1.1 ${timedOut ? '408 Request Timeout' : '400 Bad Request'}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  }
+  socket.destroy();
+}
+
+/**
+ * Security headers on every answer (@fastify/helmet). The console (dist/web) loads only its own
+ * script and stylesheet files, so scripts are 'self' only; styles allow inline because the HTML
+ * reports under /api (quality, reconciliation) and the Swagger UI at /docs use style attributes
+ * and elements. No framing anywhere, no referrer, no MIME sniffing. `upgrade-insecure-requests` is
+ * left out: the server is reached over plain HTTP on loopback and behind a TLS proxy.
+ */
+export async function registerSecurityHeaders(app: FastifyInstance): Promise<void> {
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        scriptSrcAttr: ["'none'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  // Answers under /api carry personal data: no cache (browser, proxy) may keep them.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (request.url.startsWith('/api/') || request.url === '/api') reply.header('cache-control', 'no-store');
+    done(null, payload);
+  });
+}
