@@ -12,7 +12,7 @@ const vi = {
 
   signInTitle: 'Đăng nhập cán bộ',
   signInHelp:
-    'Dán mã truy cập (token) của cán bộ vận hành. Mã được in ra khi chạy “npm start” và chỉ được giữ trong phiên làm việc của trình duyệt này.',
+    'Dán mã truy cập (token) của cán bộ vận hành. Mã nằm trong tệp data/operator-token (in ra ở lần chạy “npm start” đầu tiên) và chỉ được giữ trong phiên làm việc của trình duyệt này.',
   tokenLabel: 'Mã truy cập',
   signIn: 'Đăng nhập',
   tokenRequired: 'Vui lòng nhập mã truy cập.',
@@ -209,7 +209,7 @@ const en: Dictionary = {
 
   signInTitle: 'Officer sign-in',
   signInHelp:
-    'Paste the operator token. It is printed by “npm start” and kept only for this browser session.',
+    'Paste the operator token. It is in data/operator-token (printed by the first “npm start”) and kept only for this browser session.',
   tokenLabel: 'Operator token',
   signIn: 'Sign in',
   tokenRequired: 'Please enter the operator token.',
