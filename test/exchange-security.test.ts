@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExchangeDirectory } from '../src/exchange/exchange.directory.js';
 import { GrantService } from '../src/exchange/grant.service.js';
@@ -8,6 +10,7 @@ import { dialects } from './test-database.js';
 import { accessRecordsFor, accessToken, callHeaders, clientAssertion, grant, makeAgencyKeys, onboard, operatorToken, startExchangeFixture, type ExchangeFixture, type TestAgency } from './exchange.fixture.js';
 
 const op = { authorization: `Bearer ${operatorToken}` };
+const run = promisify(execFile);
 
 for (const dialect of dialects) {
   describe(`exchange security review on ${dialect}`, () => {
@@ -216,6 +219,18 @@ for (const dialect of dialects) {
     it('a grant revoked by another process is refused on the server\'s next call', async () => {
       await withOtherProcess('ACB', async ({ grantId, verify, grants, change }) => {
         await change(grants.revoke(grantId));
+        expect((await verify()).json()).toMatchObject({ status: 403, code: 'SERVICE_NOT_GRANTED' });
+      });
+    });
+
+    it.runIf(dialect === 'postgres')('a grant revoked by `sachsong grant revoke` (a child process) is refused on the next call', { timeout: 180_000 }, async () => {
+      await withOtherProcess('TCB', async ({ grantId, verify }) => {
+        const cli = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'grant', 'revoke', grantId], {
+          env: { ...process.env, DATABASE_URL: fx.database.url ?? '', LOG_LEVEL: 'silent' },
+          encoding: 'utf8',
+          timeout: 170_000,
+        });
+        expect(cli.stdout).toContain('revoked');
         expect((await verify()).json()).toMatchObject({ status: 403, code: 'SERVICE_NOT_GRANTED' });
       });
     });

@@ -9,7 +9,7 @@ import type { Database } from '../store/database.js';
 import type { PersonsTable } from '../store/database.types.js';
 import { currentCommunes } from './address.normaliser.js';
 import { foldName } from './vietnamese-text.js';
-import { VerifyService } from './verify.service.js';
+import { VerifyService, withoutLifeStatus } from './verify.service.js';
 import type { VerifyRequest } from './verify.types.js';
 
 const clock = fixedClock('2026-01-02T00:00:00Z');
@@ -122,6 +122,18 @@ describe.each(dialects)('verify on %s', (dialect) => {
     expect(result.status).toBe('DECEASED');
     expect(result.match).toBe(false);
     expect(result.fields.fullName).toBe('exact');
+  });
+
+  it('withoutLifeStatus: a deceased person answers exactly as an unknown number, whatever the strategy; others unchanged', async () => {
+    let unknown = alive.id_number.slice(0, 6) + '000000';
+    if (unknown === alive.id_number) unknown = alive.id_number.slice(0, 6) + '000001';
+    for (const strategy of ['exact', 'partial'] as const) {
+      const deceased = withoutLifeStatus(await verify.verify({ ...exactDetails(dead), strategy }));
+      expect(deceased).toEqual(await verify.verify({ ...exactDetails(dead), idNumber: unknown, strategy }));
+      expect(JSON.stringify(deceased)).toBe(JSON.stringify(await verify.verify({ ...exactDetails(dead), idNumber: unknown, strategy })));
+      const living = await verify.verify({ ...exactDetails(alive), strategy });
+      expect(withoutLifeStatus(living)).toEqual(living);
+    }
   });
 
   it('answers phone and old ID number as missing: the registry holds neither', async () => {
