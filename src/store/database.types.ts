@@ -1,5 +1,6 @@
 import type { AuditTables } from '../audit/audit.tables.js';
 import type { ExchangeTables } from '../exchange/exchange.tables.js';
+import type { IdentityTables } from '../identity/identity.tables.js';
 import type { MatchingTables } from '../matching/matching.tables.js';
 import type { QualityTables } from '../quality/quality.tables.js';
 import type { Generated } from 'kysely';
@@ -78,7 +79,7 @@ export interface ImportBatchesTable {
 }
 
 /** Every table; each module declares its own in `<module>.tables.ts`. */
-export interface DB extends QualityTables, MatchingTables, ExchangeTables, AuditTables {
+export interface DB extends QualityTables, MatchingTables, ExchangeTables, AuditTables, IdentityTables {
   persons: PersonsTable;
   households: HouseholdsTable;
   life_events: LifeEventsTable;

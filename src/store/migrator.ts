@@ -10,6 +10,7 @@ import * as auditPersonIndex0006 from './migrations/0006-audit-person-index.migr
 import * as auditPersonRuns0007 from './migrations/0007-audit-person-runs.migration.js';
 import * as exchangeChanges0008 from './migrations/0008-exchange-changes.migration.js';
 import * as exchangeReplayClaims0009 from './migrations/0009-exchange-replay-claims.migration.js';
+import * as identity0010 from './migrations/0010-identity.migration.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -28,6 +29,7 @@ const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0007-audit-person-runs', auditPersonRuns0007],
   ['0008-exchange-changes', exchangeChanges0008],
   ['0009-exchange-replay-claims', exchangeReplayClaims0009],
+  ['0010-identity', identity0010],
 ];
 
 /** The access log's own store (a SQLite file beside the registry's): its tables only. */

@@ -1,0 +1,86 @@
+/**
+ * The identity module's tables (migration 0010-identity). Instants are ISO-8601 UTC text written
+ * by `Date.toISOString()`, so that they compare as text on both stores.
+ */
+
+/** A staff account. Secrets are never stored in the clear except the TOTP seed (see the migration). */
+export interface IdentityOfficersTable {
+  officer_id: string;
+  /** Lower-case; unique. */
+  username: string;
+  display_name: string;
+  role: string;
+  unit_level: string;
+  /** 5-digit commune or 2-digit province code (2025 units); null for the nation. */
+  unit_code: string | null;
+  /** The 2025 province of a commune unit; the province itself for a province unit; null for the nation. */
+  unit_province: string | null;
+  status: string;
+  /** Self-describing scrypt string (password.hasher.ts); null until enrolment completes. */
+  password_hash: string | null;
+  /** Base32 TOTP seed; set at the start of enrolment, usable once confirmed. */
+  totp_secret: string | null;
+  totp_confirmed_at: string | null;
+  /** The last accepted 30-second step: a code of that step or an earlier one is refused (replay). */
+  totp_last_step: number | null;
+  /** SHA-256 (hex) of the one-time enrolment token; null when none is outstanding. */
+  enrolment_hash: string | null;
+  enrolment_expires_at: string | null;
+  failed_attempts: number;
+  locked_until: string | null;
+  last_sign_in_at: string | null;
+  /** An officer id, or 'bootstrap' for the first administrator. */
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A console session after a complete sign-in; the id itself is never stored. */
+export interface IdentitySessionsTable {
+  /** SHA-256 (hex) of the 256-bit session id. */
+  session_hash: string;
+  /** A non-secret handle (listing and revoking one's own sessions without the cookie). */
+  session_ref: string;
+  officer_id: string;
+  created_at: string;
+  last_seen_at: string;
+  absolute_expires_at: string;
+  revoked_at: string | null;
+  revoked_reason: string | null;
+}
+
+/** A script's identity: scoped API key, stored hashed. */
+export interface IdentityServiceAccountsTable {
+  account_id: string;
+  name: string;
+  /** JSON array of permission names. */
+  scopes: string;
+  unit_level: string;
+  unit_code: string | null;
+  unit_province: string | null;
+  /** The public lookup part of the key (`sk_<key_id>_<secret>`). */
+  key_id: string;
+  /** SHA-256 (hex) of the whole key. */
+  key_hash: string;
+  expires_at: string;
+  status: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** At most one row (id 1): the operator token has made the first administrator. */
+export interface IdentityBootstrapTable {
+  id: number;
+  officer_id: string;
+  created_at: string;
+}
+
+export interface IdentityTables {
+  identity_officers: IdentityOfficersTable;
+  identity_sessions: IdentitySessionsTable;
+  identity_service_accounts: IdentityServiceAccountsTable;
+  identity_bootstrap: IdentityBootstrapTable;
+}
