@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import SQLite from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../test/test-database.js';
 import { driverOf } from '../store/database.js';
@@ -13,20 +14,31 @@ const t0 = Date.parse('2026-03-01T08:00:00Z');
 
 interface Store {
   open(options: ReplayLedgerOptions): ReplayLedger;
+  /** Rows in the ledger's table. */
+  rows(): Promise<number>;
   close(): Promise<void>;
 }
 
 async function sqliteStore(): Promise<Store> {
   const dir = mkdtempSync(path.join(tmpdir(), 'sachsong-ledger-'));
   const file = path.join(dir, 'replay-ledger.db');
-  return Promise.resolve({ open: (options) => new SqliteReplayLedger(file, options), close: () => { rmSync(dir, { recursive: true, force: true }); return Promise.resolve(); } });
+  const rows = (): Promise<number> => {
+    const db = new SQLite(file, { readonly: true });
+    try {
+      return Promise.resolve(db.prepare('SELECT count(*) FROM replay_claims').pluck().get() as number);
+    } finally {
+      db.close();
+    }
+  };
+  return Promise.resolve({ open: (options) => new SqliteReplayLedger(file, options), rows, close: () => { rmSync(dir, { recursive: true, force: true }); return Promise.resolve(); } });
 }
 
 async function postgresStore(): Promise<Store> {
   const database = await createTestDatabase('postgres');
   const pool = driverOf(database.db)?.pool;
   if (pool === undefined) throw new Error('no pool');
-  return { open: (options) => new PostgresReplayLedger(pool, options), close: () => database.close() };
+  const rows = async (): Promise<number> => Number((await pool.query<{ n: string }>('select count(*)::text as n from exchange_replay_claims')).rows[0]?.n);
+  return { open: (options) => new PostgresReplayLedger(pool, options), rows, close: () => database.close() };
 }
 
 for (const [dialect, make] of [['sqlite', sqliteStore], ['postgres', postgresStore]] as const) {
@@ -74,16 +86,20 @@ for (const [dialect, make] of [['sqlite', sqliteStore], ['postgres', postgresSto
       await restarted.close();
     });
 
-    it('forgets a claim once it has expired', async () => {
+    it('forgets a claim once it has expired, and prunes expired rows', async () => {
       const s = await store();
       const first = s.open({ secret, now: () => t0 });
       expect(await first.claim('request', 'VN/COM/A/x', id(4), t0 + 1_000)).toBe(true);
+      expect(await Promise.all(Array.from({ length: 20 }, (_, i) => first.claim('request', 'VN/COM/A/x', id(100 + i), t0 + 1_000)))).toEqual(Array.from({ length: 20 }, () => true));
       await first.close();
+      expect(await s.rows()).toBe(21);
       // A later process: the row has expired (and is pruned as the log moves on).
       const later = s.open({ secret, now: () => t0 + 5_000 });
       expect(await later.claim('request', 'VN/COM/A/x', id(4), t0 + 300_000)).toBe(true);
       expect(await later.claim('request', 'VN/COM/A/x', id(4), t0 + 300_000)).toBe(false);
+      // closing waits for the prune under way
       await later.close();
+      expect(await s.rows()).toBe(1);
     });
   });
 }

@@ -36,6 +36,7 @@ export interface ReplayLedgerOptions {
 }
 
 interface Pending {
+  readonly kind: ClaimKind;
   readonly hi: number;
   readonly lo: number;
   readonly expiresAt: number;
@@ -44,15 +45,11 @@ interface Pending {
 }
 
 const defaultHorizonMs = 660_000;
+const pruneSlice = 5_000;
 
 /** The fingerprint as PostgreSQL's and SQLite's signed 64-bit integer. */
 function toInt64(hi: number, lo: number): bigint {
   return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
-}
-
-function fromInt64(fp: bigint): readonly [number, number] {
-  const u = BigInt.asUintN(64, fp);
-  return [Number(u >> 32n), Number(u & 0xffff_ffffn)];
 }
 
 /**
@@ -77,7 +74,7 @@ abstract class TurnLedger implements ReplayLedger {
     const [hi, lo] = fingerprintOf(`${kind}\u0000${clientId}\u0000${id}`, this.seed);
     const expiresAt = Math.min(Math.ceil(expiresAtMs), this.options.now() + this.horizonMs);
     return new Promise<boolean>((resolve, reject) => {
-      this.pending.push({ hi, lo, expiresAt, resolve, reject });
+      this.pending.push({ kind, hi, lo, expiresAt, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(this.flush);
@@ -118,7 +115,7 @@ export class SqliteReplayLedger extends TurnLedger {
   private current = new FingerprintSet();
   private previous = new FingerprintSet();
   private generationStart: number;
-  private lastSeq = 0n;
+  private lastSeq = 0;
   private readonly readNew: SQLite.Statement;
   private readonly append: SQLite.Statement;
   private readonly prune: SQLite.Statement;
@@ -133,11 +130,14 @@ export class SqliteReplayLedger extends TurnLedger {
     this.sqlite.pragma('busy_timeout = 5000');
     // AUTOINCREMENT: a seq is never reused, even when pruning empties the log, so no process misses a row.
     this.sqlite.exec('CREATE TABLE IF NOT EXISTS replay_claims (seq INTEGER PRIMARY KEY AUTOINCREMENT, fp INTEGER NOT NULL, expires_at INTEGER NOT NULL)');
-    this.readNew = this.sqlite.prepare('SELECT seq, fp, expires_at FROM replay_claims WHERE seq > ? ORDER BY seq').raw().safeIntegers();
+    // The fingerprint's halves as plain numbers: no BigInt a row when a restart loads millions.
+    this.readNew = this.sqlite.prepare('SELECT seq, (fp >> 32) & 4294967295, fp & 4294967295, expires_at FROM replay_claims WHERE seq > ? ORDER BY seq').raw();
     this.append = this.sqlite.prepare('INSERT INTO replay_claims (fp, expires_at) VALUES (?, ?)');
     this.prune = this.sqlite.prepare('DELETE FROM replay_claims WHERE seq IN (SELECT seq FROM replay_claims ORDER BY seq LIMIT ?) AND expires_at <= ?');
     this.generationStart = options.now();
-    // A restart (or a new process) starts from everything unexpired.
+    // A restart (or a new process) starts from everything unexpired, in a set sized for it.
+    const live = this.sqlite.prepare('SELECT count(*) FROM replay_claims WHERE expires_at > ?').pluck().get(this.generationStart) as number;
+    this.current = new FingerprintSet(live * 2);
     this.catchUp(this.generationStart);
   }
 
@@ -153,15 +153,16 @@ export class SqliteReplayLedger extends TurnLedger {
     const fresh: boolean[] = [];
     const added: Pending[] = [];
     const batch = new FingerprintSet(claims.length * 2);
-    let seq = this.lastSeq;
+    let seq: number;
     this.sqlite.exec('BEGIN IMMEDIATE');
     try {
       this.catchUp(now);
+      seq = this.lastSeq;
       for (const c of claims) {
         const isNew = !this.current.has(c.hi, c.lo) && !this.previous.has(c.hi, c.lo) && batch.add(c.hi, c.lo);
         fresh.push(isNew);
         if (!isNew) continue;
-        seq = BigInt(this.append.run(toInt64(c.hi, c.lo), c.expiresAt).lastInsertRowid);
+        seq = Number(this.append.run(toInt64(c.hi, c.lo), c.expiresAt).lastInsertRowid);
         added.push(c);
       }
       this.prune.run(added.length * 2 + 16, now);
@@ -178,12 +179,10 @@ export class SqliteReplayLedger extends TurnLedger {
 
   /** Reads the claims appended since the last look (by any process) into memory. */
   private catchUp(now: number): void {
-    for (const row of this.readNew.iterate(this.lastSeq) as IterableIterator<[bigint, bigint, bigint]>) {
-      const [seq, fp, expiresAt] = row;
+    for (const row of this.readNew.iterate(this.lastSeq) as IterableIterator<[number, number, number, number]>) {
+      const [seq, hi, lo, expiresAt] = row;
       this.lastSeq = seq;
-      if (Number(expiresAt) <= now) continue;
-      const [hi, lo] = fromInt64(fp);
-      this.current.add(hi, lo);
+      if (expiresAt > now) this.current.add(hi, lo);
     }
   }
 
@@ -199,8 +198,8 @@ export class SqliteReplayLedger extends TurnLedger {
 /**
  * On PostgreSQL: one `INSERT … ON CONFLICT` a turn into exchange_replay_claims (migration 0009),
  * keyed by the fingerprint: the unique key decides, across every node, which claim came first;
- * an expired row is taken over by the new claim. Expired rows are deleted in slices of at most
- * 20,000, by expiry, at most once every 5 seconds a process.
+ * an expired row is taken over by the new claim. Expired rows are deleted by expiry in slices of
+ * 5,000, at most one pass a second a process.
  */
 export class PostgresReplayLedger extends TurnLedger {
   private lastPrune = 0;
@@ -230,16 +229,32 @@ export class PostgresReplayLedger extends TurnLedger {
       }
       return key;
     });
-    const result = await this.pool.query<{ fp: string }>({
-      name: 'sachsong_replay_claim',
-      text: `insert into exchange_replay_claims as c (fp, expires_at)
+    const upsert = `insert into exchange_replay_claims as c (fp, expires_at)
              select * from unnest($1::bigint[], $2::bigint[])
              on conflict (fp) do update set expires_at = excluded.expires_at where c.expires_at <= $3
-             returning fp::text as fp`,
-      values: [fps, expiries, now],
-    });
-    const won = new Set(result.rows.map((r) => r.fp));
-    if (now - this.lastPrune >= 5_000 && this.pruning === undefined) {
+             returning fp::text as fp`;
+    let rows: readonly { fp: string }[];
+    if (claims.some((c) => c.kind === 'assertion')) {
+      rows = (await this.pool.query<{ fp: string }>({ name: 'sachsong_replay_claim', text: upsert, values: [fps, expiries, now] })).rows;
+    } else {
+      // Request ids commit without waiting for the WAL flush: the call's access record, committed
+      // after this claim and waited for, flushes the WAL past it, so every answered call's claim
+      // is durable; one that got no answer may lose its claim in a server crash, harmlessly.
+      // One round trip: the values are integers this process made, inlined (no parameters in a multi-statement query).
+      const text = `begin; set local synchronous_commit = off; ${upsert.replace('$1', `'{${fps.join(',')}}'`).replace('$2', `'{${expiries.join(',')}}'`).replace('$3', String(Math.trunc(now)))}; commit;`;
+      const client = await this.pool.connect();
+      try {
+        const results = (await client.query(text)) as unknown as readonly pg.QueryResult<{ fp: string }>[];
+        rows = results.find((r) => r.command === 'INSERT')?.rows ?? [];
+        client.release();
+      } catch (error) {
+        // The connection may be left inside the failed transaction: it is closed, not reused.
+        client.release(true);
+        throw error;
+      }
+    }
+    const won = new Set(rows.map((r) => r.fp));
+    if (now - this.lastPrune >= 1_000 && this.pruning === undefined) {
       this.lastPrune = now;
       this.pruning = this.pruneExpired(now).finally(() => { this.pruning = undefined; });
     }
@@ -248,11 +263,14 @@ export class PostgresReplayLedger extends TurnLedger {
 
   private async pruneExpired(now: number): Promise<void> {
     try {
-      await this.pool.query({
-        name: 'sachsong_replay_prune',
-        text: 'delete from exchange_replay_claims where fp in (select fp from exchange_replay_claims where expires_at <= $1 order by expires_at limit 20000)',
-        values: [now],
-      });
+      // Slices of 5,000, until fewer are left: each a short transaction.
+      for (let deleted = pruneSlice; deleted === pruneSlice && !this.closed; ) {
+        deleted = (await this.pool.query({
+          name: 'sachsong_replay_prune',
+          text: 'delete from exchange_replay_claims where fp in (select fp from exchange_replay_claims where expires_at <= $1 order by expires_at limit 5000)',
+          values: [now],
+        })).rowCount ?? 0;
+      }
     } catch {
       // Pruning is housekeeping: expired rows never refuse a claim, and the next prune takes them.
     }
