@@ -71,6 +71,7 @@ const matrix: Readonly<Record<string, Access>> = {
   'GET /api/exchange/members': 'operator',
   'POST /api/exchange/members': 'operator',
   'POST /api/exchange/members/:country/:memberClass/:member/officers': 'operator',
+  'PUT /api/exchange/members/:country/:memberClass/:member/officers/:officerId/status': 'operator',
   'POST /api/exchange/members/:country/:memberClass/:member/clients': 'operator',
   'PUT /api/exchange/clients/:country/:memberClass/:member/:subsystem/keys': 'operator',
   'PUT /api/exchange/clients/:country/:memberClass/:member/:subsystem/status': 'operator',

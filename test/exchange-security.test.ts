@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConsentService } from '../src/exchange/consent.service.js';
 import { ExchangeDirectory } from '../src/exchange/exchange.directory.js';
+import { loadExchangeKeys } from '../src/exchange/exchange-keys.js';
 import { GrantService } from '../src/exchange/grant.service.js';
 import { MemberService } from '../src/exchange/member.service.js';
 import { systemClock } from '../src/shared/clock.js';
@@ -251,6 +253,40 @@ for (const dialect of dialects) {
         await change(members.addOfficer('VN/COM/VIB', 'officer-2', 'Officer Two'));
         expect((await verify({ 'x-officer-id': 'officer-2' })).statusCode).toBe(200);
       });
+    });
+
+    it('an officer removed by another process is refused on the next call; the admin API removes and reinstates', async () => {
+      await withOtherProcess('HDB', async ({ verify, members, change }) => {
+        await change(members.setOfficerStatus('VN/COM/HDB', 'officer-1', 'suspended'));
+        expect((await verify()).json()).toMatchObject({ status: 403, code: 'OFFICER_UNKNOWN' });
+        const url = '/api/exchange/members/VN/COM/HDB/officers/officer-1/status';
+        const back = await fx.app.inject({ method: 'PUT', url, headers: op, payload: { status: 'active' } });
+        expect(back.json()).toMatchObject({ officerId: 'officer-1', status: 'active' });
+        expect((await verify()).statusCode).toBe(200);
+        expect((await fx.app.inject({ method: 'PUT', url, headers: op, payload: { status: 'suspended' } })).statusCode).toBe(200);
+        expect((await verify()).json()).toMatchObject({ code: 'OFFICER_UNKNOWN' });
+        expect((await fx.app.inject({ method: 'PUT', url: '/api/exchange/members/VN/COM/HDB/officers/nobody/status', headers: op, payload: { status: 'active' } })).json()).toMatchObject({ status: 404, code: 'OFFICER_NOT_FOUND' });
+      });
+    });
+
+    it('a consent revoked by another process holds on the next call', async () => {
+      const agency = await makeAgencyKeys('VN/COM/LPB/loans');
+      await onboard(fx.app, agency, 'bank');
+      await grant(fx.app, agency.clientId, { service: 'residence', fields: ['permanentResidence'], requiresConsent: true, purposes: [{ code: 'LOAN', text: 'Thẩm định khoản vay' }] });
+      const token = await accessToken(fx.app, agency, fx.clock);
+      const citizen = fx.people[12] ?? '';
+      const consentId = await giveConsent(citizen, agency.clientId, 'LOAN', ['permanentResidence']);
+      const ask = () => call('residence', { idNumber: citizen }, callHeaders(token, agency, { 'x-purpose': 'LOAN' }));
+      expect((await ask()).statusCode).toBe(200);
+      const other: Database = dialect === 'sqlite' ? openDatabase({ sqliteFile: fx.database.location }) : openDatabase({ databaseUrl: fx.database.url ?? '', poolSize: 1 });
+      try {
+        const consents = new ConsentService({ db: other.db, clock: fx.clock, keys: await loadExchangeKeys(other.db, fx.clock), directory: new ExchangeDirectory({ db: other.db, clock: fx.clock }) });
+        await consents.change(consentId, 'revoke');
+        await new Promise((resolve) => setImmediate(resolve));
+        expect((await ask()).json()).toMatchObject({ status: 403, code: 'CONSENT_REVOKED' });
+      } finally {
+        await other.close();
+      }
     });
 
     it('keys replaced by another process: an assertion signed by the old key gets no token', async () => {

@@ -125,6 +125,17 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
     })));
 
   agency
+    .command('officer-remove')
+    .description("remove an officer from the member's calls (kept as suspended: access records name them); holds on the next call")
+    .argument('<member>', 'member id')
+    .argument('<officer>', 'officer id')
+    .option('--reinstate', 'bring the officer back instead')
+    .action((member: string, officer: string, opts: { reinstate?: boolean }) => withContext((ctx) => withExchange(ctx, async (exchange) => {
+      print(await exchange.members.setOfficerStatus(member, officer, opts.reinstate === true ? 'active' : 'suspended'));
+      return 0;
+    })));
+
+  agency
     .command('subsystem')
     .description('add a subsystem (client) to a member')
     .argument('<client>', 'client id, VN/<class>/<CODE>/<subsystem>')

@@ -33,6 +33,10 @@ export const exchangeAdminRoutes: FastifyPluginAsyncTypebox<ExchangeAdminRoutesO
     schema: { tags, summary: 'Register (or update) an officer of a member', params: MemberParams, body: Type.Object({ officerId: Type.String({ maxLength: 64 }), name: Type.String({ maxLength: 200 }) }), response: { 201: OfficerView } },
   }, async (request, reply) => reply.status(201).send(await exchange.members.addOfficer(memberIdOf(request.params), request.body.officerId, request.body.name)));
 
+  app.put('/members/:country/:memberClass/:member/officers/:officerId/status', {
+    schema: { tags, summary: "Remove an officer from the member's calls (suspended) or reinstate them; holds on the next call", params: Type.Object({ ...MemberParams.properties, officerId: Type.String({ maxLength: 64 }) }), body: Type.Object({ status: Type.Union([Type.Literal('active'), Type.Literal('suspended')]) }), response: { 200: OfficerView } },
+  }, async (request) => exchange.members.setOfficerStatus(memberIdOf(request.params), request.params.officerId, request.body.status));
+
   app.post('/members/:country/:memberClass/:member/clients', {
     schema: { tags, summary: 'Add a subsystem (client) to a member', params: MemberParams, body: Type.Object({ subsystem: Type.String({ maxLength: 64 }), name: Type.String({ maxLength: 200 }), jwks: JwksSchema }), response: { 201: ClientView } },
   }, async (request, reply) => reply.status(201).send(plain(await exchange.members.addClient(`${memberIdOf(request.params)}/${request.body.subsystem}`, request.body.name, request.body.jwks))));

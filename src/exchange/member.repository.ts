@@ -83,6 +83,11 @@ export const memberRepository = {
       .execute();
   },
 
+  async setOfficerStatus(db: Executor, memberId: string, officerId: string, status: ActiveStatus): Promise<boolean> {
+    const r = await db.updateTable('exchange_officers').set({ status }).where('member_id', '=', memberId).where('officer_id', '=', officerId).executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  },
+
   async officersOf(db: Executor, memberId: string): Promise<readonly Officer[]> {
     return (await db.selectFrom('exchange_officers').selectAll().where('member_id', '=', memberId).orderBy('officer_id').execute()).map(toOfficer);
   },

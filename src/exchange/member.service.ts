@@ -137,6 +137,22 @@ export class MemberService {
   }
 
   /**
+   * Removes an officer from a member's calls (status suspended; kept, since access records name
+   * them) or brings them back. Holds on every process's next call.
+   */
+  async setOfficerStatus(memberId: string, officerId: string, status: ActiveStatus): Promise<Officer> {
+    checkMemberId(memberId);
+    checkOfficerId(officerId);
+    if (!(await this.changed((trx) => memberRepository.setOfficerStatus(trx, memberId, officerId, status)))) {
+      throw new DomainError('not_found', 'OFFICER_NOT_FOUND', `no officer ${officerId} of ${memberId}`, 'List the members and their officers (sachsong agency list)');
+    }
+    this.deps.directory.invalidate();
+    const officer = (await memberRepository.officersOf(this.deps.db, memberId)).find((o) => o.officerId === officerId);
+    if (officer === undefined) throw new DomainError('not_found', 'OFFICER_NOT_FOUND', `no officer ${officerId} of ${memberId}`, 'List the members and their officers (sachsong agency list)');
+    return officer;
+  }
+
+  /**
    * Runs a change in a transaction that also bumps the exchange's change counter (when the change
    * took), so that every process's directory sees it on its next call.
    */
