@@ -3,6 +3,8 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
+import type { Worker } from 'node:worker_threads';
+import { moduleWorker } from '../shared/module-worker.js';
 import { driverOf } from '../store/database.js';
 import type { DB } from '../store/database.types.js';
 import { FingerprintSet, fingerprintOf } from './fingerprint.set.js';
@@ -119,6 +121,8 @@ export class SqliteReplayLedger extends TurnLedger {
   private readonly readNew: SQLite.Statement;
   private readonly append: SQLite.Statement;
   private readonly prune: SQLite.Statement;
+  private readonly checkpointer: Worker | undefined;
+  private checkpointerExit: Promise<void> = Promise.resolve();
 
   constructor(file: string, options: ReplayLedgerOptions) {
     super(options);
@@ -139,12 +143,22 @@ export class SqliteReplayLedger extends TurnLedger {
     const live = this.sqlite.prepare('SELECT count(*) FROM replay_claims WHERE expires_at > ?').pluck().get(this.generationStart) as number;
     this.current = new FingerprintSet(live * 2);
     this.catchUp(this.generationStart);
+    // The WAL folded back on a thread of its own, as for the access log: a commit crossing SQLite's
+    // threshold would otherwise copy and sync it on the event loop. Losing it costs only that.
+    if (file !== ':memory:') {
+      this.checkpointer = moduleWorker(import.meta.url, '../store/wal-checkpoint.worker', { workerData: { file, intervalMs: 200 } });
+      this.checkpointer.unref();
+      this.checkpointer.on('error', () => undefined);
+      this.checkpointerExit = new Promise<void>((resolve) => this.checkpointer?.once('exit', () => { resolve(); }));
+    }
   }
 
   async close(): Promise<void> {
     this.closed = true;
     // Claims of the current turn are written first: let that flush run.
     await new Promise<void>((resolve) => setImmediate(resolve));
+    this.checkpointer?.postMessage('close');
+    await this.checkpointerExit;
     if (this.sqlite.open) this.sqlite.close();
   }
 
