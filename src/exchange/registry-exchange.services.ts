@@ -146,16 +146,21 @@ export function registryExchangeServices(deps: RegistryExchangeDeps): { readonly
           const { household, members } = await deps.registry.household(person.householdId);
           const released: (typeof members)[number][] = [];
           const releases: Release[] = [];
+          let withheld = 0;
           for (const m of members) {
             if (m.idNumber === body.idNumber) {
               released.push(m);
               releases.push({ personId: m.idNumber, fields });
               continue;
             }
-            // Under consent, each other member is released only on their own consent.
-            const consentId = consentOf === undefined || memberFields.length === 0 ? undefined : await consentOf(m.idNumber, memberFields);
-            if (consentOf !== undefined && consentId === undefined) continue;
+            // A grant of the household's own fields alone releases nothing of the others.
             if (memberFields.length === 0) continue;
+            // Under consent, each other member is released only on their own consent.
+            const consentId = consentOf === undefined ? undefined : await consentOf(m.idNumber, memberFields);
+            if (consentOf !== undefined && consentId === undefined) {
+              withheld += 1;
+              continue;
+            }
             released.push(m);
             releases.push({ personId: m.idNumber, fields: memberFields, consentId });
           }
@@ -164,7 +169,7 @@ export function registryExchangeServices(deps: RegistryExchangeDeps): { readonly
             ...(fields.includes('address') ? { communeCode: household.communeCode, address: household.address } : {}),
             members: released.map((m) => pick(m as unknown as Record<string, unknown>, memberFields)),
             // How many were left out for want of their own consent (never who).
-            ...(consentOf === undefined ? {} : { withheldMembers: members.length - released.length }),
+            ...(consentOf === undefined ? {} : { withheldMembers: withheld }),
           };
           return { result, releases };
         },
