@@ -34,7 +34,8 @@ export interface EdgeServerOptions extends Pick<FastifyServerOptions, 'requestTi
 }
 
 /**
- * Server options for the edge's time limits. Node checks the headers and whole-request deadlines
+ * Server options for the edge's time limits. The headers deadline counts from the connection's
+ * opening, so a connection that never sends a byte is closed too. Node checks the deadlines
  * on a timer (`connectionsCheckingInterval`, 30 s by default), so the check runs often enough for
  * the limits to hold within about a quarter of the body limit. Keep-alive stays on (Fastify's 72 s).
  */
@@ -95,46 +96,60 @@ export function registerBodyDeadline(app: FastifyInstance, bodyMs: number): void
  */
 export function clientErrorHandler(this: { log: FastifyBaseLogger }, error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  const [status, reason, code] = error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    ? [408, 'Request Timeout', 'REQUEST_TIMEOUT']
+    : error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', 'REQUEST_HEADERS_TOO_LARGE'] : [400, 'Bad Request', 'REQUEST_MALFORMED'];
   this.log.debug({ err: { type: error.name, code: error.code } }, 'client error');
   if (socket.writable) {
-    const body = JSON.stringify({ code: timedOut ? 'REQUEST_TIMEOUT' : 'REQUEST_MALFORMED', status: timedOut ? 408 : 400 });
-    socket.write(`HTTP/1.1 ${timedOut ? '408 Request Timeout' : '400 Bad Request'}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    const body = JSON.stringify({ code, status });
+    socket.write(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   }
   socket.destroy();
 }
 
+/** The console's policy: everything from this server only, no inline code or style, no framing. */
+const strictPolicy = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  scriptSrcAttr: ["'none'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'"],
+  fontSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+} as const;
+
+function policyText(directives: Readonly<Record<string, readonly string[]>>): string {
+  return Object.entries(directives).map(([name, values]) => `${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${values.join(' ')}`).join(';');
+}
+
+/**
+ * For the Swagger UI at /docs (style attributes, data: icons) and the HTML reports under /api
+ * (a style element and attributes): inline styles and data: images, still no script but the server's.
+ */
+const relaxedPolicy = policyText({ ...strictPolicy, styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], fontSrc: ["'self'", 'data:'] });
+
 /**
  * Security headers on every answer (@fastify/helmet). The console (dist/web) loads only its own
- * script and stylesheet files, so scripts are 'self' only; styles allow inline because the HTML
- * reports under /api (quality, reconciliation) and the Swagger UI at /docs use style attributes
- * and elements. No framing anywhere, no referrer, no MIME sniffing. `upgrade-insecure-requests` is
- * left out: the server is reached over plain HTTP on loopback and behind a TLS proxy.
+ * script and stylesheet files, so it gets the strict policy (a browser test checks it runs under
+ * it); /docs and /api get inline styles (relaxedPolicy). No framing anywhere, no referrer, no
+ * MIME sniffing. `upgrade-insecure-requests` is left out: the server is reached over plain HTTP
+ * on loopback, and behind a TLS proxy elsewhere.
  */
 export async function registerSecurityHeaders(app: FastifyInstance): Promise<void> {
   await app.register(fastifyHelmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        scriptSrcAttr: ["'none'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        fontSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'none'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-    },
+    contentSecurityPolicy: { useDefaults: false, directives: strictPolicy },
     frameguard: { action: 'deny' },
     referrerPolicy: { policy: 'no-referrer' },
   });
-  // Answers under /api carry personal data: no cache (browser, proxy) may keep them.
   app.addHook('onSend', (request, reply, payload, done) => {
-    if (request.url.startsWith('/api/') || request.url === '/api') reply.header('cache-control', 'no-store');
+    const api = request.url.startsWith('/api/') || request.url === '/api';
+    // Answers under /api carry personal data: no cache (browser, proxy) may keep them.
+    if (api) reply.header('cache-control', 'no-store');
+    if (api || request.url.startsWith('/docs')) reply.header('content-security-policy', relaxedPolicy);
     done(null, payload);
   });
 }
