@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -101,5 +101,29 @@ describe('sachsong serve', () => {
     if (outcome === 'still running') command.kill('SIGKILL');
     expect(outcome).toEqual({ code: 0 });
     expect(performance.now() - started).toBeLessThan(10_000);
+  }, 120_000);
+});
+
+describe('CLI failures', () => {
+  it('name the file as the user gave it, or by its base name, and print no stack trace or server path', () => {
+    const run = (args: readonly string[]): { code: number | null; stderr: string } => {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+        env: { ...process.env, SACHSONG_DATA_DIR: path.join(dir, 'cli-data'), LOG_LEVEL: 'silent', DATABASE_URL: '' },
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      return { code: r.status, stderr: r.stderr };
+    };
+    const relative = run(['import', 'no-such-folder/persons.csv']);
+    expect(relative.code).toBe(1);
+    expect(relative.stderr.trim()).toBe('error ENOENT: cannot open no-such-folder/persons.csv');
+    const absolute = run(['export', '--out', path.join(dir, 'no-such-folder', 'persons.csv')]);
+    expect(absolute.code).toBe(1);
+    expect(absolute.stderr).toMatch(/^error ENOENT: cannot open persons\.csv/);
+    for (const out of [relative.stderr, absolute.stderr]) {
+      expect(out).not.toContain(dir);
+      expect(out).not.toContain(process.cwd());
+      expect(out).not.toMatch(/\n\s+at /);
+    }
   }, 120_000);
 });

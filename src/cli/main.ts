@@ -68,19 +68,43 @@ async function generate(ctx: CliContext, people: number, seed: number): Promise<
   ctx.logger.info({ ...result, seconds: Math.round(performance.now() - started) / 1000 }, 'population generated');
 }
 
+/**
+ * One line for a failure that is not a domain error: a file-system error names its operation and
+ * the file (by its base name if the path is absolute: it may be a server folder the user never
+ * typed); anything else its type. Never a stack trace or an internal message.
+ */
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return 'error: an unexpected failure';
+  const { code, path: file, syscall } = error as NodeJS.ErrnoException;
+  if (typeof code === 'string' && typeof file === 'string') {
+    return `error ${code}: cannot ${syscall ?? 'use'} ${path.isAbsolute(file) ? path.basename(file) : file}`;
+  }
+  return `error ${typeof code === 'string' ? code : error.name}: an unexpected failure; run again with LOG_LEVEL=debug to log where it happened`;
+}
+
+/** Prints any error a command ends with, without a stack trace, and sets the exit code. */
+function reportFailure(error: unknown, logger?: { debug: (obj: object, msg: string) => void }): void {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exitCode = 78;
+  } else if (isDomainError(error)) {
+    console.error(`error ${error.code}: ${error.message}\n  what to do: ${error.action}`);
+    process.exitCode = 2;
+  } else {
+    // The log's serializer keeps the error's type, code and stack frames, not its message.
+    logger?.debug({ err: error }, 'command failed');
+    console.error(describeFailure(error));
+    process.exitCode = 1;
+  }
+}
+
 async function withContext(work: (ctx: CliContext) => Promise<number | undefined>): Promise<void> {
   let ctx: CliContext | undefined;
   try {
     ctx = await openContext();
     process.exitCode = (await work(ctx)) ?? 0;
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exitCode = 78;
-    } else if (isDomainError(error)) {
-      console.error(`error ${error.code}: ${error.message}\n  what to do: ${error.action}`);
-      process.exitCode = 2;
-    } else throw error;
+    reportFailure(error, ctx?.logger);
   } finally {
     await ctx?.close();
   }
@@ -241,4 +265,4 @@ registerQualityCommands(program, withContext);
 
 registerMatchingCommands(program);
 
-await program.parseAsync(process.argv);
+await program.parseAsync(process.argv).catch((error: unknown) => { reportFailure(error); });
