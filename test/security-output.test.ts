@@ -125,7 +125,7 @@ describe('reconciliation and linkage outputs', () => {
 
   it('linkage pairs neutralise formula-like ids', () => {
     const result = { model: { fields: [] }, pairs: [{ leftId: '=1+1', rightId: '@x', probability: 0.9, weight: 1, explanation: [] }] } as unknown as LinkageResult;
-    const rows = parse<string[]>(linkedPairsCsv(result));
+    const rows: string[][] = parse(linkedPairsCsv(result));
     expect(rows[1]?.slice(0, 2)).toEqual(['\'=1+1', '\'@x']);
   });
 });
