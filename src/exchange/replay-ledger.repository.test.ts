@@ -103,3 +103,22 @@ for (const [dialect, make] of [['sqlite', sqliteStore], ['postgres', postgresSto
     });
   });
 }
+
+describe('the replay ledger on SQLite when its file is held', () => {
+  it('refuses with a stable code, and a claim that was not written stays free', async () => {
+    const store = await sqliteStore();
+    const ledger = store.open({ secret, now: () => t0 });
+    const file = (ledger as unknown as { sqlite: { name: string } }).sqlite.name;
+    const holder = new SQLite(file);
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      await expect(ledger.claim('request', 'VN/COM/A/x', id(9), t0 + 300_000)).rejects.toMatchObject({ code: 'REPLAY_LEDGER_UNAVAILABLE' });
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    expect(await ledger.claim('request', 'VN/COM/A/x', id(9), t0 + 300_000)).toBe(true);
+    await ledger.close();
+    await store.close();
+  });
+});

@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import type { Worker } from 'node:worker_threads';
 import { moduleWorker } from '../shared/module-worker.js';
+import { DomainError } from '../shared/domain-error.js';
 import { driverOf } from '../store/database.js';
 import type { DB } from '../store/database.types.js';
 import { FingerprintSet, fingerprintOf } from './fingerprint.set.js';
@@ -97,7 +98,11 @@ abstract class TurnLedger implements ReplayLedger {
       .then(() => this.write(claims, this.options.now()))
       .then(
         (fresh) => { claims.forEach((c, i) => { c.resolve(fresh[i] === true); }); },
-        (error: unknown) => { for (const c of claims) c.reject(error); },
+        () => {
+          // The driver's error may name the store: the caller gets a stable code instead.
+          const refusal = new DomainError('unavailable', 'REPLAY_LEDGER_UNAVAILABLE', 'the replay memory could not record this call', 'Send the call again with a fresh X-Request-Id (or assertion with a fresh jti)');
+          for (const c of claims) c.reject(refusal);
+        },
       );
   };
 }
@@ -131,7 +136,8 @@ export class SqliteReplayLedger extends TurnLedger {
     this.sqlite.pragma('journal_mode = WAL');
     // NORMAL under WAL: a commit survives a process crash; only a power loss may drop the last ones.
     this.sqlite.pragma('synchronous = NORMAL');
-    this.sqlite.pragma('busy_timeout = 5000');
+    // Another process's transaction here is a few rows long: a longer wait means it is stuck.
+    this.sqlite.pragma('busy_timeout = 2000');
     // AUTOINCREMENT: a seq is never reused, even when pruning empties the log, so no process misses a row.
     this.sqlite.exec('CREATE TABLE IF NOT EXISTS replay_claims (seq INTEGER PRIMARY KEY AUTOINCREMENT, fp INTEGER NOT NULL, expires_at INTEGER NOT NULL)');
     // The fingerprint's halves as plain numbers: no BigInt a row when a restart loads millions.
