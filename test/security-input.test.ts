@@ -5,7 +5,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Fastify from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { registerErrorHandler } from '../src/http/error-handler.js';
+import { personRoutes } from '../src/registry/person.routes.js';
 import { readPersonFile } from '../src/registry/person-file.reader.js';
 import { PersonImportService, type ImportRow } from '../src/registry/person-import.service.js';
 import { RegistryService, type RegistrationInput } from '../src/registry/registry.service.js';
@@ -97,6 +100,26 @@ describe('security review: registry input', () => {
       expect(error.message).toContain(field);
       expect(error.message).not.toContain(value);
       expect(await count()).toBe(0);
+    });
+
+    it('answers 400 problem+json on POST /api/persons and on a life event, naming the field, never the value', async () => {
+      const app = Fastify();
+      registerErrorHandler(app);
+      await app.register(personRoutes, { prefix: '/api', registry, today: () => '2026-12-04' });
+      try {
+        const value = 'Trần\u202Egnod';
+        const born = await app.inject({ method: 'POST', url: '/api/persons', payload: { ...registration(11), facts: { ...facts, fullName: value } } });
+        expect(born.statusCode).toBe(400);
+        expect(born.headers['content-type']).toMatch(/^application\/problem\+json/u);
+        expect(born.json()).toMatchObject({ code: 'TEXT_FORMAT_CHARACTER', errors: [{ field: 'fullName' }] });
+        expect(born.body).not.toContain('gnod');
+        expect((await app.inject({ method: 'POST', url: '/api/persons', payload: registration(12) })).statusCode).toBe(201);
+        const moved = await app.inject({ method: 'POST', url: '/api/persons/001085000012/events', payload: { type: 'residence_change', occurredOn: '2099-01-01', officerId: null, reason: null, data: { currentAddress: 'Số 9' } } });
+        expect(moved.statusCode).toBe(400);
+        expect(moved.json()).toMatchObject({ code: 'DATE_IN_FUTURE', errors: [{ field: 'occurredOn' }] });
+      } finally {
+        await app.close();
+      }
     });
 
     it('keeps Vietnamese with marks, and stores decomposed input in NFC', async () => {
