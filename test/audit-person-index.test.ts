@@ -5,9 +5,9 @@ import { AuditService, type VerifyReport } from '../src/audit/audit.service.js';
 import type { AccessPersonEntriesTable, AccessPersonRunsTable } from '../src/audit/audit.tables.js';
 import { generateSignerKey, parseSignerKey } from '../src/audit/checkpoint-note.js';
 import { blockSize } from '../src/audit/person-index.check.js';
-import { postgresPersonIndexer, sqlitePersonIndexer } from '../src/audit/person-index.writer.js';
+import { postgresPersonIndexer, sqlitePersonIndexer, type PersonIndexer } from '../src/audit/person-index.writer.js';
 import { fixedClock } from '../src/shared/clock.js';
-import type { Database } from '../src/store/database.js';
+import { openDatabase, type Database } from '../src/store/database.js';
 import { testAccessRecord } from './access-record.fixture.js';
 import { createTestDatabase, dialects } from './test-database.js';
 
@@ -179,6 +179,50 @@ for (const dialect of dialects) {
       while (await indexer.step()) { /* until nothing is due */ }
       expect(await merging()).toBeUndefined();
       expect((await audit.verify()).ok).toBe(true);
+    });
+  });
+
+  describe(`audit verify on ${dialect} while an indexer works beside it`, () => {
+    let database: Database;
+    beforeAll(async () => {
+      database = await createTestDatabase(dialect);
+    });
+    afterAll(async () => {
+      await database.close();
+    });
+
+    it('reports nothing wrong while runs are written and merged between its reads (one snapshot for the entries)', async () => {
+      const log = openAccessLog(database, { personIndex: { runSize: 1_000_000 } });
+      await log.appendMany(Array.from({ length: 3_000 }, (_, i) => testAccessRecord(i)));
+      await log.close();
+      // As `sachsong audit verify` beside a running server: the indexer on a connection of its own.
+      const other = database.dialect === 'sqlite' ? openDatabase({ sqliteFile: database.location }) : undefined;
+      const indexer: PersonIndexer = other?.sqlite !== undefined
+        ? sqlitePersonIndexer(other.sqlite, { runSize: 40, sliceSize: 16, fanIn: 2 })
+        : postgresPersonIndexer(database.db, { runSize: 40, fanIn: 2 });
+      const state = { verifying: true };
+      let steps = 0;
+      const stepping = (async (): Promise<void> => {
+        // A step between any two of verify's awaits (a SQLite step is synchronous: only a microtask apart).
+        while (state.verifying && (await indexer.step())) steps++;
+      })();
+      const audit = auditOf(database);
+      const reports: VerifyReport[] = [];
+      const during: number[] = [];
+      try {
+        for (let i = 0; i < 3; i++) {
+          const before = steps;
+          reports.push(await audit.verify());
+          during.push(steps - before);
+        }
+      } finally {
+        state.verifying = false;
+        await stepping;
+        await other?.close();
+      }
+      expect(during[0]).toBeGreaterThan(0);
+      for (const report of reports) expect(report.problems).toEqual([]);
+      expect(reports.some((r) => r.personIndex.indexedSize > 0)).toBe(true);
     });
   });
 }
