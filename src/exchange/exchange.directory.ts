@@ -33,7 +33,7 @@ export interface ClientEntry {
  */
 export class ExchangeDirectory {
   private readonly entries = new Map<string, { readonly entry: ClientEntry | null; readonly loadedAt: number }>();
-  private readonly loading = new Map<string, Promise<ClientEntry | undefined>>();
+  private readonly loading = new Map<string, { readonly generation: number; readonly entry: Promise<ClientEntry | undefined> }>();
   private readonly sqlite: SqliteChangeStatements | undefined;
   private readonly sqliteHandle: { readonly inTransaction: boolean } | undefined;
   /** The change counter the entries were filled under. */
@@ -61,15 +61,19 @@ export class ExchangeDirectory {
 
   async get(clientId: string): Promise<ClientEntry | undefined> {
     if (this.sqlite === undefined) await this.checkAsync();
-    else if (!this.checkSync()) return this.load(clientId, false);
+    // A transaction is open on the connection: read the counter through Kysely, which waits for it to end.
+    else if (!this.checkSync()) this.emptyUnder(await exchangeChangeRepository.read(this.deps.db));
     const cached = this.cached(clientId);
     if (cached !== undefined) return cached ?? undefined;
-    let pending = this.loading.get(clientId);
-    if (pending === undefined) {
-      pending = this.load(clientId, true).finally(() => this.loading.delete(clientId));
-      this.loading.set(clientId, pending);
-    }
-    return pending;
+    const pending = this.loading.get(clientId);
+    // A load that started before the cache was last emptied may have read what has changed since.
+    if (pending?.generation === this.generation) return pending.entry;
+    const generation = this.generation;
+    const entry = this.load(clientId).finally(() => {
+      if (this.loading.get(clientId)?.generation === generation) this.loading.delete(clientId);
+    });
+    this.loading.set(clientId, { generation, entry });
+    return entry;
   }
 
   /** Forget one client (or, for a member change, every client). */
@@ -95,8 +99,8 @@ export class ExchangeDirectory {
 
   /**
    * SQLite: brings the cache up to the store at the turn's first call; true when the entries may
-   * be used. False on PostgreSQL, and while a transaction is open on the connection (its own
-   * uncommitted bump must not become the mark: the entries are then read, not cached).
+   * be used. False on PostgreSQL, and while a transaction is open on the connection: a read inside
+   * it would see its snapshot (not later commits of other processes) and its own uncommitted bump.
    */
   private checkSync(): boolean {
     const s = this.sqlite;
@@ -138,11 +142,11 @@ export class ExchangeDirectory {
     return this.counterRead;
   }
 
-  private async load(clientId: string, keep: boolean): Promise<ClientEntry | undefined> {
+  private async load(clientId: string): Promise<ClientEntry | undefined> {
     const generation = this.generation;
     const store = (entry: ClientEntry | null): void => {
       // A change seen while this load read the store may not be in what it read.
-      if (keep && generation === this.generation) this.entries.set(clientId, { entry, loadedAt: this.deps.clock.now().getTime() });
+      if (generation === this.generation) this.entries.set(clientId, { entry, loadedAt: this.deps.clock.now().getTime() });
     };
     const client = await memberRepository.findClient(this.deps.db, clientId);
     const member = client === undefined ? undefined : await memberRepository.findMember(this.deps.db, client.memberId);
