@@ -163,6 +163,8 @@ export class SqliteReplayLedger extends TurnLedger {
     this.closed = true;
     // Claims of the current turn are written first: let that flush run.
     await new Promise<void>((resolve) => setImmediate(resolve));
+    // Held open until it has closed its connection (unreferenced, it would not keep the process up to finish).
+    this.checkpointer?.ref();
     this.checkpointer?.postMessage('close');
     await this.checkpointerExit;
     if (this.sqlite.open) this.sqlite.close();
