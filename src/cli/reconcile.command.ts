@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { generateAgencyFile } from '../matching/agency-file.generator.js';
@@ -63,7 +64,8 @@ export function registerReconcileCommands(program: Command, withContext: WithCon
     .option('--truth <file>', 'ground truth from generate-agency-files: also print accuracy and pairwise precision/recall/F1')
     .action((file: string, opts: { preset: PresetName; out?: string; map: Partial<Record<CanonicalField, string>>; truth?: string }) =>
       withContext(async (ctx) => {
-        const { service } = createReconcile({ database: ctx.database, clock: systemClock, dir: path.join(ctx.config.dataDir, 'reconcile') });
+        // A one-shot command has the machine to itself: every core, where the server leaves one free.
+        const { service } = createReconcile({ database: ctx.database, clock: systemClock, dir: path.join(ctx.config.dataDir, 'reconcile'), duckDb: { threads: availableParallelism() } });
         const outDir = opts.out ?? `${file}.reconcile`;
         const { summary, files } = await service.run({ input: file, preset: withMapping(opts.preset, opts.map), outDir, onProgress: progressPrinter() });
         console.log(JSON.stringify({ rows: summary.rows, statuses: summary.statuses, mismatchFields: summary.mismatchFields, seconds: summary.seconds, files }, null, 2));

@@ -104,7 +104,7 @@ function view(row: ReconcileJobRow): ReconcileJobView {
 }
 
 /**
- * Reconciliation jobs run in-process, one at a time (the engine uses every core). The job row
+ * Reconciliation jobs run in-process, one at a time (the engine uses every core but one). The job row
  * records state, phase and progress; outputs are written under temporary names and renamed at the
  * end (see ReconcileService), so a job whose process was killed is simply started again by
  * resumeInterrupted(): it restarts cleanly from the source file.

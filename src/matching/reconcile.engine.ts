@@ -4,7 +4,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { parse } from 'csv-parse/sync';
 import { adminUnitCatalog } from '../registry/admin-unit.catalog.js';
 import { DomainError } from '../shared/domain-error.js';
-import { openDuckDb } from './reconcile.duckdb.js';
+import { defaultDuckDbLimits, openDuckDb } from './reconcile.duckdb.js';
 import { readSnapshotManifest, snapshotFiles, sqlText } from './registry-snapshot.engine.js';
 import {
   comparedFields, reconcileStatuses, type CanonicalField, type ComparedField, type ReconcilePreset, type ReconcileStatus,
@@ -158,7 +158,7 @@ export const duckDbReconcileEngine: ReconcileEngine = {
     const progress = (phase: ReconcilePhase, from: number, to: number) => (f: number): void => request.onProgress?.(phase, from + (to - from) * f);
 
     // Bounded memory; what does not fit spills beside the results, on the data disk.
-    const duck = await openDuckDb(path.join(path.dirname(request.resultsPath), '.duckdb-spill'), { preserve_insertion_order: 'true' });
+    const duck = await openDuckDb(path.join(path.dirname(request.resultsPath), '.duckdb-spill'), { preserve_insertion_order: 'true' }, { ...defaultDuckDbLimits(), ...request.duckDb });
     const connection = await duck.instance.connect();
     try {
       const file = sqlText(input);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Database } from '../store/database.js';
 import type { Clock } from '../shared/clock.js';
 import { ReconcileJobService } from './reconcile-job.service.js';
+import type { DuckDbLimits } from './reconcile.duckdb.js';
 import { duckDbReconcileEngine } from './reconcile.engine.js';
 import { ReconcileService } from './reconcile.service.js';
 import { readSnapshotManifest, writeSnapshot } from './registry-snapshot.engine.js';
@@ -36,6 +37,8 @@ export function createReconcile(options: {
   readonly onError?: (error: unknown) => void;
   /** Largest upload accepted, bytes; default defaultMaxUploadBytes (16 GiB). */
   readonly maxUploadBytes?: number;
+  /** DuckDB bounds other than the defaults (reconcile.duckdb.ts). */
+  readonly duckDb?: Partial<DuckDbLimits>;
 }): {
   readonly service: ReconcileService;
   readonly jobs: ReconcileJobService;
@@ -47,7 +50,7 @@ export function createReconcile(options: {
     building ??= registrySnapshot(options.database, folders.snapshot).finally(() => { building = undefined; });
     return building;
   };
-  const service = new ReconcileService({ engine: duckDbReconcileEngine, clock: options.clock, snapshot });
+  const service = new ReconcileService({ engine: duckDbReconcileEngine, clock: options.clock, snapshot, ...(options.duckDb ? { duckDb: options.duckDb } : {}) });
   const jobs = new ReconcileJobService({
     db: options.database.db,
     clock: options.clock,

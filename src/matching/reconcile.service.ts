@@ -2,6 +2,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isoDay, type Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
+import type { DuckDbLimits } from './reconcile.duckdb.js';
 import type { SnapshotReady } from './registry-snapshot.service.js';
 import { renderReport } from './reconcile.report.js';
 import type { ReconcilePreset } from './reconcile.presets.js';
@@ -19,6 +20,8 @@ export interface ReconcileServiceDeps {
   readonly clock: Clock;
   /** A current registry snapshot (built or reused). */
   readonly snapshot: () => Promise<SnapshotReady>;
+  /** DuckDB bounds other than the defaults (reconcile.duckdb.ts). */
+  readonly duckDb?: Partial<DuckDbLimits>;
 }
 
 export interface ReconcileRunInput {
@@ -73,6 +76,7 @@ export class ReconcileService {
         resultsPath: partial.results,
         today,
         ...(input.onProgress ? { onProgress: input.onProgress } : {}),
+        ...(this.deps.duckDb ? { duckDb: this.deps.duckDb } : {}),
       });
       input.onProgress?.('report', 0.95);
       const reportStarted = performance.now();
