@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, dialects } from '../../test/test-database.js';
 import type { Clock } from '../shared/clock.js';
@@ -9,6 +10,7 @@ import { OfficerAdminService } from './officer-admin.service.js';
 import { OfficerAuthService } from './officer-auth.service.js';
 import { scryptPasswordHasher, type PasswordHasher } from './password.hasher.js';
 import { ServiceAccountService } from './service-account.service.js';
+import { aesGcmSealer } from './totp-secret.sealer.js';
 import { totpCodeAt } from './totp.verifier.js';
 import type { UnitDirectory } from './unit.directory.js';
 
@@ -51,6 +53,7 @@ for (const dialect of dialects) {
     let store: Database;
     const clock = movableClock('2026-12-04T08:00:05Z');
     const events: IdentityEvent[] = [];
+    const sealer = aesGcmSealer(randomBytes(32));
     const hasher = countingHasher(scryptPasswordHasher({ params: { ln: 10, r: 8, p: 1 } }));
     let auth: OfficerAuthService;
     let admin: OfficerAdminService;
@@ -79,7 +82,7 @@ for (const dialect of dialects) {
     beforeAll(async () => {
       store = await createTestDatabase(dialect);
       const deps = { db: store.db, clock, onEvent: (e: IdentityEvent) => events.push(e) };
-      auth = new OfficerAuthService({ ...deps, hasher });
+      auth = new OfficerAuthService({ ...deps, hasher, sealer });
       admin = new OfficerAdminService({ ...deps, units });
       accounts = new ServiceAccountService({ ...deps, units });
     });
@@ -306,7 +309,7 @@ for (const dialect of dialects) {
     it('rehashes a password hashed with older parameters at the next sign-in', async () => {
       const old = scryptPasswordHasher({ params: { ln: 10, r: 8, p: 1 } });
       const newer = countingHasher(scryptPasswordHasher({ params: { ln: 11, r: 8, p: 1 } }));
-      const upgraded = new OfficerAuthService({ db: store.db, clock, hasher: newer });
+      const upgraded = new OfficerAuthService({ db: store.db, clock, hasher: newer, sealer });
       const r = await newOfficer('rehash', 'auditor', { level: 'nation' });
       const before = await store.db.selectFrom('identity_officers').select('password_hash').where('officer_id', '=', r.officerId).executeTakeFirstOrThrow();
       expect(before.password_hash).toMatch(/^\$scrypt\$ln=10,/);
@@ -331,7 +334,15 @@ for (const dialect of dialects) {
         await store.db.selectFrom('identity_sessions').selectAll().execute(),
         await store.db.selectFrom('identity_service_accounts').selectAll().execute(),
       ]);
-      for (const plain of [password, s.sessionId, s.csrfToken, created.enrolmentToken, apiKey]) expect(dump).not.toContain(plain);
+      for (const plain of [password, s.sessionId, s.csrfToken, created.enrolmentToken, apiKey, secret]) expect(dump).not.toContain(plain);
+      // The TOTP seed is sealed to its officer: copied to another officer's row, it does not open.
+      const row = await store.db.selectFrom('identity_officers').select(['officer_id', 'totp_secret']).where('username', '=', 'secretcheck').executeTakeFirstOrThrow();
+      expect(row.totp_secret).toMatch(/^v1\./);
+      expect(sealer.open(row.totp_secret ?? '', row.officer_id)).toBe(secret);
+      await store.db.updateTable('identity_officers').set({ totp_secret: row.totp_secret }).where('username', '=', 'buih').execute();
+      const buih = await store.db.selectFrom('identity_officers').select('officer_id').where('username', '=', 'buih').executeTakeFirstOrThrow();
+      expect(sealer.open(row.totp_secret ?? '', buih.officer_id)).toBeUndefined();
+      expect(await codeOf(auth.signIn({ username: 'buih', password, code: totpCodeAt(secret, clock.now()) }))).toBe('SIGN_IN_FAILED');
     });
 
     it('service accounts: key shown once, scoped, expiring, revocable', async () => {

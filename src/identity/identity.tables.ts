@@ -3,7 +3,7 @@
  * by `Date.toISOString()`, so that they compare as text on both stores.
  */
 
-/** A staff account. Secrets are never stored in the clear except the TOTP seed (see the migration). */
+/** A staff account. Passwords and tokens are stored as hashes; the TOTP seed sealed (totp-secret.sealer.ts). */
 export interface IdentityOfficersTable {
   officer_id: string;
   /** Lower-case; unique. */
@@ -18,7 +18,7 @@ export interface IdentityOfficersTable {
   status: string;
   /** Self-describing scrypt string (password.hasher.ts); null until enrolment completes. */
   password_hash: string | null;
-  /** Base32 TOTP seed; set at the start of enrolment, usable once confirmed. */
+  /** The TOTP seed, sealed to the officer (`v1.…`), or base32 without a sealing key; set at the start of enrolment, usable once confirmed. */
   totp_secret: string | null;
   totp_confirmed_at: string | null;
   /** The last accepted 30-second step: a code of that step or an earlier one is refused (replay). */

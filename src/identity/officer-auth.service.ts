@@ -8,6 +8,7 @@ import type { IdentityEventSink, Officer, SessionInfo } from './identity.types.j
 import { officerRepository } from './officer.repository.js';
 import { checkPasswordStrength, type PasswordHasher } from './password.hasher.js';
 import { sessionRepository, type SessionRow } from './session.repository.js';
+import { plainSealer, type SecretSealer } from './totp-secret.sealer.js';
 import { acceptTotp, newTotpSecret, totpUri } from './totp.verifier.js';
 
 export interface AuthPolicy {
@@ -68,6 +69,8 @@ export interface AuthServiceDeps {
   /** Sign-in and session events for the audit trail and alerts; never carries a secret. */
   readonly onEvent?: IdentityEventSink;
   readonly policy?: Partial<AuthPolicy>;
+  /** How TOTP seeds are kept at rest; production passes aesGcmSealer(key). Default: as they are. */
+  readonly sealer?: SecretSealer;
 }
 
 /** User names are compared lower-case and trimmed. */
@@ -89,9 +92,11 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  */
 export class OfficerAuthService {
   private readonly policy: AuthPolicy;
+  private readonly sealer: SecretSealer;
 
   constructor(private readonly deps: AuthServiceDeps) {
     this.policy = { ...defaultAuthPolicy, ...deps.policy };
+    this.sealer = deps.sealer ?? plainSealer;
   }
 
   private emit(event: Parameters<IdentityEventSink>[0]): void {
@@ -129,7 +134,8 @@ export class OfficerAuthService {
     }
     const password = await hasher.verify(input.password, secrets.passwordHash);
     if (!password.ok) return this.fail(officer.officerId, 'credentials', now);
-    const step = acceptTotp(secrets.totpSecret, input.code, now, secrets.totpLastStep);
+    const seed = this.sealer.open(secrets.totpSecret, officer.officerId);
+    const step = seed === undefined ? undefined : acceptTotp(seed, input.code, now, secrets.totpLastStep);
     if (step === undefined) return this.fail(officer.officerId, 'second_factor', now);
     if (officer.status !== 'active') {
       // Only someone holding every credential learns that the account is suspended.
@@ -265,7 +271,7 @@ export class OfficerAuthService {
       throw identityErrors.enrolmentInvalid();
     }
     const secret = newTotpSecret();
-    await officerRepository.setPendingTotp(db, found.officer.officerId, secret, at);
+    await officerRepository.setPendingTotp(db, found.officer.officerId, this.sealer.seal(secret, found.officer.officerId), at);
     return { officerId: found.officer.officerId, username: found.officer.username, totpSecret: secret, otpauthUri: totpUri(secret, found.officer.username) };
   }
 
@@ -283,9 +289,10 @@ export class OfficerAuthService {
     if (found === undefined || found.secrets.enrolmentExpiresAt === null || found.secrets.enrolmentExpiresAt <= at || found.officer.status !== 'active') {
       throw identityErrors.enrolmentInvalid();
     }
-    if (found.secrets.totpSecret === null) throw identityErrors.enrolmentNotStarted();
+    const seed = found.secrets.totpSecret === null ? undefined : this.sealer.open(found.secrets.totpSecret, found.officer.officerId);
+    if (seed === undefined) throw identityErrors.enrolmentNotStarted();
     checkPasswordStrength(input.password, found.officer.username);
-    const step = acceptTotp(found.secrets.totpSecret, input.code, now, found.secrets.totpLastStep);
+    const step = acceptTotp(seed, input.code, now, found.secrets.totpLastStep);
     if (step === undefined) throw identityErrors.secondFactorInvalid();
     const passwordHash = await hasher.hash(input.password);
     if (!(await officerRepository.completeEnrolment(db, found.officer.officerId, enrolmentHash, passwordHash, step, at))) throw identityErrors.enrolmentInvalid();

@@ -3,8 +3,9 @@ import type { Dialect } from '../dialect.js';
 
 /**
  * Officers, their console sessions, service accounts and the bootstrap mark (src/identity).
- * Same tables on both stores. The TOTP seed is kept as text: it must be read back to check a
- * code (unlike passwords, session ids and keys, which are stored only as hashes).
+ * Same tables on both stores. The TOTP seed must be read back to check a code, so it is sealed
+ * (AES-256-GCM, identity/totp-secret.sealer.ts) rather than hashed like passwords, session ids,
+ * enrolment tokens and keys.
  */
 export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   const bigint = dialect === 'postgres' ? 'bigint' : 'integer';
