@@ -75,9 +75,14 @@ async function generate(ctx: CliContext, people: number, seed: number): Promise<
  */
 function describeFailure(error: unknown): string {
   if (!(error instanceof Error)) return 'error: an unexpected failure';
-  const { code, path: file, syscall } = error as NodeJS.ErrnoException;
+  const { code, path: file, syscall, address, port } = error as NodeJS.ErrnoException & { address?: unknown; port?: unknown };
   if (typeof code === 'string' && typeof file === 'string') {
     return `error ${code}: cannot ${syscall ?? 'use'} ${path.isAbsolute(file) ? path.basename(file) : file}`;
+  }
+  if (typeof code === 'string' && typeof syscall === 'string') {
+    // A socket error (listen EADDRINUSE): the address is the configured HOST and PORT.
+    const where = typeof address === 'string' ? ` ${address}${typeof port === 'number' ? `:${port}` : ''}` : '';
+    return `error ${code}: cannot ${syscall}${where}`;
   }
   return `error ${typeof code === 'string' ? code : error.name}: an unexpected failure; run again with LOG_LEVEL=debug to log where it happened`;
 }
@@ -108,6 +113,12 @@ async function withContext(work: (ctx: CliContext) => Promise<number | undefined
   } finally {
     await ctx?.close();
   }
+}
+
+/** A path as the operator would type it: relative to the working folder when inside it. */
+function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : `./${relative}`;
 }
 
 /**
@@ -170,7 +181,7 @@ program
     const port = typeof address === 'object' && address !== null ? address.port : ctx.config.port;
     const base = `http://${ctx.config.host === '0.0.0.0' ? '127.0.0.1' : ctx.config.host}:${port}`;
     console.log(`sachsong is serving the ${ctx.database.dialect} store`);
-    console.log(serveBanner(base, ctx.config.operatorTokenSource, ctx.config.operatorToken, path.relative(process.cwd(), path.join(ctx.config.dataDir, 'operator-token')) || 'operator-token'));
+    console.log(serveBanner(base, ctx.config.operatorTokenSource, ctx.config.operatorToken, displayPath(path.join(ctx.config.dataDir, 'operator-token'))));
   });
 
 program
@@ -265,4 +276,9 @@ registerQualityCommands(program, withContext);
 
 registerMatchingCommands(program);
 
-await program.parseAsync(process.argv).catch((error: unknown) => { reportFailure(error); });
+// Commands that do not run under withContext (serve, link) end here on failure; the stores or the
+// server they opened would keep the process alive, so it exits as an uncaught error would.
+await program.parseAsync(process.argv).catch((error: unknown) => {
+  reportFailure(error);
+  process.exit();
+});
