@@ -74,6 +74,8 @@ describe('sachsong serve', () => {
 
   it('stops within its grace period after SIGTERM although a client is still trickling a request body', async () => {
     // The body deadline is set long here so that only the shutdown's own bound can end the request.
+    // The bound checked is loose (20 s for a 0.5 s grace: a loaded machine closes the stores slowly);
+    // without one the trickle holds the server for as long as it goes on.
     const command = serve(path.join(dir, 'shutdown'), { SACHSONG_BODY_TIMEOUT_MS: '120000', SACHSONG_SHUTDOWN_GRACE_MS: '500' });
     const out = await banner(command);
     const port = Number(/http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
@@ -94,13 +96,13 @@ describe('sachsong serve', () => {
     const started = performance.now();
     const exited = (once(command, 'exit') as Promise<[number | null]>).then(([code]) => ({ code }));
     command.kill('SIGTERM');
-    const bound = new Promise<'still running'>((resolve) => setTimeout(() => { resolve('still running'); }, 10_000).unref());
+    const bound = new Promise<'still running'>((resolve) => setTimeout(() => { resolve('still running'); }, 20_000).unref());
     const outcome = await Promise.race([exited, bound]);
     clearInterval(trickling);
     socket.destroy();
     if (outcome === 'still running') command.kill('SIGKILL');
     expect(outcome).toEqual({ code: 0 });
-    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(performance.now() - started).toBeLessThan(20_000);
   }, 120_000);
 });
 
