@@ -39,6 +39,12 @@ describe('sachsong agency / grant', () => {
     const add = sachsong(['grant', 'add', '--client', 'VN/GOV/BTC/tax', '--service', 'verify', '--fields', 'fullName,birthDate', '--purpose', 'TAX_ID=Đối chiếu mã số thuế', '--legal-basis', 'Thông tư 86/2024/TT-BTC', '--until', '2030-12-31', '--rate', '6000']);
     expect(add.code, add.stderr).toBe(0);
     const grantId = (JSON.parse(add.stdout) as { grantId: string }).grantId;
+    // A date is a whole day in Vietnam time (UTC+7): valid until 2031-01-01T00:00+07:00, exclusive.
+    expect(JSON.parse(add.stdout)).toMatchObject({ validUntil: '2030-12-31T17:00:00.000Z' });
+    const ended = sachsong(['grant', 'add', '--client', 'VN/GOV/BTC/tax', '--service', 'verify', '--fields', 'fullName', '--purpose', 'TAX_ID=Đối chiếu mã số thuế', '--legal-basis', 'Thông tư 86/2024/TT-BTC', '--until', '2020-12-31']);
+    expect(ended.code).toBe(2);
+    expect(ended.stderr).toMatch(/GRANT_ALREADY_ENDED/);
+    expect(ended.stderr).toMatch(/what to do/);
     const list = sachsong(['grant', 'list', '--client', 'VN/GOV/BTC/tax']);
     expect(list.stdout).toContain(grantId);
     expect(list.stdout).toMatch(/active\s+VN\/GOV\/BTC\/tax\s+verify\s+\[fullName,birthDate\]\s+TAX_ID/);

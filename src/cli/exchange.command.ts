@@ -208,7 +208,7 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
     .option('--client <id>', 'client id')
     .action((opts: { client?: string }) => withContext((ctx) => withExchange(ctx, async (exchange) => {
       for (const g of await exchange.grants.list(opts.client)) {
-        console.log(`${g.grantId}  ${g.status.padEnd(7)}  ${g.clientId}  ${g.service}  [${g.fields.join(',')}]  ${g.purposes.map((p) => p.code).join(',')}  until ${g.validUntil.slice(0, 10)}${g.requiresConsent ? '  consent' : ''}`);
+        console.log(`${g.grantId}  ${g.status.padEnd(7)}  ${g.clientId}  ${g.service}  [${g.fields.join(',')}]  ${g.purposes.map((p) => p.code).join(',')}  until ${g.validUntil}${g.requiresConsent ? '  consent' : ''}`);
       }
       return 0;
     })));
