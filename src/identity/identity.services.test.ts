@@ -170,6 +170,30 @@ for (const dialect of dialects) {
       await signIn('lethic', secret);
     });
 
+    it('refuses a right guess that was waiting for its hash while concurrent failures locked the account', async () => {
+      const { secret } = await newOfficer('songsong', 'auditor', { level: 'nation' });
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => { release = resolve; });
+      let first = true;
+      const slow: PasswordHasher = {
+        hash: (p) => hasher.hash(p),
+        dummyVerify: (p) => hasher.dummyVerify(p),
+        verify: async (p, stored) => {
+          if (first) {
+            first = false;
+            await gate; // the right guess waits in the hash queue
+          }
+          return hasher.verify(p, stored);
+        },
+      };
+      const racing = new OfficerAuthService({ db: store.db, clock, hasher: slow, sealer });
+      const right = codeOf(racing.signIn({ username: 'songsong', password, code: totpCodeAt(secret, clock.now()) }));
+      for (let i = 0; i < 5; i++) await codeOf(racing.signIn({ username: 'songsong', password: 'wrong password!', code: '000000' }));
+      release();
+      expect(await right).toBe('ACCOUNT_LOCKED');
+      clock.advance(16 * minute);
+    });
+
     it('counts failures per account: another officer is not locked', async () => {
       const a = await newOfficer('phamd', 'commune_officer', { level: 'commune', code: '00008' });
       const b = await newOfficer('phame', 'commune_officer', { level: 'commune', code: '00008' });

@@ -151,8 +151,16 @@ export class OfficerAuthService {
       await sessionRepository.insert(trx, { sessionHash: sha256Hex(sessionId), sessionRef, officerId: officer.officerId, at, absoluteExpiresAt });
       return true;
     });
-    // Another node accepted this very code first: a replay.
-    if (!accepted) return this.fail(officer.officerId, 'second_factor', now);
+    if (!accepted) {
+      // Concurrent failures locked the account while this attempt waited for its hash.
+      const lockedUntil = await officerRepository.lockedUntil(db, officer.officerId);
+      if (lockedUntil !== null && lockedUntil > at) {
+        this.emit({ type: 'sign_in.failed', officerId: officer.officerId, cause: 'locked', at });
+        throw identityErrors.accountLocked(lockedUntil);
+      }
+      // Otherwise another node accepted this very code first: a replay.
+      return this.fail(officer.officerId, 'second_factor', now);
+    }
     this.emit({ type: 'sign_in.succeeded', officerId: officer.officerId, sessionRef, at });
     return {
       sessionId,

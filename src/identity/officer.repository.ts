@@ -154,7 +154,8 @@ export const officerRepository = {
   /**
    * Records a complete sign-in: the accepted TOTP step (only if later than the stored one, so
    * that two nodes cannot both accept one code), counters cleared, and a new hash if the
-   * parameters changed. False when the step was taken meanwhile (a replay).
+   * parameters changed. False when the step was taken meanwhile (a replay) or the account was
+   * locked meanwhile.
    */
   async recordSuccess(db: Executor, officerId: string, totpStep: number, newPasswordHash: string | null, at: string): Promise<boolean> {
     const r = await db
@@ -165,8 +166,16 @@ export const officerRepository = {
       })
       .where('officer_id', '=', officerId)
       .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', totpStep)]))
+      // Locked meanwhile by concurrent failures: a guess that was queued behind them does not get in.
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', at)]))
       .executeTakeFirst();
     return r.numUpdatedRows > 0n;
+  },
+
+  /** The end of the account's lock, if any (re-read after a refused success). */
+  async lockedUntil(db: Executor, officerId: string): Promise<string | null> {
+    const row = await db.selectFrom('identity_officers').select('locked_until').where('officer_id', '=', officerId).executeTakeFirst();
+    return row?.locked_until ?? null;
   },
 
   async setStatus(db: Executor, officerId: string, status: OfficerStatus, at: string): Promise<boolean> {
