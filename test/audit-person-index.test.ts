@@ -132,6 +132,11 @@ for (const dialect of dialects) {
       await database.db.updateTable('access_log_head').set({ indexed_size: size + 5 }).execute();
       report = await audit.verify();
       expect(codes(report)).toContain('INDEX_MARK_INVALID');
+      // A mark moved forward within the log hides the records it skips from the tracker's scan.
+      await database.db.updateTable('access_log_head').set({ indexed_size: mark + 50 }).execute();
+      report = await audit.verify();
+      expect(codes(report)).toEqual(['INDEX_ENTRY_MISSING']);
+      expect(report.personIndex.missing).toBe(50);
       await database.db.updateTable('access_log_head').set({ indexed_size: mark }).execute();
       expect((await audit.verify()).ok).toBe(true);
     });
