@@ -194,6 +194,30 @@ for (const dialect of dialects) {
       clock.advance(16 * minute);
     });
 
+    it('lets an administrator unlock an account before its 15 minutes', async () => {
+      const { officerId, secret } = await newOfficer('mokhoa', 'auditor', { level: 'nation' });
+      for (let i = 0; i < 5; i++) await codeOf(auth.signIn({ username: 'mokhoa', password: 'wrong password!', code: '000000' }));
+      expect(await codeOf(auth.signIn({ username: 'mokhoa', password, code: totpCodeAt(secret, clock.now()) }))).toBe('ACCOUNT_LOCKED');
+      expect((await admin.unlock(root, officerId)).lockedUntil).toBeNull();
+      await signIn('mokhoa', secret);
+    });
+
+    it('changes a password with the current one, ending the officer\'s other sessions', async () => {
+      const { secret } = await newOfficer('doimk', 'auditor', { level: 'nation' });
+      const here = await signIn('doimk', secret);
+      const elsewhere = await signIn('doimk', secret);
+      const session = await auth.authenticate(here.sessionId, { unsafe: true, csrfToken: here.csrfToken });
+      expect(await codeOf(auth.changePassword(session, { currentPassword: 'not the password', newPassword: 'Một mật khẩu mới dài' }))).toBe('SIGN_IN_FAILED');
+      expect(await codeOf(auth.changePassword(session, { currentPassword: password, newPassword: 'matkhau123456' }))).toBe('PASSWORD_WEAK');
+      await auth.changePassword(session, { currentPassword: password, newPassword: 'Một mật khẩu mới dài' });
+      expect(await codeOf(auth.authenticate(here.sessionId, { unsafe: false }))).toBe('no error');
+      expect(await codeOf(auth.authenticate(elsewhere.sessionId, { unsafe: false }))).toBe('SESSION_INVALID');
+      expect(await codeOf(auth.signIn({ username: 'doimk', password, code: totpCodeAt(secret, clock.now()) }))).toBe('SIGN_IN_FAILED');
+      clock.advance(30_000);
+      await auth.signIn({ username: 'doimk', password: 'Một mật khẩu mới dài', code: totpCodeAt(secret, clock.now()) });
+      clock.advance(30_000);
+    });
+
     it('counts failures per account: another officer is not locked', async () => {
       const a = await newOfficer('phamd', 'commune_officer', { level: 'commune', code: '00008' });
       const b = await newOfficer('phame', 'commune_officer', { level: 'commune', code: '00008' });

@@ -71,7 +71,7 @@ export type IdentityEvent =
   | { readonly type: 'session.revoked'; readonly officerId: string; readonly sessionRef: string; readonly by: string; readonly at: string }
   | { readonly type: 'enrolment.completed'; readonly officerId: string; readonly at: string }
   | { readonly type: 'officer.created'; readonly officerId: string; readonly role: Role; readonly by: string; readonly at: string }
-  | { readonly type: 'officer.changed'; readonly officerId: string; readonly change: 'suspended' | 'reactivated' | 'role' | 'unit' | 'second_factor_reset'; readonly by: string; readonly at: string }
+  | { readonly type: 'officer.changed'; readonly officerId: string; readonly change: 'suspended' | 'reactivated' | 'role' | 'unit' | 'second_factor_reset' | 'unlocked' | 'password_changed'; readonly by: string; readonly at: string }
   | { readonly type: 'service_account.created' | 'service_account.revoked'; readonly accountId: string; readonly by: string; readonly at: string };
 
 export type IdentityEventSink = (event: IdentityEvent) => void;

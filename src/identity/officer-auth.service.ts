@@ -228,6 +228,30 @@ export class OfficerAuthService {
     return { officer, actor: { kind: 'officer', id: officer.officerId, role: officer.role, unit: officer.unit, active: true }, session: this.info(seen) };
   }
 
+  /**
+   * Changes a signed-in officer's password: the current one is checked (a wrong one counts as a
+   * failed sign-in), the new one must be strong; every other session of the officer ends.
+   * Throws SIGN_IN_FAILED, ACCOUNT_LOCKED or PASSWORD_WEAK.
+   */
+  async changePassword(session: Authenticated, input: { readonly currentPassword: string; readonly newPassword: string }): Promise<void> {
+    const { db, clock, hasher } = this.deps;
+    const now = clock.now();
+    const at = now.toISOString();
+    const found = await officerRepository.findForSignIn(db, session.officer.username);
+    if (found?.secrets.passwordHash == null) throw identityErrors.sessionInvalid();
+    if (found.officer.lockedUntil !== null && found.officer.lockedUntil > at) throw identityErrors.accountLocked(found.officer.lockedUntil);
+    if (!(await hasher.verify(input.currentPassword, found.secrets.passwordHash)).ok) return this.fail(found.officer.officerId, 'credentials', now);
+    checkPasswordStrength(input.newPassword, found.officer.username);
+    const passwordHash = await hasher.hash(input.newPassword);
+    await db.transaction().execute(async (trx) => {
+      await officerRepository.setPasswordHash(trx, found.officer.officerId, passwordHash, at);
+      for (const other of await sessionRepository.listForOfficer(trx, found.officer.officerId)) {
+        if (other.session_ref !== session.session.sessionRef && other.revoked_at === null) await sessionRepository.revoke(trx, other.session_hash, 'password_changed', at);
+      }
+    });
+    this.emit({ type: 'officer.changed', officerId: found.officer.officerId, change: 'password_changed', by: found.officer.officerId, at });
+  }
+
   /** The CSRF token of a session, for a page rendered after sign-in. */
   csrfToken(sessionId: string): string {
     return csrfTokenFor(sessionId);

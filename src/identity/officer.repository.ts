@@ -178,6 +178,16 @@ export const officerRepository = {
     return row?.locked_until ?? null;
   },
 
+  /** Ends a lock and clears the failure count (an administrator's unlock). */
+  async unlock(db: Executor, officerId: string, at: string): Promise<boolean> {
+    const r = await db.updateTable('identity_officers').set({ failed_attempts: 0, locked_until: null, updated_at: at }).where('officer_id', '=', officerId).executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  },
+
+  async setPasswordHash(db: Executor, officerId: string, passwordHash: string, at: string): Promise<void> {
+    await db.updateTable('identity_officers').set({ password_hash: passwordHash, updated_at: at }).where('officer_id', '=', officerId).execute();
+  },
+
   async setStatus(db: Executor, officerId: string, status: OfficerStatus, at: string): Promise<boolean> {
     const r = await db.updateTable('identity_officers').set({ status, updated_at: at }).where('officer_id', '=', officerId).executeTakeFirst();
     return r.numUpdatedRows > 0n;
