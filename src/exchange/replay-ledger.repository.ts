@@ -114,8 +114,8 @@ abstract class TurnLedger implements ReplayLedger {
  * ones at the end of the log: the file's write lock orders all processes, and each commit
  * writes one or two pages, not one random B-tree page a claim. Every unexpired claim is also
  * held in memory (fingerprints in typed arrays, two generations of `horizonMs`): loaded from the
- * log at start, so a restart forgets nothing. Expired rows are deleted from the log's head in
- * each transaction, a few more than it appends.
+ * log at start, so a restart forgets nothing. Expired rows are deleted from the log's head, at most
+ * 2,000 a transaction every 100 ms.
  */
 export class SqliteReplayLedger extends TurnLedger {
   private readonly sqlite: SQLite.Database;
@@ -123,6 +123,7 @@ export class SqliteReplayLedger extends TurnLedger {
   private previous = new FingerprintSet();
   private generationStart: number;
   private lastSeq = 0;
+  private lastPrune = 0;
   private readonly readNew: SQLite.Statement;
   private readonly append: SQLite.Statement;
   private readonly prune: SQLite.Statement;
@@ -138,12 +139,13 @@ export class SqliteReplayLedger extends TurnLedger {
     this.sqlite.pragma('synchronous = NORMAL');
     // Another process's transaction here is a few rows long: a longer wait means it is stuck.
     this.sqlite.pragma('busy_timeout = 2000');
-    // AUTOINCREMENT: a seq is never reused, even when pruning empties the log, so no process misses a row.
-    this.sqlite.exec('CREATE TABLE IF NOT EXISTS replay_claims (seq INTEGER PRIMARY KEY AUTOINCREMENT, fp INTEGER NOT NULL, expires_at INTEGER NOT NULL)');
+    this.sqlite.exec('CREATE TABLE IF NOT EXISTS replay_claims (seq INTEGER PRIMARY KEY, fp INTEGER NOT NULL, expires_at INTEGER NOT NULL)');
     // The fingerprint's halves as plain numbers: no BigInt a row when a restart loads millions.
     this.readNew = this.sqlite.prepare('SELECT seq, (fp >> 32) & 4294967295, fp & 4294967295, expires_at FROM replay_claims WHERE seq > ? ORDER BY seq').raw();
     this.append = this.sqlite.prepare('INSERT INTO replay_claims (fp, expires_at) VALUES (?, ?)');
-    this.prune = this.sqlite.prepare('DELETE FROM replay_claims WHERE seq IN (SELECT seq FROM replay_claims ORDER BY seq LIMIT ?) AND expires_at <= ?');
+    // The newest row is never pruned, so a seq is never given twice (SQLite takes max(seq) + 1) and
+    // no process misses a row; that is AUTOINCREMENT's promise without its page written a commit.
+    this.prune = this.sqlite.prepare('DELETE FROM replay_claims WHERE seq IN (SELECT seq FROM replay_claims ORDER BY seq LIMIT ?) AND expires_at <= ? AND seq < (SELECT max(seq) FROM replay_claims)');
     this.generationStart = options.now();
     // A restart (or a new process) starts from everything unexpired, in a set sized for it.
     const live = this.sqlite.prepare('SELECT count(*) FROM replay_claims WHERE expires_at > ?').pluck().get(this.generationStart) as number;
@@ -187,7 +189,11 @@ export class SqliteReplayLedger extends TurnLedger {
         seq = Number(this.append.run(toInt64(c.hi, c.lo), c.expiresAt).lastInsertRowid);
         added.push(c);
       }
-      this.prune.run(added.length * 2 + 16, now);
+      // Expired rows off the log's head: 2,000 at most every 100 ms (20,000 a second), a short step each.
+      if (now - this.lastPrune >= 100) {
+        this.prune.run(2_000, now);
+        this.lastPrune = now;
+      }
       this.sqlite.exec('COMMIT');
     } catch (error) {
       if (this.sqlite.inTransaction) this.sqlite.exec('ROLLBACK');
