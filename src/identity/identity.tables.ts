@@ -78,9 +78,33 @@ export interface IdentityBootstrapTable {
   created_at: string;
 }
 
+/** What the OpenID provider keeps (migration 0011-identity-oidc): one row per (kind, id), the payload as JSON. */
+export interface OidcPayloadsTable {
+  /** oidc-provider's model name: Session, Interaction, AuthorizationCode, Grant, AccessToken… */
+  kind: string;
+  id: string;
+  payload: string;
+  /** ISO-8601 UTC; null for rows that never expire (none today). */
+  expires_at: string | null;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  consumed_at: string | null;
+}
+
+/** The provider's signing keys (private JWK JSON) and cookie secrets. */
+export interface OidcKeysTable {
+  key_id: string;
+  purpose: string;
+  secret: string;
+  created_at: string;
+}
+
 export interface IdentityTables {
   identity_officers: IdentityOfficersTable;
   identity_sessions: IdentitySessionsTable;
   identity_service_accounts: IdentityServiceAccountsTable;
   identity_bootstrap: IdentityBootstrapTable;
+  oidc_payloads: OidcPayloadsTable;
+  oidc_keys: OidcKeysTable;
 }

@@ -114,6 +114,49 @@ export class OfficerAuthService {
    * user name costs a password hash too, so the answer's time does not tell it apart.
    */
   async signIn(input: SignInInput): Promise<SignedIn> {
+    const checked = await this.check(input, true);
+    if (checked.session === undefined) throw identityErrors.signInFailed();
+    return checked.session;
+  }
+
+  /**
+   * The OpenID provider's interaction: the same checks, lockout and events as signIn (the code is
+   * consumed, a success clears the failure count), but no console session: the provider keeps its
+   * own, and the console's backend opens one with openSession once the provider's ID token names
+   * the officer. Throws SIGN_IN_FAILED, ACCOUNT_LOCKED or ACCOUNT_SUSPENDED.
+   */
+  async verifySignIn(input: SignInInput): Promise<Officer> {
+    return (await this.check(input, false)).officer;
+  }
+
+  /**
+   * Opens a console session for an officer the OpenID provider has just authenticated (password
+   * and code checked by verifySignIn in the provider's interaction). Only the console's backend
+   * calls it, after verifying the provider's ID token. Throws SESSION_INVALID when the account is
+   * no longer active, enrolled and unlocked.
+   */
+  async openSession(officerId: string): Promise<SignedIn> {
+    const { db, clock } = this.deps;
+    const now = clock.now();
+    const at = now.toISOString();
+    const officer = await officerRepository.findById(db, officerId);
+    if (officer === undefined || officer.status !== 'active' || !officer.enrolled || (officer.lockedUntil !== null && officer.lockedUntil > at)) {
+      throw identityErrors.sessionInvalid();
+    }
+    const sessionId = randomToken(32);
+    const sessionRef = newId();
+    const absoluteExpiresAt = iso(now.getTime() + this.policy.absoluteMs);
+    await sessionRepository.insert(db, { sessionHash: sha256Hex(sessionId), sessionRef, officerId, at, absoluteExpiresAt });
+    this.emit({ type: 'sign_in.succeeded', officerId, sessionRef, at });
+    return {
+      sessionId,
+      csrfToken: csrfTokenFor(sessionId),
+      officer,
+      session: { sessionRef, officerId, createdAt: at, lastSeenAt: at, idleExpiresAt: this.idleEnd(at, absoluteExpiresAt), absoluteExpiresAt, revokedAt: null },
+    };
+  }
+
+  private async check(input: SignInInput, open: boolean): Promise<{ readonly officer: Officer; readonly session?: SignedIn }> {
     const { db, clock, hasher } = this.deps;
     const now = clock.now();
     const at = now.toISOString();
@@ -148,7 +191,7 @@ export class OfficerAuthService {
     const absoluteExpiresAt = iso(now.getTime() + this.policy.absoluteMs);
     const accepted = await db.transaction().execute(async (trx) => {
       if (!(await officerRepository.recordSuccess(trx, officer.officerId, step, rehash, at))) return false;
-      await sessionRepository.insert(trx, { sessionHash: sha256Hex(sessionId), sessionRef, officerId: officer.officerId, at, absoluteExpiresAt });
+      if (open) await sessionRepository.insert(trx, { sessionHash: sha256Hex(sessionId), sessionRef, officerId: officer.officerId, at, absoluteExpiresAt });
       return true;
     });
     if (!accepted) {
@@ -161,12 +204,18 @@ export class OfficerAuthService {
       // Otherwise another node accepted this very code first: a replay.
       return this.fail(officer.officerId, 'second_factor', now);
     }
+    const signedInOfficer: Officer = { ...officer, lockedUntil: null, lastSignInAt: at };
+    // Without a session (the provider's interaction) the success is reported when openSession opens one.
+    if (!open) return { officer: signedInOfficer };
     this.emit({ type: 'sign_in.succeeded', officerId: officer.officerId, sessionRef, at });
     return {
-      sessionId,
-      csrfToken: csrfTokenFor(sessionId),
-      officer: { ...officer, lockedUntil: null, lastSignInAt: at },
-      session: { sessionRef, officerId: officer.officerId, createdAt: at, lastSeenAt: at, idleExpiresAt: this.idleEnd(at, absoluteExpiresAt), absoluteExpiresAt, revokedAt: null },
+      officer: signedInOfficer,
+      session: {
+        sessionId,
+        csrfToken: csrfTokenFor(sessionId),
+        officer: signedInOfficer,
+        session: { sessionRef, officerId: officer.officerId, createdAt: at, lastSeenAt: at, idleExpiresAt: this.idleEnd(at, absoluteExpiresAt), absoluteExpiresAt, revokedAt: null },
+      },
     };
   }
 

@@ -11,6 +11,7 @@ import * as auditPersonRuns0007 from './migrations/0007-audit-person-runs.migrat
 import * as exchangeChanges0008 from './migrations/0008-exchange-changes.migration.js';
 import * as exchangeReplayClaims0009 from './migrations/0009-exchange-replay-claims.migration.js';
 import * as identity0010 from './migrations/0010-identity.migration.js';
+import * as identityOidc0011 from './migrations/0011-identity-oidc.migration.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -30,6 +31,7 @@ const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0008-exchange-changes', exchangeChanges0008],
   ['0009-exchange-replay-claims', exchangeReplayClaims0009],
   ['0010-identity', identity0010],
+  ['0011-identity-oidc', identityOidc0011],
 ];
 
 /** The access log's own store (a SQLite file beside the registry's): its tables only. */
