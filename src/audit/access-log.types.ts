@@ -56,6 +56,27 @@ export interface AccessRecordInput {
   readonly requestId: string;
   /** A case or file reference on the receiving side (e.g. a police case number). */
   readonly caseReference?: string | undefined;
+  /**
+   * An official's read inside the registry (official-read.recorder.ts): who read. Absent on the
+   * exchange's releases, whose leaves are unchanged. `officer` or `service_account`, or `job` for
+   * a bulk job (an export, a reconciliation) that included the person.
+   */
+  readonly readerKind?: 'officer' | 'service_account' | 'job' | undefined;
+  /** The reader's role (e.g. `commune_officer`), or the job's kind (`person.export`, `reconcile`). */
+  readonly readerRole?: string | undefined;
+  /** The reader's unit: `nation`, `province:<2 digits>` or `commune:<5 digits>` (2025 codes). */
+  readonly readerUnit?: string | undefined;
+  /** Present (true) only on a break-glass read: outside the reader's unit, with a written reason. */
+  readonly breakGlass?: true | undefined;
+  /**
+   * SHA-256 (lowercase hex) of the break-glass reason's UTF-8 text: the leaf commits to the reason
+   * the auditors read (table break_glass_reasons) without showing it in the citizen's tracker.
+   */
+  readonly breakGlassReasonSha256?: string | undefined;
+  /** The bulk job that included the person. */
+  readonly jobId?: string | undefined;
+  /** SHA-256 (lowercase hex) over the job's sorted person ids, each followed by a newline. */
+  readonly jobHash?: string | undefined;
 }
 
 /** Proof that a record was durably appended: its position and RFC 6962 leaf hash. */

@@ -77,6 +77,7 @@ export function normaliseAccessRecord(input: AccessRecordInput): CanonicalAccess
   const receivingAgency = optionalText(input.receivingAgency, 'receivingAgency');
   const consentId = optionalText(input.consentId, 'consentId');
   const caseReference = optionalText(input.caseReference, 'caseReference');
+  const reader = normaliseReader(input);
   return {
     personId: input.personId,
     at: at.toISOString(),
@@ -91,6 +92,46 @@ export function normaliseAccessRecord(input: AccessRecordInput): CanonicalAccess
     visibility: normaliseVisibility(input.visibility),
     requestId: requireText(input.requestId, 'requestId'),
     ...(caseReference === undefined ? {} : { caseReference }),
+    ...reader,
+  };
+}
+
+const readerKinds: ReadonlySet<unknown> = new Set(['officer', 'service_account', 'job']);
+const readerUnitPattern = /^(nation|province:\d{2}|commune:\d{5})$/;
+const sha256Pattern = /^[0-9a-f]{64}$/;
+
+type ReaderMembers = Pick<AccessRecordInput, 'readerKind' | 'readerRole' | 'readerUnit' | 'breakGlass' | 'breakGlassReasonSha256' | 'jobId' | 'jobHash'>;
+
+/** The official-read members (all optional; absent on the exchange's records). */
+function normaliseReader(input: AccessRecordInput): ReaderMembers {
+  const kind: unknown = input.readerKind;
+  if (kind !== undefined && kind !== null && !readerKinds.has(kind)) {
+    throw invalid('ACCESS_RECORD_READER_INVALID', "readerKind must be 'officer', 'service_account' or 'job'", 'Name the kind of reader', 'readerKind');
+  }
+  const readerRole = optionalText(input.readerRole, 'readerRole');
+  const unit: unknown = input.readerUnit;
+  if (unit !== undefined && unit !== null && (typeof unit !== 'string' || !readerUnitPattern.test(unit))) {
+    throw invalid('ACCESS_RECORD_READER_INVALID', 'readerUnit must be nation, province:<2 digits> or commune:<5 digits>', "Pass the reader's 2025 unit", 'readerUnit');
+  }
+  const breakGlass: unknown = input.breakGlass;
+  if (breakGlass !== undefined && breakGlass !== null && breakGlass !== true) {
+    throw invalid('ACCESS_RECORD_READER_INVALID', 'breakGlass is true or absent', 'Leave breakGlass out unless the read was a break-glass read', 'breakGlass');
+  }
+  const hashes = { breakGlassReasonSha256: input.breakGlassReasonSha256, jobHash: input.jobHash };
+  for (const [field, value] of Object.entries(hashes) as [string, unknown][]) {
+    if (value !== undefined && value !== null && (typeof value !== 'string' || !sha256Pattern.test(value))) {
+      throw invalid('ACCESS_RECORD_READER_INVALID', `${field} must be a SHA-256 in lowercase hex`, `Pass ${field} as 64 hex digits`, field);
+    }
+  }
+  const jobId = optionalText(input.jobId, 'jobId');
+  return {
+    ...(kind === undefined || kind === null ? {} : { readerKind: kind as NonNullable<AccessRecordInput['readerKind']> }),
+    ...(readerRole === undefined ? {} : { readerRole }),
+    ...(unit === undefined || unit === null ? {} : { readerUnit: unit }),
+    ...(breakGlass === true ? { breakGlass: true as const } : {}),
+    ...(typeof hashes.breakGlassReasonSha256 === 'string' ? { breakGlassReasonSha256: hashes.breakGlassReasonSha256 } : {}),
+    ...(jobId === undefined ? {} : { jobId }),
+    ...(typeof hashes.jobHash === 'string' ? { jobHash: hashes.jobHash } : {}),
   };
 }
 
@@ -107,11 +148,18 @@ export function canonicalLeaf(r: CanonicalAccessRecord): string {
   const visibility = r.visibility === 'public' ? '"public"' : `{"deferredUntil":${s(r.visibility.deferredUntil)}}`;
   return (
     `{"at":${s(r.at)}` +
+    (r.breakGlass === true ? ',"breakGlass":true' : '') +
+    (r.breakGlassReasonSha256 === undefined ? '' : `,"breakGlassReasonSha256":${s(r.breakGlassReasonSha256)}`) +
     (r.caseReference === undefined ? '' : `,"caseReference":${s(r.caseReference)}`) +
     `,"clientId":${s(r.clientId)}` +
     (r.consentId === undefined ? '' : `,"consentId":${s(r.consentId)}`) +
     `,"fields":[${r.fields.map((f) => s(f)).join(',')}]` +
+    (r.jobHash === undefined ? '' : `,"jobHash":${s(r.jobHash)}`) +
+    (r.jobId === undefined ? '' : `,"jobId":${s(r.jobId)}`) +
     `,"legalBasis":${s(r.legalBasis)},"officerId":${s(r.officerId)},"personId":${s(r.personId)},"purpose":${s(r.purpose)}` +
+    (r.readerKind === undefined ? '' : `,"readerKind":${s(r.readerKind)}`) +
+    (r.readerRole === undefined ? '' : `,"readerRole":${s(r.readerRole)}`) +
+    (r.readerUnit === undefined ? '' : `,"readerUnit":${s(r.readerUnit)}`) +
     (r.receivingAgency === undefined ? '' : `,"receivingAgency":${s(r.receivingAgency)}`) +
     `,"requestId":${s(r.requestId)},"service":${s(r.service)},"visibility":${visibility}}`
   );
@@ -187,6 +235,9 @@ function fastPrepare(input: AccessRecordInput): PreparedAccessRecord | undefined
     fieldList += (i === 0 ? '' : ',') + quote(f);
   }
   const { receivingAgency, consentId, caseReference, officerId, service, purpose, legalBasis, requestId } = input as Record<keyof AccessRecordInput, unknown>;
+  // An official's read (reader, break-glass, job members) takes the reference path.
+  if (input.readerKind !== undefined || input.readerRole !== undefined || input.readerUnit !== undefined || input.breakGlass !== undefined
+    || input.breakGlassReasonSha256 !== undefined || input.jobId !== undefined || input.jobHash !== undefined) return undefined;
   if (!isOptionalText(receivingAgency) || !isOptionalText(consentId) || !isOptionalText(caseReference)) return undefined;
   if (!isText(officerId) || !isText(service) || !isText(purpose) || !isText(legalBasis) || !isText(requestId)) return undefined;
   const visibility: unknown = input.visibility;
