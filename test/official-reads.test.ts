@@ -5,7 +5,11 @@ import { canonicalLeaf, normaliseAccessRecord, referenceLeaf } from '../src/audi
 import { AuditService } from '../src/audit/audit.service.js';
 import { generateSignerKey, parseSignerKey } from '../src/audit/checkpoint-note.js';
 import { leafHash, verifyInclusion } from '../src/audit/merkle-tree.js';
+import { BulkJobRecorder, bulkJobPersonId, personsSha256 } from '../src/audit/bulk-job.recorder.js';
+import { OfficialReadMonitor } from '../src/audit/official-read.monitor.js';
 import { OfficialReadRecorder, officialReadRecords, sha256Hex, type OfficialRead } from '../src/audit/official-read.recorder.js';
+import { officialReadRepository } from '../src/audit/official-read.repository.js';
+import { alertRepository } from '../src/exchange/alert.repository.js';
 import { fixedClock } from '../src/shared/clock.js';
 import type { Database } from '../src/store/database.js';
 import { testAccessRecord } from './access-record.fixture.js';
@@ -99,6 +103,53 @@ for (const dialect of dialects) {
       const recorder = new OfficialReadRecorder({ accessLog: failing, clock, observe: () => { observed++; } });
       await expect(recorder.record(officerRead())).rejects.toMatchObject({ kind: 'unavailable', code: 'ACCESS_LOG_UNAVAILABLE' });
       expect(observed).toBe(0);
+    });
+
+    it('alerts on break-glass, night (Vietnam time), sensitive persons and volume over the reader\'s own baseline, naming the reader', async () => {
+      const monitor = new OfficialReadMonitor(database.db, { volume: { windowMs: 60_000, warmupWindows: 3, minimumReads: 20, factor: 5 } });
+      await officialReadRepository.flagSensitive(database.db, { person_id: '001085000099', flagged_by: 'admin-1', flagged_at: '2026-12-01T00:00:00.000Z', note: 'nhân chứng được bảo vệ' });
+      const kinds = async (read: OfficialRead, at: string): Promise<string[]> => (await monitor.check(read, new Date(at))).map((a) => a.subjectKind).sort();
+      // 10:00 in Hà Nội (03:00 UTC), in the unit, nobody sensitive: nothing.
+      expect(await kinds(officerRead(), '2026-12-04T03:00:00Z')).toEqual([]);
+      expect(await kinds(officerRead({ breakGlassReason: 'Tai nạn giao thông, cần xác minh' }), '2026-12-04T03:00:05Z')).toEqual(['official-break-glass']);
+      // 22:30 in Hà Nội is 15:30 UTC: the night's first read alerts, the second does not; 05:59 the next morning is the same night.
+      expect(await kinds(officerRead(), '2026-12-04T15:30:00Z')).toEqual(['official-night']);
+      expect(await kinds(officerRead(), '2026-12-04T22:59:00Z')).toEqual([]);
+      expect(await kinds(officerRead(), '2026-12-04T23:00:00Z')).toEqual([]);
+      expect(await kinds(officerRead({ reader: { kind: 'officer', id: 'officer-8', role: 'province_officer', unit: { level: 'province', code: '01' } } }), '2026-12-04T21:00:00Z')).toEqual(['official-night']);
+      expect(await kinds(officerRead({ personIds: ['001085000001', '001085000099'] }), '2026-12-05T03:00:00Z')).toEqual(['official-sensitive']);
+      // Volume: three quiet windows of 2 reads, then 30 in one window (over 20 and 5 × the baseline).
+      const reader = { kind: 'officer' as const, id: 'officer-9', role: 'national_officer', unit: { level: 'nation' as const, code: null } };
+      for (let w = 0; w < 3; w++) for (let r = 0; r < 2; r++) await monitor.check(officerRead({ reader }), new Date(Date.UTC(2026, 11, 5, 3, w, r)));
+      const burst: string[] = [];
+      for (let r = 0; r < 30; r++) burst.push(...(await kinds(officerRead({ reader }), new Date(Date.UTC(2026, 11, 5, 3, 3, r)).toISOString())));
+      expect(burst).toEqual(['official-volume']);
+      const listed = await alertRepository.list(database.db, { limit: 50 });
+      expect(listed.find((a) => a.subjectKind === 'official-break-glass')).toMatchObject({ subjectId: 'officer-7', clientId: 'commune_officer of commune:00004', reads: 1 });
+      expect(listed.find((a) => a.subjectKind === 'official-volume')).toMatchObject({ subjectId: 'officer-9', clientId: 'national_officer of nation' });
+      expect(listed.filter((a) => a.subjectKind === 'official-night').map((a) => [a.subjectId, a.windowStart])).toEqual(expect.arrayContaining([['officer-7', '2026-12-04T15:00:00.000Z'], ['officer-8', '2026-12-04T15:00:00.000Z']]));
+    });
+
+    it('records a bulk job once, with the hash of its sorted persons, and shows it in each included tracker with a proof', async () => {
+      const jobs = new BulkJobRecorder({ accessLog: log, db: database.db, clock });
+      const reader = { kind: 'officer' as const, id: 'officer-5', role: 'national_officer', unit: { level: 'nation' as const, code: null } };
+      const members = ['001085000022', '001085000021', '001085000023'];
+      const size = await audit.treeSize();
+      const receipt = await jobs.record({ jobId: 'export-2026-12-04', kind: 'person.export', reader, purpose: 'Có trong lần xuất dữ liệu dân cư ngày 2026-12-04', fields: ['fullName', 'birthDate'] }, members);
+      expect(await audit.treeSize()).toBe(size + 1);
+      expect(receipt).toMatchObject({ persons: 3, logIndex: size, personsSha256: personsSha256(members) });
+      expect(receipt.personsSha256).toBe(sha256Hex('001085000021\n001085000022\n001085000023\n'));
+      expect(await officialReadRepository.bulkJob(database.db, 'export-2026-12-04')).toMatchObject({ persons: 3, persons_sha256: receipt.personsSha256, log_index: size });
+      await log.indexed();
+      const page = await audit.tracker('001085000022');
+      const entry = page.entries.find((e) => e.record.jobId === 'export-2026-12-04');
+      expect(entry?.record).toMatchObject({ personId: bulkJobPersonId, readerKind: 'job', service: 'person.export', jobHash: receipt.personsSha256 });
+      const root = Buffer.from(page.checkpoint?.rootHash ?? '', 'hex');
+      expect(verifyInclusion(entry?.index ?? -1, page.checkpoint?.treeSize ?? 0, leafHash(entry?.leaf ?? ''), (entry?.proof ?? []).map((h) => Buffer.from(h, 'hex')), root)).toBe(true);
+      expect((await audit.tracker('001085000024')).entries.some((e) => e.record.jobId !== undefined)).toBe(false);
+      const writer = jobs.begin({ jobId: 'x', kind: 'reconcile', reader, purpose: 'p', fields: ['f'] });
+      await expect(writer.add(['001085000002', '001085000001'])).rejects.toMatchObject({ code: 'BULK_JOB_IDS_UNSORTED' });
+      expect((await audit.verify()).ok).toBe(true);
     });
 
     it('refuses a break-glass read it could not keep the reason of', async () => {

@@ -6,6 +6,7 @@ import type { AccessLogCheckpointsTable, AccessRecordsTable } from './audit.tabl
 import { accessLogRepository, nodeKey, type NodeRange } from './access-log.repository.js';
 import type { AccessRecordInput } from './access-log.types.js';
 import { isCalendarDate, parseLeaf } from './access-record.js';
+import { officialReadRepository } from './official-read.repository.js';
 import { checkPersonIndex, PersonIndexTally, type PersonIndexProblemCode, type PersonIndexSummary } from './person-index.check.js';
 import { formatCheckpoint, openCheckpoint, parseVerifierKey, type Checkpoint, type NoteSigner } from './checkpoint-note.js';
 import {
@@ -83,6 +84,11 @@ export interface AuditServiceDeps {
   readonly db: Kysely<DB>;
   readonly signer: NoteSigner;
   readonly clock: Clock;
+  /**
+   * The registry's store, where bulk jobs keep their members (bulk_job_members): the tracker then
+   * shows each job's one access record to every person it included. Default: `db`.
+   */
+  readonly registryDb?: Kysely<DB>;
 }
 
 const maxProblems = 100;
@@ -197,7 +203,8 @@ export class AuditService {
     const visibleOn = options.visibleOn ?? isoDay(this.deps.clock.now());
     if (!isCalendarDate(visibleOn)) throw new DomainError('invalid', 'DATE_INVALID', 'The date must be YYYY-MM-DD', 'Give a calendar date');
     const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
-    const rows = await accessLogRepository.personRecords(this.deps.db, personId, visibleOn, limit + 1, options.before);
+    const own = await accessLogRepository.personRecords(this.deps.db, personId, visibleOn, limit + 1, options.before);
+    const rows = await this.withJobs(own, personId, limit + 1, options.before);
     const page = rows.slice(0, limit);
     const newest = page[0]?.idx;
     const checkpoint = newest === undefined ? await this.latestCheckpoint() : await this.checkpoint(newest + 1);
@@ -210,6 +217,14 @@ export class AuditService {
       entries: page.map((row, i) => trackerEntry(row, proofs[i] ?? [])),
       nextBefore: rows.length > limit ? page.at(-1)?.idx : undefined,
     };
+  }
+
+  /** The person's own records merged with the records of the bulk jobs that included them, newest first. */
+  private async withJobs(own: readonly AccessRecordsTable[], personId: string, limit: number, before: number | undefined): Promise<AccessRecordsTable[]> {
+    const jobIndexes = await officialReadRepository.personJobIndexes(this.deps.registryDb ?? this.deps.db, personId, limit, before);
+    if (jobIndexes.length === 0) return [...own];
+    const jobs = (await Promise.all(jobIndexes.map((i) => accessLogRepository.record(this.deps.db, i)))).filter((r): r is AccessRecordsTable => r !== undefined);
+    return [...own, ...jobs].sort((a, b) => b.idx - a.idx).slice(0, limit);
   }
 
   /**

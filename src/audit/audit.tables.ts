@@ -11,6 +11,55 @@ export interface AuditTables {
   access_log_checkpoints: AccessLogCheckpointsTable;
   access_person_runs: AccessPersonRunsTable;
   access_person_entries: AccessPersonEntriesTable;
+  sensitive_persons: SensitivePersonsTable;
+  break_glass_reasons: BreakGlassReasonsTable;
+  bulk_jobs: BulkJobsTable;
+  bulk_job_members: BulkJobMembersTable;
+}
+
+/**
+ * Persons whose reads by officials always alert the auditors (migration 0012, in the registry's
+ * store): public figures, protected witnesses, victims. Who flagged and why, never the person's data.
+ */
+export interface SensitivePersonsTable {
+  person_id: string;
+  flagged_by: string;
+  flagged_at: string;
+  /** Why the person is sensitive (for the auditors; never logged). */
+  note: string;
+}
+
+/**
+ * The written reasons of break-glass reads, for the auditors. The access record carries the
+ * reason's SHA-256 (breakGlassReasonSha256), so a reason here is checked against the log.
+ */
+export interface BreakGlassReasonsTable {
+  request_id: string;
+  reader_id: string;
+  reason: string;
+  reason_sha256: string;
+  recorded_at: string;
+}
+
+/**
+ * A bulk job that included persons (an export, a reconciliation): its kind and the SHA-256 over its
+ * sorted person ids that every per-person access record of the job also carries (jobHash).
+ */
+export interface BulkJobsTable {
+  job_id: string;
+  kind: string;
+  reader_id: string;
+  persons: number;
+  persons_sha256: string;
+  /** The job's access record in the log (its leaf index). */
+  log_index: number;
+  recorded_at: string;
+}
+
+/** One person a bulk job included: the tracker shows the job's access record to them. */
+export interface BulkJobMembersTable {
+  person_id: string;
+  job_id: string;
 }
 
 /**

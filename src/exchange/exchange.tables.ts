@@ -5,6 +5,7 @@
  * grants, tens of millions of consents (keyed by citizen and data user), alerts in the
  * thousands a year. Only consents grow with the population.
  */
+import type { OfficialAlertKind } from '../audit/official-read.monitor.js';
 export interface ExchangeTables {
   exchange_members: ExchangeMembersTable;
   exchange_clients: ExchangeClientsTable;
@@ -99,7 +100,7 @@ export interface ExchangeConsentsTable {
 /** An officer or client reading far more than its own usual pattern. */
 export interface ExchangeAlertsTable {
   alert_id: string;
-  subject_kind: 'officer' | 'client' | 'token-client' | 'token-address';
+  subject_kind: 'officer' | 'client' | 'token-client' | 'token-address' | OfficialAlertKind;
   /** The officer id or the client id. */
   subject_id: string;
   client_id: string;

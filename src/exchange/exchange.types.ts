@@ -1,4 +1,5 @@
 /** The exchange's domain: members, their clients and officers, grants, consents, alerts. */
+import type { OfficialAlertKind } from '../audit/official-read.monitor.js';
 
 /** The member classes of the exchange, X-Road style: government, commercial, other organisations. */
 export type MemberClass = 'GOV' | 'COM' | 'ORG';
@@ -107,7 +108,7 @@ export interface Consent {
 export interface MisuseAlert {
   readonly alertId: string;
   /** officer or client: reads far over the usual; token-client or token-address: failed client assertions (counted in `reads`). */
-  readonly subjectKind: 'officer' | 'client' | 'token-client' | 'token-address';
+  readonly subjectKind: 'officer' | 'client' | 'token-client' | 'token-address' | OfficialAlertKind;
   readonly subjectId: string;
   readonly clientId: string;
   readonly windowStart: string;

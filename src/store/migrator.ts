@@ -12,6 +12,7 @@ import * as exchangeChanges0008 from './migrations/0008-exchange-changes.migrati
 import * as exchangeReplayClaims0009 from './migrations/0009-exchange-replay-claims.migration.js';
 import * as identity0010 from './migrations/0010-identity.migration.js';
 import * as identityOidc0011 from './migrations/0011-identity-oidc.migration.js';
+import * as officialReads0012 from './migrations/0012-official-reads.migration.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -32,6 +33,7 @@ const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0009-exchange-replay-claims', exchangeReplayClaims0009],
   ['0010-identity', identity0010],
   ['0011-identity-oidc', identityOidc0011],
+  ['0012-official-reads', officialReads0012],
 ];
 
 /** The access log's own store (a SQLite file beside the registry's): its tables only. */
