@@ -1,0 +1,129 @@
+import type { Kysely } from 'kysely';
+import Provider, { type Account, type AccountClaims, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { DB } from '../store/database.types.js';
+import type { Officer } from './identity.types.js';
+import { oidcStoreAdapter, type OidcStoreAdapter } from './oidc.adapter.js';
+import type { OidcKeys } from './oidc.keys.js';
+import { officerRepository } from './officer.repository.js';
+import { renderProviderError, renderLogoutConfirm, renderLoggedOut } from './sign-in.page.js';
+
+/** Where the provider is mounted on the server: its issuer is `<origin>/oidc`. */
+export const oidcMountPath = '/oidc';
+/** The console's client id: a confidential client run by this server (the console's backend-for-frontend). */
+export const consoleClientId = 'sachsong-console';
+/** Scopes the provider knows; `officer` releases role and unit. */
+export const officerScopes = 'openid profile officer';
+
+/**
+ * Clients whose users are the platform's own staff: no consent screen (the grant is given at
+ * sign-in). Relying parties of the citizen audience (issue 15: portals, banks, shops) are not
+ * first-party: they get the consent screen and only the claims their grant allows.
+ */
+const firstPartyClients: ReadonlySet<string> = new Set([consoleClientId]);
+
+export function isFirstPartyClient(clientId: string): boolean {
+  return firstPartyClients.has(clientId);
+}
+
+export interface OidcProviderDeps {
+  readonly db: Kysely<DB>;
+  /** `<origin>/oidc`, as relying parties see it (config's public URL, or the listening address). */
+  readonly issuer: string;
+  readonly keys: OidcKeys;
+  /**
+   * Further relying parties. One provider, two audiences: officers sign in to the console (the
+   * first-party client below); the citizen e-ID issue adds its relying parties here (onboarded as
+   * exchange members, their allowed claims a grant) and a citizen account source in findAccount.
+   */
+  readonly relyingParties?: readonly ClientMetadata[];
+  /** Provider clock in epoch ms for the adapter's expiry (tests); oidc-provider itself uses Date.now. */
+  readonly now?: () => number;
+}
+
+export interface OidcProvider {
+  readonly provider: Provider;
+  readonly adapter: OidcStoreAdapter;
+  readonly issuer: string;
+  /** The origin the console is served from (redirect and post-logout URIs of the console client). */
+  readonly origin: string;
+}
+
+/** The claims an officer's ID token carries: sub is the officer id. */
+export function officerClaims(officer: Officer): AccountClaims {
+  return { sub: officer.officerId, name: officer.displayName, role: officer.role, unit: officer.unit };
+}
+
+/**
+ * The platform's OpenID provider (oidc-provider 9): authorization code flow only, PKCE (S256)
+ * required of every client, state kept in the store (oidc.adapter.ts) and keys shared through it
+ * (oidc.keys.ts), so that any node can serve any step. Officers are the first audience: the
+ * interaction (sign-in.page.ts, oidc.routes.ts) checks user name, password and TOTP with
+ * OfficerAuthService.verifySignIn; accounts are loaded from the identity tables.
+ *
+ * @example
+ * const oidc = createOidcProvider({ db, issuer: 'https://registry.example.vn/oidc', keys: await loadOidcKeys(db, now) });
+ */
+export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
+  const issuerUrl = new URL(deps.issuer);
+  const origin = issuerUrl.origin;
+  const adapter = oidcStoreAdapter(deps.db, deps.now);
+  const console: ClientMetadata = {
+    client_id: consoleClientId,
+    client_secret: deps.keys.consoleClientSecret,
+    client_name: 'Sachsong',
+    redirect_uris: [`${origin}/auth/callback`],
+    post_logout_redirect_uris: [`${origin}/`],
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    id_token_signed_response_alg: 'RS256',
+  };
+  const configuration: Configuration = {
+    adapter: adapter.factory,
+    clients: [console, ...(deps.relyingParties ?? [])],
+    jwks: { keys: [...deps.keys.signingKeys] },
+    cookies: {
+      keys: [...deps.keys.cookieKeys],
+      long: { httpOnly: true, sameSite: 'lax' },
+      short: { httpOnly: true, sameSite: 'lax' },
+    },
+    pkce: { required: () => true },
+    responseTypes: ['code'],
+    scopes: ['openid', 'profile', 'officer'],
+    claims: { openid: ['sub'], profile: ['name'], officer: ['role', 'unit'] },
+    // The console reads name, role and unit from the ID token of a code flow.
+    conformIdTokenClaims: false,
+    findAccount: async (_ctx: KoaContextWithOIDC, id: string): Promise<Account | undefined> => {
+      const officer = await officerRepository.findById(deps.db, id);
+      if (officer === undefined || officer.status !== 'active' || !officer.enrolled) return undefined;
+      return { accountId: officer.officerId, claims: () => officerClaims(officer) };
+    },
+    interactions: { url: (_ctx: KoaContextWithOIDC, interaction) => `${oidcMountPath}/interaction/${interaction.uid}` },
+    features: {
+      devInteractions: { enabled: false },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx: KoaContextWithOIDC, form: string) => { ctx.type = 'html'; ctx.body = renderLogoutConfirm(form); },
+        postLogoutSuccessSource: (ctx: KoaContextWithOIDC) => { ctx.type = 'html'; ctx.body = renderLoggedOut(); },
+      },
+      revocation: { enabled: true },
+    },
+    renderError: (ctx: KoaContextWithOIDC, out) => { ctx.type = 'html'; ctx.body = renderProviderError(out.error, out.error_description); },
+    ttl: {
+      AccessToken: 600,
+      AuthorizationCode: 60,
+      ClientCredentials: 600,
+      DeviceCode: 600,
+      BackchannelAuthenticationRequest: 600,
+      IdToken: 600,
+      RefreshToken: 3_600,
+      Interaction: 600,
+      // The provider's own sign-in lasts as long as the console's idle limit; the console asks prompt=login anyway.
+      Session: 900,
+      Grant: 43_200,
+    },
+  };
+  const provider = new Provider(deps.issuer, configuration);
+  provider.proxy = false;
+  return { provider, adapter, issuer: deps.issuer, origin };
+}
