@@ -25,6 +25,11 @@ export interface AppConfig {
   readonly natsUrl: string | undefined;
   /** Ed25519 signed-note key (`PRIVATE+KEY+<origin>+<hash>+<key>`) that signs the access log's checkpoints. */
   readonly auditSigningKey: string;
+  /**
+   * The address browsers reach the server at (`https://registry.example.vn`): the officers' OpenID
+   * provider's issuer is `<publicUrl>/oidc`. Absent: the listening address (loopback use).
+   */
+  readonly publicUrl: string | undefined;
 }
 
 /** Time limits of the HTTP server, in milliseconds. */
@@ -64,6 +69,10 @@ const schema = z.object({
   SACHSONG_AUDIT_SIGNING_KEY: z
     .string()
     .regex(/^PRIVATE\+KEY\+[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]+=*$/, 'must be a signed-note key PRIVATE+KEY+<origin>+<hash>+<key>')
+    .optional(),
+  SACHSONG_PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^/?#\s]+$/, 'must be an origin such as https://registry.example.vn (no path)')
     .optional(),
   SACHSONG_BODY_TIMEOUT_MS: milliseconds(100, 600_000).default(defaultHttpTimeouts.bodyMs),
   SACHSONG_REQUEST_TIMEOUT_MS: milliseconds(1_000, 86_400_000).default(defaultHttpTimeouts.requestMs),
@@ -115,6 +124,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     http: { bodyMs: v.SACHSONG_BODY_TIMEOUT_MS, requestMs: v.SACHSONG_REQUEST_TIMEOUT_MS, shutdownGraceMs: v.SACHSONG_SHUTDOWN_GRACE_MS },
     natsUrl: v.NATS_URL,
     auditSigningKey: v.SACHSONG_AUDIT_SIGNING_KEY ?? localAuditSigningKey(dataDir),
+    publicUrl: v.SACHSONG_PUBLIC_URL,
   };
 }
 

@@ -23,6 +23,8 @@ export interface OfficerSignInOptions {
    * the issuer is `<publicUrl>/oidc`. Without it the listening address is used (loopback use).
    */
   readonly publicUrl?: string;
+  /** Cookies carry `Secure` even over plain HTTP (behind a TLS proxy); with an https public URL they always do. */
+  readonly secureCookies?: boolean;
   /** Relying parties besides the console (the citizen e-ID issue). */
   readonly relyingParties?: readonly ClientMetadata[];
 }
@@ -144,7 +146,7 @@ export async function registerOfficerSignIn(app: FastifyInstance, options: Offic
       };
       // eslint-disable-next-line @typescript-eslint/no-deprecated -- loopback over plain HTTP; a public URL is https
       if (!issuer.startsWith('https:')) openid.allowInsecureRequests(client);
-      return { oidc, keys, callback: oidc.provider.callback(), client, secure: origin.startsWith('https:') };
+      return { oidc, keys, callback: oidc.provider.callback(), client, secure: (options.secureCookies ?? false) || origin.startsWith('https:') };
     })();
     runtime.catch(() => { runtime = undefined; });
     return runtime;
