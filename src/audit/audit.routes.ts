@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
+import { adminUnitCatalog } from '../registry/admin-unit.catalog.js';
 import { IdNumberParam } from '../registry/person.schemas.js';
+import { describeCommune } from '../registry/person.view.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { AccessRecordInput } from './access-log.types.js';
 import type { AuditService } from './audit.service.js';
@@ -70,7 +72,10 @@ export const auditRoutes: FastifyPluginAsyncTypebox<AuditRoutesOptions> = (app, 
     return {
       ...page,
       checkpoint: page.checkpoint ?? null,
-      entries: page.entries.map((e) => ({ ...e, record: recordView(e.record), proof: [...e.proof] })),
+      entries: page.entries.map((e) => {
+        const unitName = e.record.readerUnit === undefined ? undefined : unitNameOf(e.record.readerUnit, page.visibleOn);
+        return { ...e, record: recordView(e.record), proof: [...e.proof], ...(unitName === undefined ? {} : { readerUnitName: unitName }) };
+      }),
       nextBefore: page.nextBefore ?? null,
     };
   });
@@ -93,5 +98,27 @@ function recordView(r: AccessRecordInput): Static<typeof AccessRecordView> {
     visibility: r.visibility,
     requestId: r.requestId,
     ...(r.caseReference === undefined ? {} : { caseReference: r.caseReference }),
+    ...(r.readerKind === undefined ? {} : { readerKind: r.readerKind }),
+    ...(r.readerRole === undefined ? {} : { readerRole: r.readerRole }),
+    ...(r.readerUnit === undefined ? {} : { readerUnit: r.readerUnit }),
+    ...(r.breakGlass === true ? { breakGlass: true as const } : {}),
+    ...(r.breakGlassReasonSha256 === undefined ? {} : { breakGlassReasonSha256: r.breakGlassReasonSha256 }),
+    ...(r.jobId === undefined ? {} : { jobId: r.jobId }),
+    ...(r.jobHash === undefined ? {} : { jobHash: r.jobHash }),
   };
+}
+
+/** A reader's unit (`nation`, `province:NN`, `commune:NNNNN`) by its name on `on`; undefined when unknown. */
+export function unitNameOf(unit: string, on: string): string | undefined {
+  if (unit === 'nation') return 'Toàn quốc';
+  const [level, code = ''] = unit.split(':');
+  if (level === 'commune') {
+    const names = describeCommune(code, on);
+    return names.name === null ? undefined : names.provinceName === null ? names.name : `${names.name}, ${names.provinceName}`;
+  }
+  try {
+    return adminUnitCatalog().province(code, on).name;
+  } catch {
+    return undefined;
+  }
 }

@@ -38,6 +38,13 @@ export const AccessRecordView = Type.Object({
   visibility: Visibility,
   requestId: Type.String(),
   caseReference: Type.Optional(Type.String()),
+  readerKind: Type.Optional(Type.Union([Type.Literal('officer'), Type.Literal('service_account'), Type.Literal('job')], { description: "an official's read inside the registry (absent on the exchange's releases)" })),
+  readerRole: Type.Optional(Type.String({ description: "the reader's role, e.g. commune_officer" })),
+  readerUnit: Type.Optional(Type.String({ description: 'nation, province:<code> or commune:<code> (2025 units)' })),
+  breakGlass: Type.Optional(Type.Literal(true, { description: "a break-glass read outside the reader's unit; its written reason is kept for the auditors" })),
+  breakGlassReasonSha256: Type.Optional(Hex32),
+  jobId: Type.Optional(Type.String({ description: 'the bulk job (export, reconciliation) that included the person' })),
+  jobHash: Type.Optional(Hex32),
 });
 
 export const TrackerEntryView = Type.Object({
@@ -46,6 +53,7 @@ export const TrackerEntryView = Type.Object({
   leaf: Type.String({ description: 'the RFC 8785 canonical JSON that was hashed' }),
   leafHash: Hex32,
   proof: Type.Array(Hex32, { description: "inclusion proof against the page's checkpoint" }),
+  readerUnitName: Type.Optional(Type.String({ description: "the reader's unit by name (not part of the leaf)" })),
 });
 
 export const TrackerPageView = Type.Object({

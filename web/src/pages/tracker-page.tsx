@@ -1,9 +1,28 @@
 import { useEffect, useState, type ReactNode, type SubmitEvent } from 'react';
-import type { AccessTrackerPage } from '../api.js';
+import type { AccessRecord, AccessTrackerPage } from '../api.js';
 import { ErrorBox, Loading } from '../components.js';
 import { useApi, useConsole } from '../context.js';
 import { cleanIdNumber, formatDate, formatInstant } from '../format.js';
+import type { MessageKey } from '../i18n.js';
 import { personHref, routeHash } from '../routing.js';
+
+/** The members an official's read (or a bulk job) adds to an access record. */
+interface OfficialMembers {
+  readonly readerKind?: 'officer' | 'service_account' | 'job';
+  readonly readerRole?: string;
+  readonly readerUnit?: string;
+  readonly breakGlass?: true;
+  readonly jobId?: string;
+  readonly jobHash?: string;
+}
+
+const roleKeys: Readonly<Record<string, MessageKey>> = {
+  registry_clerk: 'trackerRoleRegistryClerk',
+  commune_officer: 'trackerRoleCommuneOfficer',
+  province_officer: 'trackerRoleProvinceOfficer',
+  national_officer: 'trackerRoleNationalOfficer',
+  quality_officer: 'trackerRoleQualityOfficer',
+};
 
 type ProofState = 'checking' | 'ok' | 'bad' | 'unavailable';
 
@@ -163,9 +182,14 @@ export function TrackerPage({ id }: { readonly id: string | null }): ReactNode {
                 </tr>
               </thead>
               <tbody>
-                {page.entries.map((e) => (
+                {page.entries.map((e) => {
+                  const official = e.record as AccessRecord & OfficialMembers;
+                  const unitName = (e as { readonly readerUnitName?: string }).readerUnitName ?? official.readerUnit ?? '';
+                  const role = official.readerRole === undefined ? '' : roleKeys[official.readerRole] === undefined ? official.readerRole : t(roleKeys[official.readerRole] as MessageKey);
+                  return (
                   <tr key={e.index} data-testid="tracker-entry">
                     <td>{formatInstant(lang, e.record.at)}</td>
+                    {official.readerKind === undefined ? (
                     <td>
                       <div>{e.record.receivingAgency ?? e.record.clientId}</div>
                       <div className="muted small mono">{e.record.clientId}</div>
@@ -173,6 +197,26 @@ export function TrackerPage({ id }: { readonly id: string | null }): ReactNode {
                         {t('trackerOfficer')}: {e.record.officerId}
                       </div>
                     </td>
+                    ) : (
+                    <td data-testid="tracker-official">
+                      <div>{t('trackerRegistry')}</div>
+                      <div data-testid="tracker-official-reader">
+                        {official.readerKind === 'service_account' ? t('trackerServiceAccount') : `${t('trackerOfficial')} ${role}`} {t('trackerOfficialOf')} {unitName}
+                      </div>
+                      <div className="muted small mono">{e.record.officerId}</div>
+                      {official.breakGlass === true && (
+                        <div className="badge badge-deceased" data-testid="tracker-break-glass">
+                          {t('trackerBreakGlass')}
+                        </div>
+                      )}
+                      {official.jobId !== undefined && (
+                        <div className="muted small" data-testid="tracker-job">
+                          {t('trackerJob')}: <span className="mono">{official.jobId}</span>
+                          <div className="mono">{t('trackerJobHash')}: {official.jobHash}</div>
+                        </div>
+                      )}
+                    </td>
+                    )}
                     <td>
                       {e.record.purpose}
                       <div className="muted small">{e.record.service}</div>
@@ -196,7 +240,8 @@ export function TrackerPage({ id }: { readonly id: string | null }): ReactNode {
                       <div className="muted small mono">#{e.index}</div>
                     </td>
                   </tr>
-                ))}
+                  );
+                })}
               </tbody>
             </table>
           )}
