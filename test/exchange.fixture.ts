@@ -6,6 +6,7 @@ import { parseLeaf, type CanonicalAccessRecord } from '../src/audit/access-recor
 import { defaultTokenAudience } from '../src/exchange/agency-auth.service.js';
 import { openAccessLogStore } from '../src/audit/access-log.store.js';
 import { buildApp } from '../src/http/app.js';
+import type { OfficialReadSink } from '../src/http/official-reads.js';
 import type { Database } from '../src/store/database.js';
 import { generatePopulation } from '../src/registry/population.generator.js';
 import type { Clock } from '../src/shared/clock.js';
@@ -14,6 +15,10 @@ import type { Dialect } from '../src/store/dialect.js';
 import type { RouteOptions } from 'fastify';
 import path from 'node:path';
 import { createTestDatabase } from './test-database.js';
+import { signInOfficer, testIdentity, type SignedInOfficer } from './officer-session.js';
+import type { IdentityModule } from '../src/identity/identity.module.js';
+import type { Role } from '../src/identity/authorization.policy.js';
+import type { UnitInput } from '../src/identity/unit.directory.js';
 
 /** A clock the test moves by hand. */
 export interface MovableClock extends Clock {
@@ -61,6 +66,8 @@ export interface ExchangeFixture {
   readonly accessLogDatabase: Database;
   readonly clock: MovableClock;
   readonly operatorToken: string;
+  /** Officers and service accounts of the app (a cheap password hash). */
+  readonly identity: IdentityModule;
   /** Living adults with a household, for calls. */
   readonly people: readonly string[];
   readonly routes: readonly RouteOptions[];
@@ -70,7 +77,7 @@ export interface ExchangeFixture {
 export const operatorToken = 'exchange-test-operator-token-0123456789';
 
 /** The whole app on a fresh store of the dialect with a small population; the clock is movable. */
-export async function startExchangeFixture(dialect: Dialect, options: { readonly accessLog?: AccessLog; readonly webRoot?: string; readonly people?: number } = {}): Promise<ExchangeFixture> {
+export async function startExchangeFixture(dialect: Dialect, options: { readonly accessLog?: AccessLog; readonly webRoot?: string; readonly people?: number; readonly officialReads?: OfficialReadSink } = {}): Promise<ExchangeFixture> {
   const database = await createTestDatabase(dialect);
   await loadPopulation(database, generatePopulation({ people: options.people ?? 300, seed: 11, today: '2026-01-01' }));
   const people = (await database.db
@@ -85,19 +92,24 @@ export async function startExchangeFixture(dialect: Dialect, options: { readonly
   const clock = movableClock('2026-03-01T08:00:00.000Z');
   const routes: RouteOptions[] = [];
   const accessLogStore = await openAccessLogStore(database, database.dialect === 'sqlite' ? path.join(path.dirname(database.location), 'access-log.db') : undefined);
+  const identity = testIdentity(database.db, clock);
   const app = await buildApp({
     database,
     accessLogStore,
     clock,
     operatorToken,
+    identity,
     logger: false,
     webRoot: options.webRoot ?? '/nonexistent-web-root',
     onRoute: (r) => routes.push(r),
     ...(options.accessLog === undefined ? {} : { accessLog: options.accessLog }),
+    ...(options.officialReads === undefined ? {} : { officialReads: options.officialReads }),
   });
   await app.ready();
+  fixtures.set(app, { identity, clock });
   return {
     app,
+    identity,
     database,
     accessLogDatabase: accessLogStore.database,
     clock,
@@ -112,7 +124,19 @@ export async function startExchangeFixture(dialect: Dialect, options: { readonly
   };
 }
 
-const op = { authorization: `Bearer ${operatorToken}` };
+const fixtures = new WeakMap<FastifyInstance, { readonly identity: IdentityModule; readonly clock: Clock }>();
+
+/** A freshly signed-in officer of the fixture's app (each call a new officer: a moved clock never finds its session idle). */
+export async function officerOf(app: FastifyInstance, role: Role, unit: UnitInput = { level: 'nation' }): Promise<SignedInOfficer> {
+  const fx = fixtures.get(app);
+  if (fx === undefined) throw new Error('not an app of startExchangeFixture');
+  return signInOfficer(fx.identity, fx.clock, { role, unit });
+}
+
+/** Headers of a freshly signed-in exchange administrator (what the operator token used to be for the exchange's administration). */
+export async function exchangeAdminHeaders(app: FastifyInstance): Promise<Record<string, string>> {
+  return { ...(await officerOf(app, 'exchange_admin')).headers };
+}
 
 /** Onboards the agency's member and subsystem (and officer) through the admin API. */
 export async function onboard(app: FastifyInstance, agency: TestAgency, kind = 'ministry'): Promise<void> {
@@ -120,7 +144,7 @@ export async function onboard(app: FastifyInstance, agency: TestAgency, kind = '
   const res = await app.inject({
     method: 'POST',
     url: '/api/exchange/members',
-    headers: op,
+    headers: await exchangeAdminHeaders(app),
     payload: { memberId: `${country}/${cls}/${member}`, name: `Agency ${member}`, kind, subsystems: [{ code: subsystem, name: 'portal', jwks: { keys: [agency.publicJwk] } }], officers: [{ officerId: agency.officerId, name: 'Officer One' }] },
   });
   if (res.statusCode !== 201) throw new Error(`onboard failed: ${res.statusCode} ${res.body}`);
@@ -140,7 +164,7 @@ export async function grant(app: FastifyInstance, clientId: string, g: GrantOpti
   const res = await app.inject({
     method: 'POST',
     url: '/api/exchange/grants',
-    headers: op,
+    headers: await exchangeAdminHeaders(app),
     payload: {
       clientId,
       service: g.service,

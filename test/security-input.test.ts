@@ -9,6 +9,8 @@ import Fastify from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { registerErrorHandler } from '../src/http/error-handler.js';
 import { personRoutes } from '../src/registry/person.routes.js';
+import { personTiesResolver } from '../src/identity/person-ties.js';
+import '../src/http/api-auth.js';
 import { readPersonFile } from '../src/registry/person-file.reader.js';
 import { PersonImportService, type ImportRow } from '../src/registry/person-import.service.js';
 import { RegistryService, type RegistrationInput } from '../src/registry/registry.service.js';
@@ -105,7 +107,13 @@ describe('security review: registry input', () => {
     it('answers 400 problem+json on POST /api/persons and on a life event, naming the field, never the value', async () => {
       const app = Fastify();
       registerErrorHandler(app);
-      await app.register(personRoutes, { prefix: '/api', registry, today: () => '2026-12-04' });
+      // a clerk of the whole nation, as the /api authentication hook would set it
+      app.decorateRequest('actor', null);
+      app.addHook('onRequest', (request, _reply, done) => {
+        request.actor = { kind: 'officer', id: 'OFF-1', role: 'registry_clerk', unit: { level: 'nation' }, active: true };
+        done();
+      });
+      await app.register(personRoutes, { prefix: '/api', registry, today: () => '2026-12-04', ties: personTiesResolver(), reads: { record: () => Promise.resolve() } });
       try {
         const value = 'Trần\u202Egnod';
         const born = await app.inject({ method: 'POST', url: '/api/persons', payload: { ...registration(11), facts: { ...facts, fullName: value } } });

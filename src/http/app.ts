@@ -24,6 +24,9 @@ import { qualityRoutes } from '../quality/quality.routes.js';
 import { QualityService } from '../quality/quality.service.js';
 import { adminUnitRoutes } from '../registry/admin-unit.routes.js';
 import { personRoutes } from '../registry/person.routes.js';
+import { createIdentityModule, type IdentityModule } from '../identity/identity.module.js';
+import { identityRoutes } from '../identity/identity.routes.js';
+import { OfficialReadRecorder } from '../audit/official-read.recorder.js';
 import { RegistryService } from '../registry/registry.service.js';
 import { isoDay, type Clock } from '../shared/clock.js';
 import type { Database } from '../store/database.js';
@@ -31,14 +34,23 @@ import { defaultHttpTimeouts } from '../config/config.js';
 import { clientErrorHandler, edgeServerOptions, registerBodyDeadline, registerSecurityHeaders, requestIdOf, type EdgeTimeouts } from './edge.js';
 import { registerErrorHandler } from './error-handler.js';
 import { registerMetrics } from './metrics.js';
-import { operatorAuth } from './operator-auth.js';
+import { registerApiAuth } from './api-auth.js';
+import type { OfficialReadSink } from './official-reads.js';
+import { sessionCookieName } from './session-cookie.js';
 import { lazyRequestLogger } from './request-logger.js';
 import { RouteLogController } from './route-log-controller.js';
 
 export interface AppDeps {
   readonly database: Database;
   readonly clock: Clock;
+  /** Accepted only by POST /api/identity/bootstrap, to create the first system administrator. */
   readonly operatorToken: string;
+  /** Officers, sessions and service accounts; default one over the registry's database (tests pass a fast password hasher). */
+  readonly identity?: IdentityModule;
+  /** Session cookies carry `Secure` even over plain HTTP (production behind a TLS proxy); over HTTPS they always do. */
+  readonly secureCookies?: boolean;
+  /** Records officials' reads of persons before the answer leaves; default an OfficialReadRecorder on the access log. */
+  readonly officialReads?: OfficialReadSink;
   /** A pino logger; request lines carry the route pattern only, never the URL (it holds ID numbers). */
   readonly logger: FastifyBaseLogger | false;
   /** The edge's time limits (config.http); default defaultHttpTimeouts. */
@@ -94,8 +106,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'sachsong', version: '0.1.0', description: 'National population registry and data exchange' },
-      components: { securitySchemes: { operatorToken: { type: 'http', scheme: 'bearer' }, agencyToken: { type: 'http', scheme: 'bearer', description: 'an access token from POST /x/token' } } },
-      security: [{ operatorToken: [] }],
+      components: { securitySchemes: {
+        sessionCookie: { type: 'apiKey', in: 'cookie', name: sessionCookieName, description: 'an officer\'s console session; unsafe methods also need its CSRF token in X-CSRF-Token (GET /api/identity/me)' },
+        serviceAccountKey: { type: 'http', scheme: 'bearer', description: 'a service account key sk_… (POST /api/identity/service-accounts)' },
+        operatorToken: { type: 'http', scheme: 'bearer', description: 'POST /api/identity/bootstrap only' },
+        agencyToken: { type: 'http', scheme: 'bearer', description: 'an access token from POST /x/token' } } },
+      security: [{ sessionCookie: [] }, { serviceAccountKey: [] }],
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
@@ -140,10 +156,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Jobs left queued or running by a stopped process start again (cleanly: outputs are renamed only when complete).
   app.addHook('onReady', async () => { await reconcile.jobs.resumeInterrupted(); });
   app.addHook('onClose', () => reconcile.jobs.idle());
+  const identity = deps.identity ?? createIdentityModule({ db: deps.database.db, clock: deps.clock });
+  const officialReads: OfficialReadSink = deps.officialReads ?? new OfficialReadRecorder({ accessLog, clock: deps.clock });
   await app.register(
     async (api) => {
-      api.addHook('onRequest', operatorAuth(deps.operatorToken));
-      await api.register(personRoutes, { registry, today });
+      registerApiAuth(api, { identity, operatorToken: deps.operatorToken });
+      await api.register(identityRoutes, { identity, secureCookies: deps.secureCookies ?? false });
+      await api.register(personRoutes, { registry, today, ties: identity.ties, reads: officialReads });
       await api.register(adminUnitRoutes, { clock: deps.clock });
       await api.register(qualityRoutes, { quality, now: () => deps.clock.now().toISOString() });
       await api.register(verifyRoutes, { verify: new VerifyService({ db: deps.database.db, clock: deps.clock }) });

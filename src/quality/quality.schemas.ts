@@ -86,13 +86,13 @@ export const FindingQuery = Type.Object({
 });
 
 export const DecisionBody = Type.Object({
-  officerId: Type.String({ minLength: 1, maxLength: 64 }),
+  officerId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'ignored: the action is recorded under the signed-in officer' })),
   reason: Type.String({ minLength: 3, maxLength: 500 }),
 });
 export type DecisionBody = Static<typeof DecisionBody>;
 
 export const ResolveBody = Type.Object({
-  officerId: Type.String({ minLength: 1, maxLength: 64 }),
+  officerId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'ignored: the action is recorded under the signed-in officer' })),
   reason: Type.String({ minLength: 3, maxLength: 500 }),
   personId: Type.Optional(Type.String({ maxLength: 12 })),
   data: Type.Record(Type.String(), Type.Unknown(), { description: 'the facts the correction sets, as in a correction life event' }),

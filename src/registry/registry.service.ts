@@ -110,6 +110,13 @@ export class RegistryService {
     return record;
   }
 
+  /** The commune a household is registered in (its tie for jurisdiction), or null. */
+  async householdCommune(householdId: string | null): Promise<string | null> {
+    if (householdId === null) return null;
+    const household = await householdRepository.findById(this.deps.db, householdId);
+    return household === undefined || household.communeCode === '' ? null : household.communeCode;
+  }
+
   async household(householdId: string): Promise<HouseholdView> {
     const household = await householdRepository.findById(this.deps.db, householdId);
     if (household === undefined) {
