@@ -19,11 +19,12 @@ function stubFetch(response: Response | Error): ReturnType<typeof vi.fn> {
 }
 
 describe('apiGet', () => {
-  it('sends the operator token and returns the JSON body', async () => {
+  it('sends the session cookie (same origin), no Authorization header, and returns the JSON body', async () => {
     const fetchMock = stubFetch(Response.json({ items: [] }));
-    await expect(apiGet('/api/persons?name=a', 'tok')).resolves.toEqual({ items: [] });
+    await expect(apiGet('/api/persons?name=a')).resolves.toEqual({ items: [] });
     expect(fetchMock).toHaveBeenCalledWith('/api/persons?name=a', {
-      headers: { Authorization: 'Bearer tok', Accept: 'application/json' },
+      credentials: 'same-origin',
+      headers: { Accept: 'application/json' },
     });
   });
 
@@ -34,19 +35,19 @@ describe('apiGet', () => {
         headers: { 'content-type': 'application/problem+json' },
       }),
     );
-    const error = await apiGet('/api/persons/1', 'tok').catch((e: unknown) => e);
+    const error = await apiGet('/api/persons/1').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 404, code: 'PERSON_NOT_FOUND', detail: 'No such person', action: 'Check the ID' });
   });
 
   it('falls back to the status when the error body is not JSON', async () => {
     stubFetch(new Response('<html>bad gateway</html>', { status: 502, statusText: 'Bad Gateway' }));
-    await expect(apiGet('/api/x', 'tok')).rejects.toMatchObject({ status: 502, code: 'HTTP_502', action: null });
+    await expect(apiGet('/api/x')).rejects.toMatchObject({ status: 502, code: 'HTTP_502', action: null });
   });
 
   it('reports an unreachable server as NETWORK_ERROR', async () => {
     stubFetch(new TypeError('fetch failed'));
-    await expect(apiGet('/api/x', 'tok')).rejects.toMatchObject({ status: 0, code: 'NETWORK_ERROR' });
+    await expect(apiGet('/api/x')).rejects.toMatchObject({ status: 0, code: 'NETWORK_ERROR' });
   });
 });
 

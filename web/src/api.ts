@@ -163,23 +163,32 @@ async function toApiError(response: Response): Promise<ApiError> {
   return new ApiError(response.status, `HTTP_${response.status}`, response.statusText, null);
 }
 
+let lastActivity = Date.now();
+
+/** When a request of this session last reached the server (each one restarts the server's idle clock). */
+export function lastApiActivity(): number {
+  return lastActivity;
+}
+
 /**
- * GETs a same-origin API path with the operator token. Rejects with {@link ApiError}.
+ * GETs a same-origin API path with the officer's session cookie. Rejects with {@link ApiError}.
  *
  * @example
- * const person = await apiGet<Person>(`/api/persons/${id}`, token);
+ * const person = await apiGet<Person>(`/api/persons/${id}`);
  */
-export async function apiGet<T>(path: string, token: string, signal?: AbortSignal): Promise<T> {
+export async function apiGet<T>(path: string, signal?: AbortSignal): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
-      headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
+      credentials: 'same-origin',
+      headers: { Accept: 'application/json' },
       ...(signal ? { signal } : {}),
     });
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
     throw new ApiError(0, 'NETWORK_ERROR', '', null);
   }
+  lastActivity = Date.now();
   if (!response.ok) throw await toApiError(response);
   // Same-origin server of the same release: its shapes are trusted, not re-validated here.
   const body: unknown = await response.json();
@@ -187,25 +196,48 @@ export async function apiGet<T>(path: string, token: string, signal?: AbortSigna
 }
 
 /**
- * POSTs to a same-origin API path with the operator token and an optional JSON body. Rejects with {@link ApiError}.
+ * POSTs to a same-origin path with the session cookie, the session's CSRF token (from
+ * GET /api/identity/me) in X-CSRF-Token, and an optional JSON body. Rejects with {@link ApiError}.
  *
  * @example
- * await apiPost(`/api/exchange/alerts/${id}/acknowledge`, token);
+ * await apiPost(`/api/exchange/alerts/${id}/acknowledge`, csrfToken);
  */
-export async function apiPost<T>(path: string, token: string, body?: unknown): Promise<T> {
+export async function apiPost<T>(path: string, csrfToken: string, body?: unknown): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${token}`, Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      credentials: 'same-origin',
+      headers: { 'X-CSRF-Token': csrfToken, Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   } catch {
     throw new ApiError(0, 'NETWORK_ERROR', '', null);
   }
+  lastActivity = Date.now();
   if (!response.ok) throw await toApiError(response);
+  if (response.status === 204) return undefined as T;
   const answer: unknown = await response.json();
   return answer as T;
+}
+
+/** A unit as GET /api/identity/me shows it (2025 codes). */
+export interface UnitRef {
+  readonly level: 'nation' | 'province' | 'commune';
+  readonly code?: string;
+  readonly province?: string;
+}
+
+/** Who is signed in (GET /api/identity/me): the officer, role, unit, permissions and the session's CSRF token. */
+export interface Me {
+  readonly kind: string;
+  readonly id: string;
+  readonly role: string | null;
+  readonly unit: UnitRef;
+  readonly permissions: readonly string[];
+  readonly officer?: { readonly officerId: string; readonly username: string; readonly displayName: string };
+  readonly session?: { readonly idleExpiresAt: string; readonly absoluteExpiresAt: string };
+  readonly csrfToken?: string;
 }
 
 /** A misuse alert of the exchange (GET /api/exchange/alerts): the exchange's own type. */

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import type { Me, UnitRef } from './api.js';
 import { ConsoleContext, useConsole, type ConsoleContextValue } from './context.js';
-import { dictionaries, languages, loadLang, saveLang, type Lang, type MessageKey } from './i18n.js';
+import { dictionaries, languages, loadLang, saveLang, type Dictionary, type Lang, type MessageKey } from './i18n.js';
 import { HouseholdPage } from './pages/household-page.js';
 import { PersonPage } from './pages/person-page.js';
 import { SearchPage } from './pages/search-page.js';
@@ -9,27 +10,13 @@ import { TrackerPage } from './pages/tracker-page.js';
 import { AlertsPage } from './pages/alerts-page.js';
 import { QualityDashboardPage } from './pages/quality-dashboard-page.js';
 import { WorklistPage } from './pages/worklist-page.js';
-import { parseRoute, tokenFromHash, type Route } from './routing.js';
-import { clearToken, loadToken, saveToken } from './session.js';
+import { parseRoute, type Route } from './routing.js';
+import { idleExpired, loadMe, signOutAt } from './session.js';
 
-/**
- * Moves a `#token=...` fragment into session storage and out of the address bar, so the
- * token is not left in history or shown on screen.
- */
-function absorbTokenFragment(): string | null {
-  const token = tokenFromHash(window.location.hash);
-  if (token === null) return null;
-  saveToken(token);
-  window.history.replaceState(null, '', `${window.location.pathname}${window.location.search}#/`);
-  return token;
-}
-
-function useHashRoute(onToken: (token: string) => void): Route {
+function useHashRoute(): Route {
   const [route, setRoute] = useState<Route>(() => parseRoute(window.location.hash));
   useEffect(() => {
     function onHashChange(): void {
-      const token = absorbTokenFragment();
-      if (token !== null) onToken(token);
       setRoute(parseRoute(window.location.hash));
       window.scrollTo(0, 0);
     }
@@ -37,33 +24,70 @@ function useHashRoute(onToken: (token: string) => void): Route {
     return () => {
       window.removeEventListener('hashchange', onHashChange);
     };
-  }, [onToken]);
+  }, []);
   return route;
 }
 
-/** The console shell: header with language switch and sign-out, and the page for the route. */
-export function App(): ReactNode {
-  const [token, setToken] = useState<string | null>(() => absorbTokenFragment() ?? loadToken());
-  const [lang, setLang] = useState<Lang>(loadLang);
-  const [notice, setNotice] = useState<MessageKey | null>(null);
+type SessionState =
+  | { readonly state: 'checking' }
+  | { readonly state: 'signedOut'; readonly notice: MessageKey | null }
+  | { readonly state: 'signedIn'; readonly me: Me & { readonly csrfToken: string } };
 
-  const signIn = useCallback((value: string) => {
-    saveToken(value);
-    setNotice(null);
-    setToken(value);
+function roleLabel(words: Dictionary, role: string | null): string {
+  const key = `role_${role ?? ''}`;
+  return key in words ? words[key as MessageKey] : (role ?? '');
+}
+
+function unitLabel(words: Dictionary, unit: UnitRef): string {
+  if (unit.level === 'nation') return words.unitNation;
+  return `${unit.level === 'province' ? words.unitProvince : words.unitCommune} ${unit.code ?? ''}`;
+}
+
+/** The console shell: header with the officer, language switch and sign-out, and the page for the route. */
+export function App(): ReactNode {
+  const [session, setSession] = useState<SessionState>({ state: 'checking' });
+  const [lang, setLang] = useState<Lang>(loadLang);
+  const route = useHashRoute();
+
+  // Who is signed in: the session cookie (set by /auth/callback) answers GET /api/identity/me.
+  useEffect(() => {
+    const controller = new AbortController();
+    loadMe(controller.signal).then(
+      (me) => {
+        setSession(me?.csrfToken === undefined ? { state: 'signedOut', notice: null } : { state: 'signedIn', me: { ...me, csrfToken: me.csrfToken } });
+      },
+      () => {
+        if (!controller.signal.aborted) setSession({ state: 'signedOut', notice: null });
+      },
+    );
+    return () => {
+      controller.abort();
+    };
   }, []);
-  const route = useHashRoute(signIn);
 
   const onUnauthorized = useCallback(() => {
-    clearToken();
-    setNotice('sessionExpired');
-    setToken(null);
+    setSession({ state: 'signedOut', notice: 'sessionExpired' });
   }, []);
 
+  // The server ends a session after 15 idle minutes; the console leaves too rather than failing on the next click.
+  const signedIn = session.state === 'signedIn';
+  useEffect(() => {
+    if (!signedIn) return;
+    const timer = window.setInterval(() => {
+      if (idleExpired()) setSession({ state: 'signedOut', notice: 'sessionIdle' });
+    }, 15_000);
+    return () => {
+      window.clearInterval(timer);
+    };
+  }, [signedIn]);
+
   function signOut(): void {
-    clearToken();
-    setNotice(null);
-    setToken(null);
+    if (session.state !== 'signedIn') return;
+    const { csrfToken } = session.me;
+    setSession({ state: 'signedOut', notice: null });
+    void signOutAt(csrfToken).then((next) => {
+      window.location.assign(next);
+    });
   }
 
   function changeLang(next: Lang): void {
@@ -78,10 +102,10 @@ export function App(): ReactNode {
 
   const context = useMemo<ConsoleContextValue | null>(
     () =>
-      token === null
+      session.state !== 'signedIn'
         ? null
-        : { lang, t: (key) => dictionaries[lang][key], token, onUnauthorized },
-    [lang, token, onUnauthorized],
+        : { lang, t: (key) => dictionaries[lang][key], csrfToken: session.me.csrfToken, onUnauthorized },
+    [lang, session, onUnauthorized],
   );
   const words = dictionaries[lang];
 
@@ -119,6 +143,16 @@ export function App(): ReactNode {
                 ))}
               </select>
             </label>
+            {session.state === 'signedIn' && (
+              <span className="officer-badge" data-testid="officer">
+                <span data-testid="officer-name">{session.me.officer?.displayName ?? session.me.id}</span>
+                <span className="officer-meta">
+                  <span data-testid="officer-role">{roleLabel(words, session.me.role)}</span>
+                  {' · '}
+                  <span data-testid="officer-unit">{unitLabel(words, session.me.unit)}</span>
+                </span>
+              </span>
+            )}
             {context !== null && (
               <button type="button" className="link" onClick={signOut} data-testid="sign-out">
                 {words.signOut}
@@ -128,8 +162,10 @@ export function App(): ReactNode {
         </div>
       </header>
       <main className="container">
-        {context === null ? (
-          <SignInPage lang={lang} notice={notice} onSignIn={signIn} />
+        {session.state === 'checking' ? (
+          <p className="muted" data-testid="session-checking">{words.checkingSession}</p>
+        ) : context === null ? (
+          <SignInPage lang={lang} notice={session.state === 'signedOut' ? session.notice : null} />
         ) : (
           <ConsoleContext.Provider value={context}>
             <RoutePage route={route} />

@@ -2,12 +2,13 @@ import { createContext, useContext, useEffect, useState } from 'react';
 import { ApiError, apiGet, isAbort } from './api.js';
 import type { Lang, MessageKey } from './i18n.js';
 
-/** What every signed-in page needs: the language, its words, the token and the 401 exit. */
+/** What every signed-in page needs: the language, its words, the session's CSRF token and the 401 exit. */
 export interface ConsoleContextValue {
   readonly lang: Lang;
   readonly t: (key: MessageKey) => string;
-  readonly token: string;
-  /** Called when the server rejects the token: the app returns to sign-in. */
+  /** Sent as X-CSRF-Token on every unsafe request (apiPost). */
+  readonly csrfToken: string;
+  /** Called when the server rejects the session (401): the app returns to sign-in. */
   readonly onUnauthorized: () => void;
 }
 
@@ -39,13 +40,13 @@ interface Keyed<T> {
  * if (person.state === 'ok') show(person.data);
  */
 export function useApi<T>(path: string | null): Load<T> {
-  const { token, onUnauthorized } = useConsole();
+  const { onUnauthorized } = useConsole();
   const [keyed, setKeyed] = useState<Keyed<T>>({ path: null, load: { state: 'idle' } });
 
   useEffect(() => {
     if (path === null) return;
     const controller = new AbortController();
-    void apiGet<T>(path, token, controller.signal).then(
+    void apiGet<T>(path, controller.signal).then(
       (data) => {
         setKeyed({ path, load: { state: 'ok', data } });
       },
@@ -60,7 +61,7 @@ export function useApi<T>(path: string | null): Load<T> {
     return () => {
       controller.abort();
     };
-  }, [path, token, onUnauthorized]);
+  }, [path, onUnauthorized]);
 
   if (path === null) return { state: 'idle' };
   // The effect has not answered for this path yet: never show the previous path's data.

@@ -12,11 +12,23 @@ const vi = {
 
   signInTitle: 'Đăng nhập cán bộ',
   signInHelp:
-    'Dán mã truy cập (token) của cán bộ vận hành. Mã nằm trong tệp data/operator-token (in ra ở lần chạy “npm start” đầu tiên) và chỉ được giữ trong phiên làm việc của trình duyệt này.',
-  tokenLabel: 'Mã truy cập',
+    'Cán bộ đăng nhập bằng tên đăng nhập, mật khẩu và mã xác thực 6 số từ ứng dụng xác thực, qua hệ thống định danh của nền tảng.',
   signIn: 'Đăng nhập',
-  tokenRequired: 'Vui lòng nhập mã truy cập.',
-  sessionExpired: 'Mã truy cập không hợp lệ hoặc đã hết hạn. Vui lòng đăng nhập lại.',
+  checkingSession: 'Đang kiểm tra phiên làm việc…',
+  sessionExpired: 'Phiên làm việc đã kết thúc hoặc hết hạn. Vui lòng đăng nhập lại.',
+  sessionIdle: 'Phiên làm việc đã hết hạn do không hoạt động 15 phút. Vui lòng đăng nhập lại.',
+  signedInAs: 'Cán bộ',
+  unitNation: 'Toàn quốc',
+  unitProvince: 'Tỉnh/thành',
+  unitCommune: 'Xã/phường',
+  role_registry_clerk: 'Cán bộ hộ tịch',
+  role_commune_officer: 'Cán bộ cấp xã',
+  role_province_officer: 'Cán bộ cấp tỉnh',
+  role_national_officer: 'Cán bộ cấp quốc gia',
+  role_quality_officer: 'Cán bộ chất lượng dữ liệu',
+  role_exchange_admin: 'Quản trị trao đổi dữ liệu',
+  role_auditor: 'Kiểm toán viên',
+  role_system_admin: 'Quản trị hệ thống',
 
   searchTitle: 'Tra cứu công dân',
   searchHelp: 'Nhập họ tên (có thể gõ không dấu) và, nếu biết, năm / tháng / ngày sinh.',
@@ -210,7 +222,7 @@ const vi = {
 
 /** Every key a dictionary must define. */
 export type MessageKey = keyof typeof vi;
-type Dictionary = Readonly<Record<MessageKey, string>>;
+export type Dictionary = Readonly<Record<MessageKey, string>>;
 
 const en: Dictionary = {
   appName: 'Sachsong',
@@ -221,11 +233,23 @@ const en: Dictionary = {
 
   signInTitle: 'Officer sign-in',
   signInHelp:
-    'Paste the operator token. It is in data/operator-token (printed by the first “npm start”) and kept only for this browser session.',
-  tokenLabel: 'Operator token',
+    'Officers sign in with their user name, password and the 6-digit code of their authenticator app, through the platform\'s identity provider.',
   signIn: 'Sign in',
-  tokenRequired: 'Please enter the operator token.',
-  sessionExpired: 'The token is not valid or has expired. Please sign in again.',
+  checkingSession: 'Checking the session…',
+  sessionExpired: 'The session has ended or expired. Please sign in again.',
+  sessionIdle: 'The session expired after 15 minutes without activity. Please sign in again.',
+  signedInAs: 'Officer',
+  unitNation: 'Nation',
+  unitProvince: 'Province',
+  unitCommune: 'Commune',
+  role_registry_clerk: 'Registry clerk',
+  role_commune_officer: 'Commune officer',
+  role_province_officer: 'Province officer',
+  role_national_officer: 'National officer',
+  role_quality_officer: 'Quality officer',
+  role_exchange_admin: 'Exchange administrator',
+  role_auditor: 'Auditor',
+  role_system_admin: 'System administrator',
 
   searchTitle: 'Find a person',
   searchHelp: 'Type the full name (diacritics optional) and, if known, the year / month / date of birth.',

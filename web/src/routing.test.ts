@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRoute, routeHash, tokenFromHash, type Route } from './routing.js';
+import { parseRoute, routeHash, type Route } from './routing.js';
 
 describe('parseRoute', () => {
   it('reads the search page with its terms', () => {
@@ -46,14 +46,3 @@ describe('parseRoute', () => {
   });
 });
 
-describe('tokenFromHash', () => {
-  it('takes the token printed by npm start', () => {
-    expect(tokenFromHash('#token=abc.DEF-123')).toBe('abc.DEF-123');
-  });
-
-  it('ignores routes and empty tokens', () => {
-    expect(tokenFromHash('#/persons/1')).toBeNull();
-    expect(tokenFromHash('#token=')).toBeNull();
-    expect(tokenFromHash('')).toBeNull();
-  });
-});

@@ -100,14 +100,3 @@ export function routeHash(route: Route): string {
 export const personHref = (id: string): string => routeHash({ page: 'person', id, at: null });
 export const householdHref = (id: string): string => routeHash({ page: 'household', id });
 export const trackerHref = (id: string | null): string => routeHash({ page: 'tracker', id });
-
-/**
- * Takes the operator token from a `#token=...` fragment (as printed by `npm start`).
- * Returns null when the hash carries none.
- */
-export function tokenFromHash(hash: string): string | null {
-  const raw = hash.startsWith('#') ? hash.slice(1) : hash;
-  if (!raw.startsWith('token=')) return null;
-  const token = new URLSearchParams(raw).get('token');
-  return token === null || token.trim() === '' ? null : token.trim();
-}

@@ -10,7 +10,7 @@ import { routeHash } from '../routing.js';
  * pattern. Operators review them and mark them reviewed.
  */
 export function AlertsPage({ all }: { readonly all: boolean }): ReactNode {
-  const { t, lang, token, onUnauthorized } = useConsole();
+  const { t, lang, csrfToken, onUnauthorized } = useConsole();
   // Bumped after an acknowledgement so that the list loads again.
   const [version, setVersion] = useState(0);
   const [actionError, setActionError] = useState<ApiError | null>(null);
@@ -18,7 +18,7 @@ export function AlertsPage({ all }: { readonly all: boolean }): ReactNode {
 
   async function acknowledge(alertId: string): Promise<void> {
     try {
-      await apiPost<MisuseAlert>(`/api/exchange/alerts/${encodeURIComponent(alertId)}/acknowledge`, token);
+      await apiPost<MisuseAlert>(`/api/exchange/alerts/${encodeURIComponent(alertId)}/acknowledge`, csrfToken);
       setActionError(null);
       setVersion((v) => v + 1);
     } catch (error) {

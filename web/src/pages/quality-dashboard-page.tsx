@@ -77,7 +77,7 @@ function scoreClass(score: number | undefined): string {
  * down to the findings (the records behind a number) in the worklist.
  */
 export function QualityDashboardPage({ province, commune }: { readonly province: string | null; readonly commune: string | null }): ReactNode {
-  const { t, token, onUnauthorized } = useConsole();
+  const { t, csrfToken, onUnauthorized } = useConsole();
   const [version, setVersion] = useState(0);
   const [scanning, setScanning] = useState(false);
   const [scanError, setScanError] = useState<ApiError | null>(null);
@@ -90,7 +90,7 @@ export function QualityDashboardPage({ province, commune }: { readonly province:
   async function scan(): Promise<void> {
     setScanning(true);
     try {
-      await apiPost(`/api/quality/scans`, token);
+      await apiPost(`/api/quality/scans`, csrfToken);
       setScanError(null);
       setVersion((v) => v + 1);
     } catch (error) {

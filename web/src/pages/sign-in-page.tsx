@@ -1,31 +1,14 @@
-import { useState, type SubmitEvent, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import type { Lang, MessageKey } from '../i18n.js';
 import { dictionaries } from '../i18n.js';
+import { signInPath } from '../session.js';
 
-/** Sign-in by pasting the operator token; `notice` explains why the officer is here again. */
-export function SignInPage({
-  lang,
-  notice,
-  onSignIn,
-}: {
-  readonly lang: Lang;
-  readonly notice: MessageKey | null;
-  readonly onSignIn: (token: string) => void;
-}): ReactNode {
+/**
+ * The way in: a link to the server's sign-in, which hands the officer to the identity provider
+ * (user name, password and authenticator code) and back. `notice` explains why they are here again.
+ */
+export function SignInPage({ lang, notice }: { readonly lang: Lang; readonly notice: MessageKey | null }): ReactNode {
   const words = dictionaries[lang];
-  const [token, setToken] = useState('');
-  const [error, setError] = useState<string | null>(null);
-
-  function submit(event: SubmitEvent<HTMLFormElement>): void {
-    event.preventDefault();
-    const trimmed = token.trim();
-    if (trimmed === '') {
-      setError(words.tokenRequired);
-      return;
-    }
-    onSignIn(trimmed);
-  }
-
   return (
     <div className="page narrow">
       <section className="panel">
@@ -36,31 +19,11 @@ export function SignInPage({
           </p>
         )}
         <p className="muted">{words.signInHelp}</p>
-        <form onSubmit={submit} noValidate className="stack">
-          <label>
-            <span>{words.tokenLabel}</span>
-            <input
-              type="password"
-              data-testid="token-input"
-              value={token}
-              autoComplete="off"
-              autoFocus
-              onChange={(e) => {
-                setToken(e.target.value);
-              }}
-            />
-          </label>
-          {error !== null && (
-            <p className="field-error" role="alert">
-              {error}
-            </p>
-          )}
-          <div>
-            <button type="submit" className="primary" data-testid="sign-in-submit">
-              {words.signIn}
-            </button>
-          </div>
-        </form>
+        <p>
+          <a className="button-link primary" href={signInPath} data-testid="sign-in-start">
+            {words.signIn}
+          </a>
+        </p>
       </section>
     </div>
   );

@@ -16,7 +16,7 @@ const correctable = ['sex', 'birthDate', 'fullName', 'ethnicity', 'religion', 'h
  * suspected duplicate; every action carries the officer and the reason.
  */
 export function WorklistPage({ commune, rule, status }: { readonly commune: string | null; readonly rule: string | null; readonly status: string }): ReactNode {
-  const { t, token, onUnauthorized } = useConsole();
+  const { t, csrfToken, onUnauthorized } = useConsole();
   const [version, setVersion] = useState(0);
   const [officer, setOfficer] = useState('');
   const [reason, setReason] = useState('');
@@ -34,7 +34,7 @@ export function WorklistPage({ commune, rule, status }: { readonly commune: stri
       const body = decision === 'resolve'
         ? { officerId: officer, reason, data: { [field]: value === '' ? null : value } }
         : { officerId: officer, reason };
-      const result = await apiPost<{ readonly stillFailing: boolean }>(`/api/quality/findings/${encodeURIComponent(finding.findingId)}/${decision}`, token, body);
+      const result = await apiPost<{ readonly stillFailing: boolean }>(`/api/quality/findings/${encodeURIComponent(finding.findingId)}/${decision}`, csrfToken, body);
       setError(null);
       setDone(result.stillFailing ? t('worklistStillFailing') : t('worklistDone'));
       setVersion((v) => v + 1);
