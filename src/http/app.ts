@@ -26,6 +26,7 @@ import { adminUnitRoutes } from '../registry/admin-unit.routes.js';
 import { personRoutes } from '../registry/person.routes.js';
 import { createIdentityModule, type IdentityModule } from '../identity/identity.module.js';
 import { identityRoutes } from '../identity/identity.routes.js';
+import { registerOfficerSignIn } from '../identity/oidc.routes.js';
 import { OfficialReadRecorder } from '../audit/official-read.recorder.js';
 import { RegistryService } from '../registry/registry.service.js';
 import { isoDay, type Clock } from '../shared/clock.js';
@@ -70,6 +71,8 @@ export interface AppDeps {
   readonly onRoute?: (route: RouteOptions) => void;
   /** Working folder of bulk reconciliation (snapshot, inbox, jobs); default beside the SQLite file. */
   readonly reconcileDir?: string;
+  /** The address browsers reach the server at (config.publicUrl): the OpenID provider's issuer is `<publicUrl>/oidc`; default the listening address. */
+  readonly publicUrl?: string;
 }
 
 // Resolves to <repo>/dist/web from both src/http (tests) and dist/http (built).
@@ -173,6 +176,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { prefix: '/api' },
   );
   await app.register(agencyRoutes, { exchange, prefix: '/x' });
+  // Officers sign in through the OpenID provider (/oidc) and the console's backend-for-frontend (/auth).
+  await registerOfficerSignIn(app, { db: deps.database.db, auth: identity.auth, clock: deps.clock, secureCookies: deps.secureCookies ?? false, ...(deps.publicUrl === undefined ? {} : { publicUrl: deps.publicUrl }) });
 
   const webRoot = deps.webRoot ?? defaultWebRoot;
   if (existsSync(webRoot)) {
