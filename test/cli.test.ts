@@ -6,7 +6,12 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditService } from '../src/audit/audit.service.js';
+import { personsSha256 } from '../src/audit/bulk-job.recorder.js';
+import { generateSignerKey, parseSignerKey } from '../src/audit/checkpoint-note.js';
 import { toVni } from '../src/registry/legacy-encoding.test-helper.js';
+import { systemClock } from '../src/shared/clock.js';
+import { openDatabase } from '../src/store/database.js';
 import { serverNodeFlags } from '../src/shared/server-flags.js';
 
 let dir: string;
@@ -85,6 +90,24 @@ describe('sachsong import and export', () => {
     expect(result.getRows()).toEqual([['Nguyễn Thị Hồng Nhung', '1985-04-02'], ['Lê Quang Vũ', '1990'], ['Trần Văn Đức', '2003-11-30']]);
     connection.closeSync();
     duck.closeSync();
+  });
+
+  it("records each export once in the access log, with the hash of its sorted persons, shown in each included citizen's tracker", async () => {
+    const r = sachsong(['export', '--out', path.join(dir, 'audited.csv'), '--by', 'officer-77']);
+    expect(r.stdout).toMatch(/exported 3 persons/);
+    const registry = openDatabase({ sqliteFile: path.join(dir, 'data', 'sachsong.db') });
+    const logStore = openDatabase({ sqliteFile: path.join(dir, 'data', 'access-log.db') });
+    try {
+      const jobs = await registry.db.selectFrom('bulk_jobs').selectAll().where('reader_id', '=', 'officer-77').execute();
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0]).toMatchObject({ kind: 'person.export', persons: 3, persons_sha256: personsSha256(['001185000101', '079203000102', '048090000103']) });
+      const audit = new AuditService({ db: logStore.db, registryDb: registry.db, signer: parseSignerKey(generateSignerKey('test.sachsong/access-log')), clock: systemClock });
+      const page = await audit.tracker('079203000102');
+      expect(page.entries.find((e) => e.record.jobId === jobs[0]?.job_id)?.record).toMatchObject({ readerKind: 'job', officerId: 'officer-77', service: 'person.export', jobHash: jobs[0]?.persons_sha256 });
+    } finally {
+      await registry.close();
+      await logStore.close();
+    }
   });
 
   it('round-trips: an export imports into an empty store unchanged', () => {

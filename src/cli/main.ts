@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { SingleBar } from 'cli-progress';
@@ -6,13 +6,15 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config/config.js';
 import { buildApp } from '../http/app.js';
 import { readPersonFile } from '../registry/person-file.reader.js';
-import { exportPersons, type ExportFormat } from '../registry/person-export.service.js';
+import { openAccessLog } from '../audit/access-log.service.js';
+import { BulkJobRecorder } from '../audit/bulk-job.recorder.js';
+import { exportColumns, exportPersons, type ExportFormat } from '../registry/person-export.service.js';
 import { PersonImportService } from '../registry/person-import.service.js';
 import { personRepository } from '../registry/person.repository.js';
 import { generatePopulationInWorker } from '../registry/population.generator.js';
 import { loadPopulation } from '../store/bulk-writer.js';
 import { RegistryService } from '../registry/registry.service.js';
-import { systemClock } from '../shared/clock.js';
+import { isoDay, systemClock } from '../shared/clock.js';
 import { isDomainError } from '../shared/domain-error.js';
 import { ndjsonToParquet } from '../store/parquet-writer.js';
 import { migrateToLatest } from '../store/migrator.js';
@@ -233,15 +235,31 @@ program
   .description('export all persons to CSV, NDJSON or Parquet')
   .requiredOption('--out <file>', 'output file')
   .option('--format <format>', 'csv, ndjson or parquet (default: by extension)')
-  .action((opts: { out: string; format?: string }) =>
+  .option('--by <id>', "who runs the export (an officer's or service account's id), named in each included citizen's data tracker", 'operator')
+  .option('--purpose <text>', "why, as each included citizen's data tracker shows it (default: the population export of today)")
+  .action((opts: { out: string; format?: string; by: string; purpose?: string }) =>
     withContext(async (ctx) => {
       const format = (opts.format ?? path.extname(opts.out).slice(1)) as ExportFormat;
       if (!['csv', 'ndjson', 'parquet'].includes(format)) {
         console.error(`unknown export format "${format}": use csv, ndjson or parquet`);
         return 2;
       }
-      const n = await exportPersons(ctx.database.db, opts.out, format, ndjsonToParquet);
-      console.log(`exported ${n} persons to ${opts.out}`);
+      // One access record for the whole export, shown to every included citizen (audit/bulk-job.recorder.ts).
+      const accessLog = openAccessLog(ctx.accessLogStore.database, { writerThread: ctx.accessLogStore.separate });
+      try {
+        const today = isoDay(systemClock.now());
+        const job = new BulkJobRecorder({ accessLog, db: ctx.database.db, clock: systemClock }).begin({
+          jobId: `export-${randomUUID()}`,
+          kind: 'person.export',
+          reader: { kind: 'service_account', id: opts.by, role: 'operator', unit: { level: 'nation', code: null } },
+          purpose: opts.purpose ?? `Có trong lần xuất dữ liệu dân cư ngày ${today}`,
+          fields: exportColumns.map((c) => c),
+        });
+        const n = await exportPersons(ctx.database.db, opts.out, format, ndjsonToParquet, job);
+        console.log(`exported ${n} persons to ${opts.out}; recorded in each one's access log`);
+      } finally {
+        await accessLog.close();
+      }
       return 0;
     }),
   );

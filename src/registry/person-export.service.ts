@@ -49,10 +49,29 @@ async function write(stream: NodeJS.WritableStream, chunk: string): Promise<void
  * half file behind. CSV cells that a spreadsheet would run as a formula get a leading `'`, and no
  * format writes a control character raw (see csv-safety.ts).
  */
-export async function exportPersons(db: Kysely<DB>, out: string, format: ExportFormat, toParquet: ParquetConverter): Promise<number> {
+/**
+ * Where an export reports the persons it includes (audit's BulkJobWriter): ids in ascending order
+ * as written, and `commit` (the job's access record, durable) before the file is released.
+ */
+export interface ExportJobSink {
+  add(personIds: readonly string[]): Promise<void>;
+  commit(): Promise<unknown>;
+}
+
+export async function exportPersons(db: Kysely<DB>, out: string, format: ExportFormat, toParquet: ParquetConverter, job?: ExportJobSink): Promise<number> {
   const partial = `${out}.partial`;
   const ndjsonPath = format === 'parquet' ? `${out}.ndjson.partial` : partial;
   let count = 0;
+  let included: string[] = [];
+  const include = async (id: string): Promise<void> => {
+    if (job === undefined) return;
+    included.push(id);
+    if (included.length >= 5_000) {
+      const ids = included;
+      included = [];
+      await job.add(ids);
+    }
+  };
   try {
     const file = createWriteStream(ndjsonPath);
     if (format === 'csv') {
@@ -60,6 +79,7 @@ export async function exportPersons(db: Kysely<DB>, out: string, format: ExportF
       csv.pipe(file);
       for await (const row of pages(db, 5_000)) {
         if (!csv.write(csvSafeRow(row))) await once(csv, 'drain');
+        await include(row.id_number);
         count++;
       }
       csv.end();
@@ -67,6 +87,7 @@ export async function exportPersons(db: Kysely<DB>, out: string, format: ExportF
       for await (const row of pages(db, 5_000)) {
         const picked = Object.fromEntries(exportColumns.map((c) => [c, row[c]]));
         await write(file, `${jsonWithoutControls(picked)}\n`);
+        await include(row.id_number);
         count++;
       }
       file.end();
@@ -75,6 +96,11 @@ export async function exportPersons(db: Kysely<DB>, out: string, format: ExportF
     if (format === 'parquet') {
       await toParquet(ndjsonPath, partial, Object.fromEntries(exportColumns.map((c) => [c, c === 'version' ? 'INTEGER' : 'VARCHAR'])));
       rmSync(ndjsonPath, { force: true });
+    }
+    if (job !== undefined) {
+      await job.add(included);
+      // The job's record is durable before the file appears under its name.
+      await job.commit();
     }
     renameSync(partial, out);
     return count;
