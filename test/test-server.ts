@@ -1,8 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
 import { buildApp } from '../src/http/app.js';
+import type { IdentityModule } from '../src/identity/identity.module.js';
 import { generatePopulation } from '../src/registry/population.generator.js';
 import { fixedClock } from '../src/shared/clock.js';
 import { loadPopulation } from '../src/store/bulk-writer.js';
+import type { DB } from '../src/store/database.types.js';
 import { createTestDatabase } from './test-database.js';
 
 export interface TestServer {
@@ -17,7 +20,12 @@ export interface TestServer {
  * The whole server (API and built console) on a fresh SQLite store holding a small generated
  * population, listening on a free loopback port. For browser and end-to-end tests.
  */
-export async function startTestServer(options: { readonly people?: number; readonly seed?: number } = {}): Promise<TestServer> {
+export async function startTestServer(options: {
+  readonly people?: number;
+  readonly seed?: number;
+  /** The identity module over the server's store (browser tests sign officers in: test/browser-sign-in.ts). */
+  readonly identity?: (db: Kysely<DB>) => IdentityModule;
+} = {}): Promise<TestServer> {
   const database = await createTestDatabase('sqlite');
   await loadPopulation(database, generatePopulation({ people: options.people ?? 2_000, seed: options.seed ?? 42, today: '2026-01-01' }));
   // a living adult with a full date of birth and a household: what an officer would look up
@@ -30,7 +38,7 @@ export async function startTestServer(options: { readonly people?: number; reado
     .orderBy('id_number')
     .executeTakeFirstOrThrow();
   const token = 'browser-test-token-0123456789abcdef';
-  const app = await buildApp({ database, clock: fixedClock('2026-01-02T00:00:00Z'), operatorToken: token, logger: false });
+  const app = await buildApp({ database, clock: fixedClock('2026-01-02T00:00:00Z'), operatorToken: token, logger: false, ...(options.identity === undefined ? {} : { identity: options.identity(database.db) }) });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     url,
