@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { parse } from 'csv-parse';
 import type { Kysely } from 'kysely';
-import type { Clock } from '../shared/clock.js';
+import type { BulkJobRecorder } from '../audit/bulk-job.recorder.js';
+import type { OfficialReader } from '../audit/official-read.recorder.js';
+import { isoDay, type Clock } from '../shared/clock.js';
 import { DomainError, isDomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
 import { reconcileJobRepository, type ReconcileJobRow } from './reconcile-job.repository.js';
@@ -41,6 +44,30 @@ export interface ReconcileJobDeps {
   readonly onError?: (error: unknown) => void;
   /** Largest upload accepted, in bytes (default {@link defaultMaxUploadBytes}). */
   readonly maxUploadBytes?: number;
+  /**
+   * Records each finished job once in the access log, with the persons its results name (audit's
+   * BulkJobRecorder), before the job counts as succeeded and its results can be fetched.
+   */
+  readonly bulkJobs?: BulkJobRecorder;
+  /** Who the job's record names; default the reconciliation service itself. */
+  readonly reader?: OfficialReader;
+}
+
+/** The reader a job's access record names when none is given. */
+export const reconcileReader: OfficialReader = { kind: 'service_account', id: 'reconcile', role: 'reconcile', unit: { level: 'nation', code: null } };
+
+/**
+ * The registry persons a results file names (linked_id, registry_id_number), sorted and distinct.
+ * A row linked through an old 9-digit card whose preset releases no ID number names no one: the
+ * agency learns no ID for it, and neither does this list.
+ */
+export async function personsInResults(resultsPath: string): Promise<string[]> {
+  const ids = new Set<string>();
+  const parser = createReadStream(resultsPath).pipe(parse({ columns: true, relax_column_count: true }));
+  for await (const row of parser as AsyncIterable<Record<string, string | undefined>>) {
+    for (const id of [row.linked_id, row.registry_id_number]) if (id !== undefined && /^\d{12}$/.test(id)) ids.add(id);
+  }
+  return [...ids].sort();
 }
 
 /**
@@ -273,6 +300,17 @@ export class ReconcileJobService {
         },
       });
       await writing;
+      if (this.deps.bulkJobs !== undefined) {
+        const persons = await personsInResults(path.join(row.out_dir, reconcileOutputs.results));
+        const day = isoDay(this.deps.clock.now());
+        await this.deps.bulkJobs.record({
+          jobId: `reconcile-${jobId}`,
+          kind: 'reconcile',
+          reader: this.deps.reader ?? reconcileReader,
+          purpose: `Có trong đối soát dữ liệu (${preset.title}) ngày ${day}`,
+          fields: preset.release.length === 0 ? ['status'] : ['status', ...preset.release],
+        }, persons);
+      }
       await reconcileJobRepository.update(this.deps.db, jobId, { state: 'succeeded', phase: 'done', progress: 1, rows: summary.rows, summary: JSON.stringify(summary), finished_at: now(), updated_at: now() });
     } catch (error) {
       await writing;

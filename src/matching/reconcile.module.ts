@@ -8,6 +8,7 @@ import { ReconcileService } from './reconcile.service.js';
 import { readSnapshotManifest, writeSnapshot } from './registry-snapshot.engine.js';
 import { registryFingerprint, snapshotRowsAfter } from './registry-snapshot.repository.js';
 import { ensureSnapshot, keysetPages, type SnapshotReady } from './registry-snapshot.service.js';
+import type { BulkJobRecorder } from '../audit/bulk-job.recorder.js';
 
 /** Where reconciliation keeps its files under a working folder. */
 export function reconcileFolders(dir: string): { readonly snapshot: string; readonly inbox: string; readonly jobs: string } {
@@ -39,6 +40,8 @@ export function createReconcile(options: {
   readonly maxUploadBytes?: number;
   /** DuckDB bounds other than the defaults (reconcile.duckdb.ts). */
   readonly duckDb?: Partial<DuckDbLimits>;
+  /** Records each finished job once in the access log (audit's BulkJobRecorder). */
+  readonly bulkJobs?: BulkJobRecorder;
 }): {
   readonly service: ReconcileService;
   readonly jobs: ReconcileJobService;
@@ -59,6 +62,7 @@ export function createReconcile(options: {
     inboxDir: folders.inbox,
     ...(options.onError ? { onError: options.onError } : {}),
     ...(options.maxUploadBytes === undefined ? {} : { maxUploadBytes: options.maxUploadBytes }),
+    ...(options.bulkJobs === undefined ? {} : { bulkJobs: options.bulkJobs }),
   });
   return { service, jobs };
 }
