@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { foldName } from '../src/matching/vietnamese-text.js';
+import { browserOfficers, signInInBrowser, submitSignInForm } from './browser-sign-in.js';
+import type { TestOfficer } from './officer-accounts.js';
 import { startTestServer } from './test-server.js';
 
 /**
@@ -18,6 +20,8 @@ type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
 let server: TestServer;
 let browser: Browser;
+const officers = browserOfficers();
+let officer: TestOfficer;
 
 beforeAll(async () => {
   if (!existsSync(chromiumPath)) {
@@ -28,7 +32,8 @@ beforeAll(async () => {
     const { build } = await import('vite');
     await build({ configFile: fileURLToPath(new URL('../web/vite.config.ts', import.meta.url)), logLevel: 'warn' });
   }
-  server = await startTestServer();
+  server = await startTestServer({ identity: officers.bind });
+  officer = await officers.create('national_officer');
   browser = await chromium.launch({
     executablePath: chromiumPath,
     args: [
@@ -49,20 +54,22 @@ afterAll(async () => {
   await server.close();
 });
 
-async function openConsole(token: string): Promise<{ context: BrowserContext; page: Page }> {
+/** A fresh browser context signed in as the national officer through the identity provider. */
+async function openConsole(): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
-  await page.goto(`${server.url}/#token=${encodeURIComponent(token)}`);
+  await signInInBrowser(page, server.url, officers, officer);
   return { context, page };
 }
 
 describe('operator console', () => {
   it('finds a person typed without diacritics, shows their page and switches to English', async () => {
-    const { context, page } = await openConsole(server.token);
+    const { context, page } = await openConsole();
     try {
-      // The token leaves the address bar as soon as the console has it.
+      // Back from the identity provider: no code, state or token left in the address bar.
       await page.getByTestId('search-name').waitFor();
-      expect(new URL(page.url()).hash).toBe('#/');
+      expect(new URL(page.url()).search).toBe('');
+      expect(new URL(page.url()).pathname).toBe('/');
       await expect(page.locator('html').getAttribute('lang')).resolves.toBe('vi');
 
       const sample = server.samplePerson;
@@ -86,7 +93,7 @@ describe('operator console', () => {
       await expect(page.locator('html').getAttribute('lang')).resolves.toBe('en');
       await page.screenshot({ path: screenshotPath, fullPage: true });
 
-      // The choice of language survives a reload; the token (session storage) does too.
+      // The choice of language survives a reload; the session (an HttpOnly cookie) does too.
       await page.reload();
       await page.getByRole('heading', { name: 'Personal details' }).waitFor();
       await expect(page.getByTestId('person-name').textContent()).resolves.toBe(sample.fullName);
@@ -96,7 +103,7 @@ describe('operator console', () => {
   });
 
   it('loads the record as of a date from the history view', async () => {
-    const { context, page } = await openConsole(server.token);
+    const { context, page } = await openConsole();
     try {
       const sample = server.samplePerson;
       await page.evaluate((id) => {
@@ -118,7 +125,7 @@ describe('operator console', () => {
   });
 
   it('rejects malformed search input before calling the server', async () => {
-    const { context, page } = await openConsole(server.token);
+    const { context, page } = await openConsole();
     try {
       await page.getByTestId('search-name').fill('nguyen');
       await page.getByTestId('search-birth').fill('1985-13');
@@ -134,7 +141,7 @@ describe('operator console', () => {
   });
 
   it("shows the server's problem detail for an ID number nobody has", async () => {
-    const { context, page } = await openConsole(server.token);
+    const { context, page } = await openConsole();
     try {
       // Province 999 does not exist, so no generated person can hold this number.
       await page.getByTestId('goto-id').fill('999 099 000 001');
@@ -148,14 +155,19 @@ describe('operator console', () => {
     }
   });
 
-  it('returns to sign-in with an explanation when the token is refused', async () => {
-    const { context, page } = await openConsole('not-the-operator-token');
+  it('returns to sign-in with an explanation when the session is refused, and signs in again', async () => {
+    const { context, page } = await openConsole();
     try {
+      const session = (await context.cookies(server.url)).find((c) => c.name === 'sachsong_session');
+      await officers.identity().auth.signOut(session?.value ?? '');
       await page.getByTestId('search-name').fill(foldName(server.samplePerson.fullName));
       await page.getByTestId('search-submit').click();
       await page.getByTestId('sign-in-notice').waitFor();
-      await page.getByTestId('token-input').fill(server.token);
-      await page.getByTestId('sign-in-submit').click();
+      await page.getByTestId('sign-in-start').click();
+      await page.waitForURL(/\/oidc\/interaction\//);
+      await submitSignInForm(page, officers, officer);
+      await page.getByTestId('search-name').fill(foldName(server.samplePerson.fullName));
+      await page.getByTestId('search-submit').click();
       await page.getByTestId('result-row').first().waitFor();
     } finally {
       await context.close();
