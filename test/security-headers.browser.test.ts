@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserOfficers, signInInBrowser } from './browser-sign-in.js';
 import { startTestServer } from './test-server.js';
 
 /**
@@ -16,6 +17,7 @@ type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
 let server: TestServer;
 let browser: Browser;
+const officers = browserOfficers();
 
 beforeAll(async () => {
   if (!existsSync(chromiumPath)) throw new Error(`chromium is required at ${chromiumPath} (apt-get install -y chromium)`);
@@ -23,7 +25,7 @@ beforeAll(async () => {
     const { build } = await import('vite');
     await build({ configFile: fileURLToPath(new URL('../web/vite.config.ts', import.meta.url)), logLevel: 'warn' });
   }
-  server = await startTestServer({ people: 500 });
+  server = await startTestServer({ people: 500, identity: officers.bind });
   browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
 });
 
@@ -51,7 +53,13 @@ describe('the content security policy in a browser', () => {
   it('lets the console run: search, a person, the quality page and its charts', async () => {
     const { page, violations, close } = await watchedPage();
     try {
-      const response = await page.goto(`${server.url}/#token=${encodeURIComponent(server.token)}`);
+      // The identity provider's sign-in page runs under the console's strict policy too.
+      const signInPage = page.waitForResponse((r) => r.url().includes('/oidc/interaction/') && r.request().method() === 'GET');
+      await signInInBrowser(page, server.url, officers, await officers.create('quality_officer'));
+      const interaction = await signInPage;
+      expect(interaction.headers()['content-security-policy']).toMatch(/script-src 'self'.*style-src 'self'/);
+      expect(interaction.headers()['content-security-policy']).not.toMatch(/unsafe-inline/);
+      const response = await page.goto(`${server.url}/`);
       expect(response?.headers()['content-security-policy']).toMatch(/script-src 'self'/);
       expect(response?.headers()['x-frame-options']).toBe('DENY');
       await page.getByTestId('search-name').waitFor();
