@@ -1,3 +1,4 @@
+import { allScopesKey } from './officer-session.js';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAccessLog } from '../src/audit/access-log.service.js';
@@ -10,7 +11,7 @@ import type { Database } from '../src/store/database.js';
 import { createTestDatabase, dialects } from './test-database.js';
 
 const token = 'audit-test-token-0123456789abcdef';
-const auth = { authorization: `Bearer ${token}` };
+let auth: Record<string, string> = {};
 const citizen = '079203012345';
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');
 
@@ -37,7 +38,9 @@ describe.each(dialects)('the access log API on %s', (dialect) => {
       { ...base, personId: citizen, clientId: 'VN/GOV/BCA/investigation', purpose: 'Điều tra', legalBasis: 'Bộ luật TTHS 2015, Điều 88', requestId: 'r3', visibility: { deferredUntil: '2026-12-15' }, caseReference: 'VA-77' },
       { ...base, personId: citizen, clientId: 'VN/COM/VCB/kyc', purpose: 'Mở tài khoản', legalBasis: 'Đồng ý của công dân', consentId: 'consent-9', requestId: 'r4' },
     ]);
-    app = await buildApp({ database, clock: fixedClock('2026-11-27T08:00:00Z'), operatorToken: token, logger: false, accessLog: log, auditSigningKey: generateSignerKey('test.sachsong/access-log') });
+    const keyed = await allScopesKey(database.db, fixedClock('2026-11-27T08:00:00Z'));
+    auth = keyed.headers;
+    app = await buildApp({ database, clock: fixedClock('2026-11-27T08:00:00Z'), operatorToken: token, identity: keyed.identity, logger: false, accessLog: log, auditSigningKey: generateSignerKey('test.sachsong/access-log') });
   });
   afterAll(async () => {
     await app.close();

@@ -9,9 +9,8 @@ import { MemberService } from '../src/exchange/member.service.js';
 import { systemClock } from '../src/shared/clock.js';
 import { openDatabase, type Database } from '../src/store/database.js';
 import { dialects } from './test-database.js';
-import { accessRecordsFor, accessToken, callHeaders, clientAssertion, grant, makeAgencyKeys, onboard, operatorToken, startExchangeFixture, type ExchangeFixture, type TestAgency } from './exchange.fixture.js';
+import { accessRecordsFor, accessToken, callHeaders, clientAssertion, grant, makeAgencyKeys, onboard, startExchangeFixture, type ExchangeFixture, type TestAgency , adminKey } from './exchange.fixture.js';
 
-const op = { authorization: `Bearer ${operatorToken}` };
 const run = promisify(execFile);
 
 for (const dialect of dialects) {
@@ -30,7 +29,7 @@ for (const dialect of dialects) {
 
     const giveConsent = async (citizen: string, dataUser: string, purposeCode: string, fields: readonly string[]): Promise<string> => {
       const res = await fx.app.inject({
-        method: 'POST', url: '/api/exchange/consents', headers: op,
+        method: 'POST', url: '/api/exchange/consents', headers: await adminKey(fx.app),
         payload: { citizen, dataUser, purposeCode, purposeText: 'Trợ cấp hộ gia đình', fields, dataLife: { unit: 'MONTH', value: 1 }, frequency: { unit: 'DAY', value: 10 }, expiry: '2026-06-01' },
       });
       expect(res.statusCode, res.body).toBe(201);
@@ -156,7 +155,7 @@ for (const dialect of dialects) {
       const agency = await makeAgencyKeys('VN/GOV/BTC/grants');
       await onboard(fx.app, agency);
       const base = { clientId: agency.clientId, service: 'verify', fields: ['fullName'], purposes: [{ code: 'KYC', text: 'Xác minh khách hàng' }], legalBasis: 'Luật Căn cước 2023', ratePerMinute: 100, dailyCap: 1000 };
-      const post = (payload: Record<string, unknown>) => fx.app.inject({ method: 'POST', url: '/api/exchange/grants', headers: op, payload: { ...base, ...payload } });
+      const post = async (payload: Record<string, unknown>) => fx.app.inject({ method: 'POST', url: '/api/exchange/grants', headers: await adminKey(fx.app), payload: { ...base, ...payload } });
       // The fixture's clock: 2026-03-01T08:00Z, 15:00 in Vietnam.
       const past = await post({ validUntil: '2026-02-28' });
       expect(past.statusCode).toBe(400);
@@ -260,12 +259,12 @@ for (const dialect of dialects) {
         await change(members.setOfficerStatus('VN/COM/HDB', 'officer-1', 'suspended'));
         expect((await verify()).json()).toMatchObject({ status: 403, code: 'OFFICER_UNKNOWN' });
         const url = '/api/exchange/members/VN/COM/HDB/officers/officer-1/status';
-        const back = await fx.app.inject({ method: 'PUT', url, headers: op, payload: { status: 'active' } });
+        const back = await fx.app.inject({ method: 'PUT', url, headers: await adminKey(fx.app), payload: { status: 'active' } });
         expect(back.json()).toMatchObject({ officerId: 'officer-1', status: 'active' });
         expect((await verify()).statusCode).toBe(200);
-        expect((await fx.app.inject({ method: 'PUT', url, headers: op, payload: { status: 'suspended' } })).statusCode).toBe(200);
+        expect((await fx.app.inject({ method: 'PUT', url, headers: await adminKey(fx.app), payload: { status: 'suspended' } })).statusCode).toBe(200);
         expect((await verify()).json()).toMatchObject({ code: 'OFFICER_UNKNOWN' });
-        expect((await fx.app.inject({ method: 'PUT', url: '/api/exchange/members/VN/COM/HDB/officers/nobody/status', headers: op, payload: { status: 'active' } })).json()).toMatchObject({ status: 404, code: 'OFFICER_NOT_FOUND' });
+        expect((await fx.app.inject({ method: 'PUT', url: '/api/exchange/members/VN/COM/HDB/officers/nobody/status', headers: await adminKey(fx.app), payload: { status: 'active' } })).json()).toMatchObject({ status: 404, code: 'OFFICER_NOT_FOUND' });
       });
     });
 

@@ -15,9 +15,9 @@ import type { Dialect } from '../src/store/dialect.js';
 import type { RouteOptions } from 'fastify';
 import path from 'node:path';
 import { createTestDatabase } from './test-database.js';
-import { signInOfficer, testIdentity, type SignedInOfficer } from './officer-session.js';
+import { serviceAccountHeaders, signInOfficer, testIdentity, type SignedInOfficer } from './officer-session.js';
 import type { IdentityModule } from '../src/identity/identity.module.js';
-import type { Role } from '../src/identity/authorization.policy.js';
+import { permissions, type Role } from '../src/identity/authorization.policy.js';
 import type { UnitInput } from '../src/identity/unit.directory.js';
 
 /** A clock the test moves by hand. */
@@ -136,6 +136,23 @@ export async function officerOf(app: FastifyInstance, role: Role, unit: UnitInpu
 /** Headers of a freshly signed-in exchange administrator (what the operator token used to be for the exchange's administration). */
 export async function exchangeAdminHeaders(app: FastifyInstance): Promise<Record<string, string>> {
   return { ...(await officerOf(app, 'exchange_admin')).headers };
+}
+
+const keys = new WeakMap<FastifyInstance, Record<string, string>>();
+
+/**
+ * Headers with a service account key of the fixture's app holding every permission but
+ * identity.admin, made once per app: a key does not idle out when a test moves the clock.
+ */
+export async function adminKey(app: FastifyInstance): Promise<Record<string, string>> {
+  const known = keys.get(app);
+  if (known !== undefined) return known;
+  const fx = fixtures.get(app);
+  if (fx === undefined) throw new Error('not an app of startExchangeFixture');
+  const { authorization } = await serviceAccountHeaders(fx.identity, permissions.filter((p) => p !== 'identity.admin'), { level: 'nation' }, 366);
+  const headers = { authorization };
+  keys.set(app, headers);
+  return headers;
 }
 
 /** Onboards the agency's member and subsystem (and officer) through the admin API. */

@@ -2,9 +2,8 @@ import { createHash, type JsonWebKey } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { responseHash } from '../src/exchange/exchange.service.js';
 import { dialects } from './test-database.js';
-import { accessRecordsFor, accessToken, callHeaders, clientAssertion, grant, makeAgencyKeys, onboard, operatorToken, startExchangeFixture, type ExchangeFixture, type TestAgency } from './exchange.fixture.js';
+import { accessRecordsFor, accessToken, callHeaders, clientAssertion, grant, makeAgencyKeys, onboard, startExchangeFixture, type ExchangeFixture, type TestAgency , adminKey } from './exchange.fixture.js';
 
-const op = { authorization: `Bearer ${operatorToken}` };
 
 const without = (headers: Record<string, string>, name: string): Record<string, string> => Object.fromEntries(Object.entries(headers).filter(([k]) => k !== name));
 const assertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -89,7 +88,7 @@ for (const dialect of dialects) {
       expect(expired.json()).toMatchObject({ code: 'TOKEN_EXPIRED' });
       token = await accessToken(fx.app, bank, fx.clock);
 
-      const suspend = (status: string) => fx.app.inject({ method: 'PUT', url: `/api/exchange/clients/${bank.clientId}/status`, headers: op, payload: { status } });
+      const suspend = async (status: string) => fx.app.inject({ method: 'PUT', url: `/api/exchange/clients/${bank.clientId}/status`, headers: await adminKey(fx.app), payload: { status } });
       expect((await suspend('suspended')).statusCode).toBe(200);
       const refused = await call('verify', { idNumber: id });
       expect(refused.statusCode).toBe(403);
@@ -171,7 +170,7 @@ for (const dialect of dialects) {
       expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
       fx.clock.advance(30_000);
       expect((await call('verify', { idNumber: id, fullName: 'Nguyễn Văn A' }, callHeaders(t, telco))).statusCode).toBe(200);
-      expect((await fx.app.inject({ method: 'POST', url: `/api/exchange/grants/${grantId}/revoke`, headers: op })).statusCode).toBe(200);
+      expect((await fx.app.inject({ method: 'POST', url: `/api/exchange/grants/${grantId}/revoke`, headers: await adminKey(fx.app) })).statusCode).toBe(200);
       expect((await call('verify', { idNumber: id, fullName: 'Nguyễn Văn A' }, callHeaders(t, telco))).json()).toMatchObject({ status: 403, code: 'SERVICE_NOT_GRANTED' });
     });
 
@@ -185,7 +184,7 @@ for (const dialect of dialects) {
       expect((await ask()).json()).toMatchObject({ status: 403, code: 'CONSENT_REQUIRED' });
 
       const give = await fx.app.inject({
-        method: 'POST', url: '/api/exchange/consents', headers: op,
+        method: 'POST', url: '/api/exchange/consents', headers: await adminKey(fx.app),
         payload: { citizen, dataUser: lender.clientId, purposeCode: 'LOAN', purposeText: 'Thẩm định khoản vay', fields: ['permanentResidence'], dataLife: { unit: 'MONTH', value: 6 }, frequency: { unit: 'DAY', value: 2 }, expiry: '2026-06-01' },
       });
       expect(give.statusCode, give.body).toBe(201);
@@ -197,7 +196,7 @@ for (const dialect of dialects) {
       expect(ok.json()).toMatchObject({ consentId });
       expect(await accessRecordsFor(fx, headers['x-request-id'] ?? '')).toMatchObject([{ consentId, personId: citizen, purpose: 'Thẩm định khoản vay' }]);
 
-      const act = (action: string) => fx.app.inject({ method: 'POST', url: `/api/exchange/consents/${consentId}/${action}`, headers: op });
+      const act = async (action: string) => fx.app.inject({ method: 'POST', url: `/api/exchange/consents/${consentId}/${action}`, headers: await adminKey(fx.app) });
       expect((await act('pause')).json()).toMatchObject({ status: 'PAUSED' });
       expect((await ask(['permanentResidence'])).json()).toMatchObject({ code: 'CONSENT_PAUSED' });
       expect((await act('resume')).json()).toMatchObject({ status: 'ACTIVE' });
@@ -208,9 +207,9 @@ for (const dialect of dialects) {
       expect((await ask(['permanentResidence'])).json()).toMatchObject({ code: 'CONSENT_REVOKED' });
       expect((await act('resume')).json()).toMatchObject({ status: 409, code: 'CONSENT_STATUS_CONFLICT' });
 
-      const shown = await fx.app.inject({ method: 'GET', url: `/api/exchange/consents/${consentId}`, headers: op });
+      const shown = await fx.app.inject({ method: 'GET', url: `/api/exchange/consents/${consentId}`, headers: await adminKey(fx.app) });
       expect(shown.json()).toMatchObject({ status: 'REVOKED', signatureValid: true, signature: { alg: 'EdDSA' } });
-      const list = await fx.app.inject({ method: 'GET', url: `/api/exchange/consents?citizen=${citizen}`, headers: op });
+      const list = await fx.app.inject({ method: 'GET', url: `/api/exchange/consents?citizen=${citizen}`, headers: await adminKey(fx.app) });
       expect(list.json<{ items: unknown[] }>().items).toHaveLength(1);
     });
 
@@ -219,7 +218,7 @@ for (const dialect of dialects) {
       const { keys: [jwk] } = keys.json<{ keys: Record<string, string>[] }>();
       const citizen = fx.people[7] ?? '';
       const give = await fx.app.inject({
-        method: 'POST', url: '/api/exchange/consents', headers: op,
+        method: 'POST', url: '/api/exchange/consents', headers: await adminKey(fx.app),
         payload: { citizen, dataUser: bank.clientId, purposeCode: 'KYC', purposeText: 'Mở tài khoản', fields: ['fullName'], dataLife: { unit: 'YEAR', value: 1 }, frequency: { unit: 'DAY', value: 1 }, expiry: '2027-01-01T00:00:00Z' },
       });
       const consent = give.json<{ artefact: Record<string, unknown>; signature: { value: string } }>();
@@ -232,7 +231,7 @@ for (const dialect of dialects) {
     });
 
     it('refuses malformed onboarding, grants and consents with clear codes', async () => {
-      const post = (url: string, payload: Record<string, unknown>) => fx.app.inject({ method: 'POST', url, headers: op, payload });
+      const post = async (url: string, payload: Record<string, unknown>) => fx.app.inject({ method: 'POST', url, headers: await adminKey(fx.app), payload });
       const a = await makeAgencyKeys('VN/GOV/BYT/his');
       const member = (memberId: string, jwk: Record<string, unknown>) => ({ memberId, name: 'Bộ Y tế', kind: 'ministry', subsystems: [{ code: 'his', name: 'HIS', jwks: { keys: [jwk] } }], officers: [] });
       expect((await post('/api/exchange/members', member('VN/GOV/b y t', a.publicJwk))).json()).toMatchObject({ status: 400, code: 'MEMBER_ID_MALFORMED' });

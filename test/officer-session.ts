@@ -1,7 +1,7 @@
 // For tests and scripts only: officers signed in without the OpenID provider's pages.
 import type { Kysely } from 'kysely';
 import { Secret, TOTP } from 'otpauth';
-import type { Actor, Permission, Role } from '../src/identity/authorization.policy.js';
+import { permissions, type Actor, type Permission, type Role } from '../src/identity/authorization.policy.js';
 import { createIdentityModule, type IdentityModule } from '../src/identity/identity.module.js';
 import { scryptPasswordHasher } from '../src/identity/password.hasher.js';
 import type { UnitInput } from '../src/identity/unit.directory.js';
@@ -61,8 +61,24 @@ export async function signInOfficer(identity: IdentityModule, clock: Clock, opti
 }
 
 /** A service account with the scopes and its key as a ready-made Authorization header. */
-export async function serviceAccountHeaders(identity: IdentityModule, scopes: readonly Permission[], unit: UnitInput = { level: 'nation' }): Promise<{ readonly authorization: string; readonly accountId: string }> {
+export async function serviceAccountHeaders(identity: IdentityModule, scopes: readonly Permission[], unit: UnitInput = { level: 'nation' }, validDays = 30): Promise<{ readonly authorization: string; readonly accountId: string }> {
   counter += 1;
-  const { account, apiKey } = await identity.serviceAccounts.create(testAdminActor, { name: `script ${String(counter)}`, scopes, unit, validDays: 30 });
+  const { account, apiKey } = await identity.serviceAccounts.create(testAdminActor, { name: `script ${String(counter)}`, scopes, unit, validDays });
   return { authorization: `Bearer ${apiKey}`, accountId: account.accountId };
+}
+
+/**
+ * A service account holding every permission a key may hold (all but identity.admin), for the
+ * nation: what the operator token used to be for tests that drive the whole API. Pass `identity`
+ * to buildApp so that the app knows the key.
+ *
+ * @example
+ * const keyed = await allScopesKey(database.db, clock);
+ * app = await buildApp({ database, clock, operatorToken, logger: false, identity: keyed.identity });
+ * await app.inject({ url: '/api/persons/079203012345', headers: keyed.headers });
+ */
+export async function allScopesKey(db: Kysely<DB>, clock: Clock): Promise<{ readonly identity: IdentityModule; readonly headers: Record<string, string> }> {
+  const identity = testIdentity(db, clock);
+  const { authorization } = await serviceAccountHeaders(identity, permissions.filter((p) => p !== 'identity.admin'));
+  return { identity, headers: { authorization } };
 }

@@ -1,3 +1,5 @@
+import { allScopesKey } from './officer-session.js';
+import type { IdentityModule } from '../src/identity/identity.module.js';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,7 +18,8 @@ import { createTestDatabase, dialects } from './test-database.js';
 
 const token = 'reconcile-test-token-0123456789abcdef';
 const clock = fixedClock('2026-01-02T00:00:00Z');
-const auth = { authorization: `Bearer ${token}` };
+let auth: Record<string, string> = {};
+let identity: IdentityModule | undefined;
 
 interface JobBody {
   readonly jobId: string;
@@ -49,7 +52,10 @@ describe.each(dialects)('reconciliation jobs over HTTP on %s', (dialect) => {
     store = await createTestDatabase(dialect);
     await loadPopulation(store, generatePopulation({ people: 2_000, seed: 21, today: '2026-01-01' }));
     dir = mkdtempSync(path.join(tmpdir(), 'sachsong-reconcile-jobs-'));
-    app = await buildApp({ database: store, clock, operatorToken: token, logger: false, reconcileDir: dir });
+    const keyed = await allScopesKey(store.db, clock);
+    auth = keyed.headers;
+    identity = keyed.identity;
+    app = await buildApp({ database: store, clock, operatorToken: token, identity, logger: false, reconcileDir: dir });
     await app.ready();
     // An agency file derived from this registry: the first job builds the snapshot it reads from.
     const snapshotDir = path.join(dir, 'seed-snapshot');
@@ -142,7 +148,7 @@ describe.each(dialects)('reconciliation jobs over HTTP on %s', (dialect) => {
       created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:01.000Z', started_at: '2026-01-01T00:00:00.000Z', finished_at: null,
     }).execute();
     // A new server on the same store picks it up when it starts.
-    const restarted = await buildApp({ database: store, clock, operatorToken: token, logger: false, reconcileDir: dir });
+    const restarted = await buildApp({ database: store, clock, operatorToken: token, ...(identity === undefined ? {} : { identity }), logger: false, reconcileDir: dir });
     try {
       await restarted.ready();
       const job = await waitFor(restarted, jobId);

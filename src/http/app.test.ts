@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allScopesKey } from '../../test/officer-session.js';
 import { createTestDatabase, dialects } from '../../test/test-database.js';
 import { RegistryService } from '../registry/registry.service.js';
 import { fixedClock } from '../shared/clock.js';
@@ -9,7 +10,7 @@ import type { Database } from '../store/database.js';
 import { buildApp } from './app.js';
 
 const token = 'test-operator-token-0123456789abcdef';
-const auth = { authorization: `Bearer ${token}` };
+let auth: Record<string, string> = {};
 
 describe.each(dialects)('HTTP API on %s', (dialect) => {
   let database: Database;
@@ -25,7 +26,9 @@ describe.each(dialects)('HTTP API on %s', (dialect) => {
       facts: { fullName: 'Lê Văn Đức', birthDate: '2003-04-05', sex: 'M', birthProvince: '079', currentCommune: '00004', currentAddress: '12 Phố Huế', householdId: 'HH-79-1', relationshipToHead: 'head', permanentCommune: '00004' },
     });
     const sink = new Writable({ write(chunk: Buffer, _enc, done) { logLines.push(chunk.toString()); done(); } });
-    app = await buildApp({ database, clock, operatorToken: token, logger: pino({ level: 'info' }, sink) });
+    const keyed = await allScopesKey(database.db, clock);
+    auth = keyed.headers;
+    app = await buildApp({ database, clock, operatorToken: token, identity: keyed.identity, logger: pino({ level: 'info' }, sink) });
   });
   afterAll(async () => {
     await app.close();

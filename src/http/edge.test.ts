@@ -1,3 +1,4 @@
+import { allScopesKey } from '../../test/officer-session.js';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
@@ -14,6 +15,7 @@ import { buildApp } from './app.js';
 
 const token = 'edge-test-operator-token-0123456789';
 const clock = fixedClock('2026-12-04T08:00:00Z');
+let key = '';
 
 /** A raw connection that collects what the server sends and resolves `closed` when the server ends it. */
 function rawClient(port: number): { socket: Socket; received: () => string; closed: Promise<number>; waitFor: (text: string) => Promise<void> } {
@@ -50,7 +52,9 @@ describe('time limits at the edge', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
-    app = await buildApp({ database, clock, operatorToken: token, logger: false, reconcileDir, timeouts: { bodyMs: 400, requestMs: 4_000 } });
+    const keyed = await allScopesKey(database.db, clock);
+    key = keyed.headers.authorization ?? '';
+    app = await buildApp({ database, clock, operatorToken: token, identity: keyed.identity, logger: false, reconcileDir, timeouts: { bodyMs: 400, requestMs: 4_000 } });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     port = typeof address === 'object' && address !== null ? address.port : 0;
@@ -93,11 +97,11 @@ describe('time limits at the edge', () => {
 
   it('cuts an operator request that is not complete within the whole-request limit, and lets a slower upload within it through', async () => {
     const slow = rawClient(port);
-    slow.socket.write(`PUT /api/reconcile-jobs/files/slow.csv HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: text/csv\r\nContent-Length: 7\r\nExpect: 100-continue\r\n\r\n`);
+    slow.socket.write(`PUT /api/reconcile-jobs/files/slow.csv HTTP/1.1\r\nHost: x\r\nAuthorization: ${key}\r\nContent-Type: text/csv\r\nContent-Length: 7\r\nExpect: 100-continue\r\n\r\n`);
     await slow.waitFor('100 Continue');
     // Longer than the body limit (400 ms), shorter than the request limit: the operator's upload goes through.
     const ok = rawClient(port);
-    ok.socket.write(`PUT /api/reconcile-jobs/files/ok.csv HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: text/csv\r\nContent-Length: 12\r\nExpect: 100-continue\r\n\r\n`);
+    ok.socket.write(`PUT /api/reconcile-jobs/files/ok.csv HTTP/1.1\r\nHost: x\r\nAuthorization: ${key}\r\nContent-Type: text/csv\r\nContent-Length: 12\r\nExpect: 100-continue\r\n\r\n`);
     await ok.waitFor('100 Continue');
     const sent = new Promise<void>((resolve) => {
       let n = 0;
@@ -139,7 +143,9 @@ describe('headers and error answers', () => {
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
     const sink = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(chunk.toString()); done(); } });
-    app = await buildApp({ database, clock, operatorToken: token, logger: createLogger('trace', sink) });
+    const keyed = await allScopesKey(database.db, clock);
+    key = keyed.headers.authorization ?? '';
+    app = await buildApp({ database, clock, operatorToken: token, identity: keyed.identity, logger: createLogger('trace', sink) });
     // A failure as a driver or the file system throws it: a message with an absolute path and input.
     app.get('/boom', { schema: { hide: true } }, () => {
       throw Object.assign(new Error("ENOENT: no such file or directory, open '/work/main/data/secret/079203012345.csv'"), { code: 'ENOENT' });
@@ -177,10 +183,10 @@ describe('headers and error answers', () => {
   it('marks every /api answer no-store, errors included', async () => {
     const unauthorised = await app.inject({ url: '/api/persons/079203012345' });
     expect(unauthorised.headers['cache-control']).toBe('no-store');
-    const ok = await app.inject({ url: '/api/admin-units/provinces?date=2026-01-01', headers: { authorization: `Bearer ${token}` } });
+    const ok = await app.inject({ url: '/api/admin-units/provinces?date=2026-01-01', headers: { authorization: key } });
     expect(ok.statusCode).toBe(200);
     expect(ok.headers['cache-control']).toBe('no-store');
-    const missing = await app.inject({ url: '/api/persons/079203099999', headers: { authorization: `Bearer ${token}` } });
+    const missing = await app.inject({ url: '/api/persons/079203099999', headers: { authorization: key } });
     expect(missing.headers['cache-control']).toBe('no-store');
   });
 

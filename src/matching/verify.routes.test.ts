@@ -1,3 +1,4 @@
+import { allScopesKey } from '../../test/officer-session.js';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
@@ -9,7 +10,7 @@ import { fixedClock } from '../shared/clock.js';
 import type { Database } from '../store/database.js';
 
 const token = 'verify-test-token-0123456789abcdef';
-const auth = { authorization: `Bearer ${token}` };
+let auth: Record<string, string> = {};
 
 describe.each(dialects)('POST /api/verify on %s', (dialect) => {
   let database: Database;
@@ -24,7 +25,9 @@ describe.each(dialects)('POST /api/verify on %s', (dialect) => {
       facts: { fullName: 'Lê Văn Đức', birthDate: '2003-04-05', sex: 'M', birthProvince: '079', permanentCommune: '00004', permanentAddress: '12 Phố Huế', householdId: 'HH-79-1', relationshipToHead: 'head' },
     });
     const sink = new Writable({ write(chunk: Buffer, _enc, done) { logLines.push(chunk.toString()); done(); } });
-    app = await buildApp({ database, clock, operatorToken: token, logger: pino({ level: 'info' }, sink) });
+    const keyed = await allScopesKey(database.db, clock);
+    auth = keyed.headers;
+    app = await buildApp({ database, clock, operatorToken: token, identity: keyed.identity, logger: pino({ level: 'info' }, sink) });
   });
   afterAll(async () => {
     await app.close();

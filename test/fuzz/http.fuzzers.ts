@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
-import { accessToken, grant, makeAgencyKeys, onboard, operatorToken, startExchangeFixture, type ExchangeFixture, type TestAgency } from '../exchange.fixture.js';
+import { accessToken, adminKey, grant, makeAgencyKeys, onboard, startExchangeFixture, type ExchangeFixture, type TestAgency } from '../exchange.fixture.js';
 import { bytesArbitrary, fuzzer, invariant, nastyText, type AnyFuzzer } from './fuzz-harness.js';
 
 /**
@@ -50,7 +50,7 @@ function checkAnswer(route: string, response: { readonly statusCode: number; rea
   }
 }
 
-/** The app with one onboarded agency granted verify and person, its token, and the operator's. */
+/** The app with one onboarded agency granted verify and person, its token, and a service account key for /api. */
 export interface HttpFuzzTarget {
   readonly fuzzers: readonly AnyFuzzer[];
   close(): Promise<void>;
@@ -65,7 +65,8 @@ export async function startHttpFuzzers(): Promise<HttpFuzzTarget> {
   await grant(app, agency.clientId, { service: 'verify', fields: ['fullName', 'birthDate', 'sex'] });
   await grant(app, agency.clientId, { service: 'person', fields: ['fullName', 'birthDate'] });
   const token = await accessToken(app, agency, fx.clock);
-  const operator = { authorization: `Bearer ${operatorToken}` };
+  // a service account key with every permission a key may hold (the operator token opens no /api route)
+  const operator = await adminKey(app);
   const calls = (): Record<string, string> => ({
     authorization: `Bearer ${token}`, 'x-request-id': randomUUID(), 'x-officer-id': agency.officerId, 'x-case-reference': 'HS-2026-0001', 'x-purpose': 'KYC',
   });
