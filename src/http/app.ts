@@ -27,7 +27,7 @@ import { personRoutes } from '../registry/person.routes.js';
 import { createIdentityModule, type IdentityModule } from '../identity/identity.module.js';
 import { identityRoutes } from '../identity/identity.routes.js';
 import { registerOfficerSignIn } from '../identity/oidc.routes.js';
-import { OfficialReadRecorder } from '../audit/official-read.recorder.js';
+import { createOfficialReads } from '../audit/official-reads.module.js';
 import { RegistryService } from '../registry/registry.service.js';
 import { isoDay, type Clock } from '../shared/clock.js';
 import type { Database } from '../store/database.js';
@@ -140,7 +140,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onIndexError: (error) => { app.log.warn({ err: { type: (error as Error).name } }, 'access log person index slice failed; retried after the next append'); },
   });
   if (deps.accessLog === undefined) app.addHook('onClose', () => accessLog.close());
-  const audit = new AuditService({ db: logStore.db, signer: parseSignerKey(deps.auditSigningKey ?? generateSignerKey('sachsong.local/access-log')), clock: deps.clock });
+  const audit = new AuditService({ db: logStore.db, registryDb: deps.database.db, signer: parseSignerKey(deps.auditSigningKey ?? generateSignerKey('sachsong.local/access-log')), clock: deps.clock });
   const exchange = await createExchange({
     db: deps.database.db,
     clock: deps.clock,
@@ -150,7 +150,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onAlertError: (error) => { app.log.error({ err: { type: (error as Error).name } }, 'misuse alert not stored'); },
   });
   app.addHook('onClose', () => exchange.close());
+  // Officials' reads: break-glass reasons, sensitive persons, officers' alerts and bulk jobs live in the registry's store.
+  const official = createOfficialReads({
+    accessLog, db: deps.database.db, clock: deps.clock,
+    monitor: { onError: (error) => { app.log.error({ err: { type: (error as Error).name } }, 'officer misuse alert not stored'); } },
+  });
   const reconcile = createReconcile({
+    bulkJobs: official.bulkJobs,
     database: deps.database,
     clock: deps.clock,
     dir: deps.reconcileDir ?? defaultReconcileDir(deps.database, tmpdir()),
@@ -160,7 +166,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onReady', async () => { await reconcile.jobs.resumeInterrupted(); });
   app.addHook('onClose', () => reconcile.jobs.idle());
   const identity = deps.identity ?? createIdentityModule({ db: deps.database.db, clock: deps.clock });
-  const officialReads: OfficialReadSink = deps.officialReads ?? new OfficialReadRecorder({ accessLog, clock: deps.clock });
+  const officialReads: OfficialReadSink = deps.officialReads ?? official.recorder;
   await app.register(
     async (api) => {
       registerApiAuth(api, { identity, operatorToken: deps.operatorToken });
