@@ -69,3 +69,10 @@ export async function signInInBrowser(page: Page, baseUrl: string, officers: Bro
   await submitSignInForm(page, officers, officer);
   await page.getByTestId('officer-name').waitFor();
 }
+
+/** Headers of a console session opened through src/identity (for a test's direct API calls beside the browser). */
+export async function apiSession(officers: BrowserOfficers, officer: TestOfficer): Promise<{ readonly cookie: string; readonly 'x-csrf-token': string }> {
+  officers.clock.advance(30_000);
+  const signedIn = await officers.identity().auth.signIn({ username: officer.username, password: officer.password, code: totpCode(officer.seed, officers.clock.now()) });
+  return { cookie: `sachsong_session=${signedIn.sessionId}`, 'x-csrf-token': signedIn.csrfToken };
+}

@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiSession, browserOfficers, signInInBrowser } from './browser-sign-in.js';
+import type { TestOfficer } from './officer-accounts.js';
 import { startTestServer } from './test-server.js';
 
 /**
@@ -16,6 +18,9 @@ type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
 let server: TestServer;
 let browser: Browser;
+const officers = browserOfficers();
+let officer: TestOfficer;
+let headers: { readonly cookie: string; readonly 'x-csrf-token': string };
 
 beforeAll(async () => {
   if (!existsSync(chromiumPath)) throw new Error(`chromium is required at ${chromiumPath} (apt-get install -y chromium)`);
@@ -24,7 +29,9 @@ beforeAll(async () => {
     const { build } = await import('vite');
     await build({ configFile: fileURLToPath(new URL('../web/vite.config.ts', import.meta.url)), logLevel: 'warn' });
   }
-  server = await startTestServer({ people: 3_000, seed: 5 });
+  server = await startTestServer({ people: 3_000, seed: 5, identity: officers.bind });
+  officer = await officers.create('quality_officer', { level: 'nation' }, 'Phạm Thu Hà');
+  headers = await apiSession(officers, officer);
   browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'] });
 }, 180_000);
 
@@ -33,10 +40,10 @@ afterAll(async () => {
   await server.close();
 });
 
-const auth = (): Record<string, string> => ({ authorization: `Bearer ${server.token}` });
+const auth = (): Record<string, string> => ({ ...headers });
 
 describe('quality API', () => {
-  it('needs the operator token and answers bad input with problem+json', async () => {
+  it('needs a session and answers bad input with problem+json', async () => {
     const anonymous = await fetch(`${server.url}/api/quality/findings`);
     expect(anonymous.status).toBe(401);
     const badScope = await fetch(`${server.url}/api/quality/scorecard?scope=planet`, { headers: auth() });
@@ -66,7 +73,7 @@ describe('quality console', () => {
   it('scans, drills down from the nation to a commune and its rules, and dismisses a finding from the worklist', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
-    await page.goto(`${server.url}/#token=${encodeURIComponent(server.token)}`);
+    await signInInBrowser(page, server.url, officers, officer);
     await page.getByTestId('nav-quality').click();
     await page.getByTestId('quality-no-scan').waitFor();
     await page.getByTestId('quality-scan').click();
@@ -84,7 +91,6 @@ describe('quality console', () => {
     const before = await page.getByTestId('worklist-row').count();
     expect(before).toBeGreaterThan(0);
     // Without a reason the server refuses, and the console says why.
-    await page.getByTestId('worklist-officer').fill('officer-42');
     await page.getByTestId('worklist-dismiss').first().click();
     await page.getByTestId('error').waitFor();
     await page.getByTestId('worklist-reason').fill('Đã xác minh tại xã: hồ sơ đúng');
@@ -96,7 +102,8 @@ describe('quality console', () => {
     const dismissed = (await (await fetch(`${server.url}/api/quality/findings?status=dismissed`, { headers: auth() })).json()) as { items: { findingId: string }[] };
     expect(dismissed.items).toHaveLength(1);
     const detail = (await (await fetch(`${server.url}/api/quality/findings/${encodeURIComponent(dismissed.items[0]?.findingId ?? '')}`, { headers: auth() })).json()) as { actions: { officerId: string; action: string }[] };
-    expect(detail.actions).toMatchObject([{ officerId: 'officer-42', action: 'dismiss' }]);
+    // Recorded under the signed-in officer, not a name typed in a form.
+    expect(detail.actions).toMatchObject([{ officerId: officer.officerId, action: 'dismiss' }]);
     await context.close();
   }, 180_000);
 });

@@ -13,12 +13,11 @@ const correctable = ['sex', 'birthDate', 'fullName', 'ethnicity', 'religion', 'h
 /**
  * The cleaning worklist: a commune's open findings. An officer resolves one with a correction
  * (a life event with a reason), dismisses it as a false positive, or merges / separates a
- * suspected duplicate; every action carries the officer and the reason.
+ * suspected duplicate; every action carries the reason and is recorded under the signed-in officer.
  */
 export function WorklistPage({ commune, rule, status }: { readonly commune: string | null; readonly rule: string | null; readonly status: string }): ReactNode {
   const { t, csrfToken, onUnauthorized } = useConsole();
   const [version, setVersion] = useState(0);
-  const [officer, setOfficer] = useState('');
   const [reason, setReason] = useState('');
   const [field, setField] = useState<string>('sex');
   const [value, setValue] = useState('');
@@ -32,8 +31,8 @@ export function WorklistPage({ commune, rule, status }: { readonly commune: stri
   async function act(finding: QualityFinding, decision: Decision): Promise<void> {
     try {
       const body = decision === 'resolve'
-        ? { officerId: officer, reason, data: { [field]: value === '' ? null : value } }
-        : { officerId: officer, reason };
+        ? { reason, data: { [field]: value === '' ? null : value } }
+        : { reason };
       const result = await apiPost<{ readonly stillFailing: boolean }>(`/api/quality/findings/${encodeURIComponent(finding.findingId)}/${decision}`, csrfToken, body);
       setError(null);
       setDone(result.stillFailing ? t('worklistStillFailing') : t('worklistDone'));
@@ -61,10 +60,6 @@ export function WorklistPage({ commune, rule, status }: { readonly commune: stri
           ))}
         </p>
         <div className="form-row">
-          <label>
-            {t('worklistOfficer')}{' '}
-            <input value={officer} onChange={(e) => { setOfficer(e.target.value); }} data-testid="worklist-officer" />
-          </label>{' '}
           <label>
             {t('worklistReason')}{' '}
             <input value={reason} size={40} onChange={(e) => { setReason(e.target.value); }} data-testid="worklist-reason" />
