@@ -11,6 +11,7 @@ import { generateSignerKey } from '../src/audit/checkpoint-note.js';
 import { buildApp } from '../src/http/app.js';
 import { fixedClock } from '../src/shared/clock.js';
 import type { Database } from '../src/store/database.js';
+import { browserOfficers, signInInBrowser } from './browser-sign-in.js';
 import { createTestDatabase } from './test-database.js';
 
 /** The citizen's data tracker page in a real browser, proofs checked by the page itself. */
@@ -25,6 +26,7 @@ let log: AccessLog;
 let app: FastifyInstance;
 let url: string;
 let browser: Browser;
+const officers = browserOfficers();
 
 beforeAll(async () => {
   if (!existsSync(chromiumPath)) throw new Error(`chromium is required at ${chromiumPath} (apt-get install -y chromium)`);
@@ -41,7 +43,7 @@ beforeAll(async () => {
     { ...base, personId: citizen, clientId: 'VN/GOV/BCA/investigation', purpose: 'Điều tra', legalBasis: 'Bộ luật TTHS 2015', requestId: 'r2', visibility: { deferredUntil: '2027-01-01' } },
     { ...base, personId: '079203000001', clientId: 'VN/COM/VCB/kyc', purpose: 'Mở tài khoản', legalBasis: 'Đồng ý', consentId: 'c-1', requestId: 'r3' },
   ]);
-  app = await buildApp({ database, clock: fixedClock('2026-11-27T08:00:00Z'), operatorToken: token, logger: false, webRoot, accessLog: log, auditSigningKey: generateSignerKey('test.sachsong/access-log') });
+  app = await buildApp({ database, clock: fixedClock('2026-11-27T08:00:00Z'), operatorToken: token, identity: officers.bind(database.db), logger: false, webRoot, accessLog: log, auditSigningKey: generateSignerKey('test.sachsong/access-log') });
   url = await app.listen({ host: '127.0.0.1', port: 0 });
   browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
 }, 120_000);
@@ -58,7 +60,8 @@ describe("the citizen's data tracker page", () => {
   it('lists who used the data, hides the deferred enquiry, and verifies each proof in the browser', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
-    await page.goto(`${url}/#token=${encodeURIComponent(token)}`);
+    // The tracker is the auditors' until citizens sign in (issue 15).
+    await signInInBrowser(page, url, officers, await officers.create('auditor', { level: 'nation' }, 'Đỗ Minh Khoa'));
     await page.getByTestId('nav-tracker').click();
     await page.getByTestId('tracker-id').fill('0792 0301 2345');
     await page.getByTestId('tracker-submit').click();

@@ -52,6 +52,20 @@ export function browserOfficers(): BrowserOfficers {
   };
 }
 
+/** Officers over an identity module a test already has (an app built with its own `identity`), on the clock it runs on. */
+export function officersOf(identity: IdentityModule, clock: MovableClock): BrowserOfficers {
+  const factory = officerFactory(identity, clock);
+  return {
+    clock,
+    bind: () => identity,
+    identity: () => identity,
+    async create(role, unit = { level: 'nation' }, displayName = 'Trần Thị Bích Ngọc'): Promise<TestOfficer> {
+      counter += 1;
+      return factory.create({ username: `canbo.${role.replaceAll('_', '-')}.${String(counter)}`, displayName, role, unit });
+    },
+  };
+}
+
 /** Fills the identity provider's form (the page must be on it) and submits; `code` defaults to the next step's right code. */
 export async function submitSignInForm(page: Page, officers: BrowserOfficers, officer: TestOfficer, code?: string): Promise<void> {
   await page.getByTestId('sign-in-username').fill(officer.username);

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertRepository } from '../src/exchange/alert.repository.js';
-import { operatorToken, startExchangeFixture, type ExchangeFixture } from './exchange.fixture.js';
+import { officersOf, signInInBrowser } from './browser-sign-in.js';
+import { exchangeAdminHeaders, startExchangeFixture, type ExchangeFixture } from './exchange.fixture.js';
 
 /** The misuse alerts page of the console in a real browser, on a console built into its own folder. */
 
@@ -37,14 +38,15 @@ describe('access alerts page', () => {
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(`http://127.0.0.1:${port}/#token=${encodeURIComponent(operatorToken)}`);
+    const officers = officersOf(fx.identity, fx.clock);
+    await signInInBrowser(page, `http://127.0.0.1:${String(port)}`, officers, await officers.create('exchange_admin', { level: 'nation' }, 'Vũ Thị Lan'));
     await page.getByTestId('nav-alerts').click();
     const rows = page.getByTestId('alert-row');
     await expect.poll(() => rows.count()).toBe(2);
     expect(await page.getByTestId('alerts-table').innerText()).toMatch(/officer-77[\s\S]*640/);
     await page.getByTestId('alert-ack').first().click();
     await expect.poll(() => rows.count()).toBe(1);
-    const listed = await fx.app.inject({ method: 'GET', url: '/api/exchange/alerts?status=acknowledged', headers: { authorization: `Bearer ${operatorToken}` } });
+    const listed = await fx.app.inject({ method: 'GET', url: '/api/exchange/alerts?status=acknowledged', headers: await exchangeAdminHeaders(fx.app) });
     expect(listed.json<{ items: { alertId: string }[] }>().items.map((a) => a.alertId)).toEqual(['22222222-2222-4222-8222-222222222222']);
     await page.getByTestId('alerts-all').click();
     await expect.poll(() => rows.count()).toBe(2);
