@@ -4,6 +4,7 @@
 //     [--store <sqlite file kept between runs: loaded when missing, reused when present>]
 // Both servers stay up; each round measures the bare route then the app, so that a shared,
 // busy machine slows both alike. The ratio reported is the median of the rounds' ratios.
+import { benchServiceKey } from './bench-key.js';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -68,6 +69,7 @@ try {
   const loadSeconds = (performance.now() - loadStarted) / 1000;
   // 5,000 persons spread over the key space; each becomes four requests an agency would send.
   const rows = await database.db.selectFrom('persons').select(['id_number', 'full_name', 'birth_date', 'sex', 'permanent_commune', 'status']).orderBy('id_number').execute();
+  const apiKey = await benchServiceKey(database.db, ['person.search']);
   await database.close();
   const step = Math.max(1, Math.floor(rows.length / 5_000));
   const bodies: string[] = [];
@@ -88,7 +90,7 @@ try {
   try {
     for (let round = 0; round < rounds; round++) {
       const b = await loadPost(bare.url, bodies, {}, round === 0);
-      const v = await loadPost(app.url, bodies, { authorization: `Bearer ${token}` }, round === 0);
+      const v = await loadPost(app.url, bodies, { authorization: `Bearer ${apiKey}` }, round === 0);
       measured.push({ bare: b, verify: v });
     }
   } finally {
