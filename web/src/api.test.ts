@@ -6,7 +6,7 @@ import type {
   PersonSummary as ServerPersonSummary,
   PersonView,
 } from '../../src/registry/person.schemas.js';
-import { ApiError, apiGet, type Household, type LifeEvent, type Person, type PersonSummary } from './api.js';
+import { ApiError, apiGet, apiPost, type Household, type LifeEvent, type Person, type PersonSummary } from './api.js';
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -58,5 +58,18 @@ describe('response shapes', () => {
     expectTypeOf<ServerPersonSummary>().toExtend<PersonSummary>();
     expectTypeOf<Static<typeof LifeEventView>>().toExtend<LifeEvent>();
     expectTypeOf<Static<typeof HouseholdView>>().toExtend<Household>();
+  });
+});
+
+describe('apiPost', () => {
+  it('sends the session cookie and the CSRF token header, never an Authorization header', async () => {
+    const fetchMock = stubFetch(Response.json({ ok: true }));
+    await expect(apiPost('/api/quality/scans', 'csrf-1', { a: 1 })).resolves.toEqual({ ok: true });
+    expect(fetchMock).toHaveBeenCalledWith('/api/quality/scans', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'X-CSRF-Token': 'csrf-1', Accept: 'application/json', 'Content-Type': 'application/json' },
+      body: '{"a":1}',
+    });
   });
 });
