@@ -1,0 +1,109 @@
+// An officer's read of a person (session cookie, jurisdiction, the access record durable in the
+// Merkle log before the answer) against a bare Fastify hello-world, measured in the same run.
+//   npx tsx bench/officer-read.bench.ts [--people 1000000] [--seconds 10] [--connections 64] [--warmup 5] [--rounds 3]
+//
+// The registry is a SQLite file with a generated population; the server is `sachsong serve`'s
+// buildApp with the access log in its own file (writer thread), in its own process. A national
+// officer is made and signed in here (the identity module's own sign-in, with a cheap password
+// hash: sign-in is not what is measured); the load generator sends its session cookie. Every
+// answered read appended one access record: the log's size is checked after the run.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { generatePopulation } from '../src/registry/population.generator.js';
+import { loadPopulation } from '../src/store/bulk-writer.js';
+import { openDatabase } from '../src/store/database.js';
+import { migrateAccessLogStore, migrateToLatest } from '../src/store/migrator.js';
+import { systemClock } from '../src/shared/clock.js';
+import { signInOfficer, testIdentity } from '../test/officer-session.js';
+import { load, startServer, stopServer, type LoadResult } from './load.js';
+
+const { values } = parseArgs({
+  options: {
+    people: { type: 'string', default: '1000000' },
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '64' },
+    warmup: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
+  },
+});
+const people = Number(values.people);
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+const warmup = Number(values.warmup);
+const rounds = Number(values.rounds);
+
+const dir = mkdtempSync(path.join(tmpdir(), 'sachsong-officer-bench-'));
+const registryFile = path.join(dir, 'sachsong.db');
+const logFile = path.join(dir, 'access-log.db');
+try {
+  const database = openDatabase({ sqliteFile: registryFile });
+  await migrateToLatest(database.db, database.dialect);
+  const loadStarted = performance.now();
+  await loadPopulation(database, generatePopulation({ people, seed: 7 }));
+  const loadSeconds = (performance.now() - loadStarted) / 1000;
+  const ids = (await database.db.selectFrom('persons').select('id_number').orderBy('id_number').execute()).map((r) => r.id_number);
+  const step = Math.max(1, Math.floor(ids.length / 20_000));
+  const sample = ids.filter((_, i) => i % step === 0).sort(() => Math.random() - 0.5);
+  for (const id of sample) await database.db.selectFrom('persons').selectAll().where('id_number', '=', id).executeTakeFirst();
+  const officer = await signInOfficer(testIdentity(database.db, systemClock), systemClock, { role: 'national_officer', unit: { level: 'nation' } });
+  await database.close();
+  const logStore = openDatabase({ sqliteFile: logFile, pageSize: 4_096 });
+  await migrateAccessLogStore(logStore.db, logStore.dialect);
+  await logStore.close();
+
+  const personPaths = sample.map((id) => `/api/persons/${id}`);
+  const targets = [
+    { name: 'helloWorld', script: 'bench/servers/hello.server.ts', args: [] as string[], paths: ['/'], headers: {} },
+    { name: 'officerRead', script: 'bench/servers/officer-read.server.ts', args: [registryFile, logFile], paths: personPaths, headers: { cookie: officer.headers.cookie } },
+    // The same server with the recorder replaced by nothing: what the durable record itself costs.
+    { name: 'officerReadUnrecorded', script: 'bench/servers/officer-read.server.ts', args: [registryFile, logFile, 'no-record'], paths: personPaths, headers: { cookie: officer.headers.cookie } },
+  ];
+  const servers = [];
+  for (const target of targets) servers.push({ ...target, ...(await startServer(target.script, target.args)), runs: [] as LoadResult[] });
+  try {
+    for (const server of servers) await load(server.url, server.paths, { seconds: warmup, connections, warmup: 0, headers: server.headers });
+    for (let round = 0; round < rounds; round++) {
+      for (const server of servers) server.runs.push(await load(server.url, server.paths, { seconds, connections, warmup: 0, headers: server.headers }));
+    }
+  } finally {
+    for (const server of servers) await stopServer(server.child);
+  }
+  const check = openDatabase({ sqliteFile: logFile });
+  const records = await check.db.selectFrom('access_records').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const sampleLeaf = await check.db.selectFrom('access_records').select('leaf').orderBy('idx', 'desc').limit(1).executeTakeFirst();
+  await check.close();
+  const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const summary = (runs: readonly LoadResult[]): LoadResult & { readonly rounds: readonly number[] } => ({
+    requestsPerSecond: Math.round(runs.reduce((t, r) => t + r.requestsPerSecond, 0) / Math.max(runs.length, 1)),
+    p50Ms: median(runs.map((r) => r.p50Ms)),
+    p99Ms: median(runs.map((r) => r.p99Ms)),
+    errors: runs.reduce((t, r) => t + r.errors, 0),
+    non2xx: runs.reduce((t, r) => t + r.non2xx, 0),
+    rounds: runs.map((r) => Math.round(r.requestsPerSecond)),
+  });
+  const results = Object.fromEntries(servers.map((server) => [server.name, summary(server.runs)]));
+  const baseline = results.helloWorld ?? summary([]);
+  const read = results.officerRead ?? summary([]);
+  const unrecorded = results.officerReadUnrecorded ?? summary([]);
+  console.log(JSON.stringify({
+    bench: 'officer-read',
+    people,
+    loadSeconds: Math.round(loadSeconds * 10) / 10,
+    connections,
+    seconds,
+    warmupSeconds: warmup,
+    rounds,
+    helloWorld: baseline,
+    officerRead: read,
+    ratio: Math.round((read.requestsPerSecond / baseline.requestsPerSecond) * 1000) / 1000,
+    roundRatios: read.rounds.map((r, i) => Math.round((r / (baseline.rounds[i] ?? 1)) * 1000) / 1000),
+    officerReadUnrecorded: unrecorded,
+    unrecordedRatio: Math.round((unrecorded.requestsPerSecond / baseline.requestsPerSecond) * 1000) / 1000,
+    accessRecords: records.n,
+    recordSample: sampleLeaf === undefined ? null : (JSON.parse(sampleLeaf.leaf) as Record<string, unknown>).readerKind,
+  }, null, 2));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
