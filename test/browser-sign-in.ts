@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Page } from 'playwright-core';
-import type { Role, Unit } from '../src/identity/authorization.policy.js';
+import type { Role } from '../src/identity/authorization.policy.js';
 import { createIdentityModule, type IdentityModule } from '../src/identity/identity.module.js';
 import { scryptPasswordHasher } from '../src/identity/password.hasher.js';
+import type { UnitInput } from '../src/identity/unit.directory.js';
 import type { DB } from '../src/store/database.types.js';
 import { movableClock, officerFactory, totpCode, type MovableClock, type TestOfficer } from './officer-accounts.js';
 
@@ -22,7 +23,7 @@ export interface BrowserOfficers {
   readonly bind: (db: Kysely<DB>) => IdentityModule;
   readonly clock: MovableClock;
   identity(): IdentityModule;
-  create(role: Role, unit?: Unit, displayName?: string): Promise<TestOfficer>;
+  create(role: Role, unit?: UnitInput, displayName?: string): Promise<TestOfficer>;
 }
 
 let counter = 0;

@@ -1,6 +1,7 @@
 import * as OTPAuth from 'otpauth';
 import type { Actor, Role, Unit } from '../src/identity/authorization.policy.js';
 import type { IdentityModule } from '../src/identity/identity.module.js';
+import type { UnitInput } from '../src/identity/unit.directory.js';
 import type { Clock } from '../src/shared/clock.js';
 
 /** An enrolled officer as a test signs in with it: the password and the authenticator's seed. */
@@ -49,7 +50,7 @@ async function enrol(identity: IdentityModule, clock: MovableClock, enrolmentTok
  * const officers = officerFactory(identity, clock);
  * const reader = await officers.create({ username: 'canbo.tw', displayName: 'Trần Văn Bình', role: 'national_officer', unit: { level: 'nation' } });
  */
-export function officerFactory(identity: IdentityModule, clock: MovableClock): { create(input: { readonly username: string; readonly displayName: string; readonly role: Role; readonly unit: Unit }): Promise<TestOfficer> } {
+export function officerFactory(identity: IdentityModule, clock: MovableClock): { create(input: { readonly username: string; readonly displayName: string; readonly role: Role; readonly unit: UnitInput }): Promise<TestOfficer> } {
   let admin: Promise<Actor> | undefined;
   const firstAdmin = (): Promise<Actor> => {
     admin ??= (async (): Promise<Actor> => {
