@@ -124,15 +124,16 @@ function displayPath(file: string): string {
 }
 
 /**
- * What `serve` prints once listening. The operator token goes to the terminal (inside the console
- * link) only on the start that made it: terminals are scrolled back, logged and screen-shared.
+ * What `serve` prints once listening. The operator token goes to the terminal only on the start
+ * that made it (terminals are scrolled back, logged and screen-shared).
  */
 function serveBanner(base: string, source: 'environment' | 'file' | 'created', token: string, tokenFile: string): string {
   const where = source === 'environment' ? 'from SACHSONG_OPERATOR_TOKEN' : `kept in ${tokenFile}`;
-  const consoleLine = source === 'created'
-    ? `  console:  ${base}/#token=${token}\n            (a new operator token, ${where}; later starts do not print it)`
-    : `  console:  ${base}/   (sign in with the operator token ${where})`;
-  return `${consoleLine}\n  API docs: ${base}/docs`;
+  // Officers sign in through the OpenID provider; the operator token only creates the first administrator.
+  const tokenLine = source === 'created'
+    ? `  operator token: ${token}\n            (new, ${where}; later starts do not print it): POST ${base}/api/identity/bootstrap with it creates the first administrator`
+    : `  operator token ${where}: it only creates the first administrator (POST ${base}/api/identity/bootstrap)`;
+  return `  console:  ${base}/   (officers sign in with user name, password and authenticator code)\n${tokenLine}\n  API docs: ${base}/docs`;
 }
 
 const program = new Command('sachsong').description('sachsong: the national population registry and its exchange').showHelpAfterError();

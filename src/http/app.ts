@@ -170,7 +170,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (api) => {
       registerApiAuth(api, { identity, operatorToken: deps.operatorToken });
-      await api.register(identityRoutes, { identity, secureCookies: deps.secureCookies ?? false });
+      // Cookies are Secure when configured, or when browsers reach the server over HTTPS (config.publicUrl).
+      await api.register(identityRoutes, { identity, secureCookies: deps.secureCookies ?? deps.publicUrl?.startsWith('https:') ?? false });
       await api.register(personRoutes, { registry, today, ties: identity.ties, reads: officialReads });
       await api.register(adminUnitRoutes, { clock: deps.clock });
       await api.register(qualityRoutes, { quality, now: () => deps.clock.now().toISOString() });
