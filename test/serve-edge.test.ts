@@ -50,12 +50,15 @@ async function stop(command: Serve): Promise<number | null> {
 }
 
 describe('sachsong serve', () => {
-  it('prints the console link with the operator token only on the start that made the token', async () => {
+  it('prints the console address, and the operator token (for the first administrator) only on the start that made it', async () => {
     const dataDir = path.join(dir, 'token');
     const first = serve(dataDir);
     const firstOut = await banner(first);
     const token = readFileSync(path.join(dataDir, 'operator-token'), 'utf8').trim();
-    expect(firstOut).toContain(`#token=${token}`);
+    expect(firstOut).toContain(`operator token: ${token}`);
+    expect(firstOut).toContain('/api/identity/bootstrap');
+    // The console no longer takes a token in its address: officers sign in.
+    expect(firstOut).not.toContain('#token=');
     expect(await stop(first)).toBe(0);
 
     const second = serve(dataDir);
