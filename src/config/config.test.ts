@@ -50,6 +50,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SACHSONG_DATA_DIR: dataDir(), SACHSONG_BODY_TIMEOUT_MS: '60000', SACHSONG_REQUEST_TIMEOUT_MS: '30000' })).toThrow(/SACHSONG_REQUEST_TIMEOUT_MS/);
   });
 
+  it('reads the public URL (an origin) that the OpenID provider\'s issuer is made from, and refuses a path', () => {
+    expect(loadConfig({ SACHSONG_DATA_DIR: dataDir() }).publicUrl).toBeUndefined();
+    expect(loadConfig({ SACHSONG_DATA_DIR: dataDir(), SACHSONG_PUBLIC_URL: 'https://registry.example.vn' }).publicUrl).toBe('https://registry.example.vn');
+    expect(() => loadConfig({ SACHSONG_DATA_DIR: dataDir(), SACHSONG_PUBLIC_URL: 'https://registry.example.vn/console' })).toThrow(/SACHSONG_PUBLIC_URL/);
+    expect(() => loadConfig({ SACHSONG_DATA_DIR: dataDir(), SACHSONG_PUBLIC_URL: 'ftp://registry.example.vn' })).toThrow(/SACHSONG_PUBLIC_URL/);
+  });
+
   it('requires an operator token in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', SACHSONG_DATA_DIR: dataDir() })).toThrow(/SACHSONG_OPERATOR_TOKEN/);
     expect(() => loadConfig({ SACHSONG_OPERATOR_TOKEN: 'short' })).toThrow(/at least 24/);
