@@ -69,8 +69,13 @@ describe('officer sign-in in a browser', () => {
       await page.evaluate((id) => { window.location.hash = `#/persons/${id}`; }, server.samplePerson.idNumber);
       await expect(page.getByTestId('person-name').textContent()).resolves.toBe(server.samplePerson.fullName);
 
+      // The provider's own pages (answered by oidc-provider itself) carry the edge's headers too.
+      const logoutPage = page.waitForResponse((r) => new URL(r.url()).pathname === '/oidc/session/end');
       await page.getByTestId('sign-out').click();
       await page.waitForURL(/\/oidc\/session\/end/);
+      const logoutHeaders = (await logoutPage).headers();
+      expect(logoutHeaders['content-security-policy']).toMatch(/script-src 'self'/);
+      expect(logoutHeaders['x-frame-options']).toBe('DENY');
       await page.getByTestId('logout-confirm').click();
       await page.waitForURL(`${server.url}/`);
       await page.getByTestId('sign-in-start').waitFor();
