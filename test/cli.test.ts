@@ -110,6 +110,18 @@ describe('sachsong import and export', () => {
     }
   });
 
+  it('flags a person sensitive for the officers\' alerts, and unflags them', async () => {
+    expect(sachsong(['audit', 'sensitive', 'flag', '079203000102', '--by', 'auditor-1', '--note', 'nhân chứng']).stdout).toMatch(/^flagged/);
+    const registry = openDatabase({ sqliteFile: path.join(dir, 'data', 'sachsong.db') });
+    try {
+      expect(await registry.db.selectFrom('sensitive_persons').select(['person_id', 'flagged_by']).execute()).toEqual([{ person_id: '079203000102', flagged_by: 'auditor-1' }]);
+    } finally {
+      await registry.close();
+    }
+    expect(sachsong(['audit', 'sensitive', 'unflag', '079203000102']).stdout).toMatch(/^unflagged/);
+    expect(sachsong(['audit', 'sensitive', 'flag', '7920300010', '--by', 'a', '--note', 'n']).code).toBe(2);
+  });
+
   it('round-trips: an export imports into an empty store unchanged', () => {
     const r = sachsong(['import', path.join(dir, 'persons.csv')], path.join(dir, 'second'));
     expect(r.code).toBe(0);

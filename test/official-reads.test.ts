@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAccessLog, type AppendingAccessLog } from '../src/audit/access-log.service.js';
 import type { AccessLog } from '../src/audit/access-log.types.js';
-import { canonicalLeaf, normaliseAccessRecord, referenceLeaf } from '../src/audit/access-record.js';
+import { canonicalLeaf, normaliseAccessRecord, prepareAccessRecord, referenceLeaf, toRow } from '../src/audit/access-record.js';
 import { AuditService } from '../src/audit/audit.service.js';
 import { generateSignerKey, parseSignerKey } from '../src/audit/checkpoint-note.js';
 import { leafHash, verifyInclusion } from '../src/audit/merkle-tree.js';
@@ -49,6 +49,35 @@ describe('official read records (pure)', () => {
   it('leave the leaf of an exchange record byte for byte as before', () => {
     const leaf = canonicalLeaf(normaliseAccessRecord(testAccessRecord(1, { personId: '001085000001' })));
     expect(leaf).toBe('{"at":"2026-11-01T00:00:01.000Z","clientId":"VN/GOV/BHXH/insurance-portal","fields":["fullName"],"legalBasis":"Luật Căn cước 2023, Điều 10","officerId":"officer-1","personId":"001085000001","purpose":"Kiểm tra","requestId":"test-1","service":"person.verify","visibility":"public"}');
+  });
+
+  it('prepare on the append path the same leaf as the reference path, for every combination of the new members', () => {
+    const base = officialReadRecords(officerRead(), clock.now())[0];
+    if (base === undefined) throw new Error('no record');
+    let checked = 0;
+    for (let i = 0; i < 128; i++) {
+      const input = {
+        ...base,
+        readerKind: (['officer', 'service_account', 'job', undefined] as const)[i % 4],
+        readerRole: i & 4 ? 'province_officer "quoted"' : undefined,
+        readerUnit: i & 8 ? 'province:01' : undefined,
+        ...(i & 16 ? { breakGlass: true as const, breakGlassReasonSha256: sha256Hex(`reason ${String(i)}`) } : {}),
+        ...(i & 32 ? { jobId: `job-${String(i)}\n`, jobHash: sha256Hex(String(i)) } : {}),
+        ...(i & 64 ? { caseReference: 'VA-1', consentId: 'c-1', receivingAgency: 'Công an tỉnh' } : {}),
+      };
+      const reference = toRow(0, normaliseAccessRecord(input));
+      const prepared = prepareAccessRecord(input);
+      expect(prepared.leaf).toBe(reference.leaf);
+      expect(prepared.leaf).toBe(referenceLeaf(normaliseAccessRecord(input)));
+      expect(prepared.leaf_hash.equals(reference.leaf_hash)).toBe(true);
+      checked++;
+    }
+    expect(checked).toBe(128);
+    for (const patch of [{ readerUnit: 'commune:4' }, { readerKind: 'clerk' }, { breakGlass: false }, { jobHash: 'A'.repeat(64) }, { readerRole: ' ' }, { jobId: 7 }]) {
+      const input = { ...base, ...patch } as typeof base;
+      expect(() => normaliseAccessRecord(input)).toThrow();
+      expect(() => prepareAccessRecord(input)).toThrow();
+    }
   });
 
   it('refuse a malformed unit, a false break-glass mark and a bad hash', () => {

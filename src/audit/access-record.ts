@@ -235,9 +235,15 @@ function fastPrepare(input: AccessRecordInput): PreparedAccessRecord | undefined
     fieldList += (i === 0 ? '' : ',') + quote(f);
   }
   const { receivingAgency, consentId, caseReference, officerId, service, purpose, legalBasis, requestId } = input as Record<keyof AccessRecordInput, unknown>;
-  // An official's read (reader, break-glass, job members) takes the reference path.
-  if (input.readerKind !== undefined || input.readerRole !== undefined || input.readerUnit !== undefined || input.breakGlass !== undefined
-    || input.breakGlassReasonSha256 !== undefined || input.jobId !== undefined || input.jobHash !== undefined) return undefined;
+  // An official's read: reader, break-glass and job members, each absent (undefined or null) or well-formed.
+  const { readerKind, readerRole, readerUnit, breakGlass, breakGlassReasonSha256, jobId, jobHash } = input as Record<keyof AccessRecordInput, unknown>;
+  const absent = (v: unknown): v is undefined | null => v === undefined || v === null;
+  if (!absent(readerKind) && !readerKinds.has(readerKind)) return undefined;
+  if (!absent(readerUnit) && (typeof readerUnit !== 'string' || !readerUnitPattern.test(readerUnit))) return undefined;
+  if (!absent(breakGlass) && breakGlass !== true) return undefined;
+  if (!absent(breakGlassReasonSha256) && (typeof breakGlassReasonSha256 !== 'string' || !sha256Pattern.test(breakGlassReasonSha256))) return undefined;
+  if (!absent(jobHash) && (typeof jobHash !== 'string' || !sha256Pattern.test(jobHash))) return undefined;
+  if (!isOptionalText(readerRole) || !isOptionalText(jobId)) return undefined;
   if (!isOptionalText(receivingAgency) || !isOptionalText(consentId) || !isOptionalText(caseReference)) return undefined;
   if (!isText(officerId) || !isText(service) || !isText(purpose) || !isText(legalBasis) || !isText(requestId)) return undefined;
   const visibility: unknown = input.visibility;
@@ -251,10 +257,18 @@ function fastPrepare(input: AccessRecordInput): PreparedAccessRecord | undefined
   // Members in RFC 8785 order (UTF-16 code units of the names), as canonicalLeaf writes them.
   const leaf =
     `{"at":"${at}"` +
+    (breakGlass === true ? ',"breakGlass":true' : '') +
+    (absent(breakGlassReasonSha256) ? '' : `,"breakGlassReasonSha256":"${breakGlassReasonSha256}"`) +
     (caseReference === undefined || caseReference === null ? '' : `,"caseReference":${quote(caseReference)}`) +
     `,"clientId":"${clientId}"` +
     (consentId === undefined || consentId === null ? '' : `,"consentId":${quote(consentId)}`) +
-    `,"fields":[${fieldList}],"legalBasis":${quote(legalBasis)},"officerId":${quote(officerId)},"personId":"${personId}","purpose":${quote(purpose)}` +
+    `,"fields":[${fieldList}]` +
+    (absent(jobHash) ? '' : `,"jobHash":"${jobHash}"`) +
+    (absent(jobId) ? '' : `,"jobId":${quote(jobId)}`) +
+    `,"legalBasis":${quote(legalBasis)},"officerId":${quote(officerId)},"personId":"${personId}","purpose":${quote(purpose)}` +
+    (absent(readerKind) ? '' : `,"readerKind":"${readerKind as string}"`) +
+    (absent(readerRole) ? '' : `,"readerRole":${quote(readerRole)}`) +
+    (absent(readerUnit) ? '' : `,"readerUnit":"${readerUnit}"`) +
     (receivingAgency === undefined || receivingAgency === null ? '' : `,"receivingAgency":${quote(receivingAgency)}`) +
     `,"requestId":${quote(requestId)},"service":${quote(service)},"visibility":` +
     (deferred === null ? '"public"}' : `{"deferredUntil":"${deferred}"}}`);

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { AuditService } from '../audit/audit.service.js';
 import { parseSignerKey } from '../audit/checkpoint-note.js';
+import { officialReadRepository } from '../audit/official-read.repository.js';
 import { systemClock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { CliContext } from './context.js';
@@ -80,6 +81,33 @@ export function registerAuditCommands(program: Command, withContext: WithContext
         if (opts.out !== undefined) writeFileSync(opts.out, checkpoint.note);
         process.stdout.write(checkpoint.note);
         console.error(`verifier key: ${checkpoint.verifierKey}`);
+        return 0;
+      }),
+    );
+
+  const sensitive = audit.command('sensitive').description("persons whose every read by an official alerts the auditors (a running server reads the list again within 5 s)");
+  sensitive
+    .command('flag <idNumber>')
+    .description('flag a person as sensitive')
+    .requiredOption('--by <id>', 'who flags (an auditor\'s id)')
+    .requiredOption('--note <text>', 'why (kept for the auditors)')
+    .action((idNumber: string, opts: { by: string; note: string }) =>
+      withContext(async (ctx) => {
+        if (!/^\d{12}$/.test(idNumber)) {
+          console.error('an ID number has 12 digits');
+          return 2;
+        }
+        const added = await officialReadRepository.flagSensitive(ctx.database.db, { person_id: idNumber, flagged_by: opts.by, flagged_at: systemClock.now().toISOString(), note: opts.note });
+        console.log(added ? 'flagged' : 'already flagged');
+        return 0;
+      }),
+    );
+  sensitive
+    .command('unflag <idNumber>')
+    .description('remove a person from the sensitive list')
+    .action((idNumber: string) =>
+      withContext(async (ctx) => {
+        console.log((await officialReadRepository.unflagSensitive(ctx.database.db, idNumber)) ? 'unflagged' : 'not flagged');
         return 0;
       }),
     );
