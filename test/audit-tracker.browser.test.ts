@@ -42,6 +42,11 @@ beforeAll(async () => {
     { ...base, personId: citizen, clientId: 'VN/GOV/BHXH/insurance-portal', receivingAgency: 'Bảo hiểm xã hội Việt Nam', purpose: 'Cấp thẻ BHYT', legalBasis: 'Luật BHYT 2008', requestId: 'r1' },
     { ...base, personId: citizen, clientId: 'VN/GOV/BCA/investigation', purpose: 'Điều tra', legalBasis: 'Bộ luật TTHS 2015', requestId: 'r2', visibility: { deferredUntil: '2027-01-01' } },
     { ...base, personId: '079203000001', clientId: 'VN/COM/VCB/kyc', purpose: 'Mở tài khoản', legalBasis: 'Đồng ý', consentId: 'c-1', requestId: 'r3' },
+    // An officer's break-glass read through the registry's own API (official-read.recorder.ts).
+    {
+      ...base, at: '2026-11-21T03:00:00Z', personId: citizen, clientId: 'VN/GOV/sachsong/officer', officerId: 'officer-9', purpose: 'Xác minh nhân thân người bị tai nạn', legalBasis: 'Luật Căn cước 2023',
+      requestId: 'r4', caseReference: 'HS-2026-9', readerKind: 'officer', readerRole: 'commune_officer', readerUnit: 'commune:00004', breakGlass: true, breakGlassReasonSha256: 'a'.repeat(64),
+    },
   ]);
   app = await buildApp({ database, clock: fixedClock('2026-11-27T08:00:00Z'), operatorToken: token, identity: officers.bind(database.db), logger: false, webRoot, accessLog: log, auditSigningKey: generateSignerKey('test.sachsong/access-log') });
   url = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -67,12 +72,19 @@ describe("the citizen's data tracker page", () => {
     await page.getByTestId('tracker-submit').click();
     await page.getByTestId('tracker-entries').waitFor();
     const rows = page.getByTestId('tracker-entry');
-    expect(await rows.count()).toBe(1);
-    const text = await rows.first().innerText();
+    expect(await rows.count()).toBe(2);
+    // Newest first: the officer's read names the officer's role and unit, the case and the break-glass mark.
+    const official = await rows.first().innerText();
+    expect(await page.getByTestId('tracker-official-reader').innerText()).toMatch(/Cán bộ cấp xã thuộc Phường Ba Đình, Thành phố Hà Nội/);
+    expect(official).toContain('HS-2026-9');
+    expect(official).toContain('person.read');
+    expect(await page.getByTestId('tracker-break-glass').count()).toBe(1);
+    const text = await rows.nth(1).innerText();
     expect(text).toContain('Bảo hiểm xã hội Việt Nam');
     expect(text).toContain('Cấp thẻ BHYT');
     expect(text).not.toContain('Điều tra');
     await page.getByTestId('proof-ok').first().waitFor();
+    await expect.poll(() => page.getByTestId('proof-ok').count()).toBe(2);
     expect(await page.getByTestId('proof-bad').count()).toBe(0);
     await page.getByTestId('tracker-checkpoint').click();
     expect(await page.getByTestId('tracker-checkpoint').innerText()).toContain('test.sachsong/access-log');
