@@ -98,7 +98,7 @@ for (const dialect of dialects) {
     beforeAll(async () => {
       database = await createTestDatabase(dialect);
       log = openAccessLog(database, { lingerMs: 1 });
-      audit = new AuditService({ db: database.db, signer: parseSignerKey(generateSignerKey('test.sachsong/access-log')), clock });
+      audit = new AuditService({ db: database.db, registryDb: database.db, signer: parseSignerKey(generateSignerKey('test.sachsong/access-log')), clock });
     });
     afterAll(async () => {
       await log.close();

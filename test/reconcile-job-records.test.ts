@@ -51,7 +51,7 @@ describe.each(dialects)('a reconciliation job in the access log on %s', (dialect
     expect(persons.length).toBeGreaterThan(100);
     const row = await officialReadRepository.bulkJob(store.db, `reconcile-${created.jobId}`);
     expect(row).toMatchObject({ kind: 'reconcile', persons: persons.length, persons_sha256: personsSha256(persons) });
-    const audit = new AuditService({ db: store.db, signer: parseSignerKey(generateSignerKey('test.sachsong/access-log')), clock });
+    const audit = new AuditService({ db: store.db, registryDb: store.db, signer: parseSignerKey(generateSignerKey('test.sachsong/access-log')), clock });
     expect(await audit.treeSize()).toBe(1);
     await log.indexed();
     const page = await audit.tracker(persons[0] ?? '');

@@ -86,7 +86,8 @@ export interface AuditServiceDeps {
   readonly clock: Clock;
   /**
    * The registry's store, where bulk jobs keep their members (bulk_job_members): the tracker then
-   * shows each job's one access record to every person it included. Default: `db`.
+   * shows each job's one access record to every person it included. Without it the tracker shows
+   * no bulk jobs (the access log's own store has no such tables).
    */
   readonly registryDb?: Kysely<DB>;
 }
@@ -221,7 +222,8 @@ export class AuditService {
 
   /** The person's own records merged with the records of the bulk jobs that included them, newest first. */
   private async withJobs(own: readonly AccessRecordsTable[], personId: string, limit: number, before: number | undefined): Promise<AccessRecordsTable[]> {
-    const jobIndexes = await officialReadRepository.personJobIndexes(this.deps.registryDb ?? this.deps.db, personId, limit, before);
+    if (this.deps.registryDb === undefined) return [...own];
+    const jobIndexes = await officialReadRepository.personJobIndexes(this.deps.registryDb, personId, limit, before);
     if (jobIndexes.length === 0) return [...own];
     const jobs = (await Promise.all(jobIndexes.map((i) => accessLogRepository.record(this.deps.db, i)))).filter((r): r is AccessRecordsTable => r !== undefined);
     return [...own, ...jobs].sort((a, b) => b.idx - a.idx).slice(0, limit);
