@@ -15,7 +15,8 @@ import { RegistryService } from '../src/registry/registry.service.js';
 import type { DomainError } from '../src/shared/domain-error.js';
 import { loadPopulation } from '../src/store/bulk-writer.js';
 import { openDatabase, type Database } from '../src/store/database.js';
-import { callHeaders, clientAssertion, grant, makeAgencyKeys, movableClock, onboard, operatorToken, startExchangeFixture, type ExchangeFixture, type TestAgency } from './exchange.fixture.js';
+import { adoptApp, callHeaders, clientAssertion, grant, makeAgencyKeys, movableClock, onboard, operatorToken, startExchangeFixture, type ExchangeFixture, type TestAgency } from './exchange.fixture.js';
+import { testIdentity } from './officer-session.js';
 import { createTestDatabase, dialects } from './test-database.js';
 
 /** A server process on a store: its own connection(s), access log handle and exchange. */
@@ -28,8 +29,10 @@ const clock = movableClock('2026-03-01T08:00:00.000Z');
 
 async function startNode(database: Database): Promise<Node> {
   const accessLogStore = await openAccessLogStore(database, database.dialect === 'sqlite' ? path.join(path.dirname(database.location), 'access-log.db') : undefined);
-  const app = await buildApp({ database, accessLogStore, clock, operatorToken, logger: false, webRoot: '/nonexistent-web-root' });
+  const identity = testIdentity(database.db, clock);
+  const app = await buildApp({ database, accessLogStore, clock, operatorToken, identity, logger: false, webRoot: '/nonexistent-web-root' });
   await app.ready();
+  adoptApp(app, identity, clock);
   return { app, close: async () => { await app.close(); await accessLogStore.close(); } };
 }
 

@@ -126,6 +126,11 @@ export async function startExchangeFixture(dialect: Dialect, options: { readonly
 
 const fixtures = new WeakMap<FastifyInstance, { readonly identity: IdentityModule; readonly clock: Clock }>();
 
+/** Lets the fixture's helpers (onboard, grant, officerOf, adminKey) drive an app built elsewhere with this identity module. */
+export function adoptApp(app: FastifyInstance, identity: IdentityModule, clock: Clock): void {
+  fixtures.set(app, { identity, clock });
+}
+
 /** A freshly signed-in officer of the fixture's app (each call a new officer: a moved clock never finds its session idle). */
 export async function officerOf(app: FastifyInstance, role: Role, unit: UnitInput = { level: 'nation' }): Promise<SignedInOfficer> {
   const fx = fixtures.get(app);
