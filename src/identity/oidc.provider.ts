@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
-import Provider, { type Account, type AccountClaims, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type Provider from 'oidc-provider';
+import type { Account, AccountClaims, ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import { loadOidcProvider } from './oidc-provider.loader.js';
 import type { DB } from '../store/database.types.js';
 import type { Officer } from './identity.types.js';
 import { oidcStoreAdapter, type OidcStoreAdapter } from './oidc.adapter.js';
@@ -61,9 +63,10 @@ export function officerClaims(officer: Officer): AccountClaims {
  * OfficerAuthService.verifySignIn; accounts are loaded from the identity tables.
  *
  * @example
- * const oidc = createOidcProvider({ db, issuer: 'https://registry.example.vn/oidc', keys: await loadOidcKeys(db, now) });
+ * const oidc = await createOidcProvider({ db, issuer: 'https://registry.example.vn/oidc', keys: await loadOidcKeys(db, now) });
  */
-export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
+export async function createOidcProvider(deps: OidcProviderDeps): Promise<OidcProvider> {
+  const ProviderClass = await loadOidcProvider();
   const issuerUrl = new URL(deps.issuer);
   const origin = issuerUrl.origin;
   const adapter = oidcStoreAdapter(deps.db, deps.now);
@@ -123,7 +126,7 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
       Grant: 43_200,
     },
   };
-  const provider = new Provider(deps.issuer, configuration);
+  const provider = new ProviderClass(deps.issuer, configuration);
   provider.proxy = false;
   return { provider, adapter, issuer: deps.issuer, origin };
 }

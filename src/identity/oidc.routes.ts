@@ -123,7 +123,7 @@ export async function registerOfficerSignIn(app: FastifyInstance, options: Offic
       const origin = (options.publicUrl ?? local).replace(/\/+$/, '');
       const issuer = `${origin}${oidcMountPath}`;
       const keys = await loadOidcKeys(options.db, options.clock.now().toISOString());
-      const oidc = createOidcProvider({ db: options.db, issuer, keys, ...(options.relyingParties === undefined ? {} : { relyingParties: options.relyingParties }) });
+      const oidc = await createOidcProvider({ db: options.db, issuer, keys, ...(options.relyingParties === undefined ? {} : { relyingParties: options.relyingParties }) });
       const client = new openid.Configuration(
         {
           issuer,
