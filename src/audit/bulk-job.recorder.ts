@@ -121,8 +121,8 @@ export interface BulkJobRecorderDeps {
 
 /**
  * One access record per bulk job, shown in each included citizen's tracker, with the job's person
- * list committed by hash (bench/bulk-job-records.bench.ts: 1 M persons in 3.6 s and 27 MB this way,
- * 85 s and 658 MB as one record per person).
+ * list committed by hash * (bench/bulk-job-records.bench.ts: 1 M persons in 3.6–5.2 s and 27 MB this way,
+ * 32–85 s and 659 MB as one record per person).
  *
  * @example
  * const job = bulkJobs.begin({ jobId, kind: 'person.export', reader, purpose, fields });
