@@ -182,7 +182,8 @@ async function benchPostgres(): Promise<Record<string, unknown>> {
     const store = openDatabase({ databaseUrl: url, poolSize: 1 });
     await migrateToLatest(store.db, store.dialect);
     await store.close();
-    const pool = new pg.Pool({ connectionString: url, max: 4, application_name: 'sachsong-replay-bench' });
+    // Idle connections kept (idleTimeoutMillis 0), so that no measured backend ends mid-phase.
+    const pool = new pg.Pool({ connectionString: url, max: 4, application_name: 'sachsong-replay-bench', idleTimeoutMillis: 0 });
     const fillStarted = performance.now();
     let chunk: (readonly [bigint, number])[] = [];
     const flush = async (): Promise<void> => {
