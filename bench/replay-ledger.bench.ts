@@ -182,7 +182,8 @@ async function benchPostgres(): Promise<Record<string, unknown>> {
     const store = openDatabase({ databaseUrl: url, poolSize: 1 });
     await migrateToLatest(store.db, store.dialect);
     await store.close();
-    const pool = new pg.Pool({ connectionString: url, max: 4, application_name: 'sachsong-replay-bench' });
+    // Idle connections kept (idleTimeoutMillis 0), so that no measured backend ends mid-phase.
+    const pool = new pg.Pool({ connectionString: url, max: 4, application_name: 'sachsong-replay-bench', idleTimeoutMillis: 0 });
     const fillStarted = performance.now();
     let chunk: (readonly [bigint, number])[] = [];
     const flush = async (): Promise<void> => {
@@ -196,10 +197,11 @@ async function benchPostgres(): Promise<Record<string, unknown>> {
     if (chunk.length > 0) await flush();
     await pool.query('vacuum analyze exchange_replay_claims');
     const fillSeconds = round((performance.now() - fillStarted) / 1000);
-    // Every pool connection open, so that their backends' CPU can be read.
-    await Promise.all(Array.from({ length: 4 }, () => pool.query('select pg_sleep(0.05)')));
-    const pids = (await pool.query<{ pid: number }>("select pid from pg_stat_activity where application_name = 'sachsong-replay-bench'")).rows.map((r) => r.pid);
     const ledger = new PostgresReplayLedger(pool, { secret, now: () => Date.now() });
+    // Every connection open (the store's pool and the ledger's own, which shares its application name), so that their backends' CPU can be read.
+    await Promise.all(Array.from({ length: 4 }, () => pool.query('select pg_sleep(0.05)')));
+    for (let turn = 0; turn < 20; turn++) await Promise.all([ledger.claim('request', clientId, randomUUID(), Date.now() + windowMs), new Promise((resolve) => setImmediate(resolve)).then(() => ledger.claim('request', clientId, randomUUID(), Date.now() + windowMs))]);
+    const pids = (await pool.query<{ pid: number }>("select pid from pg_stat_activity where application_name = 'sachsong-replay-bench'")).rows.map((r) => r.pid);
     const result = await run(ledger, pids);
     await ledger.close();
     const rows = Number((await pool.query<{ n: string }>('select count(*)::text as n from exchange_replay_claims')).rows[0]?.n);

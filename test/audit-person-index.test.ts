@@ -215,7 +215,8 @@ for (const dialect of dialects) {
       const reports: VerifyReport[] = [];
       const during: number[] = [];
       try {
-        for (let i = 0; i < 3; i++) {
+        // Until a few verifies have overlapped the indexer's work (how soon depends on the scheduler).
+        for (let i = 0; i < 50 && during.filter((d) => d > 0).length < 3; i++) {
           const before = steps;
           reports.push(await audit.verify());
           during.push(steps - before);
@@ -225,7 +226,7 @@ for (const dialect of dialects) {
         await stepping;
         await other?.close();
       }
-      expect(during[0]).toBeGreaterThan(0);
+      expect(during.filter((d) => d > 0).length).toBeGreaterThan(0);
       for (const report of reports) expect(report.problems).toEqual([]);
       expect(reports.some((r) => r.personIndex.indexedSize > 0)).toBe(true);
     });

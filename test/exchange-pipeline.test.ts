@@ -108,6 +108,9 @@ for (const dialect of dialects) {
       await expect(verify()).rejects.toMatchObject({ code: 'CONSENT_REQUIRED' });
       const consent = await exchange.consents.give({ citizen, dataUser: agency.clientId, purposeCode: 'KYC', purposeText: 'Mở tài khoản', fields: ['sex'], dataLife: { unit: 'YEAR', value: 1 }, frequency: { unit: 'DAY', value: 100 }, expiry: '2026-12-31T00:00:00Z' });
       const consentId = consent.artefact.consentId;
+      // a date alone is a whole day in Vietnam time, as for grants
+      const dated = await exchange.consents.give({ citizen: people[36] ?? '', dataUser: agency.clientId, purposeCode: 'KYC', purposeText: 'Mở tài khoản', fields: ['sex'], dataLife: { unit: 'YEAR', value: 1 }, frequency: { unit: 'DAY', value: 1 }, start: '2026-01-01', expiry: '2026-06-30' });
+      expect([dated.artefact.start, dated.artefact.expiry]).toEqual(['2025-12-31T17:00:00.000Z', '2026-06-30T17:00:00.000Z']);
       expect(JSON.parse((await verify()).body)).toMatchObject({ consentId });
       expect(JSON.parse((await verify()).body)).toMatchObject({ consentId });
       // another process on the same store (its own connection and exchange) pauses it

@@ -1,4 +1,4 @@
-import { createHash, type JsonWebKey } from 'node:crypto';
+import { createHash, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { responseHash } from '../src/exchange/exchange.service.js';
 import { dialects } from './test-database.js';
@@ -237,6 +237,18 @@ for (const dialect of dialects) {
       expect((await post('/api/exchange/members', member('VN/GOV/b y t', a.publicJwk))).json()).toMatchObject({ status: 400, code: 'MEMBER_ID_MALFORMED' });
       expect((await post('/api/exchange/members', member('VN/GOV/BYT', { ...a.publicJwk, d: 'c2VjcmV0' }))).json()).toMatchObject({ code: 'JWKS_INVALID' });
       expect((await post('/api/exchange/members', member('VN/GOV/BYT', { kty: 'OKP', crv: 'Ed25519', x: 'short', kid: 'k' }))).json()).toMatchObject({ code: 'JWKS_INVALID' });
+      // Keys that import but cannot be trusted to sign: each refused at onboarding, not at the first token request.
+      const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' });
+      const weak = [
+        { kty: 'RSA', n: 'AQAB', e: 'AQAB', kid: 'tiny' },
+        { kty: 'RSA', n: Buffer.alloc(256, 0xfe).toString('base64url'), e: 'AQAB', kid: 'even' },
+        { ...rsa, e: 'Aw', kid: 'e3' },
+        { ...rsa, kid: 'hmac', alg: 'HS256' },
+        { ...rsa, kid: 'enc', use: 'enc' },
+        { ...generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey.export({ format: 'jwk' }), kid: 'k1' },
+      ];
+      for (const jwk of weak) expect((await post('/api/exchange/members', member('VN/GOV/BYT', jwk))).json(), jwk.kid).toMatchObject({ code: 'JWKS_INVALID' });
+      expect((await post('/api/exchange/members', member('VN/GOV/RSA', { ...rsa, kid: 'rsa-2048' }))).statusCode).toBe(201);
       expect((await post('/api/exchange/members', member('VN/GOV/BYT', a.publicJwk))).statusCode).toBe(201);
       expect((await post('/api/exchange/members', member('VN/GOV/BYT', a.publicJwk))).json()).toMatchObject({ status: 409, code: 'MEMBER_EXISTS' });
       const g = { clientId: a.clientId, service: 'verify', fields: ['fullName'], purposes: [{ code: 'CARE', text: 'Khám chữa bệnh' }], legalBasis: 'Luật BHYT', validUntil: '2027-01-01', ratePerMinute: 10, dailyCap: 100 };

@@ -2,7 +2,7 @@
  * Security review (issue 13), the output and bulk side: CSV injection and raw control bytes in the
  * registry export, reconciliation results and linkage pairs; the upload limit; DuckDB's bounds.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -16,7 +16,7 @@ import { ReconcileJobService } from '../src/matching/reconcile-job.service.js';
 import { duckDbReconcileEngine } from '../src/matching/reconcile.engine.js';
 import { reconcilePresets } from '../src/matching/reconcile.presets.js';
 import { reconcileRoutes } from '../src/matching/reconcile.routes.js';
-import type { ReconcileService } from '../src/matching/reconcile.service.js';
+import { ReconcileService as ReconcileServiceImpl, type ReconcileService } from '../src/matching/reconcile.service.js';
 import { readSnapshotPersons, writeSnapshot, type SnapshotPersonWithCard } from '../src/matching/registry-snapshot.engine.js';
 import { exportPersons } from '../src/registry/person-export.service.js';
 import { readPersonFile } from '../src/registry/person-file.reader.js';
@@ -123,6 +123,30 @@ describe('reconciliation and linkage outputs', () => {
     expect(readdirSync(path.join(dir, 'out'))).toEqual(['results.csv']);
   }, 60_000);
 
+  it('an unreadable agency file or output folder is reported without a server path or a cell of the file', async () => {
+    const junk = path.join(dir, 'junk-secret-folder', 'agency.parquet');
+    mkdirSync(path.dirname(junk), { recursive: true });
+    writeFileSync(junk, 'Nguyễn Văn A,079203012345\n'.repeat(50));
+    const failure = await duckDbReconcileEngine.run({ input: junk, preset: reconcilePresets.tax, snapshotDir, resultsPath: path.join(dir, 'junk-out', 'results.csv'), today: '2026-01-01' })
+      .then(() => undefined, (error: unknown) => error as { code?: string; message: string });
+    expect(failure?.code).toBe('RECONCILE_FILE_UNREADABLE');
+    expect(failure?.message).not.toContain('junk-secret-folder');
+    expect(failure?.message).not.toContain(dir);
+    expect(failure?.message).not.toContain('079203012345');
+
+    const headerless = path.join(dir, 'junk-secret-folder', 'empty.csv');
+    writeFileSync(headerless, '\n1,2,3\n');
+    await expect(duckDbReconcileEngine.run({ input: headerless, preset: reconcilePresets.tax, snapshotDir, resultsPath: path.join(dir, 'junk-out', 'r2.csv'), today: '2026-01-01' }))
+      .rejects.toMatchObject({ code: 'RECONCILE_FILE_UNREADABLE', message: 'the agency file has no header line' });
+
+    const blocked = path.join(dir, 'a-file-not-a-folder');
+    writeFileSync(blocked, 'x');
+    const service = new ReconcileServiceImpl({ engine: duckDbReconcileEngine, clock: fixedClock('2026-01-02T00:00:00Z'), snapshot: () => Promise.reject(new Error('not reached')) });
+    const refused = await service.run({ input: headerless, preset: reconcilePresets.tax, outDir: path.join(blocked, 'out') }).then(() => undefined, (error: unknown) => error as { code?: string; message: string });
+    expect(refused?.code).toBe('RECONCILE_OUTPUT_UNWRITABLE');
+    expect(refused?.message).not.toContain(dir);
+  });
+
   it('linkage pairs neutralise formula-like ids', () => {
     const result = { model: { fields: [] }, pairs: [{ leftId: '=1+1', rightId: '@x', probability: 0.9, weight: 1, explanation: [] }] } as unknown as LinkageResult;
     const rows: string[][] = parse(linkedPairsCsv(result));
@@ -175,10 +199,10 @@ describe('reconciliation uploads', () => {
 
 describe('DuckDB bounds', () => {
   it('every DuckDB instance of the bulk work is opened in one place, with a memory limit, threads and a spill folder', async () => {
-    const sources = ['src/matching', 'src/quality'].flatMap((folder) => readdirSync(folder).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => path.join(folder, f)));
+    const sources = ['src/matching', 'src/quality', 'src/store', 'src/registry', 'src/cli'].flatMap((folder) => readdirSync(folder).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => path.join(folder, f)));
     const creating = sources.filter((f) => /DuckDBInstance\s*\.\s*(create|fromCache)\s*\(/u.test(readFileSync(f, 'utf8')));
-    expect(creating).toEqual(['src/matching/reconcile.duckdb.ts']);
-    const { openDuckDb } = await import('../src/matching/reconcile.duckdb.js');
+    expect(creating).toEqual(['src/store/duckdb.bounds.ts']);
+    const { openDuckDb } = await import('../src/store/duckdb.bounds.js');
     const spillRoot = path.join(dir, 'spill');
     const duck = await openDuckDb(spillRoot, {}, { memoryLimitBytes: 300 * 1024 * 1024, threads: 1, maxTempBytes: 1024 ** 3 });
     const connection = await duck.instance.connect();

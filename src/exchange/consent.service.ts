@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import { personRepository } from '../registry/person.repository.js';
 import type { Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
+import { vietnamInstant } from '../shared/vietnam-time.js';
 import type { DB } from '../store/database.types.js';
 import { consentRepository, type ConsentTerms } from './consent.repository.js';
 import type { ExchangeDirectory } from './exchange.directory.js';
@@ -251,10 +252,11 @@ export class ConsentService {
   }
 }
 
-function isoInstant(value: string, what: string): string {
-  const t = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(value) || Number.isNaN(t)) {
-    throw new DomainError('invalid', 'CONSENT_DATE_INVALID', `${what} is not an ISO 8601 date or instant`, 'Send e.g. 2027-01-01 or 2027-01-01T00:00:00Z');
+/** A date alone is a whole day in Vietnam time, as for grants: a start from its 00:00, an expiry through its end. */
+function isoInstant(value: string, what: 'start' | 'expiry'): string {
+  const at = vietnamInstant(value, { endOfDay: what === 'expiry' });
+  if (at === undefined) {
+    throw new DomainError('invalid', 'CONSENT_DATE_INVALID', `${what} is not an ISO 8601 date or instant`, 'Send e.g. 2027-01-01 (a whole day, Vietnam time) or 2027-01-01T00:00:00+07:00');
   }
-  return new Date(t).toISOString();
+  return at;
 }

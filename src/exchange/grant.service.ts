@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
+import { vietnamInstant } from '../shared/vietnam-time.js';
 import type { DB } from '../store/database.types.js';
 import { exchangeChangeRepository } from './exchange-change.repository.js';
 import type { ExchangeDirectory } from './exchange.directory.js';
@@ -29,22 +30,13 @@ export interface GrantInput {
 
 const purposeCode = /^[A-Z0-9][A-Z0-9_.-]{0,63}$/;
 
-/** Vietnam time (Asia/Ho_Chi_Minh): UTC+7 all year, no daylight saving. */
-const vietnamOffset = '+07:00';
-const dateOnly = /^\d{4}-\d{2}-\d{2}$/;
-
-/**
- * An ISO instant from a date or an instant. A date alone names a whole day in Vietnam time: as a
- * start it is that day's 00:00 (+07:00); as an end (`endOfDay`) the day is included, so the grant
- * holds until the next day's 00:00 (+07:00), exclusive: `2027-12-31` ends at 2027-12-31T17:00:00Z.
- */
+/** An ISO instant from a date (a whole day, Vietnam time: vietnam-time.ts) or an instant. */
 function instant(value: string, what: string, endOfDay: boolean): string {
-  const day = dateOnly.test(value);
-  const t = Date.parse(day ? `${value}T00:00:00${vietnamOffset}` : value);
-  if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(value) || Number.isNaN(t) || (day && new Date(t + 7 * 3_600_000).toISOString().slice(0, 10) !== value)) {
+  const at = vietnamInstant(value, { endOfDay });
+  if (at === undefined) {
     throw new DomainError('invalid', 'GRANT_DATE_INVALID', `${what} is not an ISO 8601 date or instant`, 'Send e.g. 2027-12-31 (a whole day, Vietnam time) or 2027-12-31T23:59:59+07:00');
   }
-  return new Date(day && endOfDay ? t + 86_400_000 : t).toISOString();
+  return at;
 }
 
 /** Grants: which client may call which service, for which fields and purposes, under what law and caps. */

@@ -45,7 +45,9 @@ export async function checkJwks(jwks: unknown): Promise<Jwks> {
     if (typeof k.kid !== 'string' || k.kid === '') throw bad('every key needs a "kid"');
     if (kids.has(k.kid)) throw bad(`kid "${k.kid.slice(0, 40)}" appears twice`);
     kids.add(k.kid);
-    const alg = typeof k.alg === 'string' ? k.alg : k.kty === 'OKP' ? 'EdDSA' : k.kty === 'EC' ? 'ES256' : 'RS256';
+    const alg = typeof k.alg === 'string' ? k.alg : k.kty === 'OKP' ? 'EdDSA' : k.kty === 'EC' ? (k.crv === 'P-384' ? 'ES384' : 'ES256') : 'RS256';
+    const weakness = keyWeakness(k, alg);
+    if (weakness !== undefined) throw bad(`key "${k.kid.slice(0, 40)}" ${weakness}`);
     try {
       await importJWK(k, alg);
     } catch {
@@ -53,6 +55,44 @@ export async function checkJwks(jwks: unknown): Promise<Jwks> {
     }
   }
   return { keys: keys as Jwks['keys'] };
+}
+
+/** The algorithms a client may sign with, by key type (the token endpoint accepts the same). */
+const algorithmsByKeyType: Readonly<Record<string, readonly string[]>> = {
+  OKP: ['EdDSA', 'Ed25519'],
+  EC: ['ES256', 'ES384'],
+  RSA: ['RS256', 'PS256'],
+};
+const curveOfAlgorithm: Readonly<Record<string, string>> = { ES256: 'P-256', ES384: 'P-384', EdDSA: 'Ed25519', Ed25519: 'Ed25519' };
+
+function base64urlBytes(value: unknown): Buffer | undefined {
+  return typeof value === 'string' && /^[A-Za-z0-9_-]+$/.test(value) ? Buffer.from(value, 'base64url') : undefined;
+}
+
+/**
+ * Why a public key is not fit to sign client assertions, or undefined. Importing a key checks its
+ * form, not its strength: a 16-bit RSA modulus imports, and jose refuses it only when a signature
+ * is checked, long after onboarding said yes.
+ */
+function keyWeakness(k: Readonly<Record<string, unknown>>, alg: string): string | undefined {
+  const kty = typeof k.kty === 'string' ? k.kty : '';
+  const allowed = algorithmsByKeyType[kty];
+  if (allowed === undefined) return `has key type "${kty.slice(0, 10)}": use OKP (Ed25519), EC (P-256, P-384) or RSA`;
+  if (!allowed.includes(alg)) return `names algorithm "${alg.slice(0, 10)}", not one for ${kty} keys (${allowed.join(', ')})`;
+  if (k.use !== undefined && k.use !== 'sig') return 'is not a signing key ("use" must be "sig")';
+  if (kty !== 'RSA') {
+    return k.crv === curveOfAlgorithm[alg] ? undefined : `is on curve "${String(k.crv).slice(0, 10)}", not ${curveOfAlgorithm[alg] ?? '?'}`;
+  }
+  const n = base64urlBytes(k.n);
+  const e = base64urlBytes(k.e);
+  if (n === undefined || e === undefined || n.length === 0 || e.length === 0) return 'has no modulus or exponent';
+  const leading = n.findIndex((b) => b !== 0);
+  const bits = leading === -1 ? 0 : (n.length - leading - 1) * 8 + (32 - Math.clz32(n[leading] ?? 0));
+  if (bits < 2048 || bits > 16_384) return `has a ${bits}-bit modulus: RSA keys have 2,048 to 16,384 bits`;
+  if (((n.at(-1) ?? 0) & 1) === 0) return 'has an even modulus: not an RSA key';
+  const exponent = e.length > 6 ? Number.MAX_SAFE_INTEGER : e.reduce((v, b) => v * 256 + b, 0);
+  if (exponent < 65_537 || exponent % 2 === 0) return 'has a public exponent that is not odd and at least 65537';
+  return undefined;
 }
 
 /** Members of the exchange, their clients (subsystems) with keys, and their officers. */

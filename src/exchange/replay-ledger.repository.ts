@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import type pg from 'pg';
+import pg from 'pg';
 import type { Worker } from 'node:worker_threads';
 import { moduleWorker } from '../shared/module-worker.js';
 import { DomainError } from '../shared/domain-error.js';
@@ -233,14 +233,21 @@ export class PostgresReplayLedger extends TurnLedger {
   private lastPrune = 0;
   private pruning: Promise<void> | undefined;
 
+  /** Connections of the ledger's own that commit without waiting for the WAL flush (request ids). */
+  private readonly asyncPool: pg.Pool;
+
   constructor(private readonly pool: pg.Pool, options: ReplayLedgerOptions) {
     super(options);
+    // Same server and credentials as the store's pool; two connections: one statement a turn.
+    this.asyncPool = new pg.Pool({ ...pool.options, max: 2, options: '-c synchronous_commit=off' });
+    this.asyncPool.on('error', () => undefined);
   }
 
   async close(): Promise<void> {
     this.closed = true;
     await new Promise<void>((resolve) => setImmediate(resolve));
     await this.pruning;
+    await this.asyncPool.end();
   }
 
   protected async write(claims: readonly Pending[], now: number): Promise<readonly boolean[]> {
@@ -261,26 +268,12 @@ export class PostgresReplayLedger extends TurnLedger {
              select * from unnest($1::bigint[], $2::bigint[])
              on conflict (fp) do update set expires_at = excluded.expires_at where c.expires_at <= $3
              returning fp::text as fp`;
-    let rows: readonly { fp: string }[];
-    if (claims.some((c) => c.kind === 'assertion')) {
-      rows = (await this.pool.query<{ fp: string }>({ name: 'sachsong_replay_claim', text: upsert, values: [fps, expiries, now] })).rows;
-    } else {
-      // Request ids commit without waiting for the WAL flush: the call's access record, committed
-      // after this claim and waited for, flushes the WAL past it, so every answered call's claim
-      // is durable; one that got no answer may lose its claim in a server crash, harmlessly.
-      // One round trip: the values are integers this process made, inlined (no parameters in a multi-statement query).
-      const text = `begin; set local synchronous_commit = off; ${upsert.replace('$1', `'{${fps.join(',')}}'`).replace('$2', `'{${expiries.join(',')}}'`).replace('$3', String(Math.trunc(now)))}; commit;`;
-      const client = await this.pool.connect();
-      try {
-        const results = (await client.query(text)) as unknown as readonly pg.QueryResult<{ fp: string }>[];
-        rows = results.find((r) => r.command === 'INSERT')?.rows ?? [];
-        client.release();
-      } catch (error) {
-        // The connection may be left inside the failed transaction: it is closed, not reused.
-        client.release(true);
-        throw error;
-      }
-    }
+    // Request ids commit without waiting for the WAL flush: the call's access record, committed
+    // after this claim and waited for, flushes the WAL past it, so every answered call's claim is
+    // durable; one that got no answer may lose its claim in a server crash, harmlessly. An
+    // assertion's claim is all a token rests on: it waits for the flush.
+    const pool = claims.some((c) => c.kind === 'assertion') ? this.pool : this.asyncPool;
+    const rows = (await pool.query<{ fp: string }>({ name: 'sachsong_replay_claim', text: upsert, values: [fps, expiries, now] })).rows;
     const won = new Set(rows.map((r) => r.fp));
     if (now - this.lastPrune >= 1_000 && this.pruning === undefined) {
       this.lastPrune = now;

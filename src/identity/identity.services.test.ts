@@ -179,7 +179,8 @@ for (const dialect of dialects) {
         hash: (p) => hasher.hash(p),
         dummyVerify: (p) => hasher.dummyVerify(p),
         verify: async (p, stored) => {
-          if (first) {
+          // Only the right guess waits (on PostgreSQL a failure's lookup may come back before it).
+          if (first && p === password) {
             first = false;
             await gate; // the right guess waits in the hash queue
           }

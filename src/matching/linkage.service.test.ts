@@ -26,6 +26,15 @@ function codeOf(work: () => unknown): string | undefined {
   return undefined;
 }
 
+function caught(work: () => unknown): unknown {
+  try {
+    work();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
 /** Seeded PRNG for the synthetic EM check. */
 function rng(seed: number): () => number {
   let a = seed;
@@ -152,6 +161,13 @@ describe('linkage engine', () => {
     expect(codeOf(() => readLinkageTable({ path: path.join(dir, 'broken.csv') }))).toBe('LINKAGE_FILE_INVALID');
     writeFileSync(path.join(dir, 'quotes.csv'), 'id,name\n1,"An\n');
     expect(codeOf(() => readLinkageTable({ path: path.join(dir, 'quotes.csv') }))).toBe('LINKAGE_FILE_INVALID');
+    writeFileSync(path.join(dir, 'stray.csv'), 'id,name\n1,An\n2,Bi"nh\n');
+    const stray = caught(() => readLinkageTable({ path: path.join(dir, 'stray.csv') }));
+    expect(stray).toMatchObject({
+      code: 'LINKAGE_FILE_INVALID',
+      message: 'stray.csv is not valid CSV near line 3: a quote inside an unquoted field (put the whole field in quotes and double the quote)',
+    });
+    expect((caught(() => readLinkageTable({ path: 'stray.csv' }, dir)) as Error).message).toMatch(/^stray\.csv is not valid CSV near line 3: /u);
     writeFileSync(path.join(dir, 'empty.csv'), '');
     expect(codeOf(() => readLinkageTable({ path: path.join(dir, 'empty.csv') }))).toBe('LINKAGE_FILE_EMPTY');
     const table = { header: ['id', 'name'], rows: [['1', 'An'], ['2', 'An'], ['3', 'An']] };

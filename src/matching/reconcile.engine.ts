@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { parse } from 'csv-parse/sync';
 import { adminUnitCatalog } from '../registry/admin-unit.catalog.js';
-import { DomainError } from '../shared/domain-error.js';
-import { defaultDuckDbLimits, openDuckDb } from './reconcile.duckdb.js';
+import { DomainError, isDomainError } from '../shared/domain-error.js';
+import { defaultDuckDbLimits, openDuckDb } from '../store/duckdb.bounds.js';
 import { readSnapshotManifest, snapshotFiles, sqlText } from './registry-snapshot.engine.js';
 import {
   comparedFields, reconcileStatuses, type CanonicalField, type ComparedField, type ReconcilePreset, type ReconcileStatus,
@@ -96,7 +96,9 @@ function csvHeader(file: string): string[] {
     const newline = buffer.subarray(0, n).indexOf(10);
     const text = new TextDecoder('utf-8', { fatal: true }).decode(buffer.subarray(0, newline === -1 ? n : newline)).replace(/\r$/, '');
     const first = parse(text)[0] ?? [];
-    if (first.length === 0 || first.every((c) => c.trim() === '')) throw new Error('no header line');
+    if (first.length === 0 || first.every((c) => c.trim() === '')) {
+      throw new DomainError('invalid', 'RECONCILE_FILE_UNREADABLE', 'the agency file has no header line', 'Put the column names on the first line');
+    }
     return first.map((c) => c.replace(/^\uFEFF/, '').trim());
   } finally {
     closeSync(fd);
@@ -170,7 +172,9 @@ export const duckDbReconcileEngine: ReconcileEngine = {
           ? (await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${file})`)).getRowsJson().map((r) => text(r[0]))
           : csvHeader(input);
       } catch (error) {
-        throw new DomainError('invalid', 'RECONCILE_FILE_UNREADABLE', `the agency file could not be read as ${format.toUpperCase()}: ${(error as Error).message.split('\n')[0] ?? ''}`, 'Send a comma-separated UTF-8 file with a header line, or a Parquet file');
+        if (isDomainError(error)) throw error;
+        // DuckDB's own message can hold the server's paths and cells of the file: neither is passed on.
+        throw new DomainError('invalid', 'RECONCILE_FILE_UNREADABLE', `the agency file could not be read as ${format.toUpperCase()}`, 'Send a comma-separated UTF-8 file with a header line, or a Parquet file');
       }
       // The header read once; every column as text, so that nothing is left to type inference.
       const columnSpec = `{${header.map((h) => `${sqlText(h)}: 'VARCHAR'`).join(', ')}}`;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { openDuckDb } from './reconcile.duckdb.js';
+import { openDuckDb } from '../store/duckdb.bounds.js';
 import { sqlText } from './registry-snapshot.engine.js';
 import { text } from './reconcile.engine.js';
 import { linkedStatuses, reconcileStatuses, type ReconcileStatus } from './reconcile.presets.js';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Database } from '../store/database.js';
 import type { Clock } from '../shared/clock.js';
 import { ReconcileJobService } from './reconcile-job.service.js';
-import type { DuckDbLimits } from './reconcile.duckdb.js';
+import type { DuckDbLimits } from '../store/duckdb.bounds.js';
 import { duckDbReconcileEngine } from './reconcile.engine.js';
 import { ReconcileService } from './reconcile.service.js';
 import { readSnapshotManifest, writeSnapshot } from './registry-snapshot.engine.js';
@@ -38,7 +38,7 @@ export function createReconcile(options: {
   readonly onError?: (error: unknown) => void;
   /** Largest upload accepted, bytes; default defaultMaxUploadBytes (16 GiB). */
   readonly maxUploadBytes?: number;
-  /** DuckDB bounds other than the defaults (reconcile.duckdb.ts). */
+  /** DuckDB bounds other than the defaults (store/duckdb.bounds.ts). */
   readonly duckDb?: Partial<DuckDbLimits>;
   /** Records each finished job once in the access log (audit's BulkJobRecorder). */
   readonly bulkJobs?: BulkJobRecorder;

@@ -2,7 +2,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isoDay, type Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
-import type { DuckDbLimits } from './reconcile.duckdb.js';
+import type { DuckDbLimits } from '../store/duckdb.bounds.js';
 import type { SnapshotReady } from './registry-snapshot.service.js';
 import { renderReport } from './reconcile.report.js';
 import type { ReconcilePreset } from './reconcile.presets.js';
@@ -20,7 +20,7 @@ export interface ReconcileServiceDeps {
   readonly clock: Clock;
   /** A current registry snapshot (built or reused). */
   readonly snapshot: () => Promise<SnapshotReady>;
-  /** DuckDB bounds other than the defaults (reconcile.duckdb.ts). */
+  /** DuckDB bounds other than the defaults (store/duckdb.bounds.ts). */
   readonly duckDb?: Partial<DuckDbLimits>;
 }
 
@@ -54,7 +54,9 @@ export class ReconcileService {
     try {
       mkdirSync(outDir, { recursive: true });
     } catch (error) {
-      throw new DomainError('invalid', 'RECONCILE_OUTPUT_UNWRITABLE', `the output folder cannot be created: ${(error as Error).message}`, 'Choose a folder you can write to');
+      // The folder as the caller named it, and the system's error code: never the resolved server path.
+      const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+      throw new DomainError('invalid', 'RECONCILE_OUTPUT_UNWRITABLE', `the output folder cannot be created (${code})`, 'Choose a folder you can write to', { folder: path.isAbsolute(outDir) ? path.basename(outDir) : outDir });
     }
     const files = {
       results: path.join(outDir, reconcileOutputs.results),

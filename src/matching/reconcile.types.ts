@@ -1,4 +1,4 @@
-import type { DuckDbLimits } from './reconcile.duckdb.js';
+import type { DuckDbLimits } from '../store/duckdb.bounds.js';
 import type { ComparedField, PresetName, ReconcilePreset, ReconcileStatus } from './reconcile.presets.js';
 
 /** A row the reader could not use; never carries the row's content (it holds personal data). */
@@ -45,7 +45,7 @@ export interface ReconcileRequest {
   /** Today (YYYY-MM-DD): ID numbers with a later birth year are invalid. */
   readonly today: string;
   readonly onProgress?: (phase: ReconcilePhase, fraction: number) => void;
-  /** Bounds of the DuckDB instance other than the defaults (reconcile.duckdb.ts), e.g. all cores for a one-shot command. */
+  /** Bounds of the DuckDB instance other than the defaults (store/duckdb.bounds.ts), e.g. all cores for a one-shot command. */
   readonly duckDb?: Partial<DuckDbLimits>;
 }
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { openDuckDb } from './reconcile.duckdb.js';
+import { openDuckDb } from '../store/duckdb.bounds.js';
 import { communeCodeMap } from './registry-snapshot.communes.js';
 import { syntheticOldCardNumber } from './registry-snapshot.old-card.js';
 

@@ -200,6 +200,24 @@ describe('streaming', () => {
     }
   });
 
+  it('normalises a base and its combining marks together, wherever the chunks break', () => {
+    const texts = [
+      '\u2190\u0338', // ← and a combining long solidus: NFC is ↚
+      'x =\u0338 y', // a symbol base inside a line
+      'Vie\u0323\u0302t Nam', // decomposed Vietnamese, marks in the wrong canonical order
+      `${'a'.repeat(100)}e\u0301\u0302`, // a word longer than the held-back limit
+      '\u1100\u1161\u11a8', // Hangul jamo that compose into one syllable
+      `\u2190${'\u0316\u0301'.repeat(40)}`, // a long run of marks that NFC reorders
+    ];
+    for (const text of texts) {
+      const bytes = new TextEncoder().encode(text);
+      for (const chunkSize of [1, 2, 3, 4, 5, 7, bytes.length]) {
+        expect(decodeIn('utf-8', bytes, chunkSize), `${JSON.stringify(text).slice(0, 40)}/${chunkSize}`).toBe(text.normalize('NFC'));
+      }
+    }
+    expect(decodeVietnamese(Uint8Array.of(0xe2, 0x86, 0x90, 0xcc, 0xb8)).text).toBe('\u219a');
+  });
+
   it('fails clearly when a UTF-8 file has non-UTF-8 bytes further on', () => {
     const decoder = createVietnameseDecoder('utf-8');
     decoder.write(new TextEncoder().encode('ok\n'));

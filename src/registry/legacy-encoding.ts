@@ -271,9 +271,46 @@ function byteDecoder(encoding: DetectedEncoding, fatal: boolean): ByteDecoder {
 // Text clean-up shared by every encoding: NFC, and upper case for TCVN3 words typed in H fonts.
 
 const trailingWord = /[\p{L}\p{M}]*$/u;
-const trailingCluster = /[\s\S]\p{M}*$/u;
 const word = /[\p{L}\p{M}]+/gu;
 const maxHeldWord = 64;
+/**
+ * Code points that NFC may join to what comes before them: combining marks (every code point with
+ * a non-zero canonical combining class is one, and so are the Vietnamese tone and vowel marks), the
+ * Hangul vowel and final jamo, and the Kirat Rai vowel sign that composes with a letter before it.
+ */
+const joinsBackward = /^[\p{M}\u1161-\u1175\u11a8-\u11c2\u{16d67}]/u;
+/**
+ * A run of more combining marks than this is cut even so: it is far beyond the 30 that Unicode's
+ * stream-safe text format (UAX #15) allows, and holding it whole would let one line hold a file.
+ */
+const maxHeldMarks = 1024;
+
+/** The index of the code point before `index` (which is above 0). */
+function previousCodePoint(text: string, index: number): number {
+  const low = text.charCodeAt(index - 1);
+  const high = index >= 2 ? text.charCodeAt(index - 2) : 0;
+  return low >= 0xdc00 && low <= 0xdfff && high >= 0xd800 && high <= 0xdbff ? index - 2 : index - 1;
+}
+
+/**
+ * Where the tail held back from a chunk starts: the last word (its marks and, for TCVN3, its case
+ * may depend on the next chunk), and in any case at a starter that nothing before it can join,
+ * so the marks that follow a base and the base itself are normalised together (NFC of the pieces
+ * is then NFC of the whole, whatever the boundaries).
+ */
+function heldTailStart(text: string): number {
+  // Only the end of the text is searched: an unanchored regex over a whole chunk is slow.
+  const tail = text.slice(-(maxHeldWord + 2));
+  if (text.length === 0) return 0;
+  // The last code point is always held: even a symbol ("←") may take a mark from the next chunk.
+  const last = previousCodePoint(text, text.length);
+  let cut = Math.min(last, text.length - (trailingWord.exec(tail)?.[0].length ?? 0));
+  if (text.length - cut > maxHeldWord) cut = last;
+  const floor = Math.max(0, cut - maxHeldMarks);
+  // Step back over marks (and jamo) that may join what comes before, to the base they follow.
+  while (cut > floor && joinsBackward.test(text.slice(cut, cut + 2))) cut = previousCodePoint(text, cut);
+  return cut;
+}
 
 /**
  * A word in which at least two letters are certainly upper case and none certainly lower case was
@@ -315,11 +352,7 @@ export function createVietnameseDecoder(encoding: DetectedEncoding, options: Str
   return {
     write(chunk) {
       const text = pending + bytes.decode(chunk, false);
-      // Hold back the last word: its marks (and, for TCVN3, its case) may depend on the next chunk.
-      // Only the end of the text is searched: an unanchored regex over a whole chunk is slow.
-      const tail = text.slice(-(maxHeldWord + 2));
-      let cut = text.length - (trailingWord.exec(tail)?.[0].length ?? 0);
-      if (text.length - cut > maxHeldWord) cut = text.length - (trailingCluster.exec(tail)?.[0].length ?? 0);
+      const cut = heldTailStart(text);
       pending = text.slice(cut);
       return fixCase(text.slice(0, cut)).normalize('NFC');
     },

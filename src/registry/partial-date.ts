@@ -19,7 +19,8 @@ function daysInMonth(year: number, month: number): number {
 }
 
 /**
- * Parses a partial date, refusing impossible ones (2023-02-29, 1990-13, 0000).
+ * Parses a partial date, refusing impossible ones (2023-02-29, 1990-13, 0000). A DATE_INVALID
+ * message names the field and the expected format, never the value given (it may be a person's).
  *
  * @example
  * parsePartialDate('1987-06') // { year: 1987, month: 6, day: undefined }
@@ -27,19 +28,19 @@ function daysInMonth(year: number, month: number): number {
 export function parsePartialDate(value: string, field = 'date'): PartialDateParts {
   const m = pattern.exec(value);
   if (!m) {
-    throw new DomainError('invalid', 'DATE_INVALID', `${field} "${value}" is not YYYY, YYYY-MM or YYYY-MM-DD`, 'Write the date as YYYY-MM-DD, or YYYY-MM / YYYY when only part of it is known');
+    throw new DomainError('invalid', 'DATE_INVALID', `${field} is not YYYY, YYYY-MM or YYYY-MM-DD`, 'Write the date as YYYY-MM-DD, or YYYY-MM / YYYY when only part of it is known');
   }
   const year = Number(m[1]);
   const month = m[2] === undefined ? undefined : Number(m[2]);
   const day = m[3] === undefined ? undefined : Number(m[3]);
   if (year < 1800) {
-    throw new DomainError('invalid', 'DATE_INVALID', `${field} year ${year} is before 1800`, 'Check the year');
+    throw new DomainError('invalid', 'DATE_INVALID', `${field} has a year before 1800 (expected YYYY-MM-DD, YYYY-MM or YYYY)`, 'Check the year');
   }
   if (month !== undefined && (month < 1 || month > 12)) {
-    throw new DomainError('invalid', 'DATE_INVALID', `${field} "${value}" has no month ${month}`, 'Check the month (01-12); a day/month swap is a common cause');
+    throw new DomainError('invalid', 'DATE_INVALID', `${field} has a month outside 01-12 (expected YYYY-MM-DD or YYYY-MM)`, 'Check the month (01-12); a day/month swap is a common cause');
   }
   if (month !== undefined && day !== undefined && (day < 1 || day > daysInMonth(year, month))) {
-    throw new DomainError('invalid', 'DATE_INVALID', `${field} "${value}" does not exist: ${year}-${m[2] ?? ''} has ${daysInMonth(year, month)} days`, 'Check the day and month');
+    throw new DomainError('invalid', 'DATE_INVALID', `${field} does not exist: the day is not in its month (expected YYYY-MM-DD)`, 'Check the day and month');
   }
   return { year, month, day };
 }
@@ -48,7 +49,7 @@ export function parsePartialDate(value: string, field = 'date'): PartialDatePart
 export function parseFullDate(value: string, field = 'date'): string {
   const parts = parsePartialDate(value, field);
   if (parts.day === undefined) {
-    throw new DomainError('invalid', 'DATE_INVALID', `${field} "${value}" must be a full date YYYY-MM-DD`, 'Give the day, month and year');
+    throw new DomainError('invalid', 'DATE_INVALID', `${field} must be a full date YYYY-MM-DD`, 'Give the day, month and year');
   }
   return value;
 }

@@ -180,6 +180,18 @@ describe('readPersonFile: CSV rows', () => {
     ]);
   });
 
+  it('reads CR-only and mixed line ends, in any chunking, with the right line numbers', async () => {
+    const content = 'ten,dia_chi\r"Phạm","Số 1,\rngõ 2"\rLý,Huế\r\nBa,"x"y\nChi,Vinh\r';
+    for (const chunkSize of [1, 2, 3, 65_536]) {
+      expect(summary(await rowsOf(await file('.csv', content), { chunkSize }))).toEqual([
+        '1: {"ten":"Phạm","dia_chi":"Số 1,\\rngõ 2"}',
+        '2: {"ten":"Lý","dia_chi":"Huế"}',
+        '3: CSV_ROW_MALFORMED a closing quote is followed by other characters (line 5)',
+        '4: {"ten":"Chi","dia_chi":"Vinh"}',
+      ]);
+    }
+  });
+
   it('skips blank lines and rows of empty fields without counting them', async () => {
     const rows = await rowsOf(await file('.csv', '\n\nten,tuoi\n\n,\nAn,30\n   \nBa,40\n'));
     expect(rows).toEqual([
@@ -208,7 +220,10 @@ describe('readPersonFile: CSV rows', () => {
 
   it('refuses a header with an empty or repeated column name', async () => {
     expect(await rejection(readPersonFile(await file('.csv', 'ten,,tuoi\nAn,x,1\n')))).toMatchObject({ code: 'FILE_HEADER_INVALID' });
-    expect(await rejection(readPersonFile(await file('.csv', 'ten,ten\nAn,Ba\n')))).toMatchObject({ code: 'FILE_HEADER_INVALID' });
+    expect(await rejection(readPersonFile(await file('.csv', 'ten,tuoi,ten\nAn,1,Ba\n')))).toMatchObject({
+      code: 'FILE_HEADER_INVALID',
+      message: 'Columns 1 and 3 of the header row have the same name',
+    });
   });
 });
 

@@ -91,10 +91,14 @@ interface Lines {
 }
 type CsvPiece = (Lines & { readonly kind: 'record'; readonly text: string }) | (Lines & { readonly kind: 'malformed'; readonly reason: string });
 
+/** A line end: CRLF (Windows), LF (Unix) or a lone CR (old Mac exports); a file may mix them. */
+const lineEnd = /\r\n?|\n/u;
+
 /**
  * Finds record boundaries as csv-parse does (a quote opens a quoted field only at the start of a
  * field; "" inside is a quote; any other quote is left for csv-parse to reject), so that each
- * record can be parsed alone and a bad one cannot pull the next ones into it.
+ * record can be parsed alone and a bad one cannot pull the next ones into it. CRLF, LF and a lone
+ * CR each end a line (an LF right after a CR is part of the same line end, even across chunks).
  * A quoted field that stays open too long, or to the end of the file, makes only its first line a
  * malformed row; reading resumes on the next line instead of swallowing the rest of the file.
  */
@@ -106,6 +110,8 @@ class CsvRecordSplitter {
   private inQuotes = false;
   private fieldStart = true;
   private skipping = false;
+  /** The last character scanned was a CR: an LF now completes its line end. */
+  private afterCR = false;
 
   constructor(
     private readonly delimiter: number,
@@ -137,19 +143,28 @@ class CsvRecordSplitter {
         break;
       }
       const code = buffer.charCodeAt(index);
+      const afterCR = this.afterCR;
+      this.afterCR = code === CR;
       if (this.skipping) {
         index++;
-        if (code === LF) {
+        if (code === CR || (code === LF && !afterCR)) {
           this.skipping = false;
           this.line++;
         }
         this.reset(index); // drop what is skipped, so that an endless line does not fill memory
         continue;
       }
+      if (code === LF && afterCR && index === this.start) {
+        // The LF of a CRLF whose CR has ended the record already.
+        this.reset(index + 1);
+        index++;
+        continue;
+      }
       if (index - this.start > maxRecordChars) {
         out.push({ kind: 'malformed', reason: 'the row is longer than 1 MiB', firstLine: this.line, lastLine: this.line + this.newlines });
         this.line += this.newlines;
         this.skipping = true;
+        this.afterCR = afterCR; // the same character is read again, skipping
         continue;
       }
       if (this.inQuotes) {
@@ -160,7 +175,7 @@ class CsvRecordSplitter {
             continue;
           }
           this.inQuotes = false;
-        } else if (code === LF && ++this.newlines > maxRecordLines) {
+        } else if ((code === CR || (code === LF && !afterCR)) && ++this.newlines > maxRecordLines) {
           index = this.resync(out);
           continue;
         }
@@ -172,11 +187,11 @@ class CsvRecordSplitter {
         this.fieldStart = false;
       } else if (code === this.delimiter) {
         this.fieldStart = true;
-      } else if (code === LF) {
+      } else if (code === LF || code === CR) {
         this.emit(out, buffer, index);
         this.line += this.newlines + 1;
         this.reset(index + 1);
-      } else if (code !== CR) {
+      } else {
         this.fieldStart = false;
       }
       index++;
@@ -195,9 +210,17 @@ class CsvRecordSplitter {
   /** Reports the first line of an unclosed record as malformed; returns where to scan again. */
   private resync(out: CsvPiece[]): number {
     out.push({ kind: 'malformed', reason: 'a quoted field is not closed', firstLine: this.line, lastLine: this.line });
-    const newline = this.buffer.indexOf('\n', this.start);
+    const newline = lineEnd.exec(this.buffer.slice(this.start));
     this.line++;
-    this.reset(newline === -1 ? this.buffer.length : newline + 1);
+    if (newline === null) {
+      this.reset(this.buffer.length);
+      this.afterCR = false;
+    } else {
+      const end = this.start + newline.index + newline[0].length;
+      this.reset(end);
+      // A CR at the very end may be the first half of a CRLF still to come.
+      this.afterCR = newline[0] === '\r' && end === this.buffer.length;
+    }
     return this.start;
   }
 
@@ -268,10 +291,16 @@ function validateHeader(fields: readonly string[]): readonly string[] {
   if (empty !== -1) {
     throw new DomainError('invalid', 'FILE_HEADER_INVALID', `Column ${empty + 1} of the header row has no name`, 'Give every column a name in the header row');
   }
-  const duplicate = names.find((name, index) => names.indexOf(name) !== index);
-  if (duplicate !== undefined) {
-    // Column names are not personal data, so the message may name it.
-    throw new DomainError('invalid', 'FILE_HEADER_INVALID', `The header row names the column "${duplicate}" twice`, 'Make every column name unique');
+  const duplicate = names.findIndex((name, index) => names.indexOf(name) !== index);
+  if (duplicate !== -1) {
+    // By position only: a file whose first row is data would otherwise have its cells quoted here.
+    const first = names.indexOf(names[duplicate] ?? '');
+    throw new DomainError(
+      'invalid',
+      'FILE_HEADER_INVALID',
+      `Columns ${first + 1} and ${duplicate + 1} of the header row have the same name`,
+      'Make every column name unique',
+    );
   }
   return names;
 }
@@ -320,7 +349,9 @@ class CsvRows {
         // never closes: blame its first line only and read the following lines again.
         yield this.malformed({ firstLine: lines.firstLine, lastLine: lines.firstLine }, 'a quoted field is not closed');
         const again = new CsvRecordSplitter(this.delimiter.charCodeAt(0), lines.firstLine + 1);
-        yield* this.rows([...again.push(lines.text.slice(lines.text.indexOf('\n') + 1)), ...again.end()]);
+        const firstEnd = lineEnd.exec(lines.text);
+        const rest = firstEnd === null ? '' : lines.text.slice(firstEnd.index + firstEnd[0].length);
+        yield* this.rows([...again.push(rest), ...again.end()]);
         continue;
       }
       // The quote that the export puts before a formula-like value ("'- thôn 3") is taken off.
@@ -356,7 +387,7 @@ function headerMissing(): DomainError {
 
 /** Picks the delimiter that appears most often (outside quotes) in the first non-blank line. */
 function guessDelimiter(text: string): ',' | ';' | '\t' {
-  const firstLine = text.split('\n').find((line) => line.trim() !== '') ?? '';
+  const firstLine = text.split(lineEnd).find((line) => line.trim() !== '') ?? '';
   const unquoted = firstLine.replace(/"[^"]*"/gu, '');
   const counts = ([',', ';', '\t'] as const).map((delimiter) => [delimiter, unquoted.split(delimiter).length - 1] as const);
   return counts.reduce((best, candidate) => (candidate[1] > best[1] ? candidate : best))[0];

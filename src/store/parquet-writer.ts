@@ -1,4 +1,5 @@
-import { DuckDBInstance } from '@duckdb/node-api';
+import path from 'node:path';
+import { openDuckDb } from './duckdb.bounds.js';
 
 /** Column name → DuckDB type, in file order. */
 export type ParquetColumns = Readonly<Record<string, 'VARCHAR' | 'INTEGER' | 'BIGINT' | 'DATE' | 'TIMESTAMP'>>;
@@ -12,8 +13,9 @@ function quote(s: string): string {
  * typed by `columns` so that nothing is left to inference.
  */
 export async function ndjsonToParquet(ndjsonPath: string, parquetPath: string, columns: ParquetColumns): Promise<void> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
+  // Bounded like every bulk job; it spills beside the file it writes.
+  const duck = await openDuckDb(path.join(path.dirname(path.resolve(parquetPath)), '.duckdb-spill'));
+  const connection = await duck.instance.connect();
   try {
     const spec = Object.entries(columns).map(([name, type]) => `${quote(name)}: ${quote(type)}`).join(', ');
     await connection.run(
@@ -21,6 +23,6 @@ export async function ndjsonToParquet(ndjsonPath: string, parquetPath: string, c
     );
   } finally {
     connection.closeSync();
-    instance.closeSync();
+    duck.close();
   }
 }

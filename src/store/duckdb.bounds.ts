@@ -1,6 +1,6 @@
 /**
  * The one place where the project's bulk work opens DuckDB (reconciliation, its evaluation, the
- * registry snapshot), so that every instance has the same bounds:
+ * registry snapshot, the Parquet export), so that every instance has the same bounds:
  *
  * - `memory_limit`: DuckDB's default is 80% of the machine's memory, and a 300 MB junk upload took
  *   the server from 0.27 to 3.2 GB. The default here is a quarter of physical memory, at least
