@@ -118,6 +118,8 @@ describe('operator console', () => {
 
       await page.getByTestId('as-of-clear').click();
       await page.waitForURL(`**/#/persons/${sample.idNumber}`);
+      // The page renders today's record after the URL changes: wait for the banner to go (fails after the timeout if it stays).
+      await page.getByTestId('as-of-banner').waitFor({ state: 'detached', timeout: 10_000 });
       await expect(page.getByTestId('as-of-banner').count()).resolves.toBe(0);
     } finally {
       await context.close();
