@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerOptions } from 'node:http';
 import type { Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import fastifyHelmet from '@fastify/helmet';
-import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 
 /** The HTTP edge's time limits in milliseconds (config.ts reads them from the environment). */
 export interface EdgeTimeouts {
@@ -132,18 +132,46 @@ function policyText(directives: Readonly<Record<string, readonly string[]>>): st
  */
 const relaxedPolicy = policyText({ ...strictPolicy, styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], fontSrc: ["'self'", 'data:'] });
 
+const helmetOptions = {
+  contentSecurityPolicy: { useDefaults: false, directives: strictPolicy },
+  frameguard: { action: 'deny' },
+  referrerPolicy: { policy: 'no-referrer' },
+} as const;
+
 /**
- * Security headers on every answer (@fastify/helmet). The console (dist/web) loads only its own
- * script and stylesheet files, so it gets the strict policy (a browser test checks it runs under
- * it); /docs and /api get inline styles (relaxedPolicy). No framing anywhere, no referrer, no
- * MIME sniffing. `upgrade-insecure-requests` is left out: the server is reached over plain HTTP
- * on loopback, and behind a TLS proxy elsewhere.
+ * The headers @fastify/helmet sets with helmetOptions, read once from a throwaway instance: helmet
+ * builds them from its options on every request, and they are the same every time.
+ */
+async function helmetHeaders(): Promise<readonly (readonly [string, string])[]> {
+  const probe = Fastify();
+  try {
+    await probe.register(fastifyHelmet, helmetOptions);
+    let headers: readonly (readonly [string, string])[] = [];
+    probe.get('/', (_request, reply) => {
+      headers = Object.entries(reply.raw.getHeaders()).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : String(value)] as const);
+      return '';
+    });
+    await probe.inject({ url: '/' });
+    if (headers.length === 0) throw new Error('@fastify/helmet set no headers');
+    return headers;
+  } finally {
+    await probe.close();
+  }
+}
+
+/**
+ * Security headers on every answer (those of @fastify/helmet, computed once at start). The console
+ * (dist/web) loads only its own script and stylesheet files, so it gets the strict policy (a
+ * browser test checks it runs under it); /docs and /api get inline styles (relaxedPolicy). No
+ * framing anywhere, no referrer, no MIME sniffing. `upgrade-insecure-requests` is left out: the
+ * server is reached over plain HTTP on loopback, and behind a TLS proxy elsewhere.
  */
 export async function registerSecurityHeaders(app: FastifyInstance): Promise<void> {
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: strictPolicy },
-    frameguard: { action: 'deny' },
-    referrerPolicy: { policy: 'no-referrer' },
+  const headers = await helmetHeaders();
+  app.addHook('onRequest', (_request, reply, done) => {
+    const raw = reply.raw;
+    for (const [name, value] of headers) raw.setHeader(name, value);
+    done();
   });
   app.addHook('onSend', (request, reply, payload, done) => {
     const api = request.url.startsWith('/api/') || request.url === '/api';

@@ -3,9 +3,10 @@ import type { Clock } from '../shared/clock.js';
 import type { DB } from '../store/database.types.js';
 import type { IdentityEventSink } from './identity.types.js';
 import { OfficerAdminService } from './officer-admin.service.js';
-import { OfficerAuthService, type AuthPolicy } from './officer-auth.service.js';
+import { OfficerAuthService, type AuthPolicy, type CachedSession } from './officer-auth.service.js';
 import { scryptPasswordHasher, type PasswordHasher } from './password.hasher.js';
 import { personTiesResolver, type PersonTiesResolver } from './person-ties.js';
+import { SessionCache } from './session.cache.js';
 import { ServiceAccountService } from './service-account.service.js';
 import { aesGcmSealer, plainSealer, type SecretSealer } from './totp-secret.sealer.js';
 import { catalogUnitDirectory, type UnitDirectory } from './unit.directory.js';
@@ -42,9 +43,10 @@ export function createIdentityModule(deps: IdentityDeps): IdentityModule {
   const units = deps.units ?? catalogUnitDirectory();
   const sealer: SecretSealer = deps.totpSealingKey === undefined ? plainSealer : aesGcmSealer(deps.totpSealingKey);
   const common = { db: deps.db, clock: deps.clock, ...(deps.onEvent === undefined ? {} : { onEvent: deps.onEvent }) };
+  const sessions = new SessionCache<CachedSession>(deps.db);
   return {
-    auth: new OfficerAuthService({ ...common, hasher: deps.hasher ?? scryptPasswordHasher(), sealer, ...(deps.policy === undefined ? {} : { policy: deps.policy }) }),
-    officers: new OfficerAdminService({ ...common, units }),
+    auth: new OfficerAuthService({ ...common, hasher: deps.hasher ?? scryptPasswordHasher(), sealer, sessions, ...(deps.policy === undefined ? {} : { policy: deps.policy }) }),
+    officers: new OfficerAdminService({ ...common, units, sessions }),
     serviceAccounts: new ServiceAccountService({ ...common, units }),
     ties: personTiesResolver(),
   };

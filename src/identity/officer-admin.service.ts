@@ -32,6 +32,8 @@ export interface AdminServiceDeps {
   readonly onEvent?: IdentityEventSink;
   /** How long an enrolment token stays valid; 72 hours by default. */
   readonly enrolmentTtlMs?: number;
+  /** The process's cache of authenticated sessions, emptied at once by a change made here. */
+  readonly sessions?: { invalidate(): void };
 }
 
 /** A unique index refused the row (SQLite or PostgreSQL). */
@@ -159,6 +161,7 @@ export class OfficerAdminService {
       await officerRepository.setStatus(trx, officerId, status, at);
       if (status === 'suspended') await sessionRepository.revokeAllForOfficer(trx, officerId, 'suspended', at);
     });
+    this.deps.sessions?.invalidate();
     this.emit({ type: 'officer.changed', officerId, change: status === 'suspended' ? 'suspended' : 'reactivated', by: actor.id, at });
     return this.mustFind(officerId);
   }
@@ -183,6 +186,7 @@ export class OfficerAdminService {
       await sessionRepository.revokeAllForOfficer(trx, officerId, 'role_changed', at);
       return target.role === role ? 'unit' : 'role';
     });
+    this.deps.sessions?.invalidate();
     this.emit({ type: 'officer.changed', officerId, change, by: actor.id, at });
     return this.mustFind(officerId);
   }
@@ -202,6 +206,7 @@ export class OfficerAdminService {
       if (!(await officerRepository.resetEnrolment(trx, officerId, sha256Hex(token), expiresAt, at))) throw identityErrors.officerNotFound();
       await sessionRepository.revokeAllForOfficer(trx, officerId, 'second_factor_reset', at);
     });
+    this.deps.sessions?.invalidate();
     this.emit({ type: 'officer.changed', officerId, change: 'second_factor_reset', by: actor.id, at });
     return { officer: await this.mustFind(officerId), enrolmentToken: token, enrolmentExpiresAt: expiresAt };
   }

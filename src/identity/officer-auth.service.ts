@@ -7,6 +7,7 @@ import { csrfTokenFor, newId, randomToken, safeEqual, sha256Hex } from './identi
 import type { IdentityEventSink, Officer, SessionInfo } from './identity.types.js';
 import { officerRepository } from './officer.repository.js';
 import { checkPasswordStrength, type PasswordHasher } from './password.hasher.js';
+import { SessionCache } from './session.cache.js';
 import { sessionRepository, type SessionRow } from './session.repository.js';
 import { plainSealer, type SecretSealer } from './totp-secret.sealer.js';
 import { acceptTotp, newTotpSecret, totpUri } from './totp.verifier.js';
@@ -71,6 +72,14 @@ export interface AuthServiceDeps {
   readonly policy?: Partial<AuthPolicy>;
   /** How TOTP seeds are kept at rest; production passes aesGcmSealer(key). Default: as they are. */
   readonly sealer?: SecretSealer;
+  /** Authenticated sessions in memory, shared with the officer administration of the same process. */
+  readonly sessions?: SessionCache<CachedSession>;
+}
+
+/** An authenticated session as the cache holds it. */
+export interface CachedSession {
+  readonly row: SessionRow;
+  readonly authenticated: Authenticated;
 }
 
 /** User names are compared lower-case and trimmed. */
@@ -93,10 +102,12 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 export class OfficerAuthService {
   private readonly policy: AuthPolicy;
   private readonly sealer: SecretSealer;
+  private readonly sessions: SessionCache<CachedSession>;
 
   constructor(private readonly deps: AuthServiceDeps) {
     this.policy = { ...defaultAuthPolicy, ...deps.policy };
     this.sealer = deps.sealer ?? plainSealer;
+    this.sessions = deps.sessions ?? new SessionCache<CachedSession>(deps.db);
   }
 
   private emit(event: Parameters<IdentityEventSink>[0]): void {
@@ -254,16 +265,27 @@ export class OfficerAuthService {
    */
   async authenticate(sessionId: string, request: { readonly unsafe: boolean; readonly csrfToken?: string | undefined }): Promise<Authenticated> {
     const { db, clock } = this.deps;
-    const now = clock.now();
-    const at = now.toISOString();
     const hash = sha256Hex(sessionId);
+    const cached = await this.sessions.get(hash);
+    const now = clock.now();
+    if (cached !== undefined) {
+      // Used from memory only while no write is due: within touchEveryMs of the last-seen time
+      // (itself well inside the idle timeout) and before the absolute end; otherwise the store decides.
+      const sinceSeen = now.getTime() - Date.parse(cached.row.last_seen_at);
+      if (sinceSeen >= 0 && sinceSeen < this.policy.touchEveryMs && now.toISOString() < cached.row.absolute_expires_at) {
+        this.checkCsrf(sessionId, request);
+        return cached.authenticated;
+      }
+    }
+    const generation = this.sessions.generation();
+    const at = now.toISOString();
     const row = await sessionRepository.findByHash(db, hash);
     if (row === undefined || row.revoked_at !== null) throw identityErrors.sessionInvalid();
     if (at >= row.absolute_expires_at || now.getTime() - Date.parse(row.last_seen_at) >= this.policy.idleMs) {
       await sessionRepository.revoke(db, hash, 'expired', at);
       throw identityErrors.sessionExpired();
     }
-    if (request.unsafe && (request.csrfToken === undefined || !safeEqual(request.csrfToken, csrfTokenFor(sessionId)))) throw identityErrors.csrfInvalid();
+    this.checkCsrf(sessionId, request);
     const officer = await officerRepository.findById(db, row.officer_id);
     if (officer === undefined || officer.status !== 'active' || !officer.enrolled) {
       await sessionRepository.revoke(db, hash, 'account', at);
@@ -274,7 +296,13 @@ export class OfficerAuthService {
       await sessionRepository.touch(db, hash, at);
       seen = { ...row, last_seen_at: at };
     }
-    return { officer, actor: { kind: 'officer', id: officer.officerId, role: officer.role, unit: officer.unit, active: true }, session: this.info(seen) };
+    const authenticated: Authenticated = { officer, actor: { kind: 'officer', id: officer.officerId, role: officer.role, unit: officer.unit, active: true }, session: this.info(seen) };
+    this.sessions.set(hash, generation, { row: seen, authenticated });
+    return authenticated;
+  }
+
+  private checkCsrf(sessionId: string, request: { readonly unsafe: boolean; readonly csrfToken?: string | undefined }): void {
+    if (request.unsafe && (request.csrfToken === undefined || !safeEqual(request.csrfToken, csrfTokenFor(sessionId)))) throw identityErrors.csrfInvalid();
   }
 
   /**
@@ -298,6 +326,7 @@ export class OfficerAuthService {
         if (other.session_ref !== session.session.sessionRef && other.revoked_at === null) await sessionRepository.revoke(trx, other.session_hash, 'password_changed', at);
       }
     });
+    this.sessions.invalidate();
     this.emit({ type: 'officer.changed', officerId: found.officer.officerId, change: 'password_changed', by: found.officer.officerId, at });
   }
 
@@ -310,7 +339,9 @@ export class OfficerAuthService {
   async signOut(sessionId: string): Promise<void> {
     const at = this.deps.clock.now().toISOString();
     const row = await sessionRepository.findByHash(this.deps.db, sha256Hex(sessionId));
-    if (row !== undefined && (await sessionRepository.revoke(this.deps.db, row.session_hash, 'signed_out', at))) {
+    const ended = row !== undefined && (await sessionRepository.revoke(this.deps.db, row.session_hash, 'signed_out', at));
+    this.sessions.invalidate();
+    if (row !== undefined && ended) {
       this.emit({ type: 'session.revoked', officerId: row.officer_id, sessionRef: row.session_ref, by: row.officer_id, at });
     }
   }
@@ -329,7 +360,9 @@ export class OfficerAuthService {
     const row = await sessionRepository.findByRef(this.deps.db, sessionRef);
     const mayEnd = row !== undefined && actor.kind === 'officer' && actor.active && (actor.id === row.officer_id || decide(actor, 'identity.admin').allowed);
     if (!mayEnd) throw identityErrors.sessionInvalid();
-    if (await sessionRepository.revoke(this.deps.db, row.session_hash, 'revoked', at)) {
+    const ended = await sessionRepository.revoke(this.deps.db, row.session_hash, 'revoked', at);
+    this.sessions.invalidate();
+    if (ended) {
       this.emit({ type: 'session.revoked', officerId: row.officer_id, sessionRef, by: actor.id, at });
     }
   }

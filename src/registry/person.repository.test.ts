@@ -3,6 +3,7 @@ import { createTestDatabase, dialects } from '../../test/test-database.js';
 import { verifyFactsRepository } from '../matching/verify-facts.repository.js';
 import { systemClock } from '../shared/clock.js';
 import type { Database } from '../store/database.js';
+import { householdRepository } from './household.repository.js';
 import { personRepository } from './person.repository.js';
 import { RegistryService } from './registry.service.js';
 
@@ -54,5 +55,19 @@ describe.each(dialects)('reads by ID on %s, beside an open write transaction', (
     const ids = [idNumber, '001190000999', idNumber, '079203012345'];
     const found = await Promise.all(ids.map((id) => personRepository.findById(database.db, id)));
     expect(found.map((p) => p?.idNumber)).toEqual([idNumber, undefined, idNumber, undefined]);
+  });
+
+  it('read a person with their household commune in one query, directly and inside a transaction', async () => {
+    const person = await personRepository.findById(database.db, idNumber);
+    expect(await personRepository.findWithHouseholdCommune(database.db, idNumber)).toEqual({ person, householdCommune: null });
+    expect(await personRepository.findWithHouseholdCommune(database.db, '001190000999')).toBeUndefined();
+    const at = new Date().toISOString();
+    await householdRepository.upsert(database.db, { householdId: 'HH-TEST-1', headId: idNumber, communeCode: '00007', address: null, createdAt: at, updatedAt: at });
+    await database.db.updateTable('persons').set({ household_id: 'HH-TEST-1' }).where('id_number', '=', idNumber).execute();
+    const moved = await personRepository.findById(database.db, idNumber);
+    expect(await personRepository.findWithHouseholdCommune(database.db, idNumber)).toEqual({ person: moved, householdCommune: '00007' });
+    // Inside a transaction the read goes through Kysely.
+    expect(await database.db.transaction().execute((trx) => personRepository.findWithHouseholdCommune(trx, idNumber))).toEqual({ person: moved, householdCommune: '00007' });
+    await database.db.updateTable('persons').set({ household_id: null }).where('id_number', '=', idNumber).execute();
   });
 });

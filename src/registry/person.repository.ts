@@ -26,6 +26,9 @@ const sqliteByIdSql = `SELECT ${personRecordColumns.join(', ')} FROM persons WHE
 const pgById = { name: 'sachsong_person_by_id', text: 'SELECT * FROM persons WHERE id_number = $1' } as const;
 const pgByIds = { name: 'sachsong_persons_by_ids', text: 'SELECT * FROM persons WHERE id_number = ANY($1::text[])' } as const;
 const pgLookups = new WeakMap<pg.Pool, TurnBatch<string, PersonRecord>>();
+// A person with the commune of their household (the jurisdiction ties of a read), in one query.
+// The commune comes after the person's columns: fromPersonValues reads those by position.
+const sqliteWithCommuneSql = `SELECT ${personRecordColumns.map((c) => `p.${c}`).join(', ')}, h.commune_code FROM persons p LEFT JOIN households h ON h.household_id = p.household_id WHERE p.id_number = ?`;
 
 function pgLookupsOf(pool: pg.Pool): TurnBatch<string, PersonRecord> {
   let batch = pgLookups.get(pool);
@@ -52,6 +55,23 @@ export const personRepository = {
     const pool = driverOf(db)?.pool;
     if (pool !== undefined) return pgLookupsOf(pool).load(idNumber);
     return findByIdWithKysely(db, idNumber);
+  },
+
+  /**
+   * A person and the commune code of their household ('' or null when none), in one query: what
+   * a read needs for the jurisdiction decision.
+   */
+  async findWithHouseholdCommune(db: Executor, idNumber: string): Promise<{ readonly person: PersonRecord; readonly householdCommune: string | null } | undefined> {
+    const direct = directStatement<[string], PersonValues>(db, sqliteWithCommuneSql, { raw: true });
+    if (direct !== undefined) {
+      return sharedRead(db, () => {
+        const values = direct.get(idNumber);
+        if (values === undefined) return undefined;
+        const commune: unknown = (values as readonly unknown[])[personRecordColumns.length];
+        return { person: fromPersonValues(values), householdCommune: typeof commune === 'string' ? commune : null };
+      }, () => findWithCommuneWithKysely(db, idNumber));
+    }
+    return findWithCommuneWithKysely(db, idNumber);
   },
 
   async exists(db: Executor, idNumber: string): Promise<boolean> {
@@ -133,6 +153,19 @@ async function findByIdWithKysely(db: Executor, idNumber: string): Promise<Perso
   const { rows } = await db.executeQuery<PersonsTable>({ ...compiled, parameters: [idNumber] });
   const row = rows[0];
   return row === undefined ? undefined : fromPersonRow(row);
+}
+
+async function findWithCommuneWithKysely(db: Executor, idNumber: string): Promise<{ readonly person: PersonRecord; readonly householdCommune: string | null } | undefined> {
+  const row = await db
+    .selectFrom('persons as p')
+    .leftJoin('households as h', 'h.household_id', 'p.household_id')
+    .selectAll('p')
+    .select('h.commune_code as household_commune_code')
+    .where('p.id_number', '=', idNumber)
+    .executeTakeFirst();
+  if (row === undefined) return undefined;
+  const { household_commune_code: householdCommune, ...person } = row;
+  return { person: fromPersonRow(person), householdCommune };
 }
 
 /** Rows in ID order after `afterId`: keyset pages that stream a store of any size on both dialects. */

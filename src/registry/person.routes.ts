@@ -62,14 +62,15 @@ function communesIn(data: Readonly<Record<string, unknown>>): (string | null)[] 
 export const personRoutes: FastifyPluginAsyncTypebox<PersonRoutesOptions> = (app, { registry, today, ties, reads }) => {
   const tags = ['registry'];
 
-  const tiesOf = async (person: PersonRecord): Promise<PersonTies> =>
+  const tiesWith = (person: PersonRecord, householdCommune: string | null): PersonTies =>
     ties.ties({
       idNumber: person.idNumber,
       permanentCommune: person.permanentCommune,
       temporaryCommune: person.temporaryCommune,
       currentCommune: person.currentCommune,
-      householdCommune: await registry.householdCommune(person.householdId),
+      householdCommune,
     });
+  const tiesOf = async (person: PersonRecord): Promise<PersonTies> => tiesWith(person, await registry.householdCommune(person.householdId));
 
   const readHeaders = Type.Object({
     'x-purpose': Type.Optional(Type.String({ description: 'why the data is read (shown to the citizen); a default per action when absent' })),
@@ -84,8 +85,8 @@ export const personRoutes: FastifyPluginAsyncTypebox<PersonRoutesOptions> = (app
     schema: { tags, summary: 'A person by ID number (recorded in the access log)', params: Type.Object({ id: IdNumberParam }), headers: readHeaders, response: { 200: PersonView } },
   }, async (request) => {
     const actor = actorOf(request);
-    const person = await registry.getPerson(request.params.id);
-    const decision = await authorizePerson(actor, 'person.read', person, breakGlassReasonOf(request));
+    const { person, householdCommune } = await registry.getPersonWithHouseholdCommune(request.params.id);
+    const decision = authorize(actor, 'person.read', { kind: 'person', ties: tiesWith(person, householdCommune) }, { breakGlassReason: breakGlassReasonOf(request) });
     const view = toPersonView(person, today());
     await reads.record(officialRead(request, actor, 'person.read', [person.idNumber], personViewFields, decision));
     return view;

@@ -78,6 +78,14 @@ export class RegistryService {
     return person;
   }
 
+  /** getPerson with the commune of the person's household (householdCommune's answer), read in one query. */
+  async getPersonWithHouseholdCommune(idNumber: string): Promise<{ readonly person: PersonRecord; readonly householdCommune: string | null }> {
+    decodeIdNumber(idNumber, this.deps.clock.now());
+    const found = await personRepository.findWithHouseholdCommune(this.deps.db, idNumber);
+    if (found === undefined) throw notFound(idNumber);
+    return { person: found.person, householdCommune: found.householdCommune === null || found.householdCommune === '' ? null : found.householdCommune };
+  }
+
   async searchPersons(query: { readonly name: string; readonly birthDate?: string | undefined; readonly limit?: number | undefined }): Promise<readonly PersonRecord[]> {
     const nameFolded = foldName(query.name);
     if (nameFolded.length < 2) {

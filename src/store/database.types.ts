@@ -86,4 +86,6 @@ export interface DB extends QualityTables, MatchingTables, ExchangeTables, Audit
   import_batches: ImportBatchesTable;
   /** One row (id 1): the exchange's change counter (migration 0008, exchange/exchange-change.repository.ts). */
   exchange_changes: { id: number; counter: number };
+  /** One row (id 1): the identity change counter, bumped by triggers (migration 0013, identity/session.cache.ts). */
+  identity_changes: { id: number; counter: number };
 }
