@@ -1,4 +1,3 @@
-import type SQLite from 'better-sqlite3';
 import type { Executor } from '../registry/person.repository.js';
 
 /**
@@ -18,20 +17,3 @@ export const exchangeChangeRepository = {
     return row?.counter ?? 0;
   },
 };
-
-/** The synchronous read of the counter on a SQLite connection. */
-export interface SqliteChangeStatements {
-  readonly counter: () => number;
-}
-
-/** Prepares the synchronous reads the directory makes once per event-loop turn on SQLite. */
-export function sqliteChangeStatements(sqlite: SQLite.Database): SqliteChangeStatements {
-  // Prepared at first use: the table exists only once the store is migrated.
-  let counter: SQLite.Statement | undefined;
-  return {
-    counter: () => {
-      counter ??= sqlite.prepare('SELECT counter FROM exchange_changes WHERE id = 1').pluck();
-      return (counter.get() as number | undefined) ?? 0;
-    },
-  };
-}

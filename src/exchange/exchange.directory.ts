@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../shared/clock.js';
 import { driverOf } from '../store/database.js';
 import type { DB } from '../store/database.types.js';
-import { exchangeChangeRepository, sqliteChangeStatements, type SqliteChangeStatements } from './exchange-change.repository.js';
+import { ChangeCounterWatch, sqliteCounterRead } from '../store/change-counter.watch.js';
+import { exchangeChangeRepository } from './exchange-change.repository.js';
 import type { Client, Grant, Member } from './exchange.types.js';
 import { grantRepository } from './grant.repository.js';
 import { memberRepository } from './member.repository.js';
@@ -24,30 +25,22 @@ export interface ClientEntry {
  * A change made by any process (this server, the CLI, another node) holds on the next call: every
  * change bumps the store's change counter (exchange_changes, migration 0008) in its own
  * transaction, and the cache is emptied whenever the counter differs from the one it was filled
- * under. The counter is looked at once per event-loop turn, not once per call:
- * - SQLite: synchronously, at the first call of the turn: one prepared read of the counter row
- *   (a read transaction of its own, a few µs, shared by every call of the turn).
- * - PostgreSQL: one query at a time for every call waiting; a call that arrives while one is in
- *   flight waits for the next, so it sees every commit made before it arrived.
- * Changes made through this process also drop their entries at once (`invalidate`).
+ * under, looked at once per event-loop turn (src/store/change-counter.watch.ts). Changes made
+ * through this process also drop their entries at once (`invalidate`).
  */
 export class ExchangeDirectory {
   private readonly entries = new Map<string, { readonly entry: ClientEntry | null; readonly loadedAt: number }>();
   private readonly loading = new Map<string, { readonly generation: number; readonly entry: Promise<ClientEntry | undefined> }>();
-  private readonly sqlite: SqliteChangeStatements | undefined;
-  private readonly sqliteHandle: { readonly inTransaction: boolean } | undefined;
-  /** The change counter the entries were filled under. */
-  private mark: number | undefined;
+  private readonly changes: ChangeCounterWatch;
   /** Bumped at every emptying: a load that started before one is not kept. */
   private generation = 0;
-  private turnChecked = false;
-  private counterRead: Promise<void> | undefined;
-  private nextCounterRead: Promise<void> | undefined;
 
   constructor(private readonly deps: { readonly db: Kysely<DB>; readonly clock: Clock; readonly ttlMs?: number }) {
     const sqlite = driverOf(deps.db)?.sqlite;
-    this.sqliteHandle = sqlite;
-    this.sqlite = sqlite === undefined ? undefined : sqliteChangeStatements(sqlite);
+    this.changes = new ChangeCounterWatch({
+      sqlite: sqlite === undefined ? undefined : { connection: sqlite, counter: sqliteCounterRead(sqlite, 'exchange_changes') },
+      read: () => exchangeChangeRepository.read(deps.db),
+    }, () => { this.invalidate(); });
   }
 
   /**
@@ -55,14 +48,12 @@ export class ExchangeDirectory {
    * loaded or, on PostgreSQL, when only `get` can tell whether it is still true.
    */
   peek(clientId: string): ClientEntry | null | undefined {
-    if (!this.checkSync()) return undefined;
+    if (!this.changes.checkNow()) return undefined;
     return this.cached(clientId);
   }
 
   async get(clientId: string): Promise<ClientEntry | undefined> {
-    if (this.sqlite === undefined) await this.checkAsync();
-    // A transaction is open on the connection: read the counter through Kysely, which waits for it to end.
-    else if (!this.checkSync()) this.emptyUnder(await exchangeChangeRepository.read(this.deps.db));
+    await this.changes.check();
     const cached = this.cached(clientId);
     if (cached !== undefined) return cached ?? undefined;
     const pending = this.loading.get(clientId);
@@ -88,58 +79,6 @@ export class ExchangeDirectory {
     // The age limit is a backstop only: the change counter is what keeps entries true.
     if (cached === undefined || this.deps.clock.now().getTime() - cached.loadedAt > (this.deps.ttlMs ?? 10_000)) return undefined;
     return cached.entry;
-  }
-
-  private emptyUnder(mark: number): void {
-    if (mark !== this.mark) {
-      this.invalidate();
-      this.mark = mark;
-    }
-  }
-
-  /**
-   * SQLite: brings the cache up to the store at the turn's first call; true when the entries may
-   * be used. False on PostgreSQL, and while a transaction is open on the connection: a read inside
-   * it would see its snapshot (not later commits of other processes) and its own uncommitted bump.
-   */
-  private checkSync(): boolean {
-    const s = this.sqlite;
-    if (s === undefined || this.sqliteHandle?.inTransaction !== false) return false;
-    if (this.turnChecked) return true;
-    this.turnChecked = true;
-    setImmediate(this.endTurn);
-    this.emptyUnder(s.counter());
-    return true;
-  }
-
-  private readonly endTurn = (): void => {
-    this.turnChecked = false;
-  };
-
-  /** PostgreSQL: resolves once the counter has been read by a query that started after this call. */
-  private checkAsync(): Promise<void> {
-    if (this.counterRead === undefined) return this.readCounter();
-    // The read in flight may have started before this call arrived: wait for the next one.
-    this.nextCounterRead ??= this.counterRead.then(
-      () => this.startNext(),
-      () => this.startNext(),
-    );
-    return this.nextCounterRead;
-  }
-
-  private startNext(): Promise<void> {
-    this.nextCounterRead = undefined;
-    return this.counterRead ?? this.readCounter();
-  }
-
-  private readCounter(): Promise<void> {
-    const read = exchangeChangeRepository.read(this.deps.db).then((mark) => {
-      this.emptyUnder(mark);
-    });
-    this.counterRead = read.finally(() => {
-      this.counterRead = undefined;
-    });
-    return this.counterRead;
   }
 
   private async load(clientId: string): Promise<ClientEntry | undefined> {
