@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserOfficers, signInInBrowser, submitSignInForm } from './browser-sign-in.js';
 import { totpCode } from './officer-accounts.js';
+import { ensureBuiltConsole, launchTestBrowser } from './test-browser.js';
 import { startTestServer, type TestServer } from './test-server.js';
 
 /**
@@ -13,21 +12,15 @@ import { startTestServer, type TestServer } from './test-server.js';
  * generic message; five failures lock the account. Every page is watched for CSP refusals.
  */
 
-const chromiumPath = '/usr/bin/chromium';
-const builtConsole = fileURLToPath(new URL('../dist/web/index.html', import.meta.url));
 
 let server: TestServer;
 let browser: Browser;
 const officers = browserOfficers();
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath)) throw new Error(`chromium is required at ${chromiumPath} (apt-get install -y chromium)`);
-  if (!existsSync(builtConsole)) {
-    const { build } = await import('vite');
-    await build({ configFile: fileURLToPath(new URL('../web/vite.config.ts', import.meta.url)), logLevel: 'warn' });
-  }
+  await ensureBuiltConsole();
   server = await startTestServer({ people: 500, identity: officers.bind });
-  browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  browser = await launchTestBrowser();
 });
 
 afterAll(async () => {

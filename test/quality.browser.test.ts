@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiSession, browserOfficers, signInInBrowser } from './browser-sign-in.js';
 import type { TestOfficer } from './officer-accounts.js';
+import { ensureBuiltConsole, launchTestBrowser } from './test-browser.js';
 import { startTestServer } from './test-server.js';
 
 /**
@@ -11,8 +10,6 @@ import { startTestServer } from './test-server.js';
  * use, against the test server (a small generated population on SQLite).
  */
 
-const chromiumPath = '/usr/bin/chromium';
-const builtConsole = fileURLToPath(new URL('../dist/web/index.html', import.meta.url));
 
 type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
@@ -23,16 +20,11 @@ let officer: TestOfficer;
 let headers: { readonly cookie: string; readonly 'x-csrf-token': string };
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath)) throw new Error(`chromium is required at ${chromiumPath} (apt-get install -y chromium)`);
-  if (!existsSync(builtConsole)) {
-    // `npm test` builds first; a lone run of this file builds the console itself.
-    const { build } = await import('vite');
-    await build({ configFile: fileURLToPath(new URL('../web/vite.config.ts', import.meta.url)), logLevel: 'warn' });
-  }
+  await ensureBuiltConsole();
   server = await startTestServer({ people: 3_000, seed: 5, identity: officers.bind });
   officer = await officers.create('quality_officer', { level: 'nation' }, 'Phạm Thu Hà');
   headers = await apiSession(officers, officer);
-  browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'] });
+  browser = await launchTestBrowser();
 }, 180_000);
 
 afterAll(async () => {

@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserOfficers, signInInBrowser } from './browser-sign-in.js';
+import { ensureBuiltConsole, launchTestBrowser } from './test-browser.js';
 import { startTestServer } from './test-server.js';
 
 /**
@@ -10,8 +9,6 @@ import { startTestServer } from './test-server.js';
  * Content-Security-Policy: both are sent the policy, and neither is refused anything by it.
  */
 
-const chromiumPath = '/usr/bin/chromium';
-const builtConsole = fileURLToPath(new URL('../dist/web/index.html', import.meta.url));
 
 type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
@@ -20,13 +17,9 @@ let browser: Browser;
 const officers = browserOfficers();
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath)) throw new Error(`chromium is required at ${chromiumPath} (apt-get install -y chromium)`);
-  if (!existsSync(builtConsole)) {
-    const { build } = await import('vite');
-    await build({ configFile: fileURLToPath(new URL('../web/vite.config.ts', import.meta.url)), logLevel: 'warn' });
-  }
+  await ensureBuiltConsole();
   server = await startTestServer({ people: 500, identity: officers.bind });
-  browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  browser = await launchTestBrowser();
 });
 
 afterAll(async () => {
