@@ -112,6 +112,7 @@ const matrix: Readonly<Record<string, Entry>> = {
   'GET /api/audit/checkpoint': e('audit.read'),
   'GET /api/audit/proofs/inclusion': e('audit.read'),
   'GET /api/audit/proofs/consistency': e('audit.read'),
+  'GET /api/audit/break-glass-reads': e('audit.read'),
   'GET /api/citizens/:idNumber/access-records': e('audit.read'),
   // quality
   'GET /api/quality/rules': e('quality.report'),

@@ -91,6 +91,40 @@ describe.each(dialects)("officers' reads through /api on %s", (dialect) => {
     throw new Error('no break-glass alert');
   });
 
+  it("gives the auditors each break-glass read with its reason, whose data it showed and the hash the record carries; others are refused", async () => {
+    const reason = 'Hồ sơ chuyển từ xã khác, cần đối chiếu gấp';
+    const read = await app.inject({ method: 'GET', url: `/api/persons/${person.id}`, headers: { ...other.headers, 'x-break-glass-reason': reason } });
+    expect(read.statusCode).toBe(200);
+    const auditor = await signInOfficer(identity, clock, { role: 'auditor', unit: { level: 'nation' } });
+    // Two break-glass reads so far (this one and the previous test's), one a page: the cursor walks both once.
+    type Item = { requestId: string; readerId: string; action: string; personIds: string[]; reason: string; reasonSha256: string };
+    const first = await app.inject({ url: '/api/audit/break-glass-reads?limit=1', headers: auditor.headers });
+    expect(first.statusCode).toBe(200);
+    const page = first.json<{ items: Item[]; nextCursor: string | null }>();
+    expect(page.items).toHaveLength(1);
+    expect(page.nextCursor).not.toBeNull();
+    const second = await app.inject({ url: `/api/audit/break-glass-reads?limit=10&cursor=${page.nextCursor ?? ''}`, headers: auditor.headers });
+    const rest = second.json<{ items: Item[]; nextCursor: string | null }>();
+    expect(rest.nextCursor).toBeNull();
+    const items = [...page.items, ...rest.items];
+    expect(items.map((i) => i.reason).sort()).toEqual([reason, 'Người dân bị tai nạn tại địa bàn, cần xác minh'].sort());
+    const item = items.find((i) => i.reason === reason);
+    expect(item).toMatchObject({ readerId: other.officerId, action: 'person.read', personIds: [person.id], reasonSha256: sha256Hex(reason) });
+    // The access record of that request carries the same hash and the break-glass mark.
+    const leaves = await database.db.selectFrom('access_records').select('leaf').where('person_id', '=', person.id).orderBy('idx', 'desc').limit(1).execute();
+    expect(JSON.parse(leaves[0]?.leaf ?? '{}')).toMatchObject({ requestId: item?.requestId, breakGlass: true, breakGlassReasonSha256: sha256Hex(reason) });
+    // Bounded by time: nothing recorded before the clock's day.
+    const empty = await app.inject({ url: '/api/audit/break-glass-reads?to=2026-12-01T00:00:00Z', headers: auditor.headers });
+    expect(empty.json<{ items: unknown[] }>().items).toEqual([]);
+    const forged = await app.inject({ url: '/api/audit/break-glass-reads?cursor=bm90LWEtY3Vyc29y', headers: auditor.headers });
+    expect(forged.statusCode).toBe(400);
+    expect(forged.json<{ code: string }>().code).toBe('BREAK_GLASS_CURSOR_INVALID');
+    // The officers who read persons, and the reader themself, do not see the reasons.
+    for (const officer of [own, other]) {
+      expect((await app.inject({ url: '/api/audit/break-glass-reads', headers: officer.headers })).statusCode).toBe(403);
+    }
+  });
+
   it('alerts on a read of a person flagged sensitive', async () => {
     await officialReadRepository.flagSensitive(database.db, { person_id: person.id, flagged_by: 'auditor-1', flagged_at: clock.now().toISOString(), note: 'bảo vệ nhân chứng' });
     // A fresh app: its monitor reads the flags anew.

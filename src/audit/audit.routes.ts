@@ -6,7 +6,7 @@ import { describeCommune } from '../registry/person.view.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { AccessRecordInput } from './access-log.types.js';
 import type { AuditService } from './audit.service.js';
-import { ConsistencyProofView, InclusionProofView, SignedCheckpointView, TrackerPageView, TrackerQuery, type AccessRecordView } from './audit.schemas.js';
+import { BreakGlassReadsQuery, BreakGlassReadsView, ConsistencyProofView, InclusionProofView, SignedCheckpointView, TrackerPageView, TrackerQuery, type AccessRecordView } from './audit.schemas.js';
 
 export interface AuditRoutesOptions {
   readonly audit: AuditService;
@@ -53,6 +53,25 @@ export const auditRoutes: FastifyPluginAsyncTypebox<AuditRoutesOptions> = (app, 
   }, async (request) => {
     const proof = await audit.consistency(request.query.first, request.query.second);
     return { ...proof, proof: [...proof.proof] };
+  });
+
+  app.get('/audit/break-glass-reads', {
+    schema: {
+      tags,
+      summary: 'Break-glass reads for the auditors: who read whose data outside their unit, and the written reason',
+      description: 'Newest first; page with `cursor`. The reason text is kept for the auditors only: the access record (and so the citizen) sees the break-glass mark and the SHA-256 of the reason.',
+      querystring: BreakGlassReadsQuery,
+      response: { 200: BreakGlassReadsView },
+    },
+  }, async (request) => {
+    const q = request.query;
+    const page = await audit.breakGlassReads({
+      ...(q.limit === undefined ? {} : { limit: q.limit }),
+      ...(q.from === undefined ? {} : { from: q.from }),
+      ...(q.to === undefined ? {} : { to: q.to }),
+      ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
+    });
+    return { items: page.items.map((i) => ({ ...i, personIds: [...i.personIds] })), nextCursor: page.nextCursor };
   });
 
   app.get('/citizens/:idNumber/access-records', {

@@ -68,3 +68,24 @@ export const TrackerQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
   before: Type.Optional(Type.Integer({ minimum: 0, description: "nextBefore of the previous page" })),
 });
+
+export const BreakGlassReadsQuery = Type.Object({
+  from: Type.Optional(Type.String({ format: 'date-time', description: 'Reads recorded at or after this instant' })),
+  to: Type.Optional(Type.String({ format: 'date-time', description: 'Reads recorded before this instant' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+  cursor: Type.Optional(Type.String({ maxLength: 300, description: 'nextCursor of the previous page' })),
+});
+
+export const BreakGlassReadsView = Type.Object({
+  items: Type.Array(Type.Object({
+    requestId: Type.String(),
+    readerId: Type.String({ description: "The officer's or service account's id (see /api/identity/officers)" }),
+    action: Type.Union([Type.String(), Type.Null()], { description: 'person.read or household.read; null for reads recorded before the action was kept' }),
+    personIds: Type.Array(Type.String(), { description: 'Whose data the answer showed' }),
+    reason: Type.String({ description: 'The written reason, as the reader gave it' }),
+    reasonSha256: Type.String({ description: 'The SHA-256 the access records carry (breakGlassReasonSha256)' }),
+    recordedAt: Type.String({ format: 'date-time' }),
+  }),
+  ),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});

@@ -93,6 +93,31 @@ export interface AuditServiceDeps {
 }
 
 const maxProblems = 100;
+
+/** One break-glass read as the auditors review it. */
+export interface BreakGlassRead {
+  readonly requestId: string;
+  readonly readerId: string;
+  /** person.read or household.read; null for reads recorded before migration 0014. */
+  readonly action: string | null;
+  readonly personIds: readonly string[];
+  readonly reason: string;
+  readonly reasonSha256: string;
+  readonly recordedAt: string;
+}
+
+export interface BreakGlassReadsPage {
+  readonly items: readonly BreakGlassRead[];
+  readonly nextCursor: string | null;
+}
+
+function decodeBreakGlassCursor(cursor: string): { readonly recordedAt: string; readonly requestId: string } {
+  const [recordedAt, requestId, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (recordedAt === undefined || requestId === undefined || rest.length > 0 || Number.isNaN(Date.parse(recordedAt)) || requestId === '') {
+    throw new DomainError('invalid', 'BREAK_GLASS_CURSOR_INVALID', 'The cursor is not one this list gave', 'Start again without a cursor, then pass nextCursor as given', { field: 'cursor' });
+  }
+  return { recordedAt, requestId };
+}
 const verifyPage = 10_000;
 
 /**
@@ -191,6 +216,48 @@ export class AuditService {
       throw new DomainError('invalid', 'TREE_SIZE_INVALID', 'first must be between 1 and second', 'Ask for the consistency of an older checkpoint with a newer one');
     }
     return this.withNodes((read) => ({ first, second, proof: consistencyProof(read, first, second).map((h) => h.toString('hex')) }));
+  }
+
+  /**
+   * Break-glass reads for the auditors, newest first: who read, what, whose data and the written
+   * reason (whose SHA-256 the access record carries). `cursor` is the previous page's nextCursor.
+   *
+   * @example
+   * const page = await audit.breakGlassReads({ from: '2026-12-01T00:00:00Z', limit: 50 });
+   * page.items[0]?.reason; // 'Người dân bị tai nạn tại địa bàn, cần xác minh'
+   */
+  async breakGlassReads(query: { readonly limit?: number; readonly from?: string; readonly to?: string; readonly cursor?: string } = {}): Promise<BreakGlassReadsPage> {
+    const registryDb = this.deps.registryDb;
+    if (registryDb === undefined) {
+      throw new DomainError('unavailable', 'BREAK_GLASS_READS_UNAVAILABLE', 'Break-glass reasons are not kept on this store', 'Ask the system administrator: the reasons are kept in the registry store');
+    }
+    for (const [name, value] of [['from', query.from], ['to', query.to]] as const) {
+      if (value !== undefined && Number.isNaN(Date.parse(value))) {
+        throw new DomainError('invalid', 'BREAK_GLASS_QUERY_INVALID', `${name} is not an instant`, 'Give an ISO 8601 instant, e.g. 2026-12-01T00:00:00Z', { field: name });
+      }
+    }
+    const limit = query.limit ?? 50;
+    const before = query.cursor === undefined ? undefined : decodeBreakGlassCursor(query.cursor);
+    const rows = await officialReadRepository.breakGlassReads(registryDb, {
+      limit: limit + 1,
+      ...(query.from === undefined ? {} : { from: new Date(query.from).toISOString() }),
+      ...(query.to === undefined ? {} : { to: new Date(query.to).toISOString() }),
+      ...(before === undefined ? {} : { before }),
+    });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((r) => ({
+        requestId: r.request_id,
+        readerId: r.reader_id,
+        action: r.action,
+        personIds: r.person_ids === null ? [] : (JSON.parse(r.person_ids) as string[]),
+        reason: r.reason,
+        reasonSha256: r.reason_sha256,
+        recordedAt: r.recorded_at,
+      })),
+      nextCursor: rows.length > limit && last !== undefined ? Buffer.from(`${last.recorded_at}|${last.request_id}`, 'utf8').toString('base64url') : null,
+    };
   }
 
   /**

@@ -39,6 +39,10 @@ export interface BreakGlassReasonsTable {
   reason: string;
   reason_sha256: string;
   recorded_at: string;
+  /** The read's action (person.read, household.read); null on rows from before migration 0014. */
+  action: string | null;
+  /** JSON array of the ID numbers the answer showed; null on rows from before migration 0014. */
+  person_ids: string | null;
 }
 
 /**

@@ -33,6 +33,9 @@ export type OfficialReadObserver = (read: OfficialRead, at: Date) => void;
 export type BreakGlassReasonStore = (entry: {
   readonly requestId: string;
   readonly readerId: string;
+  readonly action: OfficialRead['action'];
+  /** The persons the answer shows (the auditors review whose data was read). */
+  readonly personIds: readonly string[];
   readonly reason: string;
   readonly reasonSha256: string;
   readonly at: string;
@@ -111,7 +114,7 @@ export class OfficialReadRecorder {
         throw new DomainError('unavailable', 'BREAK_GLASS_UNRECORDED', 'Break-glass reads cannot be recorded here', 'Ask the system administrator to configure the break-glass reasons store');
       }
       reasonSha256 = sha256Hex(read.breakGlassReason);
-      await this.durably(() => reasons({ requestId: read.requestId, readerId: read.reader.id, reason: read.breakGlassReason ?? '', reasonSha256: reasonSha256 ?? '', at: at.toISOString() }));
+      await this.durably(() => reasons({ requestId: read.requestId, readerId: read.reader.id, action: read.action, personIds: [...new Set(read.personIds)], reason: read.breakGlassReason ?? '', reasonSha256: reasonSha256 ?? '', at: at.toISOString() }));
     }
     const records = officialReadRecords(read, at, reasonSha256);
     await this.durably(() => this.deps.accessLog.appendMany(records));

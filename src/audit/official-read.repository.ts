@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../store/database.types.js';
-import type { BulkJobsTable, SensitivePersonsTable } from './audit.tables.js';
+import type { BreakGlassReasonsTable, BulkJobsTable, SensitivePersonsTable } from './audit.tables.js';
 
 type Executor = Kysely<DB> | Transaction<DB>;
 
@@ -21,13 +21,28 @@ export const officialReadRepository = {
     return (await db.selectFrom('sensitive_persons').select('person_id').execute()).map((r) => r.person_id);
   },
 
-  async insertBreakGlassReason(db: Executor, row: { readonly request_id: string; readonly reader_id: string; readonly reason: string; readonly reason_sha256: string; readonly recorded_at: string }): Promise<void> {
+  async insertBreakGlassReason(db: Executor, row: BreakGlassReasonsTable): Promise<void> {
     await db.insertInto('break_glass_reasons').values(row).onConflict((oc) => oc.column('request_id').doNothing()).execute();
   },
 
   async breakGlassReason(db: Executor, requestId: string): Promise<{ readonly reason: string; readonly reasonSha256: string; readonly readerId: string } | undefined> {
     const row = await db.selectFrom('break_glass_reasons').selectAll().where('request_id', '=', requestId).executeTakeFirst();
     return row === undefined ? undefined : { reason: row.reason, reasonSha256: row.reason_sha256, readerId: row.reader_id };
+  },
+
+  /**
+   * Break-glass reads, newest first; `before` is the (recorded_at, request_id) of the last row of
+   * the previous page. Bounded by `from`/`to` (ISO instants, to exclusive) when given.
+   */
+  async breakGlassReads(db: Executor, query: { readonly limit: number; readonly from?: string; readonly to?: string; readonly before?: { readonly recordedAt: string; readonly requestId: string } }): Promise<readonly BreakGlassReasonsTable[]> {
+    let q = db.selectFrom('break_glass_reasons').selectAll();
+    if (query.from !== undefined) q = q.where('recorded_at', '>=', query.from);
+    if (query.to !== undefined) q = q.where('recorded_at', '<', query.to);
+    const before = query.before;
+    if (before !== undefined) {
+      q = q.where((eb) => eb.or([eb('recorded_at', '<', before.recordedAt), eb.and([eb('recorded_at', '=', before.recordedAt), eb('request_id', '<', before.requestId)])]));
+    }
+    return q.orderBy('recorded_at', 'desc').orderBy('request_id', 'desc').limit(query.limit).execute();
   },
 
   async insertBulkJob(db: Executor, row: BulkJobsTable): Promise<void> {

@@ -37,7 +37,7 @@ export function createOfficialReads(deps: OfficialReadsDeps): OfficialReads {
   const recorder = new OfficialReadRecorder({
     accessLog: deps.accessLog,
     clock: deps.clock,
-    reasons: (e) => officialReadRepository.insertBreakGlassReason(deps.db, { request_id: e.requestId, reader_id: e.readerId, reason: e.reason, reason_sha256: e.reasonSha256, recorded_at: e.at }),
+    reasons: (e) => officialReadRepository.insertBreakGlassReason(deps.db, { request_id: e.requestId, reader_id: e.readerId, reason: e.reason, reason_sha256: e.reasonSha256, recorded_at: e.at, action: e.action, person_ids: JSON.stringify(e.personIds) }),
     observe: monitor.observe,
   });
   return { recorder, monitor, bulkJobs: new BulkJobRecorder({ accessLog: deps.accessLog, db: deps.db, clock: deps.clock }) };

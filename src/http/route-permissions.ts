@@ -60,6 +60,7 @@ export const routePermissions: Readonly<Record<string, RouteAccess>> = {
   'GET /api/audit/checkpoint': 'audit.read',
   'GET /api/audit/proofs/inclusion': 'audit.read',
   'GET /api/audit/proofs/consistency': 'audit.read',
+  'GET /api/audit/break-glass-reads': 'audit.read',
   'GET /api/citizens/:idNumber/access-records': 'audit.read',
   // quality: unit scope (the handler narrows to the unit asked for)
   'GET /api/quality/rules': 'quality.report',
