@@ -22,6 +22,7 @@ let origin: string;
 let identity: IdentityModule;
 let officer: TestOfficer;
 const clock = movableClock();
+const sprayLimit = 8;
 
 /** A tiny cookie jar: every cookie to every path (the provider's are path-scoped, sending more is harmless). */
 class Jar {
@@ -88,7 +89,8 @@ beforeAll(async () => {
   officer = await officerFactory(identity, clock).create({ username: 'canbo.binh', displayName: 'Trần Văn Bình', role: 'national_officer', unit: { level: 'nation' } });
   app = Fastify({ logger: false });
   registerErrorHandler(app);
-  await registerOfficerSignIn(app, { db: store.db, auth: identity.auth, clock });
+  // Failed sign-ins per address: a low limit, reached by the credential-stuffing test at the end.
+  await registerOfficerSignIn(app, { db: store.db, auth: identity.auth, clock, signInThrottle: { maxFailures: sprayLimit } });
   origin = await app.listen({ host: '127.0.0.1', port: 0 });
   redirectUri = `${origin}/auth/callback`;
   // Discovery starts the provider; its keys (and the console's secret) are then in the store.
@@ -230,5 +232,32 @@ describe('the console\'s backend-for-frontend', () => {
     const { location: end } = (await out.json()) as { location: string };
     expect(new URL(end).pathname).toBe('/oidc/session/end');
     await expect(identity.auth.authenticate(sessionCookie, { unsafe: false })).rejects.toMatchObject({ code: 'SESSION_INVALID' });
+  });
+});
+
+describe('credential stuffing from one address', () => {
+  it('after the failures an address may make, refuses even right credentials with 429 and Retry-After until the window ends', async () => {
+    const p = await pkce();
+    const url = openid.buildAuthorizationUrl(rp, { redirect_uri: redirectUri, scope: 'openid', code_challenge: p.challenge, code_challenge_method: 'S256', state: p.state, nonce: p.nonce });
+    const jar = new Jar();
+    const interaction = location(await get(jar, url.href));
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await (await get(jar, interaction)).text())?.[1] ?? '';
+    // A spray: one password tried on many accounts (none of them locks: one failure each). The
+    // address already failed once above (the wrong-code test): it has sprayLimit - 1 left.
+    const statuses: number[] = [];
+    for (let i = 0; i < sprayLimit; i++) {
+      statuses.push((await postForm(jar, `${interaction}/login`, { csrf, username: `canbo.${String(i)}`, password: 'Matkhau@2026', code: '123456' })).status);
+    }
+    expect(statuses).toEqual([...Array.from({ length: sprayLimit - 1 }, () => 401), 429]);
+    clock.advance(30_000);
+    const right = { csrf, username: officer.username, password: officer.password, code: totpCode(officer.seed, clock.now()) };
+    const blocked = await postForm(jar, `${interaction}/login`, right);
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await blocked.text()).toContain('Quá nhiều lần đăng nhập sai từ mạng này.');
+    // The account itself is not locked: once the address's window has ended, the same sign-in goes through.
+    clock.advance(15 * 60_000);
+    const ok = await postForm(jar, `${interaction}/login`, { ...right, code: totpCode(officer.seed, clock.now()) });
+    expect(ok.status).toBe(303);
   });
 });

@@ -12,6 +12,7 @@ import { safeEqual } from './identity.tokens.js';
 import type { OfficerAuthService } from './officer-auth.service.js';
 import { loadOidcKeys, type OidcKeys } from './oidc.keys.js';
 import { consoleClientId, createOidcProvider, isFirstPartyClient, officerScopes, oidcMountPath, type OidcProvider } from './oidc.provider.js';
+import { SignInThrottle, type SignInThrottleOptions } from './sign-in.throttle.js';
 import { renderCallbackFailed, renderSignInForm, signInStylesheet, signInStylesheetPath, type SignInProblem } from './sign-in.page.js';
 
 export interface OfficerSignInOptions {
@@ -27,6 +28,8 @@ export interface OfficerSignInOptions {
   readonly secureCookies?: boolean;
   /** Relying parties besides the console (the citizen e-ID issue). */
   readonly relyingParties?: readonly ClientMetadata[];
+  /** Failed sign-ins per network address (default 20 in 15 minutes): credential stuffing across accounts. */
+  readonly signInThrottle?: SignInThrottleOptions;
 }
 
 interface Runtime {
@@ -159,6 +162,8 @@ export async function registerOfficerSignIn(app: FastifyInstance, options: Offic
   prune.unref();
   app.addHook('onClose', () => { clearInterval(prune); });
 
+  const throttle = new SignInThrottle(options.clock, options.signInThrottle);
+
   // The provider and its interaction: bodies are only buffered, never parsed by Fastify.
   await app.register((scope: FastifyInstance, _opts, done) => {
     scope.removeAllContentTypeParsers();
@@ -215,12 +220,16 @@ export async function registerOfficerSignIn(app: FastifyInstance, options: Offic
       if (details?.uid !== request.params.uid || details.prompt.name !== 'login') return expired(reply);
       if (!safeEqual(formField(request.body, 'csrf'), interactionToken(r.keys, details.uid))) return expired(reply);
       const username = formField(request.body, 'username').slice(0, 64);
+      // Refused before the password is checked: a blocked address learns nothing of its guesses.
+      const wait = throttle.blockedSeconds(request.ip);
+      if (wait > 0) return showForm(reply.header('retry-after', String(wait)), details.uid, r.keys, 429, 'throttled', username);
       let officerId: string;
       try {
         officerId = (await options.auth.verifySignIn({ username, password: formField(request.body, 'password').slice(0, 1024), code: formField(request.body, 'code').slice(0, 16) })).officerId;
       } catch (error) {
         const problem = problemOf(error);
         if (problem === undefined) throw error;
+        throttle.failed(request.ip);
         return showForm(reply, details.uid, r.keys, problem === 'suspended' ? 403 : 401, problem, username);
       }
       if (!isFirstPartyClient(String(details.params.client_id))) return expired(reply);

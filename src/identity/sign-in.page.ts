@@ -32,13 +32,14 @@ function page(title: string, body: string): string {
 <body><main>${body}</main></body></html>`;
 }
 
-export type SignInProblem = 'failed' | 'locked' | 'suspended' | 'expired';
+export type SignInProblem = 'failed' | 'locked' | 'suspended' | 'expired' | 'throttled';
 
 const problems: Readonly<Record<SignInProblem, readonly [string, string]>> = {
   failed: ['Tên đăng nhập, mật khẩu hoặc mã xác thực không đúng.', 'The user name, password or code is not right.'],
   locked: ['Đăng nhập sai quá nhiều lần: tài khoản tạm khoá 15 phút.', 'Too many failed sign-ins: the account is locked for 15 minutes.'],
   suspended: ['Tài khoản đã bị đình chỉ. Hãy liên hệ quản trị hệ thống.', 'The account is suspended. Ask a system administrator.'],
   expired: ['Phiên đăng nhập đã hết hạn. Hãy bắt đầu lại.', 'The sign-in has expired. Please start again.'],
+  throttled: ['Quá nhiều lần đăng nhập sai từ mạng này. Hãy thử lại sau 15 phút.', 'Too many failed sign-ins from this network. Try again in 15 minutes.'],
 };
 
 /** The officer's sign-in form of an interaction: user name, password and the 6-digit code. */
