@@ -16,6 +16,8 @@ export interface PersonSearch {
   /** A partial date: matches births recorded at that precision or finer within it. */
   readonly birthDate?: string;
   readonly limit: number;
+  /** Keyset paging: rows after this (name_folded, birth_date, id_number), in the search's order. */
+  readonly after?: { readonly nameFolded: string; readonly birthDate: string; readonly idNumber: string };
 }
 
 // The lookup by ID is the registry's hottest query: compile it once per database handle.
@@ -130,6 +132,10 @@ export const personRepository = {
           eb.and([eb('birth_date', '>=', `${query.birthDate ?? ''}-`), eb('birth_date', '<', `${query.birthDate ?? ''}.`)]),
         ]),
       );
+    }
+    const after = query.after;
+    if (after !== undefined) {
+      q = q.where((eb) => eb(eb.refTuple('name_folded', 'birth_date', 'id_number'), '>', eb.tuple(after.nameFolded, after.birthDate, after.idNumber)));
     }
     const rows = await q.orderBy('name_folded').orderBy('birth_date').orderBy('id_number').limit(query.limit).execute();
     return rows.map(fromPersonRow);

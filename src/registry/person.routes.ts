@@ -98,22 +98,24 @@ export const personRoutes: FastifyPluginAsyncTypebox<PersonRoutesOptions> = (app
       summary: "Search persons by name (marks optional) and date of birth, within the reader's unit (each listed person is recorded)",
       querystring: PersonSearchQuery,
       headers: readHeaders,
-      response: { 200: Type.Object({ items: Type.Array(PersonSummary) }) },
+      response: {
+        200: Type.Object({
+          items: Type.Array(PersonSummary),
+          complete: Type.Boolean({ description: "False when the name is so common that not every national match could be looked at for the reader's unit: narrow the search (birth date, more of the name)" }),
+        }),
+      },
     },
   }, async (request) => {
     const actor = actorOf(request);
-    const limit = Math.min(Math.max(request.query.limit ?? 50, 1), 500);
-    // Below the nation the unit filter follows the search: ask for the most, keep the unit's first `limit`.
-    const found = await registry.searchPersons({ name: request.query.name, birthDate: request.query.birth, limit: actor.unit.level === 'nation' ? limit : 500 });
-    const inUnit: PersonRecord[] = [];
-    for (const p of found) {
-      if (inUnit.length >= limit) break;
-      if (actor.unit.level === 'nation' || personInUnit(actor.unit, await tiesOf(p))) inUnit.push(p);
-    }
+    const query = { name: request.query.name, birthDate: request.query.birth, limit: request.query.limit };
+    // Below the nation the unit filter walks the national matches until the unit's `limit` are found.
+    const { persons, complete } = actor.unit.level === 'nation'
+      ? { persons: await registry.searchPersons(query), complete: true }
+      : await registry.searchPersonsKept(query, async (p) => personInUnit(actor.unit, await tiesOf(p)));
     const on = today();
-    const items = inUnit.map((p) => toPersonSummary(p, on));
-    await reads.record(officialRead(request, actor, 'person.search', inUnit.map((p) => p.idNumber), summaryFields, undefined));
-    return { items };
+    const items = persons.map((p) => toPersonSummary(p, on));
+    await reads.record(officialRead(request, actor, 'person.search', persons.map((p) => p.idNumber), summaryFields, undefined));
+    return { items, complete };
   });
 
   app.get('/persons/:id/events', {

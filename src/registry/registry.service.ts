@@ -99,6 +99,37 @@ export class RegistryService {
     });
   }
 
+  /**
+   * A search kept to the persons `keep` accepts (a reader's unit), walking the national matches
+   * page by page in the search's order until `limit` are kept. A common name has thousands of
+   * matches nationally: at most `maxScanned` are looked at, and `complete` says whether every
+   * match was (when not, the reader is asked to narrow the search).
+   */
+  async searchPersonsKept(
+    query: { readonly name: string; readonly birthDate?: string | undefined; readonly limit?: number | undefined },
+    keep: (person: PersonRecord) => boolean | Promise<boolean>,
+    maxScanned = 20_000,
+  ): Promise<{ readonly persons: readonly PersonRecord[]; readonly complete: boolean }> {
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
+    const page = 500;
+    const kept: PersonRecord[] = [];
+    let after: { nameFolded: string; birthDate: string; idNumber: string } | undefined;
+    for (let scanned = 0; scanned < maxScanned;) {
+      const found = after === undefined
+        ? await this.searchPersons({ ...query, limit: page })
+        : await personRepository.search(this.deps.db, { nameFolded: foldName(query.name), ...(query.birthDate === undefined ? {} : { birthDate: query.birthDate }), limit: page, after });
+      for (const person of found) {
+        if (await keep(person)) kept.push(person);
+        if (kept.length >= limit) return { persons: kept, complete: true };
+      }
+      scanned += found.length;
+      const last = found.at(-1);
+      if (found.length < page || last === undefined) return { persons: kept, complete: true };
+      after = { nameFolded: foldName(last.fullName), birthDate: last.birthDate, idNumber: last.idNumber };
+    }
+    return { persons: kept, complete: false };
+  }
+
   async personEvents(idNumber: string): Promise<readonly LifeEvent[]> {
     await this.getPerson(idNumber);
     return lifeEventRepository.forPerson(this.deps.db, idNumber);

@@ -48,6 +48,7 @@ const vi = {
   resultsCount: 'Kết quả',
   noResults: 'Không tìm thấy công dân nào phù hợp.',
   resultsLimited: 'Chỉ hiển thị 50 kết quả đầu tiên; hãy thêm ngày sinh để thu hẹp.',
+  resultsIncomplete: 'Tên này quá phổ biến: chưa xét hết mọi kết quả trong địa bàn của bạn. Hãy thêm ngày sinh hoặc gõ đầy đủ họ tên.',
 
   idNumber: 'Số định danh cá nhân',
   fullName: 'Họ và tên',
@@ -269,6 +270,7 @@ const en: Dictionary = {
   resultsCount: 'Results',
   noResults: 'No person matches this search.',
   resultsLimited: 'Only the first 50 results are shown; add a date of birth to narrow the search.',
+  resultsIncomplete: 'This name is very common: not every match could be checked against your unit. Add a date of birth or the full name.',
 
   idNumber: 'ID number',
   fullName: 'Full name',

@@ -27,7 +27,8 @@ export function SearchPage({
   const [nameInput, setNameInput] = useState(name);
   const [birthInput, setBirthInput] = useState(birth);
   const [formError, setFormError] = useState<string | null>(null);
-  const results = useApi<ItemList<PersonSummary>>(searchPath(name, birth));
+  // `complete` is false when the name was too common for every national match to be looked at in the reader's unit.
+  const results = useApi<ItemList<PersonSummary> & { readonly complete?: boolean }>(searchPath(name, birth));
 
   function submit(event: SubmitEvent<HTMLFormElement>): void {
     event.preventDefault();
@@ -92,18 +93,22 @@ export function SearchPage({
 
       {results.state === 'loading' && <Loading />}
       {results.state === 'error' && <ErrorBox error={results.error} />}
-      {results.state === 'ok' && <ResultsTable items={results.data.items} />}
+      {results.state === 'ok' && <ResultsTable items={results.data.items} complete={results.data.complete !== false} />}
     </div>
   );
 }
 
-function ResultsTable({ items }: { readonly items: readonly PersonSummary[] }): ReactNode {
+function ResultsTable({ items, complete }: { readonly items: readonly PersonSummary[]; readonly complete: boolean }): ReactNode {
   const { t, lang } = useConsole();
+  const incomplete = complete ? null : <p className="alert" data-testid="results-incomplete">{t('resultsIncomplete')}</p>;
   if (items.length === 0) {
     return (
-      <p className="alert" data-testid="no-results">
-        {t('noResults')}
-      </p>
+      <>
+        {incomplete}
+        <p className="alert" data-testid="no-results">
+          {t('noResults')}
+        </p>
+      </>
     );
   }
   return (
@@ -112,6 +117,7 @@ function ResultsTable({ items }: { readonly items: readonly PersonSummary[] }): 
         {t('resultsCount')}: {items.length}
       </h2>
       {items.length >= limit && <p className="muted small">{t('resultsLimited')}</p>}
+      {incomplete}
       <table className="table" data-testid="search-results">
         <thead>
           <tr>
