@@ -67,6 +67,10 @@ const matrix: Readonly<Record<string, Entry>> = {
   'GET /auth/login': e('public', { skipLoop: true }),
   'GET /auth/callback': e('public', { skipLoop: true }),
   'POST /auth/logout': e('public', { skipLoop: true }),
+  // The officer's enrolment pages: the one-time code is the credential (test/oidc-provider.test.ts).
+  'GET /auth/enrol': e('public', { skipLoop: true }),
+  'POST /auth/enrol/begin': e('public', { skipLoop: true }),
+  'POST /auth/enrol/complete': e('public', { skipLoop: true }),
   // identity
   'POST /api/identity/bootstrap': e('bootstrap', { skipLoop: true }),
   'POST /api/identity/enrolment/begin': e('enrolment', { skipLoop: true }),

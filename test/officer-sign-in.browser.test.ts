@@ -2,6 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserOfficers, signInInBrowser, submitSignInForm } from './browser-sign-in.js';
 import { totpCode } from './officer-accounts.js';
+import { testAdminActor } from './officer-session.js';
 import { ensureBuiltConsole, launchTestBrowser } from './test-browser.js';
 import { startTestServer, type TestServer } from './test-server.js';
 
@@ -75,6 +76,42 @@ describe('officer sign-in in a browser', () => {
       // The old cookie opens nothing any more.
       const me = await fetch(`${server.url}/api/identity/me`, { headers: { cookie: `sachsong_session=${session?.value ?? ''}` } });
       expect(me.status).toBe(401);
+      expect(violations).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('enrols with the administrator\'s one-time code in the browser (QR code, password, first code), then signs in', async () => {
+    const { enrolmentToken, officer } = await officers.identity().officers.createOfficer(testAdminActor, { username: 'canbo.moi', displayName: 'Đỗ Minh Khôi', role: 'national_officer', unit: { level: 'nation' } });
+    const { context, page, violations } = await watched();
+    try {
+      await page.goto(`${server.url}/auth/enrol`);
+      await page.getByTestId('enrol-token').fill('not-the-code');
+      await page.getByTestId('enrol-start').click();
+      await expect(page.getByTestId('enrol-error').textContent()).resolves.toContain('Mã kích hoạt không đúng');
+      await page.getByTestId('enrol-token').fill(enrolmentToken);
+      await page.getByTestId('enrol-start').click();
+      await expect(page.getByTestId('enrol-username').textContent()).resolves.toBe('canbo.moi');
+      expect(await page.locator('[data-testid="enrol-qr"] svg').count()).toBe(1);
+      const seed = ((await page.getByTestId('enrol-secret').textContent()) ?? '').replaceAll(' ', '');
+      expect(seed).toMatch(/^[A-Z2-7]{16,}$/);
+      // A weak password is refused; the form comes back without the key (the app already holds it).
+      await page.getByTestId('enrol-password').fill('123456789012');
+      await page.getByTestId('enrol-code').fill(totpCode(seed, officers.clock.now()));
+      await page.getByTestId('enrol-complete').click();
+      await expect(page.getByTestId('enrol-error').textContent()).resolves.toContain('Mật khẩu quá yếu');
+      expect(await page.getByTestId('enrol-secret').count()).toBe(0);
+      const password = 'trống đồng đông sơn 1975';
+      await page.getByTestId('enrol-password').fill(password);
+      await page.getByTestId('enrol-code').fill(totpCode(seed, officers.clock.now()));
+      await page.getByTestId('enrol-complete').click();
+      await page.getByTestId('enrol-sign-in').click();
+      await page.waitForURL(/\/oidc\/interaction\//);
+      await submitSignInForm(page, officers, { officerId: officer.officerId, username: 'canbo.moi', displayName: 'Đỗ Minh Khôi', password, seed, role: 'national_officer', unit: { level: 'nation' } });
+      await expect(page.getByTestId('officer-name').textContent()).resolves.toBe('Đỗ Minh Khôi');
+      // The code is spent: it opens nothing a second time.
+      await expect(officers.identity().auth.beginEnrolment(enrolmentToken)).rejects.toMatchObject({ code: 'ENROLMENT_INVALID' });
       expect(violations).toEqual([]);
     } finally {
       await context.close();

@@ -5,8 +5,10 @@ import { registerErrorHandler } from '../src/http/error-handler.js';
 import { createIdentityModule, type IdentityModule } from '../src/identity/identity.module.js';
 import { loadOidcKeys } from '../src/identity/oidc.keys.js';
 import { registerOfficerSignIn } from '../src/identity/oidc.routes.js';
+import { registerOfficerEnrolment } from '../src/identity/enrolment.routes.js';
 import { scryptPasswordHasher } from '../src/identity/password.hasher.js';
 import { movableClock, officerFactory, totpCode, type TestOfficer } from './officer-accounts.js';
+import { testAdminActor } from './officer-session.js';
 import { createTestDatabase } from './test-database.js';
 
 /**
@@ -91,6 +93,7 @@ beforeAll(async () => {
   registerErrorHandler(app);
   // Failed sign-ins per address: a low limit, reached by the credential-stuffing test at the end.
   await registerOfficerSignIn(app, { db: store.db, auth: identity.auth, clock, signInThrottle: { maxFailures: sprayLimit } });
+  await registerOfficerEnrolment(app, { auth: identity.auth });
   origin = await app.listen({ host: '127.0.0.1', port: 0 });
   redirectUri = `${origin}/auth/callback`;
   // Discovery starts the provider; its keys (and the console's secret) are then in the store.
@@ -259,5 +262,33 @@ describe('credential stuffing from one address', () => {
     clock.advance(15 * 60_000);
     const ok = await postForm(jar, `${interaction}/login`, { ...right, code: totpCode(officer.seed, clock.now()) });
     expect(ok.status).toBe(303);
+  });
+});
+
+describe('enrolment pages', () => {
+  const post = (path: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> =>
+    fetch(`${origin}${path}`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form).toString() });
+
+  it('refuses a form posted from another site, and an unknown code, without starting anything; never cached', async () => {
+    const { enrolmentToken, officer: created } = await identity.officers.createOfficer(testAdminActor, { username: 'canbo.enrol', displayName: 'Vũ Thị Lan', role: 'auditor', unit: { level: 'nation' } });
+    const forged = await post('/auth/enrol/begin', { token: enrolmentToken }, { origin: 'https://attacker.example' });
+    expect(forged.status).toBe(403);
+    const pending = await store.db.selectFrom('identity_officers').select('totp_secret').where('officer_id', '=', created.officerId).executeTakeFirstOrThrow();
+    expect(pending.totp_secret).toBeNull();
+    const unknown = await post('/auth/enrol/begin', { token: 'x'.repeat(43) });
+    expect(unknown.status).toBe(400);
+    expect(await unknown.text()).toContain('Mã kích hoạt không đúng');
+    const started = await post('/auth/enrol/begin', { token: enrolmentToken }, { origin });
+    expect(started.status).toBe(200);
+    expect(started.headers.get('cache-control')).toBe('no-store');
+    const page = await started.text();
+    expect(page).toContain('<svg');
+    const seed = (/data-testid="enrol-secret">([A-Z2-7 ]+)</.exec(page)?.[1] ?? '').replaceAll(' ', '');
+    const wrong = await post('/auth/enrol/complete', { token: enrolmentToken, username: 'canbo.enrol', password: 'một câu đủ dài để nhớ 2026', code: totpCode(seed, new Date(clock.now().getTime() + 10 * 60_000)) });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.text()).toContain('Mã 6 số không đúng');
+    const done = await post('/auth/enrol/complete', { token: enrolmentToken, username: 'canbo.enrol', password: 'một câu đủ dài để nhớ 2026', code: totpCode(seed, clock.now()) });
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain('Tài khoản đã được kích hoạt');
   });
 });

@@ -27,6 +27,7 @@ import { personRoutes } from '../registry/person.routes.js';
 import { createIdentityModule, type IdentityModule } from '../identity/identity.module.js';
 import { identityRoutes } from '../identity/identity.routes.js';
 import { registerOfficerSignIn } from '../identity/oidc.routes.js';
+import { registerOfficerEnrolment } from '../identity/enrolment.routes.js';
 import { createOfficialReads } from '../audit/official-reads.module.js';
 import { RegistryService } from '../registry/registry.service.js';
 import { isoDay, type Clock } from '../shared/clock.js';
@@ -185,6 +186,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(agencyRoutes, { exchange, prefix: '/x' });
   // Officers sign in through the OpenID provider (/oidc) and the console's backend-for-frontend (/auth).
   await registerOfficerSignIn(app, { db: deps.database.db, auth: identity.auth, clock: deps.clock, secureCookies: deps.secureCookies ?? false, ...(deps.publicUrl === undefined ? {} : { publicUrl: deps.publicUrl }) });
+  await registerOfficerEnrolment(app, { auth: identity.auth });
 
   const webRoot = deps.webRoot ?? defaultWebRoot;
   if (existsSync(webRoot)) {

@@ -15,6 +15,8 @@ label{display:block;margin:1rem 0 .25rem;font-weight:600}
 input{width:100%;padding:.6rem;font:inherit;border:1px solid #8c959f;border-radius:4px}
 button{margin-top:1.5rem;width:100%;padding:.7rem;font:inherit;font-weight:600;color:#fff;background:#0b5cad;border:0;border-radius:4px;cursor:pointer}
 button.secondary{background:#57606a}
+.qr svg{display:block;width:12rem;height:12rem;margin:1rem auto}
+.secret{font-family:ui-monospace,monospace;letter-spacing:.1em;word-break:break-all}
 .error{margin:1rem 0 0;padding:.75rem;border-radius:4px;background:#ffebe9;color:#82071e}
 a{color:#0b5cad}
 `;
@@ -24,7 +26,8 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
 
-function page(title: string, body: string): string {
+/** A page of the provider's style (Vietnamese first; no script, no inline style). */
+export function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer"><title>${escapeHtml(title)}</title>
