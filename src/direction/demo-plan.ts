@@ -1,7 +1,10 @@
 import { adminUnitCatalog, REFORM_DATE } from '../registry/admin-unit.catalog.js';
 import { SeededRandom } from '../registry/population.random.js';
 import { addDays } from './direction-time.js';
-import type { PlanInput, PlanService, TaskInput } from './plan.service.js';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../shared/clock.js';
+import type { DB } from '../store/database.types.js';
+import { PlanService, type PlanInput, type TaskInput } from './plan.service.js';
 
 /**
  * A demo plan shaped like the mission's: 101 tasks of ministries and 18 of localities, each with
@@ -98,4 +101,11 @@ export async function seedDemoPlan(plans: PlanService, officerId: string, seed: 
   const plan = await plans.createPlan(officerId, demo.plan);
   for (const t of demo.tasks) await plans.addTask(officerId, plan.planId, t);
   return plan.planId;
+}
+
+/** For `sachsong serve --demo`: the demo plan of the current year, unless a plan exists already. */
+export async function seedDemoPlanIfNone(db: Kysely<DB>, clock: Clock, seed: number | string): Promise<string | undefined> {
+  const plans = new PlanService({ db, clock });
+  if ((await plans.plans()).length > 0) return undefined;
+  return seedDemoPlan(plans, 'demo', seed, `${plans.today().slice(0, 4)}-01-01`);
 }

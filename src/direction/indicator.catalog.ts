@@ -31,6 +31,8 @@ export interface IndicatorContext {
   readonly logDialect: Dialect;
   /** The Vietnamese calendar day computed. */
   readonly day: string;
+  /** One computation shared by the indicators of a run (several read the same scan of the persons). */
+  shared<T>(key: string, compute: () => Promise<T>): Promise<T>;
 }
 
 export interface IndicatorDefinition {
@@ -110,7 +112,7 @@ export const indicatorCatalog: readonly IndicatorDefinition[] = [
     scopes: ['nation', 'province', 'commune'],
     source: "select coalesce(current_commune, permanent_commune, temporary_commune) as commune, count(*) from persons where status = 'alive' group by 1",
     compute: async (ctx) => {
-      const byCommune = await residents(ctx.db);
+      const byCommune = await ctx.shared('residents', () => residents(ctx.db));
       return rollUp(new Map([...byCommune].map(([c, v]) => [c, { value: v.value, denominator: 0 }])), false);
     },
   },
@@ -126,7 +128,7 @@ export const indicatorCatalog: readonly IndicatorDefinition[] = [
     scopes: ['nation', 'province', 'commune'],
     source: "select commune, sum(permanent_commune is not null) / count(*) from persons where status = 'alive' group by commune",
     compute: async (ctx) => {
-      const byCommune = await residents(ctx.db);
+      const byCommune = await ctx.shared('residents', () => residents(ctx.db));
       return rollUp(new Map([...byCommune].map(([c, v]) => [c, { value: v.denominator, denominator: v.value }])), true);
     },
   },

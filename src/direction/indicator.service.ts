@@ -74,9 +74,17 @@ export class IndicatorService {
     const chosen = ids === undefined ? this.catalog : this.catalog.filter((d) => ids.includes(d.id));
     const failures: Record<string, string> = {};
     let written = 0;
+    const memo = new Map<string, Promise<unknown>>();
+    const shared = <T>(key: string, compute: () => Promise<T>): Promise<T> => {
+      const hit = memo.get(key);
+      if (hit !== undefined) return hit as Promise<T>;
+      const p = compute();
+      memo.set(key, p);
+      return p;
+    };
     for (const def of chosen) {
       try {
-        const values = await def.compute({ db: this.deps.db, dialect: this.deps.dialect, logDb: this.deps.logDb ?? this.deps.db, logDialect: this.deps.logDialect ?? this.deps.dialect, day });
+        const values = await def.compute({ db: this.deps.db, dialect: this.deps.dialect, logDb: this.deps.logDb ?? this.deps.db, logDialect: this.deps.logDialect ?? this.deps.dialect, day, shared });
         const points: IndicatorPoint[] = values.map((v) => ({ indicatorId: def.id, scope: v.scope, code: v.code, day, value: v.value, denominator: v.denominator }));
         await this.deps.db.transaction().execute((trx) => indicatorRepository.upsert(trx, points, this.deps.clock.now().toISOString()));
         written += points.length;
