@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openAccessLog } from '../src/audit/access-log.service.js';
 import { demoPlan, seedDemoPlan } from '../src/direction/demo-plan.js';
 import type { IndicatorDefinition } from '../src/direction/indicator.catalog.js';
 import { indicatorCatalog } from '../src/direction/indicator.catalog.js';
@@ -154,6 +155,32 @@ for (const dialect of dialects) {
       const bound = await plans.addTask('officer-a', plan.planId, task({ code: 'P1', milestones: [], indicator: { id: 'registry.population', scope: firstProvince.code, baseline: firstProvince.value - 100, target } }));
       expect(bound.indicatorLatest).toBe(firstProvince.value);
       expect(bound.assessment.progress).toBeCloseTo(0.5, 5);
+    });
+
+    it('counts exchange calls of the Vietnamese day by agency and service from the access log', async () => {
+      const log = openAccessLog(database);
+      const person = await database.db.selectFrom('persons').select('id_number').limit(1).executeTakeFirstOrThrow();
+      const record = (at: string, clientId: string, service: string): Parameters<typeof log.append>[0] => ({
+        personId: person.id_number, at, clientId, officerId: 'agency-officer-1', service, purpose: 'Xác minh nhân thân', legalBasis: 'Luật Căn cước 2023', fields: ['fullName'], visibility: 'public', requestId: crypto.randomUUID(),
+      });
+      // 15 June in Hà Nội runs from 14 June 17:00 UTC to 15 June 17:00 UTC.
+      await log.appendMany([
+        record('2026-06-14T16:59:59.000Z', 'VN/GOV/BTC/tax', 'person.verify'),
+        record('2026-06-14T17:00:00.000Z', 'VN/GOV/BTC/tax', 'person.verify'),
+        record('2026-06-15T02:00:00.000Z', 'VN/GOV/BTC/tax', 'person.verify'),
+        record('2026-06-15T03:00:00.000Z', 'VN/GOV/BTC/portal', 'person.read'),
+        record('2026-06-15T16:59:59.000Z', 'VN/COM/MOMO/wallet', 'person.verify'),
+        record('2026-06-15T17:00:00.000Z', 'VN/COM/MOMO/wallet', 'person.verify'),
+      ]);
+      await log.close();
+      const run = await indicators.refresh('demand', ['exchange.calls']);
+      expect(run.failures).toEqual({});
+      const value = async (scope: 'nation' | 'agency' | 'service', code: string): Promise<number | undefined> => (await indicators.series('exchange.calls', scope, code, { days: 1 }))[0]?.value;
+      expect(await value('nation', '')).toBe(4);
+      expect(await value('agency', 'VN/GOV/BTC')).toBe(3);
+      expect(await value('agency', 'VN/COM/MOMO')).toBe(1);
+      expect(await value('service', 'person.verify')).toBe(3);
+      expect(await value('service', 'person.read')).toBe(1);
     });
 
     it('records a failing indicator in the run and still computes the others', async () => {
