@@ -80,6 +80,33 @@ describe('direction API', () => {
     expect(csv.headers.get('content-type')).toContain('text/csv');
     expect((await csv.text()).split('\n').length).toBeGreaterThan(119);
   });
+
+  it('lets a leader comment but not change a task; refuses a stale edit and a bad import, writing nothing', async () => {
+    const leader = await officers.create('leader', { level: 'nation' }, 'Phó Thủ tướng');
+    const leaderHeaders = { ...(await apiSession(officers, leader)), 'content-type': 'application/json' };
+    const json = { ...headers, 'content-type': 'application/json' };
+    const { items } = (await (await fetch(`${url}/api/direction/plans/${planId}/tasks`, { headers })).json()) as { items: { taskId: string; version: number; deadline: string }[] };
+    const first = items[0];
+    if (first === undefined) throw new Error('no task');
+    const comment = await fetch(`${url}/api/direction/tasks/${first.taskId}/comments`, { method: 'POST', headers: leaderHeaders, body: JSON.stringify({ body: 'Yêu cầu hoàn thành trước hạn 15 ngày.' }) });
+    expect(comment.status).toBe(201);
+    expect((await fetch(`${url}/api/direction/tasks/${first.taskId}`, { method: 'PATCH', headers: leaderHeaders, body: JSON.stringify({ version: first.version, deadline: '2026-12-01' }) })).status).toBe(403);
+    const edited = await fetch(`${url}/api/direction/tasks/${first.taskId}`, { method: 'PATCH', headers: json, body: JSON.stringify({ version: first.version, deadline: first.deadline === '2026-12-01' ? '2026-12-02' : '2026-12-01' }) });
+    expect(edited.status).toBe(200);
+    const stale = await fetch(`${url}/api/direction/tasks/${first.taskId}`, { method: 'PATCH', headers: json, body: JSON.stringify({ version: first.version, title: 'Khác' }) });
+    expect(stale.status).toBe(409);
+    expect(((await stale.json()) as { code: string }).code).toBe('TASK_CHANGED');
+    const detail = (await (await fetch(`${url}/api/direction/tasks/${first.taskId}`, { headers })).json()) as { changes: { action: string; changedBy: string }[]; comments: { author: string }[] };
+    expect(detail.changes.slice(-2).map((c) => [c.action, c.changedBy])).toEqual([['commented', leader.officerId], ['updated', officer.officerId]]);
+    expect(detail.comments.map((c) => c.author)).toEqual([leader.officerId]);
+
+    const before = (await (await fetch(`${url}/api/direction/plans/${planId}/tasks`, { headers })).json()) as { items: unknown[] };
+    const bad = await fetch(`${url}/api/direction/plans/${planId}/import`, { method: 'POST', headers: json, body: JSON.stringify({ csv: 'code,title,owner_kind,owner_agency,owner_agency_name,owner_officer,starts_on,deadline,indicator_id,indicator_scope,indicator_baseline,indicator_target,milestones\nN1,Mới,ministry,BYT,Bộ Y tế,Thứ trưởng,2026-01-01,2026-12-31,,,,,\nN2,Sai,province,BYT,Bộ Y tế,Thứ trưởng,2026-01-01,2026-12-31,,,,,\n' }) });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ code: 'CSV_ROW_INVALID', errors: [{ line: 3 }] });
+    const after = (await (await fetch(`${url}/api/direction/plans/${planId}/tasks`, { headers })).json()) as { items: unknown[] };
+    expect(after.items).toHaveLength(before.items.length);
+  });
 });
 
 describe('direction console', () => {

@@ -215,6 +215,10 @@ for (const dialect of dialects) {
       const hanoi = await statistics.release('residence', '01', 'leader-1');
       expect(hanoi.body.rows.length).toBe(adminUnitCatalog().communes2025().filter((c) => c.provinceCode === '01').length);
       expect(hanoi.budgetSpent).toBe(epsilonPerTable);
+      // A scope whose month's budget is spent gets no new table, and nothing is stored.
+      await database.db.insertInto('direction_statistics_releases').values({ release_id: 'spent-1', table_name: 'age_sex', scope_code: '79', period: '2026-06', epsilon: monthlyBudget - 0.1, body: '{}', released_by: 'x', released_at: '2026-06-01T00:00:00Z' }).execute();
+      await rejectsWith(statistics.release('ethnicity', '79', 'leader-1'), 'PRIVACY_BUDGET_SPENT');
+      expect((await statistics.releases('79')).map((r) => r.table)).toEqual(['age_sex']);
     });
   });
 }
