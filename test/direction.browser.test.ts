@@ -175,6 +175,24 @@ describe('direction console', () => {
     expect(await page.getByTestId('meeting-late-unit').count()).toBe(meeting.late.length);
     expect(await page.getByTestId('meeting-ahead-unit').count()).toBe(meeting.ahead.length);
     expect(await page.getByTestId('meeting-late-unit').first().textContent()).toContain(meeting.late[0]?.ownerAgencyName);
+
+    // A late task: its milestone marked done and a comment, both in its history under the officer.
+    const tasks = (await (await fetch(`${url}/api/direction/plans/${planId}/tasks`, { headers })).json()) as { items: { taskId: string; code: string; assessment: { status: string } }[] };
+    const late = tasks.items.find((t) => t.assessment.status === 'late');
+    if (late === undefined) throw new Error('no late task');
+    await page.locator(`a[href="#/direction/tasks/${late.taskId}"]`).click();
+    await page.getByTestId('task-history').waitFor();
+    const changes = await page.getByTestId('task-change').count();
+    const open = await page.getByTestId('milestone-done').count();
+    expect(open).toBeGreaterThan(0);
+    await page.getByTestId('milestone-done').first().click();
+    await expect.poll(() => page.getByTestId('milestone-done').count()).toBe(open - 1);
+    await page.getByTestId('comment-body').fill('Đề nghị báo cáo tại giao ban tuần sau.');
+    await page.getByTestId('comment-send').click();
+    await expect.poll(() => page.getByTestId('task-comments').textContent()).toContain('Đề nghị báo cáo tại giao ban tuần sau.');
+    await expect.poll(() => page.getByTestId('task-change').count()).toBe(changes + 2);
+    const detail = (await (await fetch(`${url}/api/direction/tasks/${late.taskId}`, { headers })).json()) as { changes: { action: string; changedBy: string }[] };
+    expect(detail.changes.slice(-2).map((c) => [c.action, c.changedBy])).toEqual([['milestone_completed', officer.officerId], ['commented', officer.officerId]]);
     await context.close();
   }, 120_000);
 });

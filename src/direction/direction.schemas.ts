@@ -41,7 +41,7 @@ export const TaskPatchBody = Type.Object({
 }, { additionalProperties: false });
 
 export const MilestoneBody = Type.Object({ title: Text(500), dueOn: Day }, { additionalProperties: false });
-export const CompletionBody = Type.Object({ completedOn: Type.Union([Day, Type.Null()]) }, { additionalProperties: false });
+export const CompletionBody = Type.Object({ completedOn: Type.Optional(Type.Union([Day, Type.Null()], { description: 'the day it was done; null: not done; absent: today (Asia/Ho_Chi_Minh)' })) }, { additionalProperties: false });
 export const CommentBody = Type.Object({ body: Text(4_000) }, { additionalProperties: false });
 export const ImportBody = Type.Object({ csv: Type.String({ minLength: 1, maxLength: 2_000_000 }) }, { additionalProperties: false });
 export const RefreshBody = Type.Object({ ids: Type.Optional(Type.Array(Text(100), { maxItems: 100 })) }, { additionalProperties: false });

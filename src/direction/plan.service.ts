@@ -180,10 +180,10 @@ export class PlanService {
     return this.view(taskId);
   }
 
-  /** Marks a milestone done on a day (default today), or not done with `on: null`. */
-  async setMilestone(officerId: string, milestoneId: string, on: string | null): Promise<TaskView> {
+  /** Marks a milestone done on a day (`undefined`: today), or not done with `on: null`. */
+  async setMilestone(officerId: string, milestoneId: string, on: string | null | undefined): Promise<TaskView> {
     const now = this.clock.now().toISOString();
-    const when = on === null ? null : day(on, 'completedOn');
+    const when = on === null ? null : day(on ?? this.today(), 'completedOn');
     if (when !== null && when > this.today()) throw invalid('DIRECTION_DATE_IN_FUTURE', 'A milestone cannot be done on a future day', 'Give today or an earlier day');
     let taskId = '';
     await this.db.transaction().execute(async (trx) => {
@@ -199,10 +199,10 @@ export class PlanService {
     return this.view(taskId);
   }
 
-  /** Marks the task done on a day, or reopens it with `on: null`. */
-  async setDone(officerId: string, taskId: string, on: string | null): Promise<TaskView> {
+  /** Marks the task done on a day (`undefined`: today), or reopens it with `on: null`. */
+  async setDone(officerId: string, taskId: string, on: string | null | undefined): Promise<TaskView> {
     const now = this.clock.now().toISOString();
-    const when = on === null ? null : day(on, 'completedOn');
+    const when = on === null ? null : day(on ?? this.today(), 'completedOn');
     if (when !== null && when > this.today()) throw invalid('DIRECTION_DATE_IN_FUTURE', 'A task cannot be done on a future day', 'Give today or an earlier day');
     await this.db.transaction().execute(async (trx) => {
       const task = await this.taskOrThrow(trx, taskId);

@@ -14,6 +14,7 @@ import { WorklistPage } from './pages/worklist-page.js';
 // The direction pages carry ECharts: loaded when first opened.
 const DirectionDashboardPage = lazy(async () => ({ default: (await import('./pages/direction/direction-dashboard-page.js')).DirectionDashboardPage }));
 const DirectionPlanPage = lazy(async () => ({ default: (await import('./pages/direction/direction-plan-page.js')).DirectionPlanPage }));
+const DirectionTaskPage = lazy(async () => ({ default: (await import('./pages/direction/direction-task-page.js')).DirectionTaskPage }));
 import { parseRoute, type Route } from './routing.js';
 import { idleExpired, loadMe, signOutAt } from './session.js';
 
@@ -206,6 +207,8 @@ function RoutePage({ route }: { readonly route: Route }): ReactNode {
       return <Suspense fallback={null}><DirectionDashboardPage key={`${route.indicator ?? ''}\u0000${route.province ?? ''}\u0000${route.commune ?? ''}`} indicator={route.indicator} province={route.province} commune={route.commune} /></Suspense>;
     case 'directionPlan':
       return <Suspense fallback={null}><DirectionPlanPage /></Suspense>;
+    case 'directionTask':
+      return <Suspense fallback={null}><DirectionTaskPage key={route.id} id={route.id} /></Suspense>;
     case 'notFound':
       return (
         <div className="page">

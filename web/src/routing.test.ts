@@ -51,6 +51,7 @@ describe('parseRoute', () => {
       { page: 'direction', indicator: null, province: null, commune: null },
       { page: 'direction', indicator: 'quality.score', province: '79', commune: '26734' },
       { page: 'directionPlan' },
+      { page: 'directionTask', id: 'a b/c' },
     ];
     for (const route of routes) expect(parseRoute(routeHash(route))).toEqual(route);
   });

@@ -13,6 +13,7 @@ export type Route =
   | { readonly page: 'worklist'; readonly commune: string | null; readonly rule: string | null; readonly status: string }
   | { readonly page: 'direction'; readonly indicator: string | null; readonly province: string | null; readonly commune: string | null }
   | { readonly page: 'directionPlan' }
+  | { readonly page: 'directionTask'; readonly id: string }
   | { readonly page: 'notFound' };
 
 /**
@@ -53,6 +54,9 @@ export function parseRoute(hash: string): Route {
   }
   if (first === 'direction' && second === 'plan' && rest.length === 0) {
     return { page: 'directionPlan' };
+  }
+  if (first === 'direction' && second === 'tasks' && rest.length === 1 && rest[0] !== undefined) {
+    return { page: 'directionTask', id: rest[0] };
   }
   if (first === 'tracker' && rest.length === 0) {
     return { page: 'tracker', id: second ?? null };
@@ -110,6 +114,8 @@ export function routeHash(route: Route): string {
     }
     case 'directionPlan':
       return '#/direction/plan';
+    case 'directionTask':
+      return `#/direction/tasks/${encodeURIComponent(route.id)}`;
     case 'notFound':
       return '#/';
   }

@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import type { ItemList } from '../../api.js';
 import { ErrorBox, Loading } from '../../components.js';
 import { useApi, useConsole } from '../../context.js';
+import { routeHash } from '../../routing.js';
 import type { PlanRecord } from '../../../../src/direction/plan.repository.js';
 import type { MeetingLists, MeetingUnit, TaskView } from '../../../../src/direction/plan.service.js';
 import { directionWords, type DirectionWord } from './direction.words.js';
@@ -59,7 +60,7 @@ export function DirectionPlanPage(): ReactNode {
             <tbody>
               {tasks.data.items.map((t) => (
                 <tr key={t.taskId} data-testid="plan-task-row">
-                  <td>{t.code}</td><td>{t.title}</td><td>{t.ownerAgencyName}</td><td>{t.deadline.split('-').reverse().join('/')}</td>
+                  <td>{t.code}</td><td><a href={routeHash({ page: 'directionTask', id: t.taskId })} data-testid="plan-task-link">{t.title}</a></td><td>{t.ownerAgencyName}</td><td>{t.deadline.split('-').reverse().join('/')}</td>
                   <td><span className={`status-chip status-${t.assessment.status}`}>{status(t.assessment.status)}</span></td>
                   <td className="num">{pct(t.assessment.progress)}</td>
                 </tr>
