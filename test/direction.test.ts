@@ -3,7 +3,7 @@ import { openAccessLog } from '../src/audit/access-log.service.js';
 import { demoPlan, seedDemoPlan } from '../src/direction/demo-plan.js';
 import type { IndicatorDefinition } from '../src/direction/indicator.catalog.js';
 import { indicatorCatalog } from '../src/direction/indicator.catalog.js';
-import { IndicatorService } from '../src/direction/indicator.service.js';
+import { IndicatorScheduler, IndicatorService } from '../src/direction/indicator.service.js';
 import { epsilonPerTable, monthlyBudget, tableColumns } from '../src/direction/locality-statistics.js';
 import { PlanService, type TaskInput } from '../src/direction/plan.service.js';
 import { StatisticsService } from '../src/direction/statistics.service.js';
@@ -183,13 +183,29 @@ for (const dialect of dialects) {
       expect(await value('service', 'person.read')).toBe(1);
     });
 
+    it('refreshes on schedule once a Vietnamese day', async () => {
+      let now = new Date('2026-06-15T16:59:00Z'); // 23:59 in Hà Nội
+      const movable = { now: () => new Date(now) };
+      const service = new IndicatorService({ db: database.db, dialect: database.dialect, clock: movable, catalog: indicatorCatalog.slice(0, 1) });
+      const errors: unknown[] = [];
+      const scheduler = new IndicatorScheduler(service, movable, 60_000, (e) => { errors.push(e); });
+      expect(await scheduler.tick()).toBe(true);
+      expect(await scheduler.tick()).toBe(false);
+      now = new Date('2026-06-15T17:00:00Z'); // midnight: 16 June in Hà Nội, still 15 June in UTC
+      expect(await scheduler.tick()).toBe(true);
+      expect(await scheduler.tick()).toBe(false);
+      expect((await service.runs(2)).map((r) => [r.trigger, r.day])).toEqual([['schedule', '2026-06-16'], ['schedule', '2026-06-15']]);
+      expect((await service.series('registry.population', 'nation', '', { to: '2026-06-16', days: 2 })).map((p) => p.day)).toEqual(['2026-06-15', '2026-06-16']);
+      expect(errors).toEqual([]);
+    });
+
     it('records a failing indicator in the run and still computes the others', async () => {
       const broken: IndicatorDefinition = { ...indicatorCatalog[0] as IndicatorDefinition, id: 'test.broken', compute: () => Promise.reject(new DomainError('unavailable', 'SOURCE_DOWN', 'down', 'retry')) };
       const service = new IndicatorService({ db: database.db, dialect: database.dialect, clock, catalog: [broken, ...indicatorCatalog.slice(0, 1)] });
       const run = await service.refresh('schedule');
       expect(run.failures).toEqual({ 'test.broken': 'SOURCE_DOWN' });
       expect(run.valuesWritten).toBeGreaterThan(0);
-      expect((await service.runs(1))[0]).toMatchObject({ runId: run.runId, trigger: 'schedule' });
+      expect((await service.runs(10)).find((r) => r.runId === run.runId)).toMatchObject({ trigger: 'schedule', failures: { 'test.broken': 'SOURCE_DOWN' } });
     });
 
     it('releases locality tables with noise under a monthly privacy budget, the same table once a month', async () => {
