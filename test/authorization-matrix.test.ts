@@ -148,6 +148,28 @@ const matrix: Readonly<Record<string, Entry>> = {
   'POST /api/exchange/consents/:consentId/:action': e('consent.manage'),
   'GET /api/exchange/alerts': e('exchange.alerts'),
   'POST /api/exchange/alerts/:alertId/acknowledge': e('exchange.alerts'),
+  // direction centre
+  'GET /api/direction/indicators': e('direction.read'),
+  'GET /api/direction/indicators/:indicatorId/series': e('direction.read'),
+  'GET /api/direction/indicators/:indicatorId/latest': e('direction.read'),
+  'POST /api/direction/indicators/refresh': e('direction.manage'),
+  'GET /api/direction/indicator-runs': e('direction.read'),
+  'GET /api/direction/dashboard': e('direction.read'),
+  'GET /api/direction/plans': e('direction.read'),
+  'POST /api/direction/plans': e('direction.manage'),
+  'GET /api/direction/plans/:planId/tasks': e('direction.read'),
+  'POST /api/direction/plans/:planId/tasks': e('direction.manage'),
+  'GET /api/direction/plans/:planId/meeting': e('direction.read'),
+  'GET /api/direction/plans/:planId/export': e('direction.read'),
+  'POST /api/direction/plans/:planId/import': e('direction.manage'),
+  'GET /api/direction/tasks/:taskId': e('direction.read'),
+  'PATCH /api/direction/tasks/:taskId': e('direction.manage'),
+  'POST /api/direction/tasks/:taskId/milestones': e('direction.manage'),
+  'POST /api/direction/milestones/:milestoneId/completion': e('direction.manage'),
+  'POST /api/direction/tasks/:taskId/completion': e('direction.manage'),
+  'POST /api/direction/tasks/:taskId/comments': e('direction.comment'),
+  'GET /api/direction/statistics/:table': e('statistics.read'),
+  'GET /api/direction/statistics-releases': e('statistics.read'),
   // the agencies' exchange
   'POST /x/token': e('public'),
   'GET /x/catalog': e('public'),
@@ -267,6 +289,8 @@ describe('authorisation matrix', () => {
       ['exchange_admin', 'exchange_admin', { level: 'nation' }],
       ['auditor', 'auditor', { level: 'nation' }],
       ['system_admin', 'system_admin', { level: 'nation' }],
+      ['leader', 'leader', { level: 'nation' }],
+      ['direction_officer', 'direction_officer', { level: 'nation' }],
     ];
     for (const [name, role, unit] of plan) {
       const signedIn = await officerOf(fx.app, role, unit);

@@ -10,6 +10,7 @@ import { openAccessLog } from '../audit/access-log.service.js';
 import { BulkJobRecorder } from '../audit/bulk-job.recorder.js';
 import { exportColumns, exportPersons, type ExportFormat } from '../registry/person-export.service.js';
 import { PersonImportService } from '../registry/person-import.service.js';
+import { seedDemoPlanIfNone } from '../direction/demo-plan.js';
 import { personRepository } from '../registry/person.repository.js';
 import { generatePopulationInWorker } from '../registry/population.generator.js';
 import { loadPopulation } from '../store/bulk-writer.js';
@@ -155,6 +156,8 @@ program
       ctx.logger.info({ people: opts.demoPeople }, 'empty store: generating a demo population');
       await generate(ctx, opts.demoPeople, 1);
     }
+    // The direction centre's demo plan (101 ministry and 18 local tasks), drawn from the same seed.
+    if (opts.demo === true) await seedDemoPlanIfNone(ctx.database.db, systemClock, 1);
     const app = await buildApp({ database: ctx.database, accessLogStore: ctx.accessLogStore, clock: systemClock, operatorToken: ctx.config.operatorToken, auditSigningKey: ctx.config.auditSigningKey, logger: ctx.logger, timeouts: ctx.config.http, ...(ctx.config.publicUrl === undefined ? {} : { publicUrl: ctx.config.publicUrl }) });
     let closing = false;
     const close = async (): Promise<void> => {

@@ -29,6 +29,8 @@ import { identityRoutes } from '../identity/identity.routes.js';
 import { registerOfficerSignIn } from '../identity/oidc.routes.js';
 import { registerOfficerEnrolment } from '../identity/enrolment.routes.js';
 import { createOfficialReads } from '../audit/official-reads.module.js';
+import { createDirection } from '../direction/direction.module.js';
+import { directionRoutes } from '../direction/direction.routes.js';
 import { RegistryService } from '../registry/registry.service.js';
 import { isoDay, type Clock } from '../shared/clock.js';
 import type { Database } from '../store/database.js';
@@ -167,6 +169,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onReady', async () => { await reconcile.jobs.resumeInterrupted(); });
   app.addHook('onClose', () => reconcile.jobs.idle());
   const identity = deps.identity ?? createIdentityModule({ db: deps.database.db, clock: deps.clock });
+  // The direction centre: indicators refreshed once a Vietnamese day (the timer checks hourly) and on demand.
+  const direction = createDirection({
+    db: deps.database.db, dialect: deps.database.dialect, logDb: logStore.db, logDialect: logStore.dialect, clock: deps.clock,
+    onError: (error) => { app.log.error({ err: { type: (error as Error).name } }, 'indicator refresh failed'); },
+  });
+  app.addHook('onReady', () => { direction.scheduler.start(); return Promise.resolve(); });
+  app.addHook('onClose', () => { direction.scheduler.stop(); return Promise.resolve(); });
   const officialReads: OfficialReadSink = deps.officialReads ?? official.recorder;
   await app.register(
     async (api) => {
@@ -180,6 +189,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(reconcileRoutes, { jobs: reconcile.jobs });
       await api.register(exchangeAdminRoutes, { exchange, prefix: '/exchange' });
       await api.register(auditRoutes, { audit });
+      await api.register(directionRoutes, direction);
     },
     { prefix: '/api' },
   );

@@ -92,6 +92,28 @@ export const routePermissions: Readonly<Record<string, RouteAccess>> = {
   'POST /api/exchange/consents/:consentId/:action': 'consent.manage',
   'GET /api/exchange/alerts': 'exchange.alerts',
   'POST /api/exchange/alerts/:alertId/acknowledge': 'exchange.alerts',
+  // direction centre: plans, indicators and dashboards hold no personal data; statistics are noisy aggregates
+  'GET /api/direction/indicators': 'direction.read',
+  'GET /api/direction/indicators/:indicatorId/series': 'direction.read',
+  'GET /api/direction/indicators/:indicatorId/latest': 'direction.read',
+  'POST /api/direction/indicators/refresh': 'direction.manage',
+  'GET /api/direction/indicator-runs': 'direction.read',
+  'GET /api/direction/dashboard': 'direction.read',
+  'GET /api/direction/plans': 'direction.read',
+  'POST /api/direction/plans': 'direction.manage',
+  'GET /api/direction/plans/:planId/tasks': 'direction.read',
+  'POST /api/direction/plans/:planId/tasks': 'direction.manage',
+  'GET /api/direction/plans/:planId/meeting': 'direction.read',
+  'GET /api/direction/plans/:planId/export': 'direction.read',
+  'POST /api/direction/plans/:planId/import': 'direction.manage',
+  'GET /api/direction/tasks/:taskId': 'direction.read',
+  'PATCH /api/direction/tasks/:taskId': 'direction.manage',
+  'POST /api/direction/tasks/:taskId/milestones': 'direction.manage',
+  'POST /api/direction/milestones/:milestoneId/completion': 'direction.manage',
+  'POST /api/direction/tasks/:taskId/completion': 'direction.manage',
+  'POST /api/direction/tasks/:taskId/comments': 'direction.comment',
+  'GET /api/direction/statistics/:table': 'statistics.read',
+  'GET /api/direction/statistics-releases': 'statistics.read',
 };
 
 /** The table's key of a route: its method (HEAD as GET) and its full URL pattern. */

@@ -11,17 +11,20 @@ const _ = false;
 const columns: readonly Permission[] = [
   'person.read', 'person.search', 'person.write', 'household.read', 'person.export', 'quality.worklist', 'quality.report', 'quality.scan', 'reconcile.run',
   'exchange.admin', 'exchange.alerts', 'consent.manage', 'audit.read', 'audit.checkpoint', 'identity.read', 'identity.admin', 'admin_units.read',
+  'direction.read', 'direction.manage', 'direction.comment', 'statistics.read',
 ];
 const table: Readonly<Record<Role, readonly boolean[]>> = {
-  //                 p.read p.srch p.wrt  hh     export q.work q.rep  q.scan recon  x.adm  x.alrt consnt a.read a.ckpt id.rd  id.adm units
-  registry_clerk:   [Y,     Y,     Y,     Y,     _,     _,     _,     _,     _,     _,     _,     _,     _,     _,     _,     _,     Y],
-  commune_officer:  [Y,     Y,     _,     Y,     _,     _,     Y,     _,     _,     _,     _,     _,     _,     _,     _,     _,     Y],
-  province_officer: [Y,     Y,     _,     Y,     Y,     _,     Y,     _,     _,     _,     _,     _,     _,     _,     _,     _,     Y],
-  national_officer: [Y,     Y,     _,     Y,     Y,     _,     Y,     _,     _,     _,     _,     _,     _,     _,     _,     _,     Y],
-  quality_officer:  [Y,     _,     _,     Y,     _,     Y,     Y,     Y,     _,     _,     _,     _,     _,     _,     _,     _,     Y],
-  exchange_admin:   [_,     _,     _,     _,     _,     _,     _,     _,     Y,     Y,     Y,     Y,     _,     _,     _,     _,     Y],
-  auditor:          [_,     _,     _,     _,     _,     _,     _,     _,     _,     _,     Y,     _,     Y,     _,     Y,     _,     Y],
-  system_admin:     [_,     _,     _,     _,     _,     _,     _,     _,     _,     _,     _,     _,     _,     Y,     Y,     Y,     Y],
+  //                 p.read p.srch p.wrt  hh     export q.work q.rep  q.scan recon  x.adm  x.alrt consnt a.read a.ckpt id.rd  id.adm units  d.read d.man  d.cmt  stats
+  registry_clerk:   [Y,     Y,     Y,     Y,     _,     _,     _,     _,     _,     _,     _,     _,     _,     _,     _,     _,     Y,     _,     _,     _,     _],
+  commune_officer:  [Y,     Y,     _,     Y,     _,     _,     Y,     _,     _,     _,     _,     _,     _,     _,     _,     _,     Y,     _,     _,     _,     _],
+  province_officer: [Y,     Y,     _,     Y,     Y,     _,     Y,     _,     _,     _,     _,     _,     _,     _,     _,     _,     Y,     _,     _,     _,     Y],
+  national_officer: [Y,     Y,     _,     Y,     Y,     _,     Y,     _,     _,     _,     _,     _,     _,     _,     _,     _,     Y,     _,     _,     _,     Y],
+  quality_officer:  [Y,     _,     _,     Y,     _,     Y,     Y,     Y,     _,     _,     _,     _,     _,     _,     _,     _,     Y,     _,     _,     _,     _],
+  exchange_admin:   [_,     _,     _,     _,     _,     _,     _,     _,     Y,     Y,     Y,     Y,     _,     _,     _,     _,     Y,     _,     _,     _,     _],
+  auditor:          [_,     _,     _,     _,     _,     _,     _,     _,     _,     _,     Y,     _,     Y,     _,     Y,     _,     Y,     _,     _,     _,     _],
+  system_admin:     [_,     _,     _,     _,     _,     _,     _,     _,     _,     _,     _,     _,     _,     Y,     Y,     Y,     Y,     _,     _,     _,     _],
+  leader:           [_,     _,     _,     _,     _,     _,     _,     _,     _,     _,     _,     _,     _,     _,     _,     _,     Y,     Y,     _,     Y,     Y],
+  direction_officer:[_,     _,     _,     _,     _,     _,     _,     _,     _,     _,     _,     _,     _,     _,     _,     _,     Y,     Y,     Y,     Y,     Y],
 };
 const holds = (role: Role, p: Permission): boolean => table[role][columns.indexOf(p)] === true;
 
@@ -73,6 +76,7 @@ const inside: Readonly<Record<Unit['level'], Readonly<Record<Case, boolean>>>> =
 const levels: Readonly<Record<Role, readonly Unit['level'][]>> = {
   registry_clerk: ['commune'], commune_officer: ['commune'], province_officer: ['province'], national_officer: ['nation'],
   quality_officer: ['commune', 'province', 'nation'], exchange_admin: ['nation'], auditor: ['nation'], system_admin: ['nation'],
+  leader: ['province', 'nation'], direction_officer: ['nation'],
 };
 
 const breakGlassRoles: readonly Role[] = ['commune_officer', 'province_officer'];
@@ -93,7 +97,7 @@ function expected(role: Role, level: Unit['level'], p: Permission, c: Case, reas
 const officer = (role: Role, unit: Unit, active = true): Actor => ({ kind: 'officer', id: `o-${role}`, role, unit, active });
 
 describe('the authorization matrix: every role × permission × jurisdiction case', () => {
-  it('covers the 8 roles and 17 permissions of the hand-written table', () => {
+  it('covers the 10 roles and 21 permissions of the hand-written table', () => {
     expect([...roles].sort()).toEqual(Object.keys(table).sort());
     expect([...permissions].sort()).toEqual([...columns].sort());
   });

@@ -14,6 +14,8 @@ export const roles = [
   'exchange_admin',
   'auditor',
   'system_admin',
+  'leader',
+  'direction_officer',
 ] as const;
 export type Role = (typeof roles)[number];
 
@@ -52,6 +54,14 @@ export const permissions = [
   'identity.admin',
   /** Administrative units (not personal data). */
   'admin_units.read',
+  /** Plans, tasks, indicators and dashboards of the direction centre (no personal data). */
+  'direction.read',
+  /** Create and change plans and tasks, import them, refresh indicators. */
+  'direction.manage',
+  /** Comment on a task (a leader's direction). */
+  'direction.comment',
+  /** Population tables for localities (noisy aggregates under a privacy budget). */
+  'statistics.read',
 ] as const;
 export type Permission = (typeof permissions)[number];
 
@@ -81,6 +91,10 @@ export const permissionScopes: Readonly<Record<Permission, PermissionScope>> = {
   'identity.read': 'global',
   'identity.admin': 'global',
   'admin_units.read': 'global',
+  'direction.read': 'global',
+  'direction.manage': 'global',
+  'direction.comment': 'global',
+  'statistics.read': 'global',
 };
 
 const readPersons = ['person.read', 'person.search', 'household.read', 'quality.report', 'admin_units.read'] as const;
@@ -92,12 +106,15 @@ const readPersons = ['person.read', 'person.search', 'household.read', 'quality.
 export const rolePermissions: Readonly<Record<Role, readonly Permission[]>> = {
   registry_clerk: ['person.read', 'person.search', 'person.write', 'household.read', 'admin_units.read'],
   commune_officer: [...readPersons],
-  province_officer: [...readPersons, 'person.export'],
-  national_officer: [...readPersons, 'person.export'],
+  province_officer: [...readPersons, 'person.export', 'statistics.read'],
+  national_officer: [...readPersons, 'person.export', 'statistics.read'],
   quality_officer: ['person.read', 'household.read', 'quality.worklist', 'quality.report', 'quality.scan', 'admin_units.read'],
   exchange_admin: ['exchange.admin', 'exchange.alerts', 'consent.manage', 'reconcile.run', 'admin_units.read'],
   auditor: ['audit.read', 'exchange.alerts', 'identity.read', 'admin_units.read'],
   system_admin: ['identity.admin', 'identity.read', 'audit.checkpoint', 'admin_units.read'],
+  // The direction centre reads no person: leaders follow and direct; its officers keep the plans.
+  leader: ['direction.read', 'direction.comment', 'statistics.read', 'admin_units.read'],
+  direction_officer: ['direction.read', 'direction.manage', 'direction.comment', 'statistics.read', 'admin_units.read'],
 };
 
 /**
@@ -128,6 +145,8 @@ export const roleUnitLevels: Readonly<Record<Role, readonly UnitLevel[]>> = {
   exchange_admin: ['nation'],
   auditor: ['nation'],
   system_admin: ['nation'],
+  leader: ['province', 'nation'],
+  direction_officer: ['nation'],
 };
 
 /** Who is asking: an officer with a role, or a service account with scopes. */

@@ -16,6 +16,7 @@ import * as officialReads0012 from './migrations/0012-official-reads.migration.j
 import * as identityChanges0013 from './migrations/0013-identity-changes.migration.js';
 import * as breakGlassReads0014 from './migrations/0014-break-glass-reads.migration.js';
 import * as identityChangesColumns0015 from './migrations/0015-identity-changes-columns.migration.js';
+import * as direction0040 from './migrations/0040-direction.migration.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -40,6 +41,7 @@ const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0013-identity-changes', identityChanges0013],
   ['0014-break-glass-reads', breakGlassReads0014],
   ['0015-identity-changes-columns', identityChangesColumns0015],
+  ['0040-direction', direction0040],
 ];
 
 /** The access log's own store (a SQLite file beside the registry's): its tables only. */

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { Me, UnitRef } from './api.js';
 import { ConsoleContext, useConsole, type ConsoleContextValue } from './context.js';
 import { dictionaries, languages, loadLang, saveLang, type Dictionary, type Lang, type MessageKey } from './i18n.js';
@@ -10,6 +10,11 @@ import { TrackerPage } from './pages/tracker-page.js';
 import { AlertsPage } from './pages/alerts-page.js';
 import { QualityDashboardPage } from './pages/quality-dashboard-page.js';
 import { WorklistPage } from './pages/worklist-page.js';
+
+// The direction pages carry ECharts: loaded when first opened.
+const DirectionDashboardPage = lazy(async () => ({ default: (await import('./pages/direction/direction-dashboard-page.js')).DirectionDashboardPage }));
+const DirectionPlanPage = lazy(async () => ({ default: (await import('./pages/direction/direction-plan-page.js')).DirectionPlanPage }));
+const DirectionTaskPage = lazy(async () => ({ default: (await import('./pages/direction/direction-task-page.js')).DirectionTaskPage }));
 import { parseRoute, type Route } from './routing.js';
 import { idleExpired, loadMe, signOutAt } from './session.js';
 
@@ -127,6 +132,8 @@ export function App(): ReactNode {
             {context !== null && <a href="#/tracker" data-testid="nav-tracker">{words.navTracker}</a>}
             {context !== null && <a href="#/alerts" data-testid="nav-alerts">{words.navAlerts}</a>}
             {context !== null && <a href="#/quality" data-testid="nav-quality">{words.navQuality}</a>}
+            {context !== null && <a href="#/direction" data-testid="nav-direction">{words.navDirection}</a>}
+            {context !== null && <a href="#/direction/plan" data-testid="nav-direction-plan">{words.navDirectionPlan}</a>}
             <label className="lang">
               <span>{words.language}</span>
               <select
@@ -196,6 +203,12 @@ function RoutePage({ route }: { readonly route: Route }): ReactNode {
       return <QualityDashboardPage key={`${route.province ?? ''}\u0000${route.commune ?? ''}`} province={route.province} commune={route.commune} />;
     case 'worklist':
       return <WorklistPage key={`${route.commune ?? ''}\u0000${route.rule ?? ''}\u0000${route.status}`} commune={route.commune} rule={route.rule} status={route.status} />;
+    case 'direction':
+      return <Suspense fallback={null}><DirectionDashboardPage key={`${route.indicator ?? ''}\u0000${route.province ?? ''}\u0000${route.commune ?? ''}`} indicator={route.indicator} province={route.province} commune={route.commune} /></Suspense>;
+    case 'directionPlan':
+      return <Suspense fallback={null}><DirectionPlanPage /></Suspense>;
+    case 'directionTask':
+      return <Suspense fallback={null}><DirectionTaskPage key={route.id} id={route.id} /></Suspense>;
     case 'notFound':
       return (
         <div className="page">

@@ -29,6 +29,8 @@ const vi = {
   role_exchange_admin: 'Quản trị trao đổi dữ liệu',
   role_auditor: 'Kiểm toán viên',
   role_system_admin: 'Quản trị hệ thống',
+  role_leader: 'Lãnh đạo',
+  role_direction_officer: 'Cán bộ trung tâm chỉ đạo',
 
   searchTitle: 'Tra cứu công dân',
   searchHelp: 'Nhập họ tên (có thể gõ không dấu) và, nếu biết, năm / tháng / ngày sinh.',
@@ -179,6 +181,8 @@ const vi = {
   alertsAcknowledged: 'Đã xem xét',
   // Data quality dashboard and cleaning worklist.
   navQuality: 'Chất lượng dữ liệu',
+  navDirection: 'Chỉ đạo, điều hành',
+  navDirectionPlan: 'Kế hoạch, nhiệm vụ',
   qualityTitle: 'Chất lượng dữ liệu: đúng, đủ, sạch, sống',
   qualityHelp: 'Điểm là tỷ lệ hồ sơ không có phát hiện nào đang mở trong nhóm. Bấm vào tỉnh, rồi xã, để xem theo quy tắc và các hồ sơ đứng sau mỗi con số.',
   qualityNational: 'Toàn quốc',
@@ -251,6 +255,8 @@ const en: Dictionary = {
   role_exchange_admin: 'Exchange administrator',
   role_auditor: 'Auditor',
   role_system_admin: 'System administrator',
+  role_leader: 'Leader',
+  role_direction_officer: 'Direction centre officer',
 
   searchTitle: 'Find a person',
   searchHelp: 'Type the full name (diacritics optional) and, if known, the year / month / date of birth.',
@@ -400,6 +406,8 @@ const en: Dictionary = {
   alertsAcknowledged: 'Reviewed',
   // Data quality dashboard and cleaning worklist.
   navQuality: 'Data quality',
+  navDirection: 'Direction',
+  navDirectionPlan: 'Plans and tasks',
   qualityTitle: 'Data quality: correct, complete, clean, live',
   qualityHelp: 'A score is the share of records with no open finding in its group. Click a province, then a commune, to see the rules and the records behind each number.',
   qualityNational: 'National',

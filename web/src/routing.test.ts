@@ -35,12 +35,23 @@ describe('parseRoute', () => {
     }
   });
 
+  it('reads the direction dashboard at the nation, a province or a commune, and the plan page', () => {
+    expect(parseRoute('#/direction')).toEqual({ page: 'direction', indicator: null, province: null, commune: null });
+    expect(parseRoute('#/direction?province=01&indicator=registry.population')).toEqual({ page: 'direction', indicator: 'registry.population', province: '01', commune: null });
+    expect(parseRoute('#/direction/plan')).toEqual({ page: 'directionPlan' });
+    expect(parseRoute('#/direction/plan/x')).toEqual({ page: 'notFound' });
+  });
+
   it('round-trips with routeHash', () => {
     const routes: Route[] = [
       { page: 'search', name: 'Trần Văn B', birth: '1990-01' },
       { page: 'search', name: '', birth: '' },
       { page: 'person', id: '001085012345', at: '2021-12-31' },
       { page: 'household', id: 'HH 1' },
+      { page: 'direction', indicator: null, province: null, commune: null },
+      { page: 'direction', indicator: 'quality.score', province: '79', commune: '26734' },
+      { page: 'directionPlan' },
+      { page: 'directionTask', id: 'a b/c' },
     ];
     for (const route of routes) expect(parseRoute(routeHash(route))).toEqual(route);
   });

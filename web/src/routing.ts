@@ -11,6 +11,9 @@ export type Route =
   | { readonly page: 'alerts'; readonly all: boolean }
   | { readonly page: 'quality'; readonly province: string | null; readonly commune: string | null }
   | { readonly page: 'worklist'; readonly commune: string | null; readonly rule: string | null; readonly status: string }
+  | { readonly page: 'direction'; readonly indicator: string | null; readonly province: string | null; readonly commune: string | null }
+  | { readonly page: 'directionPlan' }
+  | { readonly page: 'directionTask'; readonly id: string }
   | { readonly page: 'notFound' };
 
 /**
@@ -45,6 +48,15 @@ export function parseRoute(hash: string): Route {
   }
   if (first === 'worklist' && second === undefined) {
     return { page: 'worklist', commune: query.get('commune') || null, rule: query.get('rule') || null, status: query.get('status') || 'open' };
+  }
+  if (first === 'direction' && second === undefined) {
+    return { page: 'direction', indicator: query.get('indicator') || null, province: query.get('province') || null, commune: query.get('commune') || null };
+  }
+  if (first === 'direction' && second === 'plan' && rest.length === 0) {
+    return { page: 'directionPlan' };
+  }
+  if (first === 'direction' && second === 'tasks' && rest.length === 1 && rest[0] !== undefined) {
+    return { page: 'directionTask', id: rest[0] };
   }
   if (first === 'tracker' && rest.length === 0) {
     return { page: 'tracker', id: second ?? null };
@@ -92,6 +104,18 @@ export function routeHash(route: Route): string {
       query.set('status', route.status);
       return `#/worklist?${query.toString()}`;
     }
+    case 'direction': {
+      const query = new URLSearchParams();
+      if (route.indicator !== null) query.set('indicator', route.indicator);
+      if (route.province !== null) query.set('province', route.province);
+      if (route.commune !== null) query.set('commune', route.commune);
+      const q = query.toString();
+      return q === '' ? '#/direction' : `#/direction?${q}`;
+    }
+    case 'directionPlan':
+      return '#/direction/plan';
+    case 'directionTask':
+      return `#/direction/tasks/${encodeURIComponent(route.id)}`;
     case 'notFound':
       return '#/';
   }
