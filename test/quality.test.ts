@@ -169,10 +169,12 @@ for (const dialect of dialects) {
     }, 120_000);
 
     it('refuses an injection rate out of range', async () => {
+      const batches: unknown[] = [];
       const run = async (): Promise<void> => {
-        for await (const batch of injectDefects(generatePopulation({ people: 10, seed: 1, today }), { rate: 0.5, seed: 1, today, units: adminUnitCatalog() }, newLedger())) expect(batch).toBeDefined();
+        for await (const batch of injectDefects(generatePopulation({ people: 10, seed: 1, today }), { rate: 0.5, seed: 1, today, units: adminUnitCatalog() }, newLedger())) batches.push(batch);
       };
       await rejectsWith(run(), 'DEFECT_RATE_INVALID');
+      expect(batches).toEqual([]); // refused before the first batch, not part-way
     });
   });
 }
