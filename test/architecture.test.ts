@@ -73,6 +73,10 @@ const rules: readonly { readonly name: string; readonly broken: () => readonly I
     broken: () => across.filter((i) => i.module === 'registry' && ['audit', 'exchange', 'quality', 'matching', 'identity'].includes(i.targetModule ?? '') && !i.file.endsWith('.routes.ts')),
   },
   {
+    name: 'production code imports none of the generators left out of the build (tsconfig.build.json)',
+    broken: () => all.filter((i) => /^quality\/(defect\.injector|detection-accuracy)\.ts$/.test(i.target) && !/^quality\/(defect\.injector|detection-accuracy)\.ts$/.test(i.file)),
+  },
+  {
     name: 'services import no web framework, driver or DuckDB',
     broken: () => all.filter((i) => i.file.endsWith('.service.ts') && /^(fastify|@fastify\/|better-sqlite3$|pg$|pg-copy-streams$|@duckdb\/)/.test(i.target)),
   },
