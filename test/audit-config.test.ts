@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSignerKey, parseSignerKey } from '../src/audit/checkpoint-note.js';
+import { localSigningKey } from '../src/audit/signing-key.file.js';
 import { ConfigError, loadConfig } from '../src/config/config.js';
 
 describe('the checkpoint signing key in the configuration', () => {
@@ -18,9 +19,12 @@ describe('the checkpoint signing key in the configuration', () => {
 
   it('is generated once into the data folder outside production, readable by its owner only', () => {
     const dir = dataDir();
-    const first = loadConfig({ SACHSONG_DATA_DIR: dir }).auditSigningKey;
+    // the configuration has none of its own; the audit module keeps one in the data folder
+    expect(loadConfig({ SACHSONG_DATA_DIR: dir }).auditSigningKey).toBeUndefined();
+    const file = path.join(dir, 'audit-signing-key');
+    const first = localSigningKey(file);
     expect(parseSignerKey(first).name).toBe('sachsong.local/access-log');
-    expect(loadConfig({ SACHSONG_DATA_DIR: dir }).auditSigningKey).toBe(first);
+    expect(localSigningKey(file)).toBe(first);
     expect(readFileSync(path.join(dir, 'audit-signing-key'), 'utf8').trim()).toBe(first);
     expect(statSync(path.join(dir, 'audit-signing-key')).mode & 0o077).toBe(0);
   });

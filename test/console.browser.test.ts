@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { foldName } from '../src/matching/vietnamese-text.js';
+import { dictionaries } from '../web/src/i18n.js';
 import { browserOfficers, signInInBrowser, submitSignInForm } from './browser-sign-in.js';
 import type { TestOfficer } from './officer-accounts.js';
 import { startTestServer } from './test-server.js';
@@ -151,7 +152,11 @@ describe('operator console', () => {
       await page.waitForURL('**/#/persons/999099000001');
       const error = page.getByTestId('error');
       await error.waitFor();
-      expect((await error.textContent())?.length).toBeGreaterThan(20);
+      // the server's own words and code, not a generic failure
+      const text = await error.textContent();
+      expect(text).toContain('the first three digits 999 are not the code of a province');
+      expect(text).toContain('ID_PROVINCE_UNKNOWN');
+      expect(text).toContain('HTTP 400');
     } finally {
       await context.close();
     }
@@ -164,13 +169,20 @@ describe('operator console', () => {
       await officers.identity().auth.signOut(session?.value ?? '');
       await page.getByTestId('search-name').fill(foldName(server.samplePerson.fullName));
       await page.getByTestId('search-submit').click();
-      await page.getByTestId('sign-in-notice').waitFor();
+      const notice = page.getByTestId('sign-in-notice');
+      await notice.waitFor();
+      // the officer is told why: the session ended, in the console's language
+      expect(Object.values(dictionaries).map((words) => words.sessionExpired)).toContain(await notice.textContent());
       await page.getByTestId('sign-in-start').click();
       await page.waitForURL(/\/oidc\/interaction\//);
       await submitSignInForm(page, officers, officer);
       await page.getByTestId('search-name').fill(foldName(server.samplePerson.fullName));
       await page.getByTestId('search-submit').click();
-      await page.getByTestId('result-row').first().waitFor();
+      const row = page.getByTestId('result-row').first();
+      await row.waitFor();
+      // signed in again, the search answers with the person searched for
+      expect(await page.getByTestId('sign-in-notice').count()).toBe(0);
+      expect(await page.getByTestId('result-row').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining(server.samplePerson.fullName)]));
     } finally {
       await context.close();
     }

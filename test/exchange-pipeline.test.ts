@@ -94,7 +94,7 @@ for (const dialect of dialects) {
       expect(rows[0]?.deferred_until).toBe('2026-05-30');
     });
 
-    it('a consent paused or revoked by another process takes effect on the next call, as one changed here does', async () => {
+    it('a consent paused or revoked through another connection and exchange (as another process has) takes effect on the next call, as one changed here does', async () => {
       const agency = await makeAgencyKeys('VN/COM/CACHEBANK/ekyc');
       await exchange.members.onboard({ memberId: 'VN/COM/CACHEBANK', name: 'Cache Bank', kind: 'bank', subsystems: [{ code: 'ekyc', name: 'eKYC', jwks: { keys: [agency.publicJwk] } }], officers: [{ officerId: 'teller', name: 'T' }] });
       await exchange.grants.add({ clientId: agency.clientId, service: 'verify', fields: ['sex'], purposes: [{ code: 'KYC', text: 'Mở tài khoản' }], legalBasis: 'consent', requiresConsent: true, validUntil: '2027-01-01', ratePerMinute: 1000, dailyCap: 10_000 });
@@ -113,7 +113,7 @@ for (const dialect of dialects) {
       expect([dated.artefact.start, dated.artefact.expiry]).toEqual(['2025-12-31T17:00:00.000Z', '2026-06-30T17:00:00.000Z']);
       expect(JSON.parse((await verify()).body)).toMatchObject({ consentId });
       expect(JSON.parse((await verify()).body)).toMatchObject({ consentId });
-      // another process on the same store (its own connection and exchange) pauses it
+      // another connection to the same store, with its own exchange (what another process holds), pauses it
       const other = openDatabase(dialect === 'sqlite' ? { sqliteFile: database.location } : { databaseUrl: database.location });
       const otherLog = openAccessLog(other);
       try {

@@ -14,7 +14,6 @@ import { presetNames, reconcilePresets, withMapping, type ReconcileStatus } from
 import { ReconcileService } from '../src/matching/reconcile.service.js';
 import type { ReconcileEngine } from '../src/matching/reconcile.types.js';
 import { readSnapshotManifest, readSnapshotPersons, writeSnapshot, type SnapshotPersonWithCard } from '../src/matching/registry-snapshot.engine.js';
-import { syntheticOldCardNumber } from '../src/matching/registry-snapshot.old-card.js';
 import { RegistryService } from '../src/registry/registry.service.js';
 import { generatePopulation } from '../src/registry/population.generator.js';
 import { fixedClock } from '../src/shared/clock.js';
@@ -76,7 +75,7 @@ function service(engine: ReconcileEngine = duckDbReconcileEngine): ReconcileServ
 }
 
 describe('generated agency files', () => {
-  it.each(presetNames)('%s: every status as the ground truth says, F1 ≥ 0.99', async (name) => {
+  it.each(presetNames)('%s: agrees with the ground truth (accuracy and F1 ≥ 0.99, each status count within half a per cent of it)', async (name) => {
     const file = path.join(dir, `${name}.csv`);
     const truth = path.join(dir, `${name}.truth.csv`);
     const generated = generateAgencyFile(persons, { preset: name, rows: 8_000, seed: 5, file, truthFile: truth, rates: { badRow: 0.002 } });
@@ -179,7 +178,7 @@ describe('rows that are wrong', () => {
     await writeSnapshot(store, [people], 'cards');
     const withCard = (await readSnapshotPersons(store)).find((p) => p.old_card !== null && p.status === 'alive' && p.birth_date.length === 10);
     if (withCard?.old_card == null) throw new Error('no person with an old card');
-    expect(withCard.old_card).toBe(syntheticOldCardNumber(withCard.id_number, withCard.birth_date));
+    expect(withCard.old_card).toMatch(/^\d{9}$/); // an old CMND number, which the agency file quotes instead of the 12-digit one
     const file = path.join(dir, 'old-card.csv');
     writeFileSync(file, `beneficiary_no,id_number,full_name,birth_date,commune_code\nB1,${withCard.old_card},${withCard.full_name},${withCard.birth_date.slice(8, 10)}/${withCard.birth_date.slice(5, 7)}/${withCard.birth_date.slice(0, 4)},${withCard.permanent_commune ?? ''}\n`);
     const result = path.join(dir, 'old-card.results.csv');
@@ -228,7 +227,8 @@ describe('rows that are wrong', () => {
 
 describe('a run that dies', () => {
   it('leaves no output under the final names, and the next run completes', async () => {
-    const file = path.join(dir, 'tax.csv');
+    const file = path.join(dir, 'dies.csv');
+    generateAgencyFile(persons, { preset: 'tax', rows: 8_000, seed: 5, file, truthFile: `${file}.truth` });
     const outDir = path.join(dir, 'out-dies');
     const dying: ReconcileEngine = {
       run(request) {
@@ -258,13 +258,19 @@ describe('a run that dies', () => {
     const args = ['--import', 'tsx', 'src/cli/main.ts', 'reconcile', file, '--preset', 'tax', '--out', outDir];
 
     const first = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    first.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      // Killed as soon as the engine is at work: the snapshot exists, no output is complete.
-      if (stderr.includes('reconcile: loading') && first.exitCode === null) first.kill('SIGKILL');
+    const exited = once(first, 'exit');
+    // Killed on the command's own report that the engine is at work (the snapshot exists, no output
+    // is complete); if it ends before reporting that, the wait fails instead of passing by chance.
+    await new Promise<void>((resolve, reject) => {
+      let stderr = '';
+      first.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('reconcile: loading')) resolve();
+      });
+      first.once('exit', () => { reject(new Error(`the reconcile run ended before loading: ${stderr}`)); });
     });
-    await once(first, 'exit');
+    first.kill('SIGKILL');
+    await exited;
     expect(first.signalCode).toBe('SIGKILL');
     expect(existsSync(path.join(outDir, 'results.csv'))).toBe(false);
     expect(existsSync(path.join(outDir, 'summary.json'))).toBe(false);

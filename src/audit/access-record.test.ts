@@ -16,6 +16,16 @@ const base: AccessRecordInput = {
   requestId: 'req-1',
 };
 
+/** What `run` throws, or undefined when it returns: the caller's expectations then fail instead of being skipped. */
+function thrownBy(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
 describe('access records', () => {
   it('normalise the time to UTC and leave absent options out', () => {
     const r = normaliseAccessRecord({ ...base, consentId: undefined });
@@ -25,7 +35,6 @@ describe('access records', () => {
 
   it('serialise exactly as the RFC 8785 reference does, for every shape and awkward text', () => {
     const texts = ['', 'a"b\\c', 'dòng\nmới\t', '\u0000\u001f\u007f', '€𝄞 emoji 😀', 'Ǹ', '\u2028\u2029'];
-    let checked = 0;
     for (let i = 0; i < 128; i++) {
       const text = texts[i % texts.length] ?? '';
       const record = normaliseAccessRecord({
@@ -38,9 +47,7 @@ describe('access records', () => {
         ...(i & 8 ? { visibility: { deferredUntil: '2027-01-31' } } : {}),
       });
       expect(canonicalLeaf(record)).toBe(referenceLeaf(record));
-      checked++;
     }
-    expect(checked).toBe(128);
   });
 
   it('store the leaf and its hash, and read back the same record', () => {
@@ -55,12 +62,9 @@ describe('access records', () => {
 
   it('name the bad member without echoing personal data', () => {
     expect(() => normaliseAccessRecord({ ...base, personId: '07920301234X' })).toThrow(/12-digit/);
-    try {
-      normaliseAccessRecord({ ...base, at: '2026-11-27 14:20' });
-    } catch (error) {
-      expect(error).toMatchObject({ code: 'ACCESS_RECORD_TIME_INVALID', details: { field: 'at' } });
-      expect((error as Error).message).not.toContain('2026-11-27 14:20');
-    }
+    const thrown = thrownBy(() => normaliseAccessRecord({ ...base, at: '2026-11-27 14:20' }));
+    expect(thrown).toMatchObject({ code: 'ACCESS_RECORD_TIME_INVALID', details: { field: 'at' } });
+    expect((thrown as Error).message).not.toContain('2026-11-27 14:20');
     expect(() => normaliseAccessRecord({ ...base, at: '2026-13-45T00:00:00Z' })).toThrow(/ISO 8601/);
     expect(() => normaliseAccessRecord({ ...base, fields: Array.from({ length: 201 }, () => 'f') })).toThrow(/between 1 and 200/);
     expect(() => normaliseAccessRecord({ ...base, visibility: 'secret' as unknown as 'public' })).toThrow(/deferredUntil/);
@@ -70,7 +74,6 @@ describe('access records', () => {
   it('prepare on the append path exactly the leaf, hash and columns of the reference path', () => {
     const texts = ['', 'a"b\\c', 'dòng\nmới\t', '\u0000\u001f\u007f', '€𝄞 emoji 😀', 'Ǹ', '\u2028\u2029', '  spaced  '];
     const ats = ['2026-11-27T14:20:00.000Z', '2026-11-27T21:20:00+07:00', '2026-02-28T23:59:59.999Z', '2026-02-29T00:00:00.000Z', '2024-02-29T10:00:00.000Z', '2026-01-31T24:00:00.000Z', '2026-04-31T12:00:00.000Z', '2026-11-27T14:20Z', '2026-11-27T14:20:00.123456789Z'];
-    let checked = 0;
     for (let i = 0; i < 256; i++) {
       const text = texts[i % texts.length] ?? '';
       const input: AccessRecordInput = {
@@ -89,9 +92,7 @@ describe('access records', () => {
       expect(prepared.leaf).toBe(referenceLeaf(normaliseAccessRecord(input)));
       expect(prepared.leaf_hash.equals(reference.leaf_hash)).toBe(true);
       expect([prepared.person_id, prepared.deferred_until]).toEqual([reference.person_id, reference.deferred_until]);
-      checked++;
     }
-    expect(checked).toBe(256);
   });
 
   it('reject on the append path exactly what the reference path rejects, with the same error', () => {
@@ -106,19 +107,12 @@ describe('access records', () => {
     ];
     for (const patch of bad) {
       const input = { ...base, ...patch } as AccessRecordInput;
-      let expected: unknown;
-      try {
-        normaliseAccessRecord(input);
-      } catch (error) {
-        expected = error;
-      }
+      const expected = thrownBy(() => normaliseAccessRecord(input));
       expect(expected).toBeInstanceOf(Error);
-      expect(() => prepareAccessRecord(input)).toThrow(expected);
-      try {
-        prepareAccessRecord(input);
-      } catch (error) {
-        expect(error).toMatchObject({ code: (expected as { code: string }).code, details: (expected as { details: unknown }).details });
-      }
+      const actual = thrownBy(() => prepareAccessRecord(input));
+      expect(actual).toBeInstanceOf(Error);
+      expect((actual as Error).message).toBe((expected as Error).message);
+      expect(actual).toMatchObject({ code: (expected as { code: string }).code, details: (expected as { details: unknown }).details });
     }
   });
 });

@@ -11,7 +11,7 @@ import type { CliContext } from './context.js';
 export type WithContext = (work: (ctx: CliContext) => Promise<number | undefined>) => Promise<void>;
 
 function auditService(ctx: CliContext): AuditService {
-  return new AuditService({ db: ctx.accessLogStore.database.db, registryDb: ctx.database.db, signer: parseSignerKey(ctx.config.auditSigningKey), clock: systemClock });
+  return new AuditService({ db: ctx.accessLogStore.database.db, registryDb: ctx.database.db, signer: parseSignerKey(ctx.auditSigningKey), clock: systemClock });
 }
 
 function readCheckpointFile(file: string): string {

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { generateSignerKey } from '../audit/checkpoint-note.js';
 
 /** Everything sachsong reads from its environment, validated once. */
 export interface AppConfig {
@@ -23,8 +22,12 @@ export interface AppConfig {
   /** The HTTP edge's time limits (src/http/app.ts): slow clients are cut, shutdown is bounded. */
   readonly http: HttpTimeouts;
   readonly natsUrl: string | undefined;
-  /** Ed25519 signed-note key (`PRIVATE+KEY+<origin>+<hash>+<key>`) that signs the access log's checkpoints. */
-  readonly auditSigningKey: string;
+  /**
+   * Ed25519 signed-note key (`PRIVATE+KEY+<origin>+<hash>+<key>`) that signs the access log's
+   * checkpoints, from SACHSONG_AUDIT_SIGNING_KEY (required in production). Absent elsewhere: the
+   * audit module keeps one in the data folder (audit/signing-key.file.ts).
+   */
+  readonly auditSigningKey: string | undefined;
   /**
    * The address browsers reach the server at (`https://registry.example.vn`): the officers' OpenID
    * provider's issuer is `<publicUrl>/oidc`. Absent: the listening address (loopback use).
@@ -123,19 +126,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     operatorTokenSource: token.source,
     http: { bodyMs: v.SACHSONG_BODY_TIMEOUT_MS, requestMs: v.SACHSONG_REQUEST_TIMEOUT_MS, shutdownGraceMs: v.SACHSONG_SHUTDOWN_GRACE_MS },
     natsUrl: v.NATS_URL,
-    auditSigningKey: v.SACHSONG_AUDIT_SIGNING_KEY ?? localAuditSigningKey(dataDir),
+    auditSigningKey: v.SACHSONG_AUDIT_SIGNING_KEY,
     publicUrl: v.SACHSONG_PUBLIC_URL,
   };
-}
-
-/** Outside production the access log's checkpoint key is made once per data folder, like the operator token. */
-function localAuditSigningKey(dataDir: string): string {
-  const file = path.join(dataDir, 'audit-signing-key');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
-  const key = generateSignerKey('sachsong.local/access-log');
-  writeFileSync(file, `${key}\n`, { mode: 0o600 });
-  return key;
 }
 
 /** Outside production a token is made once per data folder so that a fresh clone just works. */

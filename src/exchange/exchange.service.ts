@@ -85,7 +85,7 @@ export class ExchangeService {
    * service. Run before the body is read, so a caller without a grant learns nothing more.
    */
   async admit(service: ServiceName, authorization: string | undefined): Promise<void> {
-    const principal = this.deps.auth.authenticate(authorization);
+    const principal = this.deps.auth.peek(authorization) ?? (await this.deps.auth.authenticate(authorization));
     const entry = this.deps.directory.peek(principal.clientId) ?? (await this.deps.directory.get(principal.clientId));
     if (entry === undefined) throw new DomainError('unauthorized', 'CLIENT_UNKNOWN', 'the client of this token is no longer registered', 'Ask the exchange operators');
     checkActive(entry);
@@ -95,7 +95,7 @@ export class ExchangeService {
   }
 
   async call<S extends ServiceName>(service: S, headers: CallHeaders, body: ServiceBodies[S], rawBody: string): Promise<CallResponse> {
-    const principal = this.deps.auth.authenticate(headers.authorization);
+    const principal = this.deps.auth.peek(headers.authorization) ?? (await this.deps.auth.authenticate(headers.authorization));
     const entry = this.deps.directory.peek(principal.clientId) ?? (await this.deps.directory.get(principal.clientId));
     if (entry === undefined) throw new DomainError('unauthorized', 'CLIENT_UNKNOWN', 'the client of this token is no longer registered', 'Ask the exchange operators');
     checkActive(entry);

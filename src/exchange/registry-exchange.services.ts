@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { withoutLifeStatus } from '../matching/verify.service.js';
 import type { VerifyRequest, VerifyResult } from '../matching/verify.types.js';
 import { verifyFields } from '../matching/verify.types.js';
+import { lifeEventRepository } from '../registry/life-event.repository.js';
 import type { RegistryService } from '../registry/registry.service.js';
 import { toPersonView } from '../registry/person.view.js';
 import { DomainError } from '../shared/domain-error.js';
@@ -182,17 +183,7 @@ export function registryExchangeServices(deps: RegistryExchangeDeps): { readonly
         subject: undefined,
         fields: kinds,
         run: async () => {
-          const rows = kinds.length === 0
-            ? []
-            : await deps.db
-              .selectFrom('life_events')
-              .select(['seq', 'person_id', 'event_type', 'occurred_on', 'recorded_at'])
-              .where('seq', '>', body.since)
-              .where('event_type', 'in', kinds)
-              .orderBy('seq')
-              .limit(limit)
-              .execute();
-          const items = rows.map((r) => ({ seq: r.seq, personId: r.person_id, type: r.event_type, occurredOn: r.occurred_on, recordedAt: r.recorded_at }));
+          const items = await lifeEventRepository.changesSince(deps.db, body.since, kinds, limit);
           const last = items.at(-1);
           return {
             result: { items, next: last === undefined ? body.since : last.seq },

@@ -144,12 +144,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   if (deps.accessLog === undefined) app.addHook('onClose', () => accessLog.close());
   const audit = new AuditService({ db: logStore.db, registryDb: deps.database.db, signer: parseSignerKey(deps.auditSigningKey ?? generateSignerKey('sachsong.local/access-log')), clock: deps.clock });
+  // One verifier for the exchange's verify service and the officers' /api/verify.
+  const verifier = new VerifyService({ db: deps.database.db, clock: deps.clock });
   const exchange = await createExchange({
     db: deps.database.db,
     clock: deps.clock,
     accessLog,
     registry,
-    verifier: new VerifyService({ db: deps.database.db, clock: deps.clock }),
+    verifier,
     onAlertError: (error) => { app.log.error({ err: { type: (error as Error).name } }, 'misuse alert not stored'); },
   });
   app.addHook('onClose', () => exchange.close());
@@ -185,7 +187,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(personRoutes, { registry, today, ties: identity.ties, reads: officialReads });
       await api.register(adminUnitRoutes, { clock: deps.clock });
       await api.register(qualityRoutes, { quality, now: () => deps.clock.now().toISOString() });
-      await api.register(verifyRoutes, { verify: new VerifyService({ db: deps.database.db, clock: deps.clock }) });
+      await api.register(verifyRoutes, { verify: verifier });
       await api.register(reconcileRoutes, { jobs: reconcile.jobs });
       await api.register(exchangeAdminRoutes, { exchange, prefix: '/exchange' });
       await api.register(auditRoutes, { audit });

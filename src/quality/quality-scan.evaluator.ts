@@ -1,4 +1,5 @@
 import type { AdminUnitCatalog } from '../registry/admin-unit.catalog.js';
+import { personScanColumns, type PersonScanRow } from '../registry/person-scan.read-model.js';
 import type { PersonsTable } from '../store/database.types.js';
 import { makeFinding, type Finding, type Owner } from './finding.types.js';
 import {
@@ -41,12 +42,11 @@ function inScanOrder(a: readonly Tracked[], b: readonly Tracked[]): Tracked[] {
   return out;
 }
 
-/** The columns of ScanRow, for queries. */
-export const scanColumns = [
-  'id_number', 'full_name', 'name_folded', 'birth_date', 'sex', 'ethnicity', 'religion', 'nationality', 'birth_province',
-  'birth_commune', 'hometown', 'permanent_commune', 'temporary_commune', 'current_commune',
-  'father_id', 'mother_id', 'spouse_id', 'household_id', 'relationship_to_head', 'status', 'death_date', 'updated_at',
-] as const satisfies readonly (keyof ScanRow)[];
+/** The columns of ScanRow, for queries: the registry's scan read model reads them. */
+export const scanColumns = personScanColumns;
+// ScanRow is the read model's row: compiles only while both name the same columns.
+export type ScanRowIsTheReadModelRow = [Holds<ScanRow extends PersonScanRow ? true : false>, Holds<PersonScanRow extends ScanRow ? true : false>];
+type Holds<T extends true> = T;
 
 function rule(id: string): QualityRule {
   const found = ruleById(id);

@@ -3,7 +3,7 @@ import { moduleWorker } from '../shared/module-worker.js';
 import type { Finding } from './finding.types.js';
 import { ruleContext } from './quality-rule.catalog.js';
 import { checkRecord, OwnerResolver, ScanEvaluator } from './quality-scan.evaluator.js';
-import { qualityScanRepository, type ScanSource } from './quality-scan.repository.js';
+import { personScanReadModel, type ScanSource } from '../registry/person-scan.read-model.js';
 
 /** What the read-and-evaluate pass of a full scan settles before anything is stored. */
 export interface ScanPass {
@@ -44,17 +44,17 @@ export async function evaluateStore(store: ScanSource, settings: ScanSettings, p
   if (part === 'records') {
     const findings: Finding[] = [];
     let persons = 0;
-    for await (const page of qualityScanRepository.persons(store)) {
+    for await (const page of personScanReadModel.persons(store)) {
       for (const row of page) checkRecord(row, ctx, owners.ofPerson(row), findings);
       persons += page.length;
     }
     return { findings, persons, personsByCommune: new Map(), readMs: performance.now() - t0, checkMs: 0 };
   }
   const evaluator = new ScanEvaluator(ctx, owners, { recordRules: part === 'all' });
-  for await (const page of qualityScanRepository.persons(store)) {
+  for await (const page of personScanReadModel.persons(store)) {
     for (const row of page) evaluator.add(row);
   }
-  const lastEvents = await qualityScanRepository.lastEventsOfDeceased(store.db);
+  const lastEvents = await personScanReadModel.lastEventsOfDeceased(store.db);
   const t1 = performance.now();
   const findings = evaluator.finish(lastEvents);
   return { findings, persons: evaluator.persons, personsByCommune: evaluator.personsByCommune, readMs: t1 - t0, checkMs: performance.now() - t1 };

@@ -12,7 +12,7 @@ import {
   type DuplicateCandidate, type LinkedPerson,
 } from './quality-cross.checks.js';
 import { qualityRules, recordRules, ruleContext, scoreGroups, type QualityRule, type RuleContext } from './quality-rule.catalog.js';
-import { qualityScanRepository, type ScanSource } from './quality-scan.repository.js';
+import { personScanReadModel, type ScanSource } from '../registry/person-scan.read-model.js';
 import { runScanPass } from './quality-scan.runner.js';
 import { checkRecord, duplicateFinding, OwnerResolver, setRules, type ScanRow } from './quality-scan.evaluator.js';
 import { scoreRepository, type ActionRecord, type ScoreRow, type ScanRecord } from './score.repository.js';
@@ -193,7 +193,7 @@ export class QualityService {
       if (f.ruleId === setRules.duplicate.id) return (rows.has(f.recordId) && partners.has(f.relatedId ?? '')) || (rows.has(f.relatedId ?? '') && partners.has(f.recordId));
       return rows.has(f.recordId);
     };
-    const persons = await qualityScanRepository.rows(trx, personIds);
+    const persons = await personScanReadModel.rows(trx, personIds);
     const checked = new Set<string>();
     const households = new Set<string>();
     const partners = new Set<string>();
@@ -203,7 +203,7 @@ export class QualityService {
       checked.add(p.id_number);
       checkRecord(p, ctx, owner, found);
       const linkIds = [p.spouse_id, p.father_id, p.mother_id].filter((x): x is string => x !== null);
-      const linkedRows = new Map((await qualityScanRepository.rows(trx, linkIds)).map((r) => [r.id_number, r]));
+      const linkedRows = new Map((await personScanReadModel.rows(trx, linkIds)).map((r) => [r.id_number, r]));
       const linked = new Map([...linkedRows].map(([id, r]) => [id, linkedOf(r)]));
       const self = linkedOf(p);
       const spouse = p.spouse_id === null ? undefined : linked.get(p.spouse_id);
@@ -216,22 +216,22 @@ export class QualityService {
       const order = childBeforeParentProblem(self, father, mother);
       if (order !== null) found.push(makeFinding(setRules.childBeforeParent, 'person', p.id_number, owner, order));
       if (p.status === 'deceased') {
-        const issue = eventAfterDeathProblem(p.death_date, await qualityScanRepository.lastEventOf(trx, p.id_number));
+        const issue = eventAfterDeathProblem(p.death_date, await personScanReadModel.lastEventOf(trx, p.id_number));
         if (issue !== null) found.push(makeFinding(setRules.eventAfterDeath, 'person', p.id_number, owner, issue));
       }
       if (p.household_id !== null) {
         households.add(p.household_id);
-        const members = await qualityScanRepository.householdMembers(trx, p.household_id);
+        const members = await personScanReadModel.householdMembers(trx, p.household_id);
         const living = members.filter((m) => m.status === 'alive');
         const head = living.find((m) => isHead(m.relationship_to_head));
         const issue = householdHeadProblem(living.filter((m) => isHead(m.relationship_to_head)).length, living.length);
         if (issue !== null) found.push(makeFinding(setRules.household, 'household', p.household_id, this.owners.ofPerson(head ?? p), issue));
       }
-      const block = await qualityScanRepository.sameNameAndYear(trx, p.name_folded, p.birth_date.slice(0, 4));
+      const block = await personScanReadModel.sameNameAndYear(trx, p.name_folded, p.birth_date.slice(0, 4));
       const me = candidateOf(p);
       // The spouses of the block, for telling a couple registered twice from two married namesakes.
       const spouseIds = [...new Set(block.map((r) => r.spouse_id).filter((x): x is string => x !== null))];
-      const spouses = new Map((spouseIds.length < 2 ? [] : await qualityScanRepository.rows(trx, spouseIds)).map((r) => [r.id_number, candidateOf(r)]));
+      const spouses = new Map((spouseIds.length < 2 ? [] : await personScanReadModel.rows(trx, spouseIds)).map((r) => [r.id_number, candidateOf(r)]));
       for (const other of block) {
         if (other.id_number === p.id_number) continue;
         partners.add(other.id_number);

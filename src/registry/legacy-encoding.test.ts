@@ -65,9 +65,10 @@ describe('TCVN3 table', () => {
     expect(decodeIn('tcvn3', latin1('B¶o Th¾ng, M\u00adêng Kh\u00ad¬ng'))).toBe('Bảo Thắng, Mường Khương');
   });
 
-  it('agrees with glibc TCVN5712-1 on 0xA0–0xFF where iconv is present', () => {
-    const probe = spawnSync('iconv', ['-f', 'TCVN5712-1', '-t', 'UTF-8'], { input: Buffer.from([0x41]) });
-    if (probe.status !== 0) return; // no glibc iconv on this machine: the hand-checked strings above still hold
+  // Without glibc's iconv (e.g. macOS) the check is reported as skipped, not passed; the
+  // hand-checked strings above still hold.
+  const glibcIconv = spawnSync('iconv', ['-f', 'TCVN5712-1', '-t', 'UTF-8'], { input: Buffer.from([0x41]) }).status === 0;
+  it.skipIf(!glibcIconv)('agrees with glibc TCVN5712-1 on 0xA0–0xFF (skipped where glibc iconv is missing)', () => {
     const bytes = Buffer.from(Array.from({ length: 0x60 }, (_, index) => 0xa0 + index));
     const glibc = spawnSync('iconv', ['-f', 'TCVN5712-1', '-t', 'UTF-16LE'], { input: bytes }).stdout.toString('utf16le');
     const ours = [...bytes].map((byte) => decodeIn('tcvn3', Uint8Array.of(byte)).normalize('NFD'));

@@ -41,7 +41,33 @@ export const lifeEventRepository = {
     const rows = await q.orderBy('seq').execute();
     return rows.map(fromRow);
   },
+
+  /**
+   * The change feed other modules read (the exchange's `changes` service): events of the given
+   * types recorded after `since` (a seq), oldest first, at most `limit`; no event data.
+   */
+  async changesSince(db: Executor, since: number, types: readonly string[], limit: number): Promise<readonly LifeEventChange[]> {
+    if (types.length === 0) return [];
+    const rows = await db
+      .selectFrom('life_events')
+      .select(['seq', 'person_id', 'event_type', 'occurred_on', 'recorded_at'])
+      .where('seq', '>', since)
+      .where('event_type', 'in', types)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ seq: r.seq, personId: r.person_id, type: r.event_type, occurredOn: r.occurred_on, recordedAt: r.recorded_at }));
+  },
 };
+
+/** One entry of the change feed: what happened to whom and when, not the event's data. */
+export interface LifeEventChange {
+  readonly seq: number;
+  readonly personId: string;
+  readonly type: string;
+  readonly occurredOn: string;
+  readonly recordedAt: string;
+}
 
 export function lifeEventRow(e: Omit<LifeEvent, 'seq'>): Insertable<LifeEventsTable> {
   return {

@@ -3,6 +3,7 @@ import { createTestDatabase, dialects } from '../../test/test-database.js';
 import { verifyFactsRepository } from '../matching/verify-facts.repository.js';
 import { systemClock } from '../shared/clock.js';
 import type { Database } from '../store/database.js';
+import { readTurnEnded } from '../store/shared-read.test-helper.js';
 import { householdRepository } from './household.repository.js';
 import { personRepository } from './person.repository.js';
 import { RegistryService } from './registry.service.js';
@@ -37,8 +38,9 @@ describe.each(dialects)('reads by ID on %s, beside an open write transaction', (
     ]);
     const renamed = database.db.transaction().execute(async (trx) => {
       expect(await personRepository.update(trx, { ...before, fullName: 'Trần Thị Mai', version: before.version + 1 }, before.version)).toBe(true);
-      await new Promise((resolve) => setImmediate(resolve));
-      await new Promise((resolve) => setImmediate(resolve));
+      // Held open until the reads have run: on SQLite until their turn has ended (a read that
+      // waits for this transaction cannot answer before it ends), on PostgreSQL until they answer.
+      await (dialect === 'sqlite' ? readTurnEnded(database.db) : reads);
       throw new Error('roll back');
     });
     await expect(renamed).rejects.toThrow('roll back');

@@ -1,7 +1,7 @@
 import type { CompiledQuery, Kysely, Transaction } from 'kysely';
 import type pg from 'pg';
-import { directStatement, driverOf } from '../store/database.js';
-import { sharedRead } from '../store/shared-read.js';
+import { driverOf } from '../store/database.js';
+import { fastRead } from '../store/fast-read.js';
 import { TurnBatch } from '../store/turn-batch.js';
 import type { DB, PersonsTable } from '../store/database.types.js';
 import { fromPersonRow, fromPersonValues, personRecordColumns, toPersonRow, type PersonValues } from './person.projection.js';
@@ -49,16 +49,10 @@ function pgLookupsOf(pool: pg.Pool): TurnBatch<string, PersonRecord> {
 /** Reads and writes the persons projection. */
 export const personRepository = {
   async findById(db: Executor, idNumber: string): Promise<PersonRecord | undefined> {
-    const direct = directStatement<[string], PersonValues>(db, sqliteByIdSql, { raw: true });
-    if (direct !== undefined) {
-      return sharedRead(db, () => {
-        const values = direct.get(idNumber);
-        return values === undefined ? undefined : fromPersonValues(values);
-      }, () => findByIdWithKysely(db, idNumber));
-    }
+    // PostgreSQL outside a transaction: the turn's lookups go as one query (store/turn-batch.ts)
     const pool = driverOf(db)?.pool;
     if (pool !== undefined) return pgLookupsOf(pool).load(idNumber);
-    return findByIdWithKysely(db, idNumber);
+    return fastRead(db, sqliteByIdSql, [idNumber], (values: PersonValues | undefined) => (values === undefined ? undefined : fromPersonValues(values)), () => findByIdWithKysely(db, idNumber));
   },
 
   /**
@@ -66,16 +60,11 @@ export const personRepository = {
    * a read needs for the jurisdiction decision.
    */
   async findWithHouseholdCommune(db: Executor, idNumber: string): Promise<{ readonly person: PersonRecord; readonly householdCommune: string | null } | undefined> {
-    const direct = directStatement<[string], PersonValues>(db, sqliteWithCommuneSql, { raw: true });
-    if (direct !== undefined) {
-      return sharedRead(db, () => {
-        const values = direct.get(idNumber);
-        if (values === undefined) return undefined;
-        const commune: unknown = (values as readonly unknown[])[personRecordColumns.length];
-        return { person: fromPersonValues(values), householdCommune: typeof commune === 'string' ? commune : null };
-      }, () => findWithCommuneWithKysely(db, idNumber));
-    }
-    return findWithCommuneWithKysely(db, idNumber);
+    return fastRead(db, sqliteWithCommuneSql, [idNumber], (values: PersonValues | undefined) => {
+      if (values === undefined) return undefined;
+      const commune: unknown = (values as readonly unknown[])[personRecordColumns.length];
+      return { person: fromPersonValues(values), householdCommune: typeof commune === 'string' ? commune : null };
+    }, () => findWithCommuneWithKysely(db, idNumber));
   },
 
   async exists(db: Executor, idNumber: string): Promise<boolean> {

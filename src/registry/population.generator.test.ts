@@ -204,9 +204,11 @@ describe('generatePopulationInWorker', () => {
   });
 
   it('rejects bad options before starting a worker', async () => {
+    const batches: PopulationBatch[] = [];
     const run = async (): Promise<void> => {
-      for await (const batch of generatePopulationInWorker({ people: -1, seed: 1 })) expect(batch).toBeUndefined();
+      for await (const batch of generatePopulationInWorker({ people: -1, seed: 1 })) batches.push(batch);
     };
     await expect(run()).rejects.toMatchObject({ code: 'POPULATION_SIZE_INVALID' });
+    expect(batches).toEqual([]);
   });
 });

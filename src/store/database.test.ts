@@ -21,9 +21,13 @@ describe('the PostgreSQL store', () => {
     const onUncaught = (error: unknown): void => { uncaught.push(error); };
     process.on('uncaughtException', onUncaught);
     try {
+      // the pool drops the idle client once it hears of the termination: wait for that, not a fixed time
+      const pool = database.pool;
+      if (pool === undefined) throw new Error('expected a pool');
+      // (events.once would reject on the pool's 'error', which comes first)
+      const removed = new Promise((resolve) => pool.once('remove', resolve));
       await withAdminClient((client) => client.query('select pg_terminate_backend($1)', [pid]));
-      // let the idle client receive the termination
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await removed;
       const after = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(database.db);
       expect(after.rows[0]?.pid).not.toBe(pid);
     } finally {

@@ -8,7 +8,7 @@ interface QueuedRead {
 }
 
 /** A synchronous result: a read that returned a promise would finish outside the shared snapshot. */
-type Synchronous<T> = T extends PromiseLike<unknown> ? never : T;
+export type Synchronous<T> = T extends PromiseLike<unknown> ? never : T;
 
 /**
  * The reads queued on one SQLite connection during one event-loop turn. They run together at the

@@ -1,6 +1,18 @@
-import type { Executor } from '../registry/person.repository.js';
 import type { Database } from '../store/database.js';
-import { scanColumns, type ScanRow } from './quality-scan.evaluator.js';
+import type { PersonsTable } from '../store/database.types.js';
+import type { Executor } from './person.repository.js';
+
+/** The person columns a data-quality scan reads (the quality module's ScanRow is this row). */
+export const personScanColumns = [
+  'id_number', 'full_name', 'name_folded', 'birth_date', 'sex', 'ethnicity', 'religion', 'nationality', 'birth_province',
+  'birth_commune', 'hometown', 'permanent_commune', 'temporary_commune', 'current_commune',
+  'father_id', 'mother_id', 'spouse_id', 'household_id', 'relationship_to_head', 'status', 'death_date', 'updated_at',
+] as const satisfies readonly (keyof PersonsTable)[];
+
+/** A person as a scan reads it. */
+export type PersonScanRow = Pick<PersonsTable, (typeof personScanColumns)[number]>;
+type ScanRow = PersonScanRow;
+const scanColumns = personScanColumns;
 
 /** Event types that may follow a death: the death itself and corrections of the record. */
 const afterDeathAllowed = ['death', 'correction'] as const;
@@ -24,8 +36,11 @@ function rowOf(v: ScanValues): ScanRow {
 /** The store handle a full scan reads from. */
 export type ScanSource = Pick<Database, 'dialect' | 'db' | 'sqlite'> & { readonly location?: string };
 
-/** Reads what the quality checks need from the registry tables. */
-export const qualityScanRepository = {
+/**
+ * The registry's read model for data-quality scans: persons and life events as the quality
+ * checks read them, owned here so that the quality module does not read registry tables itself.
+ */
+export const personScanReadModel = {
   /**
    * Every person once, in pages. SQLite: one prepared statement iterated in storage order (no
    * sort, no per-row async hop: Kysely's stream costs several times more a row). PostgreSQL:

@@ -1,0 +1,111 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The layer rules of docs/architecture.md, checked on the import statements of src/ (tests and
+ * test helpers aside). A rule broken names the file and the import; the known exceptions below
+ * may only shrink: one that no longer exists fails too, so that it is struck off the list.
+ */
+interface Import {
+  readonly file: string; // src-relative, e.g. registry/person.routes.ts
+  readonly module: string; // the importing module folder
+  readonly target: string; // src-relative path imported, or a package name
+  readonly targetModule: string | undefined; // the imported module folder, for a src file
+}
+
+const srcDir = path.resolve('src');
+const specifier = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+function imports(): Import[] {
+  const files = readdirSync(srcDir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.test-helper.ts'))
+    .map((f) => f.replaceAll(path.sep, '/'));
+  return files.flatMap((file) => {
+    const text = readFileSync(path.join(srcDir, file), 'utf8');
+    const module = file.split('/')[0] ?? '';
+    return [...text.matchAll(specifier)].map((m): Import => {
+      const spec = m[1] ?? m[2] ?? '';
+      if (!spec.startsWith('.')) return { file, module, target: spec, targetModule: undefined };
+      const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), spec)).replace(/\.js$/, '.ts');
+      return { file, module, target, targetModule: target.split('/')[0] };
+    });
+  });
+}
+
+const all = imports();
+const across = all.filter((i) => i.targetModule !== undefined && i.targetModule !== i.module);
+const show = (list: readonly Import[]): string[] => list.map((i) => `${i.file} → ${i.target}`).sort();
+
+/** Imports that break a rule today, each with its issue: the list may only shrink. */
+const knownExceptions: readonly string[] = [
+  // Vietnamese text handling moves below the registry (issue 19, item 2; src/matching is issue 18's)
+  'registry/admin-unit.catalog.ts → matching/vietnamese-text.ts',
+  'registry/person.projection.ts → matching/vietnamese-text.ts',
+  'registry/person.validation.ts → matching/vietnamese-text.ts',
+  'registry/population.generator.ts → matching/vietnamese-text.ts',
+  'registry/registry.service.ts → matching/vietnamese-text.ts',
+  // officials' misuse alerts reuse the exchange's alert table and monitor (to move to shared ground)
+  'audit/official-read.monitor.ts → exchange/alert.repository.ts',
+  'audit/official-read.monitor.ts → exchange/exchange.types.ts',
+  'audit/official-read.monitor.ts → exchange/misuse.monitor.ts',
+];
+
+/** Every rule: a name and the imports that break it. */
+const rules: readonly { readonly name: string; readonly broken: () => readonly Import[] }[] = [
+  { name: 'shared imports no module', broken: () => across.filter((i) => i.module === 'shared') },
+  { name: 'config imports shared alone', broken: () => across.filter((i) => i.module === 'config' && i.targetModule !== 'shared') },
+  { name: 'nothing imports the cli', broken: () => across.filter((i) => i.targetModule === 'cli') },
+  {
+    name: 'store imports shared and the modules\' table types (*.tables.ts) alone',
+    broken: () => across.filter((i) => i.module === 'store' && i.targetModule !== 'shared' && !i.target.endsWith('.tables.ts')),
+  },
+  {
+    name: 'outside http and cli, only a module\'s routes (*.routes.ts) import http',
+    broken: () => across.filter((i) => i.targetModule === 'http' && i.module !== 'cli' && !i.file.endsWith('.routes.ts')),
+  },
+  {
+    name: 'no module imports another\'s routes but http and cli, which mount them',
+    broken: () => across.filter((i) => i.target.endsWith('.routes.ts') && i.module !== 'http' && i.module !== 'cli'),
+  },
+  {
+    name: 'the registry depends on no module above it (audit, exchange, quality, matching, identity but its routes)',
+    broken: () => across.filter((i) => i.module === 'registry' && ['audit', 'exchange', 'quality', 'matching', 'identity'].includes(i.targetModule ?? '') && !i.file.endsWith('.routes.ts')),
+  },
+  {
+    name: 'production code imports none of the generators left out of the build (tsconfig.build.json)',
+    broken: () => all.filter((i) => /^quality\/(defect\.injector|detection-accuracy)\.ts$/.test(i.target) && !/^quality\/(defect\.injector|detection-accuracy)\.ts$/.test(i.file)),
+  },
+  {
+    name: 'services import no web framework, driver or DuckDB',
+    broken: () => all.filter((i) => i.file.endsWith('.service.ts') && /^(fastify|@fastify\/|better-sqlite3$|pg$|pg-copy-streams$|@duckdb\/)/.test(i.target)),
+  },
+  {
+    name: 'the access log depends on no module above it (exchange, quality, matching, identity) outside its routes',
+    broken: () => across.filter((i) => i.module === 'audit' && ['exchange', 'quality', 'matching', 'identity'].includes(i.targetModule ?? '') && !i.file.endsWith('.routes.ts')),
+  },
+  {
+    name: 'a driver is reached by the store, repositories and the access log\'s writers alone',
+    broken: () => all.filter((i) => /^(better-sqlite3|pg|pg-copy-streams)$/.test(i.target) && i.module !== 'store' && !i.file.endsWith('.repository.ts')
+      && !/^audit\/(access-log\.(store|worker|writer)|person-index\.writer)\.ts$/.test(i.file)),
+  },
+];
+
+describe('layers point one way (docs/architecture.md)', () => {
+  it('finds the imports it checks', () => {
+    // a parser that found nothing would pass every rule
+    expect(all.length).toBeGreaterThan(500);
+    expect(show(across)).toContain('http/app.ts → registry/registry.service.ts');
+    expect(show(all.filter((i) => i.target === 'kysely')).length).toBeGreaterThan(20);
+  });
+
+  it.each(rules.map((r) => [r.name, r] as const))('%s', (_name, rule) => {
+    const broken = show(rule.broken()).filter((line) => !knownExceptions.includes(line));
+    expect(broken).toEqual([]);
+  });
+
+  it('keeps the known exceptions current: each still exists and still breaks a rule', () => {
+    const breaking = new Set(rules.flatMap((r) => show(r.broken())));
+    expect(knownExceptions.filter((line) => !breaking.has(line))).toEqual([]);
+  });
+});
