@@ -1,8 +1,9 @@
 /**
  * The access log's appends per second with 1 and then 2 nodes (processes) appending to one
- * PostgreSQL store at once, in the same run: the log's single sequence is kept by a
- * compare-and-set on its head row (access-log.writer.ts), each node group-committing its own
- * appends and reloading the frontier when another node moved it.
+ * PostgreSQL store at once, in the same run: the log's single sequence is kept by each batch
+ * transaction locking the head row first (access-log.writer.ts, postgresTree), each node
+ * group-committing its own appends and reloading the frontier under the lock when another node
+ * moved it.
  *
  *   npx tsx bench/access-log-nodes.bench.ts [--seconds 10] [--in-flight 32] [--rounds 1]
  *
