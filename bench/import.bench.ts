@@ -72,6 +72,11 @@ async function openStore(name: string): Promise<{ database: Database; cleanup: (
   };
 }
 
+function cpuSeconds(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return Math.round((used.user + used.system) / 10_000) / 100;
+}
+
 const noParquet = (): Promise<void> => Promise.reject(new Error('not used'));
 
 try {
@@ -79,11 +84,14 @@ try {
     const source = await openStore(`source${round}`);
     const file = path.join(dir, `persons-${round}.csv`);
     let generateSeconds: number;
+    let generateCpu: number;
     try {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       // The generator's own load: the same persons, written by the bulk writer without validation.
       await loadPopulation(source.database, generatePopulation({ people, seed: round, batchSize }));
       generateSeconds = (performance.now() - t0) / 1000;
+      generateCpu = cpuSeconds(c0);
       await exportPersons(source.database.db, file, 'csv', noParquet);
     } finally {
       await source.cleanup();
@@ -92,10 +100,12 @@ try {
     try {
       const registry = new RegistryService({ db: target.database.db, clock: systemClock });
       const importer = new PersonImportService({ db: target.database.db, clock: systemClock, registry });
+      const c1 = process.cpuUsage();
       const t1 = performance.now();
       const read = await readPersonFile(file);
       const report = await importer.run(read.rows, { importId: `bench-${round}`, batchSize, officerId: null });
       const importSeconds = (performance.now() - t1) / 1000;
+      const importCpu = cpuSeconds(c1);
       if (report.rowsRead !== people) throw new Error(`read ${report.rowsRead} rows of ${people}`);
       const generateRate = people / generateSeconds;
       const importRate = report.rowsRead / importSeconds;
@@ -113,6 +123,11 @@ try {
         generateLoadPersonsPerSecond: Math.round(generateRate),
         importRowsPerSecond: Math.round(importRate),
         importToGenerateRatio: Math.round((importRate / generateRate) * 100) / 100,
+        // CPU seconds of this process (a PostgreSQL server's own work is not in them): on a busy
+        // machine wall seconds stretch with the load, CPU seconds much less.
+        generateLoadCpuSeconds: generateCpu,
+        importCpuSeconds: importCpu,
+        importRowsPerCpuSecond: Math.round(report.rowsRead / importCpu),
         loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
       }));
     } finally {
