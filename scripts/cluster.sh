@@ -136,6 +136,8 @@ EOF
     echo "  balance roundrobin"
     echo "  option httpchk GET /healthz"
     echo "  http-response set-header X-Sachsong-Node %s"
+    # With every node out (the primary restarting fails their checks), HAProxy's own 503 says when to come back too.
+    echo "  http-after-response set-header Retry-After 2 if { status 503 }"
     for n in $(seq 1 "$count"); do echo "  server node$n 127.0.0.1:$((PORT_BASE + n)) check inter 500ms fall 2 rise 2"; done
   } >"$DIR/haproxy.cfg"
   setsid "$HAPROXY" -f "$DIR/haproxy.cfg" -db >"$DIR/haproxy.log" 2>&1 < /dev/null &

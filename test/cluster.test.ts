@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -90,6 +91,40 @@ describe('scripts/cluster.sh', () => {
       expect(jsz.meta_cluster?.leader).toMatch(/^sachsong-nats-\d$/);
     }
   });
+
+  it('answers 503 with Retry-After while the primary restarts, never another error, and recovers', async () => {
+    const pgCtl = ['/usr/lib/postgresql/15/bin/pg_ctl', '-D', path.join(dir, 'pg', 'primary'), '-m', 'fast', '-w', 'restart'];
+    // PostgreSQL runs as its own user when the tests run as root.
+    const restart = process.getuid?.() === 0 ? spawn('runuser', ['-u', 'postgres', '--', ...pgCtl], { stdio: 'ignore' }) : spawn(pgCtl[0] ?? '', pgCtl.slice(1), { stdio: 'ignore' });
+    const restarted = once(restart, 'exit');
+    const answers: { status: number; retryAfter: string | null }[] = [];
+    const restarting = { done: false };
+    void restarted.then(() => { restarting.done = true; });
+    const poll = async (): Promise<{ status: number; retryAfter: string | null }> => {
+      const response = await fetch(`http://127.0.0.1:${ports.balancer}/healthz`);
+      await response.arrayBuffer();
+      return { status: response.status, retryAfter: response.headers.get('retry-after') };
+    };
+    while (!restarting.done) {
+      answers.push(await poll());
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const [code] = (await restarted) as [number];
+    expect(code).toBe(0);
+    const back = Date.now();
+    let last = await poll();
+    while (last.status !== 200 && Date.now() - back < 30_000) {
+      answers.push(last);
+      await new Promise((r) => setTimeout(r, 100));
+      last = await poll();
+    }
+    expect(last.status).toBe(200);
+    expect(answers.some((a) => a.status === 503)).toBe(true);
+    for (const a of answers) {
+      expect([200, 503]).toContain(a.status);
+      if (a.status === 503) expect(a.retryAfter).toBe('2');
+    }
+  }, 90_000);
 
   it('keeps answering through the balancer when a node is killed with SIGKILL', async () => {
     const pid = Number(readFileSync(path.join(dir, 'node1.pid'), 'utf8'));
