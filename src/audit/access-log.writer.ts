@@ -275,19 +275,20 @@ function postgresTree(database: Database): { commit(records: readonly WrittenRec
       const { size, next } = await database.db.transaction().execute(async (trx) => {
         const head = await sql<{ tree_size: string | number }>`select tree_size from access_log_head where id = 1 for update`.execute(trx);
         const committed = Number(head.rows[0]?.tree_size ?? 0);
-        const current = state !== undefined && state.size === committed ? state : await loadTreeState(trx);
+        // Another node moved the tree: its frontier, from O(log n) stored subtrees, read under the lock.
+        const current = state !== undefined && state.size === committed ? state : frontierFrom(committed, frontierKeys(committed), await accessLogRepository.nodes(trx, frontierKeys(committed)));
         const { frontier, nodes } = extendFrontier(current, records);
-        await trx.updateTable('access_log_head').set({ tree_size: committed + records.length }).where('id', '=', 1).execute();
         const column = <K extends keyof WrittenRecord>(key: K): WrittenRecord[K][] => records.map((r) => r[key]);
+        // The head, the records and their subtrees in one statement: the head row is held for as
+        // few round trips as possible, since every node's appends wait for it.
         await sql`
-          insert into access_records (${sql.join(recordColumns.map((c) => sql.ref(c)))})
-          select * from unnest(${records.map((_, i) => committed + i)}::bigint[], ${column('person_id')}::text[], ${column('deferred_until')}::text[],
-            ${column('leaf')}::text[], ${column('leaf_hash')}::bytea[])`.execute(trx);
-        if (nodes.length > 0) {
-          await sql`
-            insert into access_log_nodes (level, idx, hash)
-            select * from unnest(${nodes.map((n) => n.level)}::int[], ${nodes.map((n) => n.index)}::bigint[], ${nodes.map((n) => n.hash)}::bytea[])`.execute(trx);
-        }
+          with moved as (update access_log_head set tree_size = ${committed + records.length} where id = 1),
+          appended as (
+            insert into access_records (${sql.join(recordColumns.map((c) => sql.ref(c)))})
+            select * from unnest(${records.map((_, i) => committed + i)}::bigint[], ${column('person_id')}::text[], ${column('deferred_until')}::text[],
+              ${column('leaf')}::text[], ${column('leaf_hash')}::bytea[]))
+          insert into access_log_nodes (level, idx, hash)
+          select * from unnest(${nodes.map((n) => n.level)}::int[], ${nodes.map((n) => n.index)}::bigint[], ${nodes.map((n) => n.hash)}::bytea[])`.execute(trx);
         return { size: committed, next: { size: committed + records.length, frontier } };
       });
       kept = next;
