@@ -61,6 +61,8 @@ describe('sachsong import and export', () => {
     writeFileSync(file, toVni([header, ...rows, '001185000104,"broken', ''].join('\n')));
     const r = sachsong(['import', file, '--report', path.join(dir, 'report.json')]);
     expect(r.stderr).toMatch(/converted from vni/);
+    // Imported rows are checked by one quality scan at the end, not one by one.
+    expect(r.stderr).toMatch(/quality: one scan after the import: 3 persons/);
     const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')) as { accepted: number; rejections: { rowNumber: number; code: string }[] };
     expect(report.accepted).toBe(3);
     expect(report.rejections.map((x) => x.code)).toEqual(['CSV_ROW_MALFORMED']);

@@ -7,7 +7,7 @@ import type { Database } from '../store/database.js';
 import type { DB } from '../store/database.types.js';
 import { accessLogRepository, nodeKey } from './access-log.repository.js';
 import type { AccessRecordsTable } from './audit.tables.js';
-import { FrontierWriter, type BatchTransaction, type TreeState, type WrittenRecord } from './frontier.writer.js';
+import { extendFrontier, FrontierWriter, type BatchTransaction, type TreeState, type WrittenRecord } from './frontier.writer.js';
 import { frontierKeys, type NodeKey, type TreeNode } from './merkle-tree.js';
 import { indexerLoop, postgresPersonIndexer, sqlitePersonIndexer, type PersonIndexOptions } from './person-index.writer.js';
 
@@ -94,7 +94,7 @@ export function createAccessBatchWriter(database: Database, options: AccessBatch
     : indexerLoop(postgresPersonIndexer(database.db, options.personIndex), () => true, options.onIndexError);
   // A backlog left by a writer that stopped is taken up at once, not at the first append.
   indexer.poke();
-  const tree = new FrontierWriter(() => loadTreeState(database.db), sqlite !== undefined ? sqliteWriter(sqlite, options.busyLimitMs ?? 10_000) : postgresWriter(database));
+  const tree = sqlite !== undefined ? new FrontierWriter(() => loadTreeState(database.db), sqliteWriter(sqlite, options.busyLimitMs ?? 10_000)) : postgresTree(database);
   return {
     append: async (records) => {
       const first = await tree.commit(records);
@@ -258,26 +258,41 @@ function threadWriter(file: string, personIndex: PersonIndexOptions, onIndexErro
   };
 }
 
-function postgresWriter(database: Database): BatchTransaction {
-  return (expectedSize, records, nodes) =>
-    database.db.transaction().execute(async (trx) => {
-      // The head row's lock serialises writers across processes until this transaction ends.
-      const moved = await trx
-        .updateTable('access_log_head')
-        .set({ tree_size: expectedSize + records.length })
-        .where('id', '=', 1)
-        .where('tree_size', '=', expectedSize)
-        .executeTakeFirst();
-      if (moved.numUpdatedRows !== 1n) return false;
-      const column = <K extends keyof WrittenRecord>(key: K): WrittenRecord[K][] => records.map((r) => r[key]);
-      await sql`
-        insert into access_records (${sql.join(recordColumns.map((c) => sql.ref(c)))})
-        select * from unnest(${records.map((_, i) => expectedSize + i)}::bigint[], ${column('person_id')}::text[], ${column('deferred_until')}::text[],
-          ${column('leaf')}::text[], ${column('leaf_hash')}::bytea[])`.execute(trx);
-      if (nodes.length === 0) return true;
-      await sql`
-        insert into access_log_nodes (level, idx, hash)
-        select * from unnest(${nodes.map((n) => n.level)}::int[], ${nodes.map((n) => n.index)}::bigint[], ${nodes.map((n) => n.hash)}::bytea[])`.execute(trx);
-      return true;
-    });
+/**
+ * PostgreSQL: appends serialised in the database. Each batch transaction first locks the head row
+ * (every node's appends queue there, in commit order); holding it, the transaction reads the
+ * committed size, reloads the frontier if another node moved it, and writes the records, their
+ * subtrees and the new size. So no append is refused for contention, however many nodes append,
+ * and the sequence has no gap and no fork. The frontier is kept between batches only once its
+ * transaction has committed.
+ */
+function postgresTree(database: Database): { commit(records: readonly WrittenRecord[]): Promise<number> } {
+  let kept: TreeState | undefined;
+  return {
+    async commit(records) {
+      const state = kept;
+      kept = undefined; // until this transaction is known to have committed
+      const { size, next } = await database.db.transaction().execute(async (trx) => {
+        const head = await sql<{ tree_size: string | number }>`select tree_size from access_log_head where id = 1 for update`.execute(trx);
+        const committed = Number(head.rows[0]?.tree_size ?? 0);
+        // Another node moved the tree: its frontier, from O(log n) stored subtrees, read under the lock.
+        const current = state !== undefined && state.size === committed ? state : frontierFrom(committed, frontierKeys(committed), await accessLogRepository.nodes(trx, frontierKeys(committed)));
+        const { frontier, nodes } = extendFrontier(current, records);
+        const column = <K extends keyof WrittenRecord>(key: K): WrittenRecord[K][] => records.map((r) => r[key]);
+        // The head, the records and their subtrees in one statement: the head row is held for as
+        // few round trips as possible, since every node's appends wait for it.
+        await sql`
+          with moved as (update access_log_head set tree_size = ${committed + records.length} where id = 1),
+          appended as (
+            insert into access_records (${sql.join(recordColumns.map((c) => sql.ref(c)))})
+            select * from unnest(${records.map((_, i) => committed + i)}::bigint[], ${column('person_id')}::text[], ${column('deferred_until')}::text[],
+              ${column('leaf')}::text[], ${column('leaf_hash')}::bytea[]))
+          insert into access_log_nodes (level, idx, hash)
+          select * from unnest(${nodes.map((n) => n.level)}::int[], ${nodes.map((n) => n.index)}::bigint[], ${nodes.map((n) => n.hash)}::bytea[])`.execute(trx);
+        return { size: committed, next: { size: committed + records.length, frontier } };
+      });
+      kept = next;
+      return size;
+    },
+  };
 }

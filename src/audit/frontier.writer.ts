@@ -46,23 +46,7 @@ export class FrontierWriter {
     for (let attempt = 0; attempt < 10; attempt++) {
       const state = this.state ?? (await this.load());
       this.state = undefined; // until this write is known to have committed (or not)
-      const frontier = [...state.frontier];
-      const nodes: TreeNode[] = [];
-      for (let i = 0; i < records.length; i++) {
-        const index = state.size + i;
-        // appendToFrontier inlined: level 0 is the record's own leaf_hash column, so only the
-        // interior subtrees the leaf completes go to the nodes table.
-        let level = 0;
-        let hash = (records[i] as WrittenRecord).leaf_hash;
-        for (let last = frontier.at(-1); last?.level === level; last = frontier.at(-1)) {
-          frontier.pop();
-          hash = nodeHash(last.hash, hash);
-          level++;
-          // `last` is the left sibling (an even index): the parent is one level up at half its index.
-          nodes.push({ level, index: last.index / 2, hash });
-        }
-        frontier.push(level === 0 ? { level, index, hash } : (nodes.at(-1) as TreeNode));
-      }
+      const { frontier, nodes } = extendFrontier(state, records);
       if (await this.write(state.size, records, nodes)) {
         this.state = { size: state.size + records.length, frontier };
         return state.size;
@@ -70,4 +54,29 @@ export class FrontierWriter {
     }
     throw new DomainError('unavailable', 'ACCESS_LOG_CONTENDED', 'The access log is being appended to by other writers', 'Retry the request');
   }
+}
+
+/**
+ * The interior nodes a batch of records completes when appended to a tree in `state`, and the
+ * frontier after it. Pure: nothing moves until the caller's transaction commits.
+ */
+export function extendFrontier(state: TreeState, records: readonly WrittenRecord[]): { readonly frontier: TreeNode[]; readonly nodes: TreeNode[] } {
+  const frontier = [...state.frontier];
+  const nodes: TreeNode[] = [];
+  for (let i = 0; i < records.length; i++) {
+    const index = state.size + i;
+    // appendToFrontier inlined: level 0 is the record's own leaf_hash column, so only the
+    // interior subtrees the leaf completes go to the nodes table.
+    let level = 0;
+    let hash = (records[i] as WrittenRecord).leaf_hash;
+    for (let last = frontier.at(-1); last?.level === level; last = frontier.at(-1)) {
+      frontier.pop();
+      hash = nodeHash(last.hash, hash);
+      level++;
+      // `last` is the left sibling (an even index): the parent is one level up at half its index.
+      nodes.push({ level, index: last.index / 2, hash });
+    }
+    frontier.push(level === 0 ? { level, index, hash } : (nodes.at(-1) as TreeNode));
+  }
+  return { frontier, nodes };
 }

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDomainError, type ErrorKind } from '../shared/domain-error.js';
+import { storeRetryAfterSeconds, storeUnavailable } from '../store/store-unavailable.js';
 
 const statusOf: Readonly<Record<ErrorKind, number>> = {
   invalid: 400,
@@ -69,6 +70,19 @@ export function registerErrorHandler(app: FastifyInstance): void {
         detail: `request ${error.validationContext ?? 'input'} ${error.validation.map((v) => `${v.instancePath || '/'} ${v.message ?? ''}`).join('; ')}`,
         action: 'Correct the request as the API description says and send it again',
         errors: error.validation.map((v) => ({ path: v.instancePath, message: v.message })),
+      });
+    }
+    if (storeUnavailable(error)) {
+      // The store is restarting or failing over: no answer rather than a wrong one, and a time to come back.
+      request.log.warn({ err: { type: error.name, code: error.code } }, 'store unavailable');
+      reply.header('retry-after', String(storeRetryAfterSeconds));
+      return send(reply, {
+        type: 'https://sachsong.dev/problems/store-unavailable',
+        title: 'STORE_UNAVAILABLE',
+        status: 503,
+        code: 'STORE_UNAVAILABLE',
+        detail: `The registry's store cannot be reached just now (request ${request.id})`,
+        action: 'Send the request again after the time in Retry-After',
       });
     }
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;

@@ -39,7 +39,8 @@ const quotedFormulaStart = /^'[=+\-@\t\r]/u;
  * csvUnquoteCell("'- thôn 3") // '- thôn 3'
  */
 export function csvUnquoteCell(value: string): string {
-  return quotedFormulaStart.test(value) ? value.slice(1) : value;
+  // The first character alone decides most cells: the import calls this for every cell.
+  return value.charCodeAt(0) === 0x27 && quotedFormulaStart.test(value) ? value.slice(1) : value;
 }
 
 /** JSON text with every control character escaped (JSON.stringify leaves DEL, C1 and U+2028/2029 raw). */

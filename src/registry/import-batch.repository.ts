@@ -1,4 +1,10 @@
-import type { Executor } from './person.repository.js';
+import { driverOf } from '../store/database.js';
+import { existingPersonIds, writeRegistryRows } from '../store/bulk-writer.js';
+import { lifeEventRepository, lifeEventRow } from './life-event.repository.js';
+import { toPersonRow } from './person.projection.js';
+import { personRepository, type Executor } from './person.repository.js';
+import type { LifeEvent } from './life-event.types.js';
+import type { PersonRecord } from './person.types.js';
 
 export interface ImportBatch {
   readonly importId: string;
@@ -21,5 +27,32 @@ export const importBatchRepository = {
       .insertInto('import_batches')
       .values({ import_id: b.importId, batch_no: b.batchNo, rows_accepted: b.rowsAccepted, rows_rejected: b.rowsRejected, committed_at: b.committedAt })
       .execute();
+  },
+
+  /** Which of these ID numbers are in the registry: one statement for a whole batch. */
+  async taken(db: Executor, idNumbers: readonly string[]): Promise<ReadonlySet<string>> {
+    return (await existingPersonIds(driverOf(db), idNumbers)) ?? personRepository.existing(db, idNumbers);
+  },
+
+  /**
+   * Commits a batch: its persons, their registration events and its bookkeeping row, all or
+   * nothing. Through the driver (prepared multi-row INSERTs on SQLite, COPY on PostgreSQL) when
+   * `db` is a store handle; through Kysely in one transaction otherwise.
+   */
+  async commit(db: Executor, persons: readonly PersonRecord[], events: readonly Omit<LifeEvent, 'seq'>[], b: ImportBatch): Promise<void> {
+    const written = await writeRegistryRows(
+      driverOf(db),
+      { persons: persons.map(toPersonRow), events: events.map((e) => ({ ...lifeEventRow(e), officer_id: e.officerId, reason: e.reason })) },
+      {
+        table: 'import_batches',
+        values: { import_id: b.importId, batch_no: b.batchNo, rows_accepted: b.rowsAccepted, rows_rejected: b.rowsRejected, committed_at: b.committedAt },
+      },
+    );
+    if (written) return;
+    await db.transaction().execute(async (trx) => {
+      await personRepository.insertMany(trx, persons);
+      await lifeEventRepository.appendMany(trx, events);
+      await importBatchRepository.record(trx, b);
+    });
   },
 };

@@ -259,8 +259,66 @@ function parseOne(text: string, delimiter: string): Parsed {
   }
 }
 
-/** Parses records in one csv-parse call; any doubt about alignment falls back to one call each. */
+/**
+ * The fields of a well-formed record: each either without any quote, or wholly quoted with "" for
+ * a quote inside. Undefined for anything else (a stray or unclosed quote, text after a closing
+ * quote), which csv-parse then reads and names the fault of. The same fields as csv-parse gives,
+ * at a fraction of its cost: this runs for every row of an import.
+ */
+export function splitCsvRecord(text: string, delimiter: string): string[] | undefined {
+  const fields: string[] = [];
+  const n = text.length;
+  let i = 0;
+  for (;;) {
+    if (text.charCodeAt(i) === QUOTE) {
+      let value = '';
+      let start = i + 1;
+      for (;;) {
+        const quote = text.indexOf('"', start);
+        if (quote === -1) return undefined;
+        if (text.charCodeAt(quote + 1) === QUOTE) {
+          value += text.slice(start, quote + 1);
+          start = quote + 2;
+          continue;
+        }
+        value += text.slice(start, quote);
+        i = quote + 1;
+        break;
+      }
+      fields.push(value);
+      if (i === n) return fields;
+      if (text[i] !== delimiter) return undefined;
+      i++;
+    } else {
+      const next = text.indexOf(delimiter, i);
+      const end = next === -1 ? n : next;
+      const value = text.slice(i, end);
+      // A line break outside quotes never reaches here from the record splitter; csv-parse judges it.
+      if (value.includes('"') || value.includes('\n') || value.includes('\r')) return undefined;
+      fields.push(value);
+      if (next === -1) return fields;
+      i = next + 1;
+    }
+  }
+}
+
+/** Parses records: the well-formed ones by splitCsvRecord, the others by csv-parse together. */
 function parseBatch(texts: readonly string[], delimiter: string): Parsed[] {
+  const out: Parsed[] = new Array<Parsed>(texts.length);
+  const quoted: number[] = [];
+  for (let i = 0; i < texts.length; i++) {
+    const fields = splitCsvRecord(texts[i] ?? '', delimiter);
+    if (fields === undefined) quoted.push(i);
+    else out[i] = fields;
+  }
+  if (quoted.length === 0) return out;
+  const parsed = parseWithCsvParse(quoted.map((i) => texts[i] ?? ''), delimiter);
+  for (const [k, i] of quoted.entries()) out[i] = parsed[k] ?? { failure: 'the row is not valid CSV' };
+  return out;
+}
+
+/** Parses records in one csv-parse call; any doubt about alignment falls back to one call each. */
+function parseWithCsvParse(texts: readonly string[], delimiter: string): Parsed[] {
   if (texts.length === 0) return [];
   try {
     // With raw, csv-parse returns { record, raw } objects, which its typings do not express.

@@ -2,9 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../shared/clock.js';
 import { DomainError, isDomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
-import { lifeEventRepository } from './life-event.repository.js';
 import { personFactColumns } from './person.projection.js';
-import { personRepository } from './person.repository.js';
 import type { PersonRecord } from './person.types.js';
 import type { RegistryService } from './registry.service.js';
 import { importBatchRepository } from './import-batch.repository.js';
@@ -97,6 +95,12 @@ export class PersonImportService {
     let batch: ImportRow[] = [];
     let batchNo = 0;
     const seenInFile = new Set<string>();
+    let writing: Promise<void> | undefined;
+    const settle = async (): Promise<void> => {
+      const current = writing;
+      writing = undefined;
+      await current;
+    };
 
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
@@ -110,53 +114,75 @@ export class PersonImportService {
         acceptedEarlier += earlier.rowsAccepted;
         rejectedEarlier += earlier.rowsRejected;
         // Re-validated without writing, so that a resumed run lists the same validation refusals.
+        const today = vietnamDay(this.deps.clock.now());
         for (const r of current) {
-          const outcome = this.prepare(r, seenInFile);
+          const outcome = this.prepare(r, seenInFile, today);
           if ('rejection' in outcome) rejections.push(outcome.rejection);
         }
         return;
       }
-      const ready: { event: Omit<LifeEvent, 'seq'>; record: PersonRecord; rowNumber: number }[] = [];
+      const today = vietnamDay(this.deps.clock.now());
+      const persons: PersonRecord[] = [];
+      const events: Omit<LifeEvent, 'seq'>[] = [];
+      const rowNumbers: number[] = [];
       let rejectedHere = 0;
       for (const r of current) {
-        const outcome = this.prepare(r, seenInFile);
+        const outcome = this.prepare(r, seenInFile, today);
         if ('rejection' in outcome) {
           rejections.push(outcome.rejection);
           rejectedHere++;
-        } else ready.push({ ...outcome, rowNumber: r.rowNumber });
+        } else {
+          persons.push(outcome.record);
+          events.push(outcome.event);
+          rowNumbers.push(r.rowNumber);
+        }
       }
-      const taken = await personRepository.existing(this.deps.db, ready.map((r) => r.record.idNumber));
-      const fresh = ready.filter((r) => {
-        if (!taken.has(r.record.idNumber)) return true;
-        rejections.push({ rowNumber: r.rowNumber, code: 'ID_NUMBER_TAKEN', field: 'id_number', message: 'this ID number is already in the registry' });
+      // Rows already in the registry: an ID number taken by an earlier batch of this file was
+      // refused above as DUPLICATE_IN_FILE, so the batch still being written cannot change this.
+      const taken = await importBatchRepository.taken(this.deps.db, persons.map((p) => p.idNumber));
+      const fresh = taken.size === 0 ? persons : persons.filter((p, i) => {
+        if (!taken.has(p.idNumber)) return true;
+        rejections.push({ rowNumber: rowNumbers[i] ?? 0, code: 'ID_NUMBER_TAKEN', field: 'id_number', message: 'this ID number is already in the registry' });
         rejectedHere++;
         return false;
       });
-      await this.deps.db.transaction().execute(async (trx) => {
-        await personRepository.insertMany(trx, fresh.map((r) => r.record));
-        await lifeEventRepository.appendMany(trx, fresh.map((r) => r.event));
-        await importBatchRepository.record(trx, {
+      const freshEvents = fresh === persons ? events : events.filter((e) => !taken.has(e.personId));
+      // One batch is written while the next is read and checked; they are committed in order.
+      await settle();
+      const rejectedInBatch = rejectedHere;
+      writing = importBatchRepository
+        .commit(this.deps.db, fresh, freshEvents, {
           importId: options.importId,
           batchNo: no,
           rowsAccepted: fresh.length,
-          rowsRejected: rejectedHere,
+          rowsRejected: rejectedInBatch,
           committedAt: this.deps.clock.now().toISOString(),
+        })
+        .then(() => {
+          accepted += fresh.length;
+          rejectedNow += rejectedInBatch;
+          batchesCommitted++;
         });
-      });
-      accepted += fresh.length;
-      rejectedNow += rejectedHere;
-      batchesCommitted++;
+      // Handled here; settle() throws the failure before anything else is written.
+      writing.catch(() => undefined);
     };
 
-    for await (const row of rows) {
-      rowsRead++;
-      batch.push(row);
-      if (batch.length >= options.batchSize) {
-        await flush();
-        options.onProgress?.(rowsRead);
+    try {
+      for await (const row of rows) {
+        rowsRead++;
+        batch.push(row);
+        if (batch.length >= options.batchSize) {
+          await flush();
+          options.onProgress?.(rowsRead);
+        }
       }
+      await flush();
+    } catch (error) {
+      // A batch being written finishes (whole or not at all) before the failure is reported.
+      await writing?.catch(() => undefined);
+      throw error;
     }
-    await flush();
+    await settle();
     options.onProgress?.(rowsRead);
     return {
       importId: options.importId,
@@ -171,7 +197,7 @@ export class PersonImportService {
     };
   }
 
-  private prepare(row: ImportRow, seenInFile: Set<string>): { event: Omit<LifeEvent, 'seq'>; record: PersonRecord } | { rejection: RowRejection } {
+  private prepare(row: ImportRow, seenInFile: Set<string>, today: string): { event: Omit<LifeEvent, 'seq'>; record: PersonRecord } | { rejection: RowRejection } {
     if ('error' in row) return { rejection: { rowNumber: row.rowNumber, ...row.error } };
     const idNumber = row.record.id_number ?? '';
     const facts: Record<string, unknown> = {};
@@ -188,7 +214,7 @@ export class PersonImportService {
       const prepared = this.deps.registry.prepareRegistration({
         type: 'registration',
         idNumber,
-        occurredOn: vietnamDay(this.deps.clock.now()),
+        occurredOn: today,
         officerId: null,
         reason: 'taken over from an earlier register',
         facts,

@@ -577,3 +577,157 @@ export async function loadPopulation(
   }
   return writer.finish();
 }
+
+/** A row for one more table written in the same transaction as RegistryRows (e.g. an import's bookkeeping). */
+export interface ExtraRow {
+  readonly table: string;
+  readonly values: Readonly<Record<string, PackedValue>>;
+}
+
+/** Persons and their events to add to a store that may already hold others. */
+export interface RegistryRows {
+  readonly persons: readonly PersonsTable[];
+  /** In the order they were recorded: the store's seq follows this order. */
+  readonly events: readonly Omit<LifeEventsTable, 'seq'>[];
+}
+
+/** Per SQLite connection, its prepared bulk inserts. */
+const sqliteInserts = new WeakMap<SQLite.Database, {
+  readonly persons: RowInsert;
+  readonly events: RowInsert;
+  readonly extra: Map<string, SQLite.Statement>;
+}>();
+
+type RowInsert = (rows: readonly object[]) => void;
+
+/** A prepared 16-row INSERT (and a one-row one for the rest) binding values straight from row objects. */
+function sqliteRowInsert(sqlite: SQLite.Database, table: string, columns: readonly string[]): RowInsert {
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  const statement = (rows: number): SQLite.Statement =>
+    sqlite.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`);
+  const many = statement(rowsPerInsert);
+  const one = statement(1);
+  const width = columns.length;
+  const manyArgs = new Array<PackedValue>(width * rowsPerInsert);
+  const oneArgs = new Array<PackedValue>(width);
+  const copy = (row: object, into: PackedValue[], at: number): void => {
+    const values = row as Readonly<Record<string, PackedValue | undefined>>;
+    for (let c = 0; c < width; c++) into[at + c] = values[columns[c] as string] ?? null;
+  };
+  return (rows) => {
+    let k = 0;
+    for (; k + rowsPerInsert <= rows.length; k += rowsPerInsert) {
+      for (let r = 0; r < rowsPerInsert; r++) copy(rows[k + r] as object, manyArgs, r * width);
+      many.run(manyArgs);
+    }
+    for (; k < rows.length; k++) {
+      copy(rows[k] as object, oneArgs, 0);
+      one.run(oneArgs);
+    }
+  };
+}
+
+/**
+ * Writes persons, their events and one extra row in one transaction, all or nothing, through the
+ * driver under a store's Kysely handle: 16-row prepared INSERTs on SQLite, COPY on PostgreSQL.
+ * Unlike createBulkWriter it keeps every index and journal as they are (the store is in use).
+ * Returns false when it cannot (not a handle from openDatabase, or a SQLite connection inside a
+ * Kysely transaction): the caller then writes through Kysely.
+ *
+ * @example
+ * await writeRegistryRows(driverOf(db), { persons, events }, { table: 'import_batches', values: { import_id: id, batch_no: 0, ... } });
+ */
+export async function writeRegistryRows(
+  drivers: { readonly sqlite?: SQLite.Database; readonly pool?: pg.Pool } | undefined, rows: RegistryRows, extra: ExtraRow,
+): Promise<boolean> {
+  const extraColumns = Object.keys(extra.values);
+  const extraValues = extraColumns.map((c) => extra.values[c] ?? null);
+  if (drivers?.sqlite !== undefined && !drivers.sqlite.inTransaction) {
+    const sqlite = drivers.sqlite;
+    let prepared = sqliteInserts.get(sqlite);
+    if (prepared === undefined) {
+      prepared = { persons: sqliteRowInsert(sqlite, 'persons', personColumns), events: sqliteRowInsert(sqlite, 'life_events', eventColumns), extra: new Map() };
+      sqliteInserts.set(sqlite, prepared);
+    }
+    const sql = `INSERT INTO ${extra.table} (${extraColumns.join(', ')}) VALUES (${extraColumns.map(() => '?').join(', ')})`;
+    let statement = prepared.extra.get(sql);
+    if (statement === undefined) {
+      statement = sqlite.prepare(sql);
+      prepared.extra.set(sql, statement);
+    }
+    const { persons, events } = prepared;
+    const extraStatement = statement;
+    // Key order keeps the primary-key B-tree's writes together; events in their given order.
+    const sorted = [...rows.persons].sort((a, b) => (a.id_number < b.id_number ? -1 : a.id_number > b.id_number ? 1 : 0));
+    sqlite.transaction(() => {
+      persons(sorted);
+      events(rows.events);
+      extraStatement.run(extraValues);
+    })();
+    return true;
+  }
+  if (drivers?.pool !== undefined) {
+    const client = await drivers.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await copyObjects(client, 'persons', personColumns, rows.persons);
+      await copyObjects(client, 'life_events', eventColumns, rows.events);
+      await client.query(`INSERT INTO ${extra.table} (${extraColumns.join(', ')}) VALUES (${extraColumns.map((_, i) => `$${i + 1}`).join(', ')})`, extraValues);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+    return true;
+  }
+  return false;
+}
+
+async function copyObjects(client: pg.PoolClient, table: string, columns: readonly string[], rows: readonly object[]): Promise<void> {
+  if (rows.length === 0) return;
+  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
+  await pipeline(Readable.from(copyTextOfObjects(rows, columns)), stream);
+}
+
+/** Row objects in COPY's text format, in chunks of about a megabyte. */
+function* copyTextOfObjects(rows: readonly object[], columns: readonly string[]): Generator<string> {
+  let chunk = '';
+  for (const row of rows) {
+    const values = row as Readonly<Record<string, PackedValue | undefined>>;
+    let line = '';
+    for (let c = 0; c < columns.length; c++) {
+      if (c > 0) line += '\t';
+      line += copyValue(values[columns[c] as string]);
+    }
+    chunk += `${line}\n`;
+    if (chunk.length > 1_000_000) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk !== '') yield chunk;
+}
+
+/**
+ * Which of these person ids the store holds, in one statement (a JSON array on SQLite, an array
+ * parameter on PostgreSQL); undefined when `db` is not a handle from openDatabase.
+ */
+export async function existingPersonIds(
+  drivers: { readonly sqlite?: SQLite.Database; readonly pool?: pg.Pool } | undefined, ids: readonly string[],
+): Promise<ReadonlySet<string> | undefined> {
+  if (ids.length === 0) return new Set();
+  if (drivers?.sqlite !== undefined) {
+    const found = drivers.sqlite
+      .prepare('SELECT id_number FROM persons WHERE id_number IN (SELECT value FROM json_each(?))')
+      .pluck()
+      .all(JSON.stringify(ids)) as string[];
+    return new Set(found);
+  }
+  if (drivers?.pool !== undefined) {
+    const result = await drivers.pool.query<{ id_number: string }>('SELECT id_number FROM persons WHERE id_number = ANY($1::text[])', [ids]);
+    return new Set(result.rows.map((r) => r.id_number));
+  }
+  return undefined;
+}

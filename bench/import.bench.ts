@@ -1,0 +1,140 @@
+/**
+ * `sachsong import` rows per second, beside the generator's own load rate in the same run.
+ *
+ *   npx tsx bench/import.bench.ts --people 200000 [--dialect sqlite|postgres] [--batch 10000] [--rounds 1]
+ *
+ * Per round: generates and loads `--people` persons into a fresh store (the baseline: the bulk
+ * writer, no validation), exports them to CSV as `sachsong export` does, then imports that file
+ * into a second fresh store through the importer the CLI uses (reading, validating, all-or-nothing
+ * batches). Prints one JSON line per round: persons per second of each and their ratio. On
+ * PostgreSQL it creates databases on postgres://postgres@127.0.0.1:5432 and drops them afterwards.
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { readPersonFile } from '../src/registry/person-file.reader.js';
+import { exportPersons } from '../src/registry/person-export.service.js';
+import { PersonImportService } from '../src/registry/person-import.service.js';
+import { generatePopulation } from '../src/registry/population.generator.js';
+import { RegistryService } from '../src/registry/registry.service.js';
+import { systemClock } from '../src/shared/clock.js';
+import { loadPopulation } from '../src/store/bulk-writer.js';
+import { openDatabase, type Database } from '../src/store/database.js';
+import { migrateToLatest } from '../src/store/migrator.js';
+
+const { values } = parseArgs({
+  options: {
+    people: { type: 'string', default: '200000' },
+    dialect: { type: 'string', default: 'sqlite' },
+    batch: { type: 'string', default: '10000' },
+    rounds: { type: 'string', default: '1' },
+    server: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432' },
+  },
+});
+const people = Number(values.people);
+const dialect = values.dialect;
+const batchSize = Number(values.batch);
+if (!Number.isSafeInteger(people) || people < 1) throw new Error('--people must be a positive whole number');
+if (dialect !== 'sqlite' && dialect !== 'postgres') throw new Error('--dialect must be sqlite or postgres');
+
+const dir = mkdtempSync(path.join(tmpdir(), 'sachsong-import-bench-'));
+
+async function withAdmin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: `${values.server}/postgres` });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function openStore(name: string): Promise<{ database: Database; cleanup: () => Promise<void> }> {
+  if (dialect === 'sqlite') {
+    const file = path.join(dir, `${name}.db`);
+    const database = openDatabase({ sqliteFile: file });
+    await migrateToLatest(database.db, database.dialect);
+    return { database, cleanup: () => database.close() };
+  }
+  const db = `sachsong_bench_${name}_${process.pid}`;
+  await withAdmin(`DROP DATABASE IF EXISTS ${db}`);
+  await withAdmin(`CREATE DATABASE ${db}`);
+  const database = openDatabase({ databaseUrl: `${values.server}/${db}`, poolSize: 4 });
+  await migrateToLatest(database.db, database.dialect);
+  return {
+    database,
+    cleanup: async () => {
+      await database.close();
+      await withAdmin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    },
+  };
+}
+
+function cpuSeconds(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return Math.round((used.user + used.system) / 10_000) / 100;
+}
+
+const noParquet = (): Promise<void> => Promise.reject(new Error('not used'));
+
+try {
+  for (let round = 1; round <= Number(values.rounds); round++) {
+    const source = await openStore(`source${round}`);
+    const file = path.join(dir, `persons-${round}.csv`);
+    let generateSeconds: number;
+    let generateCpu: number;
+    try {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      // The generator's own load: the same persons, written by the bulk writer without validation.
+      await loadPopulation(source.database, generatePopulation({ people, seed: round, batchSize }));
+      generateSeconds = (performance.now() - t0) / 1000;
+      generateCpu = cpuSeconds(c0);
+      await exportPersons(source.database.db, file, 'csv', noParquet);
+    } finally {
+      await source.cleanup();
+    }
+    const target = await openStore(`target${round}`);
+    try {
+      const registry = new RegistryService({ db: target.database.db, clock: systemClock });
+      const importer = new PersonImportService({ db: target.database.db, clock: systemClock, registry });
+      const c1 = process.cpuUsage();
+      const t1 = performance.now();
+      const read = await readPersonFile(file);
+      const report = await importer.run(read.rows, { importId: `bench-${round}`, batchSize, officerId: null });
+      const importSeconds = (performance.now() - t1) / 1000;
+      const importCpu = cpuSeconds(c1);
+      if (report.rowsRead !== people) throw new Error(`read ${report.rowsRead} rows of ${people}`);
+      const generateRate = people / generateSeconds;
+      const importRate = report.rowsRead / importSeconds;
+      console.log(JSON.stringify({
+        bench: 'import',
+        dialect,
+        round,
+        rows: report.rowsRead,
+        accepted: report.accepted,
+        rejected: report.rejected,
+        batchSize,
+        fileBytes: statSync(file).size,
+        generateLoadSeconds: Math.round(generateSeconds * 100) / 100,
+        importSeconds: Math.round(importSeconds * 100) / 100,
+        generateLoadPersonsPerSecond: Math.round(generateRate),
+        importRowsPerSecond: Math.round(importRate),
+        importToGenerateRatio: Math.round((importRate / generateRate) * 100) / 100,
+        // CPU seconds of this process (a PostgreSQL server's own work is not in them): on a busy
+        // machine wall seconds stretch with the load, CPU seconds much less.
+        generateLoadCpuSeconds: generateCpu,
+        importCpuSeconds: importCpu,
+        importRowsPerCpuSecond: Math.round(report.rowsRead / importCpu),
+        loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+      }));
+    } finally {
+      await target.cleanup();
+      rmSync(file, { force: true });
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# A sachsong cluster on one machine (docs/cluster.md):
+#   - a PostgreSQL 15 primary and a streaming replica of it (pg_basebackup), ports 5433 and 5434;
+#   - three NATS servers with JetStream, routed into one cluster, client ports 4322-4324;
+#   - N sachsong nodes (default 2), ports 8091.., on the primary, all with one operator token and
+#     one access-log signing key;
+#   - HAProxy in front of the nodes on port 8090, checking each node's /healthz.
+#
+#   scripts/cluster.sh up [N]    start everything (and create the state folder)
+#   scripts/cluster.sh status    one line per part: up or down (exit 1 when any is down)
+#   scripts/cluster.sh down      stop everything and remove the state folder
+#
+# State lives in $SACHSONG_CLUSTER_DIR (default /tmp/sachsong-cluster). Ports can be moved with
+# SACHSONG_CLUSTER_PORT_BASE (default 8090), PG_PRIMARY_PORT, PG_REPLICA_PORT, NATS_PORT_BASE.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DIR="${SACHSONG_CLUSTER_DIR:-/tmp/sachsong-cluster}"
+PGBIN="${PGBIN:-/usr/lib/postgresql/15/bin}"
+PG_PRIMARY_PORT="${PG_PRIMARY_PORT:-5433}"
+PG_REPLICA_PORT="${PG_REPLICA_PORT:-5434}"
+NATS_PORT_BASE="${NATS_PORT_BASE:-4322}"
+PORT_BASE="${SACHSONG_CLUSTER_PORT_BASE:-8090}"
+NATS_SERVER="${NATS_SERVER:-/usr/sbin/nats-server}"
+HAPROXY="${HAPROXY:-$(command -v haproxy || echo /usr/sbin/haproxy)}"
+
+# PostgreSQL refuses to run as root: its folders belong to, and its commands run as, postgres.
+as_postgres() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+nodes_wanted() { cat "$DIR/nodes" 2>/dev/null || echo 2; }
+
+sachsong_cmd() {
+  if [ -f dist/cli/main.js ]; then echo "node bin/sachsong.js"; else echo "node --import tsx src/cli/main.ts"; fi
+}
+
+wait_for() { # what, command...
+  local what="$1"; shift
+  for _ in $(seq 1 120); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.5
+  done
+  echo "cluster: $what did not come up (logs in $DIR)" >&2
+  return 1
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+node_env() { # node number
+  local n="$1"
+  echo "NODE_ENV=production HOST=127.0.0.1 PORT=$((PORT_BASE + n)) LOG_LEVEL=${LOG_LEVEL:-warn}" \
+    "SACHSONG_DATA_DIR=$DIR/node$n DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PRIMARY_PORT/sachsong" \
+    "NATS_URL=nats://127.0.0.1:$NATS_PORT_BASE" \
+    "SACHSONG_OPERATOR_TOKEN=$(cat "$DIR/operator-token")" "SACHSONG_AUDIT_SIGNING_KEY=$(cat "$DIR/audit-signing-key")"
+}
+
+start_node() { # node number
+  local n="$1"
+  mkdir -p "$DIR/node$n"
+  # shellcheck disable=SC2046
+  env $(node_env "$n") setsid $(sachsong_cmd) serve >"$DIR/node$n.log" 2>&1 < /dev/null &
+  echo $! >"$DIR/node$n.pid"
+}
+
+up() {
+  local count="${1:-2}"
+  if [ "$count" -lt 2 ] 2>/dev/null; then echo "cluster: give at least 2 nodes" >&2; exit 2; fi
+  if [ -e "$DIR/up" ]; then echo "cluster: already up in $DIR (scripts/cluster.sh down first)" >&2; exit 2; fi
+  [ -x "$HAPROXY" ] || { echo "cluster: HAProxy is not installed (apt-get install haproxy)" >&2; exit 2; }
+  mkdir -p "$DIR"
+  chmod 755 "$DIR" # PostgreSQL's user must reach its folders inside
+  echo "$count" >"$DIR/nodes"
+
+  # PostgreSQL: a primary that allows replication from this machine, and a replica cloned from it.
+  mkdir -p "$DIR/pg"
+  chown postgres "$DIR/pg" 2>/dev/null || true
+  as_postgres "$PGBIN/initdb" -D "$DIR/pg/primary" -U postgres -A trust --no-sync >"$DIR/pg-initdb.log"
+  cat >>"$DIR/pg/primary/postgresql.conf" <<EOF
+port = $PG_PRIMARY_PORT
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$DIR/pg'
+wal_level = replica
+max_wal_senders = 4
+hot_standby = on
+fsync = on
+EOF
+  echo "host replication postgres 127.0.0.1/32 trust" >>"$DIR/pg/primary/pg_hba.conf"
+  as_postgres "$PGBIN/pg_ctl" -D "$DIR/pg/primary" -l "$DIR/pg/primary.log" -w start >/dev/null
+  as_postgres "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PRIMARY_PORT" -U postgres -D "$DIR/pg/replica" -R -X stream -c fast
+  sed -i "s/^port = $PG_PRIMARY_PORT/port = $PG_REPLICA_PORT/" "$DIR/pg/replica/postgresql.conf"
+  as_postgres "$PGBIN/pg_ctl" -D "$DIR/pg/replica" -l "$DIR/pg/replica.log" -w start >/dev/null
+  as_postgres "$PGBIN/psql" -h 127.0.0.1 -p "$PG_PRIMARY_PORT" -U postgres -qc 'CREATE DATABASE sachsong'
+
+  # NATS: three servers, each routed to the other two, JetStream in its own folder.
+  local routes=""
+  for i in 0 1 2; do routes="${routes:+$routes,}nats://127.0.0.1:$((NATS_PORT_BASE + 2000 + i))"; done
+  for i in 0 1 2; do
+    mkdir -p "$DIR/nats$i"
+    setsid "$NATS_SERVER" -a 127.0.0.1 -p "$((NATS_PORT_BASE + i))" -m "$((NATS_PORT_BASE + 4000 + i))" -n "sachsong-nats-$i" \
+      -js -sd "$DIR/nats$i" --cluster_name sachsong --cluster "nats://127.0.0.1:$((NATS_PORT_BASE + 2000 + i))" --routes "$routes" \
+      >"$DIR/nats$i.log" 2>&1 < /dev/null &
+    echo $! >"$DIR/nats$i.pid"
+  done
+  for i in 0 1 2; do wait_for "NATS server $i" port_open "$((NATS_PORT_BASE + i))"; done
+
+  # One operator token and one checkpoint signing key for every node: one system, one log.
+  head -c 24 /dev/urandom | base64 | tr '+/' '-_' >"$DIR/operator-token"
+  node --import tsx -e "import('./src/audit/checkpoint-note.ts').then((m) => process.stdout.write(m.generateSignerKey('cluster.sachsong/access-log')))" >"$DIR/audit-signing-key"
+  chmod 600 "$DIR/operator-token" "$DIR/audit-signing-key"
+
+  # The schema once, before any node starts.
+  # shellcheck disable=SC2046
+  env $(node_env 1) $(sachsong_cmd) db migrate >"$DIR/migrate.log" 2>&1
+  for n in $(seq 1 "$count"); do start_node "$n"; done
+  for n in $(seq 1 "$count"); do wait_for "sachsong node $n" curl -sf "http://127.0.0.1:$((PORT_BASE + n))/healthz"; done
+
+  # HAProxy: round robin over the nodes; a node failing its health check is taken out of turn.
+  {
+    echo "global"
+    echo "  maxconn 4096"
+    echo "defaults"
+    echo "  mode http"
+    echo "  timeout connect 2s"
+    echo "  timeout client 60s"
+    echo "  timeout server 60s"
+    echo "  retries 2"
+    echo "  option redispatch"
+    # A node killed mid-connection: the request goes to another node when it is safe to repeat
+    # (idempotent, or nothing was sent yet); a POST that may have reached the dead node is not repeated.
+    echo "  retry-on all-retryable-errors"
+    echo "frontend sachsong"
+    echo "  bind 127.0.0.1:$PORT_BASE"
+    echo "  default_backend nodes"
+    echo "backend nodes"
+    echo "  balance roundrobin"
+    echo "  option httpchk GET /healthz"
+    echo "  http-response set-header X-Sachsong-Node %s"
+    # With every node out (the primary restarting fails their checks), HAProxy's own 503 says when to come back too.
+    echo "  http-after-response set-header Retry-After 2 if { status 503 }"
+    for n in $(seq 1 "$count"); do echo "  server node$n 127.0.0.1:$((PORT_BASE + n)) check inter 500ms fall 2 rise 2"; done
+  } >"$DIR/haproxy.cfg"
+  setsid "$HAPROXY" -f "$DIR/haproxy.cfg" -db >"$DIR/haproxy.log" 2>&1 < /dev/null &
+  echo $! >"$DIR/haproxy.pid"
+  wait_for "HAProxy" curl -sf "http://127.0.0.1:$PORT_BASE/healthz"
+  touch "$DIR/up"
+  echo "cluster up: http://127.0.0.1:$PORT_BASE ($count nodes), PostgreSQL 127.0.0.1:$PG_PRIMARY_PORT (replica :$PG_REPLICA_PORT), NATS 127.0.0.1:$NATS_PORT_BASE-$((NATS_PORT_BASE + 2))"
+  echo "operator token in $DIR/operator-token"
+}
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+status() {
+  local bad=0
+  report() { # name, ok?
+    if [ "$2" = 0 ]; then echo "$1: up"; else echo "$1: down"; bad=1; fi
+  }
+  local ok
+  ok=0; as_postgres "$PGBIN/pg_isready" -h 127.0.0.1 -p "$PG_PRIMARY_PORT" -q || ok=1; report "postgres primary :$PG_PRIMARY_PORT" "$ok"
+  ok=0; [ "$(as_postgres "$PGBIN/psql" -h 127.0.0.1 -p "$PG_REPLICA_PORT" -U postgres -Atqc 'SELECT pg_is_in_recovery()' 2>/dev/null)" = t ] || ok=1
+  report "postgres replica :$PG_REPLICA_PORT (streaming)" "$ok"
+  for i in 0 1 2; do ok=0; curl -sf "http://127.0.0.1:$((NATS_PORT_BASE + 4000 + i))/healthz?js-enabled-only=true" >/dev/null || ok=1; report "nats $i :$((NATS_PORT_BASE + i))" "$ok"; done
+  for n in $(seq 1 "$(nodes_wanted)"); do ok=0; curl -sf "http://127.0.0.1:$((PORT_BASE + n))/healthz" >/dev/null || ok=1; report "sachsong node $n :$((PORT_BASE + n))" "$ok"; done
+  ok=0; curl -sf "http://127.0.0.1:$PORT_BASE/healthz" >/dev/null || ok=1; report "haproxy :$PORT_BASE" "$ok"
+  return "$bad"
+}
+
+stop_pid() { # pid file
+  if pid_alive "$1"; then
+    local pid; pid="$(cat "$1")"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$1"
+}
+
+down() {
+  [ -d "$DIR" ] || { echo "cluster: nothing in $DIR"; return 0; }
+  stop_pid "$DIR/haproxy.pid"
+  for f in "$DIR"/node*.pid; do [ -e "$f" ] && stop_pid "$f"; done
+  for i in 0 1 2; do stop_pid "$DIR/nats$i.pid"; done
+  for which in replica primary; do
+    if [ -f "$DIR/pg/$which/postmaster.pid" ]; then as_postgres "$PGBIN/pg_ctl" -D "$DIR/pg/$which" -m fast -w stop >/dev/null || true; fi
+  done
+  rm -rf "$DIR"
+  echo "cluster down"
+}
+
+case "${1:-}" in
+  up) up "${2:-2}" ;;
+  status) status ;;
+  down) down ;;
+  *) echo "usage: scripts/cluster.sh up [nodes] | status | down" >&2; exit 2 ;;
+esac

@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { toVni } from '../src/registry/legacy-encoding.test-helper.js';
+import { readPersonFile } from '../src/registry/person-file.reader.js';
+import { PersonImportService, type ImportReport } from '../src/registry/person-import.service.js';
+import { RegistryService } from '../src/registry/registry.service.js';
+import { fixedClock } from '../src/shared/clock.js';
+import type { Database } from '../src/store/database.js';
+import { createTestDatabase, dialects } from './test-database.js';
+
+// The import's fast path (prepared statements on SQLite, COPY on PostgreSQL) keeps the batches
+// all or nothing: a batch that fails in the database half way leaves none of its rows.
+
+const clock = fixedClock('2025-09-01T08:00:00Z');
+const header = 'id_number,full_name,birth_date,sex,birth_province,nationality,current_commune,current_address';
+
+/** Men born 1985 registered in Hà Nội; the address holds a comma, so the exporter's quoting is exercised. */
+function line(serial: number): string {
+  return `001085${String(serial).padStart(6, '0')},Nguyễn Văn Hùng,1985-03-1${serial % 10},M,001,VN,00004,"Số ${serial}, phố Hàng Bông"`;
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'sachsong-import-batches-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe.each(dialects)('import batches on %s', (dialect) => {
+  let database: Database;
+  let importer: PersonImportService;
+
+  beforeEach(async () => {
+    database = await createTestDatabase(dialect);
+    importer = new PersonImportService({ db: database.db, clock, registry: new RegistryService({ db: database.db, clock }) });
+  });
+  afterEach(async () => {
+    await database.close();
+  });
+
+  const counts = async (): Promise<{ persons: number; events: number; batches: number; accepted: number }> => {
+    const n = async (table: 'persons' | 'life_events' | 'import_batches'): Promise<number> =>
+      Number((await database.db.selectFrom(table).select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()).n);
+    const sum = await database.db.selectFrom('import_batches').select((eb) => eb.fn.sum<string | number | null>('rows_accepted').as('s')).executeTakeFirstOrThrow();
+    return { persons: await n('persons'), events: await n('life_events'), batches: await n('import_batches'), accepted: Number(sum.s ?? 0) };
+  };
+
+  async function importFile(name: string, text: string | Uint8Array, batchSize: number, options: { allowLegacy?: boolean } = {}): Promise<ImportReport> {
+    const file = path.join(dir, `${dialect}-${name}`);
+    writeFileSync(file, text);
+    const read = await readPersonFile(file, options);
+    return importer.run(read.rows, { importId: `${dialect}-${name}`, batchSize, officerId: null });
+  }
+
+  /** Makes the store refuse one person row, as a constraint or a full disk would, after others of its batch are in. */
+  async function refuseInStore(idNumber: string): Promise<void> {
+    if (dialect === 'sqlite') {
+      await sql.raw(`CREATE TRIGGER refuse_one BEFORE INSERT ON persons WHEN NEW.id_number = '${idNumber}' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`).execute(database.db);
+    } else {
+      await sql.raw(`CREATE FUNCTION refuse_one() RETURNS trigger AS $$ BEGIN IF NEW.id_number = '${idNumber}' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`).execute(database.db);
+      await sql.raw('CREATE TRIGGER refuse_one BEFORE INSERT ON persons FOR EACH ROW EXECUTE FUNCTION refuse_one()').execute(database.db);
+    }
+  }
+
+  it('a batch the store refuses half way leaves none of its rows, the batches before it whole, and a re-run finishes the job', async () => {
+    const text = [header, ...Array.from({ length: 1_000 }, (_, i) => line(i + 1))].join('\n');
+    // Row 650 is in the fourth batch of 200; its persons are written in ID order, so 49 go in before it.
+    await refuseInStore('001085000650');
+    await expect(importFile('refused.csv', text, 200)).rejects.toThrow(/refused by the test/);
+    const after = await counts();
+    expect(after).toEqual({ persons: 600, events: 600, batches: 3, accepted: 600 });
+
+    await sql.raw('DROP TRIGGER refuse_one' + (dialect === 'postgres' ? ' ON persons' : '')).execute(database.db);
+    const report = await importFile('refused.csv', text, 200);
+    expect(report).toMatchObject({ rowsRead: 1_000, accepted: 1_000, rejected: 0, batchesSkipped: 3, batchesCommitted: 2, acceptedEarlier: 600 });
+    expect(await counts()).toEqual({ persons: 1_000, events: 1_000, batches: 5, accepted: 1_000 });
+  });
+
+  it('broken rows are refused with their numbers while the rest of their batch goes in, with the fields as written', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => line(i + 1));
+    rows[4] = '001085000005,"Nguyễn Văn Hùng,1985-03-15,M,001,VN,00004,x'; // a quote never closed
+    rows[9] = '001085000010,Nguyễn Văn Hùng,1985-02-30,M,001,VN,00004,x'; // no such day
+    rows[14] = '001085000015,Nguyễn Văn "Hùng",1985-03-15,M,001,VN,00004,x'; // a stray quote
+    rows[19] = '001085000020,Nguyễn Văn Hùng,1985-03-10,M,001,VN'; // too few fields
+    rows[24] = line(3); // the same person again
+    const report = await importFile('broken.csv', [header, ...rows].join('\r\n'), 10);
+    expect(report.rejections.map((r) => [r.rowNumber, r.code])).toEqual([
+      [5, 'CSV_ROW_MALFORMED'],
+      [10, 'DATE_INVALID'],
+      [15, 'CSV_ROW_MALFORMED'],
+      [20, 'CSV_ROW_MALFORMED'],
+      [25, 'DUPLICATE_IN_FILE'],
+    ]);
+    expect(report).toMatchObject({ rowsRead: 30, accepted: 25, rejected: 5, batchesCommitted: 3 });
+    expect(await counts()).toEqual({ persons: 25, events: 25, batches: 3, accepted: 25 });
+    const stored = await database.db.selectFrom('persons').select(['full_name', 'current_address']).where('id_number', '=', '001085000007').executeTakeFirstOrThrow();
+    expect(stored).toEqual({ full_name: 'Nguyễn Văn Hùng', current_address: 'Số 7, phố Hàng Bông' });
+  });
+
+  it('a row with bytes that are not UTF-8 is refused alone; a legacy file refused by option writes nothing', async () => {
+    const good = Buffer.from([header, line(1), line(2)].join('\n') + '\n', 'utf8');
+    const bad = Buffer.concat([Buffer.from('001085000003,Nguy', 'utf8'), Buffer.from([0xc3, 0x28]), Buffer.from('n Văn Hùng,1985-03-13,M,001,VN,00004,x\n', 'utf8')]);
+    const report = await importFile('bytes.csv', Buffer.concat([good, bad, Buffer.from(`${line(4)}\n`, 'utf8')]), 10);
+    expect(report.rejections.map((r) => [r.rowNumber, r.code])).toEqual([[3, 'ROW_ENCODING_INVALID']]);
+    expect(await counts()).toMatchObject({ persons: 3, events: 3 });
+
+    await expect(importFile('vni.csv', toVni([header, line(5), line(6)].join('\n')), 10, { allowLegacy: false })).rejects.toMatchObject({ code: 'FILE_ENCODING_UNSUPPORTED' });
+    expect(await counts()).toMatchObject({ persons: 3, events: 3, batches: 1 });
+  });
+
+  it('a row whose ID number is already in the registry is refused, and the others of its batch go in', async () => {
+    await importFile('first.csv', [header, line(1), line(2)].join('\n'), 10);
+    const report = await importFile('second.csv', [header, line(2), line(3), line(4)].join('\n'), 10);
+    expect(report.rejections.map((r) => [r.rowNumber, r.code])).toEqual([[1, 'ID_NUMBER_TAKEN']]);
+    expect(report).toMatchObject({ accepted: 2, rejected: 1 });
+    expect(await counts()).toEqual({ persons: 4, events: 4, batches: 2, accepted: 4 });
+  });
+});
