@@ -1,3 +1,4 @@
+import type { CitizenTables } from '../citizen/citizen.tables.js';
 import type { AuditTables } from '../audit/audit.tables.js';
 import type { ExchangeTables } from '../exchange/exchange.tables.js';
 import type { IdentityTables } from '../identity/identity.tables.js';
@@ -79,7 +80,7 @@ export interface ImportBatchesTable {
 }
 
 /** Every table; each module declares its own in `<module>.tables.ts`. */
-export interface DB extends QualityTables, MatchingTables, ExchangeTables, AuditTables, IdentityTables {
+export interface DB extends QualityTables, MatchingTables, ExchangeTables, AuditTables, IdentityTables, CitizenTables {
   persons: PersonsTable;
   households: HouseholdsTable;
   life_events: LifeEventsTable;
