@@ -50,6 +50,12 @@ const matrix: Readonly<Record<string, Entry>> = {
   'POST /oidc/interaction/:uid/login': e('public', { skipLoop: true }),
   'GET /oidc': e('public', { skipLoop: true }),
   'GET /oidc/*': e('public', { skipLoop: true }),
+  'POST /oidc/interaction/:uid/audience/:step': e('public', { skipLoop: true }),
+  // citizens' own door: activation and recovery (test/citizen-oidc.test.ts)
+  'POST /citizen/activation': e('public', { skipLoop: true }),
+  'POST /citizen/activation/confirm': e('public', { skipLoop: true }),
+  'POST /citizen/recovery': e('public', { skipLoop: true }),
+  'POST /citizen/recovery/confirm': e('public', { skipLoop: true }),
   'TRACE /oidc': e('public', { skipLoop: true }),
   'TRACE /oidc/*': e('public', { skipLoop: true }),
   'DELETE /oidc': e('public', { skipLoop: true }),
@@ -129,6 +135,10 @@ const matrix: Readonly<Record<string, Entry>> = {
   // exchange administration
   'GET /api/exchange/members': e('exchange.admin'),
   'POST /api/exchange/members': e('exchange.admin'),
+  'POST /api/citizen/relying-parties': e('exchange.admin'),
+  'GET /api/citizen/relying-parties': e('exchange.admin'),
+  'POST /api/citizen/relying-parties/status': e('exchange.admin'),
+  'POST /api/citizen/accounts/level2': e('person.write'),
   'POST /api/exchange/members/:country/:memberClass/:member/officers': e('exchange.admin'),
   'PUT /api/exchange/members/:country/:memberClass/:member/officers/:officerId/status': e('exchange.admin'),
   'POST /api/exchange/members/:country/:memberClass/:member/clients': e('exchange.admin'),

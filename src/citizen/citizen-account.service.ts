@@ -122,7 +122,7 @@ export class CitizenAccountService {
     const now = this.now();
     const since = new Date(now.getTime() - 3_600_000).toISOString();
     if ((await citizenAccountRepository.challengesSince(this.deps.db, personId, purpose, since)) >= otpPerPersonPerHour) {
-      throw new DomainError('conflict', 'OTP_RATE_LIMITED', 'too many codes were sent for this person in the last hour', 'Wait an hour before asking again', { retryAfterSeconds: 3600 });
+      throw new DomainError('rate_limited', 'OTP_RATE_LIMITED', 'too many codes were sent for this person in the last hour', 'Wait an hour before asking again', { retryAfterSeconds: 3600 });
     }
     const challengeId = randomToken(16);
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
