@@ -1,5 +1,6 @@
 import type { AudienceInteraction, InteractionContext } from '../identity/oidc.routes.js';
 import { oidcMountPath } from '../identity/oidc.provider.js';
+import { strictPolicyWithFormTargets } from '../http/edge.js';
 import { isDomainError } from '../shared/domain-error.js';
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/database.types.js';
@@ -19,8 +20,15 @@ export interface CitizenInteractionDeps {
   readonly addressLimiter?: AttemptLimiter;
 }
 
-function send({ reply }: InteractionContext, status: number, html: string): Promise<void> {
-  void reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+/**
+ * Sends a page of the interaction. Its forms end in a redirect to the relying party's redirect
+ * URI (checked by the provider against the registered ones): the CSP's form-action names that
+ * origin too, or the browser stops the redirect.
+ */
+function send({ reply, details }: InteractionContext, status: number, html: string): Promise<void> {
+  const target = typeof details.params.redirect_uri === 'string' ? URL.parse(details.params.redirect_uri)?.origin : undefined;
+  void reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store')
+    .header('content-security-policy', strictPolicyWithFormTargets(target === undefined || target === 'null' ? [] : [target])).send(html);
   return Promise.resolve();
 }
 

@@ -8,6 +8,7 @@ import { oidcStoreAdapter, type OidcStoreAdapter } from './oidc.adapter.js';
 import type { OidcKeys } from './oidc.keys.js';
 import { officerRepository } from './officer.repository.js';
 import { renderProviderError, renderLogoutConfirm, renderLoggedOut } from './sign-in.page.js';
+import { strictPolicyWithFormTargets } from '../http/edge.js';
 
 /** Where the provider is mounted on the server: its issuer is `<origin>/oidc`. */
 export const oidcMountPath = '/oidc';
@@ -156,7 +157,13 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<OidcPr
       devInteractions: { enabled: false },
       rpInitiatedLogout: {
         enabled: true,
-        logoutSource: (ctx: KoaContextWithOIDC, form: string) => { ctx.type = 'html'; ctx.body = renderLogoutConfirm(form); },
+        logoutSource: (ctx: KoaContextWithOIDC, form: string) => {
+          // The confirmation ends in a redirect to the relying party's post-logout address (registered, checked by the provider): allow it as a form target.
+          const back = typeof ctx.oidc.params?.post_logout_redirect_uri === 'string' ? URL.parse(ctx.oidc.params.post_logout_redirect_uri)?.origin : undefined;
+          if (back !== undefined && back !== 'null' && back !== origin) ctx.set('content-security-policy', strictPolicyWithFormTargets([back]));
+          ctx.type = 'html';
+          ctx.body = renderLogoutConfirm(form);
+        },
         postLogoutSuccessSource: (ctx: KoaContextWithOIDC) => { ctx.type = 'html'; ctx.body = renderLoggedOut(); },
       },
       revocation: { enabled: true },
