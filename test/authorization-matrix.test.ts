@@ -139,6 +139,7 @@ const matrix: Readonly<Record<string, Entry>> = {
   'GET /api/citizen/relying-parties': e('exchange.admin'),
   'POST /api/citizen/relying-parties/status': e('exchange.admin'),
   'POST /api/citizen/accounts/level2': e('person.write'),
+  'GET /api/citizen/activation-drive': e('quality.report', { nation: true }),
   'POST /api/exchange/members/:country/:memberClass/:member/officers': e('exchange.admin'),
   'PUT /api/exchange/members/:country/:memberClass/:member/officers/:officerId/status': e('exchange.admin'),
   'POST /api/exchange/members/:country/:memberClass/:member/clients': e('exchange.admin'),

@@ -12,6 +12,7 @@ import { citizenClaimNames } from './citizen.claims.js';
 import type { CitizenModule } from './citizen.module.js';
 import type { CitizenAccount } from './citizen.types.js';
 import type { RelyingParty } from './relying-party.repository.js';
+import type { ActivationDriveService } from './activation-drive.service.js';
 
 const AccountView = Type.Object({
   accountId: Type.String(),
@@ -100,13 +101,29 @@ function rpView(rp: RelyingParty): RelyingParty & { redirectUris: string[]; post
 
 export interface CitizenAdminRoutesOptions {
   readonly citizen: CitizenModule;
+  readonly drive: ActivationDriveService;
   readonly db: Kysely<DB>;
   readonly ties: PersonTiesResolver;
 }
 
 /** Officers' side under /api: relying-party onboarding (exchange administrators) and level 2 attestation (clerks, on the person's ties). */
-export const citizenAdminRoutes: FastifyPluginAsyncTypebox<CitizenAdminRoutesOptions> = (app, { citizen, db, ties }) => {
+export const citizenAdminRoutes: FastifyPluginAsyncTypebox<CitizenAdminRoutesOptions> = (app, { citizen, drive, db, ties }) => {
   const tags = ['citizen'];
+  app.get('/citizen/activation-drive', {
+    schema: { tags, summary: 'The e-ID activation drive: accounts by level, province and week against the 40 million target (the nation, or one province)',
+      querystring: Type.Object({ province: Type.Optional(Type.String({ pattern: '^[0-9]{2}$' })) }, { additionalProperties: false }),
+      response: { 200: Type.Object({
+        target: Type.Integer(), province: Type.Union([Type.String(), Type.Null()]), accounts: Type.Integer(), level1: Type.Integer(), level2: Type.Integer(), shareOfTarget: Type.Number(),
+        byProvince: Type.Array(Type.Object({ province: Type.String(), level1: Type.Integer(), level2: Type.Integer() })),
+        byWeek: Type.Array(Type.Object({ weekStart: Type.String(), activated: Type.Integer(), cumulative: Type.Integer() })),
+      }) } },
+  }, async (request) => {
+    const province = request.query.province;
+    authorize(actorOf(request), 'quality.report', { kind: 'unit', unit: province === undefined ? { level: 'nation' } : { level: 'province', code: province } });
+    const summary = await drive.summary({ province });
+    return { ...summary, byProvince: [...summary.byProvince], byWeek: [...summary.byWeek] };
+  });
+
   app.post('/citizen/relying-parties', {
     schema: { tags, summary: 'Onboard an exchange client as a relying party of the citizen e-ID',
       body: Type.Object({

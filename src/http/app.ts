@@ -30,6 +30,7 @@ import { registerOfficerSignIn } from '../identity/oidc.routes.js';
 import { createOfficialReads } from '../audit/official-reads.module.js';
 import { RegistryService } from '../registry/registry.service.js';
 import { createCitizenModule } from '../citizen/citizen.module.js';
+import { ActivationDriveService } from '../citizen/activation-drive.service.js';
 import { citizenAdminRoutes, citizenPublicRoutes } from '../citizen/citizen.routes.js';
 import { fileOtpSender, type OtpSender } from '../citizen/otp.sender.js';
 import type { PasswordHasher } from '../identity/password.hasher.js';
@@ -202,7 +203,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(reconcileRoutes, { jobs: reconcile.jobs });
       await api.register(exchangeAdminRoutes, { exchange, prefix: '/exchange' });
       await api.register(auditRoutes, { audit });
-      await api.register(citizenAdminRoutes, { citizen, db: deps.database.db, ties: identity.ties });
+      await api.register(citizenAdminRoutes, { citizen, drive: new ActivationDriveService({ db: deps.database.db }), db: deps.database.db, ties: identity.ties });
     },
     { prefix: '/api' },
   );

@@ -79,6 +79,7 @@ export const routePermissions: Readonly<Record<string, RouteAccess>> = {
   'GET /api/citizen/relying-parties': 'exchange.admin',
   'POST /api/citizen/relying-parties/status': 'exchange.admin',
   'POST /api/citizen/accounts/level2': 'person.write',
+  'GET /api/citizen/activation-drive': 'quality.report',
   // exchange administration
   'GET /api/exchange/members': 'exchange.admin',
   'POST /api/exchange/members': 'exchange.admin',
