@@ -405,3 +405,68 @@ describe('citizen e-ID over HTTP', () => {
     expect(await next.page?.text()).toContain('data-testid="citizen-password"');
   });
 });
+
+describe('the citizen\'s portal API', () => {
+  const portal = async (jar: Jar, method: string, url: string, body?: unknown, csrf?: string): Promise<Response> => {
+    const response = await fetch(new URL(url, origin), {
+      method, redirect: 'manual',
+      headers: { cookie: jar.header(), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(csrf === undefined ? {} : { 'x-csrf-token': csrf }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    jar.take(response);
+    return response;
+  };
+
+  it('shows my record, my data-use log with proofs, the services I signed in to (revocable) and my sessions', async () => {
+    const jar = new Jar();
+    const wrong = await portal(jar, 'POST', '/citizen/portal/sign-in', { idNumber: citizenMinh.idNumber, password: 'not the password at all' });
+    expect(wrong.status).toBe(401);
+    expect((await portal(jar, 'GET', '/citizen/portal/me')).status).toBe(401);
+    const signedIn = await portal(jar, 'POST', '/citizen/portal/sign-in', { idNumber: citizenMinh.idNumber, password });
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.headers.get('set-cookie')).toMatch(/sachsong_citizen=.*HttpOnly; SameSite=Strict/);
+    const { csrfToken, level } = (await signedIn.json()) as { csrfToken: string; level: number };
+    expect(level).toBe(1);
+
+    const me = (await (await portal(jar, 'GET', '/citizen/portal/me')).json()) as { person: { fullName: string }; household: { members: { fullName: string }[] } | null };
+    expect(me.person.fullName).toBe(citizenMinh.facts.fullName);
+    expect(me.household?.members.map((m) => m.fullName)).toEqual([citizenMinh.facts.fullName]);
+
+    const log = (await (await portal(jar, 'GET', '/citizen/portal/access-records')).json()) as { personId: string; entries: { record: { clientId: string; service: string; fields: string[] }; proof: string[] }[] };
+    expect(log.personId).toBe(citizenMinh.idNumber);
+    const releases = log.entries.filter((e) => e.record.service === 'oidc.userinfo');
+    expect(releases.length).toBeGreaterThan(0);
+    expect(releases.every((e) => e.record.clientId === bank.clientId || e.record.clientId === shop.clientId)).toBe(true);
+    expect(releases.some((e) => e.record.fields.includes('vn_tax_code'))).toBe(true);
+    expect(Array.isArray(releases[0]?.proof)).toBe(true);
+
+    // A fresh token for the bank, then the consent withdrawn: the token no longer opens userinfo.
+    const signInJar = new Jar();
+    const flow = await startFlow(bank);
+    const { callback } = await fullSignIn(signInJar, flow, { idNumber: citizenMinh.idNumber });
+    const tokens = await openid.authorizationCodeGrant(bank.config, new URL(callback), { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce });
+    const services = (await (await portal(jar, 'GET', '/citizen/portal/services')).json()) as { clientId: string; name: string; scopes: string[] }[];
+    expect(services.map((g) => g.clientId).sort()).toEqual([bank.clientId, shop.clientId].sort());
+    const bankGrant = services.find((g) => g.clientId === bank.clientId);
+    expect(bankGrant?.name).toBe('Dịch vụ BANKX');
+    expect(bankGrant?.scopes).toEqual(expect.arrayContaining(['openid', 'profile']));
+    expect((await portal(jar, 'POST', '/citizen/portal/services/revoke', { clientId: bank.clientId })).status).toBe(403);
+    expect((await portal(jar, 'POST', '/citizen/portal/services/revoke', { clientId: 'VN/COM/NOTMINE/login' }, csrfToken)).status).toBe(404);
+    expect((await portal(jar, 'POST', '/citizen/portal/services/revoke', { clientId: bank.clientId }, csrfToken)).status).toBe(204);
+    await expect(openid.fetchUserInfo(bank.config, tokens.access_token, skipSubject)).rejects.toThrow();
+    const after = (await (await portal(jar, 'GET', '/citizen/portal/services')).json()) as { clientId: string }[];
+    expect(after.map((g) => g.clientId)).toEqual([shop.clientId]);
+
+    // Sessions: another device is listed and can be ended; signing out ends mine.
+    const other = new Jar();
+    expect((await portal(other, 'POST', '/citizen/portal/sign-in', { idNumber: citizenMinh.idNumber, password })).status).toBe(200);
+    const sessions = (await (await portal(jar, 'GET', '/citizen/portal/sessions')).json()) as { sessionRef: string; current: boolean }[];
+    expect(sessions.filter((x) => x.current)).toHaveLength(1);
+    const otherRef = sessions.find((x) => !x.current)?.sessionRef ?? '';
+    expect((await portal(jar, 'POST', `/citizen/portal/sessions/${otherRef}/revoke`, undefined, csrfToken)).status).toBe(204);
+    expect((await portal(other, 'GET', '/citizen/portal/me')).status).toBe(401);
+    expect((await portal(jar, 'POST', '/citizen/portal/sign-out', undefined, csrfToken)).status).toBe(204);
+    expect((await portal(jar, 'GET', '/citizen/portal/me')).status).toBe(401);
+  });
+});
+

@@ -32,6 +32,7 @@ import { RegistryService } from '../registry/registry.service.js';
 import { createCitizenModule } from '../citizen/citizen.module.js';
 import { ActivationDriveService } from '../citizen/activation-drive.service.js';
 import { citizenAdminRoutes, citizenPublicRoutes } from '../citizen/citizen.routes.js';
+import { portalRoutes } from '../citizen/portal.routes.js';
 import { fileOtpSender, type OtpSender } from '../citizen/otp.sender.js';
 import type { PasswordHasher } from '../identity/password.hasher.js';
 import type { KeyObject } from 'node:crypto';
@@ -210,6 +211,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(agencyRoutes, { exchange, prefix: '/x' });
   // Officers sign in through the OpenID provider (/oidc) and the console's backend-for-frontend (/auth).
   await app.register(citizenPublicRoutes, { citizen });
+  await app.register(portalRoutes, { citizen, registry, audit, db: deps.database.db, secureCookies: deps.secureCookies ?? deps.publicUrl?.startsWith('https:') ?? false });
   // One provider, two audiences: officers to the console, citizens to the relying parties (src/citizen).
   await registerOfficerSignIn(app, {
     db: deps.database.db, auth: identity.auth, clock: deps.clock, secureCookies: deps.secureCookies ?? false,
