@@ -5,7 +5,7 @@ import { IdNumberParam } from '../registry/person.schemas.js';
 import { describeCommune } from '../registry/person.view.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { AccessRecordInput } from './access-log.types.js';
-import type { AuditService } from './audit.service.js';
+import type { AuditService, TrackerPage } from './audit.service.js';
 import { BreakGlassReadsQuery, BreakGlassReadsView, ConsistencyProofView, InclusionProofView, SignedCheckpointView, TrackerPageView, TrackerQuery, type AccessRecordView } from './audit.schemas.js';
 
 export interface AuditRoutesOptions {
@@ -88,20 +88,25 @@ export const auditRoutes: FastifyPluginAsyncTypebox<AuditRoutesOptions> = (app, 
       ...(request.query.limit === undefined ? {} : { limit: request.query.limit }),
       ...(request.query.before === undefined ? {} : { before: request.query.before }),
     });
-    return {
-      ...page,
-      checkpoint: page.checkpoint ?? null,
-      entries: page.entries.map((e) => {
-        const unitName = e.record.readerUnit === undefined ? undefined : unitNameOf(e.record.readerUnit, page.visibleOn);
-        return { ...e, record: recordView(e.record), proof: [...e.proof], ...(unitName === undefined ? {} : { readerUnitName: unitName }) };
-      }),
-      nextBefore: page.nextBefore ?? null,
-    };
+    return trackerPageView(page);
   });
   return Promise.resolve();
 };
 
 /** A record as JSON: absent options left out (never `undefined`), arrays copied. */
+/** A tracker page as the API answers it (the officers' route and the citizen's portal). */
+export function trackerPageView(page: TrackerPage): Static<typeof TrackerPageView> {
+  return {
+    ...page,
+    checkpoint: page.checkpoint ?? null,
+    entries: page.entries.map((e) => {
+      const unitName = e.record.readerUnit === undefined ? undefined : unitNameOf(e.record.readerUnit, page.visibleOn);
+      return { ...e, record: recordView(e.record), proof: [...e.proof], ...(unitName === undefined ? {} : { readerUnitName: unitName }) };
+    }),
+    nextBefore: page.nextBefore ?? null,
+  };
+}
+
 function recordView(r: AccessRecordInput): Static<typeof AccessRecordView> {
   return {
     personId: r.personId,

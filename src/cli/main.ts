@@ -22,6 +22,7 @@ import { ndjsonToParquet } from '../store/parquet-writer.js';
 import { migrateToLatest } from '../store/migrator.js';
 import { registerAuditCommands } from './audit.command.js';
 import { registerExchangeCommands } from './exchange.command.js';
+import { registerCitizenCommands } from './citizen.command.js';
 import { explainIdNumber } from './id-check.command.js';
 import { registerMatchingCommands } from './matching.command.js';
 import { registerQualityCommands } from './quality.command.js';
@@ -300,6 +301,7 @@ registerAuditCommands(program, withContext);
 registerReconcileCommands(program, withContext);
 
 registerExchangeCommands(program, withContext);
+registerCitizenCommands(program, withContext);
 
 registerQualityCommands(program, withContext);
 

@@ -32,6 +32,14 @@ import { createOfficialReads } from '../audit/official-reads.module.js';
 import { createDirection } from '../direction/direction.module.js';
 import { directionRoutes } from '../direction/direction.routes.js';
 import { RegistryService } from '../registry/registry.service.js';
+import { createCitizenModule } from '../citizen/citizen.module.js';
+import { ActivationDriveService } from '../citizen/activation-drive.service.js';
+import { citizenAdminRoutes, citizenPublicRoutes } from '../citizen/citizen.routes.js';
+import { portalRoutes } from '../citizen/portal.routes.js';
+import { fileOtpSender, type OtpSender } from '../citizen/otp.sender.js';
+import type { PasswordHasher } from '../identity/password.hasher.js';
+import type { KeyObject } from 'node:crypto';
+import path from 'node:path';
 import { isoDay, type Clock } from '../shared/clock.js';
 import type { Database } from '../store/database.js';
 import { defaultHttpTimeouts } from '../config/config.js';
@@ -76,6 +84,12 @@ export interface AppDeps {
   readonly reconcileDir?: string;
   /** The address browsers reach the server at (config.publicUrl): the OpenID provider's issuer is `<publicUrl>/oidc`; default the listening address. */
   readonly publicUrl?: string;
+  /** Sends citizens' one-time codes; default an outbox file in the temp folder (no SMS gateway: docs/citizen.md). */
+  readonly citizenOtp?: OtpSender;
+  /** Citizens' password hasher; default argon2id at OWASP's cost (tests pass a cheaper one). */
+  readonly citizenHasher?: PasswordHasher;
+  /** Public keys of the card issuer's document signers, for level 2 by chip (simulated in tests). */
+  readonly cardIssuerKeys?: readonly KeyObject[];
 }
 
 // Resolves to <repo>/dist/web from both src/http (tests) and dist/http (built).
@@ -130,7 +144,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const today = (): string => isoDay(deps.clock.now());
   // A recorded event re-checks the person's quality in its own transaction; the worklist corrects records through the registry.
-  const registry: RegistryService = new RegistryService({ db: deps.database.db, clock: deps.clock, onPersonsChanged: async (ids, trx) => { await quality.recheck(trx, ids); } });
+  // A death or a new card locks or re-binds the citizen's e-ID account in the event's own transaction.
+  const registry: RegistryService = new RegistryService({
+    db: deps.database.db, clock: deps.clock,
+    onPersonsChanged: async (ids, trx) => { await quality.recheck(trx, ids); },
+    onEventRecorded: (event, trx) => citizen.accounts.onRegistryEvent(trx, event),
+  });
   const quality = new QualityService({
     db: deps.database.db,
     store: deps.database,
@@ -178,6 +197,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.addHook('onReady', () => { direction.scheduler.start(); return Promise.resolve(); });
   app.addHook('onClose', () => { direction.scheduler.stop(); return Promise.resolve(); });
+  const citizen = createCitizenModule({
+    db: deps.database.db, clock: deps.clock, accessLog,
+    otp: deps.citizenOtp ?? fileOtpSender(path.join(tmpdir(), 'sachsong-otp-outbox.jsonl')),
+    ...(deps.citizenHasher === undefined ? {} : { hasher: deps.citizenHasher }),
+    ...(deps.cardIssuerKeys === undefined ? {} : { cardIssuerKeys: deps.cardIssuerKeys }),
+  });
   const officialReads: OfficialReadSink = deps.officialReads ?? official.recorder;
   await app.register(
     async (api) => {
@@ -192,12 +217,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(exchangeAdminRoutes, { exchange, prefix: '/exchange' });
       await api.register(auditRoutes, { audit });
       await api.register(directionRoutes, direction);
+      await api.register(citizenAdminRoutes, { citizen, drive: new ActivationDriveService({ db: deps.database.db }), db: deps.database.db, ties: identity.ties });
     },
     { prefix: '/api' },
   );
   await app.register(agencyRoutes, { exchange, prefix: '/x' });
   // Officers sign in through the OpenID provider (/oidc) and the console's backend-for-frontend (/auth).
-  await registerOfficerSignIn(app, { db: deps.database.db, auth: identity.auth, clock: deps.clock, secureCookies: deps.secureCookies ?? false, ...(deps.publicUrl === undefined ? {} : { publicUrl: deps.publicUrl }) });
+  await app.register(citizenPublicRoutes, { citizen });
+  await app.register(portalRoutes, { citizen, registry, audit, db: deps.database.db, secureCookies: deps.secureCookies ?? deps.publicUrl?.startsWith('https:') ?? false });
+  // One provider, two audiences: officers to the console, citizens to the relying parties (src/citizen).
+  await registerOfficerSignIn(app, {
+    db: deps.database.db, auth: identity.auth, clock: deps.clock, secureCookies: deps.secureCookies ?? false,
+    audience: citizen.audience, audienceInteraction: citizen.interaction,
+    ...(deps.publicUrl === undefined ? {} : { publicUrl: deps.publicUrl }),
+  });
   await registerOfficerEnrolment(app, { auth: identity.auth });
 
   const webRoot = deps.webRoot ?? defaultWebRoot;

@@ -127,6 +127,14 @@ function policyText(directives: Readonly<Record<string, readonly string[]>>): st
 }
 
 /**
+ * The strict policy with further origins a form may be sent to, redirects included (the OpenID
+ * provider's pages, whose forms end in a redirect to a relying party's registered address).
+ */
+export function strictPolicyWithFormTargets(origins: readonly string[]): string {
+  return policyText({ ...strictPolicy, formAction: ["'self'", ...origins] });
+}
+
+/**
  * For the Swagger UI at /docs (style attributes, data: icons) and the HTML reports under /api
  * (a style element and attributes): inline styles and data: images, still no script but the server's.
  */

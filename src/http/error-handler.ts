@@ -9,6 +9,7 @@ const statusOf: Readonly<Record<ErrorKind, number>> = {
   not_found: 404,
   conflict: 409,
   unavailable: 503,
+  rate_limited: 429,
 };
 
 /** RFC 9457 problem details, with MOSIP's code / message / action triple. */

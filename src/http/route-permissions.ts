@@ -75,6 +75,12 @@ export const routePermissions: Readonly<Record<string, RouteAccess>> = {
   'POST /api/quality/findings/:id/merge': 'quality.worklist',
   'POST /api/quality/findings/:id/distinct': 'quality.worklist',
   'GET /api/quality/report': 'quality.report',
+  // citizen e-ID: relying parties are exchange members; level 2 is attested by a clerk on the person's ties
+  'POST /api/citizen/relying-parties': 'exchange.admin',
+  'GET /api/citizen/relying-parties': 'exchange.admin',
+  'POST /api/citizen/relying-parties/status': 'exchange.admin',
+  'POST /api/citizen/accounts/level2': 'person.write',
+  'GET /api/citizen/activation-drive': 'quality.report',
   // exchange administration
   'GET /api/exchange/members': 'exchange.admin',
   'POST /api/exchange/members': 'exchange.admin',

@@ -1,9 +1,11 @@
 import type Provider from 'oidc-provider';
+import type * as OidcProviderModule from 'oidc-provider';
 
 /** The one notice of oidc-provider's that is left out: the project runs on Node.js 20 by choice (README, Stack). */
 const runtimeNotice = 'oidc-provider WARNING: Unsupported runtime';
 
-let loading: Promise<typeof Provider> | undefined;
+type OidcModule = typeof OidcProviderModule;
+let loading: Promise<OidcModule> | undefined;
 
 /**
  * Loads oidc-provider on first use. Importing it prints a warning on every Node.js older than 22;
@@ -15,7 +17,12 @@ let loading: Promise<typeof Provider> | undefined;
  * const Provider = await loadOidcProvider();
  * const provider = new Provider(issuer, configuration);
  */
-export function loadOidcProvider(): Promise<typeof Provider> {
+export async function loadOidcProvider(): Promise<typeof Provider> {
+  return (await loadOidcModule()).default;
+}
+
+/** The whole module (its interaction policy too), loaded once like loadOidcProvider. */
+export function loadOidcModule(): Promise<OidcModule> {
   loading ??= (async () => {
     const warn = console.warn;
     console.warn = (...args: unknown[]): void => {
@@ -23,7 +30,7 @@ export function loadOidcProvider(): Promise<typeof Provider> {
       warn(...args);
     };
     try {
-      return (await import('oidc-provider')).default;
+      return await import('oidc-provider');
     } finally {
       console.warn = warn;
     }

@@ -1,13 +1,14 @@
 import type { Kysely } from 'kysely';
 import type Provider from 'oidc-provider';
-import type { Account, AccountClaims, ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
-import { loadOidcProvider } from './oidc-provider.loader.js';
+import type { Account, AccountClaims, AdapterPayload, ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import { loadOidcModule } from './oidc-provider.loader.js';
 import type { DB } from '../store/database.types.js';
 import type { Officer } from './identity.types.js';
 import { oidcStoreAdapter, type OidcStoreAdapter } from './oidc.adapter.js';
 import type { OidcKeys } from './oidc.keys.js';
 import { officerRepository } from './officer.repository.js';
 import { renderProviderError, renderLogoutConfirm, renderLoggedOut } from './sign-in.page.js';
+import { strictPolicyWithFormTargets } from '../http/edge.js';
 
 /** Where the provider is mounted on the server: its issuer is `<origin>/oidc`. */
 export const oidcMountPath = '/oidc';
@@ -40,6 +41,28 @@ export interface OidcProviderDeps {
   readonly relyingParties?: readonly ClientMetadata[];
   /** Provider clock in epoch ms for the adapter's expiry (tests); oidc-provider itself uses Date.now. */
   readonly now?: () => number;
+  /** The second audience: citizens and the relying parties onboarded for them (src/citizen). */
+  readonly audience?: OidcAudience;
+}
+
+/**
+ * Citizens and their relying parties (issue 15), given to the one provider by the app: relying
+ * parties are loaded from the store as they are asked for, citizen accounts by their own ids,
+ * with their scopes, claims, levels (acr) and pairwise subjects.
+ */
+export interface OidcAudience {
+  /** Metadata of a client that is not a static one; undefined for an unknown or suspended client. */
+  findClient(clientId: string): Promise<ClientMetadata | undefined>;
+  /** True for this audience's account ids. */
+  owns(accountId: string): boolean;
+  findAccount(ctx: KoaContextWithOIDC, accountId: string): Promise<Account | undefined>;
+  readonly scopes: readonly string[];
+  readonly claims: Readonly<Record<string, readonly string[]>>;
+  readonly acrValues: readonly string[];
+  /** The subject a relying party sees: differs per sector (redirect host), stable per account. */
+  pairwiseIdentifier(accountId: string, sector: string): Promise<string>;
+  /** True when the request asks for a higher level than the session's sign-in reached (step-up: prompt login again). */
+  stepUpRequired(ctx: KoaContextWithOIDC): boolean;
 }
 
 export interface OidcProvider {
@@ -66,10 +89,22 @@ export function officerClaims(officer: Officer): AccountClaims {
  * const oidc = await createOidcProvider({ db, issuer: 'https://registry.example.vn/oidc', keys: await loadOidcKeys(db, now) });
  */
 export async function createOidcProvider(deps: OidcProviderDeps): Promise<OidcProvider> {
-  const ProviderClass = await loadOidcProvider();
+  const oidcModule = await loadOidcModule();
+  const ProviderClass = oidcModule.default;
   const issuerUrl = new URL(deps.issuer);
   const origin = issuerUrl.origin;
   const adapter = oidcStoreAdapter(deps.db, deps.now);
+  const audience = deps.audience;
+  const { Check, base } = oidcModule.interactionPolicy;
+  const policy = base();
+  if (audience !== undefined) {
+    policy.get('login')?.checks.add(new Check('acr_step_up', 'a higher level of assurance is requested', (ctx) => (audience.stepUpRequired(ctx) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT)));
+  }
+  // Relying parties are read from the store (the adapter's Client kind); static clients come first.
+  const adapterFactory = audience === undefined ? adapter.factory : (kind: string) => {
+    const inner = adapter.factory(kind);
+    return kind === 'Client' ? { ...inner, find: async (id: string) => (await audience.findClient(id)) as AdapterPayload | undefined } : inner;
+  };
   const console: ClientMetadata = {
     client_id: consoleClientId,
     client_secret: deps.keys.consoleClientSecret,
@@ -82,7 +117,7 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<OidcPr
     id_token_signed_response_alg: 'RS256',
   };
   const configuration: Configuration = {
-    adapter: adapter.factory,
+    adapter: adapterFactory,
     clients: [console, ...(deps.relyingParties ?? [])],
     jwks: { keys: [...deps.keys.signingKeys] },
     cookies: {
@@ -92,21 +127,43 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<OidcPr
     },
     pkce: { required: () => true },
     responseTypes: ['code'],
-    scopes: ['openid', 'profile', 'officer'],
-    claims: { openid: ['sub'], profile: ['name'], officer: ['role', 'unit'] },
+    scopes: ['openid', 'profile', 'officer', ...(audience?.scopes ?? [])],
+    claims: {
+      acr: null,
+      amr: null,
+      ...Object.fromEntries(Object.entries(audience?.claims ?? {}).map(([scope, names]) => [scope, [...names]])),
+      // With citizens the ID token says how the person signed in (level 1 or 2, password or password and code).
+      openid: audience === undefined ? ['sub'] : ['sub', 'acr', 'amr'],
+      profile: [...new Set(['name', ...(audience?.claims.profile ?? [])])],
+      officer: ['role', 'unit'],
+    },
+    ...(audience === undefined ? {} : {
+      acrValues: [...audience.acrValues],
+      subjectTypes: ['public', 'pairwise'],
+      pairwiseIdentifier: (_ctx: KoaContextWithOIDC, accountId: string, client: { readonly sectorIdentifier?: string | undefined; readonly clientId: string }) => audience.pairwiseIdentifier(accountId, client.sectorIdentifier ?? client.clientId),
+      interactions: { policy, url: (_ctx: KoaContextWithOIDC, interaction: { uid: string }) => `${oidcMountPath}/interaction/${interaction.uid}` },
+    }),
     // The console reads name, role and unit from the ID token of a code flow.
     conformIdTokenClaims: false,
-    findAccount: async (_ctx: KoaContextWithOIDC, id: string): Promise<Account | undefined> => {
+    findAccount: async (ctx: KoaContextWithOIDC, id: string): Promise<Account | undefined> => {
+      if (audience?.owns(id) === true) return audience.findAccount(ctx, id);
       const officer = await officerRepository.findById(deps.db, id);
       if (officer === undefined || officer.status !== 'active' || !officer.enrolled) return undefined;
       return { accountId: officer.officerId, claims: () => officerClaims(officer) };
     },
-    interactions: { url: (_ctx: KoaContextWithOIDC, interaction) => `${oidcMountPath}/interaction/${interaction.uid}` },
+    ...(audience === undefined ? { interactions: { url: (_ctx: KoaContextWithOIDC, interaction: { uid: string }) => `${oidcMountPath}/interaction/${interaction.uid}` } } : {}),
     features: {
+      backchannelLogout: { enabled: audience !== undefined },
       devInteractions: { enabled: false },
       rpInitiatedLogout: {
         enabled: true,
-        logoutSource: (ctx: KoaContextWithOIDC, form: string) => { ctx.type = 'html'; ctx.body = renderLogoutConfirm(form); },
+        logoutSource: (ctx: KoaContextWithOIDC, form: string) => {
+          // The confirmation ends in a redirect to the relying party's post-logout address (registered, checked by the provider): allow it as a form target.
+          const back = typeof ctx.oidc.params?.post_logout_redirect_uri === 'string' ? URL.parse(ctx.oidc.params.post_logout_redirect_uri)?.origin : undefined;
+          if (back !== undefined && back !== 'null' && back !== origin) ctx.set('content-security-policy', strictPolicyWithFormTargets([back]));
+          ctx.type = 'html';
+          ctx.body = renderLogoutConfirm(form);
+        },
         postLogoutSuccessSource: (ctx: KoaContextWithOIDC) => { ctx.type = 'html'; ctx.body = renderLoggedOut(); },
       },
       revocation: { enabled: true },

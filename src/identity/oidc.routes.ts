@@ -11,8 +11,8 @@ import type { DB } from '../store/database.types.js';
 import { safeEqual } from './identity.tokens.js';
 import type { OfficerAuthService } from './officer-auth.service.js';
 import { loadOidcKeys, type OidcKeys } from './oidc.keys.js';
-import { consoleClientId, createOidcProvider, isFirstPartyClient, officerScopes, oidcMountPath, type OidcProvider } from './oidc.provider.js';
 import { SignInThrottle, type SignInThrottleOptions } from './sign-in.throttle.js';
+import { consoleClientId, createOidcProvider, isFirstPartyClient, officerScopes, oidcMountPath, type OidcAudience, type OidcProvider } from './oidc.provider.js';
 import { renderCallbackFailed, renderSignInForm, signInStylesheet, signInStylesheetPath, type SignInProblem } from './sign-in.page.js';
 
 export interface OfficerSignInOptions {
@@ -30,6 +30,29 @@ export interface OfficerSignInOptions {
   readonly relyingParties?: readonly ClientMetadata[];
   /** Failed sign-ins per network address (default 20 in 15 minutes): credential stuffing across accounts. */
   readonly signInThrottle?: SignInThrottleOptions;
+  /** The citizen audience (src/citizen): its relying parties, accounts and claims. */
+  readonly audience?: OidcAudience;
+  /** Runs the interaction (sign-in, step-up, consent) of every client that is not first-party. */
+  readonly audienceInteraction?: AudienceInteraction;
+}
+
+/** What an audience's interaction step is handed: the provider, the interaction, and its form token. */
+export interface InteractionContext {
+  readonly request: FastifyRequest;
+  readonly reply: FastifyReply;
+  readonly provider: OidcProvider['provider'];
+  readonly details: Awaited<ReturnType<OidcProvider['provider']['interactionDetails']>>;
+  /** The hidden field every form of this interaction carries (checked before submit is called). */
+  readonly csrfToken: string;
+  /** The form's fields (submit only). */
+  readonly form: URLSearchParams;
+}
+
+export interface AudienceInteraction {
+  /** Shows the interaction's page; may finish it (reply hijacked) when nothing is to be asked. */
+  show(context: InteractionContext): Promise<void>;
+  /** A form of `${oidcMountPath}/interaction/:uid/audience/:step`, its CSRF field already checked. */
+  submit(step: string, context: InteractionContext): Promise<void>;
 }
 
 interface Runtime {
@@ -126,7 +149,11 @@ export async function registerOfficerSignIn(app: FastifyInstance, options: Offic
       const origin = (options.publicUrl ?? local).replace(/\/+$/, '');
       const issuer = `${origin}${oidcMountPath}`;
       const keys = await loadOidcKeys(options.db, options.clock.now().toISOString());
-      const oidc = await createOidcProvider({ db: options.db, issuer, keys, ...(options.relyingParties === undefined ? {} : { relyingParties: options.relyingParties }) });
+      const oidc = await createOidcProvider({
+        db: options.db, issuer, keys,
+        ...(options.relyingParties === undefined ? {} : { relyingParties: options.relyingParties }),
+        ...(options.audience === undefined ? {} : { audience: options.audience }),
+      });
       const client = new openid.Configuration(
         {
           issuer,
@@ -204,8 +231,12 @@ export async function registerOfficerSignIn(app: FastifyInstance, options: Offic
       const r = await resolve();
       const details = await r.oidc.provider.interactionDetails(request.raw, reply.raw).catch(() => undefined);
       if (details?.uid !== request.params.uid) return expired(reply);
-      if (details.prompt.name === 'login') return showForm(reply, details.uid, r.keys, 200);
       const clientId = String(details.params.client_id);
+      if (!isFirstPartyClient(clientId) && options.audienceInteraction !== undefined) {
+        await options.audienceInteraction.show({ request, reply, provider: r.oidc.provider, details, csrfToken: interactionToken(r.keys, details.uid), form: new URLSearchParams() });
+        return reply;
+      }
+      if (details.prompt.name === 'login') return showForm(reply, details.uid, r.keys, 200);
       // Only first-party clients skip the consent screen; the citizen audience's consent screen is issue 15's.
       if (details.prompt.name === 'consent' && isFirstPartyClient(clientId)) {
         await finish(request, reply, r, undefined, details);
@@ -234,6 +265,17 @@ export async function registerOfficerSignIn(app: FastifyInstance, options: Offic
       }
       if (!isFirstPartyClient(String(details.params.client_id))) return expired(reply);
       await finish(request, reply, r, officerId, details);
+      return reply;
+    });
+
+    scope.post<{ Params: { uid: string; step: string } }>(`${oidcMountPath}/interaction/:uid/audience/:step`, { schema: { hide: true } }, async (request, reply) => {
+      const r = await resolve();
+      const details = await r.oidc.provider.interactionDetails(request.raw, reply.raw).catch(() => undefined);
+      if (details?.uid !== request.params.uid || options.audienceInteraction === undefined || isFirstPartyClient(String(details.params.client_id))) return expired(reply);
+      const csrfToken = interactionToken(r.keys, details.uid);
+      if (!safeEqual(formField(request.body, 'csrf'), csrfToken)) return expired(reply);
+      const form = Buffer.isBuffer(request.body) ? new URLSearchParams(request.body.toString('utf8')) : new URLSearchParams();
+      await options.audienceInteraction.submit(request.params.step, { request, reply, provider: r.oidc.provider, details, csrfToken, form });
       return reply;
     });
 

@@ -24,6 +24,11 @@ export interface RegistryDeps {
    * quality engine re-checks them here, so findings never lag the record). A throw rolls back.
    */
   readonly onPersonsChanged?: (personIds: readonly string[], trx: Executor) => Promise<void>;
+  /**
+   * Called inside the transaction of a life event recorded on an existing person, after it is
+   * written (citizens' e-ID accounts: a death locks the account, a new card re-binds it). A throw rolls back.
+   */
+  readonly onEventRecorded?: (event: LifeEvent, trx: Executor) => Promise<void>;
 }
 
 /** A life event as an officer records it. */
@@ -293,6 +298,7 @@ export class RegistryService {
       await this.syncHousehold(trx, next, event.recordedAt);
       await this.deps.onPersonsChanged?.([next.idNumber], trx);
       const stored = await lifeEventRepository.byEventId(trx, event.eventId);
+      await this.deps.onEventRecorded?.(stored, trx);
       return { person: next, event: stored };
     });
   }

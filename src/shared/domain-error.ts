@@ -2,7 +2,7 @@
  * What went wrong, in terms a caller can act on. The HTTP edge maps the kind to a status;
  * services never know about HTTP.
  */
-export type ErrorKind = 'invalid' | 'not_found' | 'conflict' | 'unauthorized' | 'forbidden' | 'unavailable';
+export type ErrorKind = 'invalid' | 'not_found' | 'conflict' | 'unauthorized' | 'forbidden' | 'unavailable' | 'rate_limited';
 
 /**
  * A domain error with a stable code, a message and an action (MOSIP's triple).

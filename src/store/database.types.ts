@@ -1,3 +1,4 @@
+import type { CitizenTables } from '../citizen/citizen.tables.js';
 import type { AuditTables } from '../audit/audit.tables.js';
 import type { DirectionTables } from '../direction/direction.tables.js';
 import type { ExchangeTables } from '../exchange/exchange.tables.js';
@@ -80,7 +81,7 @@ export interface ImportBatchesTable {
 }
 
 /** Every table; each module declares its own in `<module>.tables.ts`. */
-export interface DB extends QualityTables, MatchingTables, ExchangeTables, AuditTables, IdentityTables, DirectionTables {
+export interface DB extends QualityTables, MatchingTables, ExchangeTables, AuditTables, IdentityTables, DirectionTables, CitizenTables {
   persons: PersonsTable;
   households: HouseholdsTable;
   life_events: LifeEventsTable;

@@ -16,6 +16,7 @@ import * as officialReads0012 from './migrations/0012-official-reads.migration.j
 import * as identityChanges0013 from './migrations/0013-identity-changes.migration.js';
 import * as breakGlassReads0014 from './migrations/0014-break-glass-reads.migration.js';
 import * as identityChangesColumns0015 from './migrations/0015-identity-changes-columns.migration.js';
+import * as citizen0020 from './migrations/0020-citizen.migration.js';
 import * as direction0040 from './migrations/0040-direction.migration.js';
 
 interface DialectMigration {
@@ -41,6 +42,7 @@ const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0013-identity-changes', identityChanges0013],
   ['0014-break-glass-reads', breakGlassReads0014],
   ['0015-identity-changes-columns', identityChangesColumns0015],
+  ['0020-citizen', citizen0020],
   ['0040-direction', direction0040],
 ];
 

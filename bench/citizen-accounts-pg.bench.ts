@@ -1,0 +1,78 @@
+// Citizens' e-ID accounts on PostgreSQL: N accounts loaded in bulk (COPY, in one transaction, into
+// the migrated table with its primary key, unique person id and the drive's index), the load time
+// and the table's size, extrapolated linearly to 40 and 100 million.
+//   npx tsx bench/citizen-accounts-pg.bench.ts [--accounts 2000000]
+//
+// Every row carries the same argon2id hash (OWASP cost): hashing 40 million real passwords is the
+// activations' cost (bench/citizen-sign-in.bench.ts), not the store's. Person ids are distinct
+// 12-digit numbers; 10% of accounts are level 2 with a TOTP seed and a card; provinces are the 34
+// of 2025; activation days spread over a year.
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { argon2idPasswordHasher } from '../src/citizen/citizen-password.hasher.js';
+import { openDatabase } from '../src/store/database.js';
+import { migrateToLatest } from '../src/store/migrator.js';
+import { postgresServerUrl, withAdminClient } from '../test/postgres-admin.js';
+
+const { values } = parseArgs({ options: { accounts: { type: 'string', default: '2000000' } } });
+const count = Number(values.accounts);
+const hash = await argon2idPasswordHasher().hash('one password for every row of the bench');
+const provinces = ['01', '04', '08', '11', '12', '14', '15', '19', '20', '22', '24', '25', '31', '33', '37', '38', '40', '42', '44', '46', '48', '51', '52', '56', '66', '68', '75', '79', '80', '82', '86', '91', '92', '96'];
+const name = `sachsong_bench_citizen_${String(process.pid)}`;
+await withAdminClient((admin) => admin.query(`CREATE DATABASE ${name}`));
+const url = `${postgresServerUrl}/${name}`;
+const store = openDatabase({ databaseUrl: url, poolSize: 2 });
+await migrateToLatest(store.db, store.dialect);
+const client = new pg.Client({ connectionString: url });
+await client.connect();
+try {
+  const yearStart = Date.parse('2025-12-01T00:00:00Z');
+  function* rows(): Generator<string> {
+    let chunk = '';
+    for (let i = 0; i < count; i++) {
+      const level2 = i % 10 === 0;
+      const at = new Date(yearStart + Math.floor((i / count) * 365 * 86_400_000)).toISOString();
+      const fields = [
+        `cit_${i.toString(16).padStart(32, '0')}`, String(1_000_000_000 + i * 7).padStart(12, '0'), level2 ? '2' : '1', 'active',
+        `+849${String(i).padStart(8, '0')}`, hash, level2 ? 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' : '\\N', level2 ? '59000000' : '\\N', level2 ? `C${String(i).padStart(8, '0')}` : '\\N',
+        provinces[i % provinces.length] ?? '01', '0', '\\N', '\\N', level2 ? at : '\\N', at, at,
+      ];
+      chunk += `${fields.join('\t')}\n`;
+      if (chunk.length > 1 << 20) { yield chunk; chunk = ''; }
+    }
+    if (chunk !== '') yield chunk;
+  }
+  const columns = 'account_id, person_id, level, status, phone, password_hash, totp_secret, totp_last_step, card_number, province, failed_attempts, locked_until, last_sign_in_at, level2_at, created_at, updated_at';
+  const started = performance.now();
+  await client.query('BEGIN');
+  await pipeline(Readable.from(rows()), client.query(copyFrom(`COPY citizen_accounts (${columns}) FROM STDIN`)));
+  await client.query('COMMIT');
+  const loadSeconds = (performance.now() - started) / 1000;
+  await client.query('ANALYZE citizen_accounts');
+  const size = await client.query<{ heap: string; indexes: string; total: string }>(
+    "SELECT pg_relation_size('citizen_accounts') AS heap, pg_indexes_size('citizen_accounts') AS indexes, pg_total_relation_size('citizen_accounts') AS total");
+  const row = size.rows[0] ?? { heap: '0', indexes: '0', total: '0' };
+  const gib = (bytes: number): number => Math.round(bytes / 2 ** 30 * 100) / 100;
+  const perRow = Number(row.total) / count;
+  const driveStarted = performance.now();
+  await client.query('SELECT province, level, count(*) FROM citizen_accounts WHERE status = $1 GROUP BY province, level', ['active']);
+  const driveMs = Math.round(performance.now() - driveStarted);
+  process.stdout.write(`${JSON.stringify({
+    accounts: count,
+    loadSeconds: Math.round(loadSeconds * 10) / 10,
+    rowsPerSecond: Math.round(count / loadSeconds),
+    heapGiB: gib(Number(row.heap)), indexesGiB: gib(Number(row.indexes)), totalGiB: gib(Number(row.total)), bytesPerAccount: Math.round(perRow),
+    extrapolated: {
+      '40M': { loadMinutes: Math.round(40_000_000 / (count / loadSeconds) / 60 * 10) / 10, totalGiB: gib(perRow * 40_000_000) },
+      '100M': { loadMinutes: Math.round(100_000_000 / (count / loadSeconds) / 60 * 10) / 10, totalGiB: gib(perRow * 100_000_000) },
+    },
+    driveQueryMs: driveMs,
+  }, null, 2)}\n`);
+} finally {
+  await client.end();
+  await store.close();
+  await withAdminClient((admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+}

@@ -1,0 +1,19 @@
+// The whole server as `sachsong serve` builds it, for the citizen sign-in bench: citizens' passwords
+// at the default argon2id cost (OWASP), the access log in its own SQLite file on its writer thread.
+// argv: <sqlite file> <access log file> <one-time code outbox file>
+import { openAccessLogStore } from '../../src/audit/access-log.store.js';
+import { fileOtpSender } from '../../src/citizen/otp.sender.js';
+import { buildApp } from '../../src/http/app.js';
+import { systemClock } from '../../src/shared/clock.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { openDatabase } from '../../src/store/database.js';
+
+const [location = '', logFile = '', outbox = ''] = process.argv.slice(2);
+const database = openDatabase({ sqliteFile: location });
+const accessLogStore = await openAccessLogStore(database, logFile);
+const app = await buildApp({ database, accessLogStore, clock: systemClock, operatorToken: 'bench-operator-token-0123456789abcdef', logger: createLogger('warn'), citizenOtp: fileOtpSender(outbox) });
+const address = await app.listen({ host: '127.0.0.1', port: 0 });
+process.stdout.write(`${address}\n`);
+process.once('SIGTERM', () => {
+  void app.close().then(() => accessLogStore.close()).then(() => process.exit(0));
+});

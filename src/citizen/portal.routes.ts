@@ -1,0 +1,151 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { trackerPageView } from '../audit/audit.routes.js';
+import { TrackerPageView } from '../audit/audit.schemas.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { RegistryService } from '../registry/registry.service.js';
+import { DomainError } from '../shared/domain-error.js';
+import { AttemptLimiter } from './attempt.limiter.js';
+import type { CitizenModule } from './citizen.module.js';
+import type { CitizenAccount } from './citizen.types.js';
+import { signedInServiceRepository } from './signed-in-service.repository.js';
+import type { Kysely } from 'kysely';
+import type { DB } from '../store/database.types.js';
+
+export interface PortalRoutesOptions {
+  readonly citizen: CitizenModule;
+  readonly registry: RegistryService;
+  readonly audit: AuditService;
+  readonly db: Kysely<DB>;
+  readonly secureCookies: boolean;
+  readonly addressLimiter?: AttemptLimiter;
+}
+
+const cookieName = 'sachsong_citizen';
+const cookiePath = '/citizen/portal';
+
+function cookieOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.cookie;
+  if (header === undefined || header.length > 8192) return undefined;
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq > 0 && pair.slice(0, eq).trim() === cookieName) return pair.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+function setCookie(reply: FastifyReply, value: string, maxAge: number | undefined, secure: boolean): void {
+  void reply.header('set-cookie', [`${cookieName}=${value}`, `Path=${cookiePath}`, 'HttpOnly', 'SameSite=Strict', ...(maxAge === undefined ? [] : [`Max-Age=${String(maxAge)}`]), ...(secure ? ['Secure'] : [])].join('; '));
+}
+
+const AccountView = Type.Object({ accountId: Type.String(), level: Type.Integer(), status: Type.String(), totpEnrolled: Type.Boolean(), createdAt: Type.String() });
+const accountView = (a: CitizenAccount): { accountId: string; level: number; status: string; totpEnrolled: boolean; createdAt: string } =>
+  ({ accountId: a.accountId, level: a.level, status: a.status, totpEnrolled: a.totpEnrolled, createdAt: a.createdAt });
+
+/**
+ * The citizen's portal API (the pages are not built yet): sign-in with the e-ID (a session cookie
+ * on /citizen/portal, HttpOnly, SameSite=Strict; unsafe methods need X-CSRF-Token), my record and
+ * household, my data-use log with its proofs (the tracker, now the citizen's own), the services I
+ * signed in to with revoke, my sessions with revoke.
+ */
+export const portalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions> = (app, { citizen, registry, audit, db, secureCookies, addressLimiter }) => {
+  const limiter = addressLimiter ?? new AttemptLimiter(20, 15 * 60_000);
+  const tags = ['citizen portal'];
+  const signedIn = async (request: FastifyRequest): Promise<Awaited<ReturnType<CitizenModule['accounts']['authenticate']>>> => {
+    const csrf = request.headers['x-csrf-token'];
+    return citizen.accounts.authenticate(cookieOf(request) ?? '', { unsafe: request.method !== 'GET', csrfToken: typeof csrf === 'string' ? csrf : undefined });
+  };
+
+  app.post('/citizen/portal/sign-in', {
+    schema: { tags, summary: 'Sign in to the portal with the e-ID (the code of the authenticator gives level 2)', security: [],
+      body: Type.Object({ idNumber: Type.String({ maxLength: 12 }), password: Type.String({ maxLength: 1024 }), code: Type.Optional(Type.String({ maxLength: 6 })) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ account: AccountView, level: Type.Integer(), csrfToken: Type.String() }) } },
+  }, async (request, reply) => {
+    const until = limiter.blockedUntil(request.ip);
+    if (until !== undefined) throw new DomainError('rate_limited', 'TOO_MANY_ATTEMPTS', 'too many attempts from this address', 'Wait and try again', { retryAt: new Date(until).toISOString() });
+    const code = request.body.code ?? '';
+    let result;
+    try {
+      result = await citizen.accounts.verifySignIn({ idNumber: request.body.idNumber, password: request.body.password, code, level: code === '' ? 1 : 2 });
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'SIGN_IN_FAILED') limiter.fail(request.ip);
+      throw error;
+    }
+    const agent = request.headers['user-agent'] ?? '';
+    const device = /Android/.test(agent) ? 'Android' : /iPhone|iPad/.test(agent) ? 'iOS' : /Windows/.test(agent) ? 'Windows' : /Mac OS/.test(agent) ? 'macOS' : /Linux/.test(agent) ? 'Linux' : 'other';
+    const session = await citizen.accounts.openSession(result.account.accountId, result.level, device);
+    setCookie(reply, session.sessionId, undefined, secureCookies);
+    return { account: accountView(result.account), level: result.level, csrfToken: session.csrfToken };
+  });
+
+  app.post('/citizen/portal/sign-out', { schema: { tags, summary: 'Sign out of the portal', security: [], response: { 204: Type.Null() } } }, async (request, reply) => {
+    await signedIn(request);
+    await citizen.accounts.signOut(cookieOf(request) ?? '');
+    setCookie(reply, '', 0, secureCookies);
+    return reply.code(204).send(null);
+  });
+
+  app.get('/citizen/portal/me', {
+    schema: { tags, summary: 'My account, my record and my household', security: [],
+      response: { 200: Type.Object({
+        account: AccountView,
+        person: Type.Object({ idNumber: Type.String(), fullName: Type.String(), birthDate: Type.String(), sex: Type.String(), nationality: Type.String(), permanentAddress: Type.Union([Type.String(), Type.Null()]), currentAddress: Type.Union([Type.String(), Type.Null()]), updatedAt: Type.String() }),
+        household: Type.Union([Type.Null(), Type.Object({ householdId: Type.String(), members: Type.Array(Type.Object({ fullName: Type.String(), relationshipToHead: Type.Union([Type.String(), Type.Null()]) })) })]),
+      }) } },
+  }, async (request) => {
+    const { account } = await signedIn(request);
+    const person = await registry.getPerson(account.personId);
+    const household = person.householdId === null ? null : await registry.household(person.householdId);
+    return {
+      account: accountView(account),
+      person: { idNumber: person.idNumber, fullName: person.fullName, birthDate: person.birthDate, sex: person.sex, nationality: person.nationality, permanentAddress: person.permanentAddress, currentAddress: person.currentAddress, updatedAt: person.updatedAt },
+      household: household === null ? null : { householdId: household.household.householdId, members: household.members.filter((m) => m.status === 'alive').map((m) => ({ fullName: m.fullName, relationshipToHead: m.relationshipToHead })) },
+    };
+  });
+
+  app.get('/citizen/portal/access-records', {
+    schema: { tags, summary: 'My data-use log: who received my data, when, why, under which law or consent, each entry with its inclusion proof', security: [],
+      querystring: Type.Object({ before: Type.Optional(Type.Integer({ minimum: 0 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) }, { additionalProperties: false }),
+      response: { 200: TrackerPageView } },
+  }, async (request) => {
+    const { account } = await signedIn(request);
+    return trackerPageView(await audit.tracker(account.personId, { ...(request.query.limit === undefined ? {} : { limit: request.query.limit }), ...(request.query.before === undefined ? {} : { before: request.query.before }) }));
+  });
+
+  const ServiceView = Type.Object({ clientId: Type.String(), name: Type.String(), scopes: Type.Array(Type.String()), grantedAt: Type.Union([Type.String(), Type.Null()]) });
+  app.get('/citizen/portal/services', {
+    schema: { tags, summary: 'The services I signed in to and what I agreed they receive', security: [], response: { 200: Type.Array(ServiceView) } },
+  }, async (request) => {
+    const { account } = await signedIn(request);
+    const out = [];
+    for (const g of await signedInServiceRepository.ofAccount(db, account.accountId)) {
+      const rp = await citizen.relyingParties.get(g.clientId).catch(() => undefined);
+      out.push({ clientId: g.clientId, scopes: [...g.scopes], grantedAt: g.grantedAt, name: rp?.displayName ?? g.clientId });
+    }
+    return out;
+  });
+
+  app.post('/citizen/portal/services/revoke', {
+    schema: { tags, summary: 'Withdraw my consent from a service: its tokens end and it must ask again', security: [], body: Type.Object({ clientId: Type.String({ maxLength: 200 }) }, { additionalProperties: false }), response: { 204: Type.Null() } },
+  }, async (request, reply) => {
+    const { account } = await signedIn(request);
+    if (!(await signedInServiceRepository.revoke(db, account.accountId, request.body.clientId))) throw new DomainError('not_found', 'GRANT_NOT_FOUND', 'no such service of yours', 'List your services again');
+    return reply.code(204).send(null);
+  });
+
+  const SessionView = Type.Object({ sessionRef: Type.String(), device: Type.String(), level: Type.Integer(), createdAt: Type.String(), lastSeenAt: Type.String(), current: Type.Boolean() });
+  app.get('/citizen/portal/sessions', { schema: { tags, summary: 'My portal sessions and their devices', security: [], response: { 200: Type.Array(SessionView) } } }, async (request) => {
+    const { account, sessionRef } = await signedIn(request);
+    return (await citizen.accounts.listSessions(account.accountId)).map((s) => ({ ...s, current: s.sessionRef === sessionRef }));
+  });
+
+  app.post('/citizen/portal/sessions/:sessionRef/revoke', {
+    schema: { tags, summary: 'End one of my sessions', security: [], params: Type.Object({ sessionRef: Type.String({ maxLength: 40 }) }), response: { 204: Type.Null() } },
+  }, async (request, reply) => {
+    const { account } = await signedIn(request);
+    await citizen.accounts.revokeSession(account.accountId, request.params.sessionRef);
+    return reply.code(204).send(null);
+  });
+  return Promise.resolve();
+};

@@ -1,0 +1,41 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+let dir: string;
+
+function sachsong(args: readonly string[]): { code: number; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    env: { ...process.env, SACHSONG_DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'silent', DATABASE_URL: '' },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+beforeAll(() => { dir = mkdtempSync(path.join(tmpdir(), 'sachsong-rpcli-')); });
+afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+
+describe('sachsong relying-party', () => {
+  it('onboards an exchange client as a relying party, lists, suspends it; refuses bad input with exit 2', { timeout: 300_000 }, () => {
+    const keys = path.join(dir, 'keys');
+    expect(sachsong(['agency', 'keygen', '--out', keys, '--kid', 'vcb-1']).code).toBe(0);
+    const member = sachsong(['agency', 'onboard', '--member', 'VN/COM/VCB', '--name', 'Vietcombank', '--kind', 'bank', '--subsystem', 'login:Đăng nhập', '--jwks', path.join(keys, 'jwks.json')]);
+    expect(member.code, member.stderr).toBe(0);
+    const unknown = sachsong(['relying-party', 'onboard', '--client', 'VN/COM/ACB/login', '--name', 'ACB', '--redirect', 'https://acb.example/cb', '--claims', 'name']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/CLIENT_NOT_FOUND/);
+    const twoHosts = sachsong(['relying-party', 'onboard', '--client', 'VN/COM/VCB/login', '--name', 'Vietcombank', '--redirect', 'https://vcb.example/cb,https://other.example/cb', '--claims', 'name']);
+    expect(twoHosts.stderr).toMatch(/REDIRECT_URI_INVALID/);
+    const badClaim = sachsong(['relying-party', 'onboard', '--client', 'VN/COM/VCB/login', '--name', 'Vietcombank', '--redirect', 'https://vcb.example/cb', '--claims', 'name,religion']);
+    expect(badClaim.stderr).toMatch(/CLAIMS_INVALID/);
+    const ok = sachsong(['relying-party', 'onboard', '--client', 'VN/COM/VCB/login', '--name', 'Vietcombank', '--redirect', 'https://vcb.example/cb', '--claims', 'vn_tax_code,name']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ clientId: 'VN/COM/VCB/login', allowedClaims: ['name', 'vn_tax_code'], status: 'active' });
+    expect(sachsong(['relying-party', 'list']).stdout).toMatch(/VN\/COM\/VCB\/login\s+active\s+Vietcombank\s+\[name,vn_tax_code\]/);
+    expect(JSON.parse(sachsong(['relying-party', 'suspend', 'VN/COM/VCB/login']).stdout)).toMatchObject({ status: 'suspended' });
+    expect(sachsong(['relying-party', 'list']).stdout).toMatch(/suspended/);
+  });
+});
