@@ -1,12 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type, type Static } from 'typebox';
-import { adminUnitCatalog } from '../registry/admin-unit.catalog.js';
+import { Type } from 'typebox';
 import { IdNumberParam } from '../registry/person.schemas.js';
-import { describeCommune } from '../registry/person.view.js';
 import { DomainError } from '../shared/domain-error.js';
-import type { AccessRecordInput } from './access-log.types.js';
-import type { AuditService, TrackerPage } from './audit.service.js';
-import { BreakGlassReadsQuery, BreakGlassReadsView, ConsistencyProofView, InclusionProofView, SignedCheckpointView, TrackerPageView, TrackerQuery, type AccessRecordView } from './audit.schemas.js';
+import type { AuditService } from './audit.service.js';
+import { BreakGlassReadsQuery, BreakGlassReadsView, ConsistencyProofView, InclusionProofView, SignedCheckpointView, TrackerPageView, TrackerQuery } from './audit.schemas.js';
+import { trackerPageView } from './tracker.view.js';
 
 export interface AuditRoutesOptions {
   readonly audit: AuditService;
@@ -92,57 +90,3 @@ export const auditRoutes: FastifyPluginAsyncTypebox<AuditRoutesOptions> = (app, 
   });
   return Promise.resolve();
 };
-
-/** A record as JSON: absent options left out (never `undefined`), arrays copied. */
-/** A tracker page as the API answers it (the officers' route and the citizen's portal). */
-export function trackerPageView(page: TrackerPage): Static<typeof TrackerPageView> {
-  return {
-    ...page,
-    checkpoint: page.checkpoint ?? null,
-    entries: page.entries.map((e) => {
-      const unitName = e.record.readerUnit === undefined ? undefined : unitNameOf(e.record.readerUnit, page.visibleOn);
-      return { ...e, record: recordView(e.record), proof: [...e.proof], ...(unitName === undefined ? {} : { readerUnitName: unitName }) };
-    }),
-    nextBefore: page.nextBefore ?? null,
-  };
-}
-
-function recordView(r: AccessRecordInput): Static<typeof AccessRecordView> {
-  return {
-    personId: r.personId,
-    at: r.at,
-    clientId: r.clientId,
-    ...(r.receivingAgency === undefined ? {} : { receivingAgency: r.receivingAgency }),
-    officerId: r.officerId,
-    service: r.service,
-    purpose: r.purpose,
-    legalBasis: r.legalBasis,
-    ...(r.consentId === undefined ? {} : { consentId: r.consentId }),
-    fields: [...r.fields],
-    visibility: r.visibility,
-    requestId: r.requestId,
-    ...(r.caseReference === undefined ? {} : { caseReference: r.caseReference }),
-    ...(r.readerKind === undefined ? {} : { readerKind: r.readerKind }),
-    ...(r.readerRole === undefined ? {} : { readerRole: r.readerRole }),
-    ...(r.readerUnit === undefined ? {} : { readerUnit: r.readerUnit }),
-    ...(r.breakGlass === true ? { breakGlass: true as const } : {}),
-    ...(r.breakGlassReasonSha256 === undefined ? {} : { breakGlassReasonSha256: r.breakGlassReasonSha256 }),
-    ...(r.jobId === undefined ? {} : { jobId: r.jobId }),
-    ...(r.jobHash === undefined ? {} : { jobHash: r.jobHash }),
-  };
-}
-
-/** A reader's unit (`nation`, `province:NN`, `commune:NNNNN`) by its name on `on`; undefined when unknown. */
-export function unitNameOf(unit: string, on: string): string | undefined {
-  if (unit === 'nation') return 'Toàn quốc';
-  const [level, code = ''] = unit.split(':');
-  if (level === 'commune') {
-    const names = describeCommune(code, on);
-    return names.name === null ? undefined : names.provinceName === null ? names.name : `${names.name}, ${names.provinceName}`;
-  }
-  try {
-    return adminUnitCatalog().province(code, on).name;
-  } catch {
-    return undefined;
-  }
-}

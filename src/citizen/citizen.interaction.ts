@@ -1,6 +1,6 @@
-import type { AudienceInteraction, InteractionContext } from '../identity/oidc.routes.js';
+import type { AudienceInteraction, InteractionContext } from '../identity/oidc.interaction.js';
 import { oidcMountPath } from '../identity/oidc.provider.js';
-import { strictPolicyWithFormTargets } from '../http/edge.js';
+import { strictPolicyWithFormTargets } from '../shared/content-security-policy.js';
 import { isDomainError } from '../shared/domain-error.js';
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/database.types.js';

@@ -2,7 +2,7 @@ import { randomBytes, type KeyObject } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AccessLog } from '../audit/access-log.types.js';
 import type { OidcAudience } from '../identity/oidc.provider.js';
-import type { AudienceInteraction } from '../identity/oidc.routes.js';
+import type { AudienceInteraction } from '../identity/oidc.interaction.js';
 import type { PasswordHasher } from '../identity/password.hasher.js';
 import type { Clock } from '../shared/clock.js';
 import type { DB } from '../store/database.types.js';

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { trackerPageView } from '../audit/audit.routes.js';
+import { trackerPageView } from '../audit/tracker.view.js';
 import { TrackerPageView } from '../audit/audit.schemas.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { RegistryService } from '../registry/registry.service.js';

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerOptions } from 'node:http';
 import type { Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import fastifyHelmet from '@fastify/helmet';
+import { policyText, strictPolicy } from '../shared/content-security-policy.js';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 
 /** The HTTP edge's time limits in milliseconds (config.ts reads them from the environment). */
@@ -105,33 +106,6 @@ export function clientErrorHandler(this: { log: FastifyBaseLogger }, error: Erro
     socket.write(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   }
   socket.destroy();
-}
-
-/** The console's policy: everything from this server only, no inline code or style, no framing. */
-const strictPolicy = {
-  defaultSrc: ["'self'"],
-  scriptSrc: ["'self'"],
-  scriptSrcAttr: ["'none'"],
-  styleSrc: ["'self'"],
-  imgSrc: ["'self'"],
-  fontSrc: ["'self'"],
-  connectSrc: ["'self'"],
-  objectSrc: ["'none'"],
-  baseUri: ["'none'"],
-  formAction: ["'self'"],
-  frameAncestors: ["'none'"],
-} as const;
-
-function policyText(directives: Readonly<Record<string, readonly string[]>>): string {
-  return Object.entries(directives).map(([name, values]) => `${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${values.join(' ')}`).join(';');
-}
-
-/**
- * The strict policy with further origins a form may be sent to, redirects included (the OpenID
- * provider's pages, whose forms end in a redirect to a relying party's registered address).
- */
-export function strictPolicyWithFormTargets(origins: readonly string[]): string {
-  return policyText({ ...strictPolicy, formAction: ["'self'", ...origins] });
 }
 
 /**

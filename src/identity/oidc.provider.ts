@@ -8,7 +8,7 @@ import { oidcStoreAdapter, type OidcStoreAdapter } from './oidc.adapter.js';
 import type { OidcKeys } from './oidc.keys.js';
 import { officerRepository } from './officer.repository.js';
 import { renderProviderError, renderLogoutConfirm, renderLoggedOut } from './sign-in.page.js';
-import { strictPolicyWithFormTargets } from '../http/edge.js';
+import { strictPolicyWithFormTargets } from '../shared/content-security-policy.js';
 
 /** Where the provider is mounted on the server: its issuer is `<origin>/oidc`. */
 export const oidcMountPath = '/oidc';

@@ -12,6 +12,7 @@ import { safeEqual } from './identity.tokens.js';
 import type { OfficerAuthService } from './officer-auth.service.js';
 import { loadOidcKeys, type OidcKeys } from './oidc.keys.js';
 import { SignInThrottle, type SignInThrottleOptions } from './sign-in.throttle.js';
+import type { AudienceInteraction } from './oidc.interaction.js';
 import { consoleClientId, createOidcProvider, isFirstPartyClient, officerScopes, oidcMountPath, type OidcAudience, type OidcProvider } from './oidc.provider.js';
 import { renderCallbackFailed, renderSignInForm, signInStylesheet, signInStylesheetPath, type SignInProblem } from './sign-in.page.js';
 
@@ -36,24 +37,6 @@ export interface OfficerSignInOptions {
   readonly audienceInteraction?: AudienceInteraction;
 }
 
-/** What an audience's interaction step is handed: the provider, the interaction, and its form token. */
-export interface InteractionContext {
-  readonly request: FastifyRequest;
-  readonly reply: FastifyReply;
-  readonly provider: OidcProvider['provider'];
-  readonly details: Awaited<ReturnType<OidcProvider['provider']['interactionDetails']>>;
-  /** The hidden field every form of this interaction carries (checked before submit is called). */
-  readonly csrfToken: string;
-  /** The form's fields (submit only). */
-  readonly form: URLSearchParams;
-}
-
-export interface AudienceInteraction {
-  /** Shows the interaction's page; may finish it (reply hijacked) when nothing is to be asked. */
-  show(context: InteractionContext): Promise<void>;
-  /** A form of `${oidcMountPath}/interaction/:uid/audience/:step`, its CSRF field already checked. */
-  submit(step: string, context: InteractionContext): Promise<void>;
-}
 
 interface Runtime {
   readonly oidc: OidcProvider;
