@@ -9,6 +9,10 @@ export const reconcileStatuses = [
   'BAD_ROW',
   'INVALID_ID',
   'NOT_FOUND',
+  /** The ID failed, and the search by name and birth date suggests a person for an officer to check. */
+  'CLERICAL_REVIEW',
+  /** The ID failed, and the search by name and birth date found one person with a strong score (linked_id, match_score). */
+  'PROBABLE_MATCH',
   'DUPLICATE_IN_SOURCE',
   'DECEASED',
   'OVER_LIMIT',
@@ -19,7 +23,7 @@ export const reconcileStatuses = [
 export type ReconcileStatus = (typeof reconcileStatuses)[number];
 
 /** Statuses under which a row is linked to a registry person (used for pairwise precision and recall). */
-export const linkedStatuses: readonly ReconcileStatus[] = ['DUPLICATE_IN_SOURCE', 'DECEASED', 'OVER_LIMIT', 'MISMATCH', 'MATCHED'];
+export const linkedStatuses: readonly ReconcileStatus[] = ['PROBABLE_MATCH', 'DUPLICATE_IN_SOURCE', 'DECEASED', 'OVER_LIMIT', 'MISMATCH', 'MATCHED'];
 
 /** What an agency row may say about a person, whatever the agency calls its columns. */
 export const canonicalFields = ['record', 'id', 'name', 'birth', 'sex', 'commune', 'line'] as const;
@@ -61,6 +65,8 @@ const commonActions = {
   INVALID_ID: 'Ask the person for the 12-digit personal ID number on their ID card or VNeID',
   NOT_FOUND: 'Verify the identity with the person in person; the registry holds no such person under this number',
   DUPLICATE_IN_SOURCE: 'Merge or remove the repeated record: the same person is already on an earlier row',
+  CLERICAL_REVIEW: 'Check the suggested person (suggested_id, match_score) against the documents before using it; otherwise ask the person for their ID number',
+  PROBABLE_MATCH: 'Correct the ID number to the one found by name and birth date (linked_id), after confirming with the person where the score is below 0.9999',
   MATCHED: 'No action',
 } as const;
 
