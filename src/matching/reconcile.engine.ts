@@ -8,7 +8,7 @@ import { defaultDuckDbLimits, openDuckDb } from '../store/duckdb.bounds.js';
 import { readSnapshotManifest, snapshotFiles, sqlText } from './registry-snapshot.engine.js';
 import { searchCandidates, sortedNameSql } from './reconcile.candidates.js';
 import {
-  comparedFields, reconcileStatuses, type CanonicalField, type ComparedField, type ReconcilePreset, type ReconcileStatus,
+  comparedFields, reconcileStatuses, withHeaderAliases, type CanonicalField, type ComparedField, type ReconcilePreset, type ReconcileStatus,
 } from './reconcile.presets.js';
 import type { BadRow, ReconcileEngine, ReconcilePhase, ReconcileRequest, ReconcileSummary } from './reconcile.types.js';
 
@@ -90,19 +90,31 @@ export function text(value: unknown): string {
   return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'bigint' ? value.toString() : '';
 }
 
-/** The header line of a CSV file (the first line, at most 64 KiB), parsed as CSV. */
-function csvHeader(file: string): string[] {
+/** The delimiter of a header line: whichever of comma, semicolon (spreadsheets in Vietnamese locale) or tab occurs most outside quotes. */
+export function sniffDelimiter(line: string): ',' | ';' | '\t' {
+  const counts = { ',': 0, ';': 0, '\t': 0 };
+  let quoted = false;
+  for (const c of line) {
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && (c === ',' || c === ';' || c === '\t')) counts[c]++;
+  }
+  return counts[';'] > counts[','] && counts[';'] >= counts['\t'] ? ';' : counts['\t'] > counts[','] ? '\t' : ',';
+}
+
+/** The header line of a CSV file (the first line, at most 64 KiB), parsed as CSV with its sniffed delimiter. */
+function csvHeader(file: string): { readonly header: string[]; readonly delimiter: string } {
   const fd = openSync(file, 'r');
   try {
     const buffer = Buffer.alloc(65_536);
     const n = readSync(fd, buffer, 0, buffer.length, 0);
     const newline = buffer.subarray(0, n).indexOf(10);
     const text = new TextDecoder('utf-8', { fatal: true }).decode(buffer.subarray(0, newline === -1 ? n : newline)).replace(/\r$/, '');
-    const first = parse(text)[0] ?? [];
+    const delimiter = sniffDelimiter(text);
+    const first = parse(text, { delimiter })[0] ?? [];
     if (first.length === 0 || first.every((c) => c.trim() === '')) {
       throw new DomainError('invalid', 'RECONCILE_FILE_UNREADABLE', 'the agency file has no header line', 'Put the column names on the first line');
     }
-    return first.map((c) => c.replace(/^\uFEFF/, '').trim());
+    return { header: first.map((c) => c.replace(/^\uFEFF/, '').trim()), delimiter };
   } finally {
     closeSync(fd);
   }
@@ -141,7 +153,8 @@ async function scalar(connection: DuckDBConnection, query: string): Promise<numb
  */
 export const duckDbReconcileEngine: ReconcileEngine = {
   async run(request: ReconcileRequest) {
-    const { preset, input } = request;
+    const { input } = request;
+    let preset = request.preset;
     if (!existsSync(input) || !statSync(input).isFile()) {
       throw new DomainError('not_found', 'RECONCILE_FILE_NOT_FOUND', `the agency file ${path.basename(input)} does not exist`, 'Check the path of the file to reconcile');
     }
@@ -170,20 +183,22 @@ export const duckDbReconcileEngine: ReconcileEngine = {
 
       // Which mapped columns the file has; a file without the ID or name columns cannot be reconciled.
       let header: string[];
+      let delimiter = ',';
       try {
-        header = format === 'parquet'
-          ? (await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${file})`)).getRowsJson().map((r) => text(r[0]))
-          : csvHeader(input);
+        if (format === 'parquet') header = (await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${file})`)).getRowsJson().map((r) => text(r[0]));
+        else ({ header, delimiter } = csvHeader(input));
       } catch (error) {
         if (isDomainError(error)) throw error;
         // DuckDB's own message can hold the server's paths and cells of the file: neither is passed on.
         throw new DomainError('invalid', 'RECONCILE_FILE_UNREADABLE', `the agency file could not be read as ${format.toUpperCase()}`, 'Send a comma-separated UTF-8 file with a header line, or a Parquet file');
       }
+      // Columns the mapping does not name, found under their usual Vietnamese headers ("Họ và tên", "Số CCCD").
+      preset = withHeaderAliases(preset, header);
       // The header read once; every column as text, so that nothing is left to type inference.
       const columnSpec = `{${header.map((h) => `${sqlText(h)}: 'VARCHAR'`).join(', ')}}`;
       const reader = format === 'parquet'
         ? `read_parquet(${file}, file_row_number = true)`
-        : `read_csv(${file}, header = true, columns = ${columnSpec}, delim = ',', quote = '"', escape = '"', strict_mode = true, ignore_errors = true, store_rejects = true, null_padding = false, auto_detect = false)`;
+        : `read_csv(${file}, header = true, columns = ${columnSpec}, delim = ${sqlText(delimiter)}, quote = '"', escape = '"', strict_mode = true, ignore_errors = true, store_rejects = true, null_padding = false, auto_detect = false)`;
       const mapped = Object.entries(preset.columns) as [CanonicalField, string][];
       const columnsMissing = mapped.filter(([, column]) => !header.includes(column)).map(([field, column]) => `${field}:${column}`);
       for (const required of ['id', 'name'] as const) {
@@ -424,7 +439,7 @@ export function classifySql({ preset, persons, communes, has, today, provinces, 
       SELECT rn, nullif(trim(in_record), '') AS record, ${idSql('in_id')} AS id_in,
              ${byLine ? "nullif(trim(in_line), '')" : 'NULL::VARCHAR'} AS line_key,
              coalesce(in_name, '') AS name_in,
-             ${has('birth') ? `try_strptime(trim(in_birth), ${dateFormats})::DATE` : 'NULL::DATE'} AS birth_raw,
+             ${has('birth') ? `try_strptime(trim(in_birth), ${dateFormats})::DATE` : 'NULL::DATE'} AS birth_raw0,
              ${has('birth') ? "nullif(trim(in_birth), '')" : 'NULL::VARCHAR'} AS birth_cell,
              ${has('sex') ? `CASE upper(trim(in_sex)) WHEN 'M' THEN 'M' WHEN 'NAM' THEN 'M' WHEN 'MALE' THEN 'M' WHEN '1' THEN 'M'
                                       WHEN 'F' THEN 'F' WHEN 'NỮ' THEN 'F' WHEN 'NU' THEN 'F' WHEN 'FEMALE' THEN 'F' WHEN '0' THEN 'F'
@@ -432,8 +447,16 @@ export function classifySql({ preset, persons, communes, has, today, provinces, 
              ${communeCheck ? "nullif(trim(in_commune), '')" : 'NULL::VARCHAR'} AS commune_in
       FROM src
     ),
+    s2 AS (
+      -- A two-digit year ('15/03/85') reads as year 85: the latest century that does not put it after today.
+      SELECT s.* EXCLUDE (birth_raw0),
+             CASE WHEN year(birth_raw0) < 100
+                  THEN make_date(year(birth_raw0) + CASE WHEN year(birth_raw0) <= ${year % 100} THEN ${year - (year % 100)} ELSE ${year - (year % 100) - 100} END, month(birth_raw0), day(birth_raw0))
+                  ELSE birth_raw0 END AS birth_raw
+      FROM s
+    ),
     k0 AS (
-      SELECT s.* EXCLUDE (birth_raw, birth_cell, id_in),
+      SELECT s2.* EXCLUDE (birth_raw, birth_cell, id_in),
              CASE WHEN birth_raw BETWEEN DATE '1800-01-01' AND DATE ${sqlText(today)} THEN birth_raw END AS birth_d,
              CASE WHEN birth_raw BETWEEN DATE '1800-01-01' AND DATE ${sqlText(today)} THEN CAST(birth_raw AS VARCHAR) END AS birth_iso,
              -- A year, or a year and month, alone (also with 00 for the unknown parts): the registry's partial dates.
@@ -441,7 +464,7 @@ export function classifySql({ preset, persons, communes, has, today, provinces, 
              -- A spreadsheet drops the leading zero of a number: 11 digits are read as the 12-digit ID.
              CASE WHEN length(id_in) = 11 AND regexp_full_match(id_in, '[0-9]{11}') THEN '0' || id_in ELSE id_in END AS id_in,
              length(id_in) = 11 AND regexp_full_match(id_in, '[0-9]{11}') AS id_padded
-      FROM s
+      FROM s2
     ),
     k AS (
       SELECT k0.*, coalesce(birth_iso, birth_part) AS birth_text,

@@ -162,3 +162,40 @@ export function withMapping(name: PresetName, mapping: Readonly<Partial<Record<C
 export function isPresetName(value: string): value is PresetName {
   return (presetNames as readonly string[]).includes(value);
 }
+
+/**
+ * Headers agencies write in Vietnamese (compared in lower case, NFC, single spaces), by field.
+ * Used for the fields whose mapped column a file does not have.
+ */
+export const headerAliases: Readonly<Record<CanonicalField, readonly string[]>> = {
+  record: ['stt', 'mã hồ sơ', 'mã số thuế', 'mst', 'số hợp đồng', 'mã khách hàng', 'mã đối tượng'],
+  id: ['số định danh', 'số định danh cá nhân', 'số cccd', 'cccd', 'số cmnd/cccd', 'số cccd/cmnd', 'số giấy tờ', 'số cmnd'],
+  name: ['họ và tên', 'họ tên', 'tên khách hàng', 'tên người nộp thuế', 'tên thuê bao', 'họ và tên người nộp thuế'],
+  birth: ['ngày sinh', 'ngày tháng năm sinh', 'ngày/tháng/năm sinh', 'năm sinh'],
+  sex: ['giới tính', 'gioi tinh'],
+  commune: ['mã xã', 'mã phường/xã', 'mã đơn vị hành chính'],
+  line: ['số thuê bao', 'số điện thoại', 'số thuê bao di động'],
+};
+
+function headerKey(header: string): string {
+  return header.normalize('NFC').toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * The preset with each field whose mapped column the header lacks pointed at a column found under
+ * one of its {@link headerAliases}; other fields unchanged.
+ *
+ * @example
+ * withHeaderAliases(reconcilePresets.tax, ['STT', 'Số CCCD', 'Họ và tên', 'Ngày sinh']).columns.name // 'Họ và tên'
+ */
+export function withHeaderAliases(preset: ReconcilePreset, header: readonly string[]): ReconcilePreset {
+  const byKey = new Map(header.map((h) => [headerKey(h), h]));
+  const columns: Partial<Record<CanonicalField, string>> = { ...preset.columns };
+  for (const field of canonicalFields) {
+    const mapped = columns[field];
+    if (mapped !== undefined && header.includes(mapped)) continue;
+    const found = headerAliases[field].map((alias) => byKey.get(alias)).find((h) => h !== undefined);
+    if (found !== undefined) columns[field] = found;
+  }
+  return { ...preset, columns };
+}
