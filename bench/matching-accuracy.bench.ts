@@ -1,7 +1,8 @@
 // Accuracy of the linkage engine on public benchmark files with ground truth: pairwise precision,
 // recall and F1 per file (and after clustering, for deduplication), with timings.
-//   npx tsx bench/matching-accuracy.bench.ts [--only febrl4|febrl3|fake1000|historical] [--data test/fixtures/linkage]
+//   npx tsx bench/matching-accuracy.bench.ts [--only readme|febrl4|febrl3|fake1000|historical] [--data test/fixtures/linkage]
 // The same jobs run from the CLI: write a config below to a JSON file and `sachsong link --config FILE`.
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseLinkageConfig } from '../src/matching/linkage.config.js';
@@ -24,7 +25,18 @@ const febrlComparisons = [
 ];
 const febrlBlocking = [['soc_sec_id'], ['given_name', 'surname'], ['date_of_birth'], ['postcode', 'surname:first3'], ['suburb', 'given_name:first3']];
 
+// The README's FEBRL 4a/4b example exactly as written (defaults for everything it leaves out).
+const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
+const readmeJob = JSON.parse(/```json\n(\{ "mode": "link",[\s\S]*?)```/.exec(readme)?.[1] ?? '{}') as Record<string, unknown>;
+
 const jobs: Record<string, unknown> = {
+  readme: {
+    ...readmeJob,
+    left: { path: `${data}/febrl/dataset4a.csv.gz`, id: 'rec_id' },
+    right: { path: `${data}/febrl/dataset4b.csv.gz`, id: 'rec_id' },
+    output: undefined,
+    truth: { column: 'rec_id', pattern: '^rec-(\\d+)' },
+  },
   febrl4: {
     mode: 'link',
     left: { path: `${data}/febrl/dataset4a.csv.gz`, id: 'rec_id' },
