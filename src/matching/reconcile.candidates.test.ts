@@ -7,7 +7,8 @@ import { generatePopulation } from '../registry/population.generator.js';
 import { candidateBands, decideCandidates, scoreCandidate } from './reconcile.candidates.js';
 import { duckDbReconcileEngine } from './reconcile.engine.js';
 import { reconcilePresets, type PresetName } from './reconcile.presets.js';
-import { writeSnapshot, type SnapshotPersonWithCard } from './registry-snapshot.engine.js';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { snapshotFiles, snapshotNameKeysTable, sqlText, writeSnapshot, type SnapshotPersonWithCard } from './registry-snapshot.engine.js';
 import { foldName } from './vietnamese-text.js';
 
 const today = '2026-01-01';
@@ -193,6 +194,23 @@ describe('the candidate search when the ID fails', () => {
     expect(rows.get('C1')).toMatchObject({ status: 'MISMATCH', reason: 'id_leading_zero_lost', linked_id: huynh.id_number, mismatch_fields: 'id_number' });
     expect(rows.get('C2')).toMatchObject({ status: 'MATCHED', linked_id: huynh.id_number });
     expect(rows.get('C3')).toMatchObject({ status: 'MATCHED', linked_id: huynh.id_number });
+  });
+});
+
+describe('snapshots without the name keys', () => {
+  it('find the same candidates by computing the keys on the fly', async () => {
+    const id = tranVanBinh.id_number;
+    const csv = ['tax_record_no,id_number,taxpayer_name,birth_date', `T1,${id.slice(0, 8)}7${id.slice(9)},Bình Trần Văn,23/11/1985`, 'T2,,Vũ Minh Đức,09/09/1995'].join('\n');
+    const before = await reconcile('tax', csv);
+    const instance = await DuckDBInstance.create(path.join(snapshotDir, snapshotFiles.personsDatabase));
+    const connection = await instance.connect();
+    await connection.run(`DROP TABLE ${snapshotNameKeysTable}`);
+    expect((await connection.runAndReadAll(`SELECT count(*) FROM duckdb_tables() WHERE table_name = ${sqlText(snapshotNameKeysTable)}`)).getRowsJS()[0]?.[0]).toBe(0n);
+    connection.closeSync();
+    instance.closeSync();
+    const after = await reconcile('tax', csv);
+    expect(before.get('T1')).toMatchObject({ status: 'PROBABLE_MATCH', linked_id: id });
+    expect([...after.values()].map((r) => [r.status, r.linked_id, r.suggested_id])).toEqual([...before.values()].map((r) => [r.status, r.linked_id, r.suggested_id]));
   });
 });
 

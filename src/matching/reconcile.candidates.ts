@@ -126,20 +126,20 @@ export function sortedNameSql(folded: string): string {
 
 /**
  * Runs the search over the `need` table (rn, id_in, name_in, name_key, sorted_key, birth_text,
- * birth_swapped, birth_year, sex_in, owner_id) against `persons`, and writes the decisions into a
+ * birth_swapped, birth_year, sex_in, owner_id) against `persons` (and `nameKeys`, a query giving
+ * id_number, sorted_key, birth_year, when the snapshot holds them), and writes the decisions into a
  * table `candidates` (rn, status, person_id, score). Returns how many rows were decided.
  * Pairs are pre-filtered in SQL (blocking, and a name similarity for the date blocks); each
  * remaining pair is scored in JavaScript with the comparators verification uses.
  */
-export async function searchCandidates(connection: DuckDBConnection, persons: string): Promise<number> {
+export async function searchCandidates(connection: DuckDBConnection, persons: string, nameKeys?: string): Promise<number> {
   await connection.run('CREATE TABLE candidates (rn BIGINT, status VARCHAR, person_id VARCHAR, score DOUBLE)');
   const needed = Number((await connection.runAndReadAll('SELECT count(*) FROM need')).getRowsJS()[0]?.[0] ?? 0);
   if (needed === 0) return 0;
   await connection.run(`
     CREATE TABLE pairs AS
     WITH by_name AS (
-      SELECT p.id_number, ${sortedNameSql('p.name_folded')} AS sorted_key, substr(p.birth_date, 1, 4) AS birth_year
-      FROM ${persons} p
+      ${nameKeys ?? `SELECT p.id_number, ${sortedNameSql('p.name_folded')} AS sorted_key, substr(p.birth_date, 1, 4) AS birth_year FROM ${persons} p`}
     ),
     b AS (
       -- The same name in any order, and the same birth year or the same first six ID digits

@@ -5,7 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { adminUnitCatalog } from '../registry/admin-unit.catalog.js';
 import { DomainError, isDomainError } from '../shared/domain-error.js';
 import { defaultDuckDbLimits, openDuckDb } from '../store/duckdb.bounds.js';
-import { readSnapshotManifest, snapshotFiles, sqlText } from './registry-snapshot.engine.js';
+import { readSnapshotManifest, snapshotFiles, snapshotNameKeysTable, sqlText } from './registry-snapshot.engine.js';
 import { searchCandidates, sortedNameSql } from './reconcile.candidates.js';
 import {
   comparedFields, reconcileStatuses, withHeaderAliases, type CanonicalField, type ComparedField, type ReconcilePreset, type ReconcileStatus,
@@ -263,7 +263,8 @@ export const duckDbReconcileEngine: ReconcileEngine = {
       }
       lap('classify');
       // The rows whose ID failed: a search by name and birth date (reconcile.candidates.ts).
-      await searchCandidates(connection, persons);
+      const hasNameKeys = persons === 'snapshot_db.persons' && await scalar(connection, `SELECT count(*) FROM duckdb_tables() WHERE database_name = 'snapshot_db' AND table_name = '${snapshotNameKeysTable}'`) > 0;
+      await searchCandidates(connection, persons, hasNameKeys ? `SELECT id_number, sorted_key, birth_year FROM snapshot_db.${snapshotNameKeysTable}` : undefined);
       lap('candidates');
       for (const [i, statement] of finish.entries()) {
         const done = classify.length + i;
