@@ -223,6 +223,8 @@ describe('candidate scores and decisions', () => {
     const other = scoreCandidate(row, { id: tranVanBinh.id_number, name: 'Trần Văn Long', birth: '1985-11-23', sex: 'M' });
     expect(other.name).toBe('different');
     expect(other.weight).toBeLessThan(same.weight - 10);
+    // A year alone says nothing against a full date of that year.
+    expect(scoreCandidate({ ...row, birth: '1985' }, { id: tranVanBinh.id_number, name: 'Trần Văn Bình', birth: '1985-11-23', sex: 'M' }).birth).toBe('missing');
     const swapped = scoreCandidate({ ...row, id: '001085099920' }, { id: tranVanBinh.id_number, name: tranVanBinh.full_name, birth: tranVanBinh.birth_date, sex: 'M' });
     expect(swapped.id).toBe('close');
   });
@@ -238,6 +240,9 @@ describe('candidate scores and decisions', () => {
     // A different name and an ID that does not point at the person: not even a suggestion.
     expect(decideCandidates([{ ...best, name: 'different', id: 'missing', score: 0.99 }])).toBeUndefined();
     expect(decideCandidates([{ ...best, name: 'different', id: 'exact', score: 0.99 }])?.status).toBe('CLERICAL_REVIEW');
+    // A name alone, with no birth date that agrees and an ID that does not point at the person: nothing.
+    expect(decideCandidates([{ ...best, birth: 'missing', id: 'different', score: 0.99 }])).toBeUndefined();
+    expect(decideCandidates([{ ...best, birth: 'missing', id: 'close', score: 0.99 }])?.status).toBe('CLERICAL_REVIEW');
     expect(decideCandidates([])).toBeUndefined();
   });
 });

@@ -86,6 +86,8 @@ export function scoreCandidate(row: CandidateRow, person: CandidatePerson): Cand
   } catch {
     birth = 'missing';
   }
+  // A year alone agrees with every date of that year: among a million persons that is no evidence.
+  if (birth === 'close' && (row.birth.length === 4 || person.birth.length === 4)) birth = 'missing';
   const sex: FieldOutcome = row.sex === null ? 'missing' : row.sex === person.sex ? 'exact' : 'different';
   // An old 9-digit card cannot be compared with a 12-digit number digit by digit: it says nothing here.
   const id = row.id.replace(/\D/g, '').length === 9 ? 'missing' : compareIdNumbers(row.id, person.id);
@@ -100,21 +102,24 @@ export type CandidateDecision =
 
 /**
  * The decision for one row from its scored candidates: PROBABLE_MATCH when the best scores in the
- * probable band, its name and birth date agree at least closely, its ID is equal, one keying error
+ * probable band, its name and birth date agree at least closely (or the birth date says nothing and
+ * the ID is one keying error away), its ID is equal, one keying error
  * away or unusable (never another valid number), and no runner-up comes near; CLERICAL_REVIEW when
- * the best reaches the review band otherwise (with a different name, only when the ID is equal or
- * one keying error away); nothing below that.
+ * the best reaches the review band otherwise (with a different name or no agreeing birth date, only
+ * when the ID is equal or one keying error away); nothing below that.
  */
 export function decideCandidates(scored: readonly (CandidateScore & { readonly personId: string })[]): CandidateDecision {
   if (scored.length === 0) return undefined;
   const sorted = [...scored].sort((a, b) => b.weight - a.weight);
   const best = sorted[0] as CandidateScore & { readonly personId: string };
   if (best.score < candidateBands.review) return undefined;
-  // A different name is worth an officer's time only when the ID number points at the person too.
-  if (best.name === 'different' && best.id !== 'exact' && best.id !== 'close') return undefined;
+  // A different name, or no agreeing birth date, is worth an officer's time only when the ID number points at the person too.
+  const idPoints = best.id === 'exact' || best.id === 'close';
+  if (!idPoints && (best.name === 'different' || (best.birth !== 'exact' && best.birth !== 'close'))) return undefined;
   const second = sorted[1];
   const ambiguous = second !== undefined && second.score >= candidateBands.review && best.weight - second.weight < candidateBands.margin;
-  const guards = (best.name === 'exact' || best.name === 'close') && (best.birth === 'exact' || best.birth === 'close') && best.id !== 'different';
+  const birthAgrees = best.birth === 'exact' || best.birth === 'close' || (idPoints && best.birth === 'missing');
+  const guards = (best.name === 'exact' || best.name === 'close') && birthAgrees && best.id !== 'different';
   const status = best.score >= candidateBands.probable && guards && !ambiguous ? 'PROBABLE_MATCH' : 'CLERICAL_REVIEW';
   return { status, personId: best.personId, score: best.score };
 }
