@@ -269,8 +269,12 @@ export function generateAgencyFile(persons: readonly SnapshotPersonWithCard[], o
       if (spec.person < 0) {
         // An invented person: real-looking name parts and an ID of the right shape that nobody holds.
         const a = persons[random.int(persons.length)] as SnapshotPersonWithCard;
-        const b = persons[random.int(persons.length)] as SnapshotPersonWithCard;
-        name = `${a.full_name.split(' ')[0] ?? ''} ${b.full_name.split(' ').slice(1).join(' ')}`.trim();
+        // Not a's own name again (common middle and given names make that likely): that would be a, not an invented person.
+        let tries = 0;
+        do {
+          const b = persons[random.int(persons.length)] as SnapshotPersonWithCard;
+          name = `${a.full_name.split(' ')[0] ?? ''} ${b.full_name.split(' ').slice(1).join(' ')}`.trim();
+        } while (name === a.full_name && ++tries < 20);
         do {
           id = `${a.id_number.slice(0, 6)}${String(random.int(1_000_000)).padStart(6, '0')}`;
         } while (ids.has(id));
