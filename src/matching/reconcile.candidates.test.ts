@@ -225,17 +225,24 @@ describe('candidate scores and decisions', () => {
     expect(other.weight).toBeLessThan(same.weight - 10);
     // A year alone says nothing against a full date of that year.
     expect(scoreCandidate({ ...row, birth: '1985' }, { id: tranVanBinh.id_number, name: 'Trần Văn Bình', birth: '1985-11-23', sex: 'M' }).birth).toBe('missing');
+    // Whole-name Jaro-Winkler calls these close (0.92); the given names say they are two persons.
+    const lookalike = scoreCandidate({ id: '', name: 'Nguyễn Phương Hà', birth: '2018-03-17', sex: null }, { id: '026318545811', name: 'Nguyễn Thu Nhạn', birth: '2018-03-17', sex: 'F' });
+    expect(lookalike.givenName).toBe(false);
+    expect(decideCandidates([{ ...lookalike, personId: 'x' }])).toBeUndefined();
+    expect(scoreCandidate({ ...row, name: 'Bình Trần Văn' }, { id: tranVanBinh.id_number, name: 'Trần Văn Bình', birth: '1985-11-23', sex: 'M' }).givenName).toBe(true);
+    expect(scoreCandidate({ ...row, name: 'Trần Bình' }, { id: tranVanBinh.id_number, name: 'Trần Văn Bình', birth: '1985-11-23', sex: 'M' }).givenName).toBe(true);
     const swapped = scoreCandidate({ ...row, id: '001085099920' }, { id: tranVanBinh.id_number, name: tranVanBinh.full_name, birth: tranVanBinh.birth_date, sex: 'M' });
     expect(swapped.id).toBe('close');
   });
 
   it('never links on a valid but different ID, a different name, or a close runner-up', () => {
-    const best = { weight: 30, score: 1, name: 'exact', birth: 'exact', id: 'different', personId: 'a' } as const;
+    const best = { weight: 30, score: 1, name: 'exact', birth: 'exact', id: 'different', givenName: true, personId: 'a' } as const;
     expect(decideCandidates([best])?.status).toBe('CLERICAL_REVIEW');
     expect(decideCandidates([{ ...best, id: 'close' }])?.status).toBe('PROBABLE_MATCH');
     expect(decideCandidates([{ ...best, id: 'close', name: 'different' }])?.status).toBe('CLERICAL_REVIEW');
     expect(decideCandidates([{ ...best, id: 'close' }, { ...best, weight: 28, personId: 'b' }])?.status).toBe('CLERICAL_REVIEW');
     expect(decideCandidates([{ ...best, id: 'close' }, { ...best, weight: 20, personId: 'b' }])).toEqual({ status: 'PROBABLE_MATCH', personId: 'a', score: 1 });
+    expect(decideCandidates([{ ...best, id: 'close', givenName: false }])?.status).toBe('CLERICAL_REVIEW');
     expect(decideCandidates([{ ...best, weight: 1, score: 0.6 }])).toBeUndefined();
     // A different name and an ID that does not point at the person: not even a suggestion.
     expect(decideCandidates([{ ...best, name: 'different', id: 'missing', score: 0.99 }])).toBeUndefined();

@@ -13,6 +13,7 @@ import type { FellegiSunterModel } from './fellegi-sunter.js';
 import { levelWeights, matchWeight, nullLevel, probabilityOf } from './fellegi-sunter.js';
 import { compareIdNumbers } from './identifier.normaliser.js';
 import { compareNames, nameForms } from './name.normaliser.js';
+import { levenshtein } from './string-similarity.js';
 import { defaultVerifyModel } from './verify.model.js';
 import type { FieldOutcome } from './verify.types.js';
 
@@ -69,6 +70,17 @@ export interface CandidateScore {
   readonly name: FieldOutcome;
   readonly birth: FieldOutcome;
   readonly id: FieldOutcome;
+  /** The row's given name (its last word, or its first when written given-name-first) is one of the person's words, or one letter from the person's given name. */
+  readonly givenName: boolean;
+}
+
+/** Whether the given names agree: Jaro-Winkler on whole names scores 'Nguyễn Phương Hà' and 'Nguyễn Thu Nhạn' 0.92. */
+function givenNamesAgree(row: readonly string[], person: readonly string[]): boolean {
+  const given = person[person.length - 1] ?? '';
+  const last = row[row.length - 1] ?? '';
+  if (last !== '' && levenshtein(last, given) <= 1) return true;
+  // Given name first ('Quỳnh Hồ Kim'), or a surname and given name swapped.
+  return row[0] === given || (last !== '' && person.includes(last) && row.includes(given));
 }
 
 /**
@@ -79,7 +91,10 @@ export interface CandidateScore {
  *                { id: '001090012345', name: 'Hồ Kim Quỳnh', birth: '1990-05-02', sex: 'F' }).score // ≈ 1
  */
 export function scoreCandidate(row: CandidateRow, person: CandidatePerson): CandidateScore {
-  const name = compareNames(nameForms(row.name), nameForms(person.name));
+  const rowForms = nameForms(row.name);
+  const personForms = nameForms(person.name);
+  const name = compareNames(rowForms, personForms);
+  const givenName = givenNamesAgree(rowForms.tokens, personForms.tokens);
   let birth: FieldOutcome;
   try {
     birth = compareDates(row.birth, person.birth);
@@ -93,7 +108,7 @@ export function scoreCandidate(row: CandidateRow, person: CandidatePerson): Cand
   const id = row.id.replace(/\D/g, '').length === 9 ? 'missing' : compareIdNumbers(row.id, person.id);
   const vector = [name, birth, sex, id].map((o) => (o === 'missing' ? nullLevel : levels.indexOf(o)));
   const weight = matchWeight(candidateModel, weights, vector);
-  return { weight, score: Math.round(probabilityOf(weight) * 10_000) / 10_000, name, birth, id };
+  return { weight, score: Math.round(probabilityOf(weight) * 10_000) / 10_000, name, birth, id, givenName };
 }
 
 export type CandidateDecision =
@@ -115,11 +130,11 @@ export function decideCandidates(scored: readonly (CandidateScore & { readonly p
   if (best.score < candidateBands.review) return undefined;
   // A different name, or no agreeing birth date, is worth an officer's time only when the ID number points at the person too.
   const idPoints = best.id === 'exact' || best.id === 'close';
-  if (!idPoints && (best.name === 'different' || (best.birth !== 'exact' && best.birth !== 'close'))) return undefined;
+  if (!idPoints && (best.name === 'different' || !best.givenName || (best.birth !== 'exact' && best.birth !== 'close'))) return undefined;
   const second = sorted[1];
   const ambiguous = second !== undefined && second.score >= candidateBands.review && best.weight - second.weight < candidateBands.margin;
   const birthAgrees = best.birth === 'exact' || best.birth === 'close' || (idPoints && best.birth === 'missing');
-  const guards = (best.name === 'exact' || best.name === 'close') && birthAgrees && best.id !== 'different';
+  const guards = (best.name === 'exact' || best.name === 'close') && best.givenName && birthAgrees && best.id !== 'different';
   const status = best.score >= candidateBands.probable && guards && !ambiguous ? 'PROBABLE_MATCH' : 'CLERICAL_REVIEW';
   return { status, personId: best.personId, score: best.score };
 }
@@ -162,9 +177,9 @@ export async function searchCandidates(connection: DuckDBConnection, persons: st
     )
     SELECT n.rn, n.id_in, n.name_in, coalesce(n.birth_text, '') AS birth_text, n.sex_in,
            p.id_number, p.full_name, p.birth_date, p.sex
-    FROM b JOIN need n ON n.rn = b.rn JOIN ${persons} p ON p.id_number = b.id_number
-    ORDER BY n.rn`);
-  const rows = (await connection.runAndReadAll('SELECT * FROM pairs')).getRowsJS();
+    FROM b JOIN need n ON n.rn = b.rn JOIN ${persons} p ON p.id_number = b.id_number`);
+  // Ordered here: the engine lets DuckDB reorder freely, and a row's candidates must come together.
+  const rows = (await connection.runAndReadAll('SELECT * FROM pairs ORDER BY rn')).getRowsJS();
   const appender = await connection.createAppender('candidates');
   let decided = 0;
   let i = 0;
