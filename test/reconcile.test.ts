@@ -139,17 +139,17 @@ describe('rows that are wrong', () => {
     expect(status(3)).toBe('BAD_ROW:MISSING_COLUMNS');
     expect(status(4)).toBe('BAD_ROW:TOO_MANY_COLUMNS');
     expect(status(5)).toBe('BAD_ROW:INVALID_ENCODING');
-    expect(status(6)).toBe('INVALID_ID:id_malformed');
-    expect(status(7)).toBe('INVALID_ID:id_malformed');
-    expect(status(8)).toBe('INVALID_ID:id_structure_invalid');
-    expect(status(9)).toBe('INVALID_ID:id_structure_invalid');
+    expect(status(6)).toBe('CLERICAL_REVIEW:id_malformed');
+    expect(status(7)).toBe('PROBABLE_MATCH:id_malformed');
+    expect(status(8)).toBe('CLERICAL_REVIEW:id_structure_invalid');
+    expect(status(9)).toBe('CLERICAL_REVIEW:id_structure_invalid');
     expect(status(10)).toBe('MISMATCH:');
     expect(byLine.get(10)?.mismatch_fields).toBe('birth_date');
     expect(byLine.get(10)?.registry_birth_date).toBe(p4.birth_date); // the tax preset may release it
     expect(status(11)).toBe('MATCHED:');
     expect(status(12)).toBe('DECEASED:');
     expect(status(13)).toBe('DUPLICATE_IN_SOURCE:');
-    expect(status(14)).toBe('INVALID_ID:id_missing');
+    expect(status(14)).toBe('PROBABLE_MATCH:id_missing');
     expect(status(15)).toBe('MISMATCH:');
     expect(byLine.get(15)?.registry_full_name).toBe(p2.full_name);
     for (const r of rows) expect(r.action.length).toBeGreaterThan(5);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseLinkageConfig } from '../matching/linkage.config.js';
 import { readLinkageTables } from '../matching/linkage-file.reader.js';
+import { suggestBlockingRules, type SuggestedRule } from '../matching/linkage-blocking.suggester.js';
 import { writeLinkedPairs } from '../matching/linkage-pairs.writer.js';
 import { runLinkage } from '../matching/linkage.service.js';
 import { DomainError, isDomainError } from '../shared/domain-error.js';
@@ -52,6 +53,19 @@ export function linkFromConfig(configFile: string, options: { readonly out?: str
   };
 }
 
+/** Blocking rules suggested from the files a config names (its own blocking rules are not used). */
+export function suggestFromConfig(configFile: string): { readonly suggestedBlocking: readonly SuggestedRule[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(configFile, 'utf8'));
+  } catch (error) {
+    throw new DomainError('invalid', 'LINKAGE_CONFIG_UNREADABLE', `cannot read ${configFile} as JSON: ${(error as Error).message}`, 'Give the path of a JSON linkage config');
+  }
+  const config = parseLinkageConfig(json);
+  const { left, right } = readLinkageTables(config, path.dirname(path.resolve(configFile)));
+  return { suggestedBlocking: suggestBlockingRules(config, left, right) };
+}
+
 /**
  * Registers `sachsong link`: link two files or deduplicate one from a declarative JSON config
  * (see src/matching/linkage.config.ts). It works on files only and opens no store.
@@ -63,9 +77,10 @@ export function registerMatchingCommands(program: Command): void {
     .requiredOption('--config <file>', 'the linkage config (JSON)')
     .option('--out <file>', 'where to write the linked pairs (CSV); default the config\'s "output"')
     .option('--threshold <p>', 'match probability to link at (overrides the config)', probability)
-    .action((opts: { config: string; out?: string; threshold?: number }) => {
+    .option('--suggest-blocking', 'print blocking rules suggested from the files instead of linking')
+    .action((opts: { config: string; out?: string; threshold?: number; suggestBlocking?: boolean }) => {
       try {
-        const summary = linkFromConfig(opts.config, { ...(opts.out === undefined ? {} : { out: opts.out }), ...(opts.threshold === undefined ? {} : { threshold: opts.threshold }) });
+        const summary = opts.suggestBlocking === true ? suggestFromConfig(opts.config) : linkFromConfig(opts.config, { ...(opts.out === undefined ? {} : { out: opts.out }), ...(opts.threshold === undefined ? {} : { threshold: opts.threshold }) });
         console.log(JSON.stringify(summary, null, 2));
         process.exitCode = 0;
       } catch (error) {

@@ -3,6 +3,8 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { generateAgencyFile } from '../matching/agency-file.generator.js';
+import { generateMessyAgencyFile } from '../matching/messy-agency-file.generator.js';
+import { generateTaxRegister } from '../matching/tax-code.linking.js';
 import { evaluateResults } from '../matching/reconcile.evaluation.js';
 import { createReconcile, registrySnapshot, reconcileFolders } from '../matching/reconcile.module.js';
 import { canonicalFields, isPresetName, presetNames, withMapping, type CanonicalField, type PresetName } from '../matching/reconcile.presets.js';
@@ -84,7 +86,9 @@ export function registerReconcileCommands(program: Command, withContext: WithCon
     .option('--rows <n>', 'rows per file', count, 100_000)
     .option('--seed <s>', 'random seed', count, 1)
     .option('--presets <list>', 'comma-separated presets', presets, [...presetNames])
-    .action((opts: { out: string; rows: number; seed: number; presets: PresetName[] }) =>
+    .option('--messy', 'also <preset>.messy.csv: errors the matcher was not written for (Vietnamese headers, semicolons, spreadsheet damage), truth with the error kinds')
+    .option('--tax-register', 'also tax-register.csv: old 10-digit tax codes with ID numbers, old card numbers or neither, and its truth')
+    .action((opts: { out: string; rows: number; seed: number; presets: PresetName[]; messy?: boolean; taxRegister?: boolean }) =>
       withContext(async (ctx) => {
         const { dir } = await registrySnapshot(ctx.database, reconcileFolders(path.join(ctx.config.dataDir, 'reconcile')).snapshot);
         const persons = await readSnapshotPersons(dir);
@@ -98,6 +102,18 @@ export function registerReconcileCommands(program: Command, withContext: WithCon
           const truthFile = path.join(opts.out, `${name}.truth.csv`);
           const result = generateAgencyFile(persons, { preset: name, rows: opts.rows, seed: opts.seed, file, truthFile });
           console.log(JSON.stringify({ file, truthFile, rows: result.rows, expected: result.expected }));
+          if (opts.messy === true) {
+            const messy = path.join(opts.out, `${name}.messy.csv`);
+            const messyTruth = path.join(opts.out, `${name}.messy.truth.csv`);
+            const made = generateMessyAgencyFile(persons, { preset: name, rows: opts.rows, seed: opts.seed, file: messy, truthFile: messyTruth });
+            console.log(JSON.stringify({ file: messy, truthFile: messyTruth, rows: made.rows, errors: made.errors }));
+          }
+        }
+        if (opts.taxRegister === true) {
+          const file = path.join(opts.out, 'tax-register.csv');
+          const truthFile = path.join(opts.out, 'tax-register.truth.csv');
+          const made = generateTaxRegister(persons, { taxpayers: opts.rows, seed: opts.seed, file, truthFile });
+          console.log(JSON.stringify({ file, truthFile, rows: made.rows, expected: made.expected }));
         }
         return 0;
       }),

@@ -234,7 +234,7 @@ export function generateAgencyFile(persons: readonly SnapshotPersonWithCard[], o
   const truthPartial = `${options.truthFile}.partial`;
   const out = openSync(partial, 'w');
   const truth = openSync(truthPartial, 'w');
-  const expected = { BAD_ROW: 0, INVALID_ID: 0, NOT_FOUND: 0, DUPLICATE_IN_SOURCE: 0, DECEASED: 0, OVER_LIMIT: 0, MISMATCH: 0, MATCHED: 0 } satisfies Record<ReconcileStatus, number>;
+  const expected = { BAD_ROW: 0, INVALID_ID: 0, NOT_FOUND: 0, CLERICAL_REVIEW: 0, PROBABLE_MATCH: 0, DUPLICATE_IN_SOURCE: 0, DECEASED: 0, OVER_LIMIT: 0, MISMATCH: 0, MATCHED: 0 } satisfies Record<ReconcileStatus, number>;
   const errors: Partial<Record<AgencyErrorKind, number>> = {};
   const seen = new Set<string>();
   const linesOf = new Map<number, number>();
@@ -269,8 +269,12 @@ export function generateAgencyFile(persons: readonly SnapshotPersonWithCard[], o
       if (spec.person < 0) {
         // An invented person: real-looking name parts and an ID of the right shape that nobody holds.
         const a = persons[random.int(persons.length)] as SnapshotPersonWithCard;
-        const b = persons[random.int(persons.length)] as SnapshotPersonWithCard;
-        name = `${a.full_name.split(' ')[0] ?? ''} ${b.full_name.split(' ').slice(1).join(' ')}`.trim();
+        // Not a's own name again (common middle and given names make that likely): that would be a, not an invented person.
+        let tries = 0;
+        do {
+          const b = persons[random.int(persons.length)] as SnapshotPersonWithCard;
+          name = `${a.full_name.split(' ')[0] ?? ''} ${b.full_name.split(' ').slice(1).join(' ')}`.trim();
+        } while (name === a.full_name && ++tries < 20);
         do {
           id = `${a.id_number.slice(0, 6)}${String(random.int(1_000_000)).padStart(6, '0')}`;
         } while (ids.has(id));
@@ -279,6 +283,11 @@ export function generateAgencyFile(persons: readonly SnapshotPersonWithCard[], o
         sex = a.sex;
         commune = a.current_commune ?? '';
         status = 'NOT_FOUND';
+        // Some carry a malformed number too: a letter keyed for a digit, and nobody to find by name.
+        if (random.chance(0.2)) {
+          id = `${id.slice(0, 5)}O${id.slice(6)}`;
+          status = 'INVALID_ID';
+        }
       } else {
         const p = persons[spec.person] as SnapshotPersonWithCard;
         id = p.id_number;
@@ -290,6 +299,8 @@ export function generateAgencyFile(persons: readonly SnapshotPersonWithCard[], o
         const registryCommune = commune;
         let mismatch = false;
         let linked = true;
+        /** What the search by name and birth date makes of a row whose ID fails. */
+        let found: 'PROBABLE_MATCH' | 'CLERICAL_REVIEW' | undefined;
         switch (error) {
           case 'name_typo': name = typo(name, random); break;
           case 'missing_marks': name = stripMarks(name); break;
@@ -314,11 +325,15 @@ export function generateAgencyFile(persons: readonly SnapshotPersonWithCard[], o
             const digit = (Number(id[i]) + 1 + random.int(9)) % 10;
             id = id.slice(0, i) + String(digit) + id.slice(i + 1);
             linked = false;
+            found = 'PROBABLE_MATCH';
             break;
           }
           case 'invalid_id': {
             const kind = random.int(4);
             id = kind === 0 ? id.slice(0, 11) : kind === 1 ? `${id.slice(0, 5)}O${id.slice(6)}` : kind === 2 ? `1${id.slice(1)}` : `${id.slice(0, 3)}299${id.slice(6)}`;
+            // A letter for a digit, or one digit wrong, leaves a number the search by name and birth date
+            // can still tie to the person; a truncated or thrice-changed number only suggests them.
+            found = kind === 1 || kind === 2 ? 'PROBABLE_MATCH' : 'CLERICAL_REVIEW';
             break;
           }
           default: break;
@@ -337,6 +352,10 @@ export function generateAgencyFile(persons: readonly SnapshotPersonWithCard[], o
         if (id !== p.id_number && id === p.old_card) mismatch = true;
 
         if (error === 'bad_row') status = 'BAD_ROW';
+        else if (found === 'PROBABLE_MATCH') {
+          status = found;
+          expectedPerson = p.id_number;
+        } else if (found !== undefined) status = found;
         else if (error === 'invalid_id') status = 'INVALID_ID';
         else if (!linked) status = 'NOT_FOUND';
         else {

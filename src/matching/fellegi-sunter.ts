@@ -257,3 +257,27 @@ export function trainBySessions(
   const prior = median === undefined || totalPairs <= 0 ? initial.prior : clamp(median / totalPairs);
   return { prior, fields };
 }
+
+/**
+ * u with the matches among the random pairs taken out. Random pairs are not all non-matches: a
+ * share λ (the prior) of them match, and agree the way matches do (m), which inflates u at the
+ * agreeing levels by about λ·m. For a unique identifier that is most of what was observed
+ * (λ = 2e-4 against a true u near zero), and it costs such an agreement several bits of weight.
+ * u' = (u − λ·m) / (1 − λ), floored at `floor` (what a sample of that size can still tell apart)
+ * and renormalised.
+ *
+ * @example
+ * withoutRandomMatches({ prior: 2e-4, fields: [{ name: 'ssn', levels: ['exact', 'else'], m: [0.9, 0.1], u: [0.00019, 0.99981] }] }, 1e-6)
+ * // u of 'exact' ≈ 0.00001
+ */
+export function withoutRandomMatches(model: FellegiSunterModel, floor: number): FellegiSunterModel {
+  const lambda = model.prior;
+  return {
+    ...model,
+    fields: model.fields.map((f) => {
+      const raw = f.u.map((u, l) => Math.max((u - lambda * (f.m[l] ?? 0)) / (1 - lambda), floor));
+      const total = raw.reduce((a, b) => a + b, 0);
+      return { ...f, u: raw.map((u) => u / total) };
+    }),
+  };
+}

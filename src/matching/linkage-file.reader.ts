@@ -1,9 +1,11 @@
 /**
  * Reads the CSV files of a linkage job into tables of strings (headers and cells trimmed, since
- * files like FEBRL put a space after each comma). UTF-8, with or without a byte-order mark.
+ * files like FEBRL put a space after each comma). UTF-8, with or without a byte-order mark; a name
+ * ending in .gz is read through gunzip.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { DomainError } from '../shared/domain-error.js';
 import type { LinkageConfig, LinkageFileConfig } from './linkage.config.js';
@@ -49,9 +51,11 @@ export function readLinkageTable(file: LinkageFileConfig, baseDir = '.'): Linkag
   const name = fileName(file.path);
   let text: string;
   try {
-    text = readFileSync(full, 'utf8');
+    const bytes = readFileSync(full);
+    text = (full.toLowerCase().endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
   } catch (error) {
-    throw new DomainError('invalid', 'LINKAGE_FILE_UNREADABLE', `cannot read ${name}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, 'Check the path in the config (relative paths are from the config file\'s folder)');
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new DomainError('invalid', 'LINKAGE_FILE_UNREADABLE', `cannot read ${name}: ${code.startsWith('Z_') ? 'not a valid gzip file' : code}`, 'Check the path in the config (relative paths are from the config file\'s folder)');
   }
   let records: string[][];
   try {

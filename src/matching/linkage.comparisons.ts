@@ -90,12 +90,21 @@ const nameComparator: Comparator<NameForms> = {
   key: (forms) => forms.marked,
 };
 
-/** Dates: exact, close (partial, swap, one-digit typo), same year, else. */
+/** YYYYMMDD or DD/MM/YYYY digits that are no real date (a keyed '19402704'): kept for the keying-error test. */
+const keyedDigits = /^(\d{4})(\d{2})(\d{2})$|^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/;
+
+/** Dates: exact, close (partial, swap, one-digit typo — also when the typo made an impossible date), same year, else. */
 const dateComparator: Comparator<DateValue> = {
   levels: ['exact', 'close', 'same-year', 'else'],
   prepare: (raw) => {
-    const text = raw.trim() === '' ? undefined : tryParseLooseDate(raw);
-    return text === undefined ? undefined : dateValue(text);
+    const value = raw.trim();
+    if (value === '') return undefined;
+    const text = tryParseLooseDate(value);
+    if (text !== undefined) return dateValue(text);
+    const m = keyedDigits.exec(value);
+    if (m === null) return undefined;
+    const [year, month, day] = m[1] !== undefined ? [m[1], m[2], m[3]] : [m[6], m[5], m[4]];
+    return { text: value, year: Number(year), month: Number(month), day: Number(day) };
   },
   level: (a, b) => {
     const outcome = compareDateValues(a, b);

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { linkFromConfig } from '../cli/matching.command.js';
 import { isDomainError } from '../shared/domain-error.js';
@@ -11,7 +12,8 @@ import { readLinkageTable, readLinkageTables } from './linkage-file.reader.js';
 import { linkedPairsCsv } from './linkage-pairs.writer.js';
 import { runLinkage } from './linkage.service.js';
 
-const data = '/work/shared/data/linkage';
+// Public benchmark files kept in the repository (see test/fixtures/linkage/README.md).
+const data = fileURLToPath(new URL('../../test/fixtures/linkage', import.meta.url));
 const dir = mkdtempSync(path.join(tmpdir(), 'sachsong-linkage-'));
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
@@ -76,12 +78,23 @@ describe('Fellegi–Sunter EM', () => {
   });
 });
 
+describe('benchmark files kept in the repository', () => {
+  it('reads every fixture with the row counts its source publishes', () => {
+    const rows = (file: string): number => readLinkageTable({ path: `${data}/${file}` }).rows.length;
+    expect(rows('febrl/dataset3.csv.gz')).toBe(5_000);
+    expect(rows('febrl/dataset4a.csv.gz')).toBe(5_000);
+    expect(rows('febrl/dataset4b.csv.gz')).toBe(5_000);
+    expect(rows('fake_1000.csv.gz')).toBe(1_000);
+    expect(rows('historical_figures_with_errors_50k.csv.gz')).toBe(50_578);
+  });
+});
+
 describe('linkage engine', () => {
   it('links FEBRL 4a to 4b with pairwise F1 above 0.997, with per-field explanations', () => {
     const config = parseLinkageConfig({
       mode: 'link',
-      left: { path: `${data}/febrl/dataset4a.csv`, id: 'rec_id' },
-      right: { path: `${data}/febrl/dataset4b.csv`, id: 'rec_id' },
+      left: { path: `${data}/febrl/dataset4a.csv.gz`, id: 'rec_id' },
+      right: { path: `${data}/febrl/dataset4b.csv.gz`, id: 'rec_id' },
       comparisons: [
         { column: 'given_name', kind: 'jaro' },
         { column: 'surname', kind: 'jaro' },
@@ -114,7 +127,7 @@ describe('linkage engine', () => {
   it('deduplicates fake_1000 with Vietnamese-aware names and term frequencies, and clusters', () => {
     const config = parseLinkageConfig({
       mode: 'dedupe',
-      left: { path: `${data}/fake_1000.csv`, id: 'unique_id' },
+      left: { path: `${data}/fake_1000.csv.gz`, id: 'unique_id' },
       comparisons: [
         { name: 'name', columns: ['first_name', 'surname'], kind: 'name', termFrequency: true },
         { column: 'dob', kind: 'date' },
@@ -168,6 +181,8 @@ describe('linkage engine', () => {
       message: 'stray.csv is not valid CSV near line 3: a quote inside an unquoted field (put the whole field in quotes and double the quote)',
     });
     expect((caught(() => readLinkageTable({ path: 'stray.csv' }, dir)) as Error).message).toMatch(/^stray\.csv is not valid CSV near line 3: /u);
+    writeFileSync(path.join(dir, 'plain.csv.gz'), 'id,name\n1,An\n');
+    expect(caught(() => readLinkageTable({ path: path.join(dir, 'plain.csv.gz') }))).toMatchObject({ code: 'LINKAGE_FILE_UNREADABLE', message: 'cannot read plain.csv.gz: not a valid gzip file' });
     writeFileSync(path.join(dir, 'empty.csv'), '');
     expect(codeOf(() => readLinkageTable({ path: path.join(dir, 'empty.csv') }))).toBe('LINKAGE_FILE_EMPTY');
     const table = { header: ['id', 'name'], rows: [['1', 'An'], ['2', 'An'], ['3', 'An']] };

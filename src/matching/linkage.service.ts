@@ -6,13 +6,14 @@
  * It works on tables already read (see linkage-file.reader.ts), so it does no I/O.
  */
 import { DomainError } from '../shared/domain-error.js';
-import { estimateU, explain, initialM, levelWeights, matchWeight, nullLevel, PatternCounts, priorWeight, probabilityOf, trainBySessions } from './fellegi-sunter.js';
+import { estimateU, explain, initialM, levelWeights, matchWeight, nullLevel, PatternCounts, priorWeight, probabilityOf, trainBySessions, withoutRandomMatches } from './fellegi-sunter.js';
 import type { FellegiSunterModel, FieldExplanation } from './fellegi-sunter.js';
 import { comparatorFor } from './linkage.comparisons.js';
 import type { Comparator } from './linkage.comparisons.js';
 import { comparisonName } from './linkage.config.js';
-import type { BlockingTransform, LinkageConfig } from './linkage.config.js';
+import type { BlockingTransform, ComparisonConfig, LinkageConfig } from './linkage.config.js';
 import { nameForms } from './name.normaliser.js';
+import { jaroWinkler } from './string-similarity.js';
 import { foldName } from './vietnamese-text.js';
 
 /** A file's rows as strings, with its header. */
@@ -68,6 +69,30 @@ export interface LinkageResult {
   readonly clusterEvaluation?: ClusterEvaluation;
   /** Dedupe mode: a cluster id per record (the smallest record index in its cluster). */
   readonly clusterOf?: Int32Array;
+}
+
+/**
+ * Whether a comparison's exact level is adjusted by term frequency: as configured, and by default
+ * for names (kinds jaro and name), where agreeing on 'chudleigh' says far more than on 'john'.
+ */
+export function usesTermFrequency(c: ComparisonConfig): boolean {
+  return c.termFrequency ?? (c.kind === 'jaro' || c.kind === 'name');
+}
+
+/** Jaro-Winkler at or above which a value counts as found in the other column. */
+const swapSimilarity = 0.9;
+
+/** A Jaro-Winkler comparator with an 'other-column' level before 'else' (set by the engine, never by level()). */
+function withSwapLevel(comparator: Comparator<unknown>): Comparator<unknown> {
+  const levels = [...comparator.levels.slice(0, -1), 'other-column', ...comparator.levels.slice(-1)];
+  return {
+    ...comparator,
+    levels,
+    level: (a, b) => {
+      const l = comparator.level(a, b);
+      return l === comparator.levels.length - 1 ? levels.length - 1 : l;
+    },
+  };
 }
 
 /** Small seeded PRNG (mulberry32): the same seed gives the same u estimate. */
@@ -244,7 +269,13 @@ export function runLinkage(config: LinkageConfig, left: LinkageTable, right?: Li
     throw new DomainError('invalid', 'LINKAGE_CONFIG_INVALID', 'link mode needs a right file', 'Add "right" to the config, or use mode "dedupe"');
   }
   const t0 = performance.now();
-  const comparators = config.comparisons.map(comparatorFor);
+  // Text columns compared with Jaro-Winkler get a level for a value found in another such column of
+  // the other record (given name and surname written the wrong way round), as Splink's reversed-columns level.
+  const swappable = config.comparisons.flatMap((c, f) => (c.kind === 'jaro' ? [f] : []));
+  const comparators = config.comparisons.map((c) => {
+    const comparator = comparatorFor(c);
+    return swappable.length >= 2 && c.kind === 'jaro' ? withSwapLevel(comparator) : comparator;
+  });
   const fieldCount = comparators.length;
   const preparedLeft = prepare(left, config, comparators, 'left');
   const preparedRight = dedupe ? preparedLeft : prepare(other, config, comparators, 'right');
@@ -258,7 +289,19 @@ export function runLinkage(config: LinkageConfig, left: LinkageTable, right?: Li
       const a = preparedLeft[f]?.[i];
       const b = preparedRight[f]?.[j];
       const comparator = comparators[f];
-      into[offset + f] = a === undefined || b === undefined || comparator === undefined ? nullLevel : comparator.level(a, b);
+      let level = a === undefined || b === undefined || comparator === undefined ? nullLevel : comparator.level(a, b);
+      const last = (comparator?.levels.length ?? 0) - 1;
+      if (swappable.length >= 2 && swappable.includes(f) && (level === last || level === nullLevel) && a !== undefined) {
+        // the swap level sits just before 'else'
+        for (const g of swappable) {
+          const other = preparedRight[g]?.[j];
+          if (g !== f && typeof a === 'string' && typeof other === 'string' && jaroWinkler(a, other) >= swapSimilarity) {
+            level = last - 1;
+            break;
+          }
+        }
+      }
+      into[offset + f] = level;
     }
   };
 
@@ -309,7 +352,9 @@ export function runLinkage(config: LinkageConfig, left: LinkageTable, right?: Li
     prior: Math.min(0.5, Math.max(1e-4, expectedMatches / Math.max(1, pairs.size))),
     fields: fields.map((f, i) => ({ ...f, m: initialM(f.levels.length), u: u[i] ?? [] })),
   };
-  const model = trainBySessions(initial, sessions, dedupe ? (nLeft * (nLeft - 1)) / 2 : nLeft * nRight, { iterations: config.emIterations });
+  const trained = trainBySessions(initial, sessions, dedupe ? (nLeft * (nLeft - 1)) / 2 : nLeft * nRight, { iterations: config.emIterations });
+  // The random pairs u came from hold about λ of matches: take them out (see withoutRandomMatches).
+  const model = withoutRandomMatches(trained, 0.5 / Math.max(1, randomPatterns.total));
   const t3 = performance.now();
 
   // score, threshold, one-to-one
@@ -318,7 +363,7 @@ export function runLinkage(config: LinkageConfig, left: LinkageTable, right?: Li
   const tfAdjust = config.comparisons.map((c, f) => {
     const comparator = comparators[f];
     const u0 = model.fields[f]?.u[0];
-    if (c.termFrequency !== true || comparator === undefined || u0 === undefined) return undefined;
+    if (!usesTermFrequency(c) || comparator === undefined || u0 === undefined) return undefined;
     const counts = new Map<string, number>();
     let total = 0;
     const keysOf = (values: readonly unknown[] | undefined): (string | undefined)[] =>

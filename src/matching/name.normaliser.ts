@@ -36,11 +36,14 @@ const surnameVariants: Readonly<Record<string, string>> = {
 /** A consonant onset followed by a final 'y' (Lý/Lí, Kỳ/Kì, Mỹ/Mĩ): the spelling reform left both in use. */
 const finalY = /^(b|c|d|g|h|k|l|m|n|p|r|s|t|v|x|ch|gh|kh|nh|ph|th|tr|ngh?)y$/;
 
-/** Folds a syllable further: y/i variants and surname variants (position 0 only). */
-function variantToken(token: string, position: number): string {
+/**
+ * Folds a syllable further: y/i variants and surname variants. The surname variants apply to every
+ * word, since the surname is not always first ('Mai Huỳnh Thị' written given-name-first).
+ */
+function variantToken(token: string): string {
   const m = finalY.exec(token);
   const base = m === null ? token : `${m[1] ?? ''}i`;
-  return position === 0 ? (surnameVariants[base] ?? base) : base;
+  return surnameVariants[base] ?? base;
 }
 
 /** A name at each level of comparison. */
@@ -95,7 +98,7 @@ function computeForms(name: string): NameForms {
   const parts = syllables.map(syllable);
   const marked = parts.map((p) => p.key).join(' ');
   const tokens = parts.map((p) => p.folded);
-  const variants = tokens.map(variantToken);
+  const variants = tokens.map((t) => variantToken(t));
   return {
     marked,
     folded: tokens.join(' '),

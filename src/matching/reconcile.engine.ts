@@ -5,16 +5,19 @@ import { parse } from 'csv-parse/sync';
 import { adminUnitCatalog } from '../registry/admin-unit.catalog.js';
 import { DomainError, isDomainError } from '../shared/domain-error.js';
 import { defaultDuckDbLimits, openDuckDb } from '../store/duckdb.bounds.js';
-import { readSnapshotManifest, snapshotFiles, sqlText } from './registry-snapshot.engine.js';
+import { readSnapshotManifest, snapshotFiles, snapshotNameKeysTable, sqlText } from './registry-snapshot.engine.js';
+import { searchCandidates, sortedNameSql } from './reconcile.candidates.js';
 import {
-  comparedFields, reconcileStatuses, type CanonicalField, type ComparedField, type ReconcilePreset, type ReconcileStatus,
+  comparedFields, reconcileStatuses, withHeaderAliases, type CanonicalField, type ComparedField, type ReconcilePreset, type ReconcileStatus,
 } from './reconcile.presets.js';
 import type { BadRow, ReconcileEngine, ReconcilePhase, ReconcileRequest, ReconcileSummary } from './reconcile.types.js';
 
 /** Thresholds of the link decision on Jaro-Winkler similarity of folded names (see linkRule). */
 export const linkThresholds = {
-  /** With a date of birth that agrees (or agrees once day and month are swapped back). */
-  withBirth: 0.75,
+  /** With a date of birth that agrees (or agrees once day and month are swapped back), whatever the given name. */
+  withBirth: 0.92,
+  /** With a date of birth that agrees and the same given name (a typo in the surname or middle name). */
+  withBirthAndGivenName: 0.75,
   /** With only the year and month agreeing, or no usable date in the agency row. (Equal folded names link whatever the date says.) */
   nameAlone: 0.95,
 } as const;
@@ -57,7 +60,7 @@ const rejectCodes: Readonly<Record<string, string>> = {
 /** The text columns of results.csv, in order, after row_no and line. */
 const textColumns = [
   'record', 'status', 'reason', 'linked_id', 'mismatch_fields', 'registry_id_number', 'registry_full_name', 'registry_birth_date',
-  'registry_commune', 'action',
+  'registry_commune', 'suggested_id', 'match_score', 'action',
 ] as const;
 
 /**
@@ -87,19 +90,31 @@ export function text(value: unknown): string {
   return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'bigint' ? value.toString() : '';
 }
 
-/** The header line of a CSV file (the first line, at most 64 KiB), parsed as CSV. */
-function csvHeader(file: string): string[] {
+/** The delimiter of a header line: whichever of comma, semicolon (spreadsheets in Vietnamese locale) or tab occurs most outside quotes. */
+export function sniffDelimiter(line: string): ',' | ';' | '\t' {
+  const counts = { ',': 0, ';': 0, '\t': 0 };
+  let quoted = false;
+  for (const c of line) {
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && (c === ',' || c === ';' || c === '\t')) counts[c]++;
+  }
+  return counts[';'] > counts[','] && counts[';'] >= counts['\t'] ? ';' : counts['\t'] > counts[','] ? '\t' : ',';
+}
+
+/** The header line of a CSV file (the first line, at most 64 KiB), parsed as CSV with its sniffed delimiter. */
+function csvHeader(file: string): { readonly header: string[]; readonly delimiter: string } {
   const fd = openSync(file, 'r');
   try {
     const buffer = Buffer.alloc(65_536);
     const n = readSync(fd, buffer, 0, buffer.length, 0);
     const newline = buffer.subarray(0, n).indexOf(10);
     const text = new TextDecoder('utf-8', { fatal: true }).decode(buffer.subarray(0, newline === -1 ? n : newline)).replace(/\r$/, '');
-    const first = parse(text)[0] ?? [];
+    const delimiter = sniffDelimiter(text);
+    const first = parse(text, { delimiter })[0] ?? [];
     if (first.length === 0 || first.every((c) => c.trim() === '')) {
       throw new DomainError('invalid', 'RECONCILE_FILE_UNREADABLE', 'the agency file has no header line', 'Put the column names on the first line');
     }
-    return first.map((c) => c.replace(/^\uFEFF/, '').trim());
+    return { header: first.map((c) => c.replace(/^\uFEFF/, '').trim()), delimiter };
   } finally {
     closeSync(fd);
   }
@@ -138,7 +153,8 @@ async function scalar(connection: DuckDBConnection, query: string): Promise<numb
  */
 export const duckDbReconcileEngine: ReconcileEngine = {
   async run(request: ReconcileRequest) {
-    const { preset, input } = request;
+    const { input } = request;
+    let preset = request.preset;
     if (!existsSync(input) || !statSync(input).isFile()) {
       throw new DomainError('not_found', 'RECONCILE_FILE_NOT_FOUND', `the agency file ${path.basename(input)} does not exist`, 'Check the path of the file to reconcile');
     }
@@ -167,20 +183,22 @@ export const duckDbReconcileEngine: ReconcileEngine = {
 
       // Which mapped columns the file has; a file without the ID or name columns cannot be reconciled.
       let header: string[];
+      let delimiter = ',';
       try {
-        header = format === 'parquet'
-          ? (await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${file})`)).getRowsJson().map((r) => text(r[0]))
-          : csvHeader(input);
+        if (format === 'parquet') header = (await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${file})`)).getRowsJson().map((r) => text(r[0]));
+        else ({ header, delimiter } = csvHeader(input));
       } catch (error) {
         if (isDomainError(error)) throw error;
         // DuckDB's own message can hold the server's paths and cells of the file: neither is passed on.
         throw new DomainError('invalid', 'RECONCILE_FILE_UNREADABLE', `the agency file could not be read as ${format.toUpperCase()}`, 'Send a comma-separated UTF-8 file with a header line, or a Parquet file');
       }
+      // Columns the mapping does not name, found under their usual Vietnamese headers ("Họ và tên", "Số CCCD").
+      preset = withHeaderAliases(preset, header);
       // The header read once; every column as text, so that nothing is left to type inference.
       const columnSpec = `{${header.map((h) => `${sqlText(h)}: 'VARCHAR'`).join(', ')}}`;
       const reader = format === 'parquet'
         ? `read_parquet(${file}, file_row_number = true)`
-        : `read_csv(${file}, header = true, columns = ${columnSpec}, delim = ',', quote = '"', escape = '"', strict_mode = true, ignore_errors = true, store_rejects = true, null_padding = false, auto_detect = false)`;
+        : `read_csv(${file}, header = true, columns = ${columnSpec}, delim = ${sqlText(delimiter)}, quote = '"', escape = '"', strict_mode = true, ignore_errors = true, store_rejects = true, null_padding = false, auto_detect = false)`;
       const mapped = Object.entries(preset.columns) as [CanonicalField, string][];
       const columnsMissing = mapped.filter(([, column]) => !header.includes(column)).map(([field, column]) => `${field}:${column}`);
       for (const required of ['id', 'name'] as const) {
@@ -238,11 +256,20 @@ export const duckDbReconcileEngine: ReconcileEngine = {
           SELECT c.rn, oc.id_number FROM card_rows c
           JOIN (SELECT old_card, id_number FROM ${persons} WHERE old_card IS NOT NULL) oc ON oc.old_card = c.id9`);
       }
-      const statements = classifySql({ preset, persons, communes, has, today: request.today, provinces: idProvinceCodes(), cards: cardRows > 0 });
-      for (const [i, statement] of statements.entries()) {
+      const { classify, finish } = classifySql({ preset, persons, communes, has, today: request.today, provinces: idProvinceCodes(), cards: cardRows > 0 });
+      const statements = [...classify, ...finish];
+      for (const [i, statement] of classify.entries()) {
         await withProgress(connection, progress('classifying', 0.3 + (0.4 * i) / statements.length, 0.3 + (0.4 * (i + 1)) / statements.length), () => connection.run(statement));
       }
       lap('classify');
+      // The rows whose ID failed: a search by name and birth date (reconcile.candidates.ts).
+      const hasNameKeys = persons === 'snapshot_db.persons' && await scalar(connection, `SELECT count(*) FROM duckdb_tables() WHERE database_name = 'snapshot_db' AND table_name = '${snapshotNameKeysTable}'`) > 0;
+      await searchCandidates(connection, persons, hasNameKeys ? `SELECT id_number, sorted_key, birth_year FROM snapshot_db.${snapshotNameKeysTable}` : undefined);
+      lap('candidates');
+      for (const [i, statement] of finish.entries()) {
+        const done = classify.length + i;
+        await withProgress(connection, progress('classifying', 0.3 + (0.4 * done) / statements.length, 0.3 + (0.4 * (done + 1)) / statements.length), () => connection.run(statement));
+      }
       request.onProgress?.('classifying', 0.7);
 
       // ---- write results -----------------------------------------------------------------------
@@ -250,7 +277,8 @@ export const duckDbReconcileEngine: ReconcileEngine = {
       const badRowsSelect = `
         SELECT line - 1 AS row_no, line, NULL::VARCHAR AS record, 'BAD_ROW' AS status, replace(error_type, ' ', '_') AS reason,
                NULL::VARCHAR AS linked_id, NULL::VARCHAR AS mismatch_fields, NULL::VARCHAR AS registry_id_number, NULL::VARCHAR AS registry_full_name,
-               NULL::VARCHAR AS registry_birth_date, NULL::VARCHAR AS registry_commune, ${sqlText(preset.actions.BAD_ROW)} AS action
+               NULL::VARCHAR AS registry_birth_date, NULL::VARCHAR AS registry_commune, NULL::VARCHAR AS suggested_id, NULL::VARCHAR AS match_score,
+               ${sqlText(preset.actions.BAD_ROW)} AS action
         FROM rejects`;
       // The line of a read row: its rank among read rows, plus the header, plus the rejected lines before it.
       let lineOf = 'r.rn + 1';
@@ -269,7 +297,7 @@ export const duckDbReconcileEngine: ReconcileEngine = {
         COPY (
           SELECT row_no, line, ${textColumns.map((c) => `${cell(c)} AS ${c}`).join(', ')} FROM (
             SELECT ${lineOf} - 1 AS row_no, ${lineOf} AS line, record, status, reason, linked_id, mismatch_fields, registry_id_number,
-                   registry_full_name, registry_birth_date, registry_commune,
+                   registry_full_name, registry_birth_date, registry_commune, suggested_id, match_score,
                    CASE status ${reconcileStatuses.map((st) => `WHEN '${st}' THEN ${sqlText(preset.actions[st])}`).join(' ')} END AS action
             FROM results r ${lineJoin}
             ${rejected > 0 ? `UNION ALL ${badRowsSelect}` : ''}
@@ -337,6 +365,23 @@ function idSql(column: string): string {
   return `CASE WHEN contains(${column}, ' ') OR contains(${column}, '.') OR contains(${column}, chr(9)) THEN regexp_replace(${column}, '[\\s.]', '', 'g') ELSE coalesce(${column}, '') END`;
 }
 
+/** Formats tried after a preset's own, in order: what agency files hold besides. */
+export const fallbackDateFormats = ['%d/%m/%Y', '%Y-%m-%d', '%d-%m-%Y', '%d.%m.%Y', '%Y/%m/%d', '%Y%m%d'] as const;
+
+/**
+ * A year alone, or a year and month (MM/YYYY, YYYY-MM; 00 for an unknown day or month), as the
+ * registry writes partial dates ('1943', '1943-05'); NULL for anything else.
+ */
+function partialDateSql(cell: string): string {
+  const parts = `regexp_extract(${cell}, '^(?:00[/.-])?(0?[0-9]|1[0-2])[/.-]([0-9]{4})$', ['m', 'y'])`;
+  const iso = `regexp_extract(${cell}, '^([0-9]{4})-(0[0-9]|1[0-2])(?:-00)?$', ['y', 'm'])`;
+  const fromParts = (e: string): string => `CASE WHEN ${e}.y = '' THEN NULL WHEN CAST(${e}.m AS INTEGER) = 0 THEN ${e}.y ELSE ${e}.y || '-' || lpad(${e}.m, 2, '0') END`;
+  return `CASE WHEN regexp_full_match(${cell}, '[0-9]{4}') THEN ${cell}
+               WHEN regexp_full_match(${cell}, '00[/.-]00[/.-][0-9]{4}') THEN right(${cell}, 4)
+               WHEN regexp_full_match(${cell}, '[0-9]{4}-[0-9]{2}(-00)?') THEN ${fromParts(iso)}
+               ELSE ${fromParts(parts)} END`;
+}
+
 /** An old 9-digit card number. */
 function card9Sql(id: string): string {
   return `length(${id}) = 9 AND regexp_full_match(${id}, '[0-9]{9}')`;
@@ -352,10 +397,11 @@ function card9Sql(id: string): string {
  * given what the dates say (linkThresholds); otherwise the ID belongs to someone else and the row
  * is NOT_FOUND.
  */
-export function classifySql({ preset, persons, communes, has, today, provinces, cards }: ClassifyInput): readonly string[] {
+export function classifySql({ preset, persons, communes, has, today, provinces, cards }: ClassifyInput): { readonly classify: readonly string[]; readonly finish: readonly string[] } {
   const compares = (f: ComparedField): boolean => preset.compare.includes(f);
   const releases = (f: ComparedField): boolean => preset.release.includes(f);
-  const dateFormats = `[${preset.dateFormats.map(sqlText).join(', ')}]`;
+  // The preset's formats first (they settle day-first against month-first), then what else files hold.
+  const dateFormats = `[${[...new Set([...preset.dateFormats, ...fallbackDateFormats])].map(sqlText).join(', ')}]`;
   const year = Number(today.slice(0, 4));
   const communeCheck = has('commune') && compares('commune');
   const byLine = preset.uniqueBy === 'line' && has('line');
@@ -364,7 +410,7 @@ export function classifySql({ preset, persons, communes, has, today, provinces, 
   // one character lookup per row instead of an IN list, which DuckDB runs as a join.
   const mask = Array.from({ length: 100 }, (_, i) => (provinces.includes(String(i).padStart(3, '0')) ? '1' : '0')).join('');
   const mismatch = [
-    compares('id_number') ? `CASE WHEN id_kind = 'card9' THEN 'id_number' END` : null,
+    compares('id_number') ? `CASE WHEN id_kind = 'card9' OR id_padded THEN 'id_number' END` : null,
     // Exact text (case aside); the NFC form is computed only for the rows whose raw text differs.
     compares('full_name') ? `CASE WHEN name_in = p_full_name THEN NULL
                                   WHEN lower(name_in) = lower(p_full_name) THEN NULL
@@ -381,27 +427,48 @@ export function classifySql({ preset, persons, communes, has, today, provinces, 
     ? `CASE WHEN p_id IS NULL THEN false
             WHEN name_sim = 1.0 THEN true
             WHEN name_sim >= ${linkThresholds.withBirth} AND (birth_ok OR ${swapped}) THEN true
+            WHEN name_sim >= ${linkThresholds.withBirthAndGivenName} AND same_given AND (birth_ok OR ${swapped}) THEN true
             WHEN name_sim >= ${linkThresholds.nameAlone} AND (coalesce(substr(birth_iso, 1, 7) = substr(p_birth, 1, 7), false) OR birth_d IS NULL) THEN true
             ELSE false END`
     : `coalesce(p_id IS NOT NULL AND name_sim >= ${linkThresholds.nameAlone}, false)`;
   const k = byLine ? "coalesce(line_key, '')" : "''";
   const statements: string[] = [];
+  const finish: string[] = [];
   statements.push(`
     CREATE TABLE classified AS
     WITH s AS (
       SELECT rn, nullif(trim(in_record), '') AS record, ${idSql('in_id')} AS id_in,
              ${byLine ? "nullif(trim(in_line), '')" : 'NULL::VARCHAR'} AS line_key,
              coalesce(in_name, '') AS name_in,
-             ${has('birth') ? `try_strptime(trim(in_birth), ${dateFormats})::DATE` : 'NULL::DATE'} AS birth_raw,
-             ${has('sex') ? `CASE upper(trim(in_sex)) WHEN 'M' THEN 'M' WHEN 'NAM' THEN 'M' WHEN 'MALE' THEN 'M'
-                                      WHEN 'F' THEN 'F' WHEN 'NỮ' THEN 'F' WHEN 'NU' THEN 'F' WHEN 'FEMALE' THEN 'F' END` : 'NULL::VARCHAR'} AS sex_in,
+             ${has('birth') ? `try_strptime(trim(in_birth), ${dateFormats})::DATE` : 'NULL::DATE'} AS birth_raw0,
+             ${has('birth') ? "nullif(trim(in_birth), '')" : 'NULL::VARCHAR'} AS birth_cell,
+             ${has('sex') ? `CASE upper(trim(in_sex)) WHEN 'M' THEN 'M' WHEN 'NAM' THEN 'M' WHEN 'MALE' THEN 'M' WHEN '1' THEN 'M'
+                                      WHEN 'F' THEN 'F' WHEN 'NỮ' THEN 'F' WHEN 'NU' THEN 'F' WHEN 'FEMALE' THEN 'F' WHEN '0' THEN 'F'
+                                      ELSE CASE upper(nfc_normalize(trim(in_sex))) WHEN 'NỮ' THEN 'F' END END` : 'NULL::VARCHAR'} AS sex_in,
              ${communeCheck ? "nullif(trim(in_commune), '')" : 'NULL::VARCHAR'} AS commune_in
       FROM src
     ),
-    k AS (
-      SELECT s.* EXCLUDE (birth_raw),
+    s2 AS (
+      -- A two-digit year ('15/03/85') reads as year 85: the latest century that does not put it after today.
+      SELECT s.* EXCLUDE (birth_raw0),
+             CASE WHEN year(birth_raw0) < 100
+                  THEN make_date(year(birth_raw0) + CASE WHEN year(birth_raw0) <= ${year % 100} THEN ${year - (year % 100)} ELSE ${year - (year % 100) - 100} END, month(birth_raw0), day(birth_raw0))
+                  ELSE birth_raw0 END AS birth_raw
+      FROM s
+    ),
+    k0 AS (
+      SELECT s2.* EXCLUDE (birth_raw, birth_cell, id_in),
              CASE WHEN birth_raw BETWEEN DATE '1800-01-01' AND DATE ${sqlText(today)} THEN birth_raw END AS birth_d,
              CASE WHEN birth_raw BETWEEN DATE '1800-01-01' AND DATE ${sqlText(today)} THEN CAST(birth_raw AS VARCHAR) END AS birth_iso,
+             -- A year, or a year and month, alone (also with 00 for the unknown parts): the registry's partial dates.
+             CASE WHEN birth_raw IS NULL AND birth_cell IS NOT NULL THEN ${partialDateSql('birth_cell')} END AS birth_part,
+             -- A spreadsheet drops the leading zero of a number: 11 digits are read as the 12-digit ID.
+             CASE WHEN length(id_in) = 11 AND regexp_full_match(id_in, '[0-9]{11}') THEN '0' || id_in ELSE id_in END AS id_in,
+             length(id_in) = 11 AND regexp_full_match(id_in, '[0-9]{11}') AS id_padded
+      FROM s2
+    ),
+    k AS (
+      SELECT k0.*, coalesce(birth_iso, birth_part) AS birth_text,
              CASE WHEN regexp_full_match(id_in, '[0-9]{12}')
                        AND substr(id_in, 1, 1) = '0'
                        AND substr('${mask}', CAST(substr(id_in, 2, 2) AS INTEGER) + 1, 1) = '1'
@@ -409,7 +476,7 @@ export function classifySql({ preset, persons, communes, has, today, provinces, 
                   THEN 'id12'
                   WHEN ${card9Sql('id_in')} THEN 'card9'
                   ELSE 'bad' END AS id_kind
-      FROM s
+      FROM k0
     ),
     j AS (
       SELECT k.*, p.id_number AS p_id, p.full_name AS p_full_name, p.birth_date AS p_birth,
@@ -423,18 +490,27 @@ export function classifySql({ preset, persons, communes, has, today, provinces, 
     ),
     f AS (
       -- Most rows carry the registry's name exactly: fold and compare only the others.
-      SELECT j.* EXCLUDE (p_name_folded),
+      SELECT j.*,
              CASE WHEN p_id IS NULL THEN NULL WHEN name_in = p_full_name THEN 1.0
-                  ELSE jaro_winkler_similarity(${collapseSql(unmarkedSql('name_in'))}, p_name_folded) END AS name_sim,
-             coalesce(starts_with(birth_iso, p_birth), false) AS birth_ok,
+                  ELSE jaro_winkler_similarity(${collapseSql(unmarkedSql('name_in'))}, p_name_folded) END AS name_sim0,
+             coalesce(starts_with(birth_text, p_birth), false) AS birth_ok,
              ${communeCheck ? 'cm.code IS NOT NULL' : 'true'} AS commune_ok
       FROM j
       ${communeCheck ? `LEFT JOIN read_parquet(${communes}) cm ON cm.code = j.commune_in AND cm.commune_2025 = j.p_commune` : ''}
     ),
-    l AS (
-      SELECT f.*, ${linkRule} AS linked,
-             concat_ws(';', ${mismatch.length > 0 ? mismatch.join(', ') : 'NULL'}) AS mismatch_list
+    g AS (
+      -- The other word orders (given name first) and the given name, only where the plain similarity falls short.
+      SELECT f.* EXCLUDE (name_sim0, p_name_folded),
+             CASE WHEN name_sim0 IS NULL OR name_sim0 >= ${linkThresholds.withBirth} THEN name_sim0
+                  ELSE greatest(name_sim0, jaro_winkler_similarity(${sortedNameSql(collapseSql(unmarkedSql('name_in')))}, ${sortedNameSql('p_name_folded')})) END AS name_sim,
+             CASE WHEN name_sim0 IS NULL OR name_sim0 >= ${linkThresholds.withBirth} THEN true
+                  ELSE string_split(${collapseSql(unmarkedSql('name_in'))}, ' ')[-1] = string_split(p_name_folded, ' ')[-1] END AS same_given
       FROM f
+    ),
+    l AS (
+      SELECT g.*, ${linkRule} AS linked,
+             concat_ws(';', ${mismatch.length > 0 ? mismatch.join(', ') : 'NULL'}) AS mismatch_list
+      FROM g
     )
     SELECT rn, record, linked,
            CASE WHEN linked THEN p_id END AS link_id,
@@ -446,6 +522,7 @@ export function classifySql({ preset, persons, communes, has, today, provinces, 
                 ELSE 'MATCHED' END AS status0,
            CASE WHEN id_kind = 'bad' THEN
                   CASE WHEN id_in = '' THEN 'id_missing'
+                       WHEN id_padded THEN 'id_malformed'
                        WHEN regexp_full_match(id_in, '[0-9]{12}') THEN 'id_structure_invalid'
                        ELSE 'id_malformed' END
                 WHEN NOT linked THEN
@@ -453,7 +530,15 @@ export function classifySql({ preset, persons, communes, has, today, provinces, 
                        WHEN p_id IS NULL THEN 'id_not_in_registry'
                        ELSE 'id_other_person' END
                 WHEN id_kind = 'card9' THEN 'old_card_number'
+                WHEN id_padded THEN 'id_leading_zero_lost'
            END AS reason,
+           -- What the candidate search needs of the rows whose ID failed.
+           CASE WHEN NOT linked THEN id_in END AS search_id,
+           CASE WHEN NOT linked THEN name_in END AS search_name,
+           CASE WHEN NOT linked THEN birth_text END AS search_birth,
+           CASE WHEN NOT linked AND day(birth_d) <= 12 AND day(birth_d) <> month(birth_d) THEN ${has('birth') ? `strftime(make_date(year(birth_d), day(birth_d), month(birth_d)), '%Y-%m-%d')` : 'NULL::VARCHAR'} END AS search_birth_swapped,
+           CASE WHEN NOT linked THEN sex_in END AS search_sex,
+           CASE WHEN NOT linked THEN p_id END AS search_owner,
            CASE WHEN linked AND mismatch_list <> '' THEN mismatch_list END AS mismatch_fields,
            CASE WHEN linked AND (id_kind = 'id12' OR ${releases('id_number') ? 'true' : 'false'}) THEN p_id END AS linked_id,
            ${releases('id_number') ? `CASE WHEN linked AND id_kind = 'card9' THEN p_id END` : 'NULL::VARCHAR'} AS registry_id_number,
@@ -461,8 +546,15 @@ export function classifySql({ preset, persons, communes, has, today, provinces, 
            ${releases('birth_date') ? `CASE WHEN linked AND contains(mismatch_list, 'birth_date') THEN p_birth END` : 'NULL::VARCHAR'} AS registry_birth_date,
            ${releases('commune') ? `CASE WHEN linked AND contains(mismatch_list, 'commune') THEN p_commune END` : 'NULL::VARCHAR'} AS registry_commune
     FROM l`);
-  // Only persons linked from more than one row can repeat or go over a limit: rank their rows alone.
   statements.push(`
+    CREATE TABLE need AS
+    SELECT rn, coalesce(search_id, '') AS id_in, search_name AS name_in, name_key, ${sortedNameSql('name_key')} AS sorted_key,
+           search_birth AS birth_text, search_birth_swapped AS birth_swapped, substr(search_birth, 1, 4) AS birth_year,
+           search_sex AS sex_in, search_owner AS owner_id
+    FROM (SELECT *, ${collapseSql(unmarkedSql('search_name'))} AS name_key FROM classified WHERE NOT linked AND status0 IN ('NOT_FOUND', 'INVALID_ID'))
+    WHERE name_key <> ''`);
+  // Only persons linked from more than one row can repeat or go over a limit: rank their rows alone.
+  finish.push(`
     CREATE TABLE extra AS
     -- Grouped on a 64-bit hash of the ID (cheaper than the text): a collision only ranks a few more rows, never wrongly.
     WITH m AS (SELECT hash(link_id) AS h FROM classified WHERE linked GROUP BY h HAVING count(*) > 1),
@@ -476,13 +568,19 @@ export function classifySql({ preset, persons, communes, has, today, provinces, 
       FROM d
     )
     SELECT * FROM r WHERE dup${limit === null ? '' : ` OR line_rank > ${limit}`}`);
-  statements.push(`
+  finish.push(`
     CREATE VIEW results AS
     SELECT c.rn, c.record,
-           CASE WHEN e.dup THEN 'DUPLICATE_IN_SOURCE'
+           CASE WHEN cd.status IS NOT NULL THEN cd.status
+                WHEN e.dup THEN 'DUPLICATE_IN_SOURCE'
                 ${limit === null ? '' : `WHEN c.status0 <> 'DECEASED' AND e.line_rank > ${limit} THEN 'OVER_LIMIT'`}
                 ELSE c.status0 END AS status,
-           c.reason, c.linked_id, c.mismatch_fields, c.registry_id_number, c.registry_full_name, c.registry_birth_date, c.registry_commune
-    FROM classified c LEFT JOIN extra e ON e.rn = c.rn`);
-  return statements;
+           c.reason,
+           ${releases('id_number') ? "CASE WHEN cd.status = 'PROBABLE_MATCH' THEN cd.person_id ELSE c.linked_id END" : 'c.linked_id'} AS linked_id,
+           CASE WHEN cd.status = 'PROBABLE_MATCH' THEN ${compares('id_number') ? "'id_number'" : 'NULL'} ELSE c.mismatch_fields END AS mismatch_fields,
+           c.registry_id_number, c.registry_full_name, c.registry_birth_date, c.registry_commune,
+           ${releases('id_number') ? 'cd.person_id' : 'NULL::VARCHAR'} AS suggested_id,
+           CAST(cd.score AS VARCHAR) AS match_score
+    FROM classified c LEFT JOIN extra e ON e.rn = c.rn LEFT JOIN candidates cd ON cd.rn = c.rn`);
+  return { classify: statements, finish };
 }

@@ -80,3 +80,57 @@ export async function evaluateResults(resultsPath: string, truthPath: string): P
     duck.close();
   }
 }
+
+/** How the rows carrying one kind of error came out. */
+export interface KindFigures {
+  readonly rows: number;
+  /** Rows of a real person linked to that person. */
+  readonly linkedRight: number;
+  /** Rows linked to the wrong person, or linked when the truth has nobody. */
+  readonly linkedWrong: number;
+  /** Rows of a real person left unlinked (suggested for review or not found). */
+  readonly missed: number;
+  /** Of those, the ones suggested for clerical review with the right person. */
+  readonly reviewRight: number;
+  /** linkedRight / rows of real persons. */
+  readonly recall: number;
+}
+
+/**
+ * Figures per kind of error, for a truth file whose `errors` column lists each row's kinds separated
+ * by ';' (messy-agency-file.generator.ts); the key '' holds the rows without error.
+ */
+export async function evaluateByErrorKind(resultsPath: string, truthPath: string): Promise<Record<string, KindFigures>> {
+  const duck = await openDuckDb(path.join(path.dirname(resultsPath), '.duckdb-spill'));
+  const connection = await duck.instance.connect();
+  try {
+    const linked = `(${linkedStatuses.map((s) => `'${s}'`).join(', ')})`;
+    const rows = (await connection.runAndReadAll(`
+      WITH t AS (
+        SELECT row_no::BIGINT AS row_no, nullif(expected_person, '') AS truth_person, unnest(CASE WHEN coalesce(errors, '') = '' THEN [''] ELSE string_split(errors, ';') END) AS kind
+        FROM read_csv(${sqlText(truthPath)}, header = true, all_varchar = true, delim = ',', quote = '"', escape = '"')
+      ),
+      r AS (
+        SELECT row_no::BIGINT AS row_no, status, CASE WHEN status IN ${linked} THEN coalesce(linked_id, '?') END AS person, suggested_id
+        FROM read_csv(${sqlText(resultsPath)}, header = true, all_varchar = true, delim = ',', quote = '"', escape = '"')
+      )
+      SELECT kind, count(*),
+             count(*) FILTER (WHERE r.person IS NOT NULL AND r.person = t.truth_person),
+             count(*) FILTER (WHERE r.person IS NOT NULL AND r.person IS DISTINCT FROM t.truth_person),
+             count(*) FILTER (WHERE t.truth_person IS NOT NULL AND r.person IS NULL),
+             count(*) FILTER (WHERE t.truth_person IS NOT NULL AND r.person IS NULL AND r.status = 'CLERICAL_REVIEW' AND r.suggested_id = t.truth_person),
+             count(*) FILTER (WHERE t.truth_person IS NOT NULL)
+      FROM t LEFT JOIN r USING (row_no) GROUP BY kind ORDER BY kind`)).getRowsJS();
+    const out: Record<string, KindFigures> = {};
+    for (const [kind, n, right, wrong, missed, review, real] of rows) {
+      out[text(kind)] = {
+        rows: Number(n), linkedRight: Number(right), linkedWrong: Number(wrong), missed: Number(missed), reviewRight: Number(review),
+        recall: Number(real) === 0 ? 1 : Number(right) / Number(real),
+      };
+    }
+    return out;
+  } finally {
+    connection.closeSync();
+    duck.close();
+  }
+}

@@ -9,6 +9,10 @@ export const reconcileStatuses = [
   'BAD_ROW',
   'INVALID_ID',
   'NOT_FOUND',
+  /** The ID failed, and the search by name and birth date suggests a person for an officer to check. */
+  'CLERICAL_REVIEW',
+  /** The ID failed, and the search by name and birth date found one person with a strong score (linked_id, match_score). */
+  'PROBABLE_MATCH',
   'DUPLICATE_IN_SOURCE',
   'DECEASED',
   'OVER_LIMIT',
@@ -19,7 +23,7 @@ export const reconcileStatuses = [
 export type ReconcileStatus = (typeof reconcileStatuses)[number];
 
 /** Statuses under which a row is linked to a registry person (used for pairwise precision and recall). */
-export const linkedStatuses: readonly ReconcileStatus[] = ['DUPLICATE_IN_SOURCE', 'DECEASED', 'OVER_LIMIT', 'MISMATCH', 'MATCHED'];
+export const linkedStatuses: readonly ReconcileStatus[] = ['PROBABLE_MATCH', 'DUPLICATE_IN_SOURCE', 'DECEASED', 'OVER_LIMIT', 'MISMATCH', 'MATCHED'];
 
 /** What an agency row may say about a person, whatever the agency calls its columns. */
 export const canonicalFields = ['record', 'id', 'name', 'birth', 'sex', 'commune', 'line'] as const;
@@ -61,6 +65,8 @@ const commonActions = {
   INVALID_ID: 'Ask the person for the 12-digit personal ID number on their ID card or VNeID',
   NOT_FOUND: 'Verify the identity with the person in person; the registry holds no such person under this number',
   DUPLICATE_IN_SOURCE: 'Merge or remove the repeated record: the same person is already on an earlier row',
+  CLERICAL_REVIEW: 'Check the suggested person (suggested_id, match_score) against the documents before using it; otherwise ask the person for their ID number',
+  PROBABLE_MATCH: 'Correct the ID number to the one found by name and birth date (linked_id), after confirming with the person where the score is below 0.9999',
   MATCHED: 'No action',
 } as const;
 
@@ -155,4 +161,41 @@ export function withMapping(name: PresetName, mapping: Readonly<Partial<Record<C
 /** True when the text names a preset. */
 export function isPresetName(value: string): value is PresetName {
   return (presetNames as readonly string[]).includes(value);
+}
+
+/**
+ * Headers agencies write in Vietnamese (compared in lower case, NFC, single spaces), by field.
+ * Used for the fields whose mapped column a file does not have.
+ */
+export const headerAliases: Readonly<Record<CanonicalField, readonly string[]>> = {
+  record: ['stt', 'mã hồ sơ', 'mã số thuế', 'mst', 'số hợp đồng', 'mã khách hàng', 'mã đối tượng'],
+  id: ['số định danh', 'số định danh cá nhân', 'số cccd', 'cccd', 'số cmnd/cccd', 'số cccd/cmnd', 'số giấy tờ', 'số cmnd'],
+  name: ['họ và tên', 'họ tên', 'tên khách hàng', 'tên người nộp thuế', 'tên thuê bao', 'họ và tên người nộp thuế'],
+  birth: ['ngày sinh', 'ngày tháng năm sinh', 'ngày/tháng/năm sinh', 'năm sinh'],
+  sex: ['giới tính', 'gioi tinh'],
+  commune: ['mã xã', 'mã phường/xã', 'mã đơn vị hành chính'],
+  line: ['số thuê bao', 'số điện thoại', 'số thuê bao di động'],
+};
+
+function headerKey(header: string): string {
+  return header.normalize('NFC').toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * The preset with each field whose mapped column the header lacks pointed at a column found under
+ * one of its {@link headerAliases}; other fields unchanged.
+ *
+ * @example
+ * withHeaderAliases(reconcilePresets.tax, ['STT', 'Số CCCD', 'Họ và tên', 'Ngày sinh']).columns.name // 'Họ và tên'
+ */
+export function withHeaderAliases(preset: ReconcilePreset, header: readonly string[]): ReconcilePreset {
+  const byKey = new Map(header.map((h) => [headerKey(h), h]));
+  const columns: Partial<Record<CanonicalField, string>> = { ...preset.columns };
+  for (const field of canonicalFields) {
+    const mapped = columns[field];
+    if (mapped !== undefined && header.includes(mapped)) continue;
+    const found = headerAliases[field].map((alias) => byKey.get(alias)).find((h) => h !== undefined);
+    if (found !== undefined) columns[field] = found;
+  }
+  return { ...preset, columns };
 }

@@ -7,6 +7,8 @@ const statusColours: Readonly<Record<ReconcileStatus, string>> = {
   OVER_LIMIT: '#ef6c00',
   DECEASED: '#6d4c41',
   DUPLICATE_IN_SOURCE: '#8e24aa',
+  PROBABLE_MATCH: '#558b2f',
+  CLERICAL_REVIEW: '#0277bd',
   NOT_FOUND: '#c62828',
   INVALID_ID: '#ad1457',
   BAD_ROW: '#455a64',

@@ -43,6 +43,9 @@ const personColumns = [
   'id_number', 'full_name', 'name_folded', 'birth_date', 'sex', 'status', 'death_date', 'current_commune', 'permanent_commune',
 ] as const satisfies readonly (keyof SnapshotPerson)[];
 
+/** The table of persons.duckdb that holds each person's sorted name key and birth year (snapshots built before it lack it). */
+export const snapshotNameKeysTable = 'name_keys';
+
 /** Quotes a value as a SQL string literal. */
 export function sqlText(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
@@ -124,6 +127,11 @@ async function copyIntoDatabase(connection: DuckDBConnection, parquet: string, d
   await connection.run(`ATTACH ${sqlText(database)} AS snapshot_db`);
   try {
     await connection.run(`CREATE TABLE snapshot_db.persons AS SELECT * FROM read_parquet(${sqlText(parquet)})`);
+    // Each name's syllables sorted, with the birth year: the candidate search's block (reconcile.candidates.ts), computed once per snapshot.
+    await connection.run(`
+      CREATE TABLE snapshot_db.${snapshotNameKeysTable} AS
+      SELECT id_number, array_to_string(list_sort(string_split(name_folded, ' ')), ' ') AS sorted_key, substr(birth_date, 1, 4) AS birth_year
+      FROM snapshot_db.persons`);
   } finally {
     await connection.run('DETACH snapshot_db');
   }

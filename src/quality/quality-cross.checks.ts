@@ -112,12 +112,19 @@ function nearlySame(a: string, b: string): boolean {
 }
 
 
-/** How well two dates of birth agree: 1 equal, 0.8 day and month swapped or one is a coarser form of the other, 0 else. */
-function dateAgreement(a: string, b: string): number {
+/**
+ * How well two dates of birth agree: 1 equal; 0.8 day and month swapped, or one a coarser form of
+ * the other; 0.7 the day mistyped (one digit wrong, as 12/13 or 12/22, or one day off, as 19/20); 0 else.
+ */
+export function dateAgreement(a: string, b: string): number {
   if (a === b) return 1;
   if (a.slice(0, 4) !== b.slice(0, 4)) return 0;
   if (a.length !== b.length) return a.startsWith(b) || b.startsWith(a) ? 0.8 : 0;
   if (a.length === 10 && a.slice(5, 7) === b.slice(8, 10) && a.slice(8, 10) === b.slice(5, 7)) return 0.8;
+  if (a.length === 10 && a.slice(0, 8) === b.slice(0, 8)) {
+    const oneDigit = a[8] === b[8] || a[9] === b[9];
+    if (oneDigit || Math.abs(Number(a.slice(8)) - Number(b.slice(8))) === 1) return 0.7;
+  }
   return 0;
 }
 
@@ -207,13 +214,23 @@ export function duplicateVerdict(
   if (dates === 0) return no;
   const sameParents = (a.motherId !== null && a.motherId === b.motherId) || (a.fatherId !== null && a.fatherId === b.fatherId);
   const sameCommune = a.commune !== null && a.commune === b.commune;
-  // With a parent or the commune in common, a typo that happens to spell another common name is still a typo.
-  const name = nameAgreement(a.nameFolded, b.nameFolded, sameParents || sameCommune ? undefined : frequency);
+  // With a parent or the commune in common, a typo that happens to spell another common name is still
+  // a typo; but not with the same parents and the same date of birth: twins get names a letter apart.
+  const twins = sameParents && dates === 1;
+  const name = nameAgreement(a.nameFolded, b.nameFolded, (sameParents || sameCommune) && !twins ? undefined : frequency);
   if (name === 0) return no;
   const sameProvince = a.birthProvince === b.birthProvince;
   const sameHometown = a.hometown !== null && a.hometown === b.hometown;
-  // Nothing but a common name and a date in common: too weak (expected coincidences grow with the square of the population).
-  if (name === 1 && !sameParents && !sameCommune && frequency !== undefined && frequency.share(a.nameFolded) > commonNameShare) return no;
+  // Nothing but a common name and a date in common: too weak (expected coincidences grow with the square
+  // of the population), unless the full date, the birth province and the home town all agree (a person
+  // who moved and registered again where they now live).
+  const movedSelf = dates === 1 && a.birthDate.length === 10 && sameProvince && sameHometown;
+  if (name === 1 && !sameParents && !sameCommune && !movedSelf && frequency !== undefined && frequency.share(a.nameFolded) > commonNameShare) return no;
   const score = 0.45 * name + 0.25 * dates + 0.1 * (sameProvince ? 1 : 0) + 0.1 * (sameParents ? 1 : 0) + 0.1 * (sameHometown ? 1 : 0);
-  return { duplicate: score >= 0.8, score };
+  // How many slips separate the two (a name typo or a left-out middle name, a date slip), and what
+  // else the two share: more slips need more in common, and always the birth province or a parent.
+  const slips = (name < 1 ? 1 : 0) + (name < 0.85 ? 1 : 0) + (dates < 1 ? 1 : 0);
+  const support = (sameProvince ? 1 : 0) + (sameParents ? 1 : 0) + (sameHometown ? 1 : 0) + (sameCommune ? 1 : 0);
+  const duplicate = slips === 0 ? support >= 1 : (sameProvince || sameParents) && support >= 2;
+  return { duplicate: duplicate || score >= 0.8, score };
 }
