@@ -155,7 +155,7 @@ program
       ctx.logger.info({ people: opts.demoPeople }, 'empty store: generating a demo population');
       await generate(ctx, opts.demoPeople, 1);
     }
-    const app = await buildApp({ database: ctx.database, accessLogStore: ctx.accessLogStore, clock: systemClock, operatorToken: ctx.config.operatorToken, auditSigningKey: ctx.config.auditSigningKey, logger: ctx.logger, timeouts: ctx.config.http, ...(ctx.config.publicUrl === undefined ? {} : { publicUrl: ctx.config.publicUrl }) });
+    const app = await buildApp({ database: ctx.database, accessLogStore: ctx.accessLogStore, clock: systemClock, operatorToken: ctx.config.operatorToken, auditSigningKey: ctx.config.auditSigningKey, logger: ctx.logger, timeouts: ctx.config.http, events: { dispatch: true, natsUrl: ctx.config.natsUrl }, ...(ctx.config.publicUrl === undefined ? {} : { publicUrl: ctx.config.publicUrl }) });
     let closing = false;
     const close = async (): Promise<void> => {
       // A signal often comes twice (to the process group, and passed on by bin/sachsong.js): close once.

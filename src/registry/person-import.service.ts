@@ -2,6 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../shared/clock.js';
 import { DomainError, isDomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
+import { outboxEntryOf } from '../events/change-event.js';
+import { outboxRepository } from '../events/outbox.repository.js';
 import { lifeEventRepository } from './life-event.repository.js';
 import { personFactColumns } from './person.projection.js';
 import { personRepository } from './person.repository.js';
@@ -135,6 +137,7 @@ export class PersonImportService {
       await this.deps.db.transaction().execute(async (trx) => {
         await personRepository.insertMany(trx, fresh.map((r) => r.record));
         await lifeEventRepository.appendMany(trx, fresh.map((r) => r.event));
+        await outboxRepository.append(trx, fresh.map((r) => outboxEntryOf(r.event, undefined, r.record)));
         await importBatchRepository.record(trx, {
           importId: options.importId,
           batchNo: no,

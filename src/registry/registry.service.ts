@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { foldName } from '../matching/vietnamese-text.js';
+import { outboxEntryOf } from '../events/change-event.js';
+import { outboxRepository } from '../events/outbox.repository.js';
 import type { Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
@@ -200,6 +202,8 @@ export class RegistryService {
     }
     await personRepository.insert(trx, record);
     await lifeEventRepository.append(trx, event);
+    // The change event commits with its life event, or neither does.
+    await outboxRepository.append(trx, [outboxEntryOf(event, undefined, record)]);
     await this.syncHousehold(trx, record, event.recordedAt);
     await this.deps.onPersonsChanged?.([record.idNumber], trx);
     return record;
@@ -259,6 +263,7 @@ export class RegistryService {
         throw new DomainError('conflict', 'PERSON_CHANGED', 'the record changed while this event was being recorded', 'Reload the person and record the event again');
       }
       await lifeEventRepository.append(trx, event);
+      await outboxRepository.append(trx, [outboxEntryOf(event, current, next)]);
       await this.syncHousehold(trx, next, event.recordedAt);
       await this.deps.onPersonsChanged?.([next.idNumber], trx);
       const stored = await lifeEventRepository.byEventId(trx, event.eventId);

@@ -1,4 +1,5 @@
 import type { AuditTables } from '../audit/audit.tables.js';
+import type { EventsTables } from '../events/events.tables.js';
 import type { ExchangeTables } from '../exchange/exchange.tables.js';
 import type { IdentityTables } from '../identity/identity.tables.js';
 import type { MatchingTables } from '../matching/matching.tables.js';
@@ -79,7 +80,7 @@ export interface ImportBatchesTable {
 }
 
 /** Every table; each module declares its own in `<module>.tables.ts`. */
-export interface DB extends QualityTables, MatchingTables, ExchangeTables, AuditTables, IdentityTables {
+export interface DB extends QualityTables, MatchingTables, ExchangeTables, AuditTables, IdentityTables, EventsTables {
   persons: PersonsTable;
   households: HouseholdsTable;
   life_events: LifeEventsTable;

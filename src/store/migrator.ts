@@ -14,6 +14,7 @@ import * as identity0010 from './migrations/0010-identity.migration.js';
 import * as identityOidc0011 from './migrations/0011-identity-oidc.migration.js';
 import * as officialReads0012 from './migrations/0012-official-reads.migration.js';
 import * as identityChanges0013 from './migrations/0013-identity-changes.migration.js';
+import * as changeEvents0030 from './migrations/0030-change-events.migration.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -36,6 +37,7 @@ const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0011-identity-oidc', identityOidc0011],
   ['0012-official-reads', officialReads0012],
   ['0013-identity-changes', identityChanges0013],
+  ['0030-change-events', changeEvents0030],
 ];
 
 /** The access log's own store (a SQLite file beside the registry's): its tables only. */
