@@ -9,14 +9,13 @@ import type { ChangeEvent } from './change-event.js';
  */
 export const eventStream = {
   name: 'SACHSONG_EVENTS',
-  subjects: ['sachsong.events.>'],
+  subjectPrefix: 'sachsong.events',
   /** Longer than any outage the publisher retries through with the same ids. */
   duplicateWindowMs: 30 * 60_000,
   /** The durable consumer that copies events into webhook deliveries. */
   fanoutConsumer: 'sachsong-fanout',
 } as const;
 
-export const subjectOf = (e: Pick<ChangeEvent, 'type'>): string => `sachsong.events.${e.type}`;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -24,14 +23,15 @@ const nanos = (ms: number): number => ms * 1_000_000;
 
 /** A connection to NATS with the event stream in place. */
 export class JetStreamLink {
-  private constructor(readonly connection: NatsConnection, private readonly js: JetStreamClient, private readonly streamName: string) {}
+  private constructor(readonly connection: NatsConnection, private readonly js: JetStreamClient, private readonly streamName: string, private readonly subjectPrefix: string) {}
 
   /** Connects (retrying for ever while the server is away) and makes sure the stream and the fan-out consumer exist. */
-  static async open(url: string, options: { readonly streamName?: string; readonly subjects?: readonly string[]; readonly ackWaitMs?: number; readonly name?: string } = {}): Promise<JetStreamLink> {
+  static async open(url: string, options: { readonly streamName?: string; readonly subjectPrefix?: string; readonly ackWaitMs?: number; readonly name?: string } = {}): Promise<JetStreamLink> {
     const connection = await connect({ servers: url, name: options.name ?? 'sachsong-events', maxReconnectAttempts: -1, reconnectTimeWait: 250 });
     const streamName = options.streamName ?? eventStream.name;
     const jsm = await jetstreamManager(connection);
-    const config = { name: streamName, subjects: [...(options.subjects ?? eventStream.subjects)], duplicate_window: nanos(eventStream.duplicateWindowMs) };
+    const subjectPrefix = options.subjectPrefix ?? eventStream.subjectPrefix;
+    const config = { name: streamName, subjects: [`${subjectPrefix}.>`], duplicate_window: nanos(eventStream.duplicateWindowMs) };
     try {
       await jsm.streams.info(streamName);
       await jsm.streams.update(streamName, config);
@@ -39,15 +39,15 @@ export class JetStreamLink {
       await jsm.streams.add(config);
     }
     await jsm.consumers.add(streamName, { durable_name: eventStream.fanoutConsumer, ack_policy: AckPolicy.Explicit, ack_wait: nanos(options.ackWaitMs ?? 10_000), max_ack_pending: 20_000 });
-    return new JetStreamLink(connection, jetstream(connection), streamName);
+    return new JetStreamLink(connection, jetstream(connection), streamName, subjectPrefix);
   }
 
   /**
    * Publishes events in order, pipelined, and resolves once the server acknowledged every one
    * (duplicates included); rejects if any was not acknowledged, so the caller sends them again.
    */
-  async publish(events: readonly ChangeEvent[], subjectFor: (e: ChangeEvent) => string = subjectOf): Promise<{ readonly duplicates: number }> {
-    const acks = events.map((e) => this.js.publish(subjectFor(e), encoder.encode(JSON.stringify(e)), { msgID: e.eventId, timeout: 10_000 }));
+  async publish(events: readonly ChangeEvent[]): Promise<{ readonly duplicates: number }> {
+    const acks = events.map((e) => this.js.publish(`${this.subjectPrefix}.${e.type}`, encoder.encode(JSON.stringify(e)), { msgID: e.eventId, timeout: 10_000 }));
     const settled = await Promise.allSettled(acks);
     const failed = settled.find((s) => s.status === 'rejected');
     if (failed !== undefined) throw (failed).reason;
