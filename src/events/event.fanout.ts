@@ -34,6 +34,9 @@ export class OutboxFanout {
 
   /** One batch; resolves with the number of events read (0: caught up). */
   async pass(): Promise<number> {
+    // A look without a transaction first: an idle pass costs two reads, not a write transaction.
+    const seen = await eventCursorRepository.read(this.deps.db, fanoutCursor);
+    if ((await outboxRepository.after(this.deps.db, this.deps.dialect, seen, 1)).length === 0) return 0;
     return this.deps.db.transaction().execute(async (trx) => {
       const from = await eventCursorRepository.read(trx, fanoutCursor);
       const events = await outboxRepository.after(trx, this.deps.dialect, from, this.deps.batch ?? 1_000);
