@@ -94,7 +94,7 @@ async function dispatchPhase(natsUrl: string): Promise<Record<string, unknown>> 
     }
     const rawSeconds = (performance.now() - t0) / 1000;
     // The dispatcher over the outbox (its stream has its own subject space).
-    const dispatcher = new EventDispatcher({ db: database.db, dialect: database.dialect, clock: systemClock, link, publishBatch: batch });
+    const dispatcher = new EventDispatcher({ db: database.db, clock: systemClock, link, publishBatch: batch });
     t0 = performance.now();
     let moved = 0;
     for (let n = await dispatcher.publishPass(); n > 0; n = await dispatcher.publishPass()) moved += n;
@@ -144,7 +144,7 @@ async function latencyPhase(mode: 'embedded' | 'jetstream', rate: number, natsUr
     grantOf: () => Promise.resolve(faultGrant), agencyOf: () => Promise.resolve('Bảo hiểm xã hội Việt Nam'), batch: 1_000,
   });
   const link = mode === 'jetstream' ? await JetStreamLink.open(natsUrl, { streamName: `BENCH_LAT_${Date.now()}`, subjectPrefix: `bench-lat-${Date.now()}` }) : undefined;
-  const dispatcher = new EventDispatcher({ db: database.db, dialect: database.dialect, clock: systemClock, deliverer, pollMs: 5, ...(link === undefined ? {} : { link }) });
+  const dispatcher = new EventDispatcher({ db: database.db, clock: systemClock, deliverer, pollMs: 5, ...(link === undefined ? {} : { link }) });
   dispatcher.start();
   const registry = new RegistryService({ db: database.db, clock: systemClock });
   const communes = adminUnitCatalog().communes2025().slice(0, 50).map((c) => c.code);

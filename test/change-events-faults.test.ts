@@ -5,7 +5,10 @@ import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventStream, JetStreamLink } from '../src/events/jetstream.link.js';
+import { adminUnitCatalog } from '../src/registry/admin-unit.catalog.js';
 import { generatePopulation } from '../src/registry/population.generator.js';
+import { RegistryService } from '../src/registry/registry.service.js';
+import { systemClock } from '../src/shared/clock.js';
 import { loadPopulation } from '../src/store/bulk-writer.js';
 import { recordMoves, startDispatch, subscribeMoves } from './change-events.harness.js';
 import { freePort, startPrivateNats } from './nats-server.js';
@@ -115,6 +118,27 @@ for (const dialect of dialects) {
         await nats.close();
       }
     }, 200_000);
+
+    it('commits racing each other: the fan-out\'s cursor passes no event that commits after a later one', async () => {
+      const running = startDispatch(database);
+      const registry = new RegistryService({ db: database.db, clock: systemClock });
+      const ids = (await database.db.selectFrom('persons').select('id_number').where('status', '=', 'alive').orderBy('id_number').limit(80).execute()).map((r) => r.id_number);
+      const communes = adminUnitCatalog().communes2025().slice(0, 5).map((c) => c.code);
+      try {
+        // 8 writers at once, each moving its own 10 people 3 times.
+        await Promise.all(Array.from({ length: 8 }, async (_, w) => {
+          for (let i = 0; i < 30; i++) {
+            await registry.recordEvent({ personId: ids[w * 10 + (i % 10)] ?? '', type: 'residence_change', occurredOn: '2026-01-01', officerId: 'officer-7', reason: null, data: { permanentCommune: communes[(i + w) % communes.length], permanentAddress: `Số ${w}-${i}` } });
+          }
+        }));
+        const committed = await committedMoves(database);
+        expect(committed).toHaveLength(240);
+        await waitFor(() => receiver.unique().size >= committed.length, 'every committed event', 60_000);
+        expectAppliedOnce(appliedOf(receiver), committed);
+      } finally {
+        await running.stop();
+      }
+    }, 120_000);
 
     it('the subscriber killed (SIGKILL) mid-stream: deliveries are retried until it is back; every event applied once after de-duplication', async () => {
       const dir = mkdtempSync(path.join(tmpdir(), 'sachsong-receiver-'));

@@ -52,7 +52,7 @@ export function startDispatch(database: Database, options: { readonly link?: Jet
     ...options.delivery,
   });
   const dispatcher = new EventDispatcher({
-    db: database.db, dialect: database.dialect, clock: systemClock, deliverer, pollMs: 10, ...(options.link === undefined ? {} : { link: options.link }),
+    db: database.db, clock: systemClock, deliverer, pollMs: 10, ...(options.link === undefined ? {} : { link: options.link }),
     onError: (error, loop) => { if (options.onError !== undefined) options.onError(error, loop); },
   });
   dispatcher.start();

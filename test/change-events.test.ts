@@ -5,7 +5,7 @@ import { verifyWebhookBody } from '../src/events/webhook-signature.js';
 import { adminUnitCatalog } from '../src/registry/admin-unit.catalog.js';
 import { RegistryService } from '../src/registry/registry.service.js';
 import { dialects } from './test-database.js';
-import { accessToken, grant, makeAgencyKeys, onboard, startExchangeFixture, type ExchangeFixture, type TestAgency } from './exchange.fixture.js';
+import { accessToken, exchangeAdminHeaders, grant, makeAgencyKeys, onboard, startExchangeFixture, type ExchangeFixture, type TestAgency } from './exchange.fixture.js';
 import { parseLeaf, type CanonicalAccessRecord } from '../src/audit/access-record.js';
 import { startWebhookReceiver, waitFor, type WebhookReceiver } from './webhook-receiver.js';
 
@@ -146,6 +146,26 @@ for (const dialect of dialects) {
       const otherToken = await accessToken(fx.app, other, fx.clock);
       expect((await subscribe({ url: receiver.url, kinds: ['death'] }, otherToken)).json()).toMatchObject({ status: 403, code: 'SERVICE_NOT_GRANTED' });
       expect((await fx.app.inject({ method: 'GET', url: '/x/subscriptions' })).statusCode).toBe(401);
+    });
+
+    it('pauses a subscription whose changes grant was revoked: nothing more is pushed or recorded', async () => {
+      const other = await makeAgencyKeys('VN/GOV/BHYT/events');
+      await onboard(fx.app, other);
+      const { grantId } = await grant(fx.app, other.clientId, { service: 'changes', fields: ['residence_change'], purposes: [{ code: 'BHYT', text: 'Cập nhật thẻ bảo hiểm y tế' }] });
+      const otherToken = await accessToken(fx.app, other, fx.clock);
+      const own = await startWebhookReceiver();
+      const res = await fx.app.inject({ method: 'POST', url: '/x/subscriptions', headers: { authorization: `Bearer ${otherToken}` }, payload: { url: own.url, kinds: ['residence_change'], purpose: 'BHYT', officerId: other.officerId } });
+      expect(res.statusCode, res.body).toBe(201);
+      const sub = res.json<{ subscriptionId: string }>();
+      const revoked = await fx.app.inject({ method: 'POST', url: `/api/exchange/grants/${grantId}/revoke`, headers: await exchangeAdminHeaders(fx.app) });
+      expect(revoked.statusCode, revoked.body).toBeLessThan(300);
+      await move(person());
+      await waitFor(async () => (await fx.database.db.selectFrom('event_subscriptions').select('status').where('subscription_id', '=', sub.subscriptionId).executeTakeFirstOrThrow()).status === 'paused', 'the pause');
+      const row = await fx.database.db.selectFrom('event_subscriptions').select('last_error').where('subscription_id', '=', sub.subscriptionId).executeTakeFirstOrThrow();
+      expect(row.last_error).toMatch(/^GRANT_NOT_VALID/);
+      expect(own.received).toEqual([]);
+      expect(await recordsOf(sub.subscriptionId)).toEqual([]);
+      await own.close();
     });
 
     it('retries a failing endpoint, dead-letters the event after the last attempt, and replays from a cursor', async () => {

@@ -2,7 +2,6 @@ import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../shared/clock.js';
 import type { DB } from '../store/database.types.js';
-import type { Dialect } from '../store/dialect.js';
 import { fanOut, OutboxFanout } from './event.fanout.js';
 import { eventOfMessage, type JetStreamLink } from './jetstream.link.js';
 import { eventCursorRepository, outboxRepository } from './outbox.repository.js';
@@ -13,7 +12,6 @@ export const jetstreamCursor = 'jetstream';
 
 export interface EventDispatcherDeps {
   readonly db: Kysely<DB>;
-  readonly dialect: Dialect;
   readonly clock: Clock;
   /** Pushes webhooks; absent: this process only publishes (another delivers). */
   readonly deliverer?: WebhookDeliverer;
@@ -47,7 +45,7 @@ export class EventDispatcher {
     this.running = true;
     const { link, deliverer } = this.deps;
     if (link === undefined) {
-      const fanout = new OutboxFanout({ db: this.deps.db, dialect: this.deps.dialect, clock: this.deps.clock });
+      const fanout = new OutboxFanout({ db: this.deps.db, clock: this.deps.clock });
       this.loops.push(this.loop('fanout', () => fanout.pass()));
     } else {
       this.loops.push(this.loop('publish', () => this.publishPass()));
@@ -70,7 +68,7 @@ export class EventDispatcher {
     const link = this.deps.link;
     if (link === undefined) return 0;
     const from = await eventCursorRepository.read(this.deps.db, jetstreamCursor);
-    const events = await outboxRepository.after(this.deps.db, this.deps.dialect, from, this.deps.publishBatch ?? 5_000);
+    const events = await outboxRepository.after(this.deps.db, from, this.deps.publishBatch ?? 5_000);
     const last = events.at(-1);
     if (last === undefined) return 0;
     await link.publish(events);

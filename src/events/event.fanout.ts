@@ -2,7 +2,6 @@ import type { Kysely } from 'kysely';
 import type { Executor } from '../registry/person.repository.js';
 import type { Clock } from '../shared/clock.js';
 import type { DB } from '../store/database.types.js';
-import type { Dialect } from '../store/dialect.js';
 import type { ChangeEvent } from './change-event.js';
 import { eventCursorRepository, outboxRepository } from './outbox.repository.js';
 import { deliveryRepository, subscriptionRepository, takes } from './subscription.repository.js';
@@ -30,16 +29,16 @@ export const fanoutCursor = 'fanout';
  * cursor advanced in the same transaction as the deliveries it added.
  */
 export class OutboxFanout {
-  constructor(private readonly deps: { readonly db: Kysely<DB>; readonly dialect: Dialect; readonly clock: Clock; readonly batch?: number }) {}
+  constructor(private readonly deps: { readonly db: Kysely<DB>; readonly clock: Clock; readonly batch?: number }) {}
 
   /** One batch; resolves with the number of events read (0: caught up). */
   async pass(): Promise<number> {
     // A look without a transaction first: an idle pass costs two reads, not a write transaction.
     const seen = await eventCursorRepository.read(this.deps.db, fanoutCursor);
-    if ((await outboxRepository.after(this.deps.db, this.deps.dialect, seen, 1)).length === 0) return 0;
+    if ((await outboxRepository.after(this.deps.db, seen, 1)).length === 0) return 0;
     return this.deps.db.transaction().execute(async (trx) => {
       const from = await eventCursorRepository.read(trx, fanoutCursor);
-      const events = await outboxRepository.after(trx, this.deps.dialect, from, this.deps.batch ?? 1_000);
+      const events = await outboxRepository.after(trx, from, this.deps.batch ?? 1_000);
       const last = events.at(-1);
       if (last === undefined) return 0;
       await fanOut(trx, events);

@@ -4,7 +4,6 @@ import type { Exchange } from '../exchange/exchange.module.js';
 import { grantRepository } from '../exchange/grant.repository.js';
 import type { Clock } from '../shared/clock.js';
 import type { DB } from '../store/database.types.js';
-import type { Dialect } from '../store/dialect.js';
 import { EventDispatcher } from './event.dispatcher.js';
 import { JetStreamLink } from './jetstream.link.js';
 import { SubscriptionService } from './subscription.service.js';
@@ -12,7 +11,6 @@ import { WebhookDeliverer, type WebhookDelivererDeps } from './webhook.deliverer
 
 export interface EventsDeps {
   readonly db: Kysely<DB>;
-  readonly dialect: Dialect;
   readonly clock: Clock;
   readonly accessLog: AccessLog;
   readonly exchange: Exchange;
@@ -34,7 +32,7 @@ export interface Events {
 }
 
 export function createEvents(deps: EventsDeps): Events {
-  const subscriptions = new SubscriptionService({ db: deps.db, dialect: deps.dialect, clock: deps.clock, client: (id) => deps.exchange.directory.get(id) });
+  const subscriptions = new SubscriptionService({ db: deps.db, clock: deps.clock, client: (id) => deps.exchange.directory.get(id) });
   const deliverer = new WebhookDeliverer({
     db: deps.db,
     clock: deps.clock,
@@ -54,7 +52,7 @@ export function createEvents(deps: EventsDeps): Events {
       if (dispatcher !== undefined) return;
       link = deps.natsUrl === undefined ? undefined : await JetStreamLink.open(deps.natsUrl);
       dispatcher = new EventDispatcher({
-        db: deps.db, dialect: deps.dialect, clock: deps.clock, deliverer,
+        db: deps.db, clock: deps.clock, deliverer,
         ...(link === undefined ? {} : { link }),
         ...(deps.pollMs === undefined ? {} : { pollMs: deps.pollMs }),
         ...(deps.onError === undefined ? {} : { onError: deps.onError }),

@@ -1,5 +1,4 @@
-import { sql, type Selectable } from 'kysely';
-import type { Dialect } from '../store/dialect.js';
+import { PostgresAdapter, sql, type Selectable } from 'kysely';
 import type { Executor } from '../registry/person.repository.js';
 import type { ChangeEvent, OutboxEntry } from './change-event.js';
 import type { EventOutboxTable } from './events.tables.js';
@@ -8,12 +7,22 @@ function fromRow(r: Pick<Selectable<EventOutboxTable>, 'seq' | 'payload'>): Chan
   return { ...(JSON.parse(r.payload) as OutboxEntry), seq: r.seq };
 }
 
+/** The advisory lock that orders outbox writers on PostgreSQL (any fixed number no other code uses). */
+const outboxLockKey = 7_301_016;
+
 /**
  * The transactional outbox of change events. The registry appends in the transaction of the
  * life event, so an event is in the outbox exactly when its life event committed.
+ *
+ * Readers follow `seq` with a cursor, so a smaller seq must never become visible after a larger
+ * one. SQLite has one writer at a time; on PostgreSQL the append takes a transaction-scoped
+ * advisory lock first, so writers take their seqs and commit one after another (callers append
+ * last in their transaction, holding the lock only for the insert and the commit).
  */
 export const outboxRepository = {
   async append(db: Executor, entries: readonly OutboxEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    if (db.getExecutor().adapter instanceof PostgresAdapter) await sql`SELECT pg_advisory_xact_lock(${outboxLockKey})`.execute(db);
     // 7 parameters a row: 2,000 rows stay under SQLite's and PostgreSQL's limits.
     for (let i = 0; i < entries.length; i += 2_000) {
       await db
@@ -31,15 +40,9 @@ export const outboxRepository = {
     }
   },
 
-  /**
-   * Committed events after `seq`, in seq order, such that no event with a smaller seq can still
-   * commit: on SQLite (one writer) all of them; on PostgreSQL those written by transactions that
-   * ended before the oldest one still running began (migration 0030's tx_id).
-   */
-  async after(db: Executor, dialect: Dialect, seq: number, limit: number): Promise<readonly ChangeEvent[]> {
-    let q = db.selectFrom('event_outbox').select(['seq', 'payload']).where('seq', '>', seq);
-    if (dialect === 'postgres') q = q.where(sql<boolean>`tx_id < pg_snapshot_xmin(pg_current_snapshot())`);
-    const rows = await q.orderBy('seq').limit(limit).execute();
+  /** Committed events after `seq`, in seq order (no smaller seq can still commit: see above). */
+  async after(db: Executor, seq: number, limit: number): Promise<readonly ChangeEvent[]> {
+    const rows = await db.selectFrom('event_outbox').select(['seq', 'payload']).where('seq', '>', seq).orderBy('seq').limit(limit).execute();
     return rows.map(fromRow);
   },
 

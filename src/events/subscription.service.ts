@@ -7,7 +7,6 @@ import { adminUnitCatalog } from '../registry/admin-unit.catalog.js';
 import type { Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
-import type { Dialect } from '../store/dialect.js';
 import { outboxRepository } from './outbox.repository.js';
 import { deliveryRepository, subscriptionRepository, takes } from './subscription.repository.js';
 import type { Delivery, DeliveryStatus, Subscription } from './subscription.types.js';
@@ -29,7 +28,6 @@ export interface SubscriptionView extends Subscription {
 
 export interface SubscriptionServiceDeps {
   readonly db: Kysely<DB>;
-  readonly dialect: Dialect;
   readonly clock: Clock;
   readonly client: (clientId: string) => Promise<ClientEntry | undefined>;
   /** Plain http is allowed to these hosts only (tests, an agency's gateway on the same host); default loopback. */
@@ -135,7 +133,7 @@ export class SubscriptionService {
 
   private async requeue(trx: Kysely<DB>, s: Subscription, upTo: number): Promise<void> {
     for (let from = s.fromSeq; from < upTo;) {
-      const events = await outboxRepository.after(trx, this.deps.dialect, from, 2_000);
+      const events = await outboxRepository.after(trx, from, 2_000);
       const inRange = events.filter((e) => e.seq <= upTo);
       const lastSeen = inRange.at(-1);
       if (lastSeen === undefined) break;

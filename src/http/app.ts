@@ -158,7 +158,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.addHook('onClose', () => exchange.close());
   const events = createEvents({
-    db: deps.database.db, dialect: deps.database.dialect, clock: deps.clock, accessLog, exchange,
+    db: deps.database.db, clock: deps.clock, accessLog, exchange,
     natsUrl: deps.events?.natsUrl,
     ...(deps.events?.delivery === undefined ? {} : { delivery: deps.events.delivery }),
     ...(deps.events?.pollMs === undefined ? {} : { pollMs: deps.events.pollMs }),

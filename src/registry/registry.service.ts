@@ -202,10 +202,10 @@ export class RegistryService {
     }
     await personRepository.insert(trx, record);
     await lifeEventRepository.append(trx, event);
-    // The change event commits with its life event, or neither does.
-    await outboxRepository.append(trx, [outboxEntryOf(event, undefined, record)]);
     await this.syncHousehold(trx, record, event.recordedAt);
     await this.deps.onPersonsChanged?.([record.idNumber], trx);
+    // The change event commits with its life event, or neither does; last, as it orders commits (outbox.repository.ts).
+    await outboxRepository.append(trx, [outboxEntryOf(event, undefined, record)]);
     return record;
   }
 
@@ -263,9 +263,9 @@ export class RegistryService {
         throw new DomainError('conflict', 'PERSON_CHANGED', 'the record changed while this event was being recorded', 'Reload the person and record the event again');
       }
       await lifeEventRepository.append(trx, event);
-      await outboxRepository.append(trx, [outboxEntryOf(event, current, next)]);
       await this.syncHousehold(trx, next, event.recordedAt);
       await this.deps.onPersonsChanged?.([next.idNumber], trx);
+      await outboxRepository.append(trx, [outboxEntryOf(event, current, next)]);
       const stored = await lifeEventRepository.byEventId(trx, event.eventId);
       return { person: next, event: stored };
     });

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Dialect } from '../dialect.js';
 
 /**
@@ -20,11 +20,6 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('payload', 'text', (c) => c.notNull())
     .addColumn('recorded_at', 'text', (c) => c.notNull())
     .execute();
-  if (dialect === 'postgres') {
-    // Writers commit out of seq order on PostgreSQL: readers take only rows whose transaction
-    // ended before every one still running began, so a cursor never passes an uncommitted seq.
-    await sql`ALTER TABLE event_outbox ADD COLUMN IF NOT EXISTS tx_id xid8 NOT NULL DEFAULT pg_current_xact_id()`.execute(db);
-  }
   await db.schema
     .createTable('event_cursors')
     .ifNotExists()
