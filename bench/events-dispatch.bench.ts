@@ -11,7 +11,8 @@
 //   registry (one transaction each, outbox included) at each --rates for --seconds, dispatched
 //   embedded (outbox → deliveries) and through JetStream, pushed signed to a loopback webhook.
 //   Latency = time the webhook received the event − time its commit resolved (same process and
-//   clock); p50/p99, and the commit rate reached.
+//   clock); p50/p99, and the commit rate reached (at most 256 commits wait at once: past
+//   capacity the rate reached falls short of the target).
 // Without --nats a private nats-server (/usr/sbin/nats-server) is started on a free port with a temp store.
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -154,7 +155,8 @@ async function latencyPhase(mode: 'embedded' | 'jetstream', rate: number, natsUr
   const start = performance.now();
   // Each 10 ms, the moves due by then; distinct people in flight (cycling through the population).
   while (performance.now() - start < seconds * 1000) {
-    const due = Math.floor(((performance.now() - start) / 1000) * rate) - issued;
+    // At most 256 commits waiting (a server's pool of requests): past capacity the rate falls short instead of queueing without end.
+    const due = Math.min(Math.floor(((performance.now() - start) / 1000) * rate) - issued, 256 - inFlight.size);
     for (let k = 0; k < due; k++) {
       const i = issued++;
       const p = registry.recordEvent({ personId: ids[i % ids.length] ?? '', type: 'residence_change', occurredOn: '2026-01-01', officerId: 'bench', reason: null, data: { permanentCommune: communes[i % communes.length], permanentAddress: `Số ${i}` } })
