@@ -199,6 +199,12 @@ const matrix: Readonly<Record<string, Entry>> = {
   'POST /x/services/residence': e('agency:residence'),
   'POST /x/services/household': e('agency:household'),
   'POST /x/services/changes': e('agency:changes'),
+  'POST /x/subscriptions': e('agency:changes'),
+  'GET /x/subscriptions': e('agency:changes'),
+  'GET /x/subscriptions/:subscriptionId': e('agency:changes'),
+  'GET /x/subscriptions/:subscriptionId/deliveries': e('agency:changes'),
+  'POST /x/subscriptions/:subscriptionId/pause': e('agency:changes'),
+  'POST /x/subscriptions/:subscriptionId/replay': e('agency:changes'),
 };
 
 /** Codes that mean the caller was turned away (not that the handler answered something else). */

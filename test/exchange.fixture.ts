@@ -5,7 +5,7 @@ import type { AccessLog } from '../src/audit/access-log.types.js';
 import { parseLeaf, type CanonicalAccessRecord } from '../src/audit/access-record.js';
 import { defaultTokenAudience } from '../src/exchange/agency-auth.service.js';
 import { openAccessLogStore } from '../src/audit/access-log.store.js';
-import { buildApp } from '../src/http/app.js';
+import { buildApp, type AppDeps } from '../src/http/app.js';
 import type { OfficialReadSink } from '../src/http/official-reads.js';
 import type { Database } from '../src/store/database.js';
 import { generatePopulation } from '../src/registry/population.generator.js';
@@ -77,7 +77,7 @@ export interface ExchangeFixture {
 export const operatorToken = 'exchange-test-operator-token-0123456789';
 
 /** The whole app on a fresh store of the dialect with a small population; the clock is movable. */
-export async function startExchangeFixture(dialect: Dialect, options: { readonly accessLog?: AccessLog; readonly webRoot?: string; readonly people?: number; readonly officialReads?: OfficialReadSink } = {}): Promise<ExchangeFixture> {
+export async function startExchangeFixture(dialect: Dialect, options: { readonly accessLog?: AccessLog; readonly webRoot?: string; readonly people?: number; readonly officialReads?: OfficialReadSink; readonly events?: AppDeps['events'] } = {}): Promise<ExchangeFixture> {
   const database = await createTestDatabase(dialect);
   await loadPopulation(database, generatePopulation({ people: options.people ?? 300, seed: 11, today: '2026-01-01' }));
   const people = (await database.db
@@ -104,6 +104,7 @@ export async function startExchangeFixture(dialect: Dialect, options: { readonly
     onRoute: (r) => routes.push(r),
     ...(options.accessLog === undefined ? {} : { accessLog: options.accessLog }),
     ...(options.officialReads === undefined ? {} : { officialReads: options.officialReads }),
+    ...(options.events === undefined ? {} : { events: options.events }),
   });
   await app.ready();
   fixtures.set(app, { identity, clock });

@@ -65,7 +65,8 @@ export const serviceCatalog: Readonly<Record<ServiceName, ServiceDescription>> =
   person: describe('person', 'A person by ID number, with only the granted fields', personFields, true),
   residence: describe('residence', "A person's permanent, temporary and current residence", residenceFields, true),
   household: describe('household', "The household of a person and its members' granted fields; under consent, only members who consented themselves", householdFields, true),
-  changes: describe('changes', 'The feed of life events recorded after a cursor, of the granted kinds', changeKinds, false),
+  // Kinds bound the pull feed and push subscriptions; fields bound what a pushed event carries (src/events).
+  changes: describe('changes', 'The feed of life events recorded after a cursor, of the granted kinds; pushed to subscriptions (/x/subscriptions) with the granted fields', [...changeKinds, ...personFields], false),
 };
 
 export function isServiceName(value: string): value is ServiceName {

@@ -13,6 +13,8 @@ import { auditRoutes } from '../audit/audit.routes.js';
 import { AuditService } from '../audit/audit.service.js';
 import { generateSignerKey, parseSignerKey } from '../audit/checkpoint-note.js';
 import type { AccessLog } from '../audit/access-log.types.js';
+import { createEvents, type EventsDeps } from '../events/events.module.js';
+import { eventsRoutes } from '../events/events.routes.js';
 import { exchangeAdminRoutes } from '../exchange/exchange-admin.routes.js';
 import { createExchange } from '../exchange/exchange.module.js';
 import { agencyRoutes } from '../exchange/exchange.routes.js';
@@ -90,6 +92,11 @@ export interface AppDeps {
   readonly citizenHasher?: PasswordHasher;
   /** Public keys of the card issuer's document signers, for level 2 by chip (simulated in tests). */
   readonly cardIssuerKeys?: readonly KeyObject[];
+  /**
+   * Change events (src/events): `dispatch` starts the dispatcher and webhook deliveries when the
+   * app is ready (serve does; tests drive them by hand), through JetStream when `natsUrl` is set.
+   */
+  readonly events?: { readonly dispatch: boolean } & Pick<EventsDeps, 'natsUrl' | 'delivery' | 'pollMs'>;
 }
 
 // Resolves to <repo>/dist/web from both src/http (tests) and dist/http (built).
@@ -174,6 +181,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onAlertError: (error) => { app.log.error({ err: { type: (error as Error).name } }, 'misuse alert not stored'); },
   });
   app.addHook('onClose', () => exchange.close());
+  const events = createEvents({
+    db: deps.database.db, clock: deps.clock, accessLog, exchange,
+    natsUrl: deps.events?.natsUrl,
+    ...(deps.events?.delivery === undefined ? {} : { delivery: deps.events.delivery }),
+    ...(deps.events?.pollMs === undefined ? {} : { pollMs: deps.events.pollMs }),
+    onError: (error, loop) => { app.log.warn({ err: { type: (error as Error).name }, loop }, 'change events: a pass failed; retried'); },
+  });
+  if (deps.events?.dispatch === true) app.addHook('onReady', () => events.start());
+  // Stopped before the access log closes (hooks run in reverse).
+  app.addHook('onClose', () => events.stop());
   // Officials' reads: break-glass reasons, sensitive persons, officers' alerts and bulk jobs live in the registry's store.
   const official = createOfficialReads({
     accessLog, db: deps.database.db, clock: deps.clock,
@@ -222,6 +239,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { prefix: '/api' },
   );
   await app.register(agencyRoutes, { exchange, prefix: '/x' });
+  await app.register(eventsRoutes, { exchange, subscriptions: events.subscriptions, prefix: '/x/subscriptions' });
   // Officers sign in through the OpenID provider (/oidc) and the console's backend-for-frontend (/auth).
   await app.register(citizenPublicRoutes, { citizen });
   await app.register(portalRoutes, { citizen, registry, audit, db: deps.database.db, secureCookies: deps.secureCookies ?? deps.publicUrl?.startsWith('https:') ?? false });

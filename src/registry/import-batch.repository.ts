@@ -1,3 +1,5 @@
+import type { OutboxEntry } from '../events/change-event.js';
+import { outboxLockKey, outboxRepository, outboxRowOf } from '../events/outbox.repository.js';
 import { driverOf } from '../store/database.js';
 import { existingPersonIds, writeRegistryRows } from '../store/bulk-writer.js';
 import { lifeEventRepository, lifeEventRow } from './life-event.repository.js';
@@ -35,14 +37,18 @@ export const importBatchRepository = {
   },
 
   /**
-   * Commits a batch: its persons, their registration events and its bookkeeping row, all or
+   * Commits a batch: its persons, their registration events, their change events and its bookkeeping row, all or
    * nothing. Through the driver (prepared multi-row INSERTs on SQLite, COPY on PostgreSQL) when
    * `db` is a store handle; through Kysely in one transaction otherwise.
    */
-  async commit(db: Executor, persons: readonly PersonRecord[], events: readonly Omit<LifeEvent, 'seq'>[], b: ImportBatch): Promise<void> {
+  async commit(db: Executor, persons: readonly PersonRecord[], events: readonly Omit<LifeEvent, 'seq'>[], outbox: readonly OutboxEntry[], b: ImportBatch): Promise<void> {
     const written = await writeRegistryRows(
       driverOf(db),
-      { persons: persons.map(toPersonRow), events: events.map((e) => ({ ...lifeEventRow(e), officer_id: e.officerId, reason: e.reason })) },
+      {
+        persons: persons.map(toPersonRow),
+        events: events.map((e) => ({ ...lifeEventRow(e), officer_id: e.officerId, reason: e.reason })),
+        outbox: { rows: outbox.map(outboxRowOf), lockKey: outboxLockKey },
+      },
       {
         table: 'import_batches',
         values: { import_id: b.importId, batch_no: b.batchNo, rows_accepted: b.rowsAccepted, rows_rejected: b.rowsRejected, committed_at: b.committedAt },
@@ -53,6 +59,8 @@ export const importBatchRepository = {
       await personRepository.insertMany(trx, persons);
       await lifeEventRepository.appendMany(trx, events);
       await importBatchRepository.record(trx, b);
+      // Last: on PostgreSQL it takes the outbox's lock, held only until the commit.
+      await outboxRepository.append(trx, outbox);
     });
   },
 };

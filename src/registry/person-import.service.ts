@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../shared/clock.js';
 import { DomainError, isDomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
+import { outboxEntryOf } from '../events/change-event.js';
 import { personFactColumns } from './person.projection.js';
 import type { PersonRecord } from './person.types.js';
 import type { RegistryService } from './registry.service.js';
@@ -102,7 +103,9 @@ export class PersonImportService {
       await current;
     };
 
-    const flush = async (): Promise<void> => {
+    // Progress is told once a batch is in the store (committed, or found committed by an earlier
+    // run): a report is a promise that those rows survive a crash from then on.
+    const flush = async (rowsThrough: number): Promise<void> => {
       if (batch.length === 0) return;
       const current = batch;
       batch = [];
@@ -119,6 +122,7 @@ export class PersonImportService {
           const outcome = this.prepare(r, seenInFile, today);
           if ('rejection' in outcome) rejections.push(outcome.rejection);
         }
+        options.onProgress?.(rowsThrough);
         return;
       }
       const today = vietnamDay(this.deps.clock.now());
@@ -147,11 +151,14 @@ export class PersonImportService {
         return false;
       });
       const freshEvents = fresh === persons ? events : events.filter((e) => !taken.has(e.personId));
+      // Each registration's change event, for the outbox (src/events): in the batch's transaction.
+      const recordOf = new Map(fresh.map((p) => [p.idNumber, p]));
+      const outbox = freshEvents.flatMap((e) => { const record = recordOf.get(e.personId); return record === undefined ? [] : [outboxEntryOf(e, undefined, record)]; });
       // One batch is written while the next is read and checked; they are committed in order.
       await settle();
       const rejectedInBatch = rejectedHere;
       writing = importBatchRepository
-        .commit(this.deps.db, fresh, freshEvents, {
+        .commit(this.deps.db, fresh, freshEvents, outbox, {
           importId: options.importId,
           batchNo: no,
           rowsAccepted: fresh.length,
@@ -162,6 +169,7 @@ export class PersonImportService {
           accepted += fresh.length;
           rejectedNow += rejectedInBatch;
           batchesCommitted++;
+          options.onProgress?.(rowsThrough);
         });
       // Handled here; settle() throws the failure before anything else is written.
       writing.catch(() => undefined);
@@ -171,19 +179,15 @@ export class PersonImportService {
       for await (const row of rows) {
         rowsRead++;
         batch.push(row);
-        if (batch.length >= options.batchSize) {
-          await flush();
-          options.onProgress?.(rowsRead);
-        }
+        if (batch.length >= options.batchSize) await flush(rowsRead);
       }
-      await flush();
+      await flush(rowsRead);
     } catch (error) {
       // A batch being written finishes (whole or not at all) before the failure is reported.
       await writing?.catch(() => undefined);
       throw error;
     }
     await settle();
-    options.onProgress?.(rowsRead);
     return {
       importId: options.importId,
       rowsRead,

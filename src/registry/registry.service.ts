@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { foldName } from '../matching/vietnamese-text.js';
+import { outboxEntryOf } from '../events/change-event.js';
+import { outboxRepository } from '../events/outbox.repository.js';
 import type { Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
@@ -238,6 +240,8 @@ export class RegistryService {
     await lifeEventRepository.append(trx, event);
     await this.syncHousehold(trx, record, event.recordedAt);
     await this.deps.onPersonsChanged?.([record.idNumber], trx);
+    // The change event commits with its life event, or neither does; last, as it orders commits (outbox.repository.ts).
+    await outboxRepository.append(trx, [outboxEntryOf(event, undefined, record)]);
     return record;
   }
 
@@ -297,6 +301,7 @@ export class RegistryService {
       await lifeEventRepository.append(trx, event);
       await this.syncHousehold(trx, next, event.recordedAt);
       await this.deps.onPersonsChanged?.([next.idNumber], trx);
+      await outboxRepository.append(trx, [outboxEntryOf(event, current, next)]);
       const stored = await lifeEventRepository.byEventId(trx, event.eventId);
       await this.deps.onEventRecorded?.(stored, trx);
       return { person: next, event: stored };

@@ -589,12 +589,23 @@ export interface RegistryRows {
   readonly persons: readonly PersonsTable[];
   /** In the order they were recorded: the store's seq follows this order. */
   readonly events: readonly Omit<LifeEventsTable, 'seq'>[];
+  /**
+   * Change events for the outbox (src/events), written last in the same transaction. On
+   * PostgreSQL `lockKey` is taken as a transaction-scoped advisory lock first, as every outbox
+   * writer does, so that outbox rows become visible in seq order.
+   */
+  readonly outbox?: { readonly rows: readonly Readonly<Record<(typeof outboxColumns)[number], PackedValue>>[]; readonly lockKey: number };
 }
+
+/** The outbox's columns an import writes (its seq is the store's). */
+export const outboxColumns = ['event_id', 'person_id', 'event_type', 'provinces', 'fields', 'payload', 'recorded_at'] as const;
 
 /** Per SQLite connection, its prepared bulk inserts. */
 const sqliteInserts = new WeakMap<SQLite.Database, {
   readonly persons: RowInsert;
   readonly events: RowInsert;
+  /** Prepared on first use: a store migrated before the outbox existed still takes imports without one. */
+  outbox: RowInsert | undefined;
   readonly extra: Map<string, SQLite.Statement>;
 }>();
 
@@ -646,7 +657,7 @@ export async function writeRegistryRows(
     const sqlite = drivers.sqlite;
     let prepared = sqliteInserts.get(sqlite);
     if (prepared === undefined) {
-      prepared = { persons: sqliteRowInsert(sqlite, 'persons', personColumns), events: sqliteRowInsert(sqlite, 'life_events', eventColumns), extra: new Map() };
+      prepared = { persons: sqliteRowInsert(sqlite, 'persons', personColumns), events: sqliteRowInsert(sqlite, 'life_events', eventColumns), outbox: undefined, extra: new Map() };
       sqliteInserts.set(sqlite, prepared);
     }
     const sql = `INSERT INTO ${extra.table} (${extraColumns.join(', ')}) VALUES (${extraColumns.map(() => '?').join(', ')})`;
@@ -656,6 +667,7 @@ export async function writeRegistryRows(
       prepared.extra.set(sql, statement);
     }
     const { persons, events } = prepared;
+    const outbox = rows.outbox === undefined ? undefined : (prepared.outbox ??= sqliteRowInsert(sqlite, 'event_outbox', outboxColumns));
     const extraStatement = statement;
     // Key order keeps the primary-key B-tree's writes together; events in their given order.
     const sorted = [...rows.persons].sort((a, b) => (a.id_number < b.id_number ? -1 : a.id_number > b.id_number ? 1 : 0));
@@ -663,6 +675,7 @@ export async function writeRegistryRows(
       persons(sorted);
       events(rows.events);
       extraStatement.run(extraValues);
+      if (outbox !== undefined && rows.outbox !== undefined) outbox(rows.outbox.rows);
     })();
     return true;
   }
@@ -673,6 +686,10 @@ export async function writeRegistryRows(
       await copyObjects(client, 'persons', personColumns, rows.persons);
       await copyObjects(client, 'life_events', eventColumns, rows.events);
       await client.query(`INSERT INTO ${extra.table} (${extraColumns.join(', ')}) VALUES (${extraColumns.map((_, i) => `$${i + 1}`).join(', ')})`, extraValues);
+      if (rows.outbox !== undefined && rows.outbox.rows.length > 0) {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [rows.outbox.lockKey]);
+        await copyObjects(client, 'event_outbox', outboxColumns, rows.outbox.rows);
+      }
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);

@@ -1,6 +1,7 @@
 import type { CitizenTables } from '../citizen/citizen.tables.js';
 import type { AuditTables } from '../audit/audit.tables.js';
 import type { DirectionTables } from '../direction/direction.tables.js';
+import type { EventsTables } from '../events/events.tables.js';
 import type { ExchangeTables } from '../exchange/exchange.tables.js';
 import type { IdentityTables } from '../identity/identity.tables.js';
 import type { MatchingTables } from '../matching/matching.tables.js';
@@ -81,7 +82,7 @@ export interface ImportBatchesTable {
 }
 
 /** Every table; each module declares its own in `<module>.tables.ts`. */
-export interface DB extends QualityTables, MatchingTables, ExchangeTables, AuditTables, IdentityTables, DirectionTables, CitizenTables {
+export interface DB extends QualityTables, MatchingTables, ExchangeTables, AuditTables, IdentityTables, DirectionTables, CitizenTables, EventsTables {
   persons: PersonsTable;
   households: HouseholdsTable;
   life_events: LifeEventsTable;

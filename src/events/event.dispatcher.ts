@@ -1,0 +1,143 @@
+import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../shared/clock.js';
+import type { DB } from '../store/database.types.js';
+import { fanOut, OutboxFanout } from './event.fanout.js';
+import { eventOfMessage, type JetStreamLink } from './jetstream.link.js';
+import { eventCursorRepository, outboxRepository } from './outbox.repository.js';
+import type { WebhookDeliverer } from './webhook.deliverer.js';
+
+/** The outbox cursor of the JetStream publisher: every event up to it is acknowledged by the stream. */
+export const jetstreamCursor = 'jetstream';
+
+export interface EventDispatcherDeps {
+  readonly db: Kysely<DB>;
+  readonly clock: Clock;
+  /** Pushes webhooks; absent: this process only publishes (another delivers). */
+  readonly deliverer?: WebhookDeliverer;
+  /** NATS JetStream (config NATS_URL); absent: the embedded fan-out reads the outbox directly. */
+  readonly link?: JetStreamLink;
+  /** Wait between passes that found nothing; default 20 ms. */
+  readonly pollMs?: number;
+  /** Events published a batch; default 5,000. */
+  readonly publishBatch?: number;
+  /** Told of a failed pass (the loop waits and tries again); never given personal data. */
+  readonly onError?: (error: unknown, loop: string) => void;
+}
+
+/**
+ * Moves change events out: outbox → JetStream with publish acknowledgements (Nats-Msg-Id = event
+ * id) → the fan-out consumer → webhook deliveries; or, without NATS, outbox → deliveries directly.
+ * Every step is at-least-once and idempotent: a step repeated after a crash adds nothing twice.
+ */
+export class EventDispatcher {
+  private running = false;
+  private readonly loops: Promise<void>[] = [];
+  private readonly sleepers = new Set<() => void>();
+  private messages: ConsumerMessages | undefined;
+  private buffer: JsMsg[] = [];
+  private flushing: Promise<void> | undefined;
+
+  constructor(private readonly deps: EventDispatcherDeps) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const { link, deliverer } = this.deps;
+    if (link === undefined) {
+      const fanout = new OutboxFanout({ db: this.deps.db, clock: this.deps.clock });
+      this.loops.push(this.loop('fanout', () => fanout.pass()));
+    } else {
+      this.loops.push(this.loop('publish', () => this.publishPass()));
+      this.loops.push(this.consumeStream(link));
+    }
+    if (deliverer !== undefined) this.loops.push(this.loop('deliver', () => deliverer.pass()));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const wake of this.sleepers) wake();
+    await this.messages?.close().catch(() => undefined);
+    await Promise.all(this.loops);
+    this.loops.length = 0;
+    await this.flushing;
+  }
+
+  /** Publishes the next batch of the outbox to JetStream and moves the cursor once all are acknowledged. */
+  async publishPass(): Promise<number> {
+    const link = this.deps.link;
+    if (link === undefined) return 0;
+    const from = await eventCursorRepository.read(this.deps.db, jetstreamCursor);
+    const events = await outboxRepository.after(this.deps.db, from, this.deps.publishBatch ?? 5_000);
+    const last = events.at(-1);
+    if (last === undefined) return 0;
+    await link.publish(events);
+    await eventCursorRepository.advance(this.deps.db, jetstreamCursor, last.seq, this.deps.clock.now().toISOString());
+    return events.length;
+  }
+
+  private async consumeStream(link: JetStreamLink): Promise<void> {
+    while (this.running) {
+      try {
+        this.messages = await link.consume((m) => {
+          this.buffer.push(m);
+          this.flushing ??= this.flush();
+        });
+        await this.messages.closed();
+      } catch (error) {
+        this.deps.onError?.(error, 'consume');
+      }
+      await this.sleep(500);
+    }
+  }
+
+  /** Fans out what the consumer buffered, in seq order, then acknowledges it (a redelivery adds nothing). */
+  private async flush(): Promise<void> {
+    try {
+      while (this.buffer.length > 0) {
+        const batch = this.buffer;
+        this.buffer = [];
+        const events = batch.map(eventOfMessage).sort((a, b) => a.seq - b.seq);
+        try {
+          await this.deps.db.transaction().execute((trx) => fanOut(trx, events));
+          for (const m of batch) m.ack();
+        } catch (error) {
+          // Not acknowledged: JetStream redelivers after the ack wait.
+          this.deps.onError?.(error, 'fanout');
+          for (const m of batch) m.nak(1_000);
+        }
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  private async loop(name: string, pass: () => Promise<number>): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      try {
+        const n = await pass();
+        failures = 0;
+        if (n === 0) await this.sleep(this.deps.pollMs ?? 20);
+      } catch (error) {
+        failures += 1;
+        this.deps.onError?.(error, name);
+        await this.sleep(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)));
+      }
+    }
+  }
+
+  /** Waits, or not at all once stopping. */
+  private sleep(ms: number): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+}

@@ -1,0 +1,173 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventStream, JetStreamLink } from '../src/events/jetstream.link.js';
+import { adminUnitCatalog } from '../src/registry/admin-unit.catalog.js';
+import { generatePopulation } from '../src/registry/population.generator.js';
+import { RegistryService } from '../src/registry/registry.service.js';
+import { systemClock } from '../src/shared/clock.js';
+import { loadPopulation } from '../src/store/bulk-writer.js';
+import { recordMoves, startDispatch, subscribeMoves } from './change-events.harness.js';
+import { freePort, startPrivateNats } from './nats-server.js';
+import { createTestDatabase, dialects } from './test-database.js';
+import { startWebhookReceiver, waitFor, type WebhookReceiver } from './webhook-receiver.js';
+
+type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
+
+/** Starts a test child (tsx) and waits for its first line. */
+async function child(script: string, args: readonly string[]): Promise<ChildProcess> {
+  const c = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  c.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  await new Promise<void>((resolve, reject) => {
+    c.stdout.once('data', () => { resolve(); });
+    c.once('exit', (code) => { reject(new Error(`${script} exited ${String(code)}: ${err.slice(0, 2_000)}`)); });
+  });
+  return c;
+}
+
+async function killHard(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  await new Promise<void>((resolve) => { c.once('exit', () => { resolve(); }); c.kill('SIGKILL'); });
+}
+
+/** Every committed move: life events and the outbox agree (one transaction), in seq order. */
+async function committedMoves(database: TestDatabase): Promise<readonly { eventId: string; seq: number; personId: string }[]> {
+  const outbox = await database.db.selectFrom('event_outbox').select(['event_id', 'seq', 'person_id']).where('event_type', '=', 'residence_change').orderBy('seq').execute();
+  // The moves the test recorded (the generated population's history has none in the outbox: it was loaded in bulk).
+  const life = await database.db.selectFrom('life_events').select('event_id').where('event_type', '=', 'residence_change').where('officer_id', '=', 'officer-7').execute();
+  expect(new Set(life.map((r) => r.event_id))).toEqual(new Set(outbox.map((r) => r.event_id)));
+  return outbox.map((r) => ({ eventId: r.event_id, seq: r.seq, personId: r.person_id }));
+}
+
+/** What the agency applied, in the order it first saw each event: every committed event once, and per person in commit order. */
+function expectAppliedOnce(applied: readonly { eventId: string; seq: number; personId: string }[], committed: readonly { eventId: string }[]): void {
+  const firstSeen = new Map<string, { seq: number; personId: string }>();
+  for (const a of applied) if (!firstSeen.has(a.eventId)) firstSeen.set(a.eventId, a);
+  expect(new Set(firstSeen.keys())).toEqual(new Set(committed.map((c) => c.eventId)));
+  const lastSeqOf = new Map<string, number>();
+  for (const { seq, personId } of firstSeen.values()) {
+    expect(seq, `person order for ${personId}`).toBeGreaterThan(lastSeqOf.get(personId) ?? 0);
+    lastSeqOf.set(personId, seq);
+  }
+}
+
+const appliedOf = (r: WebhookReceiver): { eventId: string; seq: number; personId: string }[] => r.received.flatMap((x) => x.events.map((e) => ({ eventId: e.eventId, seq: e.seq, personId: e.personId })));
+
+for (const dialect of dialects) {
+  describe(`change events under faults on ${dialect}`, () => {
+    let database: TestDatabase;
+    let receiver: WebhookReceiver;
+    const target = (): string => database.url ?? database.location;
+
+    beforeEach(async () => {
+      database = await createTestDatabase(dialect);
+      await loadPopulation(database, generatePopulation({ people: 200, seed: 5, today: '2026-01-01' }));
+      receiver = await startWebhookReceiver();
+      await subscribeMoves(database, receiver.url);
+    });
+    afterEach(async () => {
+      await receiver.close();
+      await database.close();
+    });
+
+    it('the server killed (SIGKILL) mid-stream: after restart every committed event is pushed, none applied twice after de-duplication', async () => {
+      const server = await child('test/change-events.child.ts', [target(), 'record']);
+      await waitFor(() => receiver.unique().size >= 40, 'pushes before the kill', 60_000);
+      await killHard(server);
+      const committed = await committedMoves(database);
+      expect(committed.length).toBeGreaterThan(receiver.unique().size - 1);
+      // Restarted without new events: it finishes what the killed one left.
+      const restarted = await child('test/change-events.child.ts', [target(), 'drain']);
+      try {
+        await waitFor(() => receiver.unique().size >= committed.length, 'every committed event', 60_000);
+      } finally {
+        await killHard(restarted);
+      }
+      expectAppliedOnce(appliedOf(receiver), committed);
+    }, 150_000);
+
+    it('NATS killed (SIGKILL) mid-stream and restarted: JetStream stores each event once (Nats-Msg-Id) and every event is pushed', async () => {
+      const nats = await startPrivateNats();
+      const link = await JetStreamLink.open(nats.url, { ackWaitMs: 2_000 });
+      const running = startDispatch(database, { link });
+      let recorded = 0;
+      const recording = recordMoves(database, 400, () => { recorded += 1; });
+      try {
+        await waitFor(() => receiver.unique().size >= 30, 'pushes through JetStream', 60_000);
+        await nats.kill();
+        // Moves still commit while NATS is down: they wait in the outbox.
+        const atKill = recorded;
+        await waitFor(() => recorded >= atKill + 30, 'moves committed during the outage', 60_000);
+        await nats.restart();
+        await recording;
+        const committed = await committedMoves(database);
+        await waitFor(() => receiver.unique().size >= committed.length, 'every committed event after the restart', 90_000);
+        expectAppliedOnce(appliedOf(receiver), committed);
+        const jsm = await jetstreamManager(link.connection);
+        const info = await jsm.streams.info(eventStream.name);
+        // Republished after the outage, de-duplicated by event id: one stored message per event.
+        expect(info.state.messages).toBe(committed.length);
+      } finally {
+        await recording.catch(() => undefined);
+        await running.stop();
+        await link.close();
+        await nats.close();
+      }
+    }, 200_000);
+
+    it('commits racing each other: the fan-out\'s cursor passes no event that commits after a later one', async () => {
+      const running = startDispatch(database);
+      const registry = new RegistryService({ db: database.db, clock: systemClock });
+      const ids = (await database.db.selectFrom('persons').select('id_number').where('status', '=', 'alive').orderBy('id_number').limit(80).execute()).map((r) => r.id_number);
+      const communes = adminUnitCatalog().communes2025().slice(0, 5).map((c) => c.code);
+      try {
+        // 8 writers at once, each moving its own 10 people 3 times.
+        await Promise.all(Array.from({ length: 8 }, async (_, w) => {
+          for (let i = 0; i < 30; i++) {
+            await registry.recordEvent({ personId: ids[w * 10 + (i % 10)] ?? '', type: 'residence_change', occurredOn: '2026-01-01', officerId: 'officer-7', reason: null, data: { permanentCommune: communes[(i + w) % communes.length], permanentAddress: `Số ${w}-${i}` } });
+          }
+        }));
+        const committed = await committedMoves(database);
+        expect(committed).toHaveLength(240);
+        await waitFor(() => receiver.unique().size >= committed.length, 'every committed event', 60_000);
+        expectAppliedOnce(appliedOf(receiver), committed);
+      } finally {
+        await running.stop();
+      }
+    }, 120_000);
+
+    it('the subscriber killed (SIGKILL) mid-stream: deliveries are retried until it is back; every event applied once after de-duplication', async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'sachsong-receiver-'));
+      const file = path.join(dir, 'applied.txt');
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}/events`;
+      await database.db.updateTable('event_subscriptions').set({ url }).execute();
+      const applied = (): { eventId: string; seq: number; personId: string }[] => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter((l) => l !== '') : [])
+        .map((l) => { const [eventId = '', seq = '0', personId = ''] = l.split(' '); return { eventId, seq: Number(seq), personId }; });
+      let subscriber = await child('test/webhook-receiver.child.ts', [String(port), file]);
+      const running = startDispatch(database);
+      const recording = recordMoves(database, 300);
+      try {
+        await waitFor(() => new Set(applied().map((a) => a.eventId)).size >= 40, 'applied before the kill', 60_000);
+        await killHard(subscriber);
+        await new Promise((r) => setTimeout(r, 500));
+        subscriber = await child('test/webhook-receiver.child.ts', [String(port), file]);
+        await recording;
+        const committed = await committedMoves(database);
+        await waitFor(() => new Set(applied().map((a) => a.eventId)).size >= committed.length, 'every committed event', 60_000);
+        expectAppliedOnce(applied(), committed);
+        const failed = await database.db.selectFrom('event_deliveries').select('seq').where('attempts', '>', 1).execute();
+        expect(failed.length).toBeGreaterThan(0);
+      } finally {
+        await recording.catch(() => undefined);
+        await running.stop();
+        await killHard(subscriber);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 150_000);
+  });
+}
