@@ -111,7 +111,7 @@ export class ExchangeService {
 
     if (headers.officerId === undefined) throw new DomainError('invalid', 'OFFICER_ID_MISSING', 'every call names the officer it is made for', 'Send X-Officer-Id');
     const officerId = checkOfficerId(headers.officerId);
-    if (!entry.officers.has(officerId)) throw new DomainError('forbidden', 'OFFICER_UNKNOWN', 'this officer is not registered for the client’s member', 'Register the officer first (sachsong agency officer add)');
+    if (!entry.officers.has(officerId)) throw new DomainError('forbidden', 'OFFICER_UNKNOWN', 'this officer is not registered for the client’s member', `Ask the exchange operators to register the officer: sachsong agency officer ${entry.member.memberId} ${officerId} --name "<full name>" (or POST /api/exchange/members/${entry.member.memberId}/officers)`);
     const caseReference = headers.caseReference;
     if (caseReference === undefined || !caseReferencePattern.test(caseReference)) {
       throw new DomainError('invalid', 'CASE_REFERENCE_MISSING', 'every call carries a case reference (1-128 characters)', 'Send X-Case-Reference with the file or case number');
