@@ -162,6 +162,15 @@ describe('import', () => {
 });
 
 describe('version, help and output', () => {
+  it('the LICENSE file is the licence package.json names (Apache-2.0, full text)', () => {
+    const { license } = JSON.parse(readFileSync('package.json', 'utf8')) as { license: string };
+    const text = readFileSync('LICENSE', 'utf8');
+    expect(license).toBe('Apache-2.0');
+    expect(text).toMatch(/^\s*Apache License\s+Version 2\.0, January 2004/);
+    expect(text).toMatch(/TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION/);
+    expect(text).toMatch(/END OF TERMS AND CONDITIONS/);
+  });
+
   it('--version prints the package version', () => {
     const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
     const r = sachsong(['--version']);
