@@ -20,6 +20,7 @@ import { FolderError } from '../shared/folder.js';
 import { ndjsonToParquet } from '../store/parquet-writer.js';
 import { migrateToLatest } from '../store/migrator.js';
 import { registerAuditCommands } from './audit.command.js';
+import { registerBackupCommands } from './backup.command.js';
 import { registerExchangeCommands } from './exchange.command.js';
 import { explainIdNumber } from './id-check.command.js';
 import { registerMatchingCommands } from './matching.command.js';
@@ -323,6 +324,8 @@ db.command('migrate')
   );
 
 registerAuditCommands(program, withContext);
+
+registerBackupCommands(program, withContext);
 
 registerReconcileCommands(program, withContext);
 
