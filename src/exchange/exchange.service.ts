@@ -75,6 +75,14 @@ export function responseHash(requestId: string, requestHash: string, responseBod
  * it → the service → one durable access record per person released → misuse counting → the
  * response and its hash. Nothing leaves before the access log has committed its records.
  */
+/** The headers every service call carries, as the caller writes them. */
+const callHeaderNames: readonly (readonly ['requestId' | 'officerId' | 'caseReference' | 'purpose', string])[] = [
+  ['requestId', 'X-Request-Id'],
+  ['officerId', 'X-Officer-Id'],
+  ['caseReference', 'X-Case-Reference'],
+  ['purpose', 'X-Purpose'],
+];
+
 export class ExchangeService {
   private readonly pendingAlerts = new Set<Promise<void>>();
 
@@ -101,6 +109,11 @@ export class ExchangeService {
     checkActive(entry);
     if (headers.clientId !== undefined && headers.clientId !== principal.clientId) {
       throw new DomainError('forbidden', 'CLIENT_ID_MISMATCH', 'X-Client-Id is not the client of this token', 'Send your own client id, or leave X-Client-Id out');
+    }
+    // Several headers missing: one answer naming them all (one missing keeps its own code below).
+    const missing = callHeaderNames.filter(([key]) => headers[key] === undefined || headers[key] === '').map(([, name]) => name);
+    if (missing.length > 1) {
+      throw new DomainError('invalid', 'HEADERS_MISSING', `the call lacks ${missing.length} headers: ${missing.join(', ')}`, 'Send every one: X-Request-Id (a fresh UUID), X-Officer-Id (a registered officer), X-Case-Reference (the case or file number), X-Purpose (a purpose code of the grant)', { missing });
     }
     const now = this.deps.clock.now();
     const nowMs = now.getTime();
