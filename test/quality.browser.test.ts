@@ -72,11 +72,30 @@ describe('quality console', () => {
     await page.getByTestId('quality-national').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('trend-chart').count()).toBe(5);
 
-    // Provinces sort lowest first: the first has findings. Then its weakest commune.
+    // Provinces sort lowest first: the first has findings. Then its weakest commune. Units go by
+    // name, and the headline follows the drill-down: it shows the scores of the unit opened.
+    const overallOf = async (row: ReturnType<typeof page.getByTestId>): Promise<string> => (await row.locator('td').last().textContent()) ?? '';
+    const provinceRow = page.getByTestId('quality-row').first();
+    const provinceName = (await provinceRow.getByTestId('quality-drill').textContent()) ?? '';
+    expect(provinceName).not.toMatch(/^(Tỉnh )?\d+$/);
+    const provinceOverall = await overallOf(provinceRow);
     await page.getByTestId('quality-drill').first().click();
     await page.getByTestId('crumb-province').waitFor();
+    await expect(page.getByTestId('crumb-province').textContent()).resolves.toBe(provinceName);
+    await expect.poll(() => page.getByTestId('quality-headline-scope').textContent()).toBe(provinceName);
+    await expect.poll(() => overallOf(page.getByTestId('quality-headline'))).toBe(provinceOverall);
+    const communeRow = page.getByTestId('quality-row').first();
+    const communeName = (await communeRow.getByTestId('quality-drill').textContent()) ?? '';
+    expect(communeName).toMatch(/^(Xã|Phường|Đặc khu) \D/);
+    const communeOverall = await overallOf(communeRow);
     await page.getByTestId('quality-drill').first().click();
     await page.getByTestId('quality-rules').waitFor();
+    await expect(page.getByTestId('crumb-commune').textContent()).resolves.toBe(communeName);
+    await expect.poll(() => page.getByTestId('quality-headline-scope').textContent()).toBe(communeName);
+    await expect.poll(() => overallOf(page.getByTestId('quality-headline'))).toBe(communeOverall);
+    // Rules by what they check, in Vietnamese, the id beneath.
+    const ruleCell = (await page.getByTestId('quality-rule-row').first().locator('td').first().textContent()) ?? '';
+    expect(ruleCell).toMatch(/[àáảãạăâđèéêìíòóôơùúưỳý]/u);
     await page.getByTestId('quality-rule-records').first().click();
 
     await page.getByTestId('worklist-table').waitFor();
