@@ -66,6 +66,10 @@ describe('quality console', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     await signInInBrowser(page, server.url, officers, officer);
+    // Before any scan the worklist says so, rather than "no findings", which would read as clean data.
+    await page.evaluate(() => { window.location.hash = '#/worklist?status=open'; });
+    await page.getByTestId('worklist-no-scan').waitFor();
+    await expect(page.getByTestId('worklist-empty').count()).resolves.toBe(0);
     await page.getByTestId('nav-quality').click();
     await page.getByTestId('quality-no-scan').waitFor();
     await page.getByTestId('quality-scan').click();
@@ -101,6 +105,11 @@ describe('quality console', () => {
     await page.getByTestId('worklist-table').waitFor();
     const before = await page.getByTestId('worklist-row').count();
     expect(before).toBeGreaterThan(0);
+    // In Vietnamese: the count, the status, the rule by what it checks.
+    await expect(page.getByTestId('worklist-count').textContent()).resolves.toBe(`Phát hiện 1–${before} trong tổng số ${before}`);
+    await expect(page.getByTestId('worklist-status-current').textContent()).resolves.toBe('Đang mở');
+    expect(await page.getByTestId('worklist-rule-name').textContent()).toMatch(/[àáảãạăâđèéêìíòóôơùúưỳý]/u);
+    await expect(page.getByTestId('worklist-next').count()).resolves.toBe(0);
     // Without a reason the server refuses, and the console says why.
     await page.getByTestId('worklist-dismiss').first().click();
     await page.getByTestId('error').waitFor();
@@ -110,8 +119,13 @@ describe('quality console', () => {
     await expect.poll(() => page.getByTestId('worklist-row').count()).toBe(before - 1);
     await page.screenshot({ path: '/tmp/sachsong-quality-worklist.png' });
 
-    const dismissed = (await (await fetch(`${server.url}/api/quality/findings?status=dismissed`, { headers: auth() })).json()) as { items: { findingId: string }[] };
+    const dismissed = (await (await fetch(`${server.url}/api/quality/findings?status=dismissed`, { headers: auth() })).json()) as { items: { findingId: string }[]; total: number };
     expect(dismissed.items).toHaveLength(1);
+    expect(dismissed.total).toBe(1);
+    // The count is of every page: one finding a page still counts them all.
+    const open = (await (await fetch(`${server.url}/api/quality/findings?status=open&limit=1`, { headers: auth() })).json()) as { items: unknown[]; total: number };
+    expect(open.items).toHaveLength(1);
+    expect(open.total).toBeGreaterThan(1);
     const detail = (await (await fetch(`${server.url}/api/quality/findings/${encodeURIComponent(dismissed.items[0]?.findingId ?? '')}`, { headers: auth() })).json()) as { actions: { officerId: string; action: string }[] };
     // Recorded under the signed-in officer, not a name typed in a form.
     expect(detail.actions).toMatchObject([{ officerId: officer.officerId, action: 'dismiss' }]);

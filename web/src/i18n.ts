@@ -220,6 +220,20 @@ const vi = {
   worklistEmpty: 'Không có phát hiện nào.',
   worklistDone: 'Đã ghi nhận.',
   worklistStillFailing: 'Đã ghi cải chính, nhưng hồ sơ vẫn vi phạm quy tắc.',
+  worklistNoScan: 'Chưa có lần quét nào, nên chưa biết dữ liệu sạch hay không. Mở “Chất lượng dữ liệu” và bấm “Quét toàn bộ”.',
+  worklistShowing: 'Phát hiện {from}–{to} trong tổng số {total}',
+  worklistNext: 'Trang sau',
+  worklistPrevious: 'Trang trước',
+  worklistStatus: 'Trạng thái',
+  worklistStatus_open: 'Đang mở',
+  worklistStatus_dismissed: 'Báo nhầm',
+  worklistStatus_resolved: 'Đã cải chính',
+  worklistStatus_fixed: 'Đã hết vi phạm',
+  worklistStatus_merged: 'Đã hợp nhất',
+  worklistStatus_distinct: 'Hai người khác nhau',
+  severity_error: 'Lỗi',
+  severity_warning: 'Cảnh báo',
+  severity_info: 'Lưu ý',
 } as const;
 
 /** Every key a dictionary must define. */
@@ -441,7 +455,21 @@ const en: Dictionary = {
   worklistDistinct: 'Two persons',
   worklistEmpty: 'No findings.',
   worklistDone: 'Recorded.',
-  worklistStillFailing: 'The correction is recorded, but the record still fails the rule.',
+  worklistStillFailing: 'The correction is recorded, but the record still breaks the rule.',
+  worklistNoScan: 'No scan has run yet, so whether the data is clean is not known. Open “Data quality” and press “Run a full scan”.',
+  worklistShowing: 'Findings {from}–{to} of {total}',
+  worklistNext: 'Next page',
+  worklistPrevious: 'Previous page',
+  worklistStatus: 'Status',
+  worklistStatus_open: 'Open',
+  worklistStatus_dismissed: 'False positive',
+  worklistStatus_resolved: 'Corrected',
+  worklistStatus_fixed: 'No longer failing',
+  worklistStatus_merged: 'Merged',
+  worklistStatus_distinct: 'Two different people',
+  severity_error: 'Error',
+  severity_warning: 'Warning',
+  severity_info: 'Note',
 };
 
 export type Lang = 'vi' | 'en';
