@@ -269,6 +269,23 @@ describe('the built command (needs npm run build)', () => {
     expect((await exited)[0]).toBe(0);
   }, 120_000);
 
+  it('the demo population carries a realistic share of defects, of every kind the rules find', async () => {
+    const dataDir = path.join(dir, 'demo');
+    const env = { ...process.env, LOG_LEVEL: 'silent', DATABASE_URL: '' };
+    const child = spawn(process.execPath, ['bin/sachsong.js', 'serve', '--demo', '--demo-people', '2000', '--port', '0', '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    await banner(child);
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    await exited;
+    const scan = spawnSync(process.execPath, ['dist/cli/main.js', 'quality', 'scan'], { env: { ...env, SACHSONG_DATA_DIR: dataDir }, encoding: 'utf8', timeout: 120_000 });
+    expect(scan.status).toBe(0);
+    const summary = JSON.parse(scan.stdout) as { persons: number; open: number; byRule: Record<string, number> };
+    // About 4% of the persons spoiled (0.2% for each of 21 kinds), not a wall of 100.00.
+    expect(summary.open / summary.persons).toBeGreaterThan(0.03);
+    expect(summary.open / summary.persons).toBeLessThan(0.15);
+    expect(Object.keys(summary.byRule).length).toBeGreaterThanOrEqual(15);
+  }, 180_000);
+
   it('npx sachsong serve stops on a signal to npx: the server does not stay behind', async () => {
     const child = spawn('npx', ['sachsong', 'serve', '--port', '0', '--data-dir', path.join(dir, 'npx')], { env: { ...process.env, LOG_LEVEL: 'silent', DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const out = await banner(child);

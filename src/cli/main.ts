@@ -12,6 +12,8 @@ import { exportColumns, exportPersons, type ExportFormat } from '../registry/per
 import { checkImportHeader, PersonImportService } from '../registry/person-import.service.js';
 import { personRepository } from '../registry/person.repository.js';
 import { generatePopulationInWorker } from '../registry/population.generator.js';
+import { adminUnitCatalog } from '../registry/admin-unit.catalog.js';
+import { injectDefects, newLedger } from '../quality/defect.injector.js';
 import { loadPopulation } from '../store/bulk-writer.js';
 import { RegistryService } from '../registry/registry.service.js';
 import { isoDay, systemClock } from '../shared/clock.js';
@@ -64,12 +66,27 @@ function progressBar(total: number, label: string): { update(n: number): void; s
   return { update: (n) => { bar.update(n); }, stop: () => { bar.stop(); } };
 }
 
-async function generate(ctx: CliContext, people: number, seed: number): Promise<void> {
+/**
+ * Generates and loads a population. `defectRate` (the demo's) spoils that share of persons per kind
+ * of defect the quality rules find (quality/defect.injector.ts), so that the quality pages and the
+ * worklist have something to show.
+ */
+async function generate(ctx: CliContext, people: number, seed: number, defectRate = 0): Promise<void> {
   const started = performance.now();
   const bar = progressBar(people, 'generate');
-  const result = await loadPopulation(ctx.database, generatePopulationInWorker({ people, seed }), (done) => { bar.update(done); });
+  // `generate` stays the same for a seed whatever the day; the demo is as at today.
+  const today = isoDay(systemClock.now());
+  const batches = defectRate > 0 ? generatePopulationInWorker({ people, seed, today }) : generatePopulationInWorker({ people, seed });
+  const spoiled = defectRate > 0 ? injectDefects(batches, { rate: defectRate, seed, today, units: adminUnitCatalog() }, newLedger()) : batches;
+  const result = await loadPopulation(ctx.database, spoiled, (done) => { bar.update(done); });
   bar.stop();
-  ctx.logger.info({ ...result, seconds: Math.round(performance.now() - started) / 1000 }, 'population generated');
+  ctx.logger.info({ ...result, defectRate, seconds: Math.round(performance.now() - started) / 1000 }, 'population generated');
+}
+
+function defectShare(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 0.05) throw new InvalidArgumentError('must be a share from 0 to 0.05 (e.g. 0.002)');
+  return n;
 }
 
 /** The system's wording of a file error, as an operator reads it. */
@@ -172,10 +189,11 @@ program
   .description('run the HTTP API and the web console')
   .option('--demo', 'generate a demo population of 100,000 first if the store is empty')
   .option('--demo-people <n>', 'size of the demo population', positiveInt, 100_000)
+  .option('--demo-defects <share>', 'share of the demo persons spoiled per kind of defect (21 kinds: 0.002 spoils about 4%); 0 for none', defectShare, 0.002)
   .option('--port <port>', 'port to listen on (default: PORT, else 8080; 0 for any free port)')
   .option('--host <host>', 'address to listen on (default: HOST, else 127.0.0.1; 0.0.0.0 for every interface)')
   .option('--data-dir <dir>', 'data folder: the SQLite store, keys and reconciliation files (default: SACHSONG_DATA_DIR, else ./data)')
-  .action(async (opts: { demo?: boolean; demoPeople: number } & CommandLineSettings) => {
+  .action(async (opts: { demo?: boolean; demoPeople: number; demoDefects: number } & CommandLineSettings) => {
     const settings: CommandLineSettings = { ...(opts.port === undefined ? {} : { port: opts.port }), ...(opts.host === undefined ? {} : { host: opts.host }), ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }) };
     const ctx = await openContext(settings).catch((error: unknown) => {
       if (error instanceof ConfigError) {
@@ -186,7 +204,7 @@ program
     });
     if (opts.demo === true && (await personRepository.count(ctx.database.db)) === 0) {
       ctx.logger.info({ people: opts.demoPeople }, 'empty store: generating a demo population');
-      await generate(ctx, opts.demoPeople, 1);
+      await generate(ctx, opts.demoPeople, 1, opts.demoDefects);
     }
     const app = await buildApp({ database: ctx.database, accessLogStore: ctx.accessLogStore, clock: systemClock, operatorToken: ctx.config.operatorToken, auditSigningKey: ctx.config.auditSigningKey, logger: ctx.logger, timeouts: ctx.config.http, ...(ctx.config.publicUrl === undefined ? {} : { publicUrl: ctx.config.publicUrl }) });
     let closing = false;
