@@ -163,7 +163,11 @@ describe('operator console', () => {
       await page.waitForURL('**/#/persons/999099000001');
       const error = page.getByTestId('error');
       await error.waitFor();
-      expect((await error.textContent())?.length).toBeGreaterThan(20);
+      // In Vietnamese, with the server's code beneath for the operators.
+      const code = (await error.locator('code').textContent()) ?? '';
+      expect(['PERSON_NOT_FOUND', 'ID_PROVINCE_UNKNOWN']).toContain(code);
+      await expect(page.getByTestId('error-detail').textContent()).resolves.toMatch(/^(Không có công dân nào mang số định danh này\.|Ba chữ số đầu của số định danh không phải mã tỉnh nào\.)$/);
+      expect(await page.getByTestId('error-action').textContent()).toMatch(/^Kiểm tra lại số/);
     } finally {
       await context.close();
     }

@@ -110,9 +110,10 @@ describe('quality console', () => {
     await expect(page.getByTestId('worklist-status-current').textContent()).resolves.toBe('Đang mở');
     expect(await page.getByTestId('worklist-rule-name').textContent()).toMatch(/[àáảãạăâđèéêìíòóôơùúưỳý]/u);
     await expect(page.getByTestId('worklist-next').count()).resolves.toBe(0);
-    // Without a reason the server refuses, and the console says why.
+    // Without a reason the console refuses (as the server would), and says why in Vietnamese.
     await page.getByTestId('worklist-dismiss').first().click();
     await page.getByTestId('error').waitFor();
+    await expect(page.getByTestId('error-detail').textContent()).resolves.toBe('Thao tác này cần ghi lý do.');
     await page.getByTestId('worklist-reason').fill('Đã xác minh tại xã: hồ sơ đúng');
     await page.getByTestId('worklist-dismiss').first().click();
     await page.getByTestId('worklist-done').waitFor();

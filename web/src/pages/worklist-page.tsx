@@ -52,6 +52,12 @@ export function WorklistPage({ commune, rule, status }: { readonly commune: stri
   const from = cursors.length * pageSize + 1;
 
   async function act(finding: QualityFinding, decision: Decision): Promise<void> {
+    // The server needs a reason of 3 characters or more: say so here, in the officer's words.
+    if (reason.trim().length < 3) {
+      setDone(null);
+      setError(new ApiError(0, 'REASON_REQUIRED', 'an action on a finding needs a reason', 'Say why, and on what document'));
+      return;
+    }
     try {
       const body = decision === 'resolve'
         ? { reason, data: { [field]: value === '' ? null : value } }
