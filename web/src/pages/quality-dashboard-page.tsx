@@ -170,8 +170,8 @@ export function QualityDashboardPage({ province, commune }: { readonly province:
             {t('qualityLastScan')} {national.data.scan.finishedAt.slice(0, 16).replace('T', ' ')} · {national.data.scan.persons} {t('qualityPersons')} · {national.data.scan.findingsOpen} {t('qualityOpenFindings')}
           </p>
           <h2 data-testid="quality-headline-scope">{headlineName}</h2>
-          <div className="table-scroll">
-          <table className="table" data-testid="quality-national">
+          <div className="table-scroll" tabIndex={0} role="region" aria-label={headlineName}>
+          <table className="table scores" data-testid="quality-national">
             <thead><tr>{scoreGroups.map((g) => <th key={g}>{groupLabel(g)}</th>)}</tr></thead>
             <tbody>
               <tr data-testid="quality-headline">
@@ -191,8 +191,8 @@ export function QualityDashboardPage({ province, commune }: { readonly province:
       {table?.state === 'ok' && table.data.items.length > 0 && (
         <section className="panel">
           <h2>{province === null ? t('qualityByProvince') : t('qualityByCommune')}</h2>
-          <div className="table-scroll">
-          <table className="table" data-testid="quality-table">
+          <div className="table-scroll" tabIndex={0} role="region" aria-label={province === null ? t('qualityByProvince') : t('qualityByCommune')}>
+          <table className="table scores" data-testid="quality-table">
             <thead>
               <tr>
                 <th>{province === null ? t('qualityProvince') : t('qualityCommune')}</th>

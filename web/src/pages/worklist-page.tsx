@@ -118,7 +118,7 @@ export function WorklistPage({ commune, rule, status }: { readonly commune: stri
           <p data-testid="worklist-count">
             {t('worklistShowing').replace('{from}', String(from)).replace('{to}', String(from + load.data.items.length - 1)).replace('{total}', load.data.total.toLocaleString('vi-VN'))}
           </p>
-          <div className="table-scroll">
+          <div className="table-scroll" tabIndex={0} role="region" aria-label={t('worklistTitle')}>
           <table className="table" data-testid="worklist-table">
             <thead>
               <tr>
