@@ -87,6 +87,9 @@ describe('operator console', () => {
       await page.getByTestId('timeline-item').first().waitFor();
       expect(await page.getByTestId('timeline-item').count()).toBeGreaterThan(0);
       await expect(page.getByRole('heading', { name: 'Lịch sử sự kiện' }).count()).resolves.toBe(1);
+      // Communes and provinces in the events by name (as on the event's day), the code beneath.
+      await page.getByTestId('unit-name').first().waitFor();
+      expect(await page.getByTestId('unit-name').first().textContent()).toMatch(/^\p{L}[^()]* \(\d{2,5}\)$/u);
 
       await page.getByTestId('language-switch').selectOption('en');
       await page.getByRole('heading', { name: 'Event timeline' }).waitFor();
