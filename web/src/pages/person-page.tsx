@@ -242,7 +242,8 @@ function HouseholdSection({
 }
 
 /** Field names in event data that have a label already; others show as the server names them. */
-const fieldLabels: Readonly<Record<string, MessageKey>> = {
+/** A person's fields (as events and access records name them) by the console's words for them. */
+export const fieldLabels: Readonly<Record<string, MessageKey>> = {
   idNumber: 'idNumber',
   fullName: 'fullName',
   birthDate: 'birthDate',
