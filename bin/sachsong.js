@@ -6,6 +6,15 @@ import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const cli = new URL('../dist/cli/main.js', import.meta.url);
+// Run by npm (npx sachsong, npm start), this process is a shell's child; a signal to npm ends
+// the shell but not its children, so the server would keep running, orphaned. Under npm only (a
+// server started with nohup or setsid is meant to outlive its shell), a parent gone is a SIGTERM.
+if (process.env.npm_command !== undefined || process.env.npm_lifecycle_event !== undefined) {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.kill(process.pid, 'SIGTERM');
+  }, 500).unref();
+}
 if (!existsSync(cli)) {
   console.error('sachsong is not built yet: run `npm run build` (or `npm start`) first');
   process.exit(1);

@@ -83,6 +83,8 @@ describe("the citizen's data tracker page", () => {
     expect(text).toContain('Bảo hiểm xã hội Việt Nam');
     expect(text).toContain('Cấp thẻ BHYT');
     expect(text).not.toContain('Điều tra');
+    // The fields read, by their names (fullName, currentAddress).
+    await expect(rows.nth(1).getByTestId('tracker-fields').textContent()).resolves.toBe('Họ và tên, Địa chỉ nơi ở hiện tại');
     await page.getByTestId('proof-ok').first().waitFor();
     await expect.poll(() => page.getByTestId('proof-ok').count()).toBe(2);
     expect(await page.getByTestId('proof-bad').count()).toBe(0);

@@ -88,6 +88,9 @@ describe('operator console', () => {
       await page.getByTestId('timeline-item').first().waitFor();
       expect(await page.getByTestId('timeline-item').count()).toBeGreaterThan(0);
       await expect(page.getByRole('heading', { name: 'Lịch sử sự kiện' }).count()).resolves.toBe(1);
+      // Communes and provinces in the events by name (as on the event's day), the code beneath.
+      await page.getByTestId('unit-name').first().waitFor();
+      expect(await page.getByTestId('unit-name').first().textContent()).toMatch(/^\p{L}[^()]* \(\d{2,5}\)$/u);
 
       await page.getByTestId('language-switch').selectOption('en');
       await page.getByRole('heading', { name: 'Event timeline' }).waitFor();
@@ -131,9 +134,21 @@ describe('operator console', () => {
     const { context, page } = await openConsole();
     try {
       await page.getByTestId('search-name').fill('nguyen');
+      // Dates are typed day first; a day the month lacks is refused for that reason, not as a bad format.
+      await page.getByTestId('search-birth').fill('31/02/1990');
+      await page.getByTestId('search-submit').click();
+      await expect(page.getByTestId('search-form-error').textContent()).resolves.toBe('Không có ngày 31/02/1990: tháng 02/1990 chỉ có 28 ngày.');
       await page.getByTestId('search-birth').fill('1985-13');
       await page.getByTestId('search-submit').click();
-      await expect(page.getByTestId('search-form-error').textContent()).resolves.toContain('YYYY-MM');
+      await expect(page.getByTestId('search-form-error').textContent()).resolves.toContain('Không có tháng 13');
+      await page.getByTestId('search-birth').fill('7 tháng 3');
+      await page.getByTestId('search-submit').click();
+      await expect(page.getByTestId('search-form-error').textContent()).resolves.toContain('dd/mm/yyyy');
+      await page.getByTestId('search-birth').fill('14/07/1965');
+      await page.getByTestId('search-submit').click();
+      await page.waitForURL('**/#/search?*birth=1965-07-14*');
+      await expect(page.getByTestId('search-form-error').count()).resolves.toBe(0);
+      await expect(page.getByTestId('search-birth').inputValue()).resolves.toBe('14/07/1965');
 
       await page.getByTestId('goto-id').fill('12345');
       await page.getByTestId('goto-id-submit').click();
@@ -152,11 +167,11 @@ describe('operator console', () => {
       await page.waitForURL('**/#/persons/999099000001');
       const error = page.getByTestId('error');
       await error.waitFor();
-      // the server's own words and code, not a generic failure
-      const text = await error.textContent();
-      expect(text).toContain('the first three digits 999 are not the code of a province');
-      expect(text).toContain('ID_PROVINCE_UNKNOWN');
-      expect(text).toContain('HTTP 400');
+      // In Vietnamese, with the server's code beneath for the operators.
+      const code = (await error.locator('code').textContent()) ?? '';
+      expect(['PERSON_NOT_FOUND', 'ID_PROVINCE_UNKNOWN']).toContain(code);
+      await expect(page.getByTestId('error-detail').textContent()).resolves.toMatch(/^(Không có công dân nào mang số định danh này\.|Ba chữ số đầu của số định danh không phải mã tỉnh nào\.)$/);
+      expect(await page.getByTestId('error-action').textContent()).toMatch(/^Kiểm tra lại số/);
     } finally {
       await context.close();
     }

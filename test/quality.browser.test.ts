@@ -66,33 +66,67 @@ describe('quality console', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     await signInInBrowser(page, server.url, officers, officer);
+    // Before any scan the worklist says so, rather than "no findings", which would read as clean data.
+    await page.evaluate(() => { window.location.hash = '#/worklist?status=open'; });
+    await page.getByTestId('worklist-no-scan').waitFor();
+    await expect(page.getByTestId('worklist-empty').count()).resolves.toBe(0);
     await page.getByTestId('nav-quality').click();
     await page.getByTestId('quality-no-scan').waitFor();
     await page.getByTestId('quality-scan').click();
     await page.getByTestId('quality-national').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('trend-chart').count()).toBe(5);
 
-    // Provinces sort lowest first: the first has findings. Then its weakest commune.
+    // Provinces sort lowest first: the first has findings. Then its weakest commune. Units go by
+    // name, and the headline follows the drill-down: it shows the scores of the unit opened.
+    const overallOf = async (row: ReturnType<typeof page.getByTestId>): Promise<string> => (await row.locator('td').last().textContent()) ?? '';
+    const provinceRow = page.getByTestId('quality-row').first();
+    const provinceName = (await provinceRow.getByTestId('quality-drill').textContent()) ?? '';
+    expect(provinceName).not.toMatch(/^(Tỉnh )?\d+$/);
+    const provinceOverall = await overallOf(provinceRow);
     await page.getByTestId('quality-drill').first().click();
     await page.getByTestId('crumb-province').waitFor();
+    await expect(page.getByTestId('crumb-province').textContent()).resolves.toBe(provinceName);
+    await expect.poll(() => page.getByTestId('quality-headline-scope').textContent()).toBe(provinceName);
+    await expect.poll(() => overallOf(page.getByTestId('quality-headline'))).toBe(provinceOverall);
+    const communeRow = page.getByTestId('quality-row').first();
+    const communeName = (await communeRow.getByTestId('quality-drill').textContent()) ?? '';
+    expect(communeName).toMatch(/^(Xã|Phường|Đặc khu) \D/);
+    const communeOverall = await overallOf(communeRow);
     await page.getByTestId('quality-drill').first().click();
     await page.getByTestId('quality-rules').waitFor();
+    await expect(page.getByTestId('crumb-commune').textContent()).resolves.toBe(communeName);
+    await expect.poll(() => page.getByTestId('quality-headline-scope').textContent()).toBe(communeName);
+    await expect.poll(() => overallOf(page.getByTestId('quality-headline'))).toBe(communeOverall);
+    // Rules by what they check, in Vietnamese, the id beneath.
+    const ruleCell = (await page.getByTestId('quality-rule-row').first().locator('td').first().textContent()) ?? '';
+    expect(ruleCell).toMatch(/[àáảãạăâđèéêìíòóôơùúưỳý]/u);
     await page.getByTestId('quality-rule-records').first().click();
 
     await page.getByTestId('worklist-table').waitFor();
     const before = await page.getByTestId('worklist-row').count();
     expect(before).toBeGreaterThan(0);
-    // Without a reason the server refuses, and the console says why.
+    // In Vietnamese: the count, the status, the rule by what it checks.
+    await expect(page.getByTestId('worklist-count').textContent()).resolves.toBe(`Phát hiện 1–${before} trong tổng số ${before}`);
+    await expect(page.getByTestId('worklist-status-current').textContent()).resolves.toBe('Đang mở');
+    expect(await page.getByTestId('worklist-rule-name').textContent()).toMatch(/[àáảãạăâđèéêìíòóôơùúưỳý]/u);
+    await expect(page.getByTestId('worklist-next').count()).resolves.toBe(0);
+    // Without a reason the console refuses (as the server would), and says why in Vietnamese.
     await page.getByTestId('worklist-dismiss').first().click();
     await page.getByTestId('error').waitFor();
+    await expect(page.getByTestId('error-detail').textContent()).resolves.toBe('Thao tác này cần ghi lý do.');
     await page.getByTestId('worklist-reason').fill('Đã xác minh tại xã: hồ sơ đúng');
     await page.getByTestId('worklist-dismiss').first().click();
     await page.getByTestId('worklist-done').waitFor();
     await expect.poll(() => page.getByTestId('worklist-row').count()).toBe(before - 1);
     await page.screenshot({ path: '/tmp/sachsong-quality-worklist.png' });
 
-    const dismissed = (await (await fetch(`${server.url}/api/quality/findings?status=dismissed`, { headers: auth() })).json()) as { items: { findingId: string }[] };
+    const dismissed = (await (await fetch(`${server.url}/api/quality/findings?status=dismissed`, { headers: auth() })).json()) as { items: { findingId: string }[]; total: number };
     expect(dismissed.items).toHaveLength(1);
+    expect(dismissed.total).toBe(1);
+    // The count is of every page: one finding a page still counts them all.
+    const open = (await (await fetch(`${server.url}/api/quality/findings?status=open&limit=1`, { headers: auth() })).json()) as { items: unknown[]; total: number };
+    expect(open.items).toHaveLength(1);
+    expect(open.total).toBeGreaterThan(1);
     const detail = (await (await fetch(`${server.url}/api/quality/findings/${encodeURIComponent(dismissed.items[0]?.findingId ?? '')}`, { headers: auth() })).json()) as { actions: { officerId: string; action: string }[] };
     // Recorded under the signed-in officer, not a name typed in a form.
     expect(detail.actions).toMatchObject([{ officerId: officer.officerId, action: 'dismiss' }]);

@@ -225,9 +225,13 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
   const alerts = program.command('alerts').description('misuse alerts: officers or clients reading far more than usual');
   alerts
     .command('list')
-    .option('--status <status>', 'open | acknowledged')
+    .description('alerts, newest first: who read how much in what window, against their usual')
+    .option('--status <status>', 'open | acknowledged (default: both)')
     .action((opts: { status?: string }) => withContext((ctx) => withExchange(ctx, async (exchange) => {
-      const status = opts.status === 'open' || opts.status === 'acknowledged' ? opts.status : undefined;
+      if (opts.status !== undefined && opts.status !== 'open' && opts.status !== 'acknowledged') {
+        throw new DomainError('invalid', 'ALERT_STATUS_UNKNOWN', `there is no alert status "${opts.status}"`, 'Give --status open or --status acknowledged, or leave it out');
+      }
+      const status = opts.status;
       for (const a of await exchange.alerts.list(status)) {
         console.log(`${a.alertId}  ${a.status.padEnd(12)}  ${a.raisedAt}  ${a.subjectKind} ${a.subjectId} of ${a.clientId}: ${a.reads} reads in ${a.windowSeconds}s, usually ${a.baseline}`);
       }
@@ -235,7 +239,8 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
     })));
   alerts
     .command('ack')
-    .argument('<alertId>')
+    .description('acknowledge an alert once looked into (it stays listed, as acknowledged)')
+    .argument('<alertId>', 'the alert id, as alerts list shows it')
     .action((alertId: string) => withContext((ctx) => withExchange(ctx, async (exchange) => {
       print(await exchange.alerts.acknowledge(alertId));
       return 0;

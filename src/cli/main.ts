@@ -1,33 +1,37 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError } from '../config/config.js';
+import { ConfigError, type CommandLineSettings } from '../config/config.js';
 import { buildApp } from '../http/app.js';
 import { readPersonFile } from '../registry/person-file.reader.js';
 import { openAccessLog } from '../audit/access-log.service.js';
 import { BulkJobRecorder } from '../audit/bulk-job.recorder.js';
 import { exportColumns, exportPersons, type ExportFormat } from '../registry/person-export.service.js';
-import { PersonImportService } from '../registry/person-import.service.js';
+import { checkImportHeader, PersonImportService } from '../registry/person-import.service.js';
 import { seedDemoPlanIfNone } from '../direction/demo-plan.js';
 import { QualityService } from '../quality/quality.service.js';
 import { personRepository } from '../registry/person.repository.js';
 import { generatePopulationInWorker } from '../registry/population.generator.js';
+import { adminUnitCatalog } from '../registry/admin-unit.catalog.js';
+import { injectDefects, newLedger } from '../quality/defect.injector.js';
 import { loadPopulation } from '../store/bulk-writer.js';
 import { RegistryService } from '../registry/registry.service.js';
 import { isoDay, systemClock } from '../shared/clock.js';
 import { isDomainError } from '../shared/domain-error.js';
+import { FolderError } from '../shared/folder.js';
 import { ndjsonToParquet } from '../store/parquet-writer.js';
 import { migrateToLatest } from '../store/migrator.js';
 import { registerAuditCommands } from './audit.command.js';
+import { registerBackupCommands } from './backup.command.js';
 import { registerExchangeCommands } from './exchange.command.js';
 import { registerCitizenCommands } from './citizen.command.js';
 import { explainIdNumber } from './id-check.command.js';
 import { registerMatchingCommands } from './matching.command.js';
 import { registerQualityCommands } from './quality.command.js';
 import { registerReconcileCommands } from './reconcile.command.js';
-import { openContext, type CliContext } from './context.js';
+import { openContext, storeAddress, type CliContext } from './context.js';
 
 function positiveInt(value: string): number {
   const n = Number(value.replaceAll('_', ''));
@@ -65,40 +69,77 @@ function progressBar(total: number, label: string): { update(n: number): void; s
   return { update: (n) => { bar.update(n); }, stop: () => { bar.stop(); } };
 }
 
-async function generate(ctx: CliContext, people: number, seed: number): Promise<void> {
+/**
+ * Generates and loads a population. `defectRate` (the demo's) spoils that share of persons per kind
+ * of defect the quality rules find (quality/defect.injector.ts), so that the quality pages and the
+ * worklist have something to show.
+ */
+async function generate(ctx: CliContext, people: number, seed: number, defectRate = 0): Promise<void> {
   const started = performance.now();
   const bar = progressBar(people, 'generate');
-  const result = await loadPopulation(ctx.database, generatePopulationInWorker({ people, seed }), (done) => { bar.update(done); });
+  // `generate` stays the same for a seed whatever the day; the demo is as at today.
+  const today = isoDay(systemClock.now());
+  const batches = defectRate > 0 ? generatePopulationInWorker({ people, seed, today }) : generatePopulationInWorker({ people, seed });
+  const spoiled = defectRate > 0 ? injectDefects(batches, { rate: defectRate, seed, today, units: adminUnitCatalog() }, newLedger()) : batches;
+  const result = await loadPopulation(ctx.database, spoiled, (done) => { bar.update(done); });
   bar.stop();
-  ctx.logger.info({ ...result, seconds: Math.round(performance.now() - started) / 1000 }, 'population generated');
+  ctx.logger.info({ ...result, defectRate, seconds: Math.round(performance.now() - started) / 1000 }, 'population generated');
 }
 
+function defectShare(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 0.05) throw new InvalidArgumentError('must be a share from 0 to 0.05 (e.g. 0.002)');
+  return n;
+}
+
+/** The system's wording of a file error, as an operator reads it. */
+const fileReasons: Readonly<Record<string, string>> = {
+  ENOENT: 'there is no such file or folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a folder, not a file',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  ENOSPC: 'the disk is full',
+  EROFS: 'the file system is read-only',
+  EMFILE: 'too many files are open',
+};
+
 /**
- * One line for a failure that is not a domain error: a file-system error names its operation and
- * the file (by its base name if the path is absolute: it may be a server folder the user never
- * typed); anything else its type. Never a stack trace or an internal message.
+ * One line for a failure that is not a domain error, with what to do where the cause is known: a
+ * port in use, a file or folder that cannot be used. A file-system error names the file (by its
+ * base name if the path is absolute: it may be a server folder the user never typed); anything
+ * else its type. Never a stack trace or an internal message.
  */
 function describeFailure(error: unknown): string {
   if (!(error instanceof Error)) return 'error: an unexpected failure';
+  if (error instanceof FolderError) {
+    return `error ${error.code}: cannot create the folder ${error.folder} (${fileReasons[error.code] ?? error.code}); what to do: choose a folder this user may write`;
+  }
   const { code, path: file, syscall, address, port } = error as NodeJS.ErrnoException & { address?: unknown; port?: unknown };
+  if (syscall === 'listen' && (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')) {
+    const where = `${typeof address === 'string' ? address : 'this host'}:${typeof port === 'number' ? port : '?'}`;
+    if (code === 'EADDRINUSE') return `error EADDRINUSE: port ${typeof port === 'number' ? port : '?'} is already in use (${where}); what to do: stop the other server, or choose a free port with --port or PORT (e.g. PORT=8081)`;
+    if (code === 'EACCES') return `error EACCES: this user may not listen on ${where}; what to do: choose a port above 1023 with --port or PORT`;
+    return `error EADDRNOTAVAIL: ${typeof address === 'string' ? address : 'the address'} is not an address of this machine; what to do: choose another with --host or HOST (e.g. 127.0.0.1 or 0.0.0.0)`;
+  }
   if (typeof code === 'string' && typeof file === 'string') {
-    return `error ${code}: cannot ${syscall ?? 'use'} ${path.isAbsolute(file) ? path.basename(file) : file}`;
+    const shown = path.isAbsolute(file) ? path.basename(file) : file;
+    return `error ${code}: cannot ${syscall ?? 'use'} ${shown}: ${fileReasons[code] ?? 'the system refused'}; what to do: check the path and its permissions`;
   }
   if (typeof code === 'string' && typeof syscall === 'string') {
-    // A socket error (listen EADDRINUSE): the address is the configured HOST and PORT.
     const where = typeof address === 'string' ? ` ${address}${typeof port === 'number' ? `:${port}` : ''}` : '';
     return `error ${code}: cannot ${syscall}${where}`;
   }
   return `error ${typeof code === 'string' ? code : error.name}: an unexpected failure; run again with LOG_LEVEL=debug to log where it happened`;
 }
 
-/** Prints any error a command ends with, without a stack trace, and sets the exit code. */
+/** Prints any error a command ends with, on one line without a stack trace, and sets the exit code. */
 function reportFailure(error: unknown, logger?: { debug: (obj: object, msg: string) => void }): void {
   if (error instanceof ConfigError) {
     console.error(error.message);
     process.exitCode = 78;
   } else if (isDomainError(error)) {
-    console.error(`error ${error.code}: ${error.message}\n  what to do: ${error.action}`);
+    console.error(`error ${error.code}: ${error.message}; what to do: ${error.action}`);
     process.exitCode = 2;
   } else {
     // The log's serializer keeps the error's type, code and stack frames, not its message.
@@ -139,15 +180,25 @@ function serveBanner(base: string, source: 'environment' | 'file' | 'created', t
   return `  console:  ${base}/   (officers sign in with user name, password and authenticator code)\n${tokenLine}\n  API docs: ${base}/docs`;
 }
 
-const program = new Command('sachsong').description('sachsong: the national population registry and its exchange').showHelpAfterError();
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const program = new Command('sachsong')
+  .description('sachsong: the national population registry and its exchange')
+  .version(version, '-V, --version', 'print the version')
+  .showHelpAfterError();
 
 program
   .command('serve')
   .description('run the HTTP API and the web console')
   .option('--demo', 'generate a demo population of 100,000 first if the store is empty')
   .option('--demo-people <n>', 'size of the demo population', positiveInt, 100_000)
-  .action(async (opts: { demo?: boolean; demoPeople: number }) => {
-    const ctx = await openContext().catch((error: unknown) => {
+  .option('--demo-defects <share>', 'share of the demo persons spoiled per kind of defect (21 kinds: 0.002 spoils about 4%); 0 for none', defectShare, 0.002)
+  .option('--port <port>', 'port to listen on (default: PORT, else 8080; 0 for any free port)')
+  .option('--host <host>', 'address to listen on (default: HOST, else 127.0.0.1; 0.0.0.0 for every interface)')
+  .option('--data-dir <dir>', 'data folder: the SQLite store, keys and reconciliation files (default: SACHSONG_DATA_DIR, else ./data)')
+  .action(async (opts: { demo?: boolean; demoPeople: number; demoDefects: number } & CommandLineSettings) => {
+    const settings: CommandLineSettings = { ...(opts.port === undefined ? {} : { port: opts.port }), ...(opts.host === undefined ? {} : { host: opts.host }), ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }) };
+    const ctx = await openContext(settings).catch((error: unknown) => {
       if (error instanceof ConfigError) {
         console.error(error.message);
         process.exit(78);
@@ -156,7 +207,7 @@ program
     });
     if (opts.demo === true && (await personRepository.count(ctx.database.db)) === 0) {
       ctx.logger.info({ people: opts.demoPeople }, 'empty store: generating a demo population');
-      await generate(ctx, opts.demoPeople, 1);
+      await generate(ctx, opts.demoPeople, 1, opts.demoDefects);
     }
     // The direction centre's demo plan (101 ministry and 18 local tasks), drawn from the same seed.
     if (opts.demo === true) await seedDemoPlanIfNone(ctx.database.db, systemClock, 1);
@@ -219,9 +270,11 @@ program
   .option('--no-quality-scan', 'skip the one quality scan after the import (run `sachsong quality scan` later)')
   .action((file: string, opts: { format?: 'csv' | 'ndjson'; batchSize: number; convertLegacy: boolean; officer?: string; report?: string; qualityScan: boolean }) =>
     withContext(async (ctx) => {
+      const read = await readPersonFile(file, { ...(opts.format ? { format: opts.format } : {}), allowLegacy: opts.convertLegacy });
+      // A header naming no known column would reject every row: one error instead, listing the expected columns.
+      if (read.header !== null) checkImportHeader(read.header);
       const print = await fingerprint(file);
       const importId = `${print.sha256}:${opts.batchSize}`;
-      const read = await readPersonFile(file, { ...(opts.format ? { format: opts.format } : {}), allowLegacy: opts.convertLegacy });
       if (read.converted) console.error(`note: converted from ${read.encoding} to UTF-8`);
       const registry = new RegistryService({ db: ctx.database.db, clock: systemClock });
       const importer = new PersonImportService({ db: ctx.database.db, clock: systemClock, registry });
@@ -290,13 +343,18 @@ db.command('migrate')
   .description('bring the store schema up to date')
   .action(() =>
     withContext(async (ctx) => {
-      const applied = await migrateToLatest(ctx.database.db, ctx.database.dialect);
-      console.log(applied.length === 0 ? 'schema is up to date' : `applied: ${applied.join(', ')}`);
+      // Opening the store applies what is pending; a second pass finds anything left (nothing, normally).
+      const applied = [...ctx.migrated, ...(await migrateToLatest(ctx.database.db, ctx.database.dialect))];
+      const where = ctx.database.dialect === 'postgres' ? `PostgreSQL ${storeAddress(ctx.config.databaseUrl ?? '')}` : displayPath(path.join(ctx.config.dataDir, 'sachsong.db'));
+      if (applied.length === 0) console.log(`${where}: the schema is up to date, no migration to apply`);
+      else console.log(`${where}: applied ${applied.length} migration${applied.length === 1 ? '' : 's'}:\n${applied.map((name) => `  ${name}`).join('\n')}`);
       return 0;
     }),
   );
 
 registerAuditCommands(program, withContext);
+
+registerBackupCommands(program, withContext);
 
 registerReconcileCommands(program, withContext);
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { FolderError, makeFolder } from '../shared/folder.js';
 
 /** Everything sachsong reads from its environment, validated once. */
 export interface AppConfig {
@@ -90,18 +91,41 @@ export class ConfigError extends Error {
   }
 }
 
+/** Settings given on the command line (`serve --port --host --data-dir`); they win over the environment. */
+export interface CommandLineSettings {
+  readonly port?: string;
+  readonly host?: string;
+  readonly dataDir?: string;
+}
+
+const flagOf: Readonly<Record<string, string>> = { PORT: '--port', HOST: '--host', SACHSONG_DATA_DIR: '--data-dir' };
+
+/**
+ * The environment with the command line's settings over it.
+ *
+ * @example
+ * const config = loadConfigWith({ port: '8081' });
+ */
+export function loadConfigWith(settings: CommandLineSettings): AppConfig {
+  const given = { PORT: settings.port, HOST: settings.host, SACHSONG_DATA_DIR: settings.dataDir };
+  const flags = Object.entries(given).filter(([, v]) => v !== undefined).map(([name]) => name);
+  return loadConfig({ ...process.env, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) }, flags);
+}
+
 /**
  * Reads and validates the environment. The only place in sachsong that touches `process.env`.
+ * `fromFlags` names the variables a command-line flag set, so that an error names the flag too.
  *
  * @example
  * const config = loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1/sachsong' });
  */
-export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): AppConfig {
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env, fromFlags: readonly string[] = []): AppConfig {
   // Empty strings mean "not set" so that `FOO= sachsong serve` behaves like leaving FOO out.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(cleaned);
+  const named = (variable: string): string => (fromFlags.includes(variable) ? `${variable} (${flagOf[variable] ?? ''})` : variable);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+    throw new ConfigError(parsed.error.issues.map((i) => `${named(i.path.join('.'))}: ${i.message}`));
   }
   const v = parsed.data;
   if (v.NODE_ENV === 'production' && v.SACHSONG_OPERATOR_TOKEN === undefined) {
@@ -114,6 +138,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     throw new ConfigError(['SACHSONG_AUDIT_SIGNING_KEY: required in production']);
   }
   const dataDir = path.resolve(v.SACHSONG_DATA_DIR);
+  makeDataDir(dataDir, named('SACHSONG_DATA_DIR'));
   const token = v.SACHSONG_OPERATOR_TOKEN === undefined ? localOperatorToken(dataDir) : { token: v.SACHSONG_OPERATOR_TOKEN, source: 'environment' as const };
   return {
     env: v.NODE_ENV,
@@ -135,8 +160,27 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
 function localOperatorToken(dataDir: string): { readonly token: string; readonly source: 'file' | 'created' } {
   const file = path.join(dataDir, 'operator-token');
   if (existsSync(file)) return { token: readFileSync(file, 'utf8').trim(), source: 'file' };
-  mkdirSync(dataDir, { recursive: true });
   const token = randomBytes(24).toString('base64url');
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   return { token, source: 'created' };
+}
+
+const folderReasons: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'the file system is read-only',
+  ENOTDIR: 'a file of that name is in the way',
+  ENOENT: 'folders cannot be made there',
+  ENOSPC: 'the disk is full',
+};
+
+/** The data folder is made (or found) before anything is written in it: a folder that cannot be made fails at once. */
+function makeDataDir(dataDir: string, variable: string): void {
+  try {
+    makeFolder(dataDir);
+  } catch (error) {
+    if (!(error instanceof FolderError)) throw error;
+    const reason = folderReasons[error.code] ?? error.code;
+    throw new ConfigError([`${variable}: cannot create the data folder ${dataDir} (${error.folder}: ${reason}); choose a folder this user may write, e.g. SACHSONG_DATA_DIR=./data`]);
+  }
 }

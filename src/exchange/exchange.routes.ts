@@ -9,7 +9,7 @@ import { DomainError, isDomainError } from '../shared/domain-error.js';
 import { jwtBearerAssertionType } from './agency-auth.service.js';
 import type { Exchange } from './exchange.module.js';
 import type { CallHeaders } from './exchange.service.js';
-import { ChangesServiceBody, envelope, HouseholdServiceBody, PersonServiceBody, TokenBody, TokenReply, CallHeadersSchema } from './exchange.schemas.js';
+import { ChangesServiceBody, envelope, HouseholdServiceBody, PersonServiceBody, TokenBody, TokenReply, CallHeadersSchema, CallHeadersDoc, serviceBodyExamples, tokenBodyExample } from './exchange.schemas.js';
 import type { ServiceBodies } from './registry-exchange.services.js';
 import { serviceCatalog, serviceNames, type ServiceName } from './service.catalog.js';
 
@@ -148,6 +148,7 @@ function registerTokenRoute(app: FastifyInstance, exchange: Exchange, tags: read
   app.withTypeProvider<TypeBoxTypeProvider>().post('/token', {
     onRequest: perAddress,
     preHandler: perClient,
+    config: { swaggerTransform: ({ schema, url }) => ({ url, schema: { ...schema, body: { ...TokenBody, examples: [tokenBodyExample] } } }) },
     schema: {
       tags,
       summary: 'OAuth 2 client credentials with a JWT client assertion (RFC 7523): a short-lived access token',
@@ -187,6 +188,9 @@ function registerServices(app: FastifyInstance, exchange: Exchange, tags: readon
   for (const name of serviceNames) {
     const description = serviceCatalog[name];
     app.post(`/services/${name}`, {
+      // The description states the headers required and shows examples; the route takes them
+      // optional so that the service can name every missing one in one answer.
+      config: { swaggerTransform: ({ schema, url }) => ({ url, schema: { ...schema, headers: CallHeadersDoc, body: { ...serviceBodies[name], examples: [serviceBodyExamples[name]] } } }) },
       // Credentials and grant first: a caller without them learns nothing, not even whether its body is valid.
       onRequest: async (request) => {
         await exchange.pipeline.admit(name, request.headers.authorization);

@@ -143,6 +143,35 @@ export const CallHeadersSchema = Type.Object({
   'x-purpose': Type.Optional(Type.String({ description: 'a purpose code of the grant' })),
 });
 
+/**
+ * The call headers as the API description states them: the four the exchange needs are required
+ * (the route itself takes them optional so that the service can name every missing one at once:
+ * HEADERS_MISSING), with examples a developer can copy.
+ */
+export const CallHeadersDoc = Type.Object({
+  'x-client-id': Type.Optional(Type.String({ description: 'VN/<class>/<member>/<subsystem>; the token names the client, this must match it when sent', examples: ['VN/COM/VCB/ekyc'] })),
+  'x-request-id': Type.String({ description: 'a fresh UUID per call; a used one is refused', examples: ['3f0c8a52-6c1e-4e8b-9d6a-2f4b7e1c9a01'] }),
+  'x-officer-id': Type.String({ description: 'the officer the call is made for, registered with the member (sachsong agency officer)', examples: ['o-0042'] }),
+  'x-case-reference': Type.String({ description: 'the case or file number on the agency side (1-128 characters)', examples: ['HS-2026-001234'] }),
+  'x-purpose': Type.String({ description: 'a purpose code of the grant', examples: ['KYC'] }),
+});
+
+/** Example bodies of each service, in the API description. */
+export const serviceBodyExamples: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  verify: { idNumber: '079203012345', fullName: 'Trần Văn Đức', birthDate: '2003-11-30', sex: 'M' },
+  person: { idNumber: '079203012345', fields: ['fullName', 'birthDate'] },
+  residence: { idNumber: '079203012345' },
+  household: { idNumber: '079203012345' },
+  changes: { since: 0, limit: 100 },
+};
+
+/** An example token request body (the assertion shortened). */
+export const tokenBodyExample = {
+  grant_type: 'client_credentials',
+  client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+  client_assertion: 'eyJhbGciOiJFZERTQSIsImtpZCI6ImJ0Yy0yMDI2In0.eyJpc3MiOiJWTi9DT00vVkNCL2VreWMiLCJzdWIiOiJWTi9DT00vVkNCL2VreWMiLCJhdWQiOiJ1cm46c2FjaHNvbmc6ZXhjaGFuZ2U6dG9rZW4iLCJpYXQiOjE3OTY0MjAwMDAsImV4cCI6MTc5NjQyMDEyMCwianRpIjoiYjFlOC4uLiJ9.c2lnbmF0dXJl',
+} as const;
+
 export const PersonServiceBody = Type.Object({
   idNumber: Type.String({ maxLength: 32 }),
   fields: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50, description: 'default: every granted field' })),

@@ -75,6 +75,14 @@ export function responseHash(requestId: string, requestHash: string, responseBod
  * it → the service → one durable access record per person released → misuse counting → the
  * response and its hash. Nothing leaves before the access log has committed its records.
  */
+/** The headers every service call carries, as the caller writes them. */
+const callHeaderNames: readonly (readonly ['requestId' | 'officerId' | 'caseReference' | 'purpose', string])[] = [
+  ['requestId', 'X-Request-Id'],
+  ['officerId', 'X-Officer-Id'],
+  ['caseReference', 'X-Case-Reference'],
+  ['purpose', 'X-Purpose'],
+];
+
 export class ExchangeService {
   private readonly pendingAlerts = new Set<Promise<void>>();
 
@@ -102,6 +110,11 @@ export class ExchangeService {
     if (headers.clientId !== undefined && headers.clientId !== principal.clientId) {
       throw new DomainError('forbidden', 'CLIENT_ID_MISMATCH', 'X-Client-Id is not the client of this token', 'Send your own client id, or leave X-Client-Id out');
     }
+    // Several headers missing: one answer naming them all (one missing keeps its own code below).
+    const missing = callHeaderNames.filter(([key]) => headers[key] === undefined || headers[key] === '').map(([, name]) => name);
+    if (missing.length > 1) {
+      throw new DomainError('invalid', 'HEADERS_MISSING', `the call lacks ${missing.length} headers: ${missing.join(', ')}`, 'Send every one: X-Request-Id (a fresh UUID), X-Officer-Id (a registered officer), X-Case-Reference (the case or file number), X-Purpose (a purpose code of the grant)', { missing });
+    }
     const now = this.deps.clock.now();
     const nowMs = now.getTime();
     const requestId = this.deps.replay.claim(principal.clientId, headers.requestId, nowMs);
@@ -111,7 +124,7 @@ export class ExchangeService {
 
     if (headers.officerId === undefined) throw new DomainError('invalid', 'OFFICER_ID_MISSING', 'every call names the officer it is made for', 'Send X-Officer-Id');
     const officerId = checkOfficerId(headers.officerId);
-    if (!entry.officers.has(officerId)) throw new DomainError('forbidden', 'OFFICER_UNKNOWN', 'this officer is not registered for the client’s member', 'Register the officer first (sachsong agency officer add)');
+    if (!entry.officers.has(officerId)) throw new DomainError('forbidden', 'OFFICER_UNKNOWN', 'this officer is not registered for the client’s member', `Ask the exchange operators to register the officer: sachsong agency officer ${entry.member.memberId} ${officerId} --name "<full name>" (or POST /api/exchange/members/${entry.member.memberId}/officers)`);
     const caseReference = headers.caseReference;
     if (caseReference === undefined || !caseReferencePattern.test(caseReference)) {
       throw new DomainError('invalid', 'CASE_REFERENCE_MISSING', 'every call carries a case reference (1-128 characters)', 'Send X-Case-Reference with the file or case number');

@@ -122,6 +122,18 @@ export const findingRepository = {
     return row === undefined ? undefined : fromRow(row);
   },
 
+  /** How many findings the filter matches in all (the worklist's count; `after` and `limit` ignored). */
+  async count(db: Executor, filter: Omit<FindingFilter, 'after' | 'limit'>): Promise<number> {
+    let q = db.selectFrom('quality_findings').select((eb) => eb.fn.countAll<number | string>().as('n'));
+    if (filter.provinceCode !== undefined) q = q.where('province_code', '=', filter.provinceCode);
+    if (filter.communeCode !== undefined) q = q.where('commune_code', '=', filter.communeCode);
+    if (filter.ruleId !== undefined) q = q.where('rule_id', '=', filter.ruleId);
+    if (filter.group !== undefined) q = q.where('score_group', '=', filter.group);
+    if (filter.status !== undefined) q = q.where('status', '=', filter.status);
+    if (filter.recordId !== undefined) q = q.where('record_id', '=', filter.recordId);
+    return Number((await q.executeTakeFirstOrThrow()).n);
+  },
+
   async list(db: Executor, filter: FindingFilter): Promise<readonly StoredFinding[]> {
     let q = db.selectFrom('quality_findings').selectAll();
     if (filter.provinceCode !== undefined) q = q.where('province_code', '=', filter.provinceCode);

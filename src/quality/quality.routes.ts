@@ -73,7 +73,7 @@ export const qualityRoutes: FastifyPluginAsyncTypebox<QualityRoutesOptions> = (a
   });
 
   app.get('/quality/findings', {
-    schema: { tags, summary: 'The worklist: findings by province, commune, rule, group, status or record', querystring: FindingQuery, response: { 200: Type.Object({ items: Type.Array(FindingView) }) } },
+    schema: { tags, summary: 'The worklist: findings by province, commune, rule, group, status or record', querystring: FindingQuery, response: { 200: Type.Object({ items: Type.Array(FindingView), total: Type.Integer({ description: 'findings matching the filters over all pages' }) }) } },
   }, async (request) => {
     const actor = actorOf(request);
     const q = request.query;
@@ -83,7 +83,9 @@ export const qualityRoutes: FastifyPluginAsyncTypebox<QualityRoutesOptions> = (a
     const u = actor.unit;
     const communeCode = q.commune ?? (u.level === 'commune' ? u.code : undefined);
     const provinceCode = q.province ?? (u.level === 'province' ? u.code : u.level === 'commune' ? u.province : undefined);
-    return { items: [...(await quality.worklist({ provinceCode, communeCode, ruleId: q.rule, group: q.group, status: q.status, recordId: q.record, after: q.after, limit: q.limit ?? 50 }))] };
+    const filter = { provinceCode, communeCode, ruleId: q.rule, group: q.group, status: q.status, recordId: q.record };
+    const [items, total] = await Promise.all([quality.worklist({ ...filter, after: q.after, limit: q.limit ?? 50 }), quality.worklistCount(filter)]);
+    return { items: [...items], total };
   });
 
   app.get('/quality/findings/:id', {

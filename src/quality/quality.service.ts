@@ -293,6 +293,11 @@ export class QualityService {
 
   // ---- worklist ----
 
+  /** How many findings match the worklist's filters, over all its pages. */
+  worklistCount(filter: Omit<FindingFilter, 'after' | 'limit'>): Promise<number> {
+    return findingRepository.count(this.deps.db, filter);
+  }
+
   async worklist(filter: FindingFilter): Promise<readonly StoredFinding[]> {
     return findingRepository.list(this.deps.db, { ...filter, limit: Math.min(Math.max(filter.limit, 1), 500) });
   }

@@ -66,6 +66,31 @@ export interface ImportOptions {
 const columns: ReadonlyMap<string, string> = new Map(Object.entries(personFactColumns).map(([fact, column]) => [column, fact]));
 const ignoredColumns = new Set(['id_number', 'version', 'created_at', 'updated_at', 'name_folded']);
 
+/**
+ * Checks a CSV header before any row is read: a column sachsong does not know, or a missing
+ * id_number, would reject every row one by one; this is one error naming them and the columns
+ * expected. Column names are the file's structure, not personal data.
+ *
+ * @throws DomainError FILE_COLUMNS_UNKNOWN, FILE_ID_COLUMN_MISSING
+ * @example
+ * checkImportHeader(['id_number', 'full_name', 'birth_date']);
+ */
+export function checkImportHeader(header: readonly string[]): void {
+  const expected = ['id_number', ...columns.keys()].join(', ');
+  const unknown = header.filter((column) => !columns.has(column) && !ignoredColumns.has(column) && column !== 'id_number');
+  if (unknown.length > 0) {
+    throw new DomainError(
+      'invalid', 'FILE_COLUMNS_UNKNOWN',
+      `the header row has ${unknown.length === 1 ? 'a column' : `${unknown.length} columns`} sachsong does not know: ${unknown.join(', ')}`,
+      `Rename the columns to those sachsong export writes: ${expected}`,
+      { unknown, expected: ['id_number', ...columns.keys()] },
+    );
+  }
+  if (!header.includes('id_number')) {
+    throw new DomainError('invalid', 'FILE_ID_COLUMN_MISSING', 'the header row has no id_number column', `Add the id_number column; the columns sachsong export writes are: ${expected}`);
+  }
+}
+
 export interface ImportDeps {
   readonly db: Kysely<DB>;
   readonly clock: Clock;

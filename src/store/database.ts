@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { DomainError } from '../shared/domain-error.js';
+import { makeFolder } from '../shared/folder.js';
 import type { DB } from './database.types.js';
 import type { Dialect } from './dialect.js';
 
@@ -117,7 +117,7 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
     };
   }
   const file = options.sqliteFile ?? ':memory:';
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') makeFolder(path.dirname(file));
   const sqlite = new SQLite(file);
   if (sqlite.pragma('application_id', { simple: true }) === initialLoadMark) {
     sqlite.close();

@@ -91,3 +91,6 @@ export async function migrateToLatest<T>(db: Kysely<T>, dialect: Dialect): Promi
 export function migrateAccessLogStore<T>(db: Kysely<T>, dialect: Dialect): Promise<readonly string[]> {
   return migrate(db, dialect, accessLogMigrations);
 }
+
+/** The registry's migrations this version of sachsong knows (a restore refuses a backup with others). */
+export const registryMigrationNames: readonly string[] = migrations.map(([name]) => name);

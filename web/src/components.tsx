@@ -1,20 +1,24 @@
 import type { ReactNode } from 'react';
 import type { ApiError, LifeStatus, Person, Residence, Sex } from './api.js';
 import { useApi, useConsole } from './context.js';
+import { errorText } from './error-messages.js';
 import { joinPlace } from './format.js';
 import { personHref } from './routing.js';
 
 /** The server's problem+json as the officer reads it: what went wrong, and what to do. */
 export function ErrorBox({ error }: { readonly error: ApiError }): ReactNode {
-  const { t } = useConsole();
+  const { t, lang } = useConsole();
   const network = error.code === 'NETWORK_ERROR';
+  // Vietnamese text for the codes an officer meets; the server's own words for the rest.
+  const localized = errorText(lang, error.code);
+  const action = localized?.action ?? error.action;
   return (
     <div className="alert alert-error" role="alert" data-testid="error">
       <p className="alert-title">{t('errorTitle')}</p>
-      <p>{network ? t('networkError') : error.detail}</p>
-      {error.action !== null && (
+      <p data-testid="error-detail">{network ? t('networkError') : localized?.detail ?? error.detail}</p>
+      {action !== null && (
         <p>
-          <strong>{t('errorAction')}:</strong> {error.action}
+          <strong>{t('errorAction')}:</strong> <span data-testid="error-action">{action}</span>
         </p>
       )}
       {!network && (

@@ -8,6 +8,7 @@ import {
   isIsoDay,
   isPartialDate,
   joinPlace,
+  parseDateInput,
   vietnamDay,
 } from './format.js';
 
@@ -101,5 +102,28 @@ describe('vietnamDay', () => {
     expect(vietnamDay('2024-05-01T16:59:59Z')).toBe('2024-05-01');
     expect(vietnamDay('2024-05-01T17:00:00Z')).toBe('2024-05-02');
     expect(vietnamDay('yesterday')).toBeNull();
+  });
+});
+
+describe('parseDateInput', () => {
+  it.each([
+    ['14/07/1965', '1965-07-14'],
+    ['4/7/1965', '1965-07-04'],
+    ['14.07.1965', '1965-07-14'],
+    ['07/1965', '1965-07'],
+    ['1965', '1965'],
+    ['1965-07-14', '1965-07-14'],
+    ['29/02/2000', '2000-02-29'],
+  ])('reads %j as %j', (typed, iso) => {
+    expect(parseDateInput(typed)).toEqual({ ok: true, iso });
+  });
+
+  it('tells a day the month does not have from a text that is not a date', () => {
+    expect(parseDateInput('31/02/1990')).toEqual({ ok: false, problem: 'day', day: '31', month: '02', year: '1990', daysInMonth: 28 });
+    expect(parseDateInput('29/02/1900')).toMatchObject({ ok: false, problem: 'day', daysInMonth: 28 });
+    expect(parseDateInput('31/04/1990')).toMatchObject({ ok: false, problem: 'day', daysInMonth: 30 });
+    expect(parseDateInput('13/1990')).toEqual({ ok: false, problem: 'month', month: '13' });
+    expect(parseDateInput('14/13/1965')).toEqual({ ok: false, problem: 'month', month: '13' });
+    for (const text of ['', 'abc', '14/07/65', '1965/07/14', '1965-7-14']) expect(parseDateInput(text)).toEqual({ ok: false, problem: 'format' });
   });
 });

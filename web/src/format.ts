@@ -31,6 +31,41 @@ function isCalendarDay(value: string): boolean {
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
 }
 
+/** A date as an officer types it, read: the ISO form the API takes, or what is wrong with it. */
+export type DateInput =
+  | { readonly ok: true; readonly iso: string }
+  | { readonly ok: false; readonly problem: 'format' }
+  | { readonly ok: false; readonly problem: 'month'; readonly month: string }
+  | { readonly ok: false; readonly problem: 'day'; readonly day: string; readonly month: string; readonly year: string; readonly daysInMonth: number };
+
+const dayFirst = /^(?:(\d{1,2})[/.-])?(\d{1,2})[/.-](\d{4})$/;
+const yearFirst = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/;
+
+/**
+ * Reads a (possibly partial) date as officers write it: dd/mm/yyyy, mm/yyyy or yyyy (dots or
+ * dashes also separate), or the ISO yyyy-mm-dd. A day the month does not have is told apart from
+ * a text that is not a date, so that the officer is told the right reason.
+ *
+ * @example
+ * parseDateInput('14/07/1965') // { ok: true, iso: '1965-07-14' }
+ * parseDateInput('31/02/1990') // { ok: false, problem: 'day', day: '31', month: '02', year: '1990', daysInMonth: 28 }
+ */
+export function parseDateInput(value: string): DateInput {
+  const text = value.trim();
+  const first = dayFirst.exec(text);
+  const iso = first === null ? yearFirst.exec(text) : null;
+  if (first === null && iso === null) return { ok: false, problem: 'format' };
+  const [year, month, day] = first !== null ? [first[3] ?? '', first[2], first[1]] : [iso?.[1] ?? '', iso?.[2], iso?.[3]];
+  const mm = month?.padStart(2, '0');
+  const dd = day?.padStart(2, '0');
+  if (mm === undefined) return { ok: true, iso: year };
+  if (Number(mm) < 1 || Number(mm) > 12) return { ok: false, problem: 'month', month: mm };
+  if (dd === undefined) return { ok: true, iso: `${year}-${mm}` };
+  const daysInMonth = new Date(Date.UTC(Number(year), Number(mm), 0)).getUTCDate();
+  if (Number(dd) < 1 || Number(dd) > daysInMonth) return { ok: false, problem: 'day', day: dd, month: mm, year, daysInMonth };
+  return { ok: true, iso: `${year}-${mm}-${dd}` };
+}
+
 /** Strips spaces and dots officers paste from printed cards, then checks the 12 digits. */
 export function cleanIdNumber(value: string): string | null {
   const cleaned = value.replace(/[\s.]/g, '');

@@ -242,7 +242,8 @@ function HouseholdSection({
 }
 
 /** Field names in event data that have a label already; others show as the server names them. */
-const fieldLabels: Readonly<Record<string, MessageKey>> = {
+/** A person's fields (as events and access records name them) by the console's words for them. */
+export const fieldLabels: Readonly<Record<string, MessageKey>> = {
   idNumber: 'idNumber',
   fullName: 'fullName',
   birthDate: 'birthDate',
@@ -323,7 +324,7 @@ function Timeline({
                     <div key={key}>
                       <dt>{labelKey === undefined ? key : t(labelKey)}</dt>
                       <dd>
-                        <ChangeValue field={key} value={value} />
+                        <ChangeValue field={key} value={value} on={e.occurredOn} />
                       </dd>
                     </div>
                   );
@@ -338,12 +339,30 @@ function Timeline({
 }
 
 const personIdFields = new Set(['fatherId', 'motherId', 'spouseId']);
+const communeFields = new Set(['birthCommune', 'permanentCommune', 'temporaryCommune', 'currentCommune']);
+
+/**
+ * A commune or province code by its name as it was on the event's day (codes are reused across
+ * the 2025 reorganisation), the code beneath; the code alone until the name arrives or if unknown.
+ */
+function UnitName({ kind, code, on }: { readonly kind: 'commune' | 'province'; readonly code: string; readonly on: string }): ReactNode {
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(on) ? `?date=${on}` : '';
+  const commune = useApi<{ readonly name: string; readonly provinceName: string }>(kind === 'commune' ? `/api/admin-units/communes/${encodeURIComponent(code)}${day}` : null);
+  const provinces = useApi<{ readonly provinces: readonly { readonly code: string; readonly name: string }[] }>(kind === 'province' ? `/api/admin-units/provinces${day}` : null);
+  // A birth province is kept as the ID number's 3-digit code: 0 and the province's 2 digits.
+  const provinceCode = code.length === 3 ? code.slice(1) : code;
+  const name = commune.state === 'ok' ? `${commune.data.name}, ${commune.data.provinceName}` : provinces.state === 'ok' ? provinces.data.provinces.find((p) => p.code === provinceCode)?.name : undefined;
+  if (name === undefined) return code;
+  return <span data-testid="unit-name">{name} <span className="muted small">({code})</span></span>;
+}
 const dateFields = new Set(['birthDate', 'deathDate', 'cardIssuedOn']);
 
 /** One changed value, shown the way the record above shows the same field. */
-function ChangeValue({ field, value }: { readonly field: string; readonly value: unknown }): ReactNode {
+function ChangeValue({ field, value, on }: { readonly field: string; readonly value: unknown; readonly on: string }): ReactNode {
   const { t, lang } = useConsole();
   if (typeof value === 'string') {
+    if (communeFields.has(field) && /^\d{3,5}$/.test(value)) return <UnitName kind="commune" code={value} on={on} />;
+    if (field === 'birthProvince' && /^\d{2,3}$/.test(value)) return <UnitName kind="province" code={value} on={on} />;
     if (personIdFields.has(field)) return <PersonLink id={value} />;
     if (field === 'householdId') return <a href={householdHref(value)}>{value}</a>;
     if (dateFields.has(field)) return formatDate(lang, value);

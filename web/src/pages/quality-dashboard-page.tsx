@@ -27,6 +27,31 @@ export interface QualityFinding {
 
 export const scoreGroups = ['correct', 'complete', 'clean', 'live', 'overall'] as const;
 
+/** A rule of GET /api/quality/rules: its id and what it checks, in both languages. */
+export interface QualityRule {
+  readonly id: string;
+  readonly group: string;
+  readonly severity: string;
+  readonly field: string;
+  readonly description: { readonly vi: string; readonly en: string };
+}
+
+interface Unit { readonly code: string; readonly name: string }
+
+/** Names by code from GET /api/admin-units/provinces or …/provinces/:code/communes (today's units, as the scores are). */
+function useUnitNames(path: string | null, key: 'provinces' | 'communes'): ReadonlyMap<string, string> {
+  const units = useApi<Partial<Record<'provinces' | 'communes', readonly Unit[]>>>(path);
+  return new Map(units.state === 'ok' ? (units.data[key] ?? []).map((u) => [u.code, u.name]) : []);
+}
+
+/** The rules by id, for their names in the console's language. */
+export function useRuleNames(): (ruleId: string) => string {
+  const { lang } = useConsole();
+  const rules = useApi<ItemList<QualityRule>>('/api/quality/rules');
+  const byId = new Map(rules.state === 'ok' ? rules.data.items.map((r) => [r.id, r.description[lang]]) : []);
+  return (ruleId) => byId.get(ruleId) ?? ruleId;
+}
+
 interface Scorecard {
   readonly scan: { readonly finishedAt: string; readonly persons: number; readonly findingsOpen: number } | null;
   readonly items: readonly QualityScore[];
@@ -84,8 +109,22 @@ export function QualityDashboardPage({ province, commune }: { readonly province:
   const trendScope = commune !== null ? `commune&code=${commune}` : province !== null ? `province&code=${province}` : 'national&code=';
   const national = useApi<Scorecard>(`/api/quality/scorecard?scope=national&v=${version}`);
   const trend = useApi<ItemList<QualityScore>>(`/api/quality/trend?scope=${trendScope}&v=${version}`);
-  const table = useApi<Scorecard>(commune !== null ? null : province === null ? `/api/quality/scorecard?scope=province&v=${version}` : `/api/quality/scorecard?scope=commune&parent=${encodeURIComponent(province)}&v=${version}`);
+  // The provinces' scores make the table at the national level and the headline at a province;
+  // a province's communes the table at the province and the headline at one of its communes.
+  const provinceCard = useApi<Scorecard>(commune !== null ? null : `/api/quality/scorecard?scope=province&v=${version}`);
+  const communeCard = useApi<Scorecard>(province === null ? null : `/api/quality/scorecard?scope=commune&parent=${encodeURIComponent(province)}&v=${version}`);
+  const table = province === null ? provinceCard : commune === null ? communeCard : null;
   const findings = useApi<ItemList<QualityFinding>>(commune === null ? null : `/api/quality/findings?commune=${encodeURIComponent(commune)}&status=open&limit=500&v=${version}`);
+  const provinceNames = useUnitNames('/api/admin-units/provinces', 'provinces');
+  const communeNames = useUnitNames(province === null ? null : `/api/admin-units/provinces/${encodeURIComponent(province)}/communes`, 'communes');
+  const ruleName = useRuleNames();
+  const provinceName = (code: string): string => provinceNames.get(code) ?? `${t('qualityProvince')} ${code}`;
+  const communeName = (code: string): string => communeNames.get(code) ?? `${t('qualityCommune')} ${code}`;
+  // The headline is the scope being looked at: the nation, the province, or the commune.
+  const headlineCard = commune !== null ? communeCard : province !== null ? provinceCard : national;
+  const headlineCode = commune ?? province;
+  const headline = headlineCard.state === 'ok' ? headlineCard.data.items.filter((r) => headlineCode === null || r.code === headlineCode) : [];
+  const headlineName = commune !== null ? communeName(commune) : province !== null ? provinceName(province) : t('qualityNational');
 
   async function scan(): Promise<void> {
     setScanning(true);
@@ -112,8 +151,8 @@ export function QualityDashboardPage({ province, commune }: { readonly province:
         <p className="muted">{t('qualityHelp')}</p>
         <p>
           <a href={routeHash({ page: 'quality', province: null, commune: null })}>{t('qualityNational')}</a>
-          {province !== null && <> › <a href={routeHash({ page: 'quality', province, commune: null })} data-testid="crumb-province">{t('qualityProvince')} {province}</a></>}
-          {commune !== null && <> › {t('qualityCommune')} {commune}</>}
+          {province !== null && <> › <a href={routeHash({ page: 'quality', province, commune: null })} data-testid="crumb-province">{provinceName(province)}</a></>}
+          {commune !== null && <> › <span data-testid="crumb-commune">{communeName(commune)}</span></>}
           {' · '}
           <a href={routeHash({ page: 'worklist', commune, rule: null, status: 'open' })} data-testid="to-worklist">{t('worklistTitle')}</a>
         </p>
@@ -130,12 +169,14 @@ export function QualityDashboardPage({ province, commune }: { readonly province:
           <p className="muted" data-testid="quality-scan-info">
             {t('qualityLastScan')} {national.data.scan.finishedAt.slice(0, 16).replace('T', ' ')} · {national.data.scan.persons} {t('qualityPersons')} · {national.data.scan.findingsOpen} {t('qualityOpenFindings')}
           </p>
-          <table className="table" data-testid="quality-national">
+          <h2 data-testid="quality-headline-scope">{headlineName}</h2>
+          <div className="table-scroll" tabIndex={0} role="region" aria-label={headlineName}>
+          <table className="table scores" data-testid="quality-national">
             <thead><tr>{scoreGroups.map((g) => <th key={g}>{groupLabel(g)}</th>)}</tr></thead>
             <tbody>
-              <tr>
+              <tr data-testid="quality-headline">
                 {scoreGroups.map((g) => {
-                  const s = national.data.items.find((r) => r.group === g);
+                  const s = headline.find((r) => r.group === g);
                   return <td key={g} className={scoreClass(s?.score)}><strong>{s === undefined ? '–' : s.score.toFixed(2)}</strong></td>;
                 })}
               </tr>
@@ -144,12 +185,14 @@ export function QualityDashboardPage({ province, commune }: { readonly province:
               </tr>
             </tbody>
           </table>
+          </div>
         </section>
       )}
-      {table.state === 'ok' && table.data.items.length > 0 && (
+      {table?.state === 'ok' && table.data.items.length > 0 && (
         <section className="panel">
           <h2>{province === null ? t('qualityByProvince') : t('qualityByCommune')}</h2>
-          <table className="table" data-testid="quality-table">
+          <div className="table-scroll" tabIndex={0} role="region" aria-label={province === null ? t('qualityByProvince') : t('qualityByCommune')}>
+          <table className="table scores" data-testid="quality-table">
             <thead>
               <tr>
                 <th>{province === null ? t('qualityProvince') : t('qualityCommune')}</th>
@@ -163,7 +206,7 @@ export function QualityDashboardPage({ province, commune }: { readonly province:
                   <td>
                     {line.code === '' ? <span className="muted">{t('qualityNoCommune')}</span> : (
                       <a href={routeHash(province === null ? { page: 'quality', province: line.code, commune: null } : { page: 'quality', province, commune: line.code })} data-testid="quality-drill">
-                        {line.code}
+                        {province === null ? provinceName(line.code) : communeName(line.code)}
                       </a>
                     )}
                   </td>
@@ -173,9 +216,10 @@ export function QualityDashboardPage({ province, commune }: { readonly province:
               ))}
             </tbody>
           </table>
+          </div>
         </section>
       )}
-      {table.state === 'error' && <ErrorBox error={table.error} />}
+      {table?.state === 'error' && <ErrorBox error={table.error} />}
       {commune !== null && findings.state === 'loading' && <Loading />}
       {findings.state === 'error' && <ErrorBox error={findings.error} />}
       {findings.state === 'ok' && (
@@ -187,7 +231,7 @@ export function QualityDashboardPage({ province, commune }: { readonly province:
               <tbody>
                 {[...byRule(findings.data.items)].map(([ruleId, list]) => (
                   <tr key={ruleId} data-testid="quality-rule-row">
-                    <td><code>{ruleId}</code></td>
+                    <td>{ruleName(ruleId)}<div className="muted small"><code>{ruleId}</code></div></td>
                     <td>{groupLabel(list[0]?.group ?? '')}</td>
                     <td><a href={routeHash({ page: 'worklist', commune, rule: ruleId, status: 'open' })} data-testid="quality-rule-records">{list.length}</a></td>
                   </tr>

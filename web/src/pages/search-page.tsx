@@ -2,7 +2,8 @@ import { useState, type SubmitEvent, type ReactNode } from 'react';
 import type { ItemList, PersonSummary } from '../api.js';
 import { ErrorBox, Loading, SexLabel, StatusBadge } from '../components.js';
 import { useApi, useConsole } from '../context.js';
-import { cleanIdNumber, formatDate, isPartialDate } from '../format.js';
+import { cleanIdNumber, formatDate, isPartialDate, parseDateInput, type DateInput } from '../format.js';
+import type { MessageKey } from '../i18n.js';
 import { personHref, routeHash } from '../routing.js';
 
 const limit = 50;
@@ -15,7 +16,14 @@ function searchPath(name: string, birth: string): string | null {
   return `/api/persons?${query.toString()}`;
 }
 
-/** Search by name and optional date of birth; the terms live in the hash so Back keeps them. */
+/** Why a typed date of birth is refused, in the console's words. */
+function dateProblem(t: (key: MessageKey) => string, parsed: Exclude<DateInput, { ok: true }>): string {
+  if (parsed.problem === 'format') return t('birthInvalid');
+  if (parsed.problem === 'month') return t('birthNoSuchMonth').replaceAll('{month}', parsed.month);
+  return t('birthNoSuchDay').replaceAll('{day}', parsed.day).replaceAll('{month}', parsed.month).replaceAll('{year}', parsed.year).replaceAll('{days}', String(parsed.daysInMonth));
+}
+
+/** Search by name and optional date of birth (typed dd/mm/yyyy); the terms live in the hash (ISO) so Back keeps them. */
 export function SearchPage({
   name,
   birth,
@@ -23,9 +31,9 @@ export function SearchPage({
   readonly name: string;
   readonly birth: string;
 }): ReactNode {
-  const { t } = useConsole();
+  const { t, lang } = useConsole();
   const [nameInput, setNameInput] = useState(name);
-  const [birthInput, setBirthInput] = useState(birth);
+  const [birthInput, setBirthInput] = useState(birth === '' ? '' : formatDate(lang, birth));
   const [formError, setFormError] = useState<string | null>(null);
   // `complete` is false when the name was too common for every national match to be looked at in the reader's unit.
   const results = useApi<ItemList<PersonSummary> & { readonly complete?: boolean }>(searchPath(name, birth));
@@ -37,12 +45,13 @@ export function SearchPage({
       setFormError(t('nameRequired'));
       return;
     }
-    if (trimmedBirth !== '' && !isPartialDate(trimmedBirth)) {
-      setFormError(t('birthInvalid'));
+    const parsed = trimmedBirth === '' ? null : parseDateInput(trimmedBirth);
+    if (parsed !== null && !parsed.ok) {
+      setFormError(dateProblem(t, parsed));
       return;
     }
     setFormError(null);
-    window.location.hash = routeHash({ page: 'search', name: nameInput.trim(), birth: trimmedBirth });
+    window.location.hash = routeHash({ page: 'search', name: nameInput.trim(), birth: parsed?.iso ?? '' });
   }
 
   return (

@@ -5,6 +5,7 @@ import { useApi, useConsole } from '../context.js';
 import { cleanIdNumber, formatDate, formatInstant } from '../format.js';
 import type { MessageKey } from '../i18n.js';
 import { personHref, routeHash } from '../routing.js';
+import { fieldLabels } from './person-page.js';
 
 /** The members an official's read (or a bulk job) adds to an access record. */
 interface OfficialMembers {
@@ -234,7 +235,7 @@ export function TrackerPage({ id }: { readonly id: string | null }): ReactNode {
                         </div>
                       )}
                     </td>
-                    <td>{e.record.fields.join(', ')}</td>
+                    <td data-testid="tracker-fields">{e.record.fields.map((f) => { const key = fieldLabels[f]; return key === undefined ? f : t(key); }).join(', ')}</td>
                     <td>
                       {proofLabel(proofs.get(e.index))}
                       <div className="muted small mono">#{e.index}</div>

@@ -3,12 +3,24 @@ import { ApiError, apiPost, type ItemList } from '../api.js';
 import { ErrorBox, Loading } from '../components.js';
 import { useApi, useConsole } from '../context.js';
 import { personHref, routeHash } from '../routing.js';
-import type { QualityFinding } from './quality-dashboard-page.js';
+import type { MessageKey } from '../i18n.js';
+import { useRuleNames, type QualityFinding } from './quality-dashboard-page.js';
 
 type Decision = 'dismiss' | 'merge' | 'distinct' | 'resolve';
 
 /** Facts a correction may set from the worklist (a subset of the correction event's). */
 const correctable = ['sex', 'birthDate', 'fullName', 'ethnicity', 'religion', 'hometown', 'relationshipToHead', 'spouseId', 'motherId', 'fatherId', 'deathDate'] as const;
+
+/** Each correctable fact by the console's name for it. */
+const factLabel: Readonly<Record<(typeof correctable)[number], MessageKey>> = {
+  sex: 'sex', birthDate: 'birthDate', fullName: 'fullName', ethnicity: 'ethnicity', religion: 'religion', hometown: 'hometown',
+  relationshipToHead: 'relationshipToHead', spouseId: 'spouse', motherId: 'mother', fatherId: 'father', deathDate: 'deathDate',
+};
+
+const statuses = ['open', 'dismissed', 'resolved', 'fixed', 'merged', 'distinct'] as const;
+const pageSize = 100;
+
+interface FindingPage { readonly items: readonly QualityFinding[]; readonly total: number }
 
 /**
  * The cleaning worklist: a commune's open findings. An officer resolves one with a correction
@@ -17,18 +29,35 @@ const correctable = ['sex', 'birthDate', 'fullName', 'ethnicity', 'religion', 'h
  */
 export function WorklistPage({ commune, rule, status }: { readonly commune: string | null; readonly rule: string | null; readonly status: string }): ReactNode {
   const { t, csrfToken, onUnauthorized } = useConsole();
+  const ruleName = useRuleNames();
+  const statusLabel = (s: string): string => (statuses as readonly string[]).includes(s) ? t(`worklistStatus_${s}` as MessageKey) : s;
+  const severityLabel = (s: string): string => ['error', 'warning', 'info'].includes(s) ? t(`severity_${s}` as MessageKey) : s;
+  // Keyset paging: the last finding id of each page before this one (Back pops one).
+  const [cursors, setCursors] = useState<readonly string[]>([]);
+  const after = cursors[cursors.length - 1];
   const [version, setVersion] = useState(0);
   const [reason, setReason] = useState('');
   const [field, setField] = useState<string>('sex');
   const [value, setValue] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
   const [done, setDone] = useState<string | null>(null);
-  const query = new URLSearchParams({ status, limit: '100' });
+  const query = new URLSearchParams({ status, limit: String(pageSize) });
   if (commune !== null) query.set('commune', commune);
   if (rule !== null) query.set('rule', rule);
-  const load = useApi<ItemList<QualityFinding>>(`/api/quality/findings?${query.toString()}&v=${version}`);
+  if (after !== undefined) query.set('after', after);
+  const load = useApi<FindingPage>(`/api/quality/findings?${query.toString()}&v=${version}`);
+  // "No findings" before any scan would read as clean data: say there has been no scan.
+  const scans = useApi<ItemList<unknown>>('/api/quality/scans');
+  const neverScanned = scans.state === 'ok' && scans.data.items.length === 0;
+  const from = cursors.length * pageSize + 1;
 
   async function act(finding: QualityFinding, decision: Decision): Promise<void> {
+    // The server needs a reason of 3 characters or more: say so here, in the officer's words.
+    if (reason.trim().length < 3) {
+      setDone(null);
+      setError(new ApiError(0, 'REASON_REQUIRED', 'an action on a finding needs a reason', 'Say why, and on what document'));
+      return;
+    }
     try {
       const body = decision === 'resolve'
         ? { reason, data: { [field]: value === '' ? null : value } }
@@ -52,10 +81,13 @@ export function WorklistPage({ commune, rule, status }: { readonly commune: stri
         <p className="muted">{t('worklistHelp')}</p>
         <p>
           {commune !== null && <>{t('qualityCommune')} <strong>{commune}</strong> · </>}
-          {rule !== null && <><code>{rule}</code> · </>}
-          {['open', 'dismissed', 'resolved', 'fixed', 'merged', 'distinct'].map((s) => (
+          {rule !== null && <><span data-testid="worklist-rule-name">{ruleName(rule)}</span> · </>}
+        </p>
+        <p className="status-tabs">
+          {t('worklistStatus')}:{' '}
+          {statuses.map((s) => (
             <span key={s}>
-              {s === status ? <strong>{s}</strong> : <a href={routeHash({ page: 'worklist', commune, rule, status: s })}>{s}</a>}{' '}
+              {s === status ? <strong data-testid="worklist-status-current">{statusLabel(s)}</strong> : <a href={routeHash({ page: 'worklist', commune, rule, status: s })} onClick={() => { setCursors([]); }}>{statusLabel(s)}</a>}{' '}
             </span>
           ))}
         </p>
@@ -69,7 +101,7 @@ export function WorklistPage({ commune, rule, status }: { readonly commune: stri
           <label>
             {t('worklistCorrection')}{' '}
             <select value={field} onChange={(e) => { setField(e.target.value); }} data-testid="worklist-field">
-              {correctable.map((f) => <option key={f} value={f}>{f}</option>)}
+              {correctable.map((f) => <option key={f} value={f}>{t(factLabel[f])}</option>)}
             </select>
           </label>{' '}
           <input value={value} onChange={(e) => { setValue(e.target.value); }} placeholder={t('worklistValue')} data-testid="worklist-value" />
@@ -79,9 +111,14 @@ export function WorklistPage({ commune, rule, status }: { readonly commune: stri
       {done !== null && <p className="notice" data-testid="worklist-done">{done}</p>}
       {load.state === 'loading' && <Loading />}
       {load.state === 'error' && <ErrorBox error={load.error} />}
-      {load.state === 'ok' && load.data.items.length === 0 && <p className="muted" data-testid="worklist-empty">{t('worklistEmpty')}</p>}
+      {neverScanned && <p className="alert" data-testid="worklist-no-scan">{t('worklistNoScan')}</p>}
+      {!neverScanned && load.state === 'ok' && load.data.items.length === 0 && <p className="muted" data-testid="worklist-empty">{t('worklistEmpty')}</p>}
       {load.state === 'ok' && load.data.items.length > 0 && (
         <section className="panel">
+          <p data-testid="worklist-count">
+            {t('worklistShowing').replace('{from}', String(from)).replace('{to}', String(from + load.data.items.length - 1)).replace('{total}', load.data.total.toLocaleString('vi-VN'))}
+          </p>
+          <div className="table-scroll" tabIndex={0} role="region" aria-label={t('worklistTitle')}>
           <table className="table" data-testid="worklist-table">
             <thead>
               <tr>
@@ -95,7 +132,7 @@ export function WorklistPage({ commune, rule, status }: { readonly commune: stri
             <tbody>
               {load.data.items.map((f) => (
                 <tr key={f.findingId} data-testid="worklist-row">
-                  <td><code>{f.ruleId}</code><div className="muted">{f.severity}</div></td>
+                  <td>{ruleName(f.ruleId)}<div className="muted small"><code>{f.ruleId}</code> · {severityLabel(f.severity)}</div></td>
                   <td>
                     {f.recordKind === 'person' ? <a href={personHref(f.recordId)}>{f.recordId}</a> : <a href={routeHash({ page: 'household', id: f.recordId })}>{f.recordId}</a>}
                     {f.relatedId !== null && <div className="muted">↔ <a href={personHref(f.relatedId)}>{f.relatedId}</a></div>}
@@ -103,7 +140,7 @@ export function WorklistPage({ commune, rule, status }: { readonly commune: stri
                   <td>{f.detail}</td>
                   <td>{f.communeCode === '' ? '–' : f.communeCode}</td>
                   <td>
-                    {f.status !== 'open' ? <span className="muted">{f.status}</span> : (
+                    {f.status !== 'open' ? <span className="muted">{statusLabel(f.status)}</span> : (
                       <>
                         {f.recordKind === 'person' && <button type="button" onClick={() => void act(f, 'resolve')} data-testid="worklist-resolve">{t('worklistResolve')}</button>}{' '}
                         <button type="button" onClick={() => void act(f, 'dismiss')} data-testid="worklist-dismiss">{t('worklistDismiss')}</button>{' '}
@@ -120,6 +157,13 @@ export function WorklistPage({ commune, rule, status }: { readonly commune: stri
               ))}
             </tbody>
           </table>
+          </div>
+          <p className="pager">
+            {cursors.length > 0 && <button type="button" onClick={() => { setCursors(cursors.slice(0, -1)); }} data-testid="worklist-previous">{t('worklistPrevious')}</button>}{' '}
+            {from + load.data.items.length - 1 < load.data.total && (
+              <button type="button" onClick={() => { setCursors([...cursors, load.data.items[load.data.items.length - 1]?.findingId ?? '']); }} data-testid="worklist-next">{t('worklistNext')}</button>
+            )}
+          </p>
         </section>
       )}
     </div>
