@@ -3,6 +3,9 @@ import { openAccessLog } from '../src/audit/access-log.service.js';
 import { demoPlan, seedDemoPlan } from '../src/direction/demo-plan.js';
 import type { IndicatorDefinition } from '../src/direction/indicator.catalog.js';
 import { indicatorCatalog } from '../src/direction/indicator.catalog.js';
+import type { Insertable } from 'kysely';
+import type { CitizenAccountsTable } from '../src/citizen/citizen.tables.js';
+import type { EventDeliveriesTable, EventSubscriptionsTable } from '../src/events/events.tables.js';
 import { IndicatorScheduler, IndicatorService } from '../src/direction/indicator.service.js';
 import { epsilonPerTable, monthlyBudget, tableColumns } from '../src/direction/locality-statistics.js';
 import { PlanService, type TaskInput } from '../src/direction/plan.service.js';
@@ -181,6 +184,39 @@ for (const dialect of dialects) {
       expect(await value('agency', 'VN/COM/MOMO')).toBe(1);
       expect(await value('service', 'person.verify')).toBe(3);
       expect(await value('service', 'person.read')).toBe(1);
+    });
+
+    it('counts active e-ID accounts by province against 40 million, and the day\'s delivered change events by agency', async () => {
+      const persons = (await database.db.selectFrom('persons').select('id_number').orderBy('id_number').limit(5).execute()).map((r) => r.id_number);
+      const account = (i: number, level: number, status: string, province: string | null): Insertable<CitizenAccountsTable> => ({
+        account_id: `cit_${String(i).padStart(32, '0')}`, person_id: persons[i] ?? '', level, status, phone: '+84900000000', password_hash: 'x', totp_secret: null, totp_last_step: null,
+        card_number: null, province, failed_attempts: 0, locked_until: null, last_sign_in_at: null, level2_at: null, created_at: '2026-06-01T00:00:00.000Z', updated_at: '2026-06-01T00:00:00.000Z',
+      });
+      await database.db.insertInto('citizen_accounts').values([account(0, 1, 'active', '01'), account(1, 1, 'active', '01'), account(2, 2, 'active', '79'), account(3, 2, 'deceased', '79'), account(4, 1, 'suspended', '01')]).execute();
+      const subscription = (id: string, clientId: string): Insertable<EventSubscriptionsTable> => ({
+        subscription_id: id, client_id: clientId, grant_id: 'g', officer_id: 'o', purpose_code: 'p', kinds: '[]', fields: '[]', provinces: '[]', url: 'https://bhxh.example/hook',
+        status: 'active', from_seq: 0, last_error: null, created_at: '2026-06-01T00:00:00.000Z', updated_at: '2026-06-01T00:00:00.000Z',
+      });
+      await database.db.insertInto('event_subscriptions').values([subscription('s1', 'VN/GOV/BHXH/pension'), subscription('s2', 'VN/GOV/BHXH/health'), subscription('s3', 'VN/GOV/BYT/hospital')]).execute();
+      const delivery = (subscriptionId: string, seq: number, status: string, deliveredAt: string | null): Insertable<EventDeliveriesTable> => ({
+        subscription_id: subscriptionId, seq, event_id: `e${String(seq)}`, status, attempts: 1, next_attempt_at: 0, recorded: 1, delivered_at: deliveredAt, last_error: null,
+      });
+      // 15 June in Hà Nội: from 14 June 17:00 UTC; one delivered the day before, one still pending, one dead.
+      await database.db.insertInto('event_deliveries').values([
+        delivery('s1', 1, 'delivered', '2026-06-14T16:59:00.000Z'), delivery('s1', 2, 'delivered', '2026-06-14T17:00:00.000Z'), delivery('s2', 3, 'delivered', '2026-06-15T09:00:00.000Z'),
+        delivery('s3', 4, 'delivered', '2026-06-15T10:00:00.000Z'), delivery('s3', 5, 'pending', null), delivery('s3', 6, 'dead', null),
+      ]).execute();
+      const run = await indicators.refresh('demand', ['eid.accounts', 'eid.accounts_level2', 'events.delivered']);
+      expect(run.failures).toEqual({});
+      const value = async (id: string, scope: 'nation' | 'province' | 'agency', code: string): Promise<number | undefined> => (await indicators.series(id, scope, code, { days: 1 }))[0]?.value;
+      expect(await value('eid.accounts', 'nation', '')).toBe(3);
+      expect(await value('eid.accounts', 'province', '01')).toBe(2);
+      expect(await value('eid.accounts', 'province', '79')).toBe(1);
+      expect(await value('eid.accounts_level2', 'nation', '')).toBe(1);
+      expect(indicatorCatalog.find((d) => d.id === 'eid.accounts')?.target).toBe(40_000_000);
+      expect(await value('events.delivered', 'nation', '')).toBe(3);
+      expect(await value('events.delivered', 'agency', 'VN/GOV/BHXH')).toBe(2);
+      expect(await value('events.delivered', 'agency', 'VN/GOV/BYT')).toBe(1);
     });
 
     it('refreshes on schedule once a Vietnamese day', async () => {

@@ -8,8 +8,7 @@ import { vietnamDayBounds } from './direction-time.js';
  * The registry of indicators: each is a definition (owner, meaning, unit, target, the query it
  * reads) and a function computing its values for a day from the platform's own tables. Adding an
  * indicator is adding one entry here; the scheduler, the API, the dashboards and the task binding
- * pick it up by id. e-ID accounts by level and events delivered join when their modules' tables
- * exist (identity's e-ID accounts, events' outbox), as one entry each.
+ * pick it up by id.
  */
 
 export type IndicatorScope = 'nation' | 'province' | 'commune' | 'agency' | 'service';
@@ -42,7 +41,7 @@ export interface IndicatorDefinition {
   /** The agency answerable for the indicator. */
   readonly owner: string;
   readonly definition: string;
-  /** 'persons' | 'percent' | 'calls' | 'consents' | 'alerts'. */
+  /** 'persons' | 'percent' | 'calls' | 'consents' | 'alerts' | 'accounts' | 'events'. */
   readonly unit: string;
   /** The national target, or null where the indicator is watched rather than aimed at. */
   readonly target: number | null;
@@ -249,7 +248,72 @@ export const indicatorCatalog: readonly IndicatorDefinition[] = [
       return [{ scope: 'nation', code: '', value: total, denominator: null }, ...rows.filter((r) => r.client_id !== '').map((r): IndicatorValue => ({ scope: 'agency', code: r.client_id, value: Number(r.n), denominator: null }))];
     },
   },
+  {
+    id: 'eid.accounts',
+    name: 'Tài khoản định danh điện tử đã kích hoạt',
+    nameEn: 'e-ID accounts activated',
+    owner: 'Bộ Công an (C06)',
+    definition: 'Số tài khoản định danh điện tử (mức 1 và mức 2) đang hoạt động, theo tỉnh nơi thường trú khi kích hoạt. Mục tiêu 40 triệu tài khoản.',
+    unit: 'accounts',
+    target: 40_000_000,
+    better: 'up',
+    scopes: ['nation', 'province'],
+    source: "select province, count(*) from citizen_accounts where status = 'active' group by province",
+    compute: (ctx) => eidAccounts(ctx, undefined),
+  },
+  {
+    id: 'eid.accounts_level2',
+    name: 'Tài khoản định danh điện tử mức 2',
+    nameEn: 'e-ID accounts at level 2',
+    owner: 'Bộ Công an (C06)',
+    definition: 'Số tài khoản định danh điện tử mức 2 (xác thực trực tiếp hoặc bằng chip thẻ căn cước) đang hoạt động, theo tỉnh.',
+    unit: 'accounts',
+    target: null,
+    better: 'up',
+    scopes: ['nation', 'province'],
+    source: "select province, count(*) from citizen_accounts where status = 'active' and level = 2 group by province",
+    compute: (ctx) => eidAccounts(ctx, 2),
+  },
+  {
+    id: 'events.delivered',
+    name: 'Sự kiện thay đổi đã gửi tới cơ quan đăng ký nhận',
+    nameEn: 'Change events delivered to subscribed agencies',
+    owner: 'Bộ Công an (C06)',
+    definition: 'Số sự kiện thay đổi (khai sinh, khai tử, chuyển nơi ở…) được giao thành công trong ngày tới các cơ quan đăng ký nhận, theo cơ quan.',
+    unit: 'events',
+    target: null,
+    better: 'up',
+    scopes: ['nation', 'agency'],
+    source: "select s.client_id, count(*) from event_deliveries d join event_subscriptions s using (subscription_id) where d.status = 'delivered' and d.delivered_at within the day (Asia/Ho_Chi_Minh) group by 1",
+    compute: async (ctx) => {
+      const { start, end } = vietnamDayBounds(ctx.day);
+      const rows = await ctx.db.selectFrom('event_deliveries as d')
+        .innerJoin('event_subscriptions as s', 's.subscription_id', 'd.subscription_id')
+        .select(['s.client_id', sql<number | string>`count(*)`.as('n')])
+        .where('d.status', '=', 'delivered').where('d.delivered_at', '>=', start).where('d.delivered_at', '<', end)
+        .groupBy('s.client_id').execute();
+      const agencies = new Map<string, number>();
+      for (const r of rows) {
+        const agency = r.client_id.split('/').slice(0, 3).join('/');
+        agencies.set(agency, (agencies.get(agency) ?? 0) + Number(r.n));
+      }
+      const total = [...agencies.values()].reduce((a, b) => a + b, 0);
+      return [{ scope: 'nation', code: '', value: total, denominator: null }, ...[...agencies].map(([code, value]): IndicatorValue => ({ scope: 'agency', code, value, denominator: null }))];
+    },
+  },
 ];
+
+/** Active e-ID accounts (of one level, or all) by province of activation, and the nation. */
+async function eidAccounts(ctx: IndicatorContext, level: 1 | 2 | undefined): Promise<IndicatorValue[]> {
+  let q = ctx.db.selectFrom('citizen_accounts').select(['province', sql<number | string>`count(*)`.as('n')]).where('status', '=', 'active');
+  if (level !== undefined) q = q.where('level', '=', level);
+  const rows = await q.groupBy('province').execute();
+  const total = rows.reduce((sum, r) => sum + Number(r.n), 0);
+  return [
+    { scope: 'nation', code: '', value: total, denominator: null },
+    ...rows.filter((r) => r.province !== null).map((r): IndicatorValue => ({ scope: 'province', code: r.province ?? '', value: Number(r.n), denominator: null })),
+  ];
+}
 
 async function reconcileValues(ctx: IndicatorContext, status: 'MATCHED' | 'MISMATCH'): Promise<IndicatorValue[]> {
   const jobs = await ctx.db.selectFrom('reconcile_jobs').select(['preset', 'summary', 'finished_at']).where('state', '=', 'succeeded').orderBy('finished_at', 'desc').execute();

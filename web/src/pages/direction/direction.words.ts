@@ -54,6 +54,8 @@ const vi = {
   unit_calls: 'lượt',
   unit_consents: 'đồng ý',
   unit_alerts: 'cảnh báo',
+  unit_accounts: 'tài khoản',
+  unit_events: 'sự kiện',
   unit_rows: 'dòng',
 };
 
@@ -112,6 +114,8 @@ const en: Record<DirectionWord, string> = {
   unit_calls: 'calls',
   unit_consents: 'consents',
   unit_alerts: 'alerts',
+  unit_accounts: 'accounts',
+  unit_events: 'events',
   unit_rows: 'rows',
 };
 
