@@ -193,6 +193,18 @@ describe('direction console', () => {
     await expect.poll(() => page.getByTestId('task-change').count()).toBe(changes + 2);
     const detail = (await (await fetch(`${url}/api/direction/tasks/${late.taskId}`, { headers })).json()) as { changes: { action: string; changedBy: string }[] };
     expect(detail.changes.slice(-2).map((c) => [c.action, c.changedBy])).toEqual([['milestone_completed', officer.officerId], ['commented', officer.officerId]]);
+
+    // A second plan: the page offers the choice, and shows the chosen plan's own tasks.
+    const second = await fetch(`${url}/api/direction/plans`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Kế hoạch chuyển đổi số tỉnh 2027', reference: 'KH 12/2026', startsOn: '2027-01-01', endsOn: '2027-12-31' }) });
+    expect(second.status).toBe(201);
+    const { planId: secondId } = (await second.json()) as { planId: string };
+    await page.goto(`${url}/#/`);
+    await page.getByTestId('nav-direction-plan').click();
+    await page.getByTestId('plan-select').selectOption(secondId);
+    await expect.poll(() => page.getByTestId('plan-title').textContent()).toBe('Kế hoạch chuyển đổi số tỉnh 2027');
+    await expect.poll(() => page.getByTestId('plan-task-row').count()).toBe(0);
+    await page.getByTestId('plan-select').selectOption(planId);
+    await expect.poll(() => page.getByTestId('plan-task-row').count()).toBe(119);
     await context.close();
   }, 120_000);
 });

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { ItemList } from '../../api.js';
 import { ErrorBox, Loading } from '../../components.js';
 import { useApi, useConsole } from '../../context.js';
@@ -14,7 +14,9 @@ export function DirectionPlanPage(): ReactNode {
   const { lang } = useConsole();
   const w = directionWords(lang);
   const plans = useApi<ItemList<PlanRecord>>('/api/direction/plans');
-  const plan = plans.state === 'ok' ? plans.data.items[0] ?? null : null;
+  const [chosen, setChosen] = useState<string | null>(null);
+  const items = plans.state === 'ok' ? plans.data.items : [];
+  const plan = items.find((p) => p.planId === chosen) ?? items[0] ?? null;
   const meeting = useApi<MeetingLists>(plan === null ? null : `/api/direction/plans/${encodeURIComponent(plan.planId)}/meeting`);
   const tasks = useApi<{ readonly items: readonly TaskView[] }>(plan === null ? null : `/api/direction/plans/${encodeURIComponent(plan.planId)}/tasks`);
   const status = (s: string): string => w[`status_${s}` as DirectionWord];
@@ -27,6 +29,14 @@ export function DirectionPlanPage(): ReactNode {
         {plans.state === 'loading' && <Loading />}
         {plans.state === 'error' && <ErrorBox error={plans.error} />}
         {plans.state === 'ok' && plan === null && <p className="muted">{w.noPlan}</p>}
+        {items.length > 1 && plan !== null && (
+          <p className="no-print">
+            <label htmlFor="plan-select">{w.choosePlan} </label>
+            <select id="plan-select" data-testid="plan-select" value={plan.planId} onChange={(e) => { setChosen(e.target.value); }}>
+              {items.map((p) => <option key={p.planId} value={p.planId}>{p.title}</option>)}
+            </select>
+          </p>
+        )}
         {plan !== null && (
           <p>
             <strong data-testid="plan-title">{plan.title}</strong> · {plan.reference} · {plan.startsOn} → {plan.endsOn}
