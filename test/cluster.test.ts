@@ -139,6 +139,14 @@ describe('scripts/cluster.sh', () => {
   }, 90_000);
 
   it('keeps answering through the balancer when a node is killed with SIGKILL', async () => {
+    // Both nodes back in the balancer's turn first (the primary's restart above took them out of
+    // it until their health checks pass again): otherwise the survivor may still be out of turn.
+    const seen = new Set<string | null>();
+    for (const until = Date.now() + 30_000; !(seen.has('node1') && seen.has('node2')) && Date.now() < until;) {
+      seen.add((await throughBalancer()).node);
+      if (!(seen.has('node1') && seen.has('node2'))) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect([...seen]).toEqual(expect.arrayContaining(['node1', 'node2']));
     const pid = Number(readFileSync(path.join(dir, 'node1.pid'), 'utf8'));
     process.kill(pid, 'SIGKILL');
     const killedAt = Date.now();

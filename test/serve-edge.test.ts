@@ -120,8 +120,9 @@ describe('CLI failures', () => {
       return { code: r.status, stderr: r.stderr };
     };
     const relative = run(['import', 'no-such-folder/persons.csv']);
-    expect(relative.code).toBe(1);
-    expect(relative.stderr.trim()).toBe('error ENOENT: cannot open no-such-folder/persons.csv');
+    // A missing input file is the operator's to fix (exit 2, as every refused input; test/cli-operator.test.ts).
+    expect(relative.code).toBe(2);
+    expect(relative.stderr.trim()).toBe('error FILE_NOT_FOUND: There is no file at no-such-folder/persons.csv; what to do: Check the file path');
     const absolute = run(['export', '--out', path.join(dir, 'no-such-folder', 'persons.csv')]);
     expect(absolute.code).toBe(1);
     expect(absolute.stderr).toMatch(/^error ENOENT: cannot open persons\.csv/);
