@@ -58,8 +58,10 @@ node_env() { # node number
 start_node() { # node number
   local n="$1"
   mkdir -p "$DIR/node$n"
+  # Detached from the caller (setsid), and without npm's variables: run under npm (npm test, npx),
+  # bin/sachsong.js stops a server whose parent has gone, and this script's shell is gone at once.
   # shellcheck disable=SC2046
-  env $(node_env "$n") setsid $(sachsong_cmd) serve >"$DIR/node$n.log" 2>&1 < /dev/null &
+  env -u npm_command -u npm_lifecycle_event $(node_env "$n") setsid $(sachsong_cmd) serve >"$DIR/node$n.log" 2>&1 < /dev/null &
   echo $! >"$DIR/node$n.pid"
 }
 
