@@ -129,6 +129,8 @@ describe('citizen sign-in in a browser', () => {
     await page.goto(openid.buildEndSessionUrl(bank, { id_token_hint: stepped.id_token ?? '', post_logout_redirect_uri: 'http://bank.localhost:7003/bye' }).href);
     await page.getByTestId('logout-confirm').click();
     await expect.poll(() => arrivals.at(-1), { timeout: 15_000 }).toBe('http://bank.localhost:7003/bye');
+    // The route answers before the page has moved there: a new navigation now would interrupt it.
+    await page.waitForURL('http://bank.localhost:7003/bye');
     await page.goto((await authorization()).url);
     await page.getByTestId('citizen-password').waitFor();
     expect(violations).toEqual([]);
