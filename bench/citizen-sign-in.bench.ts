@@ -24,6 +24,7 @@ import { loadPopulation } from '../src/store/bulk-writer.js';
 import { openDatabase } from '../src/store/database.js';
 import { migrateAccessLogStore, migrateToLatest } from '../src/store/migrator.js';
 import { load, startServer, stopServer } from './load.js';
+import { CookieJar as Jar } from '../test/cookie-jar.js';
 
 const { values } = parseArgs({
   options: {
@@ -41,19 +42,6 @@ const password = 'Hoa sen nở giữa đầm lầy 2026';
 const clientId = 'VN/COM/BENCHBANK/login';
 const redirectUri = 'http://bank.localhost:7009/cb';
 
-class Jar {
-  private readonly cookies = new Map<string, string>();
-  header(): string { return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '); }
-  take(response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const eq = pair.indexOf('=');
-      const value = pair.slice(eq + 1).trim();
-      if (value === '' || /max-age=0|expires=thu, 01 jan 1970/i.test(line)) this.cookies.delete(pair.slice(0, eq).trim());
-      else this.cookies.set(pair.slice(0, eq).trim(), value);
-    }
-  }
-}
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sachsong-citizen-bench-'));
 const registryFile = path.join(dir, 'sachsong.db');

@@ -14,6 +14,7 @@ import { RegistryService } from '../src/registry/registry.service.js';
 import { systemClock } from '../src/shared/clock.js';
 import { citizenLan, citizenMinh, registerCitizens } from './citizen.fixture.js';
 import { createTestDatabase } from './test-database.js';
+import { CookieJar as Jar } from './cookie-jar.js';
 
 /**
  * The citizen audience of the one OpenID provider, driven by openid-client as real relying
@@ -31,22 +32,6 @@ const hasher = argon2idPasswordHasher({ memoryCost: 1024, timeCost: 1, paralleli
 const password = 'Hoa sen nở giữa đầm lầy';
 let lanSeed = '';
 
-class Jar {
-  private readonly cookies = new Map<string, string>();
-  header(): string { return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '); }
-  take(response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      if (value === '' || /max-age=0|expires=thu, 01 jan 1970/i.test(line)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-  get(name: string): string | undefined { return this.cookies.get(name); }
-  set(name: string, value: string): void { this.cookies.set(name, value); }
-}
 
 async function get(jar: Jar, url: string): Promise<Response> {
   const response = await fetch(new URL(url, origin), { redirect: 'manual', headers: { cookie: jar.header() } });

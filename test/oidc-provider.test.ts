@@ -10,6 +10,7 @@ import { scryptPasswordHasher } from '../src/identity/password.hasher.js';
 import { movableClock, officerFactory, totpCode, type TestOfficer } from './officer-accounts.js';
 import { testAdminActor } from './officer-session.js';
 import { createTestDatabase } from './test-database.js';
+import { CookieJar as Jar } from './cookie-jar.js';
 
 /**
  * The officers' OpenID provider (/oidc) with openid-client as a relying party: discovery, code +
@@ -26,26 +27,6 @@ let officer: TestOfficer;
 const clock = movableClock();
 const sprayLimit = 8;
 
-/** A tiny cookie jar: every cookie to every path (the provider's are path-scoped, sending more is harmless). */
-class Jar {
-  private readonly cookies = new Map<string, string>();
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-  take(response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      if (value === '' || /max-age=0|expires=thu, 01 jan 1970/i.test(line)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-  has(name: string): boolean {
-    return this.cookies.has(name);
-  }
-}
 
 async function get(jar: Jar, url: string): Promise<Response> {
   const response = await fetch(new URL(url, origin), { redirect: 'manual', headers: { cookie: jar.header() } });
