@@ -2,7 +2,6 @@
  * `sachsong backup` and `restore`: a copy of the registry and its access log taken while the
  * stores are in use, restored into an empty store with the same persons and a log that verifies.
  */
-import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,6 +19,7 @@ import { migrateAccessLogStore, registryMigrationNames } from '../src/store/migr
 import { testAccessRecord } from './access-record.fixture.js';
 import { postgresServerUrl, withAdminClient } from './postgres-admin.js';
 import { createTestDatabase, dialects } from './test-database.js';
+import { runCli, type CliRun } from './cli-run.js';
 
 let dir: string;
 beforeAll(() => {
@@ -169,10 +169,7 @@ describe('what restore refuses', () => {
 
 describe('the commands', () => {
   it('sachsong backup, then restore into a new data folder, then audit verify', () => {
-    const run = (args: readonly string[], dataDir: string): { code: number; stdout: string; stderr: string } => {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, SACHSONG_DATA_DIR: dataDir, LOG_LEVEL: 'silent', DATABASE_URL: '' }, encoding: 'utf8', timeout: 60_000 });
-      return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-    };
+    const run = (args: readonly string[], dataDir: string): CliRun => runCli(args, dataDir, 60_000);
     const source = path.join(dir, 'cli-source');
     expect(run(['generate', '--people', '80'], source).code).toBe(0);
     expect(run(['export', '--out', path.join(dir, 'cli.csv')], source).code).toBe(0); // one access record

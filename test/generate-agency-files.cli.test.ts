@@ -1,19 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliRun } from './cli-run.js';
 
 let dir: string;
 
-function sachsong(args: readonly string[]): { code: number; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    env: { ...process.env, SACHSONG_DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'silent', DATABASE_URL: '' },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
-}
+const sachsong = (args: readonly string[]): CliRun => runCli(args, path.join(dir, 'data'));
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'sachsong-agency-cli-'));
