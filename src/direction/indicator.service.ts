@@ -19,18 +19,7 @@ export interface IndicatorServiceDeps {
 }
 
 /** One indicator's definition as the API shows it (without the function). */
-export interface IndicatorInfo {
-  readonly id: string;
-  readonly name: string;
-  readonly nameEn: string;
-  readonly owner: string;
-  readonly definition: string;
-  readonly unit: string;
-  readonly target: number | null;
-  readonly better: 'up' | 'down';
-  readonly scopes: readonly IndicatorScope[];
-  readonly source: string;
-}
+export type IndicatorInfo = Omit<IndicatorDefinition, 'compute'>;
 
 /**
  * Computes indicators from the platform's tables, on demand and on a schedule, and keeps each
