@@ -265,8 +265,8 @@ export class OfficerAuthService {
    */
   async authenticate(sessionId: string, request: { readonly unsafe: boolean; readonly csrfToken?: string | undefined }): Promise<Authenticated> {
     const { db, clock } = this.deps;
-    const hash = sha256Hex(sessionId);
-    const cached = await this.sessions.get(hash);
+    // Keyed by the cookie's session id itself: a hit costs no hash (the store keeps only hashes).
+    const cached = await this.sessions.get(sessionId);
     const now = clock.now();
     if (cached !== undefined) {
       // Used from memory only while no write is due: within touchEveryMs of the last-seen time
@@ -278,6 +278,7 @@ export class OfficerAuthService {
       }
     }
     const generation = this.sessions.generation();
+    const hash = sha256Hex(sessionId);
     const at = now.toISOString();
     const row = await sessionRepository.findByHash(db, hash);
     if (row === undefined || row.revoked_at !== null) throw identityErrors.sessionInvalid();
@@ -297,7 +298,7 @@ export class OfficerAuthService {
       seen = { ...row, last_seen_at: at };
     }
     const authenticated: Authenticated = { officer, actor: { kind: 'officer', id: officer.officerId, role: officer.role, unit: officer.unit, active: true }, session: this.info(seen) };
-    this.sessions.set(hash, generation, { row: seen, authenticated });
+    this.sessions.set(sessionId, generation, { row: seen, authenticated });
     return authenticated;
   }
 

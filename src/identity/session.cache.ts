@@ -14,8 +14,10 @@ export const identityChangeRepository = {
 };
 
 /**
- * Authenticated sessions held in memory, keyed by the hash of the session id, so that a request
- * does not read the session and its officer from the store.
+ * Authenticated sessions held in memory, keyed by the session id the cookie carries, so that a
+ * request neither reads the session and its officer from the store nor hashes its cookie (the
+ * store keeps only hashes; the ids held here live no longer than the process and go at every
+ * emptying).
  *
  * A revocation, sign-out, suspension, role or unit change or second factor reset made by any
  * process holds on the next request: each bumps the store's identity change counter in its own
