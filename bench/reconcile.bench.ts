@@ -253,16 +253,16 @@ function postgresClassifySql(preset: ReconcilePreset, header: readonly string[])
                        extract(day FROM make_date(${y}::int, ${m}::int, 1) + interval '1 month - 1 day')::int
                   THEN make_date(${y}::int, ${m}::int, ${d}::int) END AS birth_d,
              CASE WHEN id_in ~ '^[0-9]{12}$' AND left(id_in, 3) IN (SELECT DISTINCT left(id_number, 3) FROM persons)
-                       AND 1900 + (substr(id_in, 4, 1)::int / 2) * 100 + substr(id_in, 5, 2)::int <= ${today.slice(0, 4)} THEN 'id12'
-                  WHEN id_in ~ '^[0-9]{9}$' THEN 'card9' ELSE 'bad' END AS id_kind
+                       AND 1900 + (substr(id_in, 4, 1)::int / 2) * 100 + substr(id_in, 5, 2)::int <= ${today.slice(0, 4)} THEN 'cccd'
+                  WHEN id_in ~ '^[0-9]{9}$' THEN 'cmnd' ELSE 'bad' END AS id_kind
       FROM s
     ),
     j AS (
       SELECT k.*, p.id_number AS p_id, p.full_name AS p_full_name, p.birth_date AS p_birth, p.sex AS p_sex, p.status AS p_status,
              p.${preset.communeOf} AS p_commune, similarity(k.name_fold, p.name_folded) AS name_sim
       FROM k
-      LEFT JOIN persons oc ON k.id_kind = 'card9' AND oc.old_card = k.id_in
-      LEFT JOIN persons p ON p.id_number = CASE WHEN k.id_kind = 'id12' THEN k.id_in ELSE oc.id_number END
+      LEFT JOIN persons oc ON k.id_kind = 'cmnd' AND oc.old_card = k.id_in
+      LEFT JOIN persons p ON p.id_number = CASE WHEN k.id_kind = 'cccd' THEN k.id_in ELSE oc.id_number END
     ),
     c AS (
       SELECT j.*,
@@ -282,7 +282,7 @@ function postgresClassifySql(preset: ReconcilePreset, header: readonly string[])
     r AS (
       SELECT dd.*, CASE WHEN linked AND dup_rank = 1 THEN row_number() OVER (PARTITION BY linked, dup_rank = 1, p_id ORDER BY line_no) END AS line_rank,
              concat_ws(';',
-               ${compares('id_number') ? "CASE WHEN id_kind = 'card9' THEN 'id_number' END" : 'NULL'},
+               ${compares('id_number') ? "CASE WHEN id_kind = 'cmnd' THEN 'id_number' END" : 'NULL'},
                CASE WHEN name_lower IS DISTINCT FROM lower(p_full_name) THEN 'full_name' END,
                CASE WHEN NOT birth_ok THEN 'birth_date' END,
                ${hasSex ? "CASE WHEN sex_in IS DISTINCT FROM p_sex THEN 'sex' END" : 'NULL'},

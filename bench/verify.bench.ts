@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { foldName } from '../src/matching/vietnamese-text.js';
+import { foldName } from '../src/shared/vietnamese-text.js';
 import { generatePopulation } from '../src/registry/population.generator.js';
 import { loadPopulation } from '../src/store/bulk-writer.js';
 import { openDatabase } from '../src/store/database.js';

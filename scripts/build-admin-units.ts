@@ -15,7 +15,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
-import { foldName, normaliseName } from '../src/matching/vietnamese-text.js';
+import { foldName, normaliseName } from '../src/shared/vietnamese-text.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 function argument(flag: string): string | undefined {

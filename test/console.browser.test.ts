@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { foldName } from '../src/matching/vietnamese-text.js';
+import { foldName } from '../src/shared/vietnamese-text.js';
 import { dictionaries } from '../web/src/i18n.js';
 import { browserOfficers, signInInBrowser, submitSignInForm } from './browser-sign-in.js';
 import type { TestOfficer } from './officer-accounts.js';

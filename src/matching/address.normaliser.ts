@@ -6,7 +6,7 @@
  * {@link compareAddresses}.
  */
 import { adminUnitCatalog, LAST_DAY_BEFORE_REFORM } from '../registry/admin-unit.catalog.js';
-import { foldName } from './vietnamese-text.js';
+import { foldName } from '../shared/vietnamese-text.js';
 import { jaroWinkler } from './string-similarity.js';
 import type { FieldOutcome } from './verify.types.js';
 

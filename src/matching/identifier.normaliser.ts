@@ -10,7 +10,7 @@ import type { FieldOutcome } from './verify.types.js';
 const separators = /[\s.\-_/]/g;
 
 /** What kind of identity number a string holds once separators are removed. */
-export type IdNumberKind = 'id12' | 'cmnd9';
+export type IdNumberKind = 'cccd' | 'cmnd';
 
 export interface NormalisedIdNumber {
   readonly kind: IdNumberKind;
@@ -23,16 +23,16 @@ export interface NormalisedIdNumber {
  * spreadsheet (11 or 8 digits) is restored. Undefined for anything else.
  *
  * @example
- * normaliseIdNumber('079 203 012 345') // { kind: 'id12', digits: '079203012345' }
- * normaliseIdNumber('25123456')        // { kind: 'cmnd9', digits: '025123456' }
+ * normaliseIdNumber('079 203 012 345') // { kind: 'cccd', digits: '079203012345' }
+ * normaliseIdNumber('25123456')        // { kind: 'cmnd', digits: '025123456' }
  */
 export function normaliseIdNumber(text: string): NormalisedIdNumber | undefined {
   const digits = text.replace(separators, '');
   if (!/^\d+$/.test(digits)) return undefined;
-  if (digits.length === 12) return { kind: 'id12', digits };
-  if (digits.length === 11) return { kind: 'id12', digits: `0${digits}` };
-  if (digits.length === 9) return { kind: 'cmnd9', digits };
-  if (digits.length === 8) return { kind: 'cmnd9', digits: `0${digits}` };
+  if (digits.length === 12) return { kind: 'cccd', digits };
+  if (digits.length === 11) return { kind: 'cccd', digits: `0${digits}` };
+  if (digits.length === 9) return { kind: 'cmnd', digits };
+  if (digits.length === 8) return { kind: 'cmnd', digits: `0${digits}` };
   return undefined;
 }
 

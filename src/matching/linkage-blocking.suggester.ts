@@ -4,7 +4,7 @@
  * tightest ones under a budget such that, for each column, some kept rule does not use it (so a
  * record pair with an error in any one column is still proposed).
  */
-import { foldName } from './vietnamese-text.js';
+import { foldName } from '../shared/vietnamese-text.js';
 import type { LinkageConfig } from './linkage.config.js';
 import type { LinkageTable } from './linkage.service.js';
 

@@ -13,7 +13,7 @@ import type { ComparisonConfig, ComparisonKind } from './linkage.config.js';
 import { nameForms, nameSimilarity } from './name.normaliser.js';
 import type { NameForms } from './name.normaliser.js';
 import { jaroWinkler, levenshtein } from './string-similarity.js';
-import { foldName } from './vietnamese-text.js';
+import { foldName } from '../shared/vietnamese-text.js';
 
 /** A comparison ready to run: its level labels and a level function over prepared values. */
 export interface Comparator<T> {

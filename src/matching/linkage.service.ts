@@ -14,7 +14,7 @@ import { comparisonName } from './linkage.config.js';
 import type { BlockingTransform, ComparisonConfig, LinkageConfig } from './linkage.config.js';
 import { nameForms } from './name.normaliser.js';
 import { jaroWinkler } from './string-similarity.js';
-import { foldName } from './vietnamese-text.js';
+import { foldName } from '../shared/vietnamese-text.js';
 
 /** A file's rows as strings, with its header. */
 export interface LinkageTable {

@@ -5,11 +5,11 @@
  * Stable API, used by bulk reconciliation and linkage: {@link nameForms}, {@link compareNames},
  * {@link nameSimilarity}.
  */
-import { foldName } from './vietnamese-text.js';
+import { foldName } from '../shared/vietnamese-text.js';
 import { jaroWinkler } from './string-similarity.js';
 import type { FieldOutcome } from './verify.types.js';
 
-export { foldName, normaliseName } from './vietnamese-text.js';
+export { foldName, normaliseName } from '../shared/vietnamese-text.js';
 
 /** The combining tone marks: grave, acute, tilde, hook above, dot below. */
 const toneMarks = /[\u0300\u0301\u0303\u0309\u0323]/g;

@@ -79,10 +79,10 @@ describe('dates', () => {
 
 describe('identifiers', () => {
   it('normalises ID and CMND numbers, restoring a lost leading zero', () => {
-    expect(normaliseIdNumber('079 203 012 345')).toEqual({ kind: 'id12', digits: '079203012345' });
-    expect(normaliseIdNumber('79203012345')).toEqual({ kind: 'id12', digits: '079203012345' });
-    expect(normaliseIdNumber('025.123.456')).toEqual({ kind: 'cmnd9', digits: '025123456' });
-    expect(normaliseIdNumber('25123456')).toEqual({ kind: 'cmnd9', digits: '025123456' });
+    expect(normaliseIdNumber('079 203 012 345')).toEqual({ kind: 'cccd', digits: '079203012345' });
+    expect(normaliseIdNumber('79203012345')).toEqual({ kind: 'cccd', digits: '079203012345' });
+    expect(normaliseIdNumber('025.123.456')).toEqual({ kind: 'cmnd', digits: '025123456' });
+    expect(normaliseIdNumber('25123456')).toEqual({ kind: 'cmnd', digits: '025123456' });
     expect(normaliseIdNumber('12345')).toBeUndefined();
     expect(normaliseIdNumber('07920301234X')).toBeUndefined();
   });

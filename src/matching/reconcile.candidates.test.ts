@@ -9,7 +9,7 @@ import { duckDbReconcileEngine } from './reconcile.engine.js';
 import { reconcilePresets, type PresetName } from './reconcile.presets.js';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { snapshotFiles, snapshotNameKeysTable, sqlText, writeSnapshot, type SnapshotPersonWithCard } from './registry-snapshot.engine.js';
-import { foldName } from './vietnamese-text.js';
+import { foldName } from '../shared/vietnamese-text.js';
 
 const today = '2026-01-01';
 let dir: string;

@@ -248,7 +248,7 @@ export const duckDbReconcileEngine: ReconcileEngine = {
       const communes = sqlText(path.join(request.snapshotDir, snapshotFiles.communes));
       // Old 9-digit card numbers are resolved first, for the few rows that carry one, so that the
       // main join has a single key and the old-card column is read only when it is needed.
-      await connection.run(`CREATE TABLE card_rows AS SELECT rn, id9 FROM (SELECT rn, ${idSql('in_id')} AS id9 FROM src) WHERE ${card9Sql('id9')}`);
+      await connection.run(`CREATE TABLE card_rows AS SELECT rn, id9 FROM (SELECT rn, ${idSql('in_id')} AS id9 FROM src) WHERE ${cmndSql('id9')}`);
       const cardRows = manifest.oldCards > 0 ? await scalar(connection, 'SELECT count(*) FROM card_rows') : 0;
       if (cardRows > 0) {
         await connection.run(`
@@ -383,7 +383,7 @@ function partialDateSql(cell: string): string {
 }
 
 /** An old 9-digit card number. */
-function card9Sql(id: string): string {
+function cmndSql(id: string): string {
   return `length(${id}) = 9 AND regexp_full_match(${id}, '[0-9]{9}')`;
 }
 
@@ -410,7 +410,7 @@ export function classifySql({ preset, persons, communes, has, today, provinces, 
   // one character lookup per row instead of an IN list, which DuckDB runs as a join.
   const mask = Array.from({ length: 100 }, (_, i) => (provinces.includes(String(i).padStart(3, '0')) ? '1' : '0')).join('');
   const mismatch = [
-    compares('id_number') ? `CASE WHEN id_kind = 'card9' OR id_padded THEN 'id_number' END` : null,
+    compares('id_number') ? `CASE WHEN id_kind = 'cmnd' OR id_padded THEN 'id_number' END` : null,
     // Exact text (case aside); the NFC form is computed only for the rows whose raw text differs.
     compares('full_name') ? `CASE WHEN name_in = p_full_name THEN NULL
                                   WHEN lower(name_in) = lower(p_full_name) THEN NULL
@@ -473,8 +473,8 @@ export function classifySql({ preset, persons, communes, has, today, provinces, 
                        AND substr(id_in, 1, 1) = '0'
                        AND substr('${mask}', CAST(substr(id_in, 2, 2) AS INTEGER) + 1, 1) = '1'
                        AND 1900 + (CAST(substr(id_in, 4, 1) AS INTEGER) // 2) * 100 + CAST(substr(id_in, 5, 2) AS INTEGER) <= ${year}
-                  THEN 'id12'
-                  WHEN ${card9Sql('id_in')} THEN 'card9'
+                  THEN 'cccd'
+                  WHEN ${cmndSql('id_in')} THEN 'cmnd'
                   ELSE 'bad' END AS id_kind
       FROM k0
     ),
@@ -486,7 +486,7 @@ export function classifySql({ preset, persons, communes, has, today, provinces, 
       FROM k
       ${cards ? 'LEFT JOIN cards oc ON oc.rn = k.rn' : ''}
       LEFT JOIN ${persons} p
-             ON p.id_number = CASE WHEN k.id_kind = 'id12' THEN k.id_in ${cards ? "WHEN k.id_kind = 'card9' THEN oc.id_number " : ''}END
+             ON p.id_number = CASE WHEN k.id_kind = 'cccd' THEN k.id_in ${cards ? "WHEN k.id_kind = 'cmnd' THEN oc.id_number " : ''}END
     ),
     f AS (
       -- Most rows carry the registry's name exactly: fold and compare only the others.
@@ -526,10 +526,10 @@ export function classifySql({ preset, persons, communes, has, today, provinces, 
                        WHEN regexp_full_match(id_in, '[0-9]{12}') THEN 'id_structure_invalid'
                        ELSE 'id_malformed' END
                 WHEN NOT linked THEN
-                  CASE WHEN id_kind = 'card9' AND p_id IS NULL THEN 'old_card_unknown'
+                  CASE WHEN id_kind = 'cmnd' AND p_id IS NULL THEN 'old_card_unknown'
                        WHEN p_id IS NULL THEN 'id_not_in_registry'
                        ELSE 'id_other_person' END
-                WHEN id_kind = 'card9' THEN 'old_card_number'
+                WHEN id_kind = 'cmnd' THEN 'old_card_number'
                 WHEN id_padded THEN 'id_leading_zero_lost'
            END AS reason,
            -- What the candidate search needs of the rows whose ID failed.
@@ -540,8 +540,8 @@ export function classifySql({ preset, persons, communes, has, today, provinces, 
            CASE WHEN NOT linked THEN sex_in END AS search_sex,
            CASE WHEN NOT linked THEN p_id END AS search_owner,
            CASE WHEN linked AND mismatch_list <> '' THEN mismatch_list END AS mismatch_fields,
-           CASE WHEN linked AND (id_kind = 'id12' OR ${releases('id_number') ? 'true' : 'false'}) THEN p_id END AS linked_id,
-           ${releases('id_number') ? `CASE WHEN linked AND id_kind = 'card9' THEN p_id END` : 'NULL::VARCHAR'} AS registry_id_number,
+           CASE WHEN linked AND (id_kind = 'cccd' OR ${releases('id_number') ? 'true' : 'false'}) THEN p_id END AS linked_id,
+           ${releases('id_number') ? `CASE WHEN linked AND id_kind = 'cmnd' THEN p_id END` : 'NULL::VARCHAR'} AS registry_id_number,
            ${releases('full_name') ? `CASE WHEN linked AND contains(mismatch_list, 'full_name') THEN p_full_name END` : 'NULL::VARCHAR'} AS registry_full_name,
            ${releases('birth_date') ? `CASE WHEN linked AND contains(mismatch_list, 'birth_date') THEN p_birth END` : 'NULL::VARCHAR'} AS registry_birth_date,
            ${releases('commune') ? `CASE WHEN linked AND contains(mismatch_list, 'commune') THEN p_commune END` : 'NULL::VARCHAR'} AS registry_commune

@@ -5,7 +5,7 @@ import { fixedClock } from '../shared/clock.js';
 import { loadPopulation } from '../store/bulk-writer.js';
 import type { Database } from '../store/database.js';
 import { compareNames, nameForms } from './name.normaliser.js';
-import { foldName } from './vietnamese-text.js';
+import { foldName } from '../shared/vietnamese-text.js';
 import { VerifyService } from './verify.service.js';
 
 describe('names with the Huỳnh/Hoàng variant in any position', () => {

@@ -8,7 +8,7 @@ import { loadPopulation } from '../store/bulk-writer.js';
 import type { Database } from '../store/database.js';
 import type { PersonsTable } from '../store/database.types.js';
 import { currentCommunes } from './address.normaliser.js';
-import { foldName } from './vietnamese-text.js';
+import { foldName } from '../shared/vietnamese-text.js';
 import { VerifyService, withoutLifeStatus } from './verify.service.js';
 import type { VerifyRequest } from './verify.types.js';
 

@@ -194,7 +194,7 @@ export class VerifyService {
           break;
         case 'oldIdNumber': {
           const id = normaliseIdNumber(value);
-          if (id?.kind !== 'cmnd9') throw invalid('OLD_ID_NUMBER_MALFORMED', 'oldIdNumber is not a 9-digit identity card number', 'Send the 9 digits of the old identity card (CMND)');
+          if (id?.kind !== 'cmnd') throw invalid('OLD_ID_NUMBER_MALFORMED', 'oldIdNumber is not a 9-digit identity card number', 'Send the 9 digits of the old identity card (CMND)');
           out.oldIdNumber = id.digits;
           break;
         }

@@ -1,4 +1,4 @@
-import { foldName } from '../matching/vietnamese-text.js';
+import { foldName } from '../shared/vietnamese-text.js';
 import type { AdminUnitCatalog } from '../registry/admin-unit.catalog.js';
 import type { PopulationBatch } from '../registry/population.generator.js';
 import { SeededRandom } from '../registry/population.random.js';

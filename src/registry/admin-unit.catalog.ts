@@ -8,7 +8,7 @@
  * The data is built by scripts/build-admin-units.ts into assets/admin-units/.
  */
 import { readFileSync } from 'node:fs';
-import { foldName } from '../matching/vietnamese-text.js';
+import { foldName } from '../shared/vietnamese-text.js';
 import type { Clock } from '../shared/clock.js';
 import { systemClock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';

@@ -1,4 +1,4 @@
-import { foldName } from '../matching/vietnamese-text.js';
+import { foldName } from '../shared/vietnamese-text.js';
 import type { PersonsTable } from '../store/database.types.js';
 import type { LifeEvent } from './life-event.types.js';
 import { personFactKeys, type PersonFacts, type PersonRecord } from './person.types.js';

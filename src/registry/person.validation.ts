@@ -1,4 +1,4 @@
-import { normaliseName } from '../matching/vietnamese-text.js';
+import { normaliseName } from '../shared/vietnamese-text.js';
 import { DomainError } from '../shared/domain-error.js';
 import { adminUnitCatalog } from './admin-unit.catalog.js';
 import { checkFreeText } from './free-text.js';

@@ -11,7 +11,7 @@ import {
 } from './population.demography.data.js';
 import { formerProvinces } from './population.provinces.data.js';
 import { hashString, picker, SeededRandom, WeightedPicker } from './population.random.js';
-import { foldName } from '../matching/vietnamese-text.js';
+import { foldName } from '../shared/vietnamese-text.js';
 import { personFactColumns } from './person.projection.js';
 import { personFactKeys, type Sex } from './person.types.js';
 import {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { foldName } from '../matching/vietnamese-text.js';
+import { foldName } from '../shared/vietnamese-text.js';
 import { outboxEntryOf } from '../events/change-event.js';
 import { outboxRepository } from '../events/outbox.repository.js';
 import type { Clock } from '../shared/clock.js';
