@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfigWith, type CommandLineSettings } from '../config/config.js';
+import { populationReadModel } from '../registry/population.read-model.js';
 import { systemClock } from '../shared/clock.js';
 import { backupStores, keyFilesIn, readBackup, restoreStores } from '../store/backup.engine.js';
 import { openDatabase } from '../store/database.js';
@@ -53,7 +54,7 @@ export function registerBackupCommands(program: Command, withContext: WithContex
       // Opened as the server would open it (migrated to this version), then counted.
       const ctx = await openContext(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir });
       try {
-        const persons = Number((await ctx.database.db.selectFrom('persons').select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()).n);
+        const persons = await populationReadModel.personCount(ctx.database.db);
         const accessRecords = Number((await ctx.accessLogStore.database.db.selectFrom('access_records').select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()).n);
         if (persons !== manifest.persons || accessRecords !== manifest.accessRecords) {
           console.error(`error RESTORE_INCOMPLETE: restored ${persons} persons and ${accessRecords} access records, the backup holds ${manifest.persons} and ${manifest.accessRecords}; what to do: restore again into an empty store`);

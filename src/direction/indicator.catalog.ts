@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../registry/person.repository.js';
 import { adminUnitCatalog } from '../registry/admin-unit.catalog.js';
+import { populationReadModel } from '../registry/population.read-model.js';
 import type { Dialect } from '../store/dialect.js';
 import { vietnamDayBounds } from './direction-time.js';
 
@@ -83,14 +84,10 @@ function rollUp(byCommune: ReadonlyMap<string, { value: number; denominator: num
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
-/** Living persons by their commune of residence (current, else permanent, else temporary). */
+/** Living persons by their commune of residence (current, else permanent, else temporary), through the registry's read model. */
 async function residents(db: Executor): Promise<Map<string, { value: number; denominator: number }>> {
-  const rows = await db.selectFrom('persons')
-    .select([sql<string>`coalesce(current_commune, permanent_commune, temporary_commune, '')`.as('commune'), sql<number | string>`count(*)`.as('n'), sql<number | string>`sum(case when permanent_commune is not null then 1 else 0 end)`.as('permanent')])
-    .where('status', '=', 'alive')
-    .groupBy(sql`coalesce(current_commune, permanent_commune, temporary_commune, '')`)
-    .execute();
-  return new Map(rows.map((r) => [r.commune, { value: Number(r.n), denominator: Number(r.permanent) }]));
+  const byCommune = await populationReadModel.residentsByCommune(db);
+  return new Map([...byCommune].map(([commune, r]) => [commune, { value: r.residents, denominator: r.permanent }]));
 }
 
 /** The JSON member of an access record's leaf, on either dialect. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { adminUnitCatalog } from '../registry/admin-unit.catalog.js';
+import { populationReadModel } from '../registry/population.read-model.js';
 import type { Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
@@ -100,13 +101,8 @@ export class StatisticsService {
     const rowIndex = new Map(rowCodes.map((c, i) => [c, i]));
     const colIndex = new Map(columns.map((c, i) => [c, i]));
     const cells = rowCodes.map(() => columns.map(() => 0));
-    const commune = sql<string>`coalesce(current_commune, permanent_commune, temporary_commune, '')`;
-    const key = table === 'age_sex' ? sql<string>`substr(birth_date, 1, 4) || '|' || sex`
-      : table === 'ethnicity' ? sql<string>`coalesce(ethnicity, '')`
-        : sql<string>`case when permanent_commune is not null then 'permanent' when temporary_commune is not null then 'temporary' else 'none' end`;
-    let q = this.deps.db.selectFrom('persons').select([commune.as('commune'), key.as('k'), sql<number | string>`count(*)`.as('n')]).where('status', '=', 'alive');
-    if (scope !== '') q = q.where(commune, 'in', [...rowCodes]);
-    const rows = await q.groupBy([commune, key]).execute();
+    const breakdown = table === 'age_sex' ? 'birthYearAndSex' : table === 'ethnicity' ? 'ethnicity' : 'residenceStatus';
+    const rows = (await populationReadModel.livingCounts(this.deps.db, breakdown, scope === '' ? undefined : rowCodes)).map((c) => ({ commune: c.commune, k: c.key, n: c.count }));
     for (const r of rows) {
       const unit = scope === '' ? this.provinceOfCommune(r.commune) : r.commune;
       const i = unit === undefined ? undefined : rowIndex.get(unit);
@@ -115,7 +111,7 @@ export class StatisticsService {
       const j = colIndex.get(column);
       const row = cells[i];
       if (j === undefined || row === undefined) continue;
-      row[j] = (row[j] ?? 0) + Number(r.n);
+      row[j] = (row[j] ?? 0) + r.n;
     }
     return { rows: rowCodes, columns, cells };
   }

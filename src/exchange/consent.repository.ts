@@ -1,8 +1,7 @@
-import type SQLite from 'better-sqlite3';
-import { sql, type CompiledQuery, type Selectable } from 'kysely';
+import type { CompiledQuery, Kysely, Selectable } from 'kysely';
 import type { Executor } from '../registry/person.repository.js';
-import { driverOf } from '../store/database.js';
-import { sharedRead } from '../store/shared-read.js';
+import type { DB } from '../store/database.types.js';
+import { fastReadAll, storeChangeMark } from '../store/fast-read.js';
 import type { ExchangeConsentsTable } from './exchange.tables.js';
 import type { Consent, ConsentArtefactBody, ConsentStatus, Frequency } from './exchange.types.js';
 
@@ -27,18 +26,9 @@ type TermsRow = Pick<Selectable<ExchangeConsentsTable>, 'consent_id' | 'purpose_
 // Looked up on every consented call: compile once per database handle.
 const byCitizenAndUser = new WeakMap<Executor, CompiledQuery<TermsRow>>();
 const termsSql = 'SELECT consent_id, purpose_code, fields, frequency, start_at, expires_at, status FROM exchange_consents WHERE citizen_id = ? AND data_user = ?';
-// On SQLite, prepared statements run directly: Kysely's connection lock and promise chain cost
-// about as much as the indexed read itself.
-const sqliteStatements = new WeakMap<SQLite.Database, { readonly terms: SQLite.Statement; readonly dataVersion: SQLite.Statement }>();
-
-function sqliteStatementsOf(sqlite: SQLite.Database): { readonly terms: SQLite.Statement; readonly dataVersion: SQLite.Statement } {
-  let s = sqliteStatements.get(sqlite);
-  if (s === undefined) {
-    s = { terms: sqlite.prepare(termsSql), dataVersion: sqlite.prepare('PRAGMA data_version').pluck() };
-    sqliteStatements.set(sqlite, s);
-  }
-  return s;
-}
+/** A row of termsSql as the fast path gives it: its values in column order. */
+type TermsValues = readonly [string, string, string, string, string, string, ConsentStatus];
+const termsOfValues = (v: TermsValues): ConsentTerms => toTerms({ consent_id: v[0], purpose_code: v[1], fields: v[2], frequency: v[3], start_at: v[4], expires_at: v[5], status: v[6] });
 
 const toTerms = (r: TermsRow): ConsentTerms => ({
   consentId: r.consent_id,
@@ -85,30 +75,18 @@ export const consentRepository = {
     return row === undefined ? undefined : toConsent(row);
   },
 
-  /** The terms of every consent of a citizen to this data user, any status. */
-  async termsFor(db: Executor, citizenId: string, dataUser: string): Promise<readonly ConsentTerms[]> {
-    const sqlite = driverOf(db)?.sqlite;
-    // Not while the shared connection is inside a transaction: that would read its uncommitted rows.
-    if (sqlite !== undefined && !sqlite.inTransaction) {
-      const terms = sqliteStatementsOf(sqlite).terms;
-      return sharedRead(db, () => (terms.all(citizenId, dataUser) as TermsRow[]).map(toTerms), () => termsWithKysely(db, citizenId, dataUser));
-    }
-    return termsWithKysely(db, citizenId, dataUser);
+  /** The terms of every consent of a citizen to this data user, any status (looked up on every consented call: the store's fast path). */
+  termsFor(db: Executor, citizenId: string, dataUser: string): Promise<readonly ConsentTerms[]> {
+    return fastReadAll(db, termsSql, [citizenId, dataUser], (rows: readonly TermsValues[]) => rows.map(termsOfValues), () => termsWithKysely(db, citizenId, dataUser));
   },
 
   /**
    * A mark that changes whenever another connection (another process: the CLI, another server)
-   * has committed to the store since the last look: SQLite's `PRAGMA data_version`. Undefined
-   * where no such mark exists (PostgreSQL, or a handle that is not the store's own).
-   * Call it with the store's own handle outside any transaction on it: while one is open it
-   * waits for that transaction to end (inside it, the mark would be of its snapshot).
+   * has committed to the store since the last look (store/fast-read.ts's storeChangeMark).
+   * Undefined on PostgreSQL.
    */
-  async changeMark(db: Executor): Promise<number | undefined> {
-    const sqlite = driverOf(db)?.sqlite;
-    if (sqlite === undefined) return undefined;
-    // Read with the other reads of the turn: on its own, the pragma pays for a read transaction.
-    const dataVersion = sqliteStatementsOf(sqlite).dataVersion;
-    return sharedRead(db, () => dataVersion.get() as number, async () => (await sql<{ data_version: number }>`PRAGMA data_version`.execute(db)).rows[0]?.data_version);
+  changeMark(db: Kysely<DB>): Promise<number | undefined> {
+    return storeChangeMark(db);
   },
 
   async forCitizen(db: Executor, citizenId: string): Promise<readonly Consent[]> {

@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../shared/clock.js';
-import { driverOf } from '../store/database.js';
 import type { DB } from '../store/database.types.js';
-import { ChangeCounterWatch, sqliteCounterRead } from '../store/change-counter.watch.js';
+import { ChangeCounterWatch, counterSource } from '../store/change-counter.watch.js';
 import { exchangeChangeRepository } from './exchange-change.repository.js';
 import type { Client, Grant, Member } from './exchange.types.js';
 import { grantRepository } from './grant.repository.js';
@@ -36,11 +35,7 @@ export class ExchangeDirectory {
   private generation = 0;
 
   constructor(private readonly deps: { readonly db: Kysely<DB>; readonly clock: Clock; readonly ttlMs?: number }) {
-    const sqlite = driverOf(deps.db)?.sqlite;
-    this.changes = new ChangeCounterWatch({
-      sqlite: sqlite === undefined ? undefined : { connection: sqlite, counter: sqliteCounterRead(sqlite, 'exchange_changes') },
-      read: () => exchangeChangeRepository.read(deps.db),
-    }, () => { this.invalidate(); });
+    this.changes = new ChangeCounterWatch(counterSource(deps.db, 'exchange_changes', () => exchangeChangeRepository.read(deps.db)), () => { this.invalidate(); });
   }
 
   /**

@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Executor } from '../registry/person.repository.js';
-import { ChangeCounterWatch, sqliteCounterRead } from '../store/change-counter.watch.js';
-import { driverOf } from '../store/database.js';
+import { ChangeCounterWatch, counterSource } from '../store/change-counter.watch.js';
 import type { DB } from '../store/database.types.js';
 
 /** The identity change counter (one row, migration 0013; triggers bump it with every change). */
@@ -33,11 +32,7 @@ export class SessionCache<T> {
   private generationValue = 0;
 
   constructor(db: Kysely<DB>, private readonly maxEntries = 50_000) {
-    const sqlite = driverOf(db)?.sqlite;
-    this.changes = new ChangeCounterWatch({
-      sqlite: sqlite === undefined ? undefined : { connection: sqlite, counter: sqliteCounterRead(sqlite, 'identity_changes') },
-      read: () => identityChangeRepository.read(db),
-    }, () => { this.invalidate(); });
+    this.changes = new ChangeCounterWatch(counterSource(db, 'identity_changes', () => identityChangeRepository.read(db)), () => { this.invalidate(); });
   }
 
   /** The entry when it is known current (the counter checked), or undefined. */

@@ -6,7 +6,7 @@ import type { DuckDbLimits } from '../store/duckdb.bounds.js';
 import { duckDbReconcileEngine } from './reconcile.engine.js';
 import { ReconcileService } from './reconcile.service.js';
 import { readSnapshotManifest, writeSnapshot } from './registry-snapshot.engine.js';
-import { registryFingerprint, snapshotRowsAfter } from './registry-snapshot.repository.js';
+import { registryFingerprint, snapshotRowsAfter } from '../registry/registry-snapshot.read-model.js';
 import { ensureSnapshot, keysetPages, type SnapshotReady } from './registry-snapshot.service.js';
 import type { BulkJobRecorder } from '../audit/bulk-job.recorder.js';
 

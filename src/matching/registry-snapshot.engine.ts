@@ -1,26 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { SnapshotPersonRow } from '../registry/registry-snapshot.read-model.js';
 import { openDuckDb } from '../store/duckdb.bounds.js';
 import { communeCodeMap } from './registry-snapshot.communes.js';
 import { syntheticOldCardNumber } from './registry-snapshot.old-card.js';
 
-/** What reconciliation needs of a registry person: the snapshot's row. */
-export interface SnapshotPerson {
-  readonly id_number: string;
-  /** NFC, as stored; released to agencies where a preset allows. */
-  readonly full_name: string;
-  /** Lower case, no marks, đ→d, single spaces. */
-  readonly name_folded: string;
-  /** 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'. */
-  readonly birth_date: string;
-  readonly sex: 'M' | 'F';
-  readonly status: 'alive' | 'deceased';
-  readonly death_date: string | null;
-  /** 2025 commune codes (the generator and the registry write today's units). */
-  readonly current_commune: string | null;
-  readonly permanent_commune: string | null;
-}
+/** What reconciliation needs of a registry person: the snapshot's row (the registry's read model gives it). */
+export type SnapshotPerson = SnapshotPersonRow;
 
 /** The manifest written beside the snapshot files; `fingerprint` says which registry state it holds. */
 export interface SnapshotManifest {

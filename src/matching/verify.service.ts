@@ -14,8 +14,8 @@ import type { FellegiSunterModel } from './fellegi-sunter.js';
 import { levelWeights, matchWeight, nullLevel, probabilityOf } from './fellegi-sunter.js';
 import { normaliseIdNumber, normalisePhone } from './identifier.normaliser.js';
 import { compareNames, nameForms } from './name.normaliser.js';
-import { verifyFactsRepository } from './verify-facts.repository.js';
-import type { VerifyFacts } from './verify-facts.repository.js';
+import { verifyFactsReadModel } from '../registry/verify-facts.read-model.js';
+import type { VerifyFacts } from '../registry/verify-facts.read-model.js';
 import { defaultVerifyModel, estimateVerifyU, verifyLevels } from './verify.model.js';
 import type { VerifySample } from './verify.model.js';
 import { defaultVerifyThreshold, verifyFields } from './verify.types.js';
@@ -123,7 +123,7 @@ export class VerifyService {
       });
       await this.calibration;
     }
-    const person = await verifyFactsRepository.find(this.deps.db, checked.idNumber);
+    const person = await verifyFactsReadModel.find(this.deps.db, checked.idNumber);
     if (person === undefined) return notFoundResult(checked.strategy);
     const fields = this.compare(checked, person);
     const outcomes = Object.values(fields);

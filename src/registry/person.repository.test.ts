@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, dialects } from '../../test/test-database.js';
-import { verifyFactsRepository } from '../matching/verify-facts.repository.js';
+import { verifyFactsReadModel } from './verify-facts.read-model.js';
 import { systemClock } from '../shared/clock.js';
 import type { Database } from '../store/database.js';
 import { readTurnEnded } from '../store/shared-read.test-helper.js';
@@ -34,7 +34,7 @@ describe.each(dialects)('reads by ID on %s, beside an open write transaction', (
     // has begun and written (Kysely runs it on microtasks) and is waiting, uncommitted.
     const reads = Promise.all([
       personRepository.findById(database.db, idNumber).then((p) => p?.fullName),
-      verifyFactsRepository.find(database.db, idNumber).then((f) => f?.fullName),
+      verifyFactsReadModel.find(database.db, idNumber).then((f) => f?.fullName),
     ]);
     const renamed = database.db.transaction().execute(async (trx) => {
       expect(await personRepository.update(trx, { ...before, fullName: 'Trần Thị Mai', version: before.version + 1 }, before.version)).toBe(true);
@@ -50,7 +50,7 @@ describe.each(dialects)('reads by ID on %s, beside an open write transaction', (
       await personRepository.update(trx, { ...before, fullName: 'Trần Thị Mai', version: before.version + 1 }, before.version);
     });
     expect((await personRepository.findById(database.db, idNumber))?.fullName).toBe('Trần Thị Mai');
-    expect((await verifyFactsRepository.find(database.db, idNumber))?.fullName).toBe('Trần Thị Mai');
+    expect((await verifyFactsReadModel.find(database.db, idNumber))?.fullName).toBe('Trần Thị Mai');
   });
 
   it('answer concurrent reads each with its own person', async () => {

@@ -1,4 +1,5 @@
 import type SQLite from 'better-sqlite3';
+import { driverOf } from './database.js';
 
 /** Where a change counter is read: synchronously on a SQLite connection, through a query otherwise. */
 export interface ChangeCounterSource {
@@ -15,6 +16,19 @@ export function sqliteCounterRead(sqlite: SQLite.Database, table: string): () =>
     statement ??= sqlite.prepare(`SELECT counter FROM ${table} WHERE id = 1`).pluck();
     return (statement.get() as number | undefined) ?? 0;
   };
+}
+
+/**
+ * The source for a one-row counter table of the store behind `db`: read synchronously on its
+ * SQLite connection, through `read` (the module's repository) everywhere else. Modules build their
+ * watches with it, so that only the store reaches the driver.
+ *
+ * @example
+ * const watch = new ChangeCounterWatch(counterSource(db, 'identity_changes', () => identityChangeRepository.read(db)), () => cache.clear());
+ */
+export function counterSource(db: object, table: string, read: () => Promise<number>): ChangeCounterSource {
+  const sqlite = driverOf(db)?.sqlite;
+  return { sqlite: sqlite === undefined ? undefined : { connection: sqlite, counter: sqliteCounterRead(sqlite, table) }, read };
 }
 
 /**

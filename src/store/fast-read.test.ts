@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, dialects } from '../../test/test-database.js';
-import type { Database } from './database.js';
-import { fastRead } from './fast-read.js';
+import { openDatabase, type Database } from './database.js';
+import { fastRead, fastReadAll, storeChangeMark } from './fast-read.js';
 
 const probeSql = 'SELECT k, v FROM fast_read_probe WHERE k = ?';
 
@@ -51,5 +51,37 @@ describe.each(dialects)('the fast read path on %s', (dialect) => {
     });
     expect(ways).toEqual(['kysely']);
     expect(await viaKysely(database.db, 'c')).toBeUndefined();
+  });
+
+  it('reads several rows by key the same way (fastReadAll), [] when none', async () => {
+    const ways: string[] = [];
+    const all = (prefix: string): Promise<string[]> => fastReadAll(database.db, 'SELECT k, v FROM fast_read_probe WHERE k >= ? ORDER BY k', [prefix], (rows: readonly [string, string][]) => {
+      ways.push('direct');
+      return rows.map((r) => r[1]);
+    }, async () => {
+      ways.push('kysely');
+      return (await sql<{ v: string }>`SELECT v FROM fast_read_probe WHERE k >= ${prefix} ORDER BY k`.execute(database.db)).rows.map((r) => r.v);
+    });
+    expect(await Promise.all([all('a'), all('z')])).toEqual([['one', 'two'], []]);
+    expect(ways).toEqual(dialect === 'sqlite' ? ['direct', 'direct'] : ['kysely', 'kysely']);
+  });
+
+  it('gives a change mark that moves when another connection commits (SQLite), none on PostgreSQL', async () => {
+    const before = await storeChangeMark(database.db);
+    if (dialect === 'postgres') {
+      expect(before).toBeUndefined();
+      return;
+    }
+    expect(typeof before).toBe('number');
+    // The connection's own commits do not move it: only another connection's do.
+    await sql`INSERT INTO fast_read_probe (k, v) VALUES ('own', 'x')`.execute(database.db);
+    expect(await storeChangeMark(database.db)).toBe(before);
+    const other = openDatabase({ sqliteFile: database.location });
+    try {
+      await sql`INSERT INTO fast_read_probe (k, v) VALUES ('other', 'y')`.execute(other.db);
+    } finally {
+      await other.close();
+    }
+    expect(await storeChangeMark(database.db)).not.toBe(before);
   });
 });

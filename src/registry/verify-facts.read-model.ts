@@ -1,7 +1,6 @@
 import type { CompiledQuery, Kysely, Transaction } from 'kysely';
-import { directStatement } from '../store/database.js';
-import { sharedRead } from '../store/shared-read.js';
 import type { DB } from '../store/database.types.js';
+import { fastRead } from '../store/fast-read.js';
 
 /** The registry facts a verification compares: only these columns are read. */
 export interface VerifyFacts {
@@ -36,18 +35,15 @@ const directSql = `SELECT ${factColumns.join(', ')} FROM persons WHERE id_number
 type FactColumns = typeof factColumns;
 type Values = { readonly [I in keyof FactColumns]: FactColumns[I] extends keyof Row ? Row[FactColumns[I]] : never };
 
-/** Reads the facts verification needs for one person, by the primary key. */
-export const verifyFactsRepository = {
-  async find(db: Executor, idNumber: string): Promise<VerifyFacts | undefined> {
-    const direct = directStatement<[string], Values>(db, directSql, { raw: true });
-    if (direct !== undefined) {
-      return sharedRead(db, () => {
-        const v = direct.get(idNumber);
-        if (v === undefined) return undefined;
-        return { fullName: v[0], birthDate: v[1], sex: v[2], status: v[3], permanentCommune: v[4], permanentAddress: v[5], currentCommune: v[6], currentAddress: v[7] };
-      }, () => findWithKysely(db, idNumber));
-    }
-    return findWithKysely(db, idNumber);
+/**
+ * The registry's read model for verification (the matching module's verify service): the facts it
+ * compares of one person, by the primary key, on the store's fast path (a hot read).
+ */
+export const verifyFactsReadModel = {
+  find(db: Executor, idNumber: string): Promise<VerifyFacts | undefined> {
+    return fastRead(db, directSql, [idNumber], (v: Values | undefined) => v === undefined ? undefined : {
+      fullName: v[0], birthDate: v[1], sex: v[2], status: v[3], permanentCommune: v[4], permanentAddress: v[5], currentCommune: v[6], currentAddress: v[7],
+    }, () => findWithKysely(db, idNumber));
   },
 };
 

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../store/database.types.js';
-import type { SnapshotPerson } from './registry-snapshot.engine.js';
+
+// The registry's read model for the matching module's registry snapshot (reconcile, linkage).
 
 /**
  * The registry's state in one string: persons count, their latest update and the last life-event
@@ -18,8 +19,25 @@ export async function registryFingerprint(db: Kysely<DB>): Promise<string> {
   return `persons=${persons.n};updated=${persons.updated};seq=${events.seq ?? 0}`;
 }
 
+/** A person as the matching module's registry snapshot holds it (reconciliation's row). */
+export interface SnapshotPersonRow {
+  readonly id_number: string;
+  /** NFC, as stored; released to agencies where a preset allows. */
+  readonly full_name: string;
+  /** Lower case, no marks, đ→d, single spaces. */
+  readonly name_folded: string;
+  /** 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'. */
+  readonly birth_date: string;
+  readonly sex: 'M' | 'F';
+  readonly status: 'alive' | 'deceased';
+  readonly death_date: string | null;
+  /** 2025 commune codes (the generator and the registry write today's units). */
+  readonly current_commune: string | null;
+  readonly permanent_commune: string | null;
+}
+
 /** One page of snapshot rows after an ID number, in ID order (keyset paging: constant cost per page). */
-export async function snapshotRowsAfter(db: Kysely<DB>, afterId: string, limit: number): Promise<readonly SnapshotPerson[]> {
+export async function snapshotRowsAfter(db: Kysely<DB>, afterId: string, limit: number): Promise<readonly SnapshotPersonRow[]> {
   return db
     .selectFrom('persons')
     .select(['id_number', 'full_name', 'name_folded', 'birth_date', 'sex', 'status', 'death_date', 'current_commune', 'permanent_commune'])
