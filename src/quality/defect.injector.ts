@@ -127,6 +127,27 @@ export async function* injectDefects(
   if (extra.persons.length > 0) yield extra;
 }
 
+/** One batch being spoiled, as Injector.spoil's steps share it. */
+interface SpoilContext {
+  readonly r: SeededRandom;
+  readonly batch: PopulationBatch;
+  readonly persons: PersonsTable[];
+  readonly byId: ReadonlyMap<string, PersonsTable>;
+  /** Records already spoiled (or left stale by the generator): each record gets one defect at most. */
+  readonly spoiled: Set<string>;
+  /** Records referred to as somebody's parent. */
+  readonly referenced: ReadonlySet<string>;
+  /** Each person's last life event other than the death and corrections. */
+  readonly lastEvent: ReadonlyMap<string, string>;
+  readonly ageOf: (p: PersonsTable) => number;
+  /** A full birth date, not 29 February. */
+  readonly full: (p: PersonsTable) => boolean;
+  /** Up to n untouched persons meeting `eligible`, now taken. */
+  readonly pick: (n: number, eligible: (p: PersonsTable) => boolean) => PersonsTable[];
+  /** How many records of this kind the batch gets. */
+  readonly q: (kind: DefectKind) => number;
+}
+
 class Injector {
   private readonly r: SeededRandom;
   private readonly kinds: ReadonlySet<DefectKind>;
@@ -169,7 +190,18 @@ class Injector {
     this.ledger.injected.push({ kind, recordId, relatedId });
   }
 
+  /** Spoils a batch of the population: every kind at its rate, each spoiled record in the ledger. */
   spoil(source: PopulationBatch): PopulationBatch {
+    const c = this.spoilContext(source);
+    this.spoilRecords(c);
+    this.spoilHouseholds(c);
+    this.spoilLinks(c);
+    this.chooseDuplicates(c);
+    return c.batch;
+  }
+
+  /** What the kinds share while spoiling one batch: its records, who is taken, and how to pick more. */
+  private spoilContext(source: PopulationBatch): SpoilContext {
     const r = this.r;
     // A new plain batch: a batch from the generator's worker may be a packed form that bulk
     // writers read directly, which would ignore changes made to its unpacked rows.
@@ -216,7 +248,12 @@ class Injector {
     };
     const count = persons.length;
     const q = (kind: DefectKind): number => this.quota(kind, count);
+    return { r, batch, persons, byId, spoiled, referenced, lastEvent, ageOf, full, pick, q };
+  }
 
+  /** Kinds that spoil one record each. */
+  private spoilRecords(c: SpoilContext): void {
+    const { r, referenced, lastEvent, ageOf, full, pick, q } = c;
     for (const p of pick(q('id_sex'), (x) => ageOf(x) < 13 && !referenced.has(x.id_number))) {
       p.sex = p.sex === 'M' ? 'F' : 'M';
       this.record('id_sex', p.id_number);
@@ -293,7 +330,11 @@ class Injector {
       p.birth_date = `${String(Number(this.options.today.slice(0, 4)) - 121 - r.int(10))}${p.birth_date.slice(4)}`;
       this.record('alive_over_120', p.id_number);
     }
+  }
 
+  /** Kinds that spoil a household (whole within a batch). */
+  private spoilHouseholds(c: SpoilContext): void {
+    const { r, persons, spoiled, q } = c;
     // Households: whole within a batch.
     const members = new Map<string, PersonsTable[]>();
     for (const p of persons) {
@@ -327,7 +368,11 @@ class Injector {
       head.relationship_to_head = 'parent';
       this.record('household_no_head', id);
     }
+  }
 
+  /** Kinds that break a link between two records (spouse, parent). */
+  private spoilLinks(c: SpoilContext): void {
+    const { r, persons, byId, spoiled, ageOf, pick, q } = c;
     // Links.
     for (const p of pick(q('spouse_asymmetric'), (x) => {
       const spouse = x.spouse_id === null ? undefined : byId.get(x.spouse_id);
@@ -351,7 +396,11 @@ class Injector {
       p.mother_id = mother.id_number;
       this.record('child_before_parent', p.id_number, mother.id_number);
     }
+  }
 
+  /** Chooses the originals (and couples) registered a second time in the last batch. */
+  private chooseDuplicates(c: SpoilContext): void {
+    const { byId, spoiled, referenced, ageOf, pick, q } = c;
     // One duplicate in ten is a spouse of a couple registered twice (so two to a couple).
     const duplicates = q('duplicate');
     this.couplesOwed += duplicates / 20;
@@ -372,7 +421,6 @@ class Injector {
     for (const p of pick(duplicates - 2 * married.length, (x) => x.status === 'alive' && x.spouse_id === null && ageOf(x) > 16 && !referenced.has(x.id_number))) {
       this.originals.push({ ...p });
     }
-    return batch;
   }
 
   /** The duplicate records, in one last batch: each a second registration of an original under a new ID number. */
