@@ -1,4 +1,5 @@
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { stringify } from 'csv-stringify/sync';
 import { SeededRandom } from '../registry/population.random.js';
 import { communeCodeMap } from './registry-snapshot.communes.js';
 import type { SnapshotPersonWithCard } from './registry-snapshot.engine.js';
@@ -80,8 +81,9 @@ const headers: Readonly<Record<PresetName, readonly string[]>> = {
 
 const letters = 'abcdeghiklmnopqrstuvxy';
 
+/** One CSV field as csv-stringify writes it (quoted when it holds a comma, a quote or a line break). */
 function csvField(value: string): string {
-  return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+  return stringify([[value]], { record_delimiter: '' });
 }
 
 function stripMarks(name: string): string {
