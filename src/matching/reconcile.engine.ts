@@ -387,17 +387,31 @@ function cmndSql(id: string): string {
   return `length(${id}) = 9 AND regexp_full_match(${id}, '[0-9]{9}')`;
 }
 
-/**
- * The classification, as a few statements. `classified` holds one row per read row with every
- * decision that does not depend on other rows (in one pass: normalisation, the join on the ID
- * number, the name similarity, the date checks, the mismatch list); `extra` holds only the rows of
- * persons who appear more than once (repeats and per-person limits, ranked with windows over those
- * few rows); the `results` view lays the second over the first. The link rule: an ID (or old card
- * number) found in the registry is taken as this person when the folded names are similar enough
- * given what the dates say (linkThresholds); otherwise the ID belongs to someone else and the row
- * is NOT_FOUND.
- */
-export function classifySql({ preset, persons, communes, has, today, provinces, cards }: ClassifyInput): { readonly classify: readonly string[]; readonly finish: readonly string[] } {
+/** What the classification's statements are built from: the input and the choices it implies. */
+interface ClassifyContext extends ClassifyInput {
+  readonly compares: (f: ComparedField) => boolean;
+  readonly releases: (f: ComparedField) => boolean;
+  /** The date formats tried, as a DuckDB list: the preset's first (they settle day-first against month-first). */
+  readonly dateFormats: string;
+  readonly year: number;
+  /** The commune is read and compared. */
+  readonly communeCheck: boolean;
+  /** Rows are one per line (telecom). */
+  readonly byLine: boolean;
+  /** Lines a person may hold (telecom), or null. */
+  readonly limit: number | null;
+  /** Valid provinces as a 100-character mask over the ID's second and third digits. */
+  readonly mask: string;
+  /** One CASE per compared field, naming the field when it differs. */
+  readonly mismatch: readonly string[];
+  /** Whether a row is taken as the person its ID found. */
+  readonly linkRule: string;
+  /** The key rows repeat under: the line too where the preset counts lines. */
+  readonly k: string;
+}
+
+function classifyContext(input: ClassifyInput): ClassifyContext {
+  const { preset, has, today, provinces } = input;
   const compares = (f: ComparedField): boolean => preset.compare.includes(f);
   const releases = (f: ComparedField): boolean => preset.release.includes(f);
   // The preset's formats first (they settle day-first against month-first), then what else files hold.
@@ -432,9 +446,13 @@ export function classifySql({ preset, persons, communes, has, today, provinces, 
             ELSE false END`
     : `coalesce(p_id IS NOT NULL AND name_sim >= ${linkThresholds.nameAlone}, false)`;
   const k = byLine ? "coalesce(line_key, '')" : "''";
-  const statements: string[] = [];
-  const finish: string[] = [];
-  statements.push(`
+  return { ...input, compares, releases, dateFormats, year, communeCheck, byLine, limit, mask, mismatch, linkRule, k };
+}
+
+/** The rows read and normalised: ID, name, birth date (full, partial, two-digit year), sex, commune, the kind of ID. */
+function readSql(c: ClassifyContext): string {
+  const { dateFormats, year, communeCheck, byLine, mask, has, today } = c;
+  return `
     CREATE TABLE classified AS
     WITH s AS (
       SELECT rn, nullif(trim(in_record), '') AS record, ${idSql('in_id')} AS id_in,
@@ -478,7 +496,13 @@ export function classifySql({ preset, persons, communes, has, today, provinces, 
                   ELSE 'bad' END AS id_kind
       FROM k0
     ),
-    j AS (
+`;
+}
+
+/** Each row joined to the person its ID (or old card) finds, with the name similarity, date and commune checks and the link decision. */
+function joinSql(c: ClassifyContext): string {
+  const { compares, releases, communeCheck, mismatch, linkRule, preset, persons, communes, has, cards } = c;
+  return `    j AS (
       SELECT k.*, p.id_number AS p_id, p.full_name AS p_full_name, p.birth_date AS p_birth,
              ${compares('sex') && has('sex') ? 'p.sex' : 'NULL::VARCHAR'} AS p_sex, p.status AS p_status,
              ${communeCheck || releases('commune') ? `p.${preset.communeOf}` : 'NULL::VARCHAR'} AS p_commune,
@@ -512,7 +536,13 @@ export function classifySql({ preset, persons, communes, has, today, provinces, 
              concat_ws(';', ${mismatch.length > 0 ? mismatch.join(', ') : 'NULL'}) AS mismatch_list
       FROM g
     )
-    SELECT rn, record, linked,
+`;
+}
+
+/** The row's status, reason, what the candidate search needs, and the registry values released. */
+function decideSql(c: ClassifyContext): string {
+  const { releases, byLine, has } = c;
+  return `    SELECT rn, record, linked,
            CASE WHEN linked THEN p_id END AS link_id,
            ${byLine ? 'line_key' : 'NULL::VARCHAR'} AS line_key,
            CASE WHEN id_kind = 'bad' THEN 'INVALID_ID'
@@ -545,16 +575,24 @@ export function classifySql({ preset, persons, communes, has, today, provinces, 
            ${releases('full_name') ? `CASE WHEN linked AND contains(mismatch_list, 'full_name') THEN p_full_name END` : 'NULL::VARCHAR'} AS registry_full_name,
            ${releases('birth_date') ? `CASE WHEN linked AND contains(mismatch_list, 'birth_date') THEN p_birth END` : 'NULL::VARCHAR'} AS registry_birth_date,
            ${releases('commune') ? `CASE WHEN linked AND contains(mismatch_list, 'commune') THEN p_commune END` : 'NULL::VARCHAR'} AS registry_commune
-    FROM l`);
-  statements.push(`
+    FROM l`;
+}
+
+/** The rows whose ID found nobody (or was invalid), for the candidate search by name and birth date. */
+function needSql(): string {
+  return `
     CREATE TABLE need AS
     SELECT rn, coalesce(search_id, '') AS id_in, search_name AS name_in, name_key, ${sortedNameSql('name_key')} AS sorted_key,
            search_birth AS birth_text, search_birth_swapped AS birth_swapped, substr(search_birth, 1, 4) AS birth_year,
            search_sex AS sex_in, search_owner AS owner_id
     FROM (SELECT *, ${collapseSql(unmarkedSql('search_name'))} AS name_key FROM classified WHERE NOT linked AND status0 IN ('NOT_FOUND', 'INVALID_ID'))
-    WHERE name_key <> ''`);
-  // Only persons linked from more than one row can repeat or go over a limit: rank their rows alone.
-  finish.push(`
+    WHERE name_key <> ''`;
+}
+
+/** Repeats and per-person limits, ranked over the rows of persons linked more than once. */
+function extraSql(c: ClassifyContext): string {
+  const { limit, k } = c;
+  return `
     CREATE TABLE extra AS
     -- Grouped on a 64-bit hash of the ID (cheaper than the text): a collision only ranks a few more rows, never wrongly.
     WITH m AS (SELECT hash(link_id) AS h FROM classified WHERE linked GROUP BY h HAVING count(*) > 1),
@@ -567,8 +605,13 @@ export function classifySql({ preset, persons, communes, has, today, provinces, 
              ${limit === null ? 'NULL::BIGINT' : 'CASE WHEN dup_rank = 1 THEN row_number() OVER (PARTITION BY link_id, dup_rank = 1 ORDER BY rn) END'} AS line_rank
       FROM d
     )
-    SELECT * FROM r WHERE dup${limit === null ? '' : ` OR line_rank > ${limit}`}`);
-  finish.push(`
+    SELECT * FROM r WHERE dup${limit === null ? '' : ` OR line_rank > ${limit}`}`;
+}
+
+/** The results view: the classification with repeats, limits and the candidate search laid over it. */
+function resultsSql(c: ClassifyContext): string {
+  const { compares, releases, limit } = c;
+  return `
     CREATE VIEW results AS
     SELECT c.rn, c.record,
            CASE WHEN cd.status IS NOT NULL THEN cd.status
@@ -581,6 +624,20 @@ export function classifySql({ preset, persons, communes, has, today, provinces, 
            c.registry_id_number, c.registry_full_name, c.registry_birth_date, c.registry_commune,
            ${releases('id_number') ? 'cd.person_id' : 'NULL::VARCHAR'} AS suggested_id,
            CAST(cd.score AS VARCHAR) AS match_score
-    FROM classified c LEFT JOIN extra e ON e.rn = c.rn LEFT JOIN candidates cd ON cd.rn = c.rn`);
-  return { classify: statements, finish };
+    FROM classified c LEFT JOIN extra e ON e.rn = c.rn LEFT JOIN candidates cd ON cd.rn = c.rn`;
+}
+
+/**
+ * The classification, as a few statements. `classified` holds one row per read row with every
+ * decision that does not depend on other rows (in one pass: normalisation, the join on the ID
+ * number, the name similarity, the date checks, the mismatch list); `extra` holds only the rows of
+ * persons who appear more than once (repeats and per-person limits, ranked with windows over those
+ * few rows); the `results` view lays the second over the first. The link rule: an ID (or old card
+ * number) found in the registry is taken as this person when the folded names are similar enough
+ * given what the dates say (linkThresholds); otherwise the ID belongs to someone else and the row
+ * is NOT_FOUND.
+ */
+export function classifySql(input: ClassifyInput): { readonly classify: readonly string[]; readonly finish: readonly string[] } {
+  const c = classifyContext(input);
+  return { classify: [readSql(c) + joinSql(c) + decideSql(c), needSql()], finish: [extraSql(c), resultsSql(c)] };
 }
