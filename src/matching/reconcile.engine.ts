@@ -5,7 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { adminUnitCatalog } from '../registry/admin-unit.catalog.js';
 import { DomainError, isDomainError } from '../shared/domain-error.js';
 import { defaultDuckDbLimits, openDuckDb } from '../store/duckdb.bounds.js';
-import { readSnapshotManifest, snapshotFiles, snapshotNameKeysTable, sqlText } from './registry-snapshot.engine.js';
+import { readSnapshotManifest, snapshotFiles, snapshotNameKeysTable, sqlText, type SnapshotManifest } from './registry-snapshot.engine.js';
 import { searchCandidates, sortedNameSql } from './reconcile.candidates.js';
 import {
   comparedFields, reconcileStatuses, withHeaderAliases, type CanonicalField, type ComparedField, type ReconcilePreset, type ReconcileStatus,
@@ -143,6 +143,176 @@ async function scalar(connection: DuckDBConnection, query: string): Promise<numb
   return Number(value ?? 0);
 }
 
+/** The agency file's header and how it is read: its columns, the preset with header aliases, its reader. */
+interface SourceShape {
+  readonly preset: ReconcilePreset;
+  readonly header: readonly string[];
+  readonly reader: string;
+  readonly columnsMissing: readonly string[];
+  readonly has: (field: CanonicalField) => boolean;
+  readonly pick: (field: CanonicalField) => string;
+}
+
+type Progress = (phase: ReconcilePhase, from: number, to: number) => (f: number) => void;
+
+/** The file exists and is not empty, and a complete snapshot is there: else the error says which. */
+function checkInput(request: ReconcileRequest): SnapshotManifest {
+  const { input } = request;
+  if (!existsSync(input) || !statSync(input).isFile()) {
+    throw new DomainError('not_found', 'RECONCILE_FILE_NOT_FOUND', `the agency file ${path.basename(input)} does not exist`, 'Check the path of the file to reconcile');
+  }
+  if (statSync(input).size === 0) {
+    throw new DomainError('invalid', 'RECONCILE_FILE_EMPTY', 'the agency file is empty', 'Send a file with a header line and at least one row');
+  }
+  const manifest = readSnapshotManifest(request.snapshotDir);
+  if (manifest === undefined) {
+    throw new DomainError('unavailable', 'RECONCILE_SNAPSHOT_MISSING', 'no complete registry snapshot', 'Build the registry snapshot first (it is built automatically by the service)');
+  }
+  return manifest;
+}
+
+/** Which mapped columns the file has; a file without the ID or name columns cannot be reconciled. */
+async function sourceShape(connection: DuckDBConnection, request: ReconcileRequest, format: 'csv' | 'parquet'): Promise<SourceShape> {
+  const file = sqlText(request.input);
+  let header: string[];
+  let delimiter = ',';
+  try {
+    if (format === 'parquet') header = (await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${file})`)).getRowsJson().map((r) => text(r[0]));
+    else ({ header, delimiter } = csvHeader(request.input));
+  } catch (error) {
+    if (isDomainError(error)) throw error;
+    // DuckDB's own message can hold the server's paths and cells of the file: neither is passed on.
+    throw new DomainError('invalid', 'RECONCILE_FILE_UNREADABLE', `the agency file could not be read as ${format.toUpperCase()}`, 'Send a comma-separated UTF-8 file with a header line, or a Parquet file');
+  }
+  // Columns the mapping does not name, found under their usual Vietnamese headers ("Họ và tên", "Số CCCD").
+  const preset = withHeaderAliases(request.preset, header);
+  // The header read once; every column as text, so that nothing is left to type inference.
+  const columnSpec = `{${header.map((h) => `${sqlText(h)}: 'VARCHAR'`).join(', ')}}`;
+  const reader = format === 'parquet'
+    ? `read_parquet(${file}, file_row_number = true)`
+    : `read_csv(${file}, header = true, columns = ${columnSpec}, delim = ${sqlText(delimiter)}, quote = '"', escape = '"', strict_mode = true, ignore_errors = true, store_rejects = true, null_padding = false, auto_detect = false)`;
+  const mapped = Object.entries(preset.columns) as [CanonicalField, string][];
+  const columnsMissing = mapped.filter(([, column]) => !header.includes(column)).map(([field, column]) => `${field}:${column}`);
+  for (const required of ['id', 'name'] as const) {
+    const column = preset.columns[required];
+    if (column === undefined || !header.includes(column)) {
+      throw new DomainError('invalid', 'RECONCILE_COLUMN_MISSING', `the file has no column "${column ?? required}" for the ${required === 'id' ? 'ID number' : 'full name'}; its columns are: ${header.join(', ')}`, `Map the column with --map ${required}=<column> or rename it`, { columns: header });
+    }
+  }
+  const has = (field: CanonicalField): boolean => {
+    const column = preset.columns[field];
+    return column !== undefined && header.includes(column);
+  };
+  const pick = (field: CanonicalField): string => (has(field) ? `CAST(${ident(preset.columns[field] ?? '')} AS VARCHAR)` : 'NULL::VARCHAR');
+  return { preset, header, reader, columnsMissing, has, pick };
+}
+
+/** The file into a table, numbered in file order, and its unreadable rows into `rejects`; how many there were. */
+async function loadSource(connection: DuckDBConnection, shape: SourceShape, format: 'csv' | 'parquet', progress: Progress): Promise<number> {
+  await withProgress(connection, progress('loading', 0, 0.3), () => connection.run(`
+        CREATE TABLE src AS
+        SELECT ${format === 'parquet' ? 'file_row_number + 1' : 'row_number() OVER ()'} AS rn,
+               ${canonicalSelect(shape.pick)}
+        FROM ${shape.reader}`));
+  // Row numbers are fixed now; what follows joins, aggregates and sorts explicitly, so DuckDB may reorder freely.
+  await connection.run('SET preserve_insertion_order = false');
+  if (format === 'csv') {
+    await connection.run(`
+          CREATE TABLE rejects AS
+          SELECT line::BIGINT AS line, min(error_type::VARCHAR) AS error_type, row_number() OVER (ORDER BY line) AS i
+          FROM reject_errors GROUP BY line`);
+  } else {
+    await connection.run('CREATE TABLE rejects (line BIGINT, error_type VARCHAR, i BIGINT)');
+  }
+  return scalar(connection, 'SELECT count(*) FROM rejects');
+}
+
+/** Every row classified against the snapshot, the failed IDs searched by name and birth date, repeats and limits ranked. */
+async function classifyRows(connection: DuckDBConnection, request: ReconcileRequest, shape: SourceShape, manifest: SnapshotManifest, progress: Progress, lap: (name: string) => void): Promise<void> {
+  // The DuckDB copy of the snapshot when there is one (older snapshots have only the Parquet file).
+  const database = path.join(request.snapshotDir, snapshotFiles.personsDatabase);
+  let persons = `read_parquet(${sqlText(path.join(request.snapshotDir, snapshotFiles.persons))})`;
+  if (existsSync(database)) {
+    await connection.run(`ATTACH ${sqlText(database)} AS snapshot_db (READ_ONLY)`);
+    persons = 'snapshot_db.persons';
+  }
+  const communes = sqlText(path.join(request.snapshotDir, snapshotFiles.communes));
+  // Old 9-digit card numbers are resolved first, for the few rows that carry one, so that the
+  // main join has a single key and the old-card column is read only when it is needed.
+  await connection.run(`CREATE TABLE card_rows AS SELECT rn, id9 FROM (SELECT rn, ${idSql('in_id')} AS id9 FROM src) WHERE ${cmndSql('id9')}`);
+  const cardRows = manifest.oldCards > 0 ? await scalar(connection, 'SELECT count(*) FROM card_rows') : 0;
+  if (cardRows > 0) {
+    await connection.run(`
+          CREATE TABLE cards AS
+          SELECT c.rn, oc.id_number FROM card_rows c
+          JOIN (SELECT old_card, id_number FROM ${persons} WHERE old_card IS NOT NULL) oc ON oc.old_card = c.id9`);
+  }
+  const { classify, finish } = classifySql({ preset: shape.preset, persons, communes, has: shape.has, today: request.today, provinces: idProvinceCodes(), cards: cardRows > 0 });
+  const statements = [...classify, ...finish];
+  const step = (done: number): ((f: number) => void) => progress('classifying', 0.3 + (0.4 * done) / statements.length, 0.3 + (0.4 * (done + 1)) / statements.length);
+  for (const [i, statement] of classify.entries()) await withProgress(connection, step(i), () => connection.run(statement));
+  lap('classify');
+  // The rows whose ID failed: a search by name and birth date (reconcile.candidates.ts).
+  const hasNameKeys = persons === 'snapshot_db.persons' && await scalar(connection, `SELECT count(*) FROM duckdb_tables() WHERE database_name = 'snapshot_db' AND table_name = '${snapshotNameKeysTable}'`) > 0;
+  await searchCandidates(connection, persons, hasNameKeys ? `SELECT id_number, sorted_key, birth_year FROM snapshot_db.${snapshotNameKeysTable}` : undefined);
+  lap('candidates');
+  for (const [i, statement] of finish.entries()) await withProgress(connection, step(classify.length + i), () => connection.run(statement));
+}
+
+/** The per-row results, bad rows included, in file order with each row's line, written with one COPY. */
+async function writeResults(connection: DuckDBConnection, request: ReconcileRequest, preset: ReconcilePreset, rejected: number, progress: Progress): Promise<void> {
+  const resultsFormat = request.resultsPath.toLowerCase().endsWith('.parquet') ? '(FORMAT parquet, COMPRESSION zstd)' : '(FORMAT csv, HEADER true)';
+  const badRowsSelect = `
+    SELECT line - 1 AS row_no, line, NULL::VARCHAR AS record, 'BAD_ROW' AS status, replace(error_type, ' ', '_') AS reason,
+           NULL::VARCHAR AS linked_id, NULL::VARCHAR AS mismatch_fields, NULL::VARCHAR AS registry_id_number, NULL::VARCHAR AS registry_full_name,
+           NULL::VARCHAR AS registry_birth_date, NULL::VARCHAR AS registry_commune, NULL::VARCHAR AS suggested_id, NULL::VARCHAR AS match_score,
+           ${sqlText(preset.actions.BAD_ROW)} AS action
+    FROM rejects`;
+  // The line of a read row: its rank among read rows, plus the header, plus the rejected lines before it.
+  let lineOf = 'r.rn + 1';
+  let lineJoin = '';
+  if (rejected > 0 && rejected <= maxRejectsInline) {
+    const okBefore = (await connection.runAndReadAll('SELECT line - 1 - i FROM rejects ORDER BY i')).getRowsJS().map(([n]) => Number(n));
+    lineOf = `r.rn + 1 + ${rejectedBeforeSql('r.rn', okBefore)}`;
+  } else if (rejected > 0) {
+    lineOf = 'r.rn + 1 + coalesce(b.i, 0)';
+    lineJoin = 'ASOF LEFT JOIN (SELECT line - 1 - i AS ok_before, max(i) AS i FROM rejects GROUP BY ALL) b ON r.rn > b.ok_before';
+  }
+  // The agency's own values (its record number) and the registry's go out as text: in a CSV they
+  // are made safe for a spreadsheet, as every CSV the project writes (registry/csv-safety.ts).
+  const cell = resultsFormat.includes('csv') ? csvSafeCellSql : (column: string): string => column;
+  await withProgress(connection, progress('writing', 0.7, 0.95), () => connection.run(`
+    COPY (
+      SELECT row_no, line, ${textColumns.map((c) => `${cell(c)} AS ${c}`).join(', ')} FROM (
+        SELECT ${lineOf} - 1 AS row_no, ${lineOf} AS line, record, status, reason, linked_id, mismatch_fields, registry_id_number,
+               registry_full_name, registry_birth_date, registry_commune, suggested_id, match_score,
+               CASE status ${reconcileStatuses.map((st) => `WHEN '${st}' THEN ${sqlText(preset.actions[st])}`).join(' ')} END AS action
+        FROM results r ${lineJoin}
+        ${rejected > 0 ? `UNION ALL ${badRowsSelect}` : ''}
+      ) ORDER BY row_no
+    ) TO ${sqlText(request.resultsPath)} ${resultsFormat}`));
+}
+
+/** The run's counts: rows by status, mismatched fields, reasons, and the first unreadable rows. */
+async function summarise(connection: DuckDBConnection, rejected: number): Promise<Pick<ReconcileSummary, 'statuses' | 'mismatchFields' | 'reasons' | 'badRowSamples' | 'rows'>> {
+  const statusRows = (await connection.runAndReadAll('SELECT status, count(*) FROM results GROUP BY status')).getRowsJS();
+  const statuses = Object.fromEntries(reconcileStatuses.map((s) => [s, 0])) as Record<ReconcileStatus, number>;
+  for (const [status, n] of statusRows) statuses[text(status) as ReconcileStatus] = Number(n);
+  statuses.BAD_ROW = rejected;
+  const mismatchRows = (await connection.runAndReadAll(`
+    SELECT f, count(*) FROM (SELECT unnest(string_split(mismatch_fields, ';')) AS f FROM results WHERE status = 'MISMATCH') GROUP BY f`)).getRowsJS();
+  const mismatchFields: Partial<Record<ComparedField, number>> = {};
+  for (const [field, n] of mismatchRows) {
+    if ((comparedFields as readonly string[]).includes(text(field))) mismatchFields[text(field) as ComparedField] = Number(n);
+  }
+  const reasonRows = (await connection.runAndReadAll('SELECT reason, count(*) FROM classified WHERE reason IS NOT NULL GROUP BY reason')).getRowsJS();
+  const reasons = Object.fromEntries(reasonRows.map(([r, n]) => [text(r), Number(n)]));
+  const badRowSamples: BadRow[] = (await connection.runAndReadAll('SELECT line, error_type FROM rejects ORDER BY line LIMIT 100')).getRowsJS()
+    .map(([line, type]) => ({ line: Number(line), code: text(type).replaceAll(' ', '_'), reason: rejectCodes[text(type)] ?? 'the row could not be read' }));
+  const readRows = await scalar(connection, 'SELECT count(*) FROM classified');
+  return { statuses, mismatchFields, reasons, badRowSamples, rows: readRows + rejected };
+}
+
 /**
  * Reconciliation in DuckDB, in-process: the agency file streamed by DuckDB's reader (CSV or
  * Parquet; rows it cannot read are kept aside with their line and reason), joined on the ID number
@@ -153,19 +323,8 @@ async function scalar(connection: DuckDBConnection, query: string): Promise<numb
  */
 export const duckDbReconcileEngine: ReconcileEngine = {
   async run(request: ReconcileRequest) {
-    const { input } = request;
-    let preset = request.preset;
-    if (!existsSync(input) || !statSync(input).isFile()) {
-      throw new DomainError('not_found', 'RECONCILE_FILE_NOT_FOUND', `the agency file ${path.basename(input)} does not exist`, 'Check the path of the file to reconcile');
-    }
-    if (statSync(input).size === 0) {
-      throw new DomainError('invalid', 'RECONCILE_FILE_EMPTY', 'the agency file is empty', 'Send a file with a header line and at least one row');
-    }
-    const manifest = readSnapshotManifest(request.snapshotDir);
-    if (manifest === undefined) {
-      throw new DomainError('unavailable', 'RECONCILE_SNAPSHOT_MISSING', 'no complete registry snapshot', 'Build the registry snapshot first (it is built automatically by the service)');
-    }
-    const format = input.toLowerCase().endsWith('.parquet') ? 'parquet' : 'csv';
+    const manifest = checkInput(request);
+    const format = request.input.toLowerCase().endsWith('.parquet') ? 'parquet' : 'csv';
     const seconds: Record<string, number> = {};
     let phaseStart = performance.now();
     const lap = (name: string): void => {
@@ -173,168 +332,32 @@ export const duckDbReconcileEngine: ReconcileEngine = {
       seconds[name] = Math.round(now - phaseStart) / 1000;
       phaseStart = now;
     };
-    const progress = (phase: ReconcilePhase, from: number, to: number) => (f: number): void => request.onProgress?.(phase, from + (to - from) * f);
+    const progress: Progress = (phase, from, to) => (f) => request.onProgress?.(phase, from + (to - from) * f);
 
     // Bounded memory; what does not fit spills beside the results, on the data disk.
     const duck = await openDuckDb(path.join(path.dirname(request.resultsPath), '.duckdb-spill'), { preserve_insertion_order: 'true' }, { ...defaultDuckDbLimits(), ...request.duckDb });
     const connection = await duck.instance.connect();
     try {
-      const file = sqlText(input);
-
-      // Which mapped columns the file has; a file without the ID or name columns cannot be reconciled.
-      let header: string[];
-      let delimiter = ',';
-      try {
-        if (format === 'parquet') header = (await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${file})`)).getRowsJson().map((r) => text(r[0]));
-        else ({ header, delimiter } = csvHeader(input));
-      } catch (error) {
-        if (isDomainError(error)) throw error;
-        // DuckDB's own message can hold the server's paths and cells of the file: neither is passed on.
-        throw new DomainError('invalid', 'RECONCILE_FILE_UNREADABLE', `the agency file could not be read as ${format.toUpperCase()}`, 'Send a comma-separated UTF-8 file with a header line, or a Parquet file');
-      }
-      // Columns the mapping does not name, found under their usual Vietnamese headers ("Họ và tên", "Số CCCD").
-      preset = withHeaderAliases(preset, header);
-      // The header read once; every column as text, so that nothing is left to type inference.
-      const columnSpec = `{${header.map((h) => `${sqlText(h)}: 'VARCHAR'`).join(', ')}}`;
-      const reader = format === 'parquet'
-        ? `read_parquet(${file}, file_row_number = true)`
-        : `read_csv(${file}, header = true, columns = ${columnSpec}, delim = ${sqlText(delimiter)}, quote = '"', escape = '"', strict_mode = true, ignore_errors = true, store_rejects = true, null_padding = false, auto_detect = false)`;
-      const mapped = Object.entries(preset.columns) as [CanonicalField, string][];
-      const columnsMissing = mapped.filter(([, column]) => !header.includes(column)).map(([field, column]) => `${field}:${column}`);
-      for (const required of ['id', 'name'] as const) {
-        const column = preset.columns[required];
-        if (column === undefined || !header.includes(column)) {
-          throw new DomainError('invalid', 'RECONCILE_COLUMN_MISSING', `the file has no column "${column ?? required}" for the ${required === 'id' ? 'ID number' : 'full name'}; its columns are: ${header.join(', ')}`, `Map the column with --map ${required}=<column> or rename it`, { columns: header });
-        }
-      }
-      const has = (field: CanonicalField): boolean => {
-        const column = preset.columns[field];
-        return column !== undefined && header.includes(column);
-      };
-      const pick = (field: CanonicalField): string => {
-        const column = preset.columns[field];
-        return column !== undefined && header.includes(column) ? `CAST(${ident(column)} AS VARCHAR)` : 'NULL::VARCHAR';
-      };
-
-      // ---- load: the file into a table, numbered in file order --------------------------------
+      const shape = await sourceShape(connection, request, format);
       request.onProgress?.('loading', 0);
-      await withProgress(connection, progress('loading', 0, 0.3), () => connection.run(`
-        CREATE TABLE src AS
-        SELECT ${format === 'parquet' ? 'file_row_number + 1' : 'row_number() OVER ()'} AS rn,
-               ${canonicalSelect(pick)}
-        FROM ${reader}`));
-      // Row numbers are fixed now; what follows joins, aggregates and sorts explicitly, so DuckDB may reorder freely.
-      await connection.run('SET preserve_insertion_order = false');
-      if (format === 'csv') {
-        await connection.run(`
-          CREATE TABLE rejects AS
-          SELECT line::BIGINT AS line, min(error_type::VARCHAR) AS error_type, row_number() OVER (ORDER BY line) AS i
-          FROM reject_errors GROUP BY line`);
-      } else {
-        await connection.run('CREATE TABLE rejects (line BIGINT, error_type VARCHAR, i BIGINT)');
-      }
-      const rejected = await scalar(connection, 'SELECT count(*) FROM rejects');
+      const rejected = await loadSource(connection, shape, format, progress);
       lap('load');
       request.onProgress?.('loading', 0.3);
-
-      // ---- classify ----------------------------------------------------------------------------
-      // The DuckDB copy of the snapshot when there is one (older snapshots have only the Parquet file).
-      const database = path.join(request.snapshotDir, snapshotFiles.personsDatabase);
-      let persons = `read_parquet(${sqlText(path.join(request.snapshotDir, snapshotFiles.persons))})`;
-      if (existsSync(database)) {
-        await connection.run(`ATTACH ${sqlText(database)} AS snapshot_db (READ_ONLY)`);
-        persons = 'snapshot_db.persons';
-      }
-      const communes = sqlText(path.join(request.snapshotDir, snapshotFiles.communes));
-      // Old 9-digit card numbers are resolved first, for the few rows that carry one, so that the
-      // main join has a single key and the old-card column is read only when it is needed.
-      await connection.run(`CREATE TABLE card_rows AS SELECT rn, id9 FROM (SELECT rn, ${idSql('in_id')} AS id9 FROM src) WHERE ${cmndSql('id9')}`);
-      const cardRows = manifest.oldCards > 0 ? await scalar(connection, 'SELECT count(*) FROM card_rows') : 0;
-      if (cardRows > 0) {
-        await connection.run(`
-          CREATE TABLE cards AS
-          SELECT c.rn, oc.id_number FROM card_rows c
-          JOIN (SELECT old_card, id_number FROM ${persons} WHERE old_card IS NOT NULL) oc ON oc.old_card = c.id9`);
-      }
-      const { classify, finish } = classifySql({ preset, persons, communes, has, today: request.today, provinces: idProvinceCodes(), cards: cardRows > 0 });
-      const statements = [...classify, ...finish];
-      for (const [i, statement] of classify.entries()) {
-        await withProgress(connection, progress('classifying', 0.3 + (0.4 * i) / statements.length, 0.3 + (0.4 * (i + 1)) / statements.length), () => connection.run(statement));
-      }
-      lap('classify');
-      // The rows whose ID failed: a search by name and birth date (reconcile.candidates.ts).
-      const hasNameKeys = persons === 'snapshot_db.persons' && await scalar(connection, `SELECT count(*) FROM duckdb_tables() WHERE database_name = 'snapshot_db' AND table_name = '${snapshotNameKeysTable}'`) > 0;
-      await searchCandidates(connection, persons, hasNameKeys ? `SELECT id_number, sorted_key, birth_year FROM snapshot_db.${snapshotNameKeysTable}` : undefined);
-      lap('candidates');
-      for (const [i, statement] of finish.entries()) {
-        const done = classify.length + i;
-        await withProgress(connection, progress('classifying', 0.3 + (0.4 * done) / statements.length, 0.3 + (0.4 * (done + 1)) / statements.length), () => connection.run(statement));
-      }
+      await classifyRows(connection, request, shape, manifest, progress, lap);
       request.onProgress?.('classifying', 0.7);
-
-      // ---- write results -----------------------------------------------------------------------
-      const resultsFormat = request.resultsPath.toLowerCase().endsWith('.parquet') ? '(FORMAT parquet, COMPRESSION zstd)' : '(FORMAT csv, HEADER true)';
-      const badRowsSelect = `
-        SELECT line - 1 AS row_no, line, NULL::VARCHAR AS record, 'BAD_ROW' AS status, replace(error_type, ' ', '_') AS reason,
-               NULL::VARCHAR AS linked_id, NULL::VARCHAR AS mismatch_fields, NULL::VARCHAR AS registry_id_number, NULL::VARCHAR AS registry_full_name,
-               NULL::VARCHAR AS registry_birth_date, NULL::VARCHAR AS registry_commune, NULL::VARCHAR AS suggested_id, NULL::VARCHAR AS match_score,
-               ${sqlText(preset.actions.BAD_ROW)} AS action
-        FROM rejects`;
-      // The line of a read row: its rank among read rows, plus the header, plus the rejected lines before it.
-      let lineOf = 'r.rn + 1';
-      let lineJoin = '';
-      if (rejected > 0 && rejected <= maxRejectsInline) {
-        const okBefore = (await connection.runAndReadAll('SELECT line - 1 - i FROM rejects ORDER BY i')).getRowsJS().map(([n]) => Number(n));
-        lineOf = `r.rn + 1 + ${rejectedBeforeSql('r.rn', okBefore)}`;
-      } else if (rejected > 0) {
-        lineOf = 'r.rn + 1 + coalesce(b.i, 0)';
-        lineJoin = 'ASOF LEFT JOIN (SELECT line - 1 - i AS ok_before, max(i) AS i FROM rejects GROUP BY ALL) b ON r.rn > b.ok_before';
-      }
-      // The agency's own values (its record number) and the registry's go out as text: in a CSV they
-      // are made safe for a spreadsheet, as every CSV the project writes (registry/csv-safety.ts).
-      const cell = resultsFormat.includes('csv') ? csvSafeCellSql : (column: string): string => column;
-      await withProgress(connection, progress('writing', 0.7, 0.95), () => connection.run(`
-        COPY (
-          SELECT row_no, line, ${textColumns.map((c) => `${cell(c)} AS ${c}`).join(', ')} FROM (
-            SELECT ${lineOf} - 1 AS row_no, ${lineOf} AS line, record, status, reason, linked_id, mismatch_fields, registry_id_number,
-                   registry_full_name, registry_birth_date, registry_commune, suggested_id, match_score,
-                   CASE status ${reconcileStatuses.map((st) => `WHEN '${st}' THEN ${sqlText(preset.actions[st])}`).join(' ')} END AS action
-            FROM results r ${lineJoin}
-            ${rejected > 0 ? `UNION ALL ${badRowsSelect}` : ''}
-          ) ORDER BY row_no
-        ) TO ${sqlText(request.resultsPath)} ${resultsFormat}`));
+      await writeResults(connection, request, shape.preset, rejected, progress);
       lap('write');
-
-      // ---- summary -----------------------------------------------------------------------------
-      const statusRows = (await connection.runAndReadAll('SELECT status, count(*) FROM results GROUP BY status')).getRowsJS();
-      const statuses = Object.fromEntries(reconcileStatuses.map((s) => [s, 0])) as Record<ReconcileStatus, number>;
-      for (const [status, n] of statusRows) statuses[text(status) as ReconcileStatus] = Number(n);
-      statuses.BAD_ROW = rejected;
-      const mismatchRows = (await connection.runAndReadAll(`
-        SELECT f, count(*) FROM (SELECT unnest(string_split(mismatch_fields, ';')) AS f FROM results WHERE status = 'MISMATCH') GROUP BY f`)).getRowsJS();
-      const mismatchFields: Partial<Record<ComparedField, number>> = {};
-      for (const [field, n] of mismatchRows) {
-        if ((comparedFields as readonly string[]).includes(text(field))) mismatchFields[text(field) as ComparedField] = Number(n);
-      }
-      const reasonRows = (await connection.runAndReadAll('SELECT reason, count(*) FROM classified WHERE reason IS NOT NULL GROUP BY reason')).getRowsJS();
-      const reasons = Object.fromEntries(reasonRows.map(([r, n]) => [text(r), Number(n)]));
-      const badRowSamples: BadRow[] = (await connection.runAndReadAll('SELECT line, error_type FROM rejects ORDER BY line LIMIT 100')).getRowsJS()
-        .map(([line, type]) => ({ line: Number(line), code: text(type).replaceAll(' ', '_'), reason: rejectCodes[text(type)] ?? 'the row could not be read' }));
+      const counts = await summarise(connection, rejected);
       lap('summary');
-      const readRows = await scalar(connection, 'SELECT count(*) FROM classified');
       return {
-        preset: preset.name,
-        presetTitle: preset.title,
-        input: path.basename(input),
+        preset: shape.preset.name,
+        presetTitle: shape.preset.title,
+        input: path.basename(request.input),
         inputFormat: format,
         snapshot: { fingerprint: manifest.fingerprint, persons: manifest.persons },
-        rows: readRows + rejected,
-        statuses,
-        mismatchFields,
-        reasons,
-        columnsMissing,
+        ...counts,
+        columnsMissing: shape.columnsMissing,
         badRows: rejected,
-        badRowSamples,
         seconds,
       } satisfies Omit<ReconcileSummary, 'finishedAt'>;
     } finally {
