@@ -255,36 +255,26 @@ function entities(table: LinkageTable, truth: NonNullable<LinkageConfig['truth']
   });
 }
 
+/** Comparison levels of record i (left) and j (right) into `into` at `offset`, one per field. */
+type LevelsInto = (i: number, j: number, into: Int8Array, offset: number) => void;
+
 /**
- * Runs a linkage job on tables already read: `right` is required in link mode and ignored in dedupe mode.
- *
- * @example
- * const result = runLinkage(parseLinkageConfig(json), leftTable, rightTable);
- * result.pairs[0] // { leftId, rightId, probability: 0.998, weight: 8.9, explanation: [...] }
+ * The comparators of the config. Text columns compared with Jaro-Winkler get a level for a value
+ * found in another such column of the other record (given name and surname written the wrong way
+ * round), as Splink's reversed-columns level.
  */
-export function runLinkage(config: LinkageConfig, left: LinkageTable, right?: LinkageTable): LinkageResult {
-  const dedupe = config.mode === 'dedupe';
-  const other = dedupe ? left : right;
-  if (other === undefined) {
-    throw new DomainError('invalid', 'LINKAGE_CONFIG_INVALID', 'link mode needs a right file', 'Add "right" to the config, or use mode "dedupe"');
-  }
-  const t0 = performance.now();
-  // Text columns compared with Jaro-Winkler get a level for a value found in another such column of
-  // the other record (given name and surname written the wrong way round), as Splink's reversed-columns level.
+function linkageComparators(config: LinkageConfig): { readonly comparators: readonly Comparator<unknown>[]; readonly swappable: readonly number[] } {
   const swappable = config.comparisons.flatMap((c, f) => (c.kind === 'jaro' ? [f] : []));
   const comparators = config.comparisons.map((c) => {
     const comparator = comparatorFor(c);
     return swappable.length >= 2 && c.kind === 'jaro' ? withSwapLevel(comparator) : comparator;
   });
-  const fieldCount = comparators.length;
-  const preparedLeft = prepare(left, config, comparators, 'left');
-  const preparedRight = dedupe ? preparedLeft : prepare(other, config, comparators, 'right');
-  const t1 = performance.now();
-  const keys: RuleKeys = config.blocking.map((rule) => ({ l: blockingKeys(left, rule, 'left'), r: dedupe ? undefined : blockingKeys(other, rule, 'right') }));
-  const pairs = block(config, keys, dedupe);
-  const t2 = performance.now();
+  return { comparators, swappable };
+}
 
-  const levelsInto = (i: number, j: number, into: Int8Array, offset: number): void => {
+function levelsOf(preparedLeft: readonly unknown[][], preparedRight: readonly unknown[][], comparators: readonly Comparator<unknown>[], swappable: readonly number[]): LevelsInto {
+  const fieldCount = comparators.length;
+  return (i, j, into, offset) => {
     for (let f = 0; f < fieldCount; f++) {
       const a = preparedLeft[f]?.[i];
       const b = preparedRight[f]?.[j];
@@ -304,13 +294,13 @@ export function runLinkage(config: LinkageConfig, left: LinkageTable, right?: Li
       into[offset + f] = level;
     }
   };
+}
 
-  // u from random pairs (nearly all non-matches)
+/** u from random pairs (nearly all non-matches), and the patterns those pairs showed. */
+function randomPairsU(config: LinkageConfig, levelsInto: LevelsInto, fields: readonly { readonly name: string; readonly levels: readonly string[] }[], nLeft: number, nRight: number, dedupe: boolean): { readonly u: readonly number[][]; readonly randomPatterns: PatternCounts } {
   const rand = random(config.seed);
   const randomPatterns = new PatternCounts();
-  const scratch = new Int8Array(fieldCount);
-  const nLeft = left.rows.length;
-  const nRight = other.rows.length;
+  const scratch = new Int8Array(fields.length);
   for (let k = 0; k < config.randomPairs && nLeft > 0 && nRight > 0; k++) {
     const i = Math.floor(rand() * nLeft);
     const j = Math.floor(rand() * nRight);
@@ -318,12 +308,16 @@ export function runLinkage(config: LinkageConfig, left: LinkageTable, right?: Li
     levelsInto(i, j, scratch, 0);
     randomPatterns.add(scratch);
   }
-  const fields = config.comparisons.map((c, f) => ({ name: comparisonName(c), levels: comparators[f]?.levels ?? [] }));
-  const u = estimateU(fields, randomPatterns);
+  return { u: estimateU(fields, randomPatterns), randomPatterns };
+}
 
-  // comparison vectors of the candidates, and their patterns for EM
-  const vectors = new Int8Array(pairs.size * fieldCount);
-  const patterns = new PatternCounts();
+/**
+ * The model trained by EM, one session per blocking rule (the fields a rule blocks on are not
+ * learnt from its pairs). Each session sees every pair its rule proposes, also those an earlier
+ * rule proposed: a candidate belongs to every rule whose keys it agrees on.
+ */
+function trainModel(config: LinkageConfig, keys: RuleKeys, pairs: PairList, vectors: Int8Array, initial: FellegiSunterModel, totalPairs: number, randomPairs: number): FellegiSunterModel {
+  const fieldCount = initial.fields.length;
   const sessions = config.blocking.map((rule) => {
     const columns = new Set(rule.map((key) => key.split(':')[0] ?? ''));
     const ignore = new Set<number>();
@@ -333,12 +327,6 @@ export function runLinkage(config: LinkageConfig, left: LinkageTable, right?: Li
     return { patterns: new PatternCounts(), ignore, exactKeys: rule.every((key) => !key.includes(':') || key.endsWith(':folded')) };
   });
   for (let p = 0; p < pairs.size; p++) {
-    levelsInto(pairs.left[p] ?? 0, pairs.right[p] ?? 0, vectors, p * fieldCount);
-    patterns.add(vectors.subarray(p * fieldCount, (p + 1) * fieldCount));
-  }
-  // each training session sees every pair its rule proposes, also those an earlier rule proposed:
-  // a candidate belongs to every rule whose keys it agrees on
-  for (let p = 0; p < pairs.size; p++) {
     const i = pairs.left[p] ?? 0;
     const j = pairs.right[p] ?? 0;
     const vector = vectors.subarray(p * fieldCount, (p + 1) * fieldCount);
@@ -347,20 +335,14 @@ export function runLinkage(config: LinkageConfig, left: LinkageTable, right?: Li
       if (a !== '' && a === (k.r ?? k.l)[j]) sessions[rule]?.patterns.add(vector);
     });
   }
-  const expectedMatches = Math.min(nLeft, nRight);
-  const initial: FellegiSunterModel = {
-    prior: Math.min(0.5, Math.max(1e-4, expectedMatches / Math.max(1, pairs.size))),
-    fields: fields.map((f, i) => ({ ...f, m: initialM(f.levels.length), u: u[i] ?? [] })),
-  };
-  const trained = trainBySessions(initial, sessions, dedupe ? (nLeft * (nLeft - 1)) / 2 : nLeft * nRight, { iterations: config.emIterations });
+  const trained = trainBySessions(initial, sessions, totalPairs, { iterations: config.emIterations });
   // The random pairs u came from hold about λ of matches: take them out (see withoutRandomMatches).
-  const model = withoutRandomMatches(trained, 0.5 / Math.max(1, randomPatterns.total));
-  const t3 = performance.now();
+  return withoutRandomMatches(trained, 0.5 / Math.max(1, randomPairs));
+}
 
-  // score, threshold, one-to-one
-  const weights = levelWeights(model);
-  // term-frequency adjustment of exact agreements, per record (exact agreement means equal keys)
-  const tfAdjust = config.comparisons.map((c, f) => {
+/** Term-frequency adjustment of exact agreements, per left record (exact agreement means equal keys); undefined where a field has none. */
+function termFrequencyAdjustments(config: LinkageConfig, comparators: readonly Comparator<unknown>[], model: FellegiSunterModel, preparedLeft: readonly unknown[][], preparedRight: readonly unknown[][], dedupe: boolean): readonly (Float64Array | undefined)[] {
+  return config.comparisons.map((c, f) => {
     const comparator = comparators[f];
     const u0 = model.fields[f]?.u[0];
     if (!usesTermFrequency(c) || comparator === undefined || u0 === undefined) return undefined;
@@ -377,38 +359,95 @@ export function runLinkage(config: LinkageConfig, left: LinkageTable, right?: Li
     }
     return Float64Array.from(leftKeys, (k) => (k === undefined ? 0 : Math.log2(u0 / Math.max((counts.get(k) ?? 1) / total, 1e-9))));
   });
-  const evidence = (p: number): number => {
+}
+
+/** Each candidate's evidence: its match weight less the prior, with the term-frequency adjustments. */
+function evidenceOfPairs(model: FellegiSunterModel, pairs: PairList, vectors: Int8Array, tfAdjust: readonly (Float64Array | undefined)[]): Float64Array {
+  const fieldCount = model.fields.length;
+  const weights = levelWeights(model);
+  const base = new Float64Array(pairs.size);
+  for (let p = 0; p < pairs.size; p++) {
     const vector = vectors.subarray(p * fieldCount, (p + 1) * fieldCount);
     let w = matchWeight(model, weights, vector) - priorWeight(model);
     for (let f = 0; f < fieldCount; f++) {
       const adjust = tfAdjust[f];
       if (adjust !== undefined && vector[f] === 0) w += adjust[pairs.left[p] ?? 0] ?? 0;
     }
-    return w;
-  };
-  const base = new Float64Array(pairs.size);
-  for (let p = 0; p < pairs.size; p++) base[p] = evidence(p);
-  const finalModel = model;
-  const priorLogOdds = priorWeight(model);
+    base[p] = w;
+  }
+  return base;
+}
+
+/** The candidates over the threshold, best first; in one-to-one linking each record in one pair at most. */
+function choosePairs(config: LinkageConfig, pairs: PairList, base: Float64Array, priorLogOdds: number, nLeft: number, nRight: number, dedupe: boolean): { p: number; weight: number }[] {
   const kept: { p: number; weight: number }[] = [];
   for (let p = 0; p < pairs.size; p++) {
     const weight = (base[p] ?? 0) + priorLogOdds;
     if (probabilityOf(weight) >= config.threshold) kept.push({ p, weight });
   }
   kept.sort((a, b) => b.weight - a.weight);
-  let chosen = kept;
-  if (config.oneToOne && !dedupe) {
-    const usedLeft = new Uint8Array(nLeft);
-    const usedRight = new Uint8Array(nRight);
-    chosen = kept.filter(({ p }) => {
-      const i = pairs.left[p] ?? 0;
-      const j = pairs.right[p] ?? 0;
-      if (usedLeft[i] === 1 || usedRight[j] === 1) return false;
-      usedLeft[i] = 1;
-      usedRight[j] = 1;
-      return true;
-    });
+  if (!config.oneToOne || dedupe) return kept;
+  const usedLeft = new Uint8Array(nLeft);
+  const usedRight = new Uint8Array(nRight);
+  return kept.filter(({ p }) => {
+    const i = pairs.left[p] ?? 0;
+    const j = pairs.right[p] ?? 0;
+    if (usedLeft[i] === 1 || usedRight[j] === 1) return false;
+    usedLeft[i] = 1;
+    usedRight[j] = 1;
+    return true;
+  });
+}
+
+/**
+ * Runs a linkage job on tables already read: `right` is required in link mode and ignored in dedupe mode.
+ *
+ * @example
+ * const result = runLinkage(parseLinkageConfig(json), leftTable, rightTable);
+ * result.pairs[0] // { leftId, rightId, probability: 0.998, weight: 8.9, explanation: [...] }
+ */
+export function runLinkage(config: LinkageConfig, left: LinkageTable, right?: LinkageTable): LinkageResult {
+  const dedupe = config.mode === 'dedupe';
+  const other = dedupe ? left : right;
+  if (other === undefined) {
+    throw new DomainError('invalid', 'LINKAGE_CONFIG_INVALID', 'link mode needs a right file', 'Add "right" to the config, or use mode "dedupe"');
   }
+  const t0 = performance.now();
+  const { comparators, swappable } = linkageComparators(config);
+  const fieldCount = comparators.length;
+  const preparedLeft = prepare(left, config, comparators, 'left');
+  const preparedRight = dedupe ? preparedLeft : prepare(other, config, comparators, 'right');
+  const t1 = performance.now();
+  const keys: RuleKeys = config.blocking.map((rule) => ({ l: blockingKeys(left, rule, 'left'), r: dedupe ? undefined : blockingKeys(other, rule, 'right') }));
+  const pairs = block(config, keys, dedupe);
+  const t2 = performance.now();
+
+  const levelsInto = levelsOf(preparedLeft, preparedRight, comparators, swappable);
+  const nLeft = left.rows.length;
+  const nRight = other.rows.length;
+  const fields = config.comparisons.map((c, f) => ({ name: comparisonName(c), levels: comparators[f]?.levels ?? [] }));
+  const { u, randomPatterns } = randomPairsU(config, levelsInto, fields, nLeft, nRight, dedupe);
+  // comparison vectors of the candidates, and their patterns
+  const vectors = new Int8Array(pairs.size * fieldCount);
+  const patterns = new PatternCounts();
+  for (let p = 0; p < pairs.size; p++) {
+    levelsInto(pairs.left[p] ?? 0, pairs.right[p] ?? 0, vectors, p * fieldCount);
+    patterns.add(vectors.subarray(p * fieldCount, (p + 1) * fieldCount));
+  }
+  const expectedMatches = Math.min(nLeft, nRight);
+  const initial: FellegiSunterModel = {
+    prior: Math.min(0.5, Math.max(1e-4, expectedMatches / Math.max(1, pairs.size))),
+    fields: fields.map((f, i) => ({ ...f, m: initialM(f.levels.length), u: u[i] ?? [] })),
+  };
+  const model = trainModel(config, keys, pairs, vectors, initial, dedupe ? (nLeft * (nLeft - 1)) / 2 : nLeft * nRight, randomPatterns.total);
+  const t3 = performance.now();
+
+  // score, threshold, one-to-one
+  const weights = levelWeights(model);
+  const tfAdjust = termFrequencyAdjustments(config, comparators, model, preparedLeft, preparedRight, dedupe);
+  const base = evidenceOfPairs(model, pairs, vectors, tfAdjust);
+  const priorLogOdds = priorWeight(model);
+  const chosen = choosePairs(config, pairs, base, priorLogOdds, nLeft, nRight, dedupe);
   const leftIds = ids(left, config.left.id, 'left');
   const rightIds = dedupe ? leftIds : ids(other, config.right?.id, 'right');
   const linked: LinkedPair[] = chosen.map(({ p, weight }) => {
@@ -418,7 +457,7 @@ export function runLinkage(config: LinkageConfig, left: LinkageTable, right?: Li
       rightId: rightIds[pairs.right[p] ?? 0] ?? '',
       probability: probabilityOf(weight),
       weight,
-      explanation: explain(finalModel, weights, vector).map((e, f) => {
+      explanation: explain(model, weights, vector).map((e, f) => {
         const adjust = tfAdjust[f];
         return adjust !== undefined && vector[f] === 0 ? { ...e, weight: Math.round((e.weight + (adjust[pairs.left[p] ?? 0] ?? 0)) * 1000) / 1000 } : e;
       }),
@@ -438,7 +477,7 @@ export function runLinkage(config: LinkageConfig, left: LinkageTable, right?: Li
 
   return {
     pairs: linked,
-    model: finalModel,
+    model,
     stats: {
       leftRecords: nLeft,
       rightRecords: nRight,
