@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertRepository } from '../src/exchange/alert.repository.js';
+import { alertRepository } from '../src/audit/misuse-alert.repository.js';
 import { officersOf, signInInBrowser } from './browser-sign-in.js';
 import { exchangeAdminHeaders, startExchangeFixture, type ExchangeFixture } from './exchange.fixture.js';
 

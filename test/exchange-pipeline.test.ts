@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessLog } from '../src/audit/access-log.types.js';
 import { openAccessLog } from '../src/audit/access-log.service.js';
 import { createExchange, type Exchange } from '../src/exchange/exchange.module.js';
-import { MisuseMonitor } from '../src/exchange/misuse.monitor.js';
+import { MisuseMonitor } from '../src/audit/misuse.monitor.js';
 import { VerifyService } from '../src/matching/verify.service.js';
 import { generatePopulation } from '../src/registry/population.generator.js';
 import { RegistryService } from '../src/registry/registry.service.js';

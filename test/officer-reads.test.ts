@@ -7,7 +7,7 @@ import { generateSignerKey, parseSignerKey } from '../src/audit/checkpoint-note.
 import { leafHash, verifyInclusion } from '../src/audit/merkle-tree.js';
 import { sha256Hex } from '../src/audit/official-read.recorder.js';
 import { officialReadRepository } from '../src/audit/official-read.repository.js';
-import { alertRepository } from '../src/exchange/alert.repository.js';
+import { alertRepository } from '../src/audit/misuse-alert.repository.js';
 import { buildApp } from '../src/http/app.js';
 import type { IdentityModule } from '../src/identity/identity.module.js';
 import { adminUnitCatalog } from '../src/registry/admin-unit.catalog.js';

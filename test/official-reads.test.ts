@@ -9,7 +9,7 @@ import { BulkJobRecorder, bulkJobPersonId, personsSha256 } from '../src/audit/bu
 import { OfficialReadMonitor } from '../src/audit/official-read.monitor.js';
 import { OfficialReadRecorder, officialReadRecords, sha256Hex, type OfficialRead } from '../src/audit/official-read.recorder.js';
 import { officialReadRepository } from '../src/audit/official-read.repository.js';
-import { alertRepository } from '../src/exchange/alert.repository.js';
+import { alertRepository } from '../src/audit/misuse-alert.repository.js';
 import { fixedClock } from '../src/shared/clock.js';
 import type { Database } from '../src/store/database.js';
 import { testAccessRecord } from './access-record.fixture.js';

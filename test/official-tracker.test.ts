@@ -10,7 +10,7 @@ import { leafHash, verifyInclusion } from '../src/audit/merkle-tree.js';
 import { createOfficialReads, type OfficialReads } from '../src/audit/official-reads.module.js';
 import { OfficialReadRecorder, type OfficialRead } from '../src/audit/official-read.recorder.js';
 import { officialReadRepository } from '../src/audit/official-read.repository.js';
-import { alertRepository } from '../src/exchange/alert.repository.js';
+import { alertRepository } from '../src/audit/misuse-alert.repository.js';
 import { registerErrorHandler } from '../src/http/error-handler.js';
 import { adminUnitCatalog } from '../src/registry/admin-unit.catalog.js';
 import { fixedClock } from '../src/shared/clock.js';

@@ -1,3 +1,5 @@
+import type { AlertSubjectKind } from './misuse-alert.types.js';
+
 /**
  * The audit module's tables; `DB` in store/database.types.ts extends this interface.
  *
@@ -15,6 +17,8 @@ export interface AuditTables {
   break_glass_reasons: BreakGlassReasonsTable;
   bulk_jobs: BulkJobsTable;
   bulk_job_members: BulkJobMembersTable;
+  /** Misuse alerts, of agencies' clients and of officials (the table keeps its first name). */
+  exchange_alerts: MisuseAlertsTable;
 }
 
 /**
@@ -138,4 +142,21 @@ export interface AccessLogCheckpointsTable {
   /** The whole signed note, as published. */
   note: string;
   created_at: string;
+}
+
+/** An officer or client reading far more than its own usual pattern. */
+export interface MisuseAlertsTable {
+  alert_id: string;
+  subject_kind: AlertSubjectKind;
+  /** The officer id or the client id. */
+  subject_id: string;
+  client_id: string;
+  window_start: string;
+  window_seconds: number;
+  reads: number;
+  /** The subject's usual reads per window (EWMA) when the alert was raised. */
+  baseline: number;
+  raised_at: string;
+  status: 'open' | 'acknowledged';
+  acknowledged_at: string | null;
 }

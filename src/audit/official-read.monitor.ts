@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { alertRepository } from '../exchange/alert.repository.js';
-import type { MisuseAlert } from '../exchange/exchange.types.js';
-import { MisuseMonitor, type MisuseOptions } from '../exchange/misuse.monitor.js';
+import { alertRepository } from './misuse-alert.repository.js';
+import type { MisuseAlert, OfficialAlertKind } from './misuse-alert.types.js';
+import { MisuseMonitor, type MisuseOptions } from './misuse.monitor.js';
 import type { DB } from '../store/database.types.js';
 import { officialReadRepository } from './official-read.repository.js';
 import { officialClientId, readerUnitText, type OfficialRead } from './official-read.recorder.js';
@@ -15,7 +15,7 @@ import { officialClientId, readerUnitText, type OfficialRead } from './official-
  * - official-night: the first read of a night (22:00–06:00 Vietnam time) by a reader;
  * - official-sensitive: every read of a person flagged sensitive (sensitive_persons).
  */
-export type OfficialAlertKind = 'official-volume' | 'official-break-glass' | 'official-night' | 'official-sensitive';
+export type { OfficialAlertKind } from './misuse-alert.types.js';
 
 export interface OfficialReadMonitorOptions {
   readonly volume?: MisuseOptions;

@@ -4,7 +4,7 @@ import type { Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { ClientEntry, ExchangeDirectory } from './exchange.directory.js';
 import type { MisuseAlert } from './exchange.types.js';
-import type { TokenFailureMonitor } from './misuse.monitor.js';
+import type { TokenFailureMonitor } from '../audit/misuse.monitor.js';
 import type { ReplayLedger } from './replay-ledger.repository.js';
 
 /** RFC 7523 client assertion type. */

@@ -4,7 +4,7 @@ import type { AccessLog, AccessRecordInput } from '../audit/access-log.types.js'
 import type { Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
-import { alertRepository } from './alert.repository.js';
+import { alertRepository } from '../audit/misuse-alert.repository.js';
 import type { AgencyAuthService } from './agency-auth.service.js';
 import { checkActive } from './agency-auth.service.js';
 import type { ConsentService } from './consent.service.js';
@@ -12,7 +12,7 @@ import type { ExchangeDirectory } from './exchange.directory.js';
 import { checkOfficerId } from './exchange-ids.js';
 import type { Grant, MisuseAlert } from './exchange.types.js';
 import type { FairUseLimiter } from './fair-use.limiter.js';
-import type { MisuseMonitor } from './misuse.monitor.js';
+import type { MisuseMonitor } from '../audit/misuse.monitor.js';
 import type { ServiceBodies, PreparedCall } from './registry-exchange.services.js';
 import type { RequestReplayGuard } from './request-replay.guard.js';
 import { serviceCatalog, type ServiceName } from './service.catalog.js';

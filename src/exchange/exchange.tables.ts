@@ -5,14 +5,12 @@
  * grants, tens of millions of consents (keyed by citizen and data user), alerts in the
  * thousands a year. Only consents grow with the population.
  */
-import type { OfficialAlertKind } from '../audit/official-read.monitor.js';
 export interface ExchangeTables {
   exchange_members: ExchangeMembersTable;
   exchange_clients: ExchangeClientsTable;
   exchange_officers: ExchangeOfficersTable;
   exchange_grants: ExchangeGrantsTable;
   exchange_consents: ExchangeConsentsTable;
-  exchange_alerts: ExchangeAlertsTable;
   exchange_keys: ExchangeKeysTable;
 }
 
@@ -95,23 +93,6 @@ export interface ExchangeConsentsTable {
   key_id: string;
   created_at: string;
   updated_at: string;
-}
-
-/** An officer or client reading far more than its own usual pattern. */
-export interface ExchangeAlertsTable {
-  alert_id: string;
-  subject_kind: 'officer' | 'client' | 'token-client' | 'token-address' | OfficialAlertKind;
-  /** The officer id or the client id. */
-  subject_id: string;
-  client_id: string;
-  window_start: string;
-  window_seconds: number;
-  reads: number;
-  /** The subject's usual reads per window (EWMA) when the alert was raised. */
-  baseline: number;
-  raised_at: string;
-  status: 'open' | 'acknowledged';
-  acknowledged_at: string | null;
 }
 
 /** The exchange's own keys: the Ed25519 consent-signing key and the access-token MAC secret. */

@@ -1,5 +1,4 @@
 /** The exchange's domain: members, their clients and officers, grants, consents, alerts. */
-import type { OfficialAlertKind } from '../audit/official-read.monitor.js';
 
 /** The member classes of the exchange, X-Road style: government, commercial, other organisations. */
 export type MemberClass = 'GOV' | 'COM' | 'ORG';
@@ -105,17 +104,4 @@ export interface Consent {
   readonly signature: { readonly alg: 'EdDSA'; readonly keyId: string; readonly value: string };
 }
 
-export interface MisuseAlert {
-  readonly alertId: string;
-  /** officer or client: reads far over the usual; token-client or token-address: failed client assertions (counted in `reads`). */
-  readonly subjectKind: 'officer' | 'client' | 'token-client' | 'token-address' | OfficialAlertKind;
-  readonly subjectId: string;
-  readonly clientId: string;
-  readonly windowStart: string;
-  readonly windowSeconds: number;
-  readonly reads: number;
-  readonly baseline: number;
-  readonly raisedAt: string;
-  readonly status: 'open' | 'acknowledged';
-  readonly acknowledgedAt: string | null;
-}
+export type { MisuseAlert } from '../audit/misuse-alert.types.js';

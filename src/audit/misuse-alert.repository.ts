@@ -1,9 +1,9 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../registry/person.repository.js';
-import type { ExchangeAlertsTable } from './exchange.tables.js';
-import type { MisuseAlert } from './exchange.types.js';
+import type { MisuseAlertsTable } from './audit.tables.js';
+import type { MisuseAlert } from './misuse-alert.types.js';
 
-const toAlert = (r: Selectable<ExchangeAlertsTable>): MisuseAlert => ({
+const toAlert = (r: Selectable<MisuseAlertsTable>): MisuseAlert => ({
   alertId: r.alert_id,
   subjectKind: r.subject_kind,
   subjectId: r.subject_id,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { MisuseAlert } from './exchange.types.js';
+import type { MisuseAlert } from './misuse-alert.types.js';
 
 export interface MisuseOptions {
   /** Length of a counting window; default 60 s. */
