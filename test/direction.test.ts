@@ -227,6 +227,9 @@ for (const dialect of dialects) {
       const scheduler = new IndicatorScheduler(service, movable, 60_000, (e) => { errors.push(e); });
       expect(await scheduler.tick()).toBe(true);
       expect(await scheduler.tick()).toBe(false);
+      // Another node sharing the store finds the day's scheduled run stored and does not run it again.
+      const otherNode = new IndicatorScheduler(new IndicatorService({ db: database.db, dialect: database.dialect, clock: movable, catalog: indicatorCatalog.slice(0, 1), nodeId: 'node-b' }), movable, 60_000, (e) => { errors.push(e); });
+      expect(await otherNode.tick()).toBe(false);
       now = new Date('2026-06-15T17:00:00Z'); // midnight: 16 June in Hà Nội, still 15 June in UTC
       expect(await scheduler.tick()).toBe(true);
       expect(await scheduler.tick()).toBe(false);

@@ -70,6 +70,11 @@ export const indicatorRepository = {
     }).execute();
   },
 
+  /** Whether a scheduled run of this day is stored (by any node). */
+  async scheduledRunOn(db: Executor, day: string): Promise<boolean> {
+    return (await db.selectFrom('direction_indicator_runs').select('run_id').where('trigger', '=', 'schedule').where('day', '=', day).limit(1).executeTakeFirst()) !== undefined;
+  },
+
   async runs(db: Executor, limit: number): Promise<readonly IndicatorRun[]> {
     const rows = await db.selectFrom('direction_indicator_runs').selectAll().orderBy('started_at', 'desc').orderBy('run_id', 'desc').limit(limit).execute();
     return rows.map((r) => ({ runId: r.run_id, trigger: r.trigger === 'schedule' ? 'schedule' : 'demand', day: r.day, startedAt: r.started_at, finishedAt: r.finished_at, indicators: r.indicators, valuesWritten: r.values_written, failures: JSON.parse(r.failures) as Record<string, string> }));

@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../shared/clock.js';
-import { DomainError } from '../shared/domain-error.js';
+import { DomainError, isDomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
 import type { Dialect } from '../store/dialect.js';
+import { onOneNode } from '../store/job-lease.js';
 import { addDays, isDay, orderedId, vietnamDay } from './direction-time.js';
 import { indicatorCatalog, indicatorDefinition, type IndicatorDefinition, type IndicatorScope } from './indicator.catalog.js';
 import { indicatorRepository, type IndicatorPoint, type IndicatorRun } from './indicator.repository.js';
@@ -12,6 +13,8 @@ export interface IndicatorServiceDeps {
   readonly dialect: Dialect;
   /** The access log's store, when it is not the registry's. */
   readonly logDb?: Kysely<DB>;
+  /** This node, as it takes the day's lease of the scheduled refresh (default: processNodeId). */
+  readonly nodeId?: string;
   readonly logDialect?: Dialect;
   readonly clock: Clock;
   /** The registry of indicators; default indicatorCatalog (tests add their own). */
@@ -55,6 +58,23 @@ export class IndicatorService {
     if (this.running !== undefined) return this.running;
     this.running = this.run(trigger, ids).finally(() => { this.running = undefined; });
     return this.running;
+  }
+
+  /**
+   * Today's scheduled refresh, once across the nodes sharing the store: on the node that takes the
+   * day's lease, and not again on any node once a scheduled run of the day is stored. Undefined
+   * when another node has done it or is doing it.
+   */
+  async scheduledRefresh(): Promise<IndicatorRun | undefined> {
+    const day = vietnamDay(this.deps.clock.now());
+    if (await indicatorRepository.scheduledRunOn(this.deps.db, day)) return undefined;
+    try {
+      return await onOneNode({ db: this.deps.db, clock: this.deps.clock, ...(this.deps.nodeId === undefined ? {} : { nodeId: this.deps.nodeId }) }, `indicator-refresh-${day}`, async () =>
+        (await indicatorRepository.scheduledRunOn(this.deps.db, day)) ? undefined : this.refresh('schedule'));
+    } catch (error) {
+      if (isDomainError(error) && error.code === 'JOB_RUNNING_ELSEWHERE') return undefined;
+      throw error;
+    }
   }
 
   private async run(trigger: 'schedule' | 'demand', ids?: readonly string[]): Promise<IndicatorRun> {
@@ -135,8 +155,7 @@ export class IndicatorScheduler {
     if (this.lastDay === today) return false;
     this.lastDay = today;
     try {
-      await this.indicators.refresh('schedule');
-      return true;
+      return (await this.indicators.scheduledRefresh()) !== undefined;
     } catch (error) {
       this.lastDay = undefined;
       this.onError(error);

@@ -203,9 +203,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     dir: deps.reconcileDir ?? defaultReconcileDir(deps.database, tmpdir()),
     onError: (error) => { app.log.error({ err: { type: (error as Error).name } }, 'reconciliation job failed'); },
   });
-  // Jobs left queued or running by a stopped process start again (cleanly: outputs are renamed only when complete).
-  app.addHook('onReady', async () => { await reconcile.jobs.resumeInterrupted(); });
-  app.addHook('onClose', () => reconcile.jobs.idle());
+  // Jobs left queued, or running on a node that stopped, start again (cleanly: outputs are renamed
+  // only when complete), each on the one node that claims it; every 30 s a node looks for more.
+  let stopSweep: () => void = () => undefined;
+  app.addHook('onReady', async () => {
+    await reconcile.jobs.resumeInterrupted();
+    stopSweep = reconcile.jobs.startSweep(30_000);
+  });
+  app.addHook('onClose', async () => {
+    stopSweep();
+    await reconcile.jobs.idle();
+  });
   const identity = deps.identity ?? createIdentityModule({ db: deps.database.db, clock: deps.clock });
   // The direction centre: indicators refreshed once a Vietnamese day (the timer checks hourly) and on demand.
   const direction = createDirection({

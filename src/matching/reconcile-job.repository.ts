@@ -27,6 +27,10 @@ export interface ReconcileJobsTable {
   updated_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** The node running the job (migration 0070), while it runs. */
+  runner: string | null;
+  /** Until when the runner holds it; renewed while it runs, so another node takes over only after its runner stopped. */
+  lease_expires_at: string | null;
 }
 
 export type ReconcileJobRow = Selectable<ReconcileJobsTable>;
@@ -45,9 +49,27 @@ export const reconcileJobRepository = {
     return db.selectFrom('reconcile_jobs').selectAll().orderBy('created_at', 'desc').orderBy('job_id').limit(limit).execute();
   },
 
-  /** Jobs a runner must (re)start: queued ones, and running ones whose process died. */
+  /** Jobs a runner may (re)start: queued ones, and running ones (claim decides whether their runner has stopped). */
   async unfinished(db: Kysely<DB>): Promise<readonly ReconcileJobRow[]> {
     return db.selectFrom('reconcile_jobs').selectAll().where('state', 'in', ['queued', 'running']).orderBy('created_at').execute();
+  },
+
+  /**
+   * Takes the job for `runner` until `until`: a queued job, or a running one whose runner's lease
+   * has expired (its node stopped). One statement, so of two nodes asking at once one gets it.
+   */
+  async claim(db: Kysely<DB>, jobId: string, runner: string, now: string, until: string): Promise<boolean> {
+    const result = await db.updateTable('reconcile_jobs')
+      .set({ state: 'running', runner, lease_expires_at: until, updated_at: now })
+      .where('job_id', '=', jobId)
+      .where((eb) => eb.or([eb('state', '=', 'queued'), eb.and([eb('state', '=', 'running'), eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)])])]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  },
+
+  /** Renews the runner's hold on a job it is running. */
+  async renew(db: Kysely<DB>, jobId: string, runner: string, until: string): Promise<void> {
+    await db.updateTable('reconcile_jobs').set({ lease_expires_at: until }).where('job_id', '=', jobId).where('runner', '=', runner).where('state', '=', 'running').execute();
   },
 
   async update(db: Kysely<DB>, jobId: string, changes: Updateable<ReconcileJobsTable>): Promise<void> {

@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import type { BulkJobRecorder } from '../audit/bulk-job.recorder.js';
 import type { OfficialReader } from '../audit/official-read.recorder.js';
 import { isoDay, type Clock } from '../shared/clock.js';
+import { defaultLeaseMs, processNodeId } from '../store/job-lease.js';
 import { DomainError, isDomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
 import { reconcileJobRepository, type ReconcileJobRow } from './reconcile-job.repository.js';
@@ -42,6 +43,10 @@ export interface ReconcileJobDeps {
   readonly inboxDir: string;
   /** Told of unexpected failures (not domain errors), e.g. to log them without personal data. */
   readonly onError?: (error: unknown) => void;
+  /** This node, as it claims jobs in the shared store (default: processNodeId). */
+  readonly nodeId?: string;
+  /** How long a claim lasts unless renewed (default 60 s). */
+  readonly leaseMs?: number;
   /** Largest upload accepted, in bytes (default {@link defaultMaxUploadBytes}). */
   readonly maxUploadBytes?: number;
   /**
@@ -176,6 +181,8 @@ export class ReconcileJobService {
       updated_at: now,
       started_at: null,
       finished_at: null,
+      runner: null,
+      lease_expires_at: null,
     });
     this.enqueue(jobId);
     return this.get(jobId);
@@ -233,14 +240,23 @@ export class ReconcileJobService {
     return file;
   }
 
-  /** Requeues every job left queued or running by a process that stopped. Returns their ids. */
+  /**
+   * Takes up every job left queued, or running on a node that stopped (its lease expired): each
+   * runs once, on the node that claims it; a job another live node runs is left to it. Called at
+   * start and then every `sweepMs` (startSweep), so that a stopped node's jobs are taken over.
+   * Returns the ids of the jobs this node looked at.
+   */
   async resumeInterrupted(): Promise<readonly string[]> {
     const rows = await reconcileJobRepository.unfinished(this.deps.db);
-    for (const row of rows) {
-      await reconcileJobRepository.update(this.deps.db, row.job_id, { state: 'queued', phase: 'queued', progress: 0, updated_at: this.deps.clock.now().toISOString() });
-      this.enqueue(row.job_id);
-    }
+    for (const row of rows) this.enqueue(row.job_id);
     return rows.map((r) => r.job_id);
+  }
+
+  /** Looks for jobs to take up every `everyMs` (unreferenced: it keeps no process alive). */
+  startSweep(everyMs: number): () => void {
+    const timer = setInterval(() => { void this.resumeInterrupted().catch((error: unknown) => this.deps.onError?.(error)); }, everyMs);
+    timer.unref();
+    return () => { clearInterval(timer); };
   }
 
   /** Resolves when every queued job has finished (tests, and graceful shutdown). */
@@ -280,9 +296,24 @@ export class ReconcileJobService {
   }
 
   private async execute(jobId: string): Promise<void> {
-    const row = await this.row(jobId);
     const now = (): string => this.deps.clock.now().toISOString();
-    await reconcileJobRepository.update(this.deps.db, jobId, { state: 'running', phase: 'starting', progress: 0, attempts: row.attempts + 1, started_at: now(), updated_at: now(), error_code: null, error_message: null });
+    const runner = this.deps.nodeId ?? processNodeId;
+    const leaseMs = this.deps.leaseMs ?? defaultLeaseMs;
+    const until = (): string => new Date(this.deps.clock.now().getTime() + leaseMs).toISOString();
+    // Run once, on one node: the job is this node's only if it claims it.
+    if (!(await reconcileJobRepository.claim(this.deps.db, jobId, runner, now(), until()))) return;
+    const renew = setInterval(() => { void reconcileJobRepository.renew(this.deps.db, jobId, runner, until()).catch(() => undefined); }, Math.max(10, Math.floor(leaseMs / 3)));
+    renew.unref();
+    try {
+      await this.runClaimed(jobId, now);
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  private async runClaimed(jobId: string, now: () => string): Promise<void> {
+    const row = await this.row(jobId);
+    await reconcileJobRepository.update(this.deps.db, jobId, { phase: 'starting', progress: 0, attempts: row.attempts + 1, started_at: now(), updated_at: now(), error_code: null, error_message: null });
     let lastWrite = 0;
     let writing: Promise<void> = Promise.resolve();
     try {
@@ -311,12 +342,12 @@ export class ReconcileJobService {
           fields: preset.release.length === 0 ? ['status'] : ['status', ...preset.release],
         }, persons);
       }
-      await reconcileJobRepository.update(this.deps.db, jobId, { state: 'succeeded', phase: 'done', progress: 1, rows: summary.rows, summary: JSON.stringify(summary), finished_at: now(), updated_at: now() });
+      await reconcileJobRepository.update(this.deps.db, jobId, { state: 'succeeded', phase: 'done', progress: 1, rows: summary.rows, summary: JSON.stringify(summary), finished_at: now(), updated_at: now(), runner: null, lease_expires_at: null });
     } catch (error) {
       await writing;
       const code = isDomainError(error) ? error.code : 'RECONCILE_FAILED';
       const message = isDomainError(error) ? error.message : 'the reconciliation failed unexpectedly; see the server log';
-      await reconcileJobRepository.update(this.deps.db, jobId, { state: 'failed', phase: 'failed', error_code: code, error_message: message, finished_at: now(), updated_at: now() });
+      await reconcileJobRepository.update(this.deps.db, jobId, { state: 'failed', phase: 'failed', error_code: code, error_message: message, finished_at: now(), updated_at: now(), runner: null, lease_expires_at: null });
       if (!isDomainError(error)) throw error;
     }
   }

@@ -5,6 +5,7 @@ import type { Executor } from '../registry/person.repository.js';
 import type { Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
+import { onOneNode } from '../store/job-lease.js';
 import { findingRepository, type FindingFilter } from './finding.repository.js';
 import { decidedStatuses, makeFinding, type Finding, type StoredFinding } from './finding.types.js';
 import {
@@ -35,6 +36,8 @@ export interface QualityDeps {
   readonly newId?: () => string;
   /** Years without an update after which a living person's record is stale. Default 15. */
   readonly staleYears?: number;
+  /** This node, as it takes the one-node lease of a full scan (default: processNodeId). */
+  readonly nodeId?: string;
 }
 
 export interface ScanSummary {
@@ -98,6 +101,11 @@ export class QualityService {
    * opened, vanished ones closed as fixed, officers' decisions kept) and snapshots the scores.
    */
   async fullScan(): Promise<ScanSummary> {
+    // One full scan at a time across the nodes sharing the store (JOB_RUNNING_ELSEWHERE otherwise).
+    return onOneNode({ db: this.deps.db, clock: this.deps.clock, ...(this.deps.nodeId === undefined ? {} : { nodeId: this.deps.nodeId }) }, 'quality-full-scan', () => this.scanEverything());
+  }
+
+  private async scanEverything(): Promise<ScanSummary> {
     const t0 = performance.now();
     const startedAt = this.now();
     const pass = await runScanPass(this.deps.store, { today: todayInVietnam(this.deps.clock), staleYears: this.deps.staleYears ?? 15 });

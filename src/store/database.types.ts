@@ -1,3 +1,4 @@
+import type { JobLeaseTables } from './job-lease.tables.js';
 import type { CitizenTables } from '../citizen/citizen.tables.js';
 import type { AuditTables } from '../audit/audit.tables.js';
 import type { DirectionTables } from '../direction/direction.tables.js';
@@ -82,7 +83,7 @@ export interface ImportBatchesTable {
 }
 
 /** Every table; each module declares its own in `<module>.tables.ts`. */
-export interface DB extends QualityTables, MatchingTables, ExchangeTables, AuditTables, IdentityTables, DirectionTables, CitizenTables, EventsTables {
+export interface DB extends JobLeaseTables, QualityTables, MatchingTables, ExchangeTables, AuditTables, IdentityTables, DirectionTables, CitizenTables, EventsTables {
   persons: PersonsTable;
   households: HouseholdsTable;
   life_events: LifeEventsTable;
