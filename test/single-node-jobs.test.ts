@@ -51,7 +51,7 @@ describe.each(dialects)('work that runs on one node (%s)', (dialect) => {
     const later = new Date(clock.now().getTime() + 60_000).toISOString();
     const taken = await Promise.all([jobLeaseRepository.acquire(database.db, 'probe', 'node-a', now, later), jobLeaseRepository.acquire(database.db, 'probe', 'node-b', now, later)]);
     expect(taken.filter(Boolean)).toHaveLength(1);
-    const winner = taken[0] === true ? 'node-a' : 'node-b';
+    const winner = taken[0] ? 'node-a' : 'node-b';
     const loser = winner === 'node-a' ? 'node-b' : 'node-a';
     expect(await jobLeaseRepository.acquire(database.db, 'probe', loser, now, later)).toBe(false);
     // The holder renews it; after it expires another node takes it.
