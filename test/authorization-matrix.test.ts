@@ -96,6 +96,7 @@ const matrix: Readonly<Record<string, Entry>> = {
   'POST /api/identity/sessions/:sessionRef/revoke': e('authenticated', { skipLoop: true }),
   'GET /api/identity/officers': e('identity.read'),
   'GET /api/identity/officers/:officerId': e('identity.read'),
+  'GET /api/identity/officer-names': e('authenticated'),
   'POST /api/identity/officers': e('identity.admin'),
   'POST /api/identity/officers/:officerId/suspend': e('identity.admin'),
   'POST /api/identity/officers/:officerId/reactivate': e('identity.admin'),

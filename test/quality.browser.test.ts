@@ -110,6 +110,10 @@ describe('quality console', () => {
     await expect(page.getByTestId('worklist-status-current').textContent()).resolves.toBe('Đang mở');
     expect(await page.getByTestId('worklist-rule-name').textContent()).toMatch(/[àáảãạăâđèéêìíòóôơùúưỳý]/u);
     await expect(page.getByTestId('worklist-next').count()).resolves.toBe(0);
+    // Each row has its own action form (one open at a time), with its own reason.
+    await expect(page.getByTestId('worklist-row-form').count()).resolves.toBe(0);
+    await page.getByTestId('worklist-act').first().click();
+    await expect(page.getByTestId('worklist-row-form').count()).resolves.toBe(1);
     // Without a reason the console refuses (as the server would), and says why in Vietnamese.
     await page.getByTestId('worklist-dismiss').first().click();
     await page.getByTestId('error').waitFor();

@@ -25,6 +25,7 @@ export const routePermissions: Readonly<Record<string, RouteAccess>> = {
   'POST /api/identity/sessions/:sessionRef/revoke': 'authenticated',
   'GET /api/identity/officers': 'identity.read',
   'GET /api/identity/officers/:officerId': 'identity.read',
+  'GET /api/identity/officer-names': 'authenticated',
   'POST /api/identity/officers': 'identity.admin',
   'POST /api/identity/officers/:officerId/suspend': 'identity.admin',
   'POST /api/identity/officers/:officerId/reactivate': 'identity.admin',
