@@ -119,6 +119,7 @@ const matrix: Readonly<Record<string, Entry>> = {
   'GET /api/admin-units/provinces/:code/communes': e('admin_units.read'),
   'GET /api/admin-units/communes/:code': e('admin_units.read'),
   'GET /api/admin-units/resolve': e('admin_units.read'),
+  'GET /api/admin-units/provinces/:code/conversion': e('admin_units.read'),
   // matching
   'POST /api/verify': e('person.search'),
   'PUT /api/reconcile-jobs/files/:name': e('reconcile.run'),
