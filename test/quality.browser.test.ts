@@ -57,7 +57,13 @@ describe('quality API', () => {
     expect(new Set(rules.items.map((r) => r.group))).toEqual(new Set(['correct', 'complete', 'clean', 'live']));
     const html = await fetch(`${server.url}/api/quality/report?format=html`, { headers: auth() });
     expect(html.headers.get('content-type')).toContain('text/html');
-    expect(await html.text()).toContain('clean.duplicate_person');
+    const page = await html.text();
+    expect(page).toContain('clean.duplicate_person');
+    // Vietnamese by default, English on request.
+    expect(page).toContain('<html lang="vi">');
+    expect(page).toContain('<h1>Chất lượng dữ liệu: đúng, đủ, sạch, sống</h1>');
+    const english = await (await fetch(`${server.url}/api/quality/report?format=html&lang=en`, { headers: auth() })).text();
+    expect(english).toContain('<h2>Provinces</h2>');
   });
 });
 
