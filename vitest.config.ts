@@ -25,6 +25,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The CLI speaks Vietnamese by default; the tests written against its English words run it in
+    // English (child processes inherit this), and test/cli-language.test.ts runs it in Vietnamese.
+    env: { SACHSONG_LANG: 'en' },
     projects: [
       { extends: true, test: { name: 'unit', include: unitFiles } },
       {

@@ -96,6 +96,7 @@ const matrix: Readonly<Record<string, Entry>> = {
   'POST /api/identity/sessions/:sessionRef/revoke': e('authenticated', { skipLoop: true }),
   'GET /api/identity/officers': e('identity.read'),
   'GET /api/identity/officers/:officerId': e('identity.read'),
+  'GET /api/identity/officer-names': e('authenticated'),
   'POST /api/identity/officers': e('identity.admin'),
   'POST /api/identity/officers/:officerId/suspend': e('identity.admin'),
   'POST /api/identity/officers/:officerId/reactivate': e('identity.admin'),
@@ -118,6 +119,7 @@ const matrix: Readonly<Record<string, Entry>> = {
   'GET /api/admin-units/provinces/:code/communes': e('admin_units.read'),
   'GET /api/admin-units/communes/:code': e('admin_units.read'),
   'GET /api/admin-units/resolve': e('admin_units.read'),
+  'GET /api/admin-units/provinces/:code/conversion': e('admin_units.read'),
   // matching
   'POST /api/verify': e('person.search'),
   'PUT /api/reconcile-jobs/files/:name': e('reconcile.run'),

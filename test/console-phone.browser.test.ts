@@ -71,14 +71,16 @@ async function layoutProblems(page: Page, width: number): Promise<string[]> {
   }, width);
 }
 
-const pages = [
+const pages: readonly { readonly name: string; readonly hash: string; readonly ready: string; readonly open?: string }[] = [
   { name: 'tra cứu', hash: '#/', ready: 'search-name' },
   { name: 'chất lượng dữ liệu', hash: '#/quality', ready: 'quality-table' },
   { name: 'danh sách làm sạch', hash: '#/worklist?status=open', ready: 'worklist-table' },
-] as const;
+  // A finding's action form opens in its row: within the width too.
+  { name: 'danh sách làm sạch, thao tác trên một dòng', hash: '#/worklist?status=open', ready: 'worklist-table', open: 'worklist-act' },
+];
 
 describe.each([1440, 390])('the console at %i px, in Vietnamese', (width) => {
-  it.each(pages)('$name: laid out within the width, sign-out on screen, no WCAG A/AA violation', async ({ hash, ready }) => {
+  it.each(pages)('$name: laid out within the width, sign-out on screen, no WCAG A/AA violation', async ({ hash, ready, open }) => {
     // The console's CSP refuses inline scripts: the test's own axe-core is let in (bypassCSP), nothing else changes.
     const context = await browser.newContext({ viewport: { width, height: 844 }, locale: 'vi-VN', bypassCSP: true });
     const page = await context.newPage();
@@ -86,10 +88,14 @@ describe.each([1440, 390])('the console at %i px, in Vietnamese', (width) => {
       await signInInBrowser(page, server.url, officers, officer);
       await page.evaluate((h) => { window.location.hash = h; }, hash);
       await page.getByTestId(ready).waitFor({ timeout: 30_000 });
+      if (open !== undefined) {
+        await page.getByTestId(open).first().click();
+        await page.getByTestId('worklist-row-form').waitFor();
+      }
       await expect(page.getByTestId('sign-out').textContent()).resolves.toBe('Đăng xuất');
       expect(await layoutProblems(page, width)).toEqual([]);
       expect(await axeViolations(page)).toEqual([]);
-      await page.screenshot({ path: `/tmp/sachsong-${width}-${ready}.png`, fullPage: true });
+      await page.screenshot({ path: `/tmp/sachsong-${width}-${ready}${open === undefined ? '' : '-open'}.png`, fullPage: true });
     } finally {
       await context.close();
     }

@@ -193,6 +193,9 @@ describe('direction console', () => {
     await expect.poll(() => page.getByTestId('task-change').count()).toBe(changes + 2);
     const detail = (await (await fetch(`${url}/api/direction/tasks/${late.taskId}`, { headers })).json()) as { changes: { action: string; changedBy: string }[] };
     expect(detail.changes.slice(-2).map((c) => [c.action, c.changedBy])).toEqual([['milestone_completed', officer.officerId], ['commented', officer.officerId]]);
+    // The page names who commented and who changed the task, not their ids.
+    await expect.poll(async () => (await page.getByTestId('comment-author').allTextContents()).at(-1)).toBe('Lê Văn Điều Hành');
+    expect((await page.getByTestId('change-by').allTextContents()).slice(-2)).toEqual(['Lê Văn Điều Hành', 'Lê Văn Điều Hành']);
 
     // A second plan: the page offers the choice, and shows the chosen plan's own tasks.
     const second = await fetch(`${url}/api/direction/plans`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Kế hoạch chuyển đổi số tỉnh 2027', reference: 'KH 12/2026', startsOn: '2027-01-01', endsOn: '2027-12-31' }) });

@@ -57,7 +57,13 @@ describe('quality API', () => {
     expect(new Set(rules.items.map((r) => r.group))).toEqual(new Set(['correct', 'complete', 'clean', 'live']));
     const html = await fetch(`${server.url}/api/quality/report?format=html`, { headers: auth() });
     expect(html.headers.get('content-type')).toContain('text/html');
-    expect(await html.text()).toContain('clean.duplicate_person');
+    const page = await html.text();
+    expect(page).toContain('clean.duplicate_person');
+    // Vietnamese by default, English on request.
+    expect(page).toContain('<html lang="vi">');
+    expect(page).toContain('<h1>Chất lượng dữ liệu: đúng, đủ, sạch, sống</h1>');
+    const english = await (await fetch(`${server.url}/api/quality/report?format=html&lang=en`, { headers: auth() })).text();
+    expect(english).toContain('<h2>Provinces</h2>');
   });
 });
 
@@ -110,6 +116,10 @@ describe('quality console', () => {
     await expect(page.getByTestId('worklist-status-current').textContent()).resolves.toBe('Đang mở');
     expect(await page.getByTestId('worklist-rule-name').textContent()).toMatch(/[àáảãạăâđèéêìíòóôơùúưỳý]/u);
     await expect(page.getByTestId('worklist-next').count()).resolves.toBe(0);
+    // Each row has its own action form (one open at a time), with its own reason.
+    await expect(page.getByTestId('worklist-row-form').count()).resolves.toBe(0);
+    await page.getByTestId('worklist-act').first().click();
+    await expect(page.getByTestId('worklist-row-form').count()).resolves.toBe(1);
     // Without a reason the console refuses (as the server would), and says why in Vietnamese.
     await page.getByTestId('worklist-dismiss').first().click();
     await page.getByTestId('error').waitFor();

@@ -5,6 +5,7 @@ import { parseSignerKey } from '../audit/checkpoint-note.js';
 import { officialReadRepository } from '../audit/official-read.repository.js';
 import { systemClock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
+import { say } from './cli-language.js';
 import type { CliContext } from './context.js';
 
 /** Runs a command with an opened store and sets the exit code (main.ts's withContext). */
@@ -29,11 +30,11 @@ function readCheckpointFile(file: string): string {
  * registerAuditCommands(program, withContext);
  */
 export function registerAuditCommands(program: Command, withContext: WithContext): void {
-  const audit = program.command('audit').description('the verifiable access log');
+  const audit = program.command('audit').description(say('nhật ký truy cập có thể kiểm chứng', 'the verifiable access log'));
 
   audit
     .command('verify')
-    .description('check every access record, every stored subtree, every checkpoint and the tracker\'s person index; exit 1 when anything is wrong')
+    .description(say('kiểm tra mọi bản ghi truy cập, mọi cây con đã lưu, mọi điểm kiểm tra và chỉ mục theo người của nhật ký sử dụng dữ liệu; thoát với mã 1 khi có sai', 'check every access record, every stored subtree, every checkpoint and the tracker\'s person index; exit 1 when anything is wrong'))
     .option('--checkpoint <file...>', 'also check signed checkpoint notes kept elsewhere (e.g. by a citizen or an auditor)')
     .action((opts: { checkpoint?: string[] }) =>
       withContext(async (ctx) => {
@@ -68,7 +69,7 @@ export function registerAuditCommands(program: Command, withContext: WithContext
 
   audit
     .command('checkpoint')
-    .description('sign a checkpoint of the whole access log and print it (a C2SP signed note)')
+    .description(say('ký một điểm kiểm tra của toàn bộ nhật ký truy cập và in ra (ghi chú ký C2SP)', 'sign a checkpoint of the whole access log and print it (a C2SP signed note)'))
     .option('--out <file>', 'also write the note to this file')
     .action((opts: { out?: string }) =>
       withContext(async (ctx) => {
@@ -85,10 +86,10 @@ export function registerAuditCommands(program: Command, withContext: WithContext
       }),
     );
 
-  const sensitive = audit.command('sensitive').description("persons whose every read by an official alerts the auditors (a running server reads the list again within 5 s)");
+  const sensitive = audit.command('sensitive').description(say('những người mà mọi lần cán bộ đọc hồ sơ đều báo cho kiểm toán viên (máy chủ đang chạy đọc lại danh sách trong 5 giây)', "persons whose every read by an official alerts the auditors (a running server reads the list again within 5 s)"));
   sensitive
     .command('flag <idNumber>')
-    .description('flag a person as sensitive')
+    .description(say('đánh dấu một người là nhạy cảm', 'flag a person as sensitive'))
     .requiredOption('--by <id>', 'who flags (an auditor\'s id)')
     .requiredOption('--note <text>', 'why (kept for the auditors)')
     .action((idNumber: string, opts: { by: string; note: string }) =>
@@ -104,7 +105,7 @@ export function registerAuditCommands(program: Command, withContext: WithContext
     );
   sensitive
     .command('unflag <idNumber>')
-    .description('remove a person from the sensitive list')
+    .description(say('bỏ một người khỏi danh sách nhạy cảm', 'remove a person from the sensitive list'))
     .action((idNumber: string) =>
       withContext(async (ctx) => {
         console.log((await officialReadRepository.unflagSensitive(ctx.database.db, idNumber)) ? 'unflagged' : 'not flagged');

@@ -6,6 +6,7 @@ import { systemClock } from '../shared/clock.js';
 import { backupStores, keyFilesIn, readBackup, restoreStores } from '../store/backup.engine.js';
 import { openDatabase } from '../store/database.js';
 import { registryMigrationNames } from '../store/migrator.js';
+import { say } from './cli-language.js';
 import { openContext, storeFailure, type CliContext } from './context.js';
 
 /** Runs a command with an opened store and sets the exit code (main.ts's withContext). */
@@ -21,7 +22,7 @@ type WithContext = (work: (ctx: CliContext) => Promise<number | undefined>) => P
 export function registerBackupCommands(program: Command, withContext: WithContext): void {
   program
     .command('backup')
-    .description('back up the registry and its access log while the server runs: one consistent copy, with a manifest of SHA-256 sums')
+    .description(say('sao lưu cơ sở dữ liệu và nhật ký truy cập khi máy chủ đang chạy: một bản nhất quán, kèm bảng kê tổng SHA-256', 'back up the registry and its access log while the server runs: one consistent copy, with a manifest of SHA-256 sums'))
     .requiredOption('--out <dir>', 'a folder that does not exist yet (written as <dir>.partial, renamed when complete)')
     .action((opts: { out: string }) =>
       withContext(async (ctx) => {
@@ -38,7 +39,7 @@ export function registerBackupCommands(program: Command, withContext: WithContex
 
   program
     .command('restore <dir>')
-    .description('restore a backup into an empty store (the data folder\'s SQLite files, or the empty PostgreSQL database of DATABASE_URL), checking every file first')
+    .description(say('khôi phục bản sao lưu vào kho trống (các tệp SQLite của thư mục dữ liệu, hoặc cơ sở dữ liệu PostgreSQL trống của DATABASE_URL), kiểm tra mọi tệp trước', 'restore a backup into an empty store (the data folder\'s SQLite files, or the empty PostgreSQL database of DATABASE_URL), checking every file first'))
     .option('--data-dir <dir>', 'data folder to restore into (default: SACHSONG_DATA_DIR, else ./data); it must hold no store yet')
     .action(async (dir: string, opts: CommandLineSettings) => {
       const manifest = await readBackup(dir);

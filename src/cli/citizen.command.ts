@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../store/database.types.js';
 import { RelyingPartyService } from '../citizen/relying-party.service.js';
 import { systemClock } from '../shared/clock.js';
+import { say } from './cli-language.js';
 import type { WithContext } from './exchange.command.js';
 
 const list = (value: string | undefined): readonly string[] => (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -16,11 +17,11 @@ const list = (value: string | undefined): readonly string[] => (value ?? '').spl
  * // sachsong relying-party onboard --client VN/COM/VCB/login --name "Vietcombank" --redirect https://vcb.example/cb --claims name,birthdate,vn_tax_code
  */
 export function registerCitizenCommands(program: Command, withContext: WithContext): void {
-  const rp = program.command('relying-party').description('relying parties that sign citizens in with their e-ID (exchange members)');
+  const rp = program.command('relying-party').description(say('bên sử dụng đăng nhập công dân bằng định danh điện tử (thành viên nền tảng trao đổi)', 'relying parties that sign citizens in with their e-ID (exchange members)'));
   const service = (db: Kysely<DB>): RelyingPartyService => new RelyingPartyService({ db, clock: systemClock });
 
   rp.command('onboard')
-    .description('make an exchange client a relying party: its redirect URIs and the claims it may ask for')
+    .description(say('đăng ký một hệ thống của nền tảng trao đổi làm bên sử dụng: địa chỉ chuyển hướng và các thông tin được yêu cầu', 'make an exchange client a relying party: its redirect URIs and the claims it may ask for'))
     .requiredOption('--client <id>', 'the exchange client, VN/<class>/<member>/<subsystem>')
     .requiredOption('--name <name>', 'the name citizens see on the consent screen')
     .requiredOption('--redirect <uris>', 'redirect URIs, comma-separated (one host)')
@@ -38,7 +39,7 @@ export function registerCitizenCommands(program: Command, withContext: WithConte
       }));
 
   rp.command('list')
-    .description('relying parties with their status and allowed claims')
+    .description(say('các bên sử dụng, trạng thái và thông tin được phép', 'relying parties with their status and allowed claims'))
     .action(() => withContext(async (ctx) => {
       for (const p of await service(ctx.database.db).list()) console.log(`${p.clientId}  ${p.status}  ${p.displayName}  [${p.allowedClaims.join(',')}]  ${p.redirectUris.join(' ')}`);
       return 0;

@@ -9,6 +9,7 @@ import { VerifyService } from '../matching/verify.service.js';
 import { RegistryService } from '../registry/registry.service.js';
 import { systemClock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
+import { say } from './cli-language.js';
 import type { CliContext } from './context.js';
 
 /** Runs a command with an opened store and sets the exit code (main.ts's withContext). */
@@ -57,11 +58,11 @@ const print = (value: unknown): void => {
  * // sachsong grant add --client VN/GOV/BTC/tax --service verify --fields fullName,birthDate --purpose TAX_ID="Đối chiếu mã số thuế" --legal-basis "Thông tư 86/2024/TT-BTC" --until 2027-12-31
  */
 export function registerExchangeCommands(program: Command, withContext: WithContext): void {
-  const agency = program.command('agency').description('exchange members (agencies), their subsystems, keys and officers');
+  const agency = program.command('agency').description(say('thành viên nền tảng trao đổi (cơ quan), hệ thống con, khóa và cán bộ', 'exchange members (agencies), their subsystems, keys and officers'));
 
   agency
     .command('keygen')
-    .description("make an Ed25519 key pair for an agency's subsystem: jwks.json to register, private.jwk.json to keep")
+    .description(say('tạo cặp khóa Ed25519 cho hệ thống con của một cơ quan: jwks.json để đăng ký, private.jwk.json để giữ', "make an Ed25519 key pair for an agency's subsystem: jwks.json to register, private.jwk.json to keep"))
     .requiredOption('--out <dir>', 'folder to write the keys into')
     .option('--kid <kid>', 'key id', `key-${new Date().toISOString().slice(0, 10)}`)
     .action(async (opts: { out: string; kid: string }) => {
@@ -75,7 +76,7 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
 
   agency
     .command('onboard')
-    .description('onboard an agency in one step: the member, its subsystems with their public keys, its officers')
+    .description(say('kết nạp một cơ quan trong một bước: thành viên, các hệ thống con kèm khóa công khai, cán bộ', 'onboard an agency in one step: the member, its subsystems with their public keys, its officers'))
     .requiredOption('--member <id>', 'member id, VN/<GOV|COM|ORG>/<CODE>')
     .requiredOption('--name <name>', "the agency's official name")
     .requiredOption('--kind <kind>', memberKinds.join(' | '))
@@ -103,7 +104,7 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
 
   agency
     .command('list')
-    .description('members with their subsystems and officers')
+    .description(say('các thành viên kèm hệ thống con và cán bộ', 'members with their subsystems and officers'))
     .action(() => withContext((ctx) => withExchange(ctx, async (exchange) => {
       for (const m of await exchange.members.list()) {
         console.log(`${m.memberId}  ${m.name}  (${m.kind}, ${m.status})`);
@@ -115,7 +116,7 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
 
   agency
     .command('officer')
-    .description('register (or rename) an officer of a member')
+    .description(say('đăng ký (hoặc đổi tên) một cán bộ của thành viên', 'register (or rename) an officer of a member'))
     .argument('<member>', 'member id')
     .argument('<officer>', 'officer id')
     .option('--name <name>', "the officer's name", '')
@@ -126,7 +127,7 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
 
   agency
     .command('officer-remove')
-    .description("remove an officer from the member's calls (kept as suspended: access records name them); holds on the next call")
+    .description(say('đình chỉ một cán bộ khỏi các lần gọi của thành viên (giữ ở trạng thái đình chỉ: bản ghi truy cập vẫn nêu tên); có hiệu lực từ lần gọi tiếp theo', "remove an officer from the member's calls (kept as suspended: access records name them); holds on the next call"))
     .argument('<member>', 'member id')
     .argument('<officer>', 'officer id')
     .option('--reinstate', 'bring the officer back instead')
@@ -137,7 +138,7 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
 
   agency
     .command('subsystem')
-    .description('add a subsystem (client) to a member')
+    .description(say('thêm một hệ thống con cho thành viên', 'add a subsystem (client) to a member'))
     .argument('<client>', 'client id, VN/<class>/<CODE>/<subsystem>')
     .requiredOption('--jwks <file>', 'its public keys')
     .option('--name <name>', 'its name', '')
@@ -148,7 +149,7 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
 
   agency
     .command('keys')
-    .description("replace a subsystem's public keys (rotate: register old and new together, then the new alone)")
+    .description(say('thay khóa công khai của hệ thống con (xoay vòng: đăng ký cả khóa cũ và mới, sau đó chỉ khóa mới)', "replace a subsystem's public keys (rotate: register old and new together, then the new alone)"))
     .argument('<client>', 'client id')
     .requiredOption('--jwks <file>', 'the new JWKS')
     .action((client: string, opts: { jwks: string }) => withContext((ctx) => withExchange(ctx, async (exchange) => {
@@ -167,10 +168,10 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
       })));
   }
 
-  const grant = program.command('grant').description('what each client may call');
+  const grant = program.command('grant').description(say('quyền gọi dịch vụ của từng hệ thống', 'what each client may call'));
   grant
     .command('add')
-    .description('grant a client a service for some fields and purposes, under a legal basis, with fair-use caps')
+    .description(say('cấp cho một hệ thống quyền gọi dịch vụ với các trường, mục đích, căn cứ pháp lý và giới hạn sử dụng', 'grant a client a service for some fields and purposes, under a legal basis, with fair-use caps'))
     .requiredOption('--client <id>', 'client id')
     .requiredOption('--service <name>', 'verify | person | residence | household | changes')
     .requiredOption('--fields <list>', 'comma-separated field names (for changes: event kinds)')
@@ -204,7 +205,7 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
 
   grant
     .command('list')
-    .description('grants, optionally of one client')
+    .description(say('các quyền đã cấp, có thể lọc theo một hệ thống', 'grants, optionally of one client'))
     .option('--client <id>', 'client id')
     .action((opts: { client?: string }) => withContext((ctx) => withExchange(ctx, async (exchange) => {
       for (const g of await exchange.grants.list(opts.client)) {
@@ -215,17 +216,17 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
 
   grant
     .command('revoke')
-    .description('revoke a grant (effective on the next call)')
+    .description(say('thu hồi một quyền (có hiệu lực từ lần gọi tiếp theo)', 'revoke a grant (effective on the next call)'))
     .argument('<grantId>')
     .action((grantId: string) => withContext((ctx) => withExchange(ctx, async (exchange) => {
       print(await exchange.grants.revoke(grantId));
       return 0;
     })));
 
-  const alerts = program.command('alerts').description('misuse alerts: officers or clients reading far more than usual');
+  const alerts = program.command('alerts').description(say('cảnh báo lạm dụng: cán bộ hoặc hệ thống đọc nhiều hơn hẳn thường lệ', 'misuse alerts: officers or clients reading far more than usual'));
   alerts
     .command('list')
-    .description('alerts, newest first: who read how much in what window, against their usual')
+    .description(say('các cảnh báo, mới nhất trước: ai đọc bao nhiêu trong khoảng thời gian nào, so với thường lệ', 'alerts, newest first: who read how much in what window, against their usual'))
     .option('--status <status>', 'open | acknowledged (default: both)')
     .action((opts: { status?: string }) => withContext((ctx) => withExchange(ctx, async (exchange) => {
       if (opts.status !== undefined && opts.status !== 'open' && opts.status !== 'acknowledged') {
@@ -239,7 +240,7 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
     })));
   alerts
     .command('ack')
-    .description('acknowledge an alert once looked into (it stays listed, as acknowledged)')
+    .description(say('xác nhận đã xem xét một cảnh báo (vẫn được liệt kê, ở trạng thái đã xác nhận)', 'acknowledge an alert once looked into (it stays listed, as acknowledged)'))
     .argument('<alertId>', 'the alert id, as alerts list shows it')
     .action((alertId: string) => withContext((ctx) => withExchange(ctx, async (exchange) => {
       print(await exchange.alerts.acknowledge(alertId));

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, type CommandLineSettings } from '../config/config.js';
 import { buildApp } from '../http/app.js';
 import { readPersonFile } from '../registry/person-file.reader.js';
@@ -32,10 +32,11 @@ import { registerMatchingCommands } from './matching.command.js';
 import { registerQualityCommands } from './quality.command.js';
 import { registerReconcileCommands } from './reconcile.command.js';
 import { openContext, storeAddress, type CliContext } from './context.js';
+import { cliLang, errorLine, say } from './cli-language.js';
 
 function positiveInt(value: string): number {
   const n = Number(value.replaceAll('_', ''));
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number');
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(say('phải là số nguyên không âm', 'must be a whole number'));
   return n;
 }
 
@@ -76,7 +77,7 @@ function progressBar(total: number, label: string): { update(n: number): void; s
  */
 async function generate(ctx: CliContext, people: number, seed: number, defectRate = 0): Promise<void> {
   const started = performance.now();
-  const bar = progressBar(people, 'generate');
+  const bar = progressBar(people, say('tạo dân cư', 'generate'));
   // `generate` stays the same for a seed whatever the day; the demo is as at today.
   const today = isoDay(systemClock.now());
   const batches = defectRate > 0 ? generatePopulationInWorker({ people, seed, today }) : generatePopulationInWorker({ people, seed });
@@ -88,12 +89,21 @@ async function generate(ctx: CliContext, people: number, seed: number, defectRat
 
 function defectShare(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 0.05) throw new InvalidArgumentError('must be a share from 0 to 0.05 (e.g. 0.002)');
+  if (!Number.isFinite(n) || n < 0 || n > 0.05) throw new InvalidArgumentError(say('phải là tỷ lệ từ 0 đến 0,05 (ví dụ 0.002)', 'must be a share from 0 to 0.05 (e.g. 0.002)'));
   return n;
 }
 
 /** The system's wording of a file error, as an operator reads it. */
-const fileReasons: Readonly<Record<string, string>> = {
+const fileReasons: Readonly<Record<string, string>> = cliLang === 'vi' ? {
+  ENOENT: 'không có tệp hoặc thư mục này',
+  EACCES: 'không có quyền',
+  EPERM: 'không có quyền',
+  EISDIR: 'đây là thư mục, không phải tệp',
+  ENOTDIR: 'một phần của đường dẫn là tệp, không phải thư mục',
+  ENOSPC: 'đĩa đã đầy',
+  EROFS: 'hệ thống tệp chỉ cho đọc',
+  EMFILE: 'đang mở quá nhiều tệp',
+} : {
   ENOENT: 'there is no such file or folder',
   EACCES: 'permission denied',
   EPERM: 'permission denied',
@@ -111,26 +121,26 @@ const fileReasons: Readonly<Record<string, string>> = {
  * else its type. Never a stack trace or an internal message.
  */
 function describeFailure(error: unknown): string {
-  if (!(error instanceof Error)) return 'error: an unexpected failure';
+  if (!(error instanceof Error)) return say('lỗi: sự cố ngoài dự kiến', 'error: an unexpected failure');
   if (error instanceof FolderError) {
-    return `error ${error.code}: cannot create the folder ${error.folder} (${fileReasons[error.code] ?? error.code}); what to do: choose a folder this user may write`;
+    return say(`lỗi ${error.code}: không tạo được thư mục ${error.folder} (${fileReasons[error.code] ?? error.code}); cách xử lý: chọn thư mục người dùng này được ghi`, `error ${error.code}: cannot create the folder ${error.folder} (${fileReasons[error.code] ?? error.code}); what to do: choose a folder this user may write`);
   }
   const { code, path: file, syscall, address, port } = error as NodeJS.ErrnoException & { address?: unknown; port?: unknown };
   if (syscall === 'listen' && (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')) {
-    const where = `${typeof address === 'string' ? address : 'this host'}:${typeof port === 'number' ? port : '?'}`;
-    if (code === 'EADDRINUSE') return `error EADDRINUSE: port ${typeof port === 'number' ? port : '?'} is already in use (${where}); what to do: stop the other server, or choose a free port with --port or PORT (e.g. PORT=8081)`;
-    if (code === 'EACCES') return `error EACCES: this user may not listen on ${where}; what to do: choose a port above 1023 with --port or PORT`;
-    return `error EADDRNOTAVAIL: ${typeof address === 'string' ? address : 'the address'} is not an address of this machine; what to do: choose another with --host or HOST (e.g. 127.0.0.1 or 0.0.0.0)`;
+    const where = `${typeof address === 'string' ? address : say('máy này', 'this host')}:${typeof port === 'number' ? port : '?'}`;
+    if (code === 'EADDRINUSE') return say(`lỗi EADDRINUSE: cổng ${typeof port === 'number' ? port : '?'} đang được dùng (${where}); cách xử lý: dừng máy chủ kia, hoặc chọn cổng trống bằng --port hoặc PORT (ví dụ PORT=8081)`, `error EADDRINUSE: port ${typeof port === 'number' ? port : '?'} is already in use (${where}); what to do: stop the other server, or choose a free port with --port or PORT (e.g. PORT=8081)`);
+    if (code === 'EACCES') return say(`lỗi EACCES: người dùng này không được nghe ở ${where}; cách xử lý: chọn cổng trên 1023 bằng --port hoặc PORT`, `error EACCES: this user may not listen on ${where}; what to do: choose a port above 1023 with --port or PORT`);
+    return say(`lỗi EADDRNOTAVAIL: ${typeof address === 'string' ? address : 'địa chỉ này'} không phải địa chỉ của máy này; cách xử lý: chọn địa chỉ khác bằng --host hoặc HOST (ví dụ 127.0.0.1 hoặc 0.0.0.0)`, `error EADDRNOTAVAIL: ${typeof address === 'string' ? address : 'the address'} is not an address of this machine; what to do: choose another with --host or HOST (e.g. 127.0.0.1 or 0.0.0.0)`);
   }
   if (typeof code === 'string' && typeof file === 'string') {
     const shown = path.isAbsolute(file) ? path.basename(file) : file;
-    return `error ${code}: cannot ${syscall ?? 'use'} ${shown}: ${fileReasons[code] ?? 'the system refused'}; what to do: check the path and its permissions`;
+    return say(`lỗi ${code}: không ${syscall ?? 'dùng'} được ${shown}: ${fileReasons[code] ?? 'hệ thống từ chối'}; cách xử lý: kiểm tra đường dẫn và quyền truy cập`, `error ${code}: cannot ${syscall ?? 'use'} ${shown}: ${fileReasons[code] ?? 'the system refused'}; what to do: check the path and its permissions`);
   }
   if (typeof code === 'string' && typeof syscall === 'string') {
     const where = typeof address === 'string' ? ` ${address}${typeof port === 'number' ? `:${port}` : ''}` : '';
-    return `error ${code}: cannot ${syscall}${where}`;
+    return say(`lỗi ${code}: không ${syscall} được${where}`, `error ${code}: cannot ${syscall}${where}`);
   }
-  return `error ${typeof code === 'string' ? code : error.name}: an unexpected failure; run again with LOG_LEVEL=debug to log where it happened`;
+  return say(`lỗi ${typeof code === 'string' ? code : error.name}: sự cố ngoài dự kiến; chạy lại với LOG_LEVEL=debug để ghi nhật ký nơi xảy ra`, `error ${typeof code === 'string' ? code : error.name}: an unexpected failure; run again with LOG_LEVEL=debug to log where it happened`);
 }
 
 /** Prints any error a command ends with, on one line without a stack trace, and sets the exit code. */
@@ -139,7 +149,7 @@ function reportFailure(error: unknown, logger?: { debug: (obj: object, msg: stri
     console.error(error.message);
     process.exitCode = 78;
   } else if (isDomainError(error)) {
-    console.error(`error ${error.code}: ${error.message}; what to do: ${error.action}`);
+    console.error(errorLine(error.code, error.message, error.action));
     process.exitCode = 2;
   } else {
     // The log's serializer keeps the error's type, code and stack frames, not its message.
@@ -172,30 +182,34 @@ function displayPath(file: string): string {
  * that made it (terminals are scrolled back, logged and screen-shared).
  */
 function serveBanner(base: string, source: 'environment' | 'file' | 'created', token: string, tokenFile: string): string {
-  const where = source === 'environment' ? 'from SACHSONG_OPERATOR_TOKEN' : `kept in ${tokenFile}`;
+  const where = source === 'environment' ? say('lấy từ SACHSONG_OPERATOR_TOKEN', 'from SACHSONG_OPERATOR_TOKEN') : say(`lưu trong ${tokenFile}`, `kept in ${tokenFile}`);
   // Officers sign in through the OpenID provider; the operator token only creates the first administrator.
   const tokenLine = source === 'created'
-    ? `  operator token: ${token}\n            (new, ${where}; later starts do not print it): POST ${base}/api/identity/bootstrap with it creates the first administrator`
-    : `  operator token ${where}: it only creates the first administrator (POST ${base}/api/identity/bootstrap)`;
-  return `  console:  ${base}/   (officers sign in with user name, password and authenticator code)\n${tokenLine}\n  API docs: ${base}/docs`;
+    ? say(`  mã vận hành: ${token}\n            (mới, ${where}; các lần khởi động sau không in ra): POST ${base}/api/identity/bootstrap với mã này tạo quản trị viên đầu tiên`, `  operator token: ${token}\n            (new, ${where}; later starts do not print it): POST ${base}/api/identity/bootstrap with it creates the first administrator`)
+    : say(`  mã vận hành ${where}: chỉ dùng để tạo quản trị viên đầu tiên (POST ${base}/api/identity/bootstrap)`, `  operator token ${where}: it only creates the first administrator (POST ${base}/api/identity/bootstrap)`);
+  return say(`  bảng điều khiển: ${base}/   (cán bộ đăng nhập bằng tên đăng nhập, mật khẩu và mã xác thực)\n${tokenLine}\n  tài liệu API:    ${base}/docs`, `  console:  ${base}/   (officers sign in with user name, password and authenticator code)\n${tokenLine}\n  API docs: ${base}/docs`);
 }
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const program = new Command('sachsong')
-  .description('sachsong: the national population registry and its exchange')
-  .version(version, '-V, --version', 'print the version')
-  .showHelpAfterError();
+  .description(say('sachsong: cơ sở dữ liệu quốc gia về dân cư và nền tảng trao đổi dữ liệu', 'sachsong: the national population registry and its exchange'))
+  .version(version, '-V, --version', say('in số phiên bản', 'print the version'))
+  .helpOption('-h, --help', say('xem hướng dẫn của lệnh', 'display help for command'))
+  .helpCommand('help [command]', say('xem hướng dẫn của một lệnh', 'display help for command'))
+  // Read before the help is built (cli-language.ts); declared here so that commander accepts it and checks its value.
+  .addOption(new Option('--lang <lang>', say('ngôn ngữ: vi (tiếng Việt, mặc định) hoặc en; hoặc SACHSONG_LANG', 'language: vi (Vietnamese, the default) or en; or SACHSONG_LANG')).choices(['vi', 'en']))
+  .showHelpAfterError(say('(xem hướng dẫn: sachsong --help)', '(add --help for additional information)'));
 
 program
   .command('serve')
-  .description('run the HTTP API and the web console')
-  .option('--demo', 'generate a demo population of 100,000 first if the store is empty')
-  .option('--demo-people <n>', 'size of the demo population', positiveInt, 100_000)
-  .option('--demo-defects <share>', 'share of the demo persons spoiled per kind of defect (21 kinds: 0.002 spoils about 4%); 0 for none', defectShare, 0.002)
-  .option('--port <port>', 'port to listen on (default: PORT, else 8080; 0 for any free port)')
-  .option('--host <host>', 'address to listen on (default: HOST, else 127.0.0.1; 0.0.0.0 for every interface)')
-  .option('--data-dir <dir>', 'data folder: the SQLite store, keys and reconciliation files (default: SACHSONG_DATA_DIR, else ./data)')
+  .description(say('chạy API HTTP và bảng điều khiển web', 'run the HTTP API and the web console'))
+  .option('--demo', say('nếu kho trống, tạo trước 100.000 người dân mẫu', 'generate a demo population of 100,000 first if the store is empty'))
+  .option('--demo-people <n>', say('số người dân mẫu', 'size of the demo population'), positiveInt, 100_000)
+  .option('--demo-defects <share>', say('tỷ lệ người dân mẫu bị làm sai theo mỗi loại lỗi (21 loại: 0.002 làm sai khoảng 4%); 0 là không', 'share of the demo persons spoiled per kind of defect (21 kinds: 0.002 spoils about 4%); 0 for none'), defectShare, 0.002)
+  .option('--port <port>', say('cổng (mặc định: PORT, không có thì 8080; 0 là cổng trống bất kỳ)', 'port to listen on (default: PORT, else 8080; 0 for any free port)'))
+  .option('--host <host>', say('địa chỉ (mặc định: HOST, không có thì 127.0.0.1; 0.0.0.0 là mọi giao diện mạng)', 'address to listen on (default: HOST, else 127.0.0.1; 0.0.0.0 for every interface)'))
+  .option('--data-dir <dir>', say('thư mục dữ liệu: kho SQLite, khóa và tệp đối soát (mặc định: SACHSONG_DATA_DIR, không có thì ./data)', 'data folder: the SQLite store, keys and reconciliation files (default: SACHSONG_DATA_DIR, else ./data)'))
   .action(async (opts: { demo?: boolean; demoPeople: number; demoDefects: number } & CommandLineSettings) => {
     const settings: CommandLineSettings = { ...(opts.port === undefined ? {} : { port: opts.port }), ...(opts.host === undefined ? {} : { host: opts.host }), ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }) };
     const ctx = await openContext(settings).catch((error: unknown) => {
@@ -223,7 +237,7 @@ program
       const cut = setTimeout(() => { app.server.closeAllConnections(); }, shutdownGraceMs);
       // Last resort should a store or a job not finish closing: everything written is committed, and jobs resume on start.
       setTimeout(() => {
-        console.error('sachsong: the server did not close in time; exiting');
+        console.error(say('sachsong: máy chủ không đóng kịp; thoát', 'sachsong: the server did not close in time; exiting'));
         process.exit(1);
       }, shutdownGraceMs + 30_000).unref();
       await app.close();
@@ -239,19 +253,19 @@ program
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : ctx.config.port;
     const base = `http://${ctx.config.host === '0.0.0.0' ? '127.0.0.1' : ctx.config.host}:${port}`;
-    console.log(`sachsong is serving the ${ctx.database.dialect} store`);
+    console.log(say(`sachsong đang phục vụ kho ${ctx.database.dialect}`, `sachsong is serving the ${ctx.database.dialect} store`));
     console.log(serveBanner(base, ctx.config.operatorTokenSource, ctx.config.operatorToken, displayPath(path.join(ctx.config.dataDir, 'operator-token'))));
   });
 
 program
   .command('generate')
-  .description('generate a synthetic population (deterministic for a seed) and load it')
-  .requiredOption('--people <n>', 'how many people', positiveInt)
-  .option('--seed <s>', 'random seed', positiveInt, 1)
+  .description(say('tạo dân cư tổng hợp (như nhau với cùng hạt giống) và nạp vào kho', 'generate a synthetic population (deterministic for a seed) and load it'))
+  .requiredOption('--people <n>', say('số người', 'how many people'), positiveInt)
+  .option('--seed <s>', say('hạt giống ngẫu nhiên', 'random seed'), positiveInt, 1)
   .action((opts: { people: number; seed: number }) =>
     withContext(async (ctx) => {
       if ((await personRepository.count(ctx.database.db)) > 0) {
-        console.error('the store already holds persons; generate into an empty store (another SACHSONG_DATA_DIR or database)');
+        console.error(say('kho đã có dữ liệu dân cư; chỉ tạo vào kho trống (SACHSONG_DATA_DIR hoặc cơ sở dữ liệu khác)', 'the store already holds persons; generate into an empty store (another SACHSONG_DATA_DIR or database)'));
         return 2;
       }
       await generate(ctx, opts.people, opts.seed);
@@ -261,13 +275,13 @@ program
 
 program
   .command('import <file>')
-  .description('import persons from CSV or NDJSON (columns as `sachsong export` writes them); whole batches or nothing')
-  .option('--format <format>', 'csv or ndjson (default: by file extension)')
-  .option('--batch-size <n>', 'rows per all-or-nothing batch', positiveInt, 10_000)
-  .option('--no-convert-legacy', 'reject TCVN3 / VNI files instead of converting them')
-  .option('--officer <id>', 'officer recorded on the import events')
-  .option('--report <file>', 'write the full report (every rejected row with its reason) as JSON')
-  .option('--no-quality-scan', 'skip the one quality scan after the import (run `sachsong quality scan` later)')
+  .description(say('nhập dân cư từ CSV hoặc NDJSON (các cột như `sachsong export` ghi ra); mỗi lô nhập trọn vẹn hoặc không nhập', 'import persons from CSV or NDJSON (columns as `sachsong export` writes them); whole batches or nothing'))
+  .option('--format <format>', say('csv hoặc ndjson (mặc định: theo đuôi tệp)', 'csv or ndjson (default: by file extension)'))
+  .option('--batch-size <n>', say('số dòng mỗi lô (nhập trọn vẹn hoặc không)', 'rows per all-or-nothing batch'), positiveInt, 10_000)
+  .option('--no-convert-legacy', say('từ chối tệp mã TCVN3 / VNI thay vì chuyển mã', 'reject TCVN3 / VNI files instead of converting them'))
+  .option('--officer <id>', say('cán bộ được ghi trên các sự kiện nhập', 'officer recorded on the import events'))
+  .option('--report <file>', say('ghi báo cáo đầy đủ (mọi dòng bị từ chối kèm lý do) ra tệp JSON', 'write the full report (every rejected row with its reason) as JSON'))
+  .option('--no-quality-scan', say('bỏ lần quét chất lượng sau khi nhập (chạy `sachsong quality scan` sau)', 'skip the one quality scan after the import (run `sachsong quality scan` later)'))
   .action((file: string, opts: { format?: 'csv' | 'ndjson'; batchSize: number; convertLegacy: boolean; officer?: string; report?: string; qualityScan: boolean }) =>
     withContext(async (ctx) => {
       const read = await readPersonFile(file, { ...(opts.format ? { format: opts.format } : {}), allowLegacy: opts.convertLegacy });
@@ -275,10 +289,10 @@ program
       if (read.header !== null) checkImportHeader(read.header);
       const print = await fingerprint(file);
       const importId = `${print.sha256}:${opts.batchSize}`;
-      if (read.converted) console.error(`note: converted from ${read.encoding} to UTF-8`);
+      if (read.converted) console.error(say(`ghi chú: đã chuyển mã từ ${read.encoding} sang UTF-8`, `note: converted from ${read.encoding} to UTF-8`));
       const registry = new RegistryService({ db: ctx.database.db, clock: systemClock });
       const importer = new PersonImportService({ db: ctx.database.db, clock: systemClock, registry });
-      const bar = progressBar(Math.max(print.lines - 1, 1), 'import');
+      const bar = progressBar(Math.max(print.lines - 1, 1), say('nhập', 'import'));
       const report = await importer.run(read.rows, { importId, batchSize: opts.batchSize, officerId: opts.officer ?? null, onProgress: (n) => { bar.update(n); } });
       bar.stop();
       if (opts.report !== undefined) {
@@ -289,7 +303,7 @@ program
       if (opts.qualityScan && report.batchesCommitted > 0) {
         // Imported rows are not re-checked one by one as a registration is: one scan covers them all.
         const scan = await new QualityService({ db: ctx.database.db, store: ctx.database, clock: systemClock }).fullScan();
-        console.error(`quality: one scan after the import: ${scan.persons} persons, ${scan.findings} findings, ${scan.open} open`);
+        console.error(say(`chất lượng: đã quét sau khi nhập: ${scan.persons} người, ${scan.findings} phát hiện, ${scan.open} đang mở`, `quality: one scan after the import: ${scan.persons} persons, ${scan.findings} findings, ${scan.open} open`));
       }
       return report.rejected > 0 ? 1 : 0;
     }),
@@ -297,16 +311,16 @@ program
 
 program
   .command('export')
-  .description('export all persons to CSV, NDJSON or Parquet')
-  .requiredOption('--out <file>', 'output file')
-  .option('--format <format>', 'csv, ndjson or parquet (default: by extension)')
-  .option('--by <id>', "who runs the export (an officer's or service account's id), named in each included citizen's data tracker", 'operator')
-  .option('--purpose <text>', "why, as each included citizen's data tracker shows it (default: the population export of today)")
+  .description(say('xuất toàn bộ dân cư ra CSV, NDJSON hoặc Parquet', 'export all persons to CSV, NDJSON or Parquet'))
+  .requiredOption('--out <file>', say('tệp kết quả', 'output file'))
+  .option('--format <format>', say('csv, ndjson hoặc parquet (mặc định: theo đuôi tệp)', 'csv, ndjson or parquet (default: by extension)'))
+  .option('--by <id>', say('người xuất (mã cán bộ hoặc tài khoản dịch vụ), hiện trong nhật ký sử dụng dữ liệu của từng công dân', "who runs the export (an officer's or service account's id), named in each included citizen's data tracker"), 'operator')
+  .option('--purpose <text>', say('mục đích, như nhật ký sử dụng dữ liệu của công dân hiển thị (mặc định: lần xuất dữ liệu dân cư hôm nay)', "why, as each included citizen's data tracker shows it (default: the population export of today)"))
   .action((opts: { out: string; format?: string; by: string; purpose?: string }) =>
     withContext(async (ctx) => {
       const format = (opts.format ?? path.extname(opts.out).slice(1)) as ExportFormat;
       if (!['csv', 'ndjson', 'parquet'].includes(format)) {
-        console.error(`unknown export format "${format}": use csv, ndjson or parquet`);
+        console.error(say(`không có định dạng xuất "${format}": dùng csv, ndjson hoặc parquet`, `unknown export format "${format}": use csv, ndjson or parquet`));
         return 2;
       }
       // One access record for the whole export, shown to every included citizen (audit/bulk-job.recorder.ts).
@@ -321,7 +335,7 @@ program
           fields: exportColumns.map((c) => c),
         });
         const n = await exportPersons(ctx.database.db, opts.out, format, ndjsonToParquet, job);
-        console.log(`exported ${n} persons to ${opts.out}; recorded in each one's access log`);
+        console.log(say(`đã xuất ${n} người ra ${opts.out}; đã ghi vào nhật ký truy cập của từng người`, `exported ${n} persons to ${opts.out}; recorded in each one's access log`));
       } finally {
         await accessLog.close();
       }
@@ -329,25 +343,25 @@ program
     }),
   );
 
-const id = program.command('id').description('personal ID numbers');
+const id = program.command('id').description(say('số định danh cá nhân', 'personal ID numbers'));
 id.command('check <number>')
-  .description('explain a 12-digit personal ID number')
+  .description(say('giải thích một số định danh cá nhân 12 số', 'explain a 12-digit personal ID number'))
   .action((value: string) => {
     const { ok, lines } = explainIdNumber(value);
     for (const line of lines) console.log(line);
     process.exitCode = ok ? 0 : 2;
   });
 
-const db = program.command('db').description('the store');
+const db = program.command('db').description(say('kho dữ liệu', 'the store'));
 db.command('migrate')
-  .description('bring the store schema up to date')
+  .description(say('cập nhật lược đồ kho dữ liệu', 'bring the store schema up to date'))
   .action(() =>
     withContext(async (ctx) => {
       // Opening the store applies what is pending; a second pass finds anything left (nothing, normally).
       const applied = [...ctx.migrated, ...(await migrateToLatest(ctx.database.db, ctx.database.dialect))];
       const where = ctx.database.dialect === 'postgres' ? `PostgreSQL ${storeAddress(ctx.config.databaseUrl ?? '')}` : displayPath(path.join(ctx.config.dataDir, 'sachsong.db'));
-      if (applied.length === 0) console.log(`${where}: the schema is up to date, no migration to apply`);
-      else console.log(`${where}: applied ${applied.length} migration${applied.length === 1 ? '' : 's'}:\n${applied.map((name) => `  ${name}`).join('\n')}`);
+      if (applied.length === 0) console.log(say(`${where}: lược đồ đã mới nhất, không có bản chuyển đổi nào cần áp dụng`, `${where}: the schema is up to date, no migration to apply`));
+      else console.log(say(`${where}: đã áp dụng ${applied.length} bản chuyển đổi:`, `${where}: applied ${applied.length} migration${applied.length === 1 ? '' : 's'}:`) + `\n${applied.map((name) => `  ${name}`).join('\n')}`);
       return 0;
     }),
   );

@@ -6,6 +6,7 @@ import { readLinkageTables } from '../matching/linkage-file.reader.js';
 import { suggestBlockingRules, type SuggestedRule } from '../matching/linkage-blocking.suggester.js';
 import { writeLinkedPairs } from '../matching/linkage-pairs.writer.js';
 import { runLinkage } from '../matching/linkage.service.js';
+import { say } from './cli-language.js';
 import { DomainError, isDomainError } from '../shared/domain-error.js';
 
 function probability(value: string): number {
@@ -73,7 +74,7 @@ export function suggestFromConfig(configFile: string): { readonly suggestedBlock
 export function registerMatchingCommands(program: Command): void {
   program
     .command('link')
-    .description('link two CSV files, or deduplicate one, from a JSON config (comparisons, blocking rules, threshold); writes the pairs with match probability and per-field explanation')
+    .description(say('ghép hai tệp CSV, hoặc khử trùng một tệp, theo cấu hình JSON (phép so sánh, quy tắc phân khối, ngưỡng); ghi các cặp kèm xác suất khớp và giải thích từng trường', 'link two CSV files, or deduplicate one, from a JSON config (comparisons, blocking rules, threshold); writes the pairs with match probability and per-field explanation'))
     .requiredOption('--config <file>', 'the linkage config (JSON)')
     .option('--out <file>', 'where to write the linked pairs (CSV); default the config\'s "output"')
     .option('--threshold <p>', 'match probability to link at (overrides the config)', probability)

@@ -10,13 +10,14 @@ import { createReconcile, registrySnapshot, reconcileFolders } from '../matching
 import { canonicalFields, isPresetName, presetNames, withMapping, type CanonicalField, type PresetName } from '../matching/reconcile.presets.js';
 import { readSnapshotPersons } from '../matching/registry-snapshot.engine.js';
 import { systemClock } from '../shared/clock.js';
+import { cliLang, say } from './cli-language.js';
 import type { CliContext } from './context.js';
 
 /** Runs a command with an opened store and sets the exit code (main.ts's withContext). */
 type WithContext = (work: (ctx: CliContext) => Promise<number | undefined>) => Promise<void>;
 
 function preset(value: string): PresetName {
-  if (!isPresetName(value)) throw new InvalidArgumentError(`must be one of ${presetNames.join(', ')}`);
+  if (!isPresetName(value)) throw new InvalidArgumentError(say(`phải là một trong ${presetNames.join(', ')}`, `must be one of ${presetNames.join(', ')}`));
   return value;
 }
 
@@ -26,7 +27,7 @@ function presets(value: string): PresetName[] {
 
 function count(value: string): number {
   const n = Number(value.replaceAll('_', ''));
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive whole number');
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(say('phải là số nguyên dương', 'must be a positive whole number'));
   return n;
 }
 
@@ -34,7 +35,7 @@ function count(value: string): number {
 function mapping(value: string, previous: Partial<Record<CanonicalField, string>>): Partial<Record<CanonicalField, string>> {
   const [field, column] = value.split('=', 2);
   if (field === undefined || column === undefined || column === '' || !(canonicalFields as readonly string[]).includes(field)) {
-    throw new InvalidArgumentError(`write field=column, field one of ${canonicalFields.join(', ')}`);
+    throw new InvalidArgumentError(say(`viết trường=cột, trường là một trong ${canonicalFields.join(', ')}`, `write field=column, field one of ${canonicalFields.join(', ')}`));
   }
   return { ...previous, [field]: column };
 }
@@ -43,7 +44,7 @@ function progressPrinter(): (phase: string, fraction: number) => void {
   let last = '';
   return (phase, fraction) => {
     const line = `${phase} ${Math.floor(fraction * 10) * 10}%`;
-    if (line !== last) process.stderr.write(`reconcile: ${line}\n`);
+    if (line !== last) process.stderr.write(`${say('đối soát', 'reconcile')}: ${line}\n`);
     last = line;
   };
 }
@@ -59,26 +60,27 @@ function progressPrinter(): (phase: string, fraction: number) => void {
 export function registerReconcileCommands(program: Command, withContext: WithContext): void {
   program
     .command('reconcile <file>')
-    .description('reconcile an agency file (CSV or Parquet) against the registry: a status and an action per row, a summary and an HTML report')
-    .requiredOption('--preset <preset>', `kind of file: ${presetNames.join(', ')}`, preset)
-    .option('--out <dir>', 'output folder (default: <file>.reconcile beside the file)')
-    .option('--map <field=column>', `the file's column for a field (${canonicalFields.join(', ')}); repeatable`, mapping, {})
-    .option('--truth <file>', 'ground truth from generate-agency-files: also print accuracy and pairwise precision/recall/F1')
+    .description(say('đối soát tệp của cơ quan (CSV hoặc Parquet) với cơ sở dữ liệu: kết quả và đề xuất xử lý cho từng dòng, bản tóm tắt và báo cáo HTML', 'reconcile an agency file (CSV or Parquet) against the registry: a status and an action per row, a summary and an HTML report'))
+    .requiredOption('--preset <preset>', say(`loại tệp: ${presetNames.join(', ')}`, `kind of file: ${presetNames.join(', ')}`), preset)
+    .option('--out <dir>', say('thư mục kết quả (mặc định: <tệp>.reconcile cạnh tệp)', 'output folder (default: <file>.reconcile beside the file)'))
+    .option('--map <field=column>', say(`cột của tệp ứng với một trường (${canonicalFields.join(', ')}); dùng được nhiều lần`, `the file's column for a field (${canonicalFields.join(', ')}); repeatable`), mapping, {})
+    .option('--truth <file>', say('đáp án từ generate-agency-files: in thêm độ chính xác và precision/recall/F1 theo cặp', 'ground truth from generate-agency-files: also print accuracy and pairwise precision/recall/F1'))
     .action((file: string, opts: { preset: PresetName; out?: string; map: Partial<Record<CanonicalField, string>>; truth?: string }) =>
       withContext(async (ctx) => {
         // A one-shot command has the machine to itself: every core, where the server leaves one free.
         const { service } = createReconcile({ database: ctx.database, clock: systemClock, dir: path.join(ctx.config.dataDir, 'reconcile'), duckDb: { threads: availableParallelism() } });
         const outDir = opts.out ?? `${file}.reconcile`;
-        const { summary, files } = await service.run({ input: file, preset: withMapping(opts.preset, opts.map), outDir, onProgress: progressPrinter() });
+        const { summary, files } = await service.run({ input: file, preset: withMapping(opts.preset, opts.map), outDir, onProgress: progressPrinter(), lang: cliLang });
         console.log(JSON.stringify({ rows: summary.rows, statuses: summary.statuses, mismatchFields: summary.mismatchFields, badRows: summary.badRows, columnsMissing: summary.columnsMissing, seconds: summary.seconds, files }, null, 2));
         // Unreadable rows are findings of a complete run (each has a line and a reason in the
         // report), not a failure of the command: said on standard error, exit 0.
         if (summary.badRows > 0) {
-          const first = summary.badRowSamples.slice(0, 3).map((b) => `line ${b.line}: ${b.reason}`).join('; ');
-          process.stderr.write(`reconcile: ${summary.badRows} of ${summary.rows} rows could not be read (${first}${summary.badRows > 3 ? '; …' : ''}); every one is listed with its line in ${files.report}\n`);
+          const first = summary.badRowSamples.slice(0, 3).map((b) => `${say('dòng', 'line')} ${b.line}: ${b.reason}`).join('; ');
+          const more = summary.badRows > 3 ? '; …' : '';
+          process.stderr.write(say(`đối soát: ${summary.badRows} trong ${summary.rows} dòng không đọc được (${first}${more}); từng dòng được liệt kê kèm số dòng trong ${files.report}\n`, `reconcile: ${summary.badRows} of ${summary.rows} rows could not be read (${first}${more}); every one is listed with its line in ${files.report}\n`));
         }
         if (summary.columnsMissing.length > 0) {
-          process.stderr.write(`reconcile: the file has no column for ${summary.columnsMissing.join(', ')}: those fields were not compared (map them with --map field=column)\n`);
+          process.stderr.write(say(`đối soát: tệp không có cột cho ${summary.columnsMissing.join(', ')}: các trường đó không được đối chiếu (khai báo bằng --map trường=cột)\n`, `reconcile: the file has no column for ${summary.columnsMissing.join(', ')}: those fields were not compared (map them with --map field=column)\n`));
         }
         if (opts.truth !== undefined) {
           const e = await evaluateResults(files.results, opts.truth);
@@ -90,19 +92,19 @@ export function registerReconcileCommands(program: Command, withContext: WithCon
 
   program
     .command('generate-agency-files')
-    .description('derive synthetic tax, telecom, bank and welfare files from the registry, with realistic errors and a ground-truth file each')
-    .requiredOption('--out <dir>', 'folder for <preset>.csv and <preset>.truth.csv')
-    .option('--rows <n>', 'rows per file', count, 100_000)
-    .option('--seed <s>', 'random seed', count, 1)
-    .option('--presets <list>', 'comma-separated presets', presets, [...presetNames])
-    .option('--messy', 'also <preset>.messy.csv: errors the matcher was not written for (Vietnamese headers, semicolons, spreadsheet damage), truth with the error kinds')
-    .option('--tax-register', 'also tax-register.csv: old 10-digit tax codes with ID numbers, old card numbers or neither, and its truth')
+    .description(say('tạo tệp thuế, viễn thông, ngân hàng, bảo trợ xã hội tổng hợp từ cơ sở dữ liệu, có lỗi như thật và tệp đáp án cho từng tệp', 'derive synthetic tax, telecom, bank and welfare files from the registry, with realistic errors and a ground-truth file each'))
+    .requiredOption('--out <dir>', say('thư mục cho <preset>.csv và <preset>.truth.csv', 'folder for <preset>.csv and <preset>.truth.csv'))
+    .option('--rows <n>', say('số dòng mỗi tệp', 'rows per file'), count, 100_000)
+    .option('--seed <s>', say('hạt giống ngẫu nhiên', 'random seed'), count, 1)
+    .option('--presets <list>', say('các loại tệp, cách nhau bằng dấu phẩy', 'comma-separated presets'), presets, [...presetNames])
+    .option('--messy', say('thêm <preset>.messy.csv: các lỗi bộ đối soát không được viết sẵn cho (tên cột tiếng Việt, dấu chấm phẩy, hỏng do bảng tính), đáp án kèm loại lỗi', 'also <preset>.messy.csv: errors the matcher was not written for (Vietnamese headers, semicolons, spreadsheet damage), truth with the error kinds'))
+    .option('--tax-register', say('thêm tax-register.csv: mã số thuế 10 số cũ kèm số định danh, số CMND cũ hoặc không có, và đáp án', 'also tax-register.csv: old 10-digit tax codes with ID numbers, old card numbers or neither, and its truth'))
     .action((opts: { out: string; rows: number; seed: number; presets: PresetName[]; messy?: boolean; taxRegister?: boolean }) =>
       withContext(async (ctx) => {
         const { dir } = await registrySnapshot(ctx.database, reconcileFolders(path.join(ctx.config.dataDir, 'reconcile')).snapshot);
         const persons = await readSnapshotPersons(dir);
         if (persons.length === 0) {
-          console.error('the registry holds no persons: run `sachsong generate --people N` first');
+          console.error(say('cơ sở dữ liệu chưa có ai: chạy `sachsong generate --people N` trước', 'the registry holds no persons: run `sachsong generate --people N` first'));
           return 2;
         }
         mkdirSync(opts.out, { recursive: true });

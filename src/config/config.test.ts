@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, languageSetting, loadConfig } from './config.js';
 
 const dataDir = (): string => mkdtempSync(path.join(tmpdir(), 'sachsong-config-'));
 
@@ -60,5 +60,18 @@ describe('loadConfig', () => {
   it('requires an operator token in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', SACHSONG_DATA_DIR: dataDir() })).toThrow(/SACHSONG_OPERATOR_TOKEN/);
     expect(() => loadConfig({ SACHSONG_OPERATOR_TOKEN: 'short' })).toThrow(/at least 24/);
+  });
+});
+
+describe('the language of the CLI and its reports', () => {
+  it('is Vietnamese unless --lang or SACHSONG_LANG asks for English; the flag wins', () => {
+    expect(languageSetting(['node', 'sachsong', 'serve'], {})).toBe('vi');
+    expect(languageSetting(['node', 'sachsong', 'serve'], { SACHSONG_LANG: 'en' })).toBe('en');
+    expect(languageSetting(['node', 'sachsong', '--lang', 'en', 'serve'], {})).toBe('en');
+    expect(languageSetting(['node', 'sachsong', '--lang=en', 'serve'], { SACHSONG_LANG: 'vi' })).toBe('en');
+    expect(languageSetting(['node', 'sachsong', '--lang', 'vi'], { SACHSONG_LANG: 'en' })).toBe('vi');
+    expect(loadConfig({ SACHSONG_DATA_DIR: dataDir() }).lang).toBe('vi');
+    expect(loadConfig({ SACHSONG_DATA_DIR: dataDir(), SACHSONG_LANG: 'en' }).lang).toBe('en');
+    expect(() => loadConfig({ SACHSONG_DATA_DIR: dataDir(), SACHSONG_LANG: 'fr' })).toThrow(/SACHSONG_LANG: must be vi \(Vietnamese\) or en \(English\)/);
   });
 });

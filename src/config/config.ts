@@ -2,9 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { languages, type Language } from '../shared/language.js';
 import { FolderError, makeFolder } from '../shared/folder.js';
 
 /** Everything sachsong reads from its environment, validated once. */
+export type { Language } from '../shared/language.js';
+
 export interface AppConfig {
   readonly env: 'development' | 'test' | 'production';
   readonly dataDir: string;
@@ -34,6 +37,8 @@ export interface AppConfig {
    * provider's issuer is `<publicUrl>/oidc`. Absent: the listening address (loopback use).
    */
   readonly publicUrl: string | undefined;
+  /** The language of the CLI's words and of the reports it writes (SACHSONG_LANG): Vietnamese unless English is asked for. */
+  readonly lang: Language;
 }
 
 /** Time limits of the HTTP server, in milliseconds. */
@@ -81,6 +86,7 @@ const schema = z.object({
   SACHSONG_BODY_TIMEOUT_MS: milliseconds(100, 600_000).default(defaultHttpTimeouts.bodyMs),
   SACHSONG_REQUEST_TIMEOUT_MS: milliseconds(1_000, 86_400_000).default(defaultHttpTimeouts.requestMs),
   SACHSONG_SHUTDOWN_GRACE_MS: milliseconds(0, 600_000).default(defaultHttpTimeouts.shutdownGraceMs),
+  SACHSONG_LANG: z.enum(languages, { error: 'must be vi (Vietnamese) or en (English)' }).default('vi'),
 });
 
 /** Thrown when the environment is invalid; names every bad variable at once. */
@@ -153,7 +159,23 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     natsUrl: v.NATS_URL,
     auditSigningKey: v.SACHSONG_AUDIT_SIGNING_KEY,
     publicUrl: v.SACHSONG_PUBLIC_URL,
+    lang: v.SACHSONG_LANG,
   };
+}
+
+/**
+ * The language of the CLI, known before its help is built: `--lang vi|en` on the command line,
+ * else SACHSONG_LANG, else Vietnamese. An unknown value is left to the option's own check
+ * (or to loadConfig, for the variable), so this never throws.
+ *
+ * @example
+ * languageSetting(['node', 'sachsong', '--lang', 'en', 'serve'], {}) // 'en'
+ */
+export function languageSetting(argv: readonly string[] = process.argv, env: Readonly<Record<string, string | undefined>> = process.env): Language {
+  const at = argv.indexOf('--lang');
+  const flag = at >= 0 ? argv[at + 1] : argv.find((a) => a.startsWith('--lang='))?.slice('--lang='.length);
+  const asked = flag ?? env.SACHSONG_LANG;
+  return asked === 'en' ? 'en' : 'vi';
 }
 
 /** Outside production a token is made once per data folder so that a fresh clone just works. */

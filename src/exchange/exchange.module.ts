@@ -14,6 +14,7 @@ import type { MisuseAlert } from './exchange.types.js';
 import { FairUseLimiter } from './fair-use.limiter.js';
 import { GrantService } from './grant.service.js';
 import { MemberService } from './member.service.js';
+import { memberRepository } from './member.repository.js';
 import { MisuseMonitor, TokenFailureMonitor, type MisuseOptions, type TokenFailureOptions } from '../audit/misuse.monitor.js';
 import { registryExchangeServices, type Verifier } from './registry-exchange.services.js';
 import { openReplayLedger, type ReplayLedger } from './replay-ledger.repository.js';
@@ -42,8 +43,18 @@ export interface ExchangeDeps {
 export class AlertService {
   constructor(private readonly deps: { readonly db: Kysely<DB>; readonly clock: Clock }) {}
 
-  list(status: 'open' | 'acknowledged' | undefined, limit = 200): Promise<readonly MisuseAlert[]> {
-    return alertRepository.list(this.deps.db, { status, limit });
+  /** Alerts, newest first; an agency officer's alert carries the officer's name as the member registered it. */
+  async list(status: 'open' | 'acknowledged' | undefined, limit = 200): Promise<readonly (MisuseAlert & { readonly subjectName?: string })[]> {
+    const alerts = await alertRepository.list(this.deps.db, { status, limit });
+    const officerIds = [...new Set(alerts.filter((a) => a.subjectKind === 'officer').map((a) => a.subjectId))];
+    const names = await memberRepository.officerNames(this.deps.db, officerIds);
+    const nameOf = new Map(names.map((n) => [`${n.memberId}|${n.officerId}`, n.name]));
+    return alerts.map((a) => {
+      if (a.subjectKind !== 'officer') return a;
+      // The member is the client id's first three segments (VN/GOV/BTC of VN/GOV/BTC/tax).
+      const name = nameOf.get(`${a.clientId.split('/').slice(0, 3).join('/')}|${a.subjectId}`);
+      return name === undefined ? a : { ...a, subjectName: name };
+    });
   }
 
   async acknowledge(alertId: string): Promise<MisuseAlert> {

@@ -115,6 +115,7 @@ export const AlertView = Type.Object({
   alertId: Type.String(),
   subjectKind: Type.String(),
   subjectId: Type.String(),
+  subjectName: Type.Optional(Type.String({ description: "an agency officer's name as its member registered it" })),
   clientId: Type.String(),
   windowStart: Type.String(),
   windowSeconds: Type.Number(),

@@ -88,6 +88,13 @@ export const memberRepository = {
     return r.numUpdatedRows > 0n;
   },
 
+  /** Names of agency officers among `officerIds`, each with its member (one id may exist at several members). */
+  async officerNames(db: Executor, officerIds: readonly string[]): Promise<readonly { readonly memberId: string; readonly officerId: string; readonly name: string }[]> {
+    if (officerIds.length === 0) return [];
+    const rows = await db.selectFrom('exchange_officers').select(['member_id', 'officer_id', 'name']).where('officer_id', 'in', [...officerIds]).execute();
+    return rows.map((r) => ({ memberId: r.member_id, officerId: r.officer_id, name: r.name }));
+  },
+
   async officersOf(db: Executor, memberId: string): Promise<readonly Officer[]> {
     return (await db.selectFrom('exchange_officers').selectAll().where('member_id', '=', memberId).orderBy('officer_id').execute()).map(toOfficer);
   },

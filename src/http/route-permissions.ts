@@ -25,6 +25,7 @@ export const routePermissions: Readonly<Record<string, RouteAccess>> = {
   'POST /api/identity/sessions/:sessionRef/revoke': 'authenticated',
   'GET /api/identity/officers': 'identity.read',
   'GET /api/identity/officers/:officerId': 'identity.read',
+  'GET /api/identity/officer-names': 'authenticated',
   'POST /api/identity/officers': 'identity.admin',
   'POST /api/identity/officers/:officerId/suspend': 'identity.admin',
   'POST /api/identity/officers/:officerId/reactivate': 'identity.admin',
@@ -47,6 +48,7 @@ export const routePermissions: Readonly<Record<string, RouteAccess>> = {
   'GET /api/admin-units/provinces/:code/communes': 'admin_units.read',
   'GET /api/admin-units/communes/:code': 'admin_units.read',
   'GET /api/admin-units/resolve': 'admin_units.read',
+  'GET /api/admin-units/provinces/:code/conversion': 'admin_units.read',
   // matching: verify releases no registry value (yes/no per field), so it needs what a search needs
   'POST /api/verify': 'person.search',
   'PUT /api/reconcile-jobs/files/:name': 'reconcile.run',

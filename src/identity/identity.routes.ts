@@ -198,6 +198,15 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRoutesOptions> = 
     return { items: (await identity.officers.list(actorOf(request), { ...(role === undefined ? {} : { role }), ...(status === undefined ? {} : { status }) })).map(officerView) };
   });
 
+  app.get('/identity/officer-names', {
+    schema: {
+      tags,
+      summary: "Officers' display names by id (any signed-in actor): who acted, as pages show it",
+      querystring: Type.Object({ ids: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 200 }) }),
+      response: { 200: Type.Object({ items: Type.Array(Type.Object({ officerId: Type.String(), displayName: Type.String() })) }) },
+    },
+  }, async (request) => ({ items: [...(await identity.officers.names(request.query.ids))] }));
+
   app.get('/identity/officers/:officerId', {
     schema: { tags, summary: 'An officer', params: OfficerIdParam, response: { 200: OfficerView } },
   }, async (request) => officerView(await identity.officers.get(actorOf(request), request.params.officerId)));

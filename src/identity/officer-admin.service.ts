@@ -226,6 +226,14 @@ export class OfficerAdminService {
     return officerRepository.list(this.deps.db, filter);
   }
 
+  /**
+   * Officers' display names by id, for any signed-in actor: pages that show who acted (alerts,
+   * a task's history and comments) show a name, not an id. Names only: no role, unit or status.
+   */
+  async names(officerIds: readonly string[]): Promise<readonly { readonly officerId: string; readonly displayName: string }[]> {
+    return officerRepository.displayNames(this.deps.db, [...new Set(officerIds)]);
+  }
+
   async get(actor: Actor, officerId: string): Promise<Officer> {
     authorize(actor, 'identity.read');
     return this.mustFind(officerId);

@@ -79,6 +79,13 @@ export const officerRepository = {
     return row === undefined ? undefined : toOfficer(row);
   },
 
+  /** Display names of the officers among `officerIds` (unknown ids are left out). */
+  async displayNames(db: Executor, officerIds: readonly string[]): Promise<readonly { readonly officerId: string; readonly displayName: string }[]> {
+    if (officerIds.length === 0) return [];
+    const rows = await db.selectFrom('identity_officers').select(['officer_id', 'display_name']).where('officer_id', 'in', [...officerIds]).execute();
+    return rows.map((r) => ({ officerId: r.officer_id, displayName: r.display_name }));
+  },
+
   async usernameTaken(db: Executor, username: string): Promise<boolean> {
     return (await db.selectFrom('identity_officers').select('officer_id').where('username', '=', username).executeTakeFirst()) !== undefined;
   },

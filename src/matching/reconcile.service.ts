@@ -2,6 +2,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isoDay, type Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
+import type { Language } from '../shared/language.js';
 import type { DuckDbLimits } from '../store/duckdb.bounds.js';
 import type { SnapshotReady } from './registry-snapshot.service.js';
 import { renderReport } from './reconcile.report.js';
@@ -30,6 +31,8 @@ export interface ReconcileRunInput {
   /** Folder for results.csv, summary.json and report.html. */
   readonly outDir: string;
   readonly onProgress?: (phase: ReconcilePhase, fraction: number) => void;
+  /** The report's language: Vietnamese unless English is asked for. */
+  readonly lang?: Language;
 }
 
 export interface ReconcileRunOutput {
@@ -87,7 +90,7 @@ export class ReconcileService {
         seconds: { snapshot: snapshotSeconds, ...result.seconds },
         finishedAt: this.deps.clock.now().toISOString(),
       };
-      const html = renderReport(summaryDraft, preset.actions);
+      const html = renderReport(summaryDraft, preset.actions, input.lang ?? 'vi');
       writeFileSync(partial.report, html);
       const summary: ReconcileSummary = {
         ...summaryDraft,

@@ -1,3 +1,4 @@
+import { pick, type Language } from '../shared/language.js';
 import { qualityRules, scoreGroups } from './quality-rule.catalog.js';
 import type { QualityService } from './quality.service.js';
 import type { ScanRecord, ScoreRow } from './score.repository.js';
@@ -77,24 +78,36 @@ function sparkline(values: readonly number[]): string {
   return `<svg width="120" height="32" viewBox="0 0 120 32" role="img"><polyline fill="none" stroke="#1f6feb" stroke-width="2" points="${points}"/></svg>`;
 }
 
-/** The report as one self-contained HTML page (no scripts, no external resources). */
-export function renderQualityReportHtml(report: QualityReport): string {
+/** The score groups and the overall score by their Vietnamese names (the four "đúng, đủ, sạch, sống"). */
+const groupNamesVi: Readonly<Record<string, string>> = { correct: 'Đúng', complete: 'Đủ', clean: 'Sạch', live: 'Sống', overall: 'Chung' };
+const severityNamesVi: Readonly<Record<string, string>> = { error: 'lỗi', warning: 'cảnh báo', info: 'thông tin' };
+
+/** The report as one self-contained HTML page (no scripts, no external resources); Vietnamese unless English is asked for. */
+export function renderQualityReportHtml(report: QualityReport, lang: Language = 'vi'): string {
+  const t = (vi: string, en: string): string => pick(lang, vi, en);
+  const locale = lang === 'vi' ? 'vi-VN' : 'en-US';
+  const number = (v: number, digits = 0): string => v.toLocaleString(locale, { minimumFractionDigits: digits, maximumFractionDigits: digits });
   const groups = [...scoreGroups, 'overall'];
-  const cell = (v: number | undefined): string => `<td class="n">${v === undefined ? '–' : v.toFixed(2)}</td>`;
-  const head = `<tr><th>scope</th><th class="n">records</th>${groups.map((g) => `<th class="n">${g}</th>`).join('')}</tr>`;
-  const line = (label: string, l: ScoreLine): string => `<tr><td>${escape(label)}</td><td class="n">${String(l.records)}</td>${groups.map((g) => cell(l.scores[g])).join('')}</tr>`;
-  const trendCells = groups.map((g) => `<td>${g}<br>${sparkline(report.trend.map((t) => t.scores[g] ?? 0))}</td>`).join('');
+  const groupName = (g: string): string => (lang === 'vi' ? groupNamesVi[g] ?? g : g);
+  const cell = (v: number | undefined): string => `<td class="n">${v === undefined ? '–' : number(v, 2)}</td>`;
+  const head = `<tr><th>${t('phạm vi', 'scope')}</th><th class="n">${t('số hồ sơ', 'records')}</th>${groups.map((g) => `<th class="n">${groupName(g)}</th>`).join('')}</tr>`;
+  const line = (label: string, l: ScoreLine): string => `<tr><td>${escape(label)}</td><td class="n">${number(l.records)}</td>${groups.map((g) => cell(l.scores[g])).join('')}</tr>`;
+  const trendCells = groups.map((g) => `<td>${groupName(g)}<br>${sparkline(report.trend.map((tr) => tr.scores[g] ?? 0))}</td>`).join('');
+  const scanText = report.scan === null
+    ? t('chưa có lần quét toàn bộ nào', 'no full scan yet')
+    : t(`lần quét toàn bộ gần nhất ${escape(report.scan.finishedAt)} trên ${number(report.scan.persons)} người, ${number(report.scan.findingsOpen)} phát hiện đang mở`, `latest full scan ${escape(report.scan.finishedAt)} over ${String(report.scan.persons)} persons, ${String(report.scan.findingsOpen)} open findings`);
+  const description = (r: QualityReport['rules'][number]): string => (lang === 'vi' ? `${escape(r.vi)}<br><i>${escape(r.en)}</i>` : `${escape(r.en)}<br><i>${escape(r.vi)}</i>`);
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>sachsong data quality report</title>
+<html lang="${lang}"><head><meta charset="utf-8"><title>${t('Báo cáo chất lượng dữ liệu sachsong', 'sachsong data quality report')}</title>
 <style>body{font:14px system-ui,sans-serif;margin:2em;color:#111}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}.n{text-align:right;font-variant-numeric:tabular-nums}</style></head>
-<body><h1>Data quality: correct, complete, clean, live (đúng, đủ, sạch, sống)</h1>
-<p>Generated ${escape(report.generatedAt)}; ${report.scan === null ? 'no full scan yet' : `latest full scan ${escape(report.scan.finishedAt)} over ${String(report.scan.persons)} persons, ${String(report.scan.findingsOpen)} open findings`}.</p>
-<h2>National</h2><table>${head}${report.national === null ? '' : line('national', report.national)}</table>
-<h2>Trend</h2><table><tr>${trendCells}</tr></table>
-<h2>Provinces</h2><table>${head}${report.provinces.map((p) => line(p.code === '' ? '(no commune)' : p.code, p)).join('')}</table>
-<h2>Rules</h2><table><tr><th>rule</th><th>group</th><th>dimension</th><th>severity</th><th>field</th><th>description</th><th class="n">failing</th><th class="n">score</th></tr>
-${report.rules.map((r) => `<tr><td>${escape(r.id)}</td><td>${r.group}</td><td>${r.dimension}</td><td>${r.severity}</td><td>${escape(r.field)}</td><td>${escape(r.en)}<br><i>${escape(r.vi)}</i></td><td class="n">${String(r.failing)}</td><td class="n">${r.score.toFixed(2)}</td></tr>`).join('\n')}</table>
-<h2>Fields</h2><table>${head}${report.fields.map((f) => line(f.code, f)).join('')}</table>
+<body><h1>${t('Chất lượng dữ liệu: đúng, đủ, sạch, sống', 'Data quality: correct, complete, clean, live (đúng, đủ, sạch, sống)')}</h1>
+<p>${t('Lập lúc', 'Generated')} ${escape(report.generatedAt)}; ${scanText}.</p>
+<h2>${t('Toàn quốc', 'National')}</h2><table>${head}${report.national === null ? '' : line(t('toàn quốc', 'national'), report.national)}</table>
+<h2>${t('Xu hướng', 'Trend')}</h2><table><tr>${trendCells}</tr></table>
+<h2>${t('Tỉnh, thành phố', 'Provinces')}</h2><table>${head}${report.provinces.map((p) => line(p.code === '' ? t('(không có xã)', '(no commune)') : p.code, p)).join('')}</table>
+<h2>${t('Quy tắc', 'Rules')}</h2><table><tr><th>${t('quy tắc', 'rule')}</th><th>${t('nhóm', 'group')}</th><th>${t('khía cạnh', 'dimension')}</th><th>${t('mức độ', 'severity')}</th><th>${t('trường', 'field')}</th><th>${t('mô tả', 'description')}</th><th class="n">${t('vi phạm', 'failing')}</th><th class="n">${t('điểm', 'score')}</th></tr>
+${report.rules.map((r) => `<tr><td>${escape(r.id)}</td><td>${groupName(r.group)}</td><td>${r.dimension}</td><td>${lang === 'vi' ? severityNamesVi[r.severity] ?? r.severity : r.severity}</td><td>${escape(r.field)}</td><td>${description(r)}</td><td class="n">${number(r.failing)}</td><td class="n">${number(r.score, 2)}</td></tr>`).join('\n')}</table>
+<h2>${t('Trường dữ liệu', 'Fields')}</h2><table>${head}${report.fields.map((f) => line(f.code, f)).join('')}</table>
 </body></html>
 `;
 }

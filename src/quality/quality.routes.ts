@@ -118,11 +118,11 @@ export const qualityRoutes: FastifyPluginAsyncTypebox<QualityRoutesOptions> = (a
   decide('distinct', 'Mark a suspected duplicate as two distinct persons (with a reason)', (id, body) => quality.markDistinct(id, body));
 
   app.get('/quality/report', {
-    schema: { tags, summary: 'The quality report, as JSON or a self-contained HTML page', querystring: Type.Object({ format: Type.Union([Type.Literal('json'), Type.Literal('html')], { default: 'json' }) }) },
+    schema: { tags, summary: 'The quality report, as JSON or a self-contained HTML page', querystring: Type.Object({ format: Type.Union([Type.Literal('json'), Type.Literal('html')], { default: 'json' }), lang: Type.Union([Type.Literal('vi'), Type.Literal('en')], { default: 'vi', description: 'the HTML page\'s language' }) }) },
   }, async (request, reply) => {
     onUnit(actorOf(request), 'quality.report', nation);
     const report = await buildQualityReport(quality, now());
-    if (request.query.format === 'html') return reply.type('text/html; charset=utf-8').send(renderQualityReportHtml(report));
+    if (request.query.format === 'html') return reply.type('text/html; charset=utf-8').send(renderQualityReportHtml(report, request.query.lang));
     return report;
   });
   return Promise.resolve();

@@ -130,3 +130,30 @@ describe('GET /api/admin-units/resolve', () => {
     await problem('/api/admin-units/resolve?commune=26935&date=2020-01-01', 404, 'ADMIN_UNIT_NO_SUCCESSOR');
   });
 });
+
+describe('GET /api/admin-units/provinces/:code/conversion', () => {
+  it("lists an old province's communes, each with today's unit(s)", async () => {
+    const response = await get('/api/admin-units/provinces/01/conversion');
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ date: '2025-06-30', today: '2025-08-01', province: { code: '01', era: 'pre-2025' } });
+    const items = response.body.items as { recorded: { code: string; name: string }; current: { commune: { code: string; name: string }; merge: string }[]; changed: boolean }[];
+    expect(items.length).toBeGreaterThan(500);
+    // The same answers as /resolve: Ngọc Hà split in two, 00013 merged whole into Ba Đình (00004).
+    const ngocHa = items.find((i) => i.recorded.code === '00016');
+    expect(ngocHa?.current.map((s) => [s.commune.name, s.merge])).toEqual([['Phường Ba Đình', 'partial'], ['Phường Ngọc Hà', 'partial']]);
+    expect(items.find((i) => i.recorded.code === '00013')?.current.map((s) => [s.commune.code, s.merge])).toEqual([['00004', 'whole']]);
+  });
+
+  it('lists a commune without successor with none, rather than failing the province', async () => {
+    const response = await get('/api/admin-units/provinces/79/conversion');
+    expect(response.status).toBe(200);
+    const items = response.body.items as { recorded: { code: string }; current: unknown[] }[];
+    expect(items.find((i) => i.recorded.code === '26935')?.current).toEqual([]);
+  });
+
+  it('refuses a date from the reform on, and a bad date', async () => {
+    await problem('/api/admin-units/provinces/01/conversion?date=2025-07-01', 400, 'DATE_RANGE_INVALID');
+    await problem('/api/admin-units/provinces/01/conversion?date=2025-02-30', 400, 'DATE_INVALID');
+    await problem('/api/admin-units/provinces/99/conversion', 400, 'ADMIN_UNIT_UNKNOWN');
+  });
+});

@@ -4,10 +4,13 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { adminUnitCatalog, checkIsoDate, eraOn, todayInVietnam, type AdminUnitCatalog } from './admin-unit.catalog.js';
+import { DomainError, isDomainError } from '../shared/domain-error.js';
+import { adminUnitCatalog, checkIsoDate, eraOn, LAST_DAY_BEFORE_REFORM, REFORM_DATE, todayInVietnam, type AdminUnitCatalog } from './admin-unit.catalog.js';
 import {
   CommuneParamsSchema,
   CommuneSchema,
+  ConversionQuerySchema,
+  ConversionResponseSchema,
   DateQuerySchema,
   ProblemSchema,
   ProvinceCommunesResponseSchema,
@@ -92,6 +95,37 @@ export const adminUnitRoutes: FastifyPluginAsyncTypebox<AdminUnitRoutesOptions> 
   }, (request) => {
     const resolution = units().resolve(request.query.commune, checkIsoDate(request.query.date, 'recorded date'), todayInVietnam(clock));
     return Promise.resolve({ ...resolution, current: [...resolution.current] });
+  });
+
+  app.get('/admin-units/provinces/:code/conversion', {
+    schema: {
+      tags,
+      summary: 'The 2025 conversion of an old province: each of its communes with today\'s unit(s)',
+      description: 'The communes of an old province (a code as it was before 2025-07-01, at the date, default 2025-06-30), each resolved ' +
+        "to today's unit(s) by the official old-to-new conversion. A commune the tables give no successor has an empty list.",
+      params: ProvinceParamsSchema,
+      querystring: ConversionQuerySchema,
+      response: { 200: ConversionResponseSchema, ...errors },
+    },
+  }, (request) => {
+    const date = checkIsoDate(request.query.date ?? LAST_DAY_BEFORE_REFORM);
+    if (date >= REFORM_DATE) {
+      throw new DomainError('invalid', 'DATE_RANGE_INVALID', `the conversion starts from old units: ${date} is not before ${REFORM_DATE}`, `Give a date before ${REFORM_DATE}, or leave it out for ${LAST_DAY_BEFORE_REFORM}`);
+    }
+    const catalog = units();
+    const today = todayInVietnam(clock);
+    const province = catalog.province(request.params.code, date);
+    const items = catalog.communesOf(request.params.code, date).map((commune) => {
+      try {
+        const r = catalog.resolve(commune.code, date, today);
+        return { recorded: r.recorded, current: [...r.current], changed: r.changed };
+      } catch (error) {
+        // A unit the official tables end without a successor is listed with none, not an error for the whole province.
+        if (isDomainError(error) && error.code === 'ADMIN_UNIT_NO_SUCCESSOR') return { recorded: commune, current: [], changed: true };
+        throw error;
+      }
+    });
+    return Promise.resolve({ date, today, province, items });
   });
 
   return Promise.resolve();

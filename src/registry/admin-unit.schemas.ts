@@ -95,5 +95,20 @@ export const ResolveResponseSchema = Type.Object({
   changed: Type.Boolean({ description: 'false when the recorded unit still stands under the same code, name and province' }),
 });
 
+export const ConversionQuerySchema = Type.Object({
+  date: Type.Optional(isoDate('a day before 2025-07-01 on which the old units are taken; default 2025-06-30')),
+});
+
+export const ConversionResponseSchema = Type.Object({
+  date: Type.String(),
+  today: Type.String(),
+  province: ProvinceSchema,
+  items: Type.Array(Type.Object({
+    recorded: CommuneSchema,
+    current: Type.Array(SuccessorSchema, { description: "today's unit(s); empty when the official tables give none" }),
+    changed: Type.Boolean(),
+  })),
+});
+
 export type ProvincesResponse = Static<typeof ProvincesResponseSchema>;
 export type ResolveResponse = Static<typeof ResolveResponseSchema>;

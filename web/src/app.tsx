@@ -15,8 +15,9 @@ import { WorklistPage } from './pages/worklist-page.js';
 const DirectionDashboardPage = lazy(async () => ({ default: (await import('./pages/direction/direction-dashboard-page.js')).DirectionDashboardPage }));
 const DirectionPlanPage = lazy(async () => ({ default: (await import('./pages/direction/direction-plan-page.js')).DirectionPlanPage }));
 const DirectionTaskPage = lazy(async () => ({ default: (await import('./pages/direction/direction-task-page.js')).DirectionTaskPage }));
-import { parseRoute, type Route } from './routing.js';
+import { parseRoute, type AdminRoute, type Route } from './routing.js';
 import { idleExpired, loadMe, signOutAt } from './session.js';
+import { adminWords } from './pages/admin/admin.words.js';
 
 function useHashRoute(): Route {
   const [route, setRoute] = useState<Route>(() => parseRoute(window.location.hash));
@@ -134,6 +135,7 @@ export function App(): ReactNode {
             {context !== null && <a href="#/quality" data-testid="nav-quality">{words.navQuality}</a>}
             {context !== null && <a href="#/direction" data-testid="nav-direction">{words.navDirection}</a>}
             {context !== null && <a href="#/direction/plan" data-testid="nav-direction-plan">{words.navDirectionPlan}</a>}
+            {session.state === 'signedIn' && <AdminNav lang={lang} permissions={session.me.permissions} />}
             <label className="lang">
               <span>{words.language}</span>
               <select
@@ -209,6 +211,11 @@ function RoutePage({ route }: { readonly route: Route }): ReactNode {
       return <Suspense fallback={null}><DirectionPlanPage /></Suspense>;
     case 'directionTask':
       return <Suspense fallback={null}><DirectionTaskPage key={route.id} id={route.id} /></Suspense>;
+    case 'exchangeAdmin':
+    case 'reconcile':
+    case 'adminUnits':
+    case 'recordEvent':
+      return <AdminRoutePage route={route} />;
     case 'notFound':
       return (
         <div className="page">
@@ -218,5 +225,39 @@ function RoutePage({ route }: { readonly route: Route }): ReactNode {
           </p>
         </div>
       );
+  }
+}
+
+// --- Administration pages (exchange, reconciliation, administrative units, life events) ---
+
+const ExchangeAdminPage = lazy(async () => ({ default: (await import('./pages/admin/exchange-admin-page.js')).ExchangeAdminPage }));
+const ReconcilePage = lazy(async () => ({ default: (await import('./pages/admin/reconcile-page.js')).ReconcilePage }));
+const AdminUnitsPage = lazy(async () => ({ default: (await import('./pages/admin/admin-units-page.js')).AdminUnitsPage }));
+const RecordEventPage = lazy(async () => ({ default: (await import('./pages/admin/record-event-page.js')).RecordEventPage }));
+
+/** The administration pages in the menu, each for the officers whose role may use it. */
+function AdminNav({ lang, permissions }: { readonly lang: Lang; readonly permissions: readonly string[] }): ReactNode {
+  const w = adminWords(lang);
+  const has = (p: string): boolean => permissions.includes(p);
+  return (
+    <>
+      {has('person.write') && <a href="#/record-event" data-testid="nav-record-event">{w.navRecordEvent}</a>}
+      {(has('exchange.admin') || has('identity.admin')) && <a href="#/exchange-admin" data-testid="nav-exchange-admin">{w.navExchangeAdmin}</a>}
+      {has('reconcile.run') && <a href="#/reconcile" data-testid="nav-reconcile">{w.navReconcile}</a>}
+      {has('admin_units.read') && <a href="#/admin-units" data-testid="nav-admin-units">{w.navAdminUnits}</a>}
+    </>
+  );
+}
+
+function AdminRoutePage({ route }: { readonly route: AdminRoute }): ReactNode {
+  switch (route.page) {
+    case 'exchangeAdmin':
+      return <Suspense fallback={null}><ExchangeAdminPage /></Suspense>;
+    case 'reconcile':
+      return <Suspense fallback={null}><ReconcilePage key={route.job ?? ''} job={route.job} /></Suspense>;
+    case 'adminUnits':
+      return <Suspense fallback={null}><AdminUnitsPage key={route.province ?? ''} province={route.province} /></Suspense>;
+    case 'recordEvent':
+      return <Suspense fallback={null}><RecordEventPage key={route.person ?? ''} person={route.person} /></Suspense>;
   }
 }

@@ -52,6 +52,13 @@ describe('parseRoute', () => {
       { page: 'direction', indicator: 'quality.score', province: '79', commune: '26734' },
       { page: 'directionPlan' },
       { page: 'directionTask', id: 'a b/c' },
+      { page: 'exchangeAdmin' },
+      { page: 'reconcile', job: null },
+      { page: 'reconcile', job: '0b7a1c2e-0000-4000-8000-000000000001' },
+      { page: 'adminUnits', province: null },
+      { page: 'adminUnits', province: '01' },
+      { page: 'recordEvent', person: null },
+      { page: 'recordEvent', person: '001085012345' },
     ];
     for (const route of routes) expect(parseRoute(routeHash(route))).toEqual(route);
   });

@@ -14,6 +14,7 @@ export type Route =
   | { readonly page: 'direction'; readonly indicator: string | null; readonly province: string | null; readonly commune: string | null }
   | { readonly page: 'directionPlan' }
   | { readonly page: 'directionTask'; readonly id: string }
+  | AdminRoute
   | { readonly page: 'notFound' };
 
 /**
@@ -61,7 +62,7 @@ export function parseRoute(hash: string): Route {
   if (first === 'tracker' && rest.length === 0) {
     return { page: 'tracker', id: second ?? null };
   }
-  return { page: 'notFound' };
+  return parseAdminRoute(first, second, rest, query) ?? { page: 'notFound' };
 }
 
 function safeDecode(segment: string): string {
@@ -116,6 +117,11 @@ export function routeHash(route: Route): string {
       return '#/direction/plan';
     case 'directionTask':
       return `#/direction/tasks/${encodeURIComponent(route.id)}`;
+    case 'exchangeAdmin':
+    case 'reconcile':
+    case 'adminUnits':
+    case 'recordEvent':
+      return adminRouteHash(route);
     case 'notFound':
       return '#/';
   }
@@ -124,3 +130,34 @@ export function routeHash(route: Route): string {
 export const personHref = (id: string): string => routeHash({ page: 'person', id, at: null });
 export const householdHref = (id: string): string => routeHash({ page: 'household', id });
 export const trackerHref = (id: string | null): string => routeHash({ page: 'tracker', id });
+
+// --- Administration pages (exchange, reconciliation, administrative units, life events) ---
+
+/** The administration pages' routes. */
+export type AdminRoute =
+  | { readonly page: 'exchangeAdmin' }
+  | { readonly page: 'reconcile'; readonly job: string | null }
+  | { readonly page: 'adminUnits'; readonly province: string | null }
+  | { readonly page: 'recordEvent'; readonly person: string | null };
+
+function parseAdminRoute(first: string | undefined, second: string | undefined, rest: readonly string[], query: URLSearchParams): AdminRoute | null {
+  if (rest.length > 0) return null;
+  if (first === 'exchange-admin' && second === undefined) return { page: 'exchangeAdmin' };
+  if (first === 'reconcile') return { page: 'reconcile', job: second ?? null };
+  if (first === 'admin-units' && second === undefined) return { page: 'adminUnits', province: query.get('province') || null };
+  if (first === 'record-event' && second === undefined) return { page: 'recordEvent', person: query.get('person') || null };
+  return null;
+}
+
+function adminRouteHash(route: AdminRoute): string {
+  switch (route.page) {
+    case 'exchangeAdmin':
+      return '#/exchange-admin';
+    case 'reconcile':
+      return route.job === null ? '#/reconcile' : `#/reconcile/${encodeURIComponent(route.job)}`;
+    case 'adminUnits':
+      return route.province === null ? '#/admin-units' : `#/admin-units?province=${encodeURIComponent(route.province)}`;
+    case 'recordEvent':
+      return route.person === null ? '#/record-event' : `#/record-event?person=${encodeURIComponent(route.person)}`;
+  }
+}

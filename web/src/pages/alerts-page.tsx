@@ -3,6 +3,7 @@ import { ApiError, apiPost, type ItemList, type MisuseAlert } from '../api.js';
 import { ErrorBox, Loading } from '../components.js';
 import { useApi, useConsole } from '../context.js';
 import { formatInstant } from '../format.js';
+import { useOfficerNames } from '../officer-names.js';
 import { routeHash } from '../routing.js';
 
 /**
@@ -14,7 +15,9 @@ export function AlertsPage({ all }: { readonly all: boolean }): ReactNode {
   // Bumped after an acknowledgement so that the list loads again.
   const [version, setVersion] = useState(0);
   const [actionError, setActionError] = useState<ApiError | null>(null);
-  const load = useApi<ItemList<MisuseAlert>>(`/api/exchange/alerts?limit=200${all ? '' : '&status=open'}&v=${version}`);
+  const load = useApi<ItemList<MisuseAlert & { readonly subjectName?: string }>>(`/api/exchange/alerts?limit=200${all ? '' : '&status=open'}&v=${version}`);
+  // Console officers' alerts (official-*) name the officer by the identity module's display name.
+  const officerNames = useOfficerNames(load.state === 'ok' ? load.data.items.filter((a) => a.subjectKind.startsWith('official-')).map((a) => a.subjectId) : []);
 
   async function acknowledge(alertId: string): Promise<void> {
     try {
@@ -60,7 +63,9 @@ export function AlertsPage({ all }: { readonly all: boolean }): ReactNode {
                 <tr key={a.alertId} data-testid="alert-row">
                   <td>{formatInstant(lang, a.raisedAt)}</td>
                   <td>
-                    {a.subjectKind === 'officer' ? t('alertsOfficer') : t('alertsClient')} <code>{a.subjectId}</code>
+                    {a.subjectKind === 'officer' || a.subjectKind.startsWith('official-') ? t('alertsOfficer') : t('alertsClient')}{' '}
+                    <strong data-testid="alert-subject-name">{a.subjectName ?? officerNames.get(a.subjectId) ?? a.subjectId}</strong>
+                    {(a.subjectName !== undefined || officerNames.has(a.subjectId)) && <div className="muted small"><code>{a.subjectId}</code></div>}
                     {a.subjectKind === 'officer' && <div className="muted"><code>{a.clientId}</code></div>}
                   </td>
                   <td>

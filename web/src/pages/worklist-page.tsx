@@ -2,6 +2,7 @@ import { useState, type ReactNode } from 'react';
 import { ApiError, apiPost, type ItemList } from '../api.js';
 import { ErrorBox, Loading } from '../components.js';
 import { useApi, useConsole } from '../context.js';
+import { parseDateInput } from '../format.js';
 import { personHref, routeHash } from '../routing.js';
 import type { MessageKey } from '../i18n.js';
 import { useRuleNames, type QualityFinding } from './quality-dashboard-page.js';
@@ -36,9 +37,8 @@ export function WorklistPage({ commune, rule, status }: { readonly commune: stri
   const [cursors, setCursors] = useState<readonly string[]>([]);
   const after = cursors[cursors.length - 1];
   const [version, setVersion] = useState(0);
-  const [reason, setReason] = useState('');
-  const [field, setField] = useState<string>('sex');
-  const [value, setValue] = useState('');
+  // The row whose action form is open: each finding is acted on in its own row, with its own reason.
+  const [openRow, setOpenRow] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const query = new URLSearchParams({ status, limit: String(pageSize) });
@@ -51,20 +51,32 @@ export function WorklistPage({ commune, rule, status }: { readonly commune: stri
   const neverScanned = scans.state === 'ok' && scans.data.items.length === 0;
   const from = cursors.length * pageSize + 1;
 
-  async function act(finding: QualityFinding, decision: Decision): Promise<void> {
+  async function act(finding: QualityFinding, decision: Decision, reason: string, field: string, value: string): Promise<void> {
     // The server needs a reason of 3 characters or more: say so here, in the officer's words.
     if (reason.trim().length < 3) {
       setDone(null);
       setError(new ApiError(0, 'REASON_REQUIRED', 'an action on a finding needs a reason', 'Say why, and on what document'));
       return;
     }
+    let typed = value.trim();
+    // Dates are typed day first (dd/mm/yyyy) like everywhere in the console; the server takes ISO days.
+    if (decision === 'resolve' && (field === 'birthDate' || field === 'deathDate') && typed !== '') {
+      const parsed = parseDateInput(typed);
+      if (!parsed.ok) {
+        setDone(null);
+        setError(new ApiError(0, 'DATE_INVALID', 'not a date', 'dd/mm/yyyy'));
+        return;
+      }
+      typed = parsed.iso;
+    }
     try {
       const body = decision === 'resolve'
-        ? { reason, data: { [field]: value === '' ? null : value } }
+        ? { reason, data: { [field]: typed === '' ? null : typed } }
         : { reason };
       const result = await apiPost<{ readonly stillFailing: boolean }>(`/api/quality/findings/${encodeURIComponent(finding.findingId)}/${decision}`, csrfToken, body);
       setError(null);
       setDone(result.stillFailing ? t('worklistStillFailing') : t('worklistDone'));
+      setOpenRow(null);
       setVersion((v) => v + 1);
     } catch (e) {
       const apiError = e instanceof ApiError ? e : new ApiError(0, 'CLIENT_ERROR', String(e), null);
@@ -91,23 +103,8 @@ export function WorklistPage({ commune, rule, status }: { readonly commune: stri
             </span>
           ))}
         </p>
-        <div className="form-row">
-          <label>
-            {t('worklistReason')}{' '}
-            <input value={reason} size={40} onChange={(e) => { setReason(e.target.value); }} data-testid="worklist-reason" />
-          </label>
-        </div>
-        <div className="form-row">
-          <label>
-            {t('worklistCorrection')}{' '}
-            <select value={field} onChange={(e) => { setField(e.target.value); }} data-testid="worklist-field">
-              {correctable.map((f) => <option key={f} value={f}>{t(factLabel[f])}</option>)}
-            </select>
-          </label>{' '}
-          <input value={value} onChange={(e) => { setValue(e.target.value); }} placeholder={t('worklistValue')} data-testid="worklist-value" />
-        </div>
       </section>
-      {error !== null && <ErrorBox error={error} />}
+      {error !== null && openRow === null && <ErrorBox error={error} />}
       {done !== null && <p className="notice" data-testid="worklist-done">{done}</p>}
       {load.state === 'loading' && <Loading />}
       {load.state === 'error' && <ErrorBox error={load.error} />}
@@ -130,7 +127,7 @@ export function WorklistPage({ commune, rule, status }: { readonly commune: stri
               </tr>
             </thead>
             <tbody>
-              {load.data.items.map((f) => (
+              {load.data.items.flatMap((f) => [
                 <tr key={f.findingId} data-testid="worklist-row">
                   <td>{ruleName(f.ruleId)}<div className="muted small"><code>{f.ruleId}</code> · {severityLabel(f.severity)}</div></td>
                   <td>
@@ -141,20 +138,16 @@ export function WorklistPage({ commune, rule, status }: { readonly commune: stri
                   <td>{f.communeCode === '' ? '–' : f.communeCode}</td>
                   <td>
                     {f.status !== 'open' ? <span className="muted">{statusLabel(f.status)}</span> : (
-                      <>
-                        {f.recordKind === 'person' && <button type="button" onClick={() => void act(f, 'resolve')} data-testid="worklist-resolve">{t('worklistResolve')}</button>}{' '}
-                        <button type="button" onClick={() => void act(f, 'dismiss')} data-testid="worklist-dismiss">{t('worklistDismiss')}</button>{' '}
-                        {f.ruleId === 'clean.duplicate_person' && (
-                          <>
-                            <button type="button" onClick={() => void act(f, 'merge')} data-testid="worklist-merge">{t('worklistMerge')}</button>{' '}
-                            <button type="button" onClick={() => void act(f, 'distinct')} data-testid="worklist-distinct">{t('worklistDistinct')}</button>
-                          </>
-                        )}
-                      </>
+                      <button type="button" aria-expanded={openRow === f.findingId} onClick={() => { setOpenRow(openRow === f.findingId ? null : f.findingId); setError(null); }} data-testid="worklist-act">{t('worklistActions')}</button>
                     )}
                   </td>
-                </tr>
-              ))}
+                </tr>,
+                openRow === f.findingId && f.status === 'open' ? (
+                  <tr key={`${f.findingId}-form`} className="row-form" data-testid="worklist-row-form">
+                    <td colSpan={5}>{error !== null && <ErrorBox error={error} />}<RowActions finding={f} onAct={(decision, reason, field, value) => act(f, decision, reason, field, value)} /></td>
+                  </tr>
+                ) : null,
+              ])}
             </tbody>
           </table>
           </div>
@@ -166,6 +159,50 @@ export function WorklistPage({ commune, rule, status }: { readonly commune: stri
           </p>
         </section>
       )}
+    </div>
+  );
+}
+
+/**
+ * One finding's action form, in its row: the reason, and for a person a correction (field and new
+ * value); the decisions this finding allows (merge and "two persons" only for suspected duplicates).
+ */
+function RowActions({ finding, onAct }: { readonly finding: QualityFinding; readonly onAct: (decision: Decision, reason: string, field: string, value: string) => Promise<void> }): ReactNode {
+  const { t } = useConsole();
+  const [reason, setReason] = useState('');
+  const [field, setField] = useState<string>('sex');
+  const [value, setValue] = useState('');
+  const [busy, setBusy] = useState(false);
+  const run = (decision: Decision): void => {
+    setBusy(true);
+    void onAct(decision, reason, field, value).finally(() => { setBusy(false); });
+  };
+  const id = finding.findingId;
+  return (
+    <div className="row-actions">
+      <div className="form-row">
+        <label htmlFor={`reason-${id}`}>{t('worklistReason')}</label>
+        <input id={`reason-${id}`} value={reason} size={40} onChange={(e) => { setReason(e.target.value); }} data-testid="worklist-reason" />
+      </div>
+      {finding.recordKind === 'person' && (
+        <div className="form-row">
+          <label htmlFor={`field-${id}`}>{t('worklistCorrection')}</label>
+          <select id={`field-${id}`} value={field} onChange={(e) => { setField(e.target.value); }} data-testid="worklist-field">
+            {correctable.map((f) => <option key={f} value={f}>{t(factLabel[f])}</option>)}
+          </select>
+          <input value={value} aria-label={t('worklistValue')} onChange={(e) => { setValue(e.target.value); }} placeholder={t('worklistValue')} data-testid="worklist-value" />
+        </div>
+      )}
+      <div className="form-row">
+        {finding.recordKind === 'person' && <button type="button" disabled={busy} onClick={() => { run('resolve'); }} data-testid="worklist-resolve">{t('worklistResolve')}</button>}
+        <button type="button" disabled={busy} onClick={() => { run('dismiss'); }} data-testid="worklist-dismiss">{t('worklistDismiss')}</button>
+        {finding.ruleId === 'clean.duplicate_person' && (
+          <>
+            <button type="button" disabled={busy} onClick={() => { run('merge'); }} data-testid="worklist-merge">{t('worklistMerge')}</button>
+            <button type="button" disabled={busy} onClick={() => { run('distinct'); }} data-testid="worklist-distinct">{t('worklistDistinct')}</button>
+          </>
+        )}
+      </div>
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { ApiError, apiPost } from '../../api.js';
 import { ErrorBox, Loading } from '../../components.js';
 import { useApi, useConsole } from '../../context.js';
 import { formatInstant } from '../../format.js';
+import { useOfficerNames } from '../../officer-names.js';
 import { routeHash } from '../../routing.js';
 import type { TaskDetail } from '../../../../src/direction/plan.service.js';
 import { directionWords, formatNumber, type DirectionWord } from './direction.words.js';
@@ -17,6 +18,8 @@ export function DirectionTaskPage({ id }: { readonly id: string }): ReactNode {
   const [comment, setComment] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
   const task = useApi<TaskDetail>(`/api/direction/tasks/${encodeURIComponent(id)}?v=${version}`);
+  // Who commented and who changed what, by name (ids of scripts and imports stay as they are).
+  const names = useOfficerNames(task.state === 'ok' ? [...task.data.comments.map((c) => c.author), ...task.data.changes.map((c) => c.changedBy)] : []);
 
   async function act(path: string, body: unknown): Promise<void> {
     try {
@@ -65,7 +68,7 @@ export function DirectionTaskPage({ id }: { readonly id: string }): ReactNode {
       <section className="panel">
         <h2>{w.comments}</h2>
         <ul data-testid="task-comments">
-          {t.comments.map((c) => <li key={c.commentId}><span className="muted">{formatInstant(lang, c.createdAt)} · {c.author}</span><br />{c.body}</li>)}
+          {t.comments.map((c) => <li key={c.commentId}><span className="muted">{formatInstant(lang, c.createdAt)} · <span data-testid="comment-author">{names.get(c.author) ?? c.author}</span></span><br />{c.body}</li>)}
         </ul>
         <textarea value={comment} onChange={(e) => { setComment(e.target.value); }} rows={3} data-testid="comment-body" aria-label={w.comments} />
         <button type="button" data-testid="comment-send" onClick={() => void act(`/api/direction/tasks/${encodeURIComponent(t.taskId)}/comments`, { body: comment }).then(() => { setComment(''); })}>{w.send}</button>
@@ -74,7 +77,7 @@ export function DirectionTaskPage({ id }: { readonly id: string }): ReactNode {
         <h2>{w.history}</h2>
         <ol data-testid="task-history">
           {t.changes.map((c) => (
-            <li key={c.changeId} data-testid="task-change"><span className="muted">{formatInstant(lang, c.changedAt)}</span> · <strong>{c.action}</strong> · {c.changedBy} · <code>{JSON.stringify(c.detail).slice(0, 300)}</code></li>
+            <li key={c.changeId} data-testid="task-change"><span className="muted">{formatInstant(lang, c.changedAt)}</span> · <strong>{c.action}</strong> · <span data-testid="change-by">{names.get(c.changedBy) ?? c.changedBy}</span> · <code>{JSON.stringify(c.detail).slice(0, 300)}</code></li>
           ))}
         </ol>
       </section>

@@ -1,0 +1,320 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiSession, browserOfficers, signInInBrowser } from './browser-sign-in.js';
+import { axeViolations, layoutProblems } from './console-checks.js';
+import { makeAgencyKeys } from './exchange.fixture.js';
+import type { TestOfficer } from './officer-accounts.js';
+import { ensureBuiltConsole, launchTestBrowser } from './test-browser.js';
+import { startTestServer } from './test-server.js';
+
+/**
+ * The administration pages in Vietnamese, as their officers use them: exchange administration
+ * (exchange and system administrators), reconciliation jobs, administrative units with the 2025
+ * conversion, and the birth and life-event forms of a registry clerk; then each page at 1440 and
+ * 390 px with axe-core (WCAG 2.1 A/AA) and nothing wider than the screen.
+ */
+
+type TestServer = Awaited<ReturnType<typeof startTestServer>>;
+type Headers = Awaited<ReturnType<typeof apiSession>>;
+
+let server: TestServer;
+let browser: Browser;
+const officers = browserOfficers();
+let exchangeAdmin: TestOfficer;
+let systemAdmin: TestOfficer;
+let clerk: TestOfficer;
+let national: Headers;
+let exchangeHeaders: Headers;
+let clerkCommune: string;
+let dir: string;
+
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the answer's shape
+async function api<T>(method: 'GET' | 'POST', url: string, headers: Headers, body?: unknown): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${server.url}${url}`, { method, headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+async function openAs(officer: TestOfficer, hash: string, width = 1440): Promise<{ page: Page; close: () => Promise<void> }> {
+  const context = await browser.newContext({ viewport: { width, height: 900 }, locale: 'vi-VN', bypassCSP: true });
+  const page = await context.newPage();
+  await signInInBrowser(page, server.url, officers, officer);
+  await page.evaluate((h) => { window.location.hash = h; }, hash);
+  return { page, close: () => context.close() };
+}
+
+beforeAll(async () => {
+  await ensureBuiltConsole();
+  dir = mkdtempSync(path.join(tmpdir(), 'sachsong-console-admin-'));
+  server = await startTestServer({ people: 1_500, seed: 11, identity: officers.bind });
+  exchangeAdmin = await officers.create('exchange_admin', { level: 'nation' }, 'Lê Văn Quản');
+  systemAdmin = await officers.create('system_admin', { level: 'nation' }, 'Ngô Thị Hệ');
+  national = await apiSession(officers, await officers.create('national_officer', { level: 'nation' }, 'Phan Văn Quốc'));
+  exchangeHeaders = await apiSession(officers, exchangeAdmin);
+  const sample = await api<{ permanentResidence: { communeCode: string } | null; currentResidence: { communeCode: string } | null }>('GET', `/api/persons/${server.samplePerson.idNumber}`, national);
+  clerkCommune = sample.body.permanentResidence?.communeCode ?? sample.body.currentResidence?.communeCode ?? '';
+  clerk = await officers.create('registry_clerk', { level: 'commune', code: clerkCommune }, 'Đặng Thị Hộ');
+  // A member with a grant, so that the exchange pages have rows to lay out.
+  const keys = await makeAgencyKeys('VN/GOV/BTC/tax');
+  const onboarded = await api('POST', '/api/exchange/members', exchangeHeaders, { memberId: 'VN/GOV/BTC', name: 'Bộ Tài chính', kind: 'ministry', subsystems: [{ code: 'tax', name: 'Hệ thống thuế', jwks: { keys: [keys.publicJwk] } }], officers: [{ officerId: 'btc-01', name: 'Trịnh Văn Thuế' }] });
+  expect(onboarded.status).toBe(201);
+  const granted = await api('POST', '/api/exchange/grants', exchangeHeaders, { clientId: 'VN/GOV/BTC/tax', service: 'verify', fields: ['fullName', 'birthDate'], purposes: [{ code: 'TAX_ID', text: 'Đối chiếu mã số thuế' }], legalBasis: 'Thông tư 86/2024/TT-BTC', validUntil: '2027-12-31', ratePerMinute: 600, dailyCap: 100_000 });
+  expect(granted.status).toBe(201);
+  browser = await launchTestBrowser();
+}, 240_000);
+
+afterAll(async () => {
+  await browser.close();
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('exchange administration', () => {
+  it('onboards a member, adds its officer, suspends a subsystem, grants and revokes a service, pauses a consent', async () => {
+    const { page, close } = await openAs(exchangeAdmin, '#/');
+    try {
+      await page.getByTestId('nav-exchange-admin').click();
+      await page.getByTestId('member').first().waitFor();
+      // Exchange administrators administer the exchange, not the console's officers.
+      await expect(page.getByTestId('tab-officers').count()).resolves.toBe(0);
+      await expect(page.getByTestId('member').first().textContent()).resolves.toContain('Bộ Tài chính');
+
+      const keys = await makeAgencyKeys('VN/COM/VCB/kyc');
+      await page.getByTestId('onboard-id').fill('VN/COM/VCB');
+      await page.getByTestId('onboard-name').fill('Ngân hàng Ngoại thương');
+      await page.getByTestId('onboard-subsystem').fill('kyc');
+      await page.getByTestId('onboard-jwks').fill('{"keys": [ không phải JSON');
+      await page.getByTestId('onboard-submit').click();
+      await expect(page.getByTestId('onboard-problem').textContent()).resolves.toBe('Bộ khóa không phải JSON hợp lệ dạng {"keys":[…]}.');
+      await page.getByTestId('onboard-jwks').fill(JSON.stringify({ keys: [keys.publicJwk] }));
+      await page.getByTestId('onboard-submit').click();
+      await expect.poll(() => page.getByTestId('member').count()).toBe(2);
+      const bank = page.getByTestId('member').filter({ hasText: 'Ngân hàng Ngoại thương' });
+      await expect(bank.getByTestId('client-row').textContent()).resolves.toContain(String(keys.publicJwk.kid));
+
+      await bank.getByTestId('member-officer-id').fill('vcb-07');
+      await bank.getByTestId('member-officer-name').fill('Lý Thị Ngân');
+      await bank.getByTestId('member-officer-add').click();
+      await expect.poll(() => bank.getByTestId('member-officer').allTextContents()).toEqual([expect.stringContaining('Lý Thị Ngân') as unknown]);
+
+      await bank.getByTestId('client-status-toggle').click();
+      await expect.poll(() => bank.getByTestId('client-status').textContent()).toBe('Tạm đình chỉ');
+      const members = await api<{ items: { memberId: string; clients: { status: string }[] }[] }>('GET', '/api/exchange/members', exchangeHeaders);
+      expect(members.body.items.find((m) => m.memberId === 'VN/COM/VCB')?.clients[0]?.status).toBe('suspended');
+
+      await page.getByTestId('tab-grants').click();
+      await page.getByTestId('grants-table').waitFor();
+      await page.getByTestId('grant-client').selectOption('VN/GOV/BTC/tax');
+      await page.getByTestId('grant-service').selectOption('verify');
+      await page.getByTestId('grant-purpose-code').fill('TAX_ID');
+      await page.getByTestId('grant-purpose').fill('Đối chiếu người nộp thuế');
+      await page.getByTestId('grant-legal').fill('Luật Quản lý thuế 2019');
+      await page.getByTestId('grant-until').fill('31/12/2027');
+      await page.getByTestId('grant-submit').click();
+      await expect(page.getByTestId('grant-problem').textContent()).resolves.toBe('Chọn ít nhất một trường dữ liệu.');
+      await page.getByTestId('grant-field').first().check();
+      await page.getByTestId('grant-submit').click();
+      await expect.poll(() => page.getByTestId('grant-row').count()).toBe(2);
+      await expect(page.getByTestId('grant-row').last().textContent()).resolves.toContain('31/12/2027');
+      await page.getByTestId('grant-revoke').first().click();
+      await expect.poll(() => page.getByTestId('grant-status').allTextContents()).toContain('Đã thu hồi');
+
+      const consent = await api<{ artefact: { consentId: string } }>('POST', '/api/exchange/consents', exchangeHeaders, { citizen: server.samplePerson.idNumber, dataUser: 'VN/GOV/BTC/tax', purposeCode: 'TAX_ID', purposeText: 'Đối chiếu mã số thuế', fields: ['fullName'], dataLife: { unit: 'DAY', value: 30 }, frequency: { unit: 'DAY', value: 1 }, expiry: '2027-06-30' });
+      expect(consent.status).toBe(201);
+      await page.getByTestId('tab-consents').click();
+      await page.getByTestId('consent-citizen').fill(server.samplePerson.idNumber.replace(/(\d{3})(\d{3})/, '$1 $2 '));
+      await page.getByTestId('consent-find').click();
+      await expect.poll(() => page.getByTestId('consent-status').allTextContents()).toEqual(['Đang hiệu lực']);
+      await expect(page.getByTestId('consent-row').textContent()).resolves.toContain('30/06/2027');
+      await page.getByTestId('consent-pause').click();
+      await expect.poll(() => page.getByTestId('consent-status').allTextContents()).toEqual(['Tạm dừng']);
+    } finally {
+      await close();
+    }
+  }, 120_000);
+
+  it("shows a system administrator the console's officers only, and suspends one", async () => {
+    const target = await officers.create('commune_officer', { level: 'commune', code: clerkCommune }, 'Bùi Văn Tạm');
+    const { page, close } = await openAs(systemAdmin, '#/exchange-admin');
+    try {
+      await page.getByTestId('officers-table').waitFor();
+      await expect(page.getByTestId('tab-members').count()).resolves.toBe(0);
+      const row = page.getByTestId('officer-row').filter({ hasText: 'Bùi Văn Tạm' });
+      await expect(row.textContent()).resolves.toContain('Cán bộ cấp xã');
+      await row.getByTestId('officer-status-toggle').click();
+      await expect.poll(() => row.getByTestId('officer-status').textContent()).toBe('Tạm đình chỉ');
+      const listed = await api<{ items: { officerId: string; status: string }[] }>('GET', '/api/identity/officers?status=suspended', await apiSession(officers, systemAdmin));
+      expect(listed.body.items.map((o) => o.officerId)).toContain(target.officerId);
+    } finally {
+      await close();
+    }
+  }, 120_000);
+
+  it('is not offered to other roles, and says so if opened', async () => {
+    const { page, close } = await openAs(clerk, '#/exchange-admin');
+    try {
+      await page.getByTestId('exchange-admin-forbidden').waitFor();
+      await expect(page.getByTestId('nav-exchange-admin').count()).resolves.toBe(0);
+      await expect(page.getByTestId('nav-reconcile').count()).resolves.toBe(0);
+    } finally {
+      await close();
+    }
+  }, 120_000);
+});
+
+describe('reconciliation jobs', () => {
+  it('uploads an agency file, follows the job to its end, shows the results by status and opens the report', async () => {
+    const [y, m, d] = server.samplePerson.birthDate.split('-');
+    const file = path.join(dir, 'sổ thuế 2026.csv');
+    writeFileSync(file, [
+      'tax_record_no,id_number,taxpayer_name,birth_date',
+      `T1,${server.samplePerson.idNumber},${server.samplePerson.fullName},${d ?? ''}/${m ?? ''}/${y ?? ''}`,
+      'T2,001099999999,Nguyễn Văn Không,01/01/1990',
+      'T3,12345,Trần Thị Sai,02/02/1980',
+      '',
+    ].join('\n'));
+    const { page, close } = await openAs(exchangeAdmin, '#/');
+    try {
+      await page.getByTestId('nav-reconcile').click();
+      await page.getByTestId('rc-start').click();
+      await expect(page.getByTestId('rc-problem').textContent()).resolves.toBe('Chọn một tệp để tải lên.');
+      await page.getByTestId('rc-file').setInputFiles(file);
+      await page.getByTestId('rc-preset').selectOption('tax');
+      await page.getByTestId('rc-start').click();
+      await page.getByTestId('rc-job').waitFor();
+      await expect.poll(() => page.getByTestId('rc-state').textContent(), { timeout: 120_000 }).toBe('Hoàn thành');
+      await expect(page.getByTestId('rc-total').textContent()).resolves.toBe('Tổng số dòng: 3');
+      const statuses = await page.getByTestId('rc-status-row').allTextContents();
+      expect(statuses.some((s) => s.startsWith('Khớp'))).toBe(true);
+      expect(statuses.length).toBeGreaterThan(1);
+      await expect(page.getByTestId('rc-job-row').first().textContent()).resolves.toContain('so_thue_2026.csv');
+      const report = await page.evaluate(async (href) => { const r = await fetch(href); return { status: r.status, type: r.headers.get('content-type') }; }, (await page.getByTestId('rc-report').getAttribute('href')) ?? '');
+      expect(report).toEqual({ status: 200, type: 'text/html; charset=utf-8' });
+    } finally {
+      await close();
+    }
+  }, 180_000);
+});
+
+describe('administrative units', () => {
+  it('lists provinces and communes by name, and converts old communes to the new ones', async () => {
+    const { page, close } = await openAs(clerk, '#/');
+    try {
+      await page.getByTestId('nav-admin-units').click();
+      await expect.poll(() => page.getByTestId('au-province-count').textContent()).toBe('34 đơn vị');
+      await page.getByTestId('au-province').filter({ hasText: 'Thành phố Hà Nội' }).click();
+      await expect.poll(() => page.getByTestId('au-communes-title').textContent()).toBe('Xã, phường · Thành phố Hà Nội');
+      await page.getByTestId('au-filter').fill('ba dinh');
+      await expect.poll(() => page.getByTestId('au-commune').allTextContents()).toEqual([expect.stringContaining('Phường Ba Đình') as unknown]);
+      // On 30/06/2025 there were 63 provinces.
+      await page.getByTestId('au-date').fill('30/06/2025');
+      await page.getByTestId('au-date-show').click();
+      await expect.poll(() => page.getByTestId('au-province-count').textContent()).toBe('63 đơn vị');
+
+      await page.getByTestId('au-old-province').selectOption('01');
+      const ngocHa = page.getByTestId('au-conversion-row').filter({ hasText: '00016' });
+      await expect.poll(() => ngocHa.textContent()).toMatch(/Phường Ngọc Hà[\s\S]*Phường Ba Đình[\s\S]*một phần[\s\S]*Phường Ngọc Hà[\s\S]*một phần/);
+      await page.getByTestId('au-old-code').fill('00013');
+      await page.getByTestId('au-resolve').click();
+      await expect.poll(() => page.getByTestId('au-resolved').textContent()).toMatch(/→ Phường Ba Đình, Thành phố Hà Nội \(00004 · toàn bộ\)/);
+    } finally {
+      await close();
+    }
+  }, 120_000);
+});
+
+describe('birth and life events', () => {
+  it('registers a birth with dd/mm/yyyy dates and Vietnamese errors, then a change of name and a death', async () => {
+    const { page, close } = await openAs(clerk, '#/');
+    try {
+      await page.getByTestId('nav-record-event').click();
+      await page.getByTestId('le-type').waitFor();
+      await page.getByTestId('le-birth-date').fill('31/02/2025');
+      await page.getByTestId('le-submit').click();
+      await expect(page.getByTestId('le-problems').locator('li').allTextContents()).resolves.toEqual([
+        'Chưa nhập: Họ và tên.',
+        'Ngày sinh (dd/mm/yyyy): tháng 02/2025 chỉ có 28 ngày.',
+      ]);
+      await page.getByTestId('le-full-name').fill('Nguyễn Thị Thu 2');
+      await page.getByTestId('le-birth-date').fill('14/07/2025');
+      await page.getByTestId('le-sex-f').check();
+      await page.getByTestId('le-submit').click();
+      // The registry's refusal, in Vietnamese, the code beneath.
+      await expect.poll(() => page.getByTestId('error-detail').textContent()).toBe('Họ và tên chỉ gồm chữ cái, dấu cách, dấu nháy và gạch nối.');
+      await page.getByTestId('le-full-name').fill('Nguyễn Thị Thu');
+      await page.getByTestId('le-submit').click();
+      await page.getByTestId('le-recorded').waitFor();
+      const id = /(\d{12})/.exec((await page.getByTestId('le-recorded').textContent()) ?? '')?.[1] ?? '';
+      const born = await api<{ fullName: string; birthDate: string; sex: string; permanentResidence: { communeCode: string } | null }>('GET', `/api/persons/${id}`, national);
+      expect(born.body).toMatchObject({ fullName: 'Nguyễn Thị Thu', birthDate: '2025-07-14', sex: 'F', permanentResidence: { communeCode: clerkCommune } });
+
+      await page.getByTestId('le-type').selectOption('name_change');
+      await page.getByTestId('le-person').fill(id);
+      await page.getByTestId('le-occurred-on').fill('01/09/2025');
+      await page.getByTestId('le-full-name').fill('Nguyễn Thu Hà');
+      await page.getByTestId('le-reason').fill('Quyết định số 12/QĐ-UBND');
+      await page.getByTestId('le-submit').click();
+      await page.getByTestId('le-recorded').waitFor();
+
+      await page.getByTestId('le-type').selectOption('death');
+      await page.getByTestId('le-person').fill(id);
+      await page.getByTestId('le-occurred-on').fill('14/13/2025');
+      await page.getByTestId('le-submit').click();
+      await expect(page.getByTestId('le-problems').textContent()).resolves.toBe('Ngày mất (dd/mm/yyyy): không có tháng 13.');
+      await page.getByTestId('le-occurred-on').fill('20/11/2025');
+      await page.getByTestId('le-submit').click();
+      await page.getByTestId('le-recorded').waitFor();
+      await page.getByTestId('le-submit').click();
+      await expect.poll(() => page.getByTestId('error-detail').textContent()).toBe('Công dân này đã mất.');
+
+      const events = await api<{ items: { type: string; occurredOn: string; officerId: string | null }[] }>('GET', `/api/persons/${id}/events`, national);
+      expect(events.body.items.map((e) => [e.type, e.occurredOn, e.officerId])).toEqual([
+        ['birth_registration', '2025-07-14', clerk.officerId],
+        ['name_change', '2025-09-01', clerk.officerId],
+        ['death', '2025-11-20', clerk.officerId],
+      ]);
+    } finally {
+      await close();
+    }
+  }, 120_000);
+
+  it('is refused to roles that do not register events', async () => {
+    const { page, close } = await openAs(exchangeAdmin, '#/record-event');
+    try {
+      await page.getByTestId('record-forbidden').waitFor();
+      await expect(page.getByTestId('nav-record-event').count()).resolves.toBe(0);
+    } finally {
+      await close();
+    }
+  }, 120_000);
+});
+
+const pages: readonly { readonly name: string; readonly who: () => TestOfficer; readonly hash: string; readonly ready: string; readonly prepare?: (page: Page) => Promise<void> }[] = [
+  { name: 'quản trị trao đổi: thành viên', who: () => exchangeAdmin, hash: '#/exchange-admin', ready: 'member' },
+  { name: 'quản trị trao đổi: quyền truy cập', who: () => exchangeAdmin, hash: '#/exchange-admin', ready: 'grants-table', prepare: async (page) => { await page.getByTestId('tab-grants').click(); } },
+  { name: 'quản trị trao đổi: cán bộ hệ thống', who: () => systemAdmin, hash: '#/exchange-admin', ready: 'officers-table' },
+  { name: 'đối soát', who: () => exchangeAdmin, hash: '#/reconcile', ready: 'rc-start' },
+  {
+    name: 'đơn vị hành chính', who: () => clerk, hash: '#/admin-units?province=01', ready: 'au-conversion',
+    prepare: async (page) => { await page.getByTestId('au-communes').waitFor(); await page.getByTestId('au-old-province').selectOption('04'); },
+  },
+  { name: 'đăng ký hộ tịch', who: () => clerk, hash: '#/record-event', ready: 'le-type' },
+];
+
+describe.each([1440, 390])('the administration pages at %i px, in Vietnamese', (width) => {
+  it.each(pages)('$name: within the width, no WCAG A/AA violation', async ({ who, hash, ready, prepare }) => {
+    const { page, close } = await openAs(who(), hash, width);
+    try {
+      if (prepare !== undefined) await prepare(page);
+      await page.getByTestId(ready).first().waitFor({ timeout: 60_000 });
+      await expect(page.getByTestId('sign-out').textContent()).resolves.toBe('Đăng xuất');
+      expect(await layoutProblems(page, width)).toEqual([]);
+      expect(await axeViolations(page)).toEqual([]);
+      await page.screenshot({ path: `/tmp/sachsong-admin-${String(width)}-${ready}.png`, fullPage: true });
+    } finally {
+      await close();
+    }
+  }, 120_000);
+});

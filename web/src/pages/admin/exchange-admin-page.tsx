@@ -1,0 +1,386 @@
+import { useState, type ReactNode, type SubmitEvent } from 'react';
+import type { ApiError, ItemList, Me } from '../../api.js';
+import { ErrorBox, Loading } from '../../components.js';
+import { useApi, useConsole } from '../../context.js';
+import { cleanIdNumber, formatDate, formatInstant, parseDateInput } from '../../format.js';
+import { apiSend, asApiError } from './admin-api.js';
+import { adminWords, type AdminWord } from './admin.words.js';
+
+interface Jwks { readonly keys: readonly Readonly<Record<string, unknown>>[] }
+interface ExchangeClient { readonly clientId: string; readonly memberId: string; readonly name: string; readonly jwks: Jwks; readonly status: string }
+interface MemberOfficer { readonly memberId: string; readonly officerId: string; readonly name: string; readonly status: string }
+interface ExchangeMember { readonly memberId: string; readonly name: string; readonly kind: string; readonly status: string; readonly createdAt: string; readonly clients: readonly ExchangeClient[]; readonly officers: readonly MemberOfficer[] }
+interface Grant { readonly grantId: string; readonly clientId: string; readonly service: string; readonly fields: readonly string[]; readonly purposes: readonly { readonly code: string; readonly text: string }[]; readonly legalBasis: string; readonly validFrom: string; readonly validUntil: string; readonly ratePerMinute: number; readonly dailyCap: number; readonly status: string }
+interface Consent { readonly status: string; readonly artefact: { readonly consentId: string; readonly dataUser: string; readonly purpose: { readonly code: string; readonly text: string }; readonly fields: readonly string[]; readonly expiry: string } }
+interface ConsoleOfficer { readonly officerId: string; readonly username: string; readonly displayName: string; readonly role: string; readonly unit: { readonly level: string; readonly code?: string }; readonly status: string; readonly lockedUntil: string | null; readonly lastSignInAt: string | null }
+interface Catalog { readonly services: readonly { readonly name: string; readonly fields: readonly string[] }[] }
+
+type Tab = 'members' | 'grants' | 'consents' | 'officers';
+type Words = Readonly<Record<AdminWord, string>>;
+/** Runs an action and reloads; errors go to the page's error box. */
+type Act = (method: 'PUT' | 'POST', path: string, body: unknown) => Promise<unknown>;
+
+const memberKinds = ['ministry', 'province', 'bank', 'telecom', 'insurer', 'other'] as const;
+const consoleRoles = ['registry_clerk', 'commune_officer', 'province_officer', 'national_officer', 'quality_officer', 'exchange_admin', 'auditor', 'system_admin', 'leader', 'direction_officer'] as const;
+const segments = (id: string): string => id.split('/').map(encodeURIComponent).join('/');
+const word = (w: Words, key: string): string => (key in w ? w[key as AdminWord] : key);
+
+/**
+ * The exchange's administration: members with their subsystems, keys and officers; grants;
+ * citizens' consents (exchange administrators), and the console's own officers (system
+ * administrators). Each list carries the actions the admin API allows.
+ */
+export function ExchangeAdminPage(): ReactNode {
+  const { lang, t, csrfToken, onUnauthorized } = useConsole();
+  const w = adminWords(lang);
+  const me = useApi<Me>('/api/identity/me');
+  const [tab, setTab] = useState<Tab | null>(null);
+  const [version, setVersion] = useState(0);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const act: Act = async (method, path, body) => {
+    try {
+      const answer = await apiSend(method, path, csrfToken, body);
+      setError(null);
+      setNotice(w.done);
+      setVersion((v) => v + 1);
+      return answer;
+    } catch (e) {
+      const apiError = asApiError(e);
+      if (apiError.status === 401) onUnauthorized();
+      setNotice(null);
+      setError(apiError);
+      return undefined;
+    }
+  };
+
+  if (me.state !== 'ok') return me.state === 'error' ? <ErrorBox error={me.error} /> : <Loading />;
+  const can = (p: string): boolean => me.data.permissions.includes(p);
+  const tabs: readonly Tab[] = [
+    ...(can('exchange.admin') ? (['members', 'grants'] as const) : []),
+    ...(can('consent.manage') ? (['consents'] as const) : []),
+    ...(can('identity.admin') ? (['officers'] as const) : []),
+  ];
+  const current = tab !== null && tabs.includes(tab) ? tab : tabs[0];
+  const tabLabel: Record<Tab, string> = { members: w.tabMembers, grants: w.tabGrants, consents: w.tabConsents, officers: w.tabOfficers };
+
+  return (
+    <div className="page admin-page" data-testid="exchange-admin">
+      <section className="panel">
+        <h1>{w.exTitle}</h1>
+        <p className="muted">{w.exHelp}</p>
+        {current === undefined ? <p className="alert" data-testid="exchange-admin-forbidden">{w.exForbidden}</p> : (
+          <p className="status-tabs" role="tablist" aria-label={w.exTitle}>
+            {tabs.map((k) => (
+              <button key={k} type="button" role="tab" aria-selected={k === current} className={k === current ? 'tab current' : 'tab'} onClick={() => { setTab(k); setError(null); setNotice(null); }} data-testid={`tab-${k}`}>{tabLabel[k]}</button>
+            ))}
+          </p>
+        )}
+      </section>
+      {error !== null && <ErrorBox error={error} />}
+      {notice !== null && <p className="notice" role="status" data-testid="admin-done">{notice}</p>}
+      {current === 'members' && <MembersTab w={w} version={version} act={act} lang={lang} />}
+      {current === 'grants' && <GrantsTab w={w} version={version} act={act} lang={lang} onError={setError} />}
+      {current === 'consents' && <ConsentsTab w={w} version={version} act={act} lang={lang} onError={setError} />}
+      {current === 'officers' && <OfficersTab w={w} version={version} act={act} lang={lang} roleName={(r) => { const key = `role_${r}`; return t(key as Parameters<typeof t>[0]) || r; }} />}
+    </div>
+  );
+}
+
+function keyIds(jwks: Jwks): string {
+  return jwks.keys.map((k) => (typeof k.kid === 'string' ? k.kid : typeof k.kty === 'string' ? k.kty : '?')).join(', ');
+}
+
+function parseJwks(text: string): Jwks | null {
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (typeof value === 'object' && value !== null && Array.isArray((value as { keys?: unknown }).keys) && (value as Jwks).keys.length > 0) return value as Jwks;
+  } catch {
+    // Not JSON: said below.
+  }
+  return null;
+}
+
+function MembersTab({ w, version, act, lang }: { readonly w: Words; readonly version: number; readonly act: Act; readonly lang: 'vi' | 'en' }): ReactNode {
+  const members = useApi<ItemList<ExchangeMember>>(`/api/exchange/members?v=${String(version)}`);
+  const [keysFor, setKeysFor] = useState<string | null>(null);
+  const [keysText, setKeysText] = useState('');
+  const [keysProblem, setKeysProblem] = useState<string | null>(null);
+  const [officer, setOfficer] = useState<Record<string, { id: string; name: string }>>({});
+  const [onboard, setOnboard] = useState({ memberId: '', name: '', kind: 'ministry', subsystem: '', subsystemName: '', jwks: '' });
+  const [onboardProblem, setOnboardProblem] = useState<string | null>(null);
+
+  if (members.state !== 'ok') return members.state === 'error' ? <ErrorBox error={members.error} /> : <Loading />;
+
+  function submitOnboard(e: SubmitEvent<HTMLFormElement>): void {
+    e.preventDefault();
+    const jwks = parseJwks(onboard.jwks);
+    if (jwks === null) { setOnboardProblem(w.jwksInvalid); return; }
+    setOnboardProblem(null);
+    void act('POST', '/api/exchange/members', { memberId: onboard.memberId.trim(), name: onboard.name.trim(), kind: onboard.kind, subsystems: [{ code: onboard.subsystem.trim(), name: onboard.subsystemName.trim() || onboard.subsystem.trim(), jwks }], officers: [] });
+  }
+
+  return (
+    <>
+      <section className="panel">
+        <h2>{w.tabMembers}</h2>
+        {members.data.items.length === 0 && <p className="muted">{w.none}</p>}
+        {members.data.items.map((m) => (
+          <article key={m.memberId} className="admin-card" data-testid="member">
+            <h3>{m.name} <span className="muted small mono">{m.memberId}</span></h3>
+            <p className="muted small">{word(w, `kind_${m.kind}`)} · {word(w, `status_${m.status}`)} · {formatDate(lang, m.createdAt.slice(0, 10))}</p>
+            <h4>{w.subsystems}</h4>
+            <div className="table-scroll" tabIndex={0} role="region" aria-label={`${w.subsystems} ${m.name}`}>
+              <table className="table">
+                <thead><tr><th>{w.name}</th><th>{w.keyIds}</th><th>{w.status}</th><th>{w.actions}</th></tr></thead>
+                <tbody>
+                  {m.clients.map((c) => (
+                    <tr key={c.clientId} data-testid="client-row">
+                      <td>{c.name}<div className="muted small mono">{c.clientId}</div></td>
+                      <td className="mono small">{keyIds(c.jwks)}</td>
+                      <td data-testid="client-status">{word(w, `status_${c.status}`)}</td>
+                      <td>
+                        <button type="button" data-testid="client-status-toggle" onClick={() => void act('PUT', `/api/exchange/clients/${segments(c.clientId)}/status`, { status: c.status === 'active' ? 'suspended' : 'active' })}>{c.status === 'active' ? w.suspend : w.reinstate}</button>{' '}
+                        <button type="button" data-testid="client-keys" aria-expanded={keysFor === c.clientId} onClick={() => { setKeysFor(keysFor === c.clientId ? null : c.clientId); setKeysText(JSON.stringify(c.jwks, null, 1)); setKeysProblem(null); }}>{w.replaceKeys}</button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            {keysFor !== null && m.clients.some((c) => c.clientId === keysFor) && (
+              <form className="admin-form" onSubmit={(e) => {
+                e.preventDefault();
+                const jwks = parseJwks(keysText);
+                if (jwks === null) { setKeysProblem(w.jwksInvalid); return; }
+                setKeysProblem(null);
+                void act('PUT', `/api/exchange/clients/${segments(keysFor)}/keys`, jwks).then((ok) => { if (ok !== undefined) setKeysFor(null); });
+              }}>
+                <label htmlFor="jwks-edit">{w.jwks} · <span className="mono">{keysFor}</span></label>
+                <textarea id="jwks-edit" rows={6} value={keysText} onChange={(e) => { setKeysText(e.target.value); }} data-testid="jwks-edit" />
+                {keysProblem !== null && <p className="field-error" role="alert">{keysProblem}</p>}
+                <button type="submit" data-testid="jwks-save">{w.save}</button>
+              </form>
+            )}
+            <h4>{w.memberOfficers}</h4>
+            <ul className="plain-list">
+              {m.officers.map((o) => (
+                <li key={o.officerId} data-testid="member-officer">
+                  {o.name} <span className="muted small mono">{o.officerId}</span> · {word(w, `status_${o.status}`)}{' '}
+                  <button type="button" className="small" onClick={() => void act('PUT', `/api/exchange/members/${segments(m.memberId)}/officers/${encodeURIComponent(o.officerId)}/status`, { status: o.status === 'active' ? 'suspended' : 'active' })}>{o.status === 'active' ? w.suspend : w.reinstate}</button>
+                </li>
+              ))}
+            </ul>
+            <form className="form-row" onSubmit={(e) => {
+              e.preventDefault();
+              const draft = officer[m.memberId] ?? { id: '', name: '' };
+              void act('POST', `/api/exchange/members/${segments(m.memberId)}/officers`, { officerId: draft.id.trim(), name: draft.name.trim() }).then((ok) => { if (ok !== undefined) setOfficer({ ...officer, [m.memberId]: { id: '', name: '' } }); });
+            }}>
+              <label>{w.officerId} <input required value={officer[m.memberId]?.id ?? ''} onChange={(e) => { setOfficer({ ...officer, [m.memberId]: { id: e.target.value, name: officer[m.memberId]?.name ?? '' } }); }} data-testid="member-officer-id" /></label>
+              <label>{w.displayName} <input required value={officer[m.memberId]?.name ?? ''} onChange={(e) => { setOfficer({ ...officer, [m.memberId]: { id: officer[m.memberId]?.id ?? '', name: e.target.value } }); }} data-testid="member-officer-name" /></label>
+              <button type="submit" data-testid="member-officer-add">{w.addOfficer}</button>
+            </form>
+          </article>
+        ))}
+      </section>
+      <section className="panel">
+        <h2>{w.onboard}</h2>
+        <p className="muted">{w.onboardHelp}</p>
+        <form className="admin-form" onSubmit={submitOnboard}>
+          <label>{w.memberId} <input required value={onboard.memberId} placeholder="VN/GOV/BTC" onChange={(e) => { setOnboard({ ...onboard, memberId: e.target.value }); }} data-testid="onboard-id" /></label>
+          <label>{w.name} <input required value={onboard.name} onChange={(e) => { setOnboard({ ...onboard, name: e.target.value }); }} data-testid="onboard-name" /></label>
+          <label>{w.memberKind} <select value={onboard.kind} onChange={(e) => { setOnboard({ ...onboard, kind: e.target.value }); }}>{memberKinds.map((k) => <option key={k} value={k}>{word(w, `kind_${k}`)}</option>)}</select></label>
+          <label>{w.subsystem} <input required value={onboard.subsystem} onChange={(e) => { setOnboard({ ...onboard, subsystem: e.target.value }); }} data-testid="onboard-subsystem" /></label>
+          <label>{w.name} ({w.subsystem}) <input value={onboard.subsystemName} onChange={(e) => { setOnboard({ ...onboard, subsystemName: e.target.value }); }} /></label>
+          <label>{w.jwks} <textarea required rows={4} value={onboard.jwks} onChange={(e) => { setOnboard({ ...onboard, jwks: e.target.value }); }} data-testid="onboard-jwks" /></label>
+          {onboardProblem !== null && <p className="field-error" role="alert" data-testid="onboard-problem">{onboardProblem}</p>}
+          <button type="submit" data-testid="onboard-submit">{w.onboard}</button>
+        </form>
+      </section>
+    </>
+  );
+}
+
+function GrantsTab({ w, version, act, lang, onError }: { readonly w: Words; readonly version: number; readonly act: Act; readonly lang: 'vi' | 'en'; readonly onError: (e: ApiError | null) => void }): ReactNode {
+  const grants = useApi<ItemList<Grant>>(`/api/exchange/grants?v=${String(version)}`);
+  const members = useApi<ItemList<ExchangeMember>>('/api/exchange/members');
+  const catalog = useApi<Catalog>('/x/catalog');
+  const [draft, setDraft] = useState({ clientId: '', service: 'verify', fields: [] as string[], purposeCode: '', purposeText: '', legalBasis: '', validUntil: '', ratePerMinute: '600', dailyCap: '100000' });
+  const [problem, setProblem] = useState<string | null>(null);
+  const clients = members.state === 'ok' ? members.data.items.flatMap((m) => m.clients) : [];
+  const serviceFields = catalog.state === 'ok' ? catalog.data.services.find((s) => s.name === draft.service)?.fields ?? [] : [];
+
+  function submit(e: SubmitEvent<HTMLFormElement>): void {
+    e.preventDefault();
+    const until = parseDateInput(draft.validUntil);
+    if (!until.ok || until.iso.length !== 10) { setProblem(`${w.validUntil}: dd/mm/yyyy`); return; }
+    if (draft.fields.length === 0) { setProblem(w.chooseFields); return; }
+    setProblem(null);
+    onError(null);
+    void act('POST', '/api/exchange/grants', {
+      clientId: draft.clientId || clients[0]?.clientId || '', service: draft.service, fields: draft.fields,
+      purposes: [{ code: draft.purposeCode.trim(), text: draft.purposeText.trim() }], legalBasis: draft.legalBasis.trim(),
+      validUntil: until.iso, ratePerMinute: Number(draft.ratePerMinute), dailyCap: Number(draft.dailyCap),
+    });
+  }
+
+  return (
+    <>
+      <section className="panel">
+        <h2>{w.tabGrants}</h2>
+        {grants.state === 'loading' && <Loading />}
+        {grants.state === 'error' && <ErrorBox error={grants.error} />}
+        {grants.state === 'ok' && grants.data.items.length === 0 && <p className="muted">{w.none}</p>}
+        {grants.state === 'ok' && grants.data.items.length > 0 && (
+          <div className="table-scroll" tabIndex={0} role="region" aria-label={w.tabGrants}>
+            <table className="table" data-testid="grants-table">
+              <thead><tr><th>{w.grantClient}</th><th>{w.service}</th><th>{w.fields}</th><th>{w.purpose}</th><th>{w.validPeriod}</th><th>{w.status}</th><th>{w.actions}</th></tr></thead>
+              <tbody>
+                {grants.data.items.map((g) => (
+                  <tr key={g.grantId} data-testid="grant-row">
+                    <td className="mono small">{g.clientId}</td>
+                    <td>{g.service}</td>
+                    <td className="small">{g.fields.join(', ')}</td>
+                    <td className="small">{g.purposes.map((p) => p.text).join('; ')}<div className="muted">{g.legalBasis}</div></td>
+                    <td className="small">{formatDate(lang, g.validFrom.slice(0, 10))} → {formatDate(lang, g.validUntil.slice(0, 10))}<div className="muted">{g.ratePerMinute} {w.perMinute} · {g.dailyCap} {w.perDay}</div></td>
+                    <td data-testid="grant-status">{word(w, `status_${g.status}`)}</td>
+                    <td>{g.status === 'active' && <button type="button" data-testid="grant-revoke" onClick={() => void act('POST', `/api/exchange/grants/${encodeURIComponent(g.grantId)}/revoke`, undefined)}>{w.revoke}</button>}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <section className="panel">
+        <h2>{w.addGrant}</h2>
+        <form className="admin-form" onSubmit={submit}>
+          <label>{w.grantClient} <select value={draft.clientId || clients[0]?.clientId || ''} onChange={(e) => { setDraft({ ...draft, clientId: e.target.value }); }} data-testid="grant-client">{clients.map((c) => <option key={c.clientId} value={c.clientId}>{c.name} ({c.clientId})</option>)}</select></label>
+          <label>{w.service} <select value={draft.service} onChange={(e) => { setDraft({ ...draft, service: e.target.value, fields: [] }); }} data-testid="grant-service">{(catalog.state === 'ok' ? catalog.data.services : []).map((s) => <option key={s.name} value={s.name}>{s.name}</option>)}</select></label>
+          <fieldset>
+            <legend>{w.fields}</legend>
+            {serviceFields.map((f) => (
+              <label key={f} className="check"><input type="checkbox" checked={draft.fields.includes(f)} onChange={(e) => { setDraft({ ...draft, fields: e.target.checked ? [...draft.fields, f] : draft.fields.filter((x) => x !== f) }); }} data-testid="grant-field" /> {f}</label>
+            ))}
+          </fieldset>
+          <label>{w.purposeCode} <input required value={draft.purposeCode} onChange={(e) => { setDraft({ ...draft, purposeCode: e.target.value }); }} data-testid="grant-purpose-code" /></label>
+          <label>{w.purpose} <input required value={draft.purposeText} onChange={(e) => { setDraft({ ...draft, purposeText: e.target.value }); }} data-testid="grant-purpose" /></label>
+          <label>{w.legalBasis} <input required value={draft.legalBasis} onChange={(e) => { setDraft({ ...draft, legalBasis: e.target.value }); }} data-testid="grant-legal" /></label>
+          <label>{w.validUntil} <input required value={draft.validUntil} placeholder="31/12/2027" onChange={(e) => { setDraft({ ...draft, validUntil: e.target.value }); }} data-testid="grant-until" /></label>
+          <label>{w.perMinute} <input type="number" min={1} required value={draft.ratePerMinute} onChange={(e) => { setDraft({ ...draft, ratePerMinute: e.target.value }); }} /></label>
+          <label>{w.perDay} <input type="number" min={1} required value={draft.dailyCap} onChange={(e) => { setDraft({ ...draft, dailyCap: e.target.value }); }} /></label>
+          {problem !== null && <p className="field-error" role="alert" data-testid="grant-problem">{problem}</p>}
+          <button type="submit" data-testid="grant-submit">{w.addGrant}</button>
+        </form>
+      </section>
+    </>
+  );
+}
+
+function ConsentsTab({ w, version, act, lang, onError }: { readonly w: Words; readonly version: number; readonly act: Act; readonly lang: 'vi' | 'en'; readonly onError: (e: ApiError | null) => void }): ReactNode {
+  const [typed, setTyped] = useState('');
+  const [citizen, setCitizen] = useState<string | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const consents = useApi<ItemList<Consent>>(citizen === null ? null : `/api/exchange/consents?citizen=${citizen}&v=${String(version)}`);
+  return (
+    <section className="panel">
+      <h2>{w.tabConsents}</h2>
+      <form className="form-row" onSubmit={(e) => {
+        e.preventDefault();
+        const id = cleanIdNumber(typed);
+        if (id === null) { setProblem(`${w.citizen}: 12`); return; }
+        setProblem(null);
+        onError(null);
+        setCitizen(id);
+      }}>
+        <label>{w.citizen} <input value={typed} inputMode="numeric" onChange={(e) => { setTyped(e.target.value); }} data-testid="consent-citizen" /></label>
+        <button type="submit" data-testid="consent-find">{w.findConsents}</button>
+      </form>
+      {problem !== null && <p className="field-error" role="alert">{problem}</p>}
+      {consents.state === 'loading' && <Loading />}
+      {consents.state === 'error' && <ErrorBox error={consents.error} />}
+      {consents.state === 'ok' && consents.data.items.length === 0 && <p className="muted" data-testid="consents-empty">{w.none}</p>}
+      {consents.state === 'ok' && consents.data.items.length > 0 && (
+        <div className="table-scroll" tabIndex={0} role="region" aria-label={w.tabConsents}>
+          <table className="table" data-testid="consents-table">
+            <thead><tr><th>{w.dataUser}</th><th>{w.purpose}</th><th>{w.fields}</th><th>{w.expiry}</th><th>{w.status}</th><th>{w.actions}</th></tr></thead>
+            <tbody>
+              {consents.data.items.map((c) => (
+                <tr key={c.artefact.consentId} data-testid="consent-row">
+                  <td className="mono small">{c.artefact.dataUser}</td>
+                  <td>{c.artefact.purpose.text}</td>
+                  <td className="small">{c.artefact.fields.join(', ')}</td>
+                  <td>{formatDate(lang, c.artefact.expiry.slice(0, 10))}</td>
+                  <td data-testid="consent-status">{word(w, `status_${c.status}`)}</td>
+                  <td>
+                    {c.status === 'ACTIVE' && <button type="button" onClick={() => void act('POST', `/api/exchange/consents/${encodeURIComponent(c.artefact.consentId)}/pause`, undefined)} data-testid="consent-pause">{w.pause}</button>}
+                    {c.status === 'PAUSED' && <button type="button" onClick={() => void act('POST', `/api/exchange/consents/${encodeURIComponent(c.artefact.consentId)}/resume`, undefined)} data-testid="consent-resume">{w.resume}</button>}{' '}
+                    {(c.status === 'ACTIVE' || c.status === 'PAUSED') && <button type="button" onClick={() => void act('POST', `/api/exchange/consents/${encodeURIComponent(c.artefact.consentId)}/revoke`, undefined)} data-testid="consent-revoke">{w.withdraw}</button>}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function OfficersTab({ w, version, act, lang, roleName }: { readonly w: Words; readonly version: number; readonly act: Act; readonly lang: 'vi' | 'en'; readonly roleName: (role: string) => string }): ReactNode {
+  const officers = useApi<ItemList<ConsoleOfficer>>(`/api/identity/officers?v=${String(version)}`);
+  const [draft, setDraft] = useState({ username: '', displayName: '', role: 'registry_clerk', level: 'commune', code: '' });
+  const [token, setToken] = useState<string | null>(null);
+  const unitText = (u: ConsoleOfficer['unit']): string => `${word(w, `level_${u.level}`)}${u.code === undefined ? '' : ` ${u.code}`}`;
+  return (
+    <>
+      <section className="panel">
+        <h2>{w.tabOfficers}</h2>
+        {officers.state === 'loading' && <Loading />}
+        {officers.state === 'error' && <ErrorBox error={officers.error} />}
+        {officers.state === 'ok' && (
+          <div className="table-scroll" tabIndex={0} role="region" aria-label={w.tabOfficers}>
+            <table className="table" data-testid="officers-table">
+              <thead><tr><th>{w.displayName}</th><th>{w.role}</th><th>{w.unit}</th><th>{w.lastSignIn}</th><th>{w.status}</th><th>{w.actions}</th></tr></thead>
+              <tbody>
+                {officers.data.items.map((o) => (
+                  <tr key={o.officerId} data-testid="officer-row">
+                    <td>{o.displayName}<div className="muted small mono">{o.username}</div></td>
+                    <td>{roleName(o.role)}</td>
+                    <td>{unitText(o.unit)}</td>
+                    <td className="small">{o.lastSignInAt === null ? '—' : formatInstant(lang, o.lastSignInAt)}</td>
+                    <td data-testid="officer-status">{word(w, `status_${o.status}`)}{o.lockedUntil !== null && <div className="muted small">{w.lockedUntil} {formatInstant(lang, o.lockedUntil)}</div>}</td>
+                    <td>
+                      <button type="button" data-testid="officer-status-toggle" onClick={() => void act('POST', `/api/identity/officers/${encodeURIComponent(o.officerId)}/${o.status === 'active' ? 'suspend' : 'reactivate'}`, undefined)}>{o.status === 'active' ? w.suspend : w.reactivate}</button>
+                      {o.lockedUntil !== null && <button type="button" onClick={() => void act('POST', `/api/identity/officers/${encodeURIComponent(o.officerId)}/unlock`, undefined)}>{w.unlock}</button>}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <section className="panel">
+        <h2>{w.createOfficer}</h2>
+        <form className="admin-form" onSubmit={(e) => {
+          e.preventDefault();
+          const unit = draft.level === 'nation' ? { level: 'nation' } : { level: draft.level, code: draft.code.trim() };
+          void act('POST', '/api/identity/officers', { username: draft.username.trim(), displayName: draft.displayName.trim(), role: draft.role, unit }).then((made) => {
+            const enrolment = made as { enrolmentToken?: string } | undefined;
+            setToken(enrolment?.enrolmentToken ?? null);
+          });
+        }}>
+          <label>{w.username} <input required value={draft.username} onChange={(e) => { setDraft({ ...draft, username: e.target.value }); }} data-testid="new-officer-username" /></label>
+          <label>{w.displayName} <input required value={draft.displayName} onChange={(e) => { setDraft({ ...draft, displayName: e.target.value }); }} data-testid="new-officer-name" /></label>
+          <label>{w.role} <select value={draft.role} onChange={(e) => { setDraft({ ...draft, role: e.target.value }); }} data-testid="new-officer-role">{consoleRoles.map((r) => <option key={r} value={r}>{roleName(r)}</option>)}</select></label>
+          <label>{w.unit} <select value={draft.level} onChange={(e) => { setDraft({ ...draft, level: e.target.value }); }} data-testid="new-officer-level">{(['nation', 'province', 'commune'] as const).map((l) => <option key={l} value={l}>{word(w, `level_${l}`)}</option>)}</select></label>
+          {draft.level !== 'nation' && <label>{w.unitCode} <input required value={draft.code} onChange={(e) => { setDraft({ ...draft, code: e.target.value }); }} data-testid="new-officer-code" /></label>}
+          <button type="submit" data-testid="new-officer-submit">{w.createOfficer}</button>
+        </form>
+        {token !== null && <p className="notice" data-testid="enrolment-token">{w.enrolmentToken}: <code>{token}</code></p>}
+      </section>
+    </>
+  );
+}
