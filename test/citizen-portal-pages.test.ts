@@ -26,7 +26,7 @@ describe.each(['sqlite', 'postgres'] as const)('the citizen portal pages (%s)', 
 
   const page = async (url: string): Promise<{ status: number; body: string; location: string | undefined }> => {
     const res = await fx.app.inject({ method: 'GET', url, headers: { cookie } });
-    return { status: res.statusCode, body: res.body, location: res.headers.location as string | undefined };
+    return { status: res.statusCode, body: res.body, location: res.headers.location };
   };
   const csrfOf = (html: string): string => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
   const post = async (url: string, fields: Record<string, string>, csrf?: string): Promise<{ status: number; body: string; location: string | undefined }> => {
@@ -34,7 +34,7 @@ describe.each(['sqlite', 'postgres'] as const)('the citizen portal pages (%s)', 
       method: 'POST', url, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
       payload: new URLSearchParams({ ...fields, ...(csrf === undefined ? {} : { csrf }) }).toString(),
     });
-    return { status: res.statusCode, body: res.body, location: res.headers.location as string | undefined };
+    return { status: res.statusCode, body: res.body, location: res.headers.location };
   };
   const portalRecords = async (service: string): Promise<number> => {
     const rows = await fx.accessLogDatabase.db.selectFrom('access_records').select('leaf').execute();

@@ -12,7 +12,7 @@ import { AttemptLimiter } from './attempt.limiter.js';
 import type { CitizenModule } from './citizen.module.js';
 import type { CitizenAccount } from './citizen.types.js';
 import {
-  bilingual, csrfForm, portalBase, portalPage, portalStylesheet, portalStylesheetPath, renderPortalSignIn, vnDate, vnDateTime, type PortalPage,
+  bilingual, csrfForm, portalBase, portalPage, portalStylesheet, portalStylesheetPath, renderPortalSignIn, vnDate, vnDateTime, vnLastDay, type PortalPage,
 } from './portal.pages.js';
 import type { PortalConsents, PortalCorrectionRequests } from './portal.ports.js';
 import { portalClientId, readOwnRecord, recordFieldNames, recordOwnRead } from './portal.record.js';
@@ -36,13 +36,19 @@ const fieldNames: Readonly<Record<string, readonly [string, string]>> = {
   fullName: ['Họ và tên', 'full name'], name: ['Họ và tên', 'full name'], birthDate: ['Ngày sinh', 'birth date'], birthdate: ['Ngày sinh', 'birth date'],
   sex: ['Giới tính', 'sex'], gender: ['Giới tính', 'sex'], nationality: ['Quốc tịch', 'nationality'], ethnicity: ['Dân tộc', 'ethnicity'], religion: ['Tôn giáo', 'religion'],
   hometown: ['Quê quán', 'home town'], permanentAddress: ['Nơi thường trú', 'permanent residence'], permanentCommune: ['Xã thường trú', 'permanent commune'],
-  vn_permanent_residence: ['Nơi thường trú', 'permanent residence'], currentAddress: ['Nơi ở hiện tại', 'current residence'], currentCommune: ['Xã nơi ở', 'current commune'],
+  vn_permanent_residence: ['Nơi thường trú', 'permanent residence'], permanentResidence: ['Nơi thường trú', 'permanent residence'],
+  temporaryResidence: ['Nơi tạm trú', 'temporary residence'], currentResidence: ['Nơi ở hiện tại', 'current residence'], currentAddress: ['Nơi ở hiện tại', 'current residence'], currentCommune: ['Xã nơi ở', 'current commune'],
   vn_current_residence: ['Nơi ở hiện tại', 'current residence'], vn_tax_code: ['Mã số thuế', 'tax code'], idNumber: ['Số định danh', 'ID number'],
   household: ['Hộ gia đình', 'household'], status: ['Tình trạng', 'status'], deathDate: ['Ngày mất', 'death date'], fatherId: ['Cha', 'father'], motherId: ['Mẹ', 'mother'],
   spouseId: ['Vợ/chồng', 'spouse'], householdId: ['Số hộ', 'household number'],
 };
 const fieldName = (f: string): string => fieldNames[f]?.[0] ?? f;
 const fieldList = (fields: readonly string[]): string => escapeHtml(fields.map(fieldName).join(', '));
+
+const relationships: Readonly<Record<string, string>> = {
+  head: 'Chủ hộ · head', spouse: 'Vợ/chồng · spouse', child: 'Con · child', con: 'Con · child', parent: 'Cha/mẹ · parent', grandchild: 'Cháu · grandchild',
+  child_in_law: 'Con dâu/con rể · child-in-law', sibling: 'Anh/chị/em · sibling', grandparent: 'Ông/bà · grandparent', other: 'Khác · other',
+};
 
 const roleNames: Readonly<Record<string, string>> = {
   commune_officer: 'Cán bộ công an xã', province_officer: 'Cán bộ công an tỉnh', national_officer: 'Cán bộ cấp bộ', quality_officer: 'Cán bộ chất lượng dữ liệu',
@@ -144,7 +150,7 @@ export function portalPagesRoutes(app: FastifyInstance, options: PortalPagesOpti
 <dd class="meta" data-testid="record-source">Nguồn <span lang="en">· Source</span>: ${escapeHtml(f.source)}</dd>
 <dd class="meta" data-testid="record-updated">Cập nhật <span lang="en">· Updated</span> ${vnDate(f.updatedAt)} — ${bilingual(f.updatedBy[0], f.updatedBy[1])}</dd></dl></div>`).join('\n');
       const household = record.household === null ? '<p>Không thuộc hộ gia đình nào. <span class="en" lang="en">In no household.</span></p>'
-        : `<p class="meta">Số hộ <span lang="en">· Household</span> ${escapeHtml(record.household.householdId)}</p><ul class="plain">${record.household.members.map((m) => `<li class="card" data-testid="household-member">${escapeHtml(m.fullName)}${m.self ? ' (bạn · you)' : ''} — ${escapeHtml(m.relationshipToHead ?? 'chưa ghi quan hệ')}</li>`).join('')}</ul>`;
+        : `<p class="meta">Số hộ <span lang="en">· Household</span> ${escapeHtml(record.household.householdId)}</p><ul class="plain">${record.household.members.map((m) => `<li class="card" data-testid="household-member">${escapeHtml(m.fullName)}${m.self ? ' (bạn · you)' : ''} — ${escapeHtml(m.relationshipToHead === null ? 'chưa ghi quan hệ · not recorded' : relationships[m.relationshipToHead] ?? m.relationshipToHead)}</li>`).join('')}</ul>`;
       // The record leaves only once the access record of this read is durable.
       await recordOwnRead(accessLog, clock, s.account, 'portal.record', [...recordFieldNames, 'household'], request.id);
       return portalPage(frame(s, 'record', request, problem), ['Hồ sơ của tôi', 'My record'], `<p>Số định danh <span lang="en">· ID number</span>: <strong data-testid="record-id-number">${escapeHtml(record.person.idNumber)}</strong></p>
@@ -204,11 +210,11 @@ ${x.sessionRef === s.sessionRef ? '' : csrfForm(`${portalBase}/sessions/revoke`,
 <p>${badge(consentStatus[c.status], 'consent-status')}</p>
 <dl class="fields"><dt>${bilingual('Mục đích', 'Purpose')}</dt><dd data-testid="consent-purpose">${escapeHtml(c.purposeText)}</dd>
 <dt>${bilingual('Thông tin', 'Fields')}</dt><dd>${fieldList(c.fields)}</dd>
-<dt>${bilingual('Thời hạn', 'Period')}</dt><dd>${vnDate(c.start)} – ${vnDate(c.expiry)}</dd>
+<dt>${bilingual('Thời hạn', 'Period')}</dt><dd>${vnDate(c.start)} – ${vnLastDay(c.expiry)}</dd>
 <dt>${bilingual('Cập nhật', 'Changed')}</dt><dd data-testid="consent-status-at">${vnDateTime(c.statusAt)}</dd></dl>${actions.join(' ')}</li>`;
       }).join('');
       const offers = (await consents.offers()).map((o) => `<li class="card" data-testid="consent-offer" data-grant="${escapeHtml(o.grantId)}"><h3>${escapeHtml(o.agencyName)}</h3>
-<p class="meta">Đề nghị nhận <span lang="en">· Asks for</span>: ${fieldList(o.fields)}; đến <span lang="en">· until</span> ${vnDate(o.validUntil)}</p>
+<p class="meta">Đề nghị nhận <span lang="en">· Asks for</span>: ${fieldList(o.fields)}; đến <span lang="en">· until</span> ${vnLastDay(o.validUntil)}</p>
 ${o.purposes.map((p) => csrfForm(`${portalBase}/consents/give`, csrf, `<input type="hidden" name="grantId" value="${escapeHtml(o.grantId)}"><input type="hidden" name="purposeCode" value="${escapeHtml(p.code)}"><p>${escapeHtml(p.text)}</p>`, `<button type="submit" data-testid="consent-give">Đồng ý · Consent</button>`)).join('')}</li>`).join('');
       return portalPage(frame(s, 'consents', request, problem), ['Sự đồng ý của tôi', 'My consents'], `<p>Các cơ quan chỉ nhận thông tin này khi bạn đồng ý; bạn có thể tạm dừng hoặc rút lại bất cứ lúc nào. <span class="en" lang="en">These agencies receive this data only with your consent; pause or withdraw it at any time.</span></p>
 <h2>${bilingual('Đã đồng ý', 'Given')}</h2>${given === '' ? '<p data-testid="consents-empty">Chưa có. <span class="en" lang="en">None yet.</span></p>' : `<ul class="plain">${given}</ul>`}

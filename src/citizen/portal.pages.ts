@@ -13,6 +13,7 @@ export const portalStylesheet = `*{box-sizing:border-box}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;background:#f4f6f8;color:#1b1f24}
 header{background:#0b3d78;color:#fff;padding:.75rem 1rem}
 header p{margin:0;font-weight:600}
+header .en{color:#e6eef8}
 nav ul{list-style:none;margin:.5rem 0 0;padding:0;display:flex;flex-wrap:wrap;gap:.25rem .75rem}
 nav a{color:#fff;text-decoration:underline;display:inline-block;padding:.25rem 0}
 nav a[aria-current=page]{font-weight:700;text-decoration:none;border-bottom:2px solid #fff}
@@ -63,6 +64,12 @@ export function vnDate(iso: string): string {
   return `${d.slice(8, 10)}/${d.slice(5, 7)}/${d.slice(0, 4)}`;
 }
 
+/** The last day (dd/mm/yyyy, Vietnam time) of a period that ends, exclusive, at an instant. */
+export function vnLastDay(iso: string): string {
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? iso : vnDate(new Date(t - 1).toISOString());
+}
+
 /** dd/mm/yyyy hh:mm in Vietnam time. */
 export function vnDateTime(iso: string): string {
   const t = Date.parse(iso);
@@ -74,10 +81,12 @@ export function bilingual(vi: string, en: string): string {
   return `${escapeHtml(vi)} <span class="en" lang="en">${escapeHtml(en)}</span>`;
 }
 
+// same-origin, not no-referrer: under no-referrer the browser sends `Origin: null` with the
+// portal's own forms, which the cross-site check refuses; other sites still get no referrer.
 function document(title: string, body: string): string {
   return `<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>${escapeHtml(title)}</title>
+<meta name="referrer" content="same-origin"><title>${escapeHtml(title)}</title>
 <link rel="stylesheet" href="${portalStylesheetPath}"></head>
 <body>${body}</body></html>`;
 }
