@@ -91,6 +91,8 @@ export interface AppDeps {
   readonly publicUrl?: string;
   /** Sends citizens' one-time codes; default an outbox file in the data folder (no SMS gateway: docs/citizen.md). */
   readonly citizenOtp?: OtpSender;
+  /** The OpenID provider's outgoing requests (back-channel logout); default the global fetch behind the provider's SSRF guard. Tests only. */
+  readonly oidcFetch?: typeof fetch;
   /** The data folder (config.dataDir): the one-time-code outbox lives there; default the SQLite file's folder, else a private temporary folder. */
   readonly dataDir?: string;
   /** Citizens' password hasher; default argon2id at OWASP's cost (tests pass a cheaper one). */
@@ -271,6 +273,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerOfficerSignIn(app, {
     db: deps.database.db, auth: identity.auth, clock: deps.clock, secureCookies: deps.secureCookies ?? false,
     audience: citizen.audience, audienceInteraction: citizen.interaction,
+    ...(deps.oidcFetch === undefined ? {} : { providerFetch: deps.oidcFetch }),
     ...(deps.publicUrl === undefined ? {} : { publicUrl: deps.publicUrl }),
   });
   await registerOfficerEnrolment(app, { auth: identity.auth });

@@ -35,6 +35,8 @@ export interface OfficerSignInOptions {
   readonly audience?: OidcAudience;
   /** Runs the interaction (sign-in, step-up, consent) of every client that is not first-party. */
   readonly audienceInteraction?: AudienceInteraction;
+  /** The provider's outgoing requests (OidcProviderDeps.fetch; tests only). */
+  readonly providerFetch?: typeof fetch;
 }
 
 
@@ -136,6 +138,7 @@ export async function registerOfficerSignIn(app: FastifyInstance, options: Offic
         db: options.db, issuer, keys,
         ...(options.relyingParties === undefined ? {} : { relyingParties: options.relyingParties }),
         ...(options.audience === undefined ? {} : { audience: options.audience }),
+        ...(options.providerFetch === undefined ? {} : { fetch: options.providerFetch }),
       });
       const client = new openid.Configuration(
         {
