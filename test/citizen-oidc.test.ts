@@ -49,7 +49,8 @@ function nextDelivery(): Promise<string> {
 const loopbackReceiverFetch: typeof fetch = (input, init) => {
   const url = new URL(input instanceof Request ? input.url : input);
   if (url.origin !== receiverOrigin || init === undefined) return fetch(input, init);
-  const { dispatcher: _guard, ...rest } = init as RequestInit & { dispatcher?: unknown };
+  const rest: RequestInit & { dispatcher?: unknown } = { ...init };
+  delete rest.dispatcher;
   return fetch(input, rest);
 };
 
