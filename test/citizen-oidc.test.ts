@@ -452,6 +452,31 @@ describe('citizen e-ID over HTTP', () => {
     // A token whose signature is not the provider's is refused.
     await expect(jwtVerify(logoutToken.replace(/\.[^.]+$/, '.AAAA'), jwks)).rejects.toThrow();
   });
+
+  it('back-channel logout: an account locked by failed sign-ins ends its provider sessions and tells the relying party', async () => {
+    const huy = { idNumber: '001092000321', facts: { fullName: 'Đỗ Quang Huy', birthDate: '1992-04-09', sex: 'M', ethnicity: 'Kinh', birthProvince: '001', permanentCommune: '00004', permanentAddress: 'Số 9 ngõ 3 Kim Mã', householdId: 'HH-CIT-9', relationshipToHead: 'head' }, phone: '0903 333 444' };
+    await registerCitizens(new RegistryService({ db: store.db, clock: systemClock }), [huy]);
+    // Activated through the service: this address has used up its activation attempts above.
+    const accounts = new CitizenAccountService({ db: store.db, clock: systemClock, hasher, otp });
+    const { challengeId } = await accounts.startActivation({ idNumber: huy.idNumber, fullName: huy.facts.fullName, birthDate: huy.facts.birthDate, phone: huy.phone });
+    await accounts.confirmActivation({ challengeId, code: otp.sent.at(-1)?.code ?? '', password });
+    const post = await onboardRp('POSTZ', 'post.localhost:7005', ['name'], `${receiverOrigin}/locked`);
+    const jar = new Jar();
+    const flow = await startFlow(post);
+    const { callback } = await fullSignIn(jar, flow, { idNumber: huy.idNumber });
+    const tokens = await openid.authorizationCodeGrant(post.config, new URL(callback), { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce });
+    const delivered = nextDelivery();
+    // Five wrong passwords (at the portal) lock the account.
+    for (let i = 0; i < 5; i++) expect((await postJson('/citizen/portal/sign-in', { idNumber: huy.idNumber, password: `wrong password number ${String(i)}` })).status).toBe(401);
+    const body = await delivered;
+    expect(deliveries.at(-1)).toBe('POST /locked application/x-www-form-urlencoded');
+    const { payload } = await jwtVerify(new URLSearchParams(body).get('logout_token') ?? '', createRemoteJWKSet(new URL(`${origin}/oidc/jwks`)), { issuer: `${origin}/oidc`, audience: post.clientId });
+    expect(payload.sub).toBe(tokens.claims()?.sub);
+    expect(payload.events).toEqual({ 'http://schemas.openid.net/event/backchannel-logout': {} });
+    // The provider's session ended with it: the next authorization in the same browser asks to sign in again.
+    const next = await follow(jar, await get(jar, (await startFlow(post)).url));
+    expect(await next.page?.text()).toContain('data-testid="citizen-password"');
+  });
 });
 
 describe('the citizen\'s portal API', () => {

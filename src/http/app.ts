@@ -28,7 +28,7 @@ import { adminUnitRoutes } from '../registry/admin-unit.routes.js';
 import { personRoutes } from '../registry/person.routes.js';
 import { createIdentityModule, type IdentityModule } from '../identity/identity.module.js';
 import { identityRoutes } from '../identity/identity.routes.js';
-import { registerOfficerSignIn } from '../identity/oidc.routes.js';
+import { registerOfficerSignIn, type OidcSessionControl } from '../identity/oidc.routes.js';
 import { registerOfficerEnrolment } from '../identity/enrolment.routes.js';
 import { createOfficialReads } from '../audit/official-reads.module.js';
 import { createDirection } from '../direction/direction.module.js';
@@ -238,7 +238,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     otp: deps.citizenOtp ?? defaultOtpSender(deps),
     ...(deps.citizenHasher === undefined ? {} : { hasher: deps.citizenHasher }),
     ...(deps.cardIssuerKeys === undefined ? {} : { cardIssuerKeys: deps.cardIssuerKeys }),
+    // An account locked, closed by a death, re-bound to a new card or recovered: its sessions at the
+    // provider end, and relying parties with a back-channel logout URI are told (after the event's
+    // transaction: the store's one SQLite connection is free only then).
+    onEvent: (event) => {
+      if (event.type !== 'account.locked' && event.type !== 'account.deceased' && event.type !== 'account.rebound' && event.type !== 'account.recovered') return;
+      const { accountId } = event;
+      setImmediate(() => {
+        sessionControl?.endAccountSessions(accountId).catch((error: unknown) => { app.log.warn({ err: { type: (error as Error).name } }, 'provider sessions of a locked account not ended'); });
+      });
+    },
   });
+  let sessionControl: OidcSessionControl | undefined;
   const officialReads: OfficialReadSink = deps.officialReads ?? official.recorder;
   // The citizen's own consents and correction requests (the portal's pages), on the exchange's and the worklist's services.
   const correctionRequests = new CorrectionRequestService({ db: deps.database.db, clock: deps.clock });
@@ -270,7 +281,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     secureCookies: deps.secureCookies ?? deps.publicUrl?.startsWith('https:') ?? false,
   });
   // One provider, two audiences: officers to the console, citizens to the relying parties (src/citizen).
-  await registerOfficerSignIn(app, {
+  sessionControl = await registerOfficerSignIn(app, {
     db: deps.database.db, auth: identity.auth, clock: deps.clock, secureCookies: deps.secureCookies ?? false,
     audience: citizen.audience, audienceInteraction: citizen.interaction,
     ...(deps.oidcFetch === undefined ? {} : { providerFetch: deps.oidcFetch }),
