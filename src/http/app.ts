@@ -245,11 +245,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (event.type !== 'account.locked' && event.type !== 'account.deceased' && event.type !== 'account.rebound' && event.type !== 'account.recovered') return;
       const { accountId } = event;
       setImmediate(() => {
-        sessionControl?.endAccountSessions(accountId).catch((error: unknown) => { app.log.warn({ err: { type: (error as Error).name } }, 'provider sessions of a locked account not ended'); });
+        providerSessions.control?.endAccountSessions(accountId).catch((error: unknown) => { app.log.warn({ err: { type: (error as Error).name } }, 'provider sessions of a locked account not ended'); });
       });
     },
   });
-  let sessionControl: OidcSessionControl | undefined;
+  // Set once the provider's routes are registered, below.
+  const providerSessions: { control?: OidcSessionControl } = {};
   const officialReads: OfficialReadSink = deps.officialReads ?? official.recorder;
   // The citizen's own consents and correction requests (the portal's pages), on the exchange's and the worklist's services.
   const correctionRequests = new CorrectionRequestService({ db: deps.database.db, clock: deps.clock });
@@ -281,7 +282,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     secureCookies: deps.secureCookies ?? deps.publicUrl?.startsWith('https:') ?? false,
   });
   // One provider, two audiences: officers to the console, citizens to the relying parties (src/citizen).
-  sessionControl = await registerOfficerSignIn(app, {
+  providerSessions.control = await registerOfficerSignIn(app, {
     db: deps.database.db, auth: identity.auth, clock: deps.clock, secureCookies: deps.secureCookies ?? false,
     audience: citizen.audience, audienceInteraction: citizen.interaction,
     ...(deps.oidcFetch === undefined ? {} : { providerFetch: deps.oidcFetch }),

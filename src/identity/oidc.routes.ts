@@ -372,7 +372,7 @@ export async function registerOfficerSignIn(app: FastifyInstance, options: Offic
               app.log.warn({ err: { type: (error as Error).name }, clientId }, 'back-channel logout not delivered');
             }
           }
-          if (authorization.grantId !== undefined) await oidc.adapter.factory('Grant').revokeByGrantId?.(authorization.grantId);
+          if (authorization.grantId !== undefined) await oidc.adapter.factory('Grant').revokeByGrantId(authorization.grantId);
         }
         await oidc.adapter.factory('Session').destroy(session.id);
       }
