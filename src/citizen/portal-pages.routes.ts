@@ -8,7 +8,7 @@ import type { Clock } from '../shared/clock.js';
 import { DomainError, isDomainError, type ErrorKind } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
 import { personRepository } from '../registry/person.repository.js';
-import { AttemptLimiter } from './attempt.limiter.js';
+import type { AddressLimiter } from './attempt.limiter.js';
 import type { CitizenModule } from './citizen.module.js';
 import type { CitizenAccount } from './citizen.types.js';
 import {
@@ -29,7 +29,7 @@ export interface PortalPagesOptions {
   readonly consents: PortalConsents;
   readonly requests: PortalCorrectionRequests;
   readonly secureCookies: boolean;
-  readonly addressLimiter?: AttemptLimiter;
+  readonly addressLimiter?: AddressLimiter;
 }
 
 const fieldNames: Readonly<Record<string, readonly [string, string]>> = {
@@ -112,7 +112,7 @@ interface Signed { readonly account: CitizenAccount; readonly level: 1 | 2; read
  */
 export function portalPagesRoutes(app: FastifyInstance, options: PortalPagesOptions, done: (error?: Error) => void): void {
   const { citizen, audit, accessLog, db, clock, consents, requests, secureCookies } = options;
-  const limiter = options.addressLimiter ?? new AttemptLimiter(20, 15 * 60_000);
+  const limiter = options.addressLimiter ?? citizen.addressLimits.portalSignIn;
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 8_192 }, (_request, body, next) => { next(null, body); });
   const hide = { schema: { hide: true } };
 
@@ -248,7 +248,7 @@ ${csrfForm(`${portalBase}/requests`, csrf, `<label for="field">Thông tin sai <s
   app.post(`${portalBase}/sign-in`, hide, async (request, reply) => {
     const idNumber = formField(request.body, 'idNumber', 12);
     if (crossSite(request)) return html(reply, 403, renderPortalSignIn({ problem: problemOf('CROSS_SITE') }));
-    if (limiter.blockedUntil(request.ip) !== undefined) return html(reply, 429, renderPortalSignIn({ problem: problemOf('TOO_MANY_ATTEMPTS'), idNumber }));
+    if ((await limiter.blockedUntil(request.ip)) !== undefined) return html(reply, 429, renderPortalSignIn({ problem: problemOf('TOO_MANY_ATTEMPTS'), idNumber }));
     const code = formField(request.body, 'code', 16);
     try {
       const result = await citizen.accounts.verifySignIn({ idNumber, password: formField(request.body, 'password', 1024), code, level: code === '' ? 1 : 2 });
@@ -257,7 +257,7 @@ ${csrfForm(`${portalBase}/requests`, csrf, `<label for="field">Thông tin sai <s
       return await reply.code(303).header('location', `${portalBase}/record`).header('cache-control', 'no-store').send();
     } catch (error) {
       if (!isDomainError(error)) throw error;
-      if (error.code === 'SIGN_IN_FAILED') limiter.fail(request.ip);
+      if (error.code === 'SIGN_IN_FAILED') await limiter.fail(request.ip);
       return html(reply, statusOfKind[error.kind], renderPortalSignIn({ problem: problemOf(error.code), idNumber }));
     }
   });

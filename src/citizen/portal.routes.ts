@@ -6,7 +6,7 @@ import { TrackerPageView } from '../audit/audit.schemas.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { RegistryService } from '../registry/registry.service.js';
 import { DomainError } from '../shared/domain-error.js';
-import { AttemptLimiter } from './attempt.limiter.js';
+import type { AddressLimiter } from './attempt.limiter.js';
 import type { CitizenModule } from './citizen.module.js';
 import type { CitizenAccount } from './citizen.types.js';
 import { signedInServiceRepository } from './signed-in-service.repository.js';
@@ -22,7 +22,7 @@ export interface PortalRoutesOptions {
   readonly audit: AuditService;
   readonly db: Kysely<DB>;
   readonly secureCookies: boolean;
-  readonly addressLimiter?: AttemptLimiter;
+  readonly addressLimiter?: AddressLimiter;
   /** The citizen's reads of their own record leave an access record here (portal-pages.routes.ts's recordOwnRead). */
   readonly accessLog: AccessLog;
   readonly clock: Clock;
@@ -63,7 +63,7 @@ const accountView = (a: CitizenAccount): { accountId: string; level: number; sta
  * signed in to with revoke, my sessions with revoke.
  */
 export const portalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions> = (app, { citizen, registry, audit, db, secureCookies, addressLimiter, accessLog, clock }) => {
-  const limiter = addressLimiter ?? new AttemptLimiter(20, 15 * 60_000);
+  const limiter = addressLimiter ?? citizen.addressLimits.portalSignIn;
   const tags = ['citizen portal'];
   const signedIn = async (request: FastifyRequest): Promise<Awaited<ReturnType<CitizenModule['accounts']['authenticate']>>> => {
     const csrf = request.headers['x-csrf-token'];
@@ -75,14 +75,14 @@ export const portalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions> = (app
       body: Type.Object({ idNumber: Type.String({ maxLength: 12 }), password: Type.String({ maxLength: 1024 }), code: Type.Optional(Type.String({ maxLength: 6 })) }, { additionalProperties: false }),
       response: { 200: Type.Object({ account: AccountView, level: Type.Integer(), csrfToken: Type.String() }) } },
   }, async (request, reply) => {
-    const until = limiter.blockedUntil(request.ip);
+    const until = await limiter.blockedUntil(request.ip);
     if (until !== undefined) throw new DomainError('rate_limited', 'TOO_MANY_ATTEMPTS', 'too many attempts from this address', 'Wait and try again', { retryAt: new Date(until).toISOString() });
     const code = request.body.code ?? '';
     let result;
     try {
       result = await citizen.accounts.verifySignIn({ idNumber: request.body.idNumber, password: request.body.password, code, level: code === '' ? 1 : 2 });
     } catch (error) {
-      if (error instanceof DomainError && error.code === 'SIGN_IN_FAILED') limiter.fail(request.ip);
+      if (error instanceof DomainError && error.code === 'SIGN_IN_FAILED') await limiter.fail(request.ip);
       throw error;
     }
     const session = await citizen.accounts.openSession(result.account.accountId, result.level, deviceOf(request));
