@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import * as openid from 'openid-client';
@@ -31,6 +33,26 @@ const otp = memoryOtpSender();
 const hasher = argon2idPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
 const password = 'Hoa sen nở giữa đầm lầy';
 let lanSeed = '';
+
+/**
+ * A relying party's back-channel logout endpoint, a real HTTP server on loopback: each POST's
+ * body is handed to whoever waits for the next one.
+ */
+let receiver: Server;
+let receiverOrigin = '';
+const waiting: ((body: string) => void)[] = [];
+const deliveries: string[] = [];
+function nextDelivery(): Promise<string> {
+  return new Promise((resolve) => { waiting.push(resolve); });
+}
+/** The provider's SSRF guard refuses loopback receivers: this test's own receiver is let through, nothing else. */
+const loopbackReceiverFetch: typeof fetch = (input, init) => {
+  const url = new URL(input instanceof Request ? input.url : input);
+  if (url.origin !== receiverOrigin || init === undefined) return fetch(input, init);
+  const rest: RequestInit & { dispatcher?: unknown } = { ...init };
+  delete rest.dispatcher;
+  return fetch(input, rest);
+};
 
 
 async function get(jar: Jar, url: string): Promise<Response> {
@@ -144,10 +166,22 @@ let bank: TestRp;
 let shop: TestRp;
 
 beforeAll(async () => {
+  receiver = createServer((request, response) => {
+    let body = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => { body += chunk; });
+    request.on('end', () => {
+      deliveries.push(`${request.method ?? ''} ${request.url ?? ''} ${request.headers['content-type'] ?? ''}`);
+      response.writeHead(200).end();
+      waiting.shift()?.(body);
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiverOrigin = `http://127.0.0.1:${String((receiver.address() as AddressInfo).port)}`;
   store = await createTestDatabase('sqlite');
   const registry = new RegistryService({ db: store.db, clock: systemClock });
   await registerCitizens(registry, [citizenLan, citizenMinh]);
-  app = await buildApp({ database: store, clock: systemClock, operatorToken: 'citizen-test-operator-token-0123456789', logger: false, citizenOtp: otp, citizenHasher: hasher });
+  app = await buildApp({ database: store, clock: systemClock, operatorToken: 'citizen-test-operator-token-0123456789', logger: false, citizenOtp: otp, citizenHasher: hasher, oidcFetch: loopbackReceiverFetch });
   origin = await app.listen({ host: '127.0.0.1', port: 0 });
   bank = await onboardRp('BANKX', 'bank.localhost:7001', ['name', 'birthdate', 'gender', 'vn_tax_code'], 'https://bank.example/backchannel');
   shop = await onboardRp('SHOPY', 'shop.localhost:7002', ['name']);
@@ -156,6 +190,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.close();
   await store.close();
+  await new Promise((resolve) => receiver.close(resolve));
 });
 
 describe('citizen e-ID over HTTP', () => {
@@ -387,6 +422,59 @@ describe('citizen e-ID over HTTP', () => {
     expect(location(done)).toBe('http://bank.localhost:7001/bye');
     // Signed out: the next authorization asks for the password again.
     const next = await follow(jar, await get(jar, (await startFlow(bank)).url));
+    expect(await next.page?.text()).toContain('data-testid="citizen-password"');
+  });
+
+  it('back-channel logout: the citizen\'s sign-out posts a logout token, signed with the provider\'s key, to the relying party', async () => {
+    const news = await onboardRp('NEWSZ', 'news.localhost:7004', ['name'], `${receiverOrigin}/backchannel`);
+    const jar = new Jar();
+    const flow = await startFlow(news);
+    const { callback } = await fullSignIn(jar, flow, { idNumber: citizenMinh.idNumber });
+    const tokens = await openid.authorizationCodeGrant(news.config, new URL(callback), { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce });
+    const sub = tokens.claims()?.sub ?? '';
+    const delivered = nextDelivery();
+    const end = openid.buildEndSessionUrl(news.config, { id_token_hint: tokens.id_token ?? '', post_logout_redirect_uri: 'http://news.localhost:7004/bye' });
+    const confirm = await get(jar, end.href);
+    const html = await confirm.text();
+    const done = await postForm(jar, /<form[^>]*action="([^"]+)"/.exec(html)?.[1] ?? '', { xsrf: /name="xsrf" value="([^"]+)"/.exec(html)?.[1] ?? '', logout: 'yes' });
+    expect(location(done)).toBe('http://news.localhost:7004/bye');
+    const body = await delivered;
+    expect(deliveries.at(-1)).toBe('POST /backchannel application/x-www-form-urlencoded');
+    const logoutToken = new URLSearchParams(body).get('logout_token') ?? '';
+    // Verified as the relying party would: the provider's published keys, its issuer, this client as audience.
+    const jwks = createRemoteJWKSet(new URL(`${origin}/oidc/jwks`));
+    const { payload, protectedHeader } = await jwtVerify(logoutToken, jwks, { issuer: `${origin}/oidc`, audience: news.clientId });
+    expect(protectedHeader.alg).toBe('RS256');
+    expect(payload.sub).toBe(sub);
+    expect(payload.events).toEqual({ 'http://schemas.openid.net/event/backchannel-logout': {} });
+    expect(typeof payload.jti).toBe('string');
+    expect(payload.nonce).toBeUndefined();
+    // A token whose signature is not the provider's is refused.
+    await expect(jwtVerify(logoutToken.replace(/\.[^.]+$/, '.AAAA'), jwks)).rejects.toThrow();
+  });
+
+  it('back-channel logout: an account locked by failed sign-ins ends its provider sessions and tells the relying party', async () => {
+    const huy = { idNumber: '001092000321', facts: { fullName: 'Đỗ Quang Huy', birthDate: '1992-04-09', sex: 'M', ethnicity: 'Kinh', birthProvince: '001', permanentCommune: '00004', permanentAddress: 'Số 9 ngõ 3 Kim Mã', householdId: 'HH-CIT-9', relationshipToHead: 'head' }, phone: '0903 333 444' };
+    await registerCitizens(new RegistryService({ db: store.db, clock: systemClock }), [huy]);
+    // Activated through the service: this address has used up its activation attempts above.
+    const accounts = new CitizenAccountService({ db: store.db, clock: systemClock, hasher, otp });
+    const { challengeId } = await accounts.startActivation({ idNumber: huy.idNumber, fullName: huy.facts.fullName, birthDate: huy.facts.birthDate, phone: huy.phone });
+    await accounts.confirmActivation({ challengeId, code: otp.sent.at(-1)?.code ?? '', password });
+    const post = await onboardRp('POSTZ', 'post.localhost:7005', ['name'], `${receiverOrigin}/locked`);
+    const jar = new Jar();
+    const flow = await startFlow(post);
+    const { callback } = await fullSignIn(jar, flow, { idNumber: huy.idNumber });
+    const tokens = await openid.authorizationCodeGrant(post.config, new URL(callback), { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce });
+    const delivered = nextDelivery();
+    // Five wrong passwords (at the portal) lock the account.
+    for (let i = 0; i < 5; i++) expect((await postJson('/citizen/portal/sign-in', { idNumber: huy.idNumber, password: `wrong password number ${String(i)}` })).status).toBe(401);
+    const body = await delivered;
+    expect(deliveries.at(-1)).toBe('POST /locked application/x-www-form-urlencoded');
+    const { payload } = await jwtVerify(new URLSearchParams(body).get('logout_token') ?? '', createRemoteJWKSet(new URL(`${origin}/oidc/jwks`)), { issuer: `${origin}/oidc`, audience: post.clientId });
+    expect(payload.sub).toBe(tokens.claims()?.sub);
+    expect(payload.events).toEqual({ 'http://schemas.openid.net/event/backchannel-logout': {} });
+    // The provider's session ended with it: the next authorization in the same browser asks to sign in again.
+    const next = await follow(jar, await get(jar, (await startFlow(post)).url));
     expect(await next.page?.text()).toContain('data-testid="citizen-password"');
   });
 });

@@ -4,7 +4,7 @@ import { strictPolicyWithFormTargets } from '../shared/content-security-policy.j
 import { isDomainError } from '../shared/domain-error.js';
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/database.types.js';
-import { AttemptLimiter } from './attempt.limiter.js';
+import { AttemptLimiter, type AddressLimiter } from './attempt.limiter.js';
 import { claimsForScope, claimDefinitions, readClaims } from './citizen.claims.js';
 import type { CitizenAccountService } from './citizen-account.service.js';
 import { wantsLevel2 } from './citizen-oidc.audience.js';
@@ -17,7 +17,7 @@ export interface CitizenInteractionDeps {
   readonly accounts: CitizenAccountService;
   readonly relyingParties: RelyingPartyService;
   /** Failed sign-ins per network address (credential stuffing); default 20 in 15 minutes. */
-  readonly addressLimiter?: AttemptLimiter;
+  readonly addressLimiter?: AddressLimiter;
 }
 
 /**
@@ -83,7 +83,7 @@ export function citizenInteraction(deps: CitizenInteractionDeps): AudienceIntera
       const { details, form } = context;
       if (step === 'login' && details.prompt.name === 'login') {
         const address = context.request.ip;
-        if (limiter.blockedUntil(address) !== undefined) return showSignIn(context, 429, 'throttled');
+        if ((await limiter.blockedUntil(address)) !== undefined) return showSignIn(context, 429, 'throttled');
         const idNumber = (form.get('idNumber') ?? '').slice(0, 12);
         const level = wantsLevel2(details.params.acr_values) ? 2 : 1;
         let signedIn: Awaited<ReturnType<CitizenAccountService['verifySignIn']>>;
@@ -94,7 +94,7 @@ export function citizenInteraction(deps: CitizenInteractionDeps): AudienceIntera
           if (error.code === 'LEVEL2_REQUIRED') {
             return finish(context, { error: 'unmet_authentication_requirements', error_description: 'the service asks for a level 2 account' });
           }
-          if (error.code === 'SIGN_IN_FAILED') limiter.fail(address);
+          if (error.code === 'SIGN_IN_FAILED') await limiter.fail(address);
           const problem: CitizenSignInProblem = error.code === 'ACCOUNT_LOCKED' ? 'locked' : error.code === 'CITIZEN_ACCOUNT_CLOSED' ? 'closed' : 'failed';
           return showSignIn(context, problem === 'failed' ? 401 : 403, problem, idNumber);
         }

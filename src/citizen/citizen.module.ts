@@ -10,6 +10,7 @@ import { CitizenAccountService } from './citizen-account.service.js';
 import { citizenAudience } from './citizen-oidc.audience.js';
 import { argon2idPasswordHasher } from './citizen-password.hasher.js';
 import { citizenInteraction } from './citizen.interaction.js';
+import { StoreAttemptLimiter, type AddressLimiter } from './attempt.limiter.js';
 import type { CitizenEvent } from './citizen.types.js';
 import type { OtpSender } from './otp.sender.js';
 import { RelyingPartyService } from './relying-party.service.js';
@@ -31,13 +32,24 @@ export interface CitizenModule {
   readonly relyingParties: RelyingPartyService;
   readonly audience: OidcAudience;
   readonly interaction: AudienceInteraction;
+  /**
+   * Failures per network address, in the store (every node counts them): 20 failed sign-ins in
+   * 15 minutes at the provider's form and at the portal each; 10 failures (details that do not
+   * match, wrong codes) at activation and recovery.
+   */
+  readonly addressLimits: { readonly oidcSignIn: AddressLimiter; readonly portalSignIn: AddressLimiter; readonly codes: AddressLimiter };
 }
 
 /** The pairwise salt, made once by whichever node starts first (the provider's key table). */
 export async function loadPairwiseSalt(db: Kysely<DB>, at: string): Promise<string> {
-  await db.insertInto('oidc_keys').values({ key_id: 'citizen-pairwise-1', purpose: 'citizen-pairwise', secret: randomBytes(32).toString('base64url'), created_at: at })
+  return loadStoredSecret(db, 'citizen-pairwise-1', 'citizen-pairwise', at);
+}
+
+/** A secret of the store's, made once by whichever node starts first (the provider's key table). */
+async function loadStoredSecret(db: Kysely<DB>, keyId: string, purpose: string, at: string): Promise<string> {
+  await db.insertInto('oidc_keys').values({ key_id: keyId, purpose, secret: randomBytes(32).toString('base64url'), created_at: at })
     .onConflict((oc) => oc.column('key_id').doNothing()).execute();
-  const row = await db.selectFrom('oidc_keys').select('secret').where('key_id', '=', 'citizen-pairwise-1').executeTakeFirstOrThrow();
+  const row = await db.selectFrom('oidc_keys').select('secret').where('key_id', '=', keyId).executeTakeFirstOrThrow();
   return row.secret;
 }
 
@@ -62,6 +74,15 @@ export function createCitizenModule(deps: CitizenModuleDeps): CitizenModule {
     return salt;
   };
   const audience = citizenAudience({ db: deps.db, clock: deps.clock, accounts, relyingParties, accessLog: deps.accessLog, pairwiseSalt });
-  const interaction = citizenInteraction({ db: deps.db, accounts, relyingParties });
-  return { accounts, relyingParties, audience, interaction };
+  let addressKey: Promise<string> | undefined;
+  const addressSecret = (): Promise<string> => {
+    addressKey ??= loadStoredSecret(deps.db, 'citizen-address-1', 'citizen-address', deps.clock.now().toISOString());
+    addressKey.catch(() => { addressKey = undefined; });
+    return addressKey;
+  };
+  const limiter = (scope: string, limit: number): AddressLimiter =>
+    new StoreAttemptLimiter({ db: deps.db, scope, limit, windowMs: 15 * 60_000, secret: addressSecret, now: () => deps.clock.now().getTime() });
+  const addressLimits = { oidcSignIn: limiter('oidc-sign-in', 20), portalSignIn: limiter('portal-sign-in', 20), codes: limiter('codes', 10) };
+  const interaction = citizenInteraction({ db: deps.db, accounts, relyingParties, addressLimiter: addressLimits.oidcSignIn });
+  return { accounts, relyingParties, audience, interaction, addressLimits };
 }

@@ -7,7 +7,7 @@ import { personRepository } from '../registry/person.repository.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/database.types.js';
-import { AttemptLimiter } from './attempt.limiter.js';
+import type { AddressLimiter } from './attempt.limiter.js';
 import { citizenClaimNames } from './citizen.claims.js';
 import type { CitizenModule } from './citizen.module.js';
 import type { CitizenAccount } from './citizen.types.js';
@@ -35,7 +35,7 @@ function throttled(retryAt: number): DomainError {
 export interface CitizenPublicRoutesOptions {
   readonly citizen: CitizenModule;
   /** Failures per address: activation details that do not match, codes that are wrong. Default 10 in 15 minutes. */
-  readonly addressLimiter?: AttemptLimiter;
+  readonly addressLimiter?: AddressLimiter;
 }
 
 /**
@@ -44,14 +44,14 @@ export interface CitizenPublicRoutesOptions {
  * the code's own attempts and the person's hourly codes in the store).
  */
 export const citizenPublicRoutes: FastifyPluginAsyncTypebox<CitizenPublicRoutesOptions> = (app, { citizen, addressLimiter }) => {
-  const limiter = addressLimiter ?? new AttemptLimiter(10, 15 * 60_000);
+  const limiter = addressLimiter ?? citizen.addressLimits.codes;
   const guarded = async <T>(address: string, work: () => Promise<T>, counts: readonly string[]): Promise<T> => {
-    const until = limiter.blockedUntil(address);
+    const until = await limiter.blockedUntil(address);
     if (until !== undefined) throw throttled(until);
     try {
       return await work();
     } catch (error) {
-      if (error instanceof DomainError && counts.includes(error.code)) limiter.fail(address);
+      if (error instanceof DomainError && counts.includes(error.code)) await limiter.fail(address);
       throw error;
     }
   };

@@ -85,7 +85,17 @@ export interface CitizenRelyingPartiesTable {
   updated_at: string;
 }
 
+/** One failed attempt from a network address at one of the citizen's doors (migration 0022). */
+export interface CitizenAddressFailuresTable {
+  /** The door: `oidc-sign-in`, `portal-sign-in` or `codes` (activation and recovery). */
+  scope: string;
+  /** HMAC-SHA256 of the address under a per-store key: the address itself is not kept. */
+  address_hash: string;
+  at: string;
+}
+
 export interface CitizenTables {
+  citizen_address_failures: CitizenAddressFailuresTable;
   citizen_accounts: CitizenAccountsTable;
   citizen_otp_challenges: CitizenOtpChallengesTable;
   citizen_attestations: CitizenAttestationsTable;

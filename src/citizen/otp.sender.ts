@@ -1,4 +1,5 @@
-import { appendFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import path from 'node:path';
 
 /** One message with a one-time code. */
 export interface OtpMessage {
@@ -18,17 +19,31 @@ export interface OtpSender {
   send(message: OtpMessage): Promise<void>;
 }
 
+/** The default outbox of the file sender: in the data folder (config.dataDir), beside the store. */
+export function otpOutboxPath(dataDir: string): string {
+  return path.join(dataDir, 'otp-outbox.jsonl');
+}
+
 /**
  * Appends each message as one JSON line to a file (development: the person running the server
- * reads the code there). The file holds phone numbers and codes: keep it out of logs and backups.
+ * reads the code there). The file holds phone numbers and codes: it is kept at mode 0600 (set
+ * again on every write, also when the file was made earlier with a wider mode); keep it out of
+ * logs and backups.
  *
  * @example
- * const sender = fileOtpSender('/var/tmp/sachsong-otp-outbox.jsonl');
+ * const sender = fileOtpSender(otpOutboxPath(config.dataDir));
  */
 export function fileOtpSender(file: string): OtpSender {
   return {
     async send(message: OtpMessage): Promise<void> {
-      await appendFile(file, `${JSON.stringify(message)}\n`, { encoding: 'utf8', mode: 0o600 });
+      const handle = await open(file, 'a', 0o600);
+      try {
+        // The creation mode passes through the umask and an existing file keeps its own: set it.
+        await handle.chmod(0o600);
+        await handle.appendFile(`${JSON.stringify(message)}\n`, 'utf8');
+      } finally {
+        await handle.close();
+      }
     },
   };
 }

@@ -6,11 +6,14 @@ import { TrackerPageView } from '../audit/audit.schemas.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { RegistryService } from '../registry/registry.service.js';
 import { DomainError } from '../shared/domain-error.js';
-import { AttemptLimiter } from './attempt.limiter.js';
+import type { AddressLimiter } from './attempt.limiter.js';
 import type { CitizenModule } from './citizen.module.js';
 import type { CitizenAccount } from './citizen.types.js';
 import { signedInServiceRepository } from './signed-in-service.repository.js';
 import type { Kysely } from 'kysely';
+import type { AccessLog } from '../audit/access-log.types.js';
+import type { Clock } from '../shared/clock.js';
+import { recordOwnRead } from './portal.record.js';
 import type { DB } from '../store/database.types.js';
 
 export interface PortalRoutesOptions {
@@ -19,13 +22,17 @@ export interface PortalRoutesOptions {
   readonly audit: AuditService;
   readonly db: Kysely<DB>;
   readonly secureCookies: boolean;
-  readonly addressLimiter?: AttemptLimiter;
+  readonly addressLimiter?: AddressLimiter;
+  /** The citizen's reads of their own record leave an access record here (portal-pages.routes.ts's recordOwnRead). */
+  readonly accessLog: AccessLog;
+  readonly clock: Clock;
 }
 
 const cookieName = 'sachsong_citizen';
 const cookiePath = '/citizen/portal';
 
-function cookieOf(request: FastifyRequest): string | undefined {
+/** The portal session's cookie (the pages of portal-pages.routes.ts share it). */
+export function cookieOf(request: FastifyRequest): string | undefined {
   const header = request.headers.cookie;
   if (header === undefined || header.length > 8192) return undefined;
   for (const pair of header.split(';')) {
@@ -35,8 +42,14 @@ function cookieOf(request: FastifyRequest): string | undefined {
   return undefined;
 }
 
-function setCookie(reply: FastifyReply, value: string, maxAge: number | undefined, secure: boolean): void {
+export function setPortalCookie(reply: FastifyReply, value: string, maxAge: number | undefined, secure: boolean): void {
   void reply.header('set-cookie', [`${cookieName}=${value}`, `Path=${cookiePath}`, 'HttpOnly', 'SameSite=Strict', ...(maxAge === undefined ? [] : [`Max-Age=${String(maxAge)}`]), ...(secure ? ['Secure'] : [])].join('; '));
+}
+
+/** A device label from the user agent: a kind of system, never the string itself. */
+export function deviceOf(request: FastifyRequest): string {
+  const agent = request.headers['user-agent'] ?? '';
+  return /Android/.test(agent) ? 'Android' : /iPhone|iPad/.test(agent) ? 'iOS' : /Windows/.test(agent) ? 'Windows' : /Mac OS/.test(agent) ? 'macOS' : /Linux/.test(agent) ? 'Linux' : 'other';
 }
 
 const AccountView = Type.Object({ accountId: Type.String(), level: Type.Integer(), status: Type.String(), totpEnrolled: Type.Boolean(), createdAt: Type.String() });
@@ -49,8 +62,8 @@ const accountView = (a: CitizenAccount): { accountId: string; level: number; sta
  * household, my data-use log with its proofs (the tracker, now the citizen's own), the services I
  * signed in to with revoke, my sessions with revoke.
  */
-export const portalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions> = (app, { citizen, registry, audit, db, secureCookies, addressLimiter }) => {
-  const limiter = addressLimiter ?? new AttemptLimiter(20, 15 * 60_000);
+export const portalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions> = (app, { citizen, registry, audit, db, secureCookies, addressLimiter, accessLog, clock }) => {
+  const limiter = addressLimiter ?? citizen.addressLimits.portalSignIn;
   const tags = ['citizen portal'];
   const signedIn = async (request: FastifyRequest): Promise<Awaited<ReturnType<CitizenModule['accounts']['authenticate']>>> => {
     const csrf = request.headers['x-csrf-token'];
@@ -62,27 +75,25 @@ export const portalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions> = (app
       body: Type.Object({ idNumber: Type.String({ maxLength: 12 }), password: Type.String({ maxLength: 1024 }), code: Type.Optional(Type.String({ maxLength: 6 })) }, { additionalProperties: false }),
       response: { 200: Type.Object({ account: AccountView, level: Type.Integer(), csrfToken: Type.String() }) } },
   }, async (request, reply) => {
-    const until = limiter.blockedUntil(request.ip);
+    const until = await limiter.blockedUntil(request.ip);
     if (until !== undefined) throw new DomainError('rate_limited', 'TOO_MANY_ATTEMPTS', 'too many attempts from this address', 'Wait and try again', { retryAt: new Date(until).toISOString() });
     const code = request.body.code ?? '';
     let result;
     try {
       result = await citizen.accounts.verifySignIn({ idNumber: request.body.idNumber, password: request.body.password, code, level: code === '' ? 1 : 2 });
     } catch (error) {
-      if (error instanceof DomainError && error.code === 'SIGN_IN_FAILED') limiter.fail(request.ip);
+      if (error instanceof DomainError && error.code === 'SIGN_IN_FAILED') await limiter.fail(request.ip);
       throw error;
     }
-    const agent = request.headers['user-agent'] ?? '';
-    const device = /Android/.test(agent) ? 'Android' : /iPhone|iPad/.test(agent) ? 'iOS' : /Windows/.test(agent) ? 'Windows' : /Mac OS/.test(agent) ? 'macOS' : /Linux/.test(agent) ? 'Linux' : 'other';
-    const session = await citizen.accounts.openSession(result.account.accountId, result.level, device);
-    setCookie(reply, session.sessionId, undefined, secureCookies);
+    const session = await citizen.accounts.openSession(result.account.accountId, result.level, deviceOf(request));
+    setPortalCookie(reply, session.sessionId, undefined, secureCookies);
     return { account: accountView(result.account), level: result.level, csrfToken: session.csrfToken };
   });
 
   app.post('/citizen/portal/sign-out', { schema: { tags, summary: 'Sign out of the portal', security: [], response: { 204: Type.Null() } } }, async (request, reply) => {
     await signedIn(request);
     await citizen.accounts.signOut(cookieOf(request) ?? '');
-    setCookie(reply, '', 0, secureCookies);
+    setPortalCookie(reply, '', 0, secureCookies);
     return reply.code(204).send(null);
   });
 
@@ -97,6 +108,8 @@ export const portalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions> = (app
     const { account } = await signedIn(request);
     const person = await registry.getPerson(account.personId);
     const household = person.householdId === null ? null : await registry.household(person.householdId);
+    // The answer leaves only once the access record of this read is durable.
+    await recordOwnRead(accessLog, clock, account, 'portal.me', ['fullName', 'birthDate', 'sex', 'nationality', 'permanentAddress', 'currentAddress', ...(household === null ? [] : ['household'])], request.id);
     return {
       account: accountView(account),
       person: { idNumber: person.idNumber, fullName: person.fullName, birthDate: person.birthDate, sex: person.sex, nationality: person.nationality, permanentAddress: person.permanentAddress, currentAddress: person.currentAddress, updatedAt: person.updatedAt },

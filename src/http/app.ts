@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
@@ -28,7 +28,7 @@ import { adminUnitRoutes } from '../registry/admin-unit.routes.js';
 import { personRoutes } from '../registry/person.routes.js';
 import { createIdentityModule, type IdentityModule } from '../identity/identity.module.js';
 import { identityRoutes } from '../identity/identity.routes.js';
-import { registerOfficerSignIn } from '../identity/oidc.routes.js';
+import { registerOfficerSignIn, type OidcSessionControl } from '../identity/oidc.routes.js';
 import { registerOfficerEnrolment } from '../identity/enrolment.routes.js';
 import { createOfficialReads } from '../audit/official-reads.module.js';
 import { createDirection } from '../direction/direction.module.js';
@@ -38,7 +38,10 @@ import { createCitizenModule } from '../citizen/citizen.module.js';
 import { ActivationDriveService } from '../citizen/activation-drive.service.js';
 import { citizenAdminRoutes, citizenPublicRoutes } from '../citizen/citizen.routes.js';
 import { portalRoutes } from '../citizen/portal.routes.js';
-import { fileOtpSender, type OtpSender } from '../citizen/otp.sender.js';
+import { portalPagesRoutes } from '../citizen/portal-pages.routes.js';
+import { CitizenConsentService } from '../exchange/citizen-consent.service.js';
+import { CorrectionRequestService } from '../quality/correction-request.service.js';
+import { fileOtpSender, otpOutboxPath, type OtpSender } from '../citizen/otp.sender.js';
 import type { PasswordHasher } from '../identity/password.hasher.js';
 import type { KeyObject } from 'node:crypto';
 import path from 'node:path';
@@ -86,8 +89,12 @@ export interface AppDeps {
   readonly reconcileDir?: string;
   /** The address browsers reach the server at (config.publicUrl): the OpenID provider's issuer is `<publicUrl>/oidc`; default the listening address. */
   readonly publicUrl?: string;
-  /** Sends citizens' one-time codes; default an outbox file in the temp folder (no SMS gateway: docs/citizen.md). */
+  /** Sends citizens' one-time codes; default an outbox file in the data folder (no SMS gateway: docs/citizen.md). */
   readonly citizenOtp?: OtpSender;
+  /** The OpenID provider's outgoing requests (back-channel logout); default the global fetch behind the provider's SSRF guard. Tests only. */
+  readonly oidcFetch?: typeof fetch;
+  /** The data folder (config.dataDir): the one-time-code outbox lives there; default the SQLite file's folder, else a private temporary folder. */
+  readonly dataDir?: string;
   /** Citizens' password hasher; default argon2id at OWASP's cost (tests pass a cheaper one). */
   readonly citizenHasher?: PasswordHasher;
   /** Public keys of the card issuer's document signers, for level 2 by chip (simulated in tests). */
@@ -97,6 +104,18 @@ export interface AppDeps {
    * app is ready (serve does; tests drive them by hand), through JetStream when `natsUrl` is set.
    */
   readonly events?: { readonly dispatch: boolean } & Pick<EventsDeps, 'natsUrl' | 'delivery' | 'pollMs'>;
+}
+
+/** Where the outbox goes without a data folder: beside the SQLite file, else a folder of this process's own (mode 0700). */
+function privateDataDir(database: AppDeps['database']): string {
+  if (database.dialect === 'sqlite' && database.location !== ':memory:') return path.dirname(database.location);
+  return mkdtempSync(path.join(tmpdir(), 'sachsong-data-'));
+}
+
+/** The outbox file sender, its folder chosen at the first code (no temporary folder is made for a server that sends none). */
+function defaultOtpSender(deps: AppDeps): OtpSender {
+  let sender: OtpSender | undefined;
+  return { send: (message) => (sender ??= fileOtpSender(otpOutboxPath(deps.dataDir ?? privateDataDir(deps.database)))).send(message) };
 }
 
 // Resolves to <repo>/dist/web from both src/http (tests) and dist/http (built).
@@ -224,11 +243,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', () => { direction.scheduler.stop(); return Promise.resolve(); });
   const citizen = createCitizenModule({
     db: deps.database.db, clock: deps.clock, accessLog,
-    otp: deps.citizenOtp ?? fileOtpSender(path.join(tmpdir(), 'sachsong-otp-outbox.jsonl')),
+    otp: deps.citizenOtp ?? defaultOtpSender(deps),
     ...(deps.citizenHasher === undefined ? {} : { hasher: deps.citizenHasher }),
     ...(deps.cardIssuerKeys === undefined ? {} : { cardIssuerKeys: deps.cardIssuerKeys }),
+    // An account locked, closed by a death, re-bound to a new card or recovered: its sessions at the
+    // provider end, and relying parties with a back-channel logout URI are told (after the event's
+    // transaction: the store's one SQLite connection is free only then).
+    onEvent: (event) => {
+      if (event.type !== 'account.locked' && event.type !== 'account.deceased' && event.type !== 'account.rebound' && event.type !== 'account.recovered') return;
+      const { accountId } = event;
+      setImmediate(() => {
+        providerSessions.control?.endAccountSessions(accountId).catch((error: unknown) => { app.log.warn({ err: { type: (error as Error).name } }, 'provider sessions of a locked account not ended'); });
+      });
+    },
   });
+  // Set once the provider's routes are registered, below.
+  const providerSessions: { control?: OidcSessionControl } = {};
   const officialReads: OfficialReadSink = deps.officialReads ?? official.recorder;
+  // The citizen's own consents and correction requests (the portal's pages), on the exchange's and the worklist's services.
+  const correctionRequests = new CorrectionRequestService({ db: deps.database.db, clock: deps.clock });
+  const citizenConsents = new CitizenConsentService({ db: deps.database.db, clock: deps.clock, consents: exchange.consents });
   await app.register(
     async (api) => {
       registerApiAuth(api, { identity, operatorToken: deps.operatorToken });
@@ -236,7 +270,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(identityRoutes, { identity, secureCookies: deps.secureCookies ?? deps.publicUrl?.startsWith('https:') ?? false });
       await api.register(personRoutes, { registry, today, ties: identity.ties, reads: officialReads });
       await api.register(adminUnitRoutes, { clock: deps.clock });
-      await api.register(qualityRoutes, { quality, now: () => deps.clock.now().toISOString() });
+      await api.register(qualityRoutes, { quality, now: () => deps.clock.now().toISOString(), requests: correctionRequests });
       await api.register(verifyRoutes, { verify: verifier });
       await api.register(reconcileRoutes, { jobs: reconcile.jobs });
       await api.register(exchangeAdminRoutes, { exchange, prefix: '/exchange' });
@@ -250,11 +284,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(eventsRoutes, { exchange, subscriptions: events.subscriptions, prefix: '/x/subscriptions' });
   // Officers sign in through the OpenID provider (/oidc) and the console's backend-for-frontend (/auth).
   await app.register(citizenPublicRoutes, { citizen });
-  await app.register(portalRoutes, { citizen, registry, audit, db: deps.database.db, secureCookies: deps.secureCookies ?? deps.publicUrl?.startsWith('https:') ?? false });
+  await app.register(portalRoutes, { citizen, registry, audit, db: deps.database.db, secureCookies: deps.secureCookies ?? deps.publicUrl?.startsWith('https:') ?? false, accessLog, clock: deps.clock });
+  await app.register(portalPagesRoutes, {
+    citizen, audit, accessLog, db: deps.database.db, clock: deps.clock, consents: citizenConsents, requests: correctionRequests,
+    secureCookies: deps.secureCookies ?? deps.publicUrl?.startsWith('https:') ?? false,
+  });
   // One provider, two audiences: officers to the console, citizens to the relying parties (src/citizen).
-  await registerOfficerSignIn(app, {
+  providerSessions.control = await registerOfficerSignIn(app, {
     db: deps.database.db, auth: identity.auth, clock: deps.clock, secureCookies: deps.secureCookies ?? false,
     audience: citizen.audience, audienceInteraction: citizen.interaction,
+    ...(deps.oidcFetch === undefined ? {} : { providerFetch: deps.oidcFetch }),
     ...(deps.publicUrl === undefined ? {} : { publicUrl: deps.publicUrl }),
   });
   await registerOfficerEnrolment(app, { auth: identity.auth });

@@ -9,6 +9,8 @@ export interface OidcStoreAdapter {
   readonly factory: AdapterFactory;
   /** Deletes rows past their expiry; returns how many (any node may run it now and then). */
   prune(): Promise<number>;
+  /** The live sessions of one account at the provider, with the relying parties signed in through each. */
+  sessionsOf(accountId: string): Promise<readonly { readonly id: string; readonly authorizations: Readonly<Record<string, { readonly sid?: string; readonly grantId?: string }>> }[]>;
 }
 
 function parse(row: { readonly payload: string; readonly consumed_at: string | null } | undefined): AdapterPayload | undefined {
@@ -71,6 +73,17 @@ export function oidcStoreAdapter(db: Kysely<DB>, now: () => number = Date.now): 
 
   return {
     factory,
+    async sessionsOf(accountId: string) {
+      // The account id is matched inside the payload (as the portal's list of grants): a scan of the sessions, for an account's rare lock.
+      if (!/^[A-Za-z0-9_.-]{1,100}$/.test(accountId)) return [];
+      const rows = await db.selectFrom('oidc_payloads').select(['id', 'payload']).where('kind', '=', 'Session')
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowIso())]))
+        .where('payload', 'like', `%"accountId":"${accountId}"%`).execute();
+      return rows.flatMap((r) => {
+        const payload = JSON.parse(r.payload) as { accountId?: unknown; authorizations?: Record<string, { sid?: string; grantId?: string }> };
+        return payload.accountId === accountId ? [{ id: r.id, authorizations: payload.authorizations ?? {} }] : [];
+      });
+    },
     async prune(): Promise<number> {
       const result = await db.deleteFrom('oidc_payloads').where('expires_at', '<=', nowIso()).executeTakeFirst();
       return Number(result.numDeletedRows);

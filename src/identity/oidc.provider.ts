@@ -43,6 +43,12 @@ export interface OidcProviderDeps {
   readonly now?: () => number;
   /** The second audience: citizens and the relying parties onboarded for them (src/citizen). */
   readonly audience?: OidcAudience;
+  /**
+   * The provider's outgoing requests (back-channel logout tokens), given its SSRF guard as
+   * `dispatcher` in the options. Default the global fetch. Tests pass one that lets loopback
+   * receivers through, which the guard refuses.
+   */
+  readonly fetch?: typeof fetch;
 }
 
 /**
@@ -117,6 +123,7 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<OidcPr
     id_token_signed_response_alg: 'RS256',
   };
   const configuration: Configuration = {
+    ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
     adapter: adapterFactory,
     clients: [console, ...(deps.relyingParties ?? [])],
     jwks: { keys: [...deps.keys.signingKeys] },

@@ -35,6 +35,8 @@ export interface OfficerSignInOptions {
   readonly audience?: OidcAudience;
   /** Runs the interaction (sign-in, step-up, consent) of every client that is not first-party. */
   readonly audienceInteraction?: AudienceInteraction;
+  /** The provider's outgoing requests (OidcProviderDeps.fetch; tests only). */
+  readonly providerFetch?: typeof fetch;
 }
 
 
@@ -124,7 +126,17 @@ function formField(body: unknown, name: string): string {
  *   cookie), which opens the console session (OfficerAuthService.openSession) and sets its cookie.
  * The provider is built at the first request: its issuer may be the listening address.
  */
-export async function registerOfficerSignIn(app: FastifyInstance, options: OfficerSignInOptions): Promise<void> {
+/** What the app may ask of the provider outside a request. */
+export interface OidcSessionControl {
+  /**
+   * Ends an account's sessions at the provider: every relying party signed in through one that
+   * registered a back-channel logout URI receives a signed logout token, then the sessions and
+   * their grants are removed. Returns how many sessions ended and how many tokens were delivered.
+   */
+  endAccountSessions(accountId: string): Promise<{ readonly sessions: number; readonly notified: number }>;
+}
+
+export async function registerOfficerSignIn(app: FastifyInstance, options: OfficerSignInOptions): Promise<OidcSessionControl> {
   let runtime: Promise<Runtime> | undefined;
   const resolve = (): Promise<Runtime> => {
     runtime ??= (async (): Promise<Runtime> => {
@@ -136,6 +148,7 @@ export async function registerOfficerSignIn(app: FastifyInstance, options: Offic
         db: options.db, issuer, keys,
         ...(options.relyingParties === undefined ? {} : { relyingParties: options.relyingParties }),
         ...(options.audience === undefined ? {} : { audience: options.audience }),
+        ...(options.providerFetch === undefined ? {} : { fetch: options.providerFetch }),
       });
       const client = new openid.Configuration(
         {
@@ -342,4 +355,28 @@ export async function registerOfficerSignIn(app: FastifyInstance, options: Offic
     const end = openid.buildEndSessionUrl(r.client, { client_id: consoleClientId, post_logout_redirect_uri: `${r.oidc.origin}/` });
     return reply.header('cache-control', 'no-store').send({ location: end.href });
   });
+  return {
+    async endAccountSessions(accountId: string): Promise<{ readonly sessions: number; readonly notified: number }> {
+      const { oidc } = await resolve();
+      const sessions = await oidc.adapter.sessionsOf(accountId);
+      let notified = 0;
+      for (const session of sessions) {
+        for (const [clientId, authorization] of Object.entries(session.authorizations)) {
+          const client = await oidc.provider.Client.find(clientId);
+          if (client?.backchannelLogoutUri !== undefined) {
+            try {
+              // oidc-provider's own delivery (the logout token signed as the client's ID tokens), not in its type declarations.
+              await (client as unknown as { backchannelLogout(sub: string, sid: string): Promise<void> }).backchannelLogout(accountId, authorization.sid ?? '');
+              notified += 1;
+            } catch (error) {
+              app.log.warn({ err: { type: (error as Error).name }, clientId }, 'back-channel logout not delivered');
+            }
+          }
+          if (authorization.grantId !== undefined) await oidc.adapter.factory('Grant').revokeByGrantId(authorization.grantId);
+        }
+        await oidc.adapter.factory('Session').destroy(session.id);
+      }
+      return { sessions: sessions.length, notified };
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import type { Executor } from '../registry/person.repository.js';
 import type { QualityFindingsTable } from './quality.tables.js';
-import type { Finding, FindingStatus, StoredFinding } from './finding.types.js';
+import { correctionRequestRuleId, type Finding, type FindingStatus, type StoredFinding } from './finding.types.js';
 import type { ScoreGroup } from './quality-rule.catalog.js';
 
 function toRow(f: Finding, at: string): QualityFindingsTable {
@@ -63,7 +63,8 @@ const chunk = 500;
 export const findingRepository = {
   /** Every stored finding's id and status (the full scan diffs its results against them). */
   async statuses(db: Executor): Promise<Map<string, string>> {
-    const rows = await db.selectFrom('quality_findings').select(['finding_id', 'status']).execute();
+    // Citizens' correction requests are no scan's to close.
+    const rows = await db.selectFrom('quality_findings').select(['finding_id', 'status']).where('rule_id', '!=', correctionRequestRuleId).execute();
     return new Map(rows.map((r) => [r.finding_id, r.status]));
   },
 
@@ -147,12 +148,16 @@ export const findingRepository = {
     return rows.map(fromRow);
   },
 
+  async insertOne(db: Executor, finding: Finding, at: string): Promise<void> {
+    await db.insertInto('quality_findings').values(toRow(finding, at)).execute();
+  },
+
   async setStatus(db: Executor, findingId: string, status: FindingStatus, at: string): Promise<void> {
     await db.updateTable('quality_findings').set({ status, closed_at: status === 'open' ? null : at }).where('finding_id', '=', findingId).execute();
   },
 
   async countOpen(db: Executor): Promise<number> {
-    const row = await db.selectFrom('quality_findings').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'open').executeTakeFirstOrThrow();
+    const row = await db.selectFrom('quality_findings').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'open').where('rule_id', '!=', correctionRequestRuleId).executeTakeFirstOrThrow();
     return row.n;
   },
 
@@ -163,6 +168,7 @@ export const findingRepository = {
       .select(['commune_code', 'province_code', 'score_group'])
       .select((eb) => eb.fn.count<number>('record_id').distinct().as('n'))
       .where('status', '=', 'open')
+      .where('rule_id', '!=', correctionRequestRuleId)
       .groupBy(['commune_code', 'province_code', 'score_group'])
       .execute();
     return rows.map((r) => ({ commune: r.commune_code, province: r.province_code, group: r.score_group, failing: r.n }));
@@ -175,6 +181,7 @@ export const findingRepository = {
       .select(['commune_code'])
       .select((eb) => eb.fn.count<number>('record_id').distinct().as('n'))
       .where('status', '=', 'open')
+      .where('rule_id', '!=', correctionRequestRuleId)
       .groupBy('commune_code')
       .execute();
     return new Map(rows.map((r) => [r.commune_code, r.n]));
@@ -187,6 +194,7 @@ export const findingRepository = {
       .select([`${column} as code`, 'score_group'])
       .select((eb) => eb.fn.count<number>('record_id').distinct().as('n'))
       .where('status', '=', 'open')
+      .where('rule_id', '!=', correctionRequestRuleId)
       .groupBy([column, 'score_group'])
       .execute();
     return rows.map((r) => ({ code: r.code, group: r.score_group, failing: r.n }));

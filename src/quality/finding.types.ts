@@ -6,6 +6,12 @@ export type FindingStatus = 'open' | 'fixed' | 'resolved' | 'dismissed' | 'merge
 /** Officers' decisions that keep a finding closed even if the rule still fires. */
 export const decidedStatuses: ReadonlySet<string> = new Set(['dismissed', 'merged', 'distinct']);
 
+/**
+ * The worklist entries that citizens open themselves (correction-request.service.ts): no scan
+ * produces or closes them and they count in no score; officers resolve (correct) or dismiss them.
+ */
+export const correctionRequestRuleId = 'citizen.correction_request';
+
 /** A rule failing on a record, as a check produces it (before storage). */
 export interface Finding {
   readonly findingId: string;

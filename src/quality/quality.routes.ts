@@ -10,10 +10,18 @@ import {
   ScoreView, TrendQuery,
 } from './quality.schemas.js';
 import type { QualityService } from './quality.service.js';
+import type { CorrectionRequestService } from './correction-request.service.js';
+
+const CorrectionRequestView = Type.Object({
+  field: Type.String(), explanation: Type.String(), evidence: Type.Union([Type.String(), Type.Null()]), submittedAt: Type.String(),
+  status: Type.Union([Type.Literal('submitted'), Type.Literal('corrected'), Type.Literal('rejected')]),
+});
 
 export interface QualityRoutesOptions {
   readonly quality: QualityService;
   readonly now: () => string;
+  /** Citizens' correction requests: a finding of theirs shows what the citizen wrote. */
+  readonly requests?: CorrectionRequestService;
 }
 
 /**
@@ -21,7 +29,7 @@ export interface QualityRoutesOptions {
  * narrowed to the actor's unit (a scorecard or trend of a unit inside it; the worklist filtered to
  * it; a full scan from the nation only). Worklist actions are recorded under the signed-in officer.
  */
-export const qualityRoutes: FastifyPluginAsyncTypebox<QualityRoutesOptions> = (app, { quality, now }) => {
+export const qualityRoutes: FastifyPluginAsyncTypebox<QualityRoutesOptions> = (app, { quality, now, requests }) => {
   const tags = ['quality'];
   const provinceOfCommune = new Map(adminUnitCatalog().communes2025().map((c) => [c.code, c.provinceCode]));
   const communeUnit = (code: string, province?: string): Unit => ({ level: 'commune', code, province: province ?? provinceOfCommune.get(code) ?? '' });
@@ -89,11 +97,13 @@ export const qualityRoutes: FastifyPluginAsyncTypebox<QualityRoutesOptions> = (a
   });
 
   app.get('/quality/findings/:id', {
-    schema: { tags, summary: 'A finding and every action taken on it', params: FindingIdParam, response: { 200: Type.Object({ finding: FindingView, actions: Type.Array(ActionView) }) } },
+    schema: { tags, summary: 'A finding and every action taken on it (a citizen\'s correction request with what they wrote)', params: FindingIdParam,
+      response: { 200: Type.Object({ finding: FindingView, actions: Type.Array(ActionView), request: Type.Optional(CorrectionRequestView) }) } },
   }, async (request) => {
     await findingInUnit(actorOf(request), request.params.id);
     const { finding, actions } = await quality.finding(request.params.id);
-    return { finding, actions: [...actions] };
+    const asked = await requests?.ofFinding(request.params.id);
+    return { finding, actions: [...actions], ...(asked === undefined ? {} : { request: { field: asked.field, explanation: asked.explanation, evidence: asked.evidence, submittedAt: asked.submittedAt, status: asked.status } }) };
   });
 
   app.post('/quality/findings/:id/resolve', {

@@ -7,7 +7,7 @@ import { DomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
 import { onOneNode } from '../store/job-lease.js';
 import { findingRepository, type FindingFilter } from './finding.repository.js';
-import { decidedStatuses, makeFinding, type Finding, type StoredFinding } from './finding.types.js';
+import { correctionRequestRuleId, decidedStatuses, makeFinding, type Finding, type StoredFinding } from './finding.types.js';
 import {
   childBeforeParentProblem, duplicateVerdict, eventAfterDeathProblem, householdHeadProblem, isHead, parentProblem, spouseProblem,
   type DuplicateCandidate, type LinkedPerson,
@@ -256,9 +256,9 @@ export class QualityService {
         }
       }
     }
-    const existing = (await findingRepository.ofRecords(trx, [...checked, ...spouseSide, ...households])).filter((f) =>
+    const existing = (await findingRepository.ofRecords(trx, [...checked, ...spouseSide, ...households])).filter((f) => f.ruleId !== correctionRequestRuleId && (
       // For a spouse, only the link rule was evaluated.
-      spouseSide.has(f.recordId) && !checked.has(f.recordId) ? f.ruleId === setRules.spouse.id : inScope(f, checked, households, partners));
+      spouseSide.has(f.recordId) && !checked.has(f.recordId) ? f.ruleId === setRules.spouse.id : inScope(f, checked, households, partners)));
     return this.sync(trx, found, existing, at);
   }
 
@@ -346,7 +346,8 @@ export class QualityService {
       await this.recheck(trx, [personId]);
       if (before.recordKind === 'person' && before.recordId !== personId) await this.recheck(trx, [before.recordId]);
       const after = await this.mustGet(trx, findingId);
-      const stillFailing = after.status === 'open';
+      // A citizen's request is answered by the correction itself: no rule re-checks it.
+      const stillFailing = after.status === 'open' && after.ruleId !== correctionRequestRuleId;
       if (!stillFailing) await findingRepository.setStatus(trx, findingId, 'resolved', this.now());
       await scoreRepository.insertAction(trx, { actionId: this.newId(), findingId, action: 'resolve', officerId: d.officerId, reason: d.reason, eventId, actedAt: this.now() });
       return { finding: await this.mustGet(trx, findingId), eventId, stillFailing };

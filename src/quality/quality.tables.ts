@@ -9,6 +9,7 @@ export interface QualityTables {
   quality_actions: QualityActionsTable;
   quality_scans: QualityScansTable;
   quality_scores: QualityScoresTable;
+  quality_correction_requests: QualityCorrectionRequestsTable;
 }
 
 /** One rule failing on one record (or one pair of records, for duplicates). */
@@ -79,4 +80,20 @@ export interface QualityScoresTable {
   failing: number;
   /** 0-100: the share of records with no open finding in the group. */
   score: number;
+}
+
+/** A citizen's request to correct a field of their record: the worklist finding it opened, and what they wrote. */
+export interface QualityCorrectionRequestsTable {
+  request_id: string;
+  /** The finding in the commune's worklist (rule `citizen.correction_request`); its status is the request's. */
+  finding_id: string;
+  person_id: string;
+  /** The e-ID account that asked. */
+  account_id: string;
+  field: string;
+  /** The citizen's explanation (personal: shown to the commune's officers and the citizen only, never logged). */
+  explanation: string;
+  /** What the citizen offers as proof (a document's name and number), or null. */
+  evidence: string | null;
+  created_at: string;
 }

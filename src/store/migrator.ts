@@ -17,6 +17,8 @@ import * as identityChanges0013 from './migrations/0013-identity-changes.migrati
 import * as breakGlassReads0014 from './migrations/0014-break-glass-reads.migration.js';
 import * as identityChangesColumns0015 from './migrations/0015-identity-changes-columns.migration.js';
 import * as citizen0020 from './migrations/0020-citizen.migration.js';
+import * as citizenRequests0021 from './migrations/0021-citizen-requests.migration.js';
+import * as citizenAddressFailures0022 from './migrations/0022-citizen-address-failures.migration.js';
 import * as changeEvents0030 from './migrations/0030-change-events.migration.js';
 import * as direction0040 from './migrations/0040-direction.migration.js';
 import * as jobLeases0070 from './migrations/0070-job-leases.migration.js';
@@ -45,6 +47,8 @@ const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0014-break-glass-reads', breakGlassReads0014],
   ['0015-identity-changes-columns', identityChangesColumns0015],
   ['0020-citizen', citizen0020],
+  ['0021-citizen-requests', citizenRequests0021],
+  ['0022-citizen-address-failures', citizenAddressFailures0022],
   ['0030-change-events', changeEvents0030],
   ['0040-direction', direction0040],
   ['0070-job-leases', jobLeases0070],

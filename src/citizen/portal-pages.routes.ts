@@ -1,0 +1,324 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { AccessLog } from '../audit/access-log.types.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { unitNameOf } from '../audit/tracker.view.js';
+import { escapeHtml } from '../identity/sign-in.page.js';
+import type { Clock } from '../shared/clock.js';
+import { DomainError, isDomainError, type ErrorKind } from '../shared/domain-error.js';
+import type { DB } from '../store/database.types.js';
+import { personRepository } from '../registry/person.repository.js';
+import type { AddressLimiter } from './attempt.limiter.js';
+import type { CitizenModule } from './citizen.module.js';
+import type { CitizenAccount } from './citizen.types.js';
+import {
+  bilingual, csrfForm, portalBase, portalPage, portalStylesheet, portalStylesheetPath, renderPortalSignIn, vnDate, vnDateTime, vnLastDay, type PortalPage,
+} from './portal.pages.js';
+import type { PortalConsents, PortalCorrectionRequests } from './portal.ports.js';
+import { portalClientId, readOwnRecord, recordFieldNames, recordOwnRead } from './portal.record.js';
+import { cookieOf, deviceOf, setPortalCookie } from './portal.routes.js';
+import { signedInServiceRepository } from './signed-in-service.repository.js';
+import { citizenCsrfToken } from './citizen-account.service.js';
+
+export interface PortalPagesOptions {
+  readonly citizen: CitizenModule;
+  readonly audit: AuditService;
+  readonly accessLog: AccessLog;
+  readonly db: Kysely<DB>;
+  readonly clock: Clock;
+  readonly consents: PortalConsents;
+  readonly requests: PortalCorrectionRequests;
+  readonly secureCookies: boolean;
+  readonly addressLimiter?: AddressLimiter;
+}
+
+const fieldNames: Readonly<Record<string, readonly [string, string]>> = {
+  fullName: ['Họ và tên', 'full name'], name: ['Họ và tên', 'full name'], birthDate: ['Ngày sinh', 'birth date'], birthdate: ['Ngày sinh', 'birth date'],
+  sex: ['Giới tính', 'sex'], gender: ['Giới tính', 'sex'], nationality: ['Quốc tịch', 'nationality'], ethnicity: ['Dân tộc', 'ethnicity'], religion: ['Tôn giáo', 'religion'],
+  hometown: ['Quê quán', 'home town'], permanentAddress: ['Nơi thường trú', 'permanent residence'], permanentCommune: ['Xã thường trú', 'permanent commune'],
+  vn_permanent_residence: ['Nơi thường trú', 'permanent residence'], permanentResidence: ['Nơi thường trú', 'permanent residence'],
+  temporaryResidence: ['Nơi tạm trú', 'temporary residence'], currentResidence: ['Nơi ở hiện tại', 'current residence'], currentAddress: ['Nơi ở hiện tại', 'current residence'], currentCommune: ['Xã nơi ở', 'current commune'],
+  vn_current_residence: ['Nơi ở hiện tại', 'current residence'], vn_tax_code: ['Mã số thuế', 'tax code'], idNumber: ['Số định danh', 'ID number'],
+  household: ['Hộ gia đình', 'household'], status: ['Tình trạng', 'status'], deathDate: ['Ngày mất', 'death date'], fatherId: ['Cha', 'father'], motherId: ['Mẹ', 'mother'],
+  spouseId: ['Vợ/chồng', 'spouse'], householdId: ['Số hộ', 'household number'],
+};
+const fieldName = (f: string): string => fieldNames[f]?.[0] ?? f;
+const fieldList = (fields: readonly string[]): string => escapeHtml(fields.map(fieldName).join(', '));
+
+const relationships: Readonly<Record<string, string>> = {
+  head: 'Chủ hộ · head', spouse: 'Vợ/chồng · spouse', child: 'Con · child', con: 'Con · child', parent: 'Cha/mẹ · parent', grandchild: 'Cháu · grandchild',
+  child_in_law: 'Con dâu/con rể · child-in-law', sibling: 'Anh/chị/em · sibling', grandparent: 'Ông/bà · grandparent', other: 'Khác · other',
+};
+
+const roleNames: Readonly<Record<string, string>> = {
+  commune_officer: 'Cán bộ công an xã', province_officer: 'Cán bộ công an tỉnh', national_officer: 'Cán bộ cấp bộ', quality_officer: 'Cán bộ chất lượng dữ liệu',
+  auditor: 'Kiểm toán viên', system_admin: 'Quản trị hệ thống', service_account: 'Hệ thống nghiệp vụ',
+};
+
+/** Messages of the errors a portal form can meet, by code. */
+const problems: Readonly<Record<string, readonly [string, string]>> = {
+  SIGN_IN_FAILED: ['Số định danh, mật khẩu hoặc mã xác thực không đúng.', 'The ID number, password or code is not right.'],
+  ACCOUNT_LOCKED: ['Đăng nhập sai quá nhiều lần: tài khoản tạm khoá 15 phút.', 'Too many failed sign-ins: the account waits 15 minutes.'],
+  CITIZEN_ACCOUNT_CLOSED: ['Tài khoản không còn sử dụng được. Hãy liên hệ công an xã.', 'The account can no longer be used. Contact the commune police.'],
+  LEVEL2_REQUIRED: ['Tài khoản của bạn là mức 1: hãy đăng nhập không có mã xác thực.', 'Your account is level 1: sign in without a code.'],
+  TOO_MANY_ATTEMPTS: ['Quá nhiều lần thử từ thiết bị này. Hãy thử lại sau.', 'Too many attempts from this device. Try again later.'],
+  CSRF_INVALID: ['Biểu mẫu đã hết hạn. Hãy tải lại trang và thử lại.', 'The form has expired. Reload the page and try again.'],
+  CROSS_SITE: ['Biểu mẫu được gửi từ trang khác: đã từ chối.', 'The form was sent from another site: refused.'],
+  GRANT_NOT_FOUND: ['Không tìm thấy dịch vụ này trong danh sách của bạn.', 'This service is not in your list.'],
+  SESSION_NOT_FOUND: ['Không tìm thấy phiên đăng nhập này.', 'No such session of yours.'],
+  CONSENT_NOT_FOUND: ['Không tìm thấy sự đồng ý này.', 'No such consent of yours.'],
+  CONSENT_OFFER_NOT_FOUND: ['Cơ quan này không còn đề nghị sự đồng ý.', 'This agency no longer asks for consent.'],
+  CONSENT_PURPOSE_INVALID: ['Mục đích không hợp lệ.', 'The purpose is not valid.'],
+  CONSENT_STATUS_CONFLICT: ['Không thể thay đổi sự đồng ý ở trạng thái hiện tại.', 'The consent cannot change from its present status.'],
+  CORRECTION_FIELD_INVALID: ['Hãy chọn thông tin cần sửa.', 'Choose the field to correct.'],
+  CORRECTION_EXPLANATION_INVALID: ['Lời giải thích cần từ 10 đến 1000 ký tự.', 'The explanation needs 10 to 1000 characters.'],
+  CORRECTION_EVIDENCE_INVALID: ['Giấy tờ chứng minh tối đa 200 ký tự.', 'The evidence is at most 200 characters.'],
+  CORRECTION_REQUEST_OPEN: ['Bạn đã có một yêu cầu về thông tin này đang được xử lý.', 'A request about this field is already being handled.'],
+  CORRECTION_REQUESTS_LIMIT: ['Bạn có quá nhiều yêu cầu đang chờ xử lý.', 'You have too many requests waiting.'],
+};
+const problemOf = (code: string): readonly [string, string] => problems[code] ?? ['Không thể thực hiện yêu cầu.', 'The request could not be done.'];
+const statusOfKind: Readonly<Record<ErrorKind, number>> = { invalid: 400, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409, unavailable: 503, rate_limited: 429 };
+
+const notices: Readonly<Record<string, string>> = {
+  'service-revoked': 'Đã thu hồi sự đồng ý với dịch vụ. · The service\'s access is withdrawn.',
+  'session-revoked': 'Đã kết thúc phiên. · The session has ended.',
+  'consent-given': 'Đã ghi nhận sự đồng ý của bạn. · Your consent is recorded.',
+  'consent-changed': 'Đã cập nhật sự đồng ý. · Your consent is updated.',
+  'request-sent': 'Đã gửi yêu cầu tới công an xã. · Your request went to the commune.',
+};
+
+const consentStatus: Readonly<Record<string, readonly [string, string, string]>> = {
+  ACTIVE: ['Đang có hiệu lực', 'active', 'good'], PAUSED: ['Tạm dừng', 'paused', ''], REVOKED: ['Đã rút lại', 'withdrawn', 'bad'], EXPIRED: ['Hết hạn', 'expired', 'bad'],
+};
+const requestStatus: Readonly<Record<string, readonly [string, string, string]>> = {
+  submitted: ['Đang xử lý', 'being handled', ''], corrected: ['Đã sửa', 'corrected', 'good'], rejected: ['Không chấp nhận', 'not accepted', 'bad'],
+};
+const badge = (s: readonly [string, string, string] | undefined, testid: string): string =>
+  s === undefined ? '' : `<span class="status ${s[2]}" data-testid="${testid}">${escapeHtml(s[0])} · ${escapeHtml(s[1])}</span>`;
+
+function formField(body: unknown, name: string, max: number): string {
+  if (typeof body !== 'string') return '';
+  return (new URLSearchParams(body).get(name) ?? '').slice(0, max);
+}
+
+interface Signed { readonly account: CitizenAccount; readonly level: 1 | 2; readonly sessionRef: string; readonly sessionId: string; readonly fullName: string }
+
+/**
+ * The citizen's portal pages (server-rendered, the same session cookie as the portal's API):
+ * sign-in, my record with each field's source and last change, my data-use log (agencies,
+ * officers and services that read my data, when, why), the services I signed in to (revoke),
+ * my consents to agencies (give, pause, resume, withdraw) and my correction requests.
+ * Reading the record leaves an access record before the page leaves.
+ */
+export function portalPagesRoutes(app: FastifyInstance, options: PortalPagesOptions, done: (error?: Error) => void): void {
+  const { citizen, audit, accessLog, db, clock, consents, requests, secureCookies } = options;
+  const limiter = options.addressLimiter ?? citizen.addressLimits.portalSignIn;
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 8_192 }, (_request, body, next) => { next(null, body); });
+  const hide = { schema: { hide: true } };
+
+  const html = (reply: FastifyReply, status: number, body: string): FastifyReply =>
+    reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
+  const crossSite = (request: FastifyRequest): boolean => {
+    const origin = request.headers.origin;
+    return origin !== undefined && (origin === 'null' || URL.parse(origin)?.host !== request.headers.host);
+  };
+  const toSignIn = (reply: FastifyReply): FastifyReply => reply.code(303).header('location', portalBase).header('cache-control', 'no-store').send();
+
+  /** The signed-in citizen, or undefined (the page then goes to sign-in). POSTs need the form's CSRF token. */
+  const session = async (request: FastifyRequest, unsafe: boolean): Promise<Signed | undefined> => {
+    const sessionId = cookieOf(request) ?? '';
+    try {
+      const s = await citizen.accounts.authenticate(sessionId, { unsafe, csrfToken: formField(request.body, 'csrf', 200) });
+      const person = await personRepository.findById(db, s.account.personId);
+      return { ...s, sessionId, fullName: person?.fullName ?? '' };
+    } catch (error) {
+      if (isDomainError(error) && error.code === 'SESSION_INVALID') return undefined;
+      throw error;
+    }
+  };
+  const vnToday = (): string => new Date(clock.now().getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
+  const frame = (s: Signed, page: PortalPage, request: FastifyRequest, problem?: readonly [string, string]): Parameters<typeof portalPage>[0] => {
+    const doneKey = (request.query as { done?: unknown } | undefined)?.done;
+    return { page, fullName: s.fullName, level: s.level, csrfToken: citizenCsrfToken(s.sessionId), notice: typeof doneKey === 'string' ? notices[doneKey] : undefined, problem };
+  };
+
+  const renderers: Readonly<Record<PortalPage, (s: Signed, request: FastifyRequest, problem?: readonly [string, string]) => Promise<string>>> = {
+    async record(s, request, problem) {
+      const record = await readOwnRecord(db, s.account.personId, vnToday());
+      const fields = record.fields.map((f) => `<div class="card" data-testid="record-field" data-field="${f.field}">
+<dl class="fields"><dt>${bilingual(f.label[0], f.label[1])}</dt><dd data-testid="record-value">${f.value === null ? '<span class="meta">Chưa có · none</span>' : escapeHtml(f.value)}</dd>
+<dd class="meta" data-testid="record-source">Nguồn <span lang="en">· Source</span>: ${escapeHtml(f.source)}</dd>
+<dd class="meta" data-testid="record-updated">Cập nhật <span lang="en">· Updated</span> ${vnDate(f.updatedAt)} — ${bilingual(f.updatedBy[0], f.updatedBy[1])}</dd></dl></div>`).join('\n');
+      const household = record.household === null ? '<p>Không thuộc hộ gia đình nào. <span class="en" lang="en">In no household.</span></p>'
+        : `<p class="meta">Số hộ <span lang="en">· Household</span> ${escapeHtml(record.household.householdId)}</p><ul class="plain">${record.household.members.map((m) => `<li class="card" data-testid="household-member">${escapeHtml(m.fullName)}${m.self ? ' (bạn · you)' : ''} — ${escapeHtml(m.relationshipToHead === null ? 'chưa ghi quan hệ · not recorded' : relationships[m.relationshipToHead] ?? m.relationshipToHead)}</li>`).join('')}</ul>`;
+      // The record leaves only once the access record of this read is durable.
+      await recordOwnRead(accessLog, clock, s.account, 'portal.record', [...recordFieldNames, 'household'], request.id);
+      return portalPage(frame(s, 'record', request, problem), ['Hồ sơ của tôi', 'My record'], `<p>Số định danh <span lang="en">· ID number</span>: <strong data-testid="record-id-number">${escapeHtml(record.person.idNumber)}</strong></p>
+<p class="meta">Thấy thông tin sai? <a href="${portalBase}/requests">Gửi yêu cầu sửa · Ask for a correction</a></p>
+${fields}<h2>${bilingual('Hộ gia đình', 'Household')}</h2>${household}`);
+    },
+
+    async tracker(s, request, problem) {
+      const page = await audit.tracker(s.account.personId, { limit: 100 });
+      const entries = page.entries.map((e) => {
+        const r = e.record;
+        let who: string;
+        if (r.clientId === portalClientId) who = bilingual('Bạn, trên Cổng công dân', 'You, on the citizen portal');
+        else if (r.service === 'oidc.userinfo') who = `${escapeHtml(r.receivingAgency ?? r.clientId)} <span class="en" lang="en">(dịch vụ bạn đăng nhập · a service you signed in to)</span>`;
+        else if (r.readerKind !== undefined) {
+          const unit = r.readerUnit === undefined ? undefined : unitNameOf(r.readerUnit, page.visibleOn);
+          who = `${escapeHtml(roleNames[r.readerRole ?? ''] ?? r.readerRole ?? 'Cán bộ')} ${escapeHtml(r.officerId)}${unit === undefined ? '' : `, ${escapeHtml(unit)}`}${r.breakGlass === true ? ' <strong>(truy cập khẩn cấp · break-glass)</strong>' : ''}`;
+        } else who = `${escapeHtml(r.receivingAgency ?? r.clientId)} <span class="meta">(${escapeHtml(r.clientId)}; cán bộ · officer ${escapeHtml(r.officerId)})</span>`;
+        return `<li class="card" data-testid="tracker-entry" data-service="${escapeHtml(r.service)}"><h3>${vnDateTime(r.at)}</h3>
+<dl class="fields"><dt>${bilingual('Ai', 'Who')}</dt><dd data-testid="tracker-who">${who}</dd>
+<dt>${bilingual('Thông tin', 'What')}</dt><dd data-testid="tracker-fields">${fieldList(r.fields)}</dd>
+<dt>${bilingual('Vì sao', 'Why')}</dt><dd data-testid="tracker-purpose">${escapeHtml(r.purpose)}</dd>
+<dt>${bilingual('Căn cứ', 'Under')}</dt><dd>${escapeHtml(r.legalBasis)}${r.consentId === undefined ? '' : ' <span class="meta">(theo sự đồng ý của bạn · under your consent)</span>'}</dd></dl></li>`;
+      }).join('\n');
+      const checkpoint = page.checkpoint === undefined ? '' : `<p class="meta" data-testid="tracker-checkpoint">Sổ ghi truy cập có ${page.checkpoint.treeSize} bản ghi, được ký số; mỗi mục có bằng chứng đưa vào sổ. <span lang="en">The access log holds ${page.checkpoint.treeSize} signed records; each entry has its inclusion proof.</span></p>`;
+      return portalPage(frame(s, 'tracker', request, problem), ['Ai đã dùng dữ liệu của tôi', 'Who used my data'],
+        `${checkpoint}${entries === '' ? '<p data-testid="tracker-empty">Chưa có ai dùng dữ liệu của bạn. <span class="en" lang="en">No one has used your data yet.</span></p>' : `<ul class="plain">${entries}</ul>`}`);
+    },
+
+    async services(s, request, problem) {
+      const csrf = citizenCsrfToken(s.sessionId);
+      const list = [];
+      for (const g of await signedInServiceRepository.ofAccount(db, s.account.accountId)) {
+        const rp = await citizen.relyingParties.get(g.clientId).catch(() => undefined);
+        list.push(`<li class="card" data-testid="service" data-client="${escapeHtml(g.clientId)}"><h3>${escapeHtml(rp?.displayName ?? g.clientId)}</h3>
+<p class="meta">Được nhận <span lang="en">· Receives</span>: ${escapeHtml(g.scopes.filter((x) => x !== 'openid').join(', ') || 'chỉ mã định danh riêng · only an identifier')}${g.grantedAt === null ? '' : `; đồng ý ngày <span lang="en">· agreed on</span> ${vnDate(g.grantedAt)}`}</p>
+${csrfForm(`${portalBase}/services/revoke`, csrf, `<input type="hidden" name="clientId" value="${escapeHtml(g.clientId)}">`, `<button type="submit" class="danger" data-testid="service-revoke">Thu hồi · Revoke</button>`)}</li>`);
+      }
+      const sessions = (await citizen.accounts.listSessions(s.account.accountId)).map((x) => `<li class="card" data-testid="session"><h3>${escapeHtml(x.device)}${x.sessionRef === s.sessionRef ? ' (phiên này · this session)' : ''}</h3>
+<p class="meta">Mức ${x.level} · level ${x.level}; từ <span lang="en">· since</span> ${vnDateTime(x.createdAt)}; lần cuối <span lang="en">· last seen</span> ${vnDateTime(x.lastSeenAt)}</p>
+${x.sessionRef === s.sessionRef ? '' : csrfForm(`${portalBase}/sessions/revoke`, csrf, `<input type="hidden" name="sessionRef" value="${escapeHtml(x.sessionRef)}">`, '<button type="submit" class="secondary" data-testid="session-revoke">Kết thúc · End</button>')}</li>`).join('');
+      return portalPage(frame(s, 'services', request, problem), ['Dịch vụ đã đăng nhập', 'Services I signed in to'],
+        `${list.length === 0 ? '<p data-testid="services-empty">Bạn chưa đăng nhập dịch vụ nào. <span class="en" lang="en">You have not signed in to any service.</span></p>' : `<ul class="plain">${list.join('')}</ul>`}
+<h2>${bilingual('Phiên và thiết bị', 'Sessions and devices')}</h2><ul class="plain">${sessions}</ul>`);
+    },
+
+    async consents(s, request, problem) {
+      const csrf = citizenCsrfToken(s.sessionId);
+      const mine = await consents.ofCitizen(s.account.personId);
+      const given = mine.map((c) => {
+        const actions: string[] = [];
+        const button = (action: string, vi: string, en: string, cls: string): string => csrfForm(`${portalBase}/consents/change`, csrf, `<input type="hidden" name="consentId" value="${escapeHtml(c.consentId)}"><input type="hidden" name="action" value="${action}">`, `<button type="submit" class="${cls}" data-testid="consent-${action}">${vi} · ${en}</button>`, 'inline');
+        if (c.status === 'ACTIVE') actions.push(button('pause', 'Tạm dừng', 'Pause', 'secondary'));
+        if (c.status === 'PAUSED') actions.push(button('resume', 'Tiếp tục', 'Resume', ''));
+        if (c.status === 'ACTIVE' || c.status === 'PAUSED') actions.push(button('revoke', 'Rút lại', 'Withdraw', 'danger'));
+        return `<li class="card" data-testid="consent" data-consent="${escapeHtml(c.consentId)}"><h3>${escapeHtml(c.agencyName)}</h3>
+<p>${badge(consentStatus[c.status], 'consent-status')}</p>
+<dl class="fields"><dt>${bilingual('Mục đích', 'Purpose')}</dt><dd data-testid="consent-purpose">${escapeHtml(c.purposeText)}</dd>
+<dt>${bilingual('Thông tin', 'Fields')}</dt><dd>${fieldList(c.fields)}</dd>
+<dt>${bilingual('Thời hạn', 'Period')}</dt><dd>${vnDate(c.start)} – ${vnLastDay(c.expiry)}</dd>
+<dt>${bilingual('Cập nhật', 'Changed')}</dt><dd data-testid="consent-status-at">${vnDateTime(c.statusAt)}</dd></dl>${actions.join(' ')}</li>`;
+      }).join('');
+      const offers = (await consents.offers()).map((o) => `<li class="card" data-testid="consent-offer" data-grant="${escapeHtml(o.grantId)}"><h3>${escapeHtml(o.agencyName)}</h3>
+<p class="meta">Đề nghị nhận <span lang="en">· Asks for</span>: ${fieldList(o.fields)}; đến <span lang="en">· until</span> ${vnLastDay(o.validUntil)}</p>
+${o.purposes.map((p) => csrfForm(`${portalBase}/consents/give`, csrf, `<input type="hidden" name="grantId" value="${escapeHtml(o.grantId)}"><input type="hidden" name="purposeCode" value="${escapeHtml(p.code)}"><p>${escapeHtml(p.text)}</p>`, `<button type="submit" data-testid="consent-give">Đồng ý · Consent</button>`)).join('')}</li>`).join('');
+      return portalPage(frame(s, 'consents', request, problem), ['Sự đồng ý của tôi', 'My consents'], `<p>Các cơ quan chỉ nhận thông tin này khi bạn đồng ý; bạn có thể tạm dừng hoặc rút lại bất cứ lúc nào. <span class="en" lang="en">These agencies receive this data only with your consent; pause or withdraw it at any time.</span></p>
+<h2>${bilingual('Đã đồng ý', 'Given')}</h2>${given === '' ? '<p data-testid="consents-empty">Chưa có. <span class="en" lang="en">None yet.</span></p>' : `<ul class="plain">${given}</ul>`}
+<h2>${bilingual('Cơ quan đề nghị sự đồng ý', 'Agencies asking for consent')}</h2>${offers === '' ? '<p>Không có. <span class="en" lang="en">None.</span></p>' : `<ul class="plain">${offers}</ul>`}`);
+    },
+
+    async requests(s, request, problem) {
+      const csrf = citizenCsrfToken(s.sessionId);
+      const mine = await requests.ofPerson(s.account.personId);
+      const options = recordFieldNames.map((f) => `<option value="${f}">${escapeHtml(fieldNames[f]?.[0] ?? f)} · ${escapeHtml(fieldNames[f]?.[1] ?? f)}</option>`).join('');
+      const list = mine.map((r) => `<li class="card" data-testid="correction-request" data-request="${escapeHtml(r.requestId)}"><h3>${escapeHtml(fieldName(r.field))}</h3>
+<p>${badge(requestStatus[r.status], 'request-status')}</p>
+<p>${escapeHtml(r.explanation)}</p>${r.evidence === null ? '' : `<p class="meta">Giấy tờ <span lang="en">· Evidence</span>: ${escapeHtml(r.evidence)}</p>`}
+<p class="meta">Gửi ngày <span lang="en">· Sent on</span> ${vnDate(r.submittedAt)}${r.decidedAt === null ? '' : `; trả lời ngày <span lang="en">· answered on</span> ${vnDate(r.decidedAt)}`}</p>
+${r.answer === null ? '' : `<p data-testid="request-answer">Trả lời của công an xã <span class="en" lang="en">· The commune's answer</span>: ${escapeHtml(r.answer)}</p>`}</li>`).join('');
+      return portalPage(frame(s, 'requests', request, problem), ['Yêu cầu sửa thông tin', 'Correction requests'], `<p>Yêu cầu được chuyển tới cán bộ chất lượng dữ liệu của xã nơi bạn thường trú. <span class="en" lang="en">A request goes to the data-quality officers of your commune.</span></p>
+${csrfForm(`${portalBase}/requests`, csrf, `<label for="field">Thông tin sai <span class="en" lang="en">Wrong field</span></label><select id="field" name="field" data-testid="request-field">${options}</select>
+<label for="explanation">Giải thích: thông tin đúng là gì? <span class="en" lang="en">Explanation: what is right?</span></label><textarea id="explanation" name="explanation" required minlength="10" maxlength="1000" data-testid="request-explanation"></textarea>
+<label for="evidence">Giấy tờ chứng minh (không bắt buộc) <span class="en" lang="en">Evidence (optional): document and number</span></label><input id="evidence" name="evidence" maxlength="200" data-testid="request-evidence">`, '<button type="submit" data-testid="request-submit">Gửi yêu cầu · Send</button>')}
+<h2>${bilingual('Yêu cầu của tôi', 'My requests')}</h2>${list === '' ? '<p data-testid="requests-empty">Chưa có. <span class="en" lang="en">None yet.</span></p>' : `<ul class="plain">${list}</ul>`}`);
+    },
+  };
+
+  app.get(portalStylesheetPath, hide, (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(portalStylesheet));
+
+  app.get(portalBase, hide, async (request, reply) => {
+    if ((await session(request, false)) !== undefined) return reply.code(303).header('location', `${portalBase}/record`).send();
+    return html(reply, 200, renderPortalSignIn({}));
+  });
+
+  app.post(`${portalBase}/sign-in`, hide, async (request, reply) => {
+    const idNumber = formField(request.body, 'idNumber', 12);
+    if (crossSite(request)) return html(reply, 403, renderPortalSignIn({ problem: problemOf('CROSS_SITE') }));
+    if ((await limiter.blockedUntil(request.ip)) !== undefined) return html(reply, 429, renderPortalSignIn({ problem: problemOf('TOO_MANY_ATTEMPTS'), idNumber }));
+    const code = formField(request.body, 'code', 16);
+    try {
+      const result = await citizen.accounts.verifySignIn({ idNumber, password: formField(request.body, 'password', 1024), code, level: code === '' ? 1 : 2 });
+      const opened = await citizen.accounts.openSession(result.account.accountId, result.level, deviceOf(request));
+      setPortalCookie(reply, opened.sessionId, undefined, secureCookies);
+      return await reply.code(303).header('location', `${portalBase}/record`).header('cache-control', 'no-store').send();
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      if (error.code === 'SIGN_IN_FAILED') await limiter.fail(request.ip);
+      return html(reply, statusOfKind[error.kind], renderPortalSignIn({ problem: problemOf(error.code), idNumber }));
+    }
+  });
+
+  for (const page of ['record', 'tracker', 'services', 'consents', 'requests'] as const) {
+    app.get(`${portalBase}/${page}`, hide, async (request, reply) => {
+      const s = await session(request, false);
+      if (s === undefined) return toSignIn(reply);
+      return html(reply, 200, await renderers[page](s, request));
+    });
+  }
+
+  /** A form of a signed-in page: CSRF and origin checked; a domain error shows the page again with its message. */
+  const form = (path: string, page: PortalPage, act: (s: Signed, body: unknown) => Promise<string>): void => {
+    app.post(path, hide, async (request, reply) => {
+      let s: Signed | undefined;
+      try {
+        if (crossSite(request)) throw new DomainError('forbidden', 'CROSS_SITE', 'the form was posted from another site', 'Use the portal\'s own pages');
+        s = await session(request, true);
+        if (s === undefined) return await toSignIn(reply);
+        const doneKey = await act(s, request.body);
+        return await reply.code(303).header('location', `${portalBase}/${page}?done=${doneKey}`).header('cache-control', 'no-store').send();
+      } catch (error) {
+        if (!isDomainError(error)) throw error;
+        s ??= await session(request, false);
+        if (s === undefined) return toSignIn(reply);
+        return html(reply, statusOfKind[error.kind], await renderers[page](s, request, problemOf(error.code)));
+      }
+    });
+  };
+
+  form(`${portalBase}/services/revoke`, 'services', async (s, body) => {
+    if (!(await signedInServiceRepository.revoke(db, s.account.accountId, formField(body, 'clientId', 200)))) throw new DomainError('not_found', 'GRANT_NOT_FOUND', 'no such service of yours', 'List your services again');
+    return 'service-revoked';
+  });
+  form(`${portalBase}/sessions/revoke`, 'services', async (s, body) => {
+    await citizen.accounts.revokeSession(s.account.accountId, formField(body, 'sessionRef', 40));
+    return 'session-revoked';
+  });
+  form(`${portalBase}/consents/give`, 'consents', async (s, body) => {
+    await consents.give(s.account.personId, { grantId: formField(body, 'grantId', 64), purposeCode: formField(body, 'purposeCode', 64) });
+    return 'consent-given';
+  });
+  form(`${portalBase}/consents/change`, 'consents', async (s, body) => {
+    const action = formField(body, 'action', 10);
+    if (action !== 'pause' && action !== 'resume' && action !== 'revoke') throw new DomainError('invalid', 'CONSENT_ACTION_INVALID', 'the action is pause, resume or revoke', 'Use the page\'s buttons');
+    await consents.change(s.account.personId, formField(body, 'consentId', 64), action);
+    return 'consent-changed';
+  });
+  form(`${portalBase}/requests`, 'requests', async (s, body) => {
+    const evidence = formField(body, 'evidence', 400);
+    await requests.submit({ personId: s.account.personId, accountId: s.account.accountId, field: formField(body, 'field', 40), explanation: formField(body, 'explanation', 2000), evidence: evidence === '' ? undefined : evidence });
+    return 'request-sent';
+  });
+
+  app.post(`${portalBase}/sign-out`, hide, async (request, reply) => {
+    if (crossSite(request)) return toSignIn(reply);
+    const s = await session(request, true).catch((error: unknown) => { if (isDomainError(error) && error.code === 'CSRF_INVALID') return undefined; throw error; });
+    if (s !== undefined) await citizen.accounts.signOut(s.sessionId);
+    if (s !== undefined) setPortalCookie(reply, '', 0, secureCookies);
+    return toSignIn(reply);
+  });
+  done();
+}
