@@ -2,6 +2,7 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { JWK } from 'jose';
 import { PDFDocument } from 'pdf-lib';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLeaf, type CanonicalAccessRecord } from '../src/audit/access-record.js';
 import { CitizenAccountService } from '../src/citizen/citizen-account.service.js';
@@ -10,6 +11,7 @@ import { memoryOtpSender } from '../src/citizen/otp.sender.js';
 import { buildApp } from '../src/http/app.js';
 import type { IdentityModule } from '../src/identity/identity.module.js';
 import { RegistryService } from '../src/registry/registry.service.js';
+import { residenceDocumentRepository } from '../src/services/residence-document.repository.js';
 import { citizenLan, citizenMinh, registerCitizens } from './citizen.fixture.js';
 import { accessToken, adoptApp, callHeaders, grant, makeAgencyKeys, movableClock, officerOf, onboard, type MovableClock } from './exchange.fixture.js';
 import { verifyOffline } from './offline-residence-verifier.js';
@@ -228,6 +230,31 @@ describe.each(dialects)('residence documents on %s', (dialect) => {
     expect((await verify(fresh.presentation)).body.result).toBe('valid');
     const freshList = await statusListOf(fresh.statusList.uri);
     expect((await verifyOffline(fresh.presentation, jwks, { now: clock.now(), issuer, statusList: freshList })).result).toBe('valid');
+  });
+
+  it('a move waits for an issuance in flight (the holder\'s lock) and revokes the document it wrote', async () => {
+    let locked: () => void = () => undefined;
+    let release: () => void = () => undefined;
+    const isLocked = new Promise<void>((resolve) => { locked = resolve; });
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const documentId = `race-${dialect}`;
+    // An issuance as the service runs it, held open after writing its document.
+    const issuance = store.db.transaction().execute(async (trx) => {
+      const at = clock.now().toISOString();
+      await residenceDocumentRepository.lockHolder(trx, citizenLan.idNumber, at);
+      await residenceDocumentRepository.insert(trx, { document_id: documentId, person_id: citizenLan.idNumber, issued_to: 'officer', issued_by: 'test', claims: '["permanentResidence"]', key_id: 'residence-documents-1', issued_at: at, expires_at: at, status: 'valid', revoked_at: null, revoked_reason: null });
+      locked();
+      await gate;
+    });
+    await isLocked;
+    const move = app.inject({ method: 'POST', url: `/api/persons/${citizenLan.idNumber}/events`, headers: clerk, payload: { type: 'residence_change', occurredOn: '2026-02-28', officerId: null, reason: null, data: { permanentCommune: '00004', permanentAddress: 'Số 11 phố Kim Mã' } } });
+    // On PostgreSQL the move's transaction is seen waiting for the lock; SQLite's one connection queues it behind the issuance anyway.
+    if (dialect === 'postgres') await expect.poll(async () => (await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(store.db)).rows[0]?.n ?? 0, { timeout: 20_000 }).toBeGreaterThan(0);
+    release();
+    await issuance;
+    expect((await move).statusCode).toBe(201);
+    const row = await store.db.selectFrom('residence_documents').select(['status', 'revoked_reason']).where('document_id', '=', documentId).executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'revoked', revoked_reason: 'residence_change' });
   });
 
   it('an agency receives one through the exchange under a grant: only granted claims, recorded', async () => {
