@@ -10,7 +10,7 @@ import { openDatabase } from '../../src/store/database.js';
 const [location = '', logFile = ''] = process.argv.slice(2);
 const database = openDatabase({ sqliteFile: location });
 const accessLogStore = await openAccessLogStore(database, logFile);
-const app = await buildApp({ database, accessLogStore, clock: systemClock, operatorToken: 'bench-operator-token-0123456789abcdef', logger: createLogger('warn'), publicUrl: 'https://registry.example.vn' });
+const app = await buildApp({ database, accessLogStore, clock: systemClock, operatorToken: 'bench-operator-token-0123456789abcdef', logger: createLogger('warn'), publicUrl: 'https://registry.example.vn', documents: { verifyPerMinute: 10_000_000 } });
 const address = await app.listen({ host: '127.0.0.1', port: 0 });
 process.stdout.write(`${address}\n`);
 process.once('SIGTERM', () => {

@@ -101,6 +101,8 @@ export interface AppDeps {
    * app is ready (serve does; tests drive them by hand), through JetStream when `natsUrl` is set.
    */
   readonly events?: { readonly dispatch: boolean } & Pick<EventsDeps, 'natsUrl' | 'delivery' | 'pollMs'>;
+  /** Signed documents: online verifications a minute from one address (default 300; benches raise it). */
+  readonly documents?: { readonly verifyPerMinute?: number };
 }
 
 // Resolves to <repo>/dist/web from both src/http (tests) and dist/http (built).
@@ -262,7 +264,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await registerOfficerEnrolment(app, { auth: identity.auth });
   // Signed documents: the public keys, status lists and verify page (no sign-in), and the citizen's own.
-  await app.register(documentVerifyRoutes, { documents });
+  await app.register(documentVerifyRoutes, { documents, ...(deps.documents?.verifyPerMinute === undefined ? {} : { verifyPerMinute: deps.documents.verifyPerMinute }) });
   await app.register(citizenDocumentRoutes, { documents, citizen });
 
   const webRoot = deps.webRoot ?? defaultWebRoot;

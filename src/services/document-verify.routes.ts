@@ -1,12 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { DomainError } from '../shared/domain-error.js';
+import { VerifyLimiter } from './document-verify.limiter.js';
 import { maxPresentationLength } from './document-verify.service.js';
 import { verifyPageHtml, verifyScript, verifyScriptPath, verifyStylePath, verifyStylesheet } from './document-verify.page.js';
 import { documentPaths, type Documents } from './documents.module.js';
 
 export interface DocumentVerifyRoutesOptions {
   readonly documents: Documents;
+  /** Online verifications a minute from one address (each writes a record); default 300. */
+  readonly verifyPerMinute?: number;
 }
 
 const Jwk = Type.Object({ kty: Type.String(), crv: Type.String(), x: Type.String(), y: Type.String(), kid: Type.String(), alg: Type.String(), use: Type.String() });
@@ -25,8 +28,9 @@ export const VerificationView = Type.Object({
  * The public side of signed documents, no sign-in: the issuer's keys (SD-JWT VC issuer metadata
  * and a plain JWKS), the status lists, the verify API and the verify page.
  */
-export const documentVerifyRoutes: FastifyPluginAsyncTypebox<DocumentVerifyRoutesOptions> = (app, { documents }) => {
+export const documentVerifyRoutes: FastifyPluginAsyncTypebox<DocumentVerifyRoutesOptions> = (app, { documents, verifyPerMinute }) => {
   const tags = ['documents'];
+  const limiter = new VerifyLimiter(verifyPerMinute ?? 300, () => Date.now());
   const keys = { keys: documents.keys.jwks.map((k) => ({ ...k })) };
 
   app.get(documentPaths.issuerMetadata, {
@@ -57,6 +61,7 @@ export const documentVerifyRoutes: FastifyPluginAsyncTypebox<DocumentVerifyRoute
       body: Type.Object({ presentation: Type.String({ minLength: 1, maxLength: maxPresentationLength + 2048, description: 'the SD-JWT presentation, or <verify page>#<presentation>' }) }, { additionalProperties: false }),
       response: { 200: VerificationView } },
   }, async (request) => {
+    limiter.take(request.ip);
     const verification = await documents.verifier.verify(request.body.presentation, request.headers['x-verify-channel'] === 'page' ? 'page' : 'api');
     if (verification.result === 'malformed') {
       throw new DomainError('invalid', 'DOCUMENT_MALFORMED', 'this is not a residence document presentation', 'Paste the whole content of the QR code, or the SD-JWT as issued (<jwt>~<disclosure>~…~)');
