@@ -53,7 +53,8 @@ export async function verifyOffline(presentation: string, jwks: { readonly keys:
   for (const disclosure of disclosures) {
     // RFC 9901 §4.2.3: the digest is over the disclosure's base64url text as sent.
     const digest = createHash('sha256').update(disclosure, 'ascii').digest('base64url');
-    if (!digests.has(digest)) return forged;
+    // Each signed digest once: an unknown or a repeated disclosure is refused (RFC 9901 §7.1).
+    if (!digests.delete(digest)) return forged;
     let decoded: unknown;
     try {
       decoded = b64json(disclosure);

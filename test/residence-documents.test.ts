@@ -153,6 +153,7 @@ describe.each(dialects)('residence documents on %s', (dialect) => {
     const altered = Buffer.from(JSON.stringify([salt, 'residenceProvince', { ...value, code: '79', name: 'Thành phố Hồ Chí Minh' }])).toString('base64url');
     const cases: Record<string, string> = {
       'altered disclosure': `${jwt}~${altered}~`,
+      'repeated disclosure': `${jwt}~${disclosure}~${disclosure}~`,
       'altered signature': `${jwt.slice(0, -6)}${jwt.endsWith('AAAAAA') ? 'BBBBBB' : 'AAAAAA'}~${disclosure}~`,
       'altered payload': `${jwt.split('.')[0] ?? ''}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString()) as object, exp: 4_000_000_000 })).toString('base64url')}.${jwt.split('.')[2] ?? ''}~${disclosure}~`,
     };
