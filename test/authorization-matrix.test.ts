@@ -222,6 +222,20 @@ const matrix: Readonly<Record<string, Entry>> = {
   'GET /x/subscriptions/:subscriptionId/deliveries': e('agency:changes'),
   'POST /x/subscriptions/:subscriptionId/pause': e('agency:changes'),
   'POST /x/subscriptions/:subscriptionId/replay': e('agency:changes'),
+  // signed residence documents (test/residence-documents.test.ts)
+  'POST /api/persons/:id/residence-documents': e('person.write'),
+  'GET /api/persons/:id/residence-documents': e('person.read'),
+  'POST /api/persons/:id/residence-documents/:documentId/revoke': e('person.write'),
+  'POST /x/services/residence-document': e('agency:residence-document'),
+  'GET /.well-known/jwt-vc-issuer': e('public'),
+  'GET /documents/jwks.json': e('public'),
+  'GET /documents/status-lists/:listId': e('public'),
+  'POST /documents/verify': e('public'),
+  'GET /verify/residence': e('public'),
+  'GET /verify/residence/verify.js': e('public'),
+  'GET /verify/residence/verify.css': e('public'),
+  'POST /citizen/portal/documents/residence': e('public', { skipLoop: true }),
+  'GET /citizen/portal/documents': e('public', { skipLoop: true }),
 };
 
 /** Codes that mean the caller was turned away (not that the handler answered something else). */

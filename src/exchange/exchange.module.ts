@@ -16,7 +16,7 @@ import { GrantService } from './grant.service.js';
 import { MemberService } from './member.service.js';
 import { memberRepository } from './member.repository.js';
 import { MisuseMonitor, TokenFailureMonitor, type MisuseOptions, type TokenFailureOptions } from '../audit/misuse.monitor.js';
-import { registryExchangeServices, type Verifier } from './registry-exchange.services.js';
+import { registryExchangeServices, type RegistryExchangeDeps, type Verifier } from './registry-exchange.services.js';
 import { openReplayLedger, type ReplayLedger } from './replay-ledger.repository.js';
 import { RequestReplayGuard, requestReplayed } from './request-replay.guard.js';
 
@@ -37,6 +37,8 @@ export interface ExchangeDeps {
   readonly maxAssertionsPerClient?: number;
   /** When failed client assertions raise an alert. */
   readonly tokenFailures?: TokenFailureOptions;
+  /** The `residence-document` service's calls (src/services), given by the app. */
+  readonly residenceDocument?: RegistryExchangeDeps['residenceDocument'];
 }
 
 /** Misuse alerts for the operators' console. */
@@ -116,7 +118,7 @@ export async function createExchange(deps: ExchangeDeps): Promise<Exchange> {
     },
     limiter: new FairUseLimiter(),
     misuse: new MisuseMonitor(deps.misuse),
-    services: registryExchangeServices({ db: deps.db, registry: deps.registry, verifier: deps.verifier, today }),
+    services: registryExchangeServices({ db: deps.db, registry: deps.registry, verifier: deps.verifier, today, residenceDocument: deps.residenceDocument }),
     ...(deps.onAlertError === undefined ? {} : { onAlertError: deps.onAlertError }),
   });
   raise = (alert) => { pipeline.raise(alert); };

@@ -69,6 +69,7 @@ const serviceBodies: { readonly [S in ServiceName]: TSchema } = {
   residence: PersonServiceBody,
   household: HouseholdServiceBody,
   changes: ChangesServiceBody,
+  'residence-document': PersonServiceBody,
 };
 
 const serviceResults: { readonly [S in ServiceName]: TSchema } = {
@@ -81,6 +82,13 @@ const serviceResults: { readonly [S in ServiceName]: TSchema } = {
     address: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     members: Type.Array(Type.Record(Type.String(), Type.Unknown())),
     withheldMembers: Type.Optional(Type.Integer({ description: 'under a consent grant: members left out for want of their own consent' })),
+  }),
+  'residence-document': Type.Object({
+    documentId: Type.String(),
+    credential: Type.String({ description: 'SD-JWT VC (dc+sd-jwt) with every granted claim disclosable; verify at /documents/verify or offline against /.well-known/jwt-vc-issuer' }),
+    issuedAt: Type.String(),
+    expiresAt: Type.String(),
+    statusList: Type.Object({ uri: Type.String(), idx: Type.Integer() }),
   }),
   changes: Type.Object({
     items: Type.Array(Type.Object({ seq: Type.Integer(), personId: Type.String(), type: Type.String(), occurredOn: Type.String(), recordedAt: Type.String() })),

@@ -164,6 +164,7 @@ export const serviceBodyExamples: Readonly<Record<string, Readonly<Record<string
   residence: { idNumber: '079203012345' },
   household: { idNumber: '079203012345' },
   changes: { since: 0, limit: 100 },
+  'residence-document': { idNumber: '079203012345', fields: ['fullName', 'residenceProvince'] },
 };
 
 /** An example token request body (the assertion shortened). */

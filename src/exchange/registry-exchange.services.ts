@@ -63,6 +63,7 @@ export interface ServiceBodies {
   readonly residence: PersonBody;
   readonly household: HouseholdBody;
   readonly changes: ChangesBody;
+  readonly 'residence-document': PersonBody;
 }
 
 export interface RegistryExchangeDeps {
@@ -70,6 +71,8 @@ export interface RegistryExchangeDeps {
   readonly registry: RegistryService;
   readonly verifier: Verifier;
   readonly today: () => string;
+  /** The signed residence document (src/services), given by the app; without it the service is unavailable. */
+  readonly residenceDocument?: ((body: PersonBody, grant: Grant) => PreparedCall) | undefined;
 }
 
 /** Checks that every asked field is granted; the refusal names the fields that are not. */
@@ -175,6 +178,10 @@ export function registryExchangeServices(deps: RegistryExchangeDeps): { readonly
           return { result, releases };
         },
       };
+    },
+    'residence-document': (body, grant) => {
+      if (deps.residenceDocument === undefined) throw new DomainError('unavailable', 'SERVICE_UNAVAILABLE', 'signed documents are not offered by this node', 'Ask the exchange operators');
+      return deps.residenceDocument(body, grant);
     },
     changes: (body, grant) => {
       const kinds = granted(changeKinds.filter((k) => grant.fields.includes(k)), grant);

@@ -1,9 +1,9 @@
 import { verifyFields } from '../matching/verify.types.js';
 
 /** The registry's services offered through the exchange. */
-export type ServiceName = 'verify' | 'person' | 'residence' | 'household' | 'changes';
+export type ServiceName = 'verify' | 'person' | 'residence' | 'household' | 'changes' | 'residence-document';
 
-export const serviceNames: readonly ServiceName[] = ['verify', 'person', 'residence', 'household', 'changes'];
+export const serviceNames: readonly ServiceName[] = ['verify', 'person', 'residence', 'household', 'changes', 'residence-document'];
 
 /** The provider of every registry service, X-Road style. */
 export const registryProvider = 'VN/GOV/BCA/REGISTRY';
@@ -29,6 +29,15 @@ export const personFields: readonly string[] = [
 ];
 
 export const residenceFields: readonly string[] = ['permanentResidence', 'temporaryResidence', 'currentResidence'];
+
+/**
+ * The claims of a signed residence document (src/services), each selectively disclosable; a
+ * grant for `residence-document` names those the agency's documents may carry.
+ */
+export const residenceDocumentFields: readonly string[] = [
+  'idNumber', 'fullName', 'birthDate', 'sex', 'nationality', 'permanentResidence', 'temporaryResidence', 'currentResidence',
+  'residenceProvince', 'residenceCommune',
+];
 
 /** Fields of the household itself: its number, and its commune and address. */
 export const householdOwnFields: readonly string[] = ['householdId', 'address'];
@@ -66,6 +75,7 @@ export const serviceCatalog: Readonly<Record<ServiceName, ServiceDescription>> =
   residence: describe('residence', "A person's permanent, temporary and current residence", residenceFields, true),
   household: describe('household', "The household of a person and its members' granted fields; under consent, only members who consented themselves", householdFields, true),
   // Kinds bound the pull feed and push subscriptions; fields bound what a pushed event carries (src/events).
+  'residence-document': describe('residence-document', "A confirmation of a person's residence signed by the registry (SD-JWT VC) with the granted claims, each selectively disclosable; revoked when the residence changes", residenceDocumentFields, true),
   changes: describe('changes', 'The feed of life events recorded after a cursor, of the granted kinds; pushed to subscriptions (/x/subscriptions) with the granted fields', [...changeKinds, ...personFields], false),
 };
 

@@ -41,6 +41,10 @@ import { portalRoutes } from '../citizen/portal.routes.js';
 import { portalPagesRoutes } from '../citizen/portal-pages.routes.js';
 import { CitizenConsentService } from '../exchange/citizen-consent.service.js';
 import { CorrectionRequestService } from '../quality/correction-request.service.js';
+// signed residence documents (issue 16)
+import { createDocuments } from '../services/documents.module.js';
+import { documentVerifyRoutes } from '../services/document-verify.routes.js';
+import { citizenDocumentRoutes, residenceDocumentRoutes } from '../services/residence-document.routes.js';
 import { fileOtpSender, otpOutboxPath, type OtpSender } from '../citizen/otp.sender.js';
 import type { PasswordHasher } from '../identity/password.hasher.js';
 import type { KeyObject } from 'node:crypto';
@@ -104,6 +108,8 @@ export interface AppDeps {
    * app is ready (serve does; tests drive them by hand), through JetStream when `natsUrl` is set.
    */
   readonly events?: { readonly dispatch: boolean } & Pick<EventsDeps, 'natsUrl' | 'delivery' | 'pollMs'>;
+  /** Signed documents: online verifications a minute from one address (default 300; benches raise it). */
+  readonly documents?: { readonly verifyPerMinute?: number };
 }
 
 /** Where the outbox goes without a data folder: beside the SQLite file, else a folder of this process's own (mode 0700). */
@@ -174,7 +180,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const registry: RegistryService = new RegistryService({
     db: deps.database.db, clock: deps.clock,
     onPersonsChanged: async (ids, trx) => { await quality.recheck(trx, ids); },
-    onEventRecorded: (event, trx) => citizen.accounts.onRegistryEvent(trx, event),
+    onEventRecorded: async (event, trx) => {
+      await citizen.accounts.onRegistryEvent(trx, event);
+      // A move, a death, a new name or a correction revokes the person's residence documents in the same transaction.
+      await documents.onRegistryEvent(trx, event);
+    },
   });
   const quality = new QualityService({
     db: deps.database.db,
@@ -189,6 +199,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   if (deps.accessLog === undefined) app.addHook('onClose', () => accessLog.close());
   const audit = new AuditService({ db: logStore.db, registryDb: deps.database.db, signer: parseSignerKey(deps.auditSigningKey ?? generateSignerKey('sachsong.local/access-log')), clock: deps.clock });
+  const documents = await createDocuments({ db: deps.database.db, clock: deps.clock, accessLog, publicUrl: deps.publicUrl });
   // One verifier for the exchange's verify service and the officers' /api/verify.
   const verifier = new VerifyService({ db: deps.database.db, clock: deps.clock });
   const exchange = await createExchange({
@@ -197,6 +208,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     accessLog,
     registry,
     verifier,
+    residenceDocument: (body, grant) => documents.exchangeService(body, grant),
     onAlertError: (error) => { app.log.error({ err: { type: (error as Error).name } }, 'misuse alert not stored'); },
   });
   app.addHook('onClose', () => exchange.close());
@@ -276,6 +288,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(exchangeAdminRoutes, { exchange, prefix: '/exchange' });
       await api.register(auditRoutes, { audit });
       await api.register(directionRoutes, direction);
+      await api.register(residenceDocumentRoutes, { documents, registry, ties: identity.ties, reads: officialReads });
       await api.register(citizenAdminRoutes, { citizen, drive: new ActivationDriveService({ db: deps.database.db }), db: deps.database.db, ties: identity.ties });
     },
     { prefix: '/api' },
@@ -297,6 +310,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.publicUrl === undefined ? {} : { publicUrl: deps.publicUrl }),
   });
   await registerOfficerEnrolment(app, { auth: identity.auth });
+  // Signed documents: the public keys, status lists and verify page (no sign-in), and the citizen's own.
+  await app.register(documentVerifyRoutes, { documents, ...(deps.documents?.verifyPerMinute === undefined ? {} : { verifyPerMinute: deps.documents.verifyPerMinute }) });
+  await app.register(citizenDocumentRoutes, { documents, citizen });
 
   const webRoot = deps.webRoot ?? defaultWebRoot;
   if (existsSync(webRoot)) {

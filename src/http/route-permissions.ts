@@ -122,6 +122,10 @@ export const routePermissions: Readonly<Record<string, RouteAccess>> = {
   'POST /api/direction/tasks/:taskId/comments': 'direction.comment',
   'GET /api/direction/statistics/:table': 'statistics.read',
   'GET /api/direction/statistics-releases': 'statistics.read',
+  // signed residence documents: issued on the person's request by who may record their events; listing is a read
+  'POST /api/persons/:id/residence-documents': 'person.write',
+  'GET /api/persons/:id/residence-documents': 'person.read',
+  'POST /api/persons/:id/residence-documents/:documentId/revoke': 'person.write',
 };
 
 /** The table's key of a route: its method (HEAD as GET) and its full URL pattern. */

@@ -20,6 +20,7 @@ import * as citizen0020 from './migrations/0020-citizen.migration.js';
 import * as citizenRequests0021 from './migrations/0021-citizen-requests.migration.js';
 import * as citizenAddressFailures0022 from './migrations/0022-citizen-address-failures.migration.js';
 import * as changeEvents0030 from './migrations/0030-change-events.migration.js';
+import * as residenceDocuments0031 from './migrations/0031-residence-documents.migration.js';
 import * as direction0040 from './migrations/0040-direction.migration.js';
 import * as jobLeases0070 from './migrations/0070-job-leases.migration.js';
 
@@ -50,6 +51,7 @@ const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0021-citizen-requests', citizenRequests0021],
   ['0022-citizen-address-failures', citizenAddressFailures0022],
   ['0030-change-events', changeEvents0030],
+  ['0031-residence-documents', residenceDocuments0031],
   ['0040-direction', direction0040],
   ['0070-job-leases', jobLeases0070],
 ];
