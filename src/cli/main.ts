@@ -23,6 +23,7 @@ import { isDomainError } from '../shared/domain-error.js';
 import { FolderError } from '../shared/folder.js';
 import { ndjsonToParquet } from '../store/parquet-writer.js';
 import { migrateToLatest } from '../store/migrator.js';
+import { openReadReplica } from '../store/read-replica.js';
 import { registerAuditCommands } from './audit.command.js';
 import { registerBackupCommands } from './backup.command.js';
 import { registerExchangeCommands } from './exchange.command.js';
@@ -211,7 +212,14 @@ program
     }
     // The direction centre's demo plan (101 ministry and 18 local tasks), drawn from the same seed.
     if (opts.demo === true) await seedDemoPlanIfNone(ctx.database.db, systemClock, 1);
-    const app = await buildApp({ database: ctx.database, accessLogStore: ctx.accessLogStore, clock: systemClock, operatorToken: ctx.config.operatorToken, auditSigningKey: ctx.auditSigningKey, logger: ctx.logger, timeouts: ctx.config.http, events: { dispatch: true, natsUrl: ctx.config.natsUrl }, ...(ctx.config.publicUrl === undefined ? {} : { publicUrl: ctx.config.publicUrl }) });
+    // The reads that may lag a moment go to the replica when one is configured (docs/cluster.md).
+    const replica = ctx.config.readDatabaseUrl === undefined ? undefined : openReadReplica(ctx.database, ctx.config.readDatabaseUrl);
+    const app = await buildApp({
+      database: ctx.database, accessLogStore: ctx.accessLogStore, clock: systemClock, operatorToken: ctx.config.operatorToken, auditSigningKey: ctx.auditSigningKey, logger: ctx.logger, timeouts: ctx.config.http,
+      events: { dispatch: true, natsUrl: ctx.config.natsUrl, natsReplicas: ctx.config.natsReplicas },
+      ...(replica === undefined ? {} : { readDb: replica.db }),
+      ...(ctx.config.publicUrl === undefined ? {} : { publicUrl: ctx.config.publicUrl }),
+    });
     let closing = false;
     const close = async (): Promise<void> => {
       // A signal often comes twice (to the process group, and passed on by bin/sachsong.js): close once.
@@ -228,6 +236,7 @@ program
       }, shutdownGraceMs + 30_000).unref();
       await app.close();
       clearTimeout(cut);
+      await replica?.close();
       await ctx.close();
       process.exit(0);
     };

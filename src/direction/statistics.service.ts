@@ -26,6 +26,11 @@ export interface StatisticsRelease {
 
 export interface StatisticsServiceDeps {
   readonly db: Kysely<DB>;
+  /**
+   * The exact counts' whole-table aggregate, which may lag a moment: a read replica's handle
+   * (store/read-replica.ts); default `db`. Releases and the privacy budget stay on `db`.
+   */
+  readonly readDb?: Kysely<DB>;
   readonly clock: Clock;
   /** Uniform numbers in (0, 1) for the noise; default the system's CSPRNG. */
   readonly uniform?: () => number;
@@ -104,7 +109,7 @@ export class StatisticsService {
     const key = table === 'age_sex' ? sql<string>`substr(birth_date, 1, 4) || '|' || sex`
       : table === 'ethnicity' ? sql<string>`coalesce(ethnicity, '')`
         : sql<string>`case when permanent_commune is not null then 'permanent' when temporary_commune is not null then 'temporary' else 'none' end`;
-    let q = this.deps.db.selectFrom('persons').select([commune.as('commune'), key.as('k'), sql<number | string>`count(*)`.as('n')]).where('status', '=', 'alive');
+    let q = (this.deps.readDb ?? this.deps.db).selectFrom('persons').select([commune.as('commune'), key.as('k'), sql<number | string>`count(*)`.as('n')]).where('status', '=', 'alive');
     if (scope !== '') q = q.where(commune, 'in', [...rowCodes]);
     const rows = await q.groupBy([commune, key]).execute();
     for (const r of rows) {

@@ -6,7 +6,7 @@ import pg from 'pg';
 import type { Worker } from 'node:worker_threads';
 import { moduleWorker } from '../shared/module-worker.js';
 import { DomainError } from '../shared/domain-error.js';
-import { driverOf } from '../store/database.js';
+import { driverOf, survivingLostConnections } from '../store/database.js';
 import type { DB } from '../store/database.types.js';
 import { FingerprintSet, fingerprintOf } from './fingerprint.set.js';
 
@@ -239,8 +239,7 @@ export class PostgresReplayLedger extends TurnLedger {
   constructor(private readonly pool: pg.Pool, options: ReplayLedgerOptions) {
     super(options);
     // Same server and credentials as the store's pool; two connections: one statement a turn.
-    this.asyncPool = new pg.Pool({ ...pool.options, max: 2, options: '-c synchronous_commit=off' });
-    this.asyncPool.on('error', () => undefined);
+    this.asyncPool = survivingLostConnections(new pg.Pool({ ...pool.options, max: 2, options: '-c synchronous_commit=off' }));
   }
 
   async close(): Promise<void> {
