@@ -38,7 +38,8 @@ export interface ReplayLedgerOptions {
   readonly file?: string;
 }
 
-interface Pending {
+/** One claim waiting for its turn's write: its kind and fingerprint halves, and when it may be forgotten. */
+export interface Pending {
   readonly kind: ClaimKind;
   readonly hi: number;
   readonly lo: number;
@@ -59,7 +60,7 @@ function toInt64(hi: number, lo: number): bigint {
  * Claims of one event-loop turn, handed to `write` together at the turn's end (setImmediate),
  * as src/store/turn-batch.ts does for reads.
  */
-abstract class TurnLedger implements ReplayLedger {
+export abstract class TurnLedger implements ReplayLedger {
   readonly horizonMs: number;
   private pending: Pending[] = [];
   private scheduled = false;

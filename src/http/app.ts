@@ -87,6 +87,8 @@ export interface AppDeps {
   readonly accessLogStore?: AccessLogStore;
   /** The access log; default one opened on the access log's store here and closed with the app. */
   readonly accessLog?: AccessLog;
+  /** The exchange's replay memory on NATS JetStream (config.natsUrl, config.natsReplicas); default the store's. */
+  readonly natsReplay?: { readonly url: string; readonly replicas: number };
   /** Told of every route as it is added (the authorisation matrix test enumerates them). */
   readonly onRoute?: (route: RouteOptions) => void;
   /** Working folder of bulk reconciliation (snapshot, inbox, jobs); default beside the SQLite file. */
@@ -186,6 +188,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     accessLog,
     registry,
     verifier,
+    ...(deps.natsReplay === undefined ? {} : { natsReplay: deps.natsReplay }),
     onAlertError: (error) => { app.log.error({ err: { type: (error as Error).name } }, 'misuse alert not stored'); },
   });
   app.addHook('onClose', () => exchange.close());
