@@ -104,8 +104,9 @@ describe('the cluster under faults', () => {
   }, 300_000);
 
   afterAll(async () => {
-    await receiver.close();
-    await store.close();
+    // Set only when the cluster came up (beforeAll may have failed before).
+    await (receiver as WebhookReceiver | undefined)?.close();
+    await (store as Database | undefined)?.close();
     cluster.remove();
   }, 120_000);
 

@@ -24,6 +24,7 @@ import { FolderError } from '../shared/folder.js';
 import { ndjsonToParquet } from '../store/parquet-writer.js';
 import { migrateToLatest } from '../store/migrator.js';
 import { openReadReplica } from '../store/read-replica.js';
+import { partitionHotTables } from '../store/partitioning.js';
 import { registerAuditCommands } from './audit.command.js';
 import { registerBackupCommands } from './backup.command.js';
 import { registerExchangeCommands } from './exchange.command.js';
@@ -359,6 +360,18 @@ db.command('migrate')
       const where = ctx.database.dialect === 'postgres' ? `PostgreSQL ${storeAddress(ctx.config.databaseUrl ?? '')}` : displayPath(path.join(ctx.config.dataDir, 'sachsong.db'));
       if (applied.length === 0) console.log(`${where}: the schema is up to date, no migration to apply`);
       else console.log(`${where}: applied ${applied.length} migration${applied.length === 1 ? '' : 's'}:\n${applied.map((name) => `  ${name}`).join('\n')}`);
+      return 0;
+    }),
+  );
+
+db.command('partition')
+  .description('PostgreSQL only: hash-partition the hot tables (persons, access records, the person index) by person id, keeping every row (docs/scale.md); stop the nodes first')
+  .option('--partitions <n>', 'partitions a table', (v) => Number(v), 16)
+  .action((opts: { partitions: number }) =>
+    withContext(async (ctx) => {
+      for (const o of await partitionHotTables(ctx.database.db, ctx.database.dialect, opts.partitions)) {
+        console.log(o.partitioned ? `${o.table}: ${o.partitions} hash partitions by person, ${o.rows} rows moved` : `${o.table}: already partitioned (${o.partitions} partitions), left as it is`);
+      }
       return 0;
     }),
   );
