@@ -43,7 +43,8 @@ sachsong_cmd() {
 
 wait_for() { # what, command...
   local what="$1"; shift
-  for _ in $(seq 1 120); do
+  # Up to SACHSONG_CLUSTER_WAIT seconds (default 180: a node started through tsx on a busy machine takes a minute).
+  for _ in $(seq 1 $((2 * ${SACHSONG_CLUSTER_WAIT:-180}))); do
     if "$@" >/dev/null 2>&1; then return 0; fi
     sleep 0.5
   done
