@@ -3,7 +3,7 @@
  * side in one run, on PostgreSQL: bytes a person and an access record with their indexes, the
  * access log's appends per second from one process, and person-by-ID lookups per second.
  *
- *   npx tsx bench/partitioned-tables.bench.ts [--people 20000] [--records 20000] [--partitions 16] [--lookups 5000]
+ *   npx tsx bench/partitioned-tables.bench.ts [--people 20000] [--records 20000] [--partitions 16] [--lookups 5000] [--rounds 2]
  *
  * Creates two databases on postgres://postgres@127.0.0.1:5432 and drops them afterwards.
  * Prints one JSON line per layout.
@@ -26,6 +26,7 @@ const { values } = parseArgs({
     records: { type: 'string', default: '20000' },
     partitions: { type: 'string', default: '16' },
     lookups: { type: 'string', default: '5000' },
+    rounds: { type: 'string', default: '2' },
     server: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432' },
   },
 });
@@ -42,7 +43,8 @@ async function admin(text: string): Promise<void> {
 
 /** Bytes of a table with its indexes, its partitions' included. */
 async function bytes(database: Database, table: string): Promise<number> {
-  const r = await sql<{ n: string }>`select coalesce(sum(pg_total_relation_size(relid)), 0)::text as n from pg_partition_tree(${table}::regclass)`.execute(database.db);
+  // pg_partition_tree lists a partitioned table's parts; a plain table is counted by itself.
+  const r = await sql<{ n: string }>`select greatest(pg_total_relation_size(${table}::regclass), (select coalesce(sum(pg_total_relation_size(relid)), 0) from pg_partition_tree(${table}::regclass)))::text as n`.execute(database.db);
   return Number(r.rows[0]?.n ?? 0);
 }
 
@@ -104,4 +106,7 @@ async function layout(partitioned: boolean): Promise<Record<string, unknown>> {
   }
 }
 
-for (const partitioned of [false, true]) console.log(JSON.stringify(await layout(partitioned)));
+// Alternating, so that neither layout always runs on a warmer (or busier) machine.
+for (let round = 0; round < Number(values.rounds); round++) {
+  for (const partitioned of round % 2 === 0 ? [false, true] : [true, false]) console.log(JSON.stringify({ round, ...(await layout(partitioned)) }));
+}
