@@ -8,6 +8,8 @@
 #
 #   scripts/cluster.sh up [N]    start everything (and create the state folder)
 #   scripts/cluster.sh status    one line per part: up or down (exit 1 when any is down)
+#   scripts/cluster.sh promote   fail over: fence the primary, promote the replica, restart the nodes on it one by one
+#   scripts/cluster.sh nats stop|start <0-2>   stop or start one NATS server (fault drills)
 #   scripts/cluster.sh down      stop everything and remove the state folder
 #
 # State lives in $SACHSONG_CLUSTER_DIR (default /tmp/sachsong-cluster). Ports can be moved with
@@ -31,13 +33,18 @@ as_postgres() {
 
 nodes_wanted() { cat "$DIR/nodes" 2>/dev/null || echo 2; }
 
+# After `promote`, the former replica is the primary and there is no replica.
+primary_port() { cat "$DIR/pg-primary-port" 2>/dev/null || echo "$PG_PRIMARY_PORT"; }
+promoted() { [ -e "$DIR/pg-primary-port" ]; }
+
 sachsong_cmd() {
   if [ -f dist/cli/main.js ]; then echo "node bin/sachsong.js"; else echo "node --import tsx src/cli/main.ts"; fi
 }
 
 wait_for() { # what, command...
   local what="$1"; shift
-  for _ in $(seq 1 120); do
+  # Up to SACHSONG_CLUSTER_WAIT seconds (default 180: a node started through tsx on a busy machine takes a minute).
+  for _ in $(seq 1 $((2 * ${SACHSONG_CLUSTER_WAIT:-180}))); do
     if "$@" >/dev/null 2>&1; then return 0; fi
     sleep 0.5
   done
@@ -49,9 +56,13 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 node_env() { # node number
   local n="$1"
+  local reads=""
+  # The reads that may lag a moment go to the replica (the primary while it is down).
+  promoted || reads="SACHSONG_READ_DATABASE_URL=postgres://postgres@127.0.0.1:$PG_REPLICA_PORT/sachsong"
   echo "NODE_ENV=production HOST=127.0.0.1 PORT=$((PORT_BASE + n)) LOG_LEVEL=${LOG_LEVEL:-warn}" \
-    "SACHSONG_DATA_DIR=$DIR/node$n DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PRIMARY_PORT/sachsong" \
-    "NATS_URL=nats://127.0.0.1:$NATS_PORT_BASE" \
+    "SACHSONG_DATA_DIR=$DIR/node$n DATABASE_URL=postgres://postgres@127.0.0.1:$(primary_port)/sachsong" $reads \
+    "NATS_URL=nats://127.0.0.1:$NATS_PORT_BASE,nats://127.0.0.1:$((NATS_PORT_BASE + 1)),nats://127.0.0.1:$((NATS_PORT_BASE + 2))" \
+    "SACHSONG_NATS_REPLICAS=3" \
     "SACHSONG_OPERATOR_TOKEN=$(cat "$DIR/operator-token")" "SACHSONG_AUDIT_SIGNING_KEY=$(cat "$DIR/audit-signing-key")"
 }
 
@@ -63,6 +74,16 @@ start_node() { # node number
   # shellcheck disable=SC2046
   env -u npm_command -u npm_lifecycle_event $(node_env "$n") setsid $(sachsong_cmd) serve >"$DIR/node$n.log" 2>&1 < /dev/null &
   echo $! >"$DIR/node$n.pid"
+}
+
+start_nats() { # server number 0-2
+  local i="$1" routes=""
+  for j in 0 1 2; do routes="${routes:+$routes,}nats://127.0.0.1:$((NATS_PORT_BASE + 2000 + j))"; done
+  mkdir -p "$DIR/nats$i"
+  setsid "$NATS_SERVER" -a 127.0.0.1 -p "$((NATS_PORT_BASE + i))" -m "$((NATS_PORT_BASE + 4000 + i))" -n "sachsong-nats-$i" \
+    -js -sd "$DIR/nats$i" --cluster_name sachsong --cluster "nats://127.0.0.1:$((NATS_PORT_BASE + 2000 + i))" --routes "$routes" \
+    >>"$DIR/nats$i.log" 2>&1 < /dev/null &
+  echo $! >"$DIR/nats$i.pid"
 }
 
 up() {
@@ -95,15 +116,7 @@ EOF
   as_postgres "$PGBIN/psql" -h 127.0.0.1 -p "$PG_PRIMARY_PORT" -U postgres -qc 'CREATE DATABASE sachsong'
 
   # NATS: three servers, each routed to the other two, JetStream in its own folder.
-  local routes=""
-  for i in 0 1 2; do routes="${routes:+$routes,}nats://127.0.0.1:$((NATS_PORT_BASE + 2000 + i))"; done
-  for i in 0 1 2; do
-    mkdir -p "$DIR/nats$i"
-    setsid "$NATS_SERVER" -a 127.0.0.1 -p "$((NATS_PORT_BASE + i))" -m "$((NATS_PORT_BASE + 4000 + i))" -n "sachsong-nats-$i" \
-      -js -sd "$DIR/nats$i" --cluster_name sachsong --cluster "nats://127.0.0.1:$((NATS_PORT_BASE + 2000 + i))" --routes "$routes" \
-      >"$DIR/nats$i.log" 2>&1 < /dev/null &
-    echo $! >"$DIR/nats$i.pid"
-  done
+  for i in 0 1 2; do start_nats "$i"; done
   for i in 0 1 2; do wait_for "NATS server $i" port_open "$((NATS_PORT_BASE + i))"; done
 
   # One operator token and one checkpoint signing key for every node: one system, one log.
@@ -158,9 +171,13 @@ status() {
     if [ "$2" = 0 ]; then echo "$1: up"; else echo "$1: down"; bad=1; fi
   }
   local ok
-  ok=0; as_postgres "$PGBIN/pg_isready" -h 127.0.0.1 -p "$PG_PRIMARY_PORT" -q || ok=1; report "postgres primary :$PG_PRIMARY_PORT" "$ok"
-  ok=0; [ "$(as_postgres "$PGBIN/psql" -h 127.0.0.1 -p "$PG_REPLICA_PORT" -U postgres -Atqc 'SELECT pg_is_in_recovery()' 2>/dev/null)" = t ] || ok=1
-  report "postgres replica :$PG_REPLICA_PORT (streaming)" "$ok"
+  ok=0; as_postgres "$PGBIN/pg_isready" -h 127.0.0.1 -p "$(primary_port)" -q || ok=1; report "postgres primary :$(primary_port)" "$ok"
+  if promoted; then
+    echo "postgres replica :$PG_REPLICA_PORT: promoted (no replica until one is cloned again)"
+  else
+    ok=0; [ "$(as_postgres "$PGBIN/psql" -h 127.0.0.1 -p "$PG_REPLICA_PORT" -U postgres -Atqc 'SELECT pg_is_in_recovery()' 2>/dev/null)" = t ] || ok=1
+    report "postgres replica :$PG_REPLICA_PORT (streaming)" "$ok"
+  fi
   for i in 0 1 2; do ok=0; curl -sf "http://127.0.0.1:$((NATS_PORT_BASE + 4000 + i))/healthz?js-enabled-only=true" >/dev/null || ok=1; report "nats $i :$((NATS_PORT_BASE + i))" "$ok"; done
   for n in $(seq 1 "$(nodes_wanted)"); do ok=0; curl -sf "http://127.0.0.1:$((PORT_BASE + n))/healthz" >/dev/null || ok=1; report "sachsong node $n :$((PORT_BASE + n))" "$ok"; done
   ok=0; curl -sf "http://127.0.0.1:$PORT_BASE/healthz" >/dev/null || ok=1; report "haproxy :$PORT_BASE" "$ok"
@@ -175,6 +192,31 @@ stop_pid() { # pid file
     kill -9 "$pid" 2>/dev/null || true
   fi
   rm -f "$1"
+}
+
+# Failover to the replica. The old primary is fenced first (stopped at once if it still runs: two
+# primaries taking writes would fork the access log), then the replica is promoted and each node is
+# restarted on it in turn, so that the balancer always has one in service.
+promote() {
+  [ -e "$DIR/up" ] || { echo "cluster: not up" >&2; exit 2; }
+  promoted && { echo "cluster: already promoted" >&2; exit 2; }
+  if [ -f "$DIR/pg/primary/postmaster.pid" ]; then as_postgres "$PGBIN/pg_ctl" -D "$DIR/pg/primary" -m immediate -w stop >/dev/null || true; fi
+  as_postgres "$PGBIN/pg_ctl" -D "$DIR/pg/replica" -w promote >/dev/null
+  echo "$PG_REPLICA_PORT" >"$DIR/pg-primary-port"
+  for n in $(seq 1 "$(nodes_wanted)"); do
+    stop_pid "$DIR/node$n.pid"
+    start_node "$n"
+    wait_for "sachsong node $n" curl -sf "http://127.0.0.1:$((PORT_BASE + n))/healthz"
+  done
+  echo "promoted: primary now 127.0.0.1:$PG_REPLICA_PORT, nodes restarted on it"
+}
+
+nats() { # stop|start, server number
+  case "$1:${2:-}" in
+    stop:[012]) stop_pid "$DIR/nats$2.pid" ;;
+    start:[012]) start_nats "$2"; wait_for "NATS server $2" port_open "$((NATS_PORT_BASE + $2))" ;;
+    *) echo "usage: scripts/cluster.sh nats stop|start 0|1|2" >&2; exit 2 ;;
+  esac
 }
 
 down() {
@@ -192,6 +234,8 @@ down() {
 case "${1:-}" in
   up) up "${2:-2}" ;;
   status) status ;;
+  promote) promote ;;
+  nats) nats "${2:-}" "${3:-}" ;;
   down) down ;;
-  *) echo "usage: scripts/cluster.sh up [nodes] | status | down" >&2; exit 2 ;;
+  *) echo "usage: scripts/cluster.sh up [nodes] | status | promote | nats stop|start <0-2> | down" >&2; exit 2 ;;
 esac

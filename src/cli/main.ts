@@ -23,6 +23,8 @@ import { isDomainError } from '../shared/domain-error.js';
 import { FolderError } from '../shared/folder.js';
 import { ndjsonToParquet } from '../store/parquet-writer.js';
 import { migrateToLatest } from '../store/migrator.js';
+import { openReadReplica } from '../store/read-replica.js';
+import { partitionHotTables } from '../store/partitioning.js';
 import { registerAuditCommands } from './audit.command.js';
 import { registerBackupCommands } from './backup.command.js';
 import { registerExchangeCommands } from './exchange.command.js';
@@ -225,7 +227,16 @@ program
     }
     // The direction centre's demo plan (101 ministry and 18 local tasks), drawn from the same seed.
     if (opts.demo === true) await seedDemoPlanIfNone(ctx.database.db, systemClock, 1);
-    const app = await buildApp({ database: ctx.database, dataDir: ctx.config.dataDir, accessLogStore: ctx.accessLogStore, clock: systemClock, operatorToken: ctx.config.operatorToken, auditSigningKey: ctx.auditSigningKey, logger: ctx.logger, timeouts: ctx.config.http, events: { dispatch: true, natsUrl: ctx.config.natsUrl }, ...(ctx.config.publicUrl === undefined ? {} : { publicUrl: ctx.config.publicUrl }) });
+    // The reads that may lag a moment go to the replica when one is configured (docs/cluster.md).
+    const replica = ctx.config.readDatabaseUrl === undefined ? undefined : openReadReplica(ctx.database, ctx.config.readDatabaseUrl);
+    const app = await buildApp({
+      database: ctx.database, dataDir: ctx.config.dataDir, accessLogStore: ctx.accessLogStore, clock: systemClock, operatorToken: ctx.config.operatorToken, auditSigningKey: ctx.auditSigningKey, logger: ctx.logger, timeouts: ctx.config.http,
+      events: { dispatch: true, natsUrl: ctx.config.natsUrl, natsReplicas: ctx.config.natsReplicas },
+      ...(replica === undefined ? {} : { readDb: replica.db }),
+      // With NATS, the exchange's replay memory is the JetStream cluster's, not a table on the primary.
+      ...(ctx.config.natsUrl === undefined ? {} : { natsReplay: { url: ctx.config.natsUrl, replicas: ctx.config.natsReplicas } }),
+      ...(ctx.config.publicUrl === undefined ? {} : { publicUrl: ctx.config.publicUrl }),
+    });
     let closing = false;
     const close = async (): Promise<void> => {
       // A signal often comes twice (to the process group, and passed on by bin/sachsong.js): close once.
@@ -242,6 +253,7 @@ program
       }, shutdownGraceMs + 30_000).unref();
       await app.close();
       clearTimeout(cut);
+      await replica?.close();
       await ctx.close();
       process.exit(0);
     };
@@ -362,6 +374,18 @@ db.command('migrate')
       const where = ctx.database.dialect === 'postgres' ? `PostgreSQL ${storeAddress(ctx.config.databaseUrl ?? '')}` : displayPath(path.join(ctx.config.dataDir, 'sachsong.db'));
       if (applied.length === 0) console.log(say(`${where}: lược đồ đã mới nhất, không có bản chuyển đổi nào cần áp dụng`, `${where}: the schema is up to date, no migration to apply`));
       else console.log(say(`${where}: đã áp dụng ${applied.length} bản chuyển đổi:`, `${where}: applied ${applied.length} migration${applied.length === 1 ? '' : 's'}:`) + `\n${applied.map((name) => `  ${name}`).join('\n')}`);
+      return 0;
+    }),
+  );
+
+db.command('partition')
+  .description('PostgreSQL only: hash-partition the hot tables (persons, access records, the person index) by person id, keeping every row (docs/scale.md); stop the nodes first')
+  .option('--partitions <n>', 'partitions a table', (v) => Number(v), 16)
+  .action((opts: { partitions: number }) =>
+    withContext(async (ctx) => {
+      for (const o of await partitionHotTables(ctx.database.db, ctx.database.dialect, opts.partitions)) {
+        console.log(o.partitioned ? `${o.table}: ${o.partitions} hash partitions by person, ${o.rows} rows moved` : `${o.table}: already partitioned (${o.partitions} partitions), left as it is`);
+      }
       return 0;
     }),
   );

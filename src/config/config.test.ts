@@ -57,6 +57,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SACHSONG_DATA_DIR: dataDir(), SACHSONG_PUBLIC_URL: 'ftp://registry.example.vn' })).toThrow(/SACHSONG_PUBLIC_URL/);
   });
 
+  it('reads a read replica only beside a primary, and the NATS streams\' replicas', () => {
+    const primary = 'postgres://postgres@127.0.0.1:5433/sachsong';
+    const c = loadConfig({ SACHSONG_DATA_DIR: dataDir(), DATABASE_URL: primary, SACHSONG_READ_DATABASE_URL: 'postgres://postgres@127.0.0.1:5434/sachsong', SACHSONG_NATS_REPLICAS: '3' });
+    expect(c.readDatabaseUrl).toBe('postgres://postgres@127.0.0.1:5434/sachsong');
+    expect(c.natsReplicas).toBe(3);
+    expect(loadConfig({ SACHSONG_DATA_DIR: dataDir(), DATABASE_URL: primary })).toMatchObject({ readDatabaseUrl: undefined, natsReplicas: 1 });
+    expect(() => loadConfig({ SACHSONG_DATA_DIR: dataDir(), SACHSONG_READ_DATABASE_URL: 'postgres://postgres@127.0.0.1:5434/sachsong' })).toThrow(/SACHSONG_READ_DATABASE_URL: a read replica needs DATABASE_URL/);
+    expect(() => loadConfig({ SACHSONG_DATA_DIR: dataDir(), DATABASE_URL: primary, SACHSONG_READ_DATABASE_URL: 'mysql://x' })).toThrow(/SACHSONG_READ_DATABASE_URL/);
+    expect(() => loadConfig({ SACHSONG_DATA_DIR: dataDir(), SACHSONG_NATS_REPLICAS: '7' })).toThrow(/SACHSONG_NATS_REPLICAS: must be 1 to 5/);
+  });
+
   it('requires an operator token in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', SACHSONG_DATA_DIR: dataDir() })).toThrow(/SACHSONG_OPERATOR_TOKEN/);
     expect(() => loadConfig({ SACHSONG_OPERATOR_TOKEN: 'short' })).toThrow(/at least 24/);

@@ -13,6 +13,12 @@ export interface AppConfig {
   readonly dataDir: string;
   /** PostgreSQL connection string; when absent the embedded SQLite store under dataDir is used. */
   readonly databaseUrl: string | undefined;
+  /**
+   * A streaming replica of DATABASE_URL's primary, from SACHSONG_READ_DATABASE_URL: the reads that
+   * may lag a moment (search, statistics, dashboards, quality scorecards) go there, and to the
+   * primary while it cannot be reached (store/read-replica.ts). Absent: every read on the primary.
+   */
+  readonly readDatabaseUrl: string | undefined;
   readonly host: string;
   readonly port: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -26,6 +32,12 @@ export interface AppConfig {
   /** The HTTP edge's time limits (src/http/app.ts): slow clients are cut, shutdown is bounded. */
   readonly http: HttpTimeouts;
   readonly natsUrl: string | undefined;
+  /**
+   * How many NATS servers keep each JetStream stream the application makes (events, replay
+   * memory), from SACHSONG_NATS_REPLICAS: 3 in a three-server cluster (scripts/cluster.sh), 1 on
+   * one server (the default).
+   */
+  readonly natsReplicas: number;
   /**
    * Ed25519 signed-note key (`PRIVATE+KEY+<origin>+<hash>+<key>`) that signs the access log's
    * checkpoints, from SACHSONG_AUDIT_SIGNING_KEY (required in production). Absent elsewhere: the
@@ -67,6 +79,10 @@ const schema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
+  SACHSONG_READ_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -75,6 +91,7 @@ const schema = z.object({
     .string()
     .regex(/^nats:\/\//, 'must be a nats:// URL')
     .optional(),
+  SACHSONG_NATS_REPLICAS: z.coerce.number().int('must be a whole number').min(1, 'must be 1 to 5').max(5, 'must be 1 to 5').default(1),
   SACHSONG_AUDIT_SIGNING_KEY: z
     .string()
     .regex(/^PRIVATE\+KEY\+[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]+=*$/, 'must be a signed-note key PRIVATE+KEY+<origin>+<hash>+<key>')
@@ -143,6 +160,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (v.NODE_ENV === 'production' && v.SACHSONG_AUDIT_SIGNING_KEY === undefined) {
     throw new ConfigError(['SACHSONG_AUDIT_SIGNING_KEY: required in production']);
   }
+  if (v.SACHSONG_READ_DATABASE_URL !== undefined && v.DATABASE_URL === undefined) {
+    throw new ConfigError(['SACHSONG_READ_DATABASE_URL: a read replica needs DATABASE_URL (its PostgreSQL primary)']);
+  }
   const dataDir = path.resolve(v.SACHSONG_DATA_DIR);
   makeDataDir(dataDir, named('SACHSONG_DATA_DIR'));
   const token = v.SACHSONG_OPERATOR_TOKEN === undefined ? localOperatorToken(dataDir) : { token: v.SACHSONG_OPERATOR_TOKEN, source: 'environment' as const };
@@ -150,6 +170,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     env: v.NODE_ENV,
     dataDir,
     databaseUrl: v.DATABASE_URL,
+    readDatabaseUrl: v.SACHSONG_READ_DATABASE_URL,
     host: v.HOST,
     port: v.PORT,
     logLevel: v.LOG_LEVEL,
@@ -157,6 +178,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     operatorTokenSource: token.source,
     http: { bodyMs: v.SACHSONG_BODY_TIMEOUT_MS, requestMs: v.SACHSONG_REQUEST_TIMEOUT_MS, shutdownGraceMs: v.SACHSONG_SHUTDOWN_GRACE_MS },
     natsUrl: v.NATS_URL,
+    natsReplicas: v.SACHSONG_NATS_REPLICAS,
     auditSigningKey: v.SACHSONG_AUDIT_SIGNING_KEY,
     publicUrl: v.SACHSONG_PUBLIC_URL,
     lang: v.SACHSONG_LANG,

@@ -18,6 +18,8 @@ export interface DirectionModule {
 export interface DirectionDeps {
   readonly db: Kysely<DB>;
   readonly dialect: Dialect;
+  /** A read replica's handle for the indicators' computations and the statistics' counts; default `db`. */
+  readonly readDb?: Kysely<DB>;
   readonly logDb?: Kysely<DB>;
   readonly logDialect?: Dialect;
   readonly clock: Clock;
@@ -30,13 +32,14 @@ export interface DirectionDeps {
 export function createDirection(deps: DirectionDeps): DirectionModule {
   const indicators = new IndicatorService({
     db: deps.db, dialect: deps.dialect, clock: deps.clock,
+    ...(deps.readDb === undefined ? {} : { readDb: deps.readDb }),
     ...(deps.logDb === undefined ? {} : { logDb: deps.logDb, logDialect: deps.logDialect ?? deps.dialect }),
   });
   return {
     plans: new PlanService({ db: deps.db, clock: deps.clock }),
     indicators,
     dashboard: new DashboardService(indicators),
-    statistics: new StatisticsService({ db: deps.db, clock: deps.clock }),
+    statistics: new StatisticsService({ db: deps.db, clock: deps.clock, ...(deps.readDb === undefined ? {} : { readDb: deps.readDb }) }),
     scheduler: new IndicatorScheduler(indicators, deps.clock, deps.checkEveryMs ?? 3_600_000, deps.onError),
   };
 }

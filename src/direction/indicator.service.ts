@@ -11,6 +11,12 @@ import { indicatorRepository, type IndicatorPoint, type IndicatorRun } from './i
 export interface IndicatorServiceDeps {
   readonly db: Kysely<DB>;
   readonly dialect: Dialect;
+  /**
+   * The registry's tables as the indicators' computations read them (whole-table aggregates, which
+   * may lag a moment): a read replica's handle (store/read-replica.ts); default `db`. The values
+   * are stored, and the dashboards read them, on `db`: a refresh on demand is seen at once.
+   */
+  readonly readDb?: Kysely<DB>;
   /** The access log's store, when it is not the registry's. */
   readonly logDb?: Kysely<DB>;
   /** This node, as it takes the day's lease of the scheduled refresh (default: processNodeId). */
@@ -93,7 +99,7 @@ export class IndicatorService {
     };
     for (const def of chosen) {
       try {
-        const values = await def.compute({ db: this.deps.db, dialect: this.deps.dialect, logDb: this.deps.logDb ?? this.deps.db, logDialect: this.deps.logDialect ?? this.deps.dialect, day, shared });
+        const values = await def.compute({ db: this.deps.readDb ?? this.deps.db, dialect: this.deps.dialect, logDb: this.deps.logDb ?? this.deps.db, logDialect: this.deps.logDialect ?? this.deps.dialect, day, shared });
         const points: IndicatorPoint[] = values.map((v) => ({ indicatorId: def.id, scope: v.scope, code: v.code, day, value: v.value, denominator: v.denominator }));
         await this.deps.db.transaction().execute((trx) => indicatorRepository.upsert(trx, points, this.deps.clock.now().toISOString()));
         written += points.length;

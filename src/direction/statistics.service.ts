@@ -27,6 +27,11 @@ export interface StatisticsRelease {
 
 export interface StatisticsServiceDeps {
   readonly db: Kysely<DB>;
+  /**
+   * The exact counts' whole-table aggregate, which may lag a moment: a read replica's handle
+   * (store/read-replica.ts); default `db`. Releases and the privacy budget stay on `db`.
+   */
+  readonly readDb?: Kysely<DB>;
   readonly clock: Clock;
   /** Uniform numbers in (0, 1) for the noise; default the system's CSPRNG. */
   readonly uniform?: () => number;
@@ -102,7 +107,7 @@ export class StatisticsService {
     const colIndex = new Map(columns.map((c, i) => [c, i]));
     const cells = rowCodes.map(() => columns.map(() => 0));
     const breakdown = table === 'age_sex' ? 'birthYearAndSex' : table === 'ethnicity' ? 'ethnicity' : 'residenceStatus';
-    const rows = (await populationReadModel.livingCounts(this.deps.db, breakdown, scope === '' ? undefined : rowCodes)).map((c) => ({ commune: c.commune, k: c.key, n: c.count }));
+    const rows = (await populationReadModel.livingCounts(this.deps.readDb ?? this.deps.db, breakdown, scope === '' ? undefined : rowCodes)).map((c) => ({ commune: c.commune, k: c.key, n: c.count }));
     for (const r of rows) {
       const unit = scope === '' ? this.provinceOfCommune(r.commune) : r.commune;
       const i = unit === undefined ? undefined : rowIndex.get(unit);

@@ -16,6 +16,8 @@ export interface EventsDeps {
   readonly exchange: Exchange;
   /** config.natsUrl: publish through JetStream; absent: deliver from the outbox directly. */
   readonly natsUrl?: string | undefined;
+  /** config.natsReplicas: servers that keep the event stream; default 1. */
+  readonly natsReplicas?: number;
   /** Delivery tuning (retries, backoff, batch); tests shorten it. */
   readonly delivery?: Pick<WebhookDelivererDeps, 'maxAttempts' | 'backoffMs' | 'batch' | 'timeoutMs' | 'post'>;
   readonly pollMs?: number;
@@ -50,7 +52,7 @@ export function createEvents(deps: EventsDeps): Events {
     deliverer,
     start: async () => {
       if (dispatcher !== undefined) return;
-      link = deps.natsUrl === undefined ? undefined : await JetStreamLink.open(deps.natsUrl);
+      link = deps.natsUrl === undefined ? undefined : await JetStreamLink.open(deps.natsUrl, { replicas: deps.natsReplicas ?? 1 });
       dispatcher = new EventDispatcher({
         db: deps.db, clock: deps.clock, deliverer,
         ...(link === undefined ? {} : { link }),

@@ -26,12 +26,13 @@ export class JetStreamLink {
   private constructor(readonly connection: NatsConnection, private readonly js: JetStreamClient, private readonly streamName: string, private readonly subjectPrefix: string) {}
 
   /** Connects (retrying for ever while the server is away) and makes sure the stream and the fan-out consumer exist. */
-  static async open(url: string, options: { readonly streamName?: string; readonly subjectPrefix?: string; readonly ackWaitMs?: number; readonly name?: string } = {}): Promise<JetStreamLink> {
+  static async open(url: string, options: { readonly streamName?: string; readonly subjectPrefix?: string; readonly ackWaitMs?: number; readonly name?: string; readonly replicas?: number } = {}): Promise<JetStreamLink> {
     const connection = await connect({ servers: url, name: options.name ?? 'sachsong-events', maxReconnectAttempts: -1, reconnectTimeWait: 250 });
     const streamName = options.streamName ?? eventStream.name;
     const jsm = await jetstreamManager(connection);
     const subjectPrefix = options.subjectPrefix ?? eventStream.subjectPrefix;
-    const config = { name: streamName, subjects: [`${subjectPrefix}.>`], duplicate_window: nanos(eventStream.duplicateWindowMs) };
+    // Kept by `replicas` servers (3 in a three-server cluster): one of them may stop and the stream still takes events.
+    const config = { name: streamName, subjects: [`${subjectPrefix}.>`], duplicate_window: nanos(eventStream.duplicateWindowMs), num_replicas: options.replicas ?? 1 };
     try {
       await jsm.streams.info(streamName);
       await jsm.streams.update(streamName, config);

@@ -17,6 +17,7 @@ import { MemberService } from './member.service.js';
 import { memberRepository } from './member.repository.js';
 import { MisuseMonitor, TokenFailureMonitor, type MisuseOptions, type TokenFailureOptions } from '../audit/misuse.monitor.js';
 import { registryExchangeServices, type RegistryExchangeDeps, type Verifier } from './registry-exchange.services.js';
+import { JetStreamReplayLedger } from './replay-ledger.jetstream.js';
 import { openReplayLedger, type ReplayLedger } from './replay-ledger.repository.js';
 import { RequestReplayGuard, requestReplayed } from './request-replay.guard.js';
 
@@ -31,8 +32,13 @@ export interface ExchangeDeps {
   readonly replayWindowMs?: number;
   readonly tokenAudience?: string;
   readonly onAlertError?: (error: unknown) => void;
-  /** The durable replay memory; default the store's own (replay-ledger.repository.ts). */
+  /** The durable replay memory; default the store's own (replay-ledger.repository.ts), or NATS's with `natsReplay`. */
   readonly replayLedger?: ReplayLedger;
+  /**
+   * Keep the replay memory on a NATS JetStream cluster (replay-ledger.jetstream.ts) instead of the
+   * store: config.natsUrl and config.natsReplicas. Absent: the store's ledger.
+   */
+  readonly natsReplay?: { readonly url: string; readonly replicas: number };
   /** Unexpired client assertions remembered for one client at most; default 1,000. */
   readonly maxAssertionsPerClient?: number;
   /** When failed client assertions raise an alert. */
@@ -90,7 +96,8 @@ export async function createExchange(deps: ExchangeDeps): Promise<Exchange> {
   const keys = await loadExchangeKeys(deps.db, deps.clock);
   const directory = new ExchangeDirectory({ db: deps.db, clock: deps.clock });
   const replayWindowMs = deps.replayWindowMs ?? 300_000;
-  const ledger = deps.replayLedger ?? openReplayLedger(deps.db, { secret: keys.tokenMacSecret, now: () => deps.clock.now().getTime(), horizonMs: Math.max(660_000, replayWindowMs) });
+  const ledgerOptions = { secret: keys.tokenMacSecret, now: () => deps.clock.now().getTime(), horizonMs: Math.max(660_000, replayWindowMs) };
+  const ledger = deps.replayLedger ?? (deps.natsReplay === undefined ? openReplayLedger(deps.db, ledgerOptions) : new JetStreamReplayLedger({ ...ledgerOptions, ...deps.natsReplay }));
   // Alerts raised at the token endpoint are stored by the pipeline, which tracks them until settled.
   let raise: (alert: MisuseAlert) => void = () => undefined;
   const auth = new AgencyAuthService({

@@ -6,7 +6,7 @@ import pg from 'pg';
 import type { Worker } from 'node:worker_threads';
 import { moduleWorker } from '../shared/module-worker.js';
 import { DomainError } from '../shared/domain-error.js';
-import { driverOf } from '../store/database.js';
+import { driverOf, survivingLostConnections } from '../store/database.js';
 import type { DB } from '../store/database.types.js';
 import { FingerprintSet, fingerprintOf } from './fingerprint.set.js';
 
@@ -38,7 +38,8 @@ export interface ReplayLedgerOptions {
   readonly file?: string;
 }
 
-interface Pending {
+/** One claim waiting for its turn's write: its kind and fingerprint halves, and when it may be forgotten. */
+export interface Pending {
   readonly kind: ClaimKind;
   readonly hi: number;
   readonly lo: number;
@@ -59,7 +60,7 @@ function toInt64(hi: number, lo: number): bigint {
  * Claims of one event-loop turn, handed to `write` together at the turn's end (setImmediate),
  * as src/store/turn-batch.ts does for reads.
  */
-abstract class TurnLedger implements ReplayLedger {
+export abstract class TurnLedger implements ReplayLedger {
   readonly horizonMs: number;
   private pending: Pending[] = [];
   private scheduled = false;
@@ -239,8 +240,7 @@ export class PostgresReplayLedger extends TurnLedger {
   constructor(private readonly pool: pg.Pool, options: ReplayLedgerOptions) {
     super(options);
     // Same server and credentials as the store's pool; two connections: one statement a turn.
-    this.asyncPool = new pg.Pool({ ...pool.options, max: 2, options: '-c synchronous_commit=off' });
-    this.asyncPool.on('error', () => undefined);
+    this.asyncPool = survivingLostConnections(new pg.Pool({ ...pool.options, max: 2, options: '-c synchronous_commit=off' }));
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { openAccessLog } from '../audit/access-log.service.js';
 import type { AccessLogStore } from '../audit/access-log.store.js';
 import { auditRoutes } from '../audit/audit.routes.js';
@@ -51,6 +51,7 @@ import type { KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { isoDay, type Clock } from '../shared/clock.js';
 import type { Database } from '../store/database.js';
+import type { DB } from '../store/database.types.js';
 import { defaultHttpTimeouts } from '../config/config.js';
 import { clientErrorHandler, edgeServerOptions, registerBodyDeadline, registerSecurityHeaders, requestIdOf, type EdgeTimeouts } from './edge.js';
 import { registerErrorHandler } from './error-handler.js';
@@ -63,6 +64,12 @@ import { RouteLogController } from './route-log-controller.js';
 
 export interface AppDeps {
   readonly database: Database;
+  /**
+   * The reads that may lag a moment (search, statistics, indicators' computations, quality
+   * scorecards): a read replica's handle (store/read-replica.ts, config.readDatabaseUrl); default
+   * the store's own. The caller closes it.
+   */
+  readonly readDb?: Kysely<DB>;
   readonly clock: Clock;
   /** Accepted only by POST /api/identity/bootstrap, to create the first system administrator. */
   readonly operatorToken: string;
@@ -87,6 +94,8 @@ export interface AppDeps {
   readonly accessLogStore?: AccessLogStore;
   /** The access log; default one opened on the access log's store here and closed with the app. */
   readonly accessLog?: AccessLog;
+  /** The exchange's replay memory on NATS JetStream (config.natsUrl, config.natsReplicas); default the store's. */
+  readonly natsReplay?: { readonly url: string; readonly replicas: number };
   /** Told of every route as it is added (the authorisation matrix test enumerates them). */
   readonly onRoute?: (route: RouteOptions) => void;
   /** Working folder of bulk reconciliation (snapshot, inbox, jobs); default beside the SQLite file. */
@@ -107,7 +116,7 @@ export interface AppDeps {
    * Change events (src/events): `dispatch` starts the dispatcher and webhook deliveries when the
    * app is ready (serve does; tests drive them by hand), through JetStream when `natsUrl` is set.
    */
-  readonly events?: { readonly dispatch: boolean } & Pick<EventsDeps, 'natsUrl' | 'delivery' | 'pollMs'>;
+  readonly events?: { readonly dispatch: boolean } & Pick<EventsDeps, 'natsUrl' | 'natsReplicas' | 'delivery' | 'pollMs'>;
   /** Signed documents: online verifications a minute from one address (default 300; benches raise it). */
   readonly documents?: { readonly verifyPerMinute?: number };
 }
@@ -177,8 +186,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const today = (): string => isoDay(deps.clock.now());
   // A recorded event re-checks the person's quality in its own transaction; the worklist corrects records through the registry.
   // A death or a new card locks or re-binds the citizen's e-ID account in the event's own transaction.
+  const reads = deps.readDb === undefined ? {} : { readDb: deps.readDb };
   const registry: RegistryService = new RegistryService({
-    db: deps.database.db, clock: deps.clock,
+    db: deps.database.db, clock: deps.clock, ...reads,
     onPersonsChanged: async (ids, trx) => { await quality.recheck(trx, ids); },
     onEventRecorded: async (event, trx) => {
       await citizen.accounts.onRegistryEvent(trx, event);
@@ -187,7 +197,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   const quality = new QualityService({
-    db: deps.database.db,
+    db: deps.database.db, ...reads,
     store: deps.database,
     clock: deps.clock,
     recordCorrection: async (c) => ({ eventId: (await registry.recordEvent({ ...c, type: 'correction', occurredOn: today() })).event.eventId }),
@@ -209,12 +219,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registry,
     verifier,
     residenceDocument: (body, grant) => documents.exchangeService(body, grant),
+    ...(deps.natsReplay === undefined ? {} : { natsReplay: deps.natsReplay }),
     onAlertError: (error) => { app.log.error({ err: { type: (error as Error).name } }, 'misuse alert not stored'); },
   });
   app.addHook('onClose', () => exchange.close());
   const events = createEvents({
     db: deps.database.db, clock: deps.clock, accessLog, exchange,
     natsUrl: deps.events?.natsUrl,
+    ...(deps.events?.natsReplicas === undefined ? {} : { natsReplicas: deps.events.natsReplicas }),
     ...(deps.events?.delivery === undefined ? {} : { delivery: deps.events.delivery }),
     ...(deps.events?.pollMs === undefined ? {} : { pollMs: deps.events.pollMs }),
     onError: (error, loop) => { app.log.warn({ err: { type: (error as Error).name }, loop }, 'change events: a pass failed; retried'); },
@@ -248,7 +260,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const identity = deps.identity ?? createIdentityModule({ db: deps.database.db, clock: deps.clock });
   // The direction centre: indicators refreshed once a Vietnamese day (the timer checks hourly) and on demand.
   const direction = createDirection({
-    db: deps.database.db, dialect: deps.database.dialect, logDb: logStore.db, logDialect: logStore.dialect, clock: deps.clock,
+    db: deps.database.db, dialect: deps.database.dialect, ...reads, logDb: logStore.db, logDialect: logStore.dialect, clock: deps.clock,
     onError: (error) => { app.log.error({ err: { type: (error as Error).name } }, 'indicator refresh failed'); },
   });
   app.addHook('onReady', () => { direction.scheduler.start(); return Promise.resolve(); });

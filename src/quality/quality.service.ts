@@ -28,6 +28,8 @@ export type RecordCorrection = (input: {
 
 export interface QualityDeps {
   readonly db: Kysely<DB>;
+  /** Scorecards and trends, which may lag a moment: a read replica's handle (store/read-replica.ts); default `db`. */
+  readonly readDb?: Kysely<DB>;
   /** What the full scan streams persons from (the open store). */
   readonly store: ScanSource;
   readonly clock: Clock;
@@ -85,6 +87,11 @@ export class QualityService {
 
   private now(): string {
     return this.deps.clock.now().toISOString();
+  }
+
+  /** Scorecards, trends and the list of scans may lag the primary a moment: the read replica's handle when there is one. */
+  private reads(): Kysely<DB> {
+    return this.deps.readDb ?? this.deps.db;
   }
 
   private context(): RuleContext {
@@ -285,18 +292,18 @@ export class QualityService {
     if (!['national', 'province', 'commune', 'rule', 'field'].includes(scope)) {
       throw new DomainError('invalid', 'SCOPE_UNKNOWN', `unknown scorecard scope ${scope}`, 'Use national, province, commune, rule or field');
     }
-    const scan = await scoreRepository.latestFullScan(this.deps.db);
+    const scan = await scoreRepository.latestFullScan(this.reads());
     if (scan === undefined) return { scan: null, rows: [] };
-    return { scan, rows: await scoreRepository.scores(this.deps.db, scan.scanId, scope, parent) };
+    return { scan, rows: await scoreRepository.scores(this.reads(), scan.scanId, scope, parent) };
   }
 
   /** A scope's scores over time, one point per full scan. */
   async trend(scope: string, code: string, limit = 60): Promise<readonly ScoreRow[]> {
-    return scoreRepository.trend(this.deps.db, scope, code, Math.min(Math.max(limit, 1), 500));
+    return scoreRepository.trend(this.reads(), scope, code, Math.min(Math.max(limit, 1), 500));
   }
 
   async scans(limit = 20): Promise<readonly ScanRecord[]> {
-    return scoreRepository.scans(this.deps.db, Math.min(Math.max(limit, 1), 200));
+    return scoreRepository.scans(this.reads(), Math.min(Math.max(limit, 1), 200));
   }
 
   // ---- worklist ----

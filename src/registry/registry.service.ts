@@ -19,6 +19,8 @@ import { personFactKeys, type HouseholdRecord, type PersonFacts, type PersonReco
 
 export interface RegistryDeps {
   readonly db: Kysely<DB>;
+  /** Searches by name, which may lag the primary a moment: a read replica's handle (store/read-replica.ts); default `db`. */
+  readonly readDb?: Kysely<DB>;
   readonly clock: Clock;
   readonly newId?: () => string;
   /**
@@ -99,7 +101,7 @@ export class RegistryService {
       throw new DomainError('invalid', 'SEARCH_TOO_BROAD', 'give at least two letters of the name', 'Type more of the name, surname first');
     }
     if (query.birthDate !== undefined) parsePartialDate(query.birthDate, 'birth');
-    return personRepository.search(this.deps.db, {
+    return personRepository.search(this.deps.readDb ?? this.deps.db, {
       nameFolded,
       ...(query.birthDate === undefined ? {} : { birthDate: query.birthDate }),
       limit: Math.min(Math.max(query.limit ?? 50, 1), 500),
@@ -124,7 +126,7 @@ export class RegistryService {
     for (let scanned = 0; scanned < maxScanned;) {
       const found = after === undefined
         ? await this.searchPersons({ ...query, limit: page })
-        : await personRepository.search(this.deps.db, { nameFolded: foldName(query.name), ...(query.birthDate === undefined ? {} : { birthDate: query.birthDate }), limit: page, after });
+        : await personRepository.search(this.deps.readDb ?? this.deps.db, { nameFolded: foldName(query.name), ...(query.birthDate === undefined ? {} : { birthDate: query.birthDate }), limit: page, after });
       for (const person of found) {
         if (await keep(person)) kept.push(person);
         if (kept.length >= limit) return { persons: kept, complete: true };

@@ -93,6 +93,23 @@ export function directStatement<P extends unknown[], R>(db: object, sql: string,
 }
 
 /**
+ * A pool whose lost connections never end the process. An idle client whose connection the server
+ * ends (restart, failover, a dropped database) is discarded by the pool and replaced on the next
+ * checkout; a client checked out at that moment (a query in flight, a transaction open) also
+ * emits 'error', and pg-pool listens only to idle ones: unhandled, the event ended the process (a
+ * node died when the cluster's primary restarted). The statement in flight still fails with the
+ * error, and the pool discards the client when it is released.
+ *
+ * @example
+ * const pool = survivingLostConnections(new pg.Pool({ connectionString }));
+ */
+export function survivingLostConnections(pool: pg.Pool): pg.Pool {
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => { client.on('error', () => undefined); });
+  return pool;
+}
+
+/**
  * Opens PostgreSQL when a URL is given, else the embedded SQLite file (created on first use).
  *
  * @example
@@ -101,10 +118,7 @@ export function directStatement<P extends unknown[], R>(db: object, sql: string,
  */
 export function openDatabase(options: OpenDatabaseOptions): Database {
   if (options.databaseUrl !== undefined) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
-    // An idle client whose connection the server ends (restart, failover, a dropped database) is
-    // discarded by the pool and replaced on the next checkout; unhandled, the event would end the process.
-    pool.on('error', () => undefined);
+    const pool = survivingLostConnections(new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 }));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     drivers.set(db, { pool });
     return {

@@ -12,8 +12,9 @@ export function storeUnavailable(error: unknown): boolean {
   const code = 'code' in error ? String(error.code) : '';
   // PostgreSQL: class 08 connection exceptions; 57P01-57P03 admin/crash shutdown and "cannot connect now".
   if (/^08[0-9A-Z]{3}$/.test(code) || code === '57P01' || code === '57P02' || code === '57P03') return true;
-  // Node's socket errors on the way to the server, and SQLite's busy or locked store.
-  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'SQLITE_BUSY', 'SQLITE_LOCKED'].includes(code)) return true;
+  // Node's socket errors on the way to the server, SQLite's busy or locked store, and a disk (or
+  // PostgreSQL's, 53100) full: nothing was written, and the same request succeeds once there is room.
+  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL', '53100'].includes(code)) return true;
   // pg reports a connection lost mid-query, or one it could not open in time, by message only.
   const message = error instanceof Error ? error.message : '';
   return /^Connection terminated|^timeout exceeded when trying to connect|^Client has encountered a connection error/.test(message);
