@@ -36,7 +36,7 @@ const nanos = (ms: number): number => ms * 1_000_000;
 export class JetStreamLink {
   private readonly acks: AckInbox;
 
-  private constructor(readonly connection: NatsConnection, private readonly js: JetStreamClient, private readonly streamName: string, private readonly subjectPrefix: string) {
+  private constructor(readonly connection: NatsConnection, private readonly js: JetStreamClient, private readonly streamName: string, readonly subjectPrefix: string) {
     this.acks = new AckInbox(connection);
   }
 
