@@ -25,7 +25,7 @@
 // Without --nats a private nats-server (/usr/sbin/nats-server) is started on a free port with a temp store.
 // --dialect postgres makes a database on postgres://postgres@127.0.0.1:5432 per phase and drops it.
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -47,7 +47,7 @@ import { loadPopulation } from '../src/store/bulk-writer.js';
 import { openDatabase, type Database } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrator.js';
 import { faultGrant } from '../test/change-events.harness.js';
-import { startPrivateNats } from '../test/nats-server.js';
+import { startPrivateNats, type PrivateNats } from '../test/nats-server.js';
 import { postgresServerUrl, withAdminClient } from '../test/postgres-admin.js';
 
 const { values } = parseArgs({
@@ -112,16 +112,31 @@ function syntheticEvent(i: number, personId = `0010850${String(i % 100_000).padS
   };
 }
 
-/** Runs `work`, and says how fast, at what CPU cost per event, under what load. */
+/** CPU time (µs, user + system) of the private nats-server so far; undefined with --nats. */
+function natsCpuMicros(): number | undefined {
+  const pid = nats?.pid();
+  if (pid === undefined) return undefined;
+  // /proc/<pid>/stat: utime and stime are fields 14 and 15, in clock ticks (100 a second); the name field may hold spaces, so count after its ')'.
+  const fields = readFileSync(`/proc/${String(pid)}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+/** Runs `work`, and says how fast, at what CPU cost per event (this process; nats-server apart), under what load. */
 async function timed(name: string, count: number, work: () => Promise<number>): Promise<Record<string, unknown>> {
   const loadBefore = load();
   const cpu0 = process.cpuUsage();
+  const nats0 = natsCpuMicros();
   const t0 = performance.now();
   const moved = await work();
   const s = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  const nats1 = natsCpuMicros();
   if (moved !== count) throw new Error(`${name} moved ${moved} of ${count}`);
-  return { name, eventsPerSecond: Math.round(moved / s), cpuMicrosPerEvent: round((cpu.user + cpu.system) / moved, 1), load: [loadBefore, load()] };
+  return {
+    name, eventsPerSecond: Math.round(moved / s), cpuMicrosPerEvent: round((cpu.user + cpu.system) / moved, 1),
+    ...(nats0 === undefined || nats1 === undefined ? {} : { natsServerCpuMicrosPerEvent: round((nats1 - nats0) / moved, 1) }),
+    load: [loadBefore, load()],
+  };
 }
 
 let streams = 0;
@@ -227,6 +242,7 @@ async function latencyPhase(source: 'registry' | 'outbox', mode: 'embedded' | 'j
   const inFlight = new Set<Promise<void>>();
   const loadBefore = load();
   const cpu0 = process.cpuUsage();
+  const nats0 = natsCpuMicros();
   const start = performance.now();
   while (performance.now() - start < seconds * 1000) {
     const target = Math.floor(((performance.now() - start) / 1000) * rate);
@@ -258,6 +274,7 @@ async function latencyPhase(source: 'registry' | 'outbox', mode: 'embedded' | 'j
   const until = performance.now() + 60_000;
   while (latencies.length < committed && performance.now() < until) await new Promise((r) => setTimeout(r, 5));
   const cpu = process.cpuUsage(cpu0);
+  const nats1 = natsCpuMicros();
   const loadAfter = load();
   await dispatcher.stop();
   await link?.close();
@@ -270,11 +287,13 @@ async function latencyPhase(source: 'registry' | 'outbox', mode: 'embedded' | 'j
     ...(source === 'outbox' ? { eventsPerTransaction: round(committed / Math.max(1, transactions), 1) } : {}),
     delivered: latencies.length, webhookRequests: requests,
     latencyMs: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: round(latencies.at(-1) ?? NaN) },
-    cpuMicrosPerEvent: round((cpu.user + cpu.system) / Math.max(1, committed), 1), load: [loadBefore, loadAfter],
+    cpuMicrosPerEvent: round((cpu.user + cpu.system) / Math.max(1, committed), 1),
+    ...(mode === 'jetstream' && nats0 !== undefined && nats1 !== undefined ? { natsServerCpuMicrosPerEvent: round((nats1 - nats0) / Math.max(1, committed), 1) } : {}),
+    load: [loadBefore, loadAfter],
   };
 }
 
-const nats = values.nats === undefined ? await startPrivateNats() : undefined;
+const nats: PrivateNats | undefined = values.nats === undefined ? await startPrivateNats() : undefined;
 const natsUrl = values.nats ?? nats?.url ?? '';
 try {
   if (phases.includes('dispatch')) await dispatchPhase(natsUrl);
