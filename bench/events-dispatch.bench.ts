@@ -232,7 +232,11 @@ async function latencyPhase(source: 'registry' | 'outbox', mode: 'embedded' | 'j
     grantOf: () => Promise.resolve(faultGrant), agencyOf: () => Promise.resolve('Bảo hiểm xã hội Việt Nam'), batch: 1_000,
   });
   const link = mode === 'jetstream' ? await freshLink(natsUrl) : undefined;
-  const dispatcher = new EventDispatcher({ db: database.db, clock: systemClock, deliverer, pollMs: 5, ...(link === undefined ? {} : { link }) });
+  const errors: Record<string, number> = {};
+  const dispatcher = new EventDispatcher({
+    db: database.db, clock: systemClock, deliverer, pollMs: 5, ...(link === undefined ? {} : { link }),
+    onError: (error, loop) => { const key = `${loop}: ${(error as Error).message.slice(0, 60)}`; errors[key] = (errors[key] ?? 0) + 1; },
+  });
   dispatcher.start();
   const registry = new RegistryService({ db: database.db, clock: systemClock });
   const communes = adminUnitCatalog().communes2025().slice(0, 50).map((c) => c.code);
@@ -285,7 +289,7 @@ async function latencyPhase(source: 'registry' | 'outbox', mode: 'embedded' | 'j
   return {
     phase: 'commit-to-webhook', dialect, source, mode, targetRate: rate, committed, failed, commitsPerSecond: Math.round(committed / committedSeconds),
     ...(source === 'outbox' ? { eventsPerTransaction: round(committed / Math.max(1, transactions), 1) } : {}),
-    delivered: latencies.length, webhookRequests: requests,
+    delivered: latencies.length, webhookRequests: requests, errors,
     latencyMs: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: round(latencies.at(-1) ?? NaN) },
     cpuMicrosPerEvent: round((cpu.user + cpu.system) / Math.max(1, committed), 1),
     ...(mode === 'jetstream' && nats0 !== undefined && nats1 !== undefined ? { natsServerCpuMicrosPerEvent: round((nats1 - nats0) / Math.max(1, committed), 1) } : {}),
