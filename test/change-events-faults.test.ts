@@ -111,6 +111,10 @@ for (const dialect of dialects) {
         const info = await jsm.streams.info(eventStream.name);
         // Republished after the outage, de-duplicated by event id: one stored message per event.
         expect(info.state.messages).toBe(committed.length);
+        // And stored in seq order (each message chained to the one before): no person's later event ahead of an earlier one.
+        const streamSeqs: number[] = [];
+        for (let s = info.state.first_seq; s <= info.state.last_seq; s++) streamSeqs.push((await jsm.streams.getMessage(eventStream.name, { seq: s }))?.json<{ seq: number }>().seq ?? 0);
+        expect(streamSeqs).toEqual(committed.map((c) => c.seq));
       } finally {
         await recording.catch(() => undefined);
         await running.stop();

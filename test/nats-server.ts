@@ -7,6 +7,8 @@ import path from 'node:path';
 /** A private NATS server with JetStream on its own port and store folder, which a test may kill and start again. */
 export interface PrivateNats {
   readonly url: string;
+  /** The server's process id while it runs (benchmarks read its CPU time). */
+  pid(): number | undefined;
   /** SIGKILL: no flush, no goodbye. */
   kill(): Promise<void>;
   /** Starts again on the same port and store. */
@@ -56,6 +58,7 @@ export async function startPrivateNats(): Promise<PrivateNats> {
   await start();
   return {
     url: `nats://127.0.0.1:${port}`,
+    pid: () => child?.pid,
     kill,
     restart: start,
     close: async () => {

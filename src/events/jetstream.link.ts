@@ -1,5 +1,5 @@
 import { AckPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, createInbox, headers, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { ChangeEvent } from './change-event.js';
 
 /**
@@ -16,6 +16,17 @@ export const eventStream = {
   fanoutConsumer: 'sachsong-fanout',
 } as const;
 
+/** One message to publish: its subject's kind, its de-duplication id and its encoded JSON. */
+export interface StreamMessage {
+  readonly type: string;
+  readonly eventId: string;
+  readonly data: Uint8Array;
+}
+
+/** The wait for acknowledgements after the last one came, before a publish is given up as failed. */
+const defaultAckTimeoutMs = 10_000;
+/** Messages awaiting their acknowledgement at most: past it the publisher waits for acks to come back. */
+const defaultWindow = 8_192;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -23,7 +34,11 @@ const nanos = (ms: number): number => ms * 1_000_000;
 
 /** A connection to NATS with the event stream in place. */
 export class JetStreamLink {
-  private constructor(readonly connection: NatsConnection, private readonly js: JetStreamClient, private readonly streamName: string, private readonly subjectPrefix: string) {}
+  private readonly acks: AckInbox;
+
+  private constructor(readonly connection: NatsConnection, private readonly js: JetStreamClient, private readonly streamName: string, readonly subjectPrefix: string) {
+    this.acks = new AckInbox(connection);
+  }
 
   /** Connects (retrying for ever while the server is away) and makes sure the stream and the fan-out consumer exist. */
   static async open(url: string, options: { readonly streamName?: string; readonly subjectPrefix?: string; readonly ackWaitMs?: number; readonly name?: string; readonly replicas?: number } = {}): Promise<JetStreamLink> {
@@ -48,11 +63,45 @@ export class JetStreamLink {
    * (duplicates included); rejects if any was not acknowledged, so the caller sends them again.
    */
   async publish(events: readonly ChangeEvent[]): Promise<{ readonly duplicates: number }> {
-    const acks = events.map((e) => this.js.publish(`${this.subjectPrefix}.${e.type}`, encoder.encode(JSON.stringify(e)), { msgID: e.eventId, timeout: 10_000 }));
-    const settled = await Promise.allSettled(acks);
-    const failed = settled.find((s) => s.status === 'rejected');
-    if (failed !== undefined) throw (failed).reason;
-    return { duplicates: settled.filter((s) => s.status === 'fulfilled' && s.value.duplicate).length };
+    return this.publishEncoded(events.map((e) => ({ type: e.type, eventId: e.eventId, data: encoder.encode(JSON.stringify(e)) })));
+  }
+
+  /**
+   * Publishes encoded messages in order as JetStream's asynchronous publish does: each a plain
+   * publish with `Nats-Msg-Id` and a reply subject on one inbox subscription, up to `window`
+   * awaiting their acknowledgement at once (the library's `js.publish` is a request each, with
+   * its own promise and timer: a ceiling of ~16 thousand a second here, against ~60 thousand).
+   * Resolves once every message was acknowledged (duplicates included); rejects on an error
+   * acknowledgement, or when no acknowledgement came for `ackTimeoutMs`, and the caller sends
+   * the batch again (the stream drops what it already has by id).
+   *
+   * `chained`: each message after the first carries `Nats-Expected-Last-Msg-Id` = the id of the
+   * one before, so the stream stores them in this order or not at all. Without it, a connection
+   * lost mid-batch can lose some messages in flight while later ones, still in the client's
+   * buffer, are stored after the reconnect, ahead of the earlier ones sent again. The server
+   * checks duplicates first, so a batch sent again passes the messages it already has.
+   */
+  async publishEncoded(messages: readonly StreamMessage[], options: { readonly ackTimeoutMs?: number; readonly window?: number; readonly chained?: boolean } = {}): Promise<{ readonly duplicates: number }> {
+    if (messages.length === 0) return { duplicates: 0 };
+    const batch = new AckedBatch(messages.length, options.ackTimeoutMs ?? defaultAckTimeoutMs);
+    const token = this.acks.begin(batch);
+    const window = options.window ?? defaultWindow;
+    const chained = options.chained ?? false;
+    try {
+      for (let i = 0; i < messages.length; i++) {
+        const m = messages[i] as StreamMessage;
+        const h = headers();
+        h.set('Nats-Msg-Id', m.eventId);
+        if (chained && i > 0) h.set('Nats-Expected-Last-Msg-Id', (messages[i - 1] as StreamMessage).eventId);
+        this.connection.publish(`${this.subjectPrefix}.${m.type}`, m.data, { reply: `${token}.${i}`, headers: h });
+        if (i + 1 - batch.acked >= window) await batch.below(i + 1 - window / 2);
+      }
+      await batch.done;
+      return { duplicates: batch.duplicates };
+    } finally {
+      batch.settle();
+      this.acks.end(token);
+    }
   }
 
   /** Calls `onMessage` for each message of the fan-out consumer (not async: batches are handled by the caller). */
@@ -62,10 +111,122 @@ export class JetStreamLink {
   }
 
   async close(): Promise<void> {
+    this.acks.close();
     await this.connection.drain().catch(() => this.connection.close());
   }
 }
 
 export function eventOfMessage(m: JsMsg): ChangeEvent {
   return JSON.parse(decoder.decode(m.data)) as ChangeEvent;
+}
+
+/**
+ * The acknowledgements of one publish: counted as they come, failed by an error acknowledgement
+ * or by silence (a lost connection, a server killed before it stored the message).
+ */
+class AckedBatch {
+  acked = 0;
+  duplicates = 0;
+  readonly done: Promise<void>;
+  private readonly seen: Uint8Array;
+  private resolve!: () => void;
+  private reject!: (error: Error) => void;
+  private waiter: { readonly count: number; readonly wake: () => void } | undefined;
+  private timer: NodeJS.Timeout;
+  private failed: Error | undefined;
+
+  constructor(private readonly size: number, private readonly silenceMs: number) {
+    this.seen = new Uint8Array(size);
+    this.done = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    // The caller awaits `done` only after the last publish; a failure before that is kept here.
+    this.done.catch(() => undefined);
+    this.timer = setTimeout(() => { this.fail(new Error(`JETSTREAM_ACK_TIMEOUT: no acknowledgement for ${silenceMs} ms (${this.acked} of ${size})`)); }, silenceMs);
+  }
+
+  /** An acknowledgement for message `i` (a repeated one counts once). */
+  ack(i: number, message: Msg): void {
+    if (this.failed !== undefined || i < 0 || i >= this.size || this.seen[i] === 1) return;
+    if (message.headers?.hasError === true) {
+      this.fail(new Error(`JETSTREAM_PUBLISH_FAILED: ${message.headers.code} ${message.headers.description}`));
+      return;
+    }
+    const ack = message.json<{ readonly stream?: string; readonly duplicate?: boolean; readonly error?: { readonly code?: number; readonly description?: string } }>();
+    if (ack.error !== undefined || ack.stream === undefined) {
+      this.fail(new Error(`JETSTREAM_PUBLISH_FAILED: ${ack.error?.code ?? 0} ${ack.error?.description ?? 'no stream in the acknowledgement'}`));
+      return;
+    }
+    this.seen[i] = 1;
+    this.acked += 1;
+    if (ack.duplicate === true) this.duplicates += 1;
+    this.timer.refresh();
+    if (this.waiter !== undefined && this.acked >= this.waiter.count) this.waiter.wake();
+    if (this.acked === this.size) {
+      clearTimeout(this.timer);
+      this.resolve();
+    }
+  }
+
+  /** Resolves once `count` messages are acknowledged; rejects as `done` does. */
+  async below(count: number): Promise<void> {
+    this.throwIfFailed();
+    if (this.acked >= count) return;
+    await Promise.race([new Promise<void>((wake) => { this.waiter = { count, wake }; }), this.done]);
+    this.waiter = undefined;
+    this.throwIfFailed();
+  }
+
+  private throwIfFailed(): void {
+    if (this.failed !== undefined) throw this.failed;
+  }
+
+  fail(error: Error): void {
+    if (this.failed !== undefined || this.acked === this.size) return;
+    this.failed = error;
+    clearTimeout(this.timer);
+    this.reject(error);
+  }
+
+  settle(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+/** One reply subscription for every publish of a connection: `<inbox>.<batch>.<index>`. */
+class AckInbox {
+  private readonly prefix = createInbox();
+  private readonly batches = new Map<number, AckedBatch>();
+  private next = 0;
+  private readonly subscription: Subscription;
+
+  constructor(connection: NatsConnection) {
+    this.subscription = connection.subscribe(`${this.prefix}.>`, {
+      callback: (error, message) => {
+        if (error !== null) {
+          for (const b of this.batches.values()) b.fail(error);
+          return;
+        }
+        const tail = message.subject.slice(this.prefix.length + 1);
+        const dot = tail.indexOf('.');
+        this.batches.get(Number(tail.slice(0, dot)))?.ack(Number(tail.slice(dot + 1)), message);
+      },
+    });
+  }
+
+  begin(batch: AckedBatch): string {
+    const id = this.next++;
+    this.batches.set(id, batch);
+    return `${this.prefix}.${id}`;
+  }
+
+  end(token: string): void {
+    this.batches.delete(Number(token.slice(this.prefix.length + 1)));
+  }
+
+  close(): void {
+    for (const b of this.batches.values()) b.fail(new Error('JETSTREAM_CLOSED: the connection was closed'));
+    this.subscription.unsubscribe();
+  }
 }

@@ -1,10 +1,31 @@
 import { PostgresAdapter, sql, type Selectable } from 'kysely';
 import type { Executor } from '../registry/person.repository.js';
+import { directStatement } from '../store/database.js';
 import type { ChangeEvent, OutboxEntry } from './change-event.js';
 import type { EventOutboxTable } from './events.tables.js';
 
 function fromRow(r: Pick<Selectable<EventOutboxTable>, 'seq' | 'payload'>): ChangeEvent {
   return { ...(JSON.parse(r.payload) as OutboxEntry), seq: r.seq };
+}
+
+/** An outbox row as the JetStream publisher sends it. */
+export interface StreamRow {
+  readonly seq: number;
+  readonly eventId: string;
+  readonly type: string;
+  /** The ChangeEvent's JSON (the stored payload with `seq` added). */
+  readonly json: string;
+}
+
+/**
+ * The stored payload (an OutboxEntry's JSON object) with `"seq"` added as its last member: the
+ * ChangeEvent's JSON without parsing and serialising again. Last, so that it is the value a
+ * parser keeps even if a payload carried a seq of its own.
+ */
+export function withSeq(payload: string, seq: number): string {
+  const end = payload.lastIndexOf('}');
+  const body = payload.slice(0, end).trimEnd();
+  return `${body}${body.endsWith('{') ? '' : ','}"seq":${seq}}`;
 }
 
 /** The advisory lock that orders outbox writers on PostgreSQL (any fixed number no other code uses). */
@@ -50,6 +71,20 @@ export const outboxRepository = {
   async after(db: Executor, seq: number, limit: number): Promise<readonly ChangeEvent[]> {
     const rows = await db.selectFrom('event_outbox').select(['seq', 'payload']).where('seq', '>', seq).orderBy('seq').limit(limit).execute();
     return rows.map(fromRow);
+  },
+
+  /**
+   * Committed events after `seq` as the stream carries them: kind, id, and the change event's
+   * JSON with its seq, built from the stored payload without parsing it (the publisher's hot
+   * path). On SQLite outside a transaction a prepared statement; else through Kysely.
+   */
+  async afterForStream(db: Executor, seq: number, limit: number): Promise<readonly StreamRow[]> {
+    const direct = directStatement<[number, number], [number, string, string, string]>(db, 'SELECT seq, event_id, event_type, payload FROM event_outbox WHERE seq > ? ORDER BY seq LIMIT ?', { raw: true });
+    const rows = direct !== undefined
+      ? direct.all(seq, limit)
+      : (await db.selectFrom('event_outbox').select(['seq', 'event_id', 'event_type', 'payload']).where('seq', '>', seq).orderBy('seq').limit(limit).execute())
+        .map((r): [number, string, string, string] => [r.seq, r.event_id, r.event_type, r.payload]);
+    return rows.map(([s, eventId, type, payload]) => ({ seq: s, eventId, type, json: withSeq(payload, s) }));
   },
 
   /** Events with these seqs (deliveries), in seq order. */
