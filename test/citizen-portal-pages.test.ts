@@ -149,7 +149,7 @@ describe.each(['sqlite', 'postgres'] as const)('the citizen portal pages (%s)', 
 
     const resolve = await fx.app.inject({ method: 'POST', url: `/api/quality/findings/${encodeURIComponent(hometown)}/resolve`, headers: officer.headers, payload: { reason: 'Đối chiếu giấy khai sinh 123/1980', data: { hometown: 'Nam Định' } } });
     expect(resolve.statusCode, resolve.body).toBe(200);
-    expect(resolve.json()).toMatchObject({ stillFailing: false, finding: { status: 'resolved' } });
+    expect(resolve.json()).toMatchObject({ stillFailing: false, finding: { status: 'corrected' } });
     expect((await fx.app.inject({ method: 'POST', url: `/api/quality/findings/${encodeURIComponent(religion)}/dismiss`, headers: officer.headers, payload: { reason: 'Hồ sơ gốc ghi không tôn giáo; mời bổ sung giấy tờ' } })).statusCode).toBe(200);
 
     const mine = await page('/citizen/portal/my/requests');

@@ -116,7 +116,7 @@ for (const dialect of dialects) {
       const person = await registry.getPerson(defect.recordId);
       const result = await quality.resolve(finding.findingId, { officerId: 'officer-7', reason: 'Giấy khai sinh ghi đúng giới tính', data: { sex: person.sex === 'M' ? 'F' : 'M' } });
       expect(result.stillFailing).toBe(false);
-      expect(result.finding.status).toBe('resolved');
+      expect(result.finding.status).toBe('corrected');
       expect(result.eventId).not.toBeNull();
       const { actions } = await quality.finding(finding.findingId);
       expect(actions).toMatchObject([{ action: 'resolve', officerId: 'officer-7', eventId: result.eventId }]);
@@ -137,7 +137,7 @@ for (const dialect of dialects) {
       // The divorce mends it: the re-check closes the finding as fixed.
       await registry.recordEvent({ personId: target.id_number, type: 'divorce', occurredOn: '2026-01-02', officerId: 'o1', reason: 'Ghi nhầm', data: {} });
       const after = await quality.finding(open[0]?.findingId ?? '');
-      expect(after.finding.status).toBe('fixed');
+      expect(after.finding.status).toBe('no_longer_failing');
     }, 60_000);
 
     it('dismisses false positives, merges duplicates or marks them distinct, and keeps decisions across scans', async () => {
@@ -149,7 +149,7 @@ for (const dialect of dialects) {
       expect(merged.finding.status).toBe('merged');
       expect(merged.eventId).not.toBeNull();
       const distinct = await quality.markDistinct(second.findingId, { officerId: 'officer-2', reason: 'Hai người khác nhau, đã xác minh' });
-      expect(distinct.finding.status).toBe('distinct');
+      expect(distinct.finding.status).toBe('not_duplicate');
       const [name] = await quality.worklist({ ruleId: 'correct.name_plausible', status: 'open', limit: 1 });
       if (name === undefined) throw new Error('no name finding');
       await rejectsWith(quality.markDistinct(name.findingId, { officerId: 'officer-2', reason: 'not a pair' }), 'NOT_A_DUPLICATE');
@@ -163,7 +163,7 @@ for (const dialect of dialects) {
       await quality.fullScan();
       for (const f of [first, second, name]) {
         const { finding, actions } = await quality.finding(f.findingId);
-        expect(['merged', 'distinct', 'dismissed']).toContain(finding.status);
+        expect(['merged', 'not_duplicate', 'dismissed']).toContain(finding.status);
         expect(actions).toHaveLength(1);
       }
     }, 120_000);

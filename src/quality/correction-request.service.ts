@@ -50,7 +50,7 @@ export const openRequestsPerPerson = 5;
 
 function statusOf(findingStatus: string): CorrectionRequestStatus {
   if (findingStatus === 'open') return 'submitted';
-  return findingStatus === 'resolved' || findingStatus === 'fixed' ? 'corrected' : 'rejected';
+  return findingStatus === 'corrected' || findingStatus === 'no_longer_failing' ? 'corrected' : 'rejected';
 }
 
 /**

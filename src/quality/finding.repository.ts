@@ -74,7 +74,7 @@ export const findingRepository = {
     }
   },
 
-  /** Marks findings seen again (still failing): refreshes detail, owner and last_seen_at; reopens 'fixed'/'resolved' ones. */
+  /** Marks findings seen again (still failing): refreshes detail, owner and last_seen_at; reopens 'no_longer_failing'/'corrected' ones. */
   async markSeen(db: Executor, findings: readonly Finding[], at: string, reopen: boolean): Promise<void> {
     if (!reopen) {
       for (let i = 0; i < findings.length; i += chunk) {
@@ -97,7 +97,7 @@ export const findingRepository = {
     for (let i = 0; i < findingIds.length; i += chunk) {
       await db
         .updateTable('quality_findings')
-        .set({ status: 'fixed', closed_at: at })
+        .set({ status: 'no_longer_failing', closed_at: at })
         .where('finding_id', 'in', findingIds.slice(i, i + chunk))
         .where('status', '=', 'open')
         .execute();

@@ -1,10 +1,16 @@
 import type { QualityRule, ScoreGroup } from './quality-rule.catalog.js';
 
-/** The states of a finding. 'fixed': a later check no longer finds it; the rest are officers' decisions. */
-export type FindingStatus = 'open' | 'fixed' | 'resolved' | 'dismissed' | 'merged' | 'distinct';
+/**
+ * The states of a finding, named as a quality officer tells them apart (migration 0071 renamed
+ * fixed, resolved and distinct): `no_longer_failing`, a later check no longer finds it (the record
+ * changed some other way); `corrected`, an officer's correction through the worklist made it pass;
+ * `not_duplicate`, two suspected duplicates are two persons. `dismissed` (a false alarm) and
+ * `merged` are officers' decisions too.
+ */
+export type FindingStatus = 'open' | 'no_longer_failing' | 'corrected' | 'dismissed' | 'merged' | 'not_duplicate';
 
 /** Officers' decisions that keep a finding closed even if the rule still fires. */
-export const decidedStatuses: ReadonlySet<string> = new Set(['dismissed', 'merged', 'distinct']);
+export const decidedStatuses: ReadonlySet<string> = new Set(['dismissed', 'merged', 'not_duplicate']);
 
 /**
  * The worklist entries that citizens open themselves (correction-request.service.ts): no scan

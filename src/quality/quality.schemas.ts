@@ -79,7 +79,7 @@ export const FindingQuery = Type.Object({
   commune: Type.Optional(Type.String({ maxLength: 8 })),
   rule: Type.Optional(Type.String({ maxLength: 64 })),
   group: Type.Optional(Type.Union([Type.Literal('correct'), Type.Literal('complete'), Type.Literal('clean'), Type.Literal('live')])),
-  status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('fixed'), Type.Literal('resolved'), Type.Literal('dismissed'), Type.Literal('merged'), Type.Literal('distinct')])),
+  status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('no_longer_failing'), Type.Literal('corrected'), Type.Literal('dismissed'), Type.Literal('merged'), Type.Literal('not_duplicate')])),
   record: Type.Optional(Type.String({ maxLength: 64 })),
   after: Type.Optional(Type.String({ maxLength: 200 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),

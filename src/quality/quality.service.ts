@@ -105,7 +105,7 @@ export class QualityService {
   /**
    * Scans every person once (per-record rules as rows stream by, cross-record rules from maps
    * keyed by ID at the end), stores the findings in bulk against the previous ones (new ones
-   * opened, vanished ones closed as fixed, officers' decisions kept) and snapshots the scores.
+   * opened, vanished ones closed as no longer failing, officers' decisions kept) and snapshots the scores.
    */
   async fullScan(): Promise<ScanSummary> {
     // One full scan at a time across the nodes sharing the store (JOB_RUNNING_ELSEWHERE otherwise).
@@ -355,7 +355,7 @@ export class QualityService {
       const after = await this.mustGet(trx, findingId);
       // A citizen's request is answered by the correction itself: no rule re-checks it.
       const stillFailing = after.status === 'open' && after.ruleId !== correctionRequestRuleId;
-      if (!stillFailing) await findingRepository.setStatus(trx, findingId, 'resolved', this.now());
+      if (!stillFailing) await findingRepository.setStatus(trx, findingId, 'corrected', this.now());
       await scoreRepository.insertAction(trx, { actionId: this.newId(), findingId, action: 'resolve', officerId: d.officerId, reason: d.reason, eventId, actedAt: this.now() });
       return { finding: await this.mustGet(trx, findingId), eventId, stillFailing };
     });
@@ -368,7 +368,7 @@ export class QualityService {
 
   /** Marks a suspected duplicate pair as two distinct persons; later scans keep it closed. */
   async markDistinct(findingId: string, d: OfficerDecision): Promise<ActionResult> {
-    return this.decide(findingId, d, 'distinct', 'distinct');
+    return this.decide(findingId, d, 'distinct', 'not_duplicate');
   }
 
   /**
@@ -389,12 +389,12 @@ export class QualityService {
     return this.decide(findingId, d, 'merge', 'merged', eventId);
   }
 
-  private async decide(findingId: string, d: OfficerDecision, action: string, status: 'dismissed' | 'distinct' | 'merged', eventId: string | null = null): Promise<ActionResult> {
+  private async decide(findingId: string, d: OfficerDecision, action: string, status: 'dismissed' | 'not_duplicate' | 'merged', eventId: string | null = null): Promise<ActionResult> {
     this.checkDecision(d);
     return this.deps.db.transaction().execute(async (trx) => {
       const finding = await this.mustGet(trx, findingId);
       this.assertOpen(finding);
-      if (status === 'distinct' && finding.ruleId !== setRules.duplicate.id) {
+      if (status === 'not_duplicate' && finding.ruleId !== setRules.duplicate.id) {
         throw new DomainError('invalid', 'NOT_A_DUPLICATE', 'only duplicate findings can be marked distinct', 'Dismiss the finding instead');
       }
       const at = this.now();

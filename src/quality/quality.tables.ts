@@ -34,7 +34,7 @@ export interface QualityFindingsTable {
   detail: string;
   detected_at: string;
   last_seen_at: string;
-  /** 'open' | 'fixed' (no longer fails) | 'resolved' | 'dismissed' | 'merged' | 'distinct'. */
+  /** 'open' | 'no_longer_failing' | 'corrected' | 'dismissed' | 'merged' | 'not_duplicate' (finding.types.ts). */
   status: string;
   closed_at: string | null;
 }

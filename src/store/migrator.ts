@@ -23,6 +23,7 @@ import * as changeEvents0030 from './migrations/0030-change-events.migration.js'
 import * as residenceDocuments0031 from './migrations/0031-residence-documents.migration.js';
 import * as direction0040 from './migrations/0040-direction.migration.js';
 import * as jobLeases0070 from './migrations/0070-job-leases.migration.js';
+import * as findingStatuses0071 from './migrations/0071-finding-statuses.migration.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -54,6 +55,7 @@ const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0031-residence-documents', residenceDocuments0031],
   ['0040-direction', direction0040],
   ['0070-job-leases', jobLeases0070],
+  ['0071-finding-statuses', findingStatuses0071],
 ];
 
 /** The access log's own store (a SQLite file beside the registry's): its tables only. */

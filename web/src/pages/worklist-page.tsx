@@ -18,7 +18,7 @@ const factLabel: Readonly<Record<(typeof correctable)[number], MessageKey>> = {
   relationshipToHead: 'relationshipToHead', spouseId: 'spouse', motherId: 'mother', fatherId: 'father', deathDate: 'deathDate',
 };
 
-const statuses = ['open', 'dismissed', 'resolved', 'fixed', 'merged', 'distinct'] as const;
+const statuses = ['open', 'dismissed', 'corrected', 'no_longer_failing', 'merged', 'not_duplicate'] as const;
 const pageSize = 100;
 
 interface FindingPage { readonly items: readonly QualityFinding[]; readonly total: number }
