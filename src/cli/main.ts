@@ -31,6 +31,7 @@ import { explainIdNumber } from './id-check.command.js';
 import { registerMatchingCommands } from './matching.command.js';
 import { registerQualityCommands } from './quality.command.js';
 import { registerReconcileCommands } from './reconcile.command.js';
+import { registerTaxCodeCommands } from './tax-code.command.js';
 import { openContext, storeAddress, type CliContext } from './context.js';
 
 function positiveInt(value: string): number {
@@ -357,6 +358,7 @@ registerAuditCommands(program, withContext);
 registerBackupCommands(program, withContext);
 
 registerReconcileCommands(program, withContext);
+registerTaxCodeCommands(program, withContext);
 
 registerExchangeCommands(program, withContext);
 registerCitizenCommands(program, withContext);

@@ -19,6 +19,7 @@ import * as identityChangesColumns0015 from './migrations/0015-identity-changes-
 import * as citizen0020 from './migrations/0020-citizen.migration.js';
 import * as changeEvents0030 from './migrations/0030-change-events.migration.js';
 import * as direction0040 from './migrations/0040-direction.migration.js';
+import * as taxCodeLinks0050 from './migrations/0050-tax-code-links.migration.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -46,6 +47,7 @@ const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0020-citizen', citizen0020],
   ['0030-change-events', changeEvents0030],
   ['0040-direction', direction0040],
+  ['0050-tax-code-links', taxCodeLinks0050],
 ];
 
 /** The access log's own store (a SQLite file beside the registry's): its tables only. */
