@@ -172,7 +172,7 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
     .command('add')
     .description('grant a client a service for some fields and purposes, under a legal basis, with fair-use caps')
     .requiredOption('--client <id>', 'client id')
-    .requiredOption('--service <name>', 'verify | person | residence | household | changes')
+    .requiredOption('--service <name>', 'verify | person | residence | household | changes | tax-code')
     .requiredOption('--fields <list>', 'comma-separated field names (for changes: event kinds)')
     .requiredOption('--purpose <purpose...>', 'a purpose as CODE=text (the text is what the citizen reads)')
     .requiredOption('--legal-basis <text>', 'the law, decree or circular (or "consent")')
