@@ -40,7 +40,8 @@ const malformed = (message: string, action: string): DomainError => new DomainEr
 
 /**
  * Reads an old tax code: surrounding spaces are ignored, nothing else is repaired (a lost leading
- * zero or a missing hyphen is the sender's to fix: guessing could name another taxpayer).
+ * zero or a missing hyphen is the sender's to fix: guessing could name another taxpayer). The
+ * refusals never repeat the code (it identifies a taxpayer).
  * Throws TAX_CODE_MALFORMED (shape), TAX_CODE_CHECK_DIGIT (a mistyped digit) or
  * TAX_CODE_IS_ID_NUMBER (a 12-digit ID number, which is the tax code itself since 1 July 2025).
  *
@@ -57,17 +58,17 @@ export function parseOldTaxCode(raw: string): OldTaxCode {
   if (shape === null) {
     const digits = value.replace(/\D/g, '').length;
     throw malformed(
-      value.length > 40 ? 'the tax code is too long' : `"${value}" is not an old tax code (${digits} digits)`,
+      value.length > 40 ? 'the tax code is too long' : `this is not an old tax code (${digits} digits${/[^\d-]/.test(value) ? ' and other characters' : ''})`,
       digits === 9 ? 'A 9-digit code may have lost its leading zero (in a spreadsheet): send all 10 digits as text' : 'Send 10 digits, or 10 digits, a hyphen and the 3-digit branch number (0100047516-001)',
     );
   }
   const base = shape[1] ?? '';
   const branch = shape[2];
-  if (base.startsWith('00') || base.slice(2, 9) === '0000000') throw malformed(`"${value}" is not an old tax code (its province or sequence part is zero)`, 'Check the code on the tax registration certificate');
-  if (branch === '000') throw malformed(`"${value}" has branch number 000, which is never issued`, 'Send the 10-digit code alone, or the branch number from 001 to 999');
+  if (base.startsWith('00') || base.slice(2, 9) === '0000000') throw malformed('this is not an old tax code (its province or sequence part is zero)', 'Check the code on the tax registration certificate');
+  if (branch === '000') throw malformed('branch number 000 is never issued', 'Send the 10-digit code alone, or the branch number from 001 to 999');
   const check = mstCheckDigit(base.slice(0, 9));
   if (check === undefined || String(check) !== base[9]) {
-    throw new DomainError('invalid', 'TAX_CODE_CHECK_DIGIT', `"${value}" fails the tax code's check digit: a digit is mistyped`, 'Check the code against the tax registration certificate or the tax authority\'s look-up');
+    throw new DomainError('invalid', 'TAX_CODE_CHECK_DIGIT', 'the tax code fails its check digit: a digit is mistyped', 'Check the code against the tax registration certificate or the tax authority\'s look-up');
   }
   return { code: branch === undefined ? base : `${base}-${branch}`, base, branch };
 }
