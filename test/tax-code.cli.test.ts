@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,16 @@ describe('sachsong tax-code', () => {
     const [taken = '', owner = ''] = linked;
     const [free = '', person = ''] = toUpdate;
     const mistyped = `${free.slice(0, 9)}${String((Number(free[9]) + 1) % 10)}`;
+    // A register whose linked code was mistyped: that code is not stored, and is listed in a file, not on the terminal.
+    const damaged = path.join(dir, 'damaged.csv');
+    const mistypedTaken = `${taken.slice(0, 9)}${String((Number(taken[9]) + 1) % 10)}`;
+    writeFileSync(damaged, readFileSync(register, 'utf8').replace(`\n${taken},`, `\n${mistypedTaken},`));
+    const withDamage = sachsong(['tax-code', 'link', damaged, '--out', path.join(dir, 'damaged-links')]);
+    expect(withDamage.code, withDamage.stderr).toBe(0);
+    expect(JSON.parse(withDamage.stdout)).toMatchObject({ written: 0, malformed: 1 });
+    expect(withDamage.stderr).toContain('1 TAX_CODE_CHECK_DIGIT');
+    expect(withDamage.stderr).not.toContain(mistypedTaken);
+    expect(readFileSync(path.join(dir, 'damaged-links', 'tax-links.malformed.csv'), 'utf8')).toContain(`"${mistypedTaken}",TAX_CODE_CHECK_DIGIT`);
     const bad = sachsong(['tax-code', 'record', mistyped, person, '--officer', 'o-1']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('TAX_CODE_CHECK_DIGIT');

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { registrySnapshot, reconcileFolders } from '../matching/reconcile.module.js';
@@ -41,8 +42,11 @@ export function registerTaxCodeCommands(program: Command, withContext: WithConte
           ...(stored === undefined ? {} : { runId: stored.runId, written: stored.written, unchanged: stored.unchanged, malformed: stored.malformed.length }),
         }, null, 2));
         if (stored !== undefined && stored.malformed.length > 0) {
-          const first = stored.malformed.slice(0, 3).map((m) => `${m.oldTaxCode} (${m.code})`).join(', ');
-          process.stderr.write(`tax-code: ${stored.malformed.length} linked code(s) are not valid old tax codes and were not stored: ${first}${stored.malformed.length > 3 ? ', …' : ''}\n`);
+          // The codes go to a file beside the links, not to the terminal (they identify taxpayers).
+          const file = path.join(outDir, 'tax-links.malformed.csv');
+          writeFileSync(file, `old_tax_code,error\n${stored.malformed.map((m) => `"${m.oldTaxCode.replaceAll('"', '""')}",${m.code}`).join('\n')}\n`);
+          const byCode = [...new Set(stored.malformed.map((m) => m.code))].map((c) => `${stored.malformed.filter((m) => m.code === c).length} ${c}`).join(', ');
+          process.stderr.write(`tax-code: ${stored.malformed.length} linked code(s) are not valid old tax codes and were not stored (${byCode}): listed in ${file}\n`);
         }
         return 0;
       }),
