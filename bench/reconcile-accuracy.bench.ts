@@ -76,6 +76,23 @@ async function idOnly(file: string, truth: string, delimiter: string, idColumn: 
   }
 }
 
+/** The clerical review queue: its rows, and how many suggest the truth's person (an officer's work, and its yield). */
+async function reviewQueue(results: string, truth: string): Promise<{ rows: number; rightPerson: number; wrongPerson: number }> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const c = await instance.connect();
+  try {
+    const [row] = (await c.runAndReadAll(`
+      WITH r AS (SELECT row_no::BIGINT AS row_no, suggested_id FROM read_csv(${sqlText(results)}, header = true, all_varchar = true) WHERE status = 'CLERICAL_REVIEW'),
+      t AS (SELECT row_no::BIGINT AS row_no, nullif(expected_person, '') AS person FROM read_csv(${sqlText(truth)}, header = true, all_varchar = true))
+      SELECT count(*), count(*) FILTER (WHERE t.person = r.suggested_id) FROM r LEFT JOIN t USING (row_no)`)).getRowsJS();
+    const [n, right] = (row ?? []).map(Number) as [number, number];
+    return { rows: n, rightPerson: right, wrongPerson: n - right };
+  } finally {
+    c.closeSync();
+    instance.closeSync();
+  }
+}
+
 const round = (x: number): number => Math.round(x * 100_000) / 100_000;
 const report: Record<string, unknown> = { people, rows, preset, seed };
 for (const kind of ['messy', 'generated'] as const) {
@@ -98,9 +115,10 @@ for (const kind of ['messy', 'generated'] as const) {
     statuses: summary.statuses,
     pairwise: { precision: round(evaluation.pairwise.precision), recall: round(evaluation.pairwise.recall), f1: round(evaluation.pairwise.f1), falsePositives: evaluation.pairwise.falsePositives, falseNegatives: evaluation.pairwise.falseNegatives },
     idOnlyBaseline: { precision: round(baseline.precision), recall: round(baseline.recall), f1: round(baseline.f1) },
+    reviewQueue: await reviewQueue(results, truth),
     ...(kind === 'messy' ? { perErrorKind: Object.fromEntries(Object.entries(await evaluateByErrorKind(results, truth)).map(([k, v]) => [k === '' ? '(none)' : k, { ...v, recall: round(v.recall) }])) } : {}),
   };
-  console.error(`${kind}: ${took} s, F1 ${evaluation.pairwise.f1.toFixed(5)} (precision ${evaluation.pairwise.precision.toFixed(5)}), ID-only F1 ${baseline.f1.toFixed(5)}`);
+  console.error(`${kind}: ${took} s, F1 ${evaluation.pairwise.f1.toFixed(5)} (precision ${evaluation.pairwise.precision.toFixed(5)}), ID-only F1 ${baseline.f1.toFixed(5)}, review queue ${JSON.stringify(report[kind] === undefined ? null : (report[kind] as { reviewQueue: unknown }).reviewQueue)}`);
 }
 const json = JSON.stringify(report, null, 2);
 mkdirSync(path.join(import.meta.dirname, 'results'), { recursive: true });

@@ -216,6 +216,7 @@ const matrix: Readonly<Record<string, Entry>> = {
   'POST /x/services/residence': e('agency:residence'),
   'POST /x/services/household': e('agency:household'),
   'POST /x/services/changes': e('agency:changes'),
+  'POST /x/services/tax-code': e('agency:tax-code'),
   'POST /x/subscriptions': e('agency:changes'),
   'GET /x/subscriptions': e('agency:changes'),
   'GET /x/subscriptions/:subscriptionId': e('agency:changes'),

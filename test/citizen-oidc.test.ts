@@ -10,6 +10,8 @@ import { acrLevel1, acrLevel2 } from '../src/citizen/citizen.types.js';
 import { memoryOtpSender } from '../src/citizen/otp.sender.js';
 import { RelyingPartyService } from '../src/citizen/relying-party.service.js';
 import { memberRepository } from '../src/exchange/member.repository.js';
+import { withCheckDigit } from '../src/matching/tax-code.js';
+import { TaxCodeLinkService } from '../src/matching/tax-code-link.service.js';
 import { buildApp } from '../src/http/app.js';
 import { totpCodeAt } from '../src/identity/totp.verifier.js';
 import { RegistryService } from '../src/registry/registry.service.js';
@@ -543,3 +545,53 @@ describe('the citizen\'s portal API', () => {
   });
 });
 
+
+// Old tax codes (the ID number is the tax code since 1 July 2025): released like the other claims.
+describe('the old tax code claim', () => {
+  it('releases vn_old_tax_code only to a relying party allowed it, after consent, confirmed links only, each release recorded', async () => {
+    const links = new TaxCodeLinkService({ db: store.db, clock: systemClock });
+    const oldCode = withCheckDigit('830012345') ?? withCheckDigit('830012346') ?? '';
+    const probableCode = withCheckDigit('830054321') ?? withCheckDigit('830054322') ?? '';
+    await links.record({ oldTaxCode: oldCode, idNumber: citizenMinh.idNumber, status: 'confirmed', officerId: 'o-tax-1' });
+    await links.record({ oldTaxCode: probableCode, idNumber: citizenMinh.idNumber, status: 'probable', officerId: 'o-tax-1' });
+    const taxPortal = await onboardRp('TAXPORTAL', 'tax.localhost:7003', ['name', 'vn_tax_code', 'vn_old_tax_code']);
+
+    const jar = new Jar();
+    const flow = await startFlow(taxPortal, { scope: 'openid vn_tax_code' });
+    const { callback, consentHtml } = await fullSignIn(jar, flow, { idNumber: citizenMinh.idNumber });
+    expect([...(consentHtml ?? '').matchAll(/data-claim="([^"]+)"/g)].map((m) => m[1])).toEqual(['vn_tax_code', 'vn_old_tax_code']);
+    expect(consentHtml).toContain('Mã số thuế cũ');
+    expect(consentHtml).toContain('Liên kết mã số thuế cũ');
+    const before = (await leaves()).length;
+    const tokens = await openid.authorizationCodeGrant(taxPortal.config, new URL(callback), { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce });
+    expect(tokens.claims()?.vn_old_tax_code).toBeUndefined();
+    const info = await openid.fetchUserInfo(taxPortal.config, tokens.access_token, tokens.claims()?.sub ?? '');
+    expect(info).toMatchObject({ vn_tax_code: citizenMinh.idNumber, vn_old_tax_code: oldCode });
+    expect(JSON.stringify(info)).not.toContain(probableCode);
+    const records = (await leaves()).slice(before);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ personId: citizenMinh.idNumber, clientId: taxPortal.clientId, service: 'oidc.userinfo', fields: ['vn_tax_code', 'vn_old_tax_code'] });
+
+    // The bank may receive vn_tax_code but not the old code: not on its consent screen, not released, not recorded.
+    const bankJar = new Jar();
+    const bankFlow = await startFlow(bank, { scope: 'openid vn_tax_code' });
+    const atBank = await fullSignIn(bankJar, bankFlow, { idNumber: citizenMinh.idNumber });
+    expect(atBank.consentHtml ?? '').not.toContain('vn_old_tax_code');
+    const bankTokens = await openid.authorizationCodeGrant(bank.config, new URL(atBank.callback), { pkceCodeVerifier: bankFlow.verifier, expectedState: bankFlow.state, expectedNonce: bankFlow.nonce });
+    const beforeBank = (await leaves()).length;
+    const bankInfo = await openid.fetchUserInfo(bank.config, bankTokens.access_token, bankTokens.claims()?.sub ?? '');
+    expect(bankInfo).toMatchObject({ vn_tax_code: citizenMinh.idNumber });
+    expect(bankInfo).not.toHaveProperty('vn_old_tax_code');
+    expect((await leaves()).slice(beforeBank)[0]).toMatchObject({ clientId: bank.clientId, fields: ['vn_tax_code'] });
+
+    // Refused consent: the flow ends with access_denied and nothing is released or recorded.
+    const shop2 = await onboardRp('TAXSHOP', 'taxshop.localhost:7004', ['vn_tax_code', 'vn_old_tax_code']);
+    const beforeDeny = (await leaves()).length;
+    const denyJar = new Jar();
+    const denyFlow = await startFlow(shop2, { scope: 'openid vn_tax_code' });
+    const refused = await drive(denyJar, await get(denyJar, denyFlow.url), { idNumber: citizenMinh.idNumber }, 'deny');
+    expect(refused.consentHtml).toContain('vn_old_tax_code');
+    expect(new URL(refused.callback ?? '').searchParams.get('error')).toBe('access_denied');
+    expect((await leaves()).length).toBe(beforeDeny);
+  });
+});

@@ -25,7 +25,7 @@ export function registerCitizenCommands(program: Command, withContext: WithConte
     .requiredOption('--client <id>', 'the exchange client, VN/<class>/<member>/<subsystem>')
     .requiredOption('--name <name>', 'the name citizens see on the consent screen')
     .requiredOption('--redirect <uris>', 'redirect URIs, comma-separated (one host)')
-    .requiredOption('--claims <names>', 'allowed claims, comma-separated: name, birthdate, gender, nationality, vn_permanent_residence, vn_current_residence, vn_tax_code')
+    .requiredOption('--claims <names>', 'allowed claims, comma-separated: name, birthdate, gender, nationality, vn_permanent_residence, vn_current_residence, vn_tax_code, vn_old_tax_code')
     .option('--post-logout <uris>', 'post-logout redirect URIs, comma-separated')
     .option('--backchannel <uri>', 'back-channel logout URI')
     .action((opts: { client: string; name: string; redirect: string; claims: string; postLogout?: string; backchannel?: string }) =>

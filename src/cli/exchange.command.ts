@@ -173,7 +173,7 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
     .command('add')
     .description(say('cấp cho một hệ thống quyền gọi dịch vụ với các trường, mục đích, căn cứ pháp lý và giới hạn sử dụng', 'grant a client a service for some fields and purposes, under a legal basis, with fair-use caps'))
     .requiredOption('--client <id>', 'client id')
-    .requiredOption('--service <name>', 'verify | person | residence | household | changes')
+    .requiredOption('--service <name>', 'verify | person | residence | household | changes | tax-code')
     .requiredOption('--fields <list>', 'comma-separated field names (for changes: event kinds)')
     .requiredOption('--purpose <purpose...>', 'a purpose as CODE=text (the text is what the citizen reads)')
     .requiredOption('--legal-basis <text>', 'the law, decree or circular (or "consent")')

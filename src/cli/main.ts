@@ -33,6 +33,7 @@ import { explainIdNumber } from './id-check.command.js';
 import { registerMatchingCommands } from './matching.command.js';
 import { registerQualityCommands } from './quality.command.js';
 import { registerReconcileCommands } from './reconcile.command.js';
+import { registerTaxCodeCommands } from './tax-code.command.js';
 import { openContext, storeAddress, type CliContext } from './context.js';
 import { cliLang, errorLine, say } from './cli-language.js';
 
@@ -395,6 +396,7 @@ registerAuditCommands(program, withContext);
 registerBackupCommands(program, withContext);
 
 registerReconcileCommands(program, withContext);
+registerTaxCodeCommands(program, withContext);
 
 registerExchangeCommands(program, withContext);
 registerCitizenCommands(program, withContext);

@@ -9,7 +9,7 @@ import { DomainError, isDomainError } from '../shared/domain-error.js';
 import { jwtBearerAssertionType } from './agency-auth.service.js';
 import type { Exchange } from './exchange.module.js';
 import type { CallHeaders } from './exchange.service.js';
-import { ChangesServiceBody, envelope, HouseholdServiceBody, PersonServiceBody, TokenBody, TokenReply, CallHeadersSchema, CallHeadersDoc, serviceBodyExamples, tokenBodyExample } from './exchange.schemas.js';
+import { ChangesServiceBody, envelope, HouseholdServiceBody, PersonServiceBody, TaxCodeServiceBody, TokenBody, TokenReply, CallHeadersSchema, CallHeadersDoc, serviceBodyExamples, tokenBodyExample } from './exchange.schemas.js';
 import type { ServiceBodies } from './registry-exchange.services.js';
 import { serviceCatalog, serviceNames, type ServiceName } from './service.catalog.js';
 
@@ -70,6 +70,7 @@ const serviceBodies: { readonly [S in ServiceName]: TSchema } = {
   household: HouseholdServiceBody,
   changes: ChangesServiceBody,
   'residence-document': PersonServiceBody,
+  'tax-code': TaxCodeServiceBody,
 };
 
 const serviceResults: { readonly [S in ServiceName]: TSchema } = {
@@ -93,6 +94,11 @@ const serviceResults: { readonly [S in ServiceName]: TSchema } = {
   changes: Type.Object({
     items: Type.Array(Type.Object({ seq: Type.Integer(), personId: Type.String(), type: Type.String(), occurredOn: Type.String(), recordedAt: Type.String() })),
     next: Type.Integer({ description: 'the cursor to send as `since` next time' }),
+  }),
+  'tax-code': Type.Object({
+    taxCode: Type.String({ description: 'the old tax code looked up, as stored (10 digits, or 10-3)' }),
+    idNumber: Type.Optional(Type.String({ description: 'only when granted: the 12-digit ID number, the tax code since 1 July 2025' })),
+    linkedOn: Type.Optional(Type.String({ description: 'only when granted: the day the link was confirmed (YYYY-MM-DD)' })),
   }),
 };
 

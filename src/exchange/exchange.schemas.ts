@@ -165,6 +165,7 @@ export const serviceBodyExamples: Readonly<Record<string, Readonly<Record<string
   household: { idNumber: '079203012345' },
   changes: { since: 0, limit: 100 },
   'residence-document': { idNumber: '079203012345', fields: ['fullName', 'residenceProvince'] },
+  'tax-code': { taxCode: '0100047516', fields: ['idNumber'] },
 };
 
 /** An example token request body (the assertion shortened). */
@@ -177,6 +178,11 @@ export const tokenBodyExample = {
 export const PersonServiceBody = Type.Object({
   idNumber: Type.String({ maxLength: 32 }),
   fields: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50, description: 'default: every granted field' })),
+}, { additionalProperties: false });
+
+export const TaxCodeServiceBody = Type.Object({
+  taxCode: Type.String({ maxLength: 40, description: 'an old tax code: 10 digits, or 10 digits, a hyphen and a 3-digit branch number' }),
+  fields: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 10, description: 'default: every granted field' })),
 }, { additionalProperties: false });
 
 export const HouseholdServiceBody = Type.Object({ idNumber: Type.String({ maxLength: 32 }) }, { additionalProperties: false });

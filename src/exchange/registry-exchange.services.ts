@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import { parseOldTaxCode } from '../matching/tax-code.js';
+import { taxCodeLinkRepository } from '../matching/tax-code-link.repository.js';
 import { withoutLifeStatus } from '../matching/verify.service.js';
 import type { VerifyRequest, VerifyResult } from '../matching/verify.types.js';
 import { verifyFields } from '../matching/verify.types.js';
@@ -8,7 +10,7 @@ import { toPersonView } from '../registry/person.view.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
 import type { Grant } from './exchange.types.js';
-import { changeKinds, householdFields, householdOwnFields, lifeStatusField, personFields, residenceFields, type ServiceName } from './service.catalog.js';
+import { changeKinds, householdFields, householdOwnFields, lifeStatusField, personFields, residenceFields, taxCodeFields, type ServiceName } from './service.catalog.js';
 
 /** The verification the exchange offers; matching's VerifyService fits it. */
 export interface Verifier {
@@ -57,6 +59,11 @@ export interface ChangesBody {
   readonly limit?: number | undefined;
 }
 
+export interface TaxCodeBody {
+  readonly taxCode: string;
+  readonly fields?: readonly string[] | undefined;
+}
+
 export interface ServiceBodies {
   readonly verify: VerifyRequest;
   readonly person: PersonBody;
@@ -64,6 +71,7 @@ export interface ServiceBodies {
   readonly household: HouseholdBody;
   readonly changes: ChangesBody;
   readonly 'residence-document': PersonBody;
+  readonly 'tax-code': TaxCodeBody;
 }
 
 export interface RegistryExchangeDeps {
@@ -182,6 +190,24 @@ export function registryExchangeServices(deps: RegistryExchangeDeps): { readonly
     'residence-document': (body, grant) => {
       if (deps.residenceDocument === undefined) throw new DomainError('unavailable', 'SERVICE_UNAVAILABLE', 'signed documents are not offered by this node', 'Ask the exchange operators');
       return deps.residenceDocument(body, grant);
+    },
+    'tax-code': (body, grant) => {
+      const fields = askedFields(body.fields, taxCodeFields, grant);
+      // A malformed code is refused before anything is read (TAX_CODE_MALFORMED, TAX_CODE_CHECK_DIGIT).
+      const code = parseOldTaxCode(body.taxCode).code;
+      return {
+        subject: undefined,
+        fields,
+        run: async () => {
+          const link = await taxCodeLinkRepository.find(deps.db, code);
+          // A probable link is not an answer: told exactly as an unknown code, nothing revealed, no record.
+          if (link?.status !== 'confirmed') {
+            throw new DomainError('not_found', 'TAX_CODE_NOT_LINKED', 'no ID number is linked to this tax code', 'Ask the taxpayer for their 12-digit ID number (their tax code since 1 July 2025), and check it with the verify service');
+          }
+          const view: Record<string, unknown> = { idNumber: link.personId, linkedOn: link.updatedAt.slice(0, 10) };
+          return { result: { taxCode: code, ...pick(view, fields) }, releases: [{ personId: link.personId, fields }] };
+        },
+      };
     },
     changes: (body, grant) => {
       const kinds = granted(changeKinds.filter((k) => grant.fields.includes(k)), grant);

@@ -1,9 +1,9 @@
 import { verifyFields } from '../matching/verify.types.js';
 
 /** The registry's services offered through the exchange. */
-export type ServiceName = 'verify' | 'person' | 'residence' | 'household' | 'changes' | 'residence-document';
+export type ServiceName = 'verify' | 'person' | 'residence' | 'household' | 'changes' | 'residence-document' | 'tax-code';
 
-export const serviceNames: readonly ServiceName[] = ['verify', 'person', 'residence', 'household', 'changes', 'residence-document'];
+export const serviceNames: readonly ServiceName[] = ['verify', 'person', 'residence', 'household', 'changes', 'residence-document', 'tax-code'];
 
 /** The provider of every registry service, X-Road style. */
 export const registryProvider = 'VN/GOV/BCA/REGISTRY';
@@ -56,6 +56,12 @@ export const changeKinds: readonly string[] = [
   'birth_registration', 'registration', 'id_issuance', 'residence_change', 'marriage', 'divorce', 'name_change', 'correction', 'death',
 ];
 
+/**
+ * Fields of the old-tax-code look-up: the ID number (the tax code since 1 July 2025) and the day
+ * the link was confirmed.
+ */
+export const taxCodeFields: readonly string[] = ['idNumber', 'linkedOn'];
+
 const describe = (name: ServiceName, summary: string, fields: readonly string[], consentApplicable: boolean): ServiceDescription => ({
   name,
   serviceId: `${registryProvider}/${name}`,
@@ -76,6 +82,8 @@ export const serviceCatalog: Readonly<Record<ServiceName, ServiceDescription>> =
   household: describe('household', "The household of a person and its members' granted fields; under consent, only members who consented themselves", householdFields, true),
   // Kinds bound the pull feed and push subscriptions; fields bound what a pushed event carries (src/events).
   'residence-document': describe('residence-document', "A confirmation of a person's residence signed by the registry (SD-JWT VC) with the granted claims, each selectively disclosable; revoked when the residence changes", residenceDocumentFields, true),
+  // Under law only (Circular 86/2024/TT-BTC): whose consent to ask is known only once the code is looked up.
+  'tax-code': describe('tax-code', 'The ID number an old 10-digit tax code belongs to (the ID number is the tax code since 1 July 2025); confirmed links only, an unknown code answers TAX_CODE_NOT_LINKED', taxCodeFields, false),
   changes: describe('changes', 'The feed of life events recorded after a cursor, of the granted kinds; pushed to subscriptions (/x/subscriptions) with the granted fields', [...changeKinds, ...personFields], false),
 };
 

@@ -235,6 +235,22 @@ describe('candidate scores and decisions', () => {
     expect(swapped.id).toBe('close');
   });
 
+  it('reads 1 January as an unknown day and month: links when the ID points at the person, and nothing without it', () => {
+    const holder = { id: tranVanBinh.id_number, name: 'Trần Văn Bình', birth: '1985-11-23', sex: 'M' } as const;
+    const placeholder = scoreCandidate({ id: tranVanBinh.id_number, name: 'Trần Văn Bìnhh', birth: '1985-01-01', sex: null }, holder);
+    expect(placeholder.birth).toBe('missing');
+    expect(decideCandidates([{ ...placeholder, personId: holder.id }])?.status).toBe('PROBABLE_MATCH');
+    // One keying error in the ID still points at the person.
+    const typo = scoreCandidate({ id: '001085099932', name: 'Trần Văn Bình', birth: '1985-01-01', sex: null }, holder);
+    expect(decideCandidates([{ ...typo, personId: holder.id }])?.status).toBe('PROBABLE_MATCH');
+    // Another year is a different date; without the ID the placeholder is no evidence: nothing.
+    expect(scoreCandidate({ ...row, id: tranVanBinh.id_number, birth: '1986-01-01' }, holder).birth).toBe('different');
+    const noId = scoreCandidate({ ...row, birth: '1985-01-01' }, holder);
+    expect(decideCandidates([{ ...noId, personId: holder.id }])).toBeUndefined();
+    // A real 1 January birth date still agrees exactly.
+    expect(scoreCandidate({ ...row, birth: '1985-01-01' }, { ...holder, birth: '1985-01-01' }).birth).toBe('exact');
+  });
+
   it('never links on a valid but different ID, a different name, or a close runner-up', () => {
     const best = { weight: 30, score: 1, name: 'exact', birth: 'exact', id: 'different', givenName: true, personId: 'a' } as const;
     expect(decideCandidates([best])?.status).toBe('CLERICAL_REVIEW');

@@ -103,6 +103,9 @@ export function scoreCandidate(row: CandidateRow, person: CandidatePerson): Cand
   }
   // A year alone agrees with every date of that year: among a million persons that is no evidence.
   if (birth === 'close' && (row.birth.length === 4 || person.birth.length === 4)) birth = 'missing';
+  // 1 January is what offices write for an unknown day and month: with the year right it says no more
+  // than a year alone (no evidence either way), where it would otherwise count against the person.
+  if (birth === 'different' && row.birth.length === 10 && row.birth.endsWith('-01-01') && row.birth.slice(0, 4) === person.birth.slice(0, 4)) birth = 'missing';
   const sex: FieldOutcome = row.sex === null ? 'missing' : row.sex === person.sex ? 'exact' : 'different';
   // An old 9-digit card cannot be compared with a 12-digit number digit by digit: it says nothing here.
   const id = row.id.replace(/\D/g, '').length === 9 ? 'missing' : compareIdNumbers(row.id, person.id);

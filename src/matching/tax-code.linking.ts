@@ -11,7 +11,8 @@
  * - `review`: a suggested person for an officer to check; `not_found`: nobody.
  * Also writes a synthetic tax register with its ground truth, for tests and benchmarks.
  */
-import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { SeededRandom } from '../registry/population.random.js';
 import { openDuckDb } from '../store/duckdb.bounds.js';
@@ -19,6 +20,8 @@ import { duckDbReconcileEngine, text } from './reconcile.engine.js';
 import { reconcilePresets } from './reconcile.presets.js';
 import type { SnapshotPersonWithCard } from './registry-snapshot.engine.js';
 import { sqlText } from './registry-snapshot.engine.js';
+import { withCheckDigit } from './tax-code.js';
+import type { RunResult, TaxCodeLinkService } from './tax-code-link.service.js';
 
 export const taxLinkOutcomes = ['linked', 'to_update', 'conflict_person_many_codes', 'conflict_code_many_persons', 'review', 'not_found'] as const;
 export type TaxLinkOutcome = (typeof taxLinkOutcomes)[number];
@@ -30,18 +33,35 @@ export interface TaxLinkSummary {
   readonly rows: number;
   readonly taxCodes: number;
   readonly outcomes: Readonly<Record<TaxLinkOutcome, number>>;
+  /** What was written to the registry's links, when asked (`store`). */
+  readonly stored?: RunResult;
+}
+
+/** Where a run's links go: the store's tax code links (tax-code-link.service.ts). */
+export interface TaxLinkStore {
+  readonly links: TaxCodeLinkService;
+  /** Also store `to_update` outcomes as probable links. */
+  readonly includeProbable?: boolean;
+}
+
+async function sha256File(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
 }
 
 /**
  * Links a tax register: writes `<outDir>/tax-links.csv` (old_tax_code, id_number, outcome, details;
  * one line per tax code, the ID number only where the outcome names one person) and returns the
- * counts per outcome.
+ * counts per outcome. With `store`, also writes the confirmed links (and, if asked, the probable
+ * ones) to the registry's tax code links: all of them or, on a conflict or a failure, none.
  *
  * @example
  * const summary = await linkTaxRegister({ input: 'register.csv', snapshotDir, outDir: 'out', today: '2026-01-01' });
  * summary.outcomes.linked // tax codes whose ID number is confirmed
  */
-export async function linkTaxRegister(options: { readonly input: string; readonly snapshotDir: string; readonly outDir: string; readonly today: string }): Promise<TaxLinkSummary> {
+export async function linkTaxRegister(options: { readonly input: string; readonly snapshotDir: string; readonly outDir: string; readonly today: string; readonly store?: TaxLinkStore }): Promise<TaxLinkSummary> {
+  const startedAt = new Date().toISOString();
   const results = path.join(options.outDir, 'register.results.csv');
   await duckDbReconcileEngine.run({ input: options.input, preset: reconcilePresets.tax, snapshotDir: options.snapshotDir, resultsPath: results, today: options.today });
   const duck = await openDuckDb(path.join(options.outDir, '.duckdb-spill'));
@@ -82,7 +102,16 @@ export async function linkTaxRegister(options: { readonly input: string; readonl
       outcomes[text(outcome) as TaxLinkOutcome] = Number(n);
     }
     const [counts] = (await connection.runAndReadAll('SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM links)')).getRowsJS();
-    return { rows: Number(counts?.[0] ?? 0), taxCodes: Number(counts?.[1] ?? 0), outcomes };
+    const summary = { rows: Number(counts?.[0] ?? 0), taxCodes: Number(counts?.[1] ?? 0), outcomes };
+    if (options.store === undefined) return summary;
+    const wanted = options.store.includeProbable === true ? "('linked', 'to_update')" : "('linked')";
+    const runLinks = (await connection.runAndReadAll(`SELECT old_tax_code, id_number, outcome FROM links WHERE outcome IN ${wanted} ORDER BY old_tax_code`)).getRowsJS()
+      .map(([code, id, outcome]) => ({ oldTaxCode: text(code), idNumber: text(id), outcome: text(outcome) }));
+    const stored = await options.store.links.storeRun({
+      sourceName: path.basename(options.input), inputSha256: await sha256File(options.input), startedAt, links: runLinks, summary: outcomes,
+      ...(options.store.includeProbable === undefined ? {} : { includeProbable: options.store.includeProbable }),
+    });
+    return { ...summary, stored };
   } finally {
     connection.closeSync();
     duck.close();
@@ -109,7 +138,13 @@ export function generateTaxRegister(
   const used = new Set<number>();
   const expected = Object.fromEntries(taxLinkOutcomes.map((o) => [o, 0])) as Record<TaxLinkOutcome, number>;
   let codeSeq = 0;
-  const newCode = (): string => String(8_000_000_000 + ((++codeSeq * 7_919_993) % 1_000_000_000));
+  // Distinct 9-digit bases (the step is prime to 10^8) with their check digit (tax-code.ts); a base without one is skipped.
+  const newCode = (): string => {
+    for (;;) {
+      const code = withCheckDigit(String(800_000_000 + ((++codeSeq * 7_919_993) % 100_000_000)));
+      if (code !== undefined) return code;
+    }
+  };
   const pad2 = (n: string): string => n.padStart(2, '0');
   const rowOf = (code: string, p: SnapshotPersonWithCard, plain: boolean): { line: string; exactDetails: boolean } => {
     const roll = random.next();

@@ -22,6 +22,7 @@ import * as citizenAddressFailures0022 from './migrations/0022-citizen-address-f
 import * as changeEvents0030 from './migrations/0030-change-events.migration.js';
 import * as residenceDocuments0031 from './migrations/0031-residence-documents.migration.js';
 import * as direction0040 from './migrations/0040-direction.migration.js';
+import * as taxCodeLinks0050 from './migrations/0050-tax-code-links.migration.js';
 import * as jobLeases0070 from './migrations/0070-job-leases.migration.js';
 import * as findingStatuses0071 from './migrations/0071-finding-statuses.migration.js';
 
@@ -54,6 +55,7 @@ const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0030-change-events', changeEvents0030],
   ['0031-residence-documents', residenceDocuments0031],
   ['0040-direction', direction0040],
+  ['0050-tax-code-links', taxCodeLinks0050],
   ['0070-job-leases', jobLeases0070],
   ['0071-finding-statuses', findingStatuses0071],
 ];

@@ -15,7 +15,7 @@ describe('fuzzing the HTTP bodies', () => {
     await target.close();
   });
   // The fuzzers exist once the app is up; their names are fixed here for the test titles.
-  const routes = ['/x/token', '/x/services/verify', '/x/services/person', '/api/verify', '/api/persons', '/api/exchange/grants', 'GET /api/persons?name=&birth='];
+  const routes = ['/x/token', '/x/services/verify', '/x/services/person', '/api/verify', '/api/persons', '/api/exchange/grants', 'GET /api/persons?name=&birth=', '/x/services/tax-code'];
   for (const [i, route] of routes.entries()) {
     it(`${route} takes about ${runsOf({ weight: 0.5 } as Parameters<typeof runsOf>[0], fuzzRuns)} arbitrary and malicious requests without a 5xx`, async () => {
       const f = target.fuzzers[i];

@@ -64,6 +64,7 @@ export async function startHttpFuzzers(): Promise<HttpFuzzTarget> {
   await onboard(app, agency, 'bank');
   await grant(app, agency.clientId, { service: 'verify', fields: ['fullName', 'birthDate', 'sex'] });
   await grant(app, agency.clientId, { service: 'person', fields: ['fullName', 'birthDate'] });
+  await grant(app, agency.clientId, { service: 'tax-code', fields: ['idNumber'] });
   const token = await accessToken(app, agency, fx.clock);
   // a service account key with every permission a key may hold (the operator token opens no /api route)
   const operator = await adminKey(app);
@@ -104,6 +105,7 @@ export async function startHttpFuzzers(): Promise<HttpFuzzTarget> {
       post('src/registry/person.routes.ts', '/api/persons', personFields, () => operator),
       post('src/exchange/exchange-admin.routes.ts', '/api/exchange/grants', ['clientId', 'service', 'fields', 'purposes', 'legalBasis', 'requiresConsent', 'validUntil', 'ratePerMinute', 'dailyCap'], () => operator),
       search,
+      post('src/exchange/exchange.routes.ts', '/x/services/tax-code', ['taxCode', 'fields'], calls),
     ],
     close: () => fx.close(),
   };

@@ -4,6 +4,7 @@ import { exportJWK, SignJWT, type CryptoKey, type JWK, generateKeyPair } from 'j
 import { formatCheckpoint, generateSignerKey, openCheckpoint, parseCheckpoint, parseSignerKey, parseVerifierKey, type Checkpoint } from '../../src/audit/checkpoint-note.js';
 import { AgencyAuthService, defaultTokenAudience, jwtBearerAssertionType } from '../../src/exchange/agency-auth.service.js';
 import type { ClientEntry, ExchangeDirectory } from '../../src/exchange/exchange.directory.js';
+import { mstCheckDigit, parseOldTaxCode } from '../../src/matching/tax-code.js';
 import { decodeIdNumber, idPrefix } from '../../src/registry/id-number.js';
 import { createVietnameseDecoder, decodeVietnamese, detectEncoding } from '../../src/registry/legacy-encoding.js';
 import { earliestDay, parsePartialDate } from '../../src/registry/partial-date.js';
@@ -31,6 +32,28 @@ export const idNumberFuzzer = fuzzer<string>({
       invariant(idPrefix(decoded.provinceCode, decoded.sex, decoded.birthYear) === value.slice(0, 6), 'province, sex and year give back the first six digits');
     } else {
       invariant(value.length < 12 || !result.error.message.includes(value), 'a refusal does not echo the ID number');
+    }
+  },
+});
+
+/** Old tax codes: parseOldTaxCode refuses with its three codes, accepts only a right check digit, and never repeats the code. */
+export const oldTaxCodeFuzzer = fuzzer<string>({
+  name: 'old tax code',
+  file: 'src/matching/tax-code.ts',
+  arbitrary: fc.oneof(
+    fc.stringMatching(/^\d{10}$/),
+    fc.tuple(fc.stringMatching(/^\d{10}$/), fc.stringMatching(/^\d{3}$/)).map(([base, branch]) => `${base}-${branch}`),
+    fc.stringMatching(/^[\d ٠-٩０-９.-]{9,14}$/),
+    nastyText,
+  ),
+  check: (value) => {
+    const result = onlyDomainErrorsSync(() => parseOldTaxCode(value), ['invalid'], ['TAX_CODE_MALFORMED', 'TAX_CODE_CHECK_DIGIT', 'TAX_CODE_IS_ID_NUMBER']);
+    if ('value' in result) {
+      const { base, code } = result.value;
+      invariant(/^\d{10}(-\d{3})?$/.test(code) && code === value.trim(), 'only 10 ASCII digits, with a 3-digit branch, are accepted');
+      invariant(String(mstCheckDigit(base.slice(0, 9))) === base[9], 'the tenth digit is the check digit');
+    } else {
+      invariant(value.trim().length < 9 || !result.error.message.includes(value.trim()), 'a refusal does not repeat the code');
     }
   },
 });
@@ -331,5 +354,5 @@ export const accessTokenFuzzer = fuzzer<{ readonly text: string; readonly mutati
 
 /** Every parser fuzzer that needs no store, file or server. */
 export const parserFuzzers: readonly AnyFuzzer[] = [
-  idNumberFuzzer, partialDateFuzzer, legacyBytesFuzzer, utf8RoundTripFuzzer, tamperedNoteFuzzer, noteTextFuzzer, clientAssertionFuzzer, accessTokenFuzzer,
+  idNumberFuzzer, oldTaxCodeFuzzer, partialDateFuzzer, legacyBytesFuzzer, utf8RoundTripFuzzer, tamperedNoteFuzzer, noteTextFuzzer, clientAssertionFuzzer, accessTokenFuzzer,
 ];

@@ -1,0 +1,68 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { registrySnapshot, reconcileFolders } from '../matching/reconcile.module.js';
+import { TaxCodeLinkService } from '../matching/tax-code-link.service.js';
+import { linkTaxRegister } from '../matching/tax-code.linking.js';
+import { isoDay, systemClock } from '../shared/clock.js';
+import type { CliContext } from './context.js';
+
+/** Runs a command with an opened store and sets the exit code (main.ts's withContext). */
+type WithContext = (work: (ctx: CliContext) => Promise<number | undefined>) => Promise<void>;
+
+/**
+ * `sachsong tax-code link REGISTER` and `sachsong tax-code record CODE ID`: the old tax codes
+ * linked to ID numbers (the ID number is the tax code since 1 July 2025), by the linking job over
+ * a tax register or by an officer. The exchange's `tax-code` service answers from these links.
+ *
+ * @example
+ * registerTaxCodeCommands(program, withContext);
+ * // sachsong tax-code link tax-register.csv --out out/
+ * // sachsong tax-code record 0100047516 001087123456 --officer o-12
+ */
+export function registerTaxCodeCommands(program: Command, withContext: WithContext): void {
+  const taxCode = program.command('tax-code').description('old tax codes linked to ID numbers (the ID number is the tax code since 1 July 2025)');
+
+  taxCode
+    .command('link <register>')
+    .description('link a tax register (tax_record_no = old code, id_number, taxpayer_name, birth_date) to the registry and store its confirmed links: all of them or, on a conflict, none; a re-run changes nothing')
+    .option('--out <dir>', 'folder for tax-links.csv (default: <register>.links beside it)')
+    .option('--probable', 'also store codes found by matching (to_update) as probable links')
+    .action((register: string, opts: { out?: string; probable?: boolean }) =>
+      withContext(async (ctx) => {
+        const { dir } = await registrySnapshot(ctx.database, reconcileFolders(path.join(ctx.config.dataDir, 'reconcile')).snapshot);
+        const outDir = opts.out ?? `${register}.links`;
+        const summary = await linkTaxRegister({
+          input: register, snapshotDir: dir, outDir, today: isoDay(systemClock.now()),
+          store: { links: new TaxCodeLinkService({ db: ctx.database.db, clock: systemClock }), includeProbable: opts.probable === true },
+        });
+        const stored = summary.stored;
+        console.log(JSON.stringify({
+          rows: summary.rows, taxCodes: summary.taxCodes, outcomes: summary.outcomes, file: path.join(outDir, 'tax-links.csv'),
+          ...(stored === undefined ? {} : { runId: stored.runId, written: stored.written, unchanged: stored.unchanged, malformed: stored.malformed.length }),
+        }, null, 2));
+        if (stored !== undefined && stored.malformed.length > 0) {
+          // The codes go to a file beside the links, not to the terminal (they identify taxpayers).
+          const file = path.join(outDir, 'tax-links.malformed.csv');
+          writeFileSync(file, `old_tax_code,error\n${stored.malformed.map((m) => `"${m.oldTaxCode.replaceAll('"', '""')}",${m.code}`).join('\n')}\n`);
+          const byCode = [...new Set(stored.malformed.map((m) => m.code))].map((c) => `${stored.malformed.filter((m) => m.code === c).length} ${c}`).join(', ');
+          process.stderr.write(`tax-code: ${stored.malformed.length} linked code(s) are not valid old tax codes and were not stored (${byCode}): listed in ${file}\n`);
+        }
+        return 0;
+      }),
+    );
+
+  taxCode
+    .command('record <code> <idNumber>')
+    .description('link an old tax code to a person by hand, after checking the taxpayer\'s papers')
+    .requiredOption('--officer <id>', 'the officer who checked the papers')
+    .option('--status <status>', 'confirmed or probable', 'confirmed')
+    .option('--replace', 'replace a link of the code to another person (a correction)')
+    .action((code: string, idNumber: string, opts: { officer: string; status: string; replace?: boolean }) =>
+      withContext(async (ctx) => {
+        const link = await new TaxCodeLinkService({ db: ctx.database.db, clock: systemClock }).record({ oldTaxCode: code, idNumber, status: opts.status, officerId: opts.officer, replace: opts.replace === true });
+        console.log(JSON.stringify({ oldTaxCode: link.oldTaxCode, status: link.status, source: `${link.sourceKind}:${link.sourceRef}`, updatedAt: link.updatedAt }));
+        return 0;
+      }),
+    );
+}
