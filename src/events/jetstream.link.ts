@@ -28,7 +28,6 @@ const defaultAckTimeoutMs = 10_000;
 /** Messages awaiting their acknowledgement at most: past it the publisher waits for acks to come back. */
 const defaultWindow = 8_192;
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const nanos = (ms: number): number => ms * 1_000_000;
 
@@ -56,14 +55,6 @@ export class JetStreamLink {
     }
     await jsm.consumers.add(streamName, { durable_name: eventStream.fanoutConsumer, ack_policy: AckPolicy.Explicit, ack_wait: nanos(options.ackWaitMs ?? 10_000), max_ack_pending: 20_000 });
     return new JetStreamLink(connection, jetstream(connection), streamName, subjectPrefix);
-  }
-
-  /**
-   * Publishes events in order, pipelined, and resolves once the server acknowledged every one
-   * (duplicates included); rejects if any was not acknowledged, so the caller sends them again.
-   */
-  async publish(events: readonly ChangeEvent[]): Promise<{ readonly duplicates: number }> {
-    return this.publishEncoded(events.map((e) => ({ type: e.type, eventId: e.eventId, data: encoder.encode(JSON.stringify(e)) })));
   }
 
   /**
