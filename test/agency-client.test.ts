@@ -112,7 +112,7 @@ describe('the exchange\'s description and headers', () => {
 
   it('marks the call headers required in OpenAPI, with examples for headers, bodies and the token request', async () => {
     const spec = (await (await fetch(`${baseUrl}/openapi.json`)).json()) as { paths: Record<string, { post: { parameters: { name: string; in: string; required?: boolean; schema: { examples?: unknown[] }; example?: unknown }[]; requestBody: { content: Record<string, { schema: { examples?: unknown[] }; example?: unknown; examples?: unknown }> } } }> };
-    for (const service of ['verify', 'person', 'residence', 'household', 'changes']) {
+    for (const service of ['verify', 'person', 'residence', 'household', 'changes', 'residence-document']) {
       const operation = spec.paths[`/x/services/${service}`]?.post;
       const headers = new Map((operation?.parameters ?? []).filter((p) => p.in === 'header').map((p) => [p.name, p]));
       for (const name of ['x-request-id', 'x-officer-id', 'x-case-reference', 'x-purpose']) {

@@ -269,7 +269,7 @@ for (const dialect of dialects) {
 
     it('lists the catalog publicly and documents every service in OpenAPI', async () => {
       const catalog = (await fx.app.inject({ method: 'GET', url: '/x/catalog' })).json<{ services: { name: string; path: string }[] }>();
-      expect(catalog.services.map((s) => s.name)).toEqual(['verify', 'person', 'residence', 'household', 'changes']);
+      expect(catalog.services.map((s) => s.name)).toEqual(['verify', 'person', 'residence', 'household', 'changes', 'residence-document']);
       const spec = (await fx.app.inject({ method: 'GET', url: '/openapi.json' })).json<{ paths: Record<string, unknown> }>();
       for (const s of catalog.services) expect(spec.paths[s.path]).toBeDefined();
     });
