@@ -110,4 +110,19 @@ describe('identity API', () => {
     expect(doc.components.securitySchemes['sessionCookie']?.name).toBe('sachsong_session');
     expect(doc.security).toEqual([{ sessionCookie: [] }, { serviceAccountKey: [] }]);
   });
+
+  it("tells any signed-in officer other officers' display names by id (names only), leaving unknown ids out", async () => {
+    const clerk = await officerOf(fx.app, 'registry_clerk', { level: 'commune', code: '00004' });
+    const ids = `ids=${admin.officerId}&ids=${clerk.officerId}&ids=import-script`;
+    const named = await fx.app.inject({ url: `/api/identity/officer-names?${ids}`, headers: { cookie: clerk.headers.cookie } });
+    expect(named.statusCode).toBe(200);
+    const items = named.json<{ items: Record<string, unknown>[] }>().items;
+    expect(items.map((i) => i.officerId).sort()).toEqual([admin.officerId, clerk.officerId].sort());
+    for (const item of items) expect(Object.keys(item).sort()).toEqual(['displayName', 'officerId']);
+    expect(items.every((i) => typeof i.displayName === 'string' && i.displayName.startsWith('Cán bộ thử'))).toBe(true);
+    const none = await fx.app.inject({ url: '/api/identity/officer-names', headers: { cookie: clerk.headers.cookie } });
+    expect(none.statusCode).toBe(400);
+    expect(none.json<{ code: string }>().code).toBe('INPUT_INVALID');
+    expect((await fx.app.inject({ url: `/api/identity/officer-names?${ids}` })).statusCode).toBe(401);
+  });
 });
