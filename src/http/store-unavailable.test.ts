@@ -8,6 +8,8 @@ const storeErrors: Readonly<Record<string, () => Error>> = {
   'starting up (57P03)': () => Object.assign(new Error('the database system is starting up'), { code: '57P03' }),
   'connection refused': () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5433'), { code: 'ECONNREFUSED' }),
   'connection lost mid-query': () => new Error('Connection terminated unexpectedly'),
+  'SQLite disk full': () => Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }),
+  'PostgreSQL disk full (53100)': () => Object.assign(new Error('could not extend file: No space left on device'), { code: '53100' }),
 };
 
 describe('a store that cannot be reached', () => {
