@@ -6,6 +6,7 @@ import type { ExchangeTables } from '../exchange/exchange.tables.js';
 import type { IdentityTables } from '../identity/identity.tables.js';
 import type { MatchingTables } from '../matching/matching.tables.js';
 import type { QualityTables } from '../quality/quality.tables.js';
+import type { ProcedureTables } from '../services/procedure.tables.js';
 import type { Generated } from 'kysely';
 
 /**
@@ -82,7 +83,7 @@ export interface ImportBatchesTable {
 }
 
 /** Every table; each module declares its own in `<module>.tables.ts`. */
-export interface DB extends QualityTables, MatchingTables, ExchangeTables, AuditTables, IdentityTables, DirectionTables, CitizenTables, EventsTables {
+export interface DB extends QualityTables, MatchingTables, ExchangeTables, AuditTables, IdentityTables, DirectionTables, CitizenTables, EventsTables, ProcedureTables {
   persons: PersonsTable;
   households: HouseholdsTable;
   life_events: LifeEventsTable;

@@ -18,6 +18,7 @@ import * as breakGlassReads0014 from './migrations/0014-break-glass-reads.migrat
 import * as identityChangesColumns0015 from './migrations/0015-identity-changes-columns.migration.js';
 import * as citizen0020 from './migrations/0020-citizen.migration.js';
 import * as changeEvents0030 from './migrations/0030-change-events.migration.js';
+import * as procedures0035 from './migrations/0035-procedures.migration.js';
 import * as direction0040 from './migrations/0040-direction.migration.js';
 
 interface DialectMigration {
@@ -45,6 +46,7 @@ const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0015-identity-changes-columns', identityChangesColumns0015],
   ['0020-citizen', citizen0020],
   ['0030-change-events', changeEvents0030],
+  ['0035-procedures', procedures0035],
   ['0040-direction', direction0040],
 ];
 
