@@ -211,7 +211,7 @@ program
     }
     // The direction centre's demo plan (101 ministry and 18 local tasks), drawn from the same seed.
     if (opts.demo === true) await seedDemoPlanIfNone(ctx.database.db, systemClock, 1);
-    const app = await buildApp({ database: ctx.database, accessLogStore: ctx.accessLogStore, clock: systemClock, operatorToken: ctx.config.operatorToken, auditSigningKey: ctx.auditSigningKey, logger: ctx.logger, timeouts: ctx.config.http, events: { dispatch: true, natsUrl: ctx.config.natsUrl }, ...(ctx.config.publicUrl === undefined ? {} : { publicUrl: ctx.config.publicUrl }) });
+    const app = await buildApp({ database: ctx.database, accessLogStore: ctx.accessLogStore, clock: systemClock, operatorToken: ctx.config.operatorToken, auditSigningKey: ctx.auditSigningKey, logger: ctx.logger, timeouts: ctx.config.http, events: { dispatch: true, natsUrl: ctx.config.natsUrl }, procedures: { run: true }, ...(ctx.config.publicUrl === undefined ? {} : { publicUrl: ctx.config.publicUrl }) });
     let closing = false;
     const close = async (): Promise<void> => {
       // A signal often comes twice (to the process group, and passed on by bin/sachsong.js): close once.

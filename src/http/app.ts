@@ -38,6 +38,8 @@ import { createCitizenModule } from '../citizen/citizen.module.js';
 import { ActivationDriveService } from '../citizen/activation-drive.service.js';
 import { citizenAdminRoutes, citizenPublicRoutes } from '../citizen/citizen.routes.js';
 import { portalRoutes } from '../citizen/portal.routes.js';
+import { createProcedures, type ProceduresDeps } from '../services/procedures.module.js';
+import { procedureCitizenRoutes, procedureOfficerRoutes } from '../services/procedure.routes.js';
 import { fileOtpSender, type OtpSender } from '../citizen/otp.sender.js';
 import type { PasswordHasher } from '../identity/password.hasher.js';
 import type { KeyObject } from 'node:crypto';
@@ -97,6 +99,8 @@ export interface AppDeps {
    * app is ready (serve does; tests drive them by hand), through JetStream when `natsUrl` is set.
    */
   readonly events?: { readonly dispatch: boolean } & Pick<EventsDeps, 'natsUrl' | 'delivery' | 'pollMs'>;
+  /** Linked procedures (src/services): `run` starts the step runner when the app is ready (serve does; tests drive it by hand). */
+  readonly procedures?: { readonly run: boolean } & Pick<ProceduresDeps, 'delivery' | 'pollMs'>;
 }
 
 // Resolves to <repo>/dist/web from both src/http (tests) and dist/http (built).
@@ -220,6 +224,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.citizenHasher === undefined ? {} : { hasher: deps.citizenHasher }),
     ...(deps.cardIssuerKeys === undefined ? {} : { cardIssuerKeys: deps.cardIssuerKeys }),
   });
+  // Linked procedures: their registry steps go through the registry (and its death hook locks the e-ID account).
+  const procedureUnitOf = (code: string): { readonly commune: string; readonly province: string } | undefined =>
+    identity.ties.ties({ idNumber: '', permanentCommune: code, temporaryCommune: null, currentCommune: null, householdCommune: null }).communes[0];
+  const procedures = createProcedures({
+    db: deps.database.db, clock: deps.clock, registry, accessLog, unitOf: procedureUnitOf,
+    accountStatusOf: async (personId) => (await citizen.accounts.accountOfPerson(personId))?.status,
+    keyId: exchange.keys.consentKeyId, privateKey: exchange.keys.consentPrivateKey,
+    ...(deps.procedures?.delivery === undefined ? {} : { delivery: deps.procedures.delivery }),
+    ...(deps.procedures?.pollMs === undefined ? {} : { pollMs: deps.procedures.pollMs }),
+    onError: (error) => { app.log.warn({ err: { type: (error as Error).name } }, 'linked procedures: a pass failed; retried'); },
+  });
+  if (deps.procedures?.run === true) app.addHook('onReady', () => { procedures.runner.start(); return Promise.resolve(); });
+  app.addHook('onClose', () => procedures.runner.stop());
   const officialReads: OfficialReadSink = deps.officialReads ?? official.recorder;
   await app.register(
     async (api) => {
@@ -235,6 +252,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(auditRoutes, { audit });
       await api.register(directionRoutes, direction);
       await api.register(citizenAdminRoutes, { citizen, drive: new ActivationDriveService({ db: deps.database.db }), db: deps.database.db, ties: identity.ties });
+      await api.register(procedureOfficerRoutes, { procedures: procedures.service, catalogue: procedures.catalogue, registry, clock: deps.clock, reads: officialReads, unitOf: procedureUnitOf });
     },
     { prefix: '/api' },
   );
@@ -242,6 +260,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(eventsRoutes, { exchange, subscriptions: events.subscriptions, prefix: '/x/subscriptions' });
   // Officers sign in through the OpenID provider (/oidc) and the console's backend-for-frontend (/auth).
   await app.register(citizenPublicRoutes, { citizen });
+  await app.register(procedureCitizenRoutes, { procedures: procedures.service, accounts: citizen.accounts, registry, clock: deps.clock });
   await app.register(portalRoutes, { citizen, registry, audit, db: deps.database.db, secureCookies: deps.secureCookies ?? deps.publicUrl?.startsWith('https:') ?? false });
   // One provider, two audiences: officers to the console, citizens to the relying parties (src/citizen).
   await registerOfficerSignIn(app, {
