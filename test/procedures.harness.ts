@@ -33,7 +33,7 @@ export function procedureStack(database: Database, clock: Clock, options: { read
     db: database.db, clock, registry, accessLog, unitOf,
     accountStatusOf: async (personId) => (await citizenAccountRepository.findByPerson(database.db, personId))?.status,
     keyId: 'test-key', privateKey,
-    delivery: { maxAttempts: options.maxAttempts ?? 1_000, backoffMs: options.backoffMs ?? (() => 20), timeoutMs: 2_000, ...(options.post === undefined ? {} : { post: options.post }) },
+    delivery: { maxAttempts: options.maxAttempts ?? 1_000, backoffMs: options.backoffMs ?? (() => 20), timeoutMs: 2_000, leaseMs: 1_000, ...(options.post === undefined ? {} : { post: options.post }) },
     pollMs: 10,
     ...(options.onError === undefined ? {} : { onError: options.onError }),
   });

@@ -36,6 +36,8 @@ export interface ProcedureRunnerDeps {
   /** Steps worked at once; default 8. */
   readonly concurrency?: number;
   readonly pollMs?: number;
+  /** How long a try holds its step before another runner may take it (a runner that died mid-try); default 30 s past the request's time-out. */
+  readonly leaseMs?: number;
   /** Told of a failed pass (never given personal data). */
   readonly onError?: (error: unknown) => void;
 }
@@ -146,7 +148,7 @@ export class ProcedureRunner {
     const definition = procedureDefinitions[kind];
     const def = definition.steps[step.step_no - 1];
     if (def === undefined) return;
-    const lease = now.getTime() + (def.mode === 'delivery' ? (this.deps.timeoutMs ?? 10_000) : 0) + 30_000;
+    const lease = now.getTime() + (def.mode === 'delivery' ? (this.deps.timeoutMs ?? 10_000) : 0) + (this.deps.leaseMs ?? 30_000);
     if (!(await procedureRepository.claim(db, procedure.procedure_id, step.step_no, step.attempts, now.toISOString(), lease))) return;
     const isLast = step.step_no === definition.steps.length;
     const nextStep = definition.steps[step.step_no];

@@ -19,7 +19,7 @@ export interface ProceduresDeps {
   readonly keyId: string;
   readonly privateKey: KeyObject;
   /** Delivery tuning (tests shorten it). */
-  readonly delivery?: { readonly post?: WebhookPost; readonly maxAttempts?: number; readonly backoffMs?: (failures: number) => number; readonly timeoutMs?: number };
+  readonly delivery?: { readonly post?: WebhookPost; readonly maxAttempts?: number; readonly backoffMs?: (failures: number) => number; readonly timeoutMs?: number; readonly leaseMs?: number };
   readonly pollMs?: number;
   readonly onError?: (error: unknown) => void;
 }
