@@ -63,6 +63,7 @@ export const ProcedureListQuery = Type.Object({
   status: Type.Optional(Type.Union([Type.Literal('in_progress'), Type.Literal('done'), Type.Literal('failed')])),
   kind: Type.Optional(Type.Union([Type.Literal('birth'), Type.Literal('death')])),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+  v: Type.Optional(Type.Integer({ minimum: 0, description: 'ignored: the console changes it to load the list again' })),
 }, { additionalProperties: false });
 
 export const CatalogueEntryView = Type.Object({

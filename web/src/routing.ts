@@ -14,6 +14,7 @@ export type Route =
   | { readonly page: 'direction'; readonly indicator: string | null; readonly province: string | null; readonly commune: string | null }
   | { readonly page: 'directionPlan' }
   | { readonly page: 'directionTask'; readonly id: string }
+  | { readonly page: 'procedures' }
   | { readonly page: 'notFound' };
 
 /**
@@ -57,6 +58,10 @@ export function parseRoute(hash: string): Route {
   }
   if (first === 'direction' && second === 'tasks' && rest.length === 1 && rest[0] !== undefined) {
     return { page: 'directionTask', id: rest[0] };
+  }
+  // linked procedures (src/services)
+  if (first === 'procedures' && second === undefined) {
+    return { page: 'procedures' };
   }
   if (first === 'tracker' && rest.length === 0) {
     return { page: 'tracker', id: second ?? null };
@@ -116,6 +121,8 @@ export function routeHash(route: Route): string {
       return '#/direction/plan';
     case 'directionTask':
       return `#/direction/tasks/${encodeURIComponent(route.id)}`;
+    case 'procedures':
+      return '#/procedures';
     case 'notFound':
       return '#/';
   }
