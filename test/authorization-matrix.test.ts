@@ -207,6 +207,17 @@ const matrix: Readonly<Record<string, Entry>> = {
   'POST /api/direction/tasks/:taskId/comments': e('direction.comment'),
   'GET /api/direction/statistics/:table': e('statistics.read'),
   'GET /api/direction/statistics-releases': e('statistics.read'),
+  // linked procedures and the service catalogue (test/procedures-api.test.ts)
+  'GET /api/procedures': e('person.search'),
+  'GET /api/procedures/:procedureId': e('person.read'),
+  'POST /api/procedures/:procedureId/steps/:stepNo/retry': e('person.write'),
+  'GET /api/procedure-endpoints': e('exchange.admin'),
+  'PUT /api/procedure-endpoints/:agency': e('exchange.admin'),
+  'GET /api/service-catalogue': e('authenticated'),
+  'POST /citizen/portal/procedures/birth': e('public', { skipLoop: true }),
+  'POST /citizen/portal/procedures/death': e('public', { skipLoop: true }),
+  'GET /citizen/portal/procedures': e('public', { skipLoop: true }),
+  'GET /citizen/portal/procedures/:procedureId': e('public', { skipLoop: true }),
   // the agencies' exchange
   'POST /x/token': e('public'),
   'GET /x/catalog': e('public'),

@@ -14,7 +14,7 @@ export interface OfficialReader {
 /** One official read of one or more persons, as a route answers it. */
 export interface OfficialRead {
   readonly reader: OfficialReader;
-  readonly action: 'person.read' | 'person.events' | 'person.history' | 'household.read' | 'person.search' | 'person.export';
+  readonly action: 'person.read' | 'person.events' | 'person.history' | 'household.read' | 'person.search' | 'person.export' | 'procedure.read';
   /** Every person whose data the answer shows (a household's members, a search's listed persons). */
   readonly personIds: readonly string[];
   /** The names of the fields the answer shows (never their values). */

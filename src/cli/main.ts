@@ -233,6 +233,7 @@ program
     const app = await buildApp({
       database: ctx.database, dataDir: ctx.config.dataDir, accessLogStore: ctx.accessLogStore, clock: systemClock, operatorToken: ctx.config.operatorToken, auditSigningKey: ctx.auditSigningKey, logger: ctx.logger, timeouts: ctx.config.http,
       events: { dispatch: true, natsUrl: ctx.config.natsUrl, natsReplicas: ctx.config.natsReplicas },
+      procedures: { run: true },
       ...(replica === undefined ? {} : { readDb: replica.db }),
       // With NATS, the exchange's replay memory is the JetStream cluster's, not a table on the primary.
       ...(ctx.config.natsUrl === undefined ? {} : { natsReplay: { url: ctx.config.natsUrl, replicas: ctx.config.natsReplicas } }),

@@ -46,6 +46,8 @@ import { createDocuments } from '../services/documents.module.js';
 import { documentVerifyRoutes } from '../services/document-verify.routes.js';
 import { citizenDocumentRoutes, residenceDocumentRoutes } from '../services/residence-document.routes.js';
 import { fileOtpSender, otpOutboxPath, type OtpSender } from '../citizen/otp.sender.js';
+import { createProcedures, type ProceduresDeps } from '../services/procedures.module.js';
+import { procedureCitizenRoutes, procedureOfficerRoutes } from '../services/procedure.routes.js';
 import type { PasswordHasher } from '../identity/password.hasher.js';
 import type { KeyObject } from 'node:crypto';
 import path from 'node:path';
@@ -119,6 +121,8 @@ export interface AppDeps {
   readonly events?: { readonly dispatch: boolean } & Pick<EventsDeps, 'natsUrl' | 'natsReplicas' | 'delivery' | 'pollMs'>;
   /** Signed documents: online verifications a minute from one address (default 300; benches raise it). */
   readonly documents?: { readonly verifyPerMinute?: number };
+  /** Linked procedures (src/services): `run` starts the step runner when the app is ready (serve does; tests drive it by hand). */
+  readonly procedures?: { readonly run: boolean } & Pick<ProceduresDeps, 'delivery' | 'pollMs'>;
 }
 
 /** Where the outbox goes without a data folder: beside the SQLite file, else a folder of this process's own (mode 0700). */
@@ -283,6 +287,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // Set once the provider's routes are registered, below.
   const providerSessions: { control?: OidcSessionControl } = {};
+  // Linked procedures: their registry steps go through the registry (and its death hook locks the e-ID account).
+  const procedureUnitOf = (code: string): { readonly commune: string; readonly province: string } | undefined =>
+    identity.ties.ties({ idNumber: '', permanentCommune: code, temporaryCommune: null, currentCommune: null, householdCommune: null }).communes[0];
+  const procedures = createProcedures({
+    db: deps.database.db, clock: deps.clock, registry, accessLog, unitOf: procedureUnitOf,
+    accountStatusOf: async (personId) => (await citizen.accounts.accountOfPerson(personId))?.status,
+    keyId: exchange.keys.consentKeyId, privateKey: exchange.keys.consentPrivateKey,
+    ...(deps.procedures?.delivery === undefined ? {} : { delivery: deps.procedures.delivery }),
+    ...(deps.procedures?.pollMs === undefined ? {} : { pollMs: deps.procedures.pollMs }),
+    onError: (error) => { app.log.warn({ err: { type: (error as Error).name } }, 'linked procedures: a pass failed; retried'); },
+  });
+  if (deps.procedures?.run === true) app.addHook('onReady', () => { procedures.runner.start(); return Promise.resolve(); });
+  app.addHook('onClose', () => procedures.runner.stop());
   const officialReads: OfficialReadSink = deps.officialReads ?? official.recorder;
   // The citizen's own consents and correction requests (the portal's pages), on the exchange's and the worklist's services.
   const correctionRequests = new CorrectionRequestService({ db: deps.database.db, clock: deps.clock });
@@ -302,6 +319,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(directionRoutes, direction);
       await api.register(residenceDocumentRoutes, { documents, registry, ties: identity.ties, reads: officialReads });
       await api.register(citizenAdminRoutes, { citizen, drive: new ActivationDriveService({ db: deps.database.db }), db: deps.database.db, ties: identity.ties });
+      await api.register(procedureOfficerRoutes, { procedures: procedures.service, catalogue: procedures.catalogue, registry, clock: deps.clock, reads: officialReads, unitOf: procedureUnitOf });
     },
     { prefix: '/api' },
   );
@@ -309,6 +327,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(eventsRoutes, { exchange, subscriptions: events.subscriptions, prefix: '/x/subscriptions' });
   // Officers sign in through the OpenID provider (/oidc) and the console's backend-for-frontend (/auth).
   await app.register(citizenPublicRoutes, { citizen });
+  await app.register(procedureCitizenRoutes, { procedures: procedures.service, accounts: citizen.accounts, registry, clock: deps.clock });
   await app.register(portalRoutes, { citizen, registry, audit, db: deps.database.db, secureCookies: deps.secureCookies ?? deps.publicUrl?.startsWith('https:') ?? false, accessLog, clock: deps.clock });
   await app.register(portalPagesRoutes, {
     citizen, audit, accessLog, db: deps.database.db, clock: deps.clock, consents: citizenConsents, requests: correctionRequests,

@@ -18,6 +18,7 @@ export const defaultPurposes: Readonly<Record<OfficialReadAction, string>> = {
   'household.read': 'Tra cứu hộ gia đình trong công tác quản lý dân cư',
   'person.search': 'Tìm kiếm công dân trong công tác quản lý dân cư',
   'person.export': 'Xuất dữ liệu dân cư theo đơn vị hành chính',
+  'procedure.read': 'Theo dõi, giải quyết thủ tục liên thông của công dân',
 };
 
 export const purposeHeader = 'x-purpose';

@@ -126,6 +126,13 @@ export const routePermissions: Readonly<Record<string, RouteAccess>> = {
   'POST /api/persons/:id/residence-documents': 'person.write',
   'GET /api/persons/:id/residence-documents': 'person.read',
   'POST /api/persons/:id/residence-documents/:documentId/revoke': 'person.write',
+  // linked procedures (src/services): a unit's list like a search, one procedure like a person, a retry like a life event
+  'GET /api/procedures': 'person.search',
+  'GET /api/procedures/:procedureId': 'person.read',
+  'POST /api/procedures/:procedureId/steps/:stepNo/retry': 'person.write',
+  'GET /api/procedure-endpoints': 'exchange.admin',
+  'PUT /api/procedure-endpoints/:agency': 'exchange.admin',
+  'GET /api/service-catalogue': 'authenticated',
 };
 
 /** The table's key of a route: its method (HEAD as GET) and its full URL pattern. */

@@ -173,9 +173,17 @@ export class RegistryService {
     return { household, members: await personRepository.householdMembers(this.deps.db, householdId) };
   }
 
-  /** Registers a new person (birth or take-over from an earlier register). */
-  async register(input: RegistrationInput): Promise<PersonRecord> {
-    return this.deps.db.transaction().execute((trx) => this.registerIn(trx, input));
+  /**
+   * Registers a new person (birth or take-over from an earlier register). `within` runs in the
+   * same transaction once the person is written (a linked procedure marks its step done there,
+   * so the step and the registration commit together or not at all); a throw rolls both back.
+   */
+  async register(input: RegistrationInput, within?: (trx: Executor, record: PersonRecord) => Promise<void>): Promise<PersonRecord> {
+    return this.deps.db.transaction().execute(async (trx) => {
+      const record = await this.registerIn(trx, input);
+      await within?.(trx, record);
+      return record;
+    });
   }
 
   /**
@@ -247,8 +255,14 @@ export class RegistryService {
     return record;
   }
 
-  /** Records a life event on an existing person: append and project in one transaction. */
-  async recordEvent(input: LifeEventInput): Promise<{ readonly person: PersonRecord; readonly event: LifeEvent }> {
+  /**
+   * Records a life event on an existing person: append and project in one transaction. `within`
+   * runs in that transaction after the event is written (see `register`); a throw rolls back.
+   */
+  async recordEvent(
+    input: LifeEventInput,
+    within?: (trx: Executor, result: { readonly person: PersonRecord; readonly event: LifeEvent }) => Promise<void>,
+  ): Promise<{ readonly person: PersonRecord; readonly event: LifeEvent }> {
     if (!lifeEventTypes.includes(input.type)) {
       throw new DomainError('invalid', 'EVENT_TYPE_UNKNOWN', `unknown life event type ${input.type}`, `Use one of ${lifeEventTypes.join(', ')}`);
     }
@@ -275,7 +289,8 @@ export class RegistryService {
     return this.deps.db.transaction().execute(async (trx) => {
       const current = await personRepository.findById(trx, input.personId);
       if (current === undefined) throw notFound(input.personId);
-      if (current.status === 'deceased' && input.type !== 'correction') {
+      // After a death only corrections, and the removal of the residence registration (xóa đăng ký thường trú).
+      if (current.status === 'deceased' && input.type !== 'correction' && !(input.type === 'residence_change' && removesResidence(facts))) {
         throw new DomainError('conflict', 'PERSON_DECEASED', `the person died on ${current.deathDate ?? 'an unknown date'}; only corrections can be recorded`, 'Record a correction if the death was recorded in error');
       }
       if (input.type === 'marriage' && current.spouseId !== null) {
@@ -306,6 +321,7 @@ export class RegistryService {
       await outboxRepository.append(trx, [outboxEntryOf(event, current, next)]);
       const stored = await lifeEventRepository.byEventId(trx, event.eventId);
       await this.deps.onEventRecorded?.(stored, trx);
+      await within?.(trx, { person: next, event: stored });
       return { person: next, event: stored };
     });
   }
@@ -328,6 +344,12 @@ export class RegistryService {
       await householdRepository.upsert(trx, { ...existing, headId: person.idNumber, updatedAt: at });
     }
   }
+}
+
+/** A residence change that clears every residence and the household: what the removal after a death records. */
+function removesResidence(facts: Partial<PersonFacts>): boolean {
+  const keys = ['permanentCommune', 'permanentAddress', 'temporaryCommune', 'temporaryAddress', 'currentCommune', 'currentAddress', 'householdId', 'relationshipToHead'] as const;
+  return keys.every((k) => k in facts && facts[k] === null);
 }
 
 function inFuture(): DomainError {

@@ -8,6 +8,7 @@ import type { IdentityTables } from '../identity/identity.tables.js';
 import type { MatchingTables } from '../matching/matching.tables.js';
 import type { QualityTables } from '../quality/quality.tables.js';
 import type { DocumentsTables } from '../services/residence-document.tables.js';
+import type { ProcedureTables } from '../services/procedure.tables.js';
 import type { Generated } from 'kysely';
 
 /**
@@ -84,7 +85,7 @@ export interface ImportBatchesTable {
 }
 
 /** Every table; each module declares its own in `<module>.tables.ts`. */
-export interface DB extends JobLeaseTables, QualityTables, MatchingTables, ExchangeTables, AuditTables, IdentityTables, DirectionTables, CitizenTables, EventsTables, DocumentsTables {
+export interface DB extends JobLeaseTables, QualityTables, MatchingTables, ExchangeTables, AuditTables, IdentityTables, DirectionTables, CitizenTables, EventsTables, DocumentsTables, ProcedureTables {
   persons: PersonsTable;
   households: HouseholdsTable;
   life_events: LifeEventsTable;

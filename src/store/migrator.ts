@@ -21,6 +21,7 @@ import * as citizenRequests0021 from './migrations/0021-citizen-requests.migrati
 import * as citizenAddressFailures0022 from './migrations/0022-citizen-address-failures.migration.js';
 import * as changeEvents0030 from './migrations/0030-change-events.migration.js';
 import * as residenceDocuments0031 from './migrations/0031-residence-documents.migration.js';
+import * as procedures0035 from './migrations/0035-procedures.migration.js';
 import * as direction0040 from './migrations/0040-direction.migration.js';
 import * as taxCodeLinks0050 from './migrations/0050-tax-code-links.migration.js';
 import * as jobLeases0070 from './migrations/0070-job-leases.migration.js';
@@ -54,6 +55,7 @@ const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0022-citizen-address-failures', citizenAddressFailures0022],
   ['0030-change-events', changeEvents0030],
   ['0031-residence-documents', residenceDocuments0031],
+  ['0035-procedures', procedures0035],
   ['0040-direction', direction0040],
   ['0050-tax-code-links', taxCodeLinks0050],
   ['0070-job-leases', jobLeases0070],

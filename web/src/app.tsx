@@ -8,6 +8,7 @@ import { SearchPage } from './pages/search-page.js';
 import { SignInPage } from './pages/sign-in-page.js';
 import { TrackerPage } from './pages/tracker-page.js';
 import { AlertsPage } from './pages/alerts-page.js';
+import { ProceduresPage } from './pages/procedures-page.js';
 import { QualityDashboardPage } from './pages/quality-dashboard-page.js';
 import { WorklistPage } from './pages/worklist-page.js';
 
@@ -136,6 +137,7 @@ export function App(): ReactNode {
             {context !== null && <a href="#/direction" data-testid="nav-direction">{words.navDirection}</a>}
             {context !== null && <a href="#/direction/plan" data-testid="nav-direction-plan">{words.navDirectionPlan}</a>}
             {session.state === 'signedIn' && <AdminNav lang={lang} permissions={session.me.permissions} />}
+            {context !== null && <a href="#/procedures" data-testid="nav-procedures">{words.navProcedures}</a>}
             <label className="lang">
               <span>{words.language}</span>
               <select
@@ -216,6 +218,8 @@ function RoutePage({ route }: { readonly route: Route }): ReactNode {
     case 'adminUnits':
     case 'recordEvent':
       return <AdminRoutePage route={route} />;
+    case 'procedures':
+      return <ProceduresPage />;
     case 'notFound':
       return (
         <div className="page">

@@ -15,6 +15,7 @@ export type Route =
   | { readonly page: 'directionPlan' }
   | { readonly page: 'directionTask'; readonly id: string }
   | AdminRoute
+  | { readonly page: 'procedures' }
   | { readonly page: 'notFound' };
 
 /**
@@ -58,6 +59,10 @@ export function parseRoute(hash: string): Route {
   }
   if (first === 'direction' && second === 'tasks' && rest.length === 1 && rest[0] !== undefined) {
     return { page: 'directionTask', id: rest[0] };
+  }
+  // linked procedures (src/services)
+  if (first === 'procedures' && second === undefined) {
+    return { page: 'procedures' };
   }
   if (first === 'tracker' && rest.length === 0) {
     return { page: 'tracker', id: second ?? null };
@@ -122,6 +127,8 @@ export function routeHash(route: Route): string {
     case 'adminUnits':
     case 'recordEvent':
       return adminRouteHash(route);
+    case 'procedures':
+      return '#/procedures';
     case 'notFound':
       return '#/';
   }
