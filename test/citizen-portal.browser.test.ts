@@ -94,7 +94,7 @@ describe.each([1440, 390])('the citizen portal at %i px, in Vietnamese', (width)
     page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) refused.push(m.text()); });
     try {
       await signIn(page, true);
-      await expect(page.getByTestId('portal-name').textContent()).resolves.toBe(fullName);
+      await expect(page.getByTestId('portal-level').textContent()).resolves.toContain('mức 1');
       for (const name of pages) {
         await page.goto(`${origin}/citizen/portal/my/${name}`);
         await expect(page.locator(`[data-testid="nav-${name}"][aria-current="page"]`).count()).resolves.toBe(1);

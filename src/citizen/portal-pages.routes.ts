@@ -7,7 +7,6 @@ import { escapeHtml } from '../identity/sign-in.page.js';
 import type { Clock } from '../shared/clock.js';
 import { DomainError, isDomainError, type ErrorKind } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
-import { personRepository } from '../registry/person.repository.js';
 import type { AddressLimiter } from './attempt.limiter.js';
 import type { CitizenModule } from './citizen.module.js';
 import type { CitizenAccount } from './citizen.types.js';
@@ -101,7 +100,7 @@ function formField(body: unknown, name: string, max: number): string {
   return (new URLSearchParams(body).get(name) ?? '').slice(0, max);
 }
 
-interface Signed { readonly account: CitizenAccount; readonly level: 1 | 2; readonly sessionRef: string; readonly sessionId: string; readonly fullName: string }
+interface Signed { readonly account: CitizenAccount; readonly level: 1 | 2; readonly sessionRef: string; readonly sessionId: string }
 
 /**
  * The citizen's portal pages (server-rendered, the same session cookie as the portal's API):
@@ -129,8 +128,8 @@ export function portalPagesRoutes(app: FastifyInstance, options: PortalPagesOpti
     const sessionId = cookieOf(request) ?? '';
     try {
       const s = await citizen.accounts.authenticate(sessionId, { unsafe, csrfToken: formField(request.body, 'csrf', 200) });
-      const person = await personRepository.findById(db, s.account.personId);
-      return { ...s, sessionId, fullName: person?.fullName ?? '' };
+      // No registry read here: the header names no one, so only the record page reads (and records) personal data.
+      return { ...s, sessionId };
     } catch (error) {
       if (isDomainError(error) && error.code === 'SESSION_INVALID') return undefined;
       throw error;
@@ -139,7 +138,7 @@ export function portalPagesRoutes(app: FastifyInstance, options: PortalPagesOpti
   const vnToday = (): string => new Date(clock.now().getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
   const frame = (s: Signed, page: PortalPage, request: FastifyRequest, problem?: readonly [string, string]): Parameters<typeof portalPage>[0] => {
     const doneKey = (request.query as { done?: unknown } | undefined)?.done;
-    return { page, fullName: s.fullName, level: s.level, csrfToken: citizenCsrfToken(s.sessionId), notice: typeof doneKey === 'string' ? notices[doneKey] : undefined, problem };
+    return { page, level: s.level, csrfToken: citizenCsrfToken(s.sessionId), notice: typeof doneKey === 'string' ? notices[doneKey] : undefined, problem };
   };
 
   const renderers: Readonly<Record<PortalPage, (s: Signed, request: FastifyRequest, problem?: readonly [string, string]) => Promise<string>>> = {

@@ -93,20 +93,19 @@ function document(title: string, body: string): string {
 
 export interface PortalFrame {
   readonly page: PortalPage;
-  readonly fullName: string;
   readonly level: 1 | 2;
   readonly csrfToken: string;
   readonly notice?: string | undefined;
   readonly problem?: readonly [string, string] | undefined;
 }
 
-/** A signed-in page: the header with the person's name, the navigation and the sign-out button. */
+/** A signed-in page: the header with the account's level, the navigation and the sign-out button. */
 export function portalPage(frame: PortalFrame, heading: readonly [string, string], body: string): string {
   const nav = pages.map(([id, vi, en]) => `<li><a href="${portalBase}/${id}"${id === frame.page ? ' aria-current="page"' : ''} data-testid="nav-${id}">${escapeHtml(vi)}<span class="en" lang="en"> · ${escapeHtml(en)}</span></a></li>`).join('');
   const notice = frame.notice === undefined ? '' : `<p class="notice" role="status" data-testid="portal-notice">${escapeHtml(frame.notice)}</p>`;
   const problem = frame.problem === undefined ? '' : `<p class="error" role="alert" data-testid="portal-error">${bilingual(frame.problem[0], frame.problem[1])}</p>`;
   return document(`${heading[0]} · ${heading[1]}`, `<header>
-<p>Cổng công dân <span lang="en">· Citizen portal</span> — <span data-testid="portal-name">${escapeHtml(frame.fullName)}</span> (mức ${frame.level} · level ${frame.level})</p>
+<p>Cổng công dân <span lang="en">· Citizen portal</span> — <span data-testid="portal-level">tài khoản mức ${frame.level} · level ${frame.level} account</span></p>
 <nav aria-label="Trang · Pages"><ul>${nav}<li>${csrfForm(`${portalBase}/sign-out`, frame.csrfToken, '', '<button type="submit" data-testid="portal-sign-out">Đăng xuất · Sign out</button>', 'inline')}</li></ul></nav>
 </header>
 <main><h1>${escapeHtml(heading[0])}</h1><p class="en" lang="en">${escapeHtml(heading[1])}</p>${notice}${problem}${body}</main>`);
