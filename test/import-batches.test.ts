@@ -52,8 +52,9 @@ describe.each(dialects)('import batches on %s', (dialect) => {
   async function importFile(name: string, text: string | Uint8Array, batchSize: number, options: { allowLegacy?: boolean } = {}): Promise<ImportReport> {
     const file = path.join(dir, `${dialect}-${name}`);
     writeFileSync(file, text);
+    // As the CLI does: the file opened here first, then read and checked in the import's worker thread.
     const read = await readPersonFile(file, options);
-    return importer.run(read.rows, { importId: `${dialect}-${name}`, batchSize, officerId: null });
+    return importer.runFile(file, { ...options, format: read.format }, { importId: `${dialect}-${name}`, batchSize, officerId: null });
   }
 
   /** Makes the store refuse one person row, as a constraint or a full disk would, after others of its batch are in. */
@@ -70,7 +71,11 @@ describe.each(dialects)('import batches on %s', (dialect) => {
     const text = [header, ...Array.from({ length: 1_000 }, (_, i) => line(i + 1))].join('\n');
     // Row 650 is in the fourth batch of 200; its persons are written in ID order, so 49 go in before it.
     await refuseInStore('001085000650');
-    await expect(importFile('refused.csv', text, 200)).rejects.toThrow(/refused by the test/);
+    await expect(importFile('refused.csv', text, 200)).rejects.toMatchObject({
+      code: 'IMPORT_BATCH_REFUSED',
+      message: expect.stringMatching(/^batch 4 \(rows 601–800\) was not written, none of it: the store refused row 650 \(line 651 of the file\)/) as string,
+      details: { batchNo: 3, rowNumber: 650, line: 651, table: 'persons', report: { accepted: 600, batchesCommitted: 3 } },
+    });
     const after = await counts();
     expect(after).toEqual({ persons: 600, events: 600, batches: 3, accepted: 600 });
 
