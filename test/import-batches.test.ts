@@ -85,6 +85,22 @@ describe.each(dialects)('import batches on %s', (dialect) => {
     expect(await counts()).toEqual({ persons: 1_000, events: 1_000, batches: 5, accepted: 1_000 });
   });
 
+  it('a row the store refuses is named by its line in the file, past a field over two lines and a blank line', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => line(i + 1));
+    // Lines 4–5; refused itself (a line break in an address) but it moves the lines after it.
+    rows[2] = '001085000003,Nguyễn Văn Hùng,1985-03-13,M,001,VN,00004,"Số 3,\nphố Hàng Bông"';
+    rows[4] = `${line(5)}\n`; // a blank line after row 5 (line 7)
+    await refuseInStore('001085000025');
+    await expect(importFile('lines.csv', [header, ...rows].join('\n'), 10)).rejects.toMatchObject({
+      code: 'IMPORT_BATCH_REFUSED',
+      message: expect.stringContaining('the store refused row 25 (line 28 of the file)') as string,
+      details: { batchNo: 2, firstRow: 21, lastRow: 30, rowNumber: 25, line: 28 },
+    });
+    expect(await counts()).toEqual({ persons: 19, events: 19, batches: 2, accepted: 19 });
+    const outbox = Number((await database.db.selectFrom('event_outbox').select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()).n);
+    expect(outbox).toBe(19); // each person's change event with it, none of the refused batch
+  });
+
   it('broken rows are refused with their numbers while the rest of their batch goes in, with the fields as written', async () => {
     const rows = Array.from({ length: 30 }, (_, i) => line(i + 1));
     rows[4] = '001085000005,"Nguyễn Văn Hùng,1985-03-15,M,001,VN,00004,x'; // a quote never closed

@@ -415,13 +415,21 @@ class CsvRows {
         continue;
       }
       // The quote that the export puts before a formula-like value ("'- thôn 3") is taken off.
-      const values = fields.map((field) => csvUnquoteCell(field.trim()));
-      if (values.every((value) => value === '')) continue;
+      // Plain loops: this runs for every row of an import.
+      const values: string[] = new Array<string>(fields.length);
+      let empty = true;
+      for (let c = 0; c < fields.length; c++) {
+        const value = csvUnquoteCell((fields[c] ?? '').trim());
+        values[c] = value;
+        if (value !== '') empty = false;
+      }
+      if (empty) continue;
       if (this.header === undefined) {
         this.header = validateHeader(fields);
         continue;
       }
-      if (values.some((value) => value.includes(REPLACEMENT))) {
+      // Unquoting and trimming add no U+FFFD: a record without one in its text has none in its values.
+      if (lines.text.includes(REPLACEMENT) && values.some((value) => value.includes(REPLACEMENT))) {
         yield this.malformed(lines, notText, 'ROW_ENCODING_INVALID');
         continue;
       }
@@ -430,7 +438,12 @@ class CsvRows {
         continue;
       }
       const header = this.header;
-      const record = Object.freeze(Object.fromEntries(values.map((value, column) => [header[column] ?? '', value === '' ? null : value])));
+      const fieldsOf: Record<string, string | null> = {};
+      for (let c = 0; c < values.length; c++) {
+        const value = values[c] ?? '';
+        fieldsOf[header[c] ?? ''] = value === '' ? null : value;
+      }
+      const record = Object.freeze(fieldsOf);
       yield this.withLines ? { rowNumber: ++this.rowNumber, record, line: lines.firstLine } : { rowNumber: ++this.rowNumber, record };
     }
   }

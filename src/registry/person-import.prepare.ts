@@ -6,12 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { outboxEntryOf } from '../events/change-event.js';
-import { foldName } from '../matching/vietnamese-text.js';
 import { isDomainError, type DomainError } from '../shared/domain-error.js';
 import { eventColumns, outboxColumns, personColumns, PackedRowsBuilder, type PackedRows } from '../store/packed-rows.js';
 import { vietnamDay } from './partial-date.js';
-import { personFactColumns } from './person.projection.js';
-import { prepareRegistrationAt } from './registration.prepare.js';
+import { nameFoldedOf, personFactColumns } from './person.projection.js';
+import { checkRecording, prepareCheckedRegistration, type RegistrationMoment } from './registration.prepare.js';
 
 /** One row of a person file as read: either its fields or why it could not be read. */
 export type ImportRow =
@@ -79,6 +78,9 @@ export class ImportBatchPreparer {
    */
   prepare(rows: readonly ImportRow[], now: Date, pack: boolean): PreparedBatch {
     const today = vietnamDay(now);
+    // The same for every row: the day, officer and reason recorded.
+    checkRecording({ occurredOn: today, officerId: this.officerId, reason }, today);
+    const at: RegistrationMoment = { now, today, recordedAt: now.toISOString(), newId: this.newId };
     const rejections: RowRejection[] = [];
     const ids: string[] = [];
     const rowNumbers: number[] = [];
@@ -87,7 +89,7 @@ export class ImportBatchPreparer {
     const events = new PackedRowsBuilder(eventColumns.length, pack ? rows.length : 0);
     const outbox = new PackedRowsBuilder(outboxColumns.length, pack ? rows.length : 0);
     for (const row of rows) {
-      const outcome = this.check(row, today, now);
+      const outcome = this.check(row, at);
       if ('rejection' in outcome) {
         rejections.push(outcome.rejection);
         continue;
@@ -100,7 +102,7 @@ export class ImportBatchPreparer {
       // In personColumns order (store/packed-rows.ts): what toPersonRow would give.
       persons.text(p.idNumber);
       persons.text(p.fullName);
-      persons.text(foldName(p.fullName));
+      persons.text(nameFoldedOf(p.fullName));
       persons.text(p.birthDate);
       persons.text(p.sex);
       persons.nullable(p.ethnicity);
@@ -157,7 +159,7 @@ export class ImportBatchPreparer {
     };
   }
 
-  private check(row: ImportRow, today: string, now: Date): { readonly prepared: ReturnType<typeof prepareRegistrationAt> } | { readonly rejection: RowRejection } {
+  private check(row: ImportRow, at: RegistrationMoment): { readonly prepared: ReturnType<typeof prepareCheckedRegistration> } | { readonly rejection: RowRejection } {
     if ('error' in row) return { rejection: { rowNumber: row.rowNumber, ...row.error } };
     const idNumber = row.record.id_number ?? '';
     const facts: Record<string, unknown> = {};
@@ -172,11 +174,7 @@ export class ImportBatchPreparer {
       }
     }
     try {
-      const prepared = prepareRegistrationAt(
-        { type: 'registration', idNumber, occurredOn: today, officerId: this.officerId, reason, facts },
-        now,
-        this.newId,
-      );
+      const prepared = prepareCheckedRegistration({ type: 'registration', idNumber, occurredOn: at.today, officerId: this.officerId, reason, facts }, at);
       if (this.seenInFile.has(idNumber)) {
         return { rejection: { rowNumber: row.rowNumber, code: 'DUPLICATE_IN_FILE', field: 'id_number', message: 'this ID number appears earlier in the file' } };
       }

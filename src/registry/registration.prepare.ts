@@ -21,12 +21,41 @@ const requiredFacts = ['fullName', 'birthDate', 'sex', 'birthProvince'] as const
  */
 export function prepareRegistrationAt(input: RegistrationInput, now: Date, newId: () => string): { readonly event: Omit<LifeEvent, 'seq'>; readonly record: PersonRecord } {
   const today = vietnamDay(now);
+  checkRecording(input, today);
+  return prepareCheckedRegistration(input, { now, today, recordedAt: now.toISOString(), newId });
+}
+
+/** The day, time and id source a batch of registrations is prepared with. */
+export interface RegistrationMoment {
+  readonly now: Date;
+  /** vietnamDay(now) */
+  readonly today: string;
+  /** now.toISOString() */
+  readonly recordedAt: string;
+  readonly newId: () => string;
+}
+
+/**
+ * The checks of a registration that are the same for every row of an import batch (its day, the
+ * officer and the reason recorded): done once a batch by prepareCheckedRegistration's callers.
+ *
+ * @throws DomainError DATE_INVALID, DATE_IN_FUTURE, TEXT_*
+ */
+export function checkRecording(input: Pick<RegistrationInput, 'occurredOn' | 'officerId' | 'reason'>, today: string): void {
   parsePartialDate(input.occurredOn, 'occurredOn');
   if (earliestDay(input.occurredOn) > today) {
     throw new DomainError('invalid', 'DATE_IN_FUTURE', 'occurredOn is after today (in Viet Nam)', 'Record events once they have happened', { field: 'occurredOn' });
   }
   if (input.officerId !== null) checkFreeText(input.officerId, 'officerId');
   if (input.reason !== null) checkFreeText(input.reason, 'reason');
+}
+
+/**
+ * prepareRegistrationAt for an input whose day, officer and reason checkRecording has passed:
+ * every check of the facts and the ID number, per row.
+ */
+export function prepareCheckedRegistration(input: RegistrationInput, at: RegistrationMoment): { readonly event: Omit<LifeEvent, 'seq'>; readonly record: PersonRecord } {
+  const { today } = at;
   const facts = { ...defaultFacts, ...validateFacts(input.facts, input.occurredOn.length === 10 ? input.occurredOn : today, today) };
   const missing = requiredFacts.filter((k) => facts[k] === undefined);
   if (missing.length > 0) {
@@ -39,13 +68,13 @@ export function prepareRegistrationAt(input: RegistrationInput, now: Date, newId
   if (input.idNumber === undefined) {
     throw new DomainError('invalid', 'ID_NUMBER_MISSING', 'a registration from an earlier register needs the person\'s ID number', 'Give the 12-digit ID number');
   }
-  assertIdConsistent(input.idNumber, complete, now);
+  assertIdConsistent(input.idNumber, complete, at.now);
   const event: Omit<LifeEvent, 'seq'> = {
-    eventId: newId(),
+    eventId: at.newId(),
     personId: input.idNumber,
     type: input.type,
     occurredOn: input.occurredOn,
-    recordedAt: now.toISOString(),
+    recordedAt: at.recordedAt,
     officerId: input.officerId,
     reason: input.reason,
     data: { ...complete },

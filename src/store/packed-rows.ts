@@ -47,12 +47,10 @@ export const outboxColumns = ['event_id', 'person_id', 'event_type', 'provinces'
  * const rows = packer.finish(); // 1 row
  */
 export class PackedRowsBuilder {
-  private readonly chunks: string[] = [];
-  private parts: string[] = [];
+  private joined = '';
   private ends: Int32Array;
   private kinds: Uint8Array;
   private count = 0;
-  private end = 0;
 
   constructor(private readonly width: number, expectedRows = 1_024) {
     this.ends = new Int32Array(Math.max(1, expectedRows) * width);
@@ -80,12 +78,12 @@ export class PackedRowsBuilder {
 
   finish(): PackedRows {
     if (this.count % this.width !== 0) throw new Error('packed rows do not fill their columns');
-    if (this.parts.length > 0) this.chunks.push(this.parts.join(''));
-    this.parts = [];
-    return { text: this.chunks.join(''), ends: this.ends.slice(0, this.count), kinds: this.kinds.slice(0, this.count) };
+    // Flattened once here: the appends below only link pieces together.
+    const text = this.joined.length === 0 ? '' : this.joined.slice(0);
+    return { text, ends: this.ends.slice(0, this.count), kinds: this.kinds.slice(0, this.count) };
   }
 
-  private push(kind: number, text: string): void {
+  private push(kind: number, value: string): void {
     if (this.count === this.ends.length) {
       const ends = new Int32Array(this.ends.length * 2);
       ends.set(this.ends);
@@ -94,17 +92,9 @@ export class PackedRowsBuilder {
       kinds.set(this.kinds);
       this.kinds = kinds;
     }
-    if (text !== '') {
-      this.parts.push(text);
-      this.end += text.length;
-      // Join now and then: a batch's values as one array of many thousands of strings costs more.
-      if (this.parts.length >= 4_096) {
-        this.chunks.push(this.parts.join(''));
-        this.parts = [];
-      }
-    }
+    this.joined += value;
     this.kinds[this.count] = kind;
-    this.ends[this.count] = this.end;
+    this.ends[this.count] = this.joined.length;
     this.count++;
   }
 }
