@@ -780,7 +780,7 @@ export async function writePackedRegistryRows(
       })();
     } catch (error) {
       // Rolled back by better-sqlite3. Which row? Insert them one by one again, and roll back.
-      throw refusedSqliteRow(sqlite, rows, () => extraStatement.run(extraValues), error) ?? error;
+      throw refusedSqliteRow(sqlite, rows, extra.table, () => extraStatement.run(extraValues), error) ?? error;
     }
     return true;
   }
@@ -808,7 +808,7 @@ export async function writePackedRegistryRows(
 }
 
 /** The row a failed SQLite batch stumbled on, found by inserting its rows one at a time in a transaction rolled back after. */
-function refusedSqliteRow(sqlite: SQLite.Database, rows: PackedRegistryRows, extra: () => void, error: unknown): StoreRowRefusedError | undefined {
+function refusedSqliteRow(sqlite: SQLite.Database, rows: PackedRegistryRows, extraTable: string, extra: () => void, error: unknown): StoreRowRefusedError | undefined {
   const code = (error as { code?: unknown }).code;
   if (typeof code !== 'string' || !code.startsWith('SQLITE_') || sqlite.inTransaction) return undefined;
   const steps: { readonly table: string; readonly columns: readonly string[]; readonly values: PackedRows; readonly order?: Int32Array | undefined }[] = [
@@ -819,13 +819,6 @@ function refusedSqliteRow(sqlite: SQLite.Database, rows: PackedRegistryRows, ext
   sqlite.exec('BEGIN');
   try {
     for (const [s, step] of steps.entries()) {
-      if (s === 2) {
-        try {
-          extra();
-        } catch (refused) {
-          return new StoreRowRefusedError('import_batches', undefined, sqliteCode(refused, code), { cause: refused });
-        }
-      }
       const width = step.columns.length;
       const one = sqlite.prepare(`INSERT INTO ${step.table} (${step.columns.join(', ')}) VALUES (${step.columns.map(() => '?').join(', ')})`);
       for (let k = 0; k < step.values.kinds.length / width; k++) {
@@ -836,6 +829,14 @@ function refusedSqliteRow(sqlite: SQLite.Database, rows: PackedRegistryRows, ext
           one.run(args);
         } catch (refused) {
           return new StoreRowRefusedError(step.table, row, sqliteCode(refused, code), { cause: refused });
+        }
+      }
+      // The extra row (the batch's bookkeeping) after the events, as the batch writes it.
+      if (s === 1) {
+        try {
+          extra();
+        } catch (refused) {
+          return new StoreRowRefusedError(extraTable, undefined, sqliteCode(refused, code), { cause: refused });
         }
       }
     }
