@@ -52,8 +52,9 @@ describe.each(dialects)('import batches on %s', (dialect) => {
   async function importFile(name: string, text: string | Uint8Array, batchSize: number, options: { allowLegacy?: boolean } = {}): Promise<ImportReport> {
     const file = path.join(dir, `${dialect}-${name}`);
     writeFileSync(file, text);
+    // As the CLI does: the file opened here first, then read and checked in the import's worker thread.
     const read = await readPersonFile(file, options);
-    return importer.run(read.rows, { importId: `${dialect}-${name}`, batchSize, officerId: null });
+    return importer.runFile(file, { ...options, format: read.format }, { importId: `${dialect}-${name}`, batchSize, officerId: null });
   }
 
   /** Makes the store refuse one person row, as a constraint or a full disk would, after others of its batch are in. */
@@ -70,7 +71,11 @@ describe.each(dialects)('import batches on %s', (dialect) => {
     const text = [header, ...Array.from({ length: 1_000 }, (_, i) => line(i + 1))].join('\n');
     // Row 650 is in the fourth batch of 200; its persons are written in ID order, so 49 go in before it.
     await refuseInStore('001085000650');
-    await expect(importFile('refused.csv', text, 200)).rejects.toThrow(/refused by the test/);
+    await expect(importFile('refused.csv', text, 200)).rejects.toMatchObject({
+      code: 'IMPORT_BATCH_REFUSED',
+      message: expect.stringMatching(/^batch 4 \(rows 601–800\) was not written, none of it: the store refused row 650 \(line 651 of the file\)/) as string,
+      details: { batchNo: 3, rowNumber: 650, line: 651, table: 'persons', report: { accepted: 600, batchesCommitted: 3 } },
+    });
     const after = await counts();
     expect(after).toEqual({ persons: 600, events: 600, batches: 3, accepted: 600 });
 
@@ -78,6 +83,22 @@ describe.each(dialects)('import batches on %s', (dialect) => {
     const report = await importFile('refused.csv', text, 200);
     expect(report).toMatchObject({ rowsRead: 1_000, accepted: 1_000, rejected: 0, batchesSkipped: 3, batchesCommitted: 2, acceptedEarlier: 600 });
     expect(await counts()).toEqual({ persons: 1_000, events: 1_000, batches: 5, accepted: 1_000 });
+  });
+
+  it('a row the store refuses is named by its line in the file, past a field over two lines and a blank line', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => line(i + 1));
+    // Lines 4–5; refused itself (a line break in an address) but it moves the lines after it.
+    rows[2] = '001085000003,Nguyễn Văn Hùng,1985-03-13,M,001,VN,00004,"Số 3,\nphố Hàng Bông"';
+    rows[4] = `${line(5)}\n`; // a blank line after row 5 (line 7)
+    await refuseInStore('001085000025');
+    await expect(importFile('lines.csv', [header, ...rows].join('\n'), 10)).rejects.toMatchObject({
+      code: 'IMPORT_BATCH_REFUSED',
+      message: expect.stringContaining('the store refused row 25 (line 28 of the file)') as string,
+      details: { batchNo: 2, firstRow: 21, lastRow: 30, rowNumber: 25, line: 28 },
+    });
+    expect(await counts()).toEqual({ persons: 19, events: 19, batches: 2, accepted: 19 });
+    const outbox = Number((await database.db.selectFrom('event_outbox').select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()).n);
+    expect(outbox).toBe(19); // each person's change event with it, none of the refused batch
   });
 
   it('broken rows are refused with their numbers while the rest of their batch goes in, with the fields as written', async () => {

@@ -9,6 +9,7 @@ import { readPersonFile } from '../registry/person-file.reader.js';
 import { openAccessLog } from '../audit/access-log.service.js';
 import { BulkJobRecorder } from '../audit/bulk-job.recorder.js';
 import { exportColumns, exportPersons, type ExportFormat } from '../registry/person-export.service.js';
+import { RegistryService } from '../registry/registry.service.js';
 import { checkImportHeader, PersonImportService } from '../registry/person-import.service.js';
 import { seedDemoPlanIfNone } from '../direction/demo-plan.js';
 import { QualityService } from '../quality/quality.service.js';
@@ -17,7 +18,6 @@ import { generatePopulationInWorker } from '../registry/population.generator.js'
 import { adminUnitCatalog } from '../registry/admin-unit.catalog.js';
 import { injectDefects, newLedger } from '../quality/defect.injector.js';
 import { loadPopulation } from '../store/bulk-writer.js';
-import { RegistryService } from '../registry/registry.service.js';
 import { isoDay, systemClock } from '../shared/clock.js';
 import { isDomainError } from '../shared/domain-error.js';
 import { FolderError } from '../shared/folder.js';
@@ -298,7 +298,9 @@ program
   .option('--no-quality-scan', say('bỏ lần quét chất lượng sau khi nhập (chạy `sachsong quality scan` sau)', 'skip the one quality scan after the import (run `sachsong quality scan` later)'))
   .action((file: string, opts: { format?: 'csv' | 'ndjson'; batchSize: number; convertLegacy: boolean; officer?: string; report?: string; qualityScan: boolean }) =>
     withContext(async (ctx) => {
-      const read = await readPersonFile(file, { ...(opts.format ? { format: opts.format } : {}), allowLegacy: opts.convertLegacy });
+      const readOptions = { ...(opts.format ? { format: opts.format } : {}), allowLegacy: opts.convertLegacy };
+      // Opened here first: a file that cannot be read fails before the import starts.
+      const read = await readPersonFile(file, readOptions);
       // A header naming no known column would reject every row: one error instead, listing the expected columns.
       if (read.header !== null) checkImportHeader(read.header);
       const print = await fingerprint(file);
@@ -307,7 +309,8 @@ program
       const registry = new RegistryService({ db: ctx.database.db, clock: systemClock });
       const importer = new PersonImportService({ db: ctx.database.db, clock: systemClock, registry });
       const bar = progressBar(Math.max(print.lines - 1, 1), say('nhập', 'import'));
-      const report = await importer.run(read.rows, { importId, batchSize: opts.batchSize, officerId: opts.officer ?? null, onProgress: (n) => { bar.update(n); } });
+      // Read and checked in a worker thread while this one writes the batch before.
+      const report = await importer.runFile(file, { ...readOptions, format: read.format }, { importId, batchSize: opts.batchSize, officerId: opts.officer ?? null, onProgress: (n) => { bar.update(n); } });
       bar.stop();
       if (opts.report !== undefined) {
         const { writeFileSync } = await import('node:fs');

@@ -29,6 +29,8 @@ export interface ReadPersonFileOptions {
   readonly delimiter?: ',' | ';' | '\t';
   /** Bytes read at a time (default 64 KiB); smaller values are for tests of chunk boundaries. */
   readonly chunkSize?: number;
+  /** Give each row read the line of the file it starts on (`line`), for reports that name it. */
+  readonly withLines?: boolean;
 }
 
 /**
@@ -50,7 +52,7 @@ export interface FileRowError {
  * number(s) in the file, for an officer opening it in an editor.
  */
 export type FileRow =
-  | { readonly rowNumber: number; readonly record: Readonly<Record<string, string | null>> }
+  | { readonly rowNumber: number; readonly record: Readonly<Record<string, string | null>>; readonly line?: number }
   | { readonly rowNumber: number; readonly error: FileRowError };
 
 export interface PersonFile {
@@ -375,7 +377,7 @@ class CsvRows {
   private rowNumber = 0;
   header: readonly string[] | undefined;
 
-  constructor(private readonly delimiter: string) {}
+  constructor(private readonly delimiter: string, private readonly withLines = false) {}
 
   *rows(pieces: readonly CsvPiece[]): Generator<FileRow> {
     let batch: (Lines & { readonly text: string })[] = [];
@@ -413,13 +415,21 @@ class CsvRows {
         continue;
       }
       // The quote that the export puts before a formula-like value ("'- thôn 3") is taken off.
-      const values = fields.map((field) => csvUnquoteCell(field.trim()));
-      if (values.every((value) => value === '')) continue;
+      // Plain loops: this runs for every row of an import.
+      const values: string[] = new Array<string>(fields.length);
+      let empty = true;
+      for (let c = 0; c < fields.length; c++) {
+        const value = csvUnquoteCell((fields[c] ?? '').trim());
+        values[c] = value;
+        if (value !== '') empty = false;
+      }
+      if (empty) continue;
       if (this.header === undefined) {
         this.header = validateHeader(fields);
         continue;
       }
-      if (values.some((value) => value.includes(REPLACEMENT))) {
+      // Unquoting and trimming add no U+FFFD: a record without one in its text has none in its values.
+      if (lines.text.includes(REPLACEMENT) && values.some((value) => value.includes(REPLACEMENT))) {
         yield this.malformed(lines, notText, 'ROW_ENCODING_INVALID');
         continue;
       }
@@ -428,8 +438,13 @@ class CsvRows {
         continue;
       }
       const header = this.header;
-      const record = Object.freeze(Object.fromEntries(values.map((value, column) => [header[column] ?? '', value === '' ? null : value])));
-      yield { rowNumber: ++this.rowNumber, record };
+      const fieldsOf: Record<string, string | null> = {};
+      for (let c = 0; c < values.length; c++) {
+        const value = values[c] ?? '';
+        fieldsOf[header[c] ?? ''] = value === '' ? null : value;
+      }
+      const record = Object.freeze(fieldsOf);
+      yield this.withLines ? { rowNumber: ++this.rowNumber, record, line: lines.firstLine } : { rowNumber: ++this.rowNumber, record };
     }
   }
 
@@ -510,6 +525,8 @@ function nestedDeeperThan(root: object, limit: number): boolean {
 class NdjsonRows {
   private rowNumber = 0;
 
+  constructor(private readonly withLines = false) {}
+
   *rows(pieces: readonly NdjsonPiece[]): Generator<FileRow> {
     for (const piece of pieces) {
       if ('oversized' in piece) {
@@ -539,7 +556,7 @@ class NdjsonRows {
         continue;
       }
       const record = Object.freeze(Object.fromEntries(Object.entries(value).map(([key, field]) => [key.normalize('NFC'), coerce(field)])));
-      yield { rowNumber: ++this.rowNumber, record };
+      yield this.withLines ? { rowNumber: ++this.rowNumber, record, line: piece.line } : { rowNumber: ++this.rowNumber, record };
     }
   }
 
@@ -597,16 +614,16 @@ async function* decodedText(path: string, encoding: DetectedEncoding, chunkSize:
   yield decoder.end();
 }
 
-async function* csvRows(path: string, encoding: DetectedEncoding, delimiter: string, chunkSize: number): AsyncGenerator<FileRow> {
+async function* csvRows(path: string, encoding: DetectedEncoding, delimiter: string, chunkSize: number, withLines: boolean): AsyncGenerator<FileRow> {
   const splitter = new CsvRecordSplitter(delimiter.charCodeAt(0));
-  const rows = new CsvRows(delimiter);
+  const rows = new CsvRows(delimiter, withLines);
   for await (const text of decodedText(path, encoding, chunkSize)) yield* rows.rows(splitter.push(text));
   yield* rows.rows(splitter.end());
 }
 
-async function* ndjsonRows(path: string, encoding: DetectedEncoding, chunkSize: number): AsyncGenerator<FileRow> {
+async function* ndjsonRows(path: string, encoding: DetectedEncoding, chunkSize: number, withLines: boolean): AsyncGenerator<FileRow> {
   const splitter = new LineSplitter();
-  const rows = new NdjsonRows();
+  const rows = new NdjsonRows(withLines);
   for await (const text of decodedText(path, encoding, chunkSize)) yield* rows.rows(splitter.push(text));
   yield* rows.rows(splitter.end());
 }
@@ -656,11 +673,11 @@ export async function readPersonFile(path: string, options: ReadPersonFileOption
   assertSupportedEncoding(encoding, options.allowLegacy ?? true);
   const converted = isLegacyEncoding(encoding);
   if (format === 'ndjson') {
-    return { encoding, converted, format, header: null, rows: { [Symbol.asyncIterator]: () => ndjsonRows(path, encoding, chunkSize) } };
+    return { encoding, converted, format, header: null, rows: { [Symbol.asyncIterator]: () => ndjsonRows(path, encoding, chunkSize, options.withLines ?? false) } };
   }
   const delimiter = options.delimiter ?? guessDelimiter(decodeSampleText(bytes, encoding));
   const header = csvHeader(bytes, complete, encoding, delimiter);
-  return { encoding, converted, format, header, rows: { [Symbol.asyncIterator]: () => csvRows(path, encoding, delimiter, chunkSize) } };
+  return { encoding, converted, format, header, rows: { [Symbol.asyncIterator]: () => csvRows(path, encoding, delimiter, chunkSize, options.withLines ?? false) } };
 }
 
 function decodeSampleText(bytes: Uint8Array, encoding: DetectedEncoding): string {

@@ -50,6 +50,11 @@ export const personFactColumns: Readonly<Record<keyof PersonFacts, keyof Persons
   relationshipToHead: 'relationship_to_head', status: 'status', deathDate: 'death_date',
 };
 
+/** The persons table's name_folded of a full name (what toPersonRow stores). */
+export function nameFoldedOf(fullName: string): string {
+  return foldName(fullName);
+}
+
 /** The stored row of a person record. */
 export function toPersonRow(p: PersonRecord): PersonsTable {
   return {

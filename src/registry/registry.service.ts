@@ -11,7 +11,8 @@ import { assertIdConsistent, decodeIdNumber, issueIdNumber } from './id-number.j
 import { lifeEventRepository } from './life-event.repository.js';
 import { lifeEventTypes, settableFacts, type LifeEvent, type LifeEventType } from './life-event.types.js';
 import { checkFreeText } from './free-text.js';
-import { earliestDay, parseFullDate, parsePartialDate, vietnamDay } from './partial-date.js';
+import { prepareRegistrationAt } from './registration.prepare.js';
+import { parseFullDate, parsePartialDate, vietnamDay } from './partial-date.js';
 import { applyLifeEvent, replayLifeEvents } from './person.projection.js';
 import { personRepository, type Executor } from './person.repository.js';
 import { assertFactsCoherent, validateFacts } from './person.validation.js';
@@ -60,8 +61,6 @@ export interface HouseholdView {
   readonly household: HouseholdRecord;
   readonly members: readonly PersonRecord[];
 }
-
-const defaultFacts: Partial<PersonFacts> = { nationality: 'VN', status: 'alive', deathDate: null };
 
 /**
  * The registry's use cases: read a person, their history and household; record life events,
@@ -200,34 +199,7 @@ export class RegistryService {
 
   /** Validates a registration without writing it; the same checks as `register`. */
   prepareRegistration(input: RegistrationInput): { readonly event: Omit<LifeEvent, 'seq'>; readonly record: PersonRecord } {
-    const today = this.today();
-    parsePartialDate(input.occurredOn, 'occurredOn');
-    if (earliestDay(input.occurredOn) > today) throw inFuture();
-    checkRecordingText(input.officerId, input.reason, {});
-    const facts = { ...defaultFacts, ...validateFacts(input.facts, input.occurredOn.length === 10 ? input.occurredOn : today, today) };
-    const missing = (['fullName', 'birthDate', 'sex', 'birthProvince'] as const).filter((k) => facts[k] === undefined);
-    if (missing.length > 0) {
-      throw new DomainError('invalid', 'FIELD_MISSING', `missing ${missing.join(', ')}`, 'A registration needs at least the full name, date of birth, sex and birth province');
-    }
-    const filled: Record<string, unknown> = {};
-    for (const k of personFactKeys) filled[k] = facts[k] ?? null;
-    const complete = filled as unknown as PersonFacts;
-    assertFactsCoherent(complete);
-    if (input.idNumber === undefined) {
-      throw new DomainError('invalid', 'ID_NUMBER_MISSING', 'a registration from an earlier register needs the person\'s ID number', 'Give the 12-digit ID number');
-    }
-    assertIdConsistent(input.idNumber, complete, this.deps.clock.now());
-    const event: Omit<LifeEvent, 'seq'> = {
-      eventId: this.newId(),
-      personId: input.idNumber,
-      type: input.type,
-      occurredOn: input.occurredOn,
-      recordedAt: this.deps.clock.now().toISOString(),
-      officerId: input.officerId,
-      reason: input.reason,
-      data: { ...complete },
-    };
-    return { event, record: applyLifeEvent(undefined, event) };
+    return prepareRegistrationAt(input, this.deps.clock.now(), this.newId);
   }
 
   private async registerIn(trx: Executor, input: RegistrationInput): Promise<PersonRecord> {

@@ -6,6 +6,10 @@ import type pg from 'pg';
 import { initialLoadMark, openDatabase, type Database } from './database.js';
 import { migrateToLatest } from './migrator.js';
 import type { HouseholdsTable, LifeEventsTable, PersonsTable } from './database.types.js';
+import { eventColumns, outboxColumns, personColumns, StoreRowRefusedError, valueAt, type PackedRows, type PackedValue } from './packed-rows.js';
+
+export type { PackedRows, PackedValue } from './packed-rows.js';
+export { outboxColumns } from './packed-rows.js';
 
 /** Rows to load together, in one transaction: persons, their households and their life events. */
 export interface BulkBatch {
@@ -52,35 +56,11 @@ export interface BulkWriter {
   finish(): Promise<LoadTotals>;
 }
 
-const personColumns = [
-  'id_number', 'full_name', 'name_folded', 'birth_date', 'sex', 'ethnicity', 'religion', 'nationality',
-  'birth_province', 'birth_commune', 'hometown', 'permanent_commune', 'permanent_address', 'temporary_commune',
-  'temporary_address', 'current_commune', 'current_address', 'father_id', 'mother_id', 'spouse_id', 'household_id',
-  'relationship_to_head', 'status', 'death_date', 'version', 'created_at', 'updated_at',
-] as const satisfies readonly (keyof PersonsTable)[];
-
 const householdColumns = [
   'household_id', 'head_id', 'commune_code', 'address', 'created_at', 'updated_at',
 ] as const satisfies readonly (keyof HouseholdsTable)[];
 
-const eventColumns = [
-  'event_id', 'person_id', 'event_type', 'occurred_on', 'recorded_at', 'officer_id', 'reason', 'data',
-] as const satisfies readonly (keyof LifeEventsTable)[];
-
 const tables = ['persons', 'households', 'life_events'] as const;
-
-/** A value of a packed row: the store's columns are text, integers or null. */
-export type PackedValue = string | number | null;
-
-/**
- * One table's rows packed into a single string: value i is text[ends[i-1]..ends[i]), read as
- * text, null or a number by kinds[i]; rows follow one another in the writer's column order.
- */
-export interface PackedRows {
-  readonly text: string;
-  readonly ends: Int32Array;
-  readonly kinds: Uint8Array;
-}
 
 const TEXT = 0;
 const NULL = 1;
@@ -199,14 +179,6 @@ function keyOrder(keys: readonly string[]): number[] {
     const y = keys[b] as string;
     return x < y ? -1 : x > y ? 1 : 0;
   });
-}
-
-/** Value i of packed rows; its text is a slice of the shared string, garbage as soon as it is bound. */
-function valueAt(rows: PackedRows, i: number): PackedValue {
-  const kind = rows.kinds[i];
-  if (kind === NULL || kind === undefined) return null;
-  const text = rows.text.slice(i === 0 ? 0 : rows.ends[i - 1], rows.ends[i]);
-  return kind === NUMBER ? Number(text) : text;
 }
 
 /**
@@ -597,8 +569,6 @@ export interface RegistryRows {
   readonly outbox?: { readonly rows: readonly Readonly<Record<(typeof outboxColumns)[number], PackedValue>>[]; readonly lockKey: number };
 }
 
-/** The outbox's columns an import writes (its seq is the store's). */
-export const outboxColumns = ['event_id', 'person_id', 'event_type', 'provinces', 'fields', 'payload', 'recorded_at'] as const;
 
 /** Per SQLite connection, its prepared bulk inserts. */
 const sqliteInserts = new WeakMap<SQLite.Database, {
@@ -747,4 +717,147 @@ export async function existingPersonIds(
     return new Set(result.rows.map((r) => r.id_number));
   }
   return undefined;
+}
+
+/** Persons, their events and change events, packed (see PackedRows); row i of each is about the same person. */
+export interface PackedRegistryRows {
+  readonly persons: PackedRows;
+  /** Row indexes of the persons in ID order: SQLite inserts them so, keeping the primary key's writes together. */
+  readonly personOrder?: Int32Array;
+  readonly events: PackedRows;
+  /** Change events, written last; on PostgreSQL after taking `lockKey` (see RegistryRows). */
+  readonly outbox?: { readonly rows: PackedRows; readonly lockKey: number };
+}
+
+/** Per SQLite connection, its prepared inserts from packed rows. */
+const sqlitePackedInserts = new WeakMap<SQLite.Database, Map<string, ReturnType<typeof sqliteInsert>>>();
+
+function packedInsert(sqlite: SQLite.Database, table: string, columns: readonly string[]): ReturnType<typeof sqliteInsert> {
+  let prepared = sqlitePackedInserts.get(sqlite);
+  if (prepared === undefined) {
+    prepared = new Map();
+    sqlitePackedInserts.set(sqlite, prepared);
+  }
+  let insert = prepared.get(table);
+  if (insert === undefined) {
+    insert = sqliteInsert(sqlite, table, columns);
+    prepared.set(table, insert);
+  }
+  return insert;
+}
+
+/**
+ * writeRegistryRows for packed rows (an import's batches, prepared in a worker thread): one
+ * transaction, all or nothing, 16-row prepared INSERTs bound from the packed values on SQLite,
+ * COPY on PostgreSQL. A row the store refuses is named by a StoreRowRefusedError (its table and
+ * index); any other failure is thrown as it came. Returns false when `drivers` cannot be used.
+ *
+ * @example
+ * await writePackedRegistryRows(driverOf(db), { persons, events, outbox: { rows, lockKey } }, { table: 'import_batches', values });
+ */
+export async function writePackedRegistryRows(
+  drivers: { readonly sqlite?: SQLite.Database; readonly pool?: pg.Pool } | undefined, rows: PackedRegistryRows, extra: ExtraRow,
+): Promise<boolean> {
+  const extraColumns = Object.keys(extra.values);
+  const extraValues = extraColumns.map((c) => extra.values[c] ?? null);
+  const extraSql = (placeholder: (i: number) => string): string =>
+    `INSERT INTO ${extra.table} (${extraColumns.join(', ')}) VALUES (${extraColumns.map((_, i) => placeholder(i)).join(', ')})`;
+  const personCount = rows.persons.kinds.length / personColumns.length;
+  const eventCount = rows.events.kinds.length / eventColumns.length;
+  const outboxCount = rows.outbox === undefined ? 0 : rows.outbox.rows.kinds.length / outboxColumns.length;
+  if (drivers?.sqlite !== undefined && !drivers.sqlite.inTransaction) {
+    const sqlite = drivers.sqlite;
+    const persons = packedInsert(sqlite, 'persons', personColumns);
+    const events = packedInsert(sqlite, 'life_events', eventColumns);
+    const outbox = outboxCount > 0 ? packedInsert(sqlite, 'event_outbox', outboxColumns) : undefined;
+    const extraStatement = sqlite.prepare(extraSql(() => '?'));
+    try {
+      sqlite.transaction(() => {
+        persons(rows.persons, rows.personOrder, 0, personCount);
+        events(rows.events, undefined, 0, eventCount);
+        extraStatement.run(extraValues);
+        if (outbox !== undefined && rows.outbox !== undefined) outbox(rows.outbox.rows, undefined, 0, outboxCount);
+      })();
+    } catch (error) {
+      // Rolled back by better-sqlite3. Which row? Insert them one by one again, and roll back.
+      throw refusedSqliteRow(sqlite, rows, extra.table, () => extraStatement.run(extraValues), error) ?? error;
+    }
+    return true;
+  }
+  if (drivers?.pool !== undefined) {
+    const client = await drivers.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await copyRows(client, 'persons', personColumns, rows.persons);
+      await copyRows(client, 'life_events', eventColumns, rows.events);
+      await client.query(extraSql((i) => `$${i + 1}`), extraValues);
+      if (rows.outbox !== undefined && outboxCount > 0) {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [rows.outbox.lockKey]);
+        await copyRows(client, 'event_outbox', outboxColumns, rows.outbox.rows);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw refusedCopyRow(error) ?? error;
+    } finally {
+      client.release();
+    }
+    return true;
+  }
+  return false;
+}
+
+/** The row a failed SQLite batch stumbled on, found by inserting its rows one at a time in a transaction rolled back after. */
+function refusedSqliteRow(sqlite: SQLite.Database, rows: PackedRegistryRows, extraTable: string, extra: () => void, error: unknown): StoreRowRefusedError | undefined {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_') || sqlite.inTransaction) return undefined;
+  const steps: { readonly table: string; readonly columns: readonly string[]; readonly values: PackedRows; readonly order?: Int32Array | undefined }[] = [
+    { table: 'persons', columns: personColumns, values: rows.persons, order: rows.personOrder },
+    { table: 'life_events', columns: eventColumns, values: rows.events },
+    ...(rows.outbox === undefined ? [] : [{ table: 'event_outbox', columns: outboxColumns, values: rows.outbox.rows }]),
+  ];
+  sqlite.exec('BEGIN');
+  try {
+    for (const [s, step] of steps.entries()) {
+      const width = step.columns.length;
+      const one = sqlite.prepare(`INSERT INTO ${step.table} (${step.columns.join(', ')}) VALUES (${step.columns.map(() => '?').join(', ')})`);
+      for (let k = 0; k < step.values.kinds.length / width; k++) {
+        const row = step.order === undefined ? k : (step.order[k] ?? k);
+        const args: PackedValue[] = [];
+        for (let c = 0; c < width; c++) args.push(valueAt(step.values, row * width + c));
+        try {
+          one.run(args);
+        } catch (refused) {
+          return new StoreRowRefusedError(step.table, row, sqliteCode(refused, code), { cause: refused });
+        }
+      }
+      // The extra row (the batch's bookkeeping) after the events, as the batch writes it.
+      if (s === 1) {
+        try {
+          extra();
+        } catch (refused) {
+          return new StoreRowRefusedError(extraTable, undefined, sqliteCode(refused, code), { cause: refused });
+        }
+      }
+    }
+    return undefined;
+  } finally {
+    sqlite.exec('ROLLBACK');
+  }
+}
+
+/** The SQLite error code of a failure (SQLITE_CONSTRAINT_UNIQUE...), or `otherwise`. */
+function sqliteCode(error: unknown, otherwise: string): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : otherwise;
+}
+
+/** The row a failed COPY names in its error's context ("COPY persons, line 651"); the reason is the SQLSTATE and constraint, never a value. */
+function refusedCopyRow(error: unknown): StoreRowRefusedError | undefined {
+  const { where, code, constraint } = error as { where?: unknown; code?: unknown; constraint?: unknown };
+  if (typeof where !== 'string') return undefined;
+  const at = /COPY (\w+), line (\d+)/.exec(where);
+  if (at === null) return undefined;
+  const reason = `SQLSTATE ${typeof code === 'string' ? code : '?'}${typeof constraint === 'string' ? `, constraint ${constraint}` : ''}`;
+  return new StoreRowRefusedError(at[1] ?? '?', Number(at[2]) - 1, reason, { cause: error });
 }

@@ -1,0 +1,157 @@
+/**
+ * Rows packed into one string and two typed arrays, to cross a thread boundary cheaply and to be
+ * bound or copied by the bulk writers without building row objects. No driver here: a worker
+ * thread that prepares rows loads this alone.
+ */
+
+/** A value of a packed row: the store's columns are text, integers or null. */
+export type PackedValue = string | number | null;
+
+/**
+ * One table's rows packed into a single string: value i is text[ends[i-1]..ends[i]), read as
+ * text, null or a number by kinds[i]; rows follow one another in the writer's column order.
+ */
+export interface PackedRows {
+  readonly text: string;
+  readonly ends: Int32Array;
+  readonly kinds: Uint8Array;
+}
+
+const TEXT = 0;
+const NULL = 1;
+const NUMBER = 2;
+
+/** The persons table's columns, in the order the bulk writers pack and write them. */
+export const personColumns = [
+  'id_number', 'full_name', 'name_folded', 'birth_date', 'sex', 'ethnicity', 'religion', 'nationality',
+  'birth_province', 'birth_commune', 'hometown', 'permanent_commune', 'permanent_address', 'temporary_commune',
+  'temporary_address', 'current_commune', 'current_address', 'father_id', 'mother_id', 'spouse_id', 'household_id',
+  'relationship_to_head', 'status', 'death_date', 'version', 'created_at', 'updated_at',
+] as const;
+
+/** The life events' columns (their seq is the store's). */
+export const eventColumns = [
+  'event_id', 'person_id', 'event_type', 'occurred_on', 'recorded_at', 'officer_id', 'reason', 'data',
+] as const;
+
+/** The outbox's columns an import writes (its seq is the store's). */
+export const outboxColumns = ['event_id', 'person_id', 'event_type', 'provinces', 'fields', 'payload', 'recorded_at'] as const;
+
+/**
+ * Packs rows value by value, in column order: no row object is built. Values of a row are joined
+ * into chunks as they come, so the packer holds a few large strings instead of many small ones.
+ *
+ * @example
+ * const packer = new PackedRowsBuilder(2);
+ * packer.text('001085000001'); packer.nullable(null);
+ * const rows = packer.finish(); // 1 row
+ */
+export class PackedRowsBuilder {
+  private joined = '';
+  private ends: Int32Array;
+  private kinds: Uint8Array;
+  private count = 0;
+
+  constructor(private readonly width: number, expectedRows = 1_024) {
+    this.ends = new Int32Array(Math.max(1, expectedRows) * width);
+    this.kinds = new Uint8Array(Math.max(1, expectedRows) * width);
+  }
+
+  /** Rows packed so far (complete ones). */
+  get rows(): number {
+    return Math.floor(this.count / this.width);
+  }
+
+  text(value: string): void {
+    this.push(TEXT, value);
+  }
+
+  /** A text value or null. */
+  nullable(value: string | null | undefined): void {
+    if (value === null || value === undefined) this.push(NULL, '');
+    else this.push(TEXT, value);
+  }
+
+  number(value: number): void {
+    this.push(NUMBER, String(value));
+  }
+
+  finish(): PackedRows {
+    if (this.count % this.width !== 0) throw new Error('packed rows do not fill their columns');
+    // Flattened once here: the appends below only link pieces together.
+    const text = this.joined.length === 0 ? '' : this.joined.slice(0);
+    return { text, ends: this.ends.slice(0, this.count), kinds: this.kinds.slice(0, this.count) };
+  }
+
+  private push(kind: number, value: string): void {
+    if (this.count === this.ends.length) {
+      const ends = new Int32Array(this.ends.length * 2);
+      ends.set(this.ends);
+      this.ends = ends;
+      const kinds = new Uint8Array(this.kinds.length * 2);
+      kinds.set(this.kinds);
+      this.kinds = kinds;
+    }
+    this.joined += value;
+    this.kinds[this.count] = kind;
+    this.ends[this.count] = this.joined.length;
+    this.count++;
+  }
+}
+
+/** Value i of packed rows; its text is a slice of the shared string, garbage as soon as it is bound. */
+export function valueAt(rows: PackedRows, i: number): PackedValue {
+  const kind = rows.kinds[i];
+  if (kind === NULL || kind === undefined) return null;
+  const text = rows.text.slice(i === 0 ? 0 : rows.ends[i - 1], rows.ends[i]);
+  return kind === NUMBER ? Number(text) : text;
+}
+
+/** How many rows of `width` values the packed rows hold. */
+export function packedRowCount(rows: PackedRows, width: number): number {
+  return rows.kinds.length / width;
+}
+
+/** The rows whose index `keep` accepts, packed again (the rare path: an import row refused late). */
+export function filterPackedRows(rows: PackedRows, width: number, keep: (row: number) => boolean): PackedRows {
+  const out = new PackedRowsBuilder(width, packedRowCount(rows, width));
+  for (let r = 0; r < packedRowCount(rows, width); r++) {
+    if (!keep(r)) continue;
+    for (let c = 0; c < width; c++) {
+      const i = r * width + c;
+      const value = valueAt(rows, i);
+      if (value === null) out.nullable(null);
+      else if (typeof value === 'number') out.number(value);
+      else out.text(value);
+    }
+  }
+  return out.finish();
+}
+
+/**
+ * The store refused one row of a batch (a constraint, a trigger, a value it cannot hold): the
+ * batch's transaction is rolled back. `row` is the index of the row in the table's rows as given
+ * to the writer; `reason` names the store's error code, never a value.
+ */
+export class StoreRowRefusedError extends Error {
+  constructor(
+    readonly table: string,
+    readonly row: number | undefined,
+    readonly reason: string,
+    options?: { readonly cause?: unknown },
+  ) {
+    super(`the store refused a row of ${table}${row === undefined ? '' : ` (row ${row + 1} of the batch)`}: ${reason}`, options);
+    this.name = 'StoreRowRefusedError';
+  }
+}
+
+/** Packed rows as row objects by column name (for the writers that take objects). */
+export function unpackRows(rows: PackedRows, columns: readonly string[]): Record<string, PackedValue>[] {
+  const out: Record<string, PackedValue>[] = [];
+  for (let i = 0; i < rows.kinds.length; i += columns.length) {
+    const row: Record<string, PackedValue> = {};
+    for (let c = 0; c < columns.length; c++) row[columns[c] ?? ''] = valueAt(rows, i + c);
+    out.push(row);
+  }
+  return out;
+}
