@@ -118,6 +118,9 @@ EOF
   # NATS: three servers, each routed to the other two, JetStream in its own folder.
   for i in 0 1 2; do start_nats "$i"; done
   for i in 0 1 2; do wait_for "NATS server $i" port_open "$((NATS_PORT_BASE + i))"; done
+  # JetStream answers only once the three servers have elected a meta leader: a node that creates its
+  # streams before that times out at start (seen on a busy machine), so wait for each server's health.
+  for i in 0 1 2; do wait_for "JetStream on NATS server $i" curl -sf "http://127.0.0.1:$((NATS_PORT_BASE + 4000 + i))/healthz"; done
 
   # One operator token and one checkpoint signing key for every node: one system, one log.
   head -c 24 /dev/urandom | base64 | tr '+/' '-_' >"$DIR/operator-token"
@@ -127,8 +130,12 @@ EOF
   # The schema once, before any node starts.
   # shellcheck disable=SC2046
   env $(node_env 1) $(sachsong_cmd) db migrate >"$DIR/migrate.log" 2>&1
-  for n in $(seq 1 "$count"); do start_node "$n"; done
-  for n in $(seq 1 "$count"); do wait_for "sachsong node $n" curl -sf "http://127.0.0.1:$((PORT_BASE + n))/healthz"; done
+  # One node after the other: the first creates the JetStream streams (three replicas each); nodes
+  # creating the same streams at once timed out at start on a busy machine.
+  for n in $(seq 1 "$count"); do
+    start_node "$n"
+    wait_for "sachsong node $n" curl -sf "http://127.0.0.1:$((PORT_BASE + n))/healthz"
+  done
 
   # HAProxy: round robin over the nodes; a node failing its health check is taken out of turn.
   {

@@ -113,6 +113,9 @@ describe('citizen sign-in in a browser', () => {
     expect(info).toMatchObject({ name: citizenLan.facts.fullName, birthdate: citizenLan.facts.birthDate, gender: 'female', vn_tax_code: citizenLan.idNumber });
 
     // Step-up: the bank asks for level 2 for a transfer; the session is level 1, so the code is asked.
+    // The bank's callback must have loaded first: under load the redirect that reached the bank can
+    // still be committing in the page, and would interrupt the next navigation.
+    await page.waitForURL((u) => u.pathname === '/cb' && u.searchParams.get('state') === first.state, { waitUntil: 'load' });
     const up = await authorization({ acr_values: acrLevel2 });
     await page.goto(up.url);
     await page.getByTestId('citizen-code').waitFor();

@@ -75,7 +75,11 @@ describe('the content security policy in a browser', () => {
       const response = await page.goto(`${server.url}/docs/`);
       expect(response?.headers()['content-security-policy']).toMatch(/frame-ancestors 'none'/);
       await page.locator('.opblock').first().waitFor({ timeout: 30_000 });
-      expect(await page.locator('.opblock').count()).toBeGreaterThan(10);
+      // The UI renders operations as they scroll into view: scroll until more than ten are on the page.
+      await expect.poll(async () => {
+        await page.mouse.wheel(0, 2_000);
+        return page.locator('.opblock').count();
+      }, { timeout: 30_000 }).toBeGreaterThan(10);
       expect(violations).toEqual([]);
     } finally {
       await close();
