@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { axeViolations } from './console-checks.js';
 import { CitizenAccountService } from '../src/citizen/citizen-account.service.js';
 import { argon2idPasswordHasher } from '../src/citizen/citizen-password.hasher.js';
 import { memoryOtpSender } from '../src/citizen/otp.sender.js';
@@ -17,7 +16,6 @@ import { launchTestBrowser } from './test-browser.js';
  * sent and listed as being handled.
  */
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const password = 'Nước chảy đá mòn, kiến tha lâu đầy tổ';
 
 let fx: ExchangeFixture;
@@ -48,18 +46,6 @@ afterAll(async () => {
   await browser.close();
   await fx.close();
 });
-
-interface Violation { readonly id: string; readonly impact: string | null; readonly nodes: readonly { readonly target: readonly string[] }[] }
-
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axeSource });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: Violation[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => ({ target: n.target })) }));
-  });
-  return violations.map((v) => `${v.id} (${v.impact ?? ''}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 async function overflow(page: Page, width: number): Promise<string[]> {
   return page.evaluate((w) => {

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { axeViolations } from './console-checks.js';
 import { citizenCsrfToken } from '../src/citizen/citizen-account.service.js';
 import { officersOf, signInInBrowser, type BrowserOfficers } from './browser-sign-in.js';
 import { startExchangeFixture, type ExchangeFixture } from './exchange.fixture.js';
@@ -19,7 +19,6 @@ import { launchTestBrowser } from './test-browser.js';
  * failed delivery round again, and reads the catalogue; nothing widens the page and axe-core
  * finds no WCAG 2.1 A/AA violation.
  */
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let fx: ExchangeFixture;
 let browser: Browser;
@@ -71,18 +70,6 @@ afterAll(async () => {
   await fx.close();
   rmSync(webRoot, { recursive: true, force: true });
 });
-
-interface Violation { readonly id: string; readonly impact: string | null; readonly nodes: readonly { readonly target: readonly string[] }[] }
-
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axeSource });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: Violation[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => ({ target: n.target })) }));
-  });
-  return violations.map((v) => `${v.id} (${v.impact ?? ''}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 describe.each([1440, 390])('the linked procedures page at %i px, in Vietnamese', (width) => {
   it('shows each application step by step, sends a failed step round again, lists the catalogue; no overflow, no WCAG A/AA violation', async () => {
