@@ -3,7 +3,8 @@ import type { Database } from '../store/database.js';
 import type { AccessLog, AccessRecordInput, AppendReceipt } from './access-log.types.js';
 import { createAccessBatchWriter, type AccessLogWriter } from './access-log.writer.js';
 import type { PersonIndexOptions } from './person-index.writer.js';
-import { prepareAccessRecord, type PreparedAccessRecord } from './access-record.js';
+import { journalLine } from './access-journal.format.js';
+import { prepareAccessLeaf, prepareAccessRecord, type PreparedAccessRecord } from './access-record.js';
 
 export interface AccessLogOptions {
   /**
@@ -31,10 +32,18 @@ export interface AccessLogOptions {
   readonly personIndex?: PersonIndexOptions;
   /** Told when a slice of the person index failed (it is tried again after the next append). */
   readonly onIndexError?: (error: unknown) => void;
+  /**
+   * With the writer thread: a write-ahead journal in front of the tree (access-journal.ts) for
+   * appendUnindexed, in this folder. Default: `<store file>.journal.d`; false for none.
+   */
+  readonly journal?: string | false;
 }
 
 /** An access log opened for appending. */
 export interface AppendingAccessLog extends AccessLog {
+  appendUnindexed(records: readonly AccessRecordInput[]): Promise<void>;
+  /** Resolves once every record acknowledged before the call is in the tree (readers of the log call it first). */
+  settled(): Promise<void>;
   /** Resolves when the person index has caught up with every run due (tests, benchmarks). */
   indexed(): Promise<void>;
 }
@@ -56,7 +65,9 @@ interface Pending {
  * const { index, leafHash } = await accessLog.append(record); // durable now: release the data
  */
 export function openAccessLog(database: Database, options: AccessLogOptions = {}): AppendingAccessLog {
-  const writer = createAccessBatchWriter(database, { ...options, thread: options.writerThread ?? false });
+  const thread = options.writerThread ?? false;
+  const journalDir = !thread || options.journal === false || database.location === ':memory:' ? undefined : options.journal ?? `${database.location}.journal.d`;
+  const writer = createAccessBatchWriter(database, { ...options, thread, ...(journalDir === undefined ? {} : { journalDir }) });
   return new GroupCommitAccessLog(writer, options.lingerMs ?? (options.writerThread === true ? 0 : 1), options.maxBatch ?? 5_000, options.onCommit);
 }
 
@@ -101,7 +112,27 @@ class GroupCommitAccessLog implements AppendingAccessLog {
     });
   }
 
+  appendUnindexed(records: readonly AccessRecordInput[]): Promise<void> {
+    const journal = this.writer.journal;
+    if (journal === undefined) return this.appendMany(records).then(() => undefined);
+    if (this.closed) {
+      return Promise.reject(new DomainError('unavailable', 'ACCESS_LOG_CLOSED', 'The access log is closed', 'Retry on a running server'));
+    }
+    let lines = '';
+    try {
+      for (const record of records) lines += journalLine(prepareAccessLeaf(record));
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return lines === '' ? Promise.resolve() : journal.append(lines);
+  }
+
+  async settled(): Promise<void> {
+    await this.writer.journal?.settled();
+  }
+
   async indexed(): Promise<void> {
+    await this.settled();
     await this.writing;
     await this.writer.indexed();
   }
@@ -111,6 +142,8 @@ class GroupCommitAccessLog implements AppendingAccessLog {
     this.cancelTimer();
     this.drain();
     await this.writing;
+    // What the journal holds is folded by the writer's orderly stop (or by the next start).
+    this.writer.journal?.close();
     await this.writer.close();
   }
 

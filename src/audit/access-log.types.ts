@@ -106,6 +106,12 @@ export interface AccessLog {
   append(record: AccessRecordInput): Promise<AppendReceipt>;
   /** Appends several records in one transaction, in the given order; resolves once all are durable. */
   appendMany(records: readonly AccessRecordInput[]): Promise<readonly AppendReceipt[]>;
+  /**
+   * Appends records whose index the caller does not need (officials' reads): resolves once they
+   * are durable, which with the access journal is before they are folded into the tree (a few
+   * milliseconds later; readers of the log wait for that). Without the journal it is appendMany.
+   */
+  appendUnindexed?(records: readonly AccessRecordInput[]): Promise<void>;
   /** Writes what is buffered and stops accepting appends. */
   close(): Promise<void>;
 }

@@ -7,13 +7,14 @@
  */
 import SQLite from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import { sqliteBatchTransaction, sqliteTreeState, type ThreadBatch, type ThreadReply, type ThreadRequest, type WrittenRecord } from './access-log.writer.js';
+import { JournalFolder } from './access-journal.folder.js';
+import { sqliteBatchTransaction, sqliteTreeState, type ThreadBatch, type ThreadJournalFold, type ThreadReply, type ThreadRequest, type ThreadWriterData, type WrittenRecord } from './access-log.writer.js';
 import { FrontierWriter } from './frontier.writer.js';
-import { indexerLoop, sqlitePersonIndexer, type PersonIndexOptions } from './person-index.writer.js';
+import { indexerLoop, sqlitePersonIndexer } from './person-index.writer.js';
 
 const port = parentPort;
 if (port === null) throw new Error('access-log.worker must run as a worker thread');
-const { file, personIndex } = workerData as { readonly file: string; readonly personIndex: PersonIndexOptions };
+const { file, personIndex, journal } = workerData as ThreadWriterData;
 const sqlite = new SQLite(file);
 // The store's settings (openDatabase): the same durability, and waits for other connections' writes.
 sqlite.pragma('journal_mode = WAL');
@@ -33,6 +34,30 @@ const indexer = indexerLoop(sqlitePersonIndexer(sqlite, personIndex), () => true
 
 // A backlog left by a writer that stopped is taken up at once, not at the first append.
 indexer.poke();
+
+const folder = journal === undefined ? undefined : new JournalFolder(sqlite, tree, journal.dir);
+/** Segments of earlier runs, folded to their ends (and deleted) before this run's first fold. */
+const leftOver = [...(journal?.leftOver ?? [])];
+/** The segment the main thread writes to, as far as the last fold request said. */
+let live: string | undefined;
+
+async function foldJournal(request: ThreadJournalFold): Promise<ThreadReply> {
+  try {
+    if (folder === undefined) throw new Error('this writer thread has no journal');
+    while (leftOver.length > 0) {
+      await folder.finish(leftOver[0] as string);
+      leftOver.shift();
+    }
+    // The main thread moved on to a new segment: the one before is closed, folded to its end.
+    if (live !== undefined && live !== request.segment) await folder.finish(live);
+    live = request.segment;
+    await folder.foldTo(request.segment, request.end);
+    indexer.poke();
+    return { id: request.id, done: true };
+  } catch (error) {
+    return errorReply(request.id, error);
+  }
+}
 
 function errorReply(id: number, error: unknown): ThreadReply {
   const e = error instanceof Error ? error : new Error(String(error));
@@ -59,6 +84,7 @@ async function writeBatch(batch: ThreadBatch): Promise<ThreadReply> {
 }
 async function answer(request: ThreadRequest): Promise<ThreadReply> {
   if (request.kind === 'batch') return writeBatch(request);
+  if (request.kind === 'journal') return foldJournal(request);
   if (request.kind === 'indexed') {
     indexer.poke();
     await indexer.idle();
@@ -66,6 +92,10 @@ async function answer(request: ThreadRequest): Promise<ThreadReply> {
     indexError = undefined;
     return failed === undefined ? { id: request.id, done: true } : errorReply(request.id, failed);
   }
+  // An orderly stop: the main thread has closed the journal; what it wrote last is folded now
+  // (if that fails, the segment stays and the next start folds it).
+  if (folder !== undefined && live !== undefined) await folder.finish(live).catch(() => undefined);
+  folder?.close();
   await indexer.stop();
   sqlite.close();
   return { id: request.id, done: true };

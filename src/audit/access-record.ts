@@ -205,11 +205,23 @@ function isOptionalText(value: unknown): value is string | undefined | null {
  * generic RFC 8785 implementation.
  */
 export function prepareAccessRecord(input: AccessRecordInput): PreparedAccessRecord {
-  return fastPrepare(input) ?? fromRow(input);
+  const fast = fastPrepare(input);
+  return fast === undefined ? fromRow(input) : { ...fast, leaf_hash: leafHash(fast.leaf) };
+}
+
+/**
+ * prepareAccessRecord without the leaf hash: what the access journal writes (its folder hashes
+ * the leaf on the writer thread). Validates exactly as prepareAccessRecord does.
+ */
+export function prepareAccessLeaf(input: AccessRecordInput): Omit<PreparedAccessRecord, 'leaf_hash'> {
+  const fast = fastPrepare(input);
+  if (fast !== undefined) return fast;
+  const row = fromRow(input);
+  return { person_id: row.person_id, deferred_until: row.deferred_until, leaf: row.leaf };
 }
 
 /** The common case in a tight loop; undefined for anything unusual or wrong. */
-function fastPrepare(input: AccessRecordInput): PreparedAccessRecord | undefined {
+function fastPrepare(input: AccessRecordInput): Omit<PreparedAccessRecord, 'leaf_hash'> | undefined {
   const personId: unknown = input.personId;
   if (typeof personId !== 'string' || !idNumberPattern.test(personId)) return undefined;
   const rawAt: unknown = input.at;
@@ -274,7 +286,7 @@ function fastPrepare(input: AccessRecordInput): PreparedAccessRecord | undefined
     (deferred === null ? '"public"}' : `{"deferredUntil":"${deferred}"}}`);
   // A text with a surrogate may hold a lone one: the precise path checks member by member.
   if (anySurrogate.test(leaf)) return undefined;
-  return { person_id: personId, deferred_until: deferred, leaf, leaf_hash: leafHash(leaf) };
+  return { person_id: personId, deferred_until: deferred, leaf };
 }
 
 /** The reference path, for a record the fast checks refused: normaliseAccessRecord throws its precise error. */

@@ -90,6 +90,8 @@ export interface AuditServiceDeps {
    * no bulk jobs (the access log's own store has no such tables).
    */
   readonly registryDb?: Kysely<DB>;
+  /** Resolves once every record acknowledged so far is in the tree (the access journal's fold): reads of the log wait for it. */
+  readonly settled?: () => Promise<void>;
 }
 
 const maxProblems = 100;
@@ -133,7 +135,8 @@ export class AuditService {
   }
 
   /** The committed tree size. */
-  treeSize(): Promise<number> {
+  async treeSize(): Promise<number> {
+    await this.deps.settled?.();
     return accessLogRepository.treeSize(this.deps.db);
   }
 
@@ -271,6 +274,8 @@ export class AuditService {
     const visibleOn = options.visibleOn ?? isoDay(this.deps.clock.now());
     if (!isCalendarDate(visibleOn)) throw new DomainError('invalid', 'DATE_INVALID', 'The date must be YYYY-MM-DD', 'Give a calendar date');
     const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
+    // Reads acknowledged a moment ago are in the journal: the tracker shows them once they are in the tree.
+    await this.deps.settled?.();
     const own = await accessLogRepository.personRecords(this.deps.db, personId, visibleOn, limit + 1, options.before);
     const rows = await this.withJobs(own, personId, limit + 1, options.before);
     const page = rows.slice(0, limit);
@@ -305,6 +310,7 @@ export class AuditService {
    * pages; memory O(log n + page + n / 4,096).
    */
   async verify(external: readonly string[] = [], onProgress?: (records: number) => void): Promise<VerifyReport> {
+    await this.deps.settled?.();
     const db = this.deps.db;
     const problems: VerifyProblem[] = [];
     const report = (p: VerifyProblem): void => {

@@ -11,6 +11,7 @@ export interface AuditTables {
   access_log_nodes: AccessLogNodesTable;
   access_log_head: AccessLogHeadTable;
   access_log_checkpoints: AccessLogCheckpointsTable;
+  access_log_journal_marks: AccessLogJournalMarksTable;
   access_person_runs: AccessPersonRunsTable;
   access_person_entries: AccessPersonEntriesTable;
   sensitive_persons: SensitivePersonsTable;
@@ -99,6 +100,13 @@ export interface AccessLogNodesTable {
   idx: number;
   /** 32-byte SHA-256. */
   hash: Buffer;
+}
+
+/** How far each segment of the access journal is folded into the tree (migration 0016; access-journal.folder.ts). */
+export interface AccessLogJournalMarksTable {
+  segment: string;
+  /** Bytes of the segment whose records are in the tree; moved in the same transaction as they are. */
+  folded_to: number;
 }
 
 /** A single row (id 1): the committed tree size. Writers update it in their transaction, which serialises them. */

@@ -16,11 +16,22 @@ export interface TreeState {
 }
 
 /**
+ * Where a batch from the access journal (access-journal.folder.ts) came from: its segment was
+ * folded up to `from` before it, and is folded up to `to` once it commits. The transaction moves
+ * the segment's mark only if it still stands at `from`.
+ */
+export interface JournalMark {
+  readonly segment: string;
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
  * Writes a batch of records (record i at leaf index `expectedSize + i`) and the interior nodes
  * they complete in ONE transaction, moving the committed size from `expectedSize` on. False,
  * writing nothing, when the committed size is not `expectedSize` (another writer got there first).
  */
-export type BatchTransaction = (expectedSize: number, records: readonly WrittenRecord[], nodes: readonly TreeNode[]) => boolean | Promise<boolean>;
+export type BatchTransaction = (expectedSize: number, records: readonly WrittenRecord[], nodes: readonly TreeNode[], mark?: JournalMark) => boolean | Promise<boolean>;
 
 /**
  * The tree's frontier, kept in memory by the one writer of a process, around its batch
@@ -41,13 +52,13 @@ export class FrontierWriter {
     private readonly write: BatchTransaction,
   ) {}
 
-  /** Commits the batch; resolves to the leaf index of its first record. */
-  async commit(records: readonly WrittenRecord[]): Promise<number> {
+  /** Commits the batch (with the journal's mark, for a folded batch); resolves to the leaf index of its first record. */
+  async commit(records: readonly WrittenRecord[], mark?: JournalMark): Promise<number> {
     for (let attempt = 0; attempt < 10; attempt++) {
       const state = this.state ?? (await this.load());
       this.state = undefined; // until this write is known to have committed (or not)
       const { frontier, nodes } = extendFrontier(state, records);
-      if (await this.write(state.size, records, nodes)) {
+      if (await this.write(state.size, records, nodes, mark)) {
         this.state = { size: state.size + records.length, frontier };
         return state.size;
       }

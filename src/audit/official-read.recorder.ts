@@ -117,7 +117,9 @@ export class OfficialReadRecorder {
       await this.durably(() => reasons({ requestId: read.requestId, readerId: read.reader.id, action: read.action, personIds: [...new Set(read.personIds)], reason: read.breakGlassReason ?? '', reasonSha256: reasonSha256 ?? '', at: at.toISOString() }));
     }
     const records = officialReadRecords(read, at, reasonSha256);
-    await this.durably(() => this.deps.accessLog.appendMany(records));
+    // No index is needed: the journal's append (where the log has one) is durable before the tree has it.
+    const log = this.deps.accessLog;
+    await this.durably(() => (log.appendUnindexed === undefined ? log.appendMany(records) : log.appendUnindexed(records)));
     this.deps.observe?.(read, at);
   }
 

@@ -212,7 +212,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onIndexError: (error) => { app.log.warn({ err: { type: (error as Error).name } }, 'access log person index slice failed; retried after the next append'); },
   });
   if (deps.accessLog === undefined) app.addHook('onClose', () => accessLog.close());
-  const audit = new AuditService({ db: logStore.db, registryDb: deps.database.db, signer: parseSignerKey(deps.auditSigningKey ?? generateSignerKey('sachsong.local/access-log')), clock: deps.clock });
+  const audit = new AuditService({
+    db: logStore.db, registryDb: deps.database.db, signer: parseSignerKey(deps.auditSigningKey ?? generateSignerKey('sachsong.local/access-log')), clock: deps.clock,
+    ...(isSettling(accessLog) ? { settled: () => accessLog.settled() } : {}),
+  });
   const documents = await createDocuments({ db: deps.database.db, clock: deps.clock, accessLog, publicUrl: deps.publicUrl });
   // One verifier for the exchange's verify service and the officers' /api/verify.
   const verifier = new VerifyService({ db: deps.database.db, clock: deps.clock });
@@ -350,4 +353,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'], wildcard: false });
   }
   return app;
+}
+
+/** An access log that can say when what it acknowledged is in the tree (openAccessLog's). */
+function isSettling(log: AccessLog): log is AccessLog & { settled(): Promise<void> } {
+  return typeof (log as { settled?: unknown }).settled === 'function';
 }

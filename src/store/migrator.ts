@@ -16,6 +16,7 @@ import * as officialReads0012 from './migrations/0012-official-reads.migration.j
 import * as identityChanges0013 from './migrations/0013-identity-changes.migration.js';
 import * as breakGlassReads0014 from './migrations/0014-break-glass-reads.migration.js';
 import * as identityChangesColumns0015 from './migrations/0015-identity-changes-columns.migration.js';
+import * as accessJournal0016 from './migrations/0016-access-journal.migration.js';
 import * as citizen0020 from './migrations/0020-citizen.migration.js';
 import * as citizenRequests0021 from './migrations/0021-citizen-requests.migration.js';
 import * as citizenAddressFailures0022 from './migrations/0022-citizen-address-failures.migration.js';
@@ -50,6 +51,7 @@ const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0013-identity-changes', identityChanges0013],
   ['0014-break-glass-reads', breakGlassReads0014],
   ['0015-identity-changes-columns', identityChangesColumns0015],
+  ['0016-access-journal', accessJournal0016],
   ['0020-citizen', citizen0020],
   ['0021-citizen-requests', citizenRequests0021],
   ['0022-citizen-address-failures', citizenAddressFailures0022],
@@ -63,7 +65,7 @@ const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [
 ];
 
 /** The access log's own store (a SQLite file beside the registry's): its tables only. */
-const accessLogMigrations = migrations.filter(([name]) => name.startsWith('0005-') || name.startsWith('0006-') || name.startsWith('0007-'));
+const accessLogMigrations = migrations.filter(([name]) => name.startsWith('0005-') || name.startsWith('0006-') || name.startsWith('0007-') || name.startsWith('0016-'));
 
 function provider(dialect: Dialect, list: typeof migrations): { getMigrations(): Promise<Record<string, Migration>> } {
   return {

@@ -1,0 +1,85 @@
+import { crc32 } from 'node:zlib';
+
+/**
+ * The access journal's on-disk form (access-journal.ts writes it, access-journal.folder.ts reads
+ * it). A segment file is a run of frames, one a write: an 8-byte header (payload length, then the
+ * CRC-32 of the payload, both unsigned 32-bit little-endian) and the payload, UTF-8 lines of
+ * `<person id>\t<deferred-until date or empty>\t<leaf>\n`. A leaf is canonical JSON, which has no
+ * raw tab or newline, so the lines need no escaping.
+ *
+ * A frame whose header or payload is cut short, or whose CRC does not match, ends what is read of
+ * a segment: only the last write of a process that died can be torn, and that write was never
+ * acknowledged.
+ */
+
+/** A journaled record: the columns the tree's batch writes, less the leaf hash (hashed when folded). */
+export interface JournaledRecord {
+  readonly person_id: string;
+  readonly deferred_until: string | null;
+  readonly leaf: string;
+}
+
+export const frameHeaderBytes = 8;
+/** Larger frames are refused when read (a torn length could claim gigabytes). */
+export const maxFrameBytes = 64 * 1024 * 1024;
+
+/** One record's line. */
+export function journalLine(record: JournaledRecord): string {
+  return `${record.person_id}\t${record.deferred_until ?? ''}\t${record.leaf}\n`;
+}
+
+/** A frame around `payload`. */
+export function encodeFrame(payload: Buffer): Buffer {
+  const frame = Buffer.allocUnsafe(frameHeaderBytes + payload.length);
+  frame.writeUInt32LE(payload.length, 0);
+  frame.writeUInt32LE(crc32(payload), 4);
+  payload.copy(frame, frameHeaderBytes);
+  return frame;
+}
+
+/** The frames read from `bytes` (which starts at a frame): their payloads and the offset after the last whole one. */
+export function decodeFrames(bytes: Buffer): { readonly payloads: readonly Buffer[]; readonly consumed: number; readonly torn: boolean } {
+  const payloads: Buffer[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    if (bytes.length - at < frameHeaderBytes) return { payloads, consumed: at, torn: true };
+    const length = bytes.readUInt32LE(at);
+    const sum = bytes.readUInt32LE(at + 4);
+    if (length > maxFrameBytes || bytes.length - at - frameHeaderBytes < length) return { payloads, consumed: at, torn: true };
+    const payload = bytes.subarray(at + frameHeaderBytes, at + frameHeaderBytes + length);
+    if (crc32(payload) !== sum) return { payloads, consumed: at, torn: true };
+    payloads.push(payload);
+    at += frameHeaderBytes + length;
+  }
+  return { payloads, consumed: at, torn: false };
+}
+
+/** The records of a frame's payload. Throws on a line that is not a record's (a payload with a good CRC never has one). */
+export function payloadRecords(payload: Buffer): JournaledRecord[] {
+  const text = payload.toString('utf8');
+  const records: JournaledRecord[] = [];
+  let start = 0;
+  while (start < text.length) {
+    const end = text.indexOf('\n', start);
+    const tab1 = text.indexOf('\t', start);
+    const tab2 = tab1 < 0 ? -1 : text.indexOf('\t', tab1 + 1);
+    if (end < 0 || tab1 < 0 || tab2 < 0 || tab2 > end) throw new Error('an access journal line is not a record');
+    const deferred = text.slice(tab1 + 1, tab2);
+    records.push({ person_id: text.slice(start, tab1), deferred_until: deferred === '' ? null : deferred, leaf: text.slice(tab2 + 1, end) });
+    start = end + 1;
+  }
+  return records;
+}
+
+/** `<started ms>-<pid>-<n>.seg`: names sort in the order segments were begun by one process. */
+const segmentPattern = /^(\d{13})-(\d+)-(\d{6})\.seg$/;
+
+export function segmentName(startedMs: number, pid: number, n: number): string {
+  return `${String(startedMs).padStart(13, '0')}-${pid}-${String(n).padStart(6, '0')}.seg`;
+}
+
+/** The process that wrote a segment, or undefined when the name is not a segment's. */
+export function segmentWriterPid(name: string): number | undefined {
+  const m = segmentPattern.exec(name);
+  return m === null ? undefined : Number(m[2]);
+}

@@ -1,0 +1,190 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testAccessRecord } from '../../test/access-record.fixture.js';
+import { fixedClock } from '../shared/clock.js';
+import { DomainError } from '../shared/domain-error.js';
+import { openDatabase, type Database } from '../store/database.js';
+import { migrateAccessLogStore } from '../store/migrator.js';
+import { decodeFrames, encodeFrame, journalLine, payloadRecords, segmentName } from './access-journal.format.js';
+import { AccessJournal, type JournalPosition } from './access-journal.js';
+import { openAccessLog } from './access-log.service.js';
+import { prepareAccessRecord } from './access-record.js';
+import { AuditService } from './audit.service.js';
+import { generateSignerKey, parseSignerKey } from './checkpoint-note.js';
+
+const signer = parseSignerKey(generateSignerKey('test.sachsong/access-log'));
+const audit = (database: Database): AuditService => new AuditService({ db: database.db, signer, clock: fixedClock('2026-11-27T10:00:00Z') });
+const leaves = async (database: Database): Promise<string[]> =>
+  (await database.db.selectFrom('access_records').select(['idx', 'leaf']).orderBy('idx').execute()).map((r) => r.leaf);
+/** A pid no process has (above the kernel's pid_max). */
+const deadPid = 9_999_999;
+
+describe('the access journal format', () => {
+  const lines = (from: number, n: number): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => journalLine(prepareAccessRecord(testAccessRecord(from + i)))).join(''), 'utf8');
+
+  it('reads back whole frames, and stops at a torn or corrupted one', () => {
+    const a = encodeFrame(lines(0, 3));
+    const b = encodeFrame(lines(3, 2));
+    const whole = decodeFrames(Buffer.concat([a, b]));
+    expect(whole.torn).toBe(false);
+    expect(whole.payloads.flatMap((p) => payloadRecords(p)).map((r) => r.leaf)).toEqual(Array.from({ length: 5 }, (_, i) => prepareAccessRecord(testAccessRecord(i)).leaf));
+    // A write cut anywhere in the second frame: the first frame only.
+    for (const cut of [1, 7, 8, 20, b.length - 1]) {
+      const torn = decodeFrames(Buffer.concat([a, b.subarray(0, cut)]));
+      expect(torn).toMatchObject({ torn: true, consumed: a.length });
+      expect(torn.payloads).toHaveLength(1);
+    }
+    // A flipped byte in the payload fails its CRC.
+    const flipped = Buffer.from(b);
+    flipped[flipped.length - 3] = (flipped[flipped.length - 3] ?? 0) ^ 0x20;
+    expect(decodeFrames(Buffer.concat([a, flipped]))).toMatchObject({ torn: true, consumed: a.length });
+    // A deferred record keeps its date; a public one has none.
+    const both = payloadRecords(Buffer.from(journalLine(prepareAccessRecord(testAccessRecord(1, { deferredUntil: '2027-03-01' }))) + journalLine(prepareAccessRecord(testAccessRecord(2))), 'utf8'));
+    expect(both.map((r) => r.deferred_until)).toEqual(['2027-03-01', null]);
+  });
+});
+
+describe('the access journal', () => {
+  let dir: string;
+  beforeEach(() => { dir = mkdtempSync(path.join(tmpdir(), 'sachsong-journal-')); });
+  afterEach(() => { rmSync(dir, { recursive: true, force: true }); });
+
+  it('writes the appends of one turn in one write, and acknowledges after it', async () => {
+    const positions: JournalPosition[] = [];
+    let writes = 0;
+    const journal = new AccessJournal({ dir, onWritten: (p) => positions.push(p), write: (fd, buffer, offset, length, position) => { writes++; return writeSync(fd, buffer, offset, length, position); } });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => journal.append(journalLine(prepareAccessRecord(testAccessRecord(i))))));
+    expect(writes).toBe(1);
+    expect(positions).toHaveLength(1);
+    const file = path.join(dir, journal.currentSegment);
+    expect(statSync(file).size).toBe(positions[0]?.end);
+    journal.close();
+  });
+
+  it('refuses the appends of a failed write, cuts off what it wrote, and goes on with the next', async () => {
+    let fail = false;
+    const journal = new AccessJournal({
+      dir, onWritten: () => undefined,
+      // A full disk after half the frame: the bytes are on disk but the write failed.
+      write: (fd, buffer, offset, length, position) => {
+        if (!fail) return writeSync(fd, buffer, offset, length, position);
+        writeSync(fd, buffer, offset, Math.floor(length / 2), position);
+        throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+      },
+    });
+    await journal.append(journalLine(prepareAccessRecord(testAccessRecord(0))));
+    const file = path.join(dir, journal.currentSegment);
+    const before = statSync(file).size;
+    fail = true;
+    const refused = journal.append(journalLine(prepareAccessRecord(testAccessRecord(1))));
+    await expect(refused).rejects.toMatchObject({ code: 'ACCESS_LOG_WRITE_FAILED', kind: 'unavailable' });
+    await expect(refused).rejects.toBeInstanceOf(DomainError);
+    expect(statSync(file).size).toBe(before);
+    fail = false;
+    await journal.append(journalLine(prepareAccessRecord(testAccessRecord(2))));
+    journal.close();
+    const frames = decodeFrames(readFileSync(file));
+    expect(frames.torn).toBe(false);
+    expect(frames.payloads.flatMap((p) => payloadRecords(p)).map((r) => r.leaf)).toEqual([0, 2].map((i) => prepareAccessRecord(testAccessRecord(i)).leaf));
+  });
+
+  it('begins a new segment past its size limit', async () => {
+    const journal = new AccessJournal({ dir, onWritten: () => undefined, maxSegmentBytes: 1_000 });
+    const first = journal.currentSegment;
+    for (let i = 0; i < 5; i++) await journal.append(journalLine(prepareAccessRecord(testAccessRecord(i))));
+    expect(journal.currentSegment).not.toBe(first);
+    journal.close();
+    expect(readdirSync(dir).length).toBeGreaterThan(1);
+  });
+
+  it('leaves the segments of a running process to it, and takes those of a stopped one and its own pid', () => {
+    mkdirSync(dir, { recursive: true });
+    const running = segmentName(Date.now(), process.ppid, 0);
+    const stopped = segmentName(Date.now(), deadPid, 0);
+    const own = segmentName(Date.now() - 1_000, process.pid, 3);
+    for (const name of [running, stopped, own, 'notes.txt']) writeFileSync(path.join(dir, name), '');
+    expect(AccessJournal.leftOver(dir)).toEqual([own, stopped].sort());
+  });
+});
+
+describe('an access log with its journal', () => {
+  let dir: string;
+  let store: Database;
+  let file: string;
+  beforeEach(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'sachsong-journal-log-'));
+    file = path.join(dir, 'access-log.db');
+    store = openDatabase({ sqliteFile: file, pageSize: 4_096 });
+    await migrateAccessLogStore(store.db, 'sqlite');
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('acknowledges from the journal, folds every record into the tree once and in order, and verifies', async () => {
+    const log = openAccessLog(store, { writerThread: true, personIndex: { runSize: 16, sliceSize: 4 } });
+    // Appends with an index (the exchange's) and without (officials' reads), interleaved.
+    const waves = Array.from({ length: 30 }, (_, w) => Promise.all([
+      log.appendUnindexed(Array.from({ length: 7 }, (_, i) => testAccessRecord(w * 10 + i))),
+      log.appendMany([testAccessRecord(w * 10 + 7)]),
+    ]));
+    await Promise.all(waves);
+    await log.settled();
+    // Read as a reader of the log would, after settled: everything acknowledged is there.
+    const stored = await leaves(store);
+    expect(stored).toHaveLength(30 * 8);
+    expect(new Set(stored).size).toBe(stored.length);
+    const expected = Array.from({ length: 30 }, (_, w) => Array.from({ length: 8 }, (_, i) => prepareAccessRecord(testAccessRecord(w * 10 + i)).leaf)).flat();
+    expect([...stored].sort()).toEqual([...expected].sort());
+    // Records of one appendUnindexed call stay together, in their order.
+    const first = stored.indexOf(expected[0] ?? '');
+    expect(stored.slice(first, first + 7)).toEqual(expected.slice(0, 7));
+    await log.indexed();
+    await log.close();
+    // The orderly stop folded everything: no segment and no mark left.
+    expect(readdirSync(`${file}.journal.d`)).toEqual([]);
+    expect(await store.db.selectFrom('access_log_journal_marks').selectAll().execute()).toEqual([]);
+    const report = await audit(store).verify();
+    expect(report.problems).toEqual([]);
+    expect(report.treeSize).toBe(240);
+    expect((await audit(store).tracker('001085000003', { visibleOn: '2027-12-01' })).entries.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a malformed record before anything is written', async () => {
+    const log = openAccessLog(store, { writerThread: true });
+    await expect(log.appendUnindexed([testAccessRecord(1), { ...testAccessRecord(2), personId: '12345' }])).rejects.toMatchObject({ code: 'ACCESS_RECORD_PERSON_INVALID' });
+    await log.settled();
+    await log.close();
+    expect(await leaves(store)).toEqual([]);
+  });
+
+  it('folds at start the segments a stopped process left, part-folded or torn, each whole record once', async () => {
+    const journalDir = `${file}.journal.d`;
+    mkdirSync(journalDir, { recursive: true });
+    const frame = (from: number, n: number): Buffer => encodeFrame(Buffer.from(Array.from({ length: n }, (_, i) => journalLine(prepareAccessRecord(testAccessRecord(from + i)))).join(''), 'utf8'));
+    // Segment 1: three frames, the first already folded (its records in the tree, its mark past it).
+    const s1 = segmentName(1_700_000_000_000, deadPid, 0);
+    const f1 = [frame(0, 4), frame(4, 4), frame(8, 4)];
+    writeFileSync(path.join(journalDir, s1), Buffer.concat(f1));
+    const early = openAccessLog(store);
+    await early.appendMany(Array.from({ length: 4 }, (_, i) => testAccessRecord(i)));
+    await early.close();
+    await store.db.insertInto('access_log_journal_marks').values({ segment: s1, folded_to: f1[0]?.length ?? 0 }).execute();
+    // Segment 2: one whole frame, then a write torn by the process's death.
+    const s2 = segmentName(1_700_000_000_000, deadPid, 1);
+    const torn = frame(100, 5);
+    writeFileSync(path.join(journalDir, s2), Buffer.concat([frame(12, 3), torn.subarray(0, torn.length - 10)]));
+
+    const log = openAccessLog(store, { writerThread: true });
+    await log.settled();
+    await log.close();
+    const stored = await leaves(store);
+    expect(stored).toEqual(Array.from({ length: 15 }, (_, i) => prepareAccessRecord(testAccessRecord(i)).leaf));
+    expect(existsSync(path.join(journalDir, s1))).toBe(false);
+    expect(existsSync(path.join(journalDir, s2))).toBe(false);
+    expect((await audit(store).verify()).problems).toEqual([]);
+  });
+});

@@ -1,0 +1,183 @@
+import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { DomainError } from '../shared/domain-error.js';
+import { encodeFrame, segmentName, segmentWriterPid } from './access-journal.format.js';
+
+/** Where a write of the journal ended: the segment, its length, and every byte this journal wrote so far. */
+export interface JournalPosition {
+  readonly segment: string;
+  readonly end: number;
+  readonly total: number;
+}
+
+export interface AccessJournalOptions {
+  /** The journal's folder (made if missing). */
+  readonly dir: string;
+  /** A segment is closed and a new one begun once it holds this many bytes. Default 64 MiB. */
+  readonly maxSegmentBytes?: number;
+  /** Told after each write that reached the file. */
+  readonly onWritten: (position: JournalPosition) => void;
+  /** The write call (tests give a failing one); fs.writeSync's signature. */
+  readonly write?: (fd: number, buffer: Buffer, offset: number, length: number, position: number) => number;
+}
+
+/**
+ * The access log's write-ahead journal, on the main thread: the records of every append made
+ * during one event-loop turn go to the end of the current segment file in ONE write, at the end of
+ * the turn, and the appends resolve as soon as that write returned. The writer thread then folds
+ * the journal into the Merkle tree (access-journal.folder.ts), in big transactions, off the path
+ * of the answer.
+ *
+ * Durability is that of the log's SQLite store (WAL, synchronous=NORMAL): a written frame is in
+ * the operating system's cache, so it survives the process being killed; neither survives a
+ * power cut before the next flush to disk. A write that fails (a full disk) is cut off again, its
+ * appends reject and nothing of them is acknowledged: the data they guard must not leave.
+ *
+ * @example
+ * const journal = new AccessJournal({ dir, onWritten: (p) => { tellWriter(p); } });
+ * await journal.append(lines); // durable now: release the data
+ */
+export class AccessJournal {
+  private readonly maxSegmentBytes: number;
+  private readonly write: NonNullable<AccessJournalOptions['write']>;
+  private readonly started = Date.now();
+  private segmentNumber = 0;
+  private segment = '';
+  private fd = -1;
+  private offset = 0;
+  private total = 0;
+  private pending: string[] = [];
+  private waiting: { readonly resolve: () => void; readonly reject: (error: Error) => void }[] = [];
+  private scheduled = false;
+  private broken: Error | undefined;
+  private closed = false;
+
+  constructor(private readonly options: AccessJournalOptions) {
+    this.maxSegmentBytes = options.maxSegmentBytes ?? 64 * 1024 * 1024;
+    this.write = options.write ?? writeSync;
+    mkdirSync(options.dir, { recursive: true });
+    this.begin();
+  }
+
+  /** The segments left by processes that are no longer running (or by an earlier run of this pid): to be folded first. */
+  static leftOver(dir: string, ownPid: number = process.pid, isRunning: (pid: number) => boolean = pidRunning): string[] {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return [];
+    }
+    return names
+      .filter((name) => {
+        const pid = segmentWriterPid(name);
+        // A segment of a process still running is its own to append to (two servers on one data folder).
+        return pid !== undefined && (pid === ownPid || !isRunning(pid));
+      })
+      .sort();
+  }
+
+  /** The segment now written to (the next fold request names it). */
+  get currentSegment(): string {
+    return this.segment;
+  }
+
+  /** Appends `lines` (whole journal lines) with the turn's other appends; resolves once written. */
+  append(lines: string): Promise<void> {
+    if (this.closed) return Promise.reject(new DomainError('unavailable', 'ACCESS_LOG_CLOSED', 'The access log is closed', 'Retry on a running server'));
+    this.pending.push(lines);
+    const done = new Promise<void>((resolve, reject) => { this.waiting.push({ resolve, reject }); });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flush);
+    }
+    return done;
+  }
+
+  /** Writes what is pending and stops taking appends. The files stay for the writer thread to fold. */
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    if (this.pending.length === 0) return;
+    const waiting = this.waiting;
+    const frame = encodeFrame(Buffer.from(this.pending.length === 1 ? (this.pending[0] as string) : this.pending.join(''), 'utf8'));
+    this.pending = [];
+    this.waiting = [];
+    const at = this.offset;
+    try {
+      // No segment since a failure: try again to begin one (space may have been freed).
+      if (this.fd < 0) this.begin();
+      if (this.broken !== undefined) throw this.broken;
+      for (let done = 0; done < frame.length;) done += this.write(this.fd, frame, done, frame.length - done, at + done);
+    } catch (error) {
+      const cause = error instanceof Error ? error : new Error(String(error));
+      this.cutBack(at);
+      for (const w of waiting) w.reject(this.failure(cause));
+      return;
+    }
+    this.offset = at + frame.length;
+    this.total += frame.length;
+    for (const w of waiting) w.resolve();
+    this.options.onWritten({ segment: this.segment, end: this.offset, total: this.total });
+    if (this.offset >= this.maxSegmentBytes) this.rotate();
+  };
+
+  private failure(cause: Error): DomainError {
+    const code = (cause as NodeJS.ErrnoException).code ?? cause.name;
+    return new DomainError('unavailable', 'ACCESS_LOG_WRITE_FAILED', `The access log's write failed (${code}); nothing of it was acknowledged`, 'Retry the request; if it persists, free space under the data folder');
+  }
+
+  /** A failed write may have left part of its frame: cut it off, or go on in a new segment (the torn tail of the old one is never acknowledged, and ends what is read of it). */
+  private cutBack(at: number): void {
+    try {
+      ftruncateSync(this.fd, at);
+      return;
+    } catch {
+      // The folder reads a closed segment up to its first torn frame.
+    }
+    this.rotate();
+  }
+
+  private rotate(): void {
+    try {
+      closeSync(this.fd);
+    } catch {
+      // Closing a file whose write failed may fail too; the new segment is what matters.
+    }
+    this.fd = -1;
+    this.begin();
+  }
+
+  private begin(): void {
+    try {
+      // A new number each attempt: a failed attempt may have left its file.
+      const name = segmentName(this.started, process.pid, this.segmentNumber++);
+      const fd = openSync(path.join(this.options.dir, name), 'wx');
+      // The new file's name durable in its folder, as a record in it will be.
+      const dir = openSync(this.options.dir, 'r');
+      try { fsyncSync(dir); } finally { closeSync(dir); }
+      this.segment = name;
+      this.fd = fd;
+      this.offset = 0;
+      this.broken = undefined;
+    } catch (error) {
+      // No segment to write to: appends are refused until one can be begun.
+      this.broken = error instanceof Error ? error : new Error(String(error));
+    }
+  }
+}
+
+function pidRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
