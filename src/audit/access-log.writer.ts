@@ -349,6 +349,9 @@ function postgresTree(database: Database): { commit(records: readonly WrittenRec
  * (the thread folds whatever was written meanwhile with the next one), and `settled` waits for the
  * fold that covers what was written before it was called.
  */
+/** How long a journal write waits, at most, before the writer thread is asked to fold it. */
+const foldEveryMs = 5;
+
 function threadJournal(dir: string, recovering: boolean, fold: (segment: string, end: number) => Promise<number>): WriterJournal {
   let latest: JournalPosition | undefined;
   let folded = 0;
@@ -358,8 +361,10 @@ function threadJournal(dir: string, recovering: boolean, fold: (segment: string,
   // Left-over segments are folded before anything new: a first request, of nothing of the new segment, carries them.
   const recover = (): Promise<void> => fold(journal.currentSegment, 0).then(() => undefined);
   let recovery: Promise<void> | undefined;
+  let closed = false;
   const askFold = (): void => {
-    if (asking || latest === undefined || latest.total <= folded) return;
+    // After close the writer thread's orderly stop folds the rest.
+    if (closed || asking || latest === undefined || latest.total <= folded) return;
     asking = true;
     const target = latest;
     fold(target.segment, target.end).then(
@@ -372,7 +377,8 @@ function threadJournal(dir: string, recovering: boolean, fold: (segment: string,
           else still.push(s);
         }
         settling = still;
-        askFold();
+        if (settling.length > 0) askFold();
+        else if (latest !== undefined && latest.total > folded) foldSoon();
       },
       (error: unknown) => {
         asking = false;
@@ -383,7 +389,14 @@ function threadJournal(dir: string, recovering: boolean, fold: (segment: string,
       },
     );
   };
-  const journal = new AccessJournal({ dir, onWritten: (position) => { latest = position; askFold(); } });
+  // Folds are asked for at most every few milliseconds: a fold request and its answer cost the main
+  // thread more than a journal write, and nothing waits for the tree but readers of the log, who
+  // ask for a fold at once (settled).
+  let soon: NodeJS.Timeout | undefined;
+  const foldSoon = (): void => {
+    soon ??= setTimeout(() => { soon = undefined; askFold(); }, foldEveryMs).unref();
+  };
+  const journal = new AccessJournal({ dir, onWritten: (position) => { latest = position; if (!asking) foldSoon(); } });
   if (recovering) {
     recovery = recover();
     recovery.then(() => { recovery = undefined; }, () => undefined);
@@ -405,8 +418,10 @@ function threadJournal(dir: string, recovering: boolean, fold: (segment: string,
       await new Promise<void>((resolve, reject) => { settling.push({ total, resolve, reject }); askFold(); });
     },
     close: () => {
-      clearTimeout(retry);
       journal.close();
+      closed = true;
+      clearTimeout(retry);
+      clearTimeout(soon);
     },
   };
 }
