@@ -92,7 +92,7 @@ const rules: readonly { readonly name: string; readonly broken: () => readonly I
   {
     name: 'a driver is reached by the store, repositories and the access log\'s writers alone',
     broken: () => all.filter((i) => /^(better-sqlite3|pg|pg-copy-streams)$/.test(i.target) && i.module !== 'store' && !i.file.endsWith('.repository.ts')
-      && !/^audit\/(access-log\.(store|worker|writer)|person-index\.writer)\.ts$/.test(i.file)),
+      && !/^audit\/(access-log\.(store|worker|writer)|access-journal\.folder|person-index\.writer)\.ts$/.test(i.file)),
   },
 ];
 

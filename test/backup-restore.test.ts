@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { foldJournalCopy } from '../src/audit/access-journal.folder.js';
+import { encodeFrame, journalDirOf, journalLine, segmentName } from '../src/audit/access-journal.format.js';
 import { openAccessLog } from '../src/audit/access-log.service.js';
+import { prepareAccessRecord } from '../src/audit/access-record.js';
 import { AuditService } from '../src/audit/audit.service.js';
 import { generateSignerKey, parseSignerKey } from '../src/audit/checkpoint-note.js';
 import { generatePopulation } from '../src/registry/population.generator.js';
@@ -115,6 +118,45 @@ describe.each(dialects)('backup and restore on %s', (dialect) => {
       await pgTarget?.drop();
     }
   }, 120_000);
+});
+
+describe('a backup of a log with its access journal', () => {
+  it('takes the records a running server acknowledged but had not folded yet, and leaves the live journal as it was', async () => {
+    const registry = await createTestDatabase('sqlite');
+    const logFile = path.join(dir, 'journal-access-log.db');
+    const logStore = openDatabase({ sqliteFile: logFile, pageSize: 4096 });
+    await migrateAccessLogStore(logStore.db, 'sqlite');
+    try {
+      await loadPopulation(registry, generatePopulation({ people: 50, seed: 5, today: '2026-12-04' }));
+      const log = openAccessLog(logStore);
+      await log.appendMany(Array.from({ length: 20 }, (_, i) => testAccessRecord(i)));
+      await log.close();
+      // A running server's segment (this process's pid: live), with 12 records not yet folded.
+      const journalDir = journalDirOf(logFile);
+      mkdirSync(journalDir, { recursive: true });
+      const segment = path.join(journalDir, segmentName(Date.now(), process.pid, 0));
+      const frame = (from: number, n: number): Buffer => encodeFrame(Buffer.from(Array.from({ length: n }, (_, i) => journalLine(prepareAccessRecord(testAccessRecord(from + i)))).join(''), 'utf8'));
+      writeFileSync(segment, Buffer.concat([frame(20, 5), frame(25, 7)]));
+      const backupDir = path.join(dir, 'journal-backup');
+      const manifest = await backupStores({ registry, accessLog: logStore, keyFiles: [], accessJournal: { dir: journalDir, foldInto: foldJournalCopy } }, backupDir, new Date('2026-12-05T10:00:00Z'));
+      expect(manifest.accessRecords).toBe(32);
+      expect(manifest.files.map((f) => f.name).sort()).toEqual(['access-log.db', 'sachsong.db']);
+      const copy = openDatabase({ sqliteFile: path.join(backupDir, 'access-log.db') });
+      try {
+        const leaves = (await copy.db.selectFrom('access_records').select('leaf').orderBy('idx').execute()).map((r) => r.leaf);
+        expect(leaves).toEqual(Array.from({ length: 32 }, (_, i) => prepareAccessRecord(testAccessRecord(i)).leaf));
+        expect(await verifyLog(copy, registry)).toEqual({ ok: true, treeSize: 32 });
+      } finally {
+        await copy.close();
+      }
+      // The live store and its journal are the server's: untouched.
+      expect(existsSync(segment)).toBe(true);
+      expect((await logStore.db.selectFrom('access_records').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n).toBe(20);
+    } finally {
+      await logStore.close();
+      await registry.close();
+    }
+  }, 60_000);
 });
 
 describe('what restore refuses', () => {

@@ -1,8 +1,9 @@
-import { closeSync, fstatSync, openSync, readSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import type SQLite from 'better-sqlite3';
-import { decodeFrames, frameHeaderBytes, payloadRecords } from './access-journal.format.js';
-import type { FrontierWriter, JournalMark, WrittenRecord } from './frontier.writer.js';
+import SQLite from 'better-sqlite3';
+import { decodeFrames, frameHeaderBytes, payloadRecords, segmentWriterPid } from './access-journal.format.js';
+import { sqliteBatchTransaction, sqliteTreeState } from './access-log.writer.js';
+import { FrontierWriter, type JournalMark, type WrittenRecord } from './frontier.writer.js';
 import { leafHash } from './merkle-tree.js';
 
 /** What folding a segment did. */
@@ -103,5 +104,27 @@ export class JournalFolder {
 
   private async commit(records: readonly WrittenRecord[], mark: JournalMark): Promise<void> {
     await this.tree.commit(records, mark);
+  }
+}
+
+/**
+ * Folds the journal segments in `segmentsDir` into the access log file `logFile` (a copy: a
+ * backup's), each from the mark the copy holds for it, then deletes them. A backup copies the
+ * segments first and the log after: a record acknowledged before the backup is then either folded
+ * in the copied log or past its mark in a copied segment. Returns the records folded.
+ *
+ * @example
+ * await foldJournalCopy('backups/2026-12-05/access-log.db', 'backups/2026-12-05/journal-capture');
+ */
+export async function foldJournalCopy(logFile: string, segmentsDir: string): Promise<number> {
+  const sqlite = new SQLite(logFile);
+  try {
+    const folder = new JournalFolder(sqlite, new FrontierWriter(sqliteTreeState(sqlite), sqliteBatchTransaction(sqlite)), segmentsDir);
+    let records = 0;
+    for (const name of readdirSync(segmentsDir).filter((n) => segmentWriterPid(n) !== undefined).sort()) records += (await folder.finish(name)).records;
+    folder.close();
+    return records;
+  } finally {
+    sqlite.close();
   }
 }

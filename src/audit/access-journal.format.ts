@@ -71,6 +71,11 @@ export function payloadRecords(payload: Buffer): JournaledRecord[] {
   return records;
 }
 
+/** The journal's folder beside the access log's SQLite file. */
+export function journalDirOf(logFile: string): string {
+  return `${logFile}.journal.d`;
+}
+
 /** `<started ms>-<pid>-<n>.seg`: names sort in the order segments were begun by one process. */
 const segmentPattern = /^(\d{13})-(\d+)-(\d{6})\.seg$/;
 

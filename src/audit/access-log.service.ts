@@ -3,7 +3,7 @@ import type { Database } from '../store/database.js';
 import type { AccessLog, AccessRecordInput, AppendReceipt } from './access-log.types.js';
 import { createAccessBatchWriter, type AccessLogWriter } from './access-log.writer.js';
 import type { PersonIndexOptions } from './person-index.writer.js';
-import { journalLine } from './access-journal.format.js';
+import { journalDirOf, journalLine } from './access-journal.format.js';
 import { prepareAccessLeaf, prepareAccessRecord, type PreparedAccessRecord } from './access-record.js';
 
 export interface AccessLogOptions {
@@ -66,7 +66,7 @@ interface Pending {
  */
 export function openAccessLog(database: Database, options: AccessLogOptions = {}): AppendingAccessLog {
   const thread = options.writerThread ?? false;
-  const journalDir = !thread || options.journal === false || database.location === ':memory:' ? undefined : options.journal ?? `${database.location}.journal.d`;
+  const journalDir = !thread || options.journal === false || database.location === ':memory:' ? undefined : options.journal ?? journalDirOf(database.location);
   const writer = createAccessBatchWriter(database, { ...options, thread, ...(journalDir === undefined ? {} : { journalDir }) });
   return new GroupCommitAccessLog(writer, options.lingerMs ?? (options.writerThread === true ? 0 : 1), options.maxBatch ?? 5_000, options.onCommit);
 }

@@ -1,5 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { foldJournalCopy } from '../audit/access-journal.folder.js';
+import { journalDirOf } from '../audit/access-journal.format.js';
 import { loadConfigWith, type CommandLineSettings } from '../config/config.js';
 import { populationReadModel } from '../registry/population.read-model.js';
 import { systemClock } from '../shared/clock.js';
@@ -27,7 +29,10 @@ export function registerBackupCommands(program: Command, withContext: WithContex
     .action((opts: { out: string }) =>
       withContext(async (ctx) => {
         const manifest = await backupStores(
-          { registry: ctx.database, accessLog: ctx.accessLogStore.database, keyFiles: keyFilesIn(ctx.config.dataDir) },
+          {
+            registry: ctx.database, accessLog: ctx.accessLogStore.database, keyFiles: keyFilesIn(ctx.config.dataDir),
+            ...(ctx.accessLogStore.separate ? { accessJournal: { dir: journalDirOf(ctx.accessLogStore.database.location), foldInto: foldJournalCopy } } : {}),
+          },
           opts.out,
           systemClock.now(),
         );

@@ -48,6 +48,11 @@ export interface BackupSource {
   readonly accessLog: Database;
   /** Files of the data folder kept with the stores (the access log's signing key), when present. */
   readonly keyFiles: readonly string[];
+  /**
+   * The access log's write-ahead journal (SQLite): its folder, and how to fold copied segments into
+   * the copied log. The records a running server acknowledged but has not folded yet go with the backup.
+   */
+  readonly accessJournal?: { readonly dir: string; readonly foldInto: (logCopy: string, segmentsCopy: string) => Promise<number> };
 }
 
 const registryFile = 'sachsong.db';
@@ -102,6 +107,24 @@ function countIn(file: string, table: string): number {
  * Copies a SQLite store with the online backup API, all pages in one step (one consistent read),
  * then makes the copy a single file (rollback journal: no -wal or -shm beside it), readable by its owner only.
  */
+/** Copies a journal's segment files (one deleted meanwhile was folded first, so it is in the log's copy). */
+function copySegments(from: string, to: string): void {
+  mkdirSync(to, { recursive: true, mode: 0o700 });
+  let names: string[];
+  try {
+    names = readdirSync(from);
+  } catch {
+    return;
+  }
+  for (const name of names.filter((n) => n.endsWith('.seg'))) {
+    try {
+      copyFileSync(path.join(from, name), path.join(to, name));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+}
+
 async function copySqlite(store: Database, to: string): Promise<void> {
   if (store.sqlite === undefined) throw new Error('not a SQLite store');
   await store.sqlite.backup(to, { progress: () => 0x7fffffff });
@@ -138,7 +161,14 @@ export async function backupStores(source: BackupSource, outDir: string, now: Da
       await copySqlite(source.registry, path.join(partial, registryFile));
       names.push(registryFile);
       if (source.accessLog !== source.registry) {
+        // The journal's segments before the log: what is folded meanwhile is in the log's copy, the rest past its mark.
+        const capture = path.join(partial, 'journal-capture');
+        if (source.accessJournal !== undefined) copySegments(source.accessJournal.dir, capture);
         await copySqlite(source.accessLog, path.join(partial, accessLogFile));
+        if (source.accessJournal !== undefined) {
+          await source.accessJournal.foldInto(path.join(partial, accessLogFile), capture);
+          rmSync(capture, { recursive: true, force: true });
+        }
         names.push(accessLogFile);
       }
       counts = {
