@@ -153,6 +153,22 @@ describe('an access log with its journal', () => {
     expect((await audit(store).tracker('001085000003', { visibleOn: '2027-12-01' })).entries.length).toBeGreaterThan(0);
   });
 
+  it('folds across segments as the journal begins new ones, polled by the writer thread', async () => {
+    const log = openAccessLog(store, { writerThread: true, journalSegmentBytes: 2_000 });
+    const acknowledged: string[] = [];
+    for (let turn = 0; turn < 40; turn++) {
+      await Promise.all(Array.from({ length: 5 }, (_, i) => log.appendUnindexed([testAccessRecord(turn * 5 + i)]).then(() => { acknowledged.push(prepareAccessRecord(testAccessRecord(turn * 5 + i)).leaf); })));
+    }
+    // Nobody asks: the thread's polls fold the segments as they fill, and delete the closed ones.
+    await expect.poll(async () => (await leaves(store)).length, { timeout: 10_000 }).toBe(200);
+    expect(await leaves(store)).toEqual(acknowledged);
+    // Closed segments are deleted once folded: the live one is left (and one begun after the last write, empty).
+    await expect.poll(() => readdirSync(`${file}.journal.d`).length, { timeout: 10_000 }).toBeLessThanOrEqual(2);
+    await log.close();
+    expect(readdirSync(`${file}.journal.d`)).toEqual([]);
+    expect((await audit(store).verify()).problems).toEqual([]);
+  });
+
   it('refuses a malformed record before anything is written', async () => {
     const log = openAccessLog(store, { writerThread: true });
     await expect(log.appendUnindexed([testAccessRecord(1), { ...testAccessRecord(2), personId: '12345' }])).rejects.toMatchObject({ code: 'ACCESS_RECORD_PERSON_INVALID' });

@@ -6,6 +6,8 @@ import { encodeFrame, segmentName, segmentWriterPid } from './access-journal.for
 /** Where a write of the journal ended: the segment, its length, and every byte this journal wrote so far. */
 export interface JournalPosition {
   readonly segment: string;
+  /** The segment's number in its name (segmentName). */
+  readonly segmentNumber: number;
   readonly end: number;
   readonly total: number;
 }
@@ -40,8 +42,10 @@ export interface AccessJournalOptions {
 export class AccessJournal {
   private readonly maxSegmentBytes: number;
   private readonly write: NonNullable<AccessJournalOptions['write']>;
-  private readonly started = Date.now();
+  /** When this journal began: the first part of its segments' names. */
+  readonly startedMs = Date.now();
   private segmentNumber = 0;
+  private currentNumber = 0;
   private segment = '';
   private fd = -1;
   private offset = 0;
@@ -124,7 +128,7 @@ export class AccessJournal {
     this.offset = at + frame.length;
     this.total += frame.length;
     for (const w of waiting) w.resolve();
-    this.options.onWritten({ segment: this.segment, end: this.offset, total: this.total });
+    this.options.onWritten({ segment: this.segment, segmentNumber: this.currentNumber, end: this.offset, total: this.total });
     if (this.offset >= this.maxSegmentBytes) this.rotate();
   };
 
@@ -157,12 +161,14 @@ export class AccessJournal {
   private begin(): void {
     try {
       // A new number each attempt: a failed attempt may have left its file.
-      const name = segmentName(this.started, process.pid, this.segmentNumber++);
+      const number = this.segmentNumber++;
+      const name = segmentName(this.startedMs, process.pid, number);
       const fd = openSync(path.join(this.options.dir, name), 'wx');
       // The new file's name durable in its folder, as a record in it will be.
       const dir = openSync(this.options.dir, 'r');
       try { fsyncSync(dir); } finally { closeSync(dir); }
       this.segment = name;
+      this.currentNumber = number;
       this.fd = fd;
       this.offset = 0;
       this.broken = undefined;

@@ -37,6 +37,8 @@ export interface AccessLogOptions {
    * appendUnindexed, in this folder. Default: `<store file>.journal.d`; false for none.
    */
   readonly journal?: string | false;
+  /** The journal's segment size in bytes (default 64 MiB): a new segment is begun past it. */
+  readonly journalSegmentBytes?: number;
 }
 
 /** An access log opened for appending. */

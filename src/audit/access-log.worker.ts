@@ -5,10 +5,13 @@
  * The main thread acknowledges a record only after this thread answers that its transaction
  * committed.
  */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { JournalFolder } from './access-journal.folder.js';
-import { sqliteBatchTransaction, sqliteTreeState, type ThreadBatch, type ThreadJournalFold, type ThreadReply, type ThreadRequest, type ThreadWriterData, type WrittenRecord } from './access-log.writer.js';
+import { segmentName } from './access-journal.format.js';
+import { sqliteBatchTransaction, sqliteTreeState, unpackPosition, type ThreadBatch, type ThreadJournalFold, type ThreadReply, type ThreadRequest, type ThreadWriterData, type WrittenRecord } from './access-log.writer.js';
 import { FrontierWriter } from './frontier.writer.js';
 import { indexerLoop, sqlitePersonIndexer } from './person-index.writer.js';
 
@@ -35,23 +38,33 @@ const indexer = indexerLoop(sqlitePersonIndexer(sqlite, personIndex), () => true
 // A backlog left by a writer that stopped is taken up at once, not at the first append.
 indexer.poke();
 
+/** How often the journal's shared position is looked at. */
+const pollEveryMs = 5;
+
 const folder = journal === undefined ? undefined : new JournalFolder(sqlite, tree, journal.dir);
 /** Segments of earlier runs, folded to their ends (and deleted) before this run's first fold. */
 const leftOver = [...(journal?.leftOver ?? [])];
-/** The segment the main thread writes to, as far as the last fold request said. */
-let live: string | undefined;
+/** The number of the segment the main thread writes to, as far as the last fold request said. */
+let live = 0;
 
 async function foldJournal(request: ThreadJournalFold): Promise<ThreadReply> {
   try {
-    if (folder === undefined) throw new Error('this writer thread has no journal');
+    if (folder === undefined || journal === undefined) throw new Error('this writer thread has no journal');
     while (leftOver.length > 0) {
       await folder.finish(leftOver[0] as string);
       leftOver.shift();
     }
-    // The main thread moved on to a new segment: the one before is closed, folded to its end.
-    if (live !== undefined && live !== request.segment) await folder.finish(live);
-    live = request.segment;
-    await folder.foldTo(request.segment, request.end);
+    const nameOf = (n: number): string => segmentName(journal.startedMs, journal.pid, n);
+    // A request older than the segment now folded (a poll got there first): that segment is finished.
+    if (request.segmentNumber < live) return { id: request.id, done: true };
+    // The main thread moved on to a new segment: the ones before are closed, each folded to its end
+    // (a number whose segment could not be begun has no file).
+    for (; live < request.segmentNumber; live++) {
+      if (existsSync(path.join(journal.dir, nameOf(live)))) await folder.finish(nameOf(live));
+    }
+    const segment = nameOf(request.segmentNumber);
+    if (request.end === 0 && !existsSync(path.join(journal.dir, segment))) return { id: request.id, done: true };
+    await folder.foldTo(segment, request.end);
     indexer.poke();
     return { id: request.id, done: true };
   } catch (error) {
@@ -82,6 +95,13 @@ async function writeBatch(batch: ThreadBatch): Promise<ThreadReply> {
     return errorReply(batch.id, error);
   }
 }
+/** The last write's position, as the main thread stored it, as a fold request. */
+function latestWrite(): ThreadJournalFold | undefined {
+  if (journal === undefined || position === undefined) return undefined;
+  const { segmentNumber, end } = unpackPosition(Atomics.load(position, 0));
+  return { kind: 'journal', id: -1, segmentNumber, end };
+}
+
 async function answer(request: ThreadRequest): Promise<ThreadReply> {
   if (request.kind === 'batch') return writeBatch(request);
   if (request.kind === 'journal') return foldJournal(request);
@@ -94,12 +114,22 @@ async function answer(request: ThreadRequest): Promise<ThreadReply> {
   }
   // An orderly stop: the main thread has closed the journal; what it wrote last is folded now
   // (if that fails, the segment stays and the next start folds it).
-  if (folder !== undefined && live !== undefined) await folder.finish(live).catch(() => undefined);
+  clearInterval(polling);
+  const last = latestWrite();
+  if (last !== undefined && last.end > 0) await foldJournal(last);
+  if (folder !== undefined && journal !== undefined) {
+    // This run's segments from the live one on (one begun after the last write is empty).
+    const prefix = segmentName(journal.startedMs, journal.pid, 0).slice(0, -'000000.seg'.length);
+    const ours = readdirSync(journal.dir).filter((name) => name.startsWith(prefix) && name >= segmentName(journal.startedMs, journal.pid, live)).sort();
+    for (const name of ours) await folder.finish(name).catch(() => undefined);
+  }
   folder?.close();
   await indexer.stop();
   sqlite.close();
   return { id: request.id, done: true };
 }
+
+let polling: NodeJS.Timeout | undefined;
 
 // One request at a time, in the order sent: batch n + 1 joins the tree after batch n, and
 // 'indexed' or 'close' come after the batches sent before them.
@@ -110,3 +140,21 @@ port.on('message', (request: ThreadRequest) => {
     if (request.kind === 'close') port.close();
   });
 });
+
+// Every few milliseconds, what was written since the last fold is folded, in turn with the requests.
+const position = journal === undefined ? undefined : new BigInt64Array(journal.position);
+let polled = 0n;
+let pollQueued = false;
+if (position !== undefined) {
+  polling = setInterval(() => {
+    if (pollQueued || Atomics.load(position, 0) === polled) return;
+    pollQueued = true;
+    previous = previous.then(async () => {
+      pollQueued = false;
+      const packed = Atomics.load(position, 0);
+      const request = latestWrite();
+      // A failed fold is tried again at the next poll (the records wait in the journal).
+      if (request !== undefined && !('error' in (await foldJournal(request)))) polled = packed;
+    });
+  }, pollEveryMs).unref();
+}

@@ -55,6 +55,8 @@ export interface AccessBatchWriterOptions {
   readonly onIndexError?: (error: unknown) => void;
   /** With `thread`: the folder of a write-ahead journal in front of the tree (access-journal.ts). */
   readonly journalDir?: string;
+  /** The journal's segment size (AccessJournalOptions.maxSegmentBytes). */
+  readonly journalSegmentBytes?: number;
 }
 
 /** The frontier from the stored subtrees, or ACCESS_LOG_DAMAGED naming the one missing. */
@@ -102,7 +104,7 @@ export function sqliteTreeState(sqlite: SQLite.Database): () => TreeState {
  */
 export function createAccessBatchWriter(database: Database, options: AccessBatchWriterOptions = {}): AccessLogWriter {
   const sqlite = database.sqlite;
-  if (sqlite !== undefined && options.thread === true && database.location !== ':memory:') return threadWriter(database.location, options.personIndex ?? {}, options.onIndexError, options.journalDir);
+  if (sqlite !== undefined && options.thread === true && database.location !== ':memory:') return threadWriter(database.location, options.personIndex ?? {}, options.onIndexError, options.journalDir, options.journalSegmentBytes);
   const indexer = sqlite !== undefined
     // Never inside a Kysely transaction on the shared connection: the slice would join it.
     ? indexerLoop(sqlitePersonIndexer(sqlite, options.personIndex), () => !sqlite.inTransaction, options.onIndexError)
@@ -184,11 +186,11 @@ export interface ThreadBatch {
   readonly leafHashes: ArrayBuffer;
 }
 
-/** Fold the journal's segment up to `end` (the segments before it to their ends first). */
+/** Fold this journal's segment number `segmentNumber` up to `end` (the segments before it to their ends first). */
 export interface ThreadJournalFold {
   readonly kind: 'journal';
   readonly id: number;
-  readonly segment: string;
+  readonly segmentNumber: number;
   readonly end: number;
 }
 
@@ -199,7 +201,15 @@ export type ThreadRequest = ThreadBatch | ThreadJournalFold | { readonly kind: '
 export interface ThreadWriterData {
   readonly file: string;
   readonly personIndex: PersonIndexOptions;
-  readonly journal?: { readonly dir: string; readonly leftOver: readonly string[] };
+  readonly journal?: {
+    readonly dir: string;
+    readonly leftOver: readonly string[];
+    /** packPosition of the journal's last write, stored by the main thread after each write. */
+    readonly position: SharedArrayBuffer;
+    /** The journal's segment names: segmentName(startedMs, pid, n). */
+    readonly startedMs: number;
+    readonly pid: number;
+  };
 }
 
 /** The writer thread's answer: the first leaf index of a committed batch, done, or the error it met. */
@@ -210,10 +220,17 @@ export type ThreadReply =
   /** Unasked: a person-index slice failed (it is tried again after the next batch). */
   | { readonly indexError: { readonly name: string; readonly message: string } };
 
-function threadWriter(file: string, personIndex: PersonIndexOptions, onIndexError: ((error: unknown) => void) | undefined, journalDir: string | undefined): AccessLogWriter {
+function threadWriter(file: string, personIndex: PersonIndexOptions, onIndexError: ((error: unknown) => void) | undefined, journalDir: string | undefined, segmentBytes: number | undefined): AccessLogWriter {
   // Before this process's own segment exists: every segment found now is another run's, to fold first.
   const leftOver = journalDir === undefined ? [] : AccessJournal.leftOver(journalDir);
-  const workerData: ThreadWriterData = { file, personIndex, ...(journalDir === undefined ? {} : { journal: { dir: journalDir, leftOver } }) };
+  // Where the journal's last write ended, for the writer thread to poll: no message a write.
+  const position = new BigInt64Array(new SharedArrayBuffer(8));
+  let written: (p: JournalPosition) => void = () => undefined;
+  const journalFile = journalDir === undefined ? undefined : new AccessJournal({ dir: journalDir, onWritten: (p) => { written(p); }, ...(segmentBytes === undefined ? {} : { maxSegmentBytes: segmentBytes }) });
+  const workerData: ThreadWriterData = {
+    file, personIndex,
+    ...(journalDir === undefined || journalFile === undefined ? {} : { journal: { dir: journalDir, leftOver, position: position.buffer, startedMs: journalFile.startedMs, pid: process.pid } }),
+  };
   const worker = moduleWorker(import.meta.url, 'access-log.worker', { workerData });
   // Checkpoints beside the writer thread (measured append p99 at 5,000/s: 13-16 ms → 7-12 ms).
   const checkpointer = moduleWorker(import.meta.url, '../store/wal-checkpoint.worker', { workerData: { file, intervalMs: 100 } });
@@ -271,10 +288,16 @@ function threadWriter(file: string, personIndex: PersonIndexOptions, onIndexErro
     const batch: ThreadBatch = { kind: 'batch', id: next++, personIds, deferredUntil, leaves, leafHashes: leafHashes.buffer };
     return ask(batch, [batch.leafHashes]);
   };
-  const journal = journalDir === undefined ? undefined : threadJournal(journalDir, leftOver.length > 0, (segment, end) => {
+  const journal = journalFile === undefined ? undefined : threadJournal(journalFile, leftOver.length > 0, (segmentNumber, end) => {
     if (failed !== undefined) return stopped();
-    return ask({ kind: 'journal', id: next++, segment, end });
+    return ask({ kind: 'journal', id: next++, segmentNumber, end });
   });
+  if (journal !== undefined) {
+    written = (p) => {
+      Atomics.store(position, 0, packPosition(p));
+      journal.written(p);
+    };
+  }
   return {
     append,
     ...(journal === undefined ? {} : { journal }),
@@ -344,64 +367,61 @@ function postgresTree(database: Database): { commit(records: readonly WrittenRec
   };
 }
 
-/**
- * The journal in front of the writer thread: each write is followed by one fold request at a time
- * (the thread folds whatever was written meanwhile with the next one), and `settled` waits for the
- * fold that covers what was written before it was called.
- */
-/** How long a journal write waits, at most, before the writer thread is asked to fold it. */
-const foldEveryMs = 5;
+/** A journal position as the writer thread polls it: the segment's number in the high 32 bits, its end in the low. */
+export function packPosition(p: Pick<JournalPosition, 'segmentNumber' | 'end'>): bigint {
+  return (BigInt(p.segmentNumber) << 32n) | BigInt(p.end);
+}
 
-function threadJournal(dir: string, recovering: boolean, fold: (segment: string, end: number) => Promise<number>): WriterJournal {
+export function unpackPosition(packed: bigint): { readonly segmentNumber: number; readonly end: number } {
+  return { segmentNumber: Number(packed >> 32n), end: Number(packed & 0xffffffffn) };
+}
+
+/**
+ * The journal in front of the writer thread. The thread polls the shared position of the last
+ * write every few milliseconds and folds what is new (no message a write: a message and its
+ * answer cost the main thread more than the journal's write itself). `settled` asks for a fold at
+ * once and waits for the one that covers what was written before it was called.
+ */
+function threadJournal(journal: AccessJournal, recovering: boolean, fold: (segmentNumber: number, end: number) => Promise<number>): WriterJournal & { written(position: JournalPosition): void } {
   let latest: JournalPosition | undefined;
   let folded = 0;
   let asking = false;
-  let retry: NodeJS.Timeout | undefined;
   let settling: { readonly total: number; readonly resolve: () => void; readonly reject: (error: unknown) => void }[] = [];
   // Left-over segments are folded before anything new: a first request, of nothing of the new segment, carries them.
-  const recover = (): Promise<void> => fold(journal.currentSegment, 0).then(() => undefined);
+  const recover = (): Promise<void> => fold(0, 0).then(() => undefined);
   let recovery: Promise<void> | undefined;
   let closed = false;
   const askFold = (): void => {
     // After close the writer thread's orderly stop folds the rest.
-    if (closed || asking || latest === undefined || latest.total <= folded) return;
+    if (closed || asking || latest === undefined || latest.total <= folded || settling.length === 0) return;
     asking = true;
     const target = latest;
-    fold(target.segment, target.end).then(
+    fold(target.segmentNumber, target.end).then(
       () => {
         asking = false;
-        folded = target.total;
+        folded = Math.max(folded, target.total);
         const still: typeof settling = [];
         for (const s of settling) {
           if (s.total <= folded) s.resolve();
           else still.push(s);
         }
         settling = still;
-        if (settling.length > 0) askFold();
-        else if (latest !== undefined && latest.total > folded) foldSoon();
+        askFold();
       },
       (error: unknown) => {
         asking = false;
-        // The records are safe in the journal; readers waiting for them are told, and the fold is tried again.
+        // The records are safe in the journal; readers waiting for them are told (the thread's polls go on).
         for (const s of settling) s.reject(error);
         settling = [];
-        retry ??= setTimeout(() => { retry = undefined; askFold(); }, 200).unref();
       },
     );
   };
-  // Folds are asked for at most every few milliseconds: a fold request and its answer cost the main
-  // thread more than a journal write, and nothing waits for the tree but readers of the log, who
-  // ask for a fold at once (settled).
-  let soon: NodeJS.Timeout | undefined;
-  const foldSoon = (): void => {
-    soon ??= setTimeout(() => { soon = undefined; askFold(); }, foldEveryMs).unref();
-  };
-  const journal = new AccessJournal({ dir, onWritten: (position) => { latest = position; if (!asking) foldSoon(); } });
   if (recovering) {
     recovery = recover();
     recovery.then(() => { recovery = undefined; }, () => undefined);
   }
   return {
+    written: (position) => { latest = position; },
     append: (lines) => journal.append(lines),
     settled: async () => {
       if (recovery !== undefined) {
@@ -420,8 +440,6 @@ function threadJournal(dir: string, recovering: boolean, fold: (segment: string,
     close: () => {
       journal.close();
       closed = true;
-      clearTimeout(retry);
-      clearTimeout(soon);
     },
   };
 }
