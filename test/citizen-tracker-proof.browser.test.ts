@@ -168,6 +168,28 @@ describe('a proof changed on the way', () => {
   }, 120_000);
 });
 
+describe('a browser that cannot check', () => {
+  it('without Ed25519 in WebCrypto: every record says the browser cannot check, none says failed', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'vi-VN' });
+    try {
+      // An older browser: importKey refuses Ed25519 as such browsers do.
+      await context.addInitScript(() => {
+        const subtle = window.crypto.subtle;
+        const original = subtle.importKey.bind(subtle);
+        Object.defineProperty(subtle, 'importKey', { value: (...args: Parameters<SubtleCrypto['importKey']>) => ((args[2] as { name?: string }).name === 'Ed25519' ? Promise.reject(new DOMException('Ed25519', 'NotSupportedError')) : original(...args)) });
+      });
+      const { page } = await trackerPage(context);
+      await page.goto(`${origin}/citizen/portal/my/tracker`);
+      await page.waitForSelector('[data-testid="tracker-proof"][data-proof-state="unavailable"]');
+      const found = await page.locator('[data-testid="tracker-proof"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-proof-state') ?? ''));
+      expect(found).toEqual(found.map(() => 'unavailable'));
+      await expect(page.getByTestId('tracker-proof-summary').textContent()).resolves.toContain('không hỗ trợ chữ ký Ed25519');
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+});
+
 describe('without script', () => {
   it('the page lists the records, each with its place in the log, and links the proofs', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'vi-VN', javaScriptEnabled: false });

@@ -17,9 +17,9 @@ interface Checks {
   checkEntry(entry: unknown, shown: { at: string; service: string }, checkpoint: { treeSize: number; root: Uint8Array }): Promise<boolean>;
 }
 
-function loadScript(): Checks {
+function loadScript(crypto: unknown = globalThis.crypto): Checks {
   const sandbox: { globalThis?: unknown; sachsongTrackerProof?: Checks } = {};
-  const context = { crypto: globalThis.crypto, TextEncoder, atob, btoa, Uint8Array, sachsongTrackerProof: undefined as Checks | undefined };
+  const context = { crypto, TextEncoder, atob, btoa, Uint8Array, sachsongTrackerProof: undefined as Checks | undefined };
   runInNewContext(portalTrackerScript, Object.assign(sandbox, context));
   const checks = (sandbox as { sachsongTrackerProof?: Checks }).sachsongTrackerProof;
   if (checks === undefined) throw new Error('the script exposed no checks');
@@ -82,6 +82,14 @@ describe('the tracker page script', () => {
     await expect(checks.openCheckpoint(note, `${key.verifierKey.slice(0, -4)}AAAA`)).rejects.toThrow(/does not match its hash/);
     await expect(checks.openCheckpoint(note.replace(/\n\n.*\n$/s, '\n\n— sachsong.test/access-log bm90IGEgc2lnbmF0dXJl\n'), key.verifierKey)).rejects.toThrow(/no signature/);
     await expect(checks.openCheckpoint('sachsong.test/access-log\n13\n', key.verifierKey)).rejects.toThrow(/not signed/);
+  });
+
+  it('tells a browser without Ed25519 (it cannot check) from a failed check', async () => {
+    const subtle = globalThis.crypto.subtle;
+    const older = loadScript({ subtle: { digest: subtle.digest.bind(subtle), verify: subtle.verify.bind(subtle), importKey: () => Promise.reject(new DOMException('Ed25519', 'NotSupportedError')) } });
+    const note = key.sign(formatCheckpoint({ origin: key.name, treeSize: 3, rootHash: rootAt(read, 3) }));
+    await expect(older.openCheckpoint(note, key.verifierKey)).rejects.toMatchObject({ unsupported: true });
+    await expect(checks.openCheckpoint(note.replace('\n3\n', '\n4\n'), key.verifierKey)).rejects.not.toHaveProperty('unsupported');
   });
 
   it('checks an entry as the page shows it: the leaf must be the record shown', async () => {

@@ -100,7 +100,15 @@ export const portalTrackerScript = String.raw`(function () {
     if (raw.length !== 33 || raw[0] !== 1) throw new Error('the log key is not an Ed25519 key');
     var hash = (await sha256(concat([encoder.encode(name + '\n'), raw]))).slice(0, 4);
     if (toHex(hash) !== text.slice(first + 1, second)) throw new Error('the log key does not match its hash');
-    var key = await subtle.importKey('raw', raw.slice(1), { name: 'Ed25519' }, false, ['verify']);
+    var key;
+    try {
+      key = await subtle.importKey('raw', raw.slice(1), { name: 'Ed25519' }, false, ['verify']);
+    } catch (error) {
+      // An older browser without Ed25519 in WebCrypto: it cannot check, which is not a failed check.
+      var unsupported = new Error('this browser has no Ed25519');
+      unsupported.unsupported = true;
+      throw unsupported;
+    }
     return { name: name, hash: hash, key: key };
   }
 
@@ -184,6 +192,11 @@ export const portalTrackerScript = String.raw`(function () {
       checkpoint = await openCheckpoint(page.checkpoint.note, list.getAttribute('data-log-key') || '');
       page.entries.forEach(function (e) { byIndex[String(e.index)] = e; });
     } catch (error) {
+      if (error && error.unsupported === true) {
+        badges.forEach(function (b) { if (b) mark(b, 'unavailable'); });
+        say(summary, 'Trình duyệt này không hỗ trợ chữ ký Ed25519 để kiểm chứng bằng chứng.', 'This browser does not support Ed25519 signatures to check the proofs.');
+        return;
+      }
       badges.forEach(function (b) { if (b) mark(b, 'failed'); });
       say(summary, 'Không kiểm chứng được chữ ký của sổ ghi truy cập.', 'The access log\'s signature could not be verified.');
       return;
