@@ -1,7 +1,10 @@
 // Citizens' e-ID accounts on PostgreSQL: N accounts loaded in bulk (COPY, in one transaction, into
 // the migrated table with its primary key, unique person id and the drive's index), the load time
 // and the table's size, extrapolated linearly to 40 and 100 million.
-//   npx tsx bench/citizen-accounts-pg.bench.ts [--accounts 2000000]
+//   npx tsx bench/citizen-accounts-pg.bench.ts [--accounts 2000000] [--database NAME]
+//
+// Rows are generated in 1 MiB chunks as COPY pulls them, so memory stays flat at any count (40
+// million included); progress goes to stderr every 5 million rows. The database is dropped at the end.
 //
 // Every row carries the same argon2id hash (OWASP cost): hashing 40 million real passwords is the
 // activations' cost (bench/citizen-sign-in.bench.ts), not the store's. Person ids are distinct
@@ -17,11 +20,12 @@ import { openDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrator.js';
 import { postgresServerUrl, withAdminClient } from '../test/postgres-admin.js';
 
-const { values } = parseArgs({ options: { accounts: { type: 'string', default: '2000000' } } });
+const { values } = parseArgs({ options: { accounts: { type: 'string', default: '2000000' }, database: { type: 'string' } } });
 const count = Number(values.accounts);
 const hash = await argon2idPasswordHasher().hash('one password for every row of the bench');
 const provinces = ['01', '04', '08', '11', '12', '14', '15', '19', '20', '22', '24', '25', '31', '33', '37', '38', '40', '42', '44', '46', '48', '51', '52', '56', '66', '68', '75', '79', '80', '82', '86', '91', '92', '96'];
-const name = `sachsong_bench_citizen_${String(process.pid)}`;
+const name = values.database ?? `sachsong_bench_citizen_${String(process.pid)}`;
+if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error('--database: lower-case letters, digits and _ only');
 await withAdminClient((admin) => admin.query(`CREATE DATABASE ${name}`));
 const url = `${postgresServerUrl}/${name}`;
 const store = openDatabase({ databaseUrl: url, poolSize: 2 });
@@ -29,6 +33,7 @@ await migrateToLatest(store.db, store.dialect);
 const client = new pg.Client({ connectionString: url });
 await client.connect();
 try {
+  let started = performance.now();
   const yearStart = Date.parse('2025-12-01T00:00:00Z');
   function* rows(): Generator<string> {
     let chunk = '';
@@ -41,12 +46,13 @@ try {
         provinces[i % provinces.length] ?? '01', '0', '\\N', '\\N', level2 ? at : '\\N', at, at,
       ];
       chunk += `${fields.join('\t')}\n`;
+      if (i > 0 && i % 5_000_000 === 0) process.stderr.write(`${String(i)} rows after ${String(Math.round((performance.now() - started) / 1000))} s\n`);
       if (chunk.length > 1 << 20) { yield chunk; chunk = ''; }
     }
     if (chunk !== '') yield chunk;
   }
   const columns = 'account_id, person_id, level, status, phone, password_hash, totp_secret, totp_last_step, card_number, province, failed_attempts, locked_until, last_sign_in_at, level2_at, created_at, updated_at';
-  const started = performance.now();
+  started = performance.now();
   await client.query('BEGIN');
   await pipeline(Readable.from(rows()), client.query(copyFrom(`COPY citizen_accounts (${columns}) FROM STDIN`)));
   await client.query('COMMIT');

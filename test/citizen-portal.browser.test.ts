@@ -101,7 +101,7 @@ describe.each([1440, 390])('the citizen portal at %i px, in Vietnamese', (width)
 
 describe('on a phone, the citizen acts', () => {
   it('gives consent, the agency\'s call shows in the tracker, withdraws it; sends a correction request', async () => {
-    // Without bypassCSP: the portal's own CSP in force, and no script on its pages.
+    // Without bypassCSP: the portal's own CSP in force (only its same-origin script, on the data-use log).
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'vi-VN' });
     const page = await context.newPage();
     const refused: string[] = [];

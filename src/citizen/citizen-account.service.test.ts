@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { citizenChild, citizenClock, citizenLan, citizenMinh, registerCitizens } from '../../test/citizen.fixture.js';
 import { createTestDatabase, dialects } from '../../test/test-database.js';
 import { totpCodeAt } from '../identity/totp.verifier.js';
@@ -40,7 +40,7 @@ for (const dialect of dialects) {
     beforeAll(async () => {
       store = await createTestDatabase(dialect);
       accounts = new CitizenAccountService({ db: store.db, clock, hasher: argon2idPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }), otp, cardIssuerKeys: [issuer.publicKey], onEvent: (e) => { events.push(e); } });
-      registry = new RegistryService({ db: store.db, clock, onEventRecorded: (event, trx) => accounts.onRegistryEvent(trx, event) });
+      registry = new RegistryService({ db: store.db, clock, onEventRecorded: (event, trx) => accounts.onRegistryEvent(trx, event), onEventCommitted: (event) => { void accounts.afterRegistryEvent(event); } });
       await registerCitizens(registry, [citizenLan, citizenMinh, citizenChild]);
     });
     afterAll(async () => { await store.close(); });
@@ -180,19 +180,26 @@ for (const dialect of dialects) {
       await registry.recordEvent({ personId: citizenMinh.idNumber, type: 'id_issuance', occurredOn: '2026-12-04', officerId: 'OFF-2', reason: null, data: { cardNumber: 'EF1112223' } });
       expect((await accounts.account(minh.accountId)).cardNumber).toBe('EF1112223');
       expect(await codeOf(accounts.authenticate(session.sessionId, { unsafe: false }))).toBe('SESSION_INVALID');
+      // Announced once committed (the app then ends the provider's sessions and tells relying parties).
+      await vi.waitFor(() => { expect(events.at(-1)).toMatchObject({ type: 'account.rebound', accountId: minh.accountId }); });
       const again = await accounts.openSession(minh.accountId, 1, 'Chrome on Android');
       await registry.recordEvent({ personId: citizenMinh.idNumber, type: 'death', occurredOn: '2026-12-04', officerId: 'OFF-2', reason: null, data: {} });
       expect((await accounts.account(minh.accountId)).status).toBe('deceased');
+      await vi.waitFor(() => { expect(events.at(-1)).toMatchObject({ type: 'account.deceased', accountId: minh.accountId }); });
       expect(await codeOf(accounts.authenticate(again.sessionId, { unsafe: false }))).toBe('SESSION_INVALID');
       expect(await codeOf(accounts.verifySignIn({ idNumber: citizenMinh.idNumber, password: 'Mặt trời mọc ở đằng đông', level: 1 }))).toBe('CITIZEN_ACCOUNT_CLOSED');
     });
 
     it('rolls the registry event back when the account cannot follow it', async () => {
-      const failing = new RegistryService({ db: store.db, clock, onEventRecorded: async (event, trx) => { await accounts.onRegistryEvent(trx, event); throw new Error('account store unavailable'); } });
+      const announced = events.length;
+      const failing = new RegistryService({ db: store.db, clock, onEventRecorded: async (event, trx) => { await accounts.onRegistryEvent(trx, event); throw new Error('account store unavailable'); }, onEventCommitted: (event) => { void accounts.afterRegistryEvent(event); } });
       await expect(failing.recordEvent({ personId: citizenLan.idNumber, type: 'id_issuance', occurredOn: '2026-12-04', officerId: 'OFF-2', reason: null, data: { cardNumber: 'ZZ9999999' } })).rejects.toThrow('account store unavailable');
       const lan = await accounts.accountOfPerson(citizenLan.idNumber);
       expect(lan?.cardNumber).toBe('AB1234567');
       expect((await registry.personEvents(citizenLan.idNumber)).map((e) => e.type)).toEqual(['registration']);
+      // Nothing announced for a card that was never recorded: relying parties keep their sessions.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(events.slice(announced)).toEqual([]);
     });
   });
 }

@@ -353,7 +353,8 @@ export class CitizenAccountService {
   /**
    * Called by the registry inside the transaction that records a life event: a death closes the
    * account and ends its sessions; a new card re-binds the account to it (the old card's chip no
-   * longer counts) and ends the sessions. A throw rolls the event back.
+   * longer counts) and ends the sessions. A throw rolls the event back. Nothing is announced
+   * here: the transaction may still roll back (see afterRegistryEvent).
    */
   async onRegistryEvent(trx: CitizenExecutor, event: LifeEvent): Promise<void> {
     if (event.type !== 'death' && event.type !== 'id_issuance') return;
@@ -363,13 +364,23 @@ export class CitizenAccountService {
     if (event.type === 'death') {
       await citizenAccountRepository.update(trx, row.account_id, { status: 'deceased', updated_at: at });
       await citizenAccountRepository.revokeSessions(trx, row.account_id, 'deceased', at);
-      this.emit({ type: 'account.deceased', accountId: row.account_id, at });
       return;
     }
-    const card = event.data.cardNumber;
-    await citizenAccountRepository.update(trx, row.account_id, { card_number: typeof card === 'string' ? card : null, updated_at: at });
+    await citizenAccountRepository.update(trx, row.account_id, { card_number: cardOf(event), updated_at: at });
     await citizenAccountRepository.revokeSessions(trx, row.account_id, 'new_card', at);
-    this.emit({ type: 'account.rebound', accountId: row.account_id, at });
+  }
+
+  /**
+   * Called by the registry once a life event's transaction has committed: announces the account
+   * closed (account.deceased) or re-bound (account.rebound), so that the provider's sessions end
+   * and relying parties are told, only for an event that was really recorded.
+   */
+  async afterRegistryEvent(event: LifeEvent): Promise<void> {
+    if (event.type !== 'death' && event.type !== 'id_issuance') return;
+    const row = await citizenAccountRepository.findByPerson(this.deps.db, event.personId);
+    if (row === undefined) return;
+    if (event.type === 'death' && row.status === 'deceased') this.emit({ type: 'account.deceased', accountId: row.account_id, at: event.recordedAt });
+    if (event.type === 'id_issuance' && row.card_number === cardOf(event)) this.emit({ type: 'account.rebound', accountId: row.account_id, at: event.recordedAt });
   }
 
   // The portal's sessions (cookie id never stored; CSRF token derived from it).
@@ -417,6 +428,11 @@ export class CitizenAccountService {
     const session = await citizenAccountRepository.findSession(this.deps.db, sha256Hex(sessionId));
     if (session !== undefined) await citizenAccountRepository.revokeSessions(this.deps.db, session.account_id, 'sign_out', this.now().toISOString(), session.session_ref);
   }
+}
+
+function cardOf(event: LifeEvent): string | null {
+  const card = event.data.cardNumber;
+  return typeof card === 'string' ? card : null;
 }
 
 /** The CSRF token of a portal session: bound to it, needs no storage. */

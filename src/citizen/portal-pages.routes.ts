@@ -18,6 +18,7 @@ import { portalClientId, readOwnRecord, recordFieldNames, recordOwnRead } from '
 import { cookieOf, deviceOf, setPortalCookie } from './portal.routes.js';
 import { signedInServiceRepository } from './signed-in-service.repository.js';
 import { citizenCsrfToken } from './citizen-account.service.js';
+import { portalTrackerScript, portalTrackerScriptPath } from './tracker-proof.script.js';
 
 export interface PortalPagesOptions {
   readonly citizen: CitizenModule;
@@ -41,6 +42,10 @@ const fieldNames: Readonly<Record<string, readonly [string, string]>> = {
   household: ['Hộ gia đình', 'household'], status: ['Tình trạng', 'status'], deathDate: ['Ngày mất', 'death date'], fatherId: ['Cha', 'father'], motherId: ['Mẹ', 'mother'],
   spouseId: ['Vợ/chồng', 'spouse'], householdId: ['Số hộ', 'household number'],
 };
+/** The data-use log page's entries, and the same page of the portal's API that its script checks. */
+const trackerLimit = 100;
+const proofsPath = `/citizen/portal/access-records?limit=${String(trackerLimit)}`;
+
 const fieldName = (f: string): string => fieldNames[f]?.[0] ?? f;
 const fieldList = (fields: readonly string[]): string => escapeHtml(fields.map(fieldName).join(', '));
 
@@ -158,7 +163,7 @@ ${fields}<h2>${bilingual('Hộ gia đình', 'Household')}</h2>${household}`);
     },
 
     async tracker(s, request, problem) {
-      const page = await audit.tracker(s.account.personId, { limit: 100 });
+      const page = await audit.tracker(s.account.personId, { limit: trackerLimit });
       const entries = page.entries.map((e) => {
         const r = e.record;
         let who: string;
@@ -168,15 +173,19 @@ ${fields}<h2>${bilingual('Hộ gia đình', 'Household')}</h2>${household}`);
           const unit = r.readerUnit === undefined ? undefined : unitNameOf(r.readerUnit, page.visibleOn);
           who = `${escapeHtml(roleNames[r.readerRole ?? ''] ?? r.readerRole ?? 'Cán bộ')} ${escapeHtml(r.officerId)}${unit === undefined ? '' : `, ${escapeHtml(unit)}`}${r.breakGlass === true ? ' <strong>(truy cập khẩn cấp · break-glass)</strong>' : ''}`;
         } else who = `${escapeHtml(r.receivingAgency ?? r.clientId)} <span class="meta">(${escapeHtml(r.clientId)}; cán bộ · officer ${escapeHtml(r.officerId)})</span>`;
-        return `<li class="card" data-testid="tracker-entry" data-service="${escapeHtml(r.service)}"><h3>${vnDateTime(r.at)}</h3>
+        return `<li class="card" data-testid="tracker-entry" data-service="${escapeHtml(r.service)}" data-index="${e.index}" data-at="${escapeHtml(r.at)}"><h3>${vnDateTime(r.at)}</h3>
 <dl class="fields"><dt>${bilingual('Ai', 'Who')}</dt><dd data-testid="tracker-who">${who}</dd>
 <dt>${bilingual('Thông tin', 'What')}</dt><dd data-testid="tracker-fields">${fieldList(r.fields)}</dd>
 <dt>${bilingual('Vì sao', 'Why')}</dt><dd data-testid="tracker-purpose">${escapeHtml(r.purpose)}</dd>
-<dt>${bilingual('Căn cứ', 'Under')}</dt><dd>${escapeHtml(r.legalBasis)}${r.consentId === undefined ? '' : ' <span class="meta">(theo sự đồng ý của bạn · under your consent)</span>'}</dd></dl></li>`;
+<dt>${bilingual('Căn cứ', 'Under')}</dt><dd>${escapeHtml(r.legalBasis)}${r.consentId === undefined ? '' : ' <span class="meta">(theo sự đồng ý của bạn · under your consent)</span>'}</dd>
+<dt>${bilingual('Bằng chứng', 'Proof')}</dt><dd><span class="meta" data-testid="tracker-proof" data-proof-state="unchecked">Bản ghi số ${e.index} trong sổ <span lang="en">· record ${e.index} of the log</span></span></dd></dl></li>`;
       }).join('\n');
-      const checkpoint = page.checkpoint === undefined ? '' : `<p class="meta" data-testid="tracker-checkpoint">Sổ ghi truy cập có ${page.checkpoint.treeSize} bản ghi, được ký số; mỗi mục có bằng chứng đưa vào sổ. <span lang="en">The access log holds ${page.checkpoint.treeSize} signed records; each entry has its inclusion proof.</span></p>`;
-      return portalPage(frame(s, 'tracker', request, problem), ['Ai đã dùng dữ liệu của tôi', 'Who used my data'],
-        `${checkpoint}${entries === '' ? '<p data-testid="tracker-empty">Chưa có ai dùng dữ liệu của bạn. <span class="en" lang="en">No one has used your data yet.</span></p>' : `<ul class="plain">${entries}</ul>`}`);
+      const checkpoint = page.checkpoint === undefined ? '' : `<p class="meta" data-testid="tracker-checkpoint">Sổ ghi truy cập có ${page.checkpoint.treeSize} bản ghi, được ký số; mỗi mục có bằng chứng đưa vào sổ. <span lang="en">The access log holds ${page.checkpoint.treeSize} signed records; each entry has its inclusion proof.</span></p>
+<p class="meta">Khoá công khai của sổ <span lang="en">· The log's public key</span>: <code data-testid="tracker-log-key">${escapeHtml(audit.verifierKey)}</code></p>
+<p data-testid="tracker-proof-summary" role="status">Khi trình duyệt chạy JavaScript, trang này tự kiểm chứng từng bản ghi với chữ ký của sổ. <a href="${proofsPath}">Bằng chứng (JSON)</a> <span class="en" lang="en">With JavaScript on, this page checks each record against the log's signature itself. Proofs (JSON) above.</span></p>`;
+      // The script checks the proofs against the key published here, not the one the JSON carries.
+      return portalPage({ ...frame(s, 'tracker', request, problem), script: portalTrackerScriptPath }, ['Ai đã dùng dữ liệu của tôi', 'Who used my data'],
+        `${checkpoint}${entries === '' ? '<p data-testid="tracker-empty">Chưa có ai dùng dữ liệu của bạn. <span class="en" lang="en">No one has used your data yet.</span></p>' : `<ul class="plain" data-proofs="${proofsPath}" data-log-key="${escapeHtml(audit.verifierKey)}">${entries}</ul>`}`);
     },
 
     async services(s, request, problem) {
@@ -237,6 +246,7 @@ ${csrfForm(`${portalBase}/requests`, csrf, `<label for="field">Thông tin sai <s
     },
   };
 
+  app.get(portalTrackerScriptPath, hide, (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(portalTrackerScript));
   app.get(portalStylesheetPath, hide, (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(portalStylesheet));
 
   app.get(portalBase, hide, async (request, reply) => {

@@ -2,7 +2,8 @@ import { escapeHtml } from '../identity/sign-in.page.js';
 
 /**
  * The citizen's portal, rendered on the server like the provider's sign-in pages: Vietnamese
- * first, English second; no script and no inline style (the strict CSP); forms carry the
+ * first, English second; no inline script or style (the strict CSP) and every page works without
+ * script (the data-use log's proofs are then checked by a same-origin script); forms carry the
  * session's CSRF token; lists, not wide tables, so that a 390 px phone reads them.
  */
 
@@ -42,6 +43,7 @@ form.inline{display:inline}
 .error{margin:1rem 0 0;padding:.75rem;border-radius:4px;background:#ffebe9;color:#82071e}
 .notice{margin:1rem 0 0;padding:.75rem;border-radius:4px;background:#dafbe1;color:#116329}
 a{color:#0b5cad}
+code{overflow-wrap:anywhere;font-size:.85em}
 .signin{max-width:26rem}
 `;
 
@@ -83,11 +85,11 @@ export function bilingual(vi: string, en: string): string {
 
 // same-origin, not no-referrer: under no-referrer the browser sends `Origin: null` with the
 // portal's own forms, which the cross-site check refuses; other sites still get no referrer.
-function document(title: string, body: string): string {
+function document(title: string, body: string, script?: string): string {
   return `<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="same-origin"><title>${escapeHtml(title)}</title>
-<link rel="stylesheet" href="${portalStylesheetPath}"></head>
+<link rel="stylesheet" href="${portalStylesheetPath}">${script === undefined ? '' : `<script src="${escapeHtml(script)}" defer></script>`}</head>
 <body>${body}</body></html>`;
 }
 
@@ -97,6 +99,8 @@ export interface PortalFrame {
   readonly csrfToken: string;
   readonly notice?: string | undefined;
   readonly problem?: readonly [string, string] | undefined;
+  /** A same-origin script that enhances the page (the page works without it). */
+  readonly script?: string | undefined;
 }
 
 /** A signed-in page: the header with the account's level, the navigation and the sign-out button. */
@@ -108,7 +112,7 @@ export function portalPage(frame: PortalFrame, heading: readonly [string, string
 <p>Cổng công dân <span lang="en">· Citizen portal</span> — <span data-testid="portal-level">tài khoản mức ${frame.level} · level ${frame.level} account</span></p>
 <nav aria-label="Trang · Pages"><ul>${nav}<li>${csrfForm(`${portalBase}/sign-out`, frame.csrfToken, '', '<button type="submit" data-testid="portal-sign-out">Đăng xuất · Sign out</button>', 'inline')}</li></ul></nav>
 </header>
-<main><h1>${escapeHtml(heading[0])}</h1><p class="en" lang="en">${escapeHtml(heading[1])}</p>${notice}${problem}${body}</main>`);
+<main><h1>${escapeHtml(heading[0])}</h1><p class="en" lang="en">${escapeHtml(heading[1])}</p>${notice}${problem}${body}</main>`, frame.script);
 }
 
 /** A form posting to the portal with the session's CSRF token. */

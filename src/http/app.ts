@@ -199,6 +199,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       // A move, a death, a new name or a correction revokes the person's residence documents in the same transaction.
       await documents.onRegistryEvent(trx, event);
     },
+    // Once committed: the closed or re-bound account's provider sessions end and relying parties are told (onEvent below).
+    onEventCommitted: (event) => {
+      citizen.accounts.afterRegistryEvent(event).catch((error: unknown) => { app.log.warn({ err: { type: (error as Error).name } }, 'e-ID account event after a life event not announced'); });
+    },
   });
   const quality = new QualityService({
     db: deps.database.db, ...reads,

@@ -34,6 +34,12 @@ export interface RegistryDeps {
    * written (citizens' e-ID accounts: a death locks the account, a new card re-binds it). A throw rolls back.
    */
   readonly onEventRecorded?: (event: LifeEvent, trx: Executor) => Promise<void>;
+  /**
+   * Called once that transaction has committed (not when it rolled back): what must not happen for
+   * an event that was never recorded, such as telling relying parties that an e-ID account closed.
+   * Not awaited: the event is recorded whatever this does.
+   */
+  readonly onEventCommitted?: (event: LifeEvent) => void;
 }
 
 /** A life event as an officer records it. */
@@ -258,7 +264,7 @@ export class RegistryService {
       throw new DomainError('invalid', 'REASON_REQUIRED', 'a correction needs a reason', 'Say why the record is corrected and on what document');
     }
 
-    return this.deps.db.transaction().execute(async (trx) => {
+    const result = await this.deps.db.transaction().execute(async (trx) => {
       const current = await personRepository.findById(trx, input.personId);
       if (current === undefined) throw notFound(input.personId);
       // After a death only corrections, and the removal of the residence registration (xóa đăng ký thường trú).
@@ -296,6 +302,8 @@ export class RegistryService {
       await within?.(trx, { person: next, event: stored });
       return { person: next, event: stored };
     });
+    this.deps.onEventCommitted?.(result.event);
+    return result;
   }
 
   /** Keeps the household row in step: it exists, and its head is the member recorded as head. */
