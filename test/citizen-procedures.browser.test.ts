@@ -25,6 +25,7 @@ let browser: Browser;
 let origin = '';
 let applicant: PersonRecord;
 let member: PersonRecord;
+let found = false;
 
 beforeAll(async () => {
   fx = await startExchangeFixture('sqlite');
@@ -35,10 +36,11 @@ beforeAll(async () => {
     if (other !== undefined) {
       applicant = p;
       member = other;
+      found = true;
       break;
     }
   }
-  if (member === undefined) throw new Error('no household of two');
+  if (!found) throw new Error('no household of two');
   const otp = memoryOtpSender();
   const accounts = new CitizenAccountService({ db: fx.database.db, clock: fx.clock, hasher: argon2idPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }), otp });
   const { challengeId } = await accounts.startActivation({ idNumber: applicant.idNumber, fullName: applicant.fullName, birthDate: applicant.birthDate, phone: '0987 654 321' });
