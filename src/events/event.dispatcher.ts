@@ -4,7 +4,7 @@ import type { Clock } from '../shared/clock.js';
 import type { DB } from '../store/database.types.js';
 import { fanOut, OutboxFanout } from './event.fanout.js';
 import { eventOfMessage, type JetStreamLink } from './jetstream.link.js';
-import { eventCursorRepository, outboxRepository } from './outbox.repository.js';
+import { encodeStreamRows, eventCursorRepository, outboxRepository } from './outbox.repository.js';
 import type { WebhookDeliverer } from './webhook.deliverer.js';
 
 /** The outbox cursor of the JetStream publisher: every event up to it is acknowledged by the stream. */
@@ -73,7 +73,7 @@ export class EventDispatcher {
     if (last === undefined) return 0;
     // Encoded once, from the stored JSON: no parse and serialise per event. Chained: the stream
     // holds a prefix of the outbox in seq order, so a person's events stay in order after a fault.
-    await link.publishEncoded(rows.map((r) => ({ type: r.type, eventId: r.eventId, data: Buffer.from(r.json) })), { chained: true });
+    await link.publishEncoded(encodeStreamRows(rows), { chained: true });
     await eventCursorRepository.advance(this.deps.db, jetstreamCursor, last.seq, this.deps.clock.now().toISOString());
     return rows.length;
   }
