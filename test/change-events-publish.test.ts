@@ -154,5 +154,30 @@ for (const dialect of dialects) {
         await database.close();
       }
     }, 60_000);
+
+    it('reads the next batch while acknowledgements come, and uses it only where the cursor is: a moved cursor or an empty read is read again', async () => {
+      const database = await createTestDatabase(dialect);
+      const link = await openLink(nats.url);
+      try {
+        const entries = moves(1_000, 10);
+        await database.db.transaction().execute((trx) => outboxRepository.append(trx, entries));
+        const dispatcher = new EventDispatcher({ db: database.db, clock: systemClock, link, publishBatch: 500 });
+        expect(await dispatcher.publishPass()).toBe(500);
+        // The cursor taken back (a second node, an operator): the read ahead (after 500) is not used.
+        await database.db.deleteFrom('event_cursors').where('name', '=', jetstreamCursor).execute();
+        expect(await dispatcher.publishPass()).toBe(500);
+        expect(await dispatcher.publishPass()).toBe(500);
+        // The read ahead after the last full batch found nothing; events committed since are published.
+        const later = moves(7, 3);
+        await database.db.transaction().execute((trx) => outboxRepository.append(trx, later));
+        expect(await dispatcher.publishPass()).toBe(7);
+        expect(await dispatcher.publishPass()).toBe(0);
+        const name = await (await jetstreamManager(link.connection)).streams.find(`${link.subjectPrefix}.residence_change`);
+        expect((await streamContents(link.connection, name)).map((m) => m.msgId)).toEqual([...entries, ...later].map((e) => e.eventId));
+      } finally {
+        await link.close();
+        await database.close();
+      }
+    }, 60_000);
   });
 }

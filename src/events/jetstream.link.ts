@@ -71,8 +71,11 @@ export class JetStreamLink {
    * lost mid-batch can lose some messages in flight while later ones, still in the client's
    * buffer, are stored after the reconnect, ahead of the earlier ones sent again. The server
    * checks duplicates first, so a batch sent again passes the messages it already has.
+   *
+   * `onSent` is called once every message is handed to the connection, before the last
+   * acknowledgements are in.
    */
-  async publishEncoded(messages: readonly StreamMessage[], options: { readonly ackTimeoutMs?: number; readonly window?: number; readonly chained?: boolean } = {}): Promise<{ readonly duplicates: number }> {
+  async publishEncoded(messages: readonly StreamMessage[], options: { readonly ackTimeoutMs?: number; readonly window?: number; readonly chained?: boolean; readonly onSent?: () => void } = {}): Promise<{ readonly duplicates: number }> {
     if (messages.length === 0) return { duplicates: 0 };
     const batch = new AckedBatch(messages.length, options.ackTimeoutMs ?? defaultAckTimeoutMs);
     const token = this.acks.begin(batch);
@@ -91,6 +94,8 @@ export class JetStreamLink {
         this.connection.publish(subject, m.data, { reply: `${token}.${i}`, headers: headerBlocks[i] as MsgHdrs });
         if (i + 1 - batch.acked >= window) await batch.below(i + 1 - window / 2);
       }
+      // Everything is sent: the caller may work (read its next batch) while the last acknowledgements come.
+      options.onSent?.();
       await batch.done;
       return { duplicates: batch.duplicates };
     } finally {
