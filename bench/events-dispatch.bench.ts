@@ -36,7 +36,7 @@ import { openAccessLog } from '../src/audit/access-log.service.js';
 import type { OutboxEntry } from '../src/events/change-event.js';
 import { EventDispatcher, jetstreamCursor } from '../src/events/event.dispatcher.js';
 import { JetStreamLink, type StreamMessage } from '../src/events/jetstream.link.js';
-import { outboxRepository } from '../src/events/outbox.repository.js';
+import { encodeStreamRows, outboxRepository } from '../src/events/outbox.repository.js';
 import { subscriptionRepository } from '../src/events/subscription.repository.js';
 import { WebhookDeliverer } from '../src/events/webhook.deliverer.js';
 import { adminUnitCatalog } from '../src/registry/admin-unit.catalog.js';
@@ -150,7 +150,7 @@ async function dispatchPhase(natsUrl: string): Promise<Record<string, unknown>[]
   const entries = Array.from({ length: events }, (_, i) => syntheticEvent(i));
   for (let i = 0; i < entries.length; i += 10_000) await database.db.transaction().execute((trx) => outboxRepository.append(trx, entries.slice(i, i + 10_000)));
   // The payloads as the stream carries them (read once, outside the timings of the raw publishers).
-  const messages: StreamMessage[] = (await outboxRepository.afterForStream(database.db, 0, events)).map((r) => ({ type: r.type, eventId: r.eventId, data: Buffer.from(r.json) }));
+  const messages: StreamMessage[] = encodeStreamRows(await outboxRepository.afterForStream(database.db, 0, events));
   const out: Record<string, unknown>[] = [];
   try {
     for (let r = 1; r <= rounds; r++) {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent, OutboxEntry } from '../src/events/change-event.js';
 import { EventDispatcher, jetstreamCursor } from '../src/events/event.dispatcher.js';
 import { JetStreamLink, type StreamMessage } from '../src/events/jetstream.link.js';
-import { eventCursorRepository, outboxRepository, withSeq } from '../src/events/outbox.repository.js';
+import { encodeStreamRows, eventCursorRepository, outboxRepository, withSeq } from '../src/events/outbox.repository.js';
 import { systemClock } from '../src/shared/clock.js';
 import { startPrivateNats, type PrivateNats } from './nats-server.js';
 import { createTestDatabase, dialects } from './test-database.js';
@@ -51,6 +51,15 @@ describe('the stored payload as the stream carries it', () => {
     expect(JSON.parse(withSeq('{"eventId":"e-1","seq":3}', 7))).toEqual({ eventId: 'e-1', seq: 7 });
     expect(JSON.parse(withSeq('{}', 9))).toEqual({ seq: 9 });
   });
+
+  it('a batch encoded into one buffer: each message the bytes of its withSeq, Vietnamese and odd payloads included', () => {
+    const payloads = ['{"eventId":"e-1","data":{"address":"Số 5 đường Láng, Đống Đa"}}', '{}', '{ }', '{"a":1 }', '{"seq":3}', '{"a":"}"}\n', JSON.stringify(moves(1, 1)[0])];
+    const rows = payloads.map((payload, i) => ({ seq: 1_000_000_000_000 + i, eventId: `e-${String(i)}`, type: 'residence_change', payload }));
+    const encoded = encodeStreamRows(rows);
+    expect(encoded.map((m) => Buffer.from(m.data).toString('utf8'))).toEqual(rows.map((r) => withSeq(r.payload, r.seq)));
+    expect(encoded.map((m) => (JSON.parse(Buffer.from(m.data).toString('utf8')) as { seq: number }).seq)).toEqual(rows.map((r) => r.seq));
+    expect(encoded.map((m) => [m.type, m.eventId])).toEqual(rows.map((r) => [r.type, r.eventId]));
+  });
 });
 
 describe('publishing with pipelined acknowledgements', () => {
@@ -73,6 +82,17 @@ describe('publishing with pipelined acknowledgements', () => {
       await jsm.streams.update(name, { ...info.config, max_msg_size: -1 });
       expect(await link.publishEncoded(messages, { chained: true })).toEqual({ duplicates: 1 });
       expect((await streamContents(link.connection, name)).map((m) => m.msgId)).toEqual(events.map((e) => e.eventId));
+    } finally {
+      await link.close();
+    }
+  });
+
+  it('refuses an event id that would break the header block, before sending anything', async () => {
+    const link = await openLink(nats.url);
+    try {
+      const [e] = moves(1, 1);
+      if (e === undefined) throw new Error('no event');
+      await expect(link.publishEncoded([{ ...encode(e, 1), eventId: 'e-1\r\nNats-Expected-Stream: X' }])).rejects.toThrow(/JETSTREAM_HEADER_INVALID/);
     } finally {
       await link.close();
     }
@@ -129,6 +149,31 @@ for (const dialect of dialects) {
         await database.db.deleteFrom('event_cursors').where('name', '=', jetstreamCursor).execute();
         for (let n = await dispatcher.publishPass(); n > 0; n = await dispatcher.publishPass()) { /* drained */ }
         expect((await (await jetstreamManager(link.connection)).streams.info(name)).state.messages).toBe(2_500);
+      } finally {
+        await link.close();
+        await database.close();
+      }
+    }, 60_000);
+
+    it('reads the next batch while acknowledgements come, and uses it only where the cursor is: a moved cursor or an empty read is read again', async () => {
+      const database = await createTestDatabase(dialect);
+      const link = await openLink(nats.url);
+      try {
+        const entries = moves(1_000, 10);
+        await database.db.transaction().execute((trx) => outboxRepository.append(trx, entries));
+        const dispatcher = new EventDispatcher({ db: database.db, clock: systemClock, link, publishBatch: 500 });
+        expect(await dispatcher.publishPass()).toBe(500);
+        // The cursor taken back (a second node, an operator): the read ahead (after 500) is not used.
+        await database.db.deleteFrom('event_cursors').where('name', '=', jetstreamCursor).execute();
+        expect(await dispatcher.publishPass()).toBe(500);
+        expect(await dispatcher.publishPass()).toBe(500);
+        // The read ahead after the last full batch found nothing; events committed since are published.
+        const later = moves(7, 3);
+        await database.db.transaction().execute((trx) => outboxRepository.append(trx, later));
+        expect(await dispatcher.publishPass()).toBe(7);
+        expect(await dispatcher.publishPass()).toBe(0);
+        const name = await (await jetstreamManager(link.connection)).streams.find(`${link.subjectPrefix}.residence_change`);
+        expect((await streamContents(link.connection, name)).map((m) => m.msgId)).toEqual([...entries, ...later].map((e) => e.eventId));
       } finally {
         await link.close();
         await database.close();

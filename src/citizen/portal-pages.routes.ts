@@ -13,8 +13,9 @@ import type { CitizenAccount } from './citizen.types.js';
 import {
   bilingual, csrfForm, portalBase, portalPage, portalStylesheet, portalStylesheetPath, renderPortalSignIn, vnDate, vnDateTime, vnLastDay, type PortalPage,
 } from './portal.pages.js';
-import type { PortalConsents, PortalCorrectionRequests } from './portal.ports.js';
-import { portalClientId, readOwnRecord, recordFieldNames, recordOwnRead } from './portal.record.js';
+import type { PortalConsents, PortalCorrectionRequests, PortalProcedure, PortalProcedures } from './portal.ports.js';
+import { householdOthers, portalClientId, readOwnRecord, recordFieldNames, recordHouseholdRead, recordOwnRead, type HouseholdMember } from './portal.record.js';
+import { personRepository } from '../registry/person.repository.js';
 import { cookieOf, deviceOf, setPortalCookie } from './portal.routes.js';
 import { signedInServiceRepository } from './signed-in-service.repository.js';
 import { citizenCsrfToken } from './citizen-account.service.js';
@@ -28,6 +29,7 @@ export interface PortalPagesOptions {
   readonly clock: Clock;
   readonly consents: PortalConsents;
   readonly requests: PortalCorrectionRequests;
+  readonly procedures: PortalProcedures;
   readonly secureCookies: boolean;
   readonly addressLimiter?: AddressLimiter;
 }
@@ -79,6 +81,22 @@ const problems: Readonly<Record<string, readonly [string, string]>> = {
   CORRECTION_EVIDENCE_INVALID: ['Giấy tờ chứng minh tối đa 200 ký tự.', 'The evidence is at most 200 characters.'],
   CORRECTION_REQUEST_OPEN: ['Bạn đã có một yêu cầu về thông tin này đang được xử lý.', 'A request about this field is already being handled.'],
   CORRECTION_REQUESTS_LIMIT: ['Bạn có quá nhiều yêu cầu đang chờ xử lý.', 'You have too many requests waiting.'],
+  DATE_INVALID: ['Ngày không hợp lệ: hãy nhập đủ ngày, tháng, năm.', 'The date is not valid: give the day, month and year.'],
+  CHILD_NAME_INVALID: ['Hãy nhập họ, chữ đệm và tên của trẻ (tối đa 100 ký tự).', 'Give the child\'s full name (at most 100 characters).'],
+  CHILD_SEX_INVALID: ['Hãy chọn giới tính của trẻ.', 'Choose the child\'s sex.'],
+  BIRTH_DATE_IMPOSSIBLE: ['Ngày sinh của trẻ không thể đúng (sau hôm nay, hoặc không phù hợp với cha mẹ).', 'The child\'s date of birth cannot be right (after today, or not possible for the parents).'],
+  CHILD_TOO_OLD: ['Thủ tục liên thông này dành cho trẻ dưới 6 tuổi; hãy đăng ký khai sinh quá hạn tại xã.', 'This linked procedure is for children under six; register a late birth at the commune.'],
+  PARENT_INVALID: ['Cha/mẹ còn lại không hợp lệ.', 'The other parent is not valid.'],
+  PARENT_NOT_FOUND: ['Không tìm thấy cha/mẹ còn lại trong cơ sở dữ liệu.', 'The other parent is not in the registry.'],
+  PROCEDURE_DUPLICATE: ['Hồ sơ này đã được nộp; hãy theo dõi hồ sơ đang xử lý.', 'This application was already submitted; follow the one under way.'],
+  DECEASED_NOT_IN_HOUSEHOLD: ['Chỉ khai tử được cho thành viên còn sống trong hộ của bạn.', 'You can declare the death of a living member of your household only.'],
+  DECEASED_NOT_FOUND: ['Không tìm thấy người mất trong cơ sở dữ liệu.', 'The person who died is not in the registry.'],
+  DEATH_DATE_IMPOSSIBLE: ['Ngày mất không thể đúng (sau hôm nay hoặc trước ngày sinh).', 'The date of death cannot be right (after today or before the birth).'],
+  DEATH_CAUSE_INVALID: ['Nguyên nhân tối đa 200 ký tự.', 'The cause is at most 200 characters.'],
+  PERSON_DECEASED: ['Người này đã được ghi nhận là đã mất.', 'This person\'s death is already recorded.'],
+  RESIDENCE_UNKNOWN: ['Chưa có nơi thường trú hợp lệ: hãy liên hệ công an xã.', 'No registered residence: contact the commune police.'],
+  APPLICANT_DECEASED: ['Người nộp hồ sơ được ghi nhận là đã mất.', 'The applicant is recorded as deceased.'],
+  APPLICANT_IS_DECEASED_PERSON: ['Bạn không thể khai tử cho chính mình.', 'You cannot declare your own death.'],
 };
 const problemOf = (code: string): readonly [string, string] => problems[code] ?? ['Không thể thực hiện yêu cầu.', 'The request could not be done.'];
 const statusOfKind: Readonly<Record<ErrorKind, number>> = { invalid: 400, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409, unavailable: 503, rate_limited: 429 };
@@ -89,7 +107,19 @@ const notices: Readonly<Record<string, string>> = {
   'consent-given': 'Đã ghi nhận sự đồng ý của bạn. · Your consent is recorded.',
   'consent-changed': 'Đã cập nhật sự đồng ý. · Your consent is updated.',
   'request-sent': 'Đã gửi yêu cầu tới công an xã. · Your request went to the commune.',
+  'procedure-submitted': 'Đã nộp hồ sơ liên thông; các bước tiếp theo tự chuyển tới cơ quan liên quan. · The application is submitted; the next steps go to each agency.',
 };
+
+const procedureStatus: Readonly<Record<string, readonly [string, string, string]>> = {
+  in_progress: ['Đang xử lý', 'in progress', ''], done: ['Đã hoàn thành', 'completed', 'good'], failed: ['Có bước không thành công', 'a step failed', 'bad'],
+};
+const stepStatus: Readonly<Record<string, readonly [string, string, string]>> = {
+  pending: ['Đang chờ', 'waiting', ''], in_progress: ['Đang xử lý', 'in progress', ''], done: ['Đã xong', 'done', 'good'],
+  failed: ['Không thành công: cán bộ xã sẽ gửi lại', 'failed: the commune will send it again', 'bad'], overdue: ['Quá hạn', 'overdue', 'bad'],
+};
+const procedureTitle: Readonly<Record<string, string>> = { birth: 'Khai sinh – thường trú – thẻ BHYT', death: 'Khai tử – xóa thường trú – dừng lương hưu – khóa tài khoản' };
+/** Who may be named as the other parent of a newborn: an adult of the household (the service checks sex and ages). */
+const adultOn = (m: HouseholdMember, today: string): boolean => m.birthDate.slice(0, 4) <= String(Number(today.slice(0, 4)) - 12);
 
 const consentStatus: Readonly<Record<string, readonly [string, string, string]>> = {
   ACTIVE: ['Đang có hiệu lực', 'active', 'good'], PAUSED: ['Tạm dừng', 'paused', ''], REVOKED: ['Đã rút lại', 'withdrawn', 'bad'], EXPIRED: ['Hết hạn', 'expired', 'bad'],
@@ -244,6 +274,41 @@ ${csrfForm(`${portalBase}/requests`, csrf, `<label for="field">Thông tin sai <s
 <label for="evidence">Giấy tờ chứng minh (không bắt buộc) <span class="en" lang="en">Evidence (optional): document and number</span></label><input id="evidence" name="evidence" maxlength="200" data-testid="request-evidence">`, '<button type="submit" data-testid="request-submit">Gửi yêu cầu · Send</button>')}
 <h2>${bilingual('Yêu cầu của tôi', 'My requests')}</h2>${list === '' ? '<p data-testid="requests-empty">Chưa có. <span class="en" lang="en">None yet.</span></p>' : `<ul class="plain">${list}</ul>`}`);
     },
+
+    async procedures(s, request, problem) {
+      const csrf = citizenCsrfToken(s.sessionId);
+      const today = vnToday();
+      const mine = await options.procedures.ofApplicant(s.account.personId);
+      const members = await householdOthers(db, s.account.personId);
+      const names = new Map<string, string>(members.map((m) => [m.idNumber, m.fullName]));
+      for (const p of mine) {
+        if (!names.has(p.subjectId)) names.set(p.subjectId, (await personRepository.findById(db, p.subjectId))?.fullName ?? p.subjectId);
+      }
+      const list = mine.map((p) => renderProcedure(p, names.get(p.subjectId) ?? p.subjectId)).join('');
+      const memberOption = (m: HouseholdMember): string => `<option value="${escapeHtml(m.idNumber)}">${escapeHtml(m.fullName)} — ${escapeHtml(m.relationshipToHead === null ? 'chưa ghi quan hệ · not recorded' : relationships[m.relationshipToHead] ?? m.relationshipToHead)}</option>`;
+      const parents = members.filter((m) => adultOn(m, today));
+      const birthForm = csrfForm(`${portalBase}/procedures/birth`, csrf, `<fieldset><legend>${bilingual('Khai sinh cho con (dưới 6 tuổi)', 'Birth of your child (under six)')}</legend>
+<p class="meta">Một lần nộp: đăng ký khai sinh, đăng ký thường trú tại nơi thường trú của bạn và cấp thẻ bảo hiểm y tế. <span lang="en">One submission: birth registration, permanent residence at yours, and the health insurance card.</span></p>
+<label for="childName">Họ, chữ đệm và tên của trẻ <span class="en" lang="en">Child's full name</span></label><input id="childName" name="childName" required maxlength="100" autocomplete="off" data-testid="birth-child-name">
+<label for="childBirthDate">Ngày sinh <span class="en" lang="en">Date of birth</span></label><input id="childBirthDate" name="childBirthDate" type="date" required max="${today}" data-testid="birth-child-date">
+<label for="childSex">Giới tính <span class="en" lang="en">Sex</span></label><select id="childSex" name="childSex" required data-testid="birth-child-sex"><option value="">— Chọn · Choose —</option><option value="F">Nữ · Female</option><option value="M">Nam · Male</option></select>
+<label for="otherParent">Cha/mẹ còn lại (không bắt buộc) <span class="en" lang="en">Other parent (optional)</span></label><select id="otherParent" name="otherParentId" data-testid="birth-other-parent"><option value="">Không ghi · not given</option>${parents.map(memberOption).join('')}</select></fieldset>`,
+      '<button type="submit" data-testid="birth-submit">Nộp hồ sơ khai sinh · Apply</button>');
+      const deathForm = members.length === 0
+        ? `<p data-testid="death-none">Hộ của bạn không có thành viên nào khác. <span class="en" lang="en">No other member in your household.</span></p>`
+        : csrfForm(`${portalBase}/procedures/death`, csrf, `<fieldset><legend>${bilingual('Khai tử cho thành viên trong hộ', 'Death of a household member')}</legend>
+<p class="meta">Một lần nộp: đăng ký khai tử, xóa đăng ký thường trú, báo cơ quan bảo hiểm xã hội dừng lương hưu và khóa tài khoản định danh điện tử. <span lang="en">One submission: death registration, residence removed, pension stop notified, e-ID account locked.</span></p>
+<label for="deceasedId">Người mất <span class="en" lang="en">Who died</span></label><select id="deceasedId" name="deceasedId" required data-testid="death-member"><option value="">— Chọn · Choose —</option>${members.map(memberOption).join('')}</select>
+<label for="deathDate">Ngày mất <span class="en" lang="en">Date of death</span></label><input id="deathDate" name="deathDate" type="date" required max="${today}" data-testid="death-date">
+<label for="cause">Nguyên nhân (không bắt buộc) <span class="en" lang="en">Cause (optional)</span></label><input id="cause" name="cause" maxlength="200" data-testid="death-cause"></fieldset>`,
+        '<button type="submit" data-testid="death-submit">Nộp hồ sơ khai tử · Apply</button>');
+      // Nothing leaves before the access records: the applicant, each subject, each member named in the forms.
+      await options.procedures.recordApplicantRead(s.account.accountId, request.id, mine);
+      await recordHouseholdRead(accessLog, clock, s.account, members.map((m) => m.idNumber), request.id);
+      return portalPage(frame(s, 'procedures', request, problem), ['Thủ tục liên thông', 'Linked procedures'], `<p>Nộp một lần, các cơ quan tự chuyển hồ sơ cho nhau; mỗi bước có thời hạn tính theo ngày làm việc (không tính thứ Bảy, Chủ nhật và ngày lễ, Tết). <span class="en" lang="en">Apply once; the agencies pass the file on. Each step has a limit in working days (weekends and public holidays not counted).</span></p>
+<h2>${bilingual('Hồ sơ của tôi', 'My applications')}</h2>${list === '' ? '<p data-testid="procedures-empty">Chưa có. <span class="en" lang="en">None yet.</span></p>' : `<ul class="plain">${list}</ul>`}
+<h2>${bilingual('Nộp hồ sơ mới', 'New application')}</h2>${birthForm}${deathForm}`);
+    },
   };
 
   app.get(portalTrackerScriptPath, hide, (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(portalTrackerScript));
@@ -271,7 +336,7 @@ ${csrfForm(`${portalBase}/requests`, csrf, `<label for="field">Thông tin sai <s
     }
   });
 
-  for (const page of ['record', 'tracker', 'services', 'consents', 'requests'] as const) {
+  for (const page of ['record', 'tracker', 'services', 'consents', 'requests', 'procedures'] as const) {
     app.get(`${portalBase}/${page}`, hide, async (request, reply) => {
       const s = await session(request, false);
       if (s === undefined) return toSignIn(reply);
@@ -322,6 +387,35 @@ ${csrfForm(`${portalBase}/requests`, csrf, `<label for="field">Thông tin sai <s
     return 'request-sent';
   });
 
+  form(`${portalBase}/procedures/birth`, 'procedures', async (s, body) => {
+    const fullName = formField(body, 'childName', 200).trim();
+    if (fullName === '' || fullName.length > 100) throw new DomainError('invalid', 'CHILD_NAME_INVALID', 'the child\'s name is empty or too long', 'Give the full name');
+    const sex = formField(body, 'childSex', 2);
+    if (sex !== 'M' && sex !== 'F') throw new DomainError('invalid', 'CHILD_SEX_INVALID', 'the child\'s sex is M or F', 'Choose the sex');
+    const otherParentId = formField(body, 'otherParentId', 20);
+    if (otherParentId !== '' && !(await householdOthers(db, s.account.personId)).some((m) => m.idNumber === otherParentId)) {
+      throw new DomainError('invalid', 'PARENT_INVALID', 'the other parent is not a member of the household', 'Choose from the list');
+    }
+    await options.procedures.submitBirth({ applicantId: s.account.personId, officerId: null }, {
+      child: { fullName, birthDate: formField(body, 'childBirthDate', 20), sex },
+      ...(otherParentId === '' ? {} : { otherParentId }),
+    });
+    return 'procedure-submitted';
+  });
+  form(`${portalBase}/procedures/death`, 'procedures', async (s, body) => {
+    const deceasedId = formField(body, 'deceasedId', 20);
+    // The portal declares deaths in the applicant's own household; other deaths go to the commune's desk.
+    if (!(await householdOthers(db, s.account.personId)).some((m) => m.idNumber === deceasedId)) {
+      throw new DomainError('invalid', 'DECEASED_NOT_IN_HOUSEHOLD', 'the person is not a living member of the household', 'Choose from the list, or apply at the commune');
+    }
+    const cause = formField(body, 'cause', 400).trim();
+    if (cause.length > 200) throw new DomainError('invalid', 'DEATH_CAUSE_INVALID', 'the cause is too long', 'At most 200 characters');
+    await options.procedures.submitDeath({ applicantId: s.account.personId, officerId: null }, {
+      deceasedId, deathDate: formField(body, 'deathDate', 20), ...(cause === '' ? {} : { cause }),
+    });
+    return 'procedure-submitted';
+  });
+
   app.post(`${portalBase}/sign-out`, hide, async (request, reply) => {
     if (crossSite(request)) return toSignIn(reply);
     const s = await session(request, true).catch((error: unknown) => { if (isDomainError(error) && error.code === 'CSRF_INVALID') return undefined; throw error; });
@@ -330,4 +424,22 @@ ${csrfForm(`${portalBase}/requests`, csrf, `<label for="field">Thông tin sai <s
     return toSignIn(reply);
   });
   done();
+}
+
+/** One application, step by step: each step's agency, status, time limit, tries and last error. */
+function renderProcedure(p: PortalProcedure, subjectName: string): string {
+  const steps = p.steps.map((st) => {
+    const cls = st.status === 'done' ? 'done' : st.status === 'failed' || st.status === 'overdue' ? 'bad' : '';
+    const tries = st.attempts > 1 || st.nextAttemptAt !== null || st.lastError !== null
+      ? `<dt>${bilingual('Số lần gửi', 'Tries')}</dt><dd data-testid="step-attempts">${String(st.attempts)}${st.nextAttemptAt === null ? '' : `; gửi lại lúc <span lang="en">· next try</span> ${vnDateTime(st.nextAttemptAt)}`}</dd>` : '';
+    const error = st.lastError === null ? '' : `<dt>${bilingual('Lỗi gần nhất', 'Last error')}</dt><dd data-testid="step-error">${escapeHtml(st.lastError)}</dd>`;
+    const due = st.dueAt === null ? `${String(st.limitDays)} ngày làm việc khi đến lượt · working days once current` : `${vnDateTime(st.dueAt)} (${String(st.limitDays)} ngày làm việc · working days)`;
+    return `<li class="${cls}" data-testid="procedure-step" data-step="${String(st.stepNo)}" data-status="${st.status}"><strong>${String(st.stepNo)}. ${escapeHtml(st.name)}</strong> ${badge(stepStatus[st.status], 'step-status')}
+<dl class="fields"><dt>${bilingual('Cơ quan', 'Agency')}</dt><dd>${escapeHtml(st.ownerName)}</dd>
+<dt>${bilingual('Thời hạn', 'Time limit')}</dt><dd data-testid="step-due">${due}</dd>${st.finishedAt === null || st.status !== 'done' ? '' : `<dt>${bilingual('Xong lúc', 'Done at')}</dt><dd>${vnDateTime(st.finishedAt)}</dd>`}${tries}${error}</dl></li>`;
+  }).join('');
+  return `<li class="card" data-testid="procedure" data-procedure="${escapeHtml(p.procedureId)}" data-kind="${p.kind}"><h3>${escapeHtml(procedureTitle[p.kind] ?? p.name)}: ${escapeHtml(subjectName)}</h3>
+<p>${badge(procedureStatus[p.status], 'procedure-status')}${p.overdue ? ` ${badge(stepStatus.overdue, 'procedure-overdue')}` : ''}</p>
+<p class="meta">Nộp lúc <span lang="en">· Submitted</span> ${vnDateTime(p.submittedAt)}; hạn cả hồ sơ <span lang="en">· whole limit</span> ${vnDateTime(p.dueAt)}${p.completedAt === null ? '' : `; hoàn thành <span lang="en">· completed</span> ${vnDateTime(p.completedAt)}`}</p>
+<ol class="steps">${steps}</ol></li>`;
 }

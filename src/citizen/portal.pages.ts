@@ -45,9 +45,15 @@ form.inline{display:inline}
 a{color:#0b5cad}
 code{overflow-wrap:anywhere;font-size:.85em}
 .signin{max-width:26rem}
+ol.steps{list-style:none;padding:0;margin:.5rem 0 0}
+ol.steps>li{border-left:4px solid #d0d7de;padding:.25rem 0 .25rem .75rem;margin:.5rem 0}
+ol.steps>li.done{border-color:#1a7f37}
+ol.steps>li.bad{border-color:#a40e26}
+fieldset{border:1px solid #d0d7de;border-radius:6px;margin:1rem 0;padding:0 .75rem .75rem;min-width:0}
+legend{font-weight:600;padding:0 .25rem}
 `;
 
-export type PortalPage = 'record' | 'tracker' | 'services' | 'consents' | 'requests';
+export type PortalPage = 'record' | 'tracker' | 'services' | 'consents' | 'requests' | 'procedures';
 
 const pages: readonly (readonly [PortalPage, string, string])[] = [
   ['record', 'Hồ sơ của tôi', 'My record'],
@@ -55,6 +61,7 @@ const pages: readonly (readonly [PortalPage, string, string])[] = [
   ['services', 'Dịch vụ đã đăng nhập', 'Services I signed in to'],
   ['consents', 'Sự đồng ý của tôi', 'My consents'],
   ['requests', 'Yêu cầu sửa thông tin', 'Correction requests'],
+  ['procedures', 'Thủ tục liên thông', 'Linked procedures'],
 ];
 
 /** dd/mm/yyyy in Vietnam time (UTC+7) of an ISO instant or day. */

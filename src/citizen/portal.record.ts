@@ -101,3 +101,37 @@ export async function recordOwnRead(accessLog: AccessLog, clock: Clock, account:
   });
 }
 
+
+/** A member of the citizen's household as the procedures page offers them (the death and the other parent). */
+export interface HouseholdMember {
+  readonly idNumber: string;
+  readonly fullName: string;
+  readonly sex: 'M' | 'F';
+  readonly birthDate: string;
+  readonly relationshipToHead: string | null;
+}
+
+/** The living members of the citizen's household other than the citizen (none without a household). */
+export async function householdOthers(db: Kysely<DB>, personId: string): Promise<readonly HouseholdMember[]> {
+  const person = await personRepository.findById(db, personId);
+  if (person?.householdId == null) return [];
+  const members = await personRepository.householdMembers(db, person.householdId);
+  return members.filter((m) => m.status === 'alive' && m.idNumber !== personId)
+    .map((m) => ({ idNumber: m.idNumber, fullName: m.fullName, sex: m.sex, birthDate: m.birthDate, relationshipToHead: m.relationshipToHead }));
+}
+
+/**
+ * Record that the citizen saw members of their household (name and ID number, to apply for a
+ * linked procedure): one access record on each member's own log, durable before the page leaves.
+ */
+export async function recordHouseholdRead(accessLog: AccessLog, clock: Clock, account: CitizenAccount, memberIds: readonly string[], requestId: string): Promise<void> {
+  if (memberIds.length === 0) return;
+  const at = clock.now().toISOString();
+  await accessLog.appendMany(memberIds.map((personId) => ({
+    personId, at, clientId: portalClientId, receivingAgency: 'Cổng công dân (thành viên hộ của bạn)',
+    officerId: `citizen:${account.accountId}`, service: 'portal.procedures.household',
+    purpose: 'Thành viên cùng hộ xem danh sách hộ để nộp hồ sơ thủ tục liên thông',
+    legalBasis: 'Nghị định 63/2024/NĐ-CP (liên thông thủ tục hành chính)',
+    fields: ['idNumber', 'fullName', 'sex', 'relationshipToHead'], visibility: 'public' as const, requestId,
+  })));
+}

@@ -4,7 +4,7 @@ import type { Clock } from '../shared/clock.js';
 import type { DB } from '../store/database.types.js';
 import { fanOut, OutboxFanout } from './event.fanout.js';
 import { eventOfMessage, type JetStreamLink } from './jetstream.link.js';
-import { eventCursorRepository, outboxRepository } from './outbox.repository.js';
+import { encodeStreamRows, eventCursorRepository, outboxRepository, type EncodedStreamRow } from './outbox.repository.js';
 import type { WebhookDeliverer } from './webhook.deliverer.js';
 
 /** The outbox cursor of the JetStream publisher: every event up to it is acknowledged by the stream. */
@@ -25,6 +25,19 @@ export interface EventDispatcherDeps {
   readonly onError?: (error: unknown, loop: string) => void;
 }
 
+interface EncodedBatch {
+  readonly messages: readonly EncodedStreamRow[];
+  readonly lastSeq: number;
+  readonly count: number;
+}
+
+interface ReadAhead {
+  /** The seq the read began after: the batch is the next one only while the cursor is there. */
+  readonly after: number;
+  readonly limit: number;
+  readonly batch: Promise<EncodedBatch | undefined>;
+}
+
 /**
  * Moves change events out: outbox → JetStream with publish acknowledgements (Nats-Msg-Id = event
  * id) → the fan-out consumer → webhook deliveries; or, without NATS, outbox → deliveries directly.
@@ -37,6 +50,8 @@ export class EventDispatcher {
   private messages: ConsumerMessages | undefined;
   private buffer: JsMsg[] = [];
   private flushing: Promise<void> | undefined;
+  /** The batch after the one last published, read while its acknowledgements came. */
+  private readAhead: ReadAhead | undefined;
 
   constructor(private readonly deps: EventDispatcherDeps) {}
 
@@ -63,19 +78,44 @@ export class EventDispatcher {
     await this.flushing;
   }
 
-  /** Publishes the next batch of the outbox to JetStream and moves the cursor once all are acknowledged. */
+  /**
+   * Publishes the next batch of the outbox to JetStream and moves the cursor once all are
+   * acknowledged. While the last acknowledgements come, the batch after it is read and encoded
+   * (only read: nothing of it is sent before this one is acknowledged whole), and the next pass
+   * takes it if the cursor is where that read began; after a failed pass it is dropped.
+   */
   async publishPass(): Promise<number> {
     const link = this.deps.link;
     if (link === undefined) return 0;
+    const limit = this.deps.publishBatch ?? 10_000;
     const from = await eventCursorRepository.read(this.deps.db, jetstreamCursor);
-    const rows = await outboxRepository.afterForStream(this.deps.db, from, this.deps.publishBatch ?? 10_000);
+    const ahead = this.readAhead;
+    this.readAhead = undefined;
+    // A read ahead that found nothing is not trusted: events may have committed since.
+    const batch = (ahead?.after === from && ahead.limit === limit ? await ahead.batch : undefined) ?? await this.readBatch(from, limit);
+    if (batch === undefined) return 0;
+    let next: ReadAhead | undefined;
+    // Chained: the stream holds a prefix of the outbox in seq order, so a person's events stay in order after a fault.
+    await link.publishEncoded(batch.messages, {
+      chained: true,
+      onSent: () => {
+        if (batch.count === limit) {
+          next = { after: batch.lastSeq, limit, batch: this.readBatch(batch.lastSeq, limit) };
+          // A failed read shows on the pass that takes it.
+          next.batch.catch(() => undefined);
+        }
+      },
+    });
+    await eventCursorRepository.advance(this.deps.db, jetstreamCursor, batch.lastSeq, this.deps.clock.now().toISOString());
+    this.readAhead = next;
+    return batch.count;
+  }
+
+  /** The outbox after `seq`, encoded once from the stored JSON (no parse and serialise an event). */
+  private async readBatch(seq: number, limit: number): Promise<EncodedBatch | undefined> {
+    const rows = await outboxRepository.afterForStream(this.deps.db, seq, limit);
     const last = rows.at(-1);
-    if (last === undefined) return 0;
-    // Encoded once, from the stored JSON: no parse and serialise per event. Chained: the stream
-    // holds a prefix of the outbox in seq order, so a person's events stay in order after a fault.
-    await link.publishEncoded(rows.map((r) => ({ type: r.type, eventId: r.eventId, data: Buffer.from(r.json) })), { chained: true });
-    await eventCursorRepository.advance(this.deps.db, jetstreamCursor, last.seq, this.deps.clock.now().toISOString());
-    return rows.length;
+    return last === undefined ? undefined : { messages: encodeStreamRows(rows), lastSeq: last.seq, count: rows.length };
   }
 
   private async consumeStream(link: JetStreamLink): Promise<void> {

@@ -8,13 +8,20 @@ function fromRow(r: Pick<Selectable<EventOutboxTable>, 'seq' | 'payload'>): Chan
   return { ...(JSON.parse(r.payload) as OutboxEntry), seq: r.seq };
 }
 
-/** An outbox row as the JetStream publisher sends it. */
+/** An outbox row as the JetStream publisher reads it. */
 export interface StreamRow {
   readonly seq: number;
   readonly eventId: string;
   readonly type: string;
-  /** The ChangeEvent's JSON (the stored payload with `seq` added). */
-  readonly json: string;
+  /** The stored payload (an OutboxEntry's JSON): `encodeStreamRows` adds the seq. */
+  readonly payload: string;
+}
+
+/** A row encoded for the stream: its kind, its id and the ChangeEvent's JSON as bytes. */
+export interface EncodedStreamRow {
+  readonly type: string;
+  readonly eventId: string;
+  readonly data: Uint8Array;
 }
 
 /**
@@ -26,6 +33,34 @@ export function withSeq(payload: string, seq: number): string {
   const end = payload.lastIndexOf('}');
   const body = payload.slice(0, end).trimEnd();
   return `${body}${body.endsWith('{') ? '' : ','}"seq":${seq}}`;
+}
+
+/**
+ * The rows' ChangeEvent JSON (`withSeq` of each) written into one buffer, each message a view of
+ * it: one allocation a batch instead of a string and a buffer an event (the publisher's hot path).
+ * A payload as JSON.stringify writes it (ending in `}`) is copied as it is with `,"seq":N}` put
+ * over its last byte; any other goes through `withSeq`.
+ */
+export function encodeStreamRows(rows: readonly StreamRow[]): EncodedStreamRow[] {
+  let size = 0;
+  for (const r of rows) size += Buffer.byteLength(r.payload) + 24;
+  const buffer = Buffer.allocUnsafe(size);
+  const out: EncodedStreamRow[] = new Array<EncodedStreamRow>(rows.length);
+  let at = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i] as StreamRow;
+    const start = at;
+    const p = r.payload;
+    const before = p.charCodeAt(p.length - 2);
+    if (p.charCodeAt(p.length - 1) === 0x7d && before > 0x20 && before !== 0x7b) {
+      at += buffer.write(p, at) - 1;
+      at += buffer.write(`,"seq":${String(r.seq)}}`, at, 'latin1');
+    } else {
+      at += buffer.write(withSeq(p, r.seq), at);
+    }
+    out[i] = { type: r.type, eventId: r.eventId, data: buffer.subarray(start, at) };
+  }
+  return out;
 }
 
 /** The advisory lock that orders outbox writers on PostgreSQL (any fixed number no other code uses). */
@@ -74,9 +109,9 @@ export const outboxRepository = {
   },
 
   /**
-   * Committed events after `seq` as the stream carries them: kind, id, and the change event's
-   * JSON with its seq, built from the stored payload without parsing it (the publisher's hot
-   * path). On SQLite outside a transaction a prepared statement; else through Kysely.
+   * Committed events after `seq` as the stream carries them: kind, id and the stored payload
+   * (`encodeStreamRows` adds the seq without parsing it: the publisher's hot path). On SQLite
+   * outside a transaction a prepared statement; else through Kysely.
    */
   async afterForStream(db: Executor, seq: number, limit: number): Promise<readonly StreamRow[]> {
     const direct = directStatement<[number, number], [number, string, string, string]>(db, 'SELECT seq, event_id, event_type, payload FROM event_outbox WHERE seq > ? ORDER BY seq LIMIT ?', { raw: true });
@@ -84,7 +119,7 @@ export const outboxRepository = {
       ? direct.all(seq, limit)
       : (await db.selectFrom('event_outbox').select(['seq', 'event_id', 'event_type', 'payload']).where('seq', '>', seq).orderBy('seq').limit(limit).execute())
         .map((r): [number, string, string, string] => [r.seq, r.event_id, r.event_type, r.payload]);
-    return rows.map(([s, eventId, type, payload]) => ({ seq: s, eventId, type, json: withSeq(payload, s) }));
+    return rows.map(([s, eventId, type, payload]) => ({ seq: s, eventId, type, payload }));
   },
 
   /** Events with these seqs (deliveries), in seq order. */

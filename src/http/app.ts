@@ -337,7 +337,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(procedureCitizenRoutes, { procedures: procedures.service, accounts: citizen.accounts, registry, clock: deps.clock });
   await app.register(portalRoutes, { citizen, registry, audit, db: deps.database.db, secureCookies: deps.secureCookies ?? deps.publicUrl?.startsWith('https:') ?? false, accessLog, clock: deps.clock });
   await app.register(portalPagesRoutes, {
-    citizen, audit, accessLog, db: deps.database.db, clock: deps.clock, consents: citizenConsents, requests: correctionRequests,
+    citizen, audit, accessLog, db: deps.database.db, clock: deps.clock, consents: citizenConsents, requests: correctionRequests, procedures: procedures.service,
     secureCookies: deps.secureCookies ?? deps.publicUrl?.startsWith('https:') ?? false,
   });
   // One provider, two audiences: officers to the console, citizens to the relying parties (src/citizen).

@@ -339,6 +339,7 @@ export function toProcedure(row: ProcedureRow, steps: readonly StepRow[], now: D
       name: def?.name ?? s.step_key,
       owner: s.owner as keyof typeof agencies,
       ownerName: agencies[s.owner as keyof typeof agencies].name,
+      limitDays: def?.limitDays ?? 0,
       status: late ? 'overdue' : stored,
       stored,
       attempts: s.attempts,

@@ -88,6 +88,8 @@ export interface ProcedureStep {
   readonly name: string;
   readonly owner: AgencyCode;
   readonly ownerName: string;
+  /** The step's time limit in working days (from when it became current). */
+  readonly limitDays: number;
   /** The stored status, or `overdue` when not finished past its time limit. */
   readonly status: StepStatus;
   readonly stored: StoredStepStatus;
