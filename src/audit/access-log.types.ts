@@ -112,6 +112,11 @@ export interface AccessLog {
    * milliseconds later; readers of the log wait for that). Without the journal it is appendMany.
    */
   appendUnindexed?(records: readonly AccessRecordInput[]): Promise<void>;
+  /**
+   * appendUnindexed for records whose canonical leaves the caller built itself, exactly as
+   * prepareAccessLeaf would (the officials' read recorder's templates, held equal by a test).
+   */
+  appendLeaves?(records: readonly { readonly person_id: string; readonly deferred_until: string | null; readonly leaf: string }[]): Promise<void>;
   /** Writes what is buffered and stops accepting appends. */
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../shared/clock.js';
 import { DomainError, isDomainError } from '../shared/domain-error.js';
 import type { AccessLog, AccessRecordInput } from './access-log.types.js';
+import { OfficialReadLeaves } from './official-read.leaves.js';
 
 /** Who read: an officer signed in, or a service account with a key. */
 export interface OfficialReader {
@@ -99,6 +100,8 @@ export function officialReadRecords(read: OfficialRead, at: Date, reasonSha256?:
  * return view; // the read is in the log now
  */
 export class OfficialReadRecorder {
+  private readonly leaves = new OfficialReadLeaves((read, at) => officialReadRecords(read, at));
+
   constructor(private readonly deps: OfficialReadRecorderDeps) {}
 
   async record(read: OfficialRead): Promise<void> {
@@ -116,10 +119,16 @@ export class OfficialReadRecorder {
       reasonSha256 = sha256Hex(read.breakGlassReason);
       await this.durably(() => reasons({ requestId: read.requestId, readerId: read.reader.id, action: read.action, personIds: [...new Set(read.personIds)], reason: read.breakGlassReason ?? '', reasonSha256: reasonSha256 ?? '', at: at.toISOString() }));
     }
-    const records = officialReadRecords(read, at, reasonSha256);
     // No index is needed: the journal's append (where the log has one) is durable before the tree has it.
     const log = this.deps.accessLog;
-    await this.durably(() => (log.appendUnindexed === undefined ? log.appendMany(records) : log.appendUnindexed(records)));
+    const leaves = log.appendLeaves === undefined || reasonSha256 !== undefined ? undefined : this.leaves.of(read, at);
+    if (leaves !== undefined && log.appendLeaves !== undefined) {
+      const append = log.appendLeaves.bind(log);
+      await this.durably(() => append(leaves));
+    } else {
+      const records = officialReadRecords(read, at, reasonSha256);
+      await this.durably(() => (log.appendUnindexed === undefined ? log.appendMany(records) : log.appendUnindexed(records)));
+    }
     this.deps.observe?.(read, at);
   }
 

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { prepareAccessLeaf } from './access-record.js';
+import { OfficialReadLeaves } from './official-read.leaves.js';
+import { officialReadRecords, type OfficialRead, type OfficialReader } from './official-read.recorder.js';
+
+const readers: readonly OfficialReader[] = [
+  { kind: 'officer', id: 'off-0001', role: 'national_officer', unit: { level: 'nation', code: null } },
+  { kind: 'officer', id: 'off-0002', role: 'province_officer', unit: { level: 'province', code: '79' } },
+  { kind: 'officer', id: 'off-"quoted"\\', role: 'commune_officer', unit: { level: 'commune', code: '26734' } },
+  { kind: 'service_account', id: 'svc-7', role: 'service_account', unit: { level: 'nation', code: null } },
+];
+const purposes = [
+  'Tra cứu hồ sơ công dân trong công tác quản lý dân cư',
+  'say "why" \\ here',
+  'tab\tand newline\n inside',
+  'emoji 🇻🇳 and ,"personId":"000000000000" and ,"requestId":"official-read-leaf-template"',
+];
+const fieldLists = [['fullName', 'birthDate'], ['idNumber'], ['a"b', 'c\\d', 'Tên đầy đủ']];
+const actions: readonly OfficialRead['action'][] = ['person.read', 'household.read', 'person.search'];
+
+function reads(): OfficialRead[] {
+  const out: OfficialRead[] = [];
+  let n = 0;
+  for (const reader of readers) for (const purpose of purposes) for (const fields of fieldLists) for (const action of actions) {
+    for (const caseReference of [undefined, 'HS-2026/01 "A"']) {
+      n++;
+      out.push({
+        reader, action, fields, purpose, caseReference, breakGlassReason: undefined,
+        personIds: n % 3 === 0 ? ['079203012345', '001085000001', '079203012345'] : [`0010850${String(n % 100_000).padStart(5, '0')}`],
+        requestId: `0b1e5c3a-${String(n).padStart(4, '0')}-4000-8000-000000000000`,
+      });
+    }
+  }
+  return out;
+}
+
+describe('official read leaves from templates', () => {
+  it('are exactly the leaves prepareAccessLeaf gives, read after read of each kind', () => {
+    const leaves = new OfficialReadLeaves((read, at) => officialReadRecords(read, at));
+    let checked = 0;
+    for (const round of [0, 1]) {
+      for (const read of reads()) {
+        const at = new Date(Date.UTC(2026, 11, 5, 3, 0, round * 7, 123 + checked % 800));
+        const expected = officialReadRecords(read, at).map((r) => prepareAccessLeaf(r));
+        const got = leaves.of(read, at);
+        expect(got, JSON.stringify(read)).toEqual(expected);
+        checked += expected.length;
+      }
+    }
+    expect(checked).toBeGreaterThan(700);
+  });
+
+  it('leave to the general path what they do not serve: break-glass, unusual request ids, malformed persons or purposes', () => {
+    const leaves = new OfficialReadLeaves((read, at) => officialReadRecords(read, at));
+    const base = reads()[0] as OfficialRead;
+    const at = new Date('2026-12-05T03:00:00.000Z');
+    expect(leaves.of(base, at)).toBeDefined();
+    expect(leaves.of({ ...base, breakGlassReason: 'an emergency at the hospital' }, at)).toBeUndefined();
+    expect(leaves.of({ ...base, requestId: 'with "quote"' }, at)).toBeUndefined();
+    expect(leaves.of({ ...base, personIds: ['12345'] }, at)).toBeUndefined();
+    // A lone surrogate has no canonical form: the general path throws its precise error.
+    const lone = { ...base, purpose: 'bad \ud800 text' };
+    expect(leaves.of(lone, at)).toBeUndefined();
+    expect(() => officialReadRecords(lone, at).map((r) => prepareAccessLeaf(r))).toThrow(/not valid Unicode/);
+  });
+});
