@@ -51,8 +51,8 @@ export class AccessJournal {
   private offset = 0;
   private total = 0;
   private pending: string[] = [];
-  private waiting: { readonly resolve: () => void; readonly reject: (error: Error) => void }[] = [];
-  private scheduled = false;
+  /** The turn's one promise, shared by every append of the turn (an allocation less a read). */
+  private turn: { readonly promise: Promise<void>; readonly resolve: () => void; readonly reject: (error: Error) => void } | undefined;
   private broken: Error | undefined;
   private closed = false;
 
@@ -89,12 +89,15 @@ export class AccessJournal {
   append(lines: string): Promise<void> {
     if (this.closed) return Promise.reject(new DomainError('unavailable', 'ACCESS_LOG_CLOSED', 'The access log is closed', 'Retry on a running server'));
     this.pending.push(lines);
-    const done = new Promise<void>((resolve, reject) => { this.waiting.push({ resolve, reject }); });
-    if (!this.scheduled) {
-      this.scheduled = true;
+    if (this.turn === undefined) {
+      let settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
+      const promise = new Promise<void>((resolve, reject) => { settle = { resolve, reject }; });
+      // The executor has run: settle is set.
+      const { resolve, reject } = settle as { resolve: () => void; reject: (error: Error) => void };
+      this.turn = { promise, resolve, reject };
       setImmediate(this.flush);
     }
-    return done;
+    return this.turn.promise;
   }
 
   /** Writes what is pending and stops taking appends. The files stay for the writer thread to fold. */
@@ -107,12 +110,11 @@ export class AccessJournal {
   }
 
   private readonly flush = (): void => {
-    this.scheduled = false;
-    if (this.pending.length === 0) return;
-    const waiting = this.waiting;
+    const turn = this.turn;
+    this.turn = undefined;
+    if (turn === undefined || this.pending.length === 0) return;
     const frame = encodeFrame(Buffer.from(this.pending.length === 1 ? (this.pending[0] as string) : this.pending.join(''), 'utf8'));
     this.pending = [];
-    this.waiting = [];
     const at = this.offset;
     try {
       // No segment since a failure: try again to begin one (space may have been freed).
@@ -122,12 +124,12 @@ export class AccessJournal {
     } catch (error) {
       const cause = error instanceof Error ? error : new Error(String(error));
       this.cutBack(at);
-      for (const w of waiting) w.reject(this.failure(cause));
+      turn.reject(this.failure(cause));
       return;
     }
     this.offset = at + frame.length;
     this.total += frame.length;
-    for (const w of waiting) w.resolve();
+    turn.resolve();
     this.options.onWritten({ segment: this.segment, segmentNumber: this.currentNumber, end: this.offset, total: this.total });
     if (this.offset >= this.maxSegmentBytes) this.rotate();
   };

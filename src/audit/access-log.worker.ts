@@ -13,8 +13,12 @@ import { JournalFolder } from './access-journal.folder.js';
 import { segmentName } from './access-journal.format.js';
 import { sqliteBatchTransaction, sqliteTreeState, unpackPosition, type ThreadBatch, type ThreadJournalFold, type ThreadReply, type ThreadRequest, type ThreadWriterData, type WrittenRecord } from './access-log.writer.js';
 import { FrontierWriter } from './frontier.writer.js';
+import { lowerThreadPriority, writerNiceIncrement } from '../shared/thread-priority.js';
 import { indexerLoop, sqlitePersonIndexer } from './person-index.writer.js';
 
+// Below the request thread: answers come first, folding and indexing take the time left over (a
+// thread's own nice value on Linux; ignored where the system refuses it).
+lowerThreadPriority(writerNiceIncrement);
 const port = parentPort;
 if (port === null) throw new Error('access-log.worker must run as a worker thread');
 const { file, personIndex, journal } = workerData as ThreadWriterData;

@@ -104,12 +104,22 @@ export class OfficialReadRecorder {
 
   constructor(private readonly deps: OfficialReadRecorderDeps) {}
 
-  async record(read: OfficialRead): Promise<void> {
-    if (read.personIds.length === 0) return;
+  record(read: OfficialRead): Promise<void> {
+    if (read.personIds.length === 0) return Promise.resolve();
     if (read.purpose.trim() === '') {
-      throw new DomainError('invalid', 'PURPOSE_REQUIRED', 'An official read needs its purpose', 'Say why the data is read (or give the case reference)');
+      return Promise.reject(new DomainError('invalid', 'PURPOSE_REQUIRED', 'An official read needs its purpose', 'Say why the data is read (or give the case reference)'));
     }
     const at = this.deps.clock.now();
+    // The common read (no break-glass) in one step: its leaves from the template, one journal append.
+    const log = this.deps.accessLog;
+    const leaves = log.appendLeaves === undefined ? undefined : this.leaves.of(read, at);
+    if (leaves !== undefined && log.appendLeaves !== undefined) {
+      return log.appendLeaves(leaves).then(() => { this.deps.observe?.(read, at); }, (error: unknown) => { throw unavailable(error); });
+    }
+    return this.recordInFull(read, at);
+  }
+
+  private async recordInFull(read: OfficialRead, at: Date): Promise<void> {
     let reasonSha256: string | undefined;
     if (read.breakGlassReason !== undefined) {
       const reasons = this.deps.reasons;
@@ -120,15 +130,9 @@ export class OfficialReadRecorder {
       await this.durably(() => reasons({ requestId: read.requestId, readerId: read.reader.id, action: read.action, personIds: [...new Set(read.personIds)], reason: read.breakGlassReason ?? '', reasonSha256: reasonSha256 ?? '', at: at.toISOString() }));
     }
     // No index is needed: the journal's append (where the log has one) is durable before the tree has it.
+    const records = officialReadRecords(read, at, reasonSha256);
     const log = this.deps.accessLog;
-    const leaves = log.appendLeaves === undefined || reasonSha256 !== undefined ? undefined : this.leaves.of(read, at);
-    if (leaves !== undefined && log.appendLeaves !== undefined) {
-      const append = log.appendLeaves.bind(log);
-      await this.durably(() => append(leaves));
-    } else {
-      const records = officialReadRecords(read, at, reasonSha256);
-      await this.durably(() => (log.appendUnindexed === undefined ? log.appendMany(records) : log.appendUnindexed(records)));
-    }
+    await this.durably(() => (log.appendUnindexed === undefined ? log.appendMany(records) : log.appendUnindexed(records)));
     this.deps.observe?.(read, at);
   }
 
@@ -137,10 +141,15 @@ export class OfficialReadRecorder {
     try {
       await write();
     } catch (error) {
-      if (isDomainError(error) && (error.kind === 'invalid' || error.kind === 'unavailable')) throw error;
-      throw new DomainError('unavailable', 'ACCESS_LOG_UNAVAILABLE', 'The read could not be recorded in the access log', 'Try again shortly; no data was released', {
-        cause: error instanceof Error ? error.name : 'unknown',
-      });
+      throw unavailable(error);
     }
   }
+}
+
+/** A failed write as the route reports it: validation and unavailability errors as they are, anything else ACCESS_LOG_UNAVAILABLE (503). */
+function unavailable(error: unknown): Error {
+  if (isDomainError(error) && (error.kind === 'invalid' || error.kind === 'unavailable')) return error;
+  return new DomainError('unavailable', 'ACCESS_LOG_UNAVAILABLE', 'The read could not be recorded in the access log', 'Try again shortly; no data was released', {
+    cause: error instanceof Error ? error.name : 'unknown',
+  });
 }

@@ -7,6 +7,10 @@
  */
 import SQLite from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThreadPriority, writerNiceIncrement } from '../shared/thread-priority.js';
+
+// Background work: below the thread that answers requests.
+lowerThreadPriority(writerNiceIncrement);
 
 const port = parentPort;
 if (port === null) throw new Error('wal-checkpoint.worker must run as a worker thread');
