@@ -26,18 +26,21 @@ let rowsThrough = 0;
 
 async function next(request: ImportWorkerRequest): Promise<void> {
   rows ??= (await readPersonFile(input.file, options)).rows[Symbol.asyncIterator]();
-  const batch: ImportRow[] = [];
-  while (batch.length < input.batchSize) {
+  // Each row checked and packed as it is read: its objects die young.
+  preparer.begin(new Date(request.now), request.pack, input.batchSize);
+  let read = 0;
+  while (read < input.batchSize) {
     const item = await rows.next();
     if (item.done === true) break;
-    batch.push(item.value);
+    preparer.add(item.value);
+    read++;
   }
-  if (batch.length === 0) {
+  const prepared = preparer.finish();
+  if (read === 0) {
     reply({ kind: 'end' });
     return;
   }
-  rowsThrough += batch.length;
-  const prepared = preparer.prepare(batch, new Date(request.now), request.pack);
+  rowsThrough += read;
   const tables = [prepared.persons, prepared.events, prepared.outbox];
   const buffers = [prepared.rowNumbers.buffer, prepared.lines.buffer, prepared.personOrder.buffer, ...tables.flatMap((t) => [t.ends.buffer, t.kinds.buffer])] as ArrayBuffer[];
   reply({ kind: 'batch', batch: prepared, rowsThrough }, buffers);

@@ -47,7 +47,10 @@ export const outboxColumns = ['event_id', 'person_id', 'event_type', 'provinces'
  * const rows = packer.finish(); // 1 row
  */
 export class PackedRowsBuilder {
-  private joined = '';
+  /** Values not yet joined; joined into one flat string every few thousand, so that they die young. */
+  private parts: string[] = [];
+  private readonly chunks: string[] = [];
+  private length = 0;
   private ends: Int32Array;
   private kinds: Uint8Array;
   private count = 0;
@@ -78,8 +81,9 @@ export class PackedRowsBuilder {
 
   finish(): PackedRows {
     if (this.count % this.width !== 0) throw new Error('packed rows do not fill their columns');
-    // Flattened once here: the appends below only link pieces together.
-    const text = this.joined.length === 0 ? '' : this.joined.slice(0);
+    this.flush();
+    const text = this.chunks.join('');
+    this.chunks.length = 0;
     return { text, ends: this.ends.slice(0, this.count), kinds: this.kinds.slice(0, this.count) };
   }
 
@@ -92,10 +96,18 @@ export class PackedRowsBuilder {
       kinds.set(this.kinds);
       this.kinds = kinds;
     }
-    this.joined += value;
+    this.parts.push(value);
+    this.length += value.length;
     this.kinds[this.count] = kind;
-    this.ends[this.count] = this.joined.length;
+    this.ends[this.count] = this.length;
     this.count++;
+    if (this.parts.length === 4_096) this.flush();
+  }
+
+  private flush(): void {
+    if (this.parts.length === 0) return;
+    this.chunks.push(this.parts.join(''));
+    this.parts = [];
   }
 }
 
