@@ -35,9 +35,12 @@ export interface RowRejection {
 export interface PreparedBatch {
   /** Rows of the file in the batch, refused ones included. */
   readonly rows: number;
-  /** The refusals of validation and of DUPLICATE_IN_FILE, in row order. */
+  /** The refusals of validation, in row order (a repeated ID number is found by the caller: see findRepeatedIds). */
   readonly rejections: readonly RowRejection[];
-  /** ID numbers of the accepted rows, in row order: row i of each packed table is about ids[i]. */
+  /**
+   * ID numbers of the rows validation accepted, in row order: row i of each packed table is about
+   * ids[i]. Given also when the batch is not packed, so that later batches are checked against them.
+   */
   readonly ids: readonly string[];
   readonly rowNumbers: Int32Array;
   /** The line of the file each accepted row starts on; 0 when the rows came without lines. */
@@ -112,15 +115,15 @@ interface BatchInProgress {
 }
 
 /**
- * Checks and packs batches of one file, in order: it remembers the ID numbers seen, so that a
- * row repeating an earlier one is refused as DUPLICATE_IN_FILE.
+ * Checks and packs batches of rows, each row alone: the rows of one file may be checked by several
+ * preparers, each in its own thread, and a row repeating an ID number of an earlier one is found
+ * afterwards, in file order (findRepeatedIds).
  *
  * @example
  * const preparer = new ImportBatchPreparer({ officerId: null });
  * const batch = preparer.prepare(rows, new Date(), true);
  */
 export class ImportBatchPreparer {
-  private readonly seenInFile = new Set<string>();
   private readonly officerId: string | null;
   private readonly newId: () => string;
 
@@ -178,13 +181,13 @@ export class ImportBatchPreparer {
       batch.rejections.push(outcome.rejection);
       return;
     }
-    if (!batch.pack) return;
     const { idNumber, facts } = outcome;
-    const f = facts as unknown as Readonly<Record<string, string | null>>;
-    const eventId = this.newId();
     batch.ids.push(idNumber);
     batch.rowNumbers.push(row.rowNumber);
     batch.lines.push('record' in row ? (row.line ?? 0) : 0);
+    if (!batch.pack) return;
+    const f = facts as unknown as Readonly<Record<string, string | null>>;
+    const eventId = this.newId();
     // In personColumns order (store/packed-rows.ts): what toPersonRow gives for the record the
     // registration creates (applyLifeEvent: the facts, version 1, created and updated now).
     persons.text(idNumber);
@@ -257,16 +260,32 @@ export class ImportBatchPreparer {
     }
     try {
       const facts = checkRegistrationFacts({ type: 'registration', idNumber, occurredOn: at.today, officerId: this.officerId, reason, facts: input }, at);
-      if (this.seenInFile.has(idNumber)) {
-        return { rejection: { rowNumber: row.rowNumber, code: 'DUPLICATE_IN_FILE', field: 'id_number', message: 'this ID number appears earlier in the file' } };
-      }
-      this.seenInFile.add(idNumber);
       return { idNumber, facts };
     } catch (error) {
       if (isDomainError(error)) return { rejection: rejectionOf(row.rowNumber, error) };
       throw error;
     }
   }
+}
+
+/**
+ * Refuses as DUPLICATE_IN_FILE the accepted rows of a batch whose ID number an earlier accepted
+ * row of the file has (`seen`, which this adds the batch's others to): the rows' indexes in the
+ * batch's ids, and their refusals.
+ */
+export function findRepeatedIds(batch: Pick<PreparedBatch, 'ids' | 'rowNumbers'>, seen: Set<string>): { readonly repeated: ReadonlySet<number>; readonly rejections: readonly RowRejection[] } {
+  const repeated = new Set<number>();
+  const rejections: RowRejection[] = [];
+  for (let i = 0; i < batch.ids.length; i++) {
+    const id = batch.ids[i] ?? '';
+    if (seen.has(id)) {
+      repeated.add(i);
+      rejections.push({ rowNumber: batch.rowNumbers[i] ?? 0, code: 'DUPLICATE_IN_FILE', field: 'id_number', message: 'this ID number appears earlier in the file' });
+    } else {
+      seen.add(id);
+    }
+  }
+  return { repeated, rejections };
 }
 
 /** Indexes of `keys` in ascending key order. */
