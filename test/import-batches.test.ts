@@ -163,4 +163,16 @@ describe.each(dialects)('import batches on %s', (dialect) => {
     expect(report).toMatchObject({ rowsRead: 50, accepted: 47, rejected: 3, batchesSkipped: 4, batchesCommitted: 1 });
     expect(await counts()).toEqual({ persons: 47, events: 47, batches: 5, accepted: 47 });
   });
+
+  it('values holding what COPY and JSON escape (a backslash, quotes) are stored, and in the events, as written', async () => {
+    const address = 'Số 7 \\ ngõ "Chợ", \\N';
+    const report = await importFile('escapes.csv', [header, line(1), `001085000002,Nguyễn Văn Hùng,1985-03-12,M,001,VN,00004,"${address.replaceAll('"', '""')}"`].join('\n'), 10);
+    expect(report).toMatchObject({ accepted: 2, rejected: 0 });
+    const stored = await database.db.selectFrom('persons').select('current_address').where('id_number', '=', '001085000002').executeTakeFirstOrThrow();
+    expect(stored.current_address).toBe(address);
+    const event = await database.db.selectFrom('life_events').select('data').where('person_id', '=', '001085000002').executeTakeFirstOrThrow();
+    expect((JSON.parse(event.data) as { currentAddress: string }).currentAddress).toBe(address);
+    const change = await database.db.selectFrom('event_outbox').select('payload').where('person_id', '=', '001085000002').executeTakeFirstOrThrow();
+    expect((JSON.parse(change.payload) as { data: { currentResidence: { address: string } } }).data.currentResidence.address).toBe(address);
+  });
 });
