@@ -175,4 +175,17 @@ describe.each(dialects)('import batches on %s', (dialect) => {
     const change = await database.db.selectFrom('event_outbox').select('payload').where('person_id', '=', '001085000002').executeTakeFirstOrThrow();
     expect((JSON.parse(change.payload) as { data: { currentResidence: { address: string } } }).data.currentResidence.address).toBe(address);
   });
+
+  it('a row a unique index refuses ends its batch whole, none of its persons, events or change events in', async () => {
+    // Birth days repeat every ten rows: row 11 is the first whose day an earlier row holds.
+    await sql.raw('CREATE UNIQUE INDEX refuse_repeated_day ON persons (birth_date)').execute(database.db);
+    const text = [header, ...Array.from({ length: 30 }, (_, i) => line(i + 1))].join('\n');
+    await expect(importFile('unique.csv', text, 10)).rejects.toMatchObject({
+      code: 'IMPORT_BATCH_REFUSED',
+      details: { batchNo: 1, rowNumber: 11, line: 12, table: 'persons' },
+    });
+    expect(await counts()).toEqual({ persons: 10, events: 10, batches: 1, accepted: 10 });
+    const outbox = Number((await database.db.selectFrom('event_outbox').select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()).n);
+    expect(outbox).toBe(10);
+  });
 });

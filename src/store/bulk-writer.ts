@@ -322,11 +322,11 @@ const rowsPerInsert = 16;
  * INSERT, and a one-row INSERT for the rest.
  */
 function sqliteInsert(
-  sqlite: SQLite.Database, table: string, columns: readonly string[],
+  sqlite: SQLite.Database, table: string, columns: readonly string[], verb = 'INSERT',
 ): (values: PackedRows, order: Int32Array | undefined, from: number, to: number) => void {
   const tuple = `(${columns.map(() => '?').join(', ')})`;
   const statement = (rows: number): SQLite.Statement =>
-    sqlite.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`);
+    sqlite.prepare(`${verb} INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`);
   const many = statement(rowsPerInsert);
   const one = statement(1);
   const width = columns.length;
@@ -751,7 +751,10 @@ function packedInsert(sqlite: SQLite.Database, table: string, columns: readonly 
   }
   let insert = prepared.get(table);
   if (insert === undefined) {
-    insert = sqliteInsert(sqlite, table, columns);
+    // OR ROLLBACK: a refused row ends the whole transaction, which the batch does anyway; a
+    // multi-row INSERT that could abort alone would keep a statement journal (a copy of every page
+    // it changes, written to a temporary file) to undo just itself.
+    insert = sqliteInsert(sqlite, table, columns, 'INSERT OR ROLLBACK');
     prepared.set(table, insert);
   }
   return insert;
