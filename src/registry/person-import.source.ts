@@ -56,12 +56,10 @@ export interface ImportWorkerInput {
   readonly read: { readonly format?: PersonFileFormat; readonly allowLegacy?: boolean };
   readonly batchSize: number;
   readonly officerId: string | null;
-  /** This thread checks batches number index, index + count, index + 2 count...; it reads past the others. */
-  readonly index: number;
-  readonly count: number;
 }
 
 export interface ImportWorkerRequest {
+  /** Batches asked of one thread come in increasing order; it reads past the rows of those between. */
   readonly batchNo: number;
   /** Check the batch as of this time (ms since the epoch): the parent's clock rules. */
   readonly now: number;
@@ -79,9 +77,9 @@ export type ImportWorkerReply =
  * each batch as many ahead of the caller as there are threads: while the caller writes one batch,
  * the next ones are being checked.
  */
-export function fileBatchesInWorker(input: Omit<ImportWorkerInput, 'index' | 'count'>, plan: BatchPlan, checkers = 1): BatchSource {
+export function fileBatchesInWorker(input: ImportWorkerInput, plan: BatchPlan, checkers = 1): BatchSource {
   const count = Math.max(1, Math.min(8, Math.floor(checkers)));
-  const threads = Array.from({ length: count }, (_, index) => checkingThread({ ...input, index, count }));
+  const threads = Array.from({ length: count }, () => checkingThread(input));
   const replies = new Map<number, Promise<ImportWorkerReply>>();
   let requested = 0;
   let taken = 0;
