@@ -1,14 +1,17 @@
 /**
  * `sachsong import` rows per second, beside the generator's own load rate in the same run.
  *
- *   npx tsx bench/import.bench.ts --people 200000 [--dialect sqlite|postgres] [--batch 10000] [--rounds 1]
+ *   npx tsx bench/import.bench.ts --people 200000 [--dialect sqlite|postgres] [--batch 10000] [--rounds 1] [--checkers 1]
  *
  * Per round: generates and loads `--people` persons into a fresh store (the baseline: the bulk
  * writer, no validation), exports them to CSV as `sachsong export` does, then imports that file
  * into a second fresh store through the importer the CLI uses (reading and validating in a worker
- * thread, all-or-nothing batches written by this one). Prints one JSON line per round: persons per second of each and their ratio. On
- * PostgreSQL it creates databases on postgres://postgres@127.0.0.1:5432 and drops them afterwards.
+ * thread, all-or-nothing batches written by this one). Prints one JSON line per round: persons per second of each and their ratio,
+ * and the CPU of each a row (this process's; on PostgreSQL also the server processes serving the
+ * bench's database, read from /proc on Linux). On PostgreSQL it creates databases on
+ * postgres://postgres@127.0.0.1:5432 and drops them afterwards.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     dialect: { type: 'string', default: 'sqlite' },
     batch: { type: 'string', default: '10000' },
     rounds: { type: 'string', default: '1' },
+    checkers: { type: 'string', default: '1' },
     server: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432' },
   },
 });
@@ -50,12 +54,12 @@ async function withAdmin(sql: string): Promise<void> {
   }
 }
 
-async function openStore(name: string): Promise<{ database: Database; cleanup: () => Promise<void> }> {
+async function openStore(name: string): Promise<{ database: Database; serverCpu: () => number; cleanup: () => Promise<void> }> {
   if (dialect === 'sqlite') {
     const file = path.join(dir, `${name}.db`);
     const database = openDatabase({ sqliteFile: file });
     await migrateToLatest(database.db, database.dialect);
-    return { database, cleanup: () => database.close() };
+    return { database, serverCpu: () => 0, cleanup: () => database.close() };
   }
   const db = `sachsong_bench_${name}_${process.pid}`;
   await withAdmin(`DROP DATABASE IF EXISTS ${db}`);
@@ -64,6 +68,7 @@ async function openStore(name: string): Promise<{ database: Database; cleanup: (
   await migrateToLatest(database.db, database.dialect);
   return {
     database,
+    serverCpu: () => serverCpuSeconds(db),
     cleanup: async () => {
       await database.close();
       await withAdmin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
@@ -76,6 +81,32 @@ function cpuSeconds(since: NodeJS.CpuUsage): number {
   return Math.round((used.user + used.system) / 10_000) / 100;
 }
 
+/**
+ * CPU seconds used so far by the PostgreSQL server processes serving `database` (their process
+ * titles name it), from /proc; 0 where there is no /proc. Sampled while they live: a backend's
+ * time is gone from /proc once its connection closes.
+ */
+function serverCpuSeconds(database: string): number {
+  let ticks = 0;
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  } catch {
+    return 0;
+  }
+  for (const pid of pids) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(database)) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return ticks / 100;
+}
+
 const noParquet = (): Promise<void> => Promise.reject(new Error('not used'));
 
 try {
@@ -84,13 +115,18 @@ try {
     const file = path.join(dir, `persons-${round}.csv`);
     let generateSeconds: number;
     let generateCpu: number;
+    let generateServerCpu: number;
     try {
+      let serverMax = 0;
+      const sampler = setInterval(() => { serverMax = Math.max(serverMax, source.serverCpu()); }, 100);
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       // The generator's own load: the same persons, written by the bulk writer without validation.
       await loadPopulation(source.database, generatePopulation({ people, seed: round, batchSize }));
       generateSeconds = (performance.now() - t0) / 1000;
       generateCpu = cpuSeconds(c0);
+      clearInterval(sampler);
+      generateServerCpu = Math.max(serverMax, source.serverCpu());
       await exportPersons(source.database.db, file, 'csv', noParquet);
     } finally {
       await source.cleanup();
@@ -98,13 +134,18 @@ try {
     const target = await openStore(`target${round}`);
     try {
       const importer = new PersonImportService({ db: target.database.db, clock: systemClock });
+      const serverAtStart = target.serverCpu();
+      let serverMax = serverAtStart;
+      const sampler = setInterval(() => { serverMax = Math.max(serverMax, target.serverCpu()); }, 100);
       const c1 = process.cpuUsage();
       const t1 = performance.now();
       // As the CLI does: the file opened first, then read and checked in the import's worker thread.
       const read = await readPersonFile(file);
-      const report = await importer.runFile(file, { format: read.format }, { importId: `bench-${round}`, batchSize, officerId: null });
+      const report = await importer.runFile(file, { format: read.format, checkers: Number(values.checkers) }, { importId: `bench-${round}`, batchSize, officerId: null });
       const importSeconds = (performance.now() - t1) / 1000;
       const importCpu = cpuSeconds(c1);
+      clearInterval(sampler);
+      const importServerCpu = Math.max(serverMax, target.serverCpu()) - serverAtStart;
       if (report.rowsRead !== people) throw new Error(`read ${report.rowsRead} rows of ${people}`);
       const generateRate = people / generateSeconds;
       const importRate = report.rowsRead / importSeconds;
@@ -127,6 +168,12 @@ try {
         generateLoadCpuSeconds: generateCpu,
         importCpuSeconds: importCpu,
         importRowsPerCpuSecond: Math.round(report.rowsRead / importCpu),
+        checkers: Number(values.checkers),
+        generateCpuMicrosPerRow: Math.round((generateCpu * 1e6) / people),
+        importCpuMicrosPerRow: Math.round((importCpu * 1e6) / report.rowsRead),
+        // PostgreSQL's server processes for the bench's databases (0 on SQLite).
+        generateServerCpuMicrosPerRow: Math.round((generateServerCpu * 1e6) / people),
+        importServerCpuMicrosPerRow: Math.round((importServerCpu * 1e6) / report.rowsRead),
         loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
       }));
     } finally {

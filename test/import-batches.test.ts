@@ -49,11 +49,11 @@ describe.each(dialects)('import batches on %s', (dialect) => {
     return { persons: await n('persons'), events: await n('life_events'), batches: await n('import_batches'), accepted: Number(sum.s ?? 0) };
   };
 
-  async function importFile(name: string, text: string | Uint8Array, batchSize: number, options: { allowLegacy?: boolean } = {}): Promise<ImportReport> {
+  async function importFile(name: string, text: string | Uint8Array, batchSize: number, options: { allowLegacy?: boolean; checkers?: number } = {}): Promise<ImportReport> {
     const file = path.join(dir, `${dialect}-${name}`);
     writeFileSync(file, text);
     // As the CLI does: the file opened here first, then read and checked in the import's worker thread.
-    const read = await readPersonFile(file, options);
+    const read = await readPersonFile(file, { ...(options.allowLegacy === undefined ? {} : { allowLegacy: options.allowLegacy }) });
     return importer.runFile(file, { ...options, format: read.format }, { importId: `${dialect}-${name}`, batchSize, officerId: null });
   }
 
@@ -139,5 +139,53 @@ describe.each(dialects)('import batches on %s', (dialect) => {
     expect(report.rejections.map((r) => [r.rowNumber, r.code])).toEqual([[1, 'ID_NUMBER_TAKEN']]);
     expect(report).toMatchObject({ accepted: 2, rejected: 1 });
     expect(await counts()).toEqual({ persons: 4, events: 4, batches: 2, accepted: 4 });
+  });
+
+  it('with two checking threads the batches, refusals and repeated ID numbers are those of one, and a refused batch resumes', async () => {
+    const rows = Array.from({ length: 50 }, (_, i) => line(i + 1));
+    rows[11] = '001085000012,Nguyễn Văn Hùng,1985-02-30,M,001,VN,00004,x'; // no such day
+    rows[16] = line(3); // batch 2 (the second thread) repeats a row of batch 1 (the first)
+    rows[39] = line(33); // and batch 4 one of its own
+    const text = [header, ...rows].join('\n');
+    await refuseInStore('001085000045');
+    await expect(importFile('two.csv', text, 10, { checkers: 2 })).rejects.toMatchObject({
+      code: 'IMPORT_BATCH_REFUSED',
+      details: { batchNo: 4, rowNumber: 45, line: 46, report: { accepted: 37, rejected: 3, batchesCommitted: 4 } },
+    });
+    expect(await counts()).toEqual({ persons: 37, events: 37, batches: 4, accepted: 37 });
+    await sql.raw('DROP TRIGGER refuse_one' + (dialect === 'postgres' ? ' ON persons' : '')).execute(database.db);
+    const report = await importFile('two.csv', text, 10, { checkers: 2 });
+    expect(report.rejections.map((r) => [r.rowNumber, r.code])).toEqual([
+      [12, 'DATE_INVALID'],
+      [17, 'DUPLICATE_IN_FILE'],
+      [40, 'DUPLICATE_IN_FILE'],
+    ]);
+    expect(report).toMatchObject({ rowsRead: 50, accepted: 47, rejected: 3, batchesSkipped: 4, batchesCommitted: 1 });
+    expect(await counts()).toEqual({ persons: 47, events: 47, batches: 5, accepted: 47 });
+  });
+
+  it('values holding what COPY and JSON escape (a backslash, quotes) are stored, and in the events, as written', async () => {
+    const address = 'Số 7 \\ ngõ "Chợ", \\N';
+    const report = await importFile('escapes.csv', [header, line(1), `001085000002,Nguyễn Văn Hùng,1985-03-12,M,001,VN,00004,"${address.replaceAll('"', '""')}"`].join('\n'), 10);
+    expect(report).toMatchObject({ accepted: 2, rejected: 0 });
+    const stored = await database.db.selectFrom('persons').select('current_address').where('id_number', '=', '001085000002').executeTakeFirstOrThrow();
+    expect(stored.current_address).toBe(address);
+    const event = await database.db.selectFrom('life_events').select('data').where('person_id', '=', '001085000002').executeTakeFirstOrThrow();
+    expect((JSON.parse(event.data) as { currentAddress: string }).currentAddress).toBe(address);
+    const change = await database.db.selectFrom('event_outbox').select('payload').where('person_id', '=', '001085000002').executeTakeFirstOrThrow();
+    expect((JSON.parse(change.payload) as { data: { currentResidence: { address: string } } }).data.currentResidence.address).toBe(address);
+  });
+
+  it('a row a unique index refuses ends its batch whole, none of its persons, events or change events in', async () => {
+    // Birth days repeat every ten rows: row 11 is the first whose day an earlier row holds.
+    await sql.raw('CREATE UNIQUE INDEX refuse_repeated_day ON persons (birth_date)').execute(database.db);
+    const text = [header, ...Array.from({ length: 30 }, (_, i) => line(i + 1))].join('\n');
+    await expect(importFile('unique.csv', text, 10)).rejects.toMatchObject({
+      code: 'IMPORT_BATCH_REFUSED',
+      details: { batchNo: 1, rowNumber: 11, line: 12, table: 'persons' },
+    });
+    expect(await counts()).toEqual({ persons: 10, events: 10, batches: 1, accepted: 10 });
+    const outbox = Number((await database.db.selectFrom('event_outbox').select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()).n);
+    expect(outbox).toBe(10);
   });
 });

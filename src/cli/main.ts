@@ -294,9 +294,10 @@ program
   .option('--batch-size <n>', say('số dòng mỗi lô (nhập trọn vẹn hoặc không)', 'rows per all-or-nothing batch'), positiveInt, 10_000)
   .option('--no-convert-legacy', say('từ chối tệp mã TCVN3 / VNI thay vì chuyển mã', 'reject TCVN3 / VNI files instead of converting them'))
   .option('--officer <id>', say('cán bộ được ghi trên các sự kiện nhập', 'officer recorded on the import events'))
+  .option('--checkers <n>', say('số luồng kiểm tra các lô song song (mỗi luồng đọc cả tệp; chỉ lợi khi còn lõi CPU rảnh)', 'threads checking batches side by side (each reads the whole file; pays only with CPU cores to spare)'), positiveInt, 1)
   .option('--report <file>', say('ghi báo cáo đầy đủ (mọi dòng bị từ chối kèm lý do) ra tệp JSON', 'write the full report (every rejected row with its reason) as JSON'))
   .option('--no-quality-scan', say('bỏ lần quét chất lượng sau khi nhập (chạy `sachsong quality scan` sau)', 'skip the one quality scan after the import (run `sachsong quality scan` later)'))
-  .action((file: string, opts: { format?: 'csv' | 'ndjson'; batchSize: number; convertLegacy: boolean; officer?: string; report?: string; qualityScan: boolean }) =>
+  .action((file: string, opts: { format?: 'csv' | 'ndjson'; batchSize: number; convertLegacy: boolean; officer?: string; checkers: number; report?: string; qualityScan: boolean }) =>
     withContext(async (ctx) => {
       const readOptions = { ...(opts.format ? { format: opts.format } : {}), allowLegacy: opts.convertLegacy };
       // Opened here first: a file that cannot be read fails before the import starts.
@@ -309,8 +310,8 @@ program
       const registry = new RegistryService({ db: ctx.database.db, clock: systemClock });
       const importer = new PersonImportService({ db: ctx.database.db, clock: systemClock, registry });
       const bar = progressBar(Math.max(print.lines - 1, 1), say('nhập', 'import'));
-      // Read and checked in a worker thread while this one writes the batch before.
-      const report = await importer.runFile(file, { ...readOptions, format: read.format }, { importId, batchSize: opts.batchSize, officerId: opts.officer ?? null, onProgress: (n) => { bar.update(n); } });
+      // Read and checked in worker threads while this one writes the batch before.
+      const report = await importer.runFile(file, { ...readOptions, format: read.format, checkers: Math.min(opts.checkers, 8) }, { importId, batchSize: opts.batchSize, officerId: opts.officer ?? null, onProgress: (n) => { bar.update(n); } });
       bar.stop();
       if (opts.report !== undefined) {
         const { writeFileSync } = await import('node:fs');

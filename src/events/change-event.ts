@@ -60,6 +60,37 @@ function provincesOfPerson(p: PersonRecord | undefined): string[] {
   return code === null ? [] : [code];
 }
 
+/** One key of a change event's data: a fact under its own name, or a residence of two facts. */
+export interface ChangeDataEntry {
+  readonly name: string;
+  /** The fact a plain entry holds. */
+  readonly fact?: keyof PersonFacts;
+  /** A residence's parts, in the order outboxEntryOf writes them (communeCode, address). */
+  readonly parts: readonly { readonly name: 'communeCode' | 'address'; readonly fact: keyof PersonFacts }[];
+}
+
+/**
+ * The keys, in order, of outboxEntryOf's data for an event that sets `keys` (in that order):
+ * for writers that build the same JSON without building the object (an import's batches).
+ */
+export function changeDataLayout(keys: readonly (keyof PersonFacts)[]): readonly ChangeDataEntry[] {
+  const out: ChangeDataEntry[] = [];
+  const seen = new Set<string>();
+  for (const key of keys) {
+    const residence = residenceOf[key];
+    if (residence !== undefined) {
+      const [field] = residence;
+      if (seen.has(field)) continue;
+      seen.add(field);
+      const prefix = field.replace('Residence', '') as 'permanent' | 'temporary' | 'current';
+      out.push({ name: field, parts: [{ name: 'communeCode', fact: `${prefix}Commune` }, { name: 'address', fact: `${prefix}Address` }] });
+    } else if (plainFacts.has(key)) {
+      out.push({ name: key, fact: key, parts: [] });
+    }
+  }
+  return out;
+}
+
 /**
  * The outbox entry of a life event, given the person before (undefined for a registration) and
  * after it. The facts are those the event set, with residence values taken from the record after.

@@ -20,6 +20,8 @@ const forbidden: readonly { readonly pattern: RegExp; readonly code: string; rea
   { pattern: /\uFFFD/u, code: 'TEXT_REPLACEMENT_CHARACTER', what: 'a replacement character (U+FFFD), left where bytes could not be decoded' },
 ];
 
+const anyForbidden = /[\p{Cc}\u2028\u2029\p{Cs}\p{Cf}\uFFFD]/u;
+
 /**
  * A leading `=`, `+` or `@` makes a spreadsheet run the value as a formula when an export is opened
  * (OWASP "CSV injection"). No Vietnamese name or address starts so, so such values are refused at
@@ -36,11 +38,14 @@ const formulaStart = /^[=+@]/u;
  * checkFreeText('abc\u202Edef', 'currentAddress') // throws TEXT_FORMAT_CHARACTER naming currentAddress
  */
 export function checkFreeText(raw: string, field: string): string {
-  for (const { pattern, code, what } of forbidden) {
-    const found = pattern.exec(raw);
-    if (found !== null) {
-      const point = (found[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
-      throw new DomainError('invalid', code, `${field} contains ${what} (U+${point})`, `Remove the character from ${field}; check how the value was copied or converted`, { field });
+  // One scan for all of them; only a value holding one is scanned again, to name it.
+  if (anyForbidden.test(raw)) {
+    for (const { pattern, code, what } of forbidden) {
+      const found = pattern.exec(raw);
+      if (found !== null) {
+        const point = (found[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+        throw new DomainError('invalid', code, `${field} contains ${what} (U+${point})`, `Remove the character from ${field}; check how the value was copied or converted`, { field });
+      }
     }
   }
   const text = raw.normalize('NFC');

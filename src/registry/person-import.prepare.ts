@@ -5,12 +5,13 @@
  * writes the batch before; the same code runs in-thread for rows given as an iterable.
  */
 import { randomUUID } from 'node:crypto';
-import { outboxEntryOf } from '../events/change-event.js';
+import { changeDataLayout, provinceOf } from '../events/change-event.js';
 import { isDomainError, type DomainError } from '../shared/domain-error.js';
 import { eventColumns, outboxColumns, personColumns, PackedRowsBuilder, type PackedRows } from '../store/packed-rows.js';
 import { vietnamDay } from './partial-date.js';
 import { nameFoldedOf, personFactColumns } from './person.projection.js';
-import { checkRecording, prepareCheckedRegistration, type RegistrationMoment } from './registration.prepare.js';
+import { personFactKeys, type PersonFacts } from './person.types.js';
+import { checkRecording, checkRegistrationFacts, type RegistrationMoment } from './registration.prepare.js';
 
 /** One row of a person file as read: either its fields or why it could not be read. */
 export type ImportRow =
@@ -34,9 +35,12 @@ export interface RowRejection {
 export interface PreparedBatch {
   /** Rows of the file in the batch, refused ones included. */
   readonly rows: number;
-  /** The refusals of validation and of DUPLICATE_IN_FILE, in row order. */
+  /** The refusals of validation, in row order (a repeated ID number is found by the caller: see findRepeatedIds). */
   readonly rejections: readonly RowRejection[];
-  /** ID numbers of the accepted rows, in row order: row i of each packed table is about ids[i]. */
+  /**
+   * ID numbers of the rows validation accepted, in row order: row i of each packed table is about
+   * ids[i]. Given also when the batch is not packed, so that later batches are checked against them.
+   */
   readonly ids: readonly string[];
   readonly rowNumbers: Int32Array;
   /** The line of the file each accepted row starts on; 0 when the rows came without lines. */
@@ -54,16 +58,72 @@ export const ignoredImportColumns: ReadonlySet<string> = new Set(['id_number', '
 
 const reason = 'taken over from an earlier register';
 
+/** The event's data: JSON.stringify of the complete facts, from their values escaped in personFactKeys order. */
+function factsJson(escaped: readonly string[]): string {
+  let json = '{';
+  for (let k = 0; k < factKeysJson.length; k++) json += `${k === 0 ? '' : ','}${factKeysJson[k] ?? ''}:${escaped[k] ?? 'null'}`;
+  return `${json}}`;
+}
+const factKeysJson = personFactKeys.map((k) => JSON.stringify(k));
+
 /**
- * Checks and packs batches of one file, in order: it remembers the ID numbers seen, so that a
- * row repeating an earlier one is refused as DUPLICATE_IN_FILE.
+ * The change event's data for a registration, as outboxEntryOf builds it (every fact set:
+ * residence parts folded into one object, birthCommune left out), from the escaped values.
+ */
+const layout = changeDataLayout(personFactKeys);
+const factIndex = new Map<string, number>(personFactKeys.map((k, i) => [k, i]));
+const layoutParts = layout.map((entry) => ({
+  name: JSON.stringify(entry.name),
+  parts: entry.parts.map((p) => ({ name: JSON.stringify(p.name), at: factIndex.get(p.fact) ?? -1 })),
+  at: entry.fact === undefined ? -1 : (factIndex.get(entry.fact) ?? -1),
+}));
+function changeDataJson(escaped: readonly string[]): string {
+  let json = '{';
+  for (let i = 0; i < layoutParts.length; i++) {
+    const entry = layoutParts[i];
+    if (entry === undefined) continue;
+    json += i === 0 ? entry.name : `,${entry.name}`;
+    if (entry.parts.length === 0) {
+      json += `:${escaped[entry.at] ?? 'null'}`;
+    } else {
+      json += ':{';
+      for (let p = 0; p < entry.parts.length; p++) {
+        const part = entry.parts[p];
+        if (part !== undefined) json += `${p === 0 ? '' : ','}${part.name}:${escaped[part.at] ?? 'null'}`;
+      }
+      json += '}';
+    }
+  }
+  return `${json}}`;
+}
+/** The outbox's fields column of a registration: the change event's data keys. */
+const registrationFieldsJson = JSON.stringify(layout.map((entry) => entry.name));
+
+interface BatchInProgress {
+  readonly at: RegistrationMoment;
+  readonly pack: boolean;
+  rows: number;
+  readonly rejections: RowRejection[];
+  readonly ids: string[];
+  readonly rowNumbers: number[];
+  readonly lines: number[];
+  readonly persons: PackedRowsBuilder;
+  readonly events: PackedRowsBuilder;
+  readonly outbox: PackedRowsBuilder;
+  /** The change event's type, day and time, escaped once a batch. */
+  readonly head: string;
+}
+
+/**
+ * Checks and packs batches of rows, each row alone: the rows of one file may be checked by several
+ * preparers, each in its own thread, and a row repeating an ID number of an earlier one is found
+ * afterwards, in file order (findRepeatedIds).
  *
  * @example
  * const preparer = new ImportBatchPreparer({ officerId: null });
  * const batch = preparer.prepare(rows, new Date(), true);
  */
 export class ImportBatchPreparer {
-  private readonly seenInFile = new Set<string>();
   private readonly officerId: string | null;
   private readonly newId: () => string;
 
@@ -72,119 +132,160 @@ export class ImportBatchPreparer {
     this.newId = options.newId ?? randomUUID;
   }
 
+  private batch: BatchInProgress | undefined;
+
   /**
    * Checks `rows` as of `now`. With `pack` false (a batch an earlier run committed) only the
    * refusals are worked out, so that a resumed run lists the same ones.
    */
   prepare(rows: readonly ImportRow[], now: Date, pack: boolean): PreparedBatch {
+    this.begin(now, pack, rows.length);
+    for (const row of rows) this.add(row);
+    return this.finish();
+  }
+
+  /**
+   * Starts a batch checked as of `now`, for rows given one by one to add() as they are read:
+   * each row's own objects are garbage as soon as it is packed (and die young), instead of a
+   * whole batch of them outliving collections until the batch is packed.
+   */
+  begin(now: Date, pack: boolean, expectedRows = 1_024): void {
     const today = vietnamDay(now);
     // The same for every row: the day, officer and reason recorded.
     checkRecording({ occurredOn: today, officerId: this.officerId, reason }, today);
-    const at: RegistrationMoment = { now, today, recordedAt: now.toISOString(), newId: this.newId };
-    const rejections: RowRejection[] = [];
-    const ids: string[] = [];
-    const rowNumbers: number[] = [];
-    const lines: number[] = [];
-    const persons = new PackedRowsBuilder(personColumns.length, pack ? rows.length : 0);
-    const events = new PackedRowsBuilder(eventColumns.length, pack ? rows.length : 0);
-    const outbox = new PackedRowsBuilder(outboxColumns.length, pack ? rows.length : 0);
-    for (const row of rows) {
-      const outcome = this.check(row, at);
-      if ('rejection' in outcome) {
-        rejections.push(outcome.rejection);
-        continue;
-      }
-      if (!pack) continue;
-      const { record: p, event: e } = outcome.prepared;
-      ids.push(p.idNumber);
-      rowNumbers.push(row.rowNumber);
-      lines.push('record' in row ? (row.line ?? 0) : 0);
-      // In personColumns order (store/packed-rows.ts): what toPersonRow would give.
-      persons.text(p.idNumber);
-      persons.text(p.fullName);
-      persons.text(nameFoldedOf(p.fullName));
-      persons.text(p.birthDate);
-      persons.text(p.sex);
-      persons.nullable(p.ethnicity);
-      persons.nullable(p.religion);
-      persons.text(p.nationality);
-      persons.text(p.birthProvince);
-      persons.nullable(p.birthCommune);
-      persons.nullable(p.hometown);
-      persons.nullable(p.permanentCommune);
-      persons.nullable(p.permanentAddress);
-      persons.nullable(p.temporaryCommune);
-      persons.nullable(p.temporaryAddress);
-      persons.nullable(p.currentCommune);
-      persons.nullable(p.currentAddress);
-      persons.nullable(p.fatherId);
-      persons.nullable(p.motherId);
-      persons.nullable(p.spouseId);
-      persons.nullable(p.householdId);
-      persons.nullable(p.relationshipToHead);
-      persons.text(p.status);
-      persons.nullable(p.deathDate);
-      persons.number(p.version);
-      persons.text(p.createdAt);
-      persons.text(p.updatedAt);
-      // eventColumns order: what lifeEventRow would give.
-      events.text(e.eventId);
-      events.text(e.personId);
-      events.text(e.type);
-      events.text(e.occurredOn);
-      events.text(e.recordedAt);
-      events.nullable(e.officerId);
-      events.nullable(e.reason);
-      events.text(JSON.stringify(e.data));
-      // outboxColumns order: what outboxRowOf would give.
-      const change = outboxEntryOf(e, undefined, p);
-      outbox.text(change.eventId);
-      outbox.text(change.personId);
-      outbox.text(change.type);
-      outbox.text(JSON.stringify(change.provinces));
-      outbox.text(JSON.stringify(Object.keys(change.data)));
-      outbox.text(JSON.stringify(change));
-      outbox.text(change.recordedAt);
-    }
-    return {
-      rows: rows.length,
-      rejections,
-      ids,
-      rowNumbers: Int32Array.from(rowNumbers),
-      lines: Int32Array.from(lines),
-      persons: persons.finish(),
-      personOrder: keyOrder(ids),
-      events: events.finish(),
-      outbox: outbox.finish(),
+    const recordedAt = now.toISOString();
+    this.batch = {
+      at: { now, today, recordedAt, newId: this.newId },
+      pack,
+      rows: 0,
+      rejections: [],
+      ids: [],
+      rowNumbers: [],
+      lines: [],
+      persons: new PackedRowsBuilder(personColumns.length, pack ? expectedRows : 0),
+      events: new PackedRowsBuilder(eventColumns.length, pack ? expectedRows : 0),
+      outbox: new PackedRowsBuilder(outboxColumns.length, pack ? expectedRows : 0),
+      // The event's fixed fields, escaped once a batch.
+      head: `,"type":${JSON.stringify('registration')},"occurredOn":${JSON.stringify(today)},"recordedAt":${JSON.stringify(recordedAt)}`,
     };
   }
 
-  private check(row: ImportRow, at: RegistrationMoment): { readonly prepared: ReturnType<typeof prepareCheckedRegistration> } | { readonly rejection: RowRejection } {
+  /** Checks one row of the batch begun and packs it when it is accepted. */
+  add(row: ImportRow): void {
+    const batch = this.batch;
+    if (batch === undefined) throw new Error('no import batch begun');
+    const { at, persons, events, outbox } = batch;
+    batch.rows++;
+    const outcome = this.check(row, at);
+    if ('rejection' in outcome) {
+      batch.rejections.push(outcome.rejection);
+      return;
+    }
+    const { idNumber, facts } = outcome;
+    batch.ids.push(idNumber);
+    batch.rowNumbers.push(row.rowNumber);
+    batch.lines.push('record' in row ? (row.line ?? 0) : 0);
+    if (!batch.pack) return;
+    const f = facts as unknown as Readonly<Record<string, string | null>>;
+    const eventId = this.newId();
+    // In personColumns order (store/packed-rows.ts): what toPersonRow gives for the record the
+    // registration creates (applyLifeEvent: the facts, version 1, created and updated now).
+    persons.text(idNumber);
+    persons.text(facts.fullName);
+    persons.text(nameFoldedOf(facts.fullName));
+    for (let k = 1; k < personFactKeys.length; k++) persons.nullable(f[personFactKeys[k] as string]);
+    persons.number(1);
+    persons.text(at.recordedAt);
+    persons.text(at.recordedAt);
+    // Each value escaped for JSON once, for the event's data and the change event's payload.
+    const escaped = this.escaped;
+    for (let k = 0; k < personFactKeys.length; k++) {
+      const value = f[personFactKeys[k] as string];
+      escaped[k] = value === null || value === undefined ? 'null' : JSON.stringify(value);
+    }
+    // eventColumns order: what lifeEventRow gives; data is JSON.stringify of the facts.
+    events.text(eventId);
+    events.text(idNumber);
+    events.text('registration');
+    events.text(at.today);
+    events.text(at.recordedAt);
+    events.nullable(this.officerId);
+    events.text(reason);
+    events.text(factsJson(escaped));
+    // outboxColumns order: what outboxRowOf(outboxEntryOf(event, undefined, record)) gives.
+    const province = provinceOf(f.permanentCommune ?? f.currentCommune ?? null);
+    const provinces = province === null ? '[]' : JSON.stringify([province]);
+    outbox.text(eventId);
+    outbox.text(idNumber);
+    outbox.text('registration');
+    outbox.text(provinces);
+    outbox.text(registrationFieldsJson);
+    outbox.text(`{"eventId":${JSON.stringify(eventId)},"personId":${JSON.stringify(idNumber)}${batch.head},"provinces":${provinces},"data":${changeDataJson(escaped)}}`);
+    outbox.text(at.recordedAt);
+  }
+
+  /** The batch begun, checked and packed. */
+  finish(): PreparedBatch {
+    const batch = this.batch;
+    if (batch === undefined) throw new Error('no import batch begun');
+    this.batch = undefined;
+    return {
+      rows: batch.rows,
+      rejections: batch.rejections,
+      ids: batch.ids,
+      rowNumbers: Int32Array.from(batch.rowNumbers),
+      lines: Int32Array.from(batch.lines),
+      persons: batch.persons.finish(),
+      personOrder: keyOrder(batch.ids),
+      events: batch.events.finish(),
+      outbox: batch.outbox.finish(),
+    };
+  }
+
+  private readonly escaped = new Array<string>(personFactKeys.length);
+
+  private check(row: ImportRow, at: RegistrationMoment): { readonly idNumber: string; readonly facts: PersonFacts } | { readonly rejection: RowRejection } {
     if ('error' in row) return { rejection: { rowNumber: row.rowNumber, ...row.error } };
     const idNumber = row.record.id_number ?? '';
-    const facts: Record<string, unknown> = {};
+    const input: Record<string, unknown> = {};
     for (const column in row.record) {
       const value = row.record[column];
       const key = importColumns.get(column);
       if (key !== undefined) {
-        if (value !== null && value !== undefined && value !== '') facts[key] = value;
+        if (value !== null && value !== undefined && value !== '') input[key] = value;
       } else if (!ignoredImportColumns.has(column)) {
         // A column name is the file's structure, not personal data.
         return { rejection: { rowNumber: row.rowNumber, code: 'COLUMN_UNKNOWN', field: column, message: `unknown column ${column}` } };
       }
     }
     try {
-      const prepared = prepareCheckedRegistration({ type: 'registration', idNumber, occurredOn: at.today, officerId: this.officerId, reason, facts }, at);
-      if (this.seenInFile.has(idNumber)) {
-        return { rejection: { rowNumber: row.rowNumber, code: 'DUPLICATE_IN_FILE', field: 'id_number', message: 'this ID number appears earlier in the file' } };
-      }
-      this.seenInFile.add(idNumber);
-      return { prepared };
+      const facts = checkRegistrationFacts({ type: 'registration', idNumber, occurredOn: at.today, officerId: this.officerId, reason, facts: input }, at);
+      return { idNumber, facts };
     } catch (error) {
       if (isDomainError(error)) return { rejection: rejectionOf(row.rowNumber, error) };
       throw error;
     }
   }
+}
+
+/**
+ * Refuses as DUPLICATE_IN_FILE the accepted rows of a batch whose ID number an earlier accepted
+ * row of the file has (`seen`, which this adds the batch's others to): the rows' indexes in the
+ * batch's ids, and their refusals.
+ */
+export function findRepeatedIds(batch: Pick<PreparedBatch, 'ids' | 'rowNumbers'>, seen: Set<string>): { readonly repeated: ReadonlySet<number>; readonly rejections: readonly RowRejection[] } {
+  const repeated = new Set<number>();
+  const rejections: RowRejection[] = [];
+  for (let i = 0; i < batch.ids.length; i++) {
+    const id = batch.ids[i] ?? '';
+    if (seen.has(id)) {
+      repeated.add(i);
+      rejections.push({ rowNumber: batch.rowNumbers[i] ?? 0, code: 'DUPLICATE_IN_FILE', field: 'id_number', message: 'this ID number appears earlier in the file' });
+    } else {
+      seen.add(id);
+    }
+  }
+  return { repeated, rejections };
 }
 
 /** Indexes of `keys` in ascending key order. */

@@ -7,9 +7,9 @@ import { eventColumns, outboxColumns, personColumns } from '../store/packed-rows
 import { checkFreeText } from './free-text.js';
 import { importBatchRepository } from './import-batch.repository.js';
 import type { PersonFileFormat } from './person-file.reader.js';
-import { ignoredImportColumns, importColumns, keyOrder, type ImportRow, type RowRejection } from './person-import.prepare.js';
+import { findRepeatedIds, ignoredImportColumns, importColumns, keyOrder, type ImportRow, type RowRejection } from './person-import.prepare.js';
 import type { RegistryService } from './registry.service.js';
-import { fileBatchesInWorker, rowBatches, type BatchSource, type SourcedBatch } from './person-import.source.js';
+import { fileBatchesInWorker, rowBatches, type BatchPlan, type BatchSource, type SourcedBatch } from './person-import.source.js';
 
 export type { ImportRow, RowRejection } from './person-import.prepare.js';
 
@@ -92,6 +92,8 @@ export interface ImportFileOptions {
   readonly format?: PersonFileFormat;
   /** Convert TCVN3, VNI and Windows-1258 files (default true). */
   readonly allowLegacy?: boolean;
+  /** Worker threads checking batches side by side (default 1): each reads the whole file, so a second one pays only with a core to spare. */
+  readonly checkers?: number;
 }
 
 /**
@@ -105,7 +107,7 @@ export class PersonImportService {
   /** Imports rows given as an iterable, checked in this thread. */
   async run(rows: AsyncIterable<ImportRow> | Iterable<ImportRow>, options: ImportOptions): Promise<ImportReport> {
     checkOptions(options);
-    return this.runBatches(rowBatches(rows, options.batchSize, options.officerId, this.deps.newId), options);
+    return this.runBatches((plan) => rowBatches(rows, options.batchSize, options.officerId, plan, this.deps.newId), options);
   }
 
   /**
@@ -115,11 +117,11 @@ export class PersonImportService {
    */
   async runFile(file: string, read: ImportFileOptions, options: ImportOptions): Promise<ImportReport> {
     checkOptions(options);
-    const source = fileBatchesInWorker({ file, read, batchSize: options.batchSize, officerId: options.officerId });
-    return this.runBatches(source, options);
+    const { checkers = 1, ...reading } = read;
+    return this.runBatches((plan) => fileBatchesInWorker({ file, read: reading, batchSize: options.batchSize, officerId: options.officerId }, plan, checkers), options);
   }
 
-  private async runBatches(source: BatchSource, options: ImportOptions): Promise<ImportReport> {
+  private async runBatches(sourceOf: (plan: BatchPlan) => BatchSource, options: ImportOptions): Promise<ImportReport> {
     const { db, clock } = this.deps;
     const rejections: RowRejection[] = [];
     const totals = { rowsRead: 0, accepted: 0, rejectedNow: 0, acceptedEarlier: 0, rejectedEarlier: 0, batchesSkipped: 0, batchesCommitted: 0 };
@@ -134,18 +136,22 @@ export class PersonImportService {
       batchesCommitted: totals.batchesCommitted,
       rejections,
     });
+    const done = await importBatchRepository.committedBatches(db, options.importId);
+    const source = sourceOf({ now: () => clock.now(), pack: (no) => !done.has(no) });
+    // ID numbers of the rows accepted so far, in file order: a later row with one is refused.
+    const seen = new Set<string>();
     try {
-      const done = await importBatchRepository.committedBatches(db, options.importId);
-      let pending = source.next(clock.now(), !done.has(0));
+      let pending = source.next();
       for (let no = 0; ; no++) {
         const batch = await pending;
         if (batch === undefined) break;
-        // The next batch is read and checked (in the worker thread, for a file) while this one is written.
-        pending = source.next(clock.now(), !done.has(no + 1));
+        // The next batches are read and checked (in the worker threads, for a file) while this one is written.
+        pending = source.next();
         // Handled here; awaited above on the next turn, after this batch is whole or not at all.
         pending.catch(() => undefined);
         totals.rowsRead = batch.rowsThrough;
-        rejections.push(...batch.rejections);
+        const repeated = findRepeatedIds(batch, seen);
+        rejections.push(...inRowOrder(batch.rejections, repeated.rejections));
         const earlier = done.get(no);
         if (earlier !== undefined) {
           totals.batchesSkipped++;
@@ -155,7 +161,7 @@ export class PersonImportService {
           options.onProgress?.(batch.rowsThrough);
           continue;
         }
-        const written = await this.commit(batch, no, options, rejections, report);
+        const written = await this.commit(batch, repeated.repeated, no, options, rejections, report);
         totals.accepted += written.accepted;
         totals.rejectedNow += written.rejected;
         totals.batchesCommitted++;
@@ -170,18 +176,18 @@ export class PersonImportService {
 
   /** Writes one batch: its accepted rows less those already in the registry, and its bookkeeping row. */
   private async commit(
-    batch: SourcedBatch, no: number, options: ImportOptions, rejections: RowRejection[], report: () => ImportReport,
+    batch: SourcedBatch, repeated: ReadonlySet<number>, no: number, options: ImportOptions, rejections: RowRejection[], report: () => ImportReport,
   ): Promise<{ accepted: number; rejected: number }> {
     const { db, clock } = this.deps;
-    let rejected = batch.rejections.length;
+    let rejected = batch.rejections.length + repeated.size;
     let { ids, persons, personOrder, events, outbox, rowNumbers, lines } = batch;
     // Rows already in the registry: an ID number taken by an earlier batch of this file was
     // refused as DUPLICATE_IN_FILE, so the batch still being written cannot change this.
-    const taken = await importBatchRepository.taken(db, ids);
-    if (taken.size > 0) {
-      const keep = ids.map((id) => !taken.has(id));
+    const taken = await importBatchRepository.taken(db, repeated.size === 0 ? ids : ids.filter((_, i) => !repeated.has(i)));
+    if (taken.size > 0 || repeated.size > 0) {
+      const keep = ids.map((id, i) => !repeated.has(i) && !taken.has(id));
       for (const [i, id] of ids.entries()) {
-        if (!taken.has(id)) continue;
+        if (repeated.has(i) || !taken.has(id)) continue;
         rejections.push({ rowNumber: rowNumbers[i] ?? 0, code: 'ID_NUMBER_TAKEN', field: 'id_number', message: 'this ID number is already in the registry' });
         rejected++;
       }
@@ -218,6 +224,12 @@ export class PersonImportService {
     }
     return { accepted: ids.length, rejected };
   }
+}
+
+/** Two lists of refusals, each in row order, as one in row order. */
+function inRowOrder(a: readonly RowRejection[], b: readonly RowRejection[]): RowRejection[] {
+  if (b.length === 0) return [...a];
+  return [...a, ...b].sort((x, y) => x.rowNumber - y.rowNumber);
 }
 
 function checkOptions(options: ImportOptions): void {

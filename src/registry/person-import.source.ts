@@ -10,20 +10,27 @@ import { ImportBatchPreparer, type ImportRow, type PreparedBatch } from './perso
 /** A prepared batch and the number of file rows read up to its end. */
 export type SourcedBatch = PreparedBatch & { readonly rowsThrough: number };
 
+/** How each batch is to be checked: as of when, and packed or not (not: an earlier run committed it). */
+export interface BatchPlan {
+  now(): Date;
+  pack(batchNo: number): boolean;
+}
+
 export interface BatchSource {
-  /** The next batch, checked as of `now`, packed unless `pack` is false; undefined after the last. */
-  next(now: Date, pack: boolean): Promise<SourcedBatch | undefined>;
+  /** The next batch (0, 1, 2... in file order), checked as the plan says; undefined after the last. */
+  next(): Promise<SourcedBatch | undefined>;
   close(): Promise<void>;
 }
 
 /** Checks rows given in this thread, `batchSize` at a time. */
-export function rowBatches(rows: AsyncIterable<ImportRow> | Iterable<ImportRow>, batchSize: number, officerId: string | null, newId?: () => string): BatchSource {
+export function rowBatches(rows: AsyncIterable<ImportRow> | Iterable<ImportRow>, batchSize: number, officerId: string | null, plan: BatchPlan, newId?: () => string): BatchSource {
   const preparer = new ImportBatchPreparer({ officerId, ...(newId === undefined ? {} : { newId }) });
   const iterator: AsyncIterator<ImportRow> | Iterator<ImportRow> = Symbol.asyncIterator in rows ? rows[Symbol.asyncIterator]() : rows[Symbol.iterator]();
   let rowsThrough = 0;
   let ended = false;
+  let batchNo = 0;
   return {
-    async next(now, pack) {
+    async next() {
       if (ended) return undefined;
       const batch: ImportRow[] = [];
       while (batch.length < batchSize) {
@@ -36,7 +43,7 @@ export function rowBatches(rows: AsyncIterable<ImportRow> | Iterable<ImportRow>,
       }
       if (batch.length === 0) return undefined;
       rowsThrough += batch.length;
-      return { ...preparer.prepare(batch, now, pack), rowsThrough };
+      return { ...preparer.prepare(batch, plan.now(), plan.pack(batchNo++)), rowsThrough };
     },
     async close() {
       if (!ended) await iterator.return?.();
@@ -52,6 +59,8 @@ export interface ImportWorkerInput {
 }
 
 export interface ImportWorkerRequest {
+  /** Batches asked of one thread come in increasing order; it reads past the rows of those between. */
+  readonly batchNo: number;
   /** Check the batch as of this time (ms since the epoch): the parent's clock rules. */
   readonly now: number;
   readonly pack: boolean;
@@ -64,41 +73,37 @@ export type ImportWorkerReply =
   | { readonly kind: 'error'; readonly message: string };
 
 /**
- * Reads and checks a person file in a worker thread, one batch ahead of the caller: each next()
- * answers with the batch asked for, and the caller asks for the following one before writing it.
+ * Reads and checks a person file in `checkers` worker threads (batch n in thread n mod checkers),
+ * each batch as many ahead of the caller as there are threads: while the caller writes one batch,
+ * the next ones are being checked.
  */
-export function fileBatchesInWorker(input: ImportWorkerInput): BatchSource {
-  // A young generation large enough for a batch's garbage, which then dies young instead of being promoted.
-  const worker = moduleWorker(import.meta.url, 'person-import.worker', { workerData: input, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
-  let waiting: { resolve: (reply: ImportWorkerReply) => void; reject: (error: Error) => void } | undefined;
-  let failure: Error | undefined;
+export function fileBatchesInWorker(input: ImportWorkerInput, plan: BatchPlan, checkers = 1): BatchSource {
+  const count = Math.max(1, Math.min(8, Math.floor(checkers)));
+  const threads = Array.from({ length: count }, () => checkingThread(input));
+  const replies = new Map<number, Promise<ImportWorkerReply>>();
+  let requested = 0;
+  let taken = 0;
   let ended = false;
-  worker.on('message', (reply: ImportWorkerReply) => {
-    const w = waiting;
-    waiting = undefined;
-    w?.resolve(reply);
-  });
-  const fail = (error: Error): void => {
-    failure ??= error;
-    const w = waiting;
-    waiting = undefined;
-    w?.reject(error);
+  const close = async (): Promise<void> => {
+    ended = true;
+    await Promise.all(threads.map((t) => t.terminate()));
   };
-  worker.on('error', fail);
-  worker.on('exit', (code) => {
-    if (!ended) fail(new Error(`the import's reading thread stopped (exit code ${code})`));
-  });
   return {
-    async next(now, pack) {
+    async next() {
       if (ended) return undefined;
-      if (failure !== undefined) throw failure;
-      const reply = await new Promise<ImportWorkerReply>((resolve, reject) => {
-        waiting = { resolve, reject };
-        worker.postMessage({ now: now.getTime(), pack } satisfies ImportWorkerRequest);
-      });
+      // One batch in flight in each thread: this one and the count - 1 after it.
+      while (requested < taken + count) {
+        const batchNo = requested++;
+        const reply = (threads[batchNo % count] as CheckingThread).ask({ batchNo, now: plan.now().getTime(), pack: plan.pack(batchNo) });
+        reply.catch(() => undefined); // awaited in its turn below
+        replies.set(batchNo, reply);
+      }
+      const no = taken++;
+      const pending = replies.get(no);
+      replies.delete(no);
+      const reply = await (pending as Promise<ImportWorkerReply>);
       if (reply.kind === 'end') {
-        ended = true;
-        await worker.terminate();
+        await close();
         return undefined;
       }
       if (reply.kind === 'error') {
@@ -107,8 +112,43 @@ export function fileBatchesInWorker(input: ImportWorkerInput): BatchSource {
       }
       return { ...reply.batch, rowsThrough: reply.rowsThrough };
     },
-    async close() {
-      ended = true;
+    close,
+  };
+}
+
+interface CheckingThread {
+  /** Asks for one batch; a thread answers its requests in the order asked. */
+  ask(request: ImportWorkerRequest): Promise<ImportWorkerReply>;
+  terminate(): Promise<void>;
+}
+
+function checkingThread(input: ImportWorkerInput): CheckingThread {
+  // A young generation large enough for a batch's garbage, which then dies young instead of being promoted.
+  const worker = moduleWorker(import.meta.url, 'person-import.worker', { workerData: input, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
+  const waiting: { resolve: (reply: ImportWorkerReply) => void; reject: (error: Error) => void }[] = [];
+  let failure: Error | undefined;
+  let stopped = false;
+  worker.on('message', (reply: ImportWorkerReply) => {
+    waiting.shift()?.resolve(reply);
+  });
+  const fail = (error: Error): void => {
+    failure ??= error;
+    for (const w of waiting.splice(0)) w.reject(error);
+  };
+  worker.on('error', fail);
+  worker.on('exit', (code) => {
+    if (!stopped) fail(new Error(`the import's reading thread stopped (exit code ${code})`));
+  });
+  return {
+    ask(request) {
+      if (failure !== undefined) return Promise.reject(failure);
+      return new Promise<ImportWorkerReply>((resolve, reject) => {
+        waiting.push({ resolve, reject });
+        worker.postMessage(request);
+      });
+    },
+    async terminate() {
+      stopped = true;
       await worker.terminate();
     },
   };

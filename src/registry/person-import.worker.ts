@@ -1,8 +1,9 @@
 /**
- * An import's reading and checking, in a worker thread: the parent asks for one batch at a time
- * (with the time to check it as of, and whether an earlier run committed it) and writes it while
- * this thread reads and checks the next. Only refusals (row numbers, codes, columns) and packed
- * rows cross back; nothing is logged.
+ * An import's reading and checking, in one of its worker threads: the parent asks for batches by
+ * number (with the time to check each as of, and whether an earlier run committed it) and writes
+ * one while the threads check the next ones. Each thread reads the whole file and checks its own
+ * share of the batches. Only refusals (row numbers, codes, columns), ID numbers and packed rows
+ * cross back; nothing is logged.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { isDomainError } from '../shared/domain-error.js';
@@ -22,30 +23,46 @@ const reply = (message: ImportWorkerReply, transfer: ArrayBuffer[] = []): void =
 const options: ReadPersonFileOptions = { ...input.read, withLines: true };
 const preparer = new ImportBatchPreparer({ officerId: input.officerId, newId: uuidV7Generator() });
 let rows: AsyncIterator<ImportRow> | undefined;
-let rowsThrough = 0;
+/** Rows of the file read so far, this thread's and the others'. */
+let position = 0;
+let atEnd = false;
 
 async function next(request: ImportWorkerRequest): Promise<void> {
   rows ??= (await readPersonFile(input.file, options)).rows[Symbol.asyncIterator]();
-  const batch: ImportRow[] = [];
-  while (batch.length < input.batchSize) {
+  // Past the batches the other threads check: read (rows are counted as read), not checked.
+  const start = request.batchNo * input.batchSize;
+  while (position < start && !atEnd) {
     const item = await rows.next();
-    if (item.done === true) break;
-    batch.push(item.value);
+    if (item.done === true) atEnd = true;
+    else position++;
   }
-  if (batch.length === 0) {
+  // Each row checked and packed as it is read: its objects die young.
+  preparer.begin(new Date(request.now), request.pack, input.batchSize);
+  let read = 0;
+  while (read < input.batchSize && !atEnd) {
+    const item = await rows.next();
+    if (item.done === true) {
+      atEnd = true;
+      break;
+    }
+    preparer.add(item.value);
+    read++;
+  }
+  const prepared = preparer.finish();
+  if (read === 0) {
     reply({ kind: 'end' });
     return;
   }
-  rowsThrough += batch.length;
-  const prepared = preparer.prepare(batch, new Date(request.now), request.pack);
+  position += read;
   const tables = [prepared.persons, prepared.events, prepared.outbox];
   const buffers = [prepared.rowNumbers.buffer, prepared.lines.buffer, prepared.personOrder.buffer, ...tables.flatMap((t) => [t.ends.buffer, t.kinds.buffer])] as ArrayBuffer[];
-  reply({ kind: 'batch', batch: prepared, rowsThrough }, buffers);
+  reply({ kind: 'batch', batch: prepared, rowsThrough: position }, buffers);
 }
 
-// One request at a time: the parent asks for the next batch only once it has this one.
+// Requests are answered one at a time, in the order they came.
+let queue = Promise.resolve();
 port.on('message', (request: ImportWorkerRequest) => {
-  next(request).catch((error: unknown) => {
+  queue = queue.then(() => next(request)).catch((error: unknown) => {
     reply(isDomainError(error)
       ? { kind: 'error', domain: { kind: error.kind, code: error.code, message: error.message, action: error.action, ...(error.details === undefined ? {} : { details: error.details }) } }
       : { kind: 'error', message: error instanceof Error ? error.message : String(error) });

@@ -55,23 +55,10 @@ export function checkRecording(input: Pick<RegistrationInput, 'occurredOn' | 'of
  * every check of the facts and the ID number, per row.
  */
 export function prepareCheckedRegistration(input: RegistrationInput, at: RegistrationMoment): { readonly event: Omit<LifeEvent, 'seq'>; readonly record: PersonRecord } {
-  const { today } = at;
-  const facts = { ...defaultFacts, ...validateFacts(input.facts, input.occurredOn.length === 10 ? input.occurredOn : today, today) };
-  const missing = requiredFacts.filter((k) => facts[k] === undefined);
-  if (missing.length > 0) {
-    throw new DomainError('invalid', 'FIELD_MISSING', `missing ${missing.join(', ')}`, 'A registration needs at least the full name, date of birth, sex and birth province');
-  }
-  const filled: Record<string, unknown> = {};
-  for (const k of personFactKeys) filled[k] = facts[k] ?? null;
-  const complete = filled as unknown as PersonFacts;
-  assertFactsCoherent(complete);
-  if (input.idNumber === undefined) {
-    throw new DomainError('invalid', 'ID_NUMBER_MISSING', 'a registration from an earlier register needs the person\'s ID number', 'Give the 12-digit ID number');
-  }
-  assertIdConsistent(input.idNumber, complete, at.now);
+  const complete = checkRegistrationFacts(input, at);
   const event: Omit<LifeEvent, 'seq'> = {
     eventId: at.newId(),
-    personId: input.idNumber,
+    personId: input.idNumber ?? '',
     type: input.type,
     occurredOn: input.occurredOn,
     recordedAt: at.recordedAt,
@@ -80,4 +67,30 @@ export function prepareCheckedRegistration(input: RegistrationInput, at: Registr
     data: { ...complete },
   };
   return { event, record: applyLifeEvent(undefined, event) };
+}
+
+/**
+ * The checks of prepareCheckedRegistration without building the event and record: the complete
+ * facts (every key of personFactKeys, in that order, blanks null) once they pass, for callers
+ * that write the rows themselves (an import packs them straight into the store's rows).
+ *
+ * @throws DomainError with the code of the first rule the input breaks
+ */
+export function checkRegistrationFacts(input: RegistrationInput, at: Pick<RegistrationMoment, 'now' | 'today'>): PersonFacts {
+  const { today } = at;
+  const valid = validateFacts(input.facts, input.occurredOn.length === 10 ? input.occurredOn : today, today) as Readonly<Record<string, unknown>>;
+  // As { ...defaultFacts, ...valid }: a default only stands where validation gave no value.
+  const facts: Record<string, unknown> = {};
+  for (const k of personFactKeys) facts[k] = valid[k] !== undefined ? valid[k] : (defaultFacts[k] ?? null);
+  const missing = requiredFacts.filter((k) => valid[k] === undefined);
+  if (missing.length > 0) {
+    throw new DomainError('invalid', 'FIELD_MISSING', `missing ${missing.join(', ')}`, 'A registration needs at least the full name, date of birth, sex and birth province');
+  }
+  const complete = facts as unknown as PersonFacts;
+  assertFactsCoherent(complete);
+  if (input.idNumber === undefined) {
+    throw new DomainError('invalid', 'ID_NUMBER_MISSING', 'a registration from an earlier register needs the person\'s ID number', 'Give the 12-digit ID number');
+  }
+  assertIdConsistent(input.idNumber, complete, at.now);
+  return complete;
 }

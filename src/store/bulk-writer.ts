@@ -322,11 +322,11 @@ const rowsPerInsert = 16;
  * INSERT, and a one-row INSERT for the rest.
  */
 function sqliteInsert(
-  sqlite: SQLite.Database, table: string, columns: readonly string[],
+  sqlite: SQLite.Database, table: string, columns: readonly string[], verb = 'INSERT',
 ): (values: PackedRows, order: Int32Array | undefined, from: number, to: number) => void {
   const tuple = `(${columns.map(() => '?').join(', ')})`;
   const statement = (rows: number): SQLite.Statement =>
-    sqlite.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`);
+    sqlite.prepare(`${verb} INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`);
   const many = statement(rowsPerInsert);
   const one = statement(1);
   const width = columns.length;
@@ -467,7 +467,18 @@ async function dropPostgresIndexesIfEmpty(pool: pg.Pool): Promise<readonly { rea
 async function copyRows(client: pg.PoolClient, table: string, columns: readonly string[], values: PackedRows): Promise<void> {
   if (values.kinds.length === 0) return;
   const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
-  await pipeline(Readable.from(copyText(values, columns.length)), stream);
+  // Rows packed in COPY's own format (an import's) go as they are, a megabyte at a time.
+  await pipeline(Readable.from(values.copy === true ? chunksOf(values.text) : copyText(values, columns.length)), stream);
+}
+
+/** The text in pieces of about a megabyte, each ending with a row (never inside a surrogate pair). */
+function* chunksOf(text: string): Generator<string> {
+  for (let at = 0; at < text.length; ) {
+    const end = text.indexOf('\n', at + 1_000_000);
+    const next = end === -1 ? text.length : end + 1;
+    yield text.slice(at, next);
+    at = next;
+  }
 }
 
 /** Packed rows of `width` values in COPY's text format, in chunks of about a megabyte. */
@@ -740,7 +751,10 @@ function packedInsert(sqlite: SQLite.Database, table: string, columns: readonly 
   }
   let insert = prepared.get(table);
   if (insert === undefined) {
-    insert = sqliteInsert(sqlite, table, columns);
+    // OR ROLLBACK: a refused row ends the whole transaction, which the batch does anyway; a
+    // multi-row INSERT that could abort alone would keep a statement journal (a copy of every page
+    // it changes, written to a temporary file) to undo just itself.
+    insert = sqliteInsert(sqlite, table, columns, 'INSERT OR ROLLBACK');
     prepared.set(table, insert);
   }
   return insert;
