@@ -50,6 +50,21 @@ describe('official read leaves from templates', () => {
     expect(checked).toBeGreaterThan(700);
   });
 
+  it('follow a field list changed in place, and serve a frozen list from its template', () => {
+    const leaves = new OfficialReadLeaves((read, at) => officialReadRecords(read, at));
+    const at = new Date('2026-12-05T03:00:00.000Z');
+    const fields = ['fullName'];
+    const read = { ...(reads()[0] as OfficialRead), fields };
+    const expected = (r: OfficialRead): string[] => officialReadRecords(r, at).map((x) => prepareAccessLeaf(x).leaf);
+    expect(leaves.of(read, at)?.map((r) => r.leaf)).toEqual(expected(read));
+    fields.push('birthDate');
+    expect(leaves.of(read, at)?.map((r) => r.leaf)).toEqual(expected(read));
+    expect(leaves.of(read, at)?.[0]?.leaf).toContain('"fields":["fullName","birthDate"]');
+    const frozen = { ...read, fields: Object.freeze(['idNumber', 'sex']) };
+    expect(leaves.of(frozen, at)?.map((r) => r.leaf)).toEqual(expected(frozen));
+    expect(leaves.of({ ...frozen, requestId: 'another-request' }, at)?.map((r) => r.leaf)).toEqual(expected({ ...frozen, requestId: 'another-request' }));
+  });
+
   it('leave to the general path what they do not serve: break-glass, unusual request ids, malformed persons or purposes', () => {
     const leaves = new OfficialReadLeaves((read, at) => officialReadRecords(read, at));
     const base = reads()[0] as OfficialRead;

@@ -19,7 +19,9 @@ export class OfficialReadLeaves {
   /** `recordsOf`: officialReadRecords (passed in: the recorder's module imports this one). */
   constructor(private readonly recordsOf: (read: OfficialRead, at: Date) => AccessRecordInput[]) {}
 
-  private readonly templates = new Map<string, readonly [string, string, string, string] | null>();
+  /** By the read's field list (routes pass one constant list per action), then by the rest of its kind. */
+  private templates = new WeakMap<readonly string[], Map<string, readonly [string, string, string, string] | null>>();
+  private count = 0;
 
   /** The read's journal records, or undefined when it is not of a kind the templates serve (a break-glass read, an unusual request id). */
   of(read: OfficialRead, at: Date): JournaledRecord[] | undefined {
@@ -45,13 +47,25 @@ export class OfficialReadLeaves {
   }
 
   private template(read: OfficialRead): readonly [string, string, string, string] | undefined {
-    const key = `${read.reader.kind}\u0000${read.reader.id}\u0000${read.reader.role}\u0000${read.reader.unit.level}\u0000${read.reader.unit.code ?? ''}\u0000${read.action}\u0000${read.fields.join('\u0001')}\u0000${read.purpose}\u0000${read.caseReference ?? '\u0002'}`;
-    const known = this.templates.get(key);
+    let byKind = this.templates.get(read.fields);
+    if (byKind === undefined) {
+      byKind = new Map();
+      this.templates.set(read.fields, byKind);
+    }
+    // A frozen list (the routes') cannot change under its template; any other list's content is part of the key.
+    const fields = Object.isFrozen(read.fields) ? '' : read.fields.join('\u0001');
+    const key = `${read.reader.kind}\u0000${read.reader.id}\u0000${read.reader.role}\u0000${read.reader.unit.code ?? read.reader.unit.level}\u0000${read.action}\u0000${read.purpose}\u0000${read.caseReference ?? '\u0002'}\u0000${fields}`;
+    const known = byKind.get(key);
     if (known !== undefined) return known ?? undefined;
     // Officers number in the thousands per node; a bound keeps a flood of purposes from growing it.
-    if (this.templates.size >= maxTemplates) this.templates.clear();
+    if (this.count >= maxTemplates) {
+      this.templates = new WeakMap();
+      this.count = 0;
+      return this.template(read);
+    }
     const made = split(read, this.recordsOf);
-    this.templates.set(key, made ?? null);
+    byKind.set(key, made ?? null);
+    this.count++;
     return made;
   }
 }

@@ -28,10 +28,11 @@ export interface PersonRoutesOptions {
   readonly reads: OfficialReadSink;
 }
 
-const personViewFields = Object.keys(PersonView.properties);
-const summaryFields = Object.keys(PersonSummary.properties);
-const eventFields = ['lifeEvents'];
-const householdFields = ['householdId', 'communeCode', 'address', 'headId', 'members.idNumber', 'members.fullName', 'members.birthDate', 'members.sex', 'members.relationshipToHead', 'members.status'];
+// Frozen: the access log's leaf templates key on these lists (audit/official-read.leaves.ts).
+const personViewFields = Object.freeze(Object.keys(PersonView.properties));
+const summaryFields = Object.freeze(Object.keys(PersonSummary.properties));
+const eventFields = Object.freeze(['lifeEvents']);
+const householdFields = Object.freeze(['householdId', 'communeCode', 'address', 'headId', 'members.idNumber', 'members.fullName', 'members.birthDate', 'members.sex', 'members.relationshipToHead', 'members.status']);
 const communeKeys = ['permanentCommune', 'temporaryCommune', 'currentCommune', 'birthCommune'] as const;
 
 function mergeTies(all: readonly PersonTies[]): PersonTies {
