@@ -67,6 +67,7 @@ const matrix: Readonly<Record<string, Entry>> = {
   'POST /citizen/portal/sessions/:sessionRef/revoke': e('public', { skipLoop: true }),
   // the citizen's portal pages (server-rendered; test/citizen-portal-pages.test.ts, test/citizen-portal.browser.test.ts)
   'GET /citizen/portal/assets/portal.css': e('public', { skipLoop: true }),
+  'GET /citizen/portal/assets/tracker-proof.js': e('public', { skipLoop: true }),
   'GET /citizen/portal/my': e('public', { skipLoop: true }),
   'POST /citizen/portal/my/sign-in': e('public', { skipLoop: true }),
   'POST /citizen/portal/my/sign-out': e('public', { skipLoop: true }),
