@@ -159,6 +159,20 @@ for (const dialect of dialects) {
       expect(listed.filter((a) => a.subjectKind === 'official-night').map((a) => [a.subjectId, a.windowStart])).toEqual(expect.arrayContaining([['officer-7', '2026-12-04T15:00:00.000Z'], ['officer-8', '2026-12-04T15:00:00.000Z']]));
     });
 
+    it('raises the same alerts through observe, whose common reads decide at once', async () => {
+      const monitor = new OfficialReadMonitor(database.db, { volume: { windowMs: 60_000, warmupWindows: 3, minimumReads: 20, factor: 5 }, sensitiveCacheMs: 3_600_000 });
+      await officialReadRepository.flagSensitive(database.db, { person_id: '001085000098', flagged_by: 'admin-1', flagged_at: '2026-12-01T00:00:00.000Z', note: 'nạn nhân' });
+      const reader = { kind: 'officer' as const, id: 'officer-11', role: 'national_officer', unit: { level: 'nation' as const, code: null } };
+      // By day in Hà Nội; the first read loads the list of flagged persons.
+      for (let w = 0; w < 3; w++) for (let r = 0; r < 2; r++) monitor.observe(officerRead({ reader }), new Date(Date.UTC(2026, 11, 6, 3, w, r)));
+      await monitor.settled();
+      for (let r = 0; r < 30; r++) monitor.observe(officerRead({ reader }), new Date(Date.UTC(2026, 11, 6, 3, 3, r)));
+      monitor.observe(officerRead({ reader, personIds: ['001085000098'] }), new Date(Date.UTC(2026, 11, 6, 3, 4, 0)));
+      await monitor.settled();
+      const mine = (await alertRepository.list(database.db, { limit: 100 })).filter((a) => a.subjectId === 'officer-11').map((a) => a.subjectKind).sort();
+      expect(mine).toEqual(['official-sensitive', 'official-volume']);
+    });
+
     it('records a bulk job once, with the hash of its sorted persons, and shows it in each included tracker with a proof', async () => {
       const jobs = new BulkJobRecorder({ accessLog: log, db: database.db, clock });
       const reader = { kind: 'officer' as const, id: 'officer-5', role: 'national_officer', unit: { level: 'nation' as const, code: null } };

@@ -58,10 +58,36 @@ export class OfficialReadMonitor {
 
   /** The recorder's observer. */
   readonly observe = (read: OfficialRead, at: Date): void => {
+    // The common read raises nothing: counted and looked at without a promise.
+    if (this.quiet(read, at)) return;
     const check = this.check(read, at).catch((error: unknown) => { this.options.onError?.(error); });
     this.pending.add(check);
     void check.finally(() => this.pending.delete(check));
   };
+
+  /**
+   * True when the read raises no alert, decided at once: no break-glass, by day or in a night
+   * already alerted for this reader, no flagged person (the cached list), under the volume limits.
+   * The volume is counted here; check() is then left to run only for a read that alerts.
+   */
+  private quiet(read: OfficialRead, at: Date): boolean {
+    const now = at.getTime();
+    if (read.breakGlassReason !== undefined || this.sensitive === undefined || this.sensitive.until <= now) return false;
+    const night = this.nightOf(now);
+    if (night !== undefined && this.nights.get(read.reader.id) !== night) return false;
+    const ids = this.sensitive.ids;
+    for (const id of read.personIds) if (ids.has(id)) return false;
+    const persons = read.personIds.length === 1 ? 1 : new Set(read.personIds).size;
+    const raised = this.volume.record(officialClientId(read.reader.kind), read.reader.id, persons, now);
+    if (!raised.some((a) => a.subjectKind === 'officer')) return true;
+    // Over the limit: the alerts are stored the slow way (the volume is counted already).
+    const subject = { subjectId: read.reader.id, clientId: `${read.reader.role} of ${readerUnitText(read.reader.unit)}` };
+    const stored = Promise.all(raised.filter((a) => a.subjectKind === 'officer').map((a) => alertRepository.insert(this.db, { ...a, subjectKind: 'official-volume', clientId: subject.clientId })))
+      .then(() => undefined, (error: unknown) => { this.options.onError?.(error); });
+    this.pending.add(stored);
+    void stored.finally(() => this.pending.delete(stored));
+    return true;
+  }
 
   /** Resolves when every check begun so far has stored its alerts (tests). */
   async settled(): Promise<void> {
