@@ -42,8 +42,12 @@ const indexer = indexerLoop(sqlitePersonIndexer(sqlite, personIndex), () => true
 // A backlog left by a writer that stopped is taken up at once, not at the first append.
 indexer.poke();
 
-/** How often the journal's shared position is looked at. */
-const pollEveryMs = 5;
+/**
+ * How often the journal's shared position is looked at. Larger folds cost less a record (measured:
+ * 82 against 90 µs of server CPU an officer's read at 50 against 5 ms); readers of the log ask for
+ * a fold at once (settled), so only the tree's own lag grows.
+ */
+const pollEveryMs = 50;
 
 const folder = journal === undefined ? undefined : new JournalFolder(sqlite, tree, journal.dir);
 /** Segments of earlier runs, folded to their ends (and deleted) before this run's first fold. */
@@ -145,7 +149,7 @@ port.on('message', (request: ThreadRequest) => {
   });
 });
 
-// Every few milliseconds, what was written since the last fold is folded, in turn with the requests.
+// Every pollEveryMs, what was written since the last fold is folded, in turn with the requests.
 const position = journal === undefined ? undefined : new BigInt64Array(journal.position);
 let polled = 0n;
 let pollQueued = false;

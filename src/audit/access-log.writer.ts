@@ -378,7 +378,7 @@ export function unpackPosition(packed: bigint): { readonly segmentNumber: number
 
 /**
  * The journal in front of the writer thread. The thread polls the shared position of the last
- * write every few milliseconds and folds what is new (no message a write: a message and its
+ * write every 50 ms and folds what is new (no message a write: a message and its
  * answer cost the main thread more than the journal's write itself). `settled` asks for a fold at
  * once and waits for the one that covers what was written before it was called.
  */

@@ -1,7 +1,7 @@
 import { getPriority, setPriority } from 'node:os';
 
 /** How much lower than the request thread the access log's writer thread and checkpointer run. */
-export const writerNiceIncrement = 5;
+export const writerNiceIncrement = 10;
 
 /**
  * Lowers the calling thread's scheduling priority by `increment` nice steps (at most to 19). On
