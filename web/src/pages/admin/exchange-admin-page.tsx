@@ -3,6 +3,7 @@ import type { ApiError, ItemList, Me } from '../../api.js';
 import { ErrorBox, Loading } from '../../components.js';
 import { useApi, useConsole } from '../../context.js';
 import { cleanIdNumber, formatDate, formatInstant, parseDateInput } from '../../format.js';
+import { useOfficerNames } from '../../officer-names.js';
 import { apiSend, asApiError } from './admin-api.js';
 import { adminWords, type AdminWord } from './admin.words.js';
 
@@ -282,13 +283,12 @@ interface AdminAction { readonly actionId: string; readonly at: string; readonly
 const spanUnits = ['HOUR', 'DAY', 'MONTH', 'YEAR'] as const;
 
 /** The administration log of one subject (a consent, an officer): what was done, when, by whom, under which law. */
-function History({ w, path, lang }: { readonly w: Words; readonly path: string; readonly lang: 'vi' | 'en' }): ReactNode {
+function History({ w, path, lang, roleName }: { readonly w: Words; readonly path: string; readonly lang: 'vi' | 'en'; readonly roleName?: (role: string) => string }): ReactNode {
   const actions = useApi<ItemList<AdminAction>>(path);
-  const names = useApi<ItemList<{ readonly officerId: string; readonly displayName: string }>>(
-    actions.state === 'ok' && actions.data.items.length > 0 ? `/api/identity/officer-names?${[...new Set(actions.data.items.map((a) => a.actorId))].map((id) => `ids=${encodeURIComponent(id)}`).join('&')}` : null,
-  );
+  const names = useOfficerNames(actions.state === 'ok' ? actions.data.items.map((a) => a.actorId) : []);
   if (actions.state !== 'ok') return actions.state === 'error' ? <ErrorBox error={actions.error} /> : <Loading />;
-  const nameOf = (id: string): string => (names.state === 'ok' ? names.data.items.find((n) => n.officerId === id)?.displayName : undefined) ?? id;
+  const nameOf = (id: string): string => names.get(id) ?? id;
+  const role = (r: string | undefined): string => (r === undefined ? '' : roleName?.(r) ?? r);
   return (
     <div data-testid="admin-history">
       <h4>{w.historyTitle}</h4>
@@ -298,7 +298,7 @@ function History({ w, path, lang }: { readonly w: Words; readonly path: string; 
             <li key={a.actionId} data-testid="admin-history-item">
               {formatInstant(lang, a.at)} · <strong>{word(w, `act_${a.action.replace('.', '_')}`)}</strong> {w.by} {nameOf(a.actorId)}
               {a.detail.legalBasis !== undefined && <> · {w.legalBasis}: {a.detail.legalBasis}</>}
-              {a.detail.role !== undefined && <> · {a.detail.fromRole ?? ''} → {a.detail.role}{a.detail.unitCode === undefined ? '' : ` (${a.detail.unitCode})`}</>}
+              {a.detail.role !== undefined && <> · {role(a.detail.fromRole)} → {role(a.detail.role)}{a.detail.unitCode === undefined ? '' : ` (${a.detail.unitCode})`}</>}
             </li>
           ))}
         </ul>
@@ -465,9 +465,9 @@ function OfficersTab({ w, version, act, lang, roleName }: { readonly w: Words; r
                             void act('POST', `/api/identity/officers/${encodeURIComponent(o.officerId)}/role`, { role: roleDraft.role, unit }).then((ok) => { if (ok !== undefined) setOpen(null); });
                           }}>
                             <p className="muted">{w.changeRoleHelp}</p>
-                            <label>{w.role} <select value={roleDraft.role} onChange={(e) => { setRoleDraft({ ...roleDraft, role: e.target.value }); }} data-testid="officer-role">{consoleRoles.map((r) => <option key={r} value={r}>{roleName(r)}</option>)}</select></label>
-                            <label>{w.unit} <select value={roleDraft.level} onChange={(e) => { setRoleDraft({ ...roleDraft, level: e.target.value }); }} data-testid="officer-level">{(['nation', 'province', 'commune'] as const).map((l) => <option key={l} value={l}>{word(w, `level_${l}`)}</option>)}</select></label>
-                            {roleDraft.level !== 'nation' && <label>{w.unitCode} <input required value={roleDraft.code} onChange={(e) => { setRoleDraft({ ...roleDraft, code: e.target.value }); }} data-testid="officer-code" /></label>}
+                            <label>{w.role} <select value={roleDraft.role} onChange={(e) => { setRoleDraft({ ...roleDraft, role: e.target.value }); }} data-testid="officer-role-select">{consoleRoles.map((r) => <option key={r} value={r}>{roleName(r)}</option>)}</select></label>
+                            <label>{w.unit} <select value={roleDraft.level} onChange={(e) => { setRoleDraft({ ...roleDraft, level: e.target.value }); }} data-testid="officer-level-select">{(['nation', 'province', 'commune'] as const).map((l) => <option key={l} value={l}>{word(w, `level_${l}`)}</option>)}</select></label>
+                            {roleDraft.level !== 'nation' && <label>{w.unitCode} <input required value={roleDraft.code} onChange={(e) => { setRoleDraft({ ...roleDraft, code: e.target.value }); }} data-testid="officer-code-input" /></label>}
                             <button type="submit" data-testid="officer-role-save">{w.save}</button>
                           </form>
                         )}
@@ -480,7 +480,7 @@ function OfficersTab({ w, version, act, lang, roleName }: { readonly w: Words; r
                             })}>{w.resetTotpConfirm}</button>
                           </div>
                         )}
-                        {open.form === 'history' && <History w={w} lang={lang} path={`/api/identity/officers/${encodeURIComponent(o.officerId)}/history?v=${String(version)}`} />}
+                        {open.form === 'history' && <History w={w} lang={lang} roleName={roleName} path={`/api/identity/officers/${encodeURIComponent(o.officerId)}/history?v=${String(version)}`} />}
                       </td>
                     </tr>
                   ) : null,
