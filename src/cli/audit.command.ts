@@ -54,9 +54,13 @@ export function registerAuditCommands(program: Command, withContext: WithContext
         const index = report.personIndex;
         console.log(
           index.ok
-            ? `person index: ok, ${index.indexedSize} records indexed, ${index.entriesRead} entries read`
-            : `person index: FAILED below record ${index.indexedSize}: ${index.missing} missing, ${index.duplicate} duplicate, ${index.wrongPerson} under the wrong person, `
-              + `${index.orphan} pointing to no record, ${index.beyondMark} past the mark, ${index.underMissingRun} under a missing run, ${index.blocksNotLocalised} blocks not itemised`,
+            ? say(`chỉ mục theo người: ok, ${index.indexedSize} bản ghi được lập chỉ mục, đã đọc ${index.entriesRead} mục`, `person index: ok, ${index.indexedSize} records indexed, ${index.entriesRead} entries read`)
+            : say(
+              `chỉ mục theo người: LỖI dưới bản ghi ${index.indexedSize}: ${index.missing} thiếu, ${index.duplicate} trùng, ${index.wrongPerson} sai người, `
+                + `${index.orphan} không trỏ tới bản ghi nào, ${index.beyondMark} quá mốc, ${index.underMissingRun} thuộc đoạn bị thiếu, ${index.blocksNotLocalised} khối chưa tách mục`,
+              `person index: FAILED below record ${index.indexedSize}: ${index.missing} missing, ${index.duplicate} duplicate, ${index.wrongPerson} under the wrong person, `
+                + `${index.orphan} pointing to no record, ${index.beyondMark} past the mark, ${index.underMissingRun} under a missing run, ${index.blocksNotLocalised} blocks not itemised`,
+            ),
         );
         console.log(
           report.ok

@@ -108,8 +108,8 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
     .action(() => withContext((ctx) => withExchange(ctx, async (exchange) => {
       for (const m of await exchange.members.list()) {
         console.log(`${m.memberId}  ${m.name}  (${m.kind}, ${m.status})`);
-        for (const c of m.clients) console.log(`  client  ${c.clientId}  ${c.status}  keys: ${c.jwks.keys.map((k) => String(k.kid)).join(', ')}`);
-        for (const o of m.officers) console.log(`  officer ${o.officerId}  ${o.name}`);
+        for (const c of m.clients) console.log(`  ${say('hệ thống', 'client')}  ${c.clientId}  ${c.status}  ${say('khóa', 'keys')}: ${c.jwks.keys.map((k) => String(k.kid)).join(', ')}`);
+        for (const o of m.officers) console.log(`  ${say('cán bộ', 'officer')} ${o.officerId}  ${o.name}`);
       }
       return 0;
     })));
@@ -209,7 +209,7 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
     .option('--client <id>', say('mã hệ thống', 'client id'))
     .action((opts: { client?: string }) => withContext((ctx) => withExchange(ctx, async (exchange) => {
       for (const g of await exchange.grants.list(opts.client)) {
-        console.log(`${g.grantId}  ${g.status.padEnd(7)}  ${g.clientId}  ${g.service}  [${g.fields.join(',')}]  ${g.purposes.map((p) => p.code).join(',')}  until ${g.validUntil}${g.requiresConsent ? '  consent' : ''}`);
+        console.log(`${g.grantId}  ${g.status.padEnd(7)}  ${g.clientId}  ${g.service}  [${g.fields.join(',')}]  ${g.purposes.map((p) => p.code).join(',')}  ${say('đến', 'until')} ${g.validUntil}${g.requiresConsent ? `  ${say('cần đồng ý', 'consent')}` : ''}`);
       }
       return 0;
     })));
@@ -234,7 +234,7 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
       }
       const status = opts.status;
       for (const a of await exchange.alerts.list(status)) {
-        console.log(`${a.alertId}  ${a.status.padEnd(12)}  ${a.raisedAt}  ${a.subjectKind} ${a.subjectId} of ${a.clientId}: ${a.reads} reads in ${a.windowSeconds}s, usually ${a.baseline}`);
+        console.log(say(`${a.alertId}  ${a.status.padEnd(12)}  ${a.raisedAt}  ${a.subjectKind} ${a.subjectId} của ${a.clientId}: ${a.reads} lượt đọc trong ${a.windowSeconds} giây, thường là ${a.baseline}`, `${a.alertId}  ${a.status.padEnd(12)}  ${a.raisedAt}  ${a.subjectKind} ${a.subjectId} of ${a.clientId}: ${a.reads} reads in ${a.windowSeconds}s, usually ${a.baseline}`));
       }
       return 0;
     })));

@@ -48,7 +48,7 @@ export function registerTaxCodeCommands(program: Command, withContext: WithConte
           const file = path.join(outDir, 'tax-links.malformed.csv');
           writeFileSync(file, `old_tax_code,error\n${stored.malformed.map((m) => `"${m.oldTaxCode.replaceAll('"', '""')}",${m.code}`).join('\n')}\n`);
           const byCode = [...new Set(stored.malformed.map((m) => m.code))].map((c) => `${stored.malformed.filter((m) => m.code === c).length} ${c}`).join(', ');
-          process.stderr.write(`tax-code: ${stored.malformed.length} linked code(s) are not valid old tax codes and were not stored (${byCode}): listed in ${file}\n`);
+          process.stderr.write(say(`tax-code: ${stored.malformed.length} mã đã ghép không phải mã số thuế cũ hợp lệ và không được lưu (${byCode}): danh sách ở ${file}\n`, `tax-code: ${stored.malformed.length} linked code(s) are not valid old tax codes and were not stored (${byCode}): listed in ${file}\n`));
         }
         return 0;
       }),
