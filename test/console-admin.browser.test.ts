@@ -258,6 +258,17 @@ describe('reconciliation jobs', () => {
       await expect(page.getByTestId('rc-job-row').first().textContent()).resolves.toContain('so_thue_2026.csv');
       const report = await page.evaluate(async (href) => { const r = await fetch(href); return { status: r.status, type: r.headers.get('content-type') }; }, (await page.getByTestId('rc-report').getAttribute('href')) ?? '');
       expect(report).toEqual({ status: 200, type: 'text/html; charset=utf-8' });
+
+      // A job whose file lacks a required column (started through the API, without the page's
+      // mapping): its error in Vietnamese, with the columns expected and found beneath.
+      const upload = await fetch(`${server.url}/api/reconcile-jobs/files/khong-cot.csv`, { method: 'PUT', headers: { ...exchangeHeaders, 'content-type': 'text/csv' }, body: 'a,b\n1,2\n' });
+      expect(upload.status).toBe(201);
+      const failed = await api<{ jobId: string }>('POST', '/api/reconcile-jobs', exchangeHeaders, { preset: 'tax', file: 'khong-cot.csv' });
+      await page.evaluate((h) => { window.location.hash = h; }, `#/reconcile/${failed.body.jobId}`);
+      await expect.poll(() => page.getByTestId('rc-state').textContent(), { timeout: 60_000 }).not.toMatch(/^(Đang chờ|Đang chạy)/);
+      await expect(page.getByTestId('rc-error').textContent()).resolves.toMatch(
+        /^Tệp thiếu cột cần để đối soát \(số định danh hoặc họ tên\)\.Ghép cột .*RECONCILE_COLUMN_MISSING: .*expected columns: tax_record_no \(record\), id_number \(id\), taxpayer_name \(name\), birth_date \(birth\); its columns are: a, b$/,
+      );
     } finally {
       await close();
     }

@@ -2,6 +2,7 @@ import { useEffect, useState, type ReactNode, type SubmitEvent } from 'react';
 import type { ApiError, ItemList } from '../../api.js';
 import { ErrorBox, Loading } from '../../components.js';
 import { useApi, useConsole } from '../../context.js';
+import { errorText } from '../../error-messages.js';
 import { formatInstant } from '../../format.js';
 import { routeHash } from '../../routing.js';
 import { apiSend, apiUpload, asApiError } from './admin-api.js';
@@ -263,7 +264,14 @@ function JobView({ job }: { readonly job: Job }): ReactNode {
         {w.status}: <strong data-testid="rc-state">{word(w, `state_${job.state}`)}</strong> · {w.rcPhase}: {job.phase}
       </p>
       <progress max={1} value={job.progress} aria-label={w.rcProgress} data-testid="rc-progress" /> {percent(job.progress)}
-      {job.error !== null && <p className="alert alert-error" role="alert">{job.error.code}: {job.error.message}</p>}
+      {job.error !== null && (
+        <div className="alert alert-error" role="alert" data-testid="rc-error">
+          {/* Vietnamese words for the code, the server's detail beneath (it names the columns expected and found). */}
+          <p>{errorText(lang, job.error.code)?.detail ?? job.error.message}</p>
+          {errorText(lang, job.error.code) !== undefined && <p>{errorText(lang, job.error.code)?.action}</p>}
+          <p className="small"><code>{job.error.code}</code>: {job.error.message}</p>
+        </div>
+      )}
       {job.summary !== null && (
         <>
           <h3>{w.rcResults}</h3>
