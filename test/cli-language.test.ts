@@ -58,10 +58,25 @@ describe('the CLI in Vietnamese by default', () => {
     expect(again.stdout).toMatch(/lược đồ đã mới nhất, không có bản chuyển đổi nào cần áp dụng/);
   }, 180_000);
 
+  it('says a bad configuration variable in Vietnamese, naming it and what it must be', () => {
+    const bad = sachsong(['db', 'migrate'], { ...vietnamese, PORT: 'tám mươi', LOG_LEVEL: 'loud' });
+    expect(bad.code).toBe(78);
+    expect(bad.stderr.trim()).toBe('cấu hình không hợp lệ:\n  PORT: phải là số nguyên từ 0 đến 65535\n  LOG_LEVEL: phải là fatal, error, warn, info, debug, trace hoặc silent');
+    const en = sachsong(['--lang', 'en', 'db', 'migrate'], { ...vietnamese, PORT: 'eighty' });
+    expect(en.stderr).toMatch(/^invalid configuration:\n {2}PORT: /);
+  }, 180_000);
+
+  it('says a usage mistake in Vietnamese', () => {
+    const missing = sachsong(['grant', 'add', '--client', 'VN/GOV/BTC/tax'], vietnamese);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain("lỗi: chưa cho tùy chọn bắt buộc '--service <name>'");
+  }, 180_000);
+
   it('refuses a language it does not speak, naming the setting', () => {
     const variable = sachsong(['db', 'migrate'], { SACHSONG_LANG: 'fr' });
     expect(variable.code).toBe(78);
-    expect(variable.stderr).toContain('SACHSONG_LANG: must be vi (Vietnamese) or en (English)');
+    // A language it does not speak leaves the CLI in Vietnamese, which names the setting.
+    expect(variable.stderr).toContain('SACHSONG_LANG: phải là vi (tiếng Việt) hoặc en (tiếng Anh)');
     const flag = sachsong(['--lang', 'fr', 'db', 'migrate'], vietnamese);
     expect(flag.code).not.toBe(0);
     expect(flag.stderr).toContain("'fr'");

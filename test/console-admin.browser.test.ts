@@ -121,15 +121,40 @@ describe('exchange administration', () => {
       await page.getByTestId('grant-revoke').first().click();
       await expect.poll(() => page.getByTestId('grant-status').allTextContents()).toContain('Đã thu hồi');
 
-      const consent = await api<{ artefact: { consentId: string } }>('POST', '/api/exchange/consents', exchangeHeaders, { citizen: server.samplePerson.idNumber, dataUser: 'VN/GOV/BTC/tax', purposeCode: 'TAX_ID', purposeText: 'Đối chiếu mã số thuế', fields: ['fullName'], dataLife: { unit: 'DAY', value: 30 }, frequency: { unit: 'DAY', value: 1 }, expiry: '2027-06-30' });
-      expect(consent.status).toBe(201);
+      // An officer records a consent only under the law that requires it, named in the form.
+      const refused = await api<{ code: string }>('POST', '/api/exchange/consents', exchangeHeaders, { citizen: server.samplePerson.idNumber, dataUser: 'VN/GOV/BTC/tax', purposeCode: 'TAX_ID', purposeText: 'Đối chiếu mã số thuế', fields: ['fullName'], dataLife: { unit: 'DAY', value: 30 }, frequency: { unit: 'DAY', value: 1 }, expiry: '2027-06-30' });
+      expect(refused).toMatchObject({ status: 400, body: { code: 'CONSENT_LEGAL_BASIS_MISSING' } });
       await page.getByTestId('tab-consents').click();
       await page.getByTestId('consent-citizen').fill(server.samplePerson.idNumber.replace(/(\d{3})(\d{3})/, '$1 $2 '));
       await page.getByTestId('consent-find').click();
+      await page.getByTestId('consents-empty').waitFor();
+      await page.getByTestId('consent-data-user').selectOption('VN/GOV/BTC/tax');
+      await page.getByTestId('consent-purpose-code').fill('TAX_ID');
+      await page.getByTestId('consent-purpose').fill('Đối chiếu mã số thuế');
+      await page.getByTestId('consent-fields').fill('fullName, birthDate');
+      await page.getByTestId('consent-expiry').fill('30/06/2027');
+      await page.getByTestId('consent-submit').click();
+      await expect(page.getByTestId('consent-problem').textContent()).resolves.toBe('Nêu căn cứ pháp lý (ít nhất 3 ký tự).');
+      await page.getByTestId('consent-legal').fill('Nghị định 13/2023/NĐ-CP, Điều 11');
+      await page.getByTestId('consent-submit').click();
       await expect.poll(() => page.getByTestId('consent-status').allTextContents()).toEqual(['Đang hiệu lực']);
       await expect(page.getByTestId('consent-row').textContent()).resolves.toContain('30/06/2027');
       await page.getByTestId('consent-pause').click();
       await expect.poll(() => page.getByTestId('consent-status').allTextContents()).toEqual(['Tạm dừng']);
+      await page.getByTestId('consent-revoke').click();
+      await expect.poll(() => page.getByTestId('consent-status').allTextContents()).toEqual(['Đã rút']);
+      // Each action in the administration log, under the officer's name, the law with the recording.
+      await page.getByTestId('consent-history').click();
+      await expect.poll(() => page.getByTestId('admin-history-item').allTextContents()).toEqual([
+        expect.stringMatching(/Ghi nhận đồng ý bởi Lê Văn Quản · Căn cứ pháp lý: Nghị định 13\/2023\/NĐ-CP, Điều 11$/) as unknown,
+        expect.stringMatching(/Tạm dừng bởi Lê Văn Quản$/) as unknown,
+        expect.stringMatching(/Rút đồng ý bởi Lê Văn Quản$/) as unknown,
+      ]);
+      const listed = await api<{ items: { artefact: { consentId: string } }[] }>('GET', `/api/exchange/consents?citizen=${server.samplePerson.idNumber}`, exchangeHeaders);
+      const consentId = listed.body.items[0]?.artefact.consentId ?? '';
+      const history = await api<{ items: { action: string; actorId: string; detail: Record<string, string> }[] }>('GET', `/api/exchange/consents/${consentId}/history`, exchangeHeaders);
+      expect(history.body.items.map((a) => [a.action, a.actorId])).toEqual([['consent.recorded', exchangeAdmin.officerId], ['consent.paused', exchangeAdmin.officerId], ['consent.withdrawn', exchangeAdmin.officerId]]);
+      expect(history.body.items[0]?.detail).toMatchObject({ legalBasis: 'Nghị định 13/2023/NĐ-CP, Điều 11', dataUser: 'VN/GOV/BTC/tax' });
     } finally {
       await close();
     }
@@ -147,6 +172,34 @@ describe('exchange administration', () => {
       await expect.poll(() => row.getByTestId('officer-status').textContent()).toBe('Tạm đình chỉ');
       const listed = await api<{ items: { officerId: string; status: string }[] }>('GET', '/api/identity/officers?status=suspended', await apiSession(officers, systemAdmin));
       expect(listed.body.items.map((o) => o.officerId)).toContain(target.officerId);
+
+      // The unit by name, not code.
+      await expect(row.getByTestId('officer-unit').textContent()).resolves.toMatch(new RegExp(`^(Xã|Phường|Đặc khu) .+, .+${clerkCommune}$`));
+      // A role change: another role and unit; the officer's sessions end.
+      await row.getByTestId('officer-role-open').click();
+      await row.page().getByTestId('officer-role-form').waitFor();
+      await page.getByTestId('officer-role-select').selectOption('province_officer');
+      await page.getByTestId('officer-level-select').selectOption('province');
+      await page.getByTestId('officer-code-input').fill('01');
+      await page.getByTestId('officer-role-save').click();
+      await expect.poll(() => row.textContent()).toContain('Thành phố Hà Nội');
+      // A lost phone: the second factor reset gives a new enrolment token, shown once.
+      await row.getByTestId('officer-reset-open').click();
+      await page.getByTestId('officer-reset-confirm').click();
+      await expect.poll(() => page.getByTestId('reset-token').textContent()).toMatch(/^Mã kích hoạt .*: \S{20,}$/);
+      await row.getByTestId('officer-history').click();
+      await expect.poll(() => page.getByTestId('admin-history-item').allTextContents()).toEqual([
+        expect.stringMatching(/Đình chỉ bởi Ngô Thị Hệ$/) as unknown,
+        expect.stringMatching(/Đổi vai trò bởi Ngô Thị Hệ · Cán bộ cấp xã → Cán bộ cấp tỉnh \(01\)$/) as unknown,
+        expect.stringMatching(/Đặt lại xác thực hai lớp bởi Ngô Thị Hệ$/) as unknown,
+      ]);
+      const admin = await apiSession(officers, systemAdmin);
+      const changed = await api<{ role: string; unit: { level: string; code: string } }>('GET', `/api/identity/officers/${target.officerId}`, admin);
+      expect(changed.body).toMatchObject({ role: 'province_officer', unit: { level: 'province', code: '01' } });
+      const history = await api<{ items: { action: string; actorId: string }[] }>('GET', `/api/identity/officers/${target.officerId}/history`, admin);
+      expect(history.body.items.map((a) => [a.action, a.actorId])).toEqual([
+        ['officer.suspended', systemAdmin.officerId], ['officer.role_changed', systemAdmin.officerId], ['officer.second_factor_reset', systemAdmin.officerId],
+      ]);
     } finally {
       await close();
     }
@@ -168,8 +221,9 @@ describe('reconciliation jobs', () => {
   it('uploads an agency file, follows the job to its end, shows the results by status and opens the report', async () => {
     const [y, m, d] = server.samplePerson.birthDate.split('-');
     const file = path.join(dir, 'sổ thuế 2026.csv');
+    // The agency's own column names: the page maps them, with a preview, before the job starts.
     writeFileSync(file, [
-      'tax_record_no,id_number,taxpayer_name,birth_date',
+      'ma_ho_so,cccd_so,ten_nnt,ns',
       `T1,${server.samplePerson.idNumber},${server.samplePerson.fullName},${d ?? ''}/${m ?? ''}/${y ?? ''}`,
       'T2,001099999999,Nguyễn Văn Không,01/01/1990',
       'T3,12345,Trần Thị Sai,02/02/1980',
@@ -180,8 +234,20 @@ describe('reconciliation jobs', () => {
       await page.getByTestId('nav-reconcile').click();
       await page.getByTestId('rc-start').click();
       await expect(page.getByTestId('rc-problem').textContent()).resolves.toBe('Chọn một tệp để tải lên.');
-      await page.getByTestId('rc-file').setInputFiles(file);
       await page.getByTestId('rc-preset').selectOption('tax');
+      await page.getByTestId('rc-file').setInputFiles(file);
+      await page.getByTestId('rc-map').waitFor();
+      await expect(page.getByTestId('rc-map-row').count()).resolves.toBe(7);
+      await page.getByTestId('rc-start').click();
+      await expect(page.getByTestId('rc-problem').textContent()).resolves.toBe(
+        'Chưa ghép cột cho: Số định danh cá nhân, Họ và tên. Tệp cần các cột: tax_record_no (Mã bản ghi của cơ quan), id_number (Số định danh cá nhân), taxpayer_name (Họ và tên), birth_date (Ngày sinh).',
+      );
+      await page.getByTestId('rc-map-record').selectOption('ma_ho_so');
+      await page.getByTestId('rc-map-id').selectOption('cccd_so');
+      await page.getByTestId('rc-map-name').selectOption('ten_nnt');
+      await page.getByTestId('rc-map-birth').selectOption('ns');
+      await expect(page.getByTestId('rc-preview-row').count()).resolves.toBe(3);
+      await expect(page.getByTestId('rc-preview-row').nth(1).locator('td').allTextContents()).resolves.toEqual(['T2', '001099999999', 'Nguyễn Văn Không', '01/01/1990']);
       await page.getByTestId('rc-start').click();
       await page.getByTestId('rc-job').waitFor();
       await expect.poll(() => page.getByTestId('rc-state').textContent(), { timeout: 120_000 }).toBe('Hoàn thành');
@@ -192,6 +258,17 @@ describe('reconciliation jobs', () => {
       await expect(page.getByTestId('rc-job-row').first().textContent()).resolves.toContain('so_thue_2026.csv');
       const report = await page.evaluate(async (href) => { const r = await fetch(href); return { status: r.status, type: r.headers.get('content-type') }; }, (await page.getByTestId('rc-report').getAttribute('href')) ?? '');
       expect(report).toEqual({ status: 200, type: 'text/html; charset=utf-8' });
+
+      // A job whose file lacks a required column (started through the API, without the page's
+      // mapping): its error in Vietnamese, with the columns expected and found beneath.
+      const upload = await fetch(`${server.url}/api/reconcile-jobs/files/khong-cot.csv`, { method: 'PUT', headers: { ...exchangeHeaders, 'content-type': 'text/csv' }, body: 'a,b\n1,2\n' });
+      expect(upload.status).toBe(201);
+      const failed = await api<{ jobId: string }>('POST', '/api/reconcile-jobs', exchangeHeaders, { preset: 'tax', file: 'khong-cot.csv' });
+      await page.evaluate((h) => { window.location.hash = h; }, `#/reconcile/${failed.body.jobId}`);
+      await expect.poll(() => page.getByTestId('rc-state').textContent(), { timeout: 60_000 }).not.toMatch(/^(Đang chờ|Đang chạy)/);
+      await expect(page.getByTestId('rc-error').textContent()).resolves.toMatch(
+        /^Tệp thiếu cột cần để đối soát \(số định danh hoặc họ tên\)\.Ghép cột .*RECONCILE_COLUMN_MISSING: .*expected columns: tax_record_no \(record\), id_number \(id\), taxpayer_name \(name\), birth_date \(birth\); its columns are: a, b$/,
+      );
     } finally {
       await close();
     }
@@ -296,6 +373,19 @@ const pages: readonly { readonly name: string; readonly who: () => TestOfficer; 
   { name: 'quản trị trao đổi: quyền truy cập', who: () => exchangeAdmin, hash: '#/exchange-admin', ready: 'grants-table', prepare: async (page) => { await page.getByTestId('tab-grants').click(); } },
   { name: 'quản trị trao đổi: cán bộ hệ thống', who: () => systemAdmin, hash: '#/exchange-admin', ready: 'officers-table' },
   { name: 'đối soát', who: () => exchangeAdmin, hash: '#/reconcile', ready: 'rc-start' },
+  {
+    name: 'đối soát: ghép cột và xem trước', who: () => exchangeAdmin, hash: '#/reconcile', ready: 'rc-map',
+    prepare: async (page) => { await page.getByTestId('rc-file').setInputFiles(path.join(dir, 'sổ thuế 2026.csv')); },
+  },
+  { name: 'quản trị trao đổi: sự đồng ý', who: () => exchangeAdmin, hash: '#/exchange-admin', ready: 'consent-form', prepare: async (page) => { await page.getByTestId('tab-consents').click(); } },
+  {
+    name: 'quản trị trao đổi: đổi vai trò cán bộ', who: () => systemAdmin, hash: '#/exchange-admin', ready: 'officer-role-form',
+    prepare: async (page) => { await page.getByTestId('officer-role-open').last().click(); },
+  },
+  {
+    name: 'quản trị trao đổi: đặt lại xác thực hai lớp', who: () => systemAdmin, hash: '#/exchange-admin', ready: 'officer-reset-form',
+    prepare: async (page) => { await page.getByTestId('officer-reset-open').last().click(); },
+  },
   {
     name: 'đơn vị hành chính', who: () => clerk, hash: '#/admin-units?province=01', ready: 'au-conversion',
     prepare: async (page) => { await page.getByTestId('au-communes').waitFor(); await page.getByTestId('au-old-province').selectOption('04'); },

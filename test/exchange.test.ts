@@ -265,6 +265,18 @@ for (const dialect of dialects) {
       expect((await post('/api/exchange/consents', { ...c, expiry: '2026-01-01' })).json()).toMatchObject({ code: 'CONSENT_EXPIRY_INVALID' });
       expect((await post('/api/exchange/consents', { ...c, dataUser: 'VN/GOV/BYT/ghost' })).json()).toMatchObject({ status: 404, code: 'CLIENT_UNKNOWN' });
       expect((await post('/api/exchange/consents', { ...c, dataLife: { unit: 'DAY', value: 0 } })).statusCode).toBe(400);
+      // A legal basis given is a real one; refused, nothing is written (the citizen still has no consent).
+      expect((await post('/api/exchange/consents', { ...c, legalBasis: '  ' })).json()).toMatchObject({ status: 400, code: 'CONSENT_LEGAL_BASIS_MISSING' });
+      const none = await fx.app.inject({ method: 'GET', url: `/api/exchange/consents?citizen=${c.citizen}`, headers: await adminKey(fx.app) });
+      expect(none.json<{ items: unknown[] }>().items).toEqual([]);
+      // Recorded, the consent and its administration log line (who, under which law) are written together.
+      const given = await post('/api/exchange/consents', { ...c, legalBasis: 'Luật Bảo hiểm y tế, Điều 32' });
+      expect(given.statusCode).toBe(201);
+      const consentId = given.json<{ artefact: { consentId: string } }>().artefact.consentId;
+      const history = await fx.app.inject({ method: 'GET', url: `/api/exchange/consents/${consentId}/history`, headers: await adminKey(fx.app) });
+      expect(history.json<{ items: { action: string; detail: Record<string, string> }[] }>().items).toMatchObject([{ action: 'consent.recorded', detail: { legalBasis: 'Luật Bảo hiểm y tế, Điều 32', purposeCode: 'CARE' } }]);
+      const unknown = await fx.app.inject({ method: 'GET', url: '/api/exchange/consents/no-such-consent/history', headers: await adminKey(fx.app) });
+      expect(unknown.json()).toMatchObject({ status: 404, code: 'CONSENT_NOT_FOUND' });
     });
 
     it('lists the catalog publicly and documents every service in OpenAPI', async () => {

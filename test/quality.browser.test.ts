@@ -116,6 +116,9 @@ describe('quality console', () => {
     await expect(page.getByTestId('worklist-status-current').textContent()).resolves.toBe('Đang mở');
     expect(await page.getByTestId('worklist-rule-name').textContent()).toMatch(/[àáảãạăâđèéêìíòóôơùúưỳý]/u);
     await expect(page.getByTestId('worklist-next').count()).resolves.toBe(0);
+    // Places by name, not code: the commune filtered on, and each row's commune and province.
+    await expect.poll(() => page.getByTestId('worklist-commune-name').textContent()).toBe(`${communeName}, ${provinceName}`);
+    for (const cell of await page.getByTestId('worklist-unit').allTextContents()) expect(cell).toMatch(new RegExp(`^${communeName}, ${provinceName}\\d{5}$`));
     // Each row has its own action form (one open at a time), with its own reason.
     await expect(page.getByTestId('worklist-row-form').count()).resolves.toBe(0);
     await page.getByTestId('worklist-act').first().click();
@@ -133,6 +136,7 @@ describe('quality console', () => {
     const dismissed = (await (await fetch(`${server.url}/api/quality/findings?status=dismissed`, { headers: auth() })).json()) as { items: { findingId: string }[]; total: number };
     expect(dismissed.items).toHaveLength(1);
     expect(dismissed.total).toBe(1);
+    expect(dismissed.items[0]).toMatchObject({ communeName: expect.stringMatching(/^(Xã|Phường|Đặc khu) /) as unknown, provinceName: expect.any(String) as unknown });
     // The count is of every page: one finding a page still counts them all.
     const open = (await (await fetch(`${server.url}/api/quality/findings?status=open&limit=1`, { headers: auth() })).json()) as { items: unknown[]; total: number };
     expect(open.items).toHaveLength(1);

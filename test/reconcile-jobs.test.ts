@@ -28,7 +28,7 @@ interface JobBody {
   readonly progress: number;
   readonly attempts: number;
   readonly rows: number | null;
-  readonly error: { readonly code: string } | null;
+  readonly error: { readonly code: string; readonly message: string } | null;
   readonly summary: { readonly rows: number; readonly statuses: Record<string, number> } | null;
 }
 
@@ -104,10 +104,25 @@ describe.each(dialects)('reconciliation jobs over HTTP on %s', (dialect) => {
     const job = await waitFor(app, created.json<JobBody>().jobId);
     expect(job.state).toBe('failed');
     expect(job.error?.code).toBe('RECONCILE_COLUMN_MISSING');
+    // One header error naming the columns the preset expects, and those the file has.
+    expect(job.error?.message).toBe('the file has no column "id_number" for the ID number; expected columns: tax_record_no (record), id_number (id), taxpayer_name (name), birth_date (birth); its columns are: a, b');
     const results = await app.inject({ method: 'GET', url: `/api/reconcile-jobs/${job.jobId}/results`, headers: auth });
     expect(results.statusCode).toBe(409);
     expect(results.json<{ code: string }>().code).toBe('RECONCILE_JOB_NOT_FINISHED');
   }, 60_000);
+
+  it("maps a file's header to the preset's fields for the console, by name and by usual Vietnamese headers", async () => {
+    const mapped = await app.inject({ method: 'POST', url: '/api/reconcile-jobs/column-mapping', headers: auth, payload: { preset: 'tax', header: ['STT', 'Số CCCD', 'Họ và tên', 'ns'] } });
+    expect(mapped.statusCode).toBe(200);
+    const items = mapped.json<{ items: { field: string; expected: string | null; column: string | null; required: boolean }[] }>().items;
+    expect(items.filter((m) => m.field === 'id' || m.field === 'name' || m.field === 'birth')).toEqual([
+      { field: 'id', expected: 'id_number', column: 'Số CCCD', required: true },
+      { field: 'name', expected: 'taxpayer_name', column: 'Họ và tên', required: true },
+      { field: 'birth', expected: 'birth_date', column: null, required: false },
+    ]);
+    const bad = await app.inject({ method: 'POST', url: '/api/reconcile-jobs/column-mapping', headers: auth, payload: { preset: 'lottery', header: ['a'] } });
+    expect(bad.statusCode).toBe(400);
+  });
 
   it('refuses bad requests with a problem and a code', async () => {
     const cases: readonly [string, string, unknown, number, string][] = [

@@ -20,6 +20,20 @@ export interface AuditTables {
   bulk_job_members: BulkJobMembersTable;
   /** Misuse alerts, of agencies' clients and of officials (the table keeps its first name). */
   exchange_alerts: MisuseAlertsTable;
+  admin_actions: AdminActionsTable;
+}
+
+/**
+ * The administration log (migration 0041, in the registry's store): who changed an officer or a
+ * citizen's consent, how, when. `detail` is the action's terms as JSON (a role, a legal basis).
+ */
+export interface AdminActionsTable {
+  action_id: string;
+  at: string;
+  actor_id: string;
+  action: string;
+  subject: string;
+  detail: string;
 }
 
 /**

@@ -25,7 +25,7 @@ export function registerBackupCommands(program: Command, withContext: WithContex
   program
     .command('backup')
     .description(say('sao lưu cơ sở dữ liệu và nhật ký truy cập khi máy chủ đang chạy: một bản nhất quán, kèm bảng kê tổng SHA-256', 'back up the registry and its access log while the server runs: one consistent copy, with a manifest of SHA-256 sums'))
-    .requiredOption('--out <dir>', 'a folder that does not exist yet (written as <dir>.partial, renamed when complete)')
+    .requiredOption('--out <dir>', say('thư mục chưa tồn tại (ghi vào <dir>.partial, đổi tên khi xong)', 'a folder that does not exist yet (written as <dir>.partial, renamed when complete)'))
     .action((opts: { out: string }) =>
       withContext(async (ctx) => {
         const manifest = await backupStores(
@@ -36,16 +36,17 @@ export function registerBackupCommands(program: Command, withContext: WithContex
           opts.out,
           systemClock.now(),
         );
-        console.log(`backed up ${manifest.persons} persons and ${manifest.accessRecords} access records (${manifest.dialect}) to ${opts.out}`);
-        for (const file of manifest.files) console.log(`  ${file.name}  ${file.bytes} bytes  sha256 ${file.sha256}`);
+        console.log(say(`đã sao lưu ${manifest.persons} người và ${manifest.accessRecords} bản ghi truy cập (${manifest.dialect}) vào ${opts.out}`, `backed up ${manifest.persons} persons and ${manifest.accessRecords} access records (${manifest.dialect}) to ${opts.out}`));
+        for (const file of manifest.files) console.log(`  ${file.name}  ${file.bytes} ${say('byte', 'bytes')}  sha256 ${file.sha256}`);
         return 0;
       }),
     );
 
   program
-    .command('restore <dir>')
+    .command('restore')
+    .argument('<dir>', say('thư mục sao lưu (do sachsong backup ghi ra)', 'the backup folder (as sachsong backup wrote it)'))
     .description(say('khôi phục bản sao lưu vào kho trống (các tệp SQLite của thư mục dữ liệu, hoặc cơ sở dữ liệu PostgreSQL trống của DATABASE_URL), kiểm tra mọi tệp trước', 'restore a backup into an empty store (the data folder\'s SQLite files, or the empty PostgreSQL database of DATABASE_URL), checking every file first'))
-    .option('--data-dir <dir>', 'data folder to restore into (default: SACHSONG_DATA_DIR, else ./data); it must hold no store yet')
+    .option('--data-dir <dir>', say('thư mục dữ liệu để khôi phục vào (mặc định: SACHSONG_DATA_DIR, không có thì ./data); chưa được có kho dữ liệu', 'data folder to restore into (default: SACHSONG_DATA_DIR, else ./data); it must hold no store yet'))
     .action(async (dir: string, opts: CommandLineSettings) => {
       const manifest = await readBackup(dir);
       const config = loadConfigWith(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir });
@@ -63,13 +64,13 @@ export function registerBackupCommands(program: Command, withContext: WithContex
         const persons = await populationReadModel.personCount(ctx.database.db);
         const accessRecords = Number((await ctx.accessLogStore.database.db.selectFrom('access_records').select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()).n);
         if (persons !== manifest.persons || accessRecords !== manifest.accessRecords) {
-          console.error(`error RESTORE_INCOMPLETE: restored ${persons} persons and ${accessRecords} access records, the backup holds ${manifest.persons} and ${manifest.accessRecords}; what to do: restore again into an empty store`);
+          console.error(say(`lỗi RESTORE_INCOMPLETE: đã khôi phục ${persons} người và ${accessRecords} bản ghi truy cập, bản sao lưu có ${manifest.persons} và ${manifest.accessRecords}; cách xử lý: khôi phục lại vào kho trống`, `error RESTORE_INCOMPLETE: restored ${persons} persons and ${accessRecords} access records, the backup holds ${manifest.persons} and ${manifest.accessRecords}; what to do: restore again into an empty store`));
           process.exitCode = 1;
           return;
         }
-        const where = config.databaseUrl === undefined ? path.join(config.dataDir, 'sachsong.db') : 'the PostgreSQL database of DATABASE_URL';
-        console.log(`restored ${persons} persons and ${accessRecords} access records from the backup of ${manifest.createdAt} into ${where}${ctx.migrated.length > 0 ? `; then applied ${ctx.migrated.join(', ')}` : ''}`);
-        console.log('check the access log with: sachsong audit verify');
+        const where = config.databaseUrl === undefined ? path.join(config.dataDir, 'sachsong.db') : say('cơ sở dữ liệu PostgreSQL của DATABASE_URL', 'the PostgreSQL database of DATABASE_URL');
+        console.log(say(`đã khôi phục ${persons} người và ${accessRecords} bản ghi truy cập từ bản sao lưu lúc ${manifest.createdAt} vào ${where}${ctx.migrated.length > 0 ? `; rồi áp dụng ${ctx.migrated.join(', ')}` : ''}`, `restored ${persons} persons and ${accessRecords} access records from the backup of ${manifest.createdAt} into ${where}${ctx.migrated.length > 0 ? `; then applied ${ctx.migrated.join(', ')}` : ''}`));
+        console.log(say('kiểm tra nhật ký truy cập bằng: sachsong audit verify', 'check the access log with: sachsong audit verify'));
       } finally {
         await ctx.close();
       }

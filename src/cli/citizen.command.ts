@@ -22,12 +22,12 @@ export function registerCitizenCommands(program: Command, withContext: WithConte
 
   rp.command('onboard')
     .description(say('đăng ký một hệ thống của nền tảng trao đổi làm bên sử dụng: địa chỉ chuyển hướng và các thông tin được yêu cầu', 'make an exchange client a relying party: its redirect URIs and the claims it may ask for'))
-    .requiredOption('--client <id>', 'the exchange client, VN/<class>/<member>/<subsystem>')
-    .requiredOption('--name <name>', 'the name citizens see on the consent screen')
-    .requiredOption('--redirect <uris>', 'redirect URIs, comma-separated (one host)')
-    .requiredOption('--claims <names>', 'allowed claims, comma-separated: name, birthdate, gender, nationality, vn_permanent_residence, vn_current_residence, vn_tax_code, vn_old_tax_code')
-    .option('--post-logout <uris>', 'post-logout redirect URIs, comma-separated')
-    .option('--backchannel <uri>', 'back-channel logout URI')
+    .requiredOption('--client <id>', say('hệ thống của nền tảng trao đổi, VN/<loại>/<thành viên>/<hệ thống con>', 'the exchange client, VN/<class>/<member>/<subsystem>'))
+    .requiredOption('--name <name>', say('tên công dân thấy trên màn hình đồng ý', 'the name citizens see on the consent screen'))
+    .requiredOption('--redirect <uris>', say('các địa chỉ chuyển hướng, cách nhau bằng dấu phẩy (một máy chủ)', 'redirect URIs, comma-separated (one host)'))
+    .requiredOption('--claims <names>', say('các thông tin được phép, cách nhau bằng dấu phẩy: name, birthdate, gender, nationality, vn_permanent_residence, vn_current_residence, vn_tax_code, vn_old_tax_code', 'allowed claims, comma-separated: name, birthdate, gender, nationality, vn_permanent_residence, vn_current_residence, vn_tax_code, vn_old_tax_code'))
+    .option('--post-logout <uris>', say('các địa chỉ chuyển hướng sau khi đăng xuất, cách nhau bằng dấu phẩy', 'post-logout redirect URIs, comma-separated'))
+    .option('--backchannel <uri>', say('địa chỉ nhận thông báo đăng xuất (back-channel)', 'back-channel logout URI'))
     .action((opts: { client: string; name: string; redirect: string; claims: string; postLogout?: string; backchannel?: string }) =>
       withContext(async (ctx) => {
         const created = await service(ctx.database.db).onboard({
@@ -46,8 +46,9 @@ export function registerCitizenCommands(program: Command, withContext: WithConte
     }));
 
   for (const [command, status] of [['suspend', 'suspended'], ['reinstate', 'active']] as const) {
-    rp.command(`${command} <client>`)
-      .description(`${command} a relying party (holds at its next request)`)
+    rp.command(command)
+      .argument('<client>', say('mã hệ thống của bên sử dụng', "the relying party's client id"))
+      .description(command === 'suspend' ? say('tạm ngừng một bên sử dụng (có hiệu lực từ yêu cầu tiếp theo)', 'suspend a relying party (holds at its next request)') : say('cho một bên sử dụng hoạt động trở lại (có hiệu lực từ yêu cầu tiếp theo)', 'reinstate a relying party (holds at its next request)'))
       .action((client: string) => withContext(async (ctx) => {
         console.log(JSON.stringify(await service(ctx.database.db).setStatus(client, status), null, 2));
         return 0;

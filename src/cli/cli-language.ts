@@ -52,3 +52,54 @@ export function errorLine(code: string, message: string, action: string): string
   if (words === undefined) return `lỗi ${code}: ${message}; cách xử lý: ${action}`;
   return `lỗi ${code}: ${words[0]} (${message}); cách xử lý: ${code === 'OFFICER_UNKNOWN' ? action : words[1]}`;
 }
+
+/** commander's own headings, in Vietnamese (its words are English). */
+const viTitles: Readonly<Record<string, string>> = {
+  'Usage:': 'Cách dùng:',
+  'Options:': 'Tùy chọn:',
+  'Commands:': 'Lệnh:',
+  'Arguments:': 'Tham số:',
+  'Global Options:': 'Tùy chọn chung:',
+};
+
+/** commander's usage errors, rewritten in Vietnamese; the option or command they name is kept. */
+const viUsageErrors: readonly (readonly [RegExp, string])[] = [
+  [/^error: missing required argument '(.+)'/, "lỗi: thiếu tham số bắt buộc '$1'"],
+  [/^error: option '(.+)' argument missing/, "lỗi: tùy chọn '$1' cần một giá trị"],
+  [/^error: required option '(.+)' not specified/, "lỗi: chưa cho tùy chọn bắt buộc '$1'"],
+  [/^error: unknown option '(.+?)'/, "lỗi: không có tùy chọn '$1'"],
+  [/^error: unknown command '(.+?)'/, "lỗi: không có lệnh '$1'"],
+  [/^error: too many arguments.*/, 'lỗi: quá nhiều tham số'],
+  [/^error: option '(.+)' argument '(.+)' is invalid\./, "lỗi: giá trị '$2' của tùy chọn '$1' không hợp lệ."],
+  [/^error: command-argument value '(.+)' is invalid for argument '(.+)'\./, "lỗi: giá trị '$1' của tham số '$2' không hợp lệ."],
+  [/Allowed choices are (.+)\./, 'Chỉ được chọn $1.'],
+  [/\(Did you mean one of (.+)\?\)/, '(Có phải ý bạn là một trong $1?)'],
+  [/\(Did you mean (.+)\?\)/, '(Có phải ý bạn là $1?)'],
+];
+
+/**
+ * A usage error of commander in the CLI's language.
+ *
+ * @example
+ * usageError("error: required option '--out <dir>' not specified\n") // "lỗi: chưa cho tùy chọn bắt buộc '--out <dir>'\n" (in Vietnamese)
+ */
+export function usageError(text: string): string {
+  if (cliLang === 'en') return text;
+  return viUsageErrors.reduce((out, [pattern, vi]) => out.replace(pattern, vi), text);
+}
+
+/**
+ * Help settings for commander (`program.configureHelp`), inherited by every subcommand: the
+ * headings and the "(default: …)", "(choices: …)" notes in the CLI's language.
+ */
+export const helpInLanguage = {
+  styleTitle: (title: string): string => (cliLang === 'en' ? title : viTitles[title] ?? title),
+  optionDescription: (option: { description: string; argChoices?: string[]; defaultValue?: unknown; defaultValueDescription?: string; required: boolean; optional: boolean; isBoolean(): boolean }): string => {
+    const extra: string[] = [];
+    if (option.argChoices) extra.push(`${say('lựa chọn', 'choices')}: ${option.argChoices.map((c) => JSON.stringify(c)).join(', ')}`);
+    if (option.defaultValue !== undefined && (option.required || option.optional || (option.isBoolean() && typeof option.defaultValue === 'boolean'))) {
+      extra.push(`${say('mặc định', 'default')}: ${option.defaultValueDescription ?? JSON.stringify(option.defaultValue)}`);
+    }
+    return extra.length === 0 ? option.description : `${option.description} (${extra.join(', ')})`.trim();
+  },
+};

@@ -63,26 +63,26 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
   agency
     .command('keygen')
     .description(say('tạo cặp khóa Ed25519 cho hệ thống con của một cơ quan: jwks.json để đăng ký, private.jwk.json để giữ', "make an Ed25519 key pair for an agency's subsystem: jwks.json to register, private.jwk.json to keep"))
-    .requiredOption('--out <dir>', 'folder to write the keys into')
-    .option('--kid <kid>', 'key id', `key-${new Date().toISOString().slice(0, 10)}`)
+    .requiredOption('--out <dir>', say('thư mục ghi khóa', 'folder to write the keys into'))
+    .option('--kid <kid>', say('mã khóa', 'key id'), `key-${new Date().toISOString().slice(0, 10)}`)
     .action(async (opts: { out: string; kid: string }) => {
       const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
       mkdirSync(opts.out, { recursive: true });
       const pub = { ...(await exportJWK(publicKey)), kid: opts.kid, alg: 'EdDSA', use: 'sig' };
       writeFileSync(path.join(opts.out, 'jwks.json'), `${JSON.stringify({ keys: [pub] }, null, 2)}\n`);
       writeFileSync(path.join(opts.out, 'private.jwk.json'), `${JSON.stringify({ ...(await exportJWK(privateKey)), kid: opts.kid, alg: 'EdDSA' }, null, 2)}\n`, { mode: 0o600 });
-      console.log(`wrote ${path.join(opts.out, 'jwks.json')} (register it) and ${path.join(opts.out, 'private.jwk.json')} (keep it secret, mode 600)`);
+      console.log(say(`đã ghi ${path.join(opts.out, 'jwks.json')} (để đăng ký) và ${path.join(opts.out, 'private.jwk.json')} (giữ bí mật, quyền 600)`, `wrote ${path.join(opts.out, 'jwks.json')} (register it) and ${path.join(opts.out, 'private.jwk.json')} (keep it secret, mode 600)`));
     });
 
   agency
     .command('onboard')
     .description(say('kết nạp một cơ quan trong một bước: thành viên, các hệ thống con kèm khóa công khai, cán bộ', 'onboard an agency in one step: the member, its subsystems with their public keys, its officers'))
-    .requiredOption('--member <id>', 'member id, VN/<GOV|COM|ORG>/<CODE>')
-    .requiredOption('--name <name>', "the agency's official name")
-    .requiredOption('--kind <kind>', memberKinds.join(' | '))
-    .option('--subsystem <subsystem...>', 'a subsystem (client) as code[:name]; give --jwks for its keys')
-    .option('--jwks <file>', 'JWKS (public keys) for the subsystems')
-    .option('--officer <officer...>', 'an officer of the agency as id[:name]')
+    .requiredOption('--member <id>', say('mã thành viên, VN/<GOV|COM|ORG>/<MÃ>', 'member id, VN/<GOV|COM|ORG>/<CODE>'))
+    .requiredOption('--name <name>', say('tên chính thức của cơ quan', "the agency's official name"))
+    .requiredOption('--kind <kind>', `${say('loại thành viên', 'kind of member')}: ${memberKinds.join(' | ')}`)
+    .option('--subsystem <subsystem...>', say('một hệ thống con dạng mã[:tên]; khóa của nó cho bằng --jwks', 'a subsystem (client) as code[:name]; give --jwks for its keys'))
+    .option('--jwks <file>', say('JWKS (khóa công khai) của các hệ thống con', 'JWKS (public keys) for the subsystems'))
+    .option('--officer <officer...>', say('một cán bộ của cơ quan dạng mã[:họ tên]', 'an officer of the agency as id[:name]'))
     .action((opts: { member: string; name: string; kind: string; subsystem?: string[]; jwks?: string; officer?: string[] }) =>
       withContext((ctx) =>
         withExchange(ctx, async (exchange) => {
@@ -108,8 +108,8 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
     .action(() => withContext((ctx) => withExchange(ctx, async (exchange) => {
       for (const m of await exchange.members.list()) {
         console.log(`${m.memberId}  ${m.name}  (${m.kind}, ${m.status})`);
-        for (const c of m.clients) console.log(`  client  ${c.clientId}  ${c.status}  keys: ${c.jwks.keys.map((k) => String(k.kid)).join(', ')}`);
-        for (const o of m.officers) console.log(`  officer ${o.officerId}  ${o.name}`);
+        for (const c of m.clients) console.log(`  ${say('hệ thống', 'client')}  ${c.clientId}  ${c.status}  ${say('khóa', 'keys')}: ${c.jwks.keys.map((k) => String(k.kid)).join(', ')}`);
+        for (const o of m.officers) console.log(`  ${say('cán bộ', 'officer')} ${o.officerId}  ${o.name}`);
       }
       return 0;
     })));
@@ -117,9 +117,9 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
   agency
     .command('officer')
     .description(say('đăng ký (hoặc đổi tên) một cán bộ của thành viên', 'register (or rename) an officer of a member'))
-    .argument('<member>', 'member id')
-    .argument('<officer>', 'officer id')
-    .option('--name <name>', "the officer's name", '')
+    .argument('<member>', say('mã thành viên', 'member id'))
+    .argument('<officer>', say('mã cán bộ', 'officer id'))
+    .option('--name <name>', say('họ tên cán bộ', "the officer's name"), '')
     .action((member: string, officer: string, opts: { name: string }) => withContext((ctx) => withExchange(ctx, async (exchange) => {
       print(await exchange.members.addOfficer(member, officer, opts.name));
       return 0;
@@ -128,9 +128,9 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
   agency
     .command('officer-remove')
     .description(say('đình chỉ một cán bộ khỏi các lần gọi của thành viên (giữ ở trạng thái đình chỉ: bản ghi truy cập vẫn nêu tên); có hiệu lực từ lần gọi tiếp theo', "remove an officer from the member's calls (kept as suspended: access records name them); holds on the next call"))
-    .argument('<member>', 'member id')
-    .argument('<officer>', 'officer id')
-    .option('--reinstate', 'bring the officer back instead')
+    .argument('<member>', say('mã thành viên', 'member id'))
+    .argument('<officer>', say('mã cán bộ', 'officer id'))
+    .option('--reinstate', say('khôi phục cán bộ thay vì đình chỉ', 'bring the officer back instead'))
     .action((member: string, officer: string, opts: { reinstate?: boolean }) => withContext((ctx) => withExchange(ctx, async (exchange) => {
       print(await exchange.members.setOfficerStatus(member, officer, opts.reinstate === true ? 'active' : 'suspended'));
       return 0;
@@ -139,9 +139,9 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
   agency
     .command('subsystem')
     .description(say('thêm một hệ thống con cho thành viên', 'add a subsystem (client) to a member'))
-    .argument('<client>', 'client id, VN/<class>/<CODE>/<subsystem>')
-    .requiredOption('--jwks <file>', 'its public keys')
-    .option('--name <name>', 'its name', '')
+    .argument('<client>', say('mã hệ thống, VN/<loại>/<MÃ>/<hệ thống con>', 'client id, VN/<class>/<CODE>/<subsystem>'))
+    .requiredOption('--jwks <file>', say('khóa công khai của hệ thống', 'its public keys'))
+    .option('--name <name>', say('tên hệ thống', 'its name'), '')
     .action((client: string, opts: { jwks: string; name: string }) => withContext((ctx) => withExchange(ctx, async (exchange) => {
       print(await exchange.members.addClient(client, opts.name, readJson(opts.jwks, 'a JWKS')));
       return 0;
@@ -150,8 +150,8 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
   agency
     .command('keys')
     .description(say('thay khóa công khai của hệ thống con (xoay vòng: đăng ký cả khóa cũ và mới, sau đó chỉ khóa mới)', "replace a subsystem's public keys (rotate: register old and new together, then the new alone)"))
-    .argument('<client>', 'client id')
-    .requiredOption('--jwks <file>', 'the new JWKS')
+    .argument('<client>', say('mã hệ thống', 'client id'))
+    .requiredOption('--jwks <file>', say('JWKS mới', 'the new JWKS'))
     .action((client: string, opts: { jwks: string }) => withContext((ctx) => withExchange(ctx, async (exchange) => {
       print(await exchange.members.setKeys(client, readJson(opts.jwks, 'a JWKS')));
       return 0;
@@ -160,8 +160,8 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
   for (const [command, status] of [['suspend', 'suspended'], ['reinstate', 'active']] as const) {
     agency
       .command(command)
-      .description(`${command} a subsystem (its tokens ${status === 'active' ? 'work again' : 'stop working'})`)
-      .argument('<client>', 'client id')
+      .description(status === 'active' ? say('cho một hệ thống con hoạt động trở lại (mã truy cập của nó dùng lại được)', 'reinstate a subsystem (its tokens work again)') : say('tạm ngừng một hệ thống con (mã truy cập của nó ngừng hoạt động)', 'suspend a subsystem (its tokens stop working)'))
+      .argument('<client>', say('mã hệ thống', 'client id'))
       .action((client: string) => withContext((ctx) => withExchange(ctx, async (exchange) => {
         print(await exchange.members.setClientStatus(client, status));
         return 0;
@@ -172,17 +172,17 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
   grant
     .command('add')
     .description(say('cấp cho một hệ thống quyền gọi dịch vụ với các trường, mục đích, căn cứ pháp lý và giới hạn sử dụng', 'grant a client a service for some fields and purposes, under a legal basis, with fair-use caps'))
-    .requiredOption('--client <id>', 'client id')
-    .requiredOption('--service <name>', 'verify | person | residence | household | changes | tax-code')
-    .requiredOption('--fields <list>', 'comma-separated field names (for changes: event kinds)')
-    .requiredOption('--purpose <purpose...>', 'a purpose as CODE=text (the text is what the citizen reads)')
-    .requiredOption('--legal-basis <text>', 'the law, decree or circular (or "consent")')
-    .requiredOption('--until <date>', 'last day of validity: a date (YYYY-MM-DD) is included whole, to 24:00 Vietnam time (UTC+7); or an ISO instant, exclusive. Must be in the future')
-    .option('--from <date>', 'first day of validity: a date (YYYY-MM-DD) starts at 00:00 Vietnam time (UTC+7); or an ISO instant (default now)')
-    .option('--rate <n>', 'calls a minute', (v) => Number(v), 600)
-    .option('--daily-cap <n>', 'calls a UTC day', (v) => Number(v), 100_000)
-    .option('--consent', 'every call needs the citizen’s active consent')
-    .option('--defer-days <n>', 'days the citizen’s tracker holds back these records (police enquiries)', (v) => Number(v), 0)
+    .requiredOption('--client <id>', say('mã hệ thống', 'client id'))
+    .requiredOption('--service <name>', say('dịch vụ: verify | person | residence | household | changes | tax-code', 'the service: verify | person | residence | household | changes | tax-code'))
+    .requiredOption('--fields <list>', say('tên các trường, cách nhau bằng dấu phẩy (với changes: loại sự kiện)', 'comma-separated field names (for changes: event kinds)'))
+    .requiredOption('--purpose <purpose...>', say('một mục đích dạng MÃ=nội dung (nội dung là điều công dân đọc được)', 'a purpose as CODE=text (the text is what the citizen reads)'))
+    .requiredOption('--legal-basis <text>', say('luật, nghị định hoặc thông tư (hoặc "consent" khi dựa trên sự đồng ý)', 'the law, decree or circular (or "consent")'))
+    .requiredOption('--until <date>', say('ngày hết hiệu lực: một ngày (YYYY-MM-DD) có hiệu lực trọn ngày, đến 24:00 giờ Việt Nam (UTC+7); hoặc một thời điểm ISO, không tính thời điểm đó. Phải ở tương lai', 'last day of validity: a date (YYYY-MM-DD) is included whole, to 24:00 Vietnam time (UTC+7); or an ISO instant, exclusive. Must be in the future'))
+    .option('--from <date>', say('ngày bắt đầu hiệu lực: một ngày (YYYY-MM-DD) bắt đầu lúc 00:00 giờ Việt Nam (UTC+7); hoặc một thời điểm ISO (mặc định: bây giờ)', 'first day of validity: a date (YYYY-MM-DD) starts at 00:00 Vietnam time (UTC+7); or an ISO instant (default now)'))
+    .option('--rate <n>', say('số lần gọi mỗi phút', 'calls a minute'), (v) => Number(v), 600)
+    .option('--daily-cap <n>', say('số lần gọi mỗi ngày (UTC)', 'calls a UTC day'), (v) => Number(v), 100_000)
+    .option('--consent', say('mỗi lần gọi cần sự đồng ý còn hiệu lực của công dân', 'every call needs the citizen’s active consent'))
+    .option('--defer-days <n>', say('số ngày nhật ký sử dụng dữ liệu của công dân chưa hiện các bản ghi này (điều tra của công an)', 'days the citizen’s tracker holds back these records (police enquiries)'), (v) => Number(v), 0)
     .action((opts: { client: string; service: string; fields: string; purpose: string[]; legalBasis: string; until: string; from?: string; rate: number; dailyCap: number; consent?: boolean; deferDays: number }) =>
       withContext((ctx) => withExchange(ctx, async (exchange) => {
         const purposes: Purpose[] = pairs(opts.purpose, '=').map(([code, text]) => ({ code, text }));
@@ -206,10 +206,10 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
   grant
     .command('list')
     .description(say('các quyền đã cấp, có thể lọc theo một hệ thống', 'grants, optionally of one client'))
-    .option('--client <id>', 'client id')
+    .option('--client <id>', say('mã hệ thống', 'client id'))
     .action((opts: { client?: string }) => withContext((ctx) => withExchange(ctx, async (exchange) => {
       for (const g of await exchange.grants.list(opts.client)) {
-        console.log(`${g.grantId}  ${g.status.padEnd(7)}  ${g.clientId}  ${g.service}  [${g.fields.join(',')}]  ${g.purposes.map((p) => p.code).join(',')}  until ${g.validUntil}${g.requiresConsent ? '  consent' : ''}`);
+        console.log(`${g.grantId}  ${g.status.padEnd(7)}  ${g.clientId}  ${g.service}  [${g.fields.join(',')}]  ${g.purposes.map((p) => p.code).join(',')}  ${say('đến', 'until')} ${g.validUntil}${g.requiresConsent ? `  ${say('cần đồng ý', 'consent')}` : ''}`);
       }
       return 0;
     })));
@@ -217,7 +217,7 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
   grant
     .command('revoke')
     .description(say('thu hồi một quyền (có hiệu lực từ lần gọi tiếp theo)', 'revoke a grant (effective on the next call)'))
-    .argument('<grantId>')
+    .argument('<grantId>', say('mã quyền, như grant list hiển thị', 'the grant id, as grant list shows it'))
     .action((grantId: string) => withContext((ctx) => withExchange(ctx, async (exchange) => {
       print(await exchange.grants.revoke(grantId));
       return 0;
@@ -227,21 +227,21 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
   alerts
     .command('list')
     .description(say('các cảnh báo, mới nhất trước: ai đọc bao nhiêu trong khoảng thời gian nào, so với thường lệ', 'alerts, newest first: who read how much in what window, against their usual'))
-    .option('--status <status>', 'open | acknowledged (default: both)')
+    .option('--status <status>', say('open (đang mở) | acknowledged (đã xác nhận) (mặc định: cả hai)', 'open | acknowledged (default: both)'))
     .action((opts: { status?: string }) => withContext((ctx) => withExchange(ctx, async (exchange) => {
       if (opts.status !== undefined && opts.status !== 'open' && opts.status !== 'acknowledged') {
         throw new DomainError('invalid', 'ALERT_STATUS_UNKNOWN', `there is no alert status "${opts.status}"`, 'Give --status open or --status acknowledged, or leave it out');
       }
       const status = opts.status;
       for (const a of await exchange.alerts.list(status)) {
-        console.log(`${a.alertId}  ${a.status.padEnd(12)}  ${a.raisedAt}  ${a.subjectKind} ${a.subjectId} of ${a.clientId}: ${a.reads} reads in ${a.windowSeconds}s, usually ${a.baseline}`);
+        console.log(say(`${a.alertId}  ${a.status.padEnd(12)}  ${a.raisedAt}  ${a.subjectKind} ${a.subjectId} của ${a.clientId}: ${a.reads} lượt đọc trong ${a.windowSeconds} giây, thường là ${a.baseline}`, `${a.alertId}  ${a.status.padEnd(12)}  ${a.raisedAt}  ${a.subjectKind} ${a.subjectId} of ${a.clientId}: ${a.reads} reads in ${a.windowSeconds}s, usually ${a.baseline}`));
       }
       return 0;
     })));
   alerts
     .command('ack')
     .description(say('xác nhận đã xem xét một cảnh báo (vẫn được liệt kê, ở trạng thái đã xác nhận)', 'acknowledge an alert once looked into (it stays listed, as acknowledged)'))
-    .argument('<alertId>', 'the alert id, as alerts list shows it')
+    .argument('<alertId>', say('mã cảnh báo, như alerts list hiển thị', 'the alert id, as alerts list shows it'))
     .action((alertId: string) => withContext((ctx) => withExchange(ctx, async (exchange) => {
       print(await exchange.alerts.acknowledge(alertId));
       return 0;

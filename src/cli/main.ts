@@ -35,7 +35,7 @@ import { registerQualityCommands } from './quality.command.js';
 import { registerReconcileCommands } from './reconcile.command.js';
 import { registerTaxCodeCommands } from './tax-code.command.js';
 import { openContext, storeAddress, type CliContext } from './context.js';
-import { cliLang, errorLine, say } from './cli-language.js';
+import { cliLang, errorLine, helpInLanguage, say, usageError } from './cli-language.js';
 
 function positiveInt(value: string): number {
   const n = Number(value.replaceAll('_', ''));
@@ -149,7 +149,7 @@ function describeFailure(error: unknown): string {
 /** Prints any error a command ends with, on one line without a stack trace, and sets the exit code. */
 function reportFailure(error: unknown, logger?: { debug: (obj: object, msg: string) => void }): void {
   if (error instanceof ConfigError) {
-    console.error(error.message);
+    console.error(error.messageIn(cliLang));
     process.exitCode = 78;
   } else if (isDomainError(error)) {
     console.error(errorLine(error.code, error.message, error.action));
@@ -202,7 +202,10 @@ const program = new Command('sachsong')
   .helpCommand('help [command]', say('xem hướng dẫn của một lệnh', 'display help for command'))
   // Read before the help is built (cli-language.ts); declared here so that commander accepts it and checks its value.
   .addOption(new Option('--lang <lang>', say('ngôn ngữ: vi (tiếng Việt, mặc định) hoặc en; hoặc SACHSONG_LANG', 'language: vi (Vietnamese, the default) or en; or SACHSONG_LANG')).choices(['vi', 'en']))
-  .showHelpAfterError(say('(xem hướng dẫn: sachsong --help)', '(add --help for additional information)'));
+  .showHelpAfterError(say('(xem hướng dẫn: sachsong --help)', '(add --help for additional information)'))
+  // Inherited by every subcommand made with .command(): headings, notes and usage errors in the CLI's language.
+  .configureHelp(helpInLanguage)
+  .configureOutput({ outputError: (text, write) => { write(usageError(text)); } });
 
 program
   .command('serve')
@@ -217,7 +220,7 @@ program
     const settings: CommandLineSettings = { ...(opts.port === undefined ? {} : { port: opts.port }), ...(opts.host === undefined ? {} : { host: opts.host }), ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }) };
     const ctx = await openContext(settings).catch((error: unknown) => {
       if (error instanceof ConfigError) {
-        console.error(error.message);
+        console.error(error.messageIn(cliLang));
         process.exit(78);
       }
       throw error;
@@ -288,7 +291,8 @@ program
   );
 
 program
-  .command('import <file>')
+  .command('import')
+  .argument('<file>', say('tệp CSV hoặc NDJSON cần nhập', 'the CSV or NDJSON file to import'))
   .description(say('nhập dân cư từ CSV hoặc NDJSON (các cột như `sachsong export` ghi ra); mỗi lô nhập trọn vẹn hoặc không nhập', 'import persons from CSV or NDJSON (columns as `sachsong export` writes them); whole batches or nothing'))
   .option('--format <format>', say('csv hoặc ndjson (mặc định: theo đuôi tệp)', 'csv or ndjson (default: by file extension)'))
   .option('--batch-size <n>', say('số dòng mỗi lô (nhập trọn vẹn hoặc không)', 'rows per all-or-nothing batch'), positiveInt, 10_000)
@@ -362,7 +366,8 @@ program
   );
 
 const id = program.command('id').description(say('số định danh cá nhân', 'personal ID numbers'));
-id.command('check <number>')
+id.command('check')
+  .argument('<number>', say('số định danh cá nhân cần giải thích', 'the ID number to explain'))
   .description(say('giải thích một số định danh cá nhân 12 số', 'explain a 12-digit personal ID number'))
   .action((value: string) => {
     const { ok, lines } = explainIdNumber(value);
@@ -385,8 +390,8 @@ db.command('migrate')
   );
 
 db.command('partition')
-  .description('PostgreSQL only: hash-partition the hot tables (persons, access records, the person index) by person id, keeping every row (docs/scale.md); stop the nodes first')
-  .option('--partitions <n>', 'partitions a table', (v) => Number(v), 16)
+  .description(say('chỉ với PostgreSQL: chia phân vùng băm các bảng dùng nhiều (người dân, bản ghi truy cập, chỉ mục theo người) theo mã người, giữ mọi dòng (docs/scale.md); dừng các nút trước', 'PostgreSQL only: hash-partition the hot tables (persons, access records, the person index) by person id, keeping every row (docs/scale.md); stop the nodes first'))
+  .option('--partitions <n>', say('số phân vùng mỗi bảng', 'partitions a table'), (v) => Number(v), 16)
   .action((opts: { partitions: number }) =>
     withContext(async (ctx) => {
       for (const o of await partitionHotTables(ctx.database.db, ctx.database.dialect, opts.partitions)) {

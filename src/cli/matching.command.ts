@@ -6,7 +6,7 @@ import { readLinkageTables } from '../matching/linkage-file.reader.js';
 import { suggestBlockingRules, type SuggestedRule } from '../matching/linkage-blocking.suggester.js';
 import { writeLinkedPairs } from '../matching/linkage-pairs.writer.js';
 import { runLinkage } from '../matching/linkage.service.js';
-import { say } from './cli-language.js';
+import { errorLine, say } from './cli-language.js';
 import { DomainError, isDomainError } from '../shared/domain-error.js';
 
 function probability(value: string): number {
@@ -75,10 +75,10 @@ export function registerMatchingCommands(program: Command): void {
   program
     .command('link')
     .description(say('ghép hai tệp CSV, hoặc khử trùng một tệp, theo cấu hình JSON (phép so sánh, quy tắc phân khối, ngưỡng); ghi các cặp kèm xác suất khớp và giải thích từng trường', 'link two CSV files, or deduplicate one, from a JSON config (comparisons, blocking rules, threshold); writes the pairs with match probability and per-field explanation'))
-    .requiredOption('--config <file>', 'the linkage config (JSON)')
-    .option('--out <file>', 'where to write the linked pairs (CSV); default the config\'s "output"')
-    .option('--threshold <p>', 'match probability to link at (overrides the config)', probability)
-    .option('--suggest-blocking', 'print blocking rules suggested from the files instead of linking')
+    .requiredOption('--config <file>', say('cấu hình ghép (JSON)', 'the linkage config (JSON)'))
+    .option('--out <file>', say('nơi ghi các cặp đã ghép (CSV); mặc định là "output" của cấu hình', 'where to write the linked pairs (CSV); default the config\'s "output"'))
+    .option('--threshold <p>', say('xác suất khớp tối thiểu để ghép (thay giá trị trong cấu hình)', 'match probability to link at (overrides the config)'), probability)
+    .option('--suggest-blocking', say('in các quy tắc phân khối gợi ý từ các tệp thay vì ghép', 'print blocking rules suggested from the files instead of linking'))
     .action((opts: { config: string; out?: string; threshold?: number; suggestBlocking?: boolean }) => {
       try {
         const summary = opts.suggestBlocking === true ? suggestFromConfig(opts.config) : linkFromConfig(opts.config, { ...(opts.out === undefined ? {} : { out: opts.out }), ...(opts.threshold === undefined ? {} : { threshold: opts.threshold }) });
@@ -86,7 +86,7 @@ export function registerMatchingCommands(program: Command): void {
         process.exitCode = 0;
       } catch (error) {
         if (!isDomainError(error)) throw error;
-        console.error(`error ${error.code}: ${error.message}\n  what to do: ${error.action}`);
+        console.error(errorLine(error.code, error.message, error.action));
         process.exitCode = 2;
       }
     });

@@ -59,7 +59,8 @@ function progressPrinter(): (phase: string, fraction: number) => void {
  */
 export function registerReconcileCommands(program: Command, withContext: WithContext): void {
   program
-    .command('reconcile <file>')
+    .command('reconcile')
+    .argument('<file>', say('tệp của cơ quan cần đối soát (CSV hoặc Parquet)', "the agency's file to reconcile (CSV or Parquet)"))
     .description(say('đối soát tệp của cơ quan (CSV hoặc Parquet) với cơ sở dữ liệu: kết quả và đề xuất xử lý cho từng dòng, bản tóm tắt và báo cáo HTML', 'reconcile an agency file (CSV or Parquet) against the registry: a status and an action per row, a summary and an HTML report'))
     .requiredOption('--preset <preset>', say(`loại tệp: ${presetNames.join(', ')}`, `kind of file: ${presetNames.join(', ')}`), preset)
     .option('--out <dir>', say('thư mục kết quả (mặc định: <tệp>.reconcile cạnh tệp)', 'output folder (default: <file>.reconcile beside the file)'))

@@ -86,3 +86,39 @@ describe('the language of the CLI and its reports', () => {
     expect(() => loadConfig({ SACHSONG_DATA_DIR: dataDir(), SACHSONG_LANG: 'fr' })).toThrow(/SACHSONG_LANG: must be vi \(Vietnamese\) or en \(English\)/);
   });
 });
+
+describe('configuration errors in Vietnamese', () => {
+  const caught = (env: Readonly<Record<string, string>>): ConfigError => {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      if (error instanceof ConfigError) return error;
+      throw error;
+    }
+    throw new Error('the configuration was accepted');
+  };
+
+  it('names every bad variable with what a valid value is, Vietnamese first and English on request', () => {
+    const error = caught({ SACHSONG_DATA_DIR: dataDir(), PORT: 'eighty', DATABASE_URL: 'mysql://x', SACHSONG_NATS_REPLICAS: '7' });
+    expect(error.messageIn('vi')).toBe([
+      'cấu hình không hợp lệ:',
+      '  DATABASE_URL: phải là địa chỉ dạng postgres:// hoặc postgresql://',
+      '  PORT: phải là số nguyên từ 0 đến 65535',
+      '  SACHSONG_NATS_REPLICAS: phải là số nguyên từ 1 đến 5',
+    ].join('\n'));
+    expect(error.messageIn('en')).toBe(error.message);
+    expect(error.messageIn('en')).toMatch(/^invalid configuration:\n {2}DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/);
+  });
+
+  it('says in Vietnamese which rule across variables is broken', () => {
+    expect(caught({ NODE_ENV: 'production', SACHSONG_DATA_DIR: dataDir() }).messageIn('vi')).toContain('SACHSONG_OPERATOR_TOKEN: bắt buộc khi chạy production');
+    expect(caught({ SACHSONG_DATA_DIR: dataDir(), SACHSONG_READ_DATABASE_URL: 'postgres://h/db' }).messageIn('vi')).toContain('SACHSONG_READ_DATABASE_URL: bản sao chỉ đọc cần DATABASE_URL');
+    expect(caught({ SACHSONG_DATA_DIR: dataDir(), SACHSONG_BODY_TIMEOUT_MS: '60000', SACHSONG_REQUEST_TIMEOUT_MS: '30000' }).messageIn('vi')).toContain('SACHSONG_REQUEST_TIMEOUT_MS: phải ít nhất bằng SACHSONG_BODY_TIMEOUT_MS (60000 ms)');
+  });
+
+  it('says in Vietnamese that a data folder cannot be made, and how to fix it', () => {
+    const error = caught({ SACHSONG_DATA_DIR: '/proc/sachsong-x' });
+    expect(error.messageIn('vi')).toMatch(/SACHSONG_DATA_DIR: không tạo được thư mục dữ liệu \/proc\/sachsong-x .*; cách xử lý: chọn thư mục người dùng này được ghi/);
+    expect(error.message).toMatch(/cannot create the data folder/);
+  });
+});

@@ -106,13 +106,52 @@ const schema = z.object({
   SACHSONG_LANG: z.enum(languages, { error: 'must be vi (Vietnamese) or en (English)' }).default('vi'),
 });
 
-/** Thrown when the environment is invalid; names every bad variable at once. */
+/** One problem with a setting, in Vietnamese and in English. */
+export interface ConfigProblem {
+  readonly vi: string;
+  readonly en: string;
+}
+
+/**
+ * Thrown when the environment is invalid; names every bad variable at once. `problems` and the
+ * message are English (stable, for logs and tests); `messageIn('vi')` is what the CLI prints by default.
+ */
 export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  readonly problems: readonly string[];
+  constructor(readonly bilingual: readonly ConfigProblem[]) {
+    super(`invalid configuration:\n  ${bilingual.map((p) => p.en).join('\n  ')}`);
     this.name = 'ConfigError';
+    this.problems = bilingual.map((p) => p.en);
+  }
+
+  /** The whole message in one language: Vietnamese first, English on request. */
+  messageIn(lang: Language): string {
+    if (lang === 'en') return this.message;
+    return `cấu hình không hợp lệ:\n  ${this.bilingual.map((p) => p.vi).join('\n  ')}`;
   }
 }
+
+/** What a valid value of each variable is, in Vietnamese (zod's own words are English). */
+const viRules: Readonly<Record<string, string>> = {
+  NODE_ENV: 'phải là development, test hoặc production',
+  SACHSONG_DATA_DIR: 'phải là đường dẫn thư mục',
+  DATABASE_URL: 'phải là địa chỉ dạng postgres:// hoặc postgresql://',
+  SACHSONG_READ_DATABASE_URL: 'phải là địa chỉ dạng postgres:// hoặc postgresql://',
+  HOST: 'phải là một địa chỉ, ví dụ 127.0.0.1 hoặc 0.0.0.0',
+  PORT: 'phải là số nguyên từ 0 đến 65535',
+  LOG_LEVEL: 'phải là fatal, error, warn, info, debug, trace hoặc silent',
+  SACHSONG_OPERATOR_TOKEN: 'phải dài ít nhất 24 ký tự',
+  NATS_URL: 'phải là địa chỉ dạng nats://',
+  SACHSONG_NATS_REPLICAS: 'phải là số nguyên từ 1 đến 5',
+  SACHSONG_AUDIT_SIGNING_KEY: 'phải là khóa ký dạng PRIVATE+KEY+<nguồn>+<mã băm>+<khóa>',
+  SACHSONG_PUBLIC_URL: 'phải là một nguồn gốc như https://registry.example.vn (không có đường dẫn)',
+  SACHSONG_BODY_TIMEOUT_MS: 'phải là số nguyên mili giây từ 100 đến 600000',
+  SACHSONG_REQUEST_TIMEOUT_MS: 'phải là số nguyên mili giây từ 1000 đến 86400000',
+  SACHSONG_SHUTDOWN_GRACE_MS: 'phải là số nguyên mili giây từ 0 đến 600000',
+  SACHSONG_LANG: 'phải là vi (tiếng Việt) hoặc en (tiếng Anh)',
+};
+
+const problem = (vi: string, en: string): ConfigProblem => ({ vi, en });
 
 /** Settings given on the command line (`serve --port --host --data-dir`); they win over the environment. */
 export interface CommandLineSettings {
@@ -148,20 +187,23 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const parsed = schema.safeParse(cleaned);
   const named = (variable: string): string => (fromFlags.includes(variable) ? `${variable} (${flagOf[variable] ?? ''})` : variable);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${named(i.path.join('.'))}: ${i.message}`));
+    throw new ConfigError(parsed.error.issues.map((i) => {
+      const variable = i.path.join('.');
+      return problem(`${named(variable)}: ${viRules[variable] ?? i.message}`, `${named(variable)}: ${i.message}`);
+    }));
   }
   const v = parsed.data;
   if (v.NODE_ENV === 'production' && v.SACHSONG_OPERATOR_TOKEN === undefined) {
-    throw new ConfigError(['SACHSONG_OPERATOR_TOKEN: required in production']);
+    throw new ConfigError([problem('SACHSONG_OPERATOR_TOKEN: bắt buộc khi chạy production', 'SACHSONG_OPERATOR_TOKEN: required in production')]);
   }
   if (v.SACHSONG_REQUEST_TIMEOUT_MS < v.SACHSONG_BODY_TIMEOUT_MS) {
-    throw new ConfigError([`SACHSONG_REQUEST_TIMEOUT_MS: must be at least SACHSONG_BODY_TIMEOUT_MS (${v.SACHSONG_BODY_TIMEOUT_MS} ms)`]);
+    throw new ConfigError([problem(`SACHSONG_REQUEST_TIMEOUT_MS: phải ít nhất bằng SACHSONG_BODY_TIMEOUT_MS (${v.SACHSONG_BODY_TIMEOUT_MS} ms)`, `SACHSONG_REQUEST_TIMEOUT_MS: must be at least SACHSONG_BODY_TIMEOUT_MS (${v.SACHSONG_BODY_TIMEOUT_MS} ms)`)]);
   }
   if (v.NODE_ENV === 'production' && v.SACHSONG_AUDIT_SIGNING_KEY === undefined) {
-    throw new ConfigError(['SACHSONG_AUDIT_SIGNING_KEY: required in production']);
+    throw new ConfigError([problem('SACHSONG_AUDIT_SIGNING_KEY: bắt buộc khi chạy production', 'SACHSONG_AUDIT_SIGNING_KEY: required in production')]);
   }
   if (v.SACHSONG_READ_DATABASE_URL !== undefined && v.DATABASE_URL === undefined) {
-    throw new ConfigError(['SACHSONG_READ_DATABASE_URL: a read replica needs DATABASE_URL (its PostgreSQL primary)']);
+    throw new ConfigError([problem('SACHSONG_READ_DATABASE_URL: bản sao chỉ đọc cần DATABASE_URL (máy chủ PostgreSQL chính của nó)', 'SACHSONG_READ_DATABASE_URL: a read replica needs DATABASE_URL (its PostgreSQL primary)')]);
   }
   const dataDir = path.resolve(v.SACHSONG_DATA_DIR);
   makeDataDir(dataDir, named('SACHSONG_DATA_DIR'));
@@ -209,13 +251,13 @@ function localOperatorToken(dataDir: string): { readonly token: string; readonly
   return { token, source: 'created' };
 }
 
-const folderReasons: Readonly<Record<string, string>> = {
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EROFS: 'the file system is read-only',
-  ENOTDIR: 'a file of that name is in the way',
-  ENOENT: 'folders cannot be made there',
-  ENOSPC: 'the disk is full',
+const folderReasons: Readonly<Record<string, readonly [vi: string, en: string]>> = {
+  EACCES: ['không có quyền', 'permission denied'],
+  EPERM: ['không có quyền', 'permission denied'],
+  EROFS: ['hệ thống tệp chỉ cho đọc', 'the file system is read-only'],
+  ENOTDIR: ['có một tệp trùng tên chắn đường', 'a file of that name is in the way'],
+  ENOENT: ['không tạo được thư mục ở đó', 'folders cannot be made there'],
+  ENOSPC: ['đĩa đã đầy', 'the disk is full'],
 };
 
 /** The data folder is made (or found) before anything is written in it: a folder that cannot be made fails at once. */
@@ -224,7 +266,10 @@ function makeDataDir(dataDir: string, variable: string): void {
     makeFolder(dataDir);
   } catch (error) {
     if (!(error instanceof FolderError)) throw error;
-    const reason = folderReasons[error.code] ?? error.code;
-    throw new ConfigError([`${variable}: cannot create the data folder ${dataDir} (${error.folder}: ${reason}); choose a folder this user may write, e.g. SACHSONG_DATA_DIR=./data`]);
+    const [vi, en] = folderReasons[error.code] ?? [error.code, error.code];
+    throw new ConfigError([problem(
+      `${variable}: không tạo được thư mục dữ liệu ${dataDir} (${error.folder}: ${vi}); cách xử lý: chọn thư mục người dùng này được ghi, ví dụ SACHSONG_DATA_DIR=./data`,
+      `${variable}: cannot create the data folder ${dataDir} (${error.folder}: ${en}); choose a folder this user may write, e.g. SACHSONG_DATA_DIR=./data`,
+    )]);
   }
 }

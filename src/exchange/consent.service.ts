@@ -1,3 +1,4 @@
+import { adminActionRepository, type AdminAction } from '../audit/admin-action.repository.js';
 import { randomUUID, sign, verify } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { Kysely } from 'kysely';
@@ -11,6 +12,16 @@ import type { ExchangeDirectory } from './exchange.directory.js';
 import { checkClientId } from './exchange-ids.js';
 import type { ExchangeKeys } from './exchange-keys.js';
 import type { Consent, ConsentArtefactBody, ConsentStatus, Frequency, TimeSpan } from './exchange.types.js';
+
+/** The officer who records or changes a consent on a citizen's behalf, logged with the action. */
+export interface ConsentRecorder {
+  readonly actorId: string;
+  /** The law that requires the citizen's consent. */
+  readonly legalBasis?: string;
+  /** An officer recording a consent in the console names the law; a service account's flow may not. */
+  readonly legalBasisRequired?: boolean;
+  readonly reason?: string;
+}
 
 export interface ConsentInput {
   readonly citizen: string;
@@ -85,8 +96,12 @@ export class ConsentService {
    * @example
    * await consents.give({ citizen: '079203012345', dataUser: 'VN/COM/VCB/ekyc', purposeCode: 'ACCOUNT_OPENING', purposeText: 'Mở tài khoản', fields: ['fullName'], dataLife: { unit: 'YEAR', value: 5 }, frequency: { unit: 'DAY', value: 10 }, expiry: '2027-01-01T00:00:00Z' });
    */
-  async give(input: ConsentInput): Promise<ConsentView> {
+  async give(input: ConsentInput, by?: ConsentRecorder): Promise<ConsentView> {
     const now = this.deps.clock.now().toISOString();
+    const legalBasis = by?.legalBasis?.trim();
+    if ((by?.legalBasisRequired === true && legalBasis === undefined) || (legalBasis !== undefined && legalBasis.length < 3)) {
+      throw new DomainError('invalid', 'CONSENT_LEGAL_BASIS_MISSING', 'a consent recorded by an officer names the law that requires it', 'Give the law, decree or circular (e.g. Nghị định 13/2023/NĐ-CP, Điều 11)');
+    }
     if (!idPattern.test(input.citizen)) throw new DomainError('invalid', 'ID_NUMBER_MALFORMED', 'the citizen is named by a 12-digit ID number', 'Check the number on the ID card');
     checkClientId(input.dataUser);
     if (!codePattern.test(input.purposeCode) || input.purposeText.trim() === '') {
@@ -120,13 +135,22 @@ export class ConsentService {
     };
     const consent = this.sign(artefact);
     this.forgetTerms(artefact.citizen, artefact.dataUser);
-    await consentRepository.save(this.deps.db, consent, now);
+    await this.deps.db.transaction().execute(async (trx) => {
+      await consentRepository.save(trx, consent, now);
+      // Who recorded it, and under which law, in the same transaction as the consent.
+      if (by !== undefined) {
+        await adminActionRepository.record(trx, {
+          at: now, actorId: by.actorId, action: 'consent.recorded', subject: artefact.consentId,
+          detail: { ...(legalBasis === undefined ? {} : { legalBasis }), dataUser: artefact.dataUser, purposeCode: artefact.purpose.code },
+        });
+      }
+    });
     this.forgetTerms(artefact.citizen, artefact.dataUser);
     return { ...consent, status: consent.artefact.status };
   }
 
   /** Pauses, resumes or revokes a consent; returns the newly signed artefact. */
-  async change(consentId: string, action: ConsentAction): Promise<ConsentView> {
+  async change(consentId: string, action: ConsentAction, by?: ConsentRecorder): Promise<ConsentView> {
     const now = this.deps.clock.now().toISOString();
     const existing = await consentRepository.find(this.deps.db, consentId);
     if (existing === undefined) throw new DomainError('not_found', 'CONSENT_NOT_FOUND', 'no consent has this id', 'List the citizen’s consents to find its id');
@@ -137,9 +161,20 @@ export class ConsentService {
     }
     const consent = this.sign({ ...existing.artefact, status: rule.to, statusAt: now });
     this.forgetTerms(existing.artefact.citizen, existing.artefact.dataUser);
-    await consentRepository.save(this.deps.db, consent, now);
+    await this.deps.db.transaction().execute(async (trx) => {
+      await consentRepository.save(trx, consent, now);
+      if (by !== undefined) {
+        const kind = action === 'pause' ? 'consent.paused' : action === 'resume' ? 'consent.resumed' : 'consent.withdrawn';
+        await adminActionRepository.record(trx, { at: now, actorId: by.actorId, action: kind, subject: consentId, detail: by.reason === undefined ? {} : { reason: by.reason } });
+      }
+    });
     this.forgetTerms(existing.artefact.citizen, existing.artefact.dataUser);
     return { ...consent, status: consent.artefact.status };
+  }
+
+  /** Who recorded and changed a consent, oldest first (the administration log). */
+  history(consentId: string): Promise<readonly AdminAction[]> {
+    return adminActionRepository.forSubject(this.deps.db, consentId);
   }
 
   /** A citizen's consents, with expired ones shown as EXPIRED. */

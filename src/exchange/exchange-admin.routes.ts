@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { actorOf } from '../http/api-auth.js';
 import type { Exchange } from './exchange.module.js';
-import { AlertView, ClientParams, ClientView, ConsentBody, ConsentView, GrantBody, GrantView, JwksSchema, MemberParams, MemberView, OfficerView, OnboardBody } from './exchange.schemas.js';
+import { AdminActionView, AlertView, ClientParams, ClientView, ConsentBody, ConsentView, GrantBody, GrantView, JwksSchema, MemberParams, MemberView, OfficerView, OnboardBody } from './exchange.schemas.js';
 
 export interface ExchangeAdminRoutesOptions {
   readonly exchange: Exchange;
@@ -64,8 +65,20 @@ export const exchangeAdminRoutes: FastifyPluginAsyncTypebox<ExchangeAdminRoutesO
     schema: { tags, summary: "A citizen's consents (operator on the citizen's behalf until citizen sign-in)", querystring: Type.Object({ citizen: Type.String({ maxLength: 32 }) }), response: { 200: Type.Object({ items: Type.Array(ConsentView) }) } },
   }, async (request) => ({ items: plain(await exchange.consents.forCitizen(request.query.citizen)) }));
 
-  app.post('/consents', { schema: { tags, summary: 'Record a citizen’s consent: a signed artefact', body: ConsentBody, response: { 201: ConsentView } } }, async (request, reply) =>
-    reply.status(201).send(plain(await exchange.consents.give(request.body))));
+  app.post('/consents', { schema: { tags, summary: 'Record a citizen’s consent: a signed artefact. Recorded by a signed-in officer, it names the law requiring it (legalBasis) and goes to the administration log', body: ConsentBody, response: { 201: ConsentView } } }, async (request, reply) => {
+    const { legalBasis, ...input } = request.body;
+    const actor = actorOf(request);
+    // The administration log names who recorded it; an officer also names the law requiring it.
+    const by = { actorId: actor.id, legalBasisRequired: actor.kind === 'officer', ...(legalBasis === undefined ? {} : { legalBasis }) };
+    return reply.status(201).send(plain(await exchange.consents.give(input, by)));
+  });
+
+  app.get('/consents/:consentId/history', {
+    schema: { tags, summary: 'Who recorded, paused, resumed or withdrew a consent, when, and under which law', params: Type.Object({ consentId: Type.String({ maxLength: 64 }) }), response: { 200: Type.Object({ items: Type.Array(AdminActionView) }) } },
+  }, async (request) => {
+    await exchange.consents.get(request.params.consentId);
+    return { items: plain(await exchange.consents.history(request.params.consentId)) };
+  });
 
   app.get('/consents/:consentId', {
     schema: { tags, summary: 'A consent artefact, its status now and whether its signature holds', params: Type.Object({ consentId: Type.String({ maxLength: 64 }) }) },
@@ -81,7 +94,10 @@ export const exchangeAdminRoutes: FastifyPluginAsyncTypebox<ExchangeAdminRoutesO
       params: Type.Object({ consentId: Type.String({ maxLength: 64 }), action: Type.Union([Type.Literal('pause'), Type.Literal('resume'), Type.Literal('revoke')]) }),
       response: { 200: ConsentView },
     },
-  }, async (request) => plain(await exchange.consents.change(request.params.consentId, request.params.action)));
+  }, async (request) => {
+    const actor = actorOf(request);
+    return plain(await exchange.consents.change(request.params.consentId, request.params.action, { actorId: actor.id }));
+  });
 
   app.get('/alerts', {
     schema: { tags, summary: 'Misuse alerts, newest first', querystring: Type.Object({ status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('acknowledged')])), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200 })) }), response: { 200: Type.Object({ items: Type.Array(AlertView) }) } },

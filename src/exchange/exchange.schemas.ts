@@ -89,7 +89,18 @@ export const ConsentBody = Type.Object({
   frequency: Span,
   start: Type.Optional(Type.String({ maxLength: 40 })),
   expiry: Type.String({ maxLength: 40 }),
+  legalBasis: Type.Optional(Type.String({ maxLength: 300, description: 'the law requiring the citizen\'s consent (e.g. Nghị định 13/2023/NĐ-CP, Điều 11); required when a signed-in officer records the consent' })),
 }, { additionalProperties: false });
+
+/** One line of the administration log. */
+export const AdminActionView = Type.Object({
+  actionId: Type.String(),
+  at: Type.String(),
+  actorId: Type.String(),
+  action: Type.String(),
+  subject: Type.String(),
+  detail: Type.Record(Type.String(), Type.String()),
+});
 
 const ConsentStatusSchema = Type.Union([Type.Literal('ACTIVE'), Type.Literal('PAUSED'), Type.Literal('REVOKED'), Type.Literal('EXPIRED')]);
 

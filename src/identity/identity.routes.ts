@@ -211,6 +211,13 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRoutesOptions> = 
     schema: { tags, summary: 'An officer', params: OfficerIdParam, response: { 200: OfficerView } },
   }, async (request) => officerView(await identity.officers.get(actorOf(request), request.params.officerId)));
 
+  app.get('/identity/officers/:officerId/history', {
+    schema: {
+      tags, summary: "What administrators did to an officer: role and unit changes, second factor resets, suspensions (the administration log)", params: OfficerIdParam,
+      response: { 200: Type.Object({ items: Type.Array(Type.Object({ actionId: Type.String(), at: Type.String(), actorId: Type.String(), action: Type.String(), subject: Type.String(), detail: Type.Record(Type.String(), Type.String()) })) }) },
+    },
+  }, async (request) => ({ items: (await identity.officers.history(actorOf(request), request.params.officerId)).map((a) => ({ ...a, detail: { ...a.detail } })) }));
+
   app.post('/identity/officers', {
     schema: {
       tags,

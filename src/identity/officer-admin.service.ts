@@ -1,3 +1,4 @@
+import { adminActionRepository, type AdminAction } from '../audit/admin-action.repository.js';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../shared/clock.js';
 import type { DB } from '../store/database.types.js';
@@ -160,6 +161,7 @@ export class OfficerAdminService {
       if (status === 'suspended' && target.role === 'system_admin') await this.keepOneAdmin(trx, officerId);
       await officerRepository.setStatus(trx, officerId, status, at);
       if (status === 'suspended') await sessionRepository.revokeAllForOfficer(trx, officerId, 'suspended', at);
+      await adminActionRepository.record(trx, { at, actorId: actor.id, action: status === 'suspended' ? 'officer.suspended' : 'officer.reactivated', subject: officerId, detail: {} });
     });
     this.deps.sessions?.invalidate();
     this.emit({ type: 'officer.changed', officerId, change: status === 'suspended' ? 'suspended' : 'reactivated', by: actor.id, at });
@@ -184,6 +186,10 @@ export class OfficerAdminService {
       if (target.role === 'system_admin' && role !== 'system_admin') await this.keepOneAdmin(trx, officerId);
       await officerRepository.setRoleAndUnit(trx, officerId, role, unit, at);
       await sessionRepository.revokeAllForOfficer(trx, officerId, 'role_changed', at);
+      await adminActionRepository.record(trx, {
+        at, actorId: actor.id, action: 'officer.role_changed', subject: officerId,
+        detail: { fromRole: target.role, role, unitLevel: unit.level, ...('code' in unit ? { unitCode: unit.code } : {}) },
+      });
       return target.role === role ? 'unit' : 'role';
     });
     this.deps.sessions?.invalidate();
@@ -205,6 +211,7 @@ export class OfficerAdminService {
     await this.deps.db.transaction().execute(async (trx) => {
       if (!(await officerRepository.resetEnrolment(trx, officerId, sha256Hex(token), expiresAt, at))) throw identityErrors.officerNotFound();
       await sessionRepository.revokeAllForOfficer(trx, officerId, 'second_factor_reset', at);
+      await adminActionRepository.record(trx, { at, actorId: actor.id, action: 'officer.second_factor_reset', subject: officerId, detail: {} });
     });
     this.deps.sessions?.invalidate();
     this.emit({ type: 'officer.changed', officerId, change: 'second_factor_reset', by: actor.id, at });
@@ -215,7 +222,10 @@ export class OfficerAdminService {
   async unlock(actor: Actor, officerId: string): Promise<Officer> {
     authorize(actor, 'identity.admin');
     const at = this.deps.clock.now().toISOString();
-    if (!(await officerRepository.unlock(this.deps.db, officerId, at))) throw identityErrors.officerNotFound();
+    await this.deps.db.transaction().execute(async (trx) => {
+      if (!(await officerRepository.unlock(trx, officerId, at))) throw identityErrors.officerNotFound();
+      await adminActionRepository.record(trx, { at, actorId: actor.id, action: 'officer.unlocked', subject: officerId, detail: {} });
+    });
     this.emit({ type: 'officer.changed', officerId, change: 'unlocked', by: actor.id, at });
     return this.mustFind(officerId);
   }
@@ -237,6 +247,13 @@ export class OfficerAdminService {
   async get(actor: Actor, officerId: string): Promise<Officer> {
     authorize(actor, 'identity.read');
     return this.mustFind(officerId);
+  }
+
+  /** What administrators did to an officer (role, second factor, status), oldest first. */
+  async history(actor: Actor, officerId: string): Promise<readonly AdminAction[]> {
+    authorize(actor, 'identity.read');
+    await this.mustFind(officerId);
+    return adminActionRepository.forSubject(this.deps.db, officerId);
   }
 
   private async mustFind(officerId: string): Promise<Officer> {

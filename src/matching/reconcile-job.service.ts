@@ -12,7 +12,7 @@ import { defaultLeaseMs, processNodeId } from '../store/job-lease.js';
 import { DomainError, isDomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
 import { reconcileJobRepository, type ReconcileJobRow } from './reconcile-job.repository.js';
-import { canonicalFields, isPresetName, withMapping, type CanonicalField, type PresetName } from './reconcile.presets.js';
+import { canonicalFields, isPresetName, reconcilePresets, withHeaderAliases, withMapping, type CanonicalField, type PresetName } from './reconcile.presets.js';
 import { reconcileOutputs, type ReconcileService } from './reconcile.service.js';
 import type { ReconcileSummary } from './reconcile.types.js';
 
@@ -146,6 +146,23 @@ export class ReconcileJobService {
   private readonly pending = new Set<string>();
 
   constructor(private readonly deps: ReconcileJobDeps) {}
+
+  /**
+   * How a preset would read a file with this header: each field's expected column, the column of
+   * the header it takes (by name, or by a usual Vietnamese header such as "Họ và tên"), and whether
+   * it is required. The console shows it for the user to correct before the job starts.
+   */
+  columnMapping(presetName: string, header: readonly string[]): readonly { readonly field: CanonicalField; readonly expected: string | null; readonly column: string | null; readonly required: boolean }[] {
+    if (!isPresetName(presetName)) {
+      throw new DomainError('invalid', 'RECONCILE_PRESET_UNKNOWN', `unknown preset "${presetName}"`, 'Use one of tax, telecom, bank, welfare');
+    }
+    const preset = reconcilePresets[presetName];
+    const found = withHeaderAliases(preset, header).columns;
+    return canonicalFields.map((field) => {
+      const column = found[field];
+      return { field, expected: preset.columns[field] ?? null, column: column !== undefined && header.includes(column) ? column : null, required: field === 'id' || field === 'name' };
+    });
+  }
 
   /** Creates a job for a file in the inbox and queues it. */
   async create(input: CreateJobInput): Promise<ReconcileJobView> {

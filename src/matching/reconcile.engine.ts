@@ -196,7 +196,9 @@ async function sourceShape(connection: DuckDBConnection, request: ReconcileReque
   for (const required of ['id', 'name'] as const) {
     const column = preset.columns[required];
     if (column === undefined || !header.includes(column)) {
-      throw new DomainError('invalid', 'RECONCILE_COLUMN_MISSING', `the file has no column "${column ?? required}" for the ${required === 'id' ? 'ID number' : 'full name'}; its columns are: ${header.join(', ')}`, `Map the column with --map ${required}=<column> or rename it`, { columns: header });
+      // One error for the header, naming the columns expected as well as those found.
+      const expected = (Object.entries(preset.columns) as [CanonicalField, string][]).map(([field, name]) => `${name} (${field})`).join(', ');
+      throw new DomainError('invalid', 'RECONCILE_COLUMN_MISSING', `the file has no column "${column ?? required}" for the ${required === 'id' ? 'ID number' : 'full name'}; expected columns: ${expected}; its columns are: ${header.join(', ')}`, `Map the column with --map ${required}=<column> (or in the console's column mapping) or rename it`, { columns: header, expected: Object.values(preset.columns) });
     }
   }
   const has = (field: CanonicalField): boolean => {

@@ -56,6 +56,14 @@ export const reconcileRoutes: FastifyPluginAsyncTypebox<ReconcileRoutesOptions> 
     }
   });
 
+  app.post('/reconcile-jobs/column-mapping', {
+    schema: {
+      tags, summary: "How a preset reads a file with this header: each field's expected column, the header's column it takes, whether it is required (the console's column mapping, before a job starts)",
+      body: Type.Object({ preset: CreateReconcileJobBody.properties.preset, header: Type.Array(Type.String({ maxLength: 200 }), { maxItems: 500 }) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ items: Type.Array(Type.Object({ field: Type.String(), expected: Type.Union([Type.String(), Type.Null()]), column: Type.Union([Type.String(), Type.Null()]), required: Type.Boolean() })) }) },
+    },
+  }, (request) => ({ items: jobs.columnMapping(request.body.preset, request.body.header).map((m) => ({ ...m })) }));
+
   app.post('/reconcile-jobs', {
     schema: { tags, summary: 'Start reconciling a file from the inbox against the registry', body: CreateReconcileJobBody, response: { 202: ReconcileJobView } },
   }, async (request, reply) => {

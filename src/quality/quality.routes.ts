@@ -93,7 +93,18 @@ export const qualityRoutes: FastifyPluginAsyncTypebox<QualityRoutesOptions> = (a
     const provinceCode = q.province ?? (u.level === 'province' ? u.code : u.level === 'commune' ? u.province : undefined);
     const filter = { provinceCode, communeCode, ruleId: q.rule, group: q.group, status: q.status, recordId: q.record };
     const [items, total] = await Promise.all([quality.worklist({ ...filter, after: q.after, limit: q.limit ?? 50 }), quality.worklistCount(filter)]);
-    return { items: [...items], total };
+    // Officers read places by name: today's names, as the scorecard shows them.
+    const today = now().slice(0, 10);
+    const catalog = adminUnitCatalog();
+    const provinceNames = new Map(catalog.provinces(today).map((p) => [p.code, p.name]));
+    return {
+      items: items.map((f) => ({
+        ...f,
+        communeName: f.communeCode === '' ? null : catalog.findCommune(f.communeCode, today)?.name ?? null,
+        provinceName: provinceNames.get(f.provinceCode) ?? null,
+      })),
+      total,
+    };
   });
 
   app.get('/quality/findings/:id', {

@@ -23,6 +23,8 @@ export const FindingView = Type.Object({
   relatedId: NullableString,
   communeCode: Type.String(),
   provinceCode: Type.String(),
+  communeName: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: "the commune's name today (null for a code no unit has today)" })),
+  provinceName: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: "the province's name today" })),
   detail: Type.String(),
   detectedAt: Type.String(),
   lastSeenAt: Type.String(),

@@ -24,6 +24,7 @@ import * as changeEvents0030 from './migrations/0030-change-events.migration.js'
 import * as residenceDocuments0031 from './migrations/0031-residence-documents.migration.js';
 import * as procedures0035 from './migrations/0035-procedures.migration.js';
 import * as direction0040 from './migrations/0040-direction.migration.js';
+import * as adminActions0041 from './migrations/0041-admin-actions.migration.js';
 import * as taxCodeLinks0050 from './migrations/0050-tax-code-links.migration.js';
 import * as jobLeases0070 from './migrations/0070-job-leases.migration.js';
 import * as findingStatuses0071 from './migrations/0071-finding-statuses.migration.js';
@@ -59,6 +60,7 @@ const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0031-residence-documents', residenceDocuments0031],
   ['0035-procedures', procedures0035],
   ['0040-direction', direction0040],
+  ['0041-admin-actions', adminActions0041],
   ['0050-tax-code-links', taxCodeLinks0050],
   ['0070-job-leases', jobLeases0070],
   ['0071-finding-statuses', findingStatuses0071],

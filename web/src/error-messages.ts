@@ -42,6 +42,18 @@ const vi: Readonly<Record<string, ErrorText>> = {
   RATE_LIMITED: { detail: 'Quá nhiều yêu cầu trong thời gian ngắn.', action: 'Chờ một lát rồi thực hiện lại.' },
   ROUTE_NOT_FOUND: { detail: 'Máy chủ không có chức năng này.', action: 'Tải lại trang; nếu vẫn lỗi, báo cho bộ phận vận hành.' },
   INTERNAL_ERROR: { detail: 'Máy chủ gặp lỗi ngoài dự kiến.', action: 'Thử lại sau; nếu vẫn lỗi, báo cho bộ phận vận hành kèm thời điểm xảy ra.' },
+  CONSENT_LEGAL_BASIS_MISSING: { detail: 'Chưa nêu căn cứ pháp lý yêu cầu sự đồng ý của công dân.', action: 'Nhập luật, nghị định hoặc thông tư (ví dụ: Nghị định 13/2023/NĐ-CP, Điều 11), rồi ghi nhận lại.' },
+  CONSENT_STATUS_CONFLICT: { detail: 'Sự đồng ý đang ở trạng thái không cho phép thao tác này.', action: 'Tải lại danh sách; nếu cần, ghi nhận một sự đồng ý mới.' },
+  CONSENT_EXPIRY_INVALID: { detail: 'Ngày hết hạn phải ở tương lai.', action: 'Nhập ngày hết hạn sau hôm nay, dạng dd/mm/yyyy.' },
+  CONSENT_FIELDS_EMPTY: { detail: 'Sự đồng ý phải nêu ít nhất một trường dữ liệu.', action: 'Nhập các trường công dân đồng ý cung cấp, cách nhau bằng dấu phẩy.' },
+  CONSENT_PURPOSE_INVALID: { detail: 'Mã mục đích chỉ gồm chữ in hoa, chữ số và _ . -, kèm nội dung mục đích.', action: 'Sửa mã mục đích (ví dụ ACCOUNT_OPENING) và nhập nội dung.' },
+  CLIENT_UNKNOWN: { detail: 'Bên sử dụng dữ liệu chưa được kết nạp vào nền tảng trao đổi.', action: 'Chọn một hệ thống đã kết nạp.' },
+  SELF_CHANGE_REFUSED: { detail: 'Không thể tự thay đổi tài khoản của chính mình.', action: 'Đề nghị một quản trị hệ thống khác thực hiện.' },
+  LAST_ADMIN: { detail: 'Đây là quản trị hệ thống cuối cùng đang hoạt động.', action: 'Tạo hoặc kích hoạt một quản trị hệ thống khác trước.' },
+  OFFICER_NOT_FOUND: { detail: 'Không có cán bộ này.', action: 'Tải lại danh sách cán bộ.' },
+  RECONCILE_COLUMN_MISSING: { detail: 'Tệp thiếu cột cần để đối soát (số định danh hoặc họ tên).', action: 'Ghép cột của tệp với các trường ở bước ghép cột, hoặc đổi tên cột như cách đối soát yêu cầu.' },
+  RECONCILE_MAPPING_INVALID: { detail: 'Cách ghép cột không hợp lệ.', action: 'Chọn lại cột cho từng trường.' },
+  RECONCILE_FILE_UNREADABLE: { detail: 'Không đọc được tệp cần đối soát.', action: 'Gửi tệp CSV UTF-8 có dòng tên cột, hoặc tệp Parquet.' },
   CORRECTIONS_UNAVAILABLE: { detail: 'Chức năng cải chính đang không hoạt động.', action: 'Thử lại sau; nếu vẫn lỗi, báo cho bộ phận vận hành.' },
 };
 

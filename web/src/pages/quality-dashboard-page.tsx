@@ -20,6 +20,9 @@ export interface QualityFinding {
   readonly relatedId: string | null;
   readonly communeCode: string;
   readonly provinceCode: string;
+  /** Today's names of the finding's units (null for a code no unit has today). */
+  readonly communeName?: string | null;
+  readonly provinceName?: string | null;
   readonly detail: string;
   readonly detectedAt: string;
   readonly status: string;

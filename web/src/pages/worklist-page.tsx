@@ -49,6 +49,8 @@ export function WorklistPage({ commune, rule, status }: { readonly commune: stri
   // "No findings" before any scan would read as clean data: say there has been no scan.
   const scans = useApi<ItemList<unknown>>('/api/quality/scans');
   const neverScanned = scans.state === 'ok' && scans.data.items.length === 0;
+  // The filtered commune by its name (the code beneath), as the rows show theirs.
+  const communeUnit = useApi<{ readonly name: string; readonly provinceName: string }>(commune === null ? null : `/api/admin-units/communes/${encodeURIComponent(commune)}`);
   const from = cursors.length * pageSize + 1;
 
   async function act(finding: QualityFinding, decision: Decision, reason: string, field: string, value: string): Promise<void> {
@@ -92,7 +94,13 @@ export function WorklistPage({ commune, rule, status }: { readonly commune: stri
         <h1>{t('worklistTitle')}</h1>
         <p className="muted">{t('worklistHelp')}</p>
         <p>
-          {commune !== null && <>{t('qualityCommune')} <strong>{commune}</strong> · </>}
+          {commune !== null && (
+            <>
+              {t('qualityCommune')}{' '}
+              <strong data-testid="worklist-commune-name">{communeUnit.state === 'ok' ? `${communeUnit.data.name}, ${communeUnit.data.provinceName}` : commune}</strong>
+              {communeUnit.state === 'ok' && <span className="muted small"> ({commune})</span>} ·{' '}
+            </>
+          )}
           {rule !== null && <><span data-testid="worklist-rule-name">{ruleName(rule)}</span> · </>}
         </p>
         <p className="status-tabs">
@@ -135,7 +143,7 @@ export function WorklistPage({ commune, rule, status }: { readonly commune: stri
                     {f.relatedId !== null && <div className="muted">↔ <a href={personHref(f.relatedId)}>{f.relatedId}</a></div>}
                   </td>
                   <td>{f.detail}</td>
-                  <td>{f.communeCode === '' ? '–' : f.communeCode}</td>
+                  <td data-testid="worklist-unit">{f.communeCode === '' && f.provinceCode === '' ? '–' : <UnitCell finding={f} />}</td>
                   <td>
                     {f.status !== 'open' ? <span className="muted">{statusLabel(f.status)}</span> : (
                       <button type="button" aria-expanded={openRow === f.findingId} onClick={() => { setOpenRow(openRow === f.findingId ? null : f.findingId); setError(null); }} data-testid="worklist-act">{t('worklistActions')}</button>
@@ -161,6 +169,14 @@ export function WorklistPage({ commune, rule, status }: { readonly commune: stri
       )}
     </div>
   );
+}
+
+/** The finding's commune and province by name, the commune code beneath; the code where no name is known. */
+function UnitCell({ finding }: { readonly finding: QualityFinding }): ReactNode {
+  const names = [finding.communeName, finding.provinceName].filter((n): n is string => typeof n === 'string' && n !== '');
+  const code = finding.communeCode !== '' ? finding.communeCode : finding.provinceCode;
+  if (names.length === 0) return code;
+  return <>{names.join(', ')}<div className="muted small">{code}</div></>;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { ApiError, ItemList, Me } from '../../api.js';
 import { ErrorBox, Loading } from '../../components.js';
 import { useApi, useConsole } from '../../context.js';
 import { cleanIdNumber, formatDate, formatInstant, parseDateInput } from '../../format.js';
+import { useOfficerNames } from '../../officer-names.js';
 import { apiSend, asApiError } from './admin-api.js';
 import { adminWords, type AdminWord } from './admin.words.js';
 
@@ -278,53 +279,134 @@ function GrantsTab({ w, version, act, lang, onError }: { readonly w: Words; read
   );
 }
 
+interface AdminAction { readonly actionId: string; readonly at: string; readonly actorId: string; readonly action: string; readonly detail: Readonly<Record<string, string>> }
+const spanUnits = ['HOUR', 'DAY', 'MONTH', 'YEAR'] as const;
+
+/** The administration log of one subject (a consent, an officer): what was done, when, by whom, under which law. */
+function History({ w, path, lang, roleName }: { readonly w: Words; readonly path: string; readonly lang: 'vi' | 'en'; readonly roleName?: (role: string) => string }): ReactNode {
+  const actions = useApi<ItemList<AdminAction>>(path);
+  const names = useOfficerNames(actions.state === 'ok' ? actions.data.items.map((a) => a.actorId) : []);
+  if (actions.state !== 'ok') return actions.state === 'error' ? <ErrorBox error={actions.error} /> : <Loading />;
+  const nameOf = (id: string): string => names.get(id) ?? id;
+  const role = (r: string | undefined): string => (r === undefined ? '' : roleName?.(r) ?? r);
+  return (
+    <div data-testid="admin-history">
+      <h4>{w.historyTitle}</h4>
+      {actions.data.items.length === 0 ? <p className="muted">{w.none}</p> : (
+        <ul className="plain-list">
+          {actions.data.items.map((a) => (
+            <li key={a.actionId} data-testid="admin-history-item">
+              {formatInstant(lang, a.at)} · <strong>{word(w, `act_${a.action.replace('.', '_')}`)}</strong> {w.by} {nameOf(a.actorId)}
+              {a.detail.legalBasis !== undefined && <> · {w.legalBasis}: {a.detail.legalBasis}</>}
+              {a.detail.role !== undefined && <> · {role(a.detail.fromRole)} → {role(a.detail.role)}{a.detail.unitCode === undefined ? '' : ` (${a.detail.unitCode})`}</>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
 function ConsentsTab({ w, version, act, lang, onError }: { readonly w: Words; readonly version: number; readonly act: Act; readonly lang: 'vi' | 'en'; readonly onError: (e: ApiError | null) => void }): ReactNode {
   const [typed, setTyped] = useState('');
   const [citizen, setCitizen] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  const [historyOf, setHistoryOf] = useState<string | null>(null);
   const consents = useApi<ItemList<Consent>>(citizen === null ? null : `/api/exchange/consents?citizen=${citizen}&v=${String(version)}`);
+  const members = useApi<ItemList<ExchangeMember>>('/api/exchange/members');
+  const clients = members.state === 'ok' ? members.data.items.flatMap((m) => m.clients) : [];
+  const [draft, setDraft] = useState({ dataUser: '', purposeCode: '', purposeText: '', fields: '', lifeValue: '30', lifeUnit: 'DAY', freqValue: '1', freqUnit: 'DAY', expiry: '', legalBasis: '' });
+  const [formProblem, setFormProblem] = useState<string | null>(null);
+
+  function record(e: SubmitEvent<HTMLFormElement>): void {
+    e.preventDefault();
+    const id = citizen ?? cleanIdNumber(typed);
+    if (id === null) { setFormProblem(w.consentNeedsCitizen); return; }
+    const expiry = parseDateInput(draft.expiry);
+    if (!expiry.ok || expiry.iso.length !== 10) { setFormProblem(`${w.expiryDate}: dd/mm/yyyy`); return; }
+    if (draft.legalBasis.trim().length < 3) { setFormProblem(w.consentNeedsBasis); return; }
+    setFormProblem(null);
+    onError(null);
+    setCitizen(id);
+    void act('POST', '/api/exchange/consents', {
+      citizen: id, dataUser: draft.dataUser || clients[0]?.clientId || '', purposeCode: draft.purposeCode.trim(), purposeText: draft.purposeText.trim(),
+      fields: draft.fields.split(',').map((f) => f.trim()).filter((f) => f !== ''),
+      dataLife: { unit: draft.lifeUnit, value: Number(draft.lifeValue) }, frequency: { unit: draft.freqUnit, value: Number(draft.freqValue) },
+      expiry: expiry.iso, legalBasis: draft.legalBasis.trim(),
+    });
+  }
+
   return (
-    <section className="panel">
-      <h2>{w.tabConsents}</h2>
-      <form className="form-row" onSubmit={(e) => {
-        e.preventDefault();
-        const id = cleanIdNumber(typed);
-        if (id === null) { setProblem(`${w.citizen}: 12`); return; }
-        setProblem(null);
-        onError(null);
-        setCitizen(id);
-      }}>
-        <label>{w.citizen} <input value={typed} inputMode="numeric" onChange={(e) => { setTyped(e.target.value); }} data-testid="consent-citizen" /></label>
-        <button type="submit" data-testid="consent-find">{w.findConsents}</button>
-      </form>
-      {problem !== null && <p className="field-error" role="alert">{problem}</p>}
-      {consents.state === 'loading' && <Loading />}
-      {consents.state === 'error' && <ErrorBox error={consents.error} />}
-      {consents.state === 'ok' && consents.data.items.length === 0 && <p className="muted" data-testid="consents-empty">{w.none}</p>}
-      {consents.state === 'ok' && consents.data.items.length > 0 && (
-        <div className="table-scroll" tabIndex={0} role="region" aria-label={w.tabConsents}>
-          <table className="table" data-testid="consents-table">
-            <thead><tr><th>{w.dataUser}</th><th>{w.purpose}</th><th>{w.fields}</th><th>{w.expiry}</th><th>{w.status}</th><th>{w.actions}</th></tr></thead>
-            <tbody>
-              {consents.data.items.map((c) => (
-                <tr key={c.artefact.consentId} data-testid="consent-row">
-                  <td className="mono small">{c.artefact.dataUser}</td>
-                  <td>{c.artefact.purpose.text}</td>
-                  <td className="small">{c.artefact.fields.join(', ')}</td>
-                  <td>{formatDate(lang, c.artefact.expiry.slice(0, 10))}</td>
-                  <td data-testid="consent-status">{word(w, `status_${c.status}`)}</td>
-                  <td>
-                    {c.status === 'ACTIVE' && <button type="button" onClick={() => void act('POST', `/api/exchange/consents/${encodeURIComponent(c.artefact.consentId)}/pause`, undefined)} data-testid="consent-pause">{w.pause}</button>}
-                    {c.status === 'PAUSED' && <button type="button" onClick={() => void act('POST', `/api/exchange/consents/${encodeURIComponent(c.artefact.consentId)}/resume`, undefined)} data-testid="consent-resume">{w.resume}</button>}{' '}
-                    {(c.status === 'ACTIVE' || c.status === 'PAUSED') && <button type="button" onClick={() => void act('POST', `/api/exchange/consents/${encodeURIComponent(c.artefact.consentId)}/revoke`, undefined)} data-testid="consent-revoke">{w.withdraw}</button>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </section>
+    <>
+      <section className="panel">
+        <h2>{w.tabConsents}</h2>
+        <form className="form-row" onSubmit={(e) => {
+          e.preventDefault();
+          const id = cleanIdNumber(typed);
+          if (id === null) { setProblem(`${w.citizen}: 12`); return; }
+          setProblem(null);
+          onError(null);
+          setCitizen(id);
+        }}>
+          <label>{w.citizen} <input value={typed} inputMode="numeric" onChange={(e) => { setTyped(e.target.value); }} data-testid="consent-citizen" /></label>
+          <button type="submit" data-testid="consent-find">{w.findConsents}</button>
+        </form>
+        {problem !== null && <p className="field-error" role="alert">{problem}</p>}
+        {consents.state === 'loading' && <Loading />}
+        {consents.state === 'error' && <ErrorBox error={consents.error} />}
+        {consents.state === 'ok' && consents.data.items.length === 0 && <p className="muted" data-testid="consents-empty">{w.none}</p>}
+        {consents.state === 'ok' && consents.data.items.length > 0 && (
+          <div className="table-scroll" tabIndex={0} role="region" aria-label={w.tabConsents}>
+            <table className="table" data-testid="consents-table">
+              <thead><tr><th>{w.dataUser}</th><th>{w.purpose}</th><th>{w.fields}</th><th>{w.expiry}</th><th>{w.status}</th><th>{w.actions}</th></tr></thead>
+              <tbody>
+                {consents.data.items.map((c) => (
+                  <tr key={c.artefact.consentId} data-testid="consent-row">
+                    <td className="mono small">{c.artefact.dataUser}</td>
+                    <td>{c.artefact.purpose.text}</td>
+                    <td className="small">{c.artefact.fields.join(', ')}</td>
+                    <td>{formatDate(lang, c.artefact.expiry.slice(0, 10))}</td>
+                    <td data-testid="consent-status">{word(w, `status_${c.status}`)}</td>
+                    <td>
+                      {c.status === 'ACTIVE' && <button type="button" onClick={() => void act('POST', `/api/exchange/consents/${encodeURIComponent(c.artefact.consentId)}/pause`, undefined)} data-testid="consent-pause">{w.pause}</button>}
+                      {c.status === 'PAUSED' && <button type="button" onClick={() => void act('POST', `/api/exchange/consents/${encodeURIComponent(c.artefact.consentId)}/resume`, undefined)} data-testid="consent-resume">{w.resume}</button>}{' '}
+                      {(c.status === 'ACTIVE' || c.status === 'PAUSED') && <button type="button" onClick={() => void act('POST', `/api/exchange/consents/${encodeURIComponent(c.artefact.consentId)}/revoke`, undefined)} data-testid="consent-revoke">{w.withdraw}</button>}{' '}
+                      <button type="button" aria-expanded={historyOf === c.artefact.consentId} onClick={() => { setHistoryOf(historyOf === c.artefact.consentId ? null : c.artefact.consentId); }} data-testid="consent-history">{w.history}</button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {historyOf !== null && <History w={w} lang={lang} path={`/api/exchange/consents/${encodeURIComponent(historyOf)}/history?v=${String(version)}`} />}
+      </section>
+      <section className="panel">
+        <h2>{w.recordConsent}</h2>
+        <p className="muted">{w.recordConsentHelp}</p>
+        <form className="admin-form" onSubmit={record} data-testid="consent-form">
+          <label>{w.citizen} <input value={citizen ?? typed} inputMode="numeric" onChange={(e) => { setTyped(e.target.value); setCitizen(null); }} data-testid="consent-form-citizen" /></label>
+          <label>{w.dataUser} <select value={draft.dataUser || clients[0]?.clientId || ''} onChange={(e) => { setDraft({ ...draft, dataUser: e.target.value }); }} data-testid="consent-data-user">{clients.map((c) => <option key={c.clientId} value={c.clientId}>{c.name} ({c.clientId})</option>)}</select></label>
+          <label>{w.purposeCode} <input required value={draft.purposeCode} placeholder="ACCOUNT_OPENING" onChange={(e) => { setDraft({ ...draft, purposeCode: e.target.value }); }} data-testid="consent-purpose-code" /></label>
+          <label>{w.purpose} <input required value={draft.purposeText} onChange={(e) => { setDraft({ ...draft, purposeText: e.target.value }); }} data-testid="consent-purpose" /></label>
+          <label>{w.consentFields} <input required value={draft.fields} placeholder="fullName, birthDate" onChange={(e) => { setDraft({ ...draft, fields: e.target.value }); }} data-testid="consent-fields" /></label>
+          <fieldset>
+            <legend>{w.dataLife}</legend>
+            <input type="number" min={1} required aria-label={w.dataLife} value={draft.lifeValue} onChange={(e) => { setDraft({ ...draft, lifeValue: e.target.value }); }} />{' '}
+            <select aria-label={`${w.dataLife} (${w.span_DAY})`} value={draft.lifeUnit} onChange={(e) => { setDraft({ ...draft, lifeUnit: e.target.value }); }}>{spanUnits.map((u) => <option key={u} value={u}>{word(w, `span_${u}`)}</option>)}</select>
+          </fieldset>
+          <fieldset>
+            <legend>{w.frequency}</legend>
+            <input type="number" min={1} required aria-label={w.frequency} value={draft.freqValue} onChange={(e) => { setDraft({ ...draft, freqValue: e.target.value }); }} />{' '}
+            <select aria-label={`${w.frequency} (${w.span_DAY})`} value={draft.freqUnit} onChange={(e) => { setDraft({ ...draft, freqUnit: e.target.value }); }}>{spanUnits.map((u) => <option key={u} value={u}>{word(w, `span_${u}`)}</option>)}</select>
+          </fieldset>
+          <label>{w.expiryDate} <input required value={draft.expiry} placeholder="31/12/2027" onChange={(e) => { setDraft({ ...draft, expiry: e.target.value }); }} data-testid="consent-expiry" /></label>
+          <label>{w.consentLegalBasis} <input value={draft.legalBasis} placeholder="Nghị định 13/2023/NĐ-CP, Điều 11" onChange={(e) => { setDraft({ ...draft, legalBasis: e.target.value }); }} data-testid="consent-legal" /></label>
+          {formProblem !== null && <p className="field-error" role="alert" data-testid="consent-problem">{formProblem}</p>}
+          <button type="submit" data-testid="consent-submit">{w.recordConsent}</button>
+        </form>
+      </section>
+    </>
   );
 }
 
@@ -332,7 +414,21 @@ function OfficersTab({ w, version, act, lang, roleName }: { readonly w: Words; r
   const officers = useApi<ItemList<ConsoleOfficer>>(`/api/identity/officers?v=${String(version)}`);
   const [draft, setDraft] = useState({ username: '', displayName: '', role: 'registry_clerk', level: 'commune', code: '' });
   const [token, setToken] = useState<string | null>(null);
-  const unitText = (u: ConsoleOfficer['unit']): string => `${word(w, `level_${u.level}`)}${u.code === undefined ? '' : ` ${u.code}`}`;
+  // One officer's open form: a role change, a second-factor reset, or the log.
+  const [open, setOpen] = useState<{ readonly officerId: string; readonly form: 'role' | 'reset' | 'history' } | null>(null);
+  const [roleDraft, setRoleDraft] = useState({ role: 'registry_clerk', level: 'commune', code: '' });
+  const [resetToken, setResetToken] = useState<{ readonly officerId: string; readonly token: string } | null>(null);
+  const provinces = useApi<{ readonly provinces: readonly { readonly code: string; readonly name: string }[] }>('/api/admin-units/provinces');
+  const provinceName = (code: string): string | undefined => (provinces.state === 'ok' ? provinces.data.provinces.find((p) => p.code === code)?.name : undefined);
+  const unitText = (u: ConsoleOfficer['unit']): ReactNode => {
+    if (u.level === 'nation' || u.code === undefined) return word(w, `level_${u.level}`);
+    if (u.level === 'province') return <>{provinceName(u.code) ?? `${word(w, 'level_province')} ${u.code}`}<div className="muted small">{u.code}</div></>;
+    return <CommuneName code={u.code} />;
+  };
+  const toggle = (officerId: string, form: 'role' | 'reset' | 'history', o?: ConsoleOfficer): void => {
+    setOpen(open?.officerId === officerId && open.form === form ? null : { officerId, form });
+    if (o !== undefined) setRoleDraft({ role: o.role, level: o.unit.level, code: o.unit.code ?? '' });
+  };
   return (
     <>
       <section className="panel">
@@ -344,23 +440,56 @@ function OfficersTab({ w, version, act, lang, roleName }: { readonly w: Words; r
             <table className="table" data-testid="officers-table">
               <thead><tr><th>{w.displayName}</th><th>{w.role}</th><th>{w.unit}</th><th>{w.lastSignIn}</th><th>{w.status}</th><th>{w.actions}</th></tr></thead>
               <tbody>
-                {officers.data.items.map((o) => (
+                {officers.data.items.flatMap((o) => [
                   <tr key={o.officerId} data-testid="officer-row">
                     <td>{o.displayName}<div className="muted small mono">{o.username}</div></td>
                     <td>{roleName(o.role)}</td>
-                    <td>{unitText(o.unit)}</td>
+                    <td data-testid="officer-unit">{unitText(o.unit)}</td>
                     <td className="small">{o.lastSignInAt === null ? '—' : formatInstant(lang, o.lastSignInAt)}</td>
                     <td data-testid="officer-status">{word(w, `status_${o.status}`)}{o.lockedUntil !== null && <div className="muted small">{w.lockedUntil} {formatInstant(lang, o.lockedUntil)}</div>}</td>
                     <td>
                       <button type="button" data-testid="officer-status-toggle" onClick={() => void act('POST', `/api/identity/officers/${encodeURIComponent(o.officerId)}/${o.status === 'active' ? 'suspend' : 'reactivate'}`, undefined)}>{o.status === 'active' ? w.suspend : w.reactivate}</button>
-                      {o.lockedUntil !== null && <button type="button" onClick={() => void act('POST', `/api/identity/officers/${encodeURIComponent(o.officerId)}/unlock`, undefined)}>{w.unlock}</button>}
+                      {o.lockedUntil !== null && <button type="button" onClick={() => void act('POST', `/api/identity/officers/${encodeURIComponent(o.officerId)}/unlock`, undefined)}>{w.unlock}</button>}{' '}
+                      <button type="button" aria-expanded={open?.officerId === o.officerId && open.form === 'role'} onClick={() => { toggle(o.officerId, 'role', o); }} data-testid="officer-role-open">{w.changeRole}</button>{' '}
+                      <button type="button" aria-expanded={open?.officerId === o.officerId && open.form === 'reset'} onClick={() => { toggle(o.officerId, 'reset'); }} data-testid="officer-reset-open">{w.resetTotp}</button>{' '}
+                      <button type="button" aria-expanded={open?.officerId === o.officerId && open.form === 'history'} onClick={() => { toggle(o.officerId, 'history'); }} data-testid="officer-history">{w.history}</button>
                     </td>
-                  </tr>
-                ))}
+                  </tr>,
+                  open?.officerId === o.officerId ? (
+                    <tr key={`${o.officerId}-form`} className="row-form">
+                      <td colSpan={6}>
+                        {open.form === 'role' && (
+                          <form className="admin-form" data-testid="officer-role-form" onSubmit={(e) => {
+                            e.preventDefault();
+                            const unit = roleDraft.level === 'nation' ? { level: 'nation' } : { level: roleDraft.level, code: roleDraft.code.trim() };
+                            void act('POST', `/api/identity/officers/${encodeURIComponent(o.officerId)}/role`, { role: roleDraft.role, unit }).then((ok) => { if (ok !== undefined) setOpen(null); });
+                          }}>
+                            <p className="muted">{w.changeRoleHelp}</p>
+                            <label>{w.role} <select value={roleDraft.role} onChange={(e) => { setRoleDraft({ ...roleDraft, role: e.target.value }); }} data-testid="officer-role-select">{consoleRoles.map((r) => <option key={r} value={r}>{roleName(r)}</option>)}</select></label>
+                            <label>{w.unit} <select value={roleDraft.level} onChange={(e) => { setRoleDraft({ ...roleDraft, level: e.target.value }); }} data-testid="officer-level-select">{(['nation', 'province', 'commune'] as const).map((l) => <option key={l} value={l}>{word(w, `level_${l}`)}</option>)}</select></label>
+                            {roleDraft.level !== 'nation' && <label>{w.unitCode} <input required value={roleDraft.code} onChange={(e) => { setRoleDraft({ ...roleDraft, code: e.target.value }); }} data-testid="officer-code-input" /></label>}
+                            <button type="submit" data-testid="officer-role-save">{w.save}</button>
+                          </form>
+                        )}
+                        {open.form === 'reset' && (
+                          <div className="admin-form" data-testid="officer-reset-form">
+                            <p className="muted">{w.resetTotpHelp}</p>
+                            <button type="button" data-testid="officer-reset-confirm" onClick={() => void act('POST', `/api/identity/officers/${encodeURIComponent(o.officerId)}/reset-second-factor`, undefined).then((made) => {
+                              const enrolment = made as { enrolmentToken?: string } | undefined;
+                              if (enrolment?.enrolmentToken !== undefined) { setResetToken({ officerId: o.officerId, token: enrolment.enrolmentToken }); setOpen(null); }
+                            })}>{w.resetTotpConfirm}</button>
+                          </div>
+                        )}
+                        {open.form === 'history' && <History w={w} lang={lang} roleName={roleName} path={`/api/identity/officers/${encodeURIComponent(o.officerId)}/history?v=${String(version)}`} />}
+                      </td>
+                    </tr>
+                  ) : null,
+                ])}
               </tbody>
             </table>
           </div>
         )}
+        {resetToken !== null && <p className="notice" data-testid="reset-token">{w.enrolmentToken}: <code>{resetToken.token}</code></p>}
       </section>
       <section className="panel">
         <h2>{w.createOfficer}</h2>
@@ -383,4 +512,11 @@ function OfficersTab({ w, version, act, lang, roleName }: { readonly w: Words; r
       </section>
     </>
   );
+}
+
+/** A commune by its name and province, the code beneath; the code until the name arrives. */
+function CommuneName({ code }: { readonly code: string }): ReactNode {
+  const commune = useApi<{ readonly name: string; readonly provinceName: string }>(`/api/admin-units/communes/${encodeURIComponent(code)}`);
+  if (commune.state !== 'ok') return code;
+  return <>{commune.data.name}, {commune.data.provinceName}<div className="muted small">{code}</div></>;
 }
