@@ -395,7 +395,9 @@ db.command('partition')
   .action((opts: { partitions: number }) =>
     withContext(async (ctx) => {
       for (const o of await partitionHotTables(ctx.database.db, ctx.database.dialect, opts.partitions)) {
-        console.log(o.partitioned ? `${o.table}: ${o.partitions} hash partitions by person, ${o.rows} rows moved` : `${o.table}: already partitioned (${o.partitions} partitions), left as it is`);
+        console.log(o.partitioned
+          ? say(`${o.table}: ${o.partitions} phân vùng băm theo người, đã chuyển ${o.rows} dòng`, `${o.table}: ${o.partitions} hash partitions by person, ${o.rows} rows moved`)
+          : say(`${o.table}: đã phân vùng sẵn (${o.partitions} phân vùng), giữ nguyên`, `${o.table}: already partitioned (${o.partitions} partitions), left as it is`));
       }
       return 0;
     }),
