@@ -106,8 +106,8 @@ describe('sachsong db partition', () => {
       });
       const first = run();
       expect(first.status, String(first.stderr)).toBe(0);
-      expect(String(first.stdout)).toMatch(/^persons: 4 phân vùng băm theo người, đã chuyển 0 dòng\naccess_records: 4 phân vùng băm/);
-      expect(String(run().stdout)).toMatch(/persons: đã phân vùng sẵn \(4 phân vùng\), giữ nguyên/);
+      expect(String(first.stdout)).toMatch(/^persons: 4 hash partitions by person, 0 rows moved\naccess_records: 4 hash partitions/);
+      expect(String(run().stdout)).toMatch(/persons: already partitioned \(4 partitions\), left as it is/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
       await store.close();
