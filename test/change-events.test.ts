@@ -43,10 +43,12 @@ for (const dialect of dialects) {
       fx.app.inject({ method: 'POST', url: '/x/subscriptions', headers: { authorization: `Bearer ${t}` }, payload: { purpose: 'BHXH_UPDATE', officerId: agency.officerId, ...payload } });
     const move = (id: string, commune = communeB?.code ?? '') =>
       registry.recordEvent({ personId: id, type: 'residence_change', occurredOn: '2026-02-20', officerId: 'officer-7', reason: null, data: { permanentCommune: commune, permanentAddress: 'Số 1 đường Láng' } });
-    const recordsOf = async (subscriptionId: string): Promise<CanonicalAccessRecord[]> =>
-      (await fx.accessLogDatabase.db.selectFrom('access_records').select('leaf').orderBy('idx').execute())
+    const recordsOf = async (subscriptionId: string): Promise<CanonicalAccessRecord[]> => {
+      await fx.settled();
+      return (await fx.accessLogDatabase.db.selectFrom('access_records').select('leaf').orderBy('idx').execute())
         .map((r) => parseLeaf(r.leaf))
         .filter((r): r is CanonicalAccessRecord => r?.requestId.startsWith(`${subscriptionId}/`) === true);
+    };
 
     it('writes the outbox in the life event\'s transaction: a refused event leaves neither', async () => {
       const id = person();

@@ -37,6 +37,7 @@ describe.each(['sqlite', 'postgres'] as const)('the citizen portal pages (%s)', 
     return { status: res.statusCode, body: res.body, location: res.headers.location };
   };
   const portalRecords = async (service: string): Promise<number> => {
+    await fx.settled();
     const rows = await fx.accessLogDatabase.db.selectFrom('access_records').select('leaf').execute();
     return rows.map((r) => parseLeaf(r.leaf)).filter((r) => r?.personId === personId && r.service === service && r.clientId === 'VN/GOV/sachsong/citizen-portal').length;
   };

@@ -38,6 +38,7 @@ const post = async (url: string, fields: Record<string, string>, extra: Record<s
 };
 const procedureCount = async (): Promise<number> => (await fx.database.db.selectFrom('procedures').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
 const records = async (personId: string, service: string): Promise<number> => {
+  await fx.settled();
   const rows = await fx.accessLogDatabase.db.selectFrom('access_records').select('leaf').execute();
   return rows.map((r) => parseLeaf(r.leaf)).filter((r) => r?.personId === personId && r.service === service && r.clientId === 'VN/GOV/sachsong/citizen-portal').length;
 };

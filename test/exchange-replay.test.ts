@@ -233,6 +233,7 @@ describe('service calls take JSON only', () => {
       expect(res.statusCode, type).toBe(415);
       expect(res.headers['content-type']).toContain('application/problem+json');
       expect(res.json()).toMatchObject({ code: 'MEDIA_TYPE_UNSUPPORTED' });
+      await fx.settled();
       const records = await fx.accessLogDatabase.db.selectFrom('access_records').select('leaf').execute();
       expect(records.filter((r) => parseLeaf(r.leaf)?.requestId === headers['x-request-id'])).toHaveLength(0);
     }

@@ -4,6 +4,7 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import type { AccessLog } from '../src/audit/access-log.types.js';
 import { parseLeaf, type CanonicalAccessRecord } from '../src/audit/access-record.js';
 import { defaultTokenAudience } from '../src/exchange/agency-auth.service.js';
+import { openAccessLog, type AppendingAccessLog } from '../src/audit/access-log.service.js';
 import { openAccessLogStore } from '../src/audit/access-log.store.js';
 import { buildApp, type AppDeps } from '../src/http/app.js';
 import type { OfficialReadSink } from '../src/http/official-reads.js';
@@ -64,6 +65,8 @@ export interface ExchangeFixture {
   readonly database: Awaited<ReturnType<typeof createTestDatabase>>;
   /** Where the access log is: its own file beside a SQLite store (as `sachsong serve` has it), else the store. */
   readonly accessLogDatabase: Database;
+  /** Resolves once every access record acknowledged so far is in the tree (the access journal folded): call before reading accessLogDatabase. */
+  settled(): Promise<void>;
   readonly clock: MovableClock;
   readonly operatorToken: string;
   /** Officers and service accounts of the app (a cheap password hash). */
@@ -93,6 +96,8 @@ export async function startExchangeFixture(dialect: Dialect, options: { readonly
   const routes: RouteOptions[] = [];
   const accessLogStore = await openAccessLogStore(database, database.dialect === 'sqlite' ? path.join(path.dirname(database.location), 'access-log.db') : undefined);
   const identity = testIdentity(database.db, clock);
+  // The log as the server opens it (with its journal on SQLite), kept here so that tests can wait for its fold.
+  const accessLog = options.accessLog ?? openAccessLog(accessLogStore.database, { writerThread: accessLogStore.separate });
   const app = await buildApp({
     database,
     accessLogStore,
@@ -102,7 +107,7 @@ export async function startExchangeFixture(dialect: Dialect, options: { readonly
     logger: false,
     webRoot: options.webRoot ?? '/nonexistent-web-root',
     onRoute: (r) => routes.push(r),
-    ...(options.accessLog === undefined ? {} : { accessLog: options.accessLog }),
+    accessLog,
     ...(options.officialReads === undefined ? {} : { officialReads: options.officialReads }),
     ...(options.events === undefined ? {} : { events: options.events }),
   });
@@ -113,12 +118,14 @@ export async function startExchangeFixture(dialect: Dialect, options: { readonly
     identity,
     database,
     accessLogDatabase: accessLogStore.database,
+    settled: () => ('settled' in accessLog && typeof accessLog.settled === 'function' ? (accessLog as AppendingAccessLog).settled() : Promise.resolve()),
     clock,
     operatorToken,
     people,
     routes,
     close: async () => {
       await app.close();
+      if (options.accessLog === undefined) await accessLog.close();
       await accessLogStore.close();
       await database.close();
     },
@@ -229,6 +236,7 @@ export function callHeaders(token: string, agency: TestAgency, overrides: Record
 
 /** The access records written for a request id (read back from their leaves). */
 export async function accessRecordsFor(fx: ExchangeFixture, requestId: string): Promise<readonly CanonicalAccessRecord[]> {
+  await fx.settled();
   const rows = await fx.accessLogDatabase.db.selectFrom('access_records').select('leaf').orderBy('idx').execute();
   return rows.map((r) => parseLeaf(r.leaf)).filter((r): r is CanonicalAccessRecord => r?.requestId === requestId);
 }

@@ -32,8 +32,10 @@ for (const dialect of dialects) {
       }).execute();
       return { personId, headers: { cookie: `sachsong_citizen=${sessionId}`, 'x-csrf-token': citizenCsrfToken(sessionId) } };
     };
-    const leaves = async (personId: string): Promise<readonly Record<string, unknown>[]> =>
-      (await fx.accessLogDatabase.db.selectFrom('access_records').select('leaf').where('person_id', '=', personId).orderBy('idx').execute()).map((r) => JSON.parse(r.leaf) as Record<string, unknown>);
+    const leaves = async (personId: string): Promise<readonly Record<string, unknown>[]> => {
+      await fx.settled();
+      return (await fx.accessLogDatabase.db.selectFrom('access_records').select('leaf').where('person_id', '=', personId).orderBy('idx').execute()).map((r) => JSON.parse(r.leaf) as Record<string, unknown>);
+    };
 
     beforeAll(async () => {
       fx = await startExchangeFixture(dialect, { people: 300 });
