@@ -128,7 +128,9 @@ describe('citizen sign-in in a browser', () => {
     expect(stepped.claims()?.acr).toBe(acrLevel2);
     expect(stepped.claims()?.sub).toBe(tokens.claims()?.sub);
 
-    // Logout at the bank's request: the provider asks, then returns to the bank.
+    // Logout at the bank's request: the provider asks, then returns to the bank. As above, the
+    // step-up's callback must have loaded before the next navigation.
+    await page.waitForURL((u) => u.pathname === '/cb' && u.searchParams.get('state') === up.state, { waitUntil: 'load' });
     await page.goto(openid.buildEndSessionUrl(bank, { id_token_hint: stepped.id_token ?? '', post_logout_redirect_uri: 'http://bank.localhost:7003/bye' }).href);
     await page.getByTestId('logout-confirm').click();
     await expect.poll(() => arrivals.at(-1), { timeout: 15_000 }).toBe('http://bank.localhost:7003/bye');
