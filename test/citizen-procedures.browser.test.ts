@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { axeViolations } from './console-checks.js';
+import { axeViolations, elementsBeyond } from './console-checks.js';
 import { CitizenAccountService } from '../src/citizen/citizen-account.service.js';
 import { argon2idPasswordHasher } from '../src/citizen/citizen-password.hasher.js';
 import { memoryOtpSender } from '../src/citizen/otp.sender.js';
@@ -61,17 +61,7 @@ async function signIn(page: Page): Promise<void> {
   await Promise.all([page.waitForURL(/\/citizen\/portal\/my\/record$/), page.getByTestId('portal-sign-in-submit').click()]);
 }
 
-async function overflow(page: Page, width: number): Promise<string[]> {
-  return page.evaluate((w) => {
-    const problems: string[] = [];
-    if (document.documentElement.scrollWidth > w) problems.push(`the page is ${document.documentElement.scrollWidth} px wide`);
-    for (const el of document.querySelectorAll('button, input, select, textarea, .card, fieldset, li')) {
-      const box = el.getBoundingClientRect();
-      if (box.right > w + 0.5) problems.push(`${el.tagName.toLowerCase()} reaches ${Math.round(box.right)} px`);
-    }
-    return problems;
-  }, width);
-}
+const overflow = (page: Page, width: number): Promise<string[]> => elementsBeyond(page, width, 'button, input, select, textarea, .card, fieldset, li');
 
 describe('on a phone, the applicant', () => {
   it('applies for a newborn and declares a death in the household; follows each step', async () => {

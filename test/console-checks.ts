@@ -40,3 +40,16 @@ export async function layoutProblems(page: Page, width: number): Promise<string[
     return problems;
   }, width);
 }
+
+/** The page wider than `width`, or any element matching `selector` reaching past it (the citizen portal's pages). */
+export async function elementsBeyond(page: Page, width: number, selector: string): Promise<string[]> {
+  return page.evaluate(([w, sel]) => {
+    const problems: string[] = [];
+    if (document.documentElement.scrollWidth > w) problems.push(`the page is ${String(document.documentElement.scrollWidth)} px wide`);
+    for (const el of document.querySelectorAll(sel)) {
+      const box = el.getBoundingClientRect();
+      if (box.right > w + 0.5) problems.push(`${el.tagName.toLowerCase()} reaches ${String(Math.round(box.right))} px`);
+    }
+    return problems;
+  }, [width, selector] as const);
+}

@@ -416,10 +416,12 @@ function threadJournal(journal: AccessJournal, recovering: boolean, fold: (segme
       },
     );
   };
-  if (recovering) {
-    recovery = recover();
-    recovery.then(() => { recovery = undefined; }, () => undefined);
-  }
+  const startRecovery = (): void => {
+    const attempt = recover();
+    recovery = attempt;
+    attempt.then(() => { recovery = undefined; }, () => undefined);
+  };
+  if (recovering) startRecovery();
   return {
     written: (position) => { latest = position; },
     append: (lines) => journal.append(lines),
@@ -428,8 +430,7 @@ function threadJournal(journal: AccessJournal, recovering: boolean, fold: (segme
         try {
           await recovery;
         } catch (error) {
-          recovery = recover();
-          recovery.then(() => { recovery = undefined; }, () => undefined);
+          startRecovery();
           throw error;
         }
       }
