@@ -148,8 +148,10 @@ EOF
     echo "  timeout server 60s"
     echo "  retries 2"
     echo "  option redispatch"
-    # A node killed mid-connection: the request goes to another node when it is safe to repeat
-    # (idempotent, or nothing was sent yet); a POST that may have reached the dead node is not repeated.
+    # A node killed mid-connection: the request goes to another node when it is safe to repeat.
+    # A GET is repeated on any retryable error; any other method only when its connection failed
+    # (nothing was sent). A POST answered 503 may already have claimed its request id or jti, so a
+    # repeat would be refused as a replay: the caller sees the 503 and sends again with a fresh one.
     echo "  retry-on all-retryable-errors"
     echo "frontend sachsong"
     echo "  bind 127.0.0.1:$PORT_BASE"
@@ -157,6 +159,7 @@ EOF
     echo "backend nodes"
     echo "  balance roundrobin"
     echo "  option httpchk GET /healthz"
+    echo "  http-request disable-l7-retry unless METH_GET"
     echo "  http-response set-header X-Sachsong-Node %s"
     # With every node out (the primary restarting fails their checks), HAProxy's own 503 says when to come back too.
     echo "  http-after-response set-header Retry-After 2 if { status 503 }"

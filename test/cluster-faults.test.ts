@@ -50,13 +50,21 @@ let agency: TestAgency;
 let verifyGrantId: string;
 let receiver: WebhookReceiver;
 
+/**
+ * A token as a client gets one across a fault: a 503 (or a connection closed without an answer)
+ * is sent again after Retry-After with a new assertion, since the refused one may have claimed its jti.
+ */
 async function accessToken(): Promise<string> {
-  const answer = await throughBalancer(ports.balancer, {
-    method: 'POST', path: '/x/token',
-    body: { grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: await clientAssertion(agency, systemClock) },
-  });
-  if (answer.status !== 200) throw new Error(`token: ${answer.status} ${answer.body}`);
-  return (JSON.parse(answer.body) as { access_token: string }).access_token;
+  for (const until = Date.now() + 60_000; ;) {
+    const answer = await throughBalancer(ports.balancer, {
+      method: 'POST', path: '/x/token',
+      body: { grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: await clientAssertion(agency, systemClock) },
+    }).catch((error: unknown): Answer => ({ status: 0, node: null, retryAfter: null, body: String(error) }));
+    if (answer.status === 200) return (JSON.parse(answer.body) as { access_token: string }).access_token;
+    if ((answer.status !== 503 && answer.status !== 0) || Date.now() > until) throw new Error(`token: ${answer.status} ${answer.body}`);
+    console.log(`[cluster-timing] token call answered ${answer.status}, sent again: ${codeOf(answer) ?? answer.body.slice(0, 80)}`);
+    await new Promise((resolve) => setTimeout(resolve, 1_000 * Number(answer.retryAfter ?? 1)));
+  }
 }
 
 /** A verify call through the balancer, or to one node's port. */
