@@ -1,10 +1,10 @@
 import { closeSync, fstatSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { decodeFrames, frameHeaderBytes, payloadRecords, segmentWriterPid } from './access-journal.format.js';
+import { decodeFrames, frameHeaderBytes, payloadRecordBytes, segmentWriterPid } from './access-journal.format.js';
 import { sqliteBatchTransaction, sqliteTreeState } from './access-log.writer.js';
-import { FrontierWriter, type JournalMark, type WrittenRecord } from './frontier.writer.js';
-import { leafHash } from './merkle-tree.js';
+import { FrontierWriter, type FoldedRecord, type JournalMark } from './frontier.writer.js';
+import { prefixedLeafHash } from './merkle-tree.js';
 
 /** What folding a segment did. */
 export interface FoldResult {
@@ -33,7 +33,7 @@ export class JournalFolder {
 
   constructor(
     sqlite: SQLite.Database,
-    private readonly tree: FrontierWriter,
+    private readonly tree: FrontierWriter<FoldedRecord>,
     private readonly dir: string,
     private readonly maxRecords = 5_000,
   ) {
@@ -82,11 +82,11 @@ export class JournalFolder {
     }
     const { payloads, consumed, torn } = decodeFrames(bytes);
     let records = 0;
-    let batch: WrittenRecord[] = [];
+    let batch: FoldedRecord[] = [];
     let batchFrom = from;
     let at = from;
     for (const payload of payloads) {
-      for (const r of payloadRecords(payload)) batch.push({ person_id: r.person_id, deferred_until: r.deferred_until, leaf: r.leaf, leaf_hash: leafHash(r.leaf) });
+      for (const r of payloadRecordBytes(payload)) batch.push({ person_id: r.person_id, deferred_until: r.deferred_until, leaf: r.leaf, leaf_hash: prefixedLeafHash(r.prefixedLeaf) });
       at += frameHeaderBytes + payload.length;
       if (batch.length >= this.maxRecords) {
         await this.commit(batch, { segment: name, from: batchFrom, to: at });
@@ -102,7 +102,7 @@ export class JournalFolder {
     return { records, tornBytes: torn ? bytes.length - consumed : 0 };
   }
 
-  private async commit(records: readonly WrittenRecord[], mark: JournalMark): Promise<void> {
+  private async commit(records: readonly FoldedRecord[], mark: JournalMark): Promise<void> {
     await this.tree.commit(records, mark);
   }
 }

@@ -1,18 +1,20 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testAccessRecord } from '../../test/access-record.fixture.js';
 import { fixedClock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { migrateAccessLogStore } from '../store/migrator.js';
-import { decodeFrames, encodeFrame, journalLine, payloadRecords, segmentName } from './access-journal.format.js';
+import { decodeFrames, encodeFrame, journalLine, payloadRecordBytes, payloadRecords, segmentName } from './access-journal.format.js';
 import { AccessJournal, type JournalPosition } from './access-journal.js';
 import { openAccessLog } from './access-log.service.js';
 import { prepareAccessRecord } from './access-record.js';
 import { AuditService } from './audit.service.js';
 import { generateSignerKey, parseSignerKey } from './checkpoint-note.js';
+import { leafHash, prefixedLeafHash } from './merkle-tree.js';
 
 const signer = parseSignerKey(generateSignerKey('test.sachsong/access-log'));
 const audit = (database: Database): AuditService => new AuditService({ db: database.db, signer, clock: fixedClock('2026-11-27T10:00:00Z') });
@@ -43,6 +45,19 @@ describe('the access journal format', () => {
     // A deferred record keeps its date; a public one has none.
     const both = payloadRecords(Buffer.from(journalLine(prepareAccessRecord(testAccessRecord(1, { deferredUntil: '2027-03-01' }))) + journalLine(prepareAccessRecord(testAccessRecord(2))), 'utf8'));
     expect(both.map((r) => r.deferred_until)).toEqual(['2027-03-01', null]);
+  });
+
+  it('gives the fold each leaf as its UTF-8 bytes, with the leaf hash of the text it encodes', () => {
+    const records = [prepareAccessRecord(testAccessRecord(1, { deferredUntil: '2027-03-01' })), prepareAccessRecord(testAccessRecord(2))];
+    const payload = Buffer.from(records.map((r) => journalLine(r)).join(''), 'utf8');
+    const read = payloadRecordBytes(payload);
+    expect(read.map((r) => [r.person_id, r.deferred_until])).toEqual([[records[0]?.person_id, '2027-03-01'], [records[1]?.person_id, null]]);
+    // The leaves hold Vietnamese text: the bytes are its UTF-8, and their hash is the string's leaf hash.
+    expect(records[0]?.leaf).toMatch(/Căn cước/);
+    expect(read.map((r) => r.leaf.toString('utf8'))).toEqual(records.map((r) => r.leaf));
+    expect(read.map((r) => prefixedLeafHash(r.prefixedLeaf).toString('hex'))).toEqual(records.map((r) => leafHash(r.leaf).toString('hex')));
+    expect(() => prefixedLeafHash(Buffer.from('{"not":"prefixed"}'))).toThrow(/0x00/);
+    expect(() => payloadRecordBytes(Buffer.from('001085000001 no tabs\n'))).toThrow(/not a record/);
   });
 });
 
@@ -136,6 +151,8 @@ describe('an access log with its journal', () => {
     // Read as a reader of the log would, after settled: everything acknowledged is there.
     const stored = await leaves(store);
     expect(stored).toHaveLength(30 * 8);
+    // Leaves folded from the journal's bytes are stored as text, as the others are.
+    expect(await sql<{ n: number }>`select count(*) as n from access_records where typeof(leaf) <> 'text'`.execute(store.db).then((r) => r.rows[0]?.n)).toBe(0);
     expect(new Set(stored).size).toBe(stored.length);
     const expected = Array.from({ length: 30 }, (_, w) => Array.from({ length: 8 }, (_, i) => prepareAccessRecord(testAccessRecord(w * 10 + i)).leaf)).flat();
     expect([...stored].sort()).toEqual([...expected].sort());

@@ -8,7 +8,7 @@ import type { DB } from '../store/database.types.js';
 import { AccessJournal, type JournalPosition } from './access-journal.js';
 import { accessLogRepository, nodeKey } from './access-log.repository.js';
 import type { AccessRecordsTable } from './audit.tables.js';
-import { extendFrontier, FrontierWriter, type BatchTransaction, type JournalMark, type TreeState, type WrittenRecord } from './frontier.writer.js';
+import { extendFrontier, FrontierWriter, type BatchTransaction, type FoldedRecord, type JournalMark, type TreeState, type WrittenRecord } from './frontier.writer.js';
 import { frontierKeys, type NodeKey, type TreeNode } from './merkle-tree.js';
 import { indexerLoop, postgresPersonIndexer, sqlitePersonIndexer, type PersonIndexOptions } from './person-index.writer.js';
 
@@ -128,13 +128,14 @@ export function createAccessBatchWriter(database: Database, options: AccessBatch
  * The batch transaction on one SQLite connection: false, writing nothing, when the committed size
  * is not `expectedSize`. Used on the main thread's connection and by the writer thread.
  */
-export function sqliteBatchTransaction(sqlite: SQLite.Database): (expectedSize: number, records: readonly WrittenRecord[], nodes: readonly TreeNode[], mark?: JournalMark) => boolean {
-  const insertRecord = sqlite.prepare(`INSERT INTO access_records (${recordColumns.join(', ')}) VALUES (${recordColumns.map(() => '?').join(', ')})`);
+export function sqliteBatchTransaction(sqlite: SQLite.Database): (expectedSize: number, records: readonly (WrittenRecord | FoldedRecord)[], nodes: readonly TreeNode[], mark?: JournalMark) => boolean {
+  // A leaf given as bytes (the journal's fold) is stored as the text it encodes: CAST reads a blob's bytes as UTF-8.
+  const insertRecord = sqlite.prepare(`INSERT INTO access_records (${recordColumns.join(', ')}) VALUES (${recordColumns.map((c) => (c === 'leaf' ? 'CAST(? AS TEXT)' : '?')).join(', ')})`);
   const insertNode = sqlite.prepare('INSERT INTO access_log_nodes (level, idx, hash) VALUES (?, ?, ?)');
   const moveHead = sqlite.prepare('UPDATE access_log_head SET tree_size = ? WHERE id = 1 AND tree_size = ?');
   // Prepared on first use: only the writer thread folds the journal (a store migrated before 0016 has no marks table).
   let moveMark: SQLite.Statement<[number, string, number]> | undefined;
-  const write = sqlite.transaction((expectedSize: number, records: readonly WrittenRecord[], nodes: readonly TreeNode[], mark: JournalMark | undefined): boolean => {
+  const write = sqlite.transaction((expectedSize: number, records: readonly (WrittenRecord | FoldedRecord)[], nodes: readonly TreeNode[], mark: JournalMark | undefined): boolean => {
     if (moveHead.run(expectedSize + records.length, expectedSize).changes !== 1) return false;
     if (mark !== undefined) {
       moveMark ??= sqlite.prepare<[number, string, number]>('UPDATE access_log_journal_marks SET folded_to = ? WHERE segment = ? AND folded_to = ?');
@@ -145,7 +146,7 @@ export function sqliteBatchTransaction(sqlite: SQLite.Database): (expectedSize: 
     }
     // One single-row statement a record: a prepared 100-row INSERT measured slower (binding 500 values costs more than it saves).
     for (let i = 0; i < records.length; i++) {
-      const r = records[i] as WrittenRecord;
+      const r = records[i] as WrittenRecord | FoldedRecord;
       insertRecord.run(expectedSize + i, r.person_id, r.deferred_until, r.leaf, r.leaf_hash);
     }
     for (const n of nodes) insertNode.run(n.level, n.index, n.hash);

@@ -9,6 +9,14 @@ export interface WrittenRecord {
   readonly leaf_hash: Buffer;
 }
 
+/** A record folded from the access journal: the leaf as the UTF-8 bytes written there (stored as the same text). */
+export interface FoldedRecord extends Omit<WrittenRecord, 'leaf'> {
+  readonly leaf: Buffer;
+}
+
+/** What the frontier needs of a record. */
+export type TreeRecord = Pick<WrittenRecord, 'leaf_hash'>;
+
 /** The committed size of the tree and its frontier: the complete subtrees a new leaf may join. */
 export interface TreeState {
   readonly size: number;
@@ -31,7 +39,7 @@ export interface JournalMark {
  * they complete in ONE transaction, moving the committed size from `expectedSize` on. False,
  * writing nothing, when the committed size is not `expectedSize` (another writer got there first).
  */
-export type BatchTransaction = (expectedSize: number, records: readonly WrittenRecord[], nodes: readonly TreeNode[], mark?: JournalMark) => boolean | Promise<boolean>;
+export type BatchTransaction<R extends TreeRecord = WrittenRecord> = (expectedSize: number, records: readonly R[], nodes: readonly TreeNode[], mark?: JournalMark) => boolean | Promise<boolean>;
 
 /**
  * The tree's frontier, kept in memory by the one writer of a process, around its batch
@@ -44,16 +52,16 @@ export type BatchTransaction = (expectedSize: number, records: readonly WrittenR
  * const tree = new FrontierWriter(() => loadState(db), sqliteBatchTransaction(sqlite));
  * const first = await tree.commit(records); // records[i] is leaf first + i, durable now
  */
-export class FrontierWriter {
+export class FrontierWriter<R extends TreeRecord = WrittenRecord> {
   private state: TreeState | undefined;
 
   constructor(
     private readonly load: () => TreeState | Promise<TreeState>,
-    private readonly write: BatchTransaction,
+    private readonly write: BatchTransaction<R>,
   ) {}
 
   /** Commits the batch (with the journal's mark, for a folded batch); resolves to the leaf index of its first record. */
-  async commit(records: readonly WrittenRecord[], mark?: JournalMark): Promise<number> {
+  async commit(records: readonly R[], mark?: JournalMark): Promise<number> {
     for (let attempt = 0; attempt < 10; attempt++) {
       const state = this.state ?? (await this.load());
       this.state = undefined; // until this write is known to have committed (or not)
@@ -71,7 +79,7 @@ export class FrontierWriter {
  * The interior nodes a batch of records completes when appended to a tree in `state`, and the
  * frontier after it. Pure: nothing moves until the caller's transaction commits.
  */
-export function extendFrontier(state: TreeState, records: readonly WrittenRecord[]): { readonly frontier: TreeNode[]; readonly nodes: TreeNode[] } {
+export function extendFrontier(state: TreeState, records: readonly TreeRecord[]): { readonly frontier: TreeNode[]; readonly nodes: TreeNode[] } {
   const frontier = [...state.frontier];
   const nodes: TreeNode[] = [];
   for (let i = 0; i < records.length; i++) {
@@ -79,7 +87,7 @@ export function extendFrontier(state: TreeState, records: readonly WrittenRecord
     // appendToFrontier inlined: level 0 is the record's own leaf_hash column, so only the
     // interior subtrees the leaf completes go to the nodes table.
     let level = 0;
-    let hash = (records[i] as WrittenRecord).leaf_hash;
+    let hash = (records[i] as TreeRecord).leaf_hash;
     for (let last = frontier.at(-1); last?.level === level; last = frontier.at(-1)) {
       frontier.pop();
       hash = nodeHash(last.hash, hash);

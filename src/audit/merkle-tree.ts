@@ -21,6 +21,12 @@ export function leafHash(leaf: Uint8Array | string): Buffer {
   return createHash('sha256').update(leafPrefix).update(leaf).digest();
 }
 
+/** RFC 6962 leaf hash of input that already starts with the 0x00 prefix (leaf bytes read with the byte before them). */
+export function prefixedLeafHash(prefixed: Uint8Array): Buffer {
+  if (prefixed[0] !== 0x00) throw new Error('a prefixed leaf must start with 0x00');
+  return hash('sha256', prefixed, 'buffer');
+}
+
 /** 0x01 ‖ left ‖ right, refilled for each interior node hash. */
 const nodeInput = Buffer.alloc(65, 0x01);
 
