@@ -41,10 +41,17 @@ export interface QualityRule {
 
 interface Unit { readonly code: string; readonly name: string }
 
+/** The unit names last loaded for each path: a drill-down's new page shows them while it loads them again (no code flashing in the breadcrumb). */
+const loadedUnitNames = new Map<string, ReadonlyMap<string, string>>();
+
 /** Names by code from GET /api/admin-units/provinces or …/provinces/:code/communes (today's units, as the scores are). */
 function useUnitNames(path: string | null, key: 'provinces' | 'communes'): ReadonlyMap<string, string> {
   const units = useApi<Partial<Record<'provinces' | 'communes', readonly Unit[]>>>(path);
-  return new Map(units.state === 'ok' ? (units.data[key] ?? []).map((u) => [u.code, u.name]) : []);
+  if (path === null) return new Map();
+  if (units.state !== 'ok') return loadedUnitNames.get(path) ?? new Map();
+  const names = new Map((units.data[key] ?? []).map((u) => [u.code, u.name]));
+  loadedUnitNames.set(path, names);
+  return names;
 }
 
 /** The rules by id, for their names in the console's language. */
