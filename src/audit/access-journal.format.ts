@@ -54,23 +54,6 @@ export function decodeFrames(bytes: Buffer): { readonly payloads: readonly Buffe
   return { payloads, consumed: at, torn: false };
 }
 
-/** The records of a frame's payload. Throws on a line that is not a record's (a payload with a good CRC never has one). */
-export function payloadRecords(payload: Buffer): JournaledRecord[] {
-  const text = payload.toString('utf8');
-  const records: JournaledRecord[] = [];
-  let start = 0;
-  while (start < text.length) {
-    const end = text.indexOf('\n', start);
-    const tab1 = text.indexOf('\t', start);
-    const tab2 = tab1 < 0 ? -1 : text.indexOf('\t', tab1 + 1);
-    if (end < 0 || tab1 < 0 || tab2 < 0 || tab2 > end) throw new Error('an access journal line is not a record');
-    const deferred = text.slice(tab1 + 1, tab2);
-    records.push({ person_id: text.slice(start, tab1), deferred_until: deferred === '' ? null : deferred, leaf: text.slice(tab2 + 1, end) });
-    start = end + 1;
-  }
-  return records;
-}
-
 /** A journaled record as the fold takes it: the leaf as its UTF-8 bytes, with the leaf hash's input beside it. */
 export interface JournaledRecordBytes {
   readonly person_id: string;
@@ -108,6 +91,11 @@ export function payloadRecordBytes(payload: Buffer): JournaledRecordBytes[] {
     start = end + 1;
   }
   return records;
+}
+
+/** The records of a frame's payload with their leaves as text (payloadRecordBytes on a copy: `payload` is left as it is). */
+export function payloadRecords(payload: Buffer): JournaledRecord[] {
+  return payloadRecordBytes(Buffer.from(payload)).map((r) => ({ person_id: r.person_id, deferred_until: r.deferred_until, leaf: r.leaf.toString('utf8') }));
 }
 
 /** The journal's folder beside the access log's SQLite file. */
