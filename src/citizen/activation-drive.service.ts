@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { DomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
 
@@ -27,7 +27,8 @@ function mondayOf(day: string): string {
 
 /**
  * The activation drive's figures for the dashboard: accounts by level and province (of permanent
- * residence when activated) and by week, against the 40 million target. Counts only, no person.
+ * residence when activated) and by week of activation in Viet Nam's time, against the 40 million
+ * target. Counts only, no person.
  */
 export class ActivationDriveService {
   constructor(private readonly deps: { readonly db: Kysely<DB> }) {}
@@ -35,12 +36,14 @@ export class ActivationDriveService {
   async summary(options: { readonly province?: string | undefined } = {}): Promise<ActivationDrive> {
     const province = options.province;
     if (province !== undefined && !/^\d{2}$/.test(province)) throw new DomainError('invalid', 'PROVINCE_INVALID', 'a province is 2 digits', 'Give a 2025 province code');
-    let byLevel = this.deps.db.selectFrom('citizen_accounts')
-      .select((eb) => [sql<string | null>`province`.as('province'), 'level', eb.fn.countAll<number | string>().as('n')])
-      .where('status', '=', 'active').groupBy(['province', 'level']);
-    let byDay = this.deps.db.selectFrom('citizen_accounts')
-      .select((eb) => [sql<string>`substr(created_at, 1, 10)`.as('day'), eb.fn.countAll<number | string>().as('n')])
-      .where('status', '=', 'active').groupBy(sql`substr(created_at, 1, 10)`).orderBy(sql`substr(created_at, 1, 10)`);
+    // The counts kept by triggers on citizen_accounts (migration 0073): a few rows a day and
+    // province, where an aggregate over the accounts themselves took 35 s at 40 million.
+    let byLevel = this.deps.db.selectFrom('citizen_activation_counts')
+      .select((eb) => ['province', 'level', eb.fn.sum<number | string>('accounts').as('n')])
+      .groupBy(['province', 'level']);
+    let byDay = this.deps.db.selectFrom('citizen_activation_counts')
+      .select((eb) => ['day', eb.fn.sum<number | string>('accounts').as('n')])
+      .groupBy('day').orderBy('day');
     if (province !== undefined) {
       byLevel = byLevel.where('province', '=', province);
       byDay = byDay.where('province', '=', province);
@@ -49,14 +52,15 @@ export class ActivationDriveService {
     let level1 = 0;
     let level2 = 0;
     for (const row of await byLevel.execute()) {
-      const key = row.province ?? 'unknown';
+      const key = row.province === '' ? 'unknown' : row.province;
       const entry = provinces.get(key) ?? { level1: 0, level2: 0 };
       const n = Number(row.n);
+      if (n === 0) continue;
       if (row.level === 2) { entry.level2 += n; level2 += n; } else { entry.level1 += n; level1 += n; }
       provinces.set(key, entry);
     }
     const weeks = new Map<string, number>();
-    for (const row of await byDay.execute()) weeks.set(mondayOf(row.day), (weeks.get(mondayOf(row.day)) ?? 0) + Number(row.n));
+    for (const row of await byDay.execute()) if (Number(row.n) !== 0) weeks.set(mondayOf(row.day), (weeks.get(mondayOf(row.day)) ?? 0) + Number(row.n));
     let cumulative = 0;
     const byWeek = [...weeks].sort(([a], [b]) => a.localeCompare(b)).map(([weekStart, activated]) => {
       cumulative += activated;

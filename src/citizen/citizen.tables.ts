@@ -94,7 +94,20 @@ export interface CitizenAddressFailuresTable {
   at: string;
 }
 
+/**
+ * Living accounts by day of activation (Viet Nam's day), province ('' when none) and level, kept
+ * by triggers on citizen_accounts (migration 0073): what the activation drive reads.
+ */
+export interface CitizenActivationCountsTable {
+  day: string;
+  province: string;
+  level: number;
+  /** bigint on PostgreSQL: the driver returns it as text. */
+  accounts: number | string;
+}
+
 export interface CitizenTables {
+  citizen_activation_counts: CitizenActivationCountsTable;
   citizen_address_failures: CitizenAddressFailuresTable;
   citizen_accounts: CitizenAccountsTable;
   citizen_otp_challenges: CitizenOtpChallengesTable;

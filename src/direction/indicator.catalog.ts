@@ -255,7 +255,7 @@ export const indicatorCatalog: readonly IndicatorDefinition[] = [
     target: 40_000_000,
     better: 'up',
     scopes: ['nation', 'province'],
-    source: "select province, count(*) from citizen_accounts where status = 'active' group by province",
+    source: "select province, sum(accounts) from citizen_activation_counts group by province (counts kept by triggers on citizen_accounts, status active)",
     compute: (ctx) => eidAccounts(ctx, undefined),
   },
   {
@@ -268,7 +268,7 @@ export const indicatorCatalog: readonly IndicatorDefinition[] = [
     target: null,
     better: 'up',
     scopes: ['nation', 'province'],
-    source: "select province, count(*) from citizen_accounts where status = 'active' and level = 2 group by province",
+    source: "select province, sum(accounts) from citizen_activation_counts where level = 2 group by province (counts kept by triggers on citizen_accounts, status active)",
     compute: (ctx) => eidAccounts(ctx, 2),
   },
   {
@@ -302,13 +302,14 @@ export const indicatorCatalog: readonly IndicatorDefinition[] = [
 
 /** Active e-ID accounts (of one level, or all) by province of activation, and the nation. */
 async function eidAccounts(ctx: IndicatorContext, level: 1 | 2 | undefined): Promise<IndicatorValue[]> {
-  let q = ctx.db.selectFrom('citizen_accounts').select(['province', sql<number | string>`count(*)`.as('n')]).where('status', '=', 'active');
+  // The living accounts' counts kept by triggers (migration 0073), not a scan of the accounts.
+  let q = ctx.db.selectFrom('citizen_activation_counts').select(['province', sql<number | string>`sum(accounts)`.as('n')]);
   if (level !== undefined) q = q.where('level', '=', level);
   const rows = await q.groupBy('province').execute();
   const total = rows.reduce((sum, r) => sum + Number(r.n), 0);
   return [
     { scope: 'nation', code: '', value: total, denominator: null },
-    ...rows.filter((r) => r.province !== null).map((r): IndicatorValue => ({ scope: 'province', code: r.province ?? '', value: Number(r.n), denominator: null })),
+    ...rows.filter((r) => r.province !== '' && Number(r.n) !== 0).map((r): IndicatorValue => ({ scope: 'province', code: r.province, value: Number(r.n), denominator: null })),
   ];
 }
 
