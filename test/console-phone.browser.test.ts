@@ -96,3 +96,47 @@ describe.each([1440, 390])('the console at %i px, in Vietnamese', (width) => {
     }
   }, 120_000);
 });
+
+describe('the worklist on a phone (390 px)', () => {
+  it('shows each finding as a card, its ID numbers on one line, its place named once', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'vi-VN' });
+    const page = await context.newPage();
+    try {
+      await signInInBrowser(page, server.url, officers, officer);
+      await page.evaluate(() => { window.location.hash = '#/worklist?status=open'; });
+      await page.getByTestId('worklist-record').first().waitFor({ timeout: 30_000 });
+      const shapes = await page.evaluate(() => {
+        const lines = (el: Element): number => {
+          const box = el.getBoundingClientRect();
+          return Math.round(box.height / parseFloat(getComputedStyle(el).lineHeight));
+        };
+        const rows = [...document.querySelectorAll('[data-testid="worklist-row"]')].slice(0, 10);
+        return {
+          // A card: as wide as the list, not a column of a table.
+          rowWidths: rows.map((r) => Math.round(r.getBoundingClientRect().width)),
+          listWidth: Math.round(document.querySelector('[data-testid="worklist-table"]')?.getBoundingClientRect().width ?? 0),
+          idLines: [...document.querySelectorAll('[data-testid="worklist-record"], [data-testid="worklist-related"]')].map(lines),
+          // Each cell labelled by its column's name.
+          labels: [...(rows[0]?.querySelectorAll('td') ?? [])].map((td) => getComputedStyle(td, '::before').content),
+        };
+      });
+      expect(shapes.idLines.length).toBeGreaterThan(0);
+      expect(new Set(shapes.idLines)).toEqual(new Set([1]));
+      for (const w of shapes.rowWidths) expect(w).toBeGreaterThanOrEqual(shapes.listWidth - 2);
+      expect(shapes.labels).toEqual(['"Quy tắc"', '"Hồ sơ"', '"Chi tiết"', '"Địa bàn"', 'none']);
+      await page.getByTestId('worklist-count').evaluate((el) => { el.scrollIntoView(); });
+      await page.screenshot({ path: '/tmp/sachsong-390-worklist-cards.png' });
+
+      // Filtered to a commune: "Địa bàn: Phường …", not "Xã Phường …" (the name carries its type).
+      const commune = await page.getByTestId('worklist-unit').first().locator('div').textContent() ?? '';
+      await page.evaluate((c) => { window.location.hash = `#/worklist?status=open&commune=${c}`; }, commune);
+      const name = page.getByTestId('worklist-commune-name');
+      await expect.poll(() => name.textContent()).toMatch(/^(Xã|Phường|Đặc khu) \D/);
+      const line = (await name.locator('xpath=..').textContent()) ?? '';
+      expect(line).toMatch(/^Địa bàn: (Xã|Phường|Đặc khu) /);
+      expect(line).not.toMatch(/\b(Xã|Phường|Đặc khu) (Xã|Phường|Đặc khu) /);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+});
