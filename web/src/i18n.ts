@@ -109,7 +109,8 @@ const vi = {
   asOfShow: 'Xem',
   asOfClear: 'Bản ghi hiện hành',
   asOfBanner: 'Đang xem bản ghi như cơ sở dữ liệu ghi nhận vào cuối ngày',
-  asOfInvalid: 'Ngày phải có dạng YYYY-MM-DD.',
+  asOfInvalid: 'Nhập ngày đầy đủ dạng dd/mm/yyyy, ví dụ 31/12/2025.',
+  asOfPlaceholder: 'dd/mm/yyyy',
   recordedAfterAsOf: 'Ghi nhận sau ngày đang xem',
 
   timelineEmpty: 'Chưa có sự kiện nào.',
@@ -410,7 +411,8 @@ const en: Dictionary = {
   asOfShow: 'Show',
   asOfClear: 'Current record',
   asOfBanner: 'Showing the record as the registry held it at the end of',
-  asOfInvalid: 'The date must be YYYY-MM-DD.',
+  asOfInvalid: 'Type a full day as dd/mm/yyyy, e.g. 31/12/2025.',
+  asOfPlaceholder: 'dd/mm/yyyy',
   recordedAfterAsOf: 'Recorded after the date shown',
 
   timelineEmpty: 'No events recorded.',
