@@ -368,6 +368,80 @@ describe('birth and life events', () => {
   }, 120_000);
 });
 
+describe('a move, a marriage and a divorce on a citizen', () => {
+  it.each([1440, 390])('records each from the form at %i px and shows it in the timeline, each form without a WCAG A/AA violation', async (width) => {
+    const clerkHeaders = await apiSession(officers, clerk);
+    const commune = await api<{ provinceCode: string }>('GET', `/api/admin-units/communes/${clerkCommune}`, clerkHeaders);
+    const born = async (fullName: string, birthDate: string, sex: 'M' | 'F'): Promise<string> => {
+      const answer = await api<{ idNumber: string }>('POST', '/api/persons', clerkHeaders, {
+        type: 'birth_registration', occurredOn: birthDate, officerId: null, reason: null,
+        facts: { fullName, birthDate, sex, nationality: 'VN', birthProvince: `0${commune.body.provinceCode}`, birthCommune: clerkCommune, permanentCommune: clerkCommune, currentCommune: clerkCommune },
+      });
+      expect(answer.status).toBe(201);
+      return answer.body.idNumber;
+    };
+    const husband = await born('Hoàng Văn Minh', '1990-05-01', 'M');
+    const wife = await born('Vũ Thị Lan', '1992-03-08', 'F');
+    const { page, close } = await openAs(clerk, '#/record-event', width);
+    const checked = async (): Promise<void> => {
+      expect(await layoutProblems(page, width)).toEqual([]);
+      expect(await axeViolations(page)).toEqual([]);
+    };
+    const record = async (): Promise<void> => {
+      await page.getByTestId('le-submit').click();
+      await expect.poll(() => page.getByTestId('le-recorded').textContent()).toContain(husband);
+    };
+    try {
+      // A move: the current residence to another commune of the province, with its address.
+      await page.getByTestId('le-type').selectOption('residence_change');
+      await page.getByTestId('le-person').fill(husband.replace(/(\d{4})(\d{4})/, '$1 $2 '));
+      await page.getByTestId('le-occurred-on').fill('01/10/2025');
+      await page.getByTestId('le-residence-kind').selectOption('current');
+      const other = await page.getByTestId('le-commune').locator('option').evaluateAll((options, own) => options.map((o) => (o as HTMLOptionElement).value).find((v) => v !== own) ?? '', clerkCommune);
+      await page.getByTestId('le-commune').selectOption(other);
+      await page.getByTestId('le-address').fill('Số 12 ngõ 5 phố Hoa Bằng');
+      await page.getByTestId('le-reason').fill('Đơn đăng ký số 7/2025');
+      await checked();
+      await record();
+
+      // A marriage, refused a second time while it stands; then the divorce.
+      await page.getByTestId('le-type').selectOption('marriage');
+      await page.getByTestId('le-person').fill(husband);
+      await page.getByTestId('le-occurred-on').fill('15/11/2025');
+      await page.getByTestId('le-spouse').fill('12345');
+      await page.getByTestId('le-submit').click();
+      await expect(page.getByTestId('le-problems').textContent()).resolves.toMatch(/^Số định danh của vợ\/chồng/);
+      await page.getByTestId('le-spouse').fill(wife);
+      await checked();
+      await record();
+      await page.getByTestId('le-submit').click();
+      await expect.poll(() => page.getByTestId('error-detail').textContent()).toBe('Công dân đang được ghi là đã kết hôn.');
+      await page.getByTestId('le-type').selectOption('divorce');
+      await page.getByTestId('le-person').fill(husband);
+      await page.getByTestId('le-occurred-on').fill('20/12/2025');
+      await page.getByTestId('le-reason').fill('Bản án số 15/2025/HNGĐ-ST');
+      await checked();
+      await record();
+
+      // The person's timeline, newest first, from the link the form gives.
+      await page.getByTestId('le-recorded').locator('a').click();
+      await page.getByTestId('timeline-item').first().waitFor();
+      await expect.poll(() => page.getByTestId('event-type').allTextContents()).toEqual(['Ly hôn', 'Đăng ký kết hôn', 'Thay đổi nơi cư trú', 'Đăng ký khai sinh']);
+      await checked();
+      const events = await api<{ items: { type: string; occurredOn: string; officerId: string | null; data: Record<string, unknown> }[] }>('GET', `/api/persons/${husband}/events`, national);
+      expect(events.body.items.slice(1).map((e) => [e.type, e.occurredOn, e.officerId, e.data])).toEqual([
+        ['residence_change', '2025-10-01', clerk.officerId, { currentCommune: other, currentAddress: 'Số 12 ngõ 5 phố Hoa Bằng' }],
+        ['marriage', '2025-11-15', clerk.officerId, { spouseId: wife }],
+        ['divorce', '2025-12-20', clerk.officerId, { spouseId: null }],
+      ]);
+      const person = await api<{ spouseId: string | null; currentResidence: { communeCode: string } | null }>('GET', `/api/persons/${husband}`, national);
+      expect(person.body).toMatchObject({ spouseId: null, currentResidence: { communeCode: other } });
+    } finally {
+      await close();
+    }
+  }, 180_000);
+});
+
 const pages: readonly { readonly name: string; readonly who: () => TestOfficer; readonly hash: string; readonly ready: string; readonly prepare?: (page: Page) => Promise<void> }[] = [
   { name: 'quản trị trao đổi: thành viên', who: () => exchangeAdmin, hash: '#/exchange-admin', ready: 'member' },
   { name: 'quản trị trao đổi: quyền truy cập', who: () => exchangeAdmin, hash: '#/exchange-admin', ready: 'grants-table', prepare: async (page) => { await page.getByTestId('tab-grants').click(); } },
