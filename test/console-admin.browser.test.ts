@@ -30,6 +30,9 @@ let national: Headers;
 let exchangeHeaders: Headers;
 let clerkCommune: string;
 let dir: string;
+/** A finished reconciliation job (results by status, bad rows) and a failed one (a column missing), for the page checks. */
+let finishedJob: string;
+let failedJob: string;
 
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the answer's shape
 async function api<T>(method: 'GET' | 'POST', url: string, headers: Headers, body?: unknown): Promise<{ status: number; body: T }> {
@@ -62,6 +65,16 @@ beforeAll(async () => {
   expect(onboarded.status).toBe(201);
   const granted = await api('POST', '/api/exchange/grants', exchangeHeaders, { clientId: 'VN/GOV/BTC/tax', service: 'verify', fields: ['fullName', 'birthDate'], purposes: [{ code: 'TAX_ID', text: 'Đối chiếu mã số thuế' }], legalBasis: 'Thông tư 86/2024/TT-BTC', validUntil: '2027-12-31', ratePerMinute: 600, dailyCap: 100_000 });
   expect(granted.status).toBe(201);
+  const [y, m, d] = server.samplePerson.birthDate.split('-');
+  const csv = ['tax_record_no,id_number,taxpayer_name,birth_date', `R1,${server.samplePerson.idNumber},${server.samplePerson.fullName},${y ?? ''}-${m ?? ''}-${d ?? ''}`, 'R2,001099999999,Nguyễn Văn Không,1990-01-01', 'R3,12345,Trần Thị Sai,1980-02-02', ''].join('\n');
+  const jobOf = async (name: string, body: string): Promise<string> => {
+    const put = await fetch(`${server.url}/api/reconcile-jobs/files/${name}`, { method: 'PUT', headers: { ...exchangeHeaders, 'content-type': 'text/csv' }, body });
+    expect(put.status).toBe(201);
+    const started = await api<{ jobId: string }>('POST', '/api/reconcile-jobs', exchangeHeaders, { preset: 'tax', file: name });
+    return started.body.jobId;
+  };
+  finishedJob = await jobOf('so-thue-kiem-tra.csv', csv);
+  failedJob = await jobOf('thieu-cot.csv', 'a,b\n1,2\n');
   browser = await launchTestBrowser();
 }, 240_000);
 
@@ -442,7 +455,7 @@ describe('a move, a marriage and a divorce on a citizen', () => {
   }, 180_000);
 });
 
-const pages: readonly { readonly name: string; readonly who: () => TestOfficer; readonly hash: string; readonly ready: string; readonly prepare?: (page: Page) => Promise<void> }[] = [
+const pages: readonly { readonly name: string; readonly who: () => TestOfficer; readonly hash: string | (() => string); readonly ready: string; readonly prepare?: (page: Page) => Promise<void> }[] = [
   { name: 'quản trị trao đổi: thành viên', who: () => exchangeAdmin, hash: '#/exchange-admin', ready: 'member' },
   { name: 'quản trị trao đổi: quyền truy cập', who: () => exchangeAdmin, hash: '#/exchange-admin', ready: 'grants-table', prepare: async (page) => { await page.getByTestId('tab-grants').click(); } },
   { name: 'quản trị trao đổi: cán bộ hệ thống', who: () => systemAdmin, hash: '#/exchange-admin', ready: 'officers-table' },
@@ -451,6 +464,9 @@ const pages: readonly { readonly name: string; readonly who: () => TestOfficer; 
     name: 'đối soát: ghép cột và xem trước', who: () => exchangeAdmin, hash: '#/reconcile', ready: 'rc-map',
     prepare: async (page) => { await page.getByTestId('rc-file').setInputFiles(path.join(dir, 'sổ thuế 2026.csv')); },
   },
+  // A job's page: its results by status, its bad rows, the report; and a job that failed, its error.
+  { name: 'đối soát: kết quả một lần đối soát', who: () => exchangeAdmin, hash: () => `#/reconcile/${finishedJob}`, ready: 'rc-status-row' },
+  { name: 'đối soát: lần đối soát bị lỗi', who: () => exchangeAdmin, hash: () => `#/reconcile/${failedJob}`, ready: 'rc-error' },
   { name: 'quản trị trao đổi: sự đồng ý', who: () => exchangeAdmin, hash: '#/exchange-admin', ready: 'consent-form', prepare: async (page) => { await page.getByTestId('tab-consents').click(); } },
   {
     name: 'quản trị trao đổi: đổi vai trò cán bộ', who: () => systemAdmin, hash: '#/exchange-admin', ready: 'officer-role-form',
@@ -469,7 +485,7 @@ const pages: readonly { readonly name: string; readonly who: () => TestOfficer; 
 
 describe.each([1440, 390])('the administration pages at %i px, in Vietnamese', (width) => {
   it.each(pages)('$name: within the width, no WCAG A/AA violation', async ({ who, hash, ready, prepare }) => {
-    const { page, close } = await openAs(who(), hash, width);
+    const { page, close } = await openAs(who(), typeof hash === 'string' ? hash : hash(), width);
     try {
       if (prepare !== undefined) await prepare(page);
       await page.getByTestId(ready).first().waitFor({ timeout: 60_000 });
