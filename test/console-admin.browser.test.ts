@@ -5,7 +5,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiSession, browserOfficers, signInInBrowser } from './browser-sign-in.js';
 import { axeViolations, layoutProblems } from './console-checks.js';
-import { makeAgencyKeys } from './exchange.fixture.js';
+import { fixedClock } from '../src/shared/clock.js';
+import { clientAssertion, makeAgencyKeys, type TestAgency } from './exchange.fixture.js';
 import type { TestOfficer } from './officer-accounts.js';
 import { ensureBuiltConsole, launchTestBrowser } from './test-browser.js';
 import { startTestServer } from './test-server.js';
@@ -30,6 +31,8 @@ let national: Headers;
 let exchangeHeaders: Headers;
 let clerkCommune: string;
 let dir: string;
+/** The tax subsystem of the Ministry of Finance, with its private key (to ask the exchange for a token). */
+let btcTax: TestAgency;
 /** A finished reconciliation job (results by status, bad rows) and a failed one (a column missing), for the page checks. */
 let finishedJob: string;
 let failedJob: string;
@@ -61,6 +64,7 @@ beforeAll(async () => {
   clerk = await officers.create('registry_clerk', { level: 'commune', code: clerkCommune }, 'Đặng Thị Hộ');
   // A member with a grant, so that the exchange pages have rows to lay out.
   const keys = await makeAgencyKeys('VN/GOV/BTC/tax');
+  btcTax = keys;
   const onboarded = await api('POST', '/api/exchange/members', exchangeHeaders, { memberId: 'VN/GOV/BTC', name: 'Bộ Tài chính', kind: 'ministry', subsystems: [{ code: 'tax', name: 'Hệ thống thuế', jwks: { keys: [keys.publicJwk] } }], officers: [{ officerId: 'btc-01', name: 'Trịnh Văn Thuế' }] });
   expect(onboarded.status).toBe(201);
   const granted = await api('POST', '/api/exchange/grants', exchangeHeaders, { clientId: 'VN/GOV/BTC/tax', service: 'verify', fields: ['fullName', 'birthDate'], purposes: [{ code: 'TAX_ID', text: 'Đối chiếu mã số thuế' }], legalBasis: 'Thông tư 86/2024/TT-BTC', validUntil: '2027-12-31', ratePerMinute: 600, dailyCap: 100_000 });
@@ -224,6 +228,61 @@ describe('exchange administration', () => {
       await page.getByTestId('exchange-admin-forbidden').waitFor();
       await expect(page.getByTestId('nav-exchange-admin').count()).resolves.toBe(0);
       await expect(page.getByTestId('nav-reconcile').count()).resolves.toBe(0);
+    } finally {
+      await close();
+    }
+  }, 120_000);
+});
+
+/** The exchange's answer to a token request signed with the agency's key (on the test server's clock). */
+async function tokenStatus(agency: TestAgency): Promise<number> {
+  const assertion = await clientAssertion(agency, fixedClock('2026-01-02T00:00:00Z'));
+  const response = await fetch(`${server.url}/x/token`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }),
+  });
+  return response.status;
+}
+
+describe('a member\'s subsystems and keys', () => {
+  it('adds a subsystem to a member, and replaces a subsystem\'s keys: the old key gets no token, the new one does', async () => {
+    const { page, close } = await openAs(exchangeAdmin, '#/exchange-admin');
+    try {
+      const btc = page.getByTestId('member').filter({ hasText: 'Bộ Tài chính' });
+      await btc.getByTestId('client-row').first().waitFor();
+      const clients = await btc.getByTestId('client-row').count();
+      await btc.getByTestId('subsystem-add-open').locator('summary').click();
+      const customs = await makeAgencyKeys('VN/GOV/BTC/customs');
+      await btc.getByTestId('subsystem-code').fill('customs');
+      await btc.getByTestId('subsystem-name').fill('Hệ thống hải quan');
+      await btc.getByTestId('subsystem-jwks').fill('{"keys": []}');
+      await btc.getByTestId('subsystem-submit').click();
+      await expect(btc.getByTestId('subsystem-problem').textContent()).resolves.toBe('Bộ khóa không phải JSON hợp lệ dạng {"keys":[…]}.');
+      await btc.getByTestId('subsystem-jwks').fill(JSON.stringify({ keys: [customs.publicJwk] }));
+      await btc.getByTestId('subsystem-submit').click();
+      await expect.poll(() => btc.getByTestId('client-row').count()).toBe(clients + 1);
+      const added = btc.getByTestId('client-row').filter({ hasText: 'VN/GOV/BTC/customs' });
+      await expect(added.textContent()).resolves.toMatch(new RegExp(`^Hệ thống hải quanVN/GOV/BTC/customs${customs.kid}Đang hoạt động`));
+      const members = await api<{ items: { memberId: string; clients: { clientId: string; name: string; status: string }[] }[] }>('GET', '/api/exchange/members', exchangeHeaders);
+      expect(members.body.items.find((m) => m.memberId === 'VN/GOV/BTC')?.clients).toContainEqual(expect.objectContaining({ clientId: 'VN/GOV/BTC/customs', name: 'Hệ thống hải quan', status: 'active' }));
+      // The new subsystem signs in with its own key.
+      expect(await tokenStatus(customs)).toBe(200);
+
+      // A key replaced (the old one lost or expired): the old key gets no token from then on.
+      expect(await tokenStatus(btcTax)).toBe(200);
+      const next = await makeAgencyKeys('VN/GOV/BTC/tax');
+      const tax = btc.getByTestId('client-row').filter({ hasText: 'VN/GOV/BTC/tax' });
+      await tax.getByTestId('client-keys').click();
+      await page.getByTestId('jwks-edit').fill('không phải JSON');
+      await page.getByTestId('jwks-save').click();
+      await expect(page.getByTestId('jwks-problem').textContent()).resolves.toBe('Bộ khóa không phải JSON hợp lệ dạng {"keys":[…]}.');
+      await page.getByTestId('jwks-edit').fill(JSON.stringify({ keys: [next.publicJwk] }));
+      await page.getByTestId('jwks-save').click();
+      await expect.poll(() => tax.textContent()).toContain(next.kid);
+      expect(await tax.textContent()).not.toContain(btcTax.kid);
+      expect(await tokenStatus(btcTax)).toBe(401);
+      expect(await tokenStatus(next)).toBe(200);
+      btcTax = next;
     } finally {
       await close();
     }
@@ -457,6 +516,14 @@ describe('a move, a marriage and a divorce on a citizen', () => {
 
 const pages: readonly { readonly name: string; readonly who: () => TestOfficer; readonly hash: string | (() => string); readonly ready: string; readonly prepare?: (page: Page) => Promise<void> }[] = [
   { name: 'quản trị trao đổi: thành viên', who: () => exchangeAdmin, hash: '#/exchange-admin', ready: 'member' },
+  {
+    name: 'quản trị trao đổi: thêm hệ thống con', who: () => exchangeAdmin, hash: '#/exchange-admin', ready: 'subsystem-code',
+    prepare: async (page) => { await page.getByTestId('subsystem-add-open').first().locator('summary').click(); },
+  },
+  {
+    name: 'quản trị trao đổi: thay khóa', who: () => exchangeAdmin, hash: '#/exchange-admin', ready: 'jwks-edit',
+    prepare: async (page) => { await page.getByTestId('client-keys').first().click(); },
+  },
   { name: 'quản trị trao đổi: quyền truy cập', who: () => exchangeAdmin, hash: '#/exchange-admin', ready: 'grants-table', prepare: async (page) => { await page.getByTestId('tab-grants').click(); } },
   { name: 'quản trị trao đổi: cán bộ hệ thống', who: () => systemAdmin, hash: '#/exchange-admin', ready: 'officers-table' },
   { name: 'đối soát', who: () => exchangeAdmin, hash: '#/reconcile', ready: 'rc-start' },
