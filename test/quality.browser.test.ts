@@ -153,7 +153,7 @@ describe('quality console', () => {
     // The pages as the API cuts them, 20 findings each.
     const pages: string[][] = [];
     let after: string | null = null;
-    let total = 0;
+    let total: number;
     do {
       const q = new URLSearchParams({ status: 'open', limit: '20', ...(after === null ? {} : { after }) });
       const answer = (await (await fetch(`${server.url}/api/quality/findings?${q.toString()}`, { headers: auth() })).json()) as { items: { findingId: string; recordId: string }[]; total: number };
