@@ -90,6 +90,23 @@ describe('a port in use', () => {
   });
 });
 
+describe('an address that is not this machine\'s', () => {
+  // 203.0.113.0/24 is TEST-NET-3 (RFC 5737): never an address of this machine, so listening there fails with EADDRNOTAVAIL.
+  it('says which host cannot be listened on and how to choose another (--host or HOST)', () => {
+    const r = sachsong(['serve', '--host', '203.0.113.1', '--port', '0'], { SACHSONG_DATA_DIR: path.join(dir, 'host'), SACHSONG_LANG: 'en' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error EADDRNOTAVAIL: 203\.0\.113\.1 is not an address of this machine; what to do: choose another with --host or HOST \(e\.g\. 127\.0\.0\.1 or 0\.0\.0\.0\)$/m);
+    expectOneLine(r);
+  });
+
+  it('takes HOST from the environment when there is no flag, and says it in Vietnamese', () => {
+    const r = sachsong(['serve', '--port', '0'], { SACHSONG_DATA_DIR: path.join(dir, 'host'), HOST: '203.0.113.1', SACHSONG_LANG: 'vi' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/EADDRNOTAVAIL: 203\.0\.113\.1 .*--host hoặc HOST/);
+    expectOneLine(r);
+  });
+});
+
 describe('the store', () => {
   it('PostgreSQL that cannot be reached: where (without the password) and what to do', () => {
     const r = sachsong(['db', 'migrate'], { DATABASE_URL: 'postgres://postgres:s3cret@127.0.0.1:1/sachsong' });

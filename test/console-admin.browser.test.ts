@@ -5,7 +5,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiSession, browserOfficers, signInInBrowser } from './browser-sign-in.js';
 import { axeViolations, layoutProblems } from './console-checks.js';
-import { makeAgencyKeys } from './exchange.fixture.js';
+import { fixedClock } from '../src/shared/clock.js';
+import { clientAssertion, makeAgencyKeys, type TestAgency } from './exchange.fixture.js';
 import type { TestOfficer } from './officer-accounts.js';
 import { ensureBuiltConsole, launchTestBrowser } from './test-browser.js';
 import { startTestServer } from './test-server.js';
@@ -30,6 +31,11 @@ let national: Headers;
 let exchangeHeaders: Headers;
 let clerkCommune: string;
 let dir: string;
+/** The tax subsystem of the Ministry of Finance, with its private key (to ask the exchange for a token). */
+let btcTax: TestAgency;
+/** A finished reconciliation job (results by status, bad rows) and a failed one (a column missing), for the page checks. */
+let finishedJob: string;
+let failedJob: string;
 
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the answer's shape
 async function api<T>(method: 'GET' | 'POST', url: string, headers: Headers, body?: unknown): Promise<{ status: number; body: T }> {
@@ -58,10 +64,21 @@ beforeAll(async () => {
   clerk = await officers.create('registry_clerk', { level: 'commune', code: clerkCommune }, 'Đặng Thị Hộ');
   // A member with a grant, so that the exchange pages have rows to lay out.
   const keys = await makeAgencyKeys('VN/GOV/BTC/tax');
+  btcTax = keys;
   const onboarded = await api('POST', '/api/exchange/members', exchangeHeaders, { memberId: 'VN/GOV/BTC', name: 'Bộ Tài chính', kind: 'ministry', subsystems: [{ code: 'tax', name: 'Hệ thống thuế', jwks: { keys: [keys.publicJwk] } }], officers: [{ officerId: 'btc-01', name: 'Trịnh Văn Thuế' }] });
   expect(onboarded.status).toBe(201);
   const granted = await api('POST', '/api/exchange/grants', exchangeHeaders, { clientId: 'VN/GOV/BTC/tax', service: 'verify', fields: ['fullName', 'birthDate'], purposes: [{ code: 'TAX_ID', text: 'Đối chiếu mã số thuế' }], legalBasis: 'Thông tư 86/2024/TT-BTC', validUntil: '2027-12-31', ratePerMinute: 600, dailyCap: 100_000 });
   expect(granted.status).toBe(201);
+  const [y, m, d] = server.samplePerson.birthDate.split('-');
+  const csv = ['tax_record_no,id_number,taxpayer_name,birth_date', `R1,${server.samplePerson.idNumber},${server.samplePerson.fullName},${y ?? ''}-${m ?? ''}-${d ?? ''}`, 'R2,001099999999,Nguyễn Văn Không,1990-01-01', 'R3,12345,Trần Thị Sai,1980-02-02', ''].join('\n');
+  const jobOf = async (name: string, body: string): Promise<string> => {
+    const put = await fetch(`${server.url}/api/reconcile-jobs/files/${name}`, { method: 'PUT', headers: { ...exchangeHeaders, 'content-type': 'text/csv' }, body });
+    expect(put.status).toBe(201);
+    const started = await api<{ jobId: string }>('POST', '/api/reconcile-jobs', exchangeHeaders, { preset: 'tax', file: name });
+    return started.body.jobId;
+  };
+  finishedJob = await jobOf('so-thue-kiem-tra.csv', csv);
+  failedJob = await jobOf('thieu-cot.csv', 'a,b\n1,2\n');
   browser = await launchTestBrowser();
 }, 240_000);
 
@@ -211,6 +228,61 @@ describe('exchange administration', () => {
       await page.getByTestId('exchange-admin-forbidden').waitFor();
       await expect(page.getByTestId('nav-exchange-admin').count()).resolves.toBe(0);
       await expect(page.getByTestId('nav-reconcile').count()).resolves.toBe(0);
+    } finally {
+      await close();
+    }
+  }, 120_000);
+});
+
+/** The exchange's answer to a token request signed with the agency's key (on the test server's clock). */
+async function tokenStatus(agency: TestAgency): Promise<number> {
+  const assertion = await clientAssertion(agency, fixedClock('2026-01-02T00:00:00Z'));
+  const response = await fetch(`${server.url}/x/token`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }),
+  });
+  return response.status;
+}
+
+describe('a member\'s subsystems and keys', () => {
+  it('adds a subsystem to a member, and replaces a subsystem\'s keys: the old key gets no token, the new one does', async () => {
+    const { page, close } = await openAs(exchangeAdmin, '#/exchange-admin');
+    try {
+      const btc = page.getByTestId('member').filter({ hasText: 'Bộ Tài chính' });
+      await btc.getByTestId('client-row').first().waitFor();
+      const clients = await btc.getByTestId('client-row').count();
+      await btc.getByTestId('subsystem-add-open').locator('summary').click();
+      const customs = await makeAgencyKeys('VN/GOV/BTC/customs');
+      await btc.getByTestId('subsystem-code').fill('customs');
+      await btc.getByTestId('subsystem-name').fill('Hệ thống hải quan');
+      await btc.getByTestId('subsystem-jwks').fill('{"keys": []}');
+      await btc.getByTestId('subsystem-submit').click();
+      await expect(btc.getByTestId('subsystem-problem').textContent()).resolves.toBe('Bộ khóa không phải JSON hợp lệ dạng {"keys":[…]}.');
+      await btc.getByTestId('subsystem-jwks').fill(JSON.stringify({ keys: [customs.publicJwk] }));
+      await btc.getByTestId('subsystem-submit').click();
+      await expect.poll(() => btc.getByTestId('client-row').count()).toBe(clients + 1);
+      const added = btc.getByTestId('client-row').filter({ hasText: 'VN/GOV/BTC/customs' });
+      await expect(added.textContent()).resolves.toMatch(new RegExp(`^Hệ thống hải quanVN/GOV/BTC/customs${customs.kid}Đang hoạt động`));
+      const members = await api<{ items: { memberId: string; clients: { clientId: string; name: string; status: string }[] }[] }>('GET', '/api/exchange/members', exchangeHeaders);
+      expect(members.body.items.find((m) => m.memberId === 'VN/GOV/BTC')?.clients).toContainEqual(expect.objectContaining({ clientId: 'VN/GOV/BTC/customs', name: 'Hệ thống hải quan', status: 'active' }));
+      // The new subsystem signs in with its own key.
+      expect(await tokenStatus(customs)).toBe(200);
+
+      // A key replaced (the old one lost or expired): the old key gets no token from then on.
+      expect(await tokenStatus(btcTax)).toBe(200);
+      const next = await makeAgencyKeys('VN/GOV/BTC/tax');
+      const tax = btc.getByTestId('client-row').filter({ hasText: 'VN/GOV/BTC/tax' });
+      await tax.getByTestId('client-keys').click();
+      await page.getByTestId('jwks-edit').fill('không phải JSON');
+      await page.getByTestId('jwks-save').click();
+      await expect(page.getByTestId('jwks-problem').textContent()).resolves.toBe('Bộ khóa không phải JSON hợp lệ dạng {"keys":[…]}.');
+      await page.getByTestId('jwks-edit').fill(JSON.stringify({ keys: [next.publicJwk] }));
+      await page.getByTestId('jwks-save').click();
+      await expect.poll(() => tax.textContent()).toContain(next.kid);
+      expect(await tax.textContent()).not.toContain(btcTax.kid);
+      expect(await tokenStatus(btcTax)).toBe(401);
+      expect(await tokenStatus(next)).toBe(200);
+      btcTax = next;
     } finally {
       await close();
     }
@@ -368,8 +440,90 @@ describe('birth and life events', () => {
   }, 120_000);
 });
 
-const pages: readonly { readonly name: string; readonly who: () => TestOfficer; readonly hash: string; readonly ready: string; readonly prepare?: (page: Page) => Promise<void> }[] = [
+describe('a move, a marriage and a divorce on a citizen', () => {
+  it.each([1440, 390])('records each from the form at %i px and shows it in the timeline, each form without a WCAG A/AA violation', async (width) => {
+    const clerkHeaders = await apiSession(officers, clerk);
+    const commune = await api<{ provinceCode: string }>('GET', `/api/admin-units/communes/${clerkCommune}`, clerkHeaders);
+    const born = async (fullName: string, birthDate: string, sex: 'M' | 'F'): Promise<string> => {
+      const answer = await api<{ idNumber: string }>('POST', '/api/persons', clerkHeaders, {
+        type: 'birth_registration', occurredOn: birthDate, officerId: null, reason: null,
+        facts: { fullName, birthDate, sex, nationality: 'VN', birthProvince: `0${commune.body.provinceCode}`, birthCommune: clerkCommune, permanentCommune: clerkCommune, currentCommune: clerkCommune },
+      });
+      expect(answer.status).toBe(201);
+      return answer.body.idNumber;
+    };
+    const husband = await born('Hoàng Văn Minh', '1990-05-01', 'M');
+    const wife = await born('Vũ Thị Lan', '1992-03-08', 'F');
+    const { page, close } = await openAs(clerk, '#/record-event', width);
+    const checked = async (): Promise<void> => {
+      expect(await layoutProblems(page, width)).toEqual([]);
+      expect(await axeViolations(page)).toEqual([]);
+    };
+    const record = async (): Promise<void> => {
+      await page.getByTestId('le-submit').click();
+      await expect.poll(() => page.getByTestId('le-recorded').textContent()).toContain(husband);
+    };
+    try {
+      // A move: the current residence to another commune of the province, with its address.
+      await page.getByTestId('le-type').selectOption('residence_change');
+      await page.getByTestId('le-person').fill(husband.replace(/(\d{4})(\d{4})/, '$1 $2 '));
+      await page.getByTestId('le-occurred-on').fill('01/10/2025');
+      await page.getByTestId('le-residence-kind').selectOption('current');
+      const other = await page.getByTestId('le-commune').locator('option').evaluateAll((options, own) => options.map((o) => (o as HTMLOptionElement).value).find((v) => v !== own) ?? '', clerkCommune);
+      await page.getByTestId('le-commune').selectOption(other);
+      await page.getByTestId('le-address').fill('Số 12 ngõ 5 phố Hoa Bằng');
+      await page.getByTestId('le-reason').fill('Đơn đăng ký số 7/2025');
+      await checked();
+      await record();
+
+      // A marriage, refused a second time while it stands; then the divorce.
+      await page.getByTestId('le-type').selectOption('marriage');
+      await page.getByTestId('le-person').fill(husband);
+      await page.getByTestId('le-occurred-on').fill('15/11/2025');
+      await page.getByTestId('le-spouse').fill('12345');
+      await page.getByTestId('le-submit').click();
+      await expect(page.getByTestId('le-problems').textContent()).resolves.toMatch(/^Số định danh của vợ\/chồng/);
+      await page.getByTestId('le-spouse').fill(wife);
+      await checked();
+      await record();
+      await page.getByTestId('le-submit').click();
+      await expect.poll(() => page.getByTestId('error-detail').textContent()).toBe('Công dân đang được ghi là đã kết hôn.');
+      await page.getByTestId('le-type').selectOption('divorce');
+      await page.getByTestId('le-person').fill(husband);
+      await page.getByTestId('le-occurred-on').fill('20/12/2025');
+      await page.getByTestId('le-reason').fill('Bản án số 15/2025/HNGĐ-ST');
+      await checked();
+      await record();
+
+      // The person's timeline, newest first, from the link the form gives.
+      await page.getByTestId('le-recorded').locator('a').click();
+      await page.getByTestId('timeline-item').first().waitFor();
+      await expect.poll(() => page.getByTestId('event-type').allTextContents()).toEqual(['Ly hôn', 'Đăng ký kết hôn', 'Thay đổi nơi cư trú', 'Đăng ký khai sinh']);
+      await checked();
+      const events = await api<{ items: { type: string; occurredOn: string; officerId: string | null; data: Record<string, unknown> }[] }>('GET', `/api/persons/${husband}/events`, national);
+      expect(events.body.items.slice(1).map((e) => [e.type, e.occurredOn, e.officerId, e.data])).toEqual([
+        ['residence_change', '2025-10-01', clerk.officerId, { currentCommune: other, currentAddress: 'Số 12 ngõ 5 phố Hoa Bằng' }],
+        ['marriage', '2025-11-15', clerk.officerId, { spouseId: wife }],
+        ['divorce', '2025-12-20', clerk.officerId, { spouseId: null }],
+      ]);
+      const person = await api<{ spouseId: string | null; currentResidence: { communeCode: string } | null }>('GET', `/api/persons/${husband}`, national);
+      expect(person.body).toMatchObject({ spouseId: null, currentResidence: { communeCode: other } });
+    } finally {
+      await close();
+    }
+  }, 180_000);
+});
+
+const pages: readonly { readonly name: string; readonly who: () => TestOfficer; readonly hash: string | (() => string); readonly ready: string; readonly prepare?: (page: Page) => Promise<void> }[] = [
   { name: 'quản trị trao đổi: thành viên', who: () => exchangeAdmin, hash: '#/exchange-admin', ready: 'member' },
+  {
+    name: 'quản trị trao đổi: thêm hệ thống con', who: () => exchangeAdmin, hash: '#/exchange-admin', ready: 'subsystem-code',
+    prepare: async (page) => { await page.getByTestId('subsystem-add-open').first().locator('summary').click(); },
+  },
+  {
+    name: 'quản trị trao đổi: thay khóa', who: () => exchangeAdmin, hash: '#/exchange-admin', ready: 'jwks-edit',
+    prepare: async (page) => { await page.getByTestId('client-keys').first().click(); },
+  },
   { name: 'quản trị trao đổi: quyền truy cập', who: () => exchangeAdmin, hash: '#/exchange-admin', ready: 'grants-table', prepare: async (page) => { await page.getByTestId('tab-grants').click(); } },
   { name: 'quản trị trao đổi: cán bộ hệ thống', who: () => systemAdmin, hash: '#/exchange-admin', ready: 'officers-table' },
   { name: 'đối soát', who: () => exchangeAdmin, hash: '#/reconcile', ready: 'rc-start' },
@@ -377,6 +531,9 @@ const pages: readonly { readonly name: string; readonly who: () => TestOfficer; 
     name: 'đối soát: ghép cột và xem trước', who: () => exchangeAdmin, hash: '#/reconcile', ready: 'rc-map',
     prepare: async (page) => { await page.getByTestId('rc-file').setInputFiles(path.join(dir, 'sổ thuế 2026.csv')); },
   },
+  // A job's page: its results by status, its bad rows, the report; and a job that failed, its error.
+  { name: 'đối soát: kết quả một lần đối soát', who: () => exchangeAdmin, hash: () => `#/reconcile/${finishedJob}`, ready: 'rc-status-row' },
+  { name: 'đối soát: lần đối soát bị lỗi', who: () => exchangeAdmin, hash: () => `#/reconcile/${failedJob}`, ready: 'rc-error' },
   { name: 'quản trị trao đổi: sự đồng ý', who: () => exchangeAdmin, hash: '#/exchange-admin', ready: 'consent-form', prepare: async (page) => { await page.getByTestId('tab-consents').click(); } },
   {
     name: 'quản trị trao đổi: đổi vai trò cán bộ', who: () => systemAdmin, hash: '#/exchange-admin', ready: 'officer-role-form',
@@ -395,7 +552,7 @@ const pages: readonly { readonly name: string; readonly who: () => TestOfficer; 
 
 describe.each([1440, 390])('the administration pages at %i px, in Vietnamese', (width) => {
   it.each(pages)('$name: within the width, no WCAG A/AA violation', async ({ who, hash, ready, prepare }) => {
-    const { page, close } = await openAs(who(), hash, width);
+    const { page, close } = await openAs(who(), typeof hash === 'string' ? hash : hash(), width);
     try {
       if (prepare !== undefined) await prepare(page);
       await page.getByTestId(ready).first().waitFor({ timeout: 60_000 });

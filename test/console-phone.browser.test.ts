@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserOfficers, signInInBrowser } from './browser-sign-in.js';
+import { alertRepository } from '../src/audit/misuse-alert.repository.js';
+import { apiSession, browserOfficers, signInInBrowser } from './browser-sign-in.js';
+import { axeViolations, layoutProblems } from './console-checks.js';
 import type { TestOfficer } from './officer-accounts.js';
 import { ensureBuiltConsole, launchTestBrowser } from './test-browser.js';
 import { startTestServer } from './test-server.js';
@@ -15,17 +15,35 @@ import { startTestServer } from './test-server.js';
 
 type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
 let server: TestServer;
 let browser: Browser;
 const officers = browserOfficers();
 let officer: TestOfficer;
+let reader: TestOfficer;
+let auditor: TestOfficer;
+let director: TestOfficer;
+let householdId: string;
 
 beforeAll(async () => {
   await ensureBuiltConsole();
   server = await startTestServer({ people: 2_000, seed: 7, identity: officers.bind });
   officer = await officers.create('quality_officer', { level: 'nation' }, 'Phạm Thu Hà');
+  reader = await officers.create('national_officer', { level: 'nation' }, 'Nguyễn Văn Đọc');
+  auditor = await officers.create('auditor', { level: 'nation' }, 'Trương Thị Kiểm');
+  director = await officers.create('direction_officer', { level: 'nation' }, 'Lê Văn Điều Hành');
+  // The person read once (so that the tracker has an entry), their household found; the
+  // direction's indicators computed (so that the dashboard draws its charts and map).
+  const readerHeaders = await apiSession(officers, reader);
+  const person = await fetch(`${server.url}/api/persons/${server.samplePerson.idNumber}`, { headers: readerHeaders });
+  householdId = ((await person.json()) as { householdId: string }).householdId;
+  const directorHeaders = await apiSession(officers, director);
+  const refreshed = await fetch(`${server.url}/api/direction/indicators/refresh`, { method: 'POST', headers: { ...directorHeaders, 'content-type': 'application/json' }, body: '{}' });
+  expect(refreshed.status).toBeLessThan(300);
+  // A misuse alert on the officer who read, so that the alerts page lays out its table.
+  await alertRepository.insert(server.database.db, {
+    alertId: '55555555-5555-4555-8555-555555555555', subjectKind: 'official-volume', subjectId: reader.officerId, clientId: 'console',
+    windowStart: '2026-01-01T08:00:00.000Z', windowSeconds: 60, reads: 640, baseline: 12.5, status: 'open', acknowledgedAt: null, raisedAt: '2026-01-01T08:00:30.000Z',
+  });
   browser = await launchTestBrowser();
   // One scan, so that the quality pages and the worklist have rows to lay out.
   const context = await browser.newContext();
@@ -42,52 +60,29 @@ afterAll(async () => {
   await server.close();
 });
 
-interface Violation { readonly id: string; readonly impact: string | null; readonly nodes: readonly { readonly target: readonly string[] }[] }
-
-/** axe-core's WCAG 2.1 A and AA rules over the page as it stands. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axeSource });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: Violation[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => ({ target: n.target })) }));
-  });
-  return violations.map((v) => `${v.id} (${v.impact ?? ''}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-}
-
-/** What overflows the viewport's width: the page itself, or an element reaching past the right edge outside a scrolling box. */
-async function layoutProblems(page: Page, width: number): Promise<string[]> {
-  return page.evaluate((w) => {
-    const problems: string[] = [];
-    if (document.documentElement.scrollWidth > w) problems.push(`the page is ${document.documentElement.scrollWidth} px wide`);
-    const signOut = document.querySelector('[data-testid="sign-out"]')?.getBoundingClientRect();
-    if (signOut === undefined || signOut.right > w || signOut.left < 0) problems.push('sign-out is off screen');
-    for (const link of document.querySelectorAll('.topbar-actions a')) {
-      const box = link.getBoundingClientRect();
-      // One line of text: a menu item broken into one-word lines is taller.
-      if (box.height > 32) problems.push(`menu item "${link.textContent}" wraps (${Math.round(box.height)} px high)`);
-    }
-    return problems;
-  }, width);
-}
-
-const pages: readonly { readonly name: string; readonly hash: string; readonly ready: string; readonly open?: string }[] = [
-  { name: 'tra cứu', hash: '#/', ready: 'search-name' },
-  { name: 'chất lượng dữ liệu', hash: '#/quality', ready: 'quality-table' },
-  { name: 'danh sách làm sạch', hash: '#/worklist?status=open', ready: 'worklist-table' },
+const pages: readonly { readonly name: string; readonly who?: () => TestOfficer; readonly hash: () => string; readonly ready: string; readonly open?: string }[] = [
+  { name: 'tra cứu', hash: () => '#/', ready: 'search-name' },
+  { name: 'kết quả tra cứu', who: () => reader, hash: () => '#/search?name=nguyen', ready: 'result-row' },
+  { name: 'hồ sơ công dân', who: () => reader, hash: () => `#/persons/${server.samplePerson.idNumber}`, ready: 'timeline-item' },
+  { name: 'hộ gia đình', who: () => reader, hash: () => `#/households/${householdId}`, ready: 'member-row' },
+  { name: 'nhật ký truy cập dữ liệu', who: () => auditor, hash: () => `#/tracker/${server.samplePerson.idNumber}`, ready: 'tracker-entry' },
+  { name: 'cảnh báo truy cập', who: () => auditor, hash: () => '#/alerts?status=all', ready: 'alert-row' },
+  { name: 'chỉ đạo, điều hành', who: () => director, hash: () => '#/direction', ready: 'direction-map' },
+  { name: 'chất lượng dữ liệu', hash: () => '#/quality', ready: 'quality-table' },
+  { name: 'danh sách làm sạch', hash: () => '#/worklist?status=open', ready: 'worklist-table' },
   // A finding's action form opens in its row: within the width too.
-  { name: 'danh sách làm sạch, thao tác trên một dòng', hash: '#/worklist?status=open', ready: 'worklist-table', open: 'worklist-act' },
+  { name: 'danh sách làm sạch, thao tác trên một dòng', hash: () => '#/worklist?status=open', ready: 'worklist-table', open: 'worklist-act' },
 ];
 
 describe.each([1440, 390])('the console at %i px, in Vietnamese', (width) => {
-  it.each(pages)('$name: laid out within the width, sign-out on screen, no WCAG A/AA violation', async ({ hash, ready, open }) => {
+  it.each(pages)('$name: laid out within the width, sign-out on screen, no WCAG A/AA violation', async ({ who, hash, ready, open }) => {
     // The console's CSP refuses inline scripts: the test's own axe-core is let in (bypassCSP), nothing else changes.
     const context = await browser.newContext({ viewport: { width, height: 844 }, locale: 'vi-VN', bypassCSP: true });
     const page = await context.newPage();
     try {
-      await signInInBrowser(page, server.url, officers, officer);
-      await page.evaluate((h) => { window.location.hash = h; }, hash);
-      await page.getByTestId(ready).waitFor({ timeout: 30_000 });
+      await signInInBrowser(page, server.url, officers, who === undefined ? officer : who());
+      await page.evaluate((h) => { window.location.hash = h; }, hash());
+      await page.getByTestId(ready).first().waitFor({ timeout: 30_000 });
       if (open !== undefined) {
         await page.getByTestId(open).first().click();
         await page.getByTestId('worklist-row-form').waitFor();
@@ -95,7 +90,51 @@ describe.each([1440, 390])('the console at %i px, in Vietnamese', (width) => {
       await expect(page.getByTestId('sign-out').textContent()).resolves.toBe('Đăng xuất');
       expect(await layoutProblems(page, width)).toEqual([]);
       expect(await axeViolations(page)).toEqual([]);
-      await page.screenshot({ path: `/tmp/sachsong-${width}-${ready}${open === undefined ? '' : '-open'}.png`, fullPage: true });
+      await page.screenshot({ path: `/tmp/sachsong-${String(width)}-${ready}${open === undefined ? '' : '-open'}.png`, fullPage: true });
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+});
+
+describe('the worklist on a phone (390 px)', () => {
+  it('shows each finding as a card, its ID numbers on one line, its place named once', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'vi-VN' });
+    const page = await context.newPage();
+    try {
+      await signInInBrowser(page, server.url, officers, officer);
+      await page.evaluate(() => { window.location.hash = '#/worklist?status=open'; });
+      await page.getByTestId('worklist-record').first().waitFor({ timeout: 30_000 });
+      const shapes = await page.evaluate(() => {
+        const lines = (el: Element): number => {
+          const box = el.getBoundingClientRect();
+          return Math.round(box.height / parseFloat(getComputedStyle(el).lineHeight));
+        };
+        const rows = [...document.querySelectorAll('[data-testid="worklist-row"]')].slice(0, 10);
+        return {
+          // A card: as wide as the list, not a column of a table.
+          rowWidths: rows.map((r) => Math.round(r.getBoundingClientRect().width)),
+          listWidth: Math.round(document.querySelector('[data-testid="worklist-table"]')?.getBoundingClientRect().width ?? 0),
+          idLines: [...document.querySelectorAll('[data-testid="worklist-record"], [data-testid="worklist-related"]')].map(lines),
+          // Each cell labelled by its column's name.
+          labels: [...(rows[0]?.querySelectorAll('td') ?? [])].map((td) => getComputedStyle(td, '::before').content),
+        };
+      });
+      expect(shapes.idLines.length).toBeGreaterThan(0);
+      expect(new Set(shapes.idLines)).toEqual(new Set([1]));
+      for (const w of shapes.rowWidths) expect(w).toBeGreaterThanOrEqual(shapes.listWidth - 2);
+      expect(shapes.labels).toEqual(['"Quy tắc"', '"Hồ sơ"', '"Chi tiết"', '"Địa bàn"', 'none']);
+      await page.getByTestId('worklist-count').evaluate((el) => { el.scrollIntoView(); });
+      await page.screenshot({ path: '/tmp/sachsong-390-worklist-cards.png' });
+
+      // Filtered to a commune: "Địa bàn: Phường …", not "Xã Phường …" (the name carries its type).
+      const commune = await page.getByTestId('worklist-unit').first().locator('div').textContent() ?? '';
+      await page.evaluate((c) => { window.location.hash = `#/worklist?status=open&commune=${c}`; }, commune);
+      const name = page.getByTestId('worklist-commune-name');
+      await expect.poll(() => name.textContent()).toMatch(/^(Xã|Phường|Đặc khu) \D/);
+      const line = (await name.locator('xpath=..').textContent()) ?? '';
+      expect(line).toMatch(/^Địa bàn: (Xã|Phường|Đặc khu) /);
+      expect(line).not.toMatch(/\b(Xã|Phường|Đặc khu) (Xã|Phường|Đặc khu) /);
     } finally {
       await context.close();
     }

@@ -114,10 +114,25 @@ describe('operator console', () => {
         window.location.hash = `#/persons/${id}`;
       }, sample.idNumber);
       await page.getByTestId('person-name').waitFor();
-      await page.getByTestId('as-of-date').fill('2025-12-31');
+      // Typed day first, as every date in the console, in a text box (not the browser's date picker).
+      await expect(page.getByTestId('as-of-date').getAttribute('type')).resolves.toBe('text');
+      await expect(page.getByTestId('as-of-date').getAttribute('placeholder')).resolves.toBe('dd/mm/yyyy');
+      await page.getByTestId('as-of-date').fill('31/02/2025');
+      await page.getByTestId('as-of-submit').click();
+      await expect(page.getByTestId('as-of-error').textContent()).resolves.toBe('Không có ngày 31/02/2025: tháng 02/2025 chỉ có 28 ngày.');
+      await page.getByTestId('as-of-date').fill('12/2025');
+      await page.getByTestId('as-of-submit').click();
+      await expect(page.getByTestId('as-of-error').textContent()).resolves.toBe('Nhập ngày đầy đủ dạng dd/mm/yyyy, ví dụ 31/12/2025.');
+      await expect(page.getByTestId('as-of-banner').count()).resolves.toBe(0);
+      await page.getByTestId('as-of-date').fill('31/12/2025');
       await page.getByTestId('as-of-submit').click();
       await page.waitForURL(`**/#/persons/${sample.idNumber}?at=2025-12-31`);
       await expect(page.getByTestId('as-of-banner').textContent()).resolves.toContain('31/12/2025');
+      await expect(page.getByTestId('as-of-error').count()).resolves.toBe(0);
+      // Opened from a link with the day in it, the box shows it day first.
+      await page.reload();
+      await page.getByTestId('as-of-banner').waitFor();
+      await expect(page.getByTestId('as-of-date').inputValue()).resolves.toBe('31/12/2025');
       await expect(page.getByTestId('person-name').textContent()).resolves.toBe(sample.fullName);
 
       await page.getByTestId('as-of-clear').click();

@@ -147,4 +147,50 @@ describe('quality console', () => {
     expect(detail.actions).toMatchObject([{ officerId: officer.officerId, action: 'dismiss' }]);
     await context.close();
   }, 180_000);
+  it('pages the worklist forward and back, with the count of all findings and the rows of each page', async () => {
+    const scans = (await (await fetch(`${server.url}/api/quality/scans`, { headers: auth() })).json()) as { items: unknown[] };
+    if (scans.items.length === 0) expect((await fetch(`${server.url}/api/quality/scans`, { method: 'POST', headers: auth() })).status).toBeLessThan(300);
+    // The pages as the API cuts them, 20 findings each.
+    const pages: string[][] = [];
+    let after: string | null = null;
+    let total: number;
+    do {
+      const q = new URLSearchParams({ status: 'open', limit: '20', ...(after === null ? {} : { after }) });
+      const answer = (await (await fetch(`${server.url}/api/quality/findings?${q.toString()}`, { headers: auth() })).json()) as { items: { findingId: string; recordId: string }[]; total: number };
+      total = answer.total;
+      if (answer.items.length > 0) pages.push(answer.items.map((f) => f.recordId));
+      after = answer.items.length === 20 ? answer.items[19]?.findingId ?? null : null;
+    } while (after !== null);
+    expect(pages.length).toBeGreaterThan(1);
+    const vi = total.toLocaleString('vi-VN');
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN' });
+    const page = await context.newPage();
+    try {
+      await signInInBrowser(page, server.url, officers, officer);
+      await page.evaluate(() => { window.location.hash = '#/worklist?status=open'; });
+      await page.getByTestId('worklist-table').waitFor();
+      await page.getByTestId('worklist-page-size').selectOption('20');
+      const records = (): Promise<string[]> => page.getByTestId('worklist-record').allTextContents();
+      const showing = (n: number): string => `Phát hiện ${String(n * 20 + 1)}–${String(n * 20 + (pages[n]?.length ?? 0))} trong tổng số ${vi}`;
+      await expect.poll(() => page.getByTestId('worklist-count').textContent()).toBe(showing(0));
+      await expect(records()).resolves.toEqual(pages[0]);
+      await expect(page.getByTestId('worklist-previous').count()).resolves.toBe(0);
+      for (let n = 1; n < pages.length; n += 1) {
+        await page.getByTestId('worklist-next').click();
+        await expect.poll(() => page.getByTestId('worklist-count').textContent()).toBe(showing(n));
+        await expect(records()).resolves.toEqual(pages[n]);
+      }
+      // The last page offers no next page.
+      await expect(page.getByTestId('worklist-next').count()).resolves.toBe(0);
+      for (let n = pages.length - 2; n >= 0; n -= 1) {
+        await page.getByTestId('worklist-previous').click();
+        await expect.poll(() => page.getByTestId('worklist-count').textContent()).toBe(showing(n));
+        await expect(records()).resolves.toEqual(pages[n]);
+      }
+      await expect(page.getByTestId('worklist-previous').count()).resolves.toBe(0);
+    } finally {
+      await context.close();
+    }
+  }, 180_000);
 });

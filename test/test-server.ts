@@ -5,6 +5,7 @@ import type { IdentityModule } from '../src/identity/identity.module.js';
 import { generatePopulation } from '../src/registry/population.generator.js';
 import { fixedClock } from '../src/shared/clock.js';
 import { loadPopulation } from '../src/store/bulk-writer.js';
+import type { Database } from '../src/store/database.js';
 import type { DB } from '../src/store/database.types.js';
 import { createTestDatabase } from './test-database.js';
 
@@ -13,6 +14,8 @@ export interface TestServer {
   readonly token: string;
   readonly samplePerson: { readonly idNumber: string; readonly fullName: string; readonly birthDate: string };
   readonly app: FastifyInstance;
+  /** The server's store, for a test to set up what no API makes (an alert, a finding). */
+  readonly database: Database;
   close(): Promise<void>;
 }
 
@@ -45,6 +48,7 @@ export async function startTestServer(options: {
     token,
     samplePerson: { idNumber: sample.id_number, fullName: sample.full_name, birthDate: sample.birth_date },
     app,
+    database,
     close: async () => {
       await app.close();
       await database.close();

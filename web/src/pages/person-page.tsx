@@ -18,6 +18,7 @@ import {
   formatValue,
   isIsoDay,
   joinPlace,
+  parseDateInput,
   vietnamDay,
 } from '../format.js';
 import { eventTypeLabel, relationshipLabel, type MessageKey } from '../i18n.js';
@@ -69,18 +70,29 @@ export function PersonPage({
 }
 
 function AsOfForm({ id, at }: { readonly id: string; readonly at: string | null }): ReactNode {
-  const { t } = useConsole();
-  const [value, setValue] = useState(at ?? '');
+  const { t, lang } = useConsole();
+  // Typed day first like every date in the console (dd/mm/yyyy), not the browser's own date picker.
+  const [value, setValue] = useState(at !== null && isIsoDay(at) ? formatDate(lang, at) : (at ?? ''));
   const [error, setError] = useState<string | null>(null);
 
   function submit(event: SubmitEvent<HTMLFormElement>): void {
     event.preventDefault();
-    if (!isIsoDay(value)) {
+    const parsed = parseDateInput(value);
+    if (!parsed.ok && parsed.problem === 'month') {
+      setError(t('birthNoSuchMonth').replaceAll('{month}', parsed.month));
+      return;
+    }
+    if (!parsed.ok && parsed.problem === 'day') {
+      setError(t('birthNoSuchDay').replaceAll('{day}', parsed.day).replaceAll('{month}', parsed.month).replaceAll('{year}', parsed.year).replaceAll('{days}', String(parsed.daysInMonth)));
+      return;
+    }
+    // A record is as of a day: a month or a year alone is not one.
+    if (!parsed.ok || !isIsoDay(parsed.iso)) {
       setError(t('asOfInvalid'));
       return;
     }
     setError(null);
-    window.location.hash = routeHash({ page: 'person', id, at: value });
+    window.location.hash = routeHash({ page: 'person', id, at: parsed.iso });
   }
 
   return (
@@ -88,7 +100,9 @@ function AsOfForm({ id, at }: { readonly id: string; readonly at: string | null 
       <label>
         <span>{t('asOfLabel')}</span>
         <input
-          type="date"
+          type="text"
+          inputMode="numeric"
+          placeholder={t('asOfPlaceholder')}
           data-testid="as-of-date"
           value={value}
           onChange={(e) => {
@@ -105,7 +119,7 @@ function AsOfForm({ id, at }: { readonly id: string; readonly at: string | null 
         </a>
       )}
       {error !== null && (
-        <span className="field-error" role="alert">
+        <span className="field-error" role="alert" data-testid="as-of-error">
           {error}
         </span>
       )}

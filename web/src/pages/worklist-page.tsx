@@ -19,7 +19,8 @@ const factLabel: Readonly<Record<(typeof correctable)[number], MessageKey>> = {
 };
 
 const statuses = ['open', 'dismissed', 'corrected', 'no_longer_failing', 'merged', 'not_duplicate'] as const;
-const pageSize = 100;
+/** Rows a page: a commune's officer on a phone may want fewer than a province's at a desk. */
+const pageSizes = [20, 50, 100] as const;
 
 interface FindingPage { readonly items: readonly QualityFinding[]; readonly total: number }
 
@@ -35,6 +36,7 @@ export function WorklistPage({ commune, rule, status }: { readonly commune: stri
   const severityLabel = (s: string): string => ['error', 'warning', 'info'].includes(s) ? t(`severity_${s}` as MessageKey) : s;
   // Keyset paging: the last finding id of each page before this one (Back pops one).
   const [cursors, setCursors] = useState<readonly string[]>([]);
+  const [pageSize, setPageSize] = useState<number>(100);
   const after = cursors[cursors.length - 1];
   const [version, setVersion] = useState(0);
   // The row whose action form is open: each finding is acted on in its own row, with its own reason.
@@ -96,7 +98,8 @@ export function WorklistPage({ commune, rule, status }: { readonly commune: stri
         <p>
           {commune !== null && (
             <>
-              {t('qualityCommune')}{' '}
+              {/* "Địa bàn", not "Xã": the commune's name carries its own type (Xã, Phường, Đặc khu). */}
+              {t('worklistUnit')}:{' '}
               <strong data-testid="worklist-commune-name">{communeUnit.state === 'ok' ? `${communeUnit.data.name}, ${communeUnit.data.provinceName}` : commune}</strong>
               {communeUnit.state === 'ok' && <span className="muted small"> ({commune})</span>} ·{' '}
             </>
@@ -124,26 +127,29 @@ export function WorklistPage({ commune, rule, status }: { readonly commune: stri
             {t('worklistShowing').replace('{from}', String(from)).replace('{to}', String(from + load.data.items.length - 1)).replace('{total}', load.data.total.toLocaleString('vi-VN'))}
           </p>
           <div className="table-scroll" tabIndex={0} role="region" aria-label={t('worklistTitle')}>
-          <table className="table" data-testid="worklist-table">
+          {/* On a phone each finding is a card (styles.css, .cards): the columns' names are its labels. */}
+          <table className="table cards" data-testid="worklist-table">
             <thead>
               <tr>
                 <th>{t('worklistRule')}</th>
                 <th>{t('worklistRecord')}</th>
                 <th>{t('worklistDetail')}</th>
-                <th>{t('qualityCommune')}</th>
+                <th>{t('worklistUnit')}</th>
                 <th>{t('worklistActions')}</th>
               </tr>
             </thead>
             <tbody>
               {load.data.items.flatMap((f) => [
                 <tr key={f.findingId} data-testid="worklist-row">
-                  <td>{ruleName(f.ruleId)}<div className="muted small"><code>{f.ruleId}</code> · {severityLabel(f.severity)}</div></td>
-                  <td>
-                    {f.recordKind === 'person' ? <a href={personHref(f.recordId)}>{f.recordId}</a> : <a href={routeHash({ page: 'household', id: f.recordId })}>{f.recordId}</a>}
-                    {f.relatedId !== null && <div className="muted">↔ <a href={personHref(f.relatedId)}>{f.relatedId}</a></div>}
+                  <td data-label={t('worklistRule')}>{ruleName(f.ruleId)}<div className="muted small"><code>{f.ruleId}</code> · {severityLabel(f.severity)}</div></td>
+                  <td data-label={t('worklistRecord')}>
+                    {/* An ID number is read as one: never broken over lines. */}
+                    {f.recordKind === 'person' ? <a href={personHref(f.recordId)} className="id-number" data-testid="worklist-record">{f.recordId}</a> : <a href={routeHash({ page: 'household', id: f.recordId })} className="id-number" data-testid="worklist-record">{f.recordId}</a>}
+                    {f.relatedId !== null && <div className="muted">↔ <a href={personHref(f.relatedId)} className="id-number" data-testid="worklist-related">{f.relatedId}</a></div>}
                   </td>
-                  <td>{f.detail}</td>
-                  <td data-testid="worklist-unit">{f.communeCode === '' && f.provinceCode === '' ? '–' : <UnitCell finding={f} />}</td>
+                  <td data-label={t('worklistDetail')}>{f.detail}</td>
+                  <td data-label={t('worklistUnit')} data-testid="worklist-unit">{f.communeCode === '' && f.provinceCode === '' ? '–' : <UnitCell finding={f} />}</td>
+                  {/* No label on a phone: the button says what it does. */}
                   <td>
                     {f.status !== 'open' ? <span className="muted">{statusLabel(f.status)}</span> : (
                       <button type="button" aria-expanded={openRow === f.findingId} onClick={() => { setOpenRow(openRow === f.findingId ? null : f.findingId); setError(null); }} data-testid="worklist-act">{t('worklistActions')}</button>
@@ -160,6 +166,12 @@ export function WorklistPage({ commune, rule, status }: { readonly commune: stri
           </table>
           </div>
           <p className="pager">
+            <label>
+              {t('worklistPageSize')}{' '}
+              <select value={pageSize} onChange={(e) => { setPageSize(Number(e.target.value)); setCursors([]); }} data-testid="worklist-page-size">
+                {pageSizes.map((n) => <option key={n} value={n}>{n}</option>)}
+              </select>
+            </label>{' '}
             {cursors.length > 0 && <button type="button" onClick={() => { setCursors(cursors.slice(0, -1)); }} data-testid="worklist-previous">{t('worklistPrevious')}</button>}{' '}
             {from + load.data.items.length - 1 < load.data.total && (
               <button type="button" onClick={() => { setCursors([...cursors, load.data.items[load.data.items.length - 1]?.findingId ?? '']); }} data-testid="worklist-next">{t('worklistNext')}</button>

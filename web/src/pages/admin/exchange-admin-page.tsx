@@ -109,6 +109,9 @@ function MembersTab({ w, version, act, lang }: { readonly w: Words; readonly ver
   const [keysText, setKeysText] = useState('');
   const [keysProblem, setKeysProblem] = useState<string | null>(null);
   const [officer, setOfficer] = useState<Record<string, { id: string; name: string }>>({});
+  // A new subsystem of an existing member (a bank's second system): its code, name and public keys.
+  const [client, setClient] = useState<Record<string, { code: string; name: string; jwks: string }>>({});
+  const [clientProblem, setClientProblem] = useState<{ memberId: string; text: string } | null>(null);
   const [onboard, setOnboard] = useState({ memberId: '', name: '', kind: 'ministry', subsystem: '', subsystemName: '', jwks: '' });
   const [onboardProblem, setOnboardProblem] = useState<string | null>(null);
 
@@ -160,10 +163,28 @@ function MembersTab({ w, version, act, lang }: { readonly w: Words; readonly ver
               }}>
                 <label htmlFor="jwks-edit">{w.jwks} · <span className="mono">{keysFor}</span></label>
                 <textarea id="jwks-edit" rows={6} value={keysText} onChange={(e) => { setKeysText(e.target.value); }} data-testid="jwks-edit" />
-                {keysProblem !== null && <p className="field-error" role="alert">{keysProblem}</p>}
+                {keysProblem !== null && <p className="field-error" role="alert" data-testid="jwks-problem">{keysProblem}</p>}
                 <button type="submit" data-testid="jwks-save">{w.save}</button>
               </form>
             )}
+            <details className="add-subsystem" data-testid="subsystem-add-open">
+              <summary>{w.addSubsystem}</summary>
+              <form className="admin-form" onSubmit={(e) => {
+                e.preventDefault();
+                const draft = client[m.memberId] ?? { code: '', name: '', jwks: '' };
+                const jwks = parseJwks(draft.jwks);
+                if (jwks === null) { setClientProblem({ memberId: m.memberId, text: w.jwksInvalid }); return; }
+                setClientProblem(null);
+                void act('POST', `/api/exchange/members/${segments(m.memberId)}/clients`, { subsystem: draft.code.trim(), name: draft.name.trim() || draft.code.trim(), jwks })
+                  .then((ok) => { if (ok !== undefined) setClient({ ...client, [m.memberId]: { code: '', name: '', jwks: '' } }); });
+              }}>
+                <label>{w.subsystem} <input required value={client[m.memberId]?.code ?? ''} onChange={(e) => { setClient({ ...client, [m.memberId]: { ...(client[m.memberId] ?? { name: '', jwks: '' }), code: e.target.value } }); }} data-testid="subsystem-code" /></label>
+                <label>{w.subsystemName} <input value={client[m.memberId]?.name ?? ''} onChange={(e) => { setClient({ ...client, [m.memberId]: { ...(client[m.memberId] ?? { code: '', jwks: '' }), name: e.target.value } }); }} data-testid="subsystem-name" /></label>
+                <label>{w.jwks} <textarea required rows={4} value={client[m.memberId]?.jwks ?? ''} onChange={(e) => { setClient({ ...client, [m.memberId]: { ...(client[m.memberId] ?? { code: '', name: '' }), jwks: e.target.value } }); }} data-testid="subsystem-jwks" /></label>
+                {clientProblem?.memberId === m.memberId && <p className="field-error" role="alert" data-testid="subsystem-problem">{clientProblem.text}</p>}
+                <button type="submit" data-testid="subsystem-submit">{w.addSubsystem}</button>
+              </form>
+            </details>
             <h4>{w.memberOfficers}</h4>
             <ul className="plain-list">
               {m.officers.map((o) => (

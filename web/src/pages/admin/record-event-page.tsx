@@ -7,6 +7,11 @@ import { personHref } from '../../routing.js';
 import { asApiError } from './admin-api.js';
 import { adminWords, fill, type AdminWord } from './admin.words.js';
 
+/**
+ * The events a commune's clerk records at the desk. Not `registration` (a person taken over from an
+ * earlier register: the import makes it, with the number that register gave) nor `id_issuance`
+ * (a card's number and dates, from the card system that issues it): neither is typed by a clerk.
+ */
 const eventTypes = ['birth_registration', 'death', 'residence_change', 'marriage', 'divorce', 'name_change'] as const;
 type EventKind = (typeof eventTypes)[number];
 type Words = Readonly<Record<AdminWord, string>>;
@@ -216,9 +221,10 @@ export function RecordEventPage({ person }: { readonly person: string | null }):
           {kind === 'name_change' && <label>{w.leNewName} <input value={get('fullName')} onChange={set('fullName')} data-testid="le-full-name" /></label>}
           <label>{w.leReason} <input value={get('reason')} onChange={set('reason')} data-testid="le-reason" /></label>
           {problems.length > 0 && (
-            <ul className="alert alert-error" role="alert" data-testid="le-problems">
-              {problems.map((p) => <li key={p}>{p}</li>)}
-            </ul>
+            // The alert around the list: role="alert" on the <ul> itself would take its list role, leaving its items orphaned (axe: listitem).
+            <div className="alert alert-error" role="alert" data-testid="le-problems">
+              <ul className="plain-list">{problems.map((p) => <li key={p}>{p}</li>)}</ul>
+            </div>
           )}
           <button type="submit" disabled={busy} data-testid="le-submit">{w.leSubmit}</button>
         </form>

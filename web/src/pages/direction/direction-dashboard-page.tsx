@@ -169,7 +169,8 @@ function DashboardBody({ view, href }: { readonly view: DashboardView; readonly 
         </section>
         <section className="panel">
           <h2>{w.map}</h2>
-          <svg width={5 * tileSize + 4} height={16 * tileSize + 4} role="img" aria-label={w.map} data-testid="direction-map">
+          {/* A group of links, not an image: an image's content is presentational, so links inside one are hidden from assistive technology (axe: nested-interactive). */}
+          <svg width={5 * tileSize + 4} height={16 * tileSize + 4} role="group" aria-label={w.map} data-testid="direction-map">
             {provinceTiles.map(([code, col, row]) => {
               const p = byCode.get(code);
               const selected = view.crumbs.some((c) => c.level === 'province' && c.code === code);
