@@ -17,6 +17,7 @@ export const faultGrant: Grant = {
   clientId: 'VN/GOV/BHXH/events',
   service: 'changes',
   fields: ['residence_change', 'permanentResidence'],
+  provinces: [],
   purposes: [{ code: 'BHXH_UPDATE', text: 'Cập nhật hồ sơ bảo hiểm xã hội' }],
   legalBasis: 'Luật Căn cước 2023',
   requiresConsent: false,

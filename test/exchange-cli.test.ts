@@ -42,6 +42,14 @@ describe('sachsong agency / grant', () => {
     expect(list.stdout).toContain(grantId);
     expect(list.stdout).toMatch(/active\s+VN\/GOV\/BTC\/tax\s+verify\s+\[fullName,birthDate\]\s+TAX_ID/);
     expect(sachsong(['agency', 'list']).stdout).toMatch(/VN\/GOV\/BTC\/tax\s+active\s+keys: btc-1/);
+    // A changes grant limited to two provinces; an unknown province code is refused.
+    const scoped = sachsong(['grant', 'add', '--client', 'VN/GOV/BTC/tax', '--service', 'changes', '--fields', 'residence_change', '--provinces', '79, 01', '--purpose', 'TAX_ADDR=Cập nhật địa chỉ người nộp thuế', '--legal-basis', 'Thông tư 86/2024/TT-BTC', '--until', '2030-12-31']);
+    expect(scoped.code, scoped.stderr).toBe(0);
+    expect(JSON.parse(scoped.stdout)).toMatchObject({ service: 'changes', provinces: ['01', '79'] });
+    expect(sachsong(['grant', 'list', '--client', 'VN/GOV/BTC/tax']).stdout).toMatch(/changes\s+\[residence_change\]\s+(provinces|tỉnh) 01,79\s+TAX_ADDR/);
+    const badProvince = sachsong(['grant', 'add', '--client', 'VN/GOV/BTC/tax', '--service', 'changes', '--fields', 'residence_change', '--provinces', '01,99', '--purpose', 'TAX_ADDR=x', '--legal-basis', 'law', '--until', '2030-12-31']);
+    expect(badProvince.code).toBe(2);
+    expect(badProvince.stderr).toMatch(/GRANT_PROVINCE_UNKNOWN/);
     expect(sachsong(['grant', 'revoke', grantId]).code).toBe(0);
     expect(sachsong(['grant', 'list']).stdout).toMatch(/revoked/);
   });
