@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fanOut } from '../src/events/event.fanout.js';
 import { eventStream, JetStreamLink } from '../src/events/jetstream.link.js';
 import { adminUnitCatalog } from '../src/registry/admin-unit.catalog.js';
 import { generatePopulation } from '../src/registry/population.generator.js';
@@ -122,6 +123,52 @@ for (const dialect of dialects) {
         await nats.close();
       }
     }, 200_000);
+
+    it('a fan-out that fails on the JetStream path holds the later messages back until it succeeds: no person\'s later event is pushed first', async () => {
+      const nats = await startPrivateNats();
+      const link = await JetStreamLink.open(nats.url, { ackWaitMs: 2_000, streamName: `TEST_FANOUT_ORDER_${dialect.toUpperCase()}`, subjectPrefix: `test-fanout-order-${dialect}` });
+      const people = (await database.db.selectFrom('persons').select('id_number').where('status', '=', 'alive').orderBy('id_number').limit(3).execute()).map((r) => r.id_number);
+      const registry = new RegistryService({ db: database.db, clock: systemClock });
+      const communes = adminUnitCatalog().communes2025().slice(0, 4).map((c) => c.code);
+      let moves = 0;
+      const moveAll = async (): Promise<void> => {
+        for (const personId of people) {
+          moves += 1;
+          await registry.recordEvent({ personId, type: 'residence_change', occurredOn: '2026-01-01', officerId: 'officer-7', reason: null, data: { permanentCommune: communes[moves % communes.length], permanentAddress: `Số ${moves}` } });
+        }
+      };
+      // The first fan-out of the first moves fails for a while (a store that refuses writes), as often as it is tried.
+      let failing: Set<string> | undefined;
+      let failedUntil = 0;
+      let failures = 0;
+      const running = startDispatch(database, {
+        link,
+        fanOut: async (trx, events) => {
+          failing ??= new Set(events.map((e) => e.eventId));
+          if (failedUntil === 0) failedUntil = Date.now() + 1_500;
+          if (Date.now() < failedUntil && events.some((e) => failing?.has(e.eventId) === true)) {
+            failures += 1;
+            throw new Error('injected fan-out failure');
+          }
+          return fanOut(trx, events);
+        },
+      });
+      try {
+        await moveAll();
+        await waitFor(() => failures >= 1, 'the first fan-out to fail');
+        // Later moves of the same people while the first ones cannot be fanned out.
+        for (let round = 0; round < 3; round++) await moveAll();
+        const committed = await committedMoves(database);
+        expect(committed).toHaveLength(people.length * 4);
+        await waitFor(() => receiver.unique().size >= committed.length, 'every committed event', 60_000);
+        expect(failures).toBeGreaterThan(1);
+        expectAppliedOnce(appliedOf(receiver), committed);
+      } finally {
+        await running.stop();
+        await link.close();
+        await nats.close();
+      }
+    }, 120_000);
 
     it('commits racing each other: the fan-out\'s cursor passes no event that commits after a later one', async () => {
       const running = startDispatch(database);

@@ -21,6 +21,8 @@ export interface EventDispatcherDeps {
   readonly pollMs?: number;
   /** Events published a batch (read from the outbox at once, the cursor moved once); default 10,000. */
   readonly publishBatch?: number;
+  /** The fan-out step of the JetStream path; default fanOut (tests inject failures). */
+  readonly fanOut?: typeof fanOut;
   /** Told of a failed pass (the loop waits and tries again); never given personal data. */
   readonly onError?: (error: unknown, loop: string) => void;
 }
@@ -133,20 +135,35 @@ export class EventDispatcher {
     }
   }
 
-  /** Fans out what the consumer buffered, in seq order, then acknowledges it (a redelivery adds nothing). */
+  /**
+   * Fans out what the consumer buffered, in seq order, then acknowledges it (a redelivery adds
+   * nothing). A batch that fails is tried again, with backoff, before anything buffered after it:
+   * handed back to JetStream instead, its events would come back after later ones of the same
+   * person had been fanned out and pushed. While it is retried its messages (and those waiting
+   * behind it) are kept from redelivery; once stopping they are all handed back, in order.
+   */
   private async flush(): Promise<void> {
     try {
       while (this.buffer.length > 0) {
         const batch = this.buffer;
         this.buffer = [];
         const events = batch.map(eventOfMessage).sort((a, b) => a.seq - b.seq);
-        try {
-          await this.deps.db.transaction().execute((trx) => fanOut(trx, events));
-          for (const m of batch) m.ack();
-        } catch (error) {
-          // Not acknowledged: JetStream redelivers after the ack wait.
-          this.deps.onError?.(error, 'fanout');
-          for (const m of batch) m.nak(1_000);
+        for (let failures = 1; ; failures++) {
+          try {
+            await this.deps.db.transaction().execute((trx) => (this.deps.fanOut ?? fanOut)(trx, events));
+            for (const m of batch) m.ack();
+            break;
+          } catch (error) {
+            this.deps.onError?.(error, 'fanout');
+            if (!this.running) {
+              for (const m of [...batch, ...this.buffer]) m.nak();
+              this.buffer = [];
+              return;
+            }
+            for (const m of batch) m.working();
+            for (const m of this.buffer) m.working();
+            await this.sleep(Math.min(5_000, 50 * 2 ** Math.min(failures, 7)));
+          }
         }
       }
     } finally {
