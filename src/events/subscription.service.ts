@@ -45,7 +45,8 @@ export class SubscriptionService {
     const at = this.deps.clock.now().toISOString();
     const grant = grantFor(entry, input.purpose, at);
     if (!entry.officers.has(input.officerId)) {
-      throw new DomainError('forbidden', 'OFFICER_UNKNOWN', 'this officer is not registered for the client’s member', 'Register the officer first (sachsong agency officer add)');
+      const member = entry.member.memberId;
+      throw new DomainError('forbidden', 'OFFICER_UNKNOWN', 'this officer is not registered for the client’s member', `Ask the exchange operators to register the officer: sachsong agency officer ${member} ${input.officerId.slice(0, 128)} --name "<full name>" (or POST /api/exchange/members/${member}/officers)`);
     }
     const kinds = [...new Set(input.kinds)];
     const fields = [...new Set(input.fields ?? [])];
