@@ -6,7 +6,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fanOut } from '../src/events/event.fanout.js';
-import { eventStream, JetStreamLink } from '../src/events/jetstream.link.js';
+import { eventOfMessage, eventStream, JetStreamLink } from '../src/events/jetstream.link.js';
 import { adminUnitCatalog } from '../src/registry/admin-unit.catalog.js';
 import { generatePopulation } from '../src/registry/population.generator.js';
 import { RegistryService } from '../src/registry/registry.service.js';
@@ -209,6 +209,33 @@ for (const dialect of dialects) {
         expect(committed).toHaveLength(people.length * 4);
         await waitFor(() => receiver.unique().size >= committed.length, 'every committed event', 60_000);
         expect(failures).toBeGreaterThan(1);
+        expectAppliedOnce(appliedOf(receiver), committed);
+      } finally {
+        await running.stop();
+        await link.close();
+        await nats.close();
+      }
+    }, 120_000);
+
+    it('a message lost in flight to the fan-out (redelivered only after the ack wait): no person\'s later event is pushed first', async () => {
+      const nats = await startPrivateNats();
+      const link = await JetStreamLink.open(nats.url, { ackWaitMs: 2_000, streamName: `TEST_FANOUT_LOST_${dialect.toUpperCase()}`, subjectPrefix: `test-fanout-lost-${dialect}` });
+      // The first delivery of the first message never reaches the fan-out, as when a connection drops with it in flight.
+      const consume = link.consume.bind(link);
+      let dropped: string | undefined;
+      link.consume = (onMessage) => consume((m) => {
+        if (dropped === undefined) {
+          dropped = eventOfMessage(m).eventId;
+          return;
+        }
+        onMessage(m);
+      });
+      const running = startDispatch(database, { link });
+      try {
+        await recordMoves(database, 60);
+        const committed = await committedMoves(database);
+        await waitFor(() => receiver.unique().size >= committed.length, 'every committed event', 60_000);
+        expect(dropped).toBe(committed[0]?.eventId);
         expectAppliedOnce(appliedOf(receiver), committed);
       } finally {
         await running.stop();

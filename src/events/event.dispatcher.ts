@@ -1,4 +1,5 @@
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import type { ChangeEvent } from './change-event.js';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../shared/clock.js';
 import type { DB } from '../store/database.types.js';
@@ -9,6 +10,9 @@ import type { WebhookDeliverer } from './webhook.deliverer.js';
 
 /** The outbox cursor of the JetStream publisher: every event up to it is acknowledged by the stream. */
 export const jetstreamCursor = 'jetstream';
+
+/** The outbox cursor of the stream's fan-out consumer: every event up to it is in the deliveries. */
+export const streamFanoutCursor = 'stream-fanout';
 
 export interface EventDispatcherDeps {
   readonly db: Kysely<DB>;
@@ -150,7 +154,7 @@ export class EventDispatcher {
         const events = batch.map(eventOfMessage).sort((a, b) => a.seq - b.seq);
         for (let failures = 1; ; failures++) {
           try {
-            await this.deps.db.transaction().execute((trx) => (this.deps.fanOut ?? fanOut)(trx, events));
+            await this.fanOutThrough(events);
             for (const m of batch) m.ack();
             break;
           } catch (error) {
@@ -168,6 +172,35 @@ export class EventDispatcher {
       }
     } finally {
       this.flushing = undefined;
+    }
+  }
+
+  /**
+   * Fans out the outbox up to the batch's last event, from the stream fan-out's cursor, in
+   * chunks each committed with the cursor: not only the events the batch carries. The stream
+   * holds a prefix of the outbox in seq order, so every event up to the batch's last was
+   * published; one whose message is still to come (lost in flight, redelivered after the ack
+   * wait; delivered to another process) is read from the outbox, and a person's later event is
+   * never queued before an earlier one. A message at or below the cursor is a redelivery: fanned
+   * out again, which adds nothing. Without a cursor yet (a stream consumed before it existed) it
+   * starts at the outbox's beginning: a catch-up once, adding only deliveries not yet there.
+   */
+  private async fanOutThrough(events: readonly ChangeEvent[]): Promise<void> {
+    const last = events.at(-1);
+    if (last === undefined) return;
+    const fan = this.deps.fanOut ?? fanOut;
+    let late: readonly ChangeEvent[] = events;
+    for (;;) {
+      const reached = await this.deps.db.transaction().execute(async (trx) => {
+        const from = await eventCursorRepository.read(trx, streamFanoutCursor);
+        const range = (await outboxRepository.after(trx, from, 2_000)).filter((e) => e.seq <= last.seq);
+        await fan(trx, [...late.filter((e) => e.seq <= from), ...range]);
+        const end = range.at(-1)?.seq ?? from;
+        if (end > from) await eventCursorRepository.advance(trx, streamFanoutCursor, end, this.deps.clock.now().toISOString());
+        return end;
+      });
+      late = [];
+      if (reached >= last.seq) return;
     }
   }
 
