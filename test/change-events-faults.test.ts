@@ -3,8 +3,10 @@ import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eventStream, JetStreamLink } from '../src/events/jetstream.link.js';
+import { fanOut } from '../src/events/event.fanout.js';
+import { eventOfMessage, eventStream, JetStreamLink } from '../src/events/jetstream.link.js';
 import { adminUnitCatalog } from '../src/registry/admin-unit.catalog.js';
 import { generatePopulation } from '../src/registry/population.generator.js';
 import { RegistryService } from '../src/registry/registry.service.js';
@@ -17,16 +19,16 @@ import { startWebhookReceiver, waitFor, type WebhookReceiver } from './webhook-r
 
 type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
 
-/** Starts a test child (tsx) and waits for its first line. */
-async function child(script: string, args: readonly string[]): Promise<ChildProcess> {
-  const c = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts a test child (tsx) and waits for its first line; `env` over the test's (NATS_URL unset unless given). */
+async function child(script: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<ChildProcess & { readonly firstLine: string }> {
+  const c = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NATS_URL: '', ...env } });
   let err = '';
   c.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  await new Promise<void>((resolve, reject) => {
-    c.stdout.once('data', () => { resolve(); });
+  const firstLine = await new Promise<string>((resolve, reject) => {
+    c.stdout.once('data', (d: Buffer) => { resolve(d.toString().trim()); });
     c.once('exit', (code) => { reject(new Error(`${script} exited ${String(code)}: ${err.slice(0, 2_000)}`)); });
   });
-  return c;
+  return Object.assign(c, { firstLine });
 }
 
 async function killHard(c: ChildProcess): Promise<void> {
@@ -55,6 +57,14 @@ function expectAppliedOnce(applied: readonly { eventId: string; seq: number; per
   }
 }
 
+/** The dispatching child's environment: its own data folder (its configuration writes there), and NATS_URL when given. */
+const childDirs: string[] = [];
+function serverEnv(extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sachsong-events-child-'));
+  childDirs.push(dir);
+  return { SACHSONG_DATA_DIR: dir, LOG_LEVEL: 'silent', ...extra };
+}
+
 const appliedOf = (r: WebhookReceiver): { eventId: string; seq: number; personId: string }[] => r.received.flatMap((x) => x.events.map((e) => ({ eventId: e.eventId, seq: e.seq, personId: e.personId })));
 
 for (const dialect of dialects) {
@@ -72,16 +82,17 @@ for (const dialect of dialects) {
     afterEach(async () => {
       await receiver.close();
       await database.close();
+      for (const dir of childDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
     });
 
     it('the server killed (SIGKILL) mid-stream: after restart every committed event is pushed, none applied twice after de-duplication', async () => {
-      const server = await child('test/change-events.child.ts', [target(), 'record']);
+      const server = await child('test/change-events.child.ts', [target(), 'record'], serverEnv());
       await waitFor(() => receiver.unique().size >= 40, 'pushes before the kill', 60_000);
       await killHard(server);
       const committed = await committedMoves(database);
       expect(committed.length).toBeGreaterThan(receiver.unique().size - 1);
       // Restarted without new events: it finishes what the killed one left.
-      const restarted = await child('test/change-events.child.ts', [target(), 'drain']);
+      const restarted = await child('test/change-events.child.ts', [target(), 'drain'], serverEnv());
       try {
         await waitFor(() => receiver.unique().size >= committed.length, 'every committed event', 60_000);
       } finally {
@@ -89,6 +100,43 @@ for (const dialect of dialects) {
       }
       expectAppliedOnce(appliedOf(receiver), committed);
     }, 150_000);
+
+    it('the server killed (SIGKILL) mid-stream with NATS_URL set: after restart JetStream holds each event once and every committed event is pushed, none applied twice after de-duplication', async () => {
+      const nats = await startPrivateNats();
+      const env = serverEnv({ NATS_URL: nats.url });
+      let restarted: ChildProcess | undefined;
+      try {
+        const server = await child('test/change-events.child.ts', [target(), 'record'], env);
+        expect(server.firstLine).toBe('started jetstream');
+        await waitFor(() => receiver.unique().size >= 40, 'pushes through JetStream before the kill', 60_000);
+        await killHard(server);
+        const committed = await committedMoves(database);
+        // Killed with events committed but not yet published, published but not fanned out, or pushed but not marked.
+        expect(committed.length).toBeGreaterThan(receiver.unique().size - 1);
+        restarted = await child('test/change-events.child.ts', [target(), 'drain'], env);
+        await waitFor(() => receiver.unique().size >= committed.length, 'every committed event after the restart', 90_000);
+        expectAppliedOnce(appliedOf(receiver), committed);
+        const jetstreamCursor = await database.db.selectFrom('event_cursors').select('seq').where('name', '=', 'jetstream').executeTakeFirstOrThrow();
+        expect(jetstreamCursor.seq).toBe(committed.at(-1)?.seq);
+        // The embedded fan-out never ran: every delivery came through the stream.
+        expect(await database.db.selectFrom('event_cursors').select('seq').where('name', '=', 'fanout').execute()).toEqual([]);
+        const connection = await connect({ servers: nats.url });
+        try {
+          const jsm = await jetstreamManager(connection);
+          const info = await jsm.streams.info(eventStream.name);
+          // A publish cut by the kill was sent again by the restarted server and de-duplicated by event id: once each, in seq order.
+          expect(info.state.messages).toBe(committed.length);
+          const streamSeqs: number[] = [];
+          for (let s = info.state.first_seq; s <= info.state.last_seq; s++) streamSeqs.push((await jsm.streams.getMessage(eventStream.name, { seq: s }))?.json<{ seq: number }>().seq ?? 0);
+          expect(streamSeqs).toEqual(committed.map((c) => c.seq));
+        } finally {
+          await connection.close();
+        }
+      } finally {
+        if (restarted !== undefined) await killHard(restarted);
+        await nats.close();
+      }
+    }, 200_000);
 
     it('NATS killed (SIGKILL) mid-stream and restarted: JetStream stores each event once (Nats-Msg-Id) and every event is pushed', async () => {
       const nats = await startPrivateNats();
@@ -122,6 +170,79 @@ for (const dialect of dialects) {
         await nats.close();
       }
     }, 200_000);
+
+    it('a fan-out that fails on the JetStream path holds the later messages back until it succeeds: no person\'s later event is pushed first', async () => {
+      const nats = await startPrivateNats();
+      const link = await JetStreamLink.open(nats.url, { ackWaitMs: 2_000, streamName: `TEST_FANOUT_ORDER_${dialect.toUpperCase()}`, subjectPrefix: `test-fanout-order-${dialect}` });
+      const people = (await database.db.selectFrom('persons').select('id_number').where('status', '=', 'alive').orderBy('id_number').limit(3).execute()).map((r) => r.id_number);
+      const registry = new RegistryService({ db: database.db, clock: systemClock });
+      const communes = adminUnitCatalog().communes2025().slice(0, 4).map((c) => c.code);
+      let moves = 0;
+      const moveAll = async (): Promise<void> => {
+        for (const personId of people) {
+          moves += 1;
+          await registry.recordEvent({ personId, type: 'residence_change', occurredOn: '2026-01-01', officerId: 'officer-7', reason: null, data: { permanentCommune: communes[moves % communes.length], permanentAddress: `Số ${moves}` } });
+        }
+      };
+      // The first fan-out of the first moves fails for a while (a store that refuses writes), as often as it is tried.
+      let failing: Set<string> | undefined;
+      let failedUntil = 0;
+      let failures = 0;
+      const running = startDispatch(database, {
+        link,
+        fanOut: async (trx, events) => {
+          failing ??= new Set(events.map((e) => e.eventId));
+          if (failedUntil === 0) failedUntil = Date.now() + 1_500;
+          if (Date.now() < failedUntil && events.some((e) => failing?.has(e.eventId) === true)) {
+            failures += 1;
+            throw new Error('injected fan-out failure');
+          }
+          return fanOut(trx, events);
+        },
+      });
+      try {
+        await moveAll();
+        await waitFor(() => failures >= 1, 'the first fan-out to fail');
+        // Later moves of the same people while the first ones cannot be fanned out.
+        for (let round = 0; round < 3; round++) await moveAll();
+        const committed = await committedMoves(database);
+        expect(committed).toHaveLength(people.length * 4);
+        await waitFor(() => receiver.unique().size >= committed.length, 'every committed event', 60_000);
+        expect(failures).toBeGreaterThan(1);
+        expectAppliedOnce(appliedOf(receiver), committed);
+      } finally {
+        await running.stop();
+        await link.close();
+        await nats.close();
+      }
+    }, 120_000);
+
+    it('a message lost in flight to the fan-out (redelivered only after the ack wait): no person\'s later event is pushed first', async () => {
+      const nats = await startPrivateNats();
+      const link = await JetStreamLink.open(nats.url, { ackWaitMs: 2_000, streamName: `TEST_FANOUT_LOST_${dialect.toUpperCase()}`, subjectPrefix: `test-fanout-lost-${dialect}` });
+      // The first delivery of the first message never reaches the fan-out, as when a connection drops with it in flight.
+      const consume = link.consume.bind(link);
+      let dropped: string | undefined;
+      link.consume = (onMessage) => consume((m) => {
+        if (dropped === undefined) {
+          dropped = eventOfMessage(m).eventId;
+          return;
+        }
+        onMessage(m);
+      });
+      const running = startDispatch(database, { link });
+      try {
+        await recordMoves(database, 60);
+        const committed = await committedMoves(database);
+        await waitFor(() => receiver.unique().size >= committed.length, 'every committed event', 60_000);
+        expect(dropped).toBe(committed[0]?.eventId);
+        expectAppliedOnce(appliedOf(receiver), committed);
+      } finally {
+        await running.stop();
+        await link.close();
+        await nats.close();
+      }
+    }, 120_000);
 
     it('commits racing each other: the fan-out\'s cursor passes no event that commits after a later one', async () => {
       const running = startDispatch(database);

@@ -1,6 +1,6 @@
 import { openAccessLog } from '../src/audit/access-log.service.js';
 import type { AccessLog } from '../src/audit/access-log.types.js';
-import { EventDispatcher } from '../src/events/event.dispatcher.js';
+import { EventDispatcher, type EventDispatcherDeps } from '../src/events/event.dispatcher.js';
 import type { JetStreamLink } from '../src/events/jetstream.link.js';
 import { subscriptionRepository } from '../src/events/subscription.repository.js';
 import { WebhookDeliverer, type WebhookDelivererDeps } from '../src/events/webhook.deliverer.js';
@@ -17,6 +17,7 @@ export const faultGrant: Grant = {
   clientId: 'VN/GOV/BHXH/events',
   service: 'changes',
   fields: ['residence_change', 'permanentResidence'],
+  provinces: [],
   purposes: [{ code: 'BHXH_UPDATE', text: 'Cập nhật hồ sơ bảo hiểm xã hội' }],
   legalBasis: 'Luật Căn cước 2023',
   requiresConsent: false,
@@ -41,7 +42,7 @@ export async function subscribeMoves(database: Database, url: string): Promise<v
 }
 
 /** A dispatcher and deliverer over the store, as `serve` runs them, with short retries. */
-export function startDispatch(database: Database, options: { readonly link?: JetStreamLink; readonly delivery?: Partial<WebhookDelivererDeps>; readonly onError?: (error: unknown, loop: string) => void } = {}): { readonly dispatcher: EventDispatcher; readonly accessLog: AccessLog; stop(): Promise<void> } {
+export function startDispatch(database: Database, options: { readonly link?: JetStreamLink; readonly delivery?: Partial<WebhookDelivererDeps>; readonly onError?: (error: unknown, loop: string) => void; readonly fanOut?: EventDispatcherDeps['fanOut'] } = {}): { readonly dispatcher: EventDispatcher; readonly accessLog: AccessLog; stop(): Promise<void> } {
   const accessLog = openAccessLog(database);
   const { privateKey } = generateKeyPairSync('ed25519');
   const deliverer = new WebhookDeliverer({
@@ -52,7 +53,7 @@ export function startDispatch(database: Database, options: { readonly link?: Jet
     ...options.delivery,
   });
   const dispatcher = new EventDispatcher({
-    db: database.db, clock: systemClock, deliverer, pollMs: 10, ...(options.link === undefined ? {} : { link: options.link }),
+    db: database.db, clock: systemClock, deliverer, pollMs: 10, ...(options.link === undefined ? {} : { link: options.link }), ...(options.fanOut === undefined ? {} : { fanOut: options.fanOut }),
     onError: (error, loop) => { if (options.onError !== undefined) options.onError(error, loop); },
   });
   dispatcher.start();

@@ -5,7 +5,7 @@ import { verifyWebhookBody } from '../src/events/webhook-signature.js';
 import { adminUnitCatalog } from '../src/registry/admin-unit.catalog.js';
 import { RegistryService } from '../src/registry/registry.service.js';
 import { dialects } from './test-database.js';
-import { accessToken, exchangeAdminHeaders, grant, makeAgencyKeys, onboard, startExchangeFixture, type ExchangeFixture, type TestAgency } from './exchange.fixture.js';
+import { accessRecordsFor, accessToken, callHeaders, exchangeAdminHeaders, grant, makeAgencyKeys, onboard, startExchangeFixture, type ExchangeFixture, type TestAgency } from './exchange.fixture.js';
 import { parseLeaf, type CanonicalAccessRecord } from '../src/audit/access-record.js';
 import { startWebhookReceiver, waitFor, type WebhookReceiver } from './webhook-receiver.js';
 
@@ -120,6 +120,80 @@ for (const dialect of dialects) {
       expect(got.some((e) => e.eventId === elsewhere.eventId)).toBe(false);
       expect(provinceOf(communeB?.code ?? null)).not.toBe(province);
       await fx.app.inject({ method: 'POST', url: `/x/subscriptions/${sub.subscriptionId}/pause`, headers: { authorization: `Bearer ${token}` } });
+      await own.close();
+    });
+
+    it('a changes grant of some provinces: subscriptions within them only, and push and pull release only events of people there', async () => {
+      const [provinceA, provinceB] = [communeA?.provinceCode ?? '', communeB?.provinceCode ?? ''];
+      const admin = await exchangeAdminHeaders(fx.app);
+      const provincial = await makeAgencyKeys('VN/GOV/UBNDT/events');
+      await onboard(fx.app, provincial);
+      const grantBody = { clientId: provincial.clientId, service: 'changes', fields: ['residence_change', 'permanentResidence'], purposes: [{ code: 'TINH', text: 'Cập nhật dữ liệu dân cư của tỉnh' }], legalBasis: 'Luật Cư trú 2020', validUntil: '2027-01-01', ratePerMinute: 1_000, dailyCap: 100_000 };
+      // Province codes are checked against the units in force, and only a changes grant is limited by province.
+      for (const [body, code] of [[{ ...grantBody, provinces: ['99'] }, 'GRANT_PROVINCE_UNKNOWN'], [{ ...grantBody, service: 'verify', fields: ['fullName'], provinces: [provinceA] }, 'GRANT_PROVINCES_NOT_APPLICABLE']] as const) {
+        const res = await fx.app.inject({ method: 'POST', url: '/api/exchange/grants', headers: admin, payload: body });
+        expect([res.statusCode, res.json<{ code: string }>().code]).toEqual([400, code]);
+      }
+      const made = await fx.app.inject({ method: 'POST', url: '/api/exchange/grants', headers: admin, payload: { ...grantBody, provinces: [provinceA, provinceA] } });
+      expect(made.statusCode, made.body).toBe(201);
+      expect(made.json()).toMatchObject({ provinces: [provinceA] });
+      const listed = (await fx.app.inject({ method: 'GET', url: `/api/exchange/grants?clientId=${encodeURIComponent(provincial.clientId)}`, headers: admin })).json<{ items: { provinces: string[] }[] }>();
+      expect(listed.items.map((g) => g.provinces)).toEqual([[provinceA]]);
+      // A grant made without provinces (every earlier one) has none: every province.
+      expect((await fx.app.inject({ method: 'GET', url: `/api/exchange/grants?clientId=${encodeURIComponent(agency.clientId)}`, headers: admin })).json<{ items: { provinces: string[] }[] }>().items.map((g) => g.provinces)).toEqual([[]]);
+
+      const provincialToken = await accessToken(fx.app, provincial, fx.clock);
+      const own = await startWebhookReceiver();
+      const sub = (payload: Record<string, unknown>) =>
+        fx.app.inject({ method: 'POST', url: '/x/subscriptions', headers: { authorization: `Bearer ${provincialToken}` }, payload: { url: own.url, kinds: ['residence_change'], fields: ['permanentResidence'], purpose: 'TINH', officerId: provincial.officerId, ...payload } });
+      for (const provinces of [[provinceB], [provinceA, provinceB]]) {
+        const refused = await sub({ provinces });
+        expect([refused.statusCode, refused.json<{ code: string }>().code], JSON.stringify(provinces)).toEqual([403, 'PROVINCE_NOT_GRANTED']);
+        expect(refused.json()).toMatchObject({ errors: [{ provinces: [provinceB] }] });
+      }
+      // None named: the granted provinces, not every province.
+      const res = await sub({});
+      expect(res.statusCode, res.body).toBe(201);
+      const subscription = res.json<{ subscriptionId: string; provinces: string[] }>();
+      expect(subscription.provinces).toEqual([provinceA]);
+
+      const lifeSeq = async (): Promise<number> => (await fx.database.db.selectFrom('life_events').select((eb) => eb.fn.max<number | null>('seq').as('seq')).executeTakeFirstOrThrow()).seq ?? 0;
+      const feedFrom = await lifeSeq();
+      const [x, y] = [person(), person()];
+      const into = (await move(x, communeA?.code)).event;
+      const within = (await move(x, communeA?.code)).event;
+      // A move out of the granted province concerns it: released (the agency learns the person left).
+      const out = (await move(x, communeB?.code)).event;
+      await move(y, communeB?.code);
+      const elsewhere = (await move(y, communeB?.code)).event;
+      await waitFor(() => own.unique().has(out.eventId), 'the move out pushed');
+      // The delivery path holds the grant's provinces too: a subscription row widened by other means pushes nothing outside them.
+      await fx.database.db.updateTable('event_subscriptions').set({ provinces: '[]' }).where('subscription_id', '=', subscription.subscriptionId).execute();
+      const widened = (await move(y, communeB?.code)).event;
+      const later = (await move(x, communeA?.code)).event;
+      await waitFor(() => own.unique().has(later.eventId), 'the move back pushed');
+      const pushed = own.received.flatMap((r) => r.events);
+      expect(pushed.filter((e) => e.personId === x).map((e) => e.eventId)).toEqual([into.eventId, within.eventId, out.eventId, later.eventId]);
+      expect(pushed.some((e) => e.eventId === elsewhere.eventId || e.eventId === widened.eventId)).toBe(false);
+      const widenedSeq = (await fx.database.db.selectFrom('event_outbox').select('seq').where('event_id', '=', widened.eventId).executeTakeFirstOrThrow()).seq;
+      expect(await fx.database.db.selectFrom('event_deliveries').select('seq').where('subscription_id', '=', subscription.subscriptionId).where('seq', '=', widenedSeq).execute()).toEqual([]);
+      expect((await recordsOf(subscription.subscriptionId)).some((r) => r.personId === y && r.requestId.endsWith(`/${widenedSeq}`))).toBe(false);
+
+      // The pull feed under the same grant: the same events, nothing of people only outside the province.
+      const feedHeaders = callHeaders(provincialToken, provincial, { 'x-purpose': 'TINH' });
+      const feed = await fx.app.inject({ method: 'POST', url: '/x/services/changes', headers: feedHeaders, payload: { since: feedFrom, limit: 100 } });
+      expect(feed.statusCode, feed.body).toBe(200);
+      const items = feed.json<{ result: { items: { seq: number; personId: string }[] } }>().result.items;
+      const ids = await fx.database.db.selectFrom('life_events').select(['seq', 'event_id']).where('seq', 'in', items.map((i) => i.seq)).execute();
+      const feedIds = new Set(ids.map((r) => r.event_id));
+      for (const e of [into, within, out, later]) expect(feedIds.has(e.eventId), e.eventId).toBe(true);
+      for (const e of [elsewhere, widened]) expect(feedIds.has(e.eventId), e.eventId).toBe(false);
+      // Each released event is an access record of the call; the unreleased ones are not.
+      expect((await accessRecordsFor(fx, feedHeaders['x-request-id'] ?? '')).map((r) => r.personId)).toEqual(items.map((i) => i.personId));
+      // Under a grant of every province the feed has them all.
+      const everyFeed = await fx.app.inject({ method: 'POST', url: '/x/services/changes', headers: callHeaders(token, agency, { 'x-purpose': 'BHXH_UPDATE' }), payload: { since: feedFrom, limit: 100 } });
+      expect(everyFeed.json<{ result: { items: unknown[] } }>().result.items.length).toBeGreaterThanOrEqual(items.length + 2);
+      await fx.app.inject({ method: 'POST', url: `/x/subscriptions/${subscription.subscriptionId}/pause`, headers: { authorization: `Bearer ${provincialToken}` } });
       await own.close();
     });
 

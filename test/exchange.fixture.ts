@@ -183,6 +183,7 @@ export async function onboard(app: FastifyInstance, agency: TestAgency, kind = '
 export interface GrantOptions {
   readonly service: string;
   readonly fields: readonly string[];
+  readonly provinces?: readonly string[];
   readonly purposes?: readonly { code: string; text: string }[];
   readonly requiresConsent?: boolean;
   readonly ratePerMinute?: number;
@@ -199,6 +200,7 @@ export async function grant(app: FastifyInstance, clientId: string, g: GrantOpti
       clientId,
       service: g.service,
       fields: g.fields,
+      ...(g.provinces === undefined ? {} : { provinces: g.provinces }),
       purposes: g.purposes ?? [{ code: 'KYC', text: 'Xác minh khách hàng' }],
       legalBasis: 'Luật Căn cước 2023',
       requiresConsent: g.requiresConsent ?? false,

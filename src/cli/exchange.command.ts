@@ -179,17 +179,19 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
     .requiredOption('--legal-basis <text>', say('luật, nghị định hoặc thông tư (hoặc "consent" khi dựa trên sự đồng ý)', 'the law, decree or circular (or "consent")'))
     .requiredOption('--until <date>', say('ngày hết hiệu lực: một ngày (YYYY-MM-DD) có hiệu lực trọn ngày, đến 24:00 giờ Việt Nam (UTC+7); hoặc một thời điểm ISO, không tính thời điểm đó. Phải ở tương lai', 'last day of validity: a date (YYYY-MM-DD) is included whole, to 24:00 Vietnam time (UTC+7); or an ISO instant, exclusive. Must be in the future'))
     .option('--from <date>', say('ngày bắt đầu hiệu lực: một ngày (YYYY-MM-DD) bắt đầu lúc 00:00 giờ Việt Nam (UTC+7); hoặc một thời điểm ISO (mặc định: bây giờ)', 'first day of validity: a date (YYYY-MM-DD) starts at 00:00 Vietnam time (UTC+7); or an ISO instant (default now)'))
+    .option('--provinces <list>', say('chỉ với changes: mã tỉnh (2 chữ số), cách nhau bằng dấu phẩy, mà sự kiện của người dân ở đó được chuyển; bỏ trống: mọi tỉnh', 'changes only: comma-separated 2-digit province codes whose people\'s events it releases; absent: every province'))
     .option('--rate <n>', say('số lần gọi mỗi phút', 'calls a minute'), (v) => Number(v), 600)
     .option('--daily-cap <n>', say('số lần gọi mỗi ngày (UTC)', 'calls a UTC day'), (v) => Number(v), 100_000)
     .option('--consent', say('mỗi lần gọi cần sự đồng ý còn hiệu lực của công dân', 'every call needs the citizen’s active consent'))
     .option('--defer-days <n>', say('số ngày nhật ký sử dụng dữ liệu của công dân chưa hiện các bản ghi này (điều tra của công an)', 'days the citizen’s tracker holds back these records (police enquiries)'), (v) => Number(v), 0)
-    .action((opts: { client: string; service: string; fields: string; purpose: string[]; legalBasis: string; until: string; from?: string; rate: number; dailyCap: number; consent?: boolean; deferDays: number }) =>
+    .action((opts: { client: string; service: string; fields: string; provinces?: string; purpose: string[]; legalBasis: string; until: string; from?: string; rate: number; dailyCap: number; consent?: boolean; deferDays: number }) =>
       withContext((ctx) => withExchange(ctx, async (exchange) => {
         const purposes: Purpose[] = pairs(opts.purpose, '=').map(([code, text]) => ({ code, text }));
         print(await exchange.grants.add({
           clientId: opts.client,
           service: opts.service,
           fields: opts.fields.split(',').map((f) => f.trim()).filter((f) => f !== ''),
+          provinces: (opts.provinces ?? '').split(',').map((p) => p.trim()).filter((p) => p !== ''),
           purposes,
           legalBasis: opts.legalBasis,
           requiresConsent: opts.consent === true,
@@ -209,7 +211,7 @@ export function registerExchangeCommands(program: Command, withContext: WithCont
     .option('--client <id>', say('mã hệ thống', 'client id'))
     .action((opts: { client?: string }) => withContext((ctx) => withExchange(ctx, async (exchange) => {
       for (const g of await exchange.grants.list(opts.client)) {
-        console.log(`${g.grantId}  ${g.status.padEnd(7)}  ${g.clientId}  ${g.service}  [${g.fields.join(',')}]  ${g.purposes.map((p) => p.code).join(',')}  ${say('đến', 'until')} ${g.validUntil}${g.requiresConsent ? `  ${say('cần đồng ý', 'consent')}` : ''}`);
+        console.log(`${g.grantId}  ${g.status.padEnd(7)}  ${g.clientId}  ${g.service}  [${g.fields.join(',')}]${g.provinces.length > 0 ? `  ${say('tỉnh', 'provinces')} ${g.provinces.join(',')}` : ''}  ${g.purposes.map((p) => p.code).join(',')}  ${say('đến', 'until')} ${g.validUntil}${g.requiresConsent ? `  ${say('cần đồng ý', 'consent')}` : ''}`);
       }
       return 0;
     })));

@@ -1,4 +1,5 @@
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import type { ChangeEvent } from './change-event.js';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../shared/clock.js';
 import type { DB } from '../store/database.types.js';
@@ -9,6 +10,9 @@ import type { WebhookDeliverer } from './webhook.deliverer.js';
 
 /** The outbox cursor of the JetStream publisher: every event up to it is acknowledged by the stream. */
 export const jetstreamCursor = 'jetstream';
+
+/** The outbox cursor of the stream's fan-out consumer: every event up to it is in the deliveries. */
+export const streamFanoutCursor = 'stream-fanout';
 
 export interface EventDispatcherDeps {
   readonly db: Kysely<DB>;
@@ -21,6 +25,8 @@ export interface EventDispatcherDeps {
   readonly pollMs?: number;
   /** Events published a batch (read from the outbox at once, the cursor moved once); default 10,000. */
   readonly publishBatch?: number;
+  /** The fan-out step of the JetStream path; default fanOut (tests inject failures). */
+  readonly fanOut?: typeof fanOut;
   /** Told of a failed pass (the loop waits and tries again); never given personal data. */
   readonly onError?: (error: unknown, loop: string) => void;
 }
@@ -133,24 +139,68 @@ export class EventDispatcher {
     }
   }
 
-  /** Fans out what the consumer buffered, in seq order, then acknowledges it (a redelivery adds nothing). */
+  /**
+   * Fans out what the consumer buffered, in seq order, then acknowledges it (a redelivery adds
+   * nothing). A batch that fails is tried again, with backoff, before anything buffered after it:
+   * handed back to JetStream instead, its events would come back after later ones of the same
+   * person had been fanned out and pushed. While it is retried its messages (and those waiting
+   * behind it) are kept from redelivery; once stopping they are all handed back, in order.
+   */
   private async flush(): Promise<void> {
     try {
       while (this.buffer.length > 0) {
         const batch = this.buffer;
         this.buffer = [];
         const events = batch.map(eventOfMessage).sort((a, b) => a.seq - b.seq);
-        try {
-          await this.deps.db.transaction().execute((trx) => fanOut(trx, events));
-          for (const m of batch) m.ack();
-        } catch (error) {
-          // Not acknowledged: JetStream redelivers after the ack wait.
-          this.deps.onError?.(error, 'fanout');
-          for (const m of batch) m.nak(1_000);
+        for (let failures = 1; ; failures++) {
+          try {
+            await this.fanOutThrough(events);
+            for (const m of batch) m.ack();
+            break;
+          } catch (error) {
+            this.deps.onError?.(error, 'fanout');
+            if (!this.running) {
+              for (const m of [...batch, ...this.buffer]) m.nak();
+              this.buffer = [];
+              return;
+            }
+            for (const m of batch) m.working();
+            for (const m of this.buffer) m.working();
+            await this.sleep(Math.min(5_000, 50 * 2 ** Math.min(failures, 7)));
+          }
         }
       }
     } finally {
       this.flushing = undefined;
+    }
+  }
+
+  /**
+   * Fans out the outbox up to the batch's last event, from the stream fan-out's cursor, in
+   * chunks each committed with the cursor: not only the events the batch carries. The stream
+   * holds a prefix of the outbox in seq order, so every event up to the batch's last was
+   * published; one whose message is still to come (lost in flight, redelivered after the ack
+   * wait; delivered to another process) is read from the outbox, and a person's later event is
+   * never queued before an earlier one. A message at or below the cursor is a redelivery: fanned
+   * out again, which adds nothing. Without a cursor yet (a stream consumed before it existed) it
+   * starts at the outbox's beginning: a catch-up once, adding only deliveries not yet there.
+   */
+  private async fanOutThrough(events: readonly ChangeEvent[]): Promise<void> {
+    const last = events.at(-1);
+    if (last === undefined) return;
+    const fan = this.deps.fanOut ?? fanOut;
+    let late: readonly ChangeEvent[] = events;
+    for (;;) {
+      const reached = await this.deps.db.transaction().execute(async (trx) => {
+        const from = await eventCursorRepository.read(trx, streamFanoutCursor);
+        const range = (await outboxRepository.after(trx, from, 2_000)).filter((e) => e.seq <= last.seq);
+        await fan(trx, [...late.filter((e) => e.seq <= from), ...range]);
+        const end = range.at(-1)?.seq ?? from;
+        if (end > from) await eventCursorRepository.advance(trx, streamFanoutCursor, end, this.deps.clock.now().toISOString());
+        return end;
+      });
+      late = [];
+      if (reached >= last.seq) return;
     }
   }
 

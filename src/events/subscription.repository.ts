@@ -127,6 +127,12 @@ export const deliveryRepository = {
     return (await q.orderBy('seq').limit(limit).execute()).map(deliveryOf);
   },
 
+  /** Deliveries that must not leave (outside the grant's provinces): removed, never sent. */
+  async withhold(db: Executor, subscriptionId: string, seqs: readonly number[]): Promise<void> {
+    if (seqs.length === 0) return;
+    await db.deleteFrom('event_deliveries').where('subscription_id', '=', subscriptionId).where('seq', 'in', seqs).where('status', '=', 'pending').execute();
+  },
+
   async markRecorded(db: Executor, subscriptionId: string, seqs: readonly number[]): Promise<void> {
     if (seqs.length === 0) return;
     await db.updateTable('event_deliveries').set({ recorded: 1 }).where('subscription_id', '=', subscriptionId).where('seq', 'in', seqs).execute();

@@ -45,7 +45,8 @@ export class SubscriptionService {
     const at = this.deps.clock.now().toISOString();
     const grant = grantFor(entry, input.purpose, at);
     if (!entry.officers.has(input.officerId)) {
-      throw new DomainError('forbidden', 'OFFICER_UNKNOWN', 'this officer is not registered for the client’s member', 'Register the officer first (sachsong agency officer add)');
+      const member = entry.member.memberId;
+      throw new DomainError('forbidden', 'OFFICER_UNKNOWN', 'this officer is not registered for the client’s member', `Ask the exchange operators to register the officer: sachsong agency officer ${member} ${input.officerId.slice(0, 128)} --name "<full name>" (or POST /api/exchange/members/${member}/officers)`);
     }
     const kinds = [...new Set(input.kinds)];
     const fields = [...new Set(input.fields ?? [])];
@@ -63,6 +64,10 @@ export class SubscriptionService {
     const known = new Set(adminUnitCatalog().provinces(at.slice(0, 10)).map((p) => p.code));
     const badProvinces = provinces.filter((p) => !known.has(p));
     if (badProvinces.length > 0) throw new DomainError('invalid', 'PROVINCE_UNKNOWN', `unknown province codes: ${badProvinces.join(', ').slice(0, 100)}`, 'Give 2-digit province codes in force today (GET /api/admin-units/provinces)');
+    const outside = grant.provinces.length === 0 ? [] : provinces.filter((p) => !grant.provinces.includes(p));
+    if (outside.length > 0) {
+      throw new DomainError('forbidden', 'PROVINCE_NOT_GRANTED', `provinces not granted to this client: ${outside.join(', ').slice(0, 100)}`, `Subscribe to the granted provinces only (${grant.provinces.join(', ').slice(0, 200)}), or ask the exchange operators to extend the grant`, { provinces: outside.slice(0, 20) });
+    }
     this.checkUrl(input.url);
     const last = await outboxRepository.last(this.deps.db);
     if (input.fromSeq !== undefined && (!Number.isSafeInteger(input.fromSeq) || input.fromSeq < 0 || input.fromSeq > last)) {
@@ -76,7 +81,8 @@ export class SubscriptionService {
       purposeCode: input.purpose,
       kinds,
       fields,
-      provinces,
+      // None named under a grant of some provinces: the granted ones (never every province).
+      provinces: provinces.length === 0 ? [...grant.provinces] : provinces,
       url: input.url,
       status: 'active',
       fromSeq: input.fromSeq ?? last,

@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AccessLog, AccessRecordInput } from '../audit/access-log.types.js';
 import type { Grant } from '../exchange/exchange.types.js';
+import { grantCoversProvinces } from '../exchange/grant-scope.js';
 import type { Clock } from '../shared/clock.js';
 import type { DB } from '../store/database.types.js';
 import type { ChangeEvent } from './change-event.js';
@@ -99,12 +100,21 @@ export class WebhookDeliverer {
       await subscriptionRepository.setStatus(db, s.subscriptionId, 'paused', at, 'GRANT_NOT_VALID: the changes grant was revoked or is not in force');
       return 0;
     }
-    const events = await outboxRepository.bySeqs(db, due.map((d) => d.seq));
+    const read = await outboxRepository.bySeqs(db, due.map((d) => d.seq));
+    // The grant's provinces bound every subscription under it (subscription.service.ts); held here too, so no row
+    // queued outside them (a subscription written by other means, a replay) ever leaves.
+    const events = read.filter((e) => grantCoversProvinces(grant.provinces, e.provinces));
+    if (events.length < read.length) {
+      const kept = new Set(events.map((e) => e.seq));
+      await deliveryRepository.withhold(db, s.subscriptionId, read.filter((e) => !kept.has(e.seq)).map((e) => e.seq));
+    }
+    const lead = due.find((d) => d.seq === events[0]?.seq);
+    if (lead === undefined) return 0;
     const sent = events.map((e) => ({ eventId: e.eventId, seq: e.seq, personId: e.personId, type: e.type, occurredOn: e.occurredOn, recordedAt: e.recordedAt, data: pick(e.data, s.fields) }));
     await this.record(s, grant, due, sent, at);
 
     const body = JSON.stringify({ subscriptionId: s.subscriptionId, events: sent } satisfies WebhookBody);
-    const seqs = due.map((d) => d.seq);
+    const seqs = events.map((e) => e.seq);
     let failure: string | undefined;
     try {
       const status = await this.post(s.url, body, {
@@ -120,14 +130,14 @@ export class WebhookDeliverer {
       await deliveryRepository.markDelivered(db, s.subscriptionId, seqs, clock.now().toISOString());
       return seqs.length;
     }
-    const failures = (first.attempts) + 1;
+    const failures = lead.attempts + 1;
     const max = this.deps.maxAttempts ?? 8;
     if (failures >= max) {
       // The first event is dead; the rest of the batch stays pending behind it.
       await db.transaction().execute(async (trx) => {
-        await deliveryRepository.markFailed(trx, s.subscriptionId, [first.seq], nowMs, failure, true);
+        await deliveryRepository.markFailed(trx, s.subscriptionId, [lead.seq], nowMs, failure, true);
         await deliveryRepository.markFailed(trx, s.subscriptionId, seqs.slice(1), nowMs, failure, false);
-        await subscriptionRepository.setStatus(trx, s.subscriptionId, 'dead_letter', at, `event ${first.seq} failed ${failures} attempts (${failure}); replay from ${first.seq - 1} to resume`);
+        await subscriptionRepository.setStatus(trx, s.subscriptionId, 'dead_letter', at, `event ${lead.seq} failed ${failures} attempts (${failure}); replay from ${lead.seq - 1} to resume`);
       });
       return 0;
     }

@@ -55,6 +55,8 @@ export interface ExchangeGrantsTable {
   fields: string;
   /** JSON array of `{ code, text }`. */
   purposes: string;
+  /** JSON array of 2-digit province codes a `changes` grant is limited to; `[]`: every province (migration 0072). */
+  provinces: string;
   legal_basis: string;
   /** Days the citizen's tracker holds back the records (police enquiries); 0: shown at once. */
   defer_days: number;

@@ -50,6 +50,11 @@ export interface Grant {
   readonly clientId: string;
   readonly service: string;
   readonly fields: readonly string[];
+  /**
+   * 2-digit province codes whose people's events a `changes` grant releases (an event concerns
+   * the person's province before and after it); empty: every province. Other services: empty.
+   */
+  readonly provinces: readonly string[];
   /** The purposes the client may state (X-Purpose carries the code); the text is what the citizen reads. */
   readonly purposes: readonly Purpose[];
   readonly legalBasis: string;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { adminUnitCatalog } from '../registry/admin-unit.catalog.js';
 import type { Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
 import { vietnamInstant } from '../shared/vietnam-time.js';
@@ -16,6 +17,8 @@ export interface GrantInput {
   readonly clientId: string;
   readonly service: string;
   readonly fields: readonly string[];
+  /** `changes` only: 2-digit province codes in force whose people's events it releases; absent or empty: every province. */
+  readonly provinces?: readonly string[] | undefined;
   readonly purposes: readonly Purpose[];
   readonly legalBasis: string;
   readonly requiresConsent?: boolean | undefined;
@@ -37,6 +40,21 @@ function instant(value: string, what: string, endOfDay: boolean): string {
     throw new DomainError('invalid', 'GRANT_DATE_INVALID', `${what} is not an ISO 8601 date or instant`, 'Send e.g. 2027-12-31 (a whole day, Vietnam time) or 2027-12-31T23:59:59+07:00');
   }
   return at;
+}
+
+/** A grant's provinces, checked: codes of provinces in force at `at`, and for `changes` only (no other service is scoped by province). */
+function grantProvinces(service: string, asked: readonly string[], at: string): readonly string[] {
+  const provinces = [...new Set(asked)];
+  if (provinces.length === 0) return provinces;
+  if (service !== 'changes') {
+    throw new DomainError('invalid', 'GRANT_PROVINCES_NOT_APPLICABLE', `a ${service.slice(0, 40)} grant is not limited by province`, 'Leave provinces out, or grant the changes service');
+  }
+  const known = new Set(adminUnitCatalog().provinces(at.slice(0, 10)).map((p) => p.code));
+  const unknown = provinces.filter((p) => !known.has(p));
+  if (unknown.length > 0) {
+    throw new DomainError('invalid', 'GRANT_PROVINCE_UNKNOWN', `unknown province codes: ${unknown.join(', ').slice(0, 100)}`, 'Give 2-digit province codes in force today (GET /api/admin-units/provinces)', { provinces: unknown.slice(0, 20) });
+  }
+  return provinces.sort();
 }
 
 /** Grants: which client may call which service, for which fields and purposes, under what law and caps. */
@@ -65,6 +83,7 @@ export class GrantService {
     const requiresConsent = input.requiresConsent ?? false;
     if (requiresConsent && !entry.consentApplicable) throw new DomainError('invalid', 'CONSENT_NOT_APPLICABLE', `${input.service} cannot rest on consent (it is a feed of many people)`, 'Grant it under a law instead');
     const at = this.deps.clock.now().toISOString();
+    const provinces = grantProvinces(input.service, input.provinces ?? [], at);
     const validFrom = input.validFrom === undefined ? at : instant(input.validFrom, 'validFrom', false);
     const validUntil = instant(input.validUntil, 'validUntil', true);
     // A grant that can never be used would pass silently: refuse it.
@@ -83,6 +102,7 @@ export class GrantService {
       clientId,
       service: input.service,
       fields,
+      provinces,
       purposes: input.purposes.map((p) => ({ code: p.code, text: p.text.trim() })),
       legalBasis: input.legalBasis.trim(),
       requiresConsent,

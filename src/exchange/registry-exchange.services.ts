@@ -216,7 +216,8 @@ export function registryExchangeServices(deps: RegistryExchangeDeps): { readonly
         subject: undefined,
         fields: kinds,
         run: async () => {
-          const items = await lifeEventRepository.changesSince(deps.db, body.since, kinds, limit);
+          // A grant of some provinces releases only the events of people there (grant-scope.ts: before or after a move).
+          const items = await lifeEventRepository.changesSince(deps.db, body.since, kinds, limit, grant.provinces);
           const last = items.at(-1);
           return {
             result: { items, next: last === undefined ? body.since : last.seq },

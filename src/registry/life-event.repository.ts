@@ -44,18 +44,24 @@ export const lifeEventRepository = {
 
   /**
    * The change feed other modules read (the exchange's `changes` service): events of the given
-   * types recorded after `since` (a seq), oldest first, at most `limit`; no event data.
+   * types recorded after `since` (a seq), oldest first, at most `limit`; no event data. With
+   * `provinces`, only events concerning one of them (the person's province before or after).
    */
-  async changesSince(db: Executor, since: number, types: readonly string[], limit: number): Promise<readonly LifeEventChange[]> {
+  async changesSince(db: Executor, since: number, types: readonly string[], limit: number, provinces: readonly string[] = []): Promise<readonly LifeEventChange[]> {
     if (types.length === 0) return [];
-    const rows = await db
+    let q = db
       .selectFrom('life_events')
-      .select(['seq', 'person_id', 'event_type', 'occurred_on', 'recorded_at'])
-      .where('seq', '>', since)
-      .where('event_type', 'in', types)
-      .orderBy('seq')
-      .limit(limit)
-      .execute();
+      .select(['life_events.seq', 'life_events.person_id', 'life_events.event_type', 'life_events.occurred_on', 'life_events.recorded_at'])
+      .where('life_events.seq', '>', since)
+      .where('life_events.event_type', 'in', types);
+    if (provinces.length > 0) {
+      // The provinces an event concerns are its outbox entry's (before and after it, change-event.ts):
+      // an event with none (a bulk-loaded history) is not in any province's feed. Codes are 2 digits, checked by the grant.
+      q = q
+        .innerJoin('event_outbox', 'event_outbox.event_id', 'life_events.event_id')
+        .where((eb) => eb.or(provinces.map((p) => eb('event_outbox.provinces', 'like', `%"${p}"%`))));
+    }
+    const rows = await q.orderBy('life_events.seq').limit(limit).execute();
     return rows.map((r) => ({ seq: r.seq, personId: r.person_id, type: r.event_type, occurredOn: r.occurred_on, recordedAt: r.recorded_at }));
   },
 };

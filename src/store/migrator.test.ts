@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, dialects } from '../../test/test-database.js';
 import type { Database } from './database.js';
 import { migrateToLatest } from './migrator.js';
+import { grantRepository } from '../exchange/grant.repository.js';
 
 /** The secondary indexes on the registry's own tables (other modules' indexes are theirs to test). */
 async function indexNames(database: Database): Promise<string[]> {
@@ -59,5 +60,19 @@ describe.each(dialects)('migrations on %s', (dialect) => {
     await sql`drop index life_events_event_id_idx`.execute(database.db);
     await migrateToLatest(database.db, database.dialect);
     expect(await indexNames(database)).toEqual(['life_events_event_id_idx', 'life_events_person_idx', 'persons_household_idx', 'persons_name_birth_idx']);
+  });
+
+  it('give grants made before province scopes every province (0072), and run again over a column already there', async () => {
+    await sql`alter table exchange_grants drop column provinces`.execute(database.db);
+    await sql`delete from kysely_migration where name = '0072-grant-provinces'`.execute(database.db);
+    await sql`insert into exchange_members (member_id, name, kind, status, created_at, updated_at) values ('VN/GOV/OLD', 'Cơ quan cũ', 'ministry', 'active', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`.execute(database.db);
+    await sql`insert into exchange_clients (client_id, member_id, name, jwks, status, created_at, updated_at) values ('VN/GOV/OLD/feed', 'VN/GOV/OLD', 'feed', '{"keys":[]}', 'active', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`.execute(database.db);
+    await sql`insert into exchange_grants (grant_id, client_id, service, fields, purposes, legal_basis, defer_days, requires_consent, valid_from, valid_until, rate_per_minute, daily_cap, status, created_at, updated_at)
+              values ('old-grant', 'VN/GOV/OLD/feed', 'changes', '["death"]', '[{"code":"X","text":"x"}]', 'law', 0, 0, '2026-01-01T00:00:00Z', '2030-01-01T00:00:00Z', 10, 10, 'active', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`.execute(database.db);
+    expect(await migrateToLatest(database.db, database.dialect)).toEqual(['0072-grant-provinces']);
+    expect(await grantRepository.find(database.db, 'old-grant')).toMatchObject({ grantId: 'old-grant', provinces: [] });
+    await sql`delete from kysely_migration where name = '0072-grant-provinces'`.execute(database.db);
+    expect(await migrateToLatest(database.db, database.dialect)).toEqual(['0072-grant-provinces']);
+    expect(await grantRepository.find(database.db, 'old-grant')).toMatchObject({ provinces: [] });
   });
 });
