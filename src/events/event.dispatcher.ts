@@ -184,6 +184,8 @@ export class EventDispatcher {
    * never queued before an earlier one. A message at or below the cursor is a redelivery: fanned
    * out again, which adds nothing. Without a cursor yet (a stream consumed before it existed) it
    * starts at the outbox's beginning: a catch-up once, adding only deliveries not yet there.
+   * The common batch, every seq from the cursor to its last (SQLite's seqs have no gaps), is
+   * fanned out as it came, with no read; otherwise only the range up to its last event is read.
    */
   private async fanOutThrough(events: readonly ChangeEvent[]): Promise<void> {
     const last = events.at(-1);
@@ -193,7 +195,9 @@ export class EventDispatcher {
     for (;;) {
       const reached = await this.deps.db.transaction().execute(async (trx) => {
         const from = await eventCursorRepository.read(trx, streamFanoutCursor);
-        const range = (await outboxRepository.after(trx, from, 2_000)).filter((e) => e.seq <= last.seq);
+        const ahead = late.filter((e) => e.seq > from);
+        const whole = ahead.length === last.seq - from && ahead.every((e, i) => e.seq === from + 1 + i);
+        const range = whole ? ahead : await outboxRepository.between(trx, from, last.seq, 2_000);
         await fan(trx, [...late.filter((e) => e.seq <= from), ...range]);
         const end = range.at(-1)?.seq ?? from;
         if (end > from) await eventCursorRepository.advance(trx, streamFanoutCursor, end, this.deps.clock.now().toISOString());

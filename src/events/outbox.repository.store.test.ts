@@ -43,13 +43,16 @@ for (const dialect of dialects) {
       expect(events[0]?.seq).toBeLessThan(events[1]?.seq ?? 0);
     });
 
-    it('reads after a cursor in seq order, bounded, and the last seq', async () => {
+    it('reads after a cursor in seq order, bounded, up to a seq, and the last seq', async () => {
       await database.db.transaction().execute((trx) => outboxRepository.append(trx, ['001085000003', '001085000004', '001085000005'].map(entry)));
       const all = await outboxRepository.after(database.db, 0, 10);
       expect(all.map((e) => e.personId)).toEqual(['001085000003', '001085000004', '001085000005']);
       const [, second] = all;
       expect((await outboxRepository.after(database.db, second?.seq ?? 0, 10)).map((e) => e.personId)).toEqual(['001085000005']);
       expect(await outboxRepository.after(database.db, 0, 1)).toHaveLength(1);
+      const [first] = all;
+      expect((await outboxRepository.between(database.db, first?.seq ?? 0, second?.seq ?? 0, 10)).map((e) => e.personId)).toEqual(['001085000004']);
+      expect((await outboxRepository.between(database.db, 0, all.at(-1)?.seq ?? 0, 2)).map((e) => e.personId)).toEqual(['001085000003', '001085000004']);
       expect(await outboxRepository.last(database.db)).toBe(all.at(-1)?.seq);
       // Nothing written for an empty batch.
       await outboxRepository.append(database.db, []);

@@ -108,6 +108,12 @@ export const outboxRepository = {
     return rows.map(fromRow);
   },
 
+  /** Committed events with `after` < seq ≤ `through`, in seq order, at most `limit`. */
+  async between(db: Executor, after: number, through: number, limit: number): Promise<readonly ChangeEvent[]> {
+    const rows = await db.selectFrom('event_outbox').select(['seq', 'payload']).where('seq', '>', after).where('seq', '<=', through).orderBy('seq').limit(limit).execute();
+    return rows.map(fromRow);
+  },
+
   /**
    * Committed events after `seq` as the stream carries them: kind, id and the stored payload
    * (`encodeStreamRows` adds the seq without parsing it: the publisher's hot path). On SQLite
