@@ -8,6 +8,7 @@ import { CitizenAccountService } from '../src/citizen/citizen-account.service.js
 import { argon2idPasswordHasher } from '../src/citizen/citizen-password.hasher.js';
 import { acrLevel1, acrLevel2 } from '../src/citizen/citizen.types.js';
 import { memoryOtpSender } from '../src/citizen/otp.sender.js';
+import { simulatedCardIssuer, type ChipData } from '../src/citizen/card-chip.verifier.js';
 import { RelyingPartyService } from '../src/citizen/relying-party.service.js';
 import { memberRepository } from '../src/exchange/member.repository.js';
 import { withCheckDigit } from '../src/matching/tax-code.js';
@@ -32,6 +33,8 @@ let store: Store;
 let app: FastifyInstance;
 let origin: string;
 const otp = memoryOtpSender();
+/** The card issuer's document-signing key, simulated; the app is configured with its public half. */
+const cardIssuer = simulatedCardIssuer();
 const hasher = argon2idPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
 const password = 'Hoa sen nở giữa đầm lầy';
 let lanSeed = '';
@@ -183,7 +186,7 @@ beforeAll(async () => {
   store = await createTestDatabase('sqlite');
   const registry = new RegistryService({ db: store.db, clock: systemClock });
   await registerCitizens(registry, [citizenLan, citizenMinh]);
-  app = await buildApp({ database: store, clock: systemClock, operatorToken: 'citizen-test-operator-token-0123456789', logger: false, citizenOtp: otp, citizenHasher: hasher, oidcFetch: loopbackReceiverFetch });
+  app = await buildApp({ database: store, clock: systemClock, operatorToken: 'citizen-test-operator-token-0123456789', logger: false, citizenOtp: otp, citizenHasher: hasher, oidcFetch: loopbackReceiverFetch, cardIssuerKeys: [cardIssuer.publicKey] });
   origin = await app.listen({ host: '127.0.0.1', port: 0 });
   bank = await onboardRp('BANKX', 'bank.localhost:7001', ['name', 'birthdate', 'gender', 'vn_tax_code'], 'https://bank.example/backchannel');
   shop = await onboardRp('SHOPY', 'shop.localhost:7002', ['name']);
@@ -593,5 +596,101 @@ describe('the old tax code claim', () => {
     expect(refused.consentHtml).toContain('vn_old_tax_code');
     expect(new URL(refused.callback ?? '').searchParams.get('error')).toBe('access_denied');
     expect((await leaves()).length).toBe(beforeDeny);
+  });
+});
+
+
+// Level 2 over HTTP: the card chip's signed data raises a level 1 account, the portal enrols TOTP
+// (the password asked again), and the authenticator's code then gives acr level 2 at a relying party.
+describe('level 2 through the portal pages', () => {
+  const ha = { idNumber: '001195000654', facts: { fullName: 'Phạm Thu Hà', birthDate: '1995-07-21', sex: 'F', ethnicity: 'Kinh', birthProvince: '001', permanentCommune: '00004', permanentAddress: 'Số 2 ngõ 7 Kim Mã', householdId: 'HH-CIT-7', relationshipToHead: 'head' }, phone: '0904 555 666' };
+  const chipOf = (who: { idNumber: string; facts: { fullName: string; birthDate: string } }): ChipData => ({ idNumber: who.idNumber, fullName: who.facts.fullName.toUpperCase(), birthDate: who.facts.birthDate, cardNumber: 'CH7654321', issuedOn: '2024-05-01' });
+  const page = async (jar: Jar, path: string): Promise<{ status: number; html: string }> => {
+    const response = await get(jar, path);
+    return { status: response.status, html: await response.text() };
+  };
+
+  it('raises a level 1 account by the chip, enrols TOTP after the password, then signs in at acr level 2', async () => {
+    await registerCitizens(new RegistryService({ db: store.db, clock: systemClock }), [ha]);
+    const accounts = new CitizenAccountService({ db: store.db, clock: systemClock, hasher, otp });
+    const { challengeId } = await accounts.startActivation({ idNumber: ha.idNumber, fullName: ha.facts.fullName, birthDate: ha.facts.birthDate, phone: ha.phone });
+    await accounts.confirmActivation({ challengeId, code: otp.sent.at(-1)?.code ?? '', password });
+
+    const jar = new Jar();
+    const signedIn = await postForm(jar, '/citizen/portal/my/sign-in', { idNumber: ha.idNumber, password });
+    expect(signedIn.status).toBe(303);
+    const before = await page(jar, '/citizen/portal/my/security');
+    expect(before.status).toBe(200);
+    expect(before.html).toContain('data-level="1"');
+    expect(before.html).toContain('data-testid="chip-data"');
+    expect(before.html).not.toContain('data-testid="totp-begin"');
+    const csrf = csrfOf(before.html);
+    const chip = (signed: { data: string; signature: string }, token = csrf): Promise<Response> => postForm(jar, '/citizen/portal/my/security/chip', { csrf: token, chipData: signed.data, chipSignature: signed.signature });
+
+    // Without the page's token, with another person's card, with data the issuer did not sign: refused, still level 1.
+    expect((await chip(cardIssuer.sign(chipOf(ha)), 'forged')).status).toBe(403);
+    const minhsCard = await chip(cardIssuer.sign(chipOf(citizenMinh)));
+    expect(minhsCard.status).toBe(400);
+    expect(await minhsCard.text()).toContain('Thẻ vừa đọc không phải thẻ căn cước của bạn.');
+    const forged = await chip(simulatedCardIssuer().sign(chipOf(ha)));
+    expect(forged.status).toBe(400);
+    expect(await forged.text()).toContain('chữ ký hợp lệ của cơ quan cấp thẻ');
+    const signed = cardIssuer.sign(chipOf(ha));
+    const tampered = Buffer.from(JSON.stringify({ ...chipOf(ha), birthDate: '1990-01-01' })).toString('base64url');
+    expect((await chip({ data: tampered, signature: signed.signature })).status).toBe(400);
+    expect((await accounts.accountOfPerson(ha.idNumber))?.level).toBe(1);
+    // TOTP is not offered, nor taken, before level 2.
+    expect((await postForm(jar, '/citizen/portal/my/security/totp', { csrf, password })).status).toBe(409);
+
+    const raised = await chip(signed);
+    expect(raised.status).toBe(303);
+    expect(raised.headers.get('location')).toBe('/citizen/portal/my/security?done=level2');
+    const account = await accounts.accountOfPerson(ha.idNumber);
+    expect(account).toMatchObject({ level: 2, cardNumber: 'CH7654321', totpEnrolled: false });
+    expect(await accounts.attestations(account?.accountId ?? '')).toEqual([expect.objectContaining({ method: 'chip', officerId: null })]);
+
+    const level2 = await page(jar, '/citizen/portal/my/security?done=level2');
+    expect(level2.html).toContain('data-level="2"');
+    expect(level2.html).toContain('data-testid="portal-notice"');
+    expect(level2.html).toContain('data-enrolled="false"');
+    // The password is asked again before a seed is set; a wrong one counts towards the lockout.
+    const wrong = await postForm(jar, '/citizen/portal/my/security/totp', { csrf, password: 'not my password at all' });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toContain('Mật khẩu không đúng.');
+    const failures = await store.db.selectFrom('citizen_accounts').select(['failed_attempts', 'totp_secret']).where('person_id', '=', ha.idNumber).executeTakeFirstOrThrow();
+    expect(failures).toEqual({ failed_attempts: 1, totp_secret: null });
+    expect((await postForm(jar, '/citizen/portal/my/security/totp', { password })).status).toBe(403);
+
+    const begun = await postForm(jar, '/citizen/portal/my/security/totp', { csrf, password });
+    expect(begun.status).toBe(200);
+    expect(begun.headers.get('cache-control')).toBe('no-store');
+    const enrolHtml = await begun.text();
+    const seed = /data-testid="totp-secret">([A-Z2-7]+)</.exec(enrolHtml)?.[1] ?? '';
+    expect(seed).toMatch(/^[A-Z2-7]{32}$/);
+    expect(enrolHtml).toContain('<svg');
+    const badCode = await postForm(jar, '/citizen/portal/my/security/totp/confirm', { csrf, code: '000000' });
+    expect(badCode.status).toBe(400);
+    expect(await badCode.text()).toContain('Mã của ứng dụng xác thực không đúng.');
+    const confirmed = await postForm(jar, '/citizen/portal/my/security/totp/confirm', { csrf, code: totpCodeAt(seed, new Date(Date.now() - 30_000)) });
+    expect(confirmed.headers.get('location')).toBe('/citizen/portal/my/security?done=totp-enrolled');
+    expect((await accounts.accountOfPerson(ha.idNumber))?.totpEnrolled).toBe(true);
+    // A level 1 session (the password alone) cannot replace the confirmed authenticator.
+    const replace = await postForm(jar, '/citizen/portal/my/security/totp', { csrf, password });
+    expect(replace.status).toBe(403);
+    expect(await replace.text()).toContain('đăng nhập lại kèm mã của ứng dụng hiện tại');
+
+    // The portal signs in at level 2 with the code.
+    const jar2 = new Jar();
+    expect((await postForm(jar2, '/citizen/portal/my/sign-in', { idNumber: ha.idNumber, password, code: totpCodeAt(seed, new Date()) })).status).toBe(303);
+    expect((await page(jar2, '/citizen/portal/my/security')).html).toContain('tài khoản mức 2 · level 2 account');
+
+    // A relying party asking for level 2 gets it, with the authenticator's code.
+    const up = await startFlow(bank, { acr_values: acrLevel2 });
+    const rpJar = new Jar();
+    const done = await drive(rpJar, await get(rpJar, up.url), { idNumber: ha.idNumber, code: totpCodeAt(seed, new Date(Date.now() + 30_000)) });
+    if (done.callback === undefined) throw new Error(`no callback: ${String(done.page?.status)} ${await done.page?.text() ?? ''}`);
+    const tokens = await openid.authorizationCodeGrant(bank.config, new URL(done.callback), { pkceCodeVerifier: up.verifier, expectedState: up.state, expectedNonce: up.nonce });
+    expect(tokens.claims()?.acr).toBe(acrLevel2);
+    expect(tokens.claims()?.amr).toEqual(['pwd', 'otp']);
   });
 });
