@@ -678,16 +678,29 @@ describe('level 2 through the portal pages', () => {
     const replace = await postForm(jar, '/citizen/portal/my/security/totp', { csrf, password });
     expect(replace.status).toBe(403);
     expect(await replace.text()).toContain('đăng nhập lại kèm mã của ứng dụng hiện tại');
+    // A lost authenticator: reading the card chip again clears it, and a new one is set up.
+    const lost = await page(jar, '/citizen/portal/my/security');
+    expect(lost.html).toContain('data-testid="chip-data"');
+    expect((await chip(cardIssuer.sign(chipOf(ha)))).status).toBe(303);
+    expect((await accounts.accountOfPerson(ha.idNumber))?.totpEnrolled).toBe(false);
+    const again = await postForm(jar, '/citizen/portal/my/security/totp', { csrf, password });
+    expect(again.status).toBe(200);
+    const newSeed = /data-testid="totp-secret">([A-Z2-7]+)</.exec(await again.text())?.[1] ?? '';
+    expect(newSeed).not.toBe(seed);
+    expect((await postForm(jar, '/citizen/portal/my/security/totp/confirm', { csrf, code: totpCodeAt(newSeed, new Date(Date.now() - 30_000)) })).status).toBe(303);
+    expect(await accounts.attestations(account?.accountId ?? '')).toHaveLength(2);
+    // The old authenticator no longer signs in at level 2.
+    expect((await postForm(new Jar(), '/citizen/portal/my/sign-in', { idNumber: ha.idNumber, password, code: totpCodeAt(seed, new Date()) })).status).toBe(401);
 
     // The portal signs in at level 2 with the code.
     const jar2 = new Jar();
-    expect((await postForm(jar2, '/citizen/portal/my/sign-in', { idNumber: ha.idNumber, password, code: totpCodeAt(seed, new Date()) })).status).toBe(303);
+    expect((await postForm(jar2, '/citizen/portal/my/sign-in', { idNumber: ha.idNumber, password, code: totpCodeAt(newSeed, new Date()) })).status).toBe(303);
     expect((await page(jar2, '/citizen/portal/my/security')).html).toContain('tài khoản mức 2 · level 2 account');
 
     // A relying party asking for level 2 gets it, with the authenticator's code.
     const up = await startFlow(bank, { acr_values: acrLevel2 });
     const rpJar = new Jar();
-    const done = await drive(rpJar, await get(rpJar, up.url), { idNumber: ha.idNumber, code: totpCodeAt(seed, new Date(Date.now() + 30_000)) });
+    const done = await drive(rpJar, await get(rpJar, up.url), { idNumber: ha.idNumber, code: totpCodeAt(newSeed, new Date(Date.now() + 30_000)) });
     if (done.callback === undefined) throw new Error(`no callback: ${String(done.page?.status)} ${await done.page?.text() ?? ''}`);
     const tokens = await openid.authorizationCodeGrant(bank.config, new URL(done.callback), { pkceCodeVerifier: up.verifier, expectedState: up.state, expectedNonce: up.nonce });
     expect(tokens.claims()?.acr).toBe(acrLevel2);

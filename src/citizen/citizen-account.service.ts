@@ -229,11 +229,13 @@ export class CitizenAccountService {
       const current = await citizenAccountRepository.findByPerson(trx, personId);
       if (current === undefined) throw accountNotFound();
       if (current.status !== 'active') throw new DomainError('conflict', 'CITIZEN_ACCOUNT_CLOSED', 'the account is closed', 'Contact the commune police');
-      await citizenAccountRepository.update(trx, current.account_id, { level: 2, card_number: how.cardNumber, level2_at: at, updated_at: at });
+      // A fresh attestation proves the card again: any authenticator is cleared, to be set up anew
+      // (the way back for a citizen who lost theirs).
+      await citizenAccountRepository.update(trx, current.account_id, { level: 2, card_number: how.cardNumber, level2_at: at, totp_secret: null, totp_last_step: null, updated_at: at });
       await citizenAccountRepository.insertAttestation(trx, {
         attestation_id: randomUUID(), account_id: current.account_id, method: how.method, officer_id: how.officerId, officer_unit: how.officerUnit, card_number: how.cardNumber, evidence_sha256: how.evidence, at,
       });
-      return { ...current, level: 2, card_number: how.cardNumber, level2_at: at };
+      return { ...current, level: 2, card_number: how.cardNumber, level2_at: at, totp_secret: null, totp_last_step: null };
     });
     this.emit({ type: 'account.level2', accountId: row.account_id, at });
     return toAccount(row);

@@ -116,7 +116,7 @@ const notices: Readonly<Record<string, string>> = {
   'consent-changed': 'Đã cập nhật sự đồng ý. · Your consent is updated.',
   'request-sent': 'Đã gửi yêu cầu tới công an xã. · Your request went to the commune.',
   'procedure-submitted': 'Đã nộp hồ sơ liên thông; các bước tiếp theo tự chuyển tới cơ quan liên quan. · The application is submitted; the next steps go to each agency.',
-  'level2': 'Tài khoản đã lên mức 2 bằng chip thẻ căn cước. Hãy thiết lập ứng dụng xác thực. · The account is now level 2 by the ID card chip. Set up an authenticator next.',
+  'level2': 'Thẻ căn cước đã được xác nhận bằng chip: tài khoản ở mức 2. Hãy thiết lập ứng dụng xác thực. · The ID card chip is confirmed: the account is level 2. Set up an authenticator next.',
   'totp-enrolled': 'Đã thiết lập ứng dụng xác thực. Lần đăng nhập sau, nhập mã để dùng mức 2. · The authenticator is set up. Next time, sign in with its code for level 2.',
 };
 
@@ -195,12 +195,12 @@ export function portalPagesRoutes(app: FastifyInstance, options: PortalPagesOpti
     const csrf = citizenCsrfToken(s.sessionId);
     const account = s.account;
     const level = `<p data-testid="security-level" data-level="${String(account.level)}">${bilingual(`Tài khoản của bạn ở mức ${String(account.level)}.`, `Your account is at level ${String(account.level)}.`)}${account.level2At === null ? '' : ` <span class="meta">Mức 2 từ <span lang="en">· Level 2 since</span> ${vnDate(account.level2At)}</span>`}</p>`;
+    const chipForm = `<p>Ứng dụng trên điện thoại đọc chip của thẻ căn cước qua NFC; dữ liệu có chữ ký số của cơ quan cấp thẻ được gửi tới đây và đối chiếu với cơ sở dữ liệu dân cư. Hoặc đến công an xã để cán bộ xác nhận trực tiếp. <span class="en" lang="en">The phone app reads the ID card's chip over NFC; its data, signed by the card issuer, is sent here and checked against the registry. Or go to the commune police, where an officer attests it in person.</span></p>
+${csrfForm(`${portalBase}/security/chip`, csrf, `<label for="chipData">Dữ liệu chip <span class="en" lang="en">Chip data</span></label><textarea id="chipData" name="chipData" required maxlength="8192" autocomplete="off" data-testid="chip-data"></textarea>
+<label for="chipSignature">Chữ ký của cơ quan cấp thẻ <span class="en" lang="en">Card issuer's signature</span></label><input id="chipSignature" name="chipSignature" required maxlength="200" autocomplete="off" data-testid="chip-signature">`, `<button type="submit" data-testid="chip-submit">${account.level === 2 ? 'Đọc lại thẻ · Read the card again' : 'Nâng lên mức 2 · Raise to level 2'}</button>`)}`;
     if (account.level !== 2) {
       return portalPage(frame(s, 'security', request, problem), ['Mức tài khoản và bảo mật', 'Account level and security'], `${level}
-<h2>${bilingual('Nâng lên mức 2 bằng chip thẻ căn cước', 'Level 2 by the ID card chip')}</h2>
-<p>Ứng dụng trên điện thoại đọc chip của thẻ căn cước qua NFC; dữ liệu có chữ ký số của cơ quan cấp thẻ được gửi tới đây và đối chiếu với cơ sở dữ liệu dân cư. Hoặc đến công an xã để cán bộ xác nhận trực tiếp. <span class="en" lang="en">The phone app reads the ID card's chip over NFC; its data, signed by the card issuer, is sent here and checked against the registry. Or go to the commune police, where an officer attests it in person.</span></p>
-${csrfForm(`${portalBase}/security/chip`, csrf, `<label for="chipData">Dữ liệu chip <span class="en" lang="en">Chip data</span></label><textarea id="chipData" name="chipData" required maxlength="8192" autocomplete="off" data-testid="chip-data"></textarea>
-<label for="chipSignature">Chữ ký của cơ quan cấp thẻ <span class="en" lang="en">Card issuer's signature</span></label><input id="chipSignature" name="chipSignature" required maxlength="200" autocomplete="off" data-testid="chip-signature">`, '<button type="submit" data-testid="chip-submit">Nâng lên mức 2 · Raise to level 2</button>')}`);
+<h2>${bilingual('Nâng lên mức 2 bằng chip thẻ căn cước', 'Level 2 by the ID card chip')}</h2>${chipForm}`);
     }
     let authenticator: string;
     if (enrolment !== undefined) {
@@ -216,7 +216,8 @@ ${csrfForm(`${portalBase}/security/totp/confirm`, csrf, `<label for="totpCode">M
 ${csrfForm(`${portalBase}/security/totp`, csrf, `<label for="currentPassword">Nhập lại mật khẩu <span class="en" lang="en">Your password again</span></label><input id="currentPassword" name="password" type="password" required maxlength="256" autocomplete="current-password" data-testid="totp-password">`, `<button type="submit" data-testid="totp-begin">${account.totpEnrolled ? 'Thay ứng dụng xác thực · Replace the authenticator' : 'Thiết lập ứng dụng xác thực · Set up an authenticator'}</button>`)}`;
     }
     return portalPage(frame(s, 'security', request, problem), ['Mức tài khoản và bảo mật', 'Account level and security'], `${level}
-<h2>${bilingual('Ứng dụng xác thực (mức 2)', 'Authenticator (level 2)')}</h2>${authenticator}`);
+<h2>${bilingual('Ứng dụng xác thực (mức 2)', 'Authenticator (level 2)')}</h2>${authenticator}${enrolment === undefined && account.totpEnrolled && s.level !== 2 ? `
+<h2>${bilingual('Mất ứng dụng xác thực?', 'Lost your authenticator?')}</h2><p>${bilingual('Đọc lại chip thẻ căn cước: ứng dụng cũ bị huỷ và bạn thiết lập ứng dụng mới.', 'Read your ID card chip again: the old authenticator is cancelled and you set up a new one.')}</p>${chipForm}` : ''}`);
   };
 
   const renderers: Readonly<Record<PortalPage, (s: Signed, request: FastifyRequest, problem?: readonly [string, string]) => Promise<string>>> = {
