@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, type JSONWebKeySet } from 'jose';
 import * as openid from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CitizenAccountService } from '../src/citizen/citizen-account.service.js';
@@ -14,6 +14,7 @@ import { memberRepository } from '../src/exchange/member.repository.js';
 import { withCheckDigit } from '../src/matching/tax-code.js';
 import { TaxCodeLinkService } from '../src/matching/tax-code-link.service.js';
 import { buildApp } from '../src/http/app.js';
+import { rotateSigningKey } from '../src/identity/oidc.keys.js';
 import { totpCodeAt } from '../src/identity/totp.verifier.js';
 import { RegistryService } from '../src/registry/registry.service.js';
 import { systemClock } from '../src/shared/clock.js';
@@ -705,5 +706,51 @@ describe('level 2 through the portal pages', () => {
     const tokens = await openid.authorizationCodeGrant(bank.config, new URL(done.callback), { pkceCodeVerifier: up.verifier, expectedState: up.state, expectedNonce: up.nonce });
     expect(tokens.claims()?.acr).toBe(acrLevel2);
     expect(tokens.claims()?.amr).toEqual(['pwd', 'otp']);
+  });
+});
+
+
+// Runs last: it changes the provider's signing key under the running server.
+describe('signing key rotation', () => {
+  const jwks = async (): Promise<JSONWebKeySet> => (await (await fetch(new URL('/oidc/jwks', origin))).json()) as JSONWebKeySet;
+  const kids = (set: JSONWebKeySet): (string | undefined)[] => set.keys.map((k) => k.kid);
+  const idToken = async (): Promise<string> => {
+    const jar = new Jar();
+    const flow = await startFlow(bank);
+    const { callback } = await fullSignIn(jar, flow, { idNumber: citizenMinh.idNumber });
+    const tokens = await openid.authorizationCodeGrant(bank.config, new URL(callback), { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce });
+    return tokens.id_token ?? '';
+  };
+
+  it('a new key signs the next ID tokens; the old one stays published until its retirement, then leaves', async () => {
+    const before = await idToken();
+    const oldKid = decodeProtectedHeader(before).kid;
+    const start = Date.now();
+    const rotation = await rotateSigningKey(store.db, new Date(start).toISOString(), 3_600_000);
+    expect(rotation.kid).not.toBe(oldKid);
+    expect(rotation.published.map((k) => k.kid)).toEqual([rotation.kid, oldKid]);
+    expect(rotation.published[1]?.retireAt).toBe(new Date(start + 3_600_000).toISOString());
+    try {
+      // Within a minute every node takes the new key up.
+      vi.useFakeTimers({ toFake: ['Date'], now: start + 61_000 });
+      const after = await idToken();
+      expect(decodeProtectedHeader(after).kid).toBe(rotation.kid);
+      const published = await jwks();
+      expect(kids(published)).toEqual([rotation.kid, oldKid]);
+      // Both verify against the published keys, as a relying party checks them.
+      for (const token of [before, after]) await expect(jwtVerify(token, createLocalJWKSet(published), { issuer: `${origin}/oidc`, audience: bank.clientId })).resolves.toBeDefined();
+
+      // Past its retirement the old key leaves the JWKS; the next rotation removes it from the store.
+      vi.setSystemTime(start + 3_600_000 + 61_000);
+      const later = await jwks();
+      expect(kids(later)).toEqual([rotation.kid]);
+      await expect(jwtVerify(before, createLocalJWKSet(later), { currentDate: new Date(start) })).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' });
+      const next = await rotateSigningKey(store.db, new Date().toISOString());
+      expect(next.retired).toEqual([oldKid]);
+      expect(next.published.map((k) => k.kid)).toEqual([next.kid, rotation.kid]);
+      expect(await store.db.selectFrom('oidc_keys').select('key_id').where('purpose', '=', 'signing').execute()).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

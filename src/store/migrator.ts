@@ -28,6 +28,7 @@ import * as adminActions0041 from './migrations/0041-admin-actions.migration.js'
 import * as taxCodeLinks0050 from './migrations/0050-tax-code-links.migration.js';
 import * as jobLeases0070 from './migrations/0070-job-leases.migration.js';
 import * as findingStatuses0071 from './migrations/0071-finding-statuses.migration.js';
+import * as oidcKeyRetirement0072 from './migrations/0072-oidc-key-retirement.migration.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -64,6 +65,7 @@ const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0050-tax-code-links', taxCodeLinks0050],
   ['0070-job-leases', jobLeases0070],
   ['0071-finding-statuses', findingStatuses0071],
+  ['0072-oidc-key-retirement', oidcKeyRetirement0072],
 ];
 
 /** The access log's own store (a SQLite file beside the registry's): its tables only. */
