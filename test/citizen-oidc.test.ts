@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, type JSONWebKeySet } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JSONWebKeySet } from 'jose';
 import * as openid from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CitizenAccountService } from '../src/citizen/citizen-account.service.js';
@@ -81,7 +82,7 @@ function location(response: Response): string {
 }
 const csrfOf = (html: string): string => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
 
-interface TestRp { readonly clientId: string; readonly redirectUri: string; readonly config: openid.Configuration }
+interface TestRp { readonly clientId: string; readonly redirectUri: string; readonly config: openid.Configuration; readonly privateKey: CryptoKey; readonly kid: string }
 
 async function onboardRp(code: string, host: string, claims: readonly string[], backchannelUri?: string): Promise<TestRp> {
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
@@ -98,7 +99,7 @@ async function onboardRp(code: string, host: string, claims: readonly string[], 
   });
   // eslint-disable-next-line @typescript-eslint/no-deprecated -- the test server speaks plain HTTP on loopback
   const config = await openid.discovery(new URL(`${origin}/oidc`), clientId, { id_token_signed_response_alg: 'RS256' }, openid.PrivateKeyJwt({ key: privateKey, kid }), { execute: [openid.allowInsecureRequests] });
-  return { clientId, redirectUri, config };
+  return { clientId, redirectUri, config, privateKey, kid };
 }
 
 interface Flow { readonly verifier: string; readonly state: string; readonly nonce: string; readonly url: string }
@@ -709,6 +710,88 @@ describe('level 2 through the portal pages', () => {
   });
 });
 
+
+// The provider's side of the relying parties' attacks: client assertions (private_key_jwt, the
+// method every relying party uses), bearer tokens at userinfo, and the logout hint.
+describe('attacks on client authentication, userinfo and logout', () => {
+  const tokenUrl = (): string => `${origin}/oidc/token`;
+  const assertion = (rp: TestRp, claims: { readonly aud?: string; readonly jti?: string; readonly iss?: string; readonly key?: TestRp } = {}): Promise<string> =>
+    new SignJWT({ jti: claims.jti ?? randomUUID() }).setProtectedHeader({ alg: 'EdDSA', kid: (claims.key ?? rp).kid })
+      .setIssuer(claims.iss ?? rp.clientId).setSubject(rp.clientId).setAudience(claims.aud ?? tokenUrl()).setIssuedAt().setExpirationTime('60s').sign((claims.key ?? rp).privateKey);
+  const redeem = async (rp: TestRp, clientAssertion: string): Promise<{ status: number; error: string }> => {
+    const response = await fetch(tokenUrl(), {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: 'not-a-real-code', redirect_uri: rp.redirectUri, code_verifier: openid.randomPKCECodeVerifier(), client_id: rp.clientId, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: clientAssertion }).toString(),
+    });
+    return { status: response.status, error: ((await response.json()) as { error: string }).error };
+  };
+
+  it('refuses a client assertion for another audience, signed by another client\'s key, or replayed', async () => {
+    // The assertion itself is good: the client is authenticated and only the code is refused.
+    expect(await redeem(bank, await assertion(bank))).toEqual({ status: 400, error: 'invalid_grant' });
+    // An assertion the bank made for the exchange's token endpoint (same keys) is not the provider's.
+    expect(await redeem(bank, await assertion(bank, { aud: 'urn:sachsong:exchange:token' }))).toEqual({ status: 401, error: 'invalid_client' });
+    expect(await redeem(bank, await assertion(bank, { aud: 'https://bank.example/oidc/token' }))).toEqual({ status: 401, error: 'invalid_client' });
+    // The shop's key cannot speak for the bank.
+    expect(await redeem(bank, await assertion(bank, { key: shop }))).toEqual({ status: 401, error: 'invalid_client' });
+    // A replayed assertion: its jti was used once.
+    const once = await assertion(bank);
+    expect(await redeem(bank, once)).toEqual({ status: 400, error: 'invalid_grant' });
+    expect(await redeem(bank, once)).toEqual({ status: 401, error: 'invalid_client' });
+  });
+
+  it('userinfo takes access tokens only: not an ID token, nor the token of a suspended relying party', async () => {
+    const rp = await onboardRp('ATTACKRP', 'attack.localhost:7006', ['name']);
+    const jar = new Jar();
+    const flow = await startFlow(rp);
+    const { callback } = await fullSignIn(jar, flow, { idNumber: citizenMinh.idNumber });
+    const tokens = await openid.authorizationCodeGrant(rp.config, new URL(callback), { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce });
+    const userinfo = (token: string): Promise<Response> => fetch(new URL('/oidc/me', origin), { headers: { authorization: `Bearer ${token}` } });
+    expect((await userinfo(tokens.access_token)).status).toBe(200);
+    const withIdToken = await userinfo(tokens.id_token ?? '');
+    expect(withIdToken.status).toBe(401);
+    expect(withIdToken.headers.get('www-authenticate')).toContain('invalid_token');
+    const relyingParties = new RelyingPartyService({ db: store.db, clock: systemClock });
+    await relyingParties.setStatus(rp.clientId, 'suspended');
+    const before = (await leaves()).length;
+    expect((await userinfo(tokens.access_token)).status).toBe(401);
+    expect((await leaves()).length).toBe(before);
+    await relyingParties.setStatus(rp.clientId, 'active');
+  });
+
+  it('logout: an expired ID token hint is accepted (RP-Initiated Logout 1.0 §2), a forged or foreign one is refused', async () => {
+    const jar = new Jar();
+    const flow = await startFlow(bank);
+    const { callback } = await fullSignIn(jar, flow, { idNumber: citizenMinh.idNumber });
+    const tokens = await openid.authorizationCodeGrant(bank.config, new URL(callback), { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce });
+    const hint = tokens.id_token ?? '';
+    const endSession = (idTokenHint: string, redirect: string, clientId?: string): string => {
+      const url = new URL(`${origin}/oidc/session/end`);
+      url.searchParams.set('id_token_hint', idTokenHint);
+      url.searchParams.set('post_logout_redirect_uri', redirect);
+      if (clientId !== undefined) url.searchParams.set('client_id', clientId);
+      return url.href;
+    };
+    // Forged: the signature is not the provider's.
+    const forged = await get(jar, endSession(hint.replace(/\.[^.]+$/, '.AAAA'), 'http://bank.localhost:7001/bye'));
+    expect(forged.status).toBe(400);
+    // Foreign: the bank's hint with the shop's client id, or with a redirect the bank did not register.
+    expect((await get(jar, endSession(hint, 'http://shop.localhost:7002/bye', shop.clientId))).status).toBe(400);
+    expect((await get(jar, endSession(hint, 'http://evil.localhost/bye'))).status).toBe(400);
+    // Expired (ID tokens live 10 minutes): still names the relying party, so the logout goes on.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 11 * 60_000 });
+    try {
+      await expect(jwtVerify(hint, createRemoteJWKSet(new URL(`${origin}/oidc/jwks`)))).rejects.toMatchObject({ code: 'ERR_JWT_EXPIRED' });
+      const confirm = await get(jar, endSession(hint, 'http://bank.localhost:7001/bye'));
+      expect(confirm.status).toBe(200);
+      const html = await confirm.text();
+      const done = await postForm(jar, /<form[^>]*action="([^"]+)"/.exec(html)?.[1] ?? '', { xsrf: /name="xsrf" value="([^"]+)"/.exec(html)?.[1] ?? '', logout: 'yes' });
+      expect(location(done)).toBe('http://bank.localhost:7001/bye');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
 
 // Runs last: it changes the provider's signing key under the running server.
 describe('signing key rotation', () => {
