@@ -18,7 +18,7 @@ import { buildApp } from '../src/http/app.js';
 import { rotateSigningKey } from '../src/identity/oidc.keys.js';
 import { totpCodeAt } from '../src/identity/totp.verifier.js';
 import { RegistryService } from '../src/registry/registry.service.js';
-import { systemClock } from '../src/shared/clock.js';
+import { fixedClock, systemClock } from '../src/shared/clock.js';
 import { citizenLan, citizenMinh, registerCitizens } from './citizen.fixture.js';
 import { createTestDatabase } from './test-database.js';
 import { CookieJar as Jar } from './cookie-jar.js';
@@ -710,6 +710,44 @@ describe('level 2 through the portal pages', () => {
   });
 });
 
+
+// Nationality and residence: each claim on the consent screen with its source and the day the
+// registry last changed it; released with its value; one access record naming exactly those fields.
+describe('nationality and residence claims', () => {
+  it('a relying party allowed them receives them after consent, each listed with source and last change, and one access record names exactly them', async () => {
+    const tuan = { idNumber: '001088000777', facts: { fullName: 'Vũ Minh Tuấn', birthDate: '1988-02-14', sex: 'M', ethnicity: 'Kinh', nationality: 'VN', birthProvince: '001', permanentCommune: '00004', permanentAddress: 'Số 8 ngõ 1 Láng', householdId: 'HH-CIT-8', relationshipToHead: 'head' }, phone: '0905 777 888' };
+    await registerCitizens(new RegistryService({ db: store.db, clock: fixedClock('2025-08-01T03:00:00.000Z') }), [tuan]);
+    await new RegistryService({ db: store.db, clock: fixedClock('2025-11-20T02:00:00.000Z') }).recordEvent({
+      personId: tuan.idNumber, type: 'residence_change', occurredOn: '2025-11-19', officerId: 'OFF-2', reason: null, data: { currentCommune: '26737', currentAddress: '45 Lê Lợi' },
+    });
+    const accounts = new CitizenAccountService({ db: store.db, clock: systemClock, hasher, otp });
+    const { challengeId } = await accounts.startActivation({ idNumber: tuan.idNumber, fullName: tuan.facts.fullName, birthDate: tuan.facts.birthDate, phone: tuan.phone });
+    await accounts.confirmActivation({ challengeId, code: otp.sent.at(-1)?.code ?? '', password });
+    const post = await onboardRp('VNPOST', 'vnpost.localhost:7008', ['name', 'nationality', 'vn_permanent_residence', 'vn_current_residence']);
+
+    const jar = new Jar();
+    const flow = await startFlow(post, { scope: 'openid nationality residence' });
+    const { callback, consentHtml } = await fullSignIn(jar, flow, { idNumber: tuan.idNumber });
+    const listed = [...(consentHtml ?? '').matchAll(/<li data-testid="consent-claim" data-claim="([^"]+)"><strong>([^<]+)<\/strong><br><span class="en">Nguồn · Source: ([^;]+); cập nhật · updated (\d{4}-\d{2}-\d{2})/g)].map((m) => m.slice(1));
+    expect(listed).toEqual([
+      ['nationality', 'Quốc tịch', 'Cơ sở dữ liệu quốc gia về dân cư', '2025-08-01'],
+      ['vn_permanent_residence', 'Nơi thường trú', 'Cơ sở dữ liệu quốc gia về dân cư', '2025-08-01'],
+      ['vn_current_residence', 'Nơi ở hiện tại', 'Cơ sở dữ liệu quốc gia về dân cư', '2025-11-20'],
+    ]);
+    const before = (await leaves()).length;
+    const tokens = await openid.authorizationCodeGrant(post.config, new URL(callback), { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce });
+    const info = await openid.fetchUserInfo(post.config, tokens.access_token, tokens.claims()?.sub ?? '');
+    expect(info).toEqual({
+      sub: tokens.claims()?.sub,
+      nationality: 'VN',
+      vn_permanent_residence: { commune: '00004', address: 'Số 8 ngõ 1 Láng' },
+      vn_current_residence: { commune: '26737', address: '45 Lê Lợi' },
+    });
+    const records = (await leaves()).slice(before);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ personId: tuan.idNumber, clientId: post.clientId, receivingAgency: 'Dịch vụ VNPOST', service: 'oidc.userinfo', fields: ['nationality', 'vn_permanent_residence', 'vn_current_residence'] });
+  });
+});
 
 // The provider's side of the relying parties' attacks: client assertions (private_key_jwt, the
 // method every relying party uses), bearer tokens at userinfo, and the logout hint.
