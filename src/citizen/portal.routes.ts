@@ -57,7 +57,7 @@ const accountView = (a: CitizenAccount): { accountId: string; level: number; sta
   ({ accountId: a.accountId, level: a.level, status: a.status, totpEnrolled: a.totpEnrolled, createdAt: a.createdAt });
 
 /**
- * The citizen's portal API (the pages are not built yet): sign-in with the e-ID (a session cookie
+ * The citizen's portal API (the pages are portal-pages.routes.ts): sign-in with the e-ID (a session cookie
  * on /citizen/portal, HttpOnly, SameSite=Strict; unsafe methods need X-CSRF-Token), my record and
  * household, my data-use log with its proofs (the tracker, now the citizen's own), the services I
  * signed in to with revoke, my sessions with revoke.
