@@ -294,7 +294,8 @@ ${x.sessionRef === s.sessionRef ? '' : csrfForm(`${portalBase}/sessions/revoke`,
 <dl class="fields"><dt>${bilingual('Mục đích', 'Purpose')}</dt><dd data-testid="consent-purpose">${escapeHtml(c.purposeText)}</dd>
 <dt>${bilingual('Thông tin', 'Fields')}</dt><dd>${fieldList(c.fields)}</dd>
 <dt>${bilingual('Thời hạn', 'Period')}</dt><dd>${vnDate(c.start)} – ${vnLastDay(c.expiry)}</dd>
-<dt>${bilingual('Cập nhật', 'Changed')}</dt><dd data-testid="consent-status-at">${vnDateTime(c.statusAt)}</dd></dl>${actions.join(' ')}</li>`;
+<dt>${bilingual('Cập nhật', 'Changed')}</dt><dd data-testid="consent-status-at">${vnDateTime(c.statusAt)}</dd>${c.recordedBy === null ? '' : `
+<dt>${bilingual('Ghi nhận', 'Recorded')}</dt><dd data-testid="consent-recorded-by">Cán bộ <span lang="en">· officer</span> ${escapeHtml(c.recordedBy.officerId)} ghi nhận giúp bạn ngày <span lang="en">· recorded for you on</span> ${vnDateTime(c.recordedBy.at)}${c.recordedBy.legalBasis === null ? '' : `; căn cứ <span lang="en">· under</span> ${escapeHtml(c.recordedBy.legalBasis)}`}. Bạn có thể rút lại. <span class="en" lang="en">You may withdraw it.</span></dd>`}</dl>${actions.join(' ')}</li>`;
       }).join('');
       const offers = (await consents.offers()).map((o) => `<li class="card" data-testid="consent-offer" data-grant="${escapeHtml(o.grantId)}"><h3>${escapeHtml(o.agencyName)}</h3>
 <p class="meta">Đề nghị nhận <span lang="en">· Asks for</span>: ${fieldList(o.fields)}; đến <span lang="en">· until</span> ${vnLastDay(o.validUntil)}</p>
