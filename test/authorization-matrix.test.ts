@@ -84,6 +84,11 @@ const matrix: Readonly<Record<string, Entry>> = {
   'GET /citizen/portal/my/procedures': e('public', { skipLoop: true }),
   'POST /citizen/portal/my/procedures/birth': e('public', { skipLoop: true }),
   'POST /citizen/portal/my/procedures/death': e('public', { skipLoop: true }),
+  // level 2 by the chip and the authenticator (test/citizen-oidc.test.ts "level 2 through the portal pages")
+  'GET /citizen/portal/my/security': e('public', { skipLoop: true }),
+  'POST /citizen/portal/my/security/chip': e('public', { skipLoop: true }),
+  'POST /citizen/portal/my/security/totp': e('public', { skipLoop: true }),
+  'POST /citizen/portal/my/security/totp/confirm': e('public', { skipLoop: true }),
   'TRACE /oidc': e('public', { skipLoop: true }),
   'TRACE /oidc/*': e('public', { skipLoop: true }),
   'DELETE /oidc': e('public', { skipLoop: true }),
