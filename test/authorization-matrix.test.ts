@@ -65,6 +65,9 @@ const matrix: Readonly<Record<string, Entry>> = {
   'POST /citizen/portal/services/revoke': e('public', { skipLoop: true }),
   'GET /citizen/portal/sessions': e('public', { skipLoop: true }),
   'POST /citizen/portal/sessions/:sessionRef/revoke': e('public', { skipLoop: true }),
+  'POST /citizen/portal/level2/chip': e('public', { skipLoop: true }),
+  'POST /citizen/portal/totp': e('public', { skipLoop: true }),
+  'POST /citizen/portal/totp/confirm': e('public', { skipLoop: true }),
   // the citizen's portal pages (server-rendered; test/citizen-portal-pages.test.ts, test/citizen-portal.browser.test.ts)
   'GET /citizen/portal/assets/portal.css': e('public', { skipLoop: true }),
   'GET /citizen/portal/assets/tracker-proof.js': e('public', { skipLoop: true }),

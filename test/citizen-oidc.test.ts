@@ -711,6 +711,43 @@ describe('level 2 through the portal pages', () => {
 });
 
 
+describe('level 2 through the portal API (the phone app)', () => {
+  it('posts the chip\'s signed data, sets up the authenticator after the password, and signs in at level 2; replacing it needs a level 2 session', async () => {
+    const nam = { idNumber: '001091000888', facts: { fullName: 'Hoàng Văn Nam', birthDate: '1991-09-09', sex: 'M', ethnicity: 'Tày', birthProvince: '001', permanentCommune: '00004', permanentAddress: 'Số 3 ngõ 5 Đội Cấn', householdId: 'HH-CIT-10', relationshipToHead: 'head' }, phone: '0906 999 000' };
+    await registerCitizens(new RegistryService({ db: store.db, clock: systemClock }), [nam]);
+    const accounts = new CitizenAccountService({ db: store.db, clock: systemClock, hasher, otp });
+    const { challengeId } = await accounts.startActivation({ idNumber: nam.idNumber, fullName: nam.facts.fullName, birthDate: nam.facts.birthDate, phone: nam.phone });
+    await accounts.confirmActivation({ challengeId, code: otp.sent.at(-1)?.code ?? '', password });
+    const call = async (jar: Jar, url: string, body: unknown, csrf?: string): Promise<{ status: number; headers: Headers; json: Record<string, unknown> }> => {
+      const response = await fetch(new URL(url, origin), { method: 'POST', headers: { cookie: jar.header(), 'content-type': 'application/json', ...(csrf === undefined ? {} : { 'x-csrf-token': csrf }) }, body: JSON.stringify(body) });
+      jar.take(response);
+      return { status: response.status, headers: response.headers, json: (await response.json()) as Record<string, unknown> };
+    };
+    const jar = new Jar();
+    const signedIn = await call(jar, '/citizen/portal/sign-in', { idNumber: nam.idNumber, password });
+    const csrf = String(signedIn.json.csrfToken);
+    const chip = cardIssuer.sign({ idNumber: nam.idNumber, fullName: 'HOÀNG VĂN NAM', birthDate: nam.facts.birthDate, cardNumber: 'NM1234567', issuedOn: '2024-03-03' });
+    expect((await call(jar, '/citizen/portal/level2/chip', chip)).status).toBe(403);
+    expect(await call(jar, '/citizen/portal/level2/chip', { data: chip.data, signature: simulatedCardIssuer().sign({ idNumber: nam.idNumber, fullName: 'HOÀNG VĂN NAM', birthDate: nam.facts.birthDate, cardNumber: 'NM1234567', issuedOn: '2024-03-03' }).signature }, csrf)).toMatchObject({ status: 400, json: { code: 'CHIP_DATA_INVALID' } });
+    expect(await call(jar, '/citizen/portal/totp', { password }, csrf)).toMatchObject({ status: 409, json: { code: 'LEVEL2_REQUIRED' } });
+    expect(await call(jar, '/citizen/portal/level2/chip', chip, csrf)).toMatchObject({ status: 200, json: { level: 2, totpEnrolled: false } });
+    expect(await call(jar, '/citizen/portal/totp', { password: 'certainly not it' }, csrf)).toMatchObject({ status: 401, json: { code: 'PASSWORD_INCORRECT' } });
+    const started = await call(jar, '/citizen/portal/totp', { password }, csrf);
+    expect(started.status).toBe(200);
+    expect(started.headers.get('cache-control')).toBe('no-store');
+    const seed = String(started.json.totpSecret);
+    expect(String(started.json.otpauthUri)).toMatch(/^otpauth:\/\/totp\//);
+    expect(await call(jar, '/citizen/portal/totp/confirm', { code: '000000' }, csrf)).toMatchObject({ status: 400, json: { code: 'TOTP_INVALID' } });
+    expect(await call(jar, '/citizen/portal/totp/confirm', { code: totpCodeAt(seed, new Date(Date.now() - 30_000)) }, csrf)).toMatchObject({ status: 200, json: { level: 2, totpEnrolled: true } });
+    // The level 1 session cannot replace it; a level 2 session (signed in with its code) can.
+    expect(await call(jar, '/citizen/portal/totp', { password }, csrf)).toMatchObject({ status: 403, json: { code: 'LEVEL2_SESSION_REQUIRED' } });
+    const jar2 = new Jar();
+    const level2 = await call(jar2, '/citizen/portal/sign-in', { idNumber: nam.idNumber, password, code: totpCodeAt(seed, new Date()) });
+    expect(level2).toMatchObject({ status: 200, json: { level: 2 } });
+    expect((await call(jar2, '/citizen/portal/totp', { password }, String(level2.json.csrfToken))).status).toBe(200);
+  });
+});
+
 // Nationality and residence: each claim on the consent screen with its source and the day the
 // registry last changed it; released with its value; one access record naming exactly those fields.
 describe('nationality and residence claims', () => {
