@@ -680,17 +680,22 @@ describe('level 2 through the portal pages', () => {
     const replace = await postForm(jar, '/citizen/portal/my/security/totp', { csrf, password });
     expect(replace.status).toBe(403);
     expect(await replace.text()).toContain('đăng nhập lại kèm mã của ứng dụng hiện tại');
-    // A lost authenticator: reading the card chip again clears it, and a new one is set up.
+    // The chip's static signed data again (a copy of it, with the password) does not clear the authenticator.
     const lost = await page(jar, '/citizen/portal/my/security');
-    expect(lost.html).toContain('data-testid="chip-data"');
+    expect(lost.html).not.toContain('data-testid="chip-data"');
+    expect(lost.html).toContain('data-testid="totp-lost"');
     expect((await chip(cardIssuer.sign(chipOf(ha)))).status).toBe(303);
+    expect((await accounts.accountOfPerson(ha.idNumber))?.totpEnrolled).toBe(true);
+    expect((await postForm(jar, '/citizen/portal/my/security/totp', { csrf, password })).status).toBe(403);
+    // A lost authenticator: the commune police attest in person, which clears it; a new one is set up.
+    await accounts.attestLevel2({ officerId: 'officer-12', unit: 'commune:00004' }, { idNumber: ha.idNumber, cardNumber: 'CH7654321' });
     expect((await accounts.accountOfPerson(ha.idNumber))?.totpEnrolled).toBe(false);
     const again = await postForm(jar, '/citizen/portal/my/security/totp', { csrf, password });
     expect(again.status).toBe(200);
     const newSeed = /data-testid="totp-secret">([A-Z2-7]+)</.exec(await again.text())?.[1] ?? '';
     expect(newSeed).not.toBe(seed);
     expect((await postForm(jar, '/citizen/portal/my/security/totp/confirm', { csrf, code: totpCodeAt(newSeed, new Date(Date.now() - 30_000)) })).status).toBe(303);
-    expect(await accounts.attestations(account?.accountId ?? '')).toHaveLength(2);
+    expect((await accounts.attestations(account?.accountId ?? '')).map((a) => a.method)).toEqual(['chip', 'chip', 'officer']);
     // The old authenticator no longer signs in at level 2.
     expect((await postForm(new Jar(), '/citizen/portal/my/sign-in', { idNumber: ha.idNumber, password, code: totpCodeAt(seed, new Date()) })).status).toBe(401);
 

@@ -165,11 +165,11 @@ describe('on a phone, the level 2 pages', () => {
       await expect(page.getByTestId('totp-status').getAttribute('data-enrolled')).resolves.toBe('true');
       expect(await overflow(page, 390)).toEqual([]);
       expect(await axeViolations(page)).toEqual([]);
-      // The card read again (a lost authenticator): the set-up page shows again.
-      const chip = cardIssuer.sign({ idNumber: personId, fullName, birthDate, cardNumber: 'PH0000390', issuedOn: '2024-01-02' });
-      await page.getByTestId('chip-data').fill(chip.data);
-      await page.getByTestId('chip-signature').fill(chip.signature);
-      await Promise.all([page.waitForURL(/done=level2/), page.getByTestId('chip-submit').click()]);
+      await expect(page.getByTestId('totp-lost').count()).resolves.toBe(1);
+      // A lost authenticator: the commune police attest again, and the set-up page shows again.
+      await new CitizenAccountService({ db: fx.database.db, clock: fx.clock, hasher: argon2idPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }), otp: memoryOtpSender() })
+        .attestLevel2({ officerId: 'officer-3', unit: 'nation' }, { idNumber: personId, cardNumber: 'PH0000390' });
+      await page.goto(`${origin}/citizen/portal/my/security`);
       await page.getByTestId('totp-password').fill(password);
       await Promise.all([page.waitForLoadState(), page.getByTestId('totp-begin').click()]);
       await expect(page.getByTestId('totp-secret').count()).resolves.toBe(1);

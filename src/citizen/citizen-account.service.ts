@@ -229,13 +229,15 @@ export class CitizenAccountService {
       const current = await citizenAccountRepository.findByPerson(trx, personId);
       if (current === undefined) throw accountNotFound();
       if (current.status !== 'active') throw new DomainError('conflict', 'CITIZEN_ACCOUNT_CLOSED', 'the account is closed', 'Contact the commune police');
-      // A fresh attestation proves the card again: any authenticator is cleared, to be set up anew
-      // (the way back for a citizen who lost theirs).
-      await citizenAccountRepository.update(trx, current.account_id, { level: 2, card_number: how.cardNumber, level2_at: at, totp_secret: null, totp_last_step: null, updated_at: at });
+      // An officer who has checked the face clears any authenticator, to be set up anew (the way
+      // back for a citizen who lost theirs). The chip's signed data does not: it is static (passive
+      // authentication), so a copy of it proves the data, not that the card is in hand.
+      const clear = how.method === 'officer' ? { totp_secret: null, totp_last_step: null } : {};
+      await citizenAccountRepository.update(trx, current.account_id, { level: 2, card_number: how.cardNumber, level2_at: at, ...clear, updated_at: at });
       await citizenAccountRepository.insertAttestation(trx, {
         attestation_id: randomUUID(), account_id: current.account_id, method: how.method, officer_id: how.officerId, officer_unit: how.officerUnit, card_number: how.cardNumber, evidence_sha256: how.evidence, at,
       });
-      return { ...current, level: 2, card_number: how.cardNumber, level2_at: at, totp_secret: null, totp_last_step: null };
+      return { ...current, level: 2, card_number: how.cardNumber, level2_at: at, ...clear };
     });
     this.emit({ type: 'account.level2', accountId: row.account_id, at });
     return toAccount(row);
