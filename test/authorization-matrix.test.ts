@@ -65,6 +65,9 @@ const matrix: Readonly<Record<string, Entry>> = {
   'POST /citizen/portal/services/revoke': e('public', { skipLoop: true }),
   'GET /citizen/portal/sessions': e('public', { skipLoop: true }),
   'POST /citizen/portal/sessions/:sessionRef/revoke': e('public', { skipLoop: true }),
+  'POST /citizen/portal/level2/chip': e('public', { skipLoop: true }),
+  'POST /citizen/portal/totp': e('public', { skipLoop: true }),
+  'POST /citizen/portal/totp/confirm': e('public', { skipLoop: true }),
   // the citizen's portal pages (server-rendered; test/citizen-portal-pages.test.ts, test/citizen-portal.browser.test.ts)
   'GET /citizen/portal/assets/portal.css': e('public', { skipLoop: true }),
   'GET /citizen/portal/assets/tracker-proof.js': e('public', { skipLoop: true }),
@@ -84,6 +87,11 @@ const matrix: Readonly<Record<string, Entry>> = {
   'GET /citizen/portal/my/procedures': e('public', { skipLoop: true }),
   'POST /citizen/portal/my/procedures/birth': e('public', { skipLoop: true }),
   'POST /citizen/portal/my/procedures/death': e('public', { skipLoop: true }),
+  // level 2 by the chip and the authenticator (test/citizen-oidc.test.ts "level 2 through the portal pages")
+  'GET /citizen/portal/my/security': e('public', { skipLoop: true }),
+  'POST /citizen/portal/my/security/chip': e('public', { skipLoop: true }),
+  'POST /citizen/portal/my/security/totp': e('public', { skipLoop: true }),
+  'POST /citizen/portal/my/security/totp/confirm': e('public', { skipLoop: true }),
   'TRACE /oidc': e('public', { skipLoop: true }),
   'TRACE /oidc/*': e('public', { skipLoop: true }),
   'DELETE /oidc': e('public', { skipLoop: true }),

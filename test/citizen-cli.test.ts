@@ -32,3 +32,21 @@ describe('sachsong relying-party', () => {
     expect(sachsong(['relying-party', 'list']).stdout).toMatch(/suspended/);
   });
 });
+
+describe('sachsong oidc rotate-keys', () => {
+  it('adds a signing key, keeps the older one published with its retirement time; refuses a bad overlap with exit 2', { timeout: 300_000 }, () => {
+    const first = sachsong(['--lang', 'vi', 'oidc', 'rotate-keys']);
+    expect(first.code, first.stderr).toBe(0);
+    const one = JSON.parse(first.stdout) as { kid: string; published: { kid: string; retireAt: string | null }[]; retired: string[] };
+    expect(one.published).toEqual([{ kid: one.kid, retireAt: null }]);
+    expect(first.stderr).toContain(`oidc: khoá ký mới ${one.kid}`);
+    const second = sachsong(['oidc', 'rotate-keys', '--overlap-hours', '48']);
+    expect(second.code, second.stderr).toBe(0);
+    const two = JSON.parse(second.stdout) as typeof one;
+    expect(two.published.map((k) => k.kid)).toEqual([two.kid, one.kid]);
+    expect(Date.parse(two.published[1]?.retireAt ?? '') - Date.now()).toBeGreaterThan(47 * 3_600_000);
+    const bad = sachsong(['--lang', 'vi', 'oidc', 'rotate-keys', '--overlap-hours', 'soon']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('lỗi OVERLAP_INVALID: thời gian chồng lấn phải là số giờ');
+  });
+});

@@ -1,21 +1,24 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JSONWebKeySet } from 'jose';
 import * as openid from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CitizenAccountService } from '../src/citizen/citizen-account.service.js';
 import { argon2idPasswordHasher } from '../src/citizen/citizen-password.hasher.js';
 import { acrLevel1, acrLevel2 } from '../src/citizen/citizen.types.js';
 import { memoryOtpSender } from '../src/citizen/otp.sender.js';
+import { simulatedCardIssuer, type ChipData } from '../src/citizen/card-chip.verifier.js';
 import { RelyingPartyService } from '../src/citizen/relying-party.service.js';
 import { memberRepository } from '../src/exchange/member.repository.js';
 import { withCheckDigit } from '../src/matching/tax-code.js';
 import { TaxCodeLinkService } from '../src/matching/tax-code-link.service.js';
 import { buildApp } from '../src/http/app.js';
+import { rotateSigningKey } from '../src/identity/oidc.keys.js';
 import { totpCodeAt } from '../src/identity/totp.verifier.js';
 import { RegistryService } from '../src/registry/registry.service.js';
-import { systemClock } from '../src/shared/clock.js';
+import { fixedClock, systemClock } from '../src/shared/clock.js';
 import { citizenLan, citizenMinh, registerCitizens } from './citizen.fixture.js';
 import { createTestDatabase } from './test-database.js';
 import { CookieJar as Jar } from './cookie-jar.js';
@@ -32,6 +35,8 @@ let store: Store;
 let app: FastifyInstance;
 let origin: string;
 const otp = memoryOtpSender();
+/** The card issuer's document-signing key, simulated; the app is configured with its public half. */
+const cardIssuer = simulatedCardIssuer();
 const hasher = argon2idPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
 const password = 'Hoa sen nở giữa đầm lầy';
 let lanSeed = '';
@@ -77,7 +82,7 @@ function location(response: Response): string {
 }
 const csrfOf = (html: string): string => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
 
-interface TestRp { readonly clientId: string; readonly redirectUri: string; readonly config: openid.Configuration }
+interface TestRp { readonly clientId: string; readonly redirectUri: string; readonly config: openid.Configuration; readonly privateKey: CryptoKey; readonly kid: string }
 
 async function onboardRp(code: string, host: string, claims: readonly string[], backchannelUri?: string): Promise<TestRp> {
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
@@ -94,7 +99,7 @@ async function onboardRp(code: string, host: string, claims: readonly string[], 
   });
   // eslint-disable-next-line @typescript-eslint/no-deprecated -- the test server speaks plain HTTP on loopback
   const config = await openid.discovery(new URL(`${origin}/oidc`), clientId, { id_token_signed_response_alg: 'RS256' }, openid.PrivateKeyJwt({ key: privateKey, kid }), { execute: [openid.allowInsecureRequests] });
-  return { clientId, redirectUri, config };
+  return { clientId, redirectUri, config, privateKey, kid };
 }
 
 interface Flow { readonly verifier: string; readonly state: string; readonly nonce: string; readonly url: string }
@@ -183,7 +188,7 @@ beforeAll(async () => {
   store = await createTestDatabase('sqlite');
   const registry = new RegistryService({ db: store.db, clock: systemClock });
   await registerCitizens(registry, [citizenLan, citizenMinh]);
-  app = await buildApp({ database: store, clock: systemClock, operatorToken: 'citizen-test-operator-token-0123456789', logger: false, citizenOtp: otp, citizenHasher: hasher, oidcFetch: loopbackReceiverFetch });
+  app = await buildApp({ database: store, clock: systemClock, operatorToken: 'citizen-test-operator-token-0123456789', logger: false, citizenOtp: otp, citizenHasher: hasher, oidcFetch: loopbackReceiverFetch, cardIssuerKeys: [cardIssuer.publicKey] });
   origin = await app.listen({ host: '127.0.0.1', port: 0 });
   bank = await onboardRp('BANKX', 'bank.localhost:7001', ['name', 'birthdate', 'gender', 'vn_tax_code'], 'https://bank.example/backchannel');
   shop = await onboardRp('SHOPY', 'shop.localhost:7002', ['name']);
@@ -593,5 +598,322 @@ describe('the old tax code claim', () => {
     expect(refused.consentHtml).toContain('vn_old_tax_code');
     expect(new URL(refused.callback ?? '').searchParams.get('error')).toBe('access_denied');
     expect((await leaves()).length).toBe(beforeDeny);
+  });
+});
+
+
+// Level 2 over HTTP: the card chip's signed data raises a level 1 account, the portal enrols TOTP
+// (the password asked again), and the authenticator's code then gives acr level 2 at a relying party.
+describe('level 2 through the portal pages', () => {
+  const ha = { idNumber: '001195000654', facts: { fullName: 'Phạm Thu Hà', birthDate: '1995-07-21', sex: 'F', ethnicity: 'Kinh', birthProvince: '001', permanentCommune: '00004', permanentAddress: 'Số 2 ngõ 7 Kim Mã', householdId: 'HH-CIT-7', relationshipToHead: 'head' }, phone: '0904 555 666' };
+  const chipOf = (who: { idNumber: string; facts: { fullName: string; birthDate: string } }): ChipData => ({ idNumber: who.idNumber, fullName: who.facts.fullName.toUpperCase(), birthDate: who.facts.birthDate, cardNumber: 'CH7654321', issuedOn: '2024-05-01' });
+  const page = async (jar: Jar, path: string): Promise<{ status: number; html: string }> => {
+    const response = await get(jar, path);
+    return { status: response.status, html: await response.text() };
+  };
+
+  it('raises a level 1 account by the chip, enrols TOTP after the password, then signs in at acr level 2', async () => {
+    await registerCitizens(new RegistryService({ db: store.db, clock: systemClock }), [ha]);
+    const accounts = new CitizenAccountService({ db: store.db, clock: systemClock, hasher, otp });
+    const { challengeId } = await accounts.startActivation({ idNumber: ha.idNumber, fullName: ha.facts.fullName, birthDate: ha.facts.birthDate, phone: ha.phone });
+    await accounts.confirmActivation({ challengeId, code: otp.sent.at(-1)?.code ?? '', password });
+
+    const jar = new Jar();
+    const signedIn = await postForm(jar, '/citizen/portal/my/sign-in', { idNumber: ha.idNumber, password });
+    expect(signedIn.status).toBe(303);
+    const before = await page(jar, '/citizen/portal/my/security');
+    expect(before.status).toBe(200);
+    expect(before.html).toContain('data-level="1"');
+    expect(before.html).toContain('data-testid="chip-data"');
+    expect(before.html).not.toContain('data-testid="totp-begin"');
+    const csrf = csrfOf(before.html);
+    const chip = (signed: { data: string; signature: string }, token = csrf): Promise<Response> => postForm(jar, '/citizen/portal/my/security/chip', { csrf: token, chipData: signed.data, chipSignature: signed.signature });
+
+    // Without the page's token, with another person's card, with data the issuer did not sign: refused, still level 1.
+    expect((await chip(cardIssuer.sign(chipOf(ha)), 'forged')).status).toBe(403);
+    const minhsCard = await chip(cardIssuer.sign(chipOf(citizenMinh)));
+    expect(minhsCard.status).toBe(400);
+    expect(await minhsCard.text()).toContain('Thẻ vừa đọc không phải thẻ căn cước của bạn.');
+    const forged = await chip(simulatedCardIssuer().sign(chipOf(ha)));
+    expect(forged.status).toBe(400);
+    expect(await forged.text()).toContain('chữ ký hợp lệ của cơ quan cấp thẻ');
+    const signed = cardIssuer.sign(chipOf(ha));
+    const tampered = Buffer.from(JSON.stringify({ ...chipOf(ha), birthDate: '1990-01-01' })).toString('base64url');
+    expect((await chip({ data: tampered, signature: signed.signature })).status).toBe(400);
+    expect((await accounts.accountOfPerson(ha.idNumber))?.level).toBe(1);
+    // TOTP is not offered, nor taken, before level 2.
+    expect((await postForm(jar, '/citizen/portal/my/security/totp', { csrf, password })).status).toBe(409);
+
+    const raised = await chip(signed);
+    expect(raised.status).toBe(303);
+    expect(raised.headers.get('location')).toBe('/citizen/portal/my/security?done=level2');
+    const account = await accounts.accountOfPerson(ha.idNumber);
+    expect(account).toMatchObject({ level: 2, cardNumber: 'CH7654321', totpEnrolled: false });
+    expect(await accounts.attestations(account?.accountId ?? '')).toEqual([expect.objectContaining({ method: 'chip', officerId: null })]);
+
+    const level2 = await page(jar, '/citizen/portal/my/security?done=level2');
+    expect(level2.html).toContain('data-level="2"');
+    expect(level2.html).toContain('data-testid="portal-notice"');
+    expect(level2.html).toContain('data-enrolled="false"');
+    // The password is asked again before a seed is set; a wrong one counts towards the lockout.
+    const wrong = await postForm(jar, '/citizen/portal/my/security/totp', { csrf, password: 'not my password at all' });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toContain('Mật khẩu không đúng.');
+    const failures = await store.db.selectFrom('citizen_accounts').select(['failed_attempts', 'totp_secret']).where('person_id', '=', ha.idNumber).executeTakeFirstOrThrow();
+    expect(failures).toEqual({ failed_attempts: 1, totp_secret: null });
+    expect((await postForm(jar, '/citizen/portal/my/security/totp', { password })).status).toBe(403);
+
+    const begun = await postForm(jar, '/citizen/portal/my/security/totp', { csrf, password });
+    expect(begun.status).toBe(200);
+    expect(begun.headers.get('cache-control')).toBe('no-store');
+    const enrolHtml = await begun.text();
+    const seed = /data-testid="totp-secret">([A-Z2-7]+)</.exec(enrolHtml)?.[1] ?? '';
+    expect(seed).toMatch(/^[A-Z2-7]{32}$/);
+    expect(enrolHtml).toContain('<svg');
+    const badCode = await postForm(jar, '/citizen/portal/my/security/totp/confirm', { csrf, code: '000000' });
+    expect(badCode.status).toBe(400);
+    expect(await badCode.text()).toContain('Mã của ứng dụng xác thực không đúng.');
+    const confirmed = await postForm(jar, '/citizen/portal/my/security/totp/confirm', { csrf, code: totpCodeAt(seed, new Date(Date.now() - 30_000)) });
+    expect(confirmed.headers.get('location')).toBe('/citizen/portal/my/security?done=totp-enrolled');
+    expect((await accounts.accountOfPerson(ha.idNumber))?.totpEnrolled).toBe(true);
+    // A level 1 session (the password alone) cannot replace the confirmed authenticator.
+    const replace = await postForm(jar, '/citizen/portal/my/security/totp', { csrf, password });
+    expect(replace.status).toBe(403);
+    expect(await replace.text()).toContain('đăng nhập lại kèm mã của ứng dụng hiện tại');
+    // The chip's static signed data again (a copy of it, with the password) does not clear the authenticator.
+    const lost = await page(jar, '/citizen/portal/my/security');
+    expect(lost.html).not.toContain('data-testid="chip-data"');
+    expect(lost.html).toContain('data-testid="totp-lost"');
+    expect((await chip(cardIssuer.sign(chipOf(ha)))).status).toBe(303);
+    expect((await accounts.accountOfPerson(ha.idNumber))?.totpEnrolled).toBe(true);
+    expect((await postForm(jar, '/citizen/portal/my/security/totp', { csrf, password })).status).toBe(403);
+    // A lost authenticator: the commune police attest in person, which clears it; a new one is set up.
+    await accounts.attestLevel2({ officerId: 'officer-12', unit: 'commune:00004' }, { idNumber: ha.idNumber, cardNumber: 'CH7654321' });
+    expect((await accounts.accountOfPerson(ha.idNumber))?.totpEnrolled).toBe(false);
+    const again = await postForm(jar, '/citizen/portal/my/security/totp', { csrf, password });
+    expect(again.status).toBe(200);
+    const newSeed = /data-testid="totp-secret">([A-Z2-7]+)</.exec(await again.text())?.[1] ?? '';
+    expect(newSeed).not.toBe(seed);
+    expect((await postForm(jar, '/citizen/portal/my/security/totp/confirm', { csrf, code: totpCodeAt(newSeed, new Date(Date.now() - 30_000)) })).status).toBe(303);
+    expect((await accounts.attestations(account?.accountId ?? '')).map((a) => a.method)).toEqual(['chip', 'chip', 'officer']);
+    // The old authenticator no longer signs in at level 2.
+    expect((await postForm(new Jar(), '/citizen/portal/my/sign-in', { idNumber: ha.idNumber, password, code: totpCodeAt(seed, new Date()) })).status).toBe(401);
+
+    // The portal signs in at level 2 with the code.
+    const jar2 = new Jar();
+    expect((await postForm(jar2, '/citizen/portal/my/sign-in', { idNumber: ha.idNumber, password, code: totpCodeAt(newSeed, new Date()) })).status).toBe(303);
+    expect((await page(jar2, '/citizen/portal/my/security')).html).toContain('tài khoản mức 2 · level 2 account');
+
+    // A relying party asking for level 2 gets it, with the authenticator's code.
+    const up = await startFlow(bank, { acr_values: acrLevel2 });
+    const rpJar = new Jar();
+    const done = await drive(rpJar, await get(rpJar, up.url), { idNumber: ha.idNumber, code: totpCodeAt(newSeed, new Date(Date.now() + 30_000)) });
+    if (done.callback === undefined) throw new Error(`no callback: ${String(done.page?.status)} ${await done.page?.text() ?? ''}`);
+    const tokens = await openid.authorizationCodeGrant(bank.config, new URL(done.callback), { pkceCodeVerifier: up.verifier, expectedState: up.state, expectedNonce: up.nonce });
+    expect(tokens.claims()?.acr).toBe(acrLevel2);
+    expect(tokens.claims()?.amr).toEqual(['pwd', 'otp']);
+  });
+});
+
+
+describe('level 2 through the portal API (the phone app)', () => {
+  it('posts the chip\'s signed data, sets up the authenticator after the password, and signs in at level 2; replacing it needs a level 2 session', async () => {
+    const nam = { idNumber: '001091000888', facts: { fullName: 'Hoàng Văn Nam', birthDate: '1991-09-09', sex: 'M', ethnicity: 'Tày', birthProvince: '001', permanentCommune: '00004', permanentAddress: 'Số 3 ngõ 5 Đội Cấn', householdId: 'HH-CIT-10', relationshipToHead: 'head' }, phone: '0906 999 000' };
+    await registerCitizens(new RegistryService({ db: store.db, clock: systemClock }), [nam]);
+    const accounts = new CitizenAccountService({ db: store.db, clock: systemClock, hasher, otp });
+    const { challengeId } = await accounts.startActivation({ idNumber: nam.idNumber, fullName: nam.facts.fullName, birthDate: nam.facts.birthDate, phone: nam.phone });
+    await accounts.confirmActivation({ challengeId, code: otp.sent.at(-1)?.code ?? '', password });
+    const call = async (jar: Jar, url: string, body: unknown, csrf?: string): Promise<{ status: number; headers: Headers; json: Record<string, unknown> }> => {
+      const response = await fetch(new URL(url, origin), { method: 'POST', headers: { cookie: jar.header(), 'content-type': 'application/json', ...(csrf === undefined ? {} : { 'x-csrf-token': csrf }) }, body: JSON.stringify(body) });
+      jar.take(response);
+      return { status: response.status, headers: response.headers, json: (await response.json()) as Record<string, unknown> };
+    };
+    const jar = new Jar();
+    const signedIn = await call(jar, '/citizen/portal/sign-in', { idNumber: nam.idNumber, password });
+    const csrf = String(signedIn.json.csrfToken);
+    const chip = cardIssuer.sign({ idNumber: nam.idNumber, fullName: 'HOÀNG VĂN NAM', birthDate: nam.facts.birthDate, cardNumber: 'NM1234567', issuedOn: '2024-03-03' });
+    expect((await call(jar, '/citizen/portal/level2/chip', chip)).status).toBe(403);
+    expect(await call(jar, '/citizen/portal/level2/chip', { data: chip.data, signature: simulatedCardIssuer().sign({ idNumber: nam.idNumber, fullName: 'HOÀNG VĂN NAM', birthDate: nam.facts.birthDate, cardNumber: 'NM1234567', issuedOn: '2024-03-03' }).signature }, csrf)).toMatchObject({ status: 400, json: { code: 'CHIP_DATA_INVALID' } });
+    expect(await call(jar, '/citizen/portal/totp', { password }, csrf)).toMatchObject({ status: 409, json: { code: 'LEVEL2_REQUIRED' } });
+    expect(await call(jar, '/citizen/portal/level2/chip', chip, csrf)).toMatchObject({ status: 200, json: { level: 2, totpEnrolled: false } });
+    expect(await call(jar, '/citizen/portal/totp', { password: 'certainly not it' }, csrf)).toMatchObject({ status: 401, json: { code: 'PASSWORD_INCORRECT' } });
+    const started = await call(jar, '/citizen/portal/totp', { password }, csrf);
+    expect(started.status).toBe(200);
+    expect(started.headers.get('cache-control')).toBe('no-store');
+    const seed = String(started.json.totpSecret);
+    expect(String(started.json.otpauthUri)).toMatch(/^otpauth:\/\/totp\//);
+    expect(await call(jar, '/citizen/portal/totp/confirm', { code: '000000' }, csrf)).toMatchObject({ status: 400, json: { code: 'TOTP_INVALID' } });
+    expect(await call(jar, '/citizen/portal/totp/confirm', { code: totpCodeAt(seed, new Date(Date.now() - 30_000)) }, csrf)).toMatchObject({ status: 200, json: { level: 2, totpEnrolled: true } });
+    // The level 1 session cannot replace it; a level 2 session (signed in with its code) can.
+    expect(await call(jar, '/citizen/portal/totp', { password }, csrf)).toMatchObject({ status: 403, json: { code: 'LEVEL2_SESSION_REQUIRED' } });
+    const jar2 = new Jar();
+    const level2 = await call(jar2, '/citizen/portal/sign-in', { idNumber: nam.idNumber, password, code: totpCodeAt(seed, new Date()) });
+    expect(level2).toMatchObject({ status: 200, json: { level: 2 } });
+    expect((await call(jar2, '/citizen/portal/totp', { password }, String(level2.json.csrfToken))).status).toBe(200);
+  });
+});
+
+// Nationality and residence: each claim on the consent screen with its source and the day the
+// registry last changed it; released with its value; one access record naming exactly those fields.
+describe('nationality and residence claims', () => {
+  it('a relying party allowed them receives them after consent, each listed with source and last change, and one access record names exactly them', async () => {
+    const tuan = { idNumber: '001088000777', facts: { fullName: 'Vũ Minh Tuấn', birthDate: '1988-02-14', sex: 'M', ethnicity: 'Kinh', nationality: 'VN', birthProvince: '001', permanentCommune: '00004', permanentAddress: 'Số 8 ngõ 1 Láng', householdId: 'HH-CIT-8', relationshipToHead: 'head' }, phone: '0905 777 888' };
+    await registerCitizens(new RegistryService({ db: store.db, clock: fixedClock('2025-08-01T03:00:00.000Z') }), [tuan]);
+    await new RegistryService({ db: store.db, clock: fixedClock('2025-11-20T02:00:00.000Z') }).recordEvent({
+      personId: tuan.idNumber, type: 'residence_change', occurredOn: '2025-11-19', officerId: 'OFF-2', reason: null, data: { currentCommune: '26737', currentAddress: '45 Lê Lợi' },
+    });
+    const accounts = new CitizenAccountService({ db: store.db, clock: systemClock, hasher, otp });
+    const { challengeId } = await accounts.startActivation({ idNumber: tuan.idNumber, fullName: tuan.facts.fullName, birthDate: tuan.facts.birthDate, phone: tuan.phone });
+    await accounts.confirmActivation({ challengeId, code: otp.sent.at(-1)?.code ?? '', password });
+    const post = await onboardRp('VNPOST', 'vnpost.localhost:7008', ['name', 'nationality', 'vn_permanent_residence', 'vn_current_residence']);
+
+    const jar = new Jar();
+    const flow = await startFlow(post, { scope: 'openid nationality residence' });
+    const { callback, consentHtml } = await fullSignIn(jar, flow, { idNumber: tuan.idNumber });
+    const listed = [...(consentHtml ?? '').matchAll(/<li data-testid="consent-claim" data-claim="([^"]+)"><strong>([^<]+)<\/strong><br><span class="en">Nguồn · Source: ([^;]+); cập nhật · updated (\d{4}-\d{2}-\d{2})/g)].map((m) => m.slice(1));
+    expect(listed).toEqual([
+      ['nationality', 'Quốc tịch', 'Cơ sở dữ liệu quốc gia về dân cư', '2025-08-01'],
+      ['vn_permanent_residence', 'Nơi thường trú', 'Cơ sở dữ liệu quốc gia về dân cư', '2025-08-01'],
+      ['vn_current_residence', 'Nơi ở hiện tại', 'Cơ sở dữ liệu quốc gia về dân cư', '2025-11-20'],
+    ]);
+    const before = (await leaves()).length;
+    const tokens = await openid.authorizationCodeGrant(post.config, new URL(callback), { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce });
+    const info = await openid.fetchUserInfo(post.config, tokens.access_token, tokens.claims()?.sub ?? '');
+    expect(info).toEqual({
+      sub: tokens.claims()?.sub,
+      nationality: 'VN',
+      vn_permanent_residence: { commune: '00004', address: 'Số 8 ngõ 1 Láng' },
+      vn_current_residence: { commune: '26737', address: '45 Lê Lợi' },
+    });
+    const records = (await leaves()).slice(before);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ personId: tuan.idNumber, clientId: post.clientId, receivingAgency: 'Dịch vụ VNPOST', service: 'oidc.userinfo', fields: ['nationality', 'vn_permanent_residence', 'vn_current_residence'] });
+  });
+});
+
+// The provider's side of the relying parties' attacks: client assertions (private_key_jwt, the
+// method every relying party uses), bearer tokens at userinfo, and the logout hint.
+describe('attacks on client authentication, userinfo and logout', () => {
+  const tokenUrl = (): string => `${origin}/oidc/token`;
+  const assertion = (rp: TestRp, claims: { readonly aud?: string; readonly jti?: string; readonly iss?: string; readonly key?: TestRp } = {}): Promise<string> =>
+    new SignJWT({ jti: claims.jti ?? randomUUID() }).setProtectedHeader({ alg: 'EdDSA', kid: (claims.key ?? rp).kid })
+      .setIssuer(claims.iss ?? rp.clientId).setSubject(rp.clientId).setAudience(claims.aud ?? tokenUrl()).setIssuedAt().setExpirationTime('60s').sign((claims.key ?? rp).privateKey);
+  const redeem = async (rp: TestRp, clientAssertion: string): Promise<{ status: number; error: string }> => {
+    const response = await fetch(tokenUrl(), {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: 'not-a-real-code', redirect_uri: rp.redirectUri, code_verifier: openid.randomPKCECodeVerifier(), client_id: rp.clientId, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: clientAssertion }).toString(),
+    });
+    return { status: response.status, error: ((await response.json()) as { error: string }).error };
+  };
+
+  it('refuses a client assertion for another audience, signed by another client\'s key, or replayed', async () => {
+    // The assertion itself is good: the client is authenticated and only the code is refused.
+    expect(await redeem(bank, await assertion(bank))).toEqual({ status: 400, error: 'invalid_grant' });
+    // An assertion the bank made for the exchange's token endpoint (same keys) is not the provider's.
+    expect(await redeem(bank, await assertion(bank, { aud: 'urn:sachsong:exchange:token' }))).toEqual({ status: 401, error: 'invalid_client' });
+    expect(await redeem(bank, await assertion(bank, { aud: 'https://bank.example/oidc/token' }))).toEqual({ status: 401, error: 'invalid_client' });
+    // The shop's key cannot speak for the bank.
+    expect(await redeem(bank, await assertion(bank, { key: shop }))).toEqual({ status: 401, error: 'invalid_client' });
+    // A replayed assertion: its jti was used once.
+    const once = await assertion(bank);
+    expect(await redeem(bank, once)).toEqual({ status: 400, error: 'invalid_grant' });
+    expect(await redeem(bank, once)).toEqual({ status: 401, error: 'invalid_client' });
+  });
+
+  it('userinfo takes access tokens only: not an ID token, nor the token of a suspended relying party', async () => {
+    const rp = await onboardRp('ATTACKRP', 'attack.localhost:7006', ['name']);
+    const jar = new Jar();
+    const flow = await startFlow(rp);
+    const { callback } = await fullSignIn(jar, flow, { idNumber: citizenMinh.idNumber });
+    const tokens = await openid.authorizationCodeGrant(rp.config, new URL(callback), { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce });
+    const userinfo = (token: string): Promise<Response> => fetch(new URL('/oidc/me', origin), { headers: { authorization: `Bearer ${token}` } });
+    expect((await userinfo(tokens.access_token)).status).toBe(200);
+    const withIdToken = await userinfo(tokens.id_token ?? '');
+    expect(withIdToken.status).toBe(401);
+    expect(withIdToken.headers.get('www-authenticate')).toContain('invalid_token');
+    const relyingParties = new RelyingPartyService({ db: store.db, clock: systemClock });
+    await relyingParties.setStatus(rp.clientId, 'suspended');
+    const before = (await leaves()).length;
+    expect((await userinfo(tokens.access_token)).status).toBe(401);
+    expect((await leaves()).length).toBe(before);
+    await relyingParties.setStatus(rp.clientId, 'active');
+  });
+
+  it('logout: an expired ID token hint is accepted (RP-Initiated Logout 1.0 §2), a forged or foreign one is refused', async () => {
+    const jar = new Jar();
+    const flow = await startFlow(bank);
+    const { callback } = await fullSignIn(jar, flow, { idNumber: citizenMinh.idNumber });
+    const tokens = await openid.authorizationCodeGrant(bank.config, new URL(callback), { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce });
+    const hint = tokens.id_token ?? '';
+    const endSession = (idTokenHint: string, redirect: string, clientId?: string): string => {
+      const url = new URL(`${origin}/oidc/session/end`);
+      url.searchParams.set('id_token_hint', idTokenHint);
+      url.searchParams.set('post_logout_redirect_uri', redirect);
+      if (clientId !== undefined) url.searchParams.set('client_id', clientId);
+      return url.href;
+    };
+    // Forged: the signature is not the provider's.
+    const forged = await get(jar, endSession(hint.replace(/\.[^.]+$/, '.AAAA'), 'http://bank.localhost:7001/bye'));
+    expect(forged.status).toBe(400);
+    // Foreign: the bank's hint with the shop's client id, or with a redirect the bank did not register.
+    expect((await get(jar, endSession(hint, 'http://shop.localhost:7002/bye', shop.clientId))).status).toBe(400);
+    expect((await get(jar, endSession(hint, 'http://evil.localhost/bye'))).status).toBe(400);
+    // Expired (ID tokens live 10 minutes): still names the relying party, so the logout goes on.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 11 * 60_000 });
+    try {
+      await expect(jwtVerify(hint, createRemoteJWKSet(new URL(`${origin}/oidc/jwks`)))).rejects.toMatchObject({ code: 'ERR_JWT_EXPIRED' });
+      const confirm = await get(jar, endSession(hint, 'http://bank.localhost:7001/bye'));
+      expect(confirm.status).toBe(200);
+      const html = await confirm.text();
+      const done = await postForm(jar, /<form[^>]*action="([^"]+)"/.exec(html)?.[1] ?? '', { xsrf: /name="xsrf" value="([^"]+)"/.exec(html)?.[1] ?? '', logout: 'yes' });
+      expect(location(done)).toBe('http://bank.localhost:7001/bye');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+// Runs last: it changes the provider's signing key under the running server.
+describe('signing key rotation', () => {
+  const jwks = async (): Promise<JSONWebKeySet> => (await (await fetch(new URL('/oidc/jwks', origin))).json()) as JSONWebKeySet;
+  const kids = (set: JSONWebKeySet): (string | undefined)[] => set.keys.map((k) => k.kid);
+  const idToken = async (): Promise<string> => {
+    const jar = new Jar();
+    const flow = await startFlow(bank);
+    const { callback } = await fullSignIn(jar, flow, { idNumber: citizenMinh.idNumber });
+    const tokens = await openid.authorizationCodeGrant(bank.config, new URL(callback), { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce });
+    return tokens.id_token ?? '';
+  };
+
+  it('a new key signs the next ID tokens; the old one stays published until its retirement, then leaves', async () => {
+    const before = await idToken();
+    const oldKid = decodeProtectedHeader(before).kid;
+    const start = Date.now();
+    const rotation = await rotateSigningKey(store.db, new Date(start).toISOString(), 3_600_000);
+    expect(rotation.kid).not.toBe(oldKid);
+    expect(rotation.published.map((k) => k.kid)).toEqual([rotation.kid, oldKid]);
+    expect(rotation.published[1]?.retireAt).toBe(new Date(start + 3_600_000).toISOString());
+    try {
+      // Within a minute every node takes the new key up.
+      vi.useFakeTimers({ toFake: ['Date'], now: start + 61_000 });
+      const after = await idToken();
+      expect(decodeProtectedHeader(after).kid).toBe(rotation.kid);
+      const published = await jwks();
+      expect(kids(published)).toEqual([rotation.kid, oldKid]);
+      // Both verify against the published keys, as a relying party checks them.
+      for (const token of [before, after]) await expect(jwtVerify(token, createLocalJWKSet(published), { issuer: `${origin}/oidc`, audience: bank.clientId })).resolves.toBeDefined();
+
+      // Past its retirement the old key leaves the JWKS; the next rotation removes it from the store.
+      vi.setSystemTime(start + 3_600_000 + 61_000);
+      const later = await jwks();
+      expect(kids(later)).toEqual([rotation.kid]);
+      await expect(jwtVerify(before, createLocalJWKSet(later), { currentDate: new Date(start) })).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' });
+      const next = await rotateSigningKey(store.db, new Date().toISOString());
+      expect(next.retired).toEqual([oldKid]);
+      expect(next.published.map((k) => k.kid)).toEqual([next.kid, rotation.kid]);
+      expect(await store.db.selectFrom('oidc_keys').select('key_id').where('purpose', '=', 'signing').execute()).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

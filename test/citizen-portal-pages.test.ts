@@ -122,6 +122,40 @@ describe.each(['sqlite', 'postgres'] as const)('the citizen portal pages (%s)', 
     expect((await post('/citizen/portal/my/consents/change', { consentId: ok.consentId ?? '', action: 'delete' }, csrf)).status).toBe(400);
   });
 
+  it('a consent an officer records for the citizen (assisted channel) names the officer and the law, shows in the citizen\'s page, and the citizen withdraws it', async () => {
+    const officer = await officerOf(fx.app, 'exchange_admin');
+    const consent = { citizen: personId, dataUser: lender.clientId, purposeCode: 'LOAN', purposeText: 'Thẩm định khoản vay (tại quầy)', fields: ['permanentResidence'], dataLife: { unit: 'YEAR', value: 1 }, frequency: { unit: 'DAY', value: 5 }, expiry: '2027-01-01T00:00:00.000Z' };
+    const withoutLaw = await fx.app.inject({ method: 'POST', url: '/api/exchange/consents', headers: officer.headers, payload: consent });
+    expect(withoutLaw.statusCode).toBe(400);
+    expect(withoutLaw.json()).toMatchObject({ code: 'CONSENT_LEGAL_BASIS_MISSING' });
+    const legalBasis = 'Nghị định 13/2023/NĐ-CP, Điều 11';
+    const recorded = await fx.app.inject({ method: 'POST', url: '/api/exchange/consents', headers: officer.headers, payload: { ...consent, legalBasis } });
+    expect(recorded.statusCode, recorded.body).toBe(201);
+    const consentId = recorded.json<{ artefact: { consentId: string } }>().artefact.consentId;
+
+    const mine = await page('/citizen/portal/my/consents');
+    const card = new RegExp(`data-consent="${consentId}"[\\s\\S]*?</li>`).exec(mine.body)?.[0] ?? '';
+    expect(card).toContain('Thẩm định khoản vay (tại quầy)');
+    expect(card).toContain(`Cán bộ <span lang="en">· officer</span> ${officer.officerId} ghi nhận giúp bạn`);
+    expect(card).toContain(legalBasis);
+    expect(card).toContain('data-testid="consent-revoke"');
+    // The consent the citizen gave themselves names no officer.
+    expect(mine.body.match(/data-testid="consent-recorded-by"/g)?.length).toBe(1);
+
+    const t = await accessToken(fx.app, lender, fx.clock);
+    const ask = async (): Promise<{ status: number; code?: string }> => {
+      const res = await fx.app.inject({ method: 'POST', url: '/x/services/residence', headers: callHeaders(t, lender, { 'x-purpose': 'LOAN' }), payload: { idNumber: personId, fields: ['permanentResidence'] } });
+      return { status: res.statusCode, ...res.json<{ code?: string }>() };
+    };
+    expect((await ask()).status).toBe(200);
+    expect((await post('/citizen/portal/my/consents/change', { consentId, action: 'revoke' }, csrfOf(mine.body))).status).toBe(303);
+    expect(await ask()).toMatchObject({ status: 403, code: 'CONSENT_REVOKED' });
+    const history = await fx.app.inject({ method: 'GET', url: `/api/exchange/consents/${consentId}/history`, headers: officer.headers });
+    expect(history.json<{ items: { action: string; actorId: string; detail: Record<string, string> }[] }>().items.map((a) => [a.action, a.actorId, a.detail.legalBasis])).toEqual([
+      ['consent.recorded', officer.officerId, legalBasis], ['consent.withdrawn', `citizen:${personId}`, undefined],
+    ]);
+  });
+
   it('a correction request lands in the commune\'s worklist, survives a full scan, and the citizen reads its answer', async () => {
     const requests = await page('/citizen/portal/my/requests');
     const csrf = csrfOf(requests.body);

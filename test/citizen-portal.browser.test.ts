@@ -4,6 +4,8 @@ import { axeViolations, elementsBeyond } from './console-checks.js';
 import { CitizenAccountService } from '../src/citizen/citizen-account.service.js';
 import { argon2idPasswordHasher } from '../src/citizen/citizen-password.hasher.js';
 import { memoryOtpSender } from '../src/citizen/otp.sender.js';
+import { simulatedCardIssuer } from '../src/citizen/card-chip.verifier.js';
+import { totpCodeAt } from '../src/identity/totp.verifier.js';
 import { personRepository } from '../src/registry/person.repository.js';
 import { accessToken, callHeaders, grant, makeAgencyKeys, onboard, startExchangeFixture, type ExchangeFixture, type TestAgency } from './exchange.fixture.js';
 import { launchTestBrowser } from './test-browser.js';
@@ -24,13 +26,16 @@ let origin = '';
 let personId = '';
 let fullName = '';
 let lender: TestAgency;
+let birthDate = '';
+const cardIssuer = simulatedCardIssuer();
 
 beforeAll(async () => {
-  fx = await startExchangeFixture('sqlite');
+  fx = await startExchangeFixture('sqlite', { cardIssuerKeys: [cardIssuer.publicKey] });
   personId = fx.people[5] ?? '';
   const person = await personRepository.findById(fx.database.db, personId);
   if (person === undefined) throw new Error('no person');
   fullName = person.fullName;
+  birthDate = person.birthDate;
   const otp = memoryOtpSender();
   const accounts = new CitizenAccountService({ db: fx.database.db, clock: fx.clock, hasher: argon2idPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }), otp });
   const { challengeId } = await accounts.startActivation({ idNumber: personId, fullName, birthDate: person.birthDate, phone: '0987 111 222' });
@@ -59,7 +64,7 @@ async function signIn(page: Page, checkAxe: boolean): Promise<void> {
   if (!page.url().endsWith('/citizen/portal/my/record')) throw new Error(`sign-in ended at ${page.url()}: ${await page.locator('body').innerText()}`);
 }
 
-const pages = ['record', 'tracker', 'services', 'consents', 'requests'] as const;
+const pages = ['record', 'tracker', 'services', 'consents', 'requests', 'security'] as const;
 
 describe.each([1440, 390])('the citizen portal at %i px, in Vietnamese', (width) => {
   it('every page: within the width, no CSP refusal, no WCAG A/AA violation', async () => {
@@ -124,9 +129,52 @@ describe('on a phone, the citizen acts', () => {
       await page.getByTestId('request-explanation').fill('Tôi là người Tày, hồ sơ ghi Kinh');
       await Promise.all([page.waitForURL(/done=request-sent/), page.getByTestId('request-submit').click()]);
       await expect(page.getByTestId('request-status').textContent()).resolves.toContain('Đang xử lý');
+      // Level 2 by the card chip, then the authenticator's set-up page (QR code and key) within the phone's width.
+      await page.goto(`${origin}/citizen/portal/my/security`);
+      const chip = cardIssuer.sign({ idNumber: personId, fullName, birthDate, cardNumber: 'PH0000390', issuedOn: '2024-01-02' });
+      await page.getByTestId('chip-data').fill(chip.data);
+      await page.getByTestId('chip-signature').fill(chip.signature);
+      await Promise.all([page.waitForURL(/done=level2/), page.getByTestId('chip-submit').click()]);
+      await expect(page.getByTestId('security-level').getAttribute('data-level')).resolves.toBe('2');
+      await page.getByTestId('totp-password').fill(password);
+      await Promise.all([page.waitForLoadState(), page.getByTestId('totp-begin').click()]);
+      const seed = (await page.getByTestId('totp-secret').textContent()) ?? '';
+      expect(seed).toMatch(/^[A-Z2-7]{32}$/);
+      expect(await overflow(page, 390)).toEqual([]);
+      await page.screenshot({ path: '/tmp/sachsong-portal-390-totp.png', fullPage: true });
+      await page.getByTestId('totp-code').fill(totpCodeAt(seed, fx.clock.now()));
+      await Promise.all([page.waitForURL(/done=totp-enrolled/), page.getByTestId('totp-confirm').click()]);
+      await expect(page.getByTestId('totp-status').getAttribute('data-enrolled')).resolves.toBe('true');
+
       await Promise.all([page.waitForURL(`${origin}/citizen/portal/my`), page.getByTestId('portal-sign-out').click()]);
       await expect(page.getByTestId('portal-sign-in-submit').count()).resolves.toBe(1);
       expect(refused).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+});
+
+describe('on a phone, the level 2 pages', () => {
+  it('the security page with a confirmed authenticator and the set-up page with its QR code: within 390 px, no WCAG A/AA violation', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'vi-VN', bypassCSP: true });
+    const page = await context.newPage();
+    try {
+      await signIn(page, false);
+      await page.goto(`${origin}/citizen/portal/my/security`);
+      await expect(page.getByTestId('totp-status').getAttribute('data-enrolled')).resolves.toBe('true');
+      expect(await overflow(page, 390)).toEqual([]);
+      expect(await axeViolations(page)).toEqual([]);
+      await expect(page.getByTestId('totp-lost').count()).resolves.toBe(1);
+      // A lost authenticator: the commune police attest again, and the set-up page shows again.
+      await new CitizenAccountService({ db: fx.database.db, clock: fx.clock, hasher: argon2idPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }), otp: memoryOtpSender() })
+        .attestLevel2({ officerId: 'officer-3', unit: 'nation' }, { idNumber: personId, cardNumber: 'PH0000390' });
+      await page.goto(`${origin}/citizen/portal/my/security`);
+      await page.getByTestId('totp-password').fill(password);
+      await Promise.all([page.waitForLoadState(), page.getByTestId('totp-begin').click()]);
+      await expect(page.getByTestId('totp-secret').count()).resolves.toBe(1);
+      expect(await overflow(page, 390)).toEqual([]);
+      expect(await axeViolations(page)).toEqual([]);
     } finally {
       await context.close();
     }

@@ -80,7 +80,7 @@ export interface ExchangeFixture {
 export const operatorToken = 'exchange-test-operator-token-0123456789';
 
 /** The whole app on a fresh store of the dialect with a small population; the clock is movable. */
-export async function startExchangeFixture(dialect: Dialect, options: { readonly accessLog?: AccessLog; readonly webRoot?: string; readonly people?: number; readonly officialReads?: OfficialReadSink; readonly events?: AppDeps['events'] } = {}): Promise<ExchangeFixture> {
+export async function startExchangeFixture(dialect: Dialect, options: { readonly accessLog?: AccessLog; readonly webRoot?: string; readonly people?: number; readonly officialReads?: OfficialReadSink; readonly events?: AppDeps['events']; readonly cardIssuerKeys?: AppDeps['cardIssuerKeys'] } = {}): Promise<ExchangeFixture> {
   const database = await createTestDatabase(dialect);
   await loadPopulation(database, generatePopulation({ people: options.people ?? 300, seed: 11, today: '2026-01-01' }));
   const people = (await database.db
@@ -110,6 +110,7 @@ export async function startExchangeFixture(dialect: Dialect, options: { readonly
     accessLog,
     ...(options.officialReads === undefined ? {} : { officialReads: options.officialReads }),
     ...(options.events === undefined ? {} : { events: options.events }),
+    ...(options.cardIssuerKeys === undefined ? {} : { cardIssuerKeys: options.cardIssuerKeys }),
   });
   await app.ready();
   fixtures.set(app, { identity, clock });

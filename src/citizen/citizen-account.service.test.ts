@@ -125,6 +125,25 @@ for (const dialect of dialects) {
       expect(await codeOf(accounts.verifySignIn({ idNumber: citizenLan.idNumber, password, code, level: 2 }))).toBe('SIGN_IN_FAILED');
     });
 
+    it('sets up TOTP only after the password again (failures counted); a confirmed one is replaced from a level 2 session or after a new attestation', async () => {
+      const lan = await accounts.accountOfPerson(citizenLan.idNumber);
+      if (lan === undefined) throw new Error('no account');
+      expect(lan.totpEnrolled).toBe(true);
+      const failuresBefore = (await store.db.selectFrom('citizen_accounts').select('failed_attempts').where('account_id', '=', lan.accountId).executeTakeFirstOrThrow()).failed_attempts;
+      expect(await codeOf(accounts.startTotpEnrolment(lan.accountId, { password: 'wrong one entirely', sessionLevel: 2 }))).toBe('PASSWORD_INCORRECT');
+      expect((await store.db.selectFrom('citizen_accounts').select('failed_attempts').where('account_id', '=', lan.accountId).executeTakeFirstOrThrow()).failed_attempts).toBe(failuresBefore + 1);
+      expect(await codeOf(accounts.startTotpEnrolment(lan.accountId, { password, sessionLevel: 1 }))).toBe('LEVEL2_SESSION_REQUIRED');
+      expect((await accounts.account(lan.accountId)).totpEnrolled).toBe(true);
+      // The officer attests again (the citizen lost the phone): the authenticator is cleared, a new one set up with the password.
+      await accounts.attestLevel2({ officerId: 'officer-9', unit: 'commune:00004' }, { idNumber: citizenLan.idNumber, cardNumber: 'AB1234567' });
+      expect((await accounts.account(lan.accountId)).totpEnrolled).toBe(false);
+      expect((await accounts.attestations(lan.accountId)).map((a) => a.officerId)).toEqual(['officer-7', 'officer-9']);
+      const { totpSecret } = await accounts.startTotpEnrolment(lan.accountId, { password, sessionLevel: 1 });
+      await accounts.confirmTotp(lan.accountId, totpCodeAt(totpSecret, clock.now()));
+      clock.advance(30_000);
+      expect((await accounts.verifySignIn({ idNumber: citizenLan.idNumber, password, code: totpCodeAt(totpSecret, clock.now()), level: 2 })).level).toBe(2);
+    });
+
     it('raises to level 2 by the card chip\'s signed data and refuses a forged or foreign chip', async () => {
       const minh = await accounts.accountOfPerson(citizenMinh.idNumber);
       if (minh === undefined) throw new Error('no account');

@@ -229,11 +229,15 @@ export class CitizenAccountService {
       const current = await citizenAccountRepository.findByPerson(trx, personId);
       if (current === undefined) throw accountNotFound();
       if (current.status !== 'active') throw new DomainError('conflict', 'CITIZEN_ACCOUNT_CLOSED', 'the account is closed', 'Contact the commune police');
-      await citizenAccountRepository.update(trx, current.account_id, { level: 2, card_number: how.cardNumber, level2_at: at, updated_at: at });
+      // An officer who has checked the face clears any authenticator, to be set up anew (the way
+      // back for a citizen who lost theirs). The chip's signed data does not: it is static (passive
+      // authentication), so a copy of it proves the data, not that the card is in hand.
+      const clear = how.method === 'officer' ? { totp_secret: null, totp_last_step: null } : {};
+      await citizenAccountRepository.update(trx, current.account_id, { level: 2, card_number: how.cardNumber, level2_at: at, ...clear, updated_at: at });
       await citizenAccountRepository.insertAttestation(trx, {
         attestation_id: randomUUID(), account_id: current.account_id, method: how.method, officer_id: how.officerId, officer_unit: how.officerUnit, card_number: how.cardNumber, evidence_sha256: how.evidence, at,
       });
-      return { ...current, level: 2, card_number: how.cardNumber, level2_at: at };
+      return { ...current, level: 2, card_number: how.cardNumber, level2_at: at, ...clear };
     });
     this.emit({ type: 'account.level2', accountId: row.account_id, at });
     return toAccount(row);
@@ -247,6 +251,40 @@ export class CitizenAccountService {
     const secret = newTotpSecret();
     await citizenAccountRepository.update(this.deps.db, accountId, { totp_secret: this.sealer.seal(secret, accountId), totp_last_step: null, updated_at: this.now().toISOString() });
     return { totpSecret: secret, otpauthUri: totpUri(secret, 'VNeID') };
+  }
+
+  /**
+   * TOTP enrolment as the portal starts it: the password is checked again first (a wrong one
+   * counts towards the lockout), and an authenticator already confirmed is replaced only from a
+   * session signed in with it (level 2), so a stolen password alone cannot swap the second factor.
+   */
+  async startTotpEnrolment(accountId: string, input: { readonly password: string; readonly sessionLevel: 1 | 2 }): Promise<{ readonly totpSecret: string; readonly otpauthUri: string }> {
+    const row = await this.checkPassword(accountId, input.password);
+    if (row.level !== 2) throw new DomainError('conflict', 'LEVEL2_REQUIRED', 'an authenticator is enrolled on a level 2 account', 'Raise the account to level 2 at the commune police or with the card chip');
+    if (row.totp_secret !== null && row.totp_last_step !== null && input.sessionLevel !== 2) {
+      throw new DomainError('forbidden', 'LEVEL2_SESSION_REQUIRED', 'an authenticator already confirmed is replaced only from a level 2 session', 'Sign in with the code of your present authenticator, then replace it');
+    }
+    return this.beginTotp(accountId);
+  }
+
+  /** The account's password, checked again before a sensitive change; failures count towards the lockout. */
+  private async checkPassword(accountId: string, password: string): Promise<CitizenAccountsTable> {
+    const now = this.now();
+    const at = now.toISOString();
+    const row = await citizenAccountRepository.findById(this.deps.db, accountId);
+    if (row === undefined) throw accountNotFound();
+    if (row.status !== 'active') throw new DomainError('conflict', 'CITIZEN_ACCOUNT_CLOSED', 'the account is closed', 'Contact the commune police');
+    if (row.locked_until !== null && row.locked_until > at) {
+      throw new DomainError('forbidden', 'ACCOUNT_LOCKED', 'too many failed attempts: the account waits', 'Try again later, or recover the account', { retryAt: row.locked_until });
+    }
+    const checked = await this.deps.hasher.verify(typeof password === 'string' ? password.slice(0, 1024) : '', row.password_hash);
+    if (!checked.ok) {
+      const { lockedUntil } = await citizenAccountRepository.recordFailure(this.deps.db, accountId, lockoutThreshold, new Date(now.getTime() + lockoutMs).toISOString(), at);
+      this.emit({ type: 'sign_in.failed', accountId, at, cause: 'password_recheck' });
+      if (lockedUntil !== null) this.emit({ type: 'account.locked', accountId, at });
+      throw new DomainError('unauthorized', 'PASSWORD_INCORRECT', 'the password is not right', 'Type your e-ID password again; after 5 failures the account waits 15 minutes');
+    }
+    return row;
   }
 
   async confirmTotp(accountId: string, code: string): Promise<CitizenAccount> {

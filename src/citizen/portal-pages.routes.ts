@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import QRCode from 'qrcode';
 import type { Kysely } from 'kysely';
 import type { AccessLog } from '../audit/access-log.types.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -97,6 +98,13 @@ const problems: Readonly<Record<string, readonly [string, string]>> = {
   RESIDENCE_UNKNOWN: ['Chưa có nơi thường trú hợp lệ: hãy liên hệ công an xã.', 'No registered residence: contact the commune police.'],
   APPLICANT_DECEASED: ['Người nộp hồ sơ được ghi nhận là đã mất.', 'The applicant is recorded as deceased.'],
   APPLICANT_IS_DECEASED_PERSON: ['Bạn không thể khai tử cho chính mình.', 'You cannot declare your own death.'],
+  PASSWORD_INCORRECT: ['Mật khẩu không đúng. Sai 5 lần, tài khoản tạm khoá 15 phút.', 'The password is not right. After 5 failures the account waits 15 minutes.'],
+  CHIP_DATA_INVALID: ['Dữ liệu chip không có chữ ký hợp lệ của cơ quan cấp thẻ. Hãy đọc lại thẻ.', 'The chip data does not carry the card issuer\'s valid signature. Read the card again.'],
+  CHIP_DATA_MISMATCH: ['Thẻ vừa đọc không phải thẻ căn cước của bạn.', 'The card read is not your own ID card.'],
+  TOTP_INVALID: ['Mã của ứng dụng xác thực không đúng. Hãy nhập mã đang hiển thị.', 'The authenticator code is not right. Type the code it shows now.'],
+  ENROLMENT_NOT_STARTED: ['Chưa bắt đầu thiết lập ứng dụng xác thực. Hãy bắt đầu lại.', 'No authenticator set-up is under way. Start again.'],
+  LEVEL2_SESSION_REQUIRED: ['Để thay ứng dụng xác thực, hãy đăng nhập lại kèm mã của ứng dụng hiện tại.', 'To replace the authenticator, sign in again with the code of your present one.'],
+  LEVEL2_NEEDED_FOR_AUTHENTICATOR: ['Ứng dụng xác thực dành cho tài khoản mức 2: hãy nâng mức trước.', 'An authenticator is for a level 2 account: raise the level first.'],
 };
 const problemOf = (code: string): readonly [string, string] => problems[code] ?? ['Không thể thực hiện yêu cầu.', 'The request could not be done.'];
 const statusOfKind: Readonly<Record<ErrorKind, number>> = { invalid: 400, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409, unavailable: 503, rate_limited: 429 };
@@ -108,6 +116,8 @@ const notices: Readonly<Record<string, string>> = {
   'consent-changed': 'Đã cập nhật sự đồng ý. · Your consent is updated.',
   'request-sent': 'Đã gửi yêu cầu tới công an xã. · Your request went to the commune.',
   'procedure-submitted': 'Đã nộp hồ sơ liên thông; các bước tiếp theo tự chuyển tới cơ quan liên quan. · The application is submitted; the next steps go to each agency.',
+  'level2': 'Thẻ căn cước đã được xác nhận bằng chip: tài khoản ở mức 2. Hãy thiết lập ứng dụng xác thực. · The ID card chip is confirmed: the account is level 2. Set up an authenticator next.',
+  'totp-enrolled': 'Đã thiết lập ứng dụng xác thực. Lần đăng nhập sau, nhập mã để dùng mức 2. · The authenticator is set up. Next time, sign in with its code for level 2.',
 };
 
 const procedureStatus: Readonly<Record<string, readonly [string, string, string]>> = {
@@ -176,7 +186,42 @@ export function portalPagesRoutes(app: FastifyInstance, options: PortalPagesOpti
     return { page, level: s.level, csrfToken: citizenCsrfToken(s.sessionId), notice: typeof doneKey === 'string' ? notices[doneKey] : undefined, problem };
   };
 
+  /**
+   * The account's level and second factor: level 1 rises to level 2 by the card chip's signed
+   * data (read by the phone app over NFC and pasted or posted here); a level 2 account sets up
+   * its authenticator (TOTP), the password asked again first. `enrolment` shows a new seed.
+   */
+  const renderSecurity = async (s: Signed, request: FastifyRequest, problem?: readonly [string, string], enrolment?: { readonly totpSecret: string; readonly otpauthUri: string }): Promise<string> => {
+    const csrf = citizenCsrfToken(s.sessionId);
+    const account = s.account;
+    const level = `<p data-testid="security-level" data-level="${String(account.level)}">${bilingual(`Tài khoản của bạn ở mức ${String(account.level)}.`, `Your account is at level ${String(account.level)}.`)}${account.level2At === null ? '' : ` <span class="meta">Mức 2 từ <span lang="en">· Level 2 since</span> ${vnDate(account.level2At)}</span>`}</p>`;
+    const chipForm = `<p>Ứng dụng trên điện thoại đọc chip của thẻ căn cước qua NFC; dữ liệu có chữ ký số của cơ quan cấp thẻ được gửi tới đây và đối chiếu với cơ sở dữ liệu dân cư. Hoặc đến công an xã để cán bộ xác nhận trực tiếp. <span class="en" lang="en">The phone app reads the ID card's chip over NFC; its data, signed by the card issuer, is sent here and checked against the registry. Or go to the commune police, where an officer attests it in person.</span></p>
+${csrfForm(`${portalBase}/security/chip`, csrf, `<label for="chipData">Dữ liệu chip <span class="en" lang="en">Chip data</span></label><textarea id="chipData" name="chipData" required maxlength="8192" autocomplete="off" data-testid="chip-data"></textarea>
+<label for="chipSignature">Chữ ký của cơ quan cấp thẻ <span class="en" lang="en">Card issuer's signature</span></label><input id="chipSignature" name="chipSignature" required maxlength="200" autocomplete="off" data-testid="chip-signature">`, '<button type="submit" data-testid="chip-submit">Nâng lên mức 2 · Raise to level 2</button>')}`;
+    if (account.level !== 2) {
+      return portalPage(frame(s, 'security', request, problem), ['Mức tài khoản và bảo mật', 'Account level and security'], `${level}
+<h2>${bilingual('Nâng lên mức 2 bằng chip thẻ căn cước', 'Level 2 by the ID card chip')}</h2>${chipForm}`);
+    }
+    let authenticator: string;
+    if (enrolment !== undefined) {
+      const qr = await QRCode.toString(enrolment.otpauthUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
+      authenticator = `<p>Quét mã QR bằng ứng dụng xác thực (Google Authenticator, Microsoft Authenticator…), hoặc nhập khoá bên dưới, rồi nhập mã 6 số ứng dụng hiển thị. <span class="en" lang="en">Scan the QR code with an authenticator app, or type the key below, then type the 6-digit code it shows.</span></p>
+<div class="qr" role="img" aria-label="Mã QR của ứng dụng xác thực · Authenticator QR code">${qr}</div>
+<p>Khoá <span lang="en">· Key</span>: <code data-testid="totp-secret">${escapeHtml(enrolment.totpSecret)}</code></p>
+${csrfForm(`${portalBase}/security/totp/confirm`, csrf, `<label for="totpCode">Mã 6 số <span class="en" lang="en">6-digit code</span></label><input id="totpCode" name="code" inputmode="numeric" pattern="[0-9]{6}" required maxlength="6" autocomplete="one-time-code" data-testid="totp-code">`, '<button type="submit" data-testid="totp-confirm">Xác nhận · Confirm</button>')}`;
+    } else if (account.totpEnrolled && s.level !== 2) {
+      authenticator = `<p data-testid="totp-status" data-enrolled="true">${bilingual('Đã có ứng dụng xác thực. Để thay ứng dụng, hãy đăng nhập lại kèm mã của ứng dụng hiện tại.', 'An authenticator is set up. To replace it, sign in again with the code of your present one.')}</p>`;
+    } else {
+      authenticator = `<p data-testid="totp-status" data-enrolled="${String(account.totpEnrolled)}">${account.totpEnrolled ? bilingual('Đã có ứng dụng xác thực. Thiết lập lại sẽ thay ứng dụng cũ.', 'An authenticator is set up. Setting up again replaces it.') : bilingual('Chưa có ứng dụng xác thực: bạn chỉ đăng nhập được ở mức 1.', 'No authenticator yet: you can sign in at level 1 only.')}</p>
+${csrfForm(`${portalBase}/security/totp`, csrf, `<label for="currentPassword">Nhập lại mật khẩu <span class="en" lang="en">Your password again</span></label><input id="currentPassword" name="password" type="password" required maxlength="256" autocomplete="current-password" data-testid="totp-password">`, `<button type="submit" data-testid="totp-begin">${account.totpEnrolled ? 'Thay ứng dụng xác thực · Replace the authenticator' : 'Thiết lập ứng dụng xác thực · Set up an authenticator'}</button>`)}`;
+    }
+    return portalPage(frame(s, 'security', request, problem), ['Mức tài khoản và bảo mật', 'Account level and security'], `${level}
+<h2>${bilingual('Ứng dụng xác thực (mức 2)', 'Authenticator (level 2)')}</h2>${authenticator}${enrolment === undefined && account.totpEnrolled ? `
+<h2>${bilingual('Mất ứng dụng xác thực?', 'Lost your authenticator?')}</h2><p data-testid="totp-lost">${bilingual('Mang thẻ căn cước đến công an xã: cán bộ đối chiếu khuôn mặt và thẻ, ứng dụng cũ bị huỷ và bạn thiết lập ứng dụng mới tại đây.', 'Take your ID card to the commune police: once an officer has checked your face and card, the old authenticator is cancelled and you set up a new one here.')}</p>` : ''}`);
+  };
+
   const renderers: Readonly<Record<PortalPage, (s: Signed, request: FastifyRequest, problem?: readonly [string, string]) => Promise<string>>> = {
+    security: (s, request, problem) => renderSecurity(s, request, problem),
     async record(s, request, problem) {
       const record = await readOwnRecord(db, s.account.personId, vnToday());
       const fields = record.fields.map((f) => `<div class="card" data-testid="record-field" data-field="${f.field}">
@@ -249,7 +294,8 @@ ${x.sessionRef === s.sessionRef ? '' : csrfForm(`${portalBase}/sessions/revoke`,
 <dl class="fields"><dt>${bilingual('Mục đích', 'Purpose')}</dt><dd data-testid="consent-purpose">${escapeHtml(c.purposeText)}</dd>
 <dt>${bilingual('Thông tin', 'Fields')}</dt><dd>${fieldList(c.fields)}</dd>
 <dt>${bilingual('Thời hạn', 'Period')}</dt><dd>${vnDate(c.start)} – ${vnLastDay(c.expiry)}</dd>
-<dt>${bilingual('Cập nhật', 'Changed')}</dt><dd data-testid="consent-status-at">${vnDateTime(c.statusAt)}</dd></dl>${actions.join(' ')}</li>`;
+<dt>${bilingual('Cập nhật', 'Changed')}</dt><dd data-testid="consent-status-at">${vnDateTime(c.statusAt)}</dd>${c.recordedBy === null ? '' : `
+<dt>${bilingual('Ghi nhận', 'Recorded')}</dt><dd data-testid="consent-recorded-by">Cán bộ <span lang="en">· officer</span> ${escapeHtml(c.recordedBy.officerId)} ghi nhận giúp bạn ngày <span lang="en">· recorded for you on</span> ${vnDateTime(c.recordedBy.at)}${c.recordedBy.legalBasis === null ? '' : `; căn cứ <span lang="en">· under</span> ${escapeHtml(c.recordedBy.legalBasis)}`}. Bạn có thể rút lại. <span class="en" lang="en">You may withdraw it.</span></dd>`}</dl>${actions.join(' ')}</li>`;
       }).join('');
       const offers = (await consents.offers()).map((o) => `<li class="card" data-testid="consent-offer" data-grant="${escapeHtml(o.grantId)}"><h3>${escapeHtml(o.agencyName)}</h3>
 <p class="meta">Đề nghị nhận <span lang="en">· Asks for</span>: ${fieldList(o.fields)}; đến <span lang="en">· until</span> ${vnLastDay(o.validUntil)}</p>
@@ -336,7 +382,7 @@ ${csrfForm(`${portalBase}/requests`, csrf, `<label for="field">Thông tin sai <s
     }
   });
 
-  for (const page of ['record', 'tracker', 'services', 'consents', 'requests', 'procedures'] as const) {
+  for (const page of ['record', 'tracker', 'services', 'consents', 'requests', 'procedures', 'security'] as const) {
     app.get(`${portalBase}/${page}`, hide, async (request, reply) => {
       const s = await session(request, false);
       if (s === undefined) return toSignIn(reply);
@@ -385,6 +431,32 @@ ${csrfForm(`${portalBase}/requests`, csrf, `<label for="field">Thông tin sai <s
     const evidence = formField(body, 'evidence', 400);
     await requests.submit({ personId: s.account.personId, accountId: s.account.accountId, field: formField(body, 'field', 40), explanation: formField(body, 'explanation', 2000), evidence: evidence === '' ? undefined : evidence });
     return 'request-sent';
+  });
+
+  form(`${portalBase}/security/chip`, 'security', async (s, body) => {
+    await citizen.accounts.activateLevel2ByChip(s.account.accountId, { data: formField(body, 'chipData', 8192).trim(), signature: formField(body, 'chipSignature', 200).trim() });
+    return 'level2';
+  });
+  // The new seed shows on the answer itself (never in a URL); it works once its first code is confirmed.
+  app.post(`${portalBase}/security/totp`, hide, async (request, reply) => {
+    let s: Signed | undefined;
+    try {
+      if (crossSite(request)) throw new DomainError('forbidden', 'CROSS_SITE', 'the form was posted from another site', 'Use the portal\'s own pages');
+      s = await session(request, true);
+      if (s === undefined) return await toSignIn(reply);
+      if (s.account.level !== 2) throw new DomainError('conflict', 'LEVEL2_NEEDED_FOR_AUTHENTICATOR', 'an authenticator is enrolled on a level 2 account', 'Raise the account to level 2 first');
+      const enrolment = await citizen.accounts.startTotpEnrolment(s.account.accountId, { password: formField(request.body, 'password', 1024), sessionLevel: s.level });
+      return await html(reply, 200, await renderSecurity(s, request, undefined, enrolment));
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      s ??= await session(request, false);
+      if (s === undefined) return toSignIn(reply);
+      return html(reply, statusOfKind[error.kind], await renderSecurity(s, request, problemOf(error.code)));
+    }
+  });
+  form(`${portalBase}/security/totp/confirm`, 'security', async (s, body) => {
+    await citizen.accounts.confirmTotp(s.account.accountId, formField(body, 'code', 6));
+    return 'totp-enrolled';
   });
 
   form(`${portalBase}/procedures/birth`, 'procedures', async (s, body) => {

@@ -51,9 +51,10 @@ ol.steps>li.done{border-color:#1a7f37}
 ol.steps>li.bad{border-color:#a40e26}
 fieldset{border:1px solid #d0d7de;border-radius:6px;margin:1rem 0;padding:0 .75rem .75rem;min-width:0}
 legend{font-weight:600;padding:0 .25rem}
+.qr svg{width:12rem;height:12rem;display:block;background:#fff}
 `;
 
-export type PortalPage = 'record' | 'tracker' | 'services' | 'consents' | 'requests' | 'procedures';
+export type PortalPage = 'record' | 'tracker' | 'services' | 'consents' | 'requests' | 'procedures' | 'security';
 
 const pages: readonly (readonly [PortalPage, string, string])[] = [
   ['record', 'Hồ sơ của tôi', 'My record'],
@@ -62,6 +63,7 @@ const pages: readonly (readonly [PortalPage, string, string])[] = [
   ['consents', 'Sự đồng ý của tôi', 'My consents'],
   ['requests', 'Yêu cầu sửa thông tin', 'Correction requests'],
   ['procedures', 'Thủ tục liên thông', 'Linked procedures'],
+  ['security', 'Mức tài khoản và bảo mật', 'Account level and security'],
 ];
 
 /** dd/mm/yyyy in Vietnam time (UTC+7) of an ISO instant or day. */

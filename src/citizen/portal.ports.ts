@@ -25,6 +25,8 @@ export interface PortalConsent {
   readonly start: string;
   readonly expiry: string;
   readonly statusAt: string;
+  /** Recorded for the citizen by an officer (assisted channel): who, when, under which law; null when the citizen gave it. */
+  readonly recordedBy: { readonly officerId: string; readonly legalBasis: string | null; readonly at: string } | null;
 }
 
 export interface PortalConsents {

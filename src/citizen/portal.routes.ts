@@ -57,10 +57,11 @@ const accountView = (a: CitizenAccount): { accountId: string; level: number; sta
   ({ accountId: a.accountId, level: a.level, status: a.status, totpEnrolled: a.totpEnrolled, createdAt: a.createdAt });
 
 /**
- * The citizen's portal API (the pages are not built yet): sign-in with the e-ID (a session cookie
+ * The citizen's portal API (the pages are portal-pages.routes.ts): sign-in with the e-ID (a session cookie
  * on /citizen/portal, HttpOnly, SameSite=Strict; unsafe methods need X-CSRF-Token), my record and
  * household, my data-use log with its proofs (the tracker, now the citizen's own), the services I
- * signed in to with revoke, my sessions with revoke.
+ * signed in to with revoke, my sessions with revoke; level 2 by the card chip and the
+ * authenticator's set-up.
  */
 export const portalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions> = (app, { citizen, registry, audit, db, secureCookies, addressLimiter, accessLog, clock }) => {
   const limiter = addressLimiter ?? citizen.addressLimits.portalSignIn;
@@ -159,6 +160,36 @@ export const portalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions> = (app
     const { account } = await signedIn(request);
     await citizen.accounts.revokeSession(account.accountId, request.params.sessionRef);
     return reply.code(204).send(null);
+  });
+
+  // Level 2 from the phone: the app reads the card chip over NFC and posts its signed data, then
+  // sets up the authenticator (the same steps as the portal's security page).
+  app.post('/citizen/portal/level2/chip', {
+    schema: { tags, summary: 'Raise my account to level 2 by my ID card chip\'s data, signed by the card issuer (the card issuer\'s key is simulated here)', security: [],
+      body: Type.Object({ data: Type.String({ maxLength: 8192, description: 'base64url of the chip data (JSON)' }), signature: Type.String({ maxLength: 200, description: 'base64url Ed25519 signature of the card issuer' }) }, { additionalProperties: false }),
+      response: { 200: AccountView } },
+  }, async (request) => {
+    const { account } = await signedIn(request);
+    return accountView(await citizen.accounts.activateLevel2ByChip(account.accountId, request.body));
+  });
+
+  app.post('/citizen/portal/totp', {
+    schema: { tags, summary: 'Start setting up my authenticator (level 2): my password again; a confirmed one is replaced only from a level 2 session', security: [],
+      body: Type.Object({ password: Type.String({ maxLength: 1024 }) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ totpSecret: Type.String(), otpauthUri: Type.String() }) } },
+  }, async (request, reply) => {
+    const { account, level } = await signedIn(request);
+    const started = await citizen.accounts.startTotpEnrolment(account.accountId, { password: request.body.password, sessionLevel: level });
+    return reply.header('cache-control', 'no-store').send(started);
+  });
+
+  app.post('/citizen/portal/totp/confirm', {
+    schema: { tags, summary: 'Confirm my authenticator with its first code', security: [],
+      body: Type.Object({ code: Type.String({ maxLength: 6 }) }, { additionalProperties: false }),
+      response: { 200: AccountView } },
+  }, async (request) => {
+    const { account } = await signedIn(request);
+    return accountView(await citizen.accounts.confirmTotp(account.accountId, request.body.code));
   });
   return Promise.resolve();
 };

@@ -35,6 +35,7 @@ const viErrors: Readonly<Record<string, readonly [detail: string, action: string
   RECONCILE_OUTPUT_UNWRITABLE: ['không tạo được thư mục kết quả', 'chọn thư mục người dùng này được ghi'],
   ID_NUMBER_MALFORMED: ['số định danh cá nhân phải gồm đúng 12 chữ số', 'kiểm tra lại số trên thẻ căn cước'],
   OFFICER_UNKNOWN: ['cán bộ này chưa được đăng ký cho thành viên', ''],
+  OVERLAP_INVALID: ['thời gian chồng lấn phải là số giờ từ 0 đến 8760', 'cho --overlap-hours một số, ví dụ 24'],
 };
 
 /**

@@ -29,6 +29,7 @@ import { registerAuditCommands } from './audit.command.js';
 import { registerBackupCommands } from './backup.command.js';
 import { registerExchangeCommands } from './exchange.command.js';
 import { registerCitizenCommands } from './citizen.command.js';
+import { registerOidcCommands } from './oidc.command.js';
 import { explainIdNumber } from './id-check.command.js';
 import { registerMatchingCommands } from './matching.command.js';
 import { registerQualityCommands } from './quality.command.js';
@@ -412,6 +413,7 @@ registerTaxCodeCommands(program, withContext);
 
 registerExchangeCommands(program, withContext);
 registerCitizenCommands(program, withContext);
+registerOidcCommands(program, withContext);
 
 registerQualityCommands(program, withContext);
 

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../shared/clock.js';
+import { adminActionRepository } from '../audit/admin-action.repository.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
 import type { ConsentAction, ConsentService, ConsentView } from './consent.service.js';
@@ -31,12 +32,19 @@ export interface CitizenConsent {
   readonly expiry: string;
   /** When the consent took its present status (given, paused, resumed or withdrawn). */
   readonly statusAt: string;
+  /**
+   * Set when an officer recorded the consent for the citizen (the assisted channel at a counter,
+   * `POST /api/exchange/consents`): who, when and under which law. Null: the citizen gave it.
+   */
+  readonly recordedBy: { readonly officerId: string; readonly legalBasis: string | null; readonly at: string } | null;
 }
 
 /** What a consent given in the portal allows: a year at most (less when the grant ends first), 10 fetches a day. */
 const consentYearMs = 365 * 86_400_000;
 const portalFrequency = { unit: 'DAY', value: 10 } as const;
 const portalDataLife = { unit: 'YEAR', value: 1 } as const;
+/** The administration log's actor for a citizen acting on their own consent. */
+const citizenActorPrefix = 'citizen:';
 
 /**
  * The citizen's side of the exchange's consents: the consent-bound grants they may consent to,
@@ -73,9 +81,18 @@ export class CitizenConsentService {
     const out: CitizenConsent[] = [];
     for (const c of await this.deps.consents.forCitizen(citizen)) {
       const a = c.artefact;
-      out.push({ consentId: a.consentId, dataUser: a.dataUser, agencyName: await this.agencyName(a.dataUser), purposeCode: a.purpose.code, purposeText: a.purpose.text, fields: a.fields, status: c.status, start: a.start, expiry: a.expiry, statusAt: a.statusAt });
+      out.push({
+        consentId: a.consentId, dataUser: a.dataUser, agencyName: await this.agencyName(a.dataUser), purposeCode: a.purpose.code, purposeText: a.purpose.text, fields: a.fields,
+        status: c.status, start: a.start, expiry: a.expiry, statusAt: a.statusAt, recordedBy: await this.recordedBy(a.consentId),
+      });
     }
     return out.reverse();
+  }
+
+  /** The officer who recorded a consent for the citizen, from the administration log (the citizen's own leave no entry there). */
+  private async recordedBy(consentId: string): Promise<CitizenConsent['recordedBy']> {
+    const recorded = (await adminActionRepository.forSubject(this.deps.db, consentId, 20)).find((x) => x.action === 'consent.recorded' && !x.actorId.startsWith(citizenActorPrefix));
+    return recorded === undefined ? null : { officerId: recorded.actorId, legalBasis: recorded.detail.legalBasis ?? null, at: recorded.at };
   }
 
   /** The citizen consents to one purpose of a consent-bound grant: the grant's fields, for a year at most. */
@@ -107,7 +124,8 @@ export class CitizenConsentService {
       throw error;
     }
     if (existing.artefact.citizen !== citizen) throw notFound();
-    await this.deps.consents.change(consentId, action);
+    // The administration log keeps the citizen's own change beside an officer's recording.
+    await this.deps.consents.change(consentId, action, { actorId: `${citizenActorPrefix}${citizen}` });
     return this.one(citizen, consentId);
   }
 

@@ -17,8 +17,9 @@ const memberIdOf = (p: { country: string; memberClass: string; member: string })
 
 /**
  * The operators' side of the exchange (under /api/exchange, behind the operator token):
- * onboarding, keys, officers, grants, alerts, and consents. Consents are given and withdrawn here
- * on the citizen's behalf until citizens sign in themselves (a later identity issue).
+ * onboarding, keys, officers, grants, alerts, and consents. Citizens give and withdraw their
+ * consents in their portal; an officer records one here only as an assisted channel (at a
+ * counter), naming the law, and the citizen sees it in the portal and may withdraw it there.
  */
 export const exchangeAdminRoutes: FastifyPluginAsyncTypebox<ExchangeAdminRoutesOptions> = (app, { exchange }) => {
   const tags = ['exchange-admin'];
@@ -62,7 +63,7 @@ export const exchangeAdminRoutes: FastifyPluginAsyncTypebox<ExchangeAdminRoutesO
   }, async (request) => plain(await exchange.grants.revoke(request.params.grantId)));
 
   app.get('/consents', {
-    schema: { tags, summary: "A citizen's consents (operator on the citizen's behalf until citizen sign-in)", querystring: Type.Object({ citizen: Type.String({ maxLength: 32 }) }), response: { 200: Type.Object({ items: Type.Array(ConsentView) }) } },
+    schema: { tags, summary: "A citizen's consents (the citizen manages them in the portal; officers see them here)", querystring: Type.Object({ citizen: Type.String({ maxLength: 32 }) }), response: { 200: Type.Object({ items: Type.Array(ConsentView) }) } },
   }, async (request) => ({ items: plain(await exchange.consents.forCitizen(request.query.citizen)) }));
 
   app.post('/consents', { schema: { tags, summary: 'Record a citizen’s consent: a signed artefact. Recorded by a signed-in officer, it names the law requiring it (legalBasis) and goes to the administration log', body: ConsentBody, response: { 201: ConsentView } } }, async (request, reply) => {

@@ -98,6 +98,8 @@ export interface OidcKeysTable {
   purpose: string;
   secret: string;
   created_at: string;
+  /** When a rotated-out signing key leaves the JWKS (migration 0074); null: not retiring. */
+  retire_at: string | null;
 }
 
 export interface IdentityTables {

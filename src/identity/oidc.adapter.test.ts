@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, dialects } from '../../test/test-database.js';
 import type { Database } from '../store/database.js';
 import { oidcStoreAdapter, type OidcStoreAdapter } from './oidc.adapter.js';
-import { loadOidcKeys } from './oidc.keys.js';
+import { loadOidcKeys, rotateSigningKey, signingKeyIds } from './oidc.keys.js';
 
 for (const dialect of dialects) {
   describe(`the OpenID provider's store adapter on ${dialect}`, () => {
@@ -63,6 +63,22 @@ for (const dialect of dialects) {
       expect(second.cookieKeys).toEqual(first.cookieKeys);
       expect(second.consoleClientSecret).toBe(first.consoleClientSecret);
       expect(first.signingKeys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
+    });
+
+    it('rotates the signing key: the new one first, the old one loaded until its retirement, then removed', async () => {
+      const [old] = (await loadOidcKeys(store.db, '2026-12-04T09:00:00Z')).signingKeys;
+      const idsBefore = await signingKeyIds(store.db, '2026-12-04T09:00:00Z');
+      const rotation = await rotateSigningKey(store.db, '2026-12-04T09:00:00.000Z', 3_600_000);
+      expect(rotation.published).toEqual([{ kid: rotation.kid, retireAt: null }, { kid: old?.kid, retireAt: '2026-12-04T10:00:00.000Z' }]);
+      expect(await signingKeyIds(store.db, '2026-12-04T09:00:01Z')).not.toBe(idsBefore);
+      expect((await loadOidcKeys(store.db, '2026-12-04T09:59:59Z')).signingKeys.map((k) => k.kid)).toEqual([rotation.kid, old?.kid]);
+      expect((await loadOidcKeys(store.db, '2026-12-04T10:00:00Z')).signingKeys.map((k) => k.kid)).toEqual([rotation.kid]);
+      // A second rotation before the first key retired keeps its earlier retirement time; after it, the key is removed.
+      const second = await rotateSigningKey(store.db, '2026-12-04T09:30:00.000Z', 24 * 3_600_000);
+      expect(second.published.map((k) => k.retireAt)).toEqual([null, '2026-12-05T09:30:00.000Z', '2026-12-04T10:00:00.000Z']);
+      const third = await rotateSigningKey(store.db, '2026-12-04T11:00:00.000Z');
+      expect(third.retired).toEqual([old?.kid]);
+      await expect(rotateSigningKey(store.db, '2026-12-04T11:00:00.000Z', -1)).rejects.toThrow(RangeError);
     });
   });
 }

@@ -10,7 +10,7 @@ import { DomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
 import { safeEqual } from './identity.tokens.js';
 import type { OfficerAuthService } from './officer-auth.service.js';
-import { loadOidcKeys, type OidcKeys } from './oidc.keys.js';
+import { loadOidcKeys, signingKeyIds, type OidcKeys } from './oidc.keys.js';
 import { SignInThrottle, type SignInThrottleOptions } from './sign-in.throttle.js';
 import type { AudienceInteraction } from './oidc.interaction.js';
 import { consoleClientId, createOidcProvider, isFirstPartyClient, officerScopes, oidcMountPath, type OidcAudience, type OidcProvider } from './oidc.provider.js';
@@ -51,6 +51,8 @@ interface Runtime {
 const flowCookie = 'sachsong_signin';
 const flowPath = '/auth/callback';
 const flowTtlMs = 10 * 60_000;
+/** How often a node asks the store whether the signing keys changed. */
+const keyCheckMs = 60_000;
 /** The provider reads at most this much of a body (oidc-provider's own limit). */
 const bodyLimit = 56 * 1024;
 
@@ -138,12 +140,26 @@ export interface OidcSessionControl {
 
 export async function registerOfficerSignIn(app: FastifyInstance, options: OfficerSignInOptions): Promise<OidcSessionControl> {
   let runtime: Promise<Runtime> | undefined;
-  const resolve = (): Promise<Runtime> => {
+  // A key rotation (sachsong oidc rotate-keys) reaches every node within a minute: the provider is
+  // built again when the signing keys in force change (its state lives in the store).
+  let keysCheckedAt = 0;
+  let loadedKeyIds = '';
+  const resolve = async (): Promise<Runtime> => {
+    const now = options.clock.now().getTime();
+    // Either way: a clock stepped back must not stop the checks.
+    if (runtime !== undefined && Math.abs(now - keysCheckedAt) >= keyCheckMs) {
+      keysCheckedAt = now;
+      const ids = await signingKeyIds(options.db, new Date(now).toISOString()).catch(() => loadedKeyIds);
+      if (ids !== loadedKeyIds) runtime = undefined;
+    }
     runtime ??= (async (): Promise<Runtime> => {
       const local = listeningOrigin(app);
       const origin = (options.publicUrl ?? local).replace(/\/+$/, '');
       const issuer = `${origin}${oidcMountPath}`;
-      const keys = await loadOidcKeys(options.db, options.clock.now().toISOString());
+      const loadedAt = options.clock.now();
+      const keys = await loadOidcKeys(options.db, loadedAt.toISOString());
+      loadedKeyIds = await signingKeyIds(options.db, loadedAt.toISOString());
+      keysCheckedAt = loadedAt.getTime();
       const oidc = await createOidcProvider({
         db: options.db, issuer, keys,
         ...(options.relyingParties === undefined ? {} : { relyingParties: options.relyingParties }),

@@ -30,6 +30,7 @@ import * as jobLeases0070 from './migrations/0070-job-leases.migration.js';
 import * as findingStatuses0071 from './migrations/0071-finding-statuses.migration.js';
 import * as grantProvinces0072 from './migrations/0072-grant-provinces.migration.js';
 import * as citizenActivationCounts0073 from './migrations/0073-citizen-activation-counts.migration.js';
+import * as oidcKeyRetirement0074 from './migrations/0074-oidc-key-retirement.migration.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -68,6 +69,7 @@ const migrations: ReadonlyArray<readonly [string, DialectMigration]> = [
   ['0071-finding-statuses', findingStatuses0071],
   ['0072-grant-provinces', grantProvinces0072],
   ['0073-citizen-activation-counts', citizenActivationCounts0073],
+  ['0074-oidc-key-retirement', oidcKeyRetirement0074],
 ];
 
 /** The access log's own store (a SQLite file beside the registry's): its tables only. */
