@@ -56,6 +56,18 @@ describe('a data folder that cannot be made', () => {
   });
 });
 
+describe('a card issuer key file that cannot be used', () => {
+  it('stops serve at once naming SACHSONG_CARD_ISSUER_KEYS, the file and the fix, with no stack', () => {
+    const file = path.join(dir, 'not-keys.pem');
+    writeFileSync(file, 'not a key\n');
+    const r = sachsong(['serve', '--port', '0'], { SACHSONG_CARD_ISSUER_KEYS: file });
+    expect(r.code).toBe(78);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stderr).toMatch(/name a PEM file of the card issuer's Ed25519 public keys/);
+    expect(r.stderr).toMatch(/SACHSONG_CARD_ISSUER_KEYS: the file holds no PEM public key \(.*not-keys\.pem\)/);
+  });
+});
+
 describe('a port in use', () => {
   let taken: Server;
   let port: number;

@@ -242,6 +242,7 @@ program
       // With NATS, the exchange's replay memory is the JetStream cluster's, not a table on the primary.
       ...(ctx.config.natsUrl === undefined ? {} : { natsReplay: { url: ctx.config.natsUrl, replicas: ctx.config.natsReplicas } }),
       ...(ctx.config.publicUrl === undefined ? {} : { publicUrl: ctx.config.publicUrl }),
+      ...(ctx.config.cardIssuerKeys.length === 0 ? {} : { cardIssuerKeys: ctx.config.cardIssuerKeys }),
     });
     let closing = false;
     const close = async (): Promise<void> => {

@@ -1,4 +1,5 @@
-import { mkdtempSync } from 'node:fs';
+import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -66,6 +67,36 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SACHSONG_DATA_DIR: dataDir(), SACHSONG_READ_DATABASE_URL: 'postgres://postgres@127.0.0.1:5434/sachsong' })).toThrow(/SACHSONG_READ_DATABASE_URL: a read replica needs DATABASE_URL/);
     expect(() => loadConfig({ SACHSONG_DATA_DIR: dataDir(), DATABASE_URL: primary, SACHSONG_READ_DATABASE_URL: 'mysql://x' })).toThrow(/SACHSONG_READ_DATABASE_URL/);
     expect(() => loadConfig({ SACHSONG_DATA_DIR: dataDir(), SACHSONG_NATS_REPLICAS: '7' })).toThrow(/SACHSONG_NATS_REPLICAS: must be 1 to 5/);
+  });
+
+  it('reads the card issuer\'s Ed25519 public keys from a PEM file, and names a file it cannot use', () => {
+    const dir = dataDir();
+    const issuers = [generateKeyPairSync('ed25519'), generateKeyPairSync('ed25519')];
+    const pem = path.join(dir, 'card-issuer.pem');
+    writeFileSync(pem, `a comment line\n${issuers.map((k) => k.publicKey.export({ type: 'spki', format: 'pem' }).toString()).join('\n')}`);
+    const keys = loadConfig({ SACHSONG_DATA_DIR: dir, SACHSONG_CARD_ISSUER_KEYS: pem }).cardIssuerKeys;
+    expect(keys).toHaveLength(2);
+    const chip = Buffer.from('{"idNumber":"001085000001"}');
+    expect(verify(null, chip, keys[1] ?? issuers[0].publicKey, sign(null, chip, issuers[1]?.privateKey ?? issuers[0].privateKey))).toBe(true);
+    expect(loadConfig({ SACHSONG_DATA_DIR: dir }).cardIssuerKeys).toEqual([]);
+    const refused = (file: string): string => {
+      try {
+        loadConfig({ SACHSONG_DATA_DIR: dir, SACHSONG_CARD_ISSUER_KEYS: file });
+      } catch (error) {
+        return error instanceof ConfigError ? error.messageIn('en') : String(error);
+      }
+      return 'accepted';
+    };
+    expect(refused(path.join(dir, 'missing.pem'))).toMatch(/SACHSONG_CARD_ISSUER_KEYS: cannot read the file \(ENOENT\)/);
+    const empty = path.join(dir, 'empty.pem');
+    writeFileSync(empty, 'no key here\n');
+    expect(refused(empty)).toMatch(/holds no PEM public key/);
+    const rsa = path.join(dir, 'rsa.pem');
+    writeFileSync(rsa, generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    expect(refused(rsa)).toMatch(/key 1 is not Ed25519/);
+    const torn = path.join(dir, 'torn.pem');
+    writeFileSync(torn, '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n');
+    expect(refused(torn)).toMatch(/key 1 cannot be read/);
   });
 
   it('requires an operator token in production', () => {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -51,6 +51,12 @@ export interface AppConfig {
   readonly publicUrl: string | undefined;
   /** The language of the CLI's words and of the reports it writes (SACHSONG_LANG): Vietnamese unless English is asked for. */
   readonly lang: Language;
+  /**
+   * The card issuer's document-signing public keys (Ed25519), read from the PEM file named by
+   * SACHSONG_CARD_ISSUER_KEYS: a chip's signed data raises an e-ID account to level 2 only when
+   * one of them verifies it. None: level 2 by chip is refused (an officer's attestation remains).
+   */
+  readonly cardIssuerKeys: readonly KeyObject[];
 }
 
 /** Time limits of the HTTP server, in milliseconds. */
@@ -104,6 +110,7 @@ const schema = z.object({
   SACHSONG_REQUEST_TIMEOUT_MS: milliseconds(1_000, 86_400_000).default(defaultHttpTimeouts.requestMs),
   SACHSONG_SHUTDOWN_GRACE_MS: milliseconds(0, 600_000).default(defaultHttpTimeouts.shutdownGraceMs),
   SACHSONG_LANG: z.enum(languages, { error: 'must be vi (Vietnamese) or en (English)' }).default('vi'),
+  SACHSONG_CARD_ISSUER_KEYS: z.string().optional(),
 });
 
 /** One problem with a setting, in Vietnamese and in English. */
@@ -149,6 +156,7 @@ const viRules: Readonly<Record<string, string>> = {
   SACHSONG_REQUEST_TIMEOUT_MS: 'phải là số nguyên mili giây từ 1000 đến 86400000',
   SACHSONG_SHUTDOWN_GRACE_MS: 'phải là số nguyên mili giây từ 0 đến 600000',
   SACHSONG_LANG: 'phải là vi (tiếng Việt) hoặc en (tiếng Anh)',
+  SACHSONG_CARD_ISSUER_KEYS: 'phải là đường dẫn tới tệp PEM',
 };
 
 const problem = (vi: string, en: string): ConfigProblem => ({ vi, en });
@@ -224,7 +232,35 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     auditSigningKey: v.SACHSONG_AUDIT_SIGNING_KEY,
     publicUrl: v.SACHSONG_PUBLIC_URL,
     lang: v.SACHSONG_LANG,
+    cardIssuerKeys: v.SACHSONG_CARD_ISSUER_KEYS === undefined ? [] : cardIssuerKeysFrom(v.SACHSONG_CARD_ISSUER_KEYS),
   };
+}
+
+/** Every PEM public key in the file, each Ed25519; a file that cannot be read, or holds none or another kind, is named. */
+function cardIssuerKeysFrom(file: string): readonly KeyObject[] {
+  const refuse = (vi: string, en: string): ConfigError => new ConfigError([problem(
+    `SACHSONG_CARD_ISSUER_KEYS: ${vi} (${file}); cách xử lý: đặt đường dẫn tới tệp PEM chứa khóa công khai Ed25519 của cơ quan cấp thẻ`,
+    `SACHSONG_CARD_ISSUER_KEYS: ${en} (${file}); name a PEM file of the card issuer's Ed25519 public keys`,
+  )]);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = error instanceof Error && 'code' in error ? String(error.code) : 'unknown';
+    throw refuse(`không đọc được tệp (${code})`, `cannot read the file (${code})`);
+  }
+  const blocks = text.match(/-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/g) ?? [];
+  if (blocks.length === 0) throw refuse('tệp không có khóa công khai PEM nào', 'the file holds no PEM public key');
+  return blocks.map((pem, i) => {
+    let key: KeyObject;
+    try {
+      key = createPublicKey(pem);
+    } catch {
+      throw refuse(`khóa thứ ${String(i + 1)} không đọc được`, `key ${String(i + 1)} cannot be read`);
+    }
+    if (key.asymmetricKeyType !== 'ed25519') throw refuse(`khóa thứ ${String(i + 1)} không phải Ed25519`, `key ${String(i + 1)} is not Ed25519`);
+    return key;
+  });
 }
 
 /**
