@@ -3,6 +3,7 @@
  * do. The server's own detail (in English) stays available under the code; a code not listed here
  * shows the server's detail and action as they are.
  */
+import { moreVietnamese } from './error-messages.more.js';
 import type { Lang } from './i18n.js';
 
 export interface ErrorText {
@@ -11,6 +12,7 @@ export interface ErrorText {
 }
 
 const vi: Readonly<Record<string, ErrorText>> = {
+  ...Object.fromEntries(Object.entries(moreVietnamese).map(([code, [detail, action]]) => [code, { detail, action }])),
   PERSON_NOT_FOUND: { detail: 'Không có công dân nào mang số định danh này.', action: 'Kiểm tra lại số định danh trên thẻ căn cước.' },
   HOUSEHOLD_NOT_FOUND: { detail: 'Không có hộ gia đình nào mang mã này.', action: 'Kiểm tra lại mã hộ.' },
   ID_NUMBER_MALFORMED: { detail: 'Số định danh cá nhân phải gồm đúng 12 chữ số.', action: 'Kiểm tra lại số trên thẻ căn cước.' },
