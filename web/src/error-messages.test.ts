@@ -41,7 +41,7 @@ describe('the console\'s error texts', () => {
 
   it('has Vietnamese words for every domain error code thrown in src/', () => {
     const missing = [...codes].filter(([code]) => errorText('vi', code) === undefined).map(([code, file]) => `${code} (${file})`);
-    expect(missing, 'add these codes to web/src/error-messages.more.ts').toEqual([]);
+    expect(missing, 'add these codes to src/shared/error-words.vi.ts').toEqual([]);
   });
 
   it('says what happened and what to do, in Vietnamese, for each', () => {

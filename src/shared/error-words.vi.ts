@@ -1,9 +1,55 @@
 /**
- * Vietnamese words for the server's other error codes: what happened, what to do. The server's
- * own (English) detail keeps the specifics (a number, a column list); these say it in general.
- * error-messages.test.ts fails when a code thrown in src/ has no words here or in error-messages.ts.
+ * The server's error codes in Vietnamese: what happened, and what to do. The console and the CLI
+ * both show these; the server's own (English) detail keeps the specifics (a number, a column
+ * list), and English readers get that detail. web/src/error-messages.test.ts fails when a code
+ * thrown in src/ has no words here.
  */
-export const moreVietnamese: Readonly<Record<string, readonly [detail: string, action: string]>> = {
+export const errorWordsVi: Readonly<Record<string, readonly [detail: string, action: string]>> = {
+  // ---- the console's everyday codes: persons, sessions, the worklist ----
+  PERSON_NOT_FOUND: ['Không có công dân nào mang số định danh này.', 'Kiểm tra lại số định danh trên thẻ căn cước.'],
+  HOUSEHOLD_NOT_FOUND: ['Không có hộ gia đình nào mang mã này.', 'Kiểm tra lại mã hộ.'],
+  ID_NUMBER_MALFORMED: ['Số định danh cá nhân phải gồm đúng 12 chữ số.', 'Kiểm tra lại số trên thẻ căn cước.'],
+  ID_PROVINCE_UNKNOWN: ['Ba chữ số đầu của số định danh không phải mã tỉnh nào.', 'Kiểm tra lại số trên thẻ căn cước.'],
+  ID_BIRTH_YEAR_OUT_OF_RANGE: ['Năm sinh mã hóa trong số định danh không hợp lệ.', 'Kiểm tra lại số trên thẻ căn cước.'],
+  OUTSIDE_JURISDICTION: ['Công dân hoặc đơn vị này nằm ngoài địa bàn anh/chị phụ trách.', 'Đề nghị cán bộ của địa bàn đó, hoặc cấp trên, xử lý.'],
+  SEARCH_TOO_BROAD: ['Điều kiện tìm kiếm quá rộng.', 'Nhập thêm họ tên đầy đủ hoặc ngày sinh để thu hẹp.'],
+  DATE_INVALID: ['Ngày không hợp lệ.', 'Nhập ngày theo dạng dd/mm/yyyy.'],
+  DATE_IN_FUTURE: ['Ngày này ở tương lai.', 'Nhập một ngày không muộn hơn hôm nay.'],
+  DATE_RANGE_INVALID: ['Khoảng thời gian không hợp lệ: ngày bắt đầu sau ngày kết thúc.', 'Sửa lại khoảng thời gian.'],
+  REASON_REQUIRED: ['Thao tác này cần ghi lý do.', 'Nhập lý do (ví dụ: đã xác minh tại xã), rồi thực hiện lại.'],
+  PURPOSE_REQUIRED: ['Việc tra cứu này cần ghi mục đích.', 'Nhập mục đích tra cứu, rồi thực hiện lại.'],
+  FINDING_NOT_OPEN: ['Phát hiện này đã được xử lý.', 'Tải lại danh sách để xem trạng thái hiện tại.'],
+  FINDING_NOT_FOUND: ['Không tìm thấy phát hiện này.', 'Tải lại danh sách làm sạch.'],
+  NOT_A_DUPLICATE: ['Phát hiện này không phải cặp hồ sơ trùng.', 'Chỉ hợp nhất hoặc tách các phát hiện “hồ sơ trùng”.'],
+  PERSON_CHANGED: ['Hồ sơ đã được người khác thay đổi trong lúc anh/chị đang sửa.', 'Tải lại hồ sơ, kiểm tra thay đổi, rồi thực hiện lại.'],
+  PERSON_DECEASED: ['Công dân này đã mất.', 'Không thể ghi sự kiện này cho người đã mất.'],
+  EVENT_TYPE_NOT_ALLOWED: ['Không thể ghi loại sự kiện này cho hồ sơ này.', 'Chọn loại sự kiện phù hợp.'],
+  EVENT_FIELD_NOT_ALLOWED: ['Sự kiện này không được thay đổi trường đã chọn.', 'Chọn trường khác hoặc loại sự kiện khác.'],
+  TEXT_FORMULA_START: ['Giá trị không được bắt đầu bằng =, +, - hoặc @.', 'Bỏ ký tự đó ở đầu giá trị.'],
+  INPUT_INVALID: ['Dữ liệu gửi lên không hợp lệ.', 'Kiểm tra lại các ô đã nhập, rồi thực hiện lại.'],
+  SESSION_EXPIRED: ['Phiên làm việc đã hết hạn.', 'Đăng nhập lại.'],
+  SESSION_INVALID: ['Phiên làm việc không còn hiệu lực.', 'Đăng nhập lại.'],
+  CSRF_INVALID: ['Yêu cầu không mang mã bảo vệ của phiên làm việc.', 'Tải lại trang, rồi thực hiện lại.'],
+  CREDENTIALS_MISSING: ['Chưa đăng nhập.', 'Đăng nhập, rồi thực hiện lại.'],
+  CREDENTIALS_INVALID: ['Thông tin đăng nhập không đúng.', 'Đăng nhập lại.'],
+  FORBIDDEN: ['Vai trò của anh/chị không được thực hiện thao tác này.', 'Đề nghị cán bộ có thẩm quyền thực hiện.'],
+  PERMISSION_DENIED: ['Vai trò của anh/chị không được thực hiện thao tác này.', 'Đề nghị cán bộ có thẩm quyền thực hiện.'],
+  RATE_LIMITED: ['Quá nhiều yêu cầu trong thời gian ngắn.', 'Chờ một lát rồi thực hiện lại.'],
+  ROUTE_NOT_FOUND: ['Máy chủ không có chức năng này.', 'Tải lại trang; nếu vẫn lỗi, báo cho bộ phận vận hành.'],
+  INTERNAL_ERROR: ['Máy chủ gặp lỗi ngoài dự kiến.', 'Thử lại sau; nếu vẫn lỗi, báo cho bộ phận vận hành kèm thời điểm xảy ra.'],
+  CONSENT_LEGAL_BASIS_MISSING: ['Chưa nêu căn cứ pháp lý yêu cầu sự đồng ý của công dân.', 'Nhập luật, nghị định hoặc thông tư (ví dụ: Nghị định 13/2023/NĐ-CP, Điều 11), rồi ghi nhận lại.'],
+  CONSENT_STATUS_CONFLICT: ['Sự đồng ý đang ở trạng thái không cho phép thao tác này.', 'Tải lại danh sách; nếu cần, ghi nhận một sự đồng ý mới.'],
+  CONSENT_EXPIRY_INVALID: ['Ngày hết hạn phải ở tương lai.', 'Nhập ngày hết hạn sau hôm nay, dạng dd/mm/yyyy.'],
+  CONSENT_FIELDS_EMPTY: ['Sự đồng ý phải nêu ít nhất một trường dữ liệu.', 'Nhập các trường công dân đồng ý cung cấp, cách nhau bằng dấu phẩy.'],
+  CONSENT_PURPOSE_INVALID: ['Mã mục đích chỉ gồm chữ in hoa, chữ số và _ . -, kèm nội dung mục đích.', 'Sửa mã mục đích (ví dụ ACCOUNT_OPENING) và nhập nội dung.'],
+  CLIENT_UNKNOWN: ['Bên sử dụng dữ liệu chưa được kết nạp vào nền tảng trao đổi.', 'Chọn một hệ thống đã kết nạp.'],
+  SELF_CHANGE_REFUSED: ['Không thể tự thay đổi tài khoản của chính mình.', 'Đề nghị một quản trị hệ thống khác thực hiện.'],
+  LAST_ADMIN: ['Đây là quản trị hệ thống cuối cùng đang hoạt động.', 'Tạo hoặc kích hoạt một quản trị hệ thống khác trước.'],
+  OFFICER_NOT_FOUND: ['Không có cán bộ này.', 'Tải lại danh sách cán bộ.'],
+  RECONCILE_COLUMN_MISSING: ['Tệp thiếu cột cần để đối soát (số định danh hoặc họ tên).', 'Ghép cột của tệp với các trường ở bước ghép cột, hoặc đổi tên cột như cách đối soát yêu cầu.'],
+  RECONCILE_MAPPING_INVALID: ['Cách ghép cột không hợp lệ.', 'Chọn lại cột cho từng trường.'],
+  RECONCILE_FILE_UNREADABLE: ['Không đọc được tệp cần đối soát.', 'Gửi tệp CSV UTF-8 có dòng tên cột, hoặc tệp Parquet.'],
+  CORRECTIONS_UNAVAILABLE: ['Chức năng cải chính đang không hoạt động.', 'Thử lại sau; nếu vẫn lỗi, báo cho bộ phận vận hành.'],
   // ---- access log and audit ----
   ACCESS_JOURNAL_MARK_MOVED: ['Một phần nhật ký truy cập đã được một tiến trình khác gộp.', 'Không cần làm gì: lô này không bị ghi hai lần.'],
   ACCESS_LOG_BUSY: ['Kho dữ liệu đang bận một giao dịch khác; bản ghi truy cập chưa được ghi.', 'Thực hiện lại sau giây lát.'],
