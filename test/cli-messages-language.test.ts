@@ -3,7 +3,7 @@
  * --lang en or SACHSONG_LANG=en (the test runner sets English: Vietnamese is asked for by unsetting it).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ function sachsong(args: readonly string[], env: Readonly<Record<string, string>>
 }
 
 const vietnamese = { SACHSONG_LANG: '' };
+const english = { SACHSONG_LANG: 'en' };
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'sachsong-cli-messages-'));
@@ -63,4 +64,69 @@ describe('import rejections in the CLI\'s language', () => {
       'the row has 5 fields but the header has 7 (line 4)',
     ]);
   }, 180_000);
+});
+
+describe('errors the CLI has no words of its own for', () => {
+  it('says a malformed member id in Vietnamese, with the server\'s detail in brackets; in English with SACHSONG_LANG=en', () => {
+    const args = ['agency', 'onboard', '--member', 'bo tai chinh', '--name', 'Bộ Tài chính', '--kind', 'GOV'];
+    const vi = sachsong(args, vietnamese);
+    expect(vi.code).toBe(2);
+    expect(vi.stderr.trim()).toBe('lỗi MEMBER_ID_MALFORMED: mã thành viên không đúng dạng ("bo tai chinh" is not a member id); cách xử lý: dùng dạng VN/<GOV|COM|ORG>/<MÃ>, ví dụ VN/GOV/BTC');
+    const en = sachsong(args, english);
+    expect(en.stderr.trim()).toMatch(/^error MEMBER_ID_MALFORMED: "bo tai chinh" is not a member id; what to do: Use VN\/<GOV\|COM\|ORG>\/<CODE>/);
+  }, 180_000);
+
+  it('says an unknown alert in Vietnamese', () => {
+    const vi = sachsong(['alerts', 'ack', '0190a0b0-0000-7000-8000-000000000000'], vietnamese);
+    expect(vi.code).toBe(2);
+    expect(vi.stderr.trim()).toMatch(/^lỗi ALERT_NOT_FOUND: không có cảnh báo này \(.*\); cách xử lý: tải lại danh sách cảnh báo$/);
+  }, 180_000);
+
+  it('explains an ID number in Vietnamese, and a bad one with its code', () => {
+    const ok = sachsong(['id', 'check', '079203012345'], vietnamese);
+    expect(ok.stdout).toContain('079203012345: số định danh cá nhân đúng cấu trúc');
+    expect(ok.stdout).toMatch(/năm sinh: 2003/);
+    expect(ok.stdout).toMatch(/thế kỷ và giới tính: sinh trong thế kỷ 21, nam/);
+    const bad = sachsong(['id', 'check', '07920301234'], vietnamese);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toMatch(/^07920301234: không hợp lệ \(ID_NUMBER_MALFORMED\)\n {2}lỗi ID_NUMBER_MALFORMED: số định danh cá nhân phải gồm đúng 12 chữ số/);
+  }, 180_000);
+});
+
+describe('reconcile in the CLI\'s language', () => {
+  it('reports progress and unreadable rows in Vietnamese, in English with --lang en', () => {
+    const dataDir = path.join(dir, 'reconcile');
+    expect(sachsong(['generate', '--people', '200'], english, dataDir).code).toBe(0);
+    const file = path.join(dir, 'tax.csv');
+    writeFileSync(file, 'tax_record_no,id_number,taxpayer_name,birth_date\nR1,001185000101,Nguyễn Văn A,02/04/1985\nR2,079203000102\nR3,079203000103,Trần Văn B,30/11/2003,extra\n');
+    const vi = sachsong(['reconcile', file, '--preset', 'tax', '--out', path.join(dir, 'vi-out')], vietnamese, dataDir);
+    expect(vi.code).toBe(0);
+    expect(vi.stderr).toMatch(/^đối soát: chụp cơ sở dữ liệu 0%$/m);
+    expect(vi.stderr).toMatch(/^đối soát: xong 100%$/m);
+    expect(vi.stderr).toContain('đối soát: 2 trong 3 dòng không đọc được (dòng 3: dòng có ít cột hơn dòng tên cột; dòng 4: dòng có nhiều cột hơn dòng tên cột)');
+    expect(vi.stderr).not.toMatch(/snapshot|loading|classifying|the row has/);
+    expect(readFileSync(path.join(dir, 'vi-out', 'report.html'), 'utf8')).toContain('dòng có ít cột hơn dòng tên cột');
+    const en = sachsong(['--lang', 'en', 'reconcile', file, '--preset', 'tax', '--out', path.join(dir, 'en-out')], vietnamese, dataDir);
+    expect(en.stderr).toMatch(/^reconcile: done 100%$/m);
+    expect(en.stderr).toContain('(line 3: the row has fewer columns than the header; line 4: the row has more columns than the header)');
+  }, 240_000);
+});
+
+describe('bin/start.js and bin/sachsong.js', () => {
+  it('speak Vietnamese, English with SACHSONG_LANG=en or --lang en', () => {
+    // A copy with nothing to build from and nothing built: both scripts say so.
+    const root = path.join(dir, 'unbuilt');
+    mkdirSync(path.join(root, 'bin'), { recursive: true });
+    mkdirSync(path.join(root, 'dist'), { recursive: true });
+    for (const file of ['start.js', 'sachsong.js']) copyFileSync(path.join('bin', file), path.join(root, 'bin', file));
+    // Built after every input: nothing to build.
+    const stamp = path.join(root, 'dist', '.build-stamp');
+    writeFileSync(stamp, 'test\n');
+    utimesSync(stamp, new Date(Date.now() + 60_000), new Date(Date.now() + 60_000));
+    const run = (file: string, args: readonly string[], env: Readonly<Record<string, string>>): string =>
+      spawnSync(process.execPath, [path.join(root, 'bin', file), ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 }).stderr;
+    expect(run('start.js', [], vietnamese)).toBe('sachsong: không có gì thay đổi từ lần dựng trước: khởi động không dựng lại\nsachsong chưa được dựng: chạy `npm run build` (hoặc `npm start`) trước\n');
+    expect(run('start.js', [], english)).toBe('sachsong: nothing changed since the last build: starting without building\nsachsong is not built yet: run `npm run build` (or `npm start`) first\n');
+    expect(run('sachsong.js', ['--lang', 'en', 'serve'], vietnamese)).toBe('sachsong is not built yet: run `npm run build` (or `npm start`) first\n');
+  }, 60_000);
 });
