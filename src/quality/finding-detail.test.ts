@@ -92,11 +92,13 @@ describe('the quality report', () => {
     const html = renderQualityReportHtml(report, 'vi');
     expect(html).toContain('001085000123: cập nhật lần cuối ngày 17/06/1980');
     expect(html).toContain('Lập lúc 06/12/2026 03:30');
+    expect(html).toContain('<td>Sống</td><td>cập nhật</td><td>cảnh báo</td>');
   });
 
   it('shows them in English with the English setting', () => {
     const html = renderQualityReportHtml(report, 'en');
     expect(html).toContain('001085000123: last updated 1980-06-17');
     expect(html).toContain('Generated 2026-12-05T20:30:00.000Z');
+    expect(html).toContain('<td>live</td><td>freshness</td><td>warning</td>');
   });
 });

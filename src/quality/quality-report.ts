@@ -107,6 +107,9 @@ function when(value: string, lang: Language): string {
 /** The score groups and the overall score by their Vietnamese names (the four "đúng, đủ, sạch, sống"). */
 const groupNamesVi: Readonly<Record<string, string>> = { correct: 'Đúng', complete: 'Đủ', clean: 'Sạch', live: 'Sống', overall: 'Chung' };
 const severityNamesVi: Readonly<Record<string, string>> = { error: 'lỗi', warning: 'cảnh báo', info: 'thông tin' };
+const dimensionNamesVi: Readonly<Record<string, string>> = {
+  validity: 'hợp lệ', completeness: 'đầy đủ', uniqueness: 'không trùng lặp', freshness: 'cập nhật', consistency: 'nhất quán', referential_integrity: 'toàn vẹn tham chiếu',
+};
 
 /** The report as one self-contained HTML page (no scripts, no external resources); Vietnamese unless English is asked for. */
 export function renderQualityReportHtml(report: QualityReport, lang: Language = 'vi'): string {
@@ -132,7 +135,7 @@ export function renderQualityReportHtml(report: QualityReport, lang: Language = 
 <h2>${t('Xu hướng', 'Trend')}</h2><table><tr>${trendCells}</tr></table>
 <h2>${t('Tỉnh, thành phố', 'Provinces')}</h2><table>${head}${report.provinces.map((p) => line(p.code === '' ? t('(không có xã)', '(no commune)') : p.code, p)).join('')}</table>
 <h2>${t('Quy tắc', 'Rules')}</h2><table><tr><th>${t('quy tắc', 'rule')}</th><th>${t('nhóm', 'group')}</th><th>${t('khía cạnh', 'dimension')}</th><th>${t('mức độ', 'severity')}</th><th>${t('trường', 'field')}</th><th>${t('mô tả', 'description')}</th><th class="n">${t('vi phạm', 'failing')}</th><th class="n">${t('điểm', 'score')}</th><th>${t('ví dụ', 'example')}</th></tr>
-${report.rules.map((r) => `<tr><td>${escape(r.id)}</td><td>${groupName(r.group)}</td><td>${r.dimension}</td><td>${lang === 'vi' ? severityNamesVi[r.severity] ?? r.severity : r.severity}</td><td>${escape(r.field)}</td><td>${description(r)}</td><td class="n">${number(r.failing)}</td><td class="n">${number(r.score, 2)}</td><td>${r.example === null ? '' : `${escape(r.example.recordId)}: ${escape(r.example.detailText[lang])}`}</td></tr>`).join('\n')}</table>
+${report.rules.map((r) => `<tr><td>${escape(r.id)}</td><td>${groupName(r.group)}</td><td>${lang === 'vi' ? dimensionNamesVi[r.dimension] ?? r.dimension : r.dimension}</td><td>${lang === 'vi' ? severityNamesVi[r.severity] ?? r.severity : r.severity}</td><td>${escape(r.field)}</td><td>${description(r)}</td><td class="n">${number(r.failing)}</td><td class="n">${number(r.score, 2)}</td><td>${r.example === null ? '' : `${escape(r.example.recordId)}: ${escape(r.example.detailText[lang])}`}</td></tr>`).join('\n')}</table>
 <h2>${t('Trường dữ liệu', 'Fields')}</h2><table>${head}${report.fields.map((f) => line(f.code, f)).join('')}</table>
 </body></html>
 `;
