@@ -117,6 +117,12 @@ describe('quality console', () => {
     await expect(page.getByTestId('worklist-status-current').textContent()).resolves.toBe('Đang mở');
     expect(await page.getByTestId('worklist-rule-name').textContent()).toMatch(/[àáảãạăâđèéêìíòóôơùúưỳý]/u);
     await expect(page.getByTestId('worklist-next').count()).resolves.toBe(0);
+    // Each finding's detail in Vietnamese, as the API renders it, not the stored English sentence.
+    const communeCode = new URLSearchParams((await page.evaluate(() => window.location.hash)).split('?')[1] ?? '').get('commune') ?? '';
+    const listed = (await (await fetch(`${server.url}/api/quality/findings?commune=${communeCode}&status=open&limit=100`, { headers: auth() })).json()) as { items: { detail: string; detailCode: string | null; detailText: { vi: string } }[] };
+    expect(listed.items.every((f) => f.detailCode !== null)).toBe(true);
+    await expect(page.getByTestId('worklist-detail').allTextContents()).resolves.toEqual(listed.items.map((f) => f.detailText.vi));
+    expect(listed.items.some((f) => f.detailText.vi !== f.detail)).toBe(true);
     // Places by name, not code: the commune filtered on, and each row's commune and province.
     await expect.poll(() => page.getByTestId('worklist-commune-name').textContent()).toBe(`${communeName}, ${provinceName}`);
     for (const cell of await page.getByTestId('worklist-unit').allTextContents()) expect(cell).toMatch(new RegExp(`^${communeName}, ${provinceName}\\d{5}$`));
@@ -145,6 +151,10 @@ describe('quality console', () => {
     const detail = (await (await fetch(`${server.url}/api/quality/findings/${encodeURIComponent(dismissed.items[0]?.findingId ?? '')}`, { headers: auth() })).json()) as { actions: { officerId: string; action: string }[] };
     // Recorded under the signed-in officer, not a name typed in a form.
     expect(detail.actions).toMatchObject([{ officerId: officer.officerId, action: 'dismiss' }]);
+    // A stale record's detail in Vietnamese with its date day first (stored as 'last updated YYYY-MM-DD').
+    await page.evaluate(() => { window.location.hash = '#/worklist?rule=live.stale_record&status=open'; });
+    await page.getByTestId('worklist-table').waitFor();
+    await expect(page.getByTestId('worklist-detail').first().textContent()).resolves.toMatch(/^cập nhật lần cuối ngày \d{2}\/\d{2}\/\d{4}$/u);
     await context.close();
   }, 180_000);
   it('pages the worklist forward and back, with the count of all findings and the rows of each page', async () => {

@@ -45,12 +45,12 @@ export function registerAuditCommands(program: Command, withContext: WithContext
         let reported = 0;
         const report = await service.verify(notes, (done) => {
           if (done - reported >= Math.max(total / 10, 100_000) || done === total) {
-            process.stderr.write(`verify: ${done}/${total}\n`);
+            process.stderr.write(`${say('kiểm tra', 'verify')}: ${done}/${total}\n`);
             reported = done;
           }
         });
         const seconds = Math.round(performance.now() - started) / 1000;
-        for (const problem of report.problems) console.log(`${problem.code}${problem.index === undefined ? '' : ` at ${problem.index}`}: ${problem.message}`);
+        for (const problem of report.problems) console.log(`${problem.code}${problem.index === undefined ? '' : ` ${say('tại', 'at')} ${problem.index}`}: ${problem.message}`);
         const index = report.personIndex;
         console.log(
           index.ok

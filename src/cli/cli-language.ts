@@ -4,6 +4,7 @@
  * Vietnamese words here, with the specifics (a file, a column list) kept from the English detail.
  */
 import { languageSetting } from '../config/config.js';
+import { errorWordsVi } from '../shared/error-words.vi.js';
 import { pick, type Language } from '../shared/language.js';
 
 export const cliLang: Language = languageSetting();
@@ -38,9 +39,22 @@ const viErrors: Readonly<Record<string, readonly [detail: string, action: string
   OVERLAP_INVALID: ['thời gian chồng lấn phải là số giờ từ 0 đến 8760', 'cho --overlap-hours một số, ví dụ 24'],
 };
 
+/** The console's sentence as part of a line: no full stop, a lower-case first word (not PostgreSQL, X-Request-Id). */
+function inLine(sentence: string): string {
+  const text = sentence.replace(/\.$/, '');
+  return /^\p{Lu}\p{Ll}/u.test(text) ? `${text.charAt(0).toLocaleLowerCase('vi')}${text.slice(1)}` : text;
+}
+
+/** The Vietnamese words for a code: the CLI's own (an operator's fix), else those the console shows. */
+function wordsFor(code: string): readonly [detail: string, action: string] | undefined {
+  if (Object.hasOwn(viErrors, code)) return viErrors[code];
+  const shared = Object.hasOwn(errorWordsVi, code) ? errorWordsVi[code] : undefined;
+  return shared === undefined ? undefined : [inLine(shared[0]), inLine(shared[1])];
+}
+
 /**
- * One line for a domain error, in the CLI's language: Vietnamese words where this list has them,
- * with the server's detail (file names, columns) in brackets; the code always.
+ * One line for a domain error, in the CLI's language: Vietnamese words for every code the server
+ * throws, with the server's detail (file names, columns) in brackets; the code always.
  *
  * @example
  * errorLine('FILE_NOT_FOUND', 'There is no file at people.csv', 'Check the file path')
@@ -48,7 +62,7 @@ const viErrors: Readonly<Record<string, readonly [detail: string, action: string
  */
 export function errorLine(code: string, message: string, action: string): string {
   if (cliLang === 'en') return `error ${code}: ${message}; what to do: ${action}`;
-  const words = viErrors[code];
+  const words = wordsFor(code);
   // OFFICER_UNKNOWN's action names the real command: kept as it is.
   if (words === undefined) return `lỗi ${code}: ${message}; cách xử lý: ${action}`;
   return `lỗi ${code}: ${words[0]} (${message}); cách xử lý: ${code === 'OFFICER_UNKNOWN' ? action : words[1]}`;

@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, type CommandLineSettings } from '../config/config.js';
 import { buildApp } from '../http/app.js';
 import { readPersonFile } from '../registry/person-file.reader.js';
+import { rejectionIn } from '../registry/import-rejection.messages.js';
 import { openAccessLog } from '../audit/access-log.service.js';
 import { BulkJobRecorder } from '../audit/bulk-job.recorder.js';
 import { exportColumns, exportPersons, type ExportFormat } from '../registry/person-export.service.js';
@@ -319,11 +320,13 @@ program
       // Read and checked in worker threads while this one writes the batch before.
       const report = await importer.runFile(file, { ...readOptions, format: read.format, checkers: Math.min(opts.checkers, 8) }, { importId, batchSize: opts.batchSize, officerId: opts.officer ?? null, onProgress: (n) => { bar.update(n); } });
       bar.stop();
+      // Each refused row's reason in the CLI's language (the code stays as it is).
+      const shown = { ...report, rejections: report.rejections.map((r) => rejectionIn(r, cliLang)) };
       if (opts.report !== undefined) {
         const { writeFileSync } = await import('node:fs');
-        writeFileSync(opts.report, JSON.stringify(report, null, 2));
+        writeFileSync(opts.report, JSON.stringify(shown, null, 2));
       }
-      console.log(JSON.stringify({ ...report, rejections: report.rejections.slice(0, 20) }, null, 2));
+      console.log(JSON.stringify({ ...shown, rejections: shown.rejections.slice(0, 20) }, null, 2));
       if (opts.qualityScan && report.batchesCommitted > 0) {
         // Imported rows are not re-checked one by one as a registration is: one scan covers them all.
         const scan = await new QualityService({ db: ctx.database.db, store: ctx.database, clock: systemClock }).fullScan();

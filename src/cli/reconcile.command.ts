@@ -3,11 +3,13 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { generateAgencyFile } from '../matching/agency-file.generator.js';
+import { badRowReason } from '../matching/bad-row.reasons.js';
 import { generateMessyAgencyFile } from '../matching/messy-agency-file.generator.js';
 import { generateTaxRegister } from '../matching/tax-code.linking.js';
 import { evaluateResults } from '../matching/reconcile.evaluation.js';
 import { createReconcile, registrySnapshot, reconcileFolders } from '../matching/reconcile.module.js';
 import { canonicalFields, isPresetName, presetNames, withMapping, type CanonicalField, type PresetName } from '../matching/reconcile.presets.js';
+import type { ReconcilePhase } from '../matching/reconcile.types.js';
 import { readSnapshotPersons } from '../matching/registry-snapshot.engine.js';
 import { systemClock } from '../shared/clock.js';
 import { cliLang, say } from './cli-language.js';
@@ -40,10 +42,21 @@ function mapping(value: string, previous: Partial<Record<CanonicalField, string>
   return { ...previous, [field]: column };
 }
 
-function progressPrinter(): (phase: string, fraction: number) => void {
+/** The phases of a run as the operator reads them. */
+const phaseWords: Readonly<Record<ReconcilePhase, readonly [vi: string, en: string]>> = {
+  snapshot: ['chụp cơ sở dữ liệu', 'snapshot'],
+  loading: ['đọc tệp', 'loading'],
+  classifying: ['phân loại', 'classifying'],
+  writing: ['ghi kết quả', 'writing'],
+  report: ['lập báo cáo', 'report'],
+  done: ['xong', 'done'],
+};
+
+function progressPrinter(): (phase: ReconcilePhase, fraction: number) => void {
   let last = '';
   return (phase, fraction) => {
-    const line = `${phase} ${Math.floor(fraction * 10) * 10}%`;
+    const [vi, en] = phaseWords[phase];
+    const line = `${say(vi, en)} ${Math.floor(fraction * 10) * 10}%`;
     if (line !== last) process.stderr.write(`${say('đối soát', 'reconcile')}: ${line}\n`);
     last = line;
   };
@@ -76,7 +89,7 @@ export function registerReconcileCommands(program: Command, withContext: WithCon
         // Unreadable rows are findings of a complete run (each has a line and a reason in the
         // report), not a failure of the command: said on standard error, exit 0.
         if (summary.badRows > 0) {
-          const first = summary.badRowSamples.slice(0, 3).map((b) => `${say('dòng', 'line')} ${b.line}: ${b.reason}`).join('; ');
+          const first = summary.badRowSamples.slice(0, 3).map((b) => `${say('dòng', 'line')} ${b.line}: ${badRowReason(b.code, cliLang)}`).join('; ');
           const more = summary.badRows > 3 ? '; …' : '';
           process.stderr.write(say(`đối soát: ${summary.badRows} trong ${summary.rows} dòng không đọc được (${first}${more}); từng dòng được liệt kê kèm số dòng trong ${files.report}\n`, `reconcile: ${summary.badRows} of ${summary.rows} rows could not be read (${first}${more}); every one is listed with its line in ${files.report}\n`));
         }

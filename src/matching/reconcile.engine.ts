@@ -10,6 +10,7 @@ import { searchCandidates, sortedNameSql } from './reconcile.candidates.js';
 import {
   comparedFields, reconcileStatuses, withHeaderAliases, type CanonicalField, type ComparedField, type ReconcilePreset, type ReconcileStatus,
 } from './reconcile.presets.js';
+import { badRowReason } from './bad-row.reasons.js';
 import type { BadRow, ReconcileEngine, ReconcilePhase, ReconcileRequest, ReconcileSummary } from './reconcile.types.js';
 
 /** Thresholds of the link decision on Jaro-Winkler similarity of folded names (see linkRule). */
@@ -47,15 +48,6 @@ function idProvinceCodes(): readonly string[] {
   }
   return codes;
 }
-
-const rejectCodes: Readonly<Record<string, string>> = {
-  'MISSING COLUMNS': 'the row has fewer columns than the header',
-  'TOO MANY COLUMNS': 'the row has more columns than the header',
-  'INVALID ENCODING': 'the row is not valid UTF-8 (convert the file from TCVN3/VNI/Windows-1258 to UTF-8)',
-  'UNQUOTED VALUE': 'a quote is not closed or a value is badly quoted',
-  'LINE SIZE OVER MAXIMUM': 'the row is longer than the reader allows',
-  'CAST ERROR': 'a value could not be read',
-};
 
 /** The text columns of results.csv, in order, after row_no and line. */
 const textColumns = [
@@ -310,7 +302,10 @@ async function summarise(connection: DuckDBConnection, rejected: number): Promis
   const reasonRows = (await connection.runAndReadAll('SELECT reason, count(*) FROM classified WHERE reason IS NOT NULL GROUP BY reason')).getRowsJS();
   const reasons = Object.fromEntries(reasonRows.map(([r, n]) => [text(r), Number(n)]));
   const badRowSamples: BadRow[] = (await connection.runAndReadAll('SELECT line, error_type FROM rejects ORDER BY line LIMIT 100')).getRowsJS()
-    .map(([line, type]) => ({ line: Number(line), code: text(type).replaceAll(' ', '_'), reason: rejectCodes[text(type)] ?? 'the row could not be read' }));
+    .map(([line, type]) => {
+      const code = text(type).replaceAll(' ', '_');
+      return { line: Number(line), code, reason: badRowReason(code, 'en') };
+    });
   const readRows = await scalar(connection, 'SELECT count(*) FROM classified');
   return { statuses, mismatchFields, reasons, badRowSamples, rows: readRows + rejected };
 }

@@ -1,4 +1,5 @@
 import { pick, type Language } from '../shared/language.js';
+import { badRowReason } from './bad-row.reasons.js';
 import { reconcileStatuses, type PresetName, type ReconcileStatus } from './reconcile.presets.js';
 import type { ReconcileSummary } from './reconcile.types.js';
 
@@ -120,7 +121,7 @@ export function renderReport(summary: ReconcileSummary, actions: Readonly<Record
   const fieldBars = Object.entries(summary.mismatchFields).map(([field, n]) => ({ label: field, value: n, colour: statusColours.MISMATCH }));
   const reasonBars = Object.entries(summary.reasons).sort((a, b) => b[1] - a[1]).map(([reason, n]) => ({ label: reason, value: n, colour: '#1565c0' }));
   const statusTable = reconcileStatuses.map((s) => `<tr><td><span class="dot" style="background:${statusColours[s]}"></span>${escapeHtml(statusName(s))}</td><td class="n">${format(summary.statuses[s])}</td><td>${escapeHtml(shownActions[s])}</td></tr>`).join('');
-  const badRows = summary.badRowSamples.map((b) => `<tr><td class="n">${b.line}</td><td>${escapeHtml(b.code)}</td><td>${escapeHtml(b.reason)}</td></tr>`).join('');
+  const badRows = summary.badRowSamples.map((b) => `<tr><td class="n">${b.line}</td><td>${escapeHtml(b.code)}</td><td>${escapeHtml(badRowReason(b.code, lang))}</td></tr>`).join('');
   const timings = Object.entries(summary.seconds).map(([k, v]) => `${escapeHtml(k)} ${v.toLocaleString(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 })} s`).join(' · ');
   const listed = summary.badRows > summary.badRowSamples.length ? t(` (liệt kê ${summary.badRowSamples.length} dòng đầu)`, ` (the first ${summary.badRowSamples.length} are listed)`) : '';
   return `<!doctype html>

@@ -6,6 +6,7 @@ import type { Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
 import { correctionRequestRepository, type CorrectionRequestRow } from './correction-request.repository.js';
+import { detail, storedDetail } from './finding-detail.js';
 import { findingRepository } from './finding.repository.js';
 import { correctionRequestRuleId, type Finding } from './finding.types.js';
 import { OwnerResolver } from './quality-scan.evaluator.js';
@@ -95,7 +96,7 @@ export class CorrectionRequestService {
         findingId, ruleId: correctionRequestRuleId, group: 'correct', severity: 'warning', field, recordKind: 'person', recordId: input.personId,
         relatedId: null, communeCode: owner.communeCode, provinceCode: owner.provinceCode,
         // The explanation stays in the request row: the detail names the field and the request only.
-        detail: `Công dân đề nghị sửa ${correctableFields[field]} (yêu cầu ${requestId})`,
+        detail: storedDetail(detail('correction_request', { label: correctableFields[field], request: requestId })),
       };
       await findingRepository.insertOne(trx, finding, at);
       await correctionRequestRepository.insert(trx, { request_id: requestId, finding_id: findingId, person_id: input.personId, account_id: input.accountId, field, explanation, evidence, created_at: at });

@@ -1,3 +1,4 @@
+import { storedDetail, type FindingDetail } from './finding-detail.js';
 import type { QualityRule, ScoreGroup } from './quality-rule.catalog.js';
 
 /**
@@ -30,6 +31,7 @@ export interface Finding {
   readonly relatedId: string | null;
   readonly communeCode: string;
   readonly provinceCode: string;
+  /** What is wrong, as stored: English with ISO dates (finding-detail.ts reads its code back). */
   readonly detail: string;
 }
 
@@ -48,7 +50,7 @@ export interface Owner {
 }
 
 /** Builds a finding with its stable id. */
-export function makeFinding(rule: QualityRule, recordKind: 'person' | 'household', recordId: string, owner: Owner, detail: string, relatedId: string | null = null): Finding {
+export function makeFinding(rule: QualityRule, recordKind: 'person' | 'household', recordId: string, owner: Owner, problem: FindingDetail, relatedId: string | null = null): Finding {
   return {
     findingId: relatedId === null ? `${rule.id}:${recordId}` : `${rule.id}:${recordId}:${relatedId}`,
     ruleId: rule.id,
@@ -60,6 +62,6 @@ export function makeFinding(rule: QualityRule, recordKind: 'person' | 'household
     relatedId,
     communeCode: owner.communeCode,
     provinceCode: owner.provinceCode,
-    detail,
+    detail: storedDetail(problem),
   };
 }

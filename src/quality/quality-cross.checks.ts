@@ -1,4 +1,5 @@
 import { levenshtein } from '../matching/string-similarity.js';
+import { detail, type FindingDetail } from './finding-detail.js';
 
 /**
  * Cross-record checks, pure: the full scan feeds them from in-memory maps over the whole store,
@@ -38,30 +39,30 @@ export function isHead(relationship: string | null): boolean {
 }
 
 /** A household must have exactly one head among its living members. */
-export function householdHeadProblem(headCount: number, livingMembers: number): string | null {
+export function householdHeadProblem(headCount: number, livingMembers: number): FindingDetail | null {
   if (livingMembers === 0) return null;
   if (headCount === 1) return null;
-  return headCount === 0 ? 'no head among the living members' : `${String(headCount)} heads`;
+  return headCount === 0 ? detail('household_no_head') : detail('household_heads', { count: String(headCount) });
 }
 
 /** The person's spouse must exist and record the person as spouse in return. */
-export function spouseProblem(person: LinkedPerson, spouse: LinkedPerson | undefined): string | null {
+export function spouseProblem(person: LinkedPerson, spouse: LinkedPerson | undefined): FindingDetail | null {
   if (person.spouseId === null) return null;
-  if (person.spouseId === person.id) return 'recorded as their own spouse';
-  if (spouse === undefined) return 'the spouse is not in the registry';
-  if (spouse.spouseId !== person.id) return spouse.spouseId === null ? 'the spouse records no spouse' : 'the spouse records another spouse';
+  if (person.spouseId === person.id) return detail('spouse_self');
+  if (spouse === undefined) return detail('spouse_missing');
+  if (spouse.spouseId !== person.id) return spouse.spouseId === null ? detail('spouse_records_none') : detail('spouse_records_other');
   return null;
 }
 
 /** The father and mother must exist, the father male and the mother female. */
-export function parentProblem(person: LinkedPerson, father: LinkedPerson | undefined, mother: LinkedPerson | undefined): string | null {
+export function parentProblem(person: LinkedPerson, father: LinkedPerson | undefined, mother: LinkedPerson | undefined): FindingDetail | null {
   if (person.fatherId !== null) {
-    if (father === undefined) return 'the father is not in the registry';
-    if (father.sex !== 'M') return 'the father is recorded as female';
+    if (father === undefined) return detail('father_missing');
+    if (father.sex !== 'M') return detail('father_female');
   }
   if (person.motherId !== null) {
-    if (mother === undefined) return 'the mother is not in the registry';
-    if (mother.sex !== 'F') return 'the mother is recorded as male';
+    if (mother === undefined) return detail('mother_missing');
+    if (mother.sex !== 'F') return detail('mother_male');
   }
   return null;
 }
@@ -73,16 +74,16 @@ function surelyBefore(a: string, b: string): boolean {
 }
 
 /** No one is born before their father or mother. */
-export function childBeforeParentProblem(person: LinkedPerson, father: LinkedPerson | undefined, mother: LinkedPerson | undefined): string | null {
-  if (father !== undefined && surelyBefore(person.birthDate, father.birthDate)) return 'born before the father';
-  if (mother !== undefined && surelyBefore(person.birthDate, mother.birthDate)) return 'born before the mother';
+export function childBeforeParentProblem(person: LinkedPerson, father: LinkedPerson | undefined, mother: LinkedPerson | undefined): FindingDetail | null {
+  if (father !== undefined && surelyBefore(person.birthDate, father.birthDate)) return detail('born_before_father');
+  if (mother !== undefined && surelyBefore(person.birthDate, mother.birthDate)) return detail('born_before_mother');
   return null;
 }
 
 /** No life event (other than the death and corrections) happened after the date of death. */
-export function eventAfterDeathProblem(deathDate: string | null, lastEventOn: string | null): string | null {
+export function eventAfterDeathProblem(deathDate: string | null, lastEventOn: string | null): FindingDetail | null {
   if (deathDate === null || lastEventOn === null) return null;
-  return lastEventOn.slice(0, 10) > deathDate ? `an event on ${lastEventOn.slice(0, 10)} after the death` : null;
+  return lastEventOn.slice(0, 10) > deathDate ? detail('event_after_death', { date: lastEventOn.slice(0, 10) }) : null;
 }
 
 // ---- duplicates ----

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { adminUnitCatalog } from '../registry/admin-unit.catalog.js';
+import { detail } from './finding-detail.js';
 import { childBeforeParentProblem, duplicateVerdict, householdHeadProblem, nameAgreement, spouseProblem, type DuplicateCandidate, type LinkedPerson } from './quality-cross.checks.js';
 import { qualityRules, recordRules, ruleContext, type PersonRow } from './quality-rule.catalog.js';
 
@@ -64,19 +65,19 @@ const person = (over: Partial<LinkedPerson>): LinkedPerson => ({ id: 'a', sex: '
 describe('cross-record checks', () => {
   it('wants exactly one head among living members', () => {
     expect(householdHeadProblem(1, 4)).toBeNull();
-    expect(householdHeadProblem(0, 3)).toContain('no head');
-    expect(householdHeadProblem(2, 3)).toContain('2 heads');
+    expect(householdHeadProblem(0, 3)).toEqual(detail('household_no_head'));
+    expect(householdHeadProblem(2, 3)).toEqual(detail('household_heads', { count: '2' }));
     expect(householdHeadProblem(0, 0)).toBeNull();
   });
 
   it('wants spouse links both ways', () => {
     expect(spouseProblem(person({ spouseId: 'b' }), person({ id: 'b', spouseId: 'a' }))).toBeNull();
-    expect(spouseProblem(person({ spouseId: 'b' }), person({ id: 'b' }))).toContain('no spouse');
-    expect(spouseProblem(person({ spouseId: 'b' }), undefined)).toContain('not in the registry');
+    expect(spouseProblem(person({ spouseId: 'b' }), person({ id: 'b' }))).toEqual(detail('spouse_records_none'));
+    expect(spouseProblem(person({ spouseId: 'b' }), undefined)).toEqual(detail('spouse_missing'));
   });
 
   it('compares birth dates at the precision both have', () => {
-    expect(childBeforeParentProblem(person({ birthDate: '1960' }), undefined, person({ birthDate: '1961-05-01' }))).toContain('mother');
+    expect(childBeforeParentProblem(person({ birthDate: '1960' }), undefined, person({ birthDate: '1961-05-01' }))).toEqual(detail('born_before_mother'));
     expect(childBeforeParentProblem(person({ birthDate: '1961' }), undefined, person({ birthDate: '1961-05-01' }))).toBeNull();
   });
 

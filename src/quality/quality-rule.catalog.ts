@@ -1,5 +1,6 @@
 import type { AdminUnitCatalog } from '../registry/admin-unit.catalog.js';
 import type { PersonsTable } from '../store/database.types.js';
+import { detail, type FindingDetail } from './finding-detail.js';
 
 /** The four scores the registry is kept to: đúng, đủ, sạch, sống. */
 export type ScoreGroup = 'correct' | 'complete' | 'clean' | 'live';
@@ -24,7 +25,7 @@ export interface RuleContext {
   /** Whether three digits are a province of birth registration (memoised). */
   idProvinceKnown(ppp: string): boolean;
   /** dateProblem, memoised: dates repeat across millions of records. */
-  dateProblem(value: string): string | null;
+  dateProblem(value: string): FindingDetail | null;
 }
 
 /** The person columns a per-record rule reads (a full row satisfies it). */
@@ -49,7 +50,7 @@ interface RuleBase {
 /** A rule on one record: `check` returns what is wrong, or null. */
 export interface RecordRule extends RuleBase {
   readonly kind: 'record';
-  check(person: PersonRow, ctx: RuleContext): string | null;
+  check(person: PersonRow, ctx: RuleContext): FindingDetail | null;
 }
 
 /** A rule across records (households, links, duplicates, the event log): evaluated by the cross-record checks. */
@@ -69,18 +70,18 @@ const namePattern = /^[\p{L}\p{M}]+(?:[ '-][\p{L}\p{M}]+)*$/u;
 const garbled = /Ã[\u0080-\u00bf]|[ÂÃáÆ][ªº°»]|(\p{L})\1\1/u;
 
 /** Checks a partial date for existence; returns what is wrong or null. */
-export function dateProblem(value: string): string | null {
+export function dateProblem(value: string): FindingDetail | null {
   const m = partialDate.exec(value);
-  if (m === null) return 'not YYYY, YYYY-MM or YYYY-MM-DD';
+  if (m === null) return detail('date_format');
   const year = Number(m[1]);
-  if (year < 1800) return 'year before 1800';
+  if (year < 1800) return detail('date_year_before_1800');
   if (m[2] !== undefined) {
     const month = Number(m[2]);
-    if (month < 1 || month > 12) return `no month ${m[2]}`;
+    if (month < 1 || month > 12) return detail('date_no_month', { month: m[2] });
     if (m[3] !== undefined) {
       const day = Number(m[3]);
       const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
-      if (day < 1 || day > days) return `day ${m[3]} does not exist in ${String(year)}-${m[2]}`;
+      if (day < 1 || day > days) return detail('date_no_day', { day: m[3], yearMonth: `${String(year)}-${m[2]}` });
     }
   }
   return null;
@@ -97,10 +98,10 @@ function yearOf(value: string): number {
 }
 
 /** The ID number's own problems: 12 digits, a province of birth registration, a year not in the future. */
-function idStructureProblem(id: string, ctx: RuleContext): string | null {
-  if (!/^\d{12}$/.test(id)) return 'not 12 digits';
-  if (!ctx.idProvinceKnown(id.slice(0, 3))) return `digits 1-3 (${id.slice(0, 3)}) are not a province of birth registration`;
-  if (idBirthYear(id) > yearOf(ctx.today)) return 'digits 4-6 give a year of birth in the future';
+function idStructureProblem(id: string, ctx: RuleContext): FindingDetail | null {
+  if (!/^\d{12}$/.test(id)) return detail('id_not_12_digits');
+  if (!ctx.idProvinceKnown(id.slice(0, 3))) return detail('id_province_unknown', { digits: id.slice(0, 3) });
+  if (idBirthYear(id) > yearOf(ctx.today)) return detail('id_year_in_future');
   return null;
 }
 
@@ -139,7 +140,7 @@ export const qualityRules: readonly QualityRule[] = [
     check: (p, ctx) => {
       if (idStructureProblem(p.id_number, ctx) !== null) return null;
       const year = yearOf(p.birth_date);
-      return Number.isNaN(year) || year === idBirthYear(p.id_number) ? null : `ID says born in ${String(idBirthYear(p.id_number))}, date of birth says ${String(year)}`;
+      return Number.isNaN(year) || year === idBirthYear(p.id_number) ? null : detail('id_birth_year_mismatch', { idYear: String(idBirthYear(p.id_number)), birthYear: String(year) });
     },
   },
   {
@@ -148,7 +149,7 @@ export const qualityRules: readonly QualityRule[] = [
     check: (p, ctx) => {
       if (idStructureProblem(p.id_number, ctx) !== null) return null;
       const idSex = Number(p.id_number[3]) % 2 === 0 ? 'M' : 'F';
-      return idSex === p.sex ? null : `ID says ${idSex}, record says ${p.sex}`;
+      return idSex === p.sex ? null : detail('id_sex_mismatch', { idSex, recordSex: p.sex });
     },
   },
   {
@@ -156,7 +157,7 @@ export const qualityRules: readonly QualityRule[] = [
     description: { vi: 'Mã tỉnh trong số định danh khớp với tỉnh đăng ký khai sinh', en: 'The province in the ID number agrees with the province of birth registration' },
     check: (p, ctx) => {
       if (idStructureProblem(p.id_number, ctx) !== null) return null;
-      return p.id_number.startsWith(p.birth_province) ? null : `ID says province ${p.id_number.slice(0, 3)}, record says ${p.birth_province}`;
+      return p.id_number.startsWith(p.birth_province) ? null : detail('id_province_mismatch', { idProvince: p.id_number.slice(0, 3), recordProvince: p.birth_province });
     },
   },
   {
@@ -165,20 +166,20 @@ export const qualityRules: readonly QualityRule[] = [
     check: (p, ctx) => {
       const problem = ctx.dateProblem(p.birth_date);
       if (problem !== null) return problem;
-      return earliestOf(p.birth_date) > ctx.today ? 'in the future' : null;
+      return earliestOf(p.birth_date) > ctx.today ? detail('date_in_future') : null;
     },
   },
   {
     id: 'correct.death_date', kind: 'record', dimension: 'validity', group: 'correct', severity: 'error', field: 'death_date',
     description: { vi: 'Người đã mất có ngày mất có thật, sau ngày sinh, không ở tương lai; người còn sống không có ngày mất', en: 'A deceased person has a real date of death, after birth and not in the future; a living person has none' },
     check: (p, ctx) => {
-      if (p.status === 'alive') return p.death_date === null ? null : 'alive but has a date of death';
-      if (p.death_date === null) return 'deceased without a date of death';
+      if (p.status === 'alive') return p.death_date === null ? null : detail('alive_with_death_date');
+      if (p.death_date === null) return detail('deceased_without_death_date');
       const problem = ctx.dateProblem(p.death_date);
       if (problem !== null) return problem;
-      if (p.death_date > ctx.today) return 'in the future';
+      if (p.death_date > ctx.today) return detail('date_in_future');
       const birth = p.birth_date.length === 10 ? p.birth_date : p.birth_date.slice(0, 4);
-      return p.death_date < birth ? 'before the date of birth' : null;
+      return p.death_date < birth ? detail('death_before_birth') : null;
     },
   },
   {
@@ -186,7 +187,7 @@ export const qualityRules: readonly QualityRule[] = [
     description: { vi: 'Xã nơi đăng ký khai sinh có hiệu lực vào ngày sinh', en: 'The commune of birth registration was in force on the date of birth' },
     check: (p, ctx) => {
       if (p.birth_commune === null || !fullDate.test(p.birth_date) || ctx.dateProblem(p.birth_date) !== null || p.birth_date > ctx.today) return null;
-      return ctx.units.findCommune(p.birth_commune, p.birth_date) === undefined ? `commune ${p.birth_commune} was not in force on the date of birth` : null;
+      return ctx.units.findCommune(p.birth_commune, p.birth_date) === undefined ? detail('birth_commune_not_in_force', { commune: p.birth_commune }) : null;
     },
   },
   {
@@ -194,7 +195,7 @@ export const qualityRules: readonly QualityRule[] = [
     description: { vi: 'Mã xã nơi cư trú là mã của một đơn vị hành chính có thật', en: 'Residence commune codes are codes of real administrative units' },
     check: (p, ctx) => {
       for (const [field, code] of communeCodes(p)) {
-        if (ctx.communeState(code) === 'unknown') return `${field} ${code} is no administrative unit`;
+        if (ctx.communeState(code) === 'unknown') return detail('commune_unknown', { field, commune: code });
       }
       return null;
     },
@@ -204,10 +205,10 @@ export const qualityRules: readonly QualityRule[] = [
     description: { vi: 'Họ tên chỉ gồm chữ cái, có ít nhất họ và tên, không có ký tự lỗi mã hóa', en: 'The full name has only letters, at least a surname and a given name, and no garbled characters' },
     check: (p) => {
       const name = p.full_name;
-      if (!namePattern.test(name)) return 'characters other than letters, spaces, apostrophes and hyphens';
-      if (!name.includes(' ')) return 'a single word';
-      if (name.length > 100) return 'longer than 100 characters';
-      if (garbled.test(name)) return 'garbled or repeated letters';
+      if (!namePattern.test(name)) return detail('name_characters');
+      if (!name.includes(' ')) return detail('name_single_word');
+      if (name.length > 100) return detail('name_too_long');
+      if (garbled.test(name)) return detail('name_garbled');
       return null;
     },
   },
@@ -222,12 +223,12 @@ export const qualityRules: readonly QualityRule[] = [
   ).map(([field, vi, en]): RecordRule => ({
     id: `complete.${field}`, kind: 'record', dimension: 'completeness', group: 'complete', severity: 'error', field,
     description: { vi: `${vi} được ghi nhận`, en: `${en} is recorded` },
-    check: (p) => (blank(p[field]) ? 'missing' : null),
+    check: (p) => (blank(p[field]) ? detail('missing') : null),
   })),
   {
     id: 'complete.residence', kind: 'record', dimension: 'completeness', group: 'complete', severity: 'error', field: 'permanent_commune',
     description: { vi: 'Nơi thường trú hoặc nơi ở hiện tại được ghi nhận', en: 'The permanent residence or the current residence is recorded' },
-    check: (p) => (p.permanent_commune === null && p.current_commune === null ? 'no permanent or current residence' : null),
+    check: (p) => (p.permanent_commune === null && p.current_commune === null ? detail('no_residence') : null),
   },
   // ---- clean (sạch) ----
   {
@@ -254,19 +255,19 @@ export const qualityRules: readonly QualityRule[] = [
   {
     id: 'live.stale_record', kind: 'record', dimension: 'freshness', group: 'live', severity: 'warning', field: 'updated_at',
     description: { vi: 'Hồ sơ người còn sống được cập nhật hoặc xác nhận gần đây', en: "A living person's record was updated or confirmed recently" },
-    check: (p, ctx) => (p.status === 'alive' && p.updated_at.slice(0, 10) < ctx.staleBefore ? `last updated ${p.updated_at.slice(0, 10)}` : null),
+    check: (p, ctx) => (p.status === 'alive' && p.updated_at.slice(0, 10) < ctx.staleBefore ? detail('stale', { date: p.updated_at.slice(0, 10) }) : null),
   },
   {
     id: 'live.alive_over_120', kind: 'record', dimension: 'validity', group: 'live', severity: 'error', field: 'status',
     description: { vi: 'Không có người còn sống quá 120 tuổi', en: 'No one alive is older than 120' },
-    check: (p, ctx) => (p.status === 'alive' && earliestOf(p.birth_date) < ctx.oldestBirth ? 'alive and older than 120' : null),
+    check: (p, ctx) => (p.status === 'alive' && earliestOf(p.birth_date) < ctx.oldestBirth ? detail('alive_over_120') : null),
   },
   {
     id: 'live.residence_in_force', kind: 'record', dimension: 'referential_integrity', group: 'live', severity: 'error', field: 'permanent_commune',
     description: { vi: 'Nơi cư trú trỏ tới đơn vị hành chính đang có hiệu lực', en: 'Residences point at administrative units in force' },
     check: (p, ctx) => {
       for (const [field, code] of communeCodes(p)) {
-        if (ctx.communeState(code) !== 'in_force') return `${field} ${code} is not in force`;
+        if (ctx.communeState(code) !== 'in_force') return detail('commune_not_in_force', { field, commune: code });
       }
       return null;
     },
@@ -298,7 +299,7 @@ export function ruleContext(today: string, units: AdminUnitCatalog, staleYears =
   const year = yearOf(today);
   const communes = new Map<string, 'in_force' | 'former' | 'unknown'>();
   const provinces = new Map<string, boolean>();
-  const dates = new Map<string, string | null>();
+  const dates = new Map<string, FindingDetail | null>();
   return {
     today,
     staleBefore: `${String(year - staleYears).padStart(4, '0')}${today.slice(4)}`,

@@ -1,6 +1,7 @@
 import type { AdminUnitCatalog } from '../registry/admin-unit.catalog.js';
 import { personScanColumns, type PersonScanRow } from '../registry/person-scan.read-model.js';
 import type { PersonsTable } from '../store/database.types.js';
+import { detail } from './finding-detail.js';
 import { makeFinding, type Finding, type Owner } from './finding.types.js';
 import {
   childBeforeParentProblem, partialDateKey, worthComparing, duplicateVerdict, eventAfterDeathProblem, householdHeadProblem, isHead, parentProblem,
@@ -102,7 +103,7 @@ export function checkRecord(row: PersonRow, ctx: RuleContext, owner: Owner, out:
 /** A duplicate pair is reported once, on the later-issued-looking record (the larger ID), pointing at the other. */
 export function duplicateFinding(a: DuplicateCandidate, b: DuplicateCandidate, score: number, owner: (id: string) => Owner): Finding {
   const [keep, other] = a.id < b.id ? [a, b] : [b, a];
-  return makeFinding(setRules.duplicate, 'person', other.id, owner(other.id), `likely the same person as ${keep.id} (score ${score.toFixed(3)})`, keep.id);
+  return makeFinding(setRules.duplicate, 'person', other.id, owner(other.id), detail('duplicate', { other: keep.id, score: score.toFixed(3) }), keep.id);
 }
 
 interface Tracked extends LinkedPerson, DuplicateCandidate {

@@ -4,6 +4,7 @@ import { actorOf } from '../http/api-auth.js';
 import { authorize, unitContains, type Actor, type Permission, type Unit } from '../identity/authorization.policy.js';
 import { adminUnitCatalog } from '../registry/admin-unit.catalog.js';
 import { DomainError } from '../shared/domain-error.js';
+import { detailTexts } from './finding-detail.js';
 import { buildQualityReport, renderQualityReportHtml } from './quality-report.js';
 import {
   ActionResultView, ActionView, DecisionBody, FindingIdParam, FindingQuery, FindingView, ResolveBody, RuleView, ScanView, ScorecardQuery,
@@ -16,6 +17,12 @@ const CorrectionRequestView = Type.Object({
   field: Type.String(), explanation: Type.String(), evidence: Type.Union([Type.String(), Type.Null()]), submittedAt: Type.String(),
   status: Type.Union([Type.Literal('submitted'), Type.Literal('corrected'), Type.Literal('rejected')]),
 });
+
+/** A stored detail's code and its text in both languages, as the worklist shows it. */
+function detailView(stored: string): { detailCode: string | null; detailText: { vi: string; en: string } } {
+  const { code, vi, en } = detailTexts(stored);
+  return { detailCode: code, detailText: { vi, en } };
+}
 
 export interface QualityRoutesOptions {
   readonly quality: QualityService;
@@ -100,6 +107,7 @@ export const qualityRoutes: FastifyPluginAsyncTypebox<QualityRoutesOptions> = (a
     return {
       items: items.map((f) => ({
         ...f,
+        ...detailView(f.detail),
         communeName: f.communeCode === '' ? null : catalog.findCommune(f.communeCode, today)?.name ?? null,
         provinceName: provinceNames.get(f.provinceCode) ?? null,
       })),
@@ -114,7 +122,7 @@ export const qualityRoutes: FastifyPluginAsyncTypebox<QualityRoutesOptions> = (a
     await findingInUnit(actorOf(request), request.params.id);
     const { finding, actions } = await quality.finding(request.params.id);
     const asked = await requests?.ofFinding(request.params.id);
-    return { finding, actions: [...actions], ...(asked === undefined ? {} : { request: { field: asked.field, explanation: asked.explanation, evidence: asked.evidence, submittedAt: asked.submittedAt, status: asked.status } }) };
+    return { finding: { ...finding, ...detailView(finding.detail) }, actions: [...actions], ...(asked === undefined ? {} : { request: { field: asked.field, explanation: asked.explanation, evidence: asked.evidence, submittedAt: asked.submittedAt, status: asked.status } }) };
   });
 
   app.post('/quality/findings/:id/resolve', {

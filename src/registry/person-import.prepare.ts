@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { changeDataLayout, provinceOf } from '../events/change-event.js';
 import { isDomainError, type DomainError } from '../shared/domain-error.js';
 import { eventColumns, outboxColumns, personColumns, PackedRowsBuilder, type PackedRows } from '../store/packed-rows.js';
+import { rejectionMessage } from './import-rejection.messages.js';
 import { vietnamDay } from './partial-date.js';
 import { nameFoldedOf, personFactColumns } from './person.projection.js';
 import { personFactKeys, type PersonFacts } from './person.types.js';
@@ -280,7 +281,7 @@ export function findRepeatedIds(batch: Pick<PreparedBatch, 'ids' | 'rowNumbers'>
     const id = batch.ids[i] ?? '';
     if (seen.has(id)) {
       repeated.add(i);
-      rejections.push({ rowNumber: batch.rowNumbers[i] ?? 0, code: 'DUPLICATE_IN_FILE', field: 'id_number', message: 'this ID number appears earlier in the file' });
+      rejections.push({ rowNumber: batch.rowNumbers[i] ?? 0, code: 'DUPLICATE_IN_FILE', field: 'id_number', message: rejectionMessage('DUPLICATE_IN_FILE', 'en') });
     } else {
       seen.add(id);
     }
@@ -298,33 +299,6 @@ export function keyOrder(keys: readonly string[]): Int32Array {
   });
 }
 
-/** Messages for rejection codes, written without values; the column is given beside them. */
-const rejectionMessages: Readonly<Record<string, string>> = {
-  NAME_MISSING: 'the full name is missing',
-  NAME_TOO_LONG: 'the full name is longer than 100 characters',
-  NAME_INVALID: 'the full name has characters other than letters, spaces, apostrophes and hyphens',
-  FIELD_INVALID: 'the value is not of the expected kind',
-  FIELD_TOO_LONG: 'the value is too long',
-  FIELD_MISSING: 'a column a registration needs is empty: full name, date of birth, sex and birth province are required',
-  FIELD_UNKNOWN: 'the column is not a person field',
-  ID_NUMBER_MALFORMED: 'the ID number is not 12 digits',
-  ID_NUMBER_MISSING: 'the ID number is missing',
-  DATE_INVALID: 'the date is not a real date written YYYY-MM-DD (or YYYY-MM, YYYY where only part is known)',
-  DATE_IN_FUTURE: 'the date is after today',
-  DATE_ORDER_INVALID: 'the date of death is before the date of birth',
-  SEX_INVALID: 'sex must be M or F',
-  STATUS_INVALID: 'the status and the date of death do not agree',
-  NATIONALITY_INVALID: 'nationality must be a two-letter ISO 3166 code such as VN',
-  ADMIN_UNIT_UNKNOWN: 'no administrative unit has this code',
-  ADMIN_UNIT_NOT_YET_IN_FORCE: 'the administrative unit was not yet in force on that date',
-  ADMIN_UNIT_EXPIRED: 'the administrative unit was no longer in force on that date',
-  TEXT_CONTROL_CHARACTER: 'the text holds a control character',
-  TEXT_UNPAIRED_SURROGATE: 'the text holds an unpaired surrogate (not valid Unicode)',
-  TEXT_FORMAT_CHARACTER: 'the text holds an invisible formatting or bidirectional control character',
-  TEXT_REPLACEMENT_CHARACTER: 'the text holds a replacement character (U+FFFD): bytes that could not be decoded',
-  TEXT_FORMULA_START: 'the text starts with =, + or @, which spreadsheets run as a formula',
-};
-
 /** Columns by the fact names that validation errors carry. */
 const columnOf: ReadonlyMap<string, string> = new Map<string, string>([...Object.entries(personFactColumns), ['idNumber', 'id_number']]);
 
@@ -333,6 +307,6 @@ function rejectionOf(rowNumber: number, error: DomainError): RowRejection {
   const field = typeof fact === 'string' ? (columnOf.get(fact) ?? fact) : error.code.startsWith('ID_') ? 'id_number' : undefined;
   // The validators' own messages may quote the value (an ID number, a date, a commune code): only
   // the code's fixed message goes into the report.
-  const message = rejectionMessages[error.code] ?? (error.code.startsWith('ID_') ? 'the ID number does not agree with the date of birth, sex or birth province, or is not valid' : 'the value was refused; see the code');
+  const message = rejectionMessage(error.code, 'en');
   return { rowNumber, code: error.code, ...(field === undefined ? {} : { field }), message };
 }

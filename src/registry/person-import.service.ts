@@ -8,6 +8,7 @@ import { checkFreeText } from './free-text.js';
 import { importBatchRepository } from './import-batch.repository.js';
 import type { PersonFileFormat } from './person-file.reader.js';
 import { findRepeatedIds, ignoredImportColumns, importColumns, keyOrder, type ImportRow, type RowRejection } from './person-import.prepare.js';
+import { rejectionMessage } from './import-rejection.messages.js';
 import type { RegistryService } from './registry.service.js';
 import { fileBatchesInWorker, rowBatches, type BatchPlan, type BatchSource, type SourcedBatch } from './person-import.source.js';
 
@@ -188,7 +189,7 @@ export class PersonImportService {
       const keep = ids.map((id, i) => !repeated.has(i) && !taken.has(id));
       for (const [i, id] of ids.entries()) {
         if (repeated.has(i) || !taken.has(id)) continue;
-        rejections.push({ rowNumber: rowNumbers[i] ?? 0, code: 'ID_NUMBER_TAKEN', field: 'id_number', message: 'this ID number is already in the registry' });
+        rejections.push({ rowNumber: rowNumbers[i] ?? 0, code: 'ID_NUMBER_TAKEN', field: 'id_number', message: rejectionMessage('ID_NUMBER_TAKEN', 'en') });
         rejected++;
       }
       const kept = (r: number): boolean => keep[r] === true;

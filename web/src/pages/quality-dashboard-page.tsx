@@ -23,7 +23,9 @@ export interface QualityFinding {
   /** Today's names of the finding's units (null for a code no unit has today). */
   readonly communeName?: string | null;
   readonly provinceName?: string | null;
+  /** What is wrong as stored (English, ISO dates); `detailText` in each language, dates dd/mm/yyyy in Vietnamese. */
   readonly detail: string;
+  readonly detailText?: { readonly vi: string; readonly en: string };
   readonly detectedAt: string;
   readonly status: string;
 }

@@ -30,7 +30,7 @@ interface FindingPage { readonly items: readonly QualityFinding[]; readonly tota
  * suspected duplicate; every action carries the reason and is recorded under the signed-in officer.
  */
 export function WorklistPage({ commune, rule, status }: { readonly commune: string | null; readonly rule: string | null; readonly status: string }): ReactNode {
-  const { t, csrfToken, onUnauthorized } = useConsole();
+  const { t, lang, csrfToken, onUnauthorized } = useConsole();
   const ruleName = useRuleNames();
   const statusLabel = (s: string): string => (statuses as readonly string[]).includes(s) ? t(`worklistStatus_${s}` as MessageKey) : s;
   const severityLabel = (s: string): string => ['error', 'warning', 'info'].includes(s) ? t(`severity_${s}` as MessageKey) : s;
@@ -147,7 +147,7 @@ export function WorklistPage({ commune, rule, status }: { readonly commune: stri
                     {f.recordKind === 'person' ? <a href={personHref(f.recordId)} className="id-number" data-testid="worklist-record">{f.recordId}</a> : <a href={routeHash({ page: 'household', id: f.recordId })} className="id-number" data-testid="worklist-record">{f.recordId}</a>}
                     {f.relatedId !== null && <div className="muted">↔ <a href={personHref(f.relatedId)} className="id-number" data-testid="worklist-related">{f.relatedId}</a></div>}
                   </td>
-                  <td data-label={t('worklistDetail')}>{f.detail}</td>
+                  <td data-label={t('worklistDetail')} data-testid="worklist-detail">{f.detailText?.[lang] ?? f.detail}</td>
                   <td data-label={t('worklistUnit')} data-testid="worklist-unit">{f.communeCode === '' && f.provinceCode === '' ? '–' : <UnitCell finding={f} />}</td>
                   {/* No label on a phone: the button says what it does. */}
                   <td>
