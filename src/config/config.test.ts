@@ -71,13 +71,16 @@ describe('loadConfig', () => {
 
   it('reads the card issuer\'s Ed25519 public keys from a PEM file, and names a file it cannot use', () => {
     const dir = dataDir();
-    const issuers = [generateKeyPairSync('ed25519'), generateKeyPairSync('ed25519')];
+    const first = generateKeyPairSync('ed25519');
+    const second = generateKeyPairSync('ed25519');
+    const issuers = [first, second];
     const pem = path.join(dir, 'card-issuer.pem');
     writeFileSync(pem, `a comment line\n${issuers.map((k) => k.publicKey.export({ type: 'spki', format: 'pem' }).toString()).join('\n')}`);
     const keys = loadConfig({ SACHSONG_DATA_DIR: dir, SACHSONG_CARD_ISSUER_KEYS: pem }).cardIssuerKeys;
     expect(keys).toHaveLength(2);
     const chip = Buffer.from('{"idNumber":"001085000001"}');
-    expect(verify(null, chip, keys[1] ?? issuers[0].publicKey, sign(null, chip, issuers[1]?.privateKey ?? issuers[0].privateKey))).toBe(true);
+    expect(verify(null, chip, keys[1] ?? first.publicKey, sign(null, chip, second.privateKey))).toBe(true);
+    expect(verify(null, chip, keys[1] ?? second.publicKey, sign(null, chip, first.privateKey))).toBe(false);
     expect(loadConfig({ SACHSONG_DATA_DIR: dir }).cardIssuerKeys).toEqual([]);
     const refused = (file: string): string => {
       try {
