@@ -234,6 +234,57 @@ describe('exchange administration', () => {
   }, 120_000);
 });
 
+interface ListedGrant { readonly grantId: string; readonly service: string; readonly provinces: readonly string[]; readonly purposes: readonly { readonly text: string }[] }
+
+describe.each([
+  { width: 1440, chosen: ['Thành phố Hồ Chí Minh', 'Thành phố Hà Nội'], codes: ['01', '79'] },
+  { width: 390, chosen: ['Thành phố Đà Nẵng', 'Thành phố Hà Nội'], codes: ['01', '48'] },
+])('a changes grant limited to provinces, at $width px', ({ width, chosen, codes }) => {
+  it('is made by choosing the provinces by name, is listed by their names, and holds exactly their codes', async () => {
+    const purpose = `Nhận thông báo thay đổi dân cư (${String(width)} px)`;
+    const { page, close } = await openAs(exchangeAdmin, '#/exchange-admin', width);
+    try {
+      await page.getByTestId('tab-grants').click();
+      await page.getByTestId('grants-table').waitFor();
+      // A grant without provinces (the verify grant made first) releases every province.
+      await expect.poll(() => page.getByTestId('grant-row').filter({ hasText: 'Đối chiếu mã số thuế' }).getByTestId('grant-provinces').textContent()).toBe('mọi tỉnh');
+      // Only the changes service is limited by province: the choice is offered for it alone.
+      await page.getByTestId('grant-service').selectOption('verify');
+      await expect(page.getByTestId('grant-provinces-choice').count()).resolves.toBe(0);
+      await page.getByTestId('grant-client').selectOption('VN/GOV/BTC/tax');
+      await page.getByTestId('grant-service').selectOption('changes');
+      const choice = page.getByTestId('grant-provinces-choice');
+      await expect(choice.locator('legend').textContent()).resolves.toBe('Tỉnh, thành phố');
+      // Today's 34 provinces by name, each code beneath its name.
+      await expect.poll(() => choice.getByTestId('grant-province').count()).toBe(34);
+      await expect(choice.locator('label', { hasText: 'Thành phố Hà Nội' }).textContent()).resolves.toBe('Thành phố Hà Nội01');
+      for (const name of chosen) await choice.locator('label', { hasText: name }).getByRole('checkbox').check();
+      await page.getByTestId('grant-field').first().check();
+      await page.getByTestId('grant-purpose-code').fill('POPULATION_CHANGES');
+      await page.getByTestId('grant-purpose').fill(purpose);
+      await page.getByTestId('grant-legal').fill('Luật Căn cước 2023, Điều 10');
+      await page.getByTestId('grant-until').fill('31/12/2027');
+      await page.getByTestId('grant-submit').click();
+
+      const row = page.getByTestId('grant-row').filter({ hasText: purpose });
+      await expect.poll(() => row.count()).toBe(1);
+      // Listed by name in the order of their codes, each code beneath.
+      const byCode = new Map([['01', 'Thành phố Hà Nội'], ['48', 'Thành phố Đà Nẵng'], ['79', 'Thành phố Hồ Chí Minh']]);
+      await expect.poll(() => row.getByTestId('grant-provinces').locator('li').allTextContents()).toEqual(codes.map((c) => `${byCode.get(c) ?? c}${c}`));
+
+      const grants = await api<{ items: ListedGrant[] }>('GET', `/api/exchange/grants?clientId=${encodeURIComponent('VN/GOV/BTC/tax')}`, exchangeHeaders);
+      const made = grants.body.items.filter((g) => g.purposes.some((p) => p.text === purpose));
+      expect(made.map((g) => [g.service, g.provinces])).toEqual([['changes', codes]]);
+
+      expect(await layoutProblems(page, width)).toEqual([]);
+      expect(await axeViolations(page)).toEqual([]);
+      await page.screenshot({ path: `/tmp/sachsong-admin-${String(width)}-grant-provinces.png`, fullPage: true });
+    } finally {
+      await close();
+    }
+  }, 120_000);
+});
+
 /** The exchange's answer to a token request signed with the agency's key (on the test server's clock). */
 async function tokenStatus(agency: TestAgency): Promise<number> {
   const assertion = await clientAssertion(agency, fixedClock('2026-01-02T00:00:00Z'));

@@ -11,9 +11,10 @@ interface Jwks { readonly keys: readonly Readonly<Record<string, unknown>>[] }
 interface ExchangeClient { readonly clientId: string; readonly memberId: string; readonly name: string; readonly jwks: Jwks; readonly status: string }
 interface MemberOfficer { readonly memberId: string; readonly officerId: string; readonly name: string; readonly status: string }
 interface ExchangeMember { readonly memberId: string; readonly name: string; readonly kind: string; readonly status: string; readonly createdAt: string; readonly clients: readonly ExchangeClient[]; readonly officers: readonly MemberOfficer[] }
-interface Grant { readonly grantId: string; readonly clientId: string; readonly service: string; readonly fields: readonly string[]; readonly purposes: readonly { readonly code: string; readonly text: string }[]; readonly legalBasis: string; readonly validFrom: string; readonly validUntil: string; readonly ratePerMinute: number; readonly dailyCap: number; readonly status: string }
+interface Grant { readonly grantId: string; readonly clientId: string; readonly service: string; readonly fields: readonly string[]; readonly purposes: readonly { readonly code: string; readonly text: string }[]; readonly legalBasis: string; readonly validFrom: string; readonly validUntil: string; readonly ratePerMinute: number; readonly dailyCap: number; readonly status: string; readonly provinces: readonly string[] }
 interface Consent { readonly status: string; readonly artefact: { readonly consentId: string; readonly dataUser: string; readonly purpose: { readonly code: string; readonly text: string }; readonly fields: readonly string[]; readonly expiry: string } }
 interface ConsoleOfficer { readonly officerId: string; readonly username: string; readonly displayName: string; readonly role: string; readonly unit: { readonly level: string; readonly code?: string }; readonly status: string; readonly lockedUntil: string | null; readonly lastSignInAt: string | null }
+interface Province { readonly code: string; readonly name: string }
 interface Catalog { readonly services: readonly { readonly name: string; readonly fields: readonly string[] }[] }
 
 type Tab = 'members' | 'grants' | 'consents' | 'officers';
@@ -228,10 +229,15 @@ function GrantsTab({ w, version, act, lang, onError }: { readonly w: Words; read
   const grants = useApi<ItemList<Grant>>(`/api/exchange/grants?v=${String(version)}`);
   const members = useApi<ItemList<ExchangeMember>>('/api/exchange/members');
   const catalog = useApi<Catalog>('/x/catalog');
-  const [draft, setDraft] = useState({ clientId: '', service: 'verify', fields: [] as string[], purposeCode: '', purposeText: '', legalBasis: '', validUntil: '', ratePerMinute: '600', dailyCap: '100000' });
+  // Today's provinces by name: a changes grant may be limited to some of them.
+  const provinces = useApi<{ readonly provinces: readonly Province[] }>('/api/admin-units/provinces');
+  const [draft, setDraft] = useState({ clientId: '', service: 'verify', fields: [] as string[], provinces: [] as string[], purposeCode: '', purposeText: '', legalBasis: '', validUntil: '', ratePerMinute: '600', dailyCap: '100000' });
   const [problem, setProblem] = useState<string | null>(null);
   const clients = members.state === 'ok' ? members.data.items.flatMap((m) => m.clients) : [];
   const serviceFields = catalog.state === 'ok' ? catalog.data.services.find((s) => s.name === draft.service)?.fields ?? [] : [];
+  const provinceList = provinces.state === 'ok' ? provinces.data.provinces : [];
+  // Only the changes service is limited by province (GRANT_PROVINCES_NOT_APPLICABLE otherwise).
+  const byProvince = draft.service === 'changes';
 
   function submit(e: SubmitEvent<HTMLFormElement>): void {
     e.preventDefault();
@@ -242,6 +248,7 @@ function GrantsTab({ w, version, act, lang, onError }: { readonly w: Words; read
     onError(null);
     void act('POST', '/api/exchange/grants', {
       clientId: draft.clientId || clients[0]?.clientId || '', service: draft.service, fields: draft.fields,
+      ...(byProvince ? { provinces: draft.provinces } : {}),
       purposes: [{ code: draft.purposeCode.trim(), text: draft.purposeText.trim() }], legalBasis: draft.legalBasis.trim(),
       validUntil: until.iso, ratePerMinute: Number(draft.ratePerMinute), dailyCap: Number(draft.dailyCap),
     });
@@ -256,13 +263,14 @@ function GrantsTab({ w, version, act, lang, onError }: { readonly w: Words; read
         {grants.state === 'ok' && grants.data.items.length === 0 && <p className="muted">{w.none}</p>}
         {grants.state === 'ok' && grants.data.items.length > 0 && (
           <div className="table-scroll" tabIndex={0} role="region" aria-label={w.tabGrants}>
-            <table className="table" data-testid="grants-table">
-              <thead><tr><th>{w.grantClient}</th><th>{w.service}</th><th>{w.fields}</th><th>{w.purpose}</th><th>{w.validPeriod}</th><th>{w.status}</th><th>{w.actions}</th></tr></thead>
+            <table className="table grants" data-testid="grants-table">
+              <thead><tr><th>{w.grantClient}</th><th>{w.service}</th><th>{w.grantProvinces}</th><th>{w.fields}</th><th>{w.purpose}</th><th>{w.validPeriod}</th><th>{w.status}</th><th>{w.actions}</th></tr></thead>
               <tbody>
                 {grants.data.items.map((g) => (
                   <tr key={g.grantId} data-testid="grant-row">
                     <td className="mono small">{g.clientId}</td>
-                    <td>{g.service}</td>
+                    <td className="grant-service">{g.service}</td>
+                    <td className="small" data-testid="grant-provinces"><GrantProvinces codes={g.provinces} list={provinceList} every={w.everyProvince} /></td>
                     <td className="small">{g.fields.join(', ')}</td>
                     <td className="small">{g.purposes.map((p) => p.text).join('; ')}<div className="muted">{g.legalBasis}</div></td>
                     <td className="small">{formatDate(lang, g.validFrom.slice(0, 10))} → {formatDate(lang, g.validUntil.slice(0, 10))}<div className="muted">{g.ratePerMinute} {w.perMinute} · {g.dailyCap} {w.perDay}</div></td>
@@ -279,13 +287,27 @@ function GrantsTab({ w, version, act, lang, onError }: { readonly w: Words; read
         <h2>{w.addGrant}</h2>
         <form className="admin-form" onSubmit={submit}>
           <label>{w.grantClient} <select value={draft.clientId || clients[0]?.clientId || ''} onChange={(e) => { setDraft({ ...draft, clientId: e.target.value }); }} data-testid="grant-client">{clients.map((c) => <option key={c.clientId} value={c.clientId}>{c.name} ({c.clientId})</option>)}</select></label>
-          <label>{w.service} <select value={draft.service} onChange={(e) => { setDraft({ ...draft, service: e.target.value, fields: [] }); }} data-testid="grant-service">{(catalog.state === 'ok' ? catalog.data.services : []).map((s) => <option key={s.name} value={s.name}>{s.name}</option>)}</select></label>
+          <label>{w.service} <select value={draft.service} onChange={(e) => { setDraft({ ...draft, service: e.target.value, fields: [], provinces: [] }); }} data-testid="grant-service">{(catalog.state === 'ok' ? catalog.data.services : []).map((s) => <option key={s.name} value={s.name}>{s.name}</option>)}</select></label>
           <fieldset>
             <legend>{w.fields}</legend>
             {serviceFields.map((f) => (
               <label key={f} className="check"><input type="checkbox" checked={draft.fields.includes(f)} onChange={(e) => { setDraft({ ...draft, fields: e.target.checked ? [...draft.fields, f] : draft.fields.filter((x) => x !== f) }); }} data-testid="grant-field" /> {f}</label>
             ))}
           </fieldset>
+          {byProvince && (
+            <fieldset className="province-choices" data-testid="grant-provinces-choice" aria-describedby="grant-provinces-help">
+              <legend>{w.grantProvinces}</legend>
+              <p id="grant-provinces-help" className="muted small">{w.grantProvincesHelp}</p>
+              {provinces.state === 'loading' && <Loading />}
+              {provinces.state === 'error' && <ErrorBox error={provinces.error} />}
+              {provinceList.map((p) => (
+                <label key={p.code} className="check">
+                  <input type="checkbox" value={p.code} checked={draft.provinces.includes(p.code)} onChange={(e) => { setDraft({ ...draft, provinces: e.target.checked ? [...draft.provinces, p.code] : draft.provinces.filter((x) => x !== p.code) }); }} data-testid="grant-province" />
+                  <span>{p.name}<span className="muted small unit-code">{p.code}</span></span>
+                </label>
+              ))}
+            </fieldset>
+          )}
           <label>{w.purposeCode} <input required value={draft.purposeCode} onChange={(e) => { setDraft({ ...draft, purposeCode: e.target.value }); }} data-testid="grant-purpose-code" /></label>
           <label>{w.purpose} <input required value={draft.purposeText} onChange={(e) => { setDraft({ ...draft, purposeText: e.target.value }); }} data-testid="grant-purpose" /></label>
           <label>{w.legalBasis} <input required value={draft.legalBasis} onChange={(e) => { setDraft({ ...draft, legalBasis: e.target.value }); }} data-testid="grant-legal" /></label>
@@ -297,6 +319,16 @@ function GrantsTab({ w, version, act, lang, onError }: { readonly w: Words; read
         </form>
       </section>
     </>
+  );
+}
+
+/** A grant's provinces by name, each code beneath; none: every province. A code no longer in force shows as itself. */
+function GrantProvinces({ codes, list, every }: { readonly codes: readonly string[]; readonly list: readonly Province[]; readonly every: string }): ReactNode {
+  if (codes.length === 0) return every;
+  return (
+    <ul className="plain-list grant-provinces">
+      {codes.map((code) => <li key={code}>{list.find((p) => p.code === code)?.name ?? code}<div className="muted">{code}</div></li>)}
+    </ul>
   );
 }
 
