@@ -192,9 +192,8 @@ export class EventDispatcher {
     if (last === undefined) return;
     const fan = this.deps.fanOut ?? fanOut;
     let pending: readonly ChangeEvent[] = events;
-    let missing: { readonly after: number; readonly through: number } | undefined;
     for (;;) {
-      const reached = await this.deps.db.transaction().execute(async (trx) => {
+      const { from, reached, passed } = await this.deps.db.transaction().execute(async (trx) => {
         const from = await eventCursorRepository.read(trx, streamFanoutCursor);
         const ahead = pending.filter((e) => e.seq > from);
         const whole = ahead.length === last.seq - from && ahead.every((e, i) => e.seq === from + 1 + i);
@@ -204,16 +203,12 @@ export class EventDispatcher {
         // store does not hold (a failover to a replica they had not reached). They are not the
         // registry's, so they are not delivered (the deliverer reads what it sends from the
         // outbox); the cursor passes them, or the fan-out would wait for them for ever.
-        if (range.length === 0 && last.seq > from) missing = { after: from, through: last.seq };
         const end = range.length === 0 ? Math.max(from, last.seq) : (range.at(-1)?.seq ?? from);
         if (end > from) await eventCursorRepository.advance(trx, streamFanoutCursor, end, this.deps.clock.now().toISOString());
-        return end;
+        return { from, reached: end, passed: range.length === 0 && end > from };
       });
+      if (passed) this.deps.onError?.(new Error(`the stream carried events after seq ${String(from)} up to ${String(reached)} that the outbox does not hold; passed, not delivered`), 'fanout');
       pending = pending.filter((e) => e.seq > reached);
-      if (missing !== undefined) {
-        this.deps.onError?.(new Error(`the stream carried events after seq ${String(missing.after)} up to ${String(missing.through)} that the outbox does not hold; passed, not delivered`), 'fanout');
-        missing = undefined;
-      }
       if (reached >= last.seq) return;
     }
   }
