@@ -9,7 +9,8 @@
 // buildApp with the access log in its own file (writer thread), in its own process. A national
 // officer is made and signed in here (the identity module's own sign-in, with a cheap password
 // hash: sign-in is not what is measured); the load generator sends its session cookie. Every
-// answered read appended one access record: the log's size is checked after the run.
+// answered read appended one access record: the log's size is checked after the run. The officer
+// servers run the compiled code (dist), as `sachsong serve` does: src is compiled first.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,6 +22,7 @@ import { migrateAccessLogStore, migrateToLatest } from '../src/store/migrator.js
 import { systemClock } from '../src/shared/clock.js';
 import { serverNodeFlags } from '../src/shared/server-flags.js';
 import { signInOfficer, testIdentity } from '../test/officer-session.js';
+import { compileServerCode } from './built-code.js';
 import { load, startServer, stopServer, type LoadResult } from './load.js';
 
 const { values } = parseArgs({
@@ -63,6 +65,7 @@ try {
   await migrateAccessLogStore(logStore.db, logStore.dialect);
   await logStore.close();
 
+  compileServerCode();
   const personPaths = sample.map((id) => `/api/persons/${id}`);
   const targets = [
     { name: 'helloWorld', script: 'bench/servers/hello.server.ts', args: [] as string[], paths: ['/'], headers: {} },

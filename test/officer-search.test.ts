@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAccessLog, type AppendingAccessLog } from '../src/audit/access-log.service.js';
 import { buildApp } from '../src/http/app.js';
 import { adminUnitCatalog } from '../src/registry/admin-unit.catalog.js';
+import { householdRepository } from '../src/registry/household.repository.js';
 import { personRepository } from '../src/registry/person.repository.js';
 import type { PersonRecord } from '../src/registry/person.types.js';
 import { RegistryService } from '../src/registry/registry.service.js';
@@ -59,10 +60,16 @@ describe.each(dialects)('a search below the nation on %s', (dialect) => {
   // 1,200 namesakes elsewhere, born before the two of the officer's commune: their matches come last nationally.
   const namesakes = Array.from({ length: 1_200 }, (_, i) => person(i, elsewhere, `19${String(40 + (i % 40))}-01-01`));
   const own = [person(5_000, homeCommune, '1990-05-01'), person(5_001, homeCommune, '1991-06-02')];
+  // Living elsewhere, tied to the officer's commune only by their household's registration there; and a stranger.
+  const byHousehold = { ...person(6_000, elsewhere, '1985-03-03'), idNumber: '001085006000', fullName: 'Trần Văn Bích', householdId: 'HK-TEST-HOME' };
+  const stranger = { ...person(6_001, elsewhere, '1985-03-03'), idNumber: '001085006001', fullName: 'Trần Văn Bích', householdId: 'HK-TEST-AWAY' };
 
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
-    await personRepository.insertMany(database.db, [...namesakes, ...own]);
+    await personRepository.insertMany(database.db, [...namesakes, ...own, byHousehold, stranger]);
+    for (const [householdId, communeCode, headId] of [['HK-TEST-HOME', homeCommune, byHousehold.idNumber], ['HK-TEST-AWAY', elsewhere, stranger.idNumber]] as const) {
+      await householdRepository.upsert(database.db, { householdId, headId, communeCode, address: null, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z' });
+    }
     log = openAccessLog(database, { lingerMs: 1 });
     const identity = testIdentity(database.db, clock);
     officer = await signInOfficer(identity, clock, { role: 'commune_officer', unit: { level: 'commune', code: homeCommune } });
@@ -84,6 +91,18 @@ describe.each(dialects)('a search below the nation on %s', (dialect) => {
     expect(body.complete).toBe(true);
     const after = await database.db.selectFrom('access_records').select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow();
     expect(Number(after.n) - Number(before.n)).toBe(2);
+  });
+
+  it("lets the officer open a person tied to the commune only by their household, and no one tied by nothing", async () => {
+    const tied = await app.inject({ url: `/api/persons/${byHousehold.idNumber}`, headers: officer.headers });
+    expect(tied.statusCode).toBe(200);
+    expect(tied.json<{ idNumber: string }>().idNumber).toBe(byHousehold.idNumber);
+    const refused = await app.inject({ url: `/api/persons/${stranger.idNumber}`, headers: officer.headers });
+    expect(refused.statusCode).toBe(403);
+    const events = await app.inject({ url: `/api/persons/${byHousehold.idNumber}/events`, headers: officer.headers });
+    expect(events.statusCode).toBe(200);
+    const found = await app.inject({ url: `/api/persons?name=${encodeURIComponent('Tran Van Bich')}`, headers: officer.headers });
+    expect(found.json<{ items: { idNumber: string }[] }>().items.map((i) => i.idNumber)).toEqual([byHousehold.idNumber]);
   });
 
   it('stops at the first `limit` of the unit, and says when the name was too common to look at every match', async () => {

@@ -8,6 +8,7 @@ import { fixedClock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { migrateAccessLogStore } from '../store/migrator.js';
+import { onSharedReadTurn, sharedRead } from '../store/shared-read.js';
 import { decodeFrames, encodeFrame, journalLine, payloadRecordBytes, payloadRecords, segmentName } from './access-journal.format.js';
 import { AccessJournal, type JournalPosition } from './access-journal.js';
 import { openAccessLog } from './access-log.service.js';
@@ -76,6 +77,28 @@ describe('the access journal', () => {
     const file = path.join(dir, journal.currentSegment);
     expect(statSync(file).size).toBe(positions[0]?.end);
     journal.close();
+  });
+
+  it("writes the records of a turn of shared reads in that turn's check phase, not the next turn's", async () => {
+    const registry = openDatabase({ sqliteFile: path.join(dir, 'registry.db') });
+    let writes = 0;
+    const journal = new AccessJournal({ dir: path.join(dir, 'journal'), onWritten: () => undefined, write: (fd, buffer, offset, length, position) => { writes++; return writeSync(fd, buffer, offset, length, position); } });
+    const stop = onSharedReadTurn(() => { journal.expectAppends(); });
+    try {
+      // As an officer's read: the record is appended in the continuation of the person's read.
+      const reads = Array.from({ length: 5 }, (_, i) => sharedRead(registry.db, () => i, () => Promise.resolve(i)).then((n) => {
+        // Scheduled before the append: it runs in the next turn, after a write made in this one.
+        const writesNextTurn = new Promise<number>((resolve) => { setImmediate(() => { resolve(writes); }); });
+        return Promise.all([journal.append(journalLine(prepareAccessRecord(testAccessRecord(n)))), writesNextTurn]);
+      }));
+      const seen = await Promise.all(reads);
+      expect(writes).toBe(1);
+      expect(seen.map(([, w]) => w)).toEqual([1, 1, 1, 1, 1]);
+    } finally {
+      stop();
+      journal.close();
+      await registry.close();
+    }
   });
 
   it('refuses the appends of a failed write, cuts off what it wrote, and goes on with the next', async () => {

@@ -55,6 +55,8 @@ export class AccessJournal {
   private turn: { readonly promise: Promise<void>; readonly resolve: () => void; readonly reject: (error: Error) => void } | undefined;
   private broken: Error | undefined;
   private closed = false;
+  /** A flush is scheduled (setImmediate) and has not run yet. */
+  private flushScheduled = false;
 
   constructor(private readonly options: AccessJournalOptions) {
     this.maxSegmentBytes = options.maxSegmentBytes ?? 64 * 1024 * 1024;
@@ -95,9 +97,25 @@ export class AccessJournal {
       // The executor has run: settle is set.
       const { resolve, reject } = settle as { resolve: () => void; reject: (error: Error) => void };
       this.turn = { promise, resolve, reject };
-      setImmediate(this.flush);
+      this.scheduleFlush();
     }
     return this.turn.promise;
+  }
+
+  /**
+   * Schedules the turn's write now, ahead of the appends it will take: called as a turn of shared
+   * reads is scheduled (store/shared-read.ts), the write then runs in the same check phase right
+   * after those reads, and takes the records their requests append meanwhile. With nothing
+   * appended by then it does nothing.
+   */
+  expectAppends(): void {
+    if (!this.closed) this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flush);
   }
 
   /** Writes what is pending and stops taking appends. The files stay for the writer thread to fold. */
@@ -110,6 +128,7 @@ export class AccessJournal {
   }
 
   private readonly flush = (): void => {
+    this.flushScheduled = false;
     const turn = this.turn;
     this.turn = undefined;
     if (turn === undefined || this.pending.length === 0) return;

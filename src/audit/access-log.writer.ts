@@ -5,6 +5,7 @@ import { DomainError } from '../shared/domain-error.js';
 import { moduleWorker } from '../shared/module-worker.js';
 import type { Database } from '../store/database.js';
 import type { DB } from '../store/database.types.js';
+import { onSharedReadTurn } from '../store/shared-read.js';
 import { AccessJournal, type JournalPosition } from './access-journal.js';
 import { accessLogRepository, nodeKey } from './access-log.repository.js';
 import type { AccessRecordsTable } from './audit.tables.js';
@@ -423,6 +424,8 @@ function threadJournal(journal: AccessJournal, recovering: boolean, fold: (segme
     attempt.then(() => { recovery = undefined; }, () => undefined);
   };
   if (recovering) startRecovery();
+  // The records of a turn's shared reads (officials' reads) written in that same turn.
+  const stopExpecting = onSharedReadTurn(() => { journal.expectAppends(); });
   return {
     written: (position) => { latest = position; },
     append: (lines) => journal.append(lines),
@@ -440,6 +443,7 @@ function threadJournal(journal: AccessJournal, recovering: boolean, fold: (segme
       await new Promise<void>((resolve, reject) => { settling.push({ total, resolve, reject }); askFold(); });
     },
     close: () => {
+      stopExpecting();
       journal.close();
       closed = true;
     },

@@ -190,6 +190,32 @@ describe('headers and error answers', () => {
     expect(missing.headers['cache-control']).toBe('no-store');
   });
 
+  it('gives a JSON answer under /api the REST set (a policy that loads nothing), and an HTML page under /api the browser set', async () => {
+    const json = await app.inject({ url: '/api/admin-units/provinces?date=2026-01-01', headers: { authorization: key } });
+    expect(json.statusCode).toBe(200);
+    expect(json.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
+    expect(json.headers['x-content-type-options']).toBe('nosniff');
+    expect(json.headers['x-frame-options']).toBe('DENY');
+    expect(json.headers['referrer-policy']).toBe('no-referrer');
+    expect(json.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+    expect(json.headers['cross-origin-resource-policy']).toBe('same-origin');
+    // Document-only headers are left off a JSON answer.
+    expect(json.headers['cross-origin-opener-policy']).toBeUndefined();
+    expect(json.headers['x-xss-protection']).toBeUndefined();
+    const refused = await app.inject({ url: '/api/persons/079203012345' });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
+    expect(refused.headers['x-frame-options']).toBe('DENY');
+    const html = await app.inject({ url: '/api/quality/report?format=html', headers: { authorization: key } });
+    expect(html.statusCode).toBe(200);
+    expect(html.headers['content-type']).toMatch(/^text\/html/);
+    expect(String(html.headers['content-security-policy'])).toMatch(/style-src 'self' 'unsafe-inline'/);
+    expect(String(html.headers['content-security-policy'])).toMatch(/script-src 'self'(;|$)/);
+    expect(html.headers['cross-origin-opener-policy']).toBe('same-origin');
+    expect(html.headers['cache-control']).toBe('no-store');
+    expect(html.headers['x-frame-options']).toBe('DENY');
+  });
+
   it('answers an unexpected error with the request id only: no path, no message', async () => {
     const res = await app.inject({ url: '/boom' });
     expect(res.statusCode).toBe(500);

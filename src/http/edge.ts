@@ -141,25 +141,48 @@ async function helmetHeaders(): Promise<readonly (readonly [string, string])[]> 
   }
 }
 
+/** What a JSON answer needs of the browser headers (OWASP's REST list): no framing, no sniffing, no referrer, HTTPS only, same origin. */
+const apiHeaderNames = new Set(['cross-origin-resource-policy', 'referrer-policy', 'strict-transport-security', 'x-content-type-options', 'x-frame-options']);
+/** A JSON document loads nothing and is framed nowhere. */
+const apiPolicy = policyText({ defaultSrc: ["'none'"], frameAncestors: ["'none'"] });
+
 /**
  * Security headers on every answer (those of @fastify/helmet, computed once at start). The console
  * (dist/web) loads only its own script and stylesheet files, so it gets the strict policy (a
- * browser test checks it runs under it); /docs and /api get inline styles (relaxedPolicy). No
- * framing anywhere, no referrer, no MIME sniffing. `upgrade-insecure-requests` is left out: the
- * server is reached over plain HTTP on loopback, and behind a TLS proxy elsewhere.
+ * browser test checks it runs under it); /docs and the HTML pages under /api get inline styles
+ * (relaxedPolicy). No framing anywhere, no referrer, no MIME sniffing. `upgrade-insecure-requests`
+ * is left out: the server is reached over plain HTTP on loopback, and behind a TLS proxy elsewhere.
+ *
+ * Answers under /api carry personal data: no cache (browser, proxy) may keep them, and they get
+ * the short REST set (apiHeaderNames, a policy that loads nothing) unless they are an HTML page:
+ * the document-only headers (opener and agent-cluster isolation, IE's and Flash's switches) mean
+ * nothing to a JSON answer, and setting and sending the full set cost an officer's read about a
+ * tenth of its time (BENCHMARKS.md, 2026-12-06).
  */
 export async function registerSecurityHeaders(app: FastifyInstance): Promise<void> {
-  const headers = await helmetHeaders();
-  app.addHook('onRequest', (_request, reply, done) => {
+  const helmet = await helmetHeaders();
+  const withPolicy = (policy: string): readonly (readonly [string, string])[] => helmet.map(([name, value]) => [name, name === 'content-security-policy' ? policy : value] as const);
+  const browser = withPolicy(policyText(strictPolicy));
+  const relaxed = withPolicy(relaxedPolicy);
+  const api: readonly (readonly [string, string])[] = [
+    ['cache-control', 'no-store'],
+    ['content-security-policy', apiPolicy],
+    ...helmet.filter(([name]) => apiHeaderNames.has(name)),
+  ];
+  if (api.length !== apiHeaderNames.size + 2) throw new Error('@fastify/helmet no longer sets every header an /api answer needs');
+  const isApi = (url: string): boolean => url.startsWith('/api/') || url === '/api' || url.startsWith('/api?');
+  app.addHook('onRequest', (request, reply, done) => {
+    const url = request.url;
     const raw = reply.raw;
-    for (const [name, value] of headers) raw.setHeader(name, value);
+    for (const [name, value] of isApi(url) ? api : url.startsWith('/docs') ? relaxed : browser) raw.setHeader(name, value);
     done();
   });
   app.addHook('onSend', (request, reply, payload, done) => {
-    const api = request.url.startsWith('/api/') || request.url === '/api';
-    // Answers under /api carry personal data: no cache (browser, proxy) may keep them.
-    if (api) reply.header('cache-control', 'no-store');
-    if (api || request.url.startsWith('/docs')) reply.header('content-security-policy', relaxedPolicy);
+    // An HTML page under /api (a report, a sign-in form): the browser set, inline styles allowed.
+    if (isApi(request.url) && String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
+      for (const [name, value] of relaxed) reply.header(name, value);
+      reply.header('cache-control', 'no-store');
+    }
     done(null, payload);
   });
 }

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { actorOf } from '../http/api-auth.js';
 import { breakGlassReasonOf, officialRead, type OfficialReadSink } from '../http/official-reads.js';
-import { authorize, personInUnit, type Actor, type Decision, type PersonTies } from '../identity/authorization.policy.js';
+import { authorize, personInUnit, type Actor, type Decision, type PersonTies, type Unit } from '../identity/authorization.policy.js';
 import type { PersonTiesResolver } from '../identity/person-ties.js';
 import type { RegistryService } from './registry.service.js';
 import type { LifeEventType } from './life-event.types.js';
@@ -72,6 +72,16 @@ export const personRoutes: FastifyPluginAsyncTypebox<PersonRoutesOptions> = (app
       householdCommune,
     });
   const tiesOf = async (person: PersonRecord): Promise<PersonTies> => tiesWith(person, await registry.householdCommune(person.householdId));
+  /**
+   * The ties that decide a read by a reader of `unit`: the person's own communes first, and the
+   * household's commune read only when those do not place the person in the unit. A tie more
+   * never takes one away, so the decision is the one the full ties give, without the household's
+   * look-up for most reads (a national reader's, a commune officer's of their own residents).
+   */
+  const tiesFor = async (unit: Unit, person: PersonRecord): Promise<PersonTies> => {
+    const own = tiesWith(person, null);
+    return personInUnit(unit, own) ? own : tiesOf(person);
+  };
 
   const readHeaders = Type.Object({
     'x-purpose': Type.Optional(Type.String({ description: 'why the data is read (shown to the citizen); a default per action when absent' })),
@@ -80,14 +90,14 @@ export const personRoutes: FastifyPluginAsyncTypebox<PersonRoutesOptions> = (app
   });
 
   const authorizePerson = async (actor: Actor, permission: 'person.read' | 'household.read', person: PersonRecord, breakGlassReason: string | undefined): Promise<Decision> =>
-    authorize(actor, permission, { kind: 'person', ties: await tiesOf(person) }, { breakGlassReason });
+    authorize(actor, permission, { kind: 'person', ties: await tiesFor(actor.unit, person) }, { breakGlassReason });
 
   app.get('/persons/:id', {
     schema: { tags, summary: 'A person by ID number (recorded in the access log)', params: Type.Object({ id: IdNumberParam }), headers: readHeaders, response: { 200: PersonView } },
   }, async (request) => {
     const actor = actorOf(request);
-    const { person, householdCommune } = await registry.getPersonWithHouseholdCommune(request.params.id);
-    const decision = authorize(actor, 'person.read', { kind: 'person', ties: tiesWith(person, householdCommune) }, { breakGlassReason: breakGlassReasonOf(request) });
+    const person = await registry.getPerson(request.params.id);
+    const decision = authorize(actor, 'person.read', { kind: 'person', ties: await tiesFor(actor.unit, person) }, { breakGlassReason: breakGlassReasonOf(request) });
     const view = toPersonView(person, today());
     await reads.record(officialRead(request, actor, 'person.read', [person.idNumber], personViewFields, decision));
     return view;
@@ -112,7 +122,7 @@ export const personRoutes: FastifyPluginAsyncTypebox<PersonRoutesOptions> = (app
     // Below the nation the unit filter walks the national matches until the unit's `limit` are found.
     const { persons, complete } = actor.unit.level === 'nation'
       ? { persons: await registry.searchPersons(query), complete: true }
-      : await registry.searchPersonsKept(query, async (p) => personInUnit(actor.unit, await tiesOf(p)));
+      : await registry.searchPersonsKept(query, async (p) => personInUnit(actor.unit, await tiesFor(actor.unit, p)));
     const on = today();
     const items = persons.map((p) => toPersonSummary(p, on));
     await reads.record(officialRead(request, actor, 'person.search', persons.map((p) => p.idNumber), summaryFields, undefined));

@@ -47,6 +47,7 @@ class ReadTurn {
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(this.flush);
+        for (const listener of turnListeners) listener();
       }
     });
   }
@@ -102,6 +103,21 @@ class ReadTurn {
 }
 
 const turns = new WeakMap<SQLite.Database, ReadTurn>();
+const turnListeners = new Set<() => void>();
+
+/**
+ * Calls `listener` whenever a turn of shared reads is scheduled, right after its setImmediate: an
+ * immediate the listener schedules then runs in the same check phase, after the reads and the
+ * promise continuations they resolve. The access journal uses it to write the records of the
+ * turn's reads in the same event-loop turn, instead of the next one. Returns the unsubscribe.
+ *
+ * @example
+ * const stop = onSharedReadTurn(() => { journal.expectAppends(); });
+ */
+export function onSharedReadTurn(listener: () => void): () => void {
+  turnListeners.add(listener);
+  return () => { turnListeners.delete(listener); };
+}
 
 /**
  * Runs a synchronous read on the SQLite connection behind `db` together with the other reads of
