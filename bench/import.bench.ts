@@ -8,7 +8,8 @@
  * into a second fresh store through the importer the CLI uses (reading and validating in a worker
  * thread, all-or-nothing batches written by this one). Prints one JSON line per round: persons per second of each and their ratio,
  * and the CPU of each a row (this process's; on PostgreSQL also the server processes serving the
- * bench's database, read from /proc on Linux). On PostgreSQL it creates databases on
+ * bench's database, read from /proc on Linux). Both run the compiled code (src is compiled into
+ * dist first), as the CLI does. On PostgreSQL it creates databases on
  * postgres://postgres@127.0.0.1:5432 and drops them afterwards.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -17,14 +18,27 @@ import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { readPersonFile } from '../src/registry/person-file.reader.js';
-import { exportPersons } from '../src/registry/person-export.service.js';
-import { PersonImportService } from '../src/registry/person-import.service.js';
-import { generatePopulation } from '../src/registry/population.generator.js';
-import { systemClock } from '../src/shared/clock.js';
-import { loadPopulation } from '../src/store/bulk-writer.js';
-import { openDatabase, type Database } from '../src/store/database.js';
-import { migrateToLatest } from '../src/store/migrator.js';
+import type * as PersonFileReaderModule from '../src/registry/person-file.reader.js';
+import type * as PersonExportModule from '../src/registry/person-export.service.js';
+import type * as PersonImportModule from '../src/registry/person-import.service.js';
+import type * as PopulationGeneratorModule from '../src/registry/population.generator.js';
+import type * as ClockModule from '../src/shared/clock.js';
+import type * as BulkWriterModule from '../src/store/bulk-writer.js';
+import type * as DatabaseModule from '../src/store/database.js';
+import type { Database } from '../src/store/database.js';
+import type * as MigratorModule from '../src/store/migrator.js';
+import { builtModule, compileServerCode } from './built-code.js';
+
+// The compiled code, as `sachsong import` runs it (dist; the checking thread too), not src through tsx.
+compileServerCode();
+const { readPersonFile } = (await import(builtModule('registry/person-file.reader.js'))) as typeof PersonFileReaderModule;
+const { exportPersons } = (await import(builtModule('registry/person-export.service.js'))) as typeof PersonExportModule;
+const { PersonImportService } = (await import(builtModule('registry/person-import.service.js'))) as typeof PersonImportModule;
+const { generatePopulation } = (await import(builtModule('registry/population.generator.js'))) as typeof PopulationGeneratorModule;
+const { systemClock } = (await import(builtModule('shared/clock.js'))) as typeof ClockModule;
+const { loadPopulation } = (await import(builtModule('store/bulk-writer.js'))) as typeof BulkWriterModule;
+const { openDatabase } = (await import(builtModule('store/database.js'))) as typeof DatabaseModule;
+const { migrateToLatest } = (await import(builtModule('store/migrator.js'))) as typeof MigratorModule;
 
 const { values } = parseArgs({
   options: {
