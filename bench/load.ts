@@ -11,11 +11,22 @@ export interface LoadResult {
   readonly non2xx: number;
   /** CPU time (user + system, every thread) the server process spent a request, when its pid was given. */
   readonly serverCpuMicrosPerRequest?: number;
+  /** The part of it spent by the server's main thread (the request thread), when its pid was given. */
+  readonly serverMainThreadCpuMicrosPerRequest?: number;
 }
 
 /** CPU seconds (user + system, all threads) a process has used so far, from /proc (Linux). */
 export function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return statCpuSeconds(`/proc/${pid}/stat`);
+}
+
+/** CPU seconds (user + system) a process's main thread has used so far, from /proc (Linux). */
+export function mainThreadCpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function statCpuSeconds(file: string): number {
+  const stat = readFileSync(file, 'utf8');
   // Fields after the command name (which may hold spaces) start at state; utime and stime are the 12th and 13th of them.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
@@ -58,8 +69,10 @@ export async function load(
     });
   if ((options.warmup ?? 5) > 0) await run(options.warmup ?? 5);
   const cpuBefore = options.serverPid === undefined ? 0 : processCpuSeconds(options.serverPid);
+  const mainBefore = options.serverPid === undefined ? 0 : mainThreadCpuSeconds(options.serverPid);
   const r = await run(options.seconds);
   const cpu = options.serverPid === undefined ? undefined : processCpuSeconds(options.serverPid) - cpuBefore;
+  const main = options.serverPid === undefined ? undefined : mainThreadCpuSeconds(options.serverPid) - mainBefore;
   return {
     requestsPerSecond: r.requests.average,
     p50Ms: r.latency.p50,
@@ -67,5 +80,6 @@ export async function load(
     errors: r.errors,
     non2xx: r.non2xx,
     ...(cpu === undefined || r.requests.total === 0 ? {} : { serverCpuMicrosPerRequest: Math.round((cpu * 1e6) / r.requests.total) }),
+    ...(main === undefined || r.requests.total === 0 ? {} : { serverMainThreadCpuMicrosPerRequest: Math.round((main * 1e6) / r.requests.total) }),
   };
 }
