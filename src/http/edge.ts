@@ -178,10 +178,9 @@ export async function registerSecurityHeaders(app: FastifyInstance): Promise<voi
     done();
   });
   app.addHook('onSend', (request, reply, payload, done) => {
-    // An HTML page under /api (a report, a sign-in form): the browser set, inline styles allowed.
+    // An HTML page under /api (a report): the browser set, inline styles allowed; no-store stays from onRequest.
     if (isApi(request.url) && String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
       for (const [name, value] of relaxed) reply.header(name, value);
-      reply.header('cache-control', 'no-store');
     }
     done(null, payload);
   });
