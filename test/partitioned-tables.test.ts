@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAccessLog } from '../src/audit/access-log.service.js';
 import { AuditService } from '../src/audit/audit.service.js';
 import { generateSignerKey, parseSignerKey } from '../src/audit/checkpoint-note.js';
+import { personIndexDefaults } from '../src/audit/person-index.writer.js';
 import { generatePopulation } from '../src/registry/population.generator.js';
 import { RegistryService } from '../src/registry/registry.service.js';
 import { systemClock } from '../src/shared/clock.js';
@@ -69,19 +70,19 @@ describe('the hot tables partitioned by person (PostgreSQL)', () => {
   it('keeps the access log whole: appends, verification, and the tracker through the person index', async () => {
     const log = openAccessLog(store);
     const mine = people[1]?.id ?? '';
-    // More than one person-index run (2,048 records): the tracker then reads the partitioned index.
-    const records = Array.from({ length: 2_200 }, (_, i) => testAccessRecord(i, { personId: i % 10 === 0 ? mine : people[2 + (i % 18)]?.id ?? mine }));
+    // More than one person-index run: the tracker then reads the partitioned index.
+    const records = Array.from({ length: personIndexDefaults.runSize + 304 }, (_, i) => testAccessRecord(i, { personId: i % 10 === 0 ? mine : people[2 + (i % 18)]?.id ?? mine }));
     for (let at = 0; at < records.length; at += 500) await log.appendMany(records.slice(at, at + 500));
     await log.indexed();
     await log.close();
     const audit = new AuditService({ db: store.db, registryDb: store.db, signer: parseSignerKey(generateSignerKey('partition.test/access-log')), clock: systemClock });
     const report = await audit.verify();
     expect(report.ok).toBe(true);
-    expect(report.treeSize).toBe(2_200);
+    expect(report.treeSize).toBe(records.length);
     const indexed = await sql<{ n: number }>`select count(*)::int as n from access_person_entries`.execute(store.db);
-    expect(indexed.rows[0]?.n).toBeGreaterThanOrEqual(2_048);
+    expect(indexed.rows[0]?.n).toBeGreaterThanOrEqual(personIndexDefaults.runSize);
     const page = await audit.tracker(mine, { visibleOn: '2027-01-01', limit: 500 });
-    expect(page.entries).toHaveLength(220);
+    expect(page.entries).toHaveLength(records.length / 10);
   }, 120_000);
 });
 
