@@ -16,11 +16,11 @@ export const emptyRoot: Buffer = createHash('sha256').digest();
 
 /**
  * One-shot SHA-256 of `input` as a Buffer. Node hands a digest back as a 'buffer' through a fresh
- * ArrayBuffer of its own (measured on Node 20: 0.95 µs for 65 bytes); as a latin1 string copied
- * into Buffer's pool it costs 0.35 µs. The tree hashes every record and interior node this way.
+ * ArrayBuffer of its own (measured on Node 20: 0.95 µs for 65 bytes); as a 'binary' (latin1) string
+ * copied into Buffer's pool it costs 0.35 µs. The tree hashes every record and interior node this way.
  */
 function sha256(input: Uint8Array | string): Buffer {
-  return Buffer.from(hash('sha256', input, 'latin1'), 'latin1');
+  return Buffer.from(hash('sha256', input, 'binary'), 'latin1');
 }
 
 /** RFC 6962 leaf hash: SHA-256(0x00 ‖ leaf). */
