@@ -37,6 +37,27 @@ export function encodeFrame(payload: Buffer): Buffer {
   return frame;
 }
 
+/** The most bytes the frame of `lines` can take: UTF-8 spends at most 3 bytes on a UTF-16 code unit. */
+export function frameBytesAtMost(lines: readonly string[]): number {
+  let units = 0;
+  for (const line of lines) units += line.length;
+  return frameHeaderBytes + 3 * units;
+}
+
+/**
+ * Writes the frame of `lines` (their UTF-8 bytes, one after another) into `into` from its start,
+ * without building the payload and the frame as buffers of their own; returns the frame's length.
+ * `into` holds at least frameBytesAtMost(lines) bytes. The same frame as encodeFrame's.
+ */
+export function encodeFrameInto(into: Buffer, lines: readonly string[]): number {
+  let at = frameHeaderBytes;
+  for (const line of lines) at += into.write(line, at, 'utf8');
+  const length = at - frameHeaderBytes;
+  into.writeUInt32LE(length, 0);
+  into.writeUInt32LE(crc32(into.subarray(frameHeaderBytes, at)), 4);
+  return at;
+}
+
 /** The frames read from `bytes` (which starts at a frame): their payloads and the offset after the last whole one. */
 export function decodeFrames(bytes: Buffer): { readonly payloads: readonly Buffer[]; readonly consumed: number; readonly torn: boolean } {
   const payloads: Buffer[] = [];

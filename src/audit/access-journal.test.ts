@@ -9,7 +9,7 @@ import { DomainError } from '../shared/domain-error.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { migrateAccessLogStore } from '../store/migrator.js';
 import { onSharedReadTurn, sharedRead } from '../store/shared-read.js';
-import { decodeFrames, encodeFrame, journalLine, payloadRecordBytes, payloadRecords, segmentName } from './access-journal.format.js';
+import { decodeFrames, encodeFrame, encodeFrameInto, frameBytesAtMost, journalLine, payloadRecordBytes, payloadRecords, segmentName } from './access-journal.format.js';
 import { AccessJournal, type JournalPosition } from './access-journal.js';
 import { openAccessLog } from './access-log.service.js';
 import { prepareAccessRecord } from './access-record.js';
@@ -48,6 +48,19 @@ describe('the access journal format', () => {
     expect(both.map((r) => r.deferred_until)).toEqual(['2027-03-01', null]);
   });
 
+  it('encodes the lines of a turn into a buffer it reuses as the same frame, whatever the characters', () => {
+    const turn = ['Hà Nội\tĐ\t{"x":"ư"}\n', 'ascii only\n', 'astral \u{1F600} and \u{20000}\n', journalLine(prepareAccessRecord(testAccessRecord(4)))];
+    const expected = encodeFrame(Buffer.from(turn.join(''), 'utf8'));
+    // Stale bytes in the reused buffer must not leak into the frame.
+    const into = Buffer.alloc(frameBytesAtMost(turn), 0xff);
+    const length = encodeFrameInto(into, turn);
+    expect(length).toBe(expected.length);
+    expect(into.subarray(0, length).equals(expected)).toBe(true);
+    expect(decodeFrames(into.subarray(0, length)).payloads.map((p) => p.toString('utf8'))).toEqual([turn.join('')]);
+    // Three bytes a UTF-16 unit is the most UTF-8 takes: a line of 3-byte characters fills the bound exactly.
+    expect(encodeFrameInto(Buffer.alloc(frameBytesAtMost(['ằằằ'])), ['ằằằ'])).toBe(frameBytesAtMost(['ằằằ']));
+  });
+
   it('gives the fold each leaf as its UTF-8 bytes, with the leaf hash of the text it encodes', () => {
     const records = [prepareAccessRecord(testAccessRecord(1, { deferredUntil: '2027-03-01' })), prepareAccessRecord(testAccessRecord(2))];
     const payload = Buffer.from(records.map((r) => journalLine(r)).join(''), 'utf8');
@@ -77,6 +90,22 @@ describe('the access journal', () => {
     const file = path.join(dir, journal.currentSegment);
     expect(statSync(file).size).toBe(positions[0]?.end);
     journal.close();
+  });
+
+  it('writes a turn larger than its reused buffer, and the small turns around it, each whole and in order', async () => {
+    const journal = new AccessJournal({ dir, onWritten: () => undefined });
+    const line = (i: number): string => journalLine(prepareAccessRecord(testAccessRecord(i)));
+    await journal.append(line(0));
+    // About 200 KiB in one turn: past the 64 KiB the journal keeps for its frames.
+    await Promise.all(Array.from({ length: 300 }, (_, i) => journal.append(line(1 + i))));
+    await journal.append(line(301));
+    const file = path.join(dir, journal.currentSegment);
+    journal.close();
+    const frames = decodeFrames(readFileSync(file));
+    expect(frames.torn).toBe(false);
+    expect(frames.payloads.map((p) => payloadRecords(p).length)).toEqual([1, 300, 1]);
+    expect(frames.payloads[1]?.length).toBeGreaterThan(64 * 1024);
+    expect(frames.payloads.flatMap((p) => payloadRecords(p)).map((r) => r.leaf)).toEqual(Array.from({ length: 302 }, (_, i) => prepareAccessRecord(testAccessRecord(i)).leaf));
   });
 
   it("writes the records of a turn of shared reads in that turn's check phase, not the next turn's", async () => {

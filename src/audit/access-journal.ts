@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { DomainError } from '../shared/domain-error.js';
-import { encodeFrame, segmentName, segmentWriterPid } from './access-journal.format.js';
+import { encodeFrameInto, frameBytesAtMost, segmentName, segmentWriterPid } from './access-journal.format.js';
 
 /** Where a write of the journal ended: the segment, its length, and every byte this journal wrote so far. */
 export interface JournalPosition {
@@ -57,6 +57,12 @@ export class AccessJournal {
   private closed = false;
   /** A flush is scheduled (setImmediate) and has not run yet. */
   private flushScheduled = false;
+  /**
+   * The turn's frame is encoded here and written from here: a turn of officers' reads (several
+   * KiB) would otherwise take two fresh buffers past Buffer's pool each turn. A larger turn (a
+   * bulk job's) gets a buffer of its own, so this one stays small.
+   */
+  private scratch = Buffer.allocUnsafeSlow(64 * 1024);
 
   constructor(private readonly options: AccessJournalOptions) {
     this.maxSegmentBytes = options.maxSegmentBytes ?? 64 * 1024 * 1024;
@@ -132,22 +138,24 @@ export class AccessJournal {
     const turn = this.turn;
     this.turn = undefined;
     if (turn === undefined || this.pending.length === 0) return;
-    const frame = encodeFrame(Buffer.from(this.pending.length === 1 ? (this.pending[0] as string) : this.pending.join(''), 'utf8'));
+    const most = frameBytesAtMost(this.pending);
+    const frame = most <= this.scratch.length ? this.scratch : Buffer.allocUnsafe(most);
+    const length = encodeFrameInto(frame, this.pending);
     this.pending = [];
     const at = this.offset;
     try {
       // No segment since a failure: try again to begin one (space may have been freed).
       if (this.fd < 0) this.begin();
       if (this.broken !== undefined) throw this.broken;
-      for (let done = 0; done < frame.length;) done += this.write(this.fd, frame, done, frame.length - done, at + done);
+      for (let done = 0; done < length;) done += this.write(this.fd, frame, done, length - done, at + done);
     } catch (error) {
       const cause = error instanceof Error ? error : new Error(String(error));
       this.cutBack(at);
       turn.reject(this.failure(cause));
       return;
     }
-    this.offset = at + frame.length;
-    this.total += frame.length;
+    this.offset = at + length;
+    this.total += length;
     turn.resolve();
     this.options.onWritten({ segment: this.segment, segmentNumber: this.currentNumber, end: this.offset, total: this.total });
     if (this.offset >= this.maxSegmentBytes) this.rotate();
