@@ -33,6 +33,7 @@ const personViewFields = Object.freeze(Object.keys(PersonView.properties));
 const summaryFields = Object.freeze(Object.keys(PersonSummary.properties));
 const eventFields = Object.freeze(['lifeEvents']);
 const householdFields = Object.freeze(['householdId', 'communeCode', 'address', 'headId', 'members.idNumber', 'members.fullName', 'members.birthDate', 'members.sex', 'members.relationshipToHead', 'members.status']);
+const noPlaces: PersonTies = Object.freeze({ communes: Object.freeze([]) });
 const communeKeys = ['permanentCommune', 'temporaryCommune', 'currentCommune', 'birthCommune'] as const;
 
 function mergeTies(all: readonly PersonTies[]): PersonTies {
@@ -79,6 +80,8 @@ export const personRoutes: FastifyPluginAsyncTypebox<PersonRoutesOptions> = (app
    * look-up for most reads (a national reader's, a commune officer's of their own residents).
    */
   const tiesFor = async (unit: Unit, person: PersonRecord): Promise<PersonTies> => {
+    // The nation holds every person: no place of theirs can change a national reader's decision.
+    if (unit.level === 'nation') return noPlaces;
     const own = tiesWith(person, null);
     return personInUnit(unit, own) ? own : tiesOf(person);
   };
