@@ -34,8 +34,9 @@ export interface PersonIndexer {
 /**
  * Sixteen runs a merge rather than eight: a record is copied once a tier, log₁₆ instead of log₈ of
  * the log's size in runs (3.6 against 5.6 copies at 100 million records), for about twice the
- * runs a tracker lookup seeks. Indexing 1 million records with every due merge: 1.42 µs of CPU a
- * record against 2.36 µs for runs of 2,048 merged eight at a time (2026-12-06).
+ * runs a tracker lookup seeks. Indexing 1 and 3 million records with every due merge: 1.51 and
+ * 2.15 µs of CPU a record against 2.38 and 3.10 µs for runs of 2,048 merged eight at a time
+ * (bench/person-index-fan-in.bench.ts, 2026-12-06).
  */
 export const personIndexDefaults = { runSize: 4_096, sliceSize: 2_048, fanIn: 16 } as const;
 const defaults = personIndexDefaults;
