@@ -50,6 +50,24 @@ describe('official read leaves from templates', () => {
     expect(checked).toBeGreaterThan(700);
   });
 
+  it('follow a reader whose role or unit changed, and a reader with more kinds of read than it keeps', () => {
+    const leaves = new OfficialReadLeaves((read, at) => officialReadRecords(read, at));
+    const at = new Date('2026-12-05T03:00:00.000Z');
+    const expected = (r: OfficialRead): string[] => officialReadRecords(r, at).map((x) => prepareAccessLeaf(x).leaf);
+    const fields = Object.freeze(['fullName']);
+    const base: OfficialRead = { reader: { kind: 'officer', id: 'off-9', role: 'commune_officer', unit: { level: 'commune', code: '26734' } }, action: 'person.read', personIds: ['079203012345'], fields, purpose: 'p', caseReference: undefined, breakGlassReason: undefined, requestId: 'r-1' };
+    const moved: OfficialRead = { ...base, reader: { ...base.reader, role: 'province_officer', unit: { level: 'province', code: '79' } } };
+    for (const read of [base, moved, base, moved]) expect(leaves.of(read, at)?.map((r) => r.leaf)).toEqual(expected(read));
+    expect(leaves.of(moved, at)?.[0]?.leaf).toContain('"readerUnit":"province:79"');
+    // Forty purposes, twice over: the kinds past the ones kept are made again, never mixed up.
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 40; i++) {
+        const read = { ...base, purpose: `purpose ${String(i)}` };
+        expect(leaves.of(read, at)?.map((r) => r.leaf)).toEqual(expected(read));
+      }
+    }
+  });
+
   it('follow a field list changed in place, and serve a frozen list from its template', () => {
     const leaves = new OfficialReadLeaves((read, at) => officialReadRecords(read, at));
     const at = new Date('2026-12-05T03:00:00.000Z');

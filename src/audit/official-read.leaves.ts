@@ -19,8 +19,12 @@ export class OfficialReadLeaves {
   /** `recordsOf`: officialReadRecords (passed in: the recorder's module imports this one). */
   constructor(private readonly recordsOf: (read: OfficialRead, at: Date) => AccessRecordInput[]) {}
 
-  /** By the read's field list (routes pass one constant list per action), then by the rest of its kind. */
-  private templates = new WeakMap<readonly string[], Map<string, readonly [string, string, string, string] | null>>();
+  /**
+   * By the read's field list (routes pass one constant list per action), then by the reader's id;
+   * each reader's few kinds of read are told apart by comparing their parts, with no key built
+   * and hashed a read.
+   */
+  private templates = new WeakMap<readonly string[], Map<string, TemplateEntry[]>>();
   private count = 0;
 
   /** The read's journal records, or undefined when it is not of a kind the templates serve (a break-glass read, an unusual request id). */
@@ -46,30 +50,60 @@ export class OfficialReadLeaves {
     return records;
   }
 
-  private template(read: OfficialRead): readonly [string, string, string, string] | undefined {
-    let byKind = this.templates.get(read.fields);
-    if (byKind === undefined) {
-      byKind = new Map();
-      this.templates.set(read.fields, byKind);
+  private template(read: OfficialRead): Template | undefined {
+    let byReader = this.templates.get(read.fields);
+    if (byReader === undefined) {
+      byReader = new Map();
+      this.templates.set(read.fields, byReader);
     }
-    // A frozen list (the routes') cannot change under its template; any other list's content is part of the key.
+    // A frozen list (the routes') cannot change under its template; any other list's content is part of the kind.
     const fields = Object.isFrozen(read.fields) ? '' : read.fields.join('\u0001');
-    const key = `${read.reader.kind}\u0000${read.reader.id}\u0000${read.reader.role}\u0000${read.reader.unit.code ?? read.reader.unit.level}\u0000${read.action}\u0000${read.purpose}\u0000${read.caseReference ?? '\u0002'}\u0000${fields}`;
-    const known = byKind.get(key);
-    if (known !== undefined) return known ?? undefined;
+    const { reader } = read;
+    let entries = byReader.get(reader.id);
+    if (entries !== undefined) {
+      for (const e of entries) {
+        if (e.kind === reader.kind && e.role === reader.role && e.unitLevel === reader.unit.level && e.unitCode === reader.unit.code
+          && e.action === read.action && e.purpose === read.purpose && e.caseReference === read.caseReference && e.fields === fields) {
+          return e.template ?? undefined;
+        }
+      }
+    }
     // Officers number in the thousands per node; a bound keeps a flood of purposes from growing it.
     if (this.count >= maxTemplates) {
       this.templates = new WeakMap();
       this.count = 0;
       return this.template(read);
     }
+    if (entries === undefined) {
+      entries = [];
+      byReader.set(reader.id, entries);
+    }
+    // A reader sending a new purpose with every read keeps only its latest kinds: the scan stays short.
+    if (entries.length >= maxKindsPerReader) entries.shift();
     const made = split(read, this.recordsOf);
-    byKind.set(key, made ?? null);
+    entries.push({ kind: reader.kind, role: reader.role, unitLevel: reader.unit.level, unitCode: reader.unit.code, action: read.action, purpose: read.purpose, caseReference: read.caseReference, fields, template: made ?? null });
     this.count++;
     return made;
   }
 }
 
+/** A leaf cut around its three gaps: the time, the person, the request id. */
+type Template = readonly [string, string, string, string];
+
+/** One kind of read of one reader, and its template (null: not one the templates serve). */
+interface TemplateEntry {
+  readonly kind: OfficialRead['reader']['kind'];
+  readonly role: string;
+  readonly unitLevel: OfficialRead['reader']['unit']['level'];
+  readonly unitCode: string | null;
+  readonly action: OfficialRead['action'];
+  readonly purpose: string;
+  readonly caseReference: string | undefined;
+  readonly fields: string;
+  readonly template: Template | null;
+}
+
+const maxKindsPerReader = 16;
 const maxTemplates = 10_000;
 const idNumber = /^\d{12}$/;
 const utcMillis = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -80,7 +114,7 @@ const placeholderPerson = '000000000000';
 const placeholderRequest = 'official-read-leaf-template';
 
 /** The leaf of the read with placeholders, cut around them; undefined if the members are not where the canonical order puts them. */
-function split(read: OfficialRead, recordsOf: (read: OfficialRead, at: Date) => AccessRecordInput[]): readonly [string, string, string, string] | undefined {
+function split(read: OfficialRead, recordsOf: (read: OfficialRead, at: Date) => AccessRecordInput[]): Template | undefined {
   const [record] = recordsOf({ ...read, personIds: [placeholderPerson], requestId: placeholderRequest, breakGlassReason: undefined }, new Date(placeholderAt));
   if (record === undefined) return undefined;
   // Throws the record's own validation error (a bad purpose, say): the caller's general path reports it.
