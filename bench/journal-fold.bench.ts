@@ -2,9 +2,10 @@
 // fold as the writer thread runs it (JournalFolder: the leaves' UTF-8 bytes hashed and stored as
 // written) against the same fold with every leaf decoded to a string first (hashed and bound as
 // text), on the same journal, in the same run. Officers' reads of person.read as the routes record
-// them (access-journal lines of OfficialReadLeaves), folded a poll at a time (--per-fold records,
-// about 50 ms of reads at 14,000 a second), then the person index caught up; CPU time a record.
-//   npx tsx bench/journal-fold.bench.ts [--records 200000] [--per-fold 700] [--rounds 3]
+// them (OfficialReadLeaves' templated records, appended in turns of 8), folded a poll at a time
+// (--per-fold records, about 200 ms of reads at 22,000 a second), then the person index caught up;
+// CPU time a record.
+//   npx tsx bench/journal-fold.bench.ts [--records 200000] [--per-fold 4400] [--rounds 3]
 import { randomUUID } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import { parseArgs } from 'node:util';
 import SQLite from 'better-sqlite3';
 import { AccessJournal, type JournalPosition } from '../src/audit/access-journal.js';
 import { JournalFolder } from '../src/audit/access-journal.folder.js';
-import { decodeFrames, journalLine, payloadRecords } from '../src/audit/access-journal.format.js';
+import { decodeFrames, payloadRecords, templatedRecords, type JournalEntry, type TemplatedLeaves } from '../src/audit/access-journal.format.js';
 import { sqliteBatchTransaction, sqliteTreeState } from '../src/audit/access-log.writer.js';
 import { FrontierWriter, type WrittenRecord } from '../src/audit/frontier.writer.js';
 import { leafHash } from '../src/audit/merkle-tree.js';
@@ -26,7 +27,7 @@ import { migrateAccessLogStore } from '../src/store/migrator.js';
 const { values } = parseArgs({
   options: {
     records: { type: 'string', default: '200000' },
-    'per-fold': { type: 'string', default: '700' },
+    'per-fold': { type: 'string', default: '4400' },
     rounds: { type: 'string', default: '3' },
   },
 });
@@ -38,18 +39,20 @@ const fields = Object.freeze(['idNumber', 'fullName', 'birthDate', 'sex', 'ethni
 const reader = { kind: 'officer', id: randomUUID(), role: 'national_officer', unit: { level: 'nation', code: null } } as const;
 const leaves = new OfficialReadLeaves((read, at) => officialReadRecords(read, at));
 
-/** The journal's lines of `count` officers' reads, in polls of perFold records. */
-function journalPolls(count: number): string[][] {
-  const polls: string[][] = [];
+/** The journal's entries of `count` officers' reads (as the recorder appends them), in turns of 8, in polls of perFold records. */
+function journalPolls(count: number): JournalEntry[][][] {
+  const polls: JournalEntry[][][] = [];
   for (let done = 0; done < count; done += perFold) {
-    const turns: string[] = [];
+    const turns: JournalEntry[][] = [];
     for (let i = done; i < Math.min(count, done + perFold); i += 8) {
-      let lines = '';
+      const entries: JournalEntry[] = [];
       for (let k = i; k < Math.min(count, done + perFold, i + 8); k++) {
         const read: OfficialRead = { reader, action: 'person.read', personIds: [String(100_000_000_000 + ((k * 4_999) % 899_999_999_999))], fields, purpose: 'Tra cứu hồ sơ công dân trong công tác quản lý dân cư', caseReference: undefined, breakGlassReason: undefined, requestId: randomUUID() };
-        for (const record of leaves.of(read, new Date(Date.UTC(2026, 11, 6) + k)) ?? []) lines += journalLine(record);
+        const templated = leaves.of(read, new Date(Date.UTC(2026, 11, 6) + k));
+        if (templated === undefined) throw new Error('the bench read is not one the templates serve');
+        entries.push(templated);
       }
-      turns.push(lines);
+      turns.push(entries);
     }
     polls.push(turns);
   }
@@ -72,7 +75,7 @@ async function freshLog(dir: string, name: string): Promise<{ sqlite: SQLite.Dat
 const cpuMicros = (): number => { const c = process.cpuUsage(); return c.user + c.system; };
 
 /** Writes the polls to a journal and folds each as the writer thread would; CPU µs a record of the folds and of the index. */
-async function run(dir: string, name: string, polls: readonly string[][], decoded: boolean): Promise<{ fold: number; index: number; size: number }> {
+async function run(dir: string, name: string, polls: readonly JournalEntry[][][], decoded: boolean): Promise<{ fold: number; index: number; size: number }> {
   const { sqlite, file } = await freshLog(dir, name);
   const journalDir = `${file}.journal.d`;
   let last: JournalPosition | undefined;
@@ -84,8 +87,8 @@ async function run(dir: string, name: string, polls: readonly string[][], decode
   let indexCpu = 0;
   let from = 0;
   for (const poll of polls) {
-    for (const lines of poll) {
-      void journal.append(lines);
+    for (const entries of poll) {
+      for (const entry of entries) void journal.append(entry);
       await new Promise((resolve) => setImmediate(resolve));
     }
     const position = last as JournalPosition;
@@ -137,7 +140,7 @@ try {
     records,
     perFold,
     rounds,
-    leafBytes: Math.round(Buffer.byteLength(polls[0]?.[0] ?? '') / Math.min(8, records)),
+    leafBytes: Buffer.byteLength(templatedRecords(polls[0]?.[0]?.[0] as TemplatedLeaves)[0]?.leaf ?? ''),
     foldCpuMicrosPerRecord: round2(median(results.bytes)),
     decodedFoldCpuMicrosPerRecord: round2(median(results.decoded)),
     ratio: round2(median(results.bytes) / median(results.decoded)),

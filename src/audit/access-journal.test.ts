@@ -9,13 +9,15 @@ import { DomainError } from '../shared/domain-error.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { migrateAccessLogStore } from '../store/migrator.js';
 import { onSharedReadTurn, sharedRead } from '../store/shared-read.js';
-import { decodeFrames, encodeFrame, encodeFrameInto, frameBytesAtMost, journalLine, payloadRecordBytes, payloadRecords, segmentName } from './access-journal.format.js';
+import { decodeFrames, encodeFrame, encodeFrameInto, frameBytesAtMost, journalLine, payloadRecordBytes, payloadRecords, segmentName, templatedRecords, type TemplatedLeaves } from './access-journal.format.js';
 import { AccessJournal, type JournalPosition } from './access-journal.js';
 import { openAccessLog } from './access-log.service.js';
-import { prepareAccessRecord } from './access-record.js';
+import { prepareAccessLeaf, prepareAccessRecord } from './access-record.js';
 import { AuditService } from './audit.service.js';
 import { generateSignerKey, parseSignerKey } from './checkpoint-note.js';
 import { leafHash, prefixedLeafHash } from './merkle-tree.js';
+import { OfficialReadLeaves } from './official-read.leaves.js';
+import { officialReadRecords, type OfficialRead } from './official-read.recorder.js';
 
 const signer = parseSignerKey(generateSignerKey('test.sachsong/access-log'));
 const audit = (database: Database): AuditService => new AuditService({ db: database.db, signer, clock: fixedClock('2026-11-27T10:00:00Z') });
@@ -59,6 +61,47 @@ describe('the access journal format', () => {
     expect(decodeFrames(into.subarray(0, length)).payloads.map((p) => p.toString('utf8'))).toEqual([turn.join('')]);
     // Three bytes a UTF-16 unit is the most UTF-8 takes: a line of 3-byte characters fills the bound exactly.
     expect(encodeFrameInto(Buffer.alloc(frameBytesAtMost(['ằằằ'])), ['ằằằ'])).toBe(frameBytesAtMost(['ằằằ']));
+  });
+
+  it('writes a read from a leaf template as the template once a frame and three values a person, and the fold assembles the leaves prepareAccessLeaf gives', () => {
+    const leaves = new OfficialReadLeaves((read, at) => officialReadRecords(read, at));
+    const fields = Object.freeze(['fullName', 'permanentResidence']);
+    const reader = { kind: 'officer', id: 'off-1', role: 'commune_officer', unit: { level: 'commune', code: '26734' } } as const;
+    const read = (purpose: string, personIds: string[], requestId: string): OfficialRead => ({ reader, action: 'person.read', personIds, fields, purpose, caseReference: undefined, breakGlassReason: undefined, requestId });
+    const at = new Date('2026-12-06T09:30:00.123Z');
+    const reads = [
+      read('Tra cứu hồ sơ công dân', ['079203012345', '001085000001', '079203012345'], 'req-1'),
+      read('Tra cứu hồ sơ công dân', ['001085000002'], 'req-2'),
+      read('emoji 🇻🇳 purpose', ['001085000003'], 'req-3'),
+    ];
+    const templated = reads.map((r) => leaves.of(r, at));
+    const plain = journalLine(prepareAccessRecord(testAccessRecord(7, { deferredUntil: '2027-03-01' })));
+    const entries = [plain, ...templated.map((t) => t as TemplatedLeaves)];
+    const into = Buffer.alloc(frameBytesAtMost(entries), 0xff);
+    const frame = into.subarray(0, encodeFrameInto(into, entries));
+    const [payload] = decodeFrames(frame).payloads;
+    const text = payload?.toString('utf8') ?? '';
+    // Two templates, each defined once, before its first read; the whole line stays as it was.
+    expect(text.match(/^#\d+\t/gm)).toEqual(['#0\t', '#1\t']);
+    expect(text.match(/^@\d+\t/gm)).toEqual(['@0\t', '@0\t', '@0\t', '@1\t']);
+    expect(text.startsWith(plain)).toBe(true);
+    // Far fewer bytes than the leaves: the template's are written once for the first two reads.
+    expect(frame.length).toBeLessThan(Buffer.byteLength(plain) + 2.6 * Buffer.byteLength(templatedRecords(templated[0] as TemplatedLeaves)[0]?.leaf ?? ''));
+    const expected = [prepareAccessRecord(testAccessRecord(7, { deferredUntil: '2027-03-01' })), ...reads.flatMap((r) => officialReadRecords(r, at).map((x) => prepareAccessLeaf(x)))];
+    const folded = payloadRecordBytes(Buffer.from(payload ?? Buffer.alloc(0)));
+    expect(folded.map((r) => [r.person_id, r.deferred_until, r.leaf.toString('utf8')])).toEqual(expected.map((r) => [r.person_id, r.deferred_until, r.leaf]));
+    expect(folded.map((r) => prefixedLeafHash(r.prefixedLeaf).toString('hex'))).toEqual(expected.map((r) => leafHash(r.leaf).toString('hex')));
+    expect(payloadRecords(payload ?? Buffer.alloc(0)).map((r) => r.leaf)).toEqual(expected.map((r) => r.leaf));
+  });
+
+  it('refuses a record of a template its frame has not defined, and a template out of order', () => {
+    const template = '#0\t{"at":"\t","personId":"\t","requestId":"\t"}\n';
+    const record = '@0\t001085000001\t2026-12-06T09:30:00.123Z\treq-1\n';
+    expect(payloadRecords(Buffer.from(template + record)).map((r) => r.leaf)).toEqual(['{"at":"2026-12-06T09:30:00.123Z","personId":"001085000001","requestId":"req-1"}']);
+    expect(() => payloadRecords(Buffer.from(record))).toThrow(/leaf template/);
+    expect(() => payloadRecords(Buffer.from(template.replace('#0', '#1') + record))).toThrow(/leaf template/);
+    expect(() => payloadRecords(Buffer.from(template + record.replace('@0', '@1')))).toThrow(/leaf template/);
+    expect(() => payloadRecords(Buffer.from(template + '@0\t001085000001\treq-1\n'))).toThrow(/leaf template/);
   });
 
   it('gives the fold each leaf as its UTF-8 bytes, with the leaf hash of the text it encodes', () => {

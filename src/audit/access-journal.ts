@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { DomainError } from '../shared/domain-error.js';
-import { encodeFrameInto, frameBytesAtMost, segmentName, segmentWriterPid } from './access-journal.format.js';
+import { encodeFrameInto, frameBytesAtMost, segmentName, segmentWriterPid, type JournalEntry } from './access-journal.format.js';
 
 /** Where a write of the journal ended: the segment, its length, and every byte this journal wrote so far. */
 export interface JournalPosition {
@@ -50,7 +50,7 @@ export class AccessJournal {
   private fd = -1;
   private offset = 0;
   private total = 0;
-  private pending: string[] = [];
+  private pending: JournalEntry[] = [];
   /** The turn's one promise, shared by every append of the turn (an allocation less a read). */
   private turn: { readonly promise: Promise<void>; readonly resolve: () => void; readonly reject: (error: Error) => void } | undefined;
   private broken: Error | undefined;
@@ -93,10 +93,13 @@ export class AccessJournal {
     return this.segment;
   }
 
-  /** Appends `lines` (whole journal lines) with the turn's other appends; resolves once written. */
-  append(lines: string): Promise<void> {
+  /**
+   * Appends `entry` (whole journal lines, or a read's records from a leaf template) with the turn's
+   * other appends; resolves once written.
+   */
+  append(entry: JournalEntry): Promise<void> {
     if (this.closed) return Promise.reject(new DomainError('unavailable', 'ACCESS_LOG_CLOSED', 'The access log is closed', 'Retry on a running server'));
-    this.pending.push(lines);
+    this.pending.push(entry);
     if (this.turn === undefined) {
       let settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
       const promise = new Promise<void>((resolve, reject) => { settle = { resolve, reject }; });

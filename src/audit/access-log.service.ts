@@ -3,7 +3,7 @@ import type { Database } from '../store/database.js';
 import type { AccessLog, AccessRecordInput, AppendReceipt } from './access-log.types.js';
 import { createAccessBatchWriter, type AccessLogWriter } from './access-log.writer.js';
 import type { PersonIndexOptions } from './person-index.writer.js';
-import { journalDirOf, journalLine, type JournaledRecord } from './access-journal.format.js';
+import { journalDirOf, journalLine, templatedRecords, type JournaledRecord, type TemplatedLeaves } from './access-journal.format.js';
 import { prepareAccessLeaf, prepareAccessRecord, type PreparedAccessRecord } from './access-record.js';
 
 export interface AccessLogOptions {
@@ -44,7 +44,7 @@ export interface AccessLogOptions {
 /** An access log opened for appending. */
 export interface AppendingAccessLog extends AccessLog {
   appendUnindexed(records: readonly AccessRecordInput[]): Promise<void>;
-  appendLeaves(records: readonly JournaledRecord[]): Promise<void>;
+  appendLeaves(leaves: TemplatedLeaves): Promise<void>;
   /** Resolves once every record acknowledged before the call is in the tree (readers of the log call it first). */
   settled(): Promise<void>;
   /** Resolves when the person index has caught up with every run due (tests, benchmarks). */
@@ -130,16 +130,15 @@ class GroupCommitAccessLog implements AppendingAccessLog {
     return lines === '' ? Promise.resolve() : journal.append(lines);
   }
 
-  appendLeaves(records: readonly JournaledRecord[]): Promise<void> {
+  appendLeaves(leaves: TemplatedLeaves): Promise<void> {
     const journal = this.writer.journal;
-    if (journal === undefined) return this.appendMany(records.map((r) => recordOfLeaf(r))).then(() => undefined);
+    if (journal === undefined) return this.appendMany(templatedRecords(leaves).map((r) => recordOfLeaf(r))).then(() => undefined);
     if (this.closed) {
       return Promise.reject(new DomainError('unavailable', 'ACCESS_LOG_CLOSED', 'The access log is closed', 'Retry on a running server'));
     }
-    if (records.length === 0) return Promise.resolve();
-    let lines = '';
-    for (const record of records) lines += journalLine(record);
-    return journal.append(lines);
+    if (leaves.personIds.length === 0) return Promise.resolve();
+    // The template's bytes and the read's three values go to the journal; the fold assembles the leaves.
+    return journal.append(leaves);
   }
 
   async settled(): Promise<void> {

@@ -5,6 +5,8 @@
  * src/audit/access-log.service.ts.
  */
 
+import type { TemplatedLeaves } from './access-journal.format.js';
+
 /**
  * Who may see an access record in the citizen's tracker, and from when. Police and other
  * enquiries that must not be tipped off are deferred: the record is in the log (and in every
@@ -113,10 +115,10 @@ export interface AccessLog {
    */
   appendUnindexed?(records: readonly AccessRecordInput[]): Promise<void>;
   /**
-   * appendUnindexed for records whose canonical leaves the caller built itself, exactly as
-   * prepareAccessLeaf would (the officials' read recorder's templates, held equal by a test).
+   * appendUnindexed for the records of one read from a leaf template whose leaves are exactly
+   * prepareAccessLeaf's (the officials' read recorder's templates, held equal by a test).
    */
-  appendLeaves?(records: readonly { readonly person_id: string; readonly deferred_until: string | null; readonly leaf: string }[]): Promise<void>;
+  appendLeaves?(leaves: TemplatedLeaves): Promise<void>;
   /** Writes what is buffered and stops accepting appends. */
   close(): Promise<void>;
 }

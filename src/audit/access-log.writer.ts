@@ -7,6 +7,7 @@ import type { Database } from '../store/database.js';
 import type { DB } from '../store/database.types.js';
 import { onSharedReadTurn } from '../store/shared-read.js';
 import { AccessJournal, type JournalPosition } from './access-journal.js';
+import type { JournalEntry } from './access-journal.format.js';
 import { accessLogRepository, nodeKey } from './access-log.repository.js';
 import type { AccessRecordsTable } from './audit.tables.js';
 import { extendFrontier, FrontierWriter, type BatchTransaction, type FoldedRecord, type JournalMark, type TreeState, type WrittenRecord } from './frontier.writer.js';
@@ -36,8 +37,8 @@ export interface AccessLogWriter {
 
 /** The access journal as the access log uses it (access-journal.ts in front, the writer thread's folder behind). */
 export interface WriterJournal {
-  /** Appends whole journal lines; resolves once they are written (durable), before they are in the tree. */
-  append(lines: string): Promise<void>;
+  /** Appends whole journal lines or a read's templated records; resolves once they are written (durable), before they are in the tree. */
+  append(entry: JournalEntry): Promise<void>;
   /** Resolves once everything journaled before the call is in the tree (rejects while folding fails). */
   settled(): Promise<void>;
   /** Writes what is pending and takes no more appends (the writer's close folds the rest). */
@@ -381,7 +382,7 @@ export function unpackPosition(packed: bigint): { readonly segmentNumber: number
 
 /**
  * The journal in front of the writer thread. The thread polls the shared position of the last
- * write every 50 ms and folds what is new (no message a write: a message and its
+ * write every 200 ms and folds what is new (no message a write: a message and its
  * answer cost the main thread more than the journal's write itself). `settled` asks for a fold at
  * once and waits for the one that covers what was written before it was called.
  */
@@ -429,7 +430,7 @@ function threadJournal(journal: AccessJournal, recovering: boolean, fold: (segme
   const stopExpecting = onSharedReadTurn(() => { journal.expectAppends(); });
   return {
     written: (position) => { latest = position; },
-    append: (lines) => journal.append(lines),
+    append: (entry) => journal.append(entry),
     settled: async () => {
       if (recovery !== undefined) {
         try {

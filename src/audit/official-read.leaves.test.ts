@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { prepareAccessLeaf } from './access-record.js';
+import { templatedRecords, type JournaledRecord } from './access-journal.format.js';
 import { OfficialReadLeaves } from './official-read.leaves.js';
 import { officialReadRecords, type OfficialRead, type OfficialReader } from './official-read.recorder.js';
 
@@ -17,6 +18,12 @@ const purposes = [
 ];
 const fieldLists = [['fullName', 'birthDate'], ['idNumber'], ['a"b', 'c\\d', 'Tên đầy đủ']];
 const actions: readonly OfficialRead['action'][] = ['person.read', 'household.read', 'person.search'];
+
+/** The read's records as the journal's fold assembles them, with their leaves as text. */
+function recordsOf(leaves: OfficialReadLeaves, read: OfficialRead, at: Date): JournaledRecord[] | undefined {
+  const templated = leaves.of(read, at);
+  return templated === undefined ? undefined : templatedRecords(templated);
+}
 
 function reads(): OfficialRead[] {
   const out: OfficialRead[] = [];
@@ -42,7 +49,7 @@ describe('official read leaves from templates', () => {
       for (const read of reads()) {
         const at = new Date(Date.UTC(2026, 11, 5, 3, 0, round * 7, 123 + checked % 800));
         const expected = officialReadRecords(read, at).map((r) => prepareAccessLeaf(r));
-        const got = leaves.of(read, at);
+        const got = recordsOf(leaves, read, at);
         expect(got, JSON.stringify(read)).toEqual(expected);
         checked += expected.length;
       }
@@ -57,13 +64,13 @@ describe('official read leaves from templates', () => {
     const fields = Object.freeze(['fullName']);
     const base: OfficialRead = { reader: { kind: 'officer', id: 'off-9', role: 'commune_officer', unit: { level: 'commune', code: '26734' } }, action: 'person.read', personIds: ['079203012345'], fields, purpose: 'p', caseReference: undefined, breakGlassReason: undefined, requestId: 'r-1' };
     const moved: OfficialRead = { ...base, reader: { ...base.reader, role: 'province_officer', unit: { level: 'province', code: '79' } } };
-    for (const read of [base, moved, base, moved]) expect(leaves.of(read, at)?.map((r) => r.leaf)).toEqual(expected(read));
-    expect(leaves.of(moved, at)?.[0]?.leaf).toContain('"readerUnit":"province:79"');
+    for (const read of [base, moved, base, moved]) expect(recordsOf(leaves, read, at)?.map((r) => r.leaf)).toEqual(expected(read));
+    expect(recordsOf(leaves, moved, at)?.[0]?.leaf).toContain('"readerUnit":"province:79"');
     // Forty purposes, twice over: the kinds past the ones kept are made again, never mixed up.
     for (let round = 0; round < 2; round++) {
       for (let i = 0; i < 40; i++) {
         const read = { ...base, purpose: `purpose ${String(i)}` };
-        expect(leaves.of(read, at)?.map((r) => r.leaf)).toEqual(expected(read));
+        expect(recordsOf(leaves, read, at)?.map((r) => r.leaf)).toEqual(expected(read));
       }
     }
   });
@@ -74,26 +81,26 @@ describe('official read leaves from templates', () => {
     const fields = ['fullName'];
     const read = { ...(reads()[0] as OfficialRead), fields };
     const expected = (r: OfficialRead): string[] => officialReadRecords(r, at).map((x) => prepareAccessLeaf(x).leaf);
-    expect(leaves.of(read, at)?.map((r) => r.leaf)).toEqual(expected(read));
+    expect(recordsOf(leaves, read, at)?.map((r) => r.leaf)).toEqual(expected(read));
     fields.push('birthDate');
-    expect(leaves.of(read, at)?.map((r) => r.leaf)).toEqual(expected(read));
-    expect(leaves.of(read, at)?.[0]?.leaf).toContain('"fields":["fullName","birthDate"]');
+    expect(recordsOf(leaves, read, at)?.map((r) => r.leaf)).toEqual(expected(read));
+    expect(recordsOf(leaves, read, at)?.[0]?.leaf).toContain('"fields":["fullName","birthDate"]');
     const frozen = { ...read, fields: Object.freeze(['idNumber', 'sex']) };
-    expect(leaves.of(frozen, at)?.map((r) => r.leaf)).toEqual(expected(frozen));
-    expect(leaves.of({ ...frozen, requestId: 'another-request' }, at)?.map((r) => r.leaf)).toEqual(expected({ ...frozen, requestId: 'another-request' }));
+    expect(recordsOf(leaves, frozen, at)?.map((r) => r.leaf)).toEqual(expected(frozen));
+    expect(recordsOf(leaves, { ...frozen, requestId: 'another-request' }, at)?.map((r) => r.leaf)).toEqual(expected({ ...frozen, requestId: 'another-request' }));
   });
 
   it('leave to the general path what they do not serve: break-glass, unusual request ids, malformed persons or purposes', () => {
     const leaves = new OfficialReadLeaves((read, at) => officialReadRecords(read, at));
     const base = reads()[0] as OfficialRead;
     const at = new Date('2026-12-05T03:00:00.000Z');
-    expect(leaves.of(base, at)).toBeDefined();
-    expect(leaves.of({ ...base, breakGlassReason: 'an emergency at the hospital' }, at)).toBeUndefined();
-    expect(leaves.of({ ...base, requestId: 'with "quote"' }, at)).toBeUndefined();
-    expect(leaves.of({ ...base, personIds: ['12345'] }, at)).toBeUndefined();
+    expect(recordsOf(leaves, base, at)).toBeDefined();
+    expect(recordsOf(leaves, { ...base, breakGlassReason: 'an emergency at the hospital' }, at)).toBeUndefined();
+    expect(recordsOf(leaves, { ...base, requestId: 'with "quote"' }, at)).toBeUndefined();
+    expect(recordsOf(leaves, { ...base, personIds: ['12345'] }, at)).toBeUndefined();
     // A lone surrogate has no canonical form: the general path throws its precise error.
     const lone = { ...base, purpose: 'bad \ud800 text' };
-    expect(leaves.of(lone, at)).toBeUndefined();
+    expect(recordsOf(leaves, lone, at)).toBeUndefined();
     expect(() => officialReadRecords(lone, at).map((r) => prepareAccessLeaf(r))).toThrow(/not valid Unicode/);
   });
 });

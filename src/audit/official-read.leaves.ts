@@ -1,4 +1,4 @@
-import type { JournaledRecord } from './access-journal.format.js';
+import { leafTemplate, type LeafTemplate, type TemplatedLeaves } from './access-journal.format.js';
 import { prepareAccessLeaf } from './access-record.js';
 import type { AccessRecordInput } from './access-log.types.js';
 import type { OfficialRead } from './official-read.recorder.js';
@@ -27,27 +27,19 @@ export class OfficialReadLeaves {
   private templates = new WeakMap<readonly string[], Map<string, TemplateEntry[]>>();
   private count = 0;
 
-  /** The read's journal records, or undefined when it is not of a kind the templates serve (a break-glass read, an unusual request id). */
-  of(read: OfficialRead, at: Date): JournaledRecord[] | undefined {
+  /**
+   * The read's records from its template (templatedRecords gives their leaves as text), or
+   * undefined when it is not of a kind the templates serve (a break-glass read, an unusual request id).
+   */
+  of(read: OfficialRead, at: Date): TemplatedLeaves | undefined {
     if (read.breakGlassReason !== undefined || !plainRequestId.test(read.requestId)) return undefined;
     const template = this.template(read);
     if (template === undefined) return undefined;
     const time = at.toISOString();
     if (!utcMillis.test(time)) return undefined;
-    const [beforeAt, beforePerson, beforeRequest, rest] = template;
-    const head = beforeAt + time + beforePerson;
-    const tail = beforeRequest + read.requestId + rest;
-    const records: JournaledRecord[] = [];
-    const seen = read.personIds.length > 1 ? new Set<string>() : undefined;
-    for (const personId of read.personIds) {
-      if (!idNumber.test(personId)) return undefined;
-      if (seen !== undefined) {
-        if (seen.has(personId)) continue;
-        seen.add(personId);
-      }
-      records.push({ person_id: personId, deferred_until: null, leaf: head + personId + tail });
-    }
-    return records;
+    for (const personId of read.personIds) if (!idNumber.test(personId)) return undefined;
+    const personIds = read.personIds.length > 1 ? [...new Set(read.personIds)] : read.personIds;
+    return { template, at: time, requestId: read.requestId, personIds };
   }
 
   private template(read: OfficialRead): Template | undefined {
@@ -87,8 +79,7 @@ export class OfficialReadLeaves {
   }
 }
 
-/** A leaf cut around its three gaps: the time, the person, the request id. */
-type Template = readonly [string, string, string, string];
+type Template = LeafTemplate;
 
 /** One kind of read of one reader, and its template (null: not one the templates serve). */
 interface TemplateEntry {
@@ -132,10 +123,10 @@ function split(read: OfficialRead, recordsOf: (read: OfficialRead, at: Date) => 
   const request = leaf.indexOf(requestPart);
   if (!leaf.startsWith(atPart) || person < 0 || request < person || leaf.indexOf(personPart, person + 1) >= 0 || leaf.indexOf(requestPart, request + 1) >= 0) return undefined;
   // Each gap's closing quote starts the part after it.
-  return [
+  return leafTemplate([
     '{"at":"',
     `${leaf.slice(atPart.length - 1, person)},"personId":"`,
     `${leaf.slice(person + personPart.length - 1, request)},"requestId":"`,
     leaf.slice(request + requestPart.length - 1),
-  ];
+  ]);
 }
