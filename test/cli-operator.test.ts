@@ -4,7 +4,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -88,6 +88,8 @@ describe('a port in use', () => {
     expect(r.stderr).toContain(`error EADDRINUSE: port ${port} is already in use (127.0.0.1:${port})`);
     expect(r.stderr).toMatch(/--port or PORT/);
     expectOneLine(r);
+    // The server that could not listen closed its access log: no journal segment is left behind.
+    expect(readdirSync(path.join(dir, 'port', 'access-log.db.journal.d'))).toEqual([]);
   });
 
   it('takes PORT from the environment when there is no flag', () => {

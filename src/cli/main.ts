@@ -269,7 +269,14 @@ program
     process.on('SIGTERM', () => void close());
     // Run by bin/sachsong.js over an IPC channel: if that parent goes (even by SIGKILL), stop too.
     if (process.connected) process.on('disconnect', () => void close());
-    await app.listen({ host: ctx.config.host, port: ctx.config.port });
+    try {
+      await app.listen({ host: ctx.config.host, port: ctx.config.port });
+    } catch (error) {
+      // A port in use, say: close what the app opened (the access log's journal, its threads) before the error is reported.
+      closing = true;
+      await app.close().catch(() => undefined);
+      throw error;
+    }
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : ctx.config.port;
     const base = `http://${ctx.config.host === '0.0.0.0' ? '127.0.0.1' : ctx.config.host}:${port}`;
