@@ -13,7 +13,8 @@ import type { OfficialRead } from './official-read.recorder.js';
  *
  * @example
  * const leaves = new OfficialReadLeaves(officialReadRecords);
- * const records = leaves.of(read, new Date()); // undefined: use officialReadRecords + prepareAccessLeaf
+ * const templated = leaves.of(read, new Date()); // undefined: use officialReadRecords + prepareAccessLeaf
+ * await accessLog.appendLeaves(templated);        // templatedRecords(templated) gives the leaves as text
  */
 export class OfficialReadLeaves {
   /** `recordsOf`: officialReadRecords (passed in: the recorder's module imports this one). */
@@ -42,7 +43,7 @@ export class OfficialReadLeaves {
     return { template, at: time, requestId: read.requestId, personIds };
   }
 
-  private template(read: OfficialRead): Template | undefined {
+  private template(read: OfficialRead): LeafTemplate | undefined {
     let byReader = this.templates.get(read.fields);
     if (byReader === undefined) {
       byReader = new Map();
@@ -79,8 +80,6 @@ export class OfficialReadLeaves {
   }
 }
 
-type Template = LeafTemplate;
-
 /** One kind of read of one reader, and its template (null: not one the templates serve). */
 interface TemplateEntry {
   readonly kind: OfficialRead['reader']['kind'];
@@ -91,7 +90,7 @@ interface TemplateEntry {
   readonly purpose: string;
   readonly caseReference: string | undefined;
   readonly fields: string;
-  readonly template: Template | null;
+  readonly template: LeafTemplate | null;
 }
 
 const maxKindsPerReader = 16;
@@ -105,7 +104,7 @@ const placeholderPerson = '000000000000';
 const placeholderRequest = 'official-read-leaf-template';
 
 /** The leaf of the read with placeholders, cut around them; undefined if the members are not where the canonical order puts them. */
-function split(read: OfficialRead, recordsOf: (read: OfficialRead, at: Date) => AccessRecordInput[]): Template | undefined {
+function split(read: OfficialRead, recordsOf: (read: OfficialRead, at: Date) => AccessRecordInput[]): LeafTemplate | undefined {
   const [record] = recordsOf({ ...read, personIds: [placeholderPerson], requestId: placeholderRequest, breakGlassReason: undefined }, new Date(placeholderAt));
   if (record === undefined) return undefined;
   // Throws the record's own validation error (a bad purpose, say): the caller's general path reports it.
