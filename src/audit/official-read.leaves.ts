@@ -1,4 +1,5 @@
 import { leafTemplate, type LeafTemplate, type TemplatedLeaves } from './access-journal.format.js';
+import { isoInstant } from '../shared/clock.js';
 import { prepareAccessLeaf } from './access-record.js';
 import type { AccessRecordInput } from './access-log.types.js';
 import type { OfficialRead } from './official-read.recorder.js';
@@ -36,7 +37,7 @@ export class OfficialReadLeaves {
     if (read.breakGlassReason !== undefined || !plainRequestId.test(read.requestId)) return undefined;
     const template = this.template(read);
     if (template === undefined) return undefined;
-    const time = at.toISOString();
+    const time = isoInstant(at);
     if (!utcMillis.test(time)) return undefined;
     for (const personId of read.personIds) if (!idNumber.test(personId)) return undefined;
     const personIds = read.personIds.length > 1 ? [...new Set(read.personIds)] : read.personIds;

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Clock } from '../shared/clock.js';
+import { isoInstant, type Clock } from '../shared/clock.js';
 import type { DB } from '../store/database.types.js';
 import { decide, type Actor } from './authorization.policy.js';
 import { identityErrors } from './identity.errors.js';
@@ -272,7 +272,7 @@ export class OfficerAuthService {
       // Used from memory only while no write is due: within touchEveryMs of the last-seen time
       // (itself well inside the idle timeout) and before the absolute end; otherwise the store decides.
       const sinceSeen = now.getTime() - Date.parse(cached.row.last_seen_at);
-      if (sinceSeen >= 0 && sinceSeen < this.policy.touchEveryMs && now.toISOString() < cached.row.absolute_expires_at) {
+      if (sinceSeen >= 0 && sinceSeen < this.policy.touchEveryMs && isoInstant(now) < cached.row.absolute_expires_at) {
         this.checkCsrf(sessionId, request);
         return cached.authenticated;
       }

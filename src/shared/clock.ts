@@ -29,3 +29,31 @@ export function isoDay(at: Date): string {
   }
   return cachedIso;
 }
+
+let cachedSecond = Number.NaN;
+let cachedSecondIso = '';
+
+/**
+ * `at.toISOString()`, with the text up to the second kept for the last second asked for: an
+ * officer's read stamps its access record with the instant, and `toISOString` cost 0.4 µs of it
+ * (measured 2026-12-06) where appending the milliseconds to the kept second costs a tenth of that.
+ *
+ * @example
+ * isoInstant(new Date('2026-12-06T11:18:46.029Z')) // '2026-12-06T11:18:46.029Z'
+ */
+export function isoInstant(at: Date): string {
+  const ms = at.getTime();
+  // Years 0 to 9999 only: outside them toISOString writes six signed digits (and NaN throws there).
+  if (!(ms >= minFourDigitYearMs && ms <= maxFourDigitYearMs)) return at.toISOString();
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond) {
+    cachedSecondIso = at.toISOString().slice(0, 20);
+    cachedSecond = second;
+  }
+  const milli = ms - second * 1000;
+  return `${cachedSecondIso}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${String(milli)}Z`;
+}
+
+// Date.UTC reads years 0–99 as 1900–1999: year 0 is set on a date instead.
+const minFourDigitYearMs = new Date(0).setUTCFullYear(0, 0, 1);
+const maxFourDigitYearMs = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
