@@ -134,6 +134,32 @@ for (const dialect of dialects) {
       expect(observed).toBe(0);
     });
 
+    it('answers the reads of one journal write once it is written, tells each to the observer then, and none of a failed write', async () => {
+      let settle: { resolve: () => void; reject: (error: Error) => void } = { resolve: () => undefined, reject: () => undefined };
+      const nextWrite = (): Promise<void> => new Promise<void>((resolve, reject) => { settle = { resolve, reject }; });
+      let write = nextWrite();
+      const refuse = (): Promise<never> => Promise.reject(new Error('not this path'));
+      // As the journal does: every append until its write shares that write's promise.
+      const journaled: AccessLog = { append: refuse, appendMany: refuse, appendLeaves: () => write, close: () => Promise.resolve() };
+      const observed: string[] = [];
+      const recorder = new OfficialReadRecorder({ accessLog: journaled, clock, observe: (read) => { observed.push(read.requestId); } });
+      const first = recorder.record(officerRead({ requestId: 'req-a' }));
+      const second = recorder.record(officerRead({ requestId: 'req-b', personIds: ['001085000002'] }));
+      await Promise.resolve();
+      expect(observed).toEqual([]);
+      settle.resolve();
+      await Promise.all([first, second]);
+      expect(observed).toEqual(['req-a', 'req-b']);
+      // The next write fails: both of its reads are refused with the route's error, and neither is observed.
+      write = nextWrite();
+      const third = recorder.record(officerRead({ requestId: 'req-c' }));
+      const fourth = recorder.record(officerRead({ requestId: 'req-d' }));
+      settle.reject(new Error('EIO'));
+      await expect(third).rejects.toMatchObject({ kind: 'unavailable', code: 'ACCESS_LOG_UNAVAILABLE' });
+      await expect(fourth).rejects.toMatchObject({ kind: 'unavailable', code: 'ACCESS_LOG_UNAVAILABLE' });
+      expect(observed).toEqual(['req-a', 'req-b']);
+    });
+
     it('alerts on break-glass, night (Vietnam time), sensitive persons and volume over the reader\'s own baseline, naming the reader', async () => {
       const monitor = new OfficialReadMonitor(database.db, { volume: { windowMs: 60_000, warmupWindows: 3, minimumReads: 20, factor: 5 } });
       await officialReadRepository.flagSensitive(database.db, { person_id: '001085000099', flagged_by: 'admin-1', flagged_at: '2026-12-01T00:00:00.000Z', note: 'nhân chứng được bảo vệ' });
