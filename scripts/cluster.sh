@@ -137,6 +137,13 @@ EOF
     wait_for "sachsong node $n" curl -sf "http://127.0.0.1:$((PORT_BASE + n))/healthz"
   done
 
+  # What HAProxy answers itself when a node took a call and stopped before answering it (502) or
+  # did not answer in time (504): a 503 with Retry-After, as a node answers when it cannot serve,
+  # so a caller sees one kind of "not now, send again" (with a fresh request id: the node may have
+  # claimed the old one). A node's own answers pass as they are.
+  local body='{"type":"about:blank","title":"Service Unavailable","status":503,"code":"NODE_NO_ANSWER","detail":"The node that took the request stopped or timed out before answering","action":"Send the request again with a new request id"}'
+  printf 'HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nContent-Length: %d\r\nRetry-After: 2\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n%s' "${#body}" "$body" >"$DIR/no-answer.http"
+
   # HAProxy: round robin over the nodes; a node failing its health check is taken out of turn.
   {
     echo "global"
@@ -153,6 +160,8 @@ EOF
     # (nothing was sent). A POST answered 503 may already have claimed its request id or jti, so a
     # repeat would be refused as a replay: the caller sees the 503 and sends again with a fresh one.
     echo "  retry-on all-retryable-errors"
+    echo "  errorfile 502 $DIR/no-answer.http"
+    echo "  errorfile 504 $DIR/no-answer.http"
     echo "frontend sachsong"
     echo "  bind 127.0.0.1:$PORT_BASE"
     echo "  default_backend nodes"
