@@ -11,6 +11,7 @@
 #   scripts/cluster.sh promote   fail over: fence the primary, promote the replica, restart the nodes on it one by one
 #   scripts/cluster.sh nats stop|start <0-2>   stop or start one NATS server (fault drills)
 #   scripts/cluster.sh down      stop everything and remove the state folder
+#   scripts/cluster.sh balancer-config [N]   write HAProxy's configuration for N nodes into the state folder, start nothing
 #
 # State lives in $SACHSONG_CLUSTER_DIR (default /tmp/sachsong-cluster). Ports can be moved with
 # SACHSONG_CLUSTER_PORT_BASE (default 8090), PG_PRIMARY_PORT, PG_REPLICA_PORT, NATS_PORT_BASE.
@@ -86,6 +87,48 @@ start_nats() { # server number 0-2
   echo $! >"$DIR/nats$i.pid"
 }
 
+# HAProxy's configuration for `count` nodes, written to $DIR/haproxy.cfg (with its error page).
+balancer_config() { # node count
+  local count="$1"
+  # What HAProxy answers itself when a node took a call and stopped before answering it (502) or
+  # did not answer in time (504): a 503 with Retry-After, as a node answers when it cannot serve,
+  # so a caller sees one kind of "not now, send again" (with a fresh request id: the node may have
+  # claimed the old one). A node's own answers pass as they are.
+  local body='{"type":"about:blank","title":"Service Unavailable","status":503,"code":"NODE_NO_ANSWER","detail":"The node that took the request stopped or timed out before answering","action":"Send the request again with a new request id"}'
+  printf 'HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nContent-Length: %d\r\nRetry-After: 2\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n%s' "${#body}" "$body" >"$DIR/no-answer.http"
+
+  # HAProxy: round robin over the nodes; a node failing its health check is taken out of turn.
+  {
+    echo "global"
+    echo "  maxconn 4096"
+    echo "defaults"
+    echo "  mode http"
+    echo "  timeout connect 2s"
+    echo "  timeout client 60s"
+    echo "  timeout server 60s"
+    echo "  retries 2"
+    echo "  option redispatch"
+    # A node killed mid-connection: the request goes to another node when it is safe to repeat.
+    # A GET is repeated on any retryable error; any other method only when its connection failed
+    # (nothing was sent). A POST answered 503 may already have claimed its request id or jti, so a
+    # repeat would be refused as a replay: the caller sees the 503 and sends again with a fresh one.
+    echo "  retry-on all-retryable-errors"
+    echo "  errorfile 502 $DIR/no-answer.http"
+    echo "  errorfile 504 $DIR/no-answer.http"
+    echo "frontend sachsong"
+    echo "  bind 127.0.0.1:$PORT_BASE"
+    echo "  default_backend nodes"
+    echo "backend nodes"
+    echo "  balance roundrobin"
+    echo "  option httpchk GET /healthz"
+    echo "  http-request disable-l7-retry unless METH_GET"
+    echo "  http-response set-header X-Sachsong-Node %s"
+    # With every node out (the primary restarting fails their checks), HAProxy's own 503 says when to come back too.
+    echo "  http-after-response set-header Retry-After 2 if { status 503 }"
+    for n in $(seq 1 "$count"); do echo "  server node$n 127.0.0.1:$((PORT_BASE + n)) check inter 500ms fall 2 rise 2"; done
+  } >"$DIR/haproxy.cfg"
+}
+
 up() {
   local count="${1:-2}"
   if [ "$count" -lt 2 ] 2>/dev/null; then echo "cluster: give at least 2 nodes" >&2; exit 2; fi
@@ -137,43 +180,7 @@ EOF
     wait_for "sachsong node $n" curl -sf "http://127.0.0.1:$((PORT_BASE + n))/healthz"
   done
 
-  # What HAProxy answers itself when a node took a call and stopped before answering it (502) or
-  # did not answer in time (504): a 503 with Retry-After, as a node answers when it cannot serve,
-  # so a caller sees one kind of "not now, send again" (with a fresh request id: the node may have
-  # claimed the old one). A node's own answers pass as they are.
-  local body='{"type":"about:blank","title":"Service Unavailable","status":503,"code":"NODE_NO_ANSWER","detail":"The node that took the request stopped or timed out before answering","action":"Send the request again with a new request id"}'
-  printf 'HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nContent-Length: %d\r\nRetry-After: 2\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n%s' "${#body}" "$body" >"$DIR/no-answer.http"
-
-  # HAProxy: round robin over the nodes; a node failing its health check is taken out of turn.
-  {
-    echo "global"
-    echo "  maxconn 4096"
-    echo "defaults"
-    echo "  mode http"
-    echo "  timeout connect 2s"
-    echo "  timeout client 60s"
-    echo "  timeout server 60s"
-    echo "  retries 2"
-    echo "  option redispatch"
-    # A node killed mid-connection: the request goes to another node when it is safe to repeat.
-    # A GET is repeated on any retryable error; any other method only when its connection failed
-    # (nothing was sent). A POST answered 503 may already have claimed its request id or jti, so a
-    # repeat would be refused as a replay: the caller sees the 503 and sends again with a fresh one.
-    echo "  retry-on all-retryable-errors"
-    echo "  errorfile 502 $DIR/no-answer.http"
-    echo "  errorfile 504 $DIR/no-answer.http"
-    echo "frontend sachsong"
-    echo "  bind 127.0.0.1:$PORT_BASE"
-    echo "  default_backend nodes"
-    echo "backend nodes"
-    echo "  balance roundrobin"
-    echo "  option httpchk GET /healthz"
-    echo "  http-request disable-l7-retry unless METH_GET"
-    echo "  http-response set-header X-Sachsong-Node %s"
-    # With every node out (the primary restarting fails their checks), HAProxy's own 503 says when to come back too.
-    echo "  http-after-response set-header Retry-After 2 if { status 503 }"
-    for n in $(seq 1 "$count"); do echo "  server node$n 127.0.0.1:$((PORT_BASE + n)) check inter 500ms fall 2 rise 2"; done
-  } >"$DIR/haproxy.cfg"
+  balancer_config "$count"
   setsid "$HAPROXY" -f "$DIR/haproxy.cfg" -db >"$DIR/haproxy.log" 2>&1 < /dev/null &
   echo $! >"$DIR/haproxy.pid"
   wait_for "HAProxy" curl -sf "http://127.0.0.1:$PORT_BASE/healthz"
@@ -256,5 +263,7 @@ case "${1:-}" in
   promote) promote ;;
   nats) nats "${2:-}" "${3:-}" ;;
   down) down ;;
-  *) echo "usage: scripts/cluster.sh up [nodes] | status | promote | nats stop|start <0-2> | down" >&2; exit 2 ;;
+  # The balancer's configuration alone, in $DIR (tests start HAProxy on it in front of stand-in nodes).
+  balancer-config) mkdir -p "$DIR"; balancer_config "${2:-2}" ;;
+  *) echo "usage: scripts/cluster.sh up [nodes] | status | promote | nats stop|start <0-2> | down | balancer-config [nodes]" >&2; exit 2 ;;
 esac
