@@ -8,19 +8,14 @@
 // A checkout is a directory with this project's files and installed packages (a `git worktree`
 // of another commit, with node_modules); its src is compiled into its dist first.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { generatePopulation } from '../src/registry/population.generator.js';
-import { systemClock } from '../src/shared/clock.js';
 import { serverNodeFlags } from '../src/shared/server-flags.js';
-import { loadPopulation } from '../src/store/bulk-writer.js';
-import { openDatabase } from '../src/store/database.js';
-import { migrateAccessLogStore, migrateToLatest } from '../src/store/migrator.js';
-import { signInOfficer, testIdentity } from '../test/officer-session.js';
-import { load, startServer, stopServer } from './load.js';
+import { load, mainThreadCpuSeconds, processCpuSeconds, startServer, stopServer } from './load.js';
+import { officerReadStore } from './officer-read.store.js';
 
 const { values } = parseArgs({
   options: {
@@ -40,35 +35,9 @@ const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 
-/** CPU seconds so far of a process's threads: its main thread, and the others together. */
-function threadCpuSeconds(pid: number): { main: number; others: number } {
-  let main = 0;
-  let others = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
-    if (task === String(pid)) main += seconds;
-    else others += seconds;
-  }
-  return { main, others };
-}
-
 const dir = mkdtempSync(path.join(tmpdir(), 'sachsong-officer-builds-'));
 try {
-  const registryFile = path.join(dir, 'sachsong.db');
-  const database = openDatabase({ sqliteFile: registryFile });
-  await migrateToLatest(database.db, database.dialect);
-  await loadPopulation(database, generatePopulation({ people, seed: 7 }));
-  const ids = (await database.db.selectFrom('persons').select('id_number').orderBy('id_number').execute()).map((r) => r.id_number);
-  const step = Math.max(1, Math.floor(ids.length / 20_000));
-  const paths = ids.filter((_, i) => i % step === 0).sort(() => Math.random() - 0.5).map((id) => `/api/persons/${id}`);
-  const officer = await signInOfficer(testIdentity(database.db, systemClock), systemClock, { role: 'national_officer', unit: { level: 'nation' } });
-  await database.close();
-  const template = path.join(dir, 'access-log-template.db');
-  const logStore = openDatabase({ sqliteFile: template, pageSize: 4_096 });
-  await migrateAccessLogStore(logStore.db, logStore.dialect);
-  await logStore.close();
+  const { registryFile, logFile: template, personPaths: paths, cookie } = await officerReadStore(dir, people);
 
   const servers = [];
   for (const checkout of checkouts) {
@@ -82,19 +51,19 @@ try {
     servers.push({ ...checkout, ...server, rates: [] as number[], reads: 0, main: 0, others: 0 });
   }
   try {
-    const headers = { cookie: officer.headers.cookie };
+    const headers = { cookie };
     for (const server of servers) await load(server.url, paths, { seconds: 4, connections, warmup: 0, headers });
     for (let round = 0; round < rounds; round++) {
       for (const server of round % 2 === 0 ? servers : [...servers].reverse()) {
         const pid = server.child.pid ?? 0;
-        const before = threadCpuSeconds(pid);
+        const before = { all: processCpuSeconds(pid), main: mainThreadCpuSeconds(pid) };
         const result = await load(server.url, paths, { seconds, connections, warmup: 0, headers });
-        const after = threadCpuSeconds(pid);
+        const after = { all: processCpuSeconds(pid), main: mainThreadCpuSeconds(pid) };
         if (result.errors > 0 || result.non2xx > 0) throw new Error(`${server.name}: ${result.errors} errors, ${result.non2xx} answers not 2xx`);
         server.rates.push(Math.round(result.requestsPerSecond));
         server.reads += result.requestsPerSecond * seconds;
         server.main += after.main - before.main;
-        server.others += after.others - before.others;
+        server.others += after.all - after.main - (before.all - before.main);
       }
     }
   } finally {

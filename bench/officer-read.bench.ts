@@ -15,14 +15,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { generatePopulation } from '../src/registry/population.generator.js';
-import { loadPopulation } from '../src/store/bulk-writer.js';
 import { openDatabase } from '../src/store/database.js';
-import { migrateAccessLogStore, migrateToLatest } from '../src/store/migrator.js';
-import { systemClock } from '../src/shared/clock.js';
 import { serverNodeFlags } from '../src/shared/server-flags.js';
-import { signInOfficer, testIdentity } from '../test/officer-session.js';
 import { compileServerCode } from './built-code.js';
+import { officerReadStore } from './officer-read.store.js';
 import { load, startServer, stopServer, type LoadResult } from './load.js';
 
 const { values } = parseArgs({
@@ -47,31 +43,15 @@ const warmup = Number(values.warmup);
 const rounds = Number(values.rounds);
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sachsong-officer-bench-'));
-const registryFile = path.join(dir, 'sachsong.db');
-const logFile = path.join(dir, 'access-log.db');
 try {
-  const database = openDatabase({ sqliteFile: registryFile });
-  await migrateToLatest(database.db, database.dialect);
-  const loadStarted = performance.now();
-  await loadPopulation(database, generatePopulation({ people, seed: 7 }));
-  const loadSeconds = (performance.now() - loadStarted) / 1000;
-  const ids = (await database.db.selectFrom('persons').select('id_number').orderBy('id_number').execute()).map((r) => r.id_number);
-  const step = Math.max(1, Math.floor(ids.length / 20_000));
-  const sample = ids.filter((_, i) => i % step === 0).sort(() => Math.random() - 0.5);
-  for (const id of sample) await database.db.selectFrom('persons').selectAll().where('id_number', '=', id).executeTakeFirst();
-  const officer = await signInOfficer(testIdentity(database.db, systemClock), systemClock, { role: 'national_officer', unit: { level: 'nation' } });
-  await database.close();
-  const logStore = openDatabase({ sqliteFile: logFile, pageSize: 4_096 });
-  await migrateAccessLogStore(logStore.db, logStore.dialect);
-  await logStore.close();
+  const { registryFile, logFile, personPaths, cookie, loadSeconds } = await officerReadStore(dir, people);
 
   compileServerCode();
-  const personPaths = sample.map((id) => `/api/persons/${id}`);
   const targets = [
     { name: 'helloWorld', script: 'bench/servers/hello.server.ts', args: [] as string[], paths: ['/'], headers: {} },
-    { name: 'officerRead', script: 'bench/servers/officer-read.server.ts', args: [registryFile, logFile], paths: personPaths, headers: { cookie: officer.headers.cookie } },
+    { name: 'officerRead', script: 'bench/servers/officer-read.server.ts', args: [registryFile, logFile], paths: personPaths, headers: { cookie } },
     // The same server with the recorder replaced by nothing: what the durable record itself costs.
-    { name: 'officerReadUnrecorded', script: 'bench/servers/officer-read.server.ts', args: [registryFile, logFile, 'no-record'], paths: personPaths, headers: { cookie: officer.headers.cookie } },
+    { name: 'officerReadUnrecorded', script: 'bench/servers/officer-read.server.ts', args: [registryFile, logFile, 'no-record'], paths: personPaths, headers: { cookie } },
   ];
   const servers = [];
   for (const target of targets) servers.push({ ...target, ...(await startServer(target.script, target.args, serverFlags)), runs: [] as LoadResult[] });
