@@ -1,8 +1,8 @@
 // What `sachsong import`'s checking thread spends a row, step by step, in one thread: a file of
 // --people generated persons written by `sachsong export`, then read and split into rows
 // (readPersonFile), checked and packed in batches as the worker does (ImportBatchPreparer), and
-// each packed batch cloned as postMessage copies it. Each step is timed alone, then with the steps
-// before it; the compiled code (dist), as the import runs it. Also the packed text a row per table.
+// each staged batch cloned as postMessage copies it. Each step is timed alone, then with the steps
+// before it; the compiled code (dist), as the import runs it. Also the staged text a row.
 //   npx tsx bench/import-checking.bench.ts [--people 100000] [--batch 10000] [--rounds 3]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,33 +43,31 @@ if (![people, batchSize, rounds].every((n) => Number.isSafeInteger(n) && n > 0))
 type Step = 'read' | 'check' | 'clone';
 
 /** CPU µs a row of reading the file and, as `upTo` says, checking and packing it, and cloning each batch. */
-async function run(file: string, upTo: Step): Promise<{ micros: number; rows: number; text: { persons: number; events: number; outbox: number } }> {
+async function run(file: string, upTo: Step): Promise<{ micros: number; rows: number; stagedCharacters: number }> {
   const preparer = new ImportBatchPreparer({ officerId: null, newId: uuidV7Generator() });
-  const text = { persons: 0, events: 0, outbox: 0 };
+  let staged = 0;
   const started = process.cpuUsage();
   let rows = 0;
   let inBatch = 0;
   const finish = (): void => {
     const batch = preparer.finish();
-    text.persons += batch.persons.text.length;
-    text.events += batch.events.text.length;
-    text.outbox += batch.outbox.text.length;
+    staged += batch.staged.length;
     if (upTo === 'clone') structuredClone(batch);
   };
-  if (upTo !== 'read') preparer.begin(new Date(), true, batchSize);
+  if (upTo !== 'read') preparer.begin(new Date(), true);
   for await (const row of (await readPersonFile(file, { withLines: true })).rows) {
     rows++;
     if (upTo === 'read') continue;
     preparer.add(row);
     if (++inBatch === batchSize) {
       finish();
-      preparer.begin(new Date(), true, batchSize);
+      preparer.begin(new Date(), true);
       inBatch = 0;
     }
   }
   if (upTo !== 'read') finish();
   const used = process.cpuUsage(started);
-  return { micros: (used.user + used.system) / rows, rows, text: { persons: text.persons / rows, events: text.events / rows, outbox: text.outbox / rows } };
+  return { micros: (used.user + used.system) / rows, rows, stagedCharacters: staged / rows };
 }
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sachsong-import-checking-'));
@@ -82,13 +80,13 @@ try {
   await source.close();
   const steps: readonly Step[] = ['read', 'check', 'clone'];
   const results: Record<Step, number[]> = { read: [], check: [], clone: [] };
-  let text = { persons: 0, events: 0, outbox: 0 };
+  let stagedCharacters = 0;
   for (let round = 0; round < rounds; round++) {
     for (const step of steps) {
       const result = await run(file, step);
       if (result.rows !== people) throw new Error(`read ${result.rows} rows of ${people}`);
       results[step].push(result.micros);
-      if (step === 'clone') text = result.text;
+      if (step === 'clone') stagedCharacters = result.stagedCharacters;
     }
   }
   const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
@@ -104,7 +102,7 @@ try {
     // CPU µs a row, medians of the rounds: each step with the ones before it, then the step's own part.
     cpuMicrosPerRow: { read: round2(read), readAndCheck: round2(check), readCheckAndClone: round2(clone) },
     stepMicrosPerRow: { readAndSplit: round2(read), checkAndPack: round2(check - read), cloneBatch: round2(clone - check) },
-    packedCharactersPerRow: { persons: Math.round(text.persons), events: Math.round(text.events), outbox: Math.round(text.outbox) },
+    stagedCharactersPerRow: Math.round(stagedCharacters),
     perRound: { read: results.read.map(round2), readAndCheck: results.check.map(round2), readCheckAndClone: results.clone.map(round2) },
   }, null, 2));
 } finally {

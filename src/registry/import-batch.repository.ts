@@ -2,8 +2,10 @@ import type { OutboxEntry } from '../events/change-event.js';
 import { outboxLockKey, outboxRepository, outboxRowOf } from '../events/outbox.repository.js';
 import { driverOf } from '../store/database.js';
 import { PostgresAdapter, sql } from 'kysely';
-import { existingPersonIds, writePackedRegistryRows, writeRegistryRows } from '../store/bulk-writer.js';
-import { eventColumns, outboxColumns, personColumns, unpackRows, type PackedRows } from '../store/packed-rows.js';
+import { existingPersonIds, writeRegistryRows } from '../store/bulk-writer.js';
+import type { LifeEventsTable, PersonsTable } from '../store/database.types.js';
+import type { EventOutboxTable } from '../events/events.tables.js';
+import { stagedBatchRows, writeStagedBatch, type StagedBatch } from './import-stage.repository.js';
 import { lifeEventRepository, lifeEventRow } from './life-event.repository.js';
 import { toPersonRow } from './person.projection.js';
 import { personRepository, type Executor } from './person.repository.js';
@@ -67,37 +69,29 @@ export const importBatchRepository = {
   },
 
   /**
-   * commit() for packed rows (an import's batches): persons, their registration events and
-   * change events (row i of each about the same person) and the bookkeeping row, all or nothing.
-   * A row the store refuses is thrown as a StoreRowRefusedError naming its index.
+   * commit() for an import's staged rows (import-stage.ts): persons, their registration events
+   * and change events, built by the store from the staged lines, and the bookkeeping row, all or
+   * nothing. A row the store refuses is thrown as a StoreRowRefusedError naming its index.
    */
-  async commitPacked(
-    db: Executor,
-    rows: { readonly persons: PackedRows; readonly personOrder?: Int32Array; readonly events: PackedRows; readonly outbox: PackedRows },
-    b: ImportBatch,
-  ): Promise<void> {
+  async commitStaged(db: Executor, batch: StagedBatch, b: ImportBatch): Promise<void> {
     const bookkeeping = {
       table: 'import_batches',
       values: { import_id: b.importId, batch_no: b.batchNo, rows_accepted: b.rowsAccepted, rows_rejected: b.rowsRejected, committed_at: b.committedAt },
     };
-    const packed = { persons: rows.persons, events: rows.events, outbox: { rows: rows.outbox, lockKey: outboxLockKey }, ...(rows.personOrder === undefined ? {} : { personOrder: rows.personOrder }) };
-    if (await writePackedRegistryRows(driverOf(db), packed, bookkeeping)) return;
-    // Not a store handle (a transaction already open): the same rows through Kysely.
-    await db.transaction().execute(async (trx) => {
-      const insert = async (table: 'persons' | 'life_events' | 'event_outbox', values: PackedRows, columns: readonly string[]): Promise<void> => {
-        const objects = unpackRows(values, columns);
-        // Few parameters a statement: under SQLite's and PostgreSQL's limits.
-        for (let i = 0; i < objects.length; i += 500) {
-          await trx.insertInto(table).values(objects.slice(i, i + 500)).execute();
-        }
-      };
-      await insert('persons', rows.persons, personColumns);
-      await insert('life_events', rows.events, eventColumns);
+    if (await writeStagedBatch(driverOf(db), batch, bookkeeping, outboxLockKey)) return;
+    // Not a store handle (a transaction already open): the same rows through Kysely, in the caller's transaction.
+    const rows = stagedBatchRows(batch);
+    const write = async (trx: Executor): Promise<void> => {
+      // Few parameters a statement: under SQLite's and PostgreSQL's limits.
+      for (let i = 0; i < rows.persons.length; i += 500) await trx.insertInto('persons').values(rows.persons.slice(i, i + 500) as unknown as PersonsTable[]).execute();
+      for (let i = 0; i < rows.events.length; i += 500) await trx.insertInto('life_events').values(rows.events.slice(i, i + 500) as Omit<LifeEventsTable, 'seq'>[]).execute();
       await importBatchRepository.record(trx, b);
-      if (rows.outbox.kinds.length > 0 && trx.getExecutor().adapter instanceof PostgresAdapter) {
+      if (rows.outbox.length > 0 && trx.getExecutor().adapter instanceof PostgresAdapter) {
         await sql`SELECT pg_advisory_xact_lock(${outboxLockKey})`.execute(trx);
       }
-      await insert('event_outbox', rows.outbox, outboxColumns);
-    });
+      for (let i = 0; i < rows.outbox.length; i += 500) await trx.insertInto('event_outbox').values(rows.outbox.slice(i, i + 500) as Omit<EventOutboxTable, 'seq'>[]).execute();
+    };
+    if (db.isTransaction) await write(db);
+    else await db.transaction().execute(write);
   },
 };

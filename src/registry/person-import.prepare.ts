@@ -1,13 +1,13 @@
 /**
  * The CPU side of an import, without a store: each row checked as a registration is, and the
- * accepted ones packed as the rows the store will hold (persons, their registration events, their
- * change events). Runs in the import's worker thread (person-import.worker.ts) while the parent
+ * accepted ones staged (import-stage.ts) for the store to build the persons, their registration
+ * events and their change events from. Runs in the import's worker thread (person-import.worker.ts) while the parent
  * writes the batch before; the same code runs in-thread for rows given as an iterable.
  */
 import { randomUUID } from 'node:crypto';
-import { changeDataLayout, provinceOf } from '../events/change-event.js';
+import { provinceOf } from '../events/change-event.js';
 import { isDomainError, type DomainError } from '../shared/domain-error.js';
-import { eventColumns, outboxColumns, personColumns, PackedRowsBuilder, type PackedRows } from '../store/packed-rows.js';
+import { StagedRowsBuilder } from './import-stage.js';
 import { rejectionMessage } from './import-rejection.messages.js';
 import { vietnamDay } from './partial-date.js';
 import { nameFoldedOf, personFactColumns } from './person.projection.js';
@@ -46,59 +46,23 @@ export interface PreparedBatch {
   readonly rowNumbers: Int32Array;
   /** The line of the file each accepted row starts on; 0 when the rows came without lines. */
   readonly lines: Int32Array;
-  readonly persons: PackedRows;
-  /** Row indexes of the persons in ID order. */
-  readonly personOrder: Int32Array;
-  readonly events: PackedRows;
-  readonly outbox: PackedRows;
+  /**
+   * The accepted rows as staged lines (import-stage.ts), row i about ids[i]: the store builds each
+   * person, its registration event and its change event from them. Empty when the batch is not packed.
+   */
+  readonly staged: string;
+  /** When the batch was checked: its events' day in Viet Nam (vietnamDay) and time (ISO 8601). */
+  readonly today: string;
+  readonly recordedAt: string;
 }
 
 /** Columns of a person file, the snake_case names that `sachsong export` writes, to the facts they hold. */
 export const importColumns: ReadonlyMap<string, string> = new Map(Object.entries(personFactColumns).map(([fact, column]) => [column, fact]));
 export const ignoredImportColumns: ReadonlySet<string> = new Set(['id_number', 'version', 'created_at', 'updated_at', 'name_folded']);
 
-const reason = 'taken over from an earlier register';
-
-/** The event's data: JSON.stringify of the complete facts, from their values escaped in personFactKeys order. */
-function factsJson(escaped: readonly string[]): string {
-  let json = '{';
-  for (let k = 0; k < factKeysJson.length; k++) json += `${k === 0 ? '' : ','}${factKeysJson[k] ?? ''}:${escaped[k] ?? 'null'}`;
-  return `${json}}`;
-}
-const factKeysJson = personFactKeys.map((k) => JSON.stringify(k));
-
-/**
- * The change event's data for a registration, as outboxEntryOf builds it (every fact set:
- * residence parts folded into one object, birthCommune left out), from the escaped values.
- */
-const layout = changeDataLayout(personFactKeys);
-const factIndex = new Map<string, number>(personFactKeys.map((k, i) => [k, i]));
-const layoutParts = layout.map((entry) => ({
-  name: JSON.stringify(entry.name),
-  parts: entry.parts.map((p) => ({ name: JSON.stringify(p.name), at: factIndex.get(p.fact) ?? -1 })),
-  at: entry.fact === undefined ? -1 : (factIndex.get(entry.fact) ?? -1),
-}));
-function changeDataJson(escaped: readonly string[]): string {
-  let json = '{';
-  for (let i = 0; i < layoutParts.length; i++) {
-    const entry = layoutParts[i];
-    if (entry === undefined) continue;
-    json += i === 0 ? entry.name : `,${entry.name}`;
-    if (entry.parts.length === 0) {
-      json += `:${escaped[entry.at] ?? 'null'}`;
-    } else {
-      json += ':{';
-      for (let p = 0; p < entry.parts.length; p++) {
-        const part = entry.parts[p];
-        if (part !== undefined) json += `${p === 0 ? '' : ','}${part.name}:${escaped[part.at] ?? 'null'}`;
-      }
-      json += '}';
-    }
-  }
-  return `${json}}`;
-}
-/** The outbox's fields column of a registration: the change event's data keys. */
-const registrationFieldsJson = JSON.stringify(layout.map((entry) => entry.name));
+/** The reason an import's registration events record. */
+export const importReason = 'taken over from an earlier register';
+const reason = importReason;
 
 interface BatchInProgress {
   readonly at: RegistrationMoment;
@@ -108,11 +72,7 @@ interface BatchInProgress {
   readonly ids: string[];
   readonly rowNumbers: number[];
   readonly lines: number[];
-  readonly persons: PackedRowsBuilder;
-  readonly events: PackedRowsBuilder;
-  readonly outbox: PackedRowsBuilder;
-  /** The change event's type, day and time, escaped once a batch. */
-  readonly head: string;
+  readonly staged: StagedRowsBuilder;
 }
 
 /**
@@ -140,7 +100,7 @@ export class ImportBatchPreparer {
    * refusals are worked out, so that a resumed run lists the same ones.
    */
   prepare(rows: readonly ImportRow[], now: Date, pack: boolean): PreparedBatch {
-    this.begin(now, pack, rows.length);
+    this.begin(now, pack);
     for (const row of rows) this.add(row);
     return this.finish();
   }
@@ -150,7 +110,7 @@ export class ImportBatchPreparer {
    * each row's own objects are garbage as soon as it is packed (and die young), instead of a
    * whole batch of them outliving collections until the batch is packed.
    */
-  begin(now: Date, pack: boolean, expectedRows = 1_024): void {
+  begin(now: Date, pack: boolean): void {
     const today = vietnamDay(now);
     // The same for every row: the day, officer and reason recorded.
     checkRecording({ occurredOn: today, officerId: this.officerId, reason }, today);
@@ -163,11 +123,7 @@ export class ImportBatchPreparer {
       ids: [],
       rowNumbers: [],
       lines: [],
-      persons: new PackedRowsBuilder(personColumns.length, pack ? expectedRows : 0),
-      events: new PackedRowsBuilder(eventColumns.length, pack ? expectedRows : 0),
-      outbox: new PackedRowsBuilder(outboxColumns.length, pack ? expectedRows : 0),
-      // The event's fixed fields, escaped once a batch.
-      head: `,"type":${JSON.stringify('registration')},"occurredOn":${JSON.stringify(today)},"recordedAt":${JSON.stringify(recordedAt)}`,
+      staged: new StagedRowsBuilder(),
     };
   }
 
@@ -175,7 +131,7 @@ export class ImportBatchPreparer {
   add(row: ImportRow): void {
     const batch = this.batch;
     if (batch === undefined) throw new Error('no import batch begun');
-    const { at, persons, events, outbox } = batch;
+    const { at, staged } = batch;
     batch.rows++;
     const outcome = this.check(row, at);
     if ('rejection' in outcome) {
@@ -188,41 +144,15 @@ export class ImportBatchPreparer {
     batch.lines.push('record' in row ? (row.line ?? 0) : 0);
     if (!batch.pack) return;
     const f = facts as unknown as Readonly<Record<string, string | null>>;
-    const eventId = this.newId();
-    // In personColumns order (store/packed-rows.ts): what toPersonRow gives for the record the
-    // registration creates (applyLifeEvent: the facts, version 1, created and updated now).
-    persons.text(idNumber);
-    persons.text(facts.fullName);
-    persons.text(nameFoldedOf(facts.fullName));
-    for (let k = 1; k < personFactKeys.length; k++) persons.nullable(f[personFactKeys[k] as string]);
-    persons.number(1);
-    persons.text(at.recordedAt);
-    persons.text(at.recordedAt);
-    // Each value escaped for JSON once, for the event's data and the change event's payload.
-    const escaped = this.escaped;
-    for (let k = 0; k < personFactKeys.length; k++) {
-      const value = f[personFactKeys[k] as string];
-      escaped[k] = value === null || value === undefined ? 'null' : JSON.stringify(value);
-    }
-    // eventColumns order: what lifeEventRow gives; data is JSON.stringify of the facts.
-    events.text(eventId);
-    events.text(idNumber);
-    events.text('registration');
-    events.text(at.today);
-    events.text(at.recordedAt);
-    events.nullable(this.officerId);
-    events.text(reason);
-    events.text(factsJson(escaped));
-    // outboxColumns order: what outboxRowOf(outboxEntryOf(event, undefined, record)) gives.
+    // stagedColumns order: the person's columns as toPersonRow gives them, the event's id, the provinces.
+    staged.value(idNumber);
+    staged.value(facts.fullName);
+    staged.value(nameFoldedOf(facts.fullName));
+    for (let k = 1; k < personFactKeys.length; k++) staged.value(f[personFactKeys[k] as string]);
+    staged.value(this.newId());
     const province = provinceOf(f.permanentCommune ?? f.currentCommune ?? null);
-    const provinces = province === null ? '[]' : JSON.stringify([province]);
-    outbox.text(eventId);
-    outbox.text(idNumber);
-    outbox.text('registration');
-    outbox.text(provinces);
-    outbox.text(registrationFieldsJson);
-    outbox.text(`{"eventId":${JSON.stringify(eventId)},"personId":${JSON.stringify(idNumber)}${batch.head},"provinces":${provinces},"data":${changeDataJson(escaped)}}`);
-    outbox.text(at.recordedAt);
+    staged.value(province === null ? '[]' : JSON.stringify([province]));
+    staged.endRow();
   }
 
   /** The batch begun, checked and packed. */
@@ -236,14 +166,11 @@ export class ImportBatchPreparer {
       ids: batch.ids,
       rowNumbers: Int32Array.from(batch.rowNumbers),
       lines: Int32Array.from(batch.lines),
-      persons: batch.persons.finish(),
-      personOrder: keyOrder(batch.ids),
-      events: batch.events.finish(),
-      outbox: batch.outbox.finish(),
+      staged: batch.staged.finish(),
+      today: batch.at.today,
+      recordedAt: batch.at.recordedAt,
     };
   }
-
-  private readonly escaped = new Array<string>(personFactKeys.length);
 
   private check(row: ImportRow, at: RegistrationMoment): { readonly idNumber: string; readonly facts: PersonFacts } | { readonly rejection: RowRejection } {
     if ('error' in row) return { rejection: { rowNumber: row.rowNumber, ...row.error } };
@@ -287,16 +214,6 @@ export function findRepeatedIds(batch: Pick<PreparedBatch, 'ids' | 'rowNumbers'>
     }
   }
   return { repeated, rejections };
-}
-
-/** Indexes of `keys` in ascending key order. */
-export function keyOrder(keys: readonly string[]): Int32Array {
-  const order = Int32Array.from(keys.keys());
-  return order.sort((a, b) => {
-    const x = keys[a] ?? '';
-    const y = keys[b] ?? '';
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
 }
 
 /** Columns by the fact names that validation errors carry. */

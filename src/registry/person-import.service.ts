@@ -2,12 +2,12 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
-import { filterPackedRows, StoreRowRefusedError } from '../store/packed-rows.js';
-import { eventColumns, outboxColumns, personColumns } from '../store/packed-rows.js';
+import { StoreRowRefusedError } from '../store/packed-rows.js';
+import { filterStagedRows } from './import-stage.js';
 import { checkFreeText } from './free-text.js';
 import { importBatchRepository } from './import-batch.repository.js';
 import type { PersonFileFormat } from './person-file.reader.js';
-import { findRepeatedIds, ignoredImportColumns, importColumns, keyOrder, type ImportRow, type RowRejection } from './person-import.prepare.js';
+import { findRepeatedIds, ignoredImportColumns, importColumns, importReason, type ImportRow, type RowRejection } from './person-import.prepare.js';
 import { rejectionMessage } from './import-rejection.messages.js';
 import type { RegistryService } from './registry.service.js';
 import { fileBatchesInWorker, rowBatches, type BatchPlan, type BatchSource, type SourcedBatch } from './person-import.source.js';
@@ -181,7 +181,7 @@ export class PersonImportService {
   ): Promise<{ accepted: number; rejected: number }> {
     const { db, clock } = this.deps;
     let rejected = batch.rejections.length + repeated.size;
-    let { ids, persons, personOrder, events, outbox, rowNumbers, lines } = batch;
+    let { ids, staged, rowNumbers, lines } = batch;
     // Rows already in the registry: an ID number taken by an earlier batch of this file was
     // refused as DUPLICATE_IN_FILE, so the batch still being written cannot change this.
     const taken = await importBatchRepository.taken(db, repeated.size === 0 ? ids : ids.filter((_, i) => !repeated.has(i)));
@@ -193,16 +193,13 @@ export class PersonImportService {
         rejected++;
       }
       const kept = (r: number): boolean => keep[r] === true;
-      persons = filterPackedRows(persons, personColumns.length, kept);
-      events = filterPackedRows(events, eventColumns.length, kept);
-      outbox = filterPackedRows(outbox, outboxColumns.length, kept);
+      staged = filterStagedRows(staged, kept);
       rowNumbers = rowNumbers.filter((_, r) => kept(r));
       lines = lines.filter((_, r) => kept(r));
       ids = ids.filter((_, r) => kept(r));
-      personOrder = keyOrder(ids);
     }
     try {
-      await importBatchRepository.commitPacked(db, { persons, personOrder, events, outbox }, {
+      await importBatchRepository.commitStaged(db, { staged, today: batch.today, recordedAt: batch.recordedAt, officerId: options.officerId, reason: importReason }, {
         importId: options.importId,
         batchNo: no,
         rowsAccepted: ids.length,

@@ -2,7 +2,7 @@
  * An import's reading and checking, in one of its worker threads: the parent asks for batches by
  * number (with the time to check each as of, and whether an earlier run committed it) and writes
  * one while the threads check the next ones. Each thread reads the whole file and checks its own
- * share of the batches. Only refusals (row numbers, codes, columns), ID numbers and packed rows
+ * share of the batches. Only refusals (row numbers, codes, columns), ID numbers and staged rows
  * cross back; nothing is logged.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -37,7 +37,7 @@ async function next(request: ImportWorkerRequest): Promise<void> {
     else position++;
   }
   // Each row checked and packed as it is read: its objects die young.
-  preparer.begin(new Date(request.now), request.pack, input.batchSize);
+  preparer.begin(new Date(request.now), request.pack);
   let read = 0;
   while (read < input.batchSize && !atEnd) {
     const item = await rows.next();
@@ -54,8 +54,7 @@ async function next(request: ImportWorkerRequest): Promise<void> {
     return;
   }
   position += read;
-  const tables = [prepared.persons, prepared.events, prepared.outbox];
-  const buffers = [prepared.rowNumbers.buffer, prepared.lines.buffer, prepared.personOrder.buffer, ...tables.flatMap((t) => [t.ends.buffer, t.kinds.buffer])] as ArrayBuffer[];
+  const buffers = [prepared.rowNumbers.buffer, prepared.lines.buffer] as ArrayBuffer[];
   reply({ kind: 'batch', batch: prepared, rowsThrough: position }, buffers);
 }
 

@@ -147,22 +147,6 @@ export function packedRowCount(rows: PackedRows, width: number): number {
   return rows.kinds.length / width;
 }
 
-/** The rows whose index `keep` accepts, packed again (the rare path: an import row refused late). */
-export function filterPackedRows(rows: PackedRows, width: number, keep: (row: number) => boolean): PackedRows {
-  const out = new PackedRowsBuilder(width, packedRowCount(rows, width));
-  for (let r = 0; r < packedRowCount(rows, width); r++) {
-    if (!keep(r)) continue;
-    for (let c = 0; c < width; c++) {
-      const i = r * width + c;
-      const value = valueAt(rows, i);
-      if (value === null) out.nullable(null);
-      else if (typeof value === 'number') out.number(value);
-      else out.text(value);
-    }
-  }
-  return out.finish();
-}
-
 /**
  * The store refused one row of a batch (a constraint, a trigger, a value it cannot hold): the
  * batch's transaction is rolled back. `row` is the index of the row in the table's rows as given
@@ -178,15 +162,4 @@ export class StoreRowRefusedError extends Error {
     super(`the store refused a row of ${table}${row === undefined ? '' : ` (row ${row + 1} of the batch)`}: ${reason}`, options);
     this.name = 'StoreRowRefusedError';
   }
-}
-
-/** Packed rows as row objects by column name (for the writers that take objects). */
-export function unpackRows(rows: PackedRows, columns: readonly string[]): Record<string, PackedValue>[] {
-  const out: Record<string, PackedValue>[] = [];
-  for (let i = 0; i < rows.kinds.length; i += columns.length) {
-    const row: Record<string, PackedValue> = {};
-    for (let c = 0; c < columns.length; c++) row[columns[c] ?? ''] = valueAt(rows, i + c);
-    out.push(row);
-  }
-  return out;
 }
