@@ -83,6 +83,7 @@ const maxRecordLines = 32;
 const LF = 0x0a;
 const CR = 0x0d;
 const QUOTE = 0x22;
+const quoteOrLineEnd = /["\n\r]/g;
 
 // ---------------------------------------------------------------------------------------------
 // Splitting text into CSV records, with recovery from unclosed quotes and oversized records.
@@ -145,6 +146,18 @@ class CsvRecordSplitter {
         break;
       }
       const code = buffer.charCodeAt(index);
+      if (code !== QUOTE && code !== LF && code !== CR && !this.skipping && index - this.start <= maxRecordChars) {
+        // Only a quote or a line end changes the state: a run of other characters is passed over in
+        // one search, as the loop below would go through it, up to where the length check fires.
+        quoteOrLineEnd.lastIndex = index + 1;
+        // test(), not exec(): no match array; lastIndex is then one past the character found.
+        const found = quoteOrLineEnd.test(buffer) ? quoteOrLineEnd.lastIndex - 1 : buffer.length;
+        const next = Math.min(found, this.start + maxRecordChars + 1);
+        if (!this.inQuotes) this.fieldStart = buffer.charCodeAt(next - 1) === this.delimiter;
+        this.afterCR = false;
+        index = next;
+        continue;
+      }
       const afterCR = this.afterCR;
       this.afterCR = code === CR;
       if (this.skipping) {
@@ -237,7 +250,7 @@ class CsvRecordSplitter {
 // ---------------------------------------------------------------------------------------------
 // From CSV records to rows.
 
-type Parsed = readonly string[] | { readonly failure: string };
+type Parsed = string[] | { readonly failure: string };
 
 function csvOptions(delimiter: string): CsvOptions {
   return { delimiter, record_delimiter: '\n', relax_column_count: true, bom: false };
@@ -376,6 +389,8 @@ function lineText({ firstLine, lastLine }: Lines): string {
 class CsvRows {
   private rowNumber = 0;
   header: readonly string[] | undefined;
+  /** Every column of the header, null: the record each row starts from. */
+  private blank: Readonly<Record<string, string | null>> = {};
 
   constructor(private readonly delimiter: string, private readonly withLines = false) {}
 
@@ -415,17 +430,20 @@ class CsvRows {
         continue;
       }
       // The quote that the export puts before a formula-like value ("'- thôn 3") is taken off.
-      // Plain loops: this runs for every row of an import.
-      const values: string[] = new Array<string>(fields.length);
+      // Plain loops: this runs for every row of an import. The fields become the values in place.
+      const values = fields;
       let empty = true;
-      for (let c = 0; c < fields.length; c++) {
-        const value = csvUnquoteCell((fields[c] ?? '').trim());
+      for (let c = 0; c < values.length; c++) {
+        const value = csvUnquoteCell((values[c] ?? '').trim());
         values[c] = value;
         if (value !== '') empty = false;
       }
       if (empty) continue;
       if (this.header === undefined) {
         this.header = validateHeader(fields);
+        // A record of every column, null, in fast mode (JSON.parse builds it so): each row's record
+        // is a copy of it, one allocation, instead of an object grown key by key into a hash table.
+        this.blank = JSON.parse(JSON.stringify(Object.fromEntries(this.header.map((name) => [name, null])))) as Record<string, string | null>;
         continue;
       }
       // Unquoting and trimming add no U+FFFD: a record without one in its text has none in its values.
@@ -438,12 +456,11 @@ class CsvRows {
         continue;
       }
       const header = this.header;
-      const fieldsOf: Record<string, string | null> = {};
+      const record: Record<string, string | null> = { ...this.blank };
       for (let c = 0; c < values.length; c++) {
         const value = values[c] ?? '';
-        fieldsOf[header[c] ?? ''] = value === '' ? null : value;
+        if (value !== '') record[header[c] ?? ''] = value;
       }
-      const record = Object.freeze(fieldsOf);
       yield this.withLines ? { rowNumber: ++this.rowNumber, record, line: lines.firstLine } : { rowNumber: ++this.rowNumber, record };
     }
   }
