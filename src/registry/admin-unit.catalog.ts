@@ -111,6 +111,8 @@ export interface AdminUnitCatalog {
 }
 
 const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** The last date checkIsoDate found valid. */
+let lastIsoDate = '';
 
 /**
  * Checks a calendar date written YYYY-MM-DD; throws DomainError 'invalid' DATE_INVALID otherwise.
@@ -120,11 +122,16 @@ const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/;
  * checkIsoDate('2025-02-30') // throws DATE_INVALID
  */
 export function checkIsoDate(value: string, what = 'date'): string {
+  // Most calls in a batch ask about the same day (the day a batch's communes are checked on).
+  if (value === lastIsoDate) return value;
   const match = isoDate.exec(value);
   if (match) {
     const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
     const date = new Date(Date.UTC(year, month - 1, day));
-    if (year >= 1 && date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day) return value;
+    if (year >= 1 && date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day) {
+      lastIsoDate = value;
+      return value;
+    }
   }
   throw new DomainError('invalid', 'DATE_INVALID', `The ${what} "${value}" is not a calendar date`, 'Write the date as YYYY-MM-DD, e.g. 2025-07-01');
 }

@@ -9,6 +9,17 @@ describe('partial dates', () => {
     expect(parsePartialDate('2024-02-29')).toEqual({ year: 2024, month: 2, day: 29 });
   });
 
+  it('knows every month\'s length, leap years by the Gregorian rule, as the calendar does', () => {
+    for (const year of [1800, 1900, 1999, 2000, 2023, 2024, 2100]) {
+      for (let month = 1; month <= 12; month++) {
+        const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+        const at = (day: number): string => `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+        expect(parsePartialDate(at(days)).day).toBe(days);
+        expect(() => parsePartialDate(at(days + 1))).toThrow(/does not exist/);
+      }
+    }
+  });
+
   it.each([
     ['2023-02-29', /^date does not exist: the day is not in its month/],
     ['1990-04-31', /^date does not exist/],

@@ -14,8 +14,10 @@ export interface PartialDateParts {
   readonly day: number | undefined;
 }
 
+/** Days in a month of the proleptic Gregorian calendar (as Date.UTC counts them). */
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /**

@@ -6,6 +6,7 @@ import { earliestDay, parseFullDate, parsePartialDate } from './partial-date.js'
 import { personFactKeys, type PersonFacts } from './person.types.js';
 
 const idPattern = /^\d{12}$/;
+const factKeys: ReadonlySet<string> = new Set(personFactKeys);
 // Letters of any script (Vietnamese, ethnic-minority names), spaces, apostrophes and hyphens.
 const namePattern = /^[\p{L}\p{M}]+(?:[ '-][\p{L}\p{M}]+)*$/u;
 
@@ -71,7 +72,7 @@ export function validateFacts(input: Readonly<Record<string, unknown>>, effectiv
   const out: Record<string, unknown> = {};
   const has = (k: string): boolean => Object.hasOwn(input, k);
   for (const key of Object.keys(input)) {
-    if (!(personFactKeys as readonly string[]).includes(key)) {
+    if (!factKeys.has(key)) {
       throw invalid('FIELD_UNKNOWN', `unknown field ${key}`, `Use only: ${personFactKeys.join(', ')}`, key);
     }
   }
