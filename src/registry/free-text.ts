@@ -1,4 +1,5 @@
 import { DomainError } from '../shared/domain-error.js';
+import { isPlainLatin } from '../shared/vietnamese-text.js';
 
 /**
  * Characters that no name, address or other free-text field of the registry may hold, with the
@@ -38,6 +39,16 @@ const formulaStart = /^[=+@]/u;
  * checkFreeText('abc\u202Edef', 'currentAddress') // throws TEXT_FORMAT_CHARACTER naming currentAddress
  */
 export function checkFreeText(raw: string, field: string): string {
+  // Most values are plain Latin text, NFC already and free of every character refused below.
+  const text = isPlainLatin(raw) ? raw : checkedNfc(raw, field);
+  if (formulaStart.test(text.trimStart())) {
+    throw new DomainError('invalid', 'TEXT_FORMULA_START', `${field} starts with =, + or @, which spreadsheets run as a formula`, `Remove the leading character from ${field}`, { field });
+  }
+  return text;
+}
+
+/** The value in NFC once none of the refused characters is found in it. */
+function checkedNfc(raw: string, field: string): string {
   // One scan for all of them; only a value holding one is scanned again, to name it.
   if (anyForbidden.test(raw)) {
     for (const { pattern, code, what } of forbidden) {
@@ -48,9 +59,5 @@ export function checkFreeText(raw: string, field: string): string {
       }
     }
   }
-  const text = raw.normalize('NFC');
-  if (formulaStart.test(text.trimStart())) {
-    throw new DomainError('invalid', 'TEXT_FORMULA_START', `${field} starts with =, + or @, which spreadsheets run as a formula`, `Remove the leading character from ${field}`, { field });
-  }
-  return text;
+  return raw.normalize('NFC');
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { foldName, normaliseName } from './vietnamese-text.js';
+import { foldName, isPlainLatin, normaliseName } from './vietnamese-text.js';
 
 describe('foldName', () => {
   it.each([
@@ -17,5 +17,27 @@ describe('normaliseName', () => {
   it('composes to NFC and folds spaces but keeps marks and case', () => {
     expect(normaliseName(' Nguye\u0302\u0303n  Văn A ')).toBe('Nguyễn Văn A');
     expect(normaliseName('Nguye\u0302\u0303n').length).toBe(6);
+  });
+});
+
+describe('isPlainLatin', () => {
+  const plain: string[] = [];
+  for (let c = 0; c <= 0xffff; c++) if (isPlainLatin(String.fromCharCode(c))) plain.push(String.fromCharCode(c));
+
+  it('takes Vietnamese as written, and refuses combining marks, controls, format characters and U+FFFD', () => {
+    expect(isPlainLatin('Nguyễn Thị Ánh, Số 5 ngõ 12/3 Hàng Bông')).toBe(true);
+    expect(isPlainLatin('ĐẶNG VĂN ƯỚC')).toBe(true);
+    for (const odd of ['Nguye\u0302\u0303n', 'a\tb', 'a\u00adb', 'a\u200bb', 'a\u202eb', 'a\ufffdb', 'a\ud800b', 'a\u2028b', '\u007f', '\u0085']) expect(isPlainLatin(odd)).toBe(false);
+  });
+
+  it('is true only of text that is NFC and that no free-text rule refuses, however its characters are paired', () => {
+    const refused = /[\p{Cc}\u2028\u2029\p{Cs}\p{Cf}\uFFFD]/u;
+    expect(plain.length).toBeGreaterThan(900);
+    for (const a of plain) {
+      expect(a.normalize('NFC')).toBe(a);
+      expect(refused.test(a)).toBe(false);
+      // Composition needs a character that combines with the one before it: none of them does.
+      for (const b of plain) if ((a + b).normalize('NFC') !== a + b) throw new Error(`U+${a.charCodeAt(0).toString(16)} U+${b.charCodeAt(0).toString(16)} compose`);
+    }
   });
 });

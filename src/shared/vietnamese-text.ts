@@ -3,11 +3,31 @@
  */
 
 const marks = /[\u0300-\u036f]/g;
+
+/**
+ * Printable ASCII, Latin-1, Latin Extended-A/B, the IPA and spacing-modifier letters and Latin
+ * Extended Additional (where Vietnamese's precomposed letters are), less the soft hyphen: text
+ * made only of these has no control, format or surrogate character and is already NFC (none of
+ * them decomposes in NFC or combines with a neighbour), which is how Vietnamese text comes.
+ */
+const plainLatin = /^[\u0020-\u007e\u00a0-\u00ac\u00ae-\u02ff\u1e00-\u1eff]*$/;
+
+/**
+ * True when `text` is made only of plain Latin letters, digits, spaces and punctuation (see
+ * above): it is NFC and holds nothing a free-text field refuses, so neither needs checking.
+ *
+ * @example
+ * isPlainLatin('Nguyễn Thị Ánh') // true
+ * isPlainLatin('Nguye\u0302\u0303n') // false: combining marks, not yet NFC
+ */
+export function isPlainLatin(text: string): boolean {
+  return plainLatin.test(text);
+}
 const spaces = /\s+/g;
 
 /** NFC with single spaces, trimmed: the form in which names are stored. */
 export function normaliseName(name: string): string {
-  return name.normalize('NFC').replace(spaces, ' ').trim();
+  return (isPlainLatin(name) ? name : name.normalize('NFC')).replace(spaces, ' ').trim();
 }
 
 /**
