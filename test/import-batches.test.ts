@@ -189,3 +189,30 @@ describe.each(dialects)('import batches on %s', (dialect) => {
     expect(outbox).toBe(10);
   });
 });
+
+describe('an import into a SQLite file', () => {
+  it('has the WAL folded back by a thread of its own while batches go in, and the store\'s own threshold back after, refused or not', async () => {
+    const database = await createTestDatabase('sqlite');
+    try {
+      const sqlite = database.sqlite;
+      if (sqlite === undefined) throw new Error('not a SQLite store');
+      const importer = new PersonImportService({ db: database.db, clock });
+      const importFile = async (name: string, rows: readonly string[], onProgress?: () => void): Promise<ImportReport> => {
+        const file = path.join(dir, name);
+        writeFileSync(file, [header, ...rows].join('\n'));
+        const read = await readPersonFile(file);
+        return importer.runFile(file, { format: read.format }, { importId: name, batchSize: 10, officerId: null, ...(onProgress === undefined ? {} : { onProgress }) });
+      };
+      expect(sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+      const during: unknown[] = [];
+      await importFile('threshold.csv', Array.from({ length: 50 }, (_, i) => line(i + 1)), () => { during.push(sqlite.pragma('wal_autocheckpoint', { simple: true })); });
+      expect(during).toEqual([10_000, 10_000, 10_000, 10_000, 10_000]);
+      expect(sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+      await sql.raw(`CREATE TRIGGER refuse_one BEFORE INSERT ON persons WHEN NEW.id_number = '001085000055' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`).execute(database.db);
+      await expect(importFile('threshold-refused.csv', Array.from({ length: 10 }, (_, i) => line(i + 51)))).rejects.toMatchObject({ code: 'IMPORT_BATCH_REFUSED' });
+      expect(sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    } finally {
+      await database.close();
+    }
+  });
+});

@@ -138,7 +138,14 @@ export class PersonImportService {
       rejections,
     });
     const done = await importBatchRepository.committedBatches(db, options.importId);
-    const source = sourceOf({ now: () => clock.now(), pack: (no) => !done.has(no) });
+    const endImport = importBatchRepository.beginImport(db);
+    let source: BatchSource;
+    try {
+      source = sourceOf({ now: () => clock.now(), pack: (no) => !done.has(no) });
+    } catch (error) {
+      await endImport();
+      throw error;
+    }
     // ID numbers of the rows accepted so far, in file order: a later row with one is refused.
     const seen = new Set<string>();
     try {
@@ -171,6 +178,7 @@ export class PersonImportService {
       }
     } finally {
       await source.close().catch(() => undefined);
+      await endImport();
     }
     return report();
   }

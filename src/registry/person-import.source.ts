@@ -74,8 +74,8 @@ export type ImportWorkerReply =
 
 /**
  * Reads and checks a person file in `checkers` worker threads (batch n in thread n mod checkers),
- * each batch as many ahead of the caller as there are threads: while the caller writes one batch,
- * the next ones are being checked.
+ * each thread up to two batches ahead of the caller: while the caller writes one batch, the next
+ * ones are being checked.
  */
 export function fileBatchesInWorker(input: ImportWorkerInput, plan: BatchPlan, checkers = 1): BatchSource {
   const count = Math.max(1, Math.min(8, Math.floor(checkers)));
@@ -91,8 +91,9 @@ export function fileBatchesInWorker(input: ImportWorkerInput, plan: BatchPlan, c
   return {
     async next() {
       if (ended) return undefined;
-      // One batch in flight in each thread: this one and the count - 1 after it.
-      while (requested < taken + count) {
+      // Two batches in flight in each thread: while this one is written, a thread that finishes the
+      // next goes on to the one after instead of waiting for the writer to ask.
+      while (requested < taken + 2 * count) {
         const batchNo = requested++;
         const reply = (threads[batchNo % count] as CheckingThread).ask({ batchNo, now: plan.now().getTime(), pack: plan.pack(batchNo) });
         reply.catch(() => undefined); // awaited in its turn below
