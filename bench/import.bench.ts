@@ -12,6 +12,7 @@
  * dist first), as the CLI does. On PostgreSQL it creates databases on
  * postgres://postgres@127.0.0.1:5432 and drops them afterwards.
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
@@ -28,6 +29,7 @@ import type * as DatabaseModule from '../src/store/database.js';
 import type { Database } from '../src/store/database.js';
 import type * as MigratorModule from '../src/store/migrator.js';
 import { builtModule, compileServerCode } from './built-code.js';
+import { mainThreadCpuSeconds } from './load.js';
 
 // The compiled code, as `sachsong import` runs it (dist; the checking thread too), not src through tsx.
 compileServerCode();
@@ -145,6 +147,9 @@ try {
     } finally {
       await source.cleanup();
     }
+    // The source store's and the file's pages are written out first: the disk's writeback of the
+    // setup's gigabyte would otherwise land on the import's own syncs.
+    spawnSync('sync');
     const target = await openStore(`target${round}`);
     try {
       const importer = new PersonImportService({ db: target.database.db, clock: systemClock });
@@ -152,12 +157,14 @@ try {
       let serverMax = serverAtStart;
       const sampler = setInterval(() => { serverMax = Math.max(serverMax, target.serverCpu()); }, 100);
       const c1 = process.cpuUsage();
+      const main1 = mainThreadCpuSeconds(process.pid);
       const t1 = performance.now();
       // As the CLI does: the file opened first, then read and checked in the import's worker thread.
       const read = await readPersonFile(file);
       const report = await importer.runFile(file, { format: read.format, checkers: Number(values.checkers) }, { importId: `bench-${round}`, batchSize, officerId: null });
       const importSeconds = (performance.now() - t1) / 1000;
       const importCpu = cpuSeconds(c1);
+      const importMainCpu = mainThreadCpuSeconds(process.pid) - main1;
       clearInterval(sampler);
       const importServerCpu = Math.max(serverMax, target.serverCpu()) - serverAtStart;
       if (report.rowsRead !== people) throw new Error(`read ${report.rowsRead} rows of ${people}`);
@@ -185,6 +192,8 @@ try {
         checkers: Number(values.checkers),
         generateCpuMicrosPerRow: Math.round((generateCpu * 1e6) / people),
         importCpuMicrosPerRow: Math.round((importCpu * 1e6) / report.rowsRead),
+        // Of which the writing (main) thread; the rest is the checking thread(s), V8's helpers and the checkpointer.
+        importMainThreadCpuMicrosPerRow: Math.round((importMainCpu * 1e6) / report.rowsRead),
         // PostgreSQL's server processes for the bench's databases (0 on SQLite).
         generateServerCpuMicrosPerRow: Math.round((generateServerCpu * 1e6) / people),
         importServerCpuMicrosPerRow: Math.round((importServerCpu * 1e6) / report.rowsRead),

@@ -1,9 +1,10 @@
 /**
- * Writes an import batch from its staged lines (import-stage.ts): the lines go into a temporary
- * table of the connection, and three INSERT … SELECT statements build the persons, their
- * registration events and their change events from it inside the store, the events' JSON included
- * (SQLite's json_object; PostgreSQL's to_json joined in key order). The JSON is the same text
- * JSON.stringify gives for the registry's own path: a test holds it to that, value for value.
+ * Writes an import batch from its staged lines (import-stage.ts). On SQLite the lines go into a
+ * temporary table of the connection and three INSERT ... SELECT statements build the persons,
+ * their registration events and their change events from it inside the store, the events' JSON
+ * with json_object. On PostgreSQL the JSON is built here and the three tables are written by COPY,
+ * which writes rows in bulk. Either way the JSON is the text JSON.stringify gives for the
+ * registry's own path: a test holds it to that, value for value, on both stores.
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -12,10 +13,10 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { changeDataLayout } from '../events/change-event.js';
 import type { ExtraRow } from '../store/bulk-writer.js';
-import { StoreRowRefusedError } from '../store/packed-rows.js';
-import { stagedColumns, stagedLines, stagedPersonColumns, stagedRecord, stagedValuesInto } from './import-stage.js';
+import { eventColumns, outboxColumns, personColumns, StoreRowRefusedError } from '../store/packed-rows.js';
+import { stagedColumns, stagedLines, stagedPersonColumns, stagedValuesInto } from './import-stage.js';
 import { personFactColumns } from './person.projection.js';
-import { personFactKeys } from './person.types.js';
+import { personFactKeys, type PersonFacts } from './person.types.js';
 
 /** A batch's staged lines and what is the same for all of them. */
 export interface StagedBatch {
@@ -188,111 +189,146 @@ function sqliteCode(error: unknown, otherwise: string): string {
 
 // ---- PostgreSQL ------------------------------------------------------------------------------
 
-/** JSON text joined in key order, without the spaces json_build_object puts in; to_json escapes as JSON.stringify does. */
-const pgJson: JsonSql = {
-  value: (column) => `coalesce(to_json(${column})::text, 'null')`,
-  object: (members) => `('{' || ${members.map(([key, value], i) => `'${i === 0 ? '' : ','}"${key}":' || ${value}`).join(' || ')} || '}')`,
-};
+/** Rows a COPY chunk: a few hundred kilobytes of text go to the server at a time. */
+const copyChunkRows = 500;
 
-const pgStageTable = `CREATE TEMP TABLE IF NOT EXISTS import_stage (n bigint GENERATED ALWAYS AS IDENTITY, ${stagedColumns.map((c) => `${c} text`).join(', ')}) ON COMMIT DELETE ROWS`;
-const pgPersons = `INSERT INTO persons (${stagedPersonColumns.join(', ')}, version, created_at, updated_at) SELECT ${stagedPersonColumns.join(', ')}, 1, $1, $1 FROM import_stage`;
-const pgEvents = `INSERT INTO life_events (event_id, person_id, event_type, occurred_on, recorded_at, officer_id, reason, data) SELECT event_id, id_number, 'registration', $2, $1, $3, $4, ${eventData(pgJson)} FROM import_stage`;
-const pgOutbox = `INSERT INTO event_outbox (event_id, person_id, event_type, provinces, fields, payload, recorded_at) SELECT event_id, id_number, 'registration', provinces, $3, ${pgJson.object([
-  ['eventId', pgJson.value('event_id')], ['personId', pgJson.value('id_number')], ['type', `'"registration"'`],
-  ['occurredOn', 'to_json($2::text)::text'], ['recordedAt', 'to_json($1::text)::text'], ['provinces', 'provinces'], ['data', changeData(pgJson)],
-])}, $1 FROM import_stage`;
+/** A text in COPY's format: only a backslash can occur in JSON text (its control characters are escaped). */
+const copyJson = (json: string): string => (json.includes('\\') ? json.replaceAll('\\', '\\\\') : json);
 
-/** Connections (pool clients) that have the stage table. */
-const pgStaged = new WeakSet<pg.PoolClient>();
-
-async function stagePostgres(client: pg.PoolClient, staged: string): Promise<void> {
-  if (!pgStaged.has(client)) {
-    await client.query(pgStageTable);
-    pgStaged.add(client);
+/** The persons' COPY text of a batch's staged lines, a chunk at a time: each line but its last two values. */
+function* personChunks(lines: readonly string[], batch: StagedBatch): Generator<string> {
+  const tail = `\t1\t${batch.recordedAt}\t${batch.recordedAt}\n`;
+  let chunk = '';
+  for (let r = 0; r < lines.length; r++) {
+    const line = lines[r] as string;
+    // The last two values are the event's id and the provinces.
+    chunk += `${line.slice(0, line.lastIndexOf('\t', line.lastIndexOf('\t') - 1))}${tail}`;
+    if ((r + 1) % copyChunkRows === 0 || r + 1 === lines.length) {
+      yield chunk;
+      chunk = '';
+    }
   }
-  if (staged === '') return;
-  const copy = client.query(copyFrom(`COPY import_stage (${stagedColumns.join(', ')}) FROM STDIN`));
-  await pipeline(Readable.from([staged]), copy);
+}
+
+/**
+ * The events' COPY text of a batch's staged lines, a chunk at a time, their JSON built here; the
+ * change events' text, built from the same JSON, is kept in `outbox` for the COPY after.
+ */
+function* eventChunks(lines: readonly string[], batch: StagedBatch, outbox: string[]): Generator<string> {
+  const json = registrationJson(batch);
+  const eventMiddle = `\tregistration\t${batch.today}\t${batch.recordedAt}\t${batch.officerId === null ? '\\N' : copyValue(batch.officerId)}\t${copyValue(batch.reason)}\t`;
+  const outboxFields = `\t${copyValue(registrationFields)}\t`;
+  const values = new Array<string | null>(stagedColumns.length);
+  let events = '';
+  let changes = '';
+  for (let r = 0; r < lines.length; r++) {
+    const line = lines[r] as string;
+    stagedValuesInto(line, values, 0);
+    const provincesAt = line.lastIndexOf('\t');
+    const eventIdAt = line.lastIndexOf('\t', provincesAt - 1);
+    const head = `${line.slice(eventIdAt + 1, provincesAt)}\t${line.slice(0, line.indexOf('\t'))}`;
+    const { data, payload } = json(values);
+    events += `${head}${eventMiddle}${copyJson(data)}\n`;
+    changes += `${head}\tregistration\t${line.slice(provincesAt + 1)}${outboxFields}${copyJson(payload)}\t${batch.recordedAt}\n`;
+    if ((r + 1) % copyChunkRows === 0 || r + 1 === lines.length) {
+      yield events;
+      outbox.push(changes);
+      events = changes = '';
+    }
+  }
+}
+
+function copyValue(text: string): string {
+  return /[\\\n\r\t]/.test(text) ? text.replace(/[\\\n\r\t]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t')) : text;
+}
+
+async function copyInto(client: pg.PoolClient, table: string, columns: readonly string[], chunks: Iterable<string>): Promise<void> {
+  await pipeline(Readable.from(chunks), client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)));
 }
 
 async function writePostgres(pool: pg.Pool, batch: StagedBatch, extra: ExtraRow, lockKey: number): Promise<void> {
   const extraColumns = Object.keys(extra.values);
   const extraSql = `INSERT INTO ${extra.table} (${extraColumns.join(', ')}) VALUES (${extraColumns.map((_, i) => `$${i + 1}`).join(', ')})`;
   const extraValues = extraColumns.map((c) => extra.values[c] ?? null);
+  const lines = stagedLines(batch.staged);
   const client = await pool.connect();
-  let failure: unknown;
   try {
     await client.query('BEGIN');
-    await stagePostgres(client, batch.staged);
-    await client.query(pgPersons, [batch.recordedAt]);
-    await client.query(`${pgEvents} ORDER BY n`, [batch.recordedAt, batch.today, batch.officerId, batch.reason]);
+    // Each chunk is built while the server takes in the one before.
+    await copyInto(client, 'persons', personColumns, personChunks(lines, batch));
+    const outbox: string[] = [];
+    await copyInto(client, 'life_events', eventColumns, eventChunks(lines, batch, outbox));
     await client.query(extraSql, extraValues);
-    if (batch.staged !== '') {
+    if (outbox.length > 0) {
       // Change events become visible in seq order: one writer at a time until the commit.
       await client.query('SELECT pg_advisory_xact_lock($1)', [lockKey]);
-      await client.query(`${pgOutbox} ORDER BY n`, [batch.recordedAt, batch.today, registrationFields]);
+      await copyInto(client, 'event_outbox', outboxColumns, outbox);
     }
     await client.query('COMMIT');
   } catch (error) {
-    failure = error;
     await client.query('ROLLBACK').catch(() => undefined);
+    throw refusedCopyRow(error) ?? error;
   } finally {
     client.release();
   }
-  if (failure === undefined) return;
-  const refused = refusedCopyRow(failure) ?? (await refusedPostgresRow(pool, batch, extraSql, extraValues, failure));
-  throw refused ?? (failure instanceof Error ? failure : new Error('the batch could not be written', { cause: failure }));
 }
 
-/** A COPY error names its line ("COPY import_stage, line 651"): the staged row. */
+/** The row a failed COPY names in its error's context ("COPY persons, line 651"); the reason is the SQLSTATE and constraint, never a value. */
 function refusedCopyRow(error: unknown): StoreRowRefusedError | undefined {
-  const { where } = error as { where?: unknown };
+  const { where, code, constraint } = error as { where?: unknown; code?: unknown; constraint?: unknown };
   if (typeof where !== 'string') return undefined;
-  const at = /COPY import_stage, line (\d+)/.exec(where);
+  const at = /COPY (\w+), line (\d+)/.exec(where);
   if (at === null) return undefined;
-  return new StoreRowRefusedError('persons', Number(at[1]) - 1, pgReason(error), { cause: error });
+  const reason = `SQLSTATE ${typeof code === 'string' ? code : '?'}${typeof constraint === 'string' ? `, constraint ${constraint}` : ''}`;
+  return new StoreRowRefusedError(at[1] ?? '?', Number(at[2]) - 1, reason, { cause: error });
 }
 
-function pgReason(error: unknown): string {
-  const { code, constraint } = error as { code?: unknown; constraint?: unknown };
-  return `SQLSTATE ${typeof code === 'string' ? code : '?'}${typeof constraint === 'string' ? `, constraint ${constraint}` : ''}`;
-}
+// ---- The JSON built here -----------------------------------------------------------------------
 
-/** The row a refused batch stumbled on: written again one row at a time, in a transaction rolled back after. */
-async function refusedPostgresRow(pool: pg.Pool, batch: StagedBatch, extraSql: string, extraValues: readonly unknown[], error: unknown): Promise<StoreRowRefusedError | undefined> {
-  if (typeof (error as { code?: unknown }).code !== 'string') return undefined;
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await stagePostgres(client, batch.staged);
-    const steps = [
-      { table: 'persons', sql: pgPersons, order: 'id_number', values: [batch.recordedAt] },
-      { table: 'life_events', sql: pgEvents, order: 'n', values: [batch.recordedAt, batch.today, batch.officerId, batch.reason] },
-      { table: 'event_outbox', sql: pgOutbox, order: 'n', values: [batch.recordedAt, batch.today, registrationFields] },
-    ];
-    const first = Number((await client.query<{ first: string | null }>('SELECT min(n) AS first FROM import_stage')).rows[0]?.first ?? 1);
-    for (const [s, step] of steps.entries()) {
-      const rows = (await client.query<{ n: string }>(`SELECT n FROM import_stage ORDER BY ${step.order}`)).rows;
-      for (const { n } of rows) {
-        try {
-          await client.query(`${step.sql} WHERE n = $${step.values.length + 1}`, [...step.values, n]);
-        } catch (refused) {
-          return new StoreRowRefusedError(step.table, Number(n) - first, pgReason(refused), { cause: refused });
-        }
-      }
-      if (s === 1) {
-        try {
-          await client.query(extraSql, [...extraValues]);
-        } catch (refused) {
-          return new StoreRowRefusedError(String(extraSql.split(' ')[2]), undefined, pgReason(refused), { cause: refused });
-        }
+const stagedIndex = new Map(stagedColumns.map((column, i) => [column, i]));
+const factAt = (fact: string): number => stagedIndex.get(columnOfFact(fact)) ?? -1;
+/** Each fact's place in a staged line, in personFactKeys order. */
+const factPlaces = personFactKeys.map(factAt);
+const eventDataKeys = personFactKeys.map((fact, k) => `${k === 0 ? '{' : ','}${JSON.stringify(fact)}:`);
+/** The change event's data: each member's key and the facts (their index in personFactKeys) it holds. */
+const changeMembers = layout.map((entry, i) => ({
+  key: `${i === 0 ? '{' : ','}${JSON.stringify(entry.name)}:`,
+  fact: entry.parts.length === 0 ? personFactKeys.indexOf(entry.fact as keyof PersonFacts) : -1,
+  parts: entry.parts.map((part, j) => ({ key: `${j === 0 ? '{' : ','}${JSON.stringify(part.name)}:`, fact: personFactKeys.indexOf(part.fact) })),
+}));
+
+/**
+ * What builds, from a staged line's values, its event's data and its change event's payload as
+ * JSON.stringify writes them for the registry's own path (the same keys in the same order).
+ */
+function registrationJson(batch: StagedBatch): (values: readonly (string | null)[]) => { readonly data: string; readonly payload: string } {
+  const middle = `,"type":"registration","occurredOn":${JSON.stringify(batch.today)},"recordedAt":${JSON.stringify(batch.recordedAt)},"provinces":`;
+  const eventIdAt = stagedIndex.get('event_id') ?? -1;
+  const provincesAt = stagedIndex.get('provinces') ?? -1;
+  const escaped = new Array<string>(personFactKeys.length);
+  return (values) => {
+    let data = '';
+    for (let k = 0; k < factPlaces.length; k++) {
+      const value = values[factPlaces[k] ?? -1] ?? null;
+      const text = value === null ? 'null' : JSON.stringify(value);
+      escaped[k] = text;
+      data += `${eventDataKeys[k] ?? ''}${text}`;
+    }
+    data += '}';
+    let change = '';
+    for (const member of changeMembers) {
+      change += member.key;
+      if (member.fact !== -1) {
+        change += escaped[member.fact] ?? 'null';
+      } else {
+        for (const part of member.parts) change += `${part.key}${escaped[part.fact] ?? 'null'}`;
+        change += '}';
       }
     }
-    return undefined;
-  } finally {
-    await client.query('ROLLBACK').catch(() => undefined);
-    client.release();
-  }
+    change += '}';
+    const payload = `{"eventId":${JSON.stringify(values[eventIdAt] ?? '')},"personId":${JSON.stringify(values[0] ?? '')}${middle}${values[provincesAt] ?? '[]'},"data":${change}}`;
+    return { data, payload };
+  };
 }
 
 // ---- Neither: rows built here ----------------------------------------------------------------
@@ -309,25 +345,18 @@ export function stagedBatchRows(batch: StagedBatch): {
   const persons: Record<string, string | number | null>[] = [];
   const events: Record<string, string | null>[] = [];
   const outbox: Record<string, string>[] = [];
+  const json = registrationJson(batch);
+  const values = new Array<string | null>(stagedColumns.length);
   for (const line of stagedLines(batch.staged)) {
-    const row = stagedRecord(line);
+    stagedValuesInto(line, values, 0);
     const person: Record<string, string | number | null> = {};
-    for (const column of stagedPersonColumns) person[column] = row[column] ?? null;
+    for (let c = 0; c < stagedPersonColumns.length; c++) person[stagedPersonColumns[c] ?? ''] = values[c] ?? null;
     persons.push({ ...person, version: 1, created_at: batch.recordedAt, updated_at: batch.recordedAt });
-    const value = (fact: string): string | null => row[columnOfFact(fact)] ?? null;
-    const data = Object.fromEntries(personFactKeys.map((fact) => [fact, value(fact)]));
-    const change = Object.fromEntries(layout.map((entry) => [entry.name, entry.parts.length === 0
-      ? value(entry.fact ?? entry.name)
-      : Object.fromEntries(entry.parts.map((part) => [part.name, value(part.fact)]))]));
-    const eventId = row.event_id ?? '';
-    const personId = row.id_number ?? '';
-    const provinces = row.provinces ?? '[]';
-    events.push({ event_id: eventId, person_id: personId, event_type: 'registration', occurred_on: batch.today, recorded_at: batch.recordedAt, officer_id: batch.officerId, reason: batch.reason, data: JSON.stringify(data) });
-    outbox.push({
-      event_id: eventId, person_id: personId, event_type: 'registration', provinces, fields: registrationFields,
-      payload: JSON.stringify({ eventId, personId, type: 'registration', occurredOn: batch.today, recordedAt: batch.recordedAt, provinces: JSON.parse(provinces) as unknown, data: change }),
-      recorded_at: batch.recordedAt,
-    });
+    const eventId = values[stagedIndex.get('event_id') ?? -1] ?? '';
+    const personId = values[0] ?? '';
+    const { data, payload } = json(values);
+    events.push({ event_id: eventId, person_id: personId, event_type: 'registration', occurred_on: batch.today, recorded_at: batch.recordedAt, officer_id: batch.officerId, reason: batch.reason, data });
+    outbox.push({ event_id: eventId, person_id: personId, event_type: 'registration', provinces: values[stagedIndex.get('provinces') ?? -1] ?? '[]', fields: registrationFields, payload, recorded_at: batch.recordedAt });
   }
   return { persons, events, outbox };
 }

@@ -92,10 +92,3 @@ export function stagedValuesInto(line: string, into: (string | null)[], at: numb
     into[at + c] = value === '\\N' ? null : value.includes('\\') ? copyUnescape(value) : value;
   }
 }
-
-/** A staged line as its values by column name. */
-export function stagedRecord(line: string): Readonly<Record<string, string | null>> {
-  const values = new Array<string | null>(stagedColumns.length);
-  stagedValuesInto(line, values, 0);
-  return Object.fromEntries(stagedColumns.map((column, c) => [column, values[c] ?? null]));
-}
