@@ -41,3 +41,21 @@ describe('isPlainLatin', () => {
     }
   });
 });
+
+describe('foldName on plain Latin text', () => {
+  /** The fold written out in full: what foldName does to any text. */
+  const reference = (name: string): string => name.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[đĐ]/g, 'd').toLowerCase().replace(/\s+/g, ' ').trim();
+
+  it('folds each character, and names made of them, as the full fold does', () => {
+    const plain: string[] = [];
+    for (let c = 0; c <= 0xffff; c++) if (isPlainLatin(String.fromCharCode(c))) plain.push(String.fromCharCode(c));
+    for (const char of plain) expect(foldName(`a${char}b`)).toBe(reference(`a${char}b`));
+    let seed = 7;
+    const next = (n: number): number => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) % n;
+    for (let i = 0; i < 2_000; i++) {
+      const name = Array.from({ length: 1 + next(30) }, () => (next(4) === 0 ? ' ' : plain[next(plain.length)] ?? '')).join('');
+      expect(foldName(name)).toBe(reference(name));
+    }
+    expect(foldName(' ĐẶNG\u00a0 Thị  Ước ')).toBe('dang thi uoc');
+  });
+});

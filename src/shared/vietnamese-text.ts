@@ -37,6 +37,14 @@ export function normaliseName(name: string): string {
  * foldName('  Nguyễn   Thị Đào ') // 'nguyen thi dao'
  */
 export function foldName(name: string): string {
+  if (!isPlainLatin(name)) return foldAny(name);
+  // Character by character from a table: the same result, as no character here combines with another.
+  let folded = '';
+  for (let i = 0; i < name.length; i++) folded += foldedChar[name.charCodeAt(i)] ?? '';
+  return folded.replace(spaces, ' ').trim();
+}
+
+function foldAny(name: string): string {
   return name
     .normalize('NFD')
     .replace(marks, '')
@@ -45,3 +53,13 @@ export function foldName(name: string): string {
     .replace(spaces, ' ')
     .trim();
 }
+
+/** Each plain Latin character folded alone (spaces kept: foldName folds them after). */
+const foldedChar: readonly string[] = ((): string[] => {
+  const table = new Array<string>(0x1f00).fill('');
+  for (let c = 0; c < table.length; c++) {
+    const char = String.fromCharCode(c);
+    if (isPlainLatin(char)) table[c] = char.normalize('NFD').replace(marks, '').replace(/[đĐ]/g, 'd').toLowerCase();
+  }
+  return table;
+})();
