@@ -6,13 +6,15 @@
  * Per round: generates and loads `--people` persons into a fresh store (the baseline: the bulk
  * writer, no validation), exports them to CSV as `sachsong export` does, then imports that file
  * into a second fresh store through the importer the CLI uses (reading and validating in a worker
- * thread, all-or-nothing batches written by this one). Prints one JSON line per round: persons per second of each and their ratio,
+ * thread, all-or-nothing batches written by the main one), in a process of its own as
+ * `sachsong import` runs: not in the process that generated and exported the persons, whose heap
+ * and page writes would weigh on the import. Prints one JSON line per round: persons per second of each and their ratio,
  * and the CPU of each a row (this process's; on PostgreSQL also the server processes serving the
  * bench's database, read from /proc on Linux). Both run the compiled code (src is compiled into
  * dist first), as the CLI does. On PostgreSQL it creates databases on
  * postgres://postgres@127.0.0.1:5432 and drops them afterwards.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
@@ -50,8 +52,45 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '1' },
     checkers: { type: 'string', default: '1' },
     server: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432' },
+    // The import itself, in the child process: into this store (a SQLite file or a PostgreSQL URL), from this file.
+    'run-import': { type: 'string' },
+    file: { type: 'string' },
   },
 });
+
+if (values['run-import'] !== undefined) {
+  await runImport(values['run-import'], values.file ?? '');
+  process.exit(0);
+}
+
+/** The import as `sachsong import` runs it, timed from the file's opening; one JSON line on stdout. */
+async function runImport(location: string, file: string): Promise<void> {
+  const database = location.startsWith('postgres') ? openDatabase({ databaseUrl: location, poolSize: 4 }) : openDatabase({ sqliteFile: location });
+  try {
+    const importer = new PersonImportService({ db: database.db, clock: systemClock });
+    const cpu = process.cpuUsage();
+    const main = mainThreadCpuSeconds(process.pid);
+    const started = performance.now();
+    const read = await readPersonFile(file);
+    const report = await importer.runFile(file, { format: read.format, checkers: Number(values.checkers) }, { importId: 'bench', batchSize: Number(values.batch), officerId: null });
+    const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpu);
+    console.log(JSON.stringify({ rowsRead: report.rowsRead, accepted: report.accepted, rejected: report.rejected, seconds, cpuSeconds: (used.user + used.system) / 1e6, mainCpuSeconds: mainThreadCpuSeconds(process.pid) - main }));
+  } finally {
+    await database.close();
+  }
+}
+
+/** Runs the import in a process of its own (this script, --run-import) and returns what it measured. */
+async function importInChild(location: string, file: string): Promise<{ rowsRead: number; accepted: number; rejected: number; seconds: number; cpuSeconds: number; mainCpuSeconds: number }> {
+  const args = [...process.execArgv, process.argv[1] ?? '', '--run-import', location, '--file', file, '--batch', values.batch, '--checkers', values.checkers];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { out += chunk; });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`the import process exited with ${String(code)}`);
+  return JSON.parse(out.trim().split('\n').pop() ?? '{}') as { rowsRead: number; accepted: number; rejected: number; seconds: number; cpuSeconds: number; mainCpuSeconds: number };
+}
 const people = Number(values.people);
 const dialect = values.dialect;
 const batchSize = Number(values.batch);
@@ -70,12 +109,18 @@ async function withAdmin(sql: string): Promise<void> {
   }
 }
 
-async function openStore(name: string): Promise<{ database: Database; serverCpu: () => number; cleanup: () => Promise<void> }> {
+async function openStore(name: string): Promise<{ database: Database; location: string; serverCpu: () => number; cleanup: () => Promise<void> }> {
   if (dialect === 'sqlite') {
     const file = path.join(dir, `${name}.db`);
     const database = openDatabase({ sqliteFile: file });
     await migrateToLatest(database.db, database.dialect);
-    return { database, serverCpu: () => 0, cleanup: () => database.close() };
+    let closed = false;
+    const close = async (): Promise<void> => {
+      if (closed) return;
+      closed = true;
+      await database.close();
+    };
+    return { database, location: file, serverCpu: () => 0, cleanup: close };
   }
   const db = `sachsong_bench_${name}_${process.pid}`;
   await withAdmin(`DROP DATABASE IF EXISTS ${db}`);
@@ -84,6 +129,7 @@ async function openStore(name: string): Promise<{ database: Database; serverCpu:
   await migrateToLatest(database.db, database.dialect);
   return {
     database,
+    location: `${values.server}/${db}`,
     serverCpu: () => serverCpuSeconds(db),
     cleanup: async () => {
       await database.close();
@@ -152,19 +198,15 @@ try {
     spawnSync('sync');
     const target = await openStore(`target${round}`);
     try {
-      const importer = new PersonImportService({ db: target.database.db, clock: systemClock });
+      // The store is created and migrated here; the import opens it in its own process.
+      if (dialect === 'sqlite') await target.cleanup();
       const serverAtStart = target.serverCpu();
       let serverMax = serverAtStart;
       const sampler = setInterval(() => { serverMax = Math.max(serverMax, target.serverCpu()); }, 100);
-      const c1 = process.cpuUsage();
-      const main1 = mainThreadCpuSeconds(process.pid);
-      const t1 = performance.now();
-      // As the CLI does: the file opened first, then read and checked in the import's worker thread.
-      const read = await readPersonFile(file);
-      const report = await importer.runFile(file, { format: read.format, checkers: Number(values.checkers) }, { importId: `bench-${round}`, batchSize, officerId: null });
-      const importSeconds = (performance.now() - t1) / 1000;
-      const importCpu = cpuSeconds(c1);
-      const importMainCpu = mainThreadCpuSeconds(process.pid) - main1;
+      const report = await importInChild(target.location, file);
+      const importSeconds = report.seconds;
+      const importCpu = report.cpuSeconds;
+      const importMainCpu = report.mainCpuSeconds;
       clearInterval(sampler);
       const importServerCpu = Math.max(serverMax, target.serverCpu()) - serverAtStart;
       if (report.rowsRead !== people) throw new Error(`read ${report.rowsRead} rows of ${people}`);
