@@ -64,6 +64,8 @@ export interface PersonFile {
   readonly header: readonly string[] | null;
   /** The rows; each iteration reads the file again from the start. */
   readonly rows: AsyncIterable<FileRow>;
+  /** The same rows in arrays, one a piece of the file read (possibly empty), for readers of many rows. */
+  readonly rowChunks: AsyncIterable<readonly FileRow[]>;
 }
 
 const sampleBytes = 64 * 1024;
@@ -631,18 +633,31 @@ async function* decodedText(path: string, encoding: DetectedEncoding, chunkSize:
   yield decoder.end();
 }
 
-async function* csvRows(path: string, encoding: DetectedEncoding, delimiter: string, chunkSize: number, withLines: boolean): AsyncGenerator<FileRow> {
+/** The rows of each piece of text read, as one array: a reader taking thousands of rows awaits once a piece, not once a row. */
+async function* csvRowChunks(path: string, encoding: DetectedEncoding, delimiter: string, chunkSize: number, withLines: boolean): AsyncGenerator<readonly FileRow[]> {
   const splitter = new CsvRecordSplitter(delimiter.charCodeAt(0));
   const rows = new CsvRows(delimiter, withLines);
-  for await (const text of decodedText(path, encoding, chunkSize)) yield* rows.rows(splitter.push(text));
-  yield* rows.rows(splitter.end());
+  for await (const text of decodedText(path, encoding, chunkSize)) yield [...rows.rows(splitter.push(text))];
+  yield [...rows.rows(splitter.end())];
 }
 
-async function* ndjsonRows(path: string, encoding: DetectedEncoding, chunkSize: number, withLines: boolean): AsyncGenerator<FileRow> {
+async function* ndjsonRowChunks(path: string, encoding: DetectedEncoding, chunkSize: number, withLines: boolean): AsyncGenerator<readonly FileRow[]> {
   const splitter = new LineSplitter();
   const rows = new NdjsonRows(withLines);
-  for await (const text of decodedText(path, encoding, chunkSize)) yield* rows.rows(splitter.push(text));
-  yield* rows.rows(splitter.end());
+  for await (const text of decodedText(path, encoding, chunkSize)) yield [...rows.rows(splitter.push(text))];
+  yield [...rows.rows(splitter.end())];
+}
+
+async function* eachRow(chunks: AsyncIterable<readonly FileRow[]>): AsyncGenerator<FileRow> {
+  for await (const chunk of chunks) yield* chunk;
+}
+
+/** The rows and the rows a piece at a time, both reading the file again at each iteration. */
+function rowsOf(chunks: () => AsyncGenerator<readonly FileRow[]>): Pick<PersonFile, 'rows' | 'rowChunks'> {
+  return {
+    rows: { [Symbol.asyncIterator]: () => eachRow({ [Symbol.asyncIterator]: chunks }) },
+    rowChunks: { [Symbol.asyncIterator]: chunks },
+  };
 }
 
 /** Reads and checks the CSV header from the sample, so that a missing header fails at once. */
@@ -690,11 +705,11 @@ export async function readPersonFile(path: string, options: ReadPersonFileOption
   assertSupportedEncoding(encoding, options.allowLegacy ?? true);
   const converted = isLegacyEncoding(encoding);
   if (format === 'ndjson') {
-    return { encoding, converted, format, header: null, rows: { [Symbol.asyncIterator]: () => ndjsonRows(path, encoding, chunkSize, options.withLines ?? false) } };
+    return { encoding, converted, format, header: null, ...rowsOf(() => ndjsonRowChunks(path, encoding, chunkSize, options.withLines ?? false)) };
   }
   const delimiter = options.delimiter ?? guessDelimiter(decodeSampleText(bytes, encoding));
   const header = csvHeader(bytes, complete, encoding, delimiter);
-  return { encoding, converted, format, header, rows: { [Symbol.asyncIterator]: () => csvRows(path, encoding, delimiter, chunkSize, options.withLines ?? false) } };
+  return { encoding, converted, format, header, ...rowsOf(() => csvRowChunks(path, encoding, delimiter, chunkSize, options.withLines ?? false)) };
 }
 
 function decodeSampleText(bytes: Uint8Array, encoding: DetectedEncoding): string {

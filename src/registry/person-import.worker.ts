@@ -22,30 +22,43 @@ const reply = (message: ImportWorkerReply, transfer: ArrayBuffer[] = []): void =
 
 const options: ReadPersonFileOptions = { ...input.read, withLines: true };
 const preparer = new ImportBatchPreparer({ officerId: input.officerId, newId: uuidV7Generator() });
-let rows: AsyncIterator<ImportRow> | undefined;
+/** The file's rows a piece at a time, and where this thread is in the current piece. */
+let pieces: AsyncIterator<readonly ImportRow[]> | undefined;
+let piece: readonly ImportRow[] = [];
+let inPiece = 0;
 /** Rows of the file read so far, this thread's and the others'. */
 let position = 0;
 let atEnd = false;
 
+/** The next row of the file; undefined at its end. Awaits only when a piece is used up. */
+async function nextRow(): Promise<ImportRow | undefined> {
+  while (inPiece === piece.length) {
+    if (atEnd) return undefined;
+    pieces ??= (await readPersonFile(input.file, options)).rowChunks[Symbol.asyncIterator]();
+    const item = await pieces.next();
+    if (item.done === true) {
+      atEnd = true;
+      return undefined;
+    }
+    piece = item.value;
+    inPiece = 0;
+  }
+  return piece[inPiece++];
+}
+
 async function next(request: ImportWorkerRequest): Promise<void> {
-  rows ??= (await readPersonFile(input.file, options)).rows[Symbol.asyncIterator]();
   // Past the batches the other threads check: read (rows are counted as read), not checked.
   const start = request.batchNo * input.batchSize;
   while (position < start && !atEnd) {
-    const item = await rows.next();
-    if (item.done === true) atEnd = true;
-    else position++;
+    if ((inPiece < piece.length ? piece[inPiece++] : await nextRow()) !== undefined) position++;
   }
   // Each row checked and packed as it is read: its objects die young.
   preparer.begin(new Date(request.now), request.pack);
   let read = 0;
-  while (read < input.batchSize && !atEnd) {
-    const item = await rows.next();
-    if (item.done === true) {
-      atEnd = true;
-      break;
-    }
-    preparer.add(item.value);
+  while (read < input.batchSize) {
+    const row = inPiece < piece.length ? piece[inPiece++] : await nextRow();
+    if (row === undefined) break;
+    preparer.add(row);
     read++;
   }
   const prepared = preparer.finish();
