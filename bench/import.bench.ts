@@ -6,9 +6,9 @@
  * Per round: generates and loads `--people` persons into a fresh store (the baseline: the bulk
  * writer, no validation), exports them to CSV as `sachsong export` does, then imports that file
  * into a second fresh store through the importer the CLI uses (reading and validating in a worker
- * thread, all-or-nothing batches written by the main one), in a process of its own as
- * `sachsong import` runs: not in the process that generated and exported the persons, whose heap
- * and page writes would weigh on the import. Prints one JSON line per round: persons per second of each and their ratio,
+ * thread, all-or-nothing batches written by the main one). Each step runs in a process of its own,
+ * as the CLI's commands do: an import run in the process that had generated and exported the
+ * persons measured 45,000-49,000 rows/s against 51,000-55,000 alone, from the same file. Prints one JSON line per round: persons per second of each and their ratio,
  * and the CPU of each a row (this process's; on PostgreSQL also the server processes serving the
  * bench's database, read from /proc on Linux). Both run the compiled code (src is compiled into
  * dist first), as the CLI does. On PostgreSQL it creates databases on
@@ -52,20 +52,40 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '1' },
     checkers: { type: 'string', default: '1' },
     server: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432' },
-    // The import itself, in the child process: into this store (a SQLite file or a PostgreSQL URL), from this file.
+    // The steps in processes of their own: into this store (a SQLite file or a PostgreSQL URL), from or to this file.
+    'run-generate': { type: 'string' },
     'run-import': { type: 'string' },
     file: { type: 'string' },
+    seed: { type: 'string', default: '1' },
   },
 });
 
-if (values['run-import'] !== undefined) {
-  await runImport(values['run-import'], values.file ?? '');
-  process.exit(0);
+
+const noParquet = (): Promise<void> => Promise.reject(new Error('not used'));
+
+function openAt(location: string): Database {
+  return location.startsWith('postgres') ? openDatabase({ databaseUrl: location, poolSize: 4 }) : openDatabase({ sqliteFile: location });
+}
+
+/** The generator's own load (timed), then the export of what it loaded; one JSON line on stdout. */
+async function runGenerate(location: string, file: string): Promise<void> {
+  const database = openAt(location);
+  try {
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    await loadPopulation(database, generatePopulation({ people: Number(values.people), seed: Number(values.seed), batchSize: Number(values.batch) }));
+    const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpu);
+    await exportPersons(database.db, file, 'csv', noParquet);
+    console.log(JSON.stringify({ seconds, cpuSeconds: (used.user + used.system) / 1e6 }));
+  } finally {
+    await database.close();
+  }
 }
 
 /** The import as `sachsong import` runs it, timed from the file's opening; one JSON line on stdout. */
 async function runImport(location: string, file: string): Promise<void> {
-  const database = location.startsWith('postgres') ? openDatabase({ databaseUrl: location, poolSize: 4 }) : openDatabase({ sqliteFile: location });
+  const database = openAt(location);
   try {
     const importer = new PersonImportService({ db: database.db, clock: systemClock });
     const cpu = process.cpuUsage();
@@ -81,16 +101,25 @@ async function runImport(location: string, file: string): Promise<void> {
   }
 }
 
-/** Runs the import in a process of its own (this script, --run-import) and returns what it measured. */
-async function importInChild(location: string, file: string): Promise<{ rowsRead: number; accepted: number; rejected: number; seconds: number; cpuSeconds: number; mainCpuSeconds: number }> {
-  const args = [...process.execArgv, process.argv[1] ?? '', '--run-import', location, '--file', file, '--batch', values.batch, '--checkers', values.checkers];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Runs a step in a process of its own (this script with `args`) and returns the JSON line it printed last. */
+async function inChild<T>(args: readonly string[]): Promise<T> {
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1] ?? '', ...args, '--people', values.people, '--batch', values.batch, '--checkers', values.checkers], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => { out += chunk; });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`the import process exited with ${String(code)}`);
-  return JSON.parse(out.trim().split('\n').pop() ?? '{}') as { rowsRead: number; accepted: number; rejected: number; seconds: number; cpuSeconds: number; mainCpuSeconds: number };
+  if (code !== 0) throw new Error(`the bench's ${args[0] ?? ''} process exited with ${String(code)}`);
+  return JSON.parse(out.trim().split('\n').pop() ?? '{}') as T;
 }
+
+if (values['run-generate'] !== undefined) {
+  await runGenerate(values['run-generate'], values.file ?? '');
+  process.exit(0);
+}
+if (values['run-import'] !== undefined) {
+  await runImport(values['run-import'], values.file ?? '');
+  process.exit(0);
+}
+
 const people = Number(values.people);
 const dialect = values.dialect;
 const batchSize = Number(values.batch);
@@ -138,11 +167,6 @@ async function openStore(name: string): Promise<{ database: Database; location: 
   };
 }
 
-function cpuSeconds(since: NodeJS.CpuUsage): number {
-  const used = process.cpuUsage(since);
-  return Math.round((used.user + used.system) / 10_000) / 100;
-}
-
 /**
  * CPU seconds used so far by the PostgreSQL server processes serving `database` (their process
  * titles name it), from /proc; 0 where there is no /proc. Sampled while they live: a backend's
@@ -169,7 +193,6 @@ function serverCpuSeconds(database: string): number {
   return ticks / 100;
 }
 
-const noParquet = (): Promise<void> => Promise.reject(new Error('not used'));
 
 try {
   for (let round = 1; round <= Number(values.rounds); round++) {
@@ -179,17 +202,15 @@ try {
     let generateCpu: number;
     let generateServerCpu: number;
     try {
+      // Created and migrated here, loaded and exported in a process of its own, as the CLI would.
+      if (dialect === 'sqlite') await source.cleanup();
       let serverMax = 0;
       const sampler = setInterval(() => { serverMax = Math.max(serverMax, source.serverCpu()); }, 100);
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      // The generator's own load: the same persons, written by the bulk writer without validation.
-      await loadPopulation(source.database, generatePopulation({ people, seed: round, batchSize }));
-      generateSeconds = (performance.now() - t0) / 1000;
-      generateCpu = cpuSeconds(c0);
+      const generated = await inChild<{ seconds: number; cpuSeconds: number }>(['--run-generate', source.location, '--file', file, '--seed', String(round)]);
+      generateSeconds = generated.seconds;
+      generateCpu = generated.cpuSeconds;
       clearInterval(sampler);
       generateServerCpu = Math.max(serverMax, source.serverCpu());
-      await exportPersons(source.database.db, file, 'csv', noParquet);
     } finally {
       await source.cleanup();
     }
@@ -203,7 +224,7 @@ try {
       const serverAtStart = target.serverCpu();
       let serverMax = serverAtStart;
       const sampler = setInterval(() => { serverMax = Math.max(serverMax, target.serverCpu()); }, 100);
-      const report = await importInChild(target.location, file);
+      const report = await inChild<{ rowsRead: number; accepted: number; rejected: number; seconds: number; cpuSeconds: number; mainCpuSeconds: number }>(['--run-import', target.location, '--file', file]);
       const importSeconds = report.seconds;
       const importCpu = report.cpuSeconds;
       const importMainCpu = report.mainCpuSeconds;
