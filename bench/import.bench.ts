@@ -182,7 +182,9 @@ function serverCpuSeconds(database: string): number {
   }
   for (const pid of pids) {
     try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(database)) continue;
+      // A server process's title ("postgres: 15/main: postgres <database> ..."), not the bench's own steps, whose arguments name it too.
+      const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!title.startsWith('postgres:') || !title.includes(database)) continue;
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       ticks += Number(fields[11]) + Number(fields[12]);

@@ -6,6 +6,7 @@ import { PostgresAdapter, sql } from 'kysely';
 import { existingPersonIds, writeRegistryRows } from '../store/bulk-writer.js';
 import type { LifeEventsTable, PersonsTable } from '../store/database.types.js';
 import type { EventOutboxTable } from '../events/events.tables.js';
+import type { StagedForm } from './import-stage.js';
 import { stagedBatchRows, writeStagedBatch, type StagedBatch } from './import-stage.repository.js';
 import { lifeEventRepository, lifeEventRow } from './life-event.repository.js';
 import { toPersonRow } from './person.projection.js';
@@ -53,6 +54,11 @@ export const importBatchRepository = {
       await checkpointer.stop();
       sqlite.pragma(`wal_autocheckpoint = ${threshold}`);
     };
+  },
+
+  /** The form an import's rows are best written in to this store: COPY texts for PostgreSQL, staged lines otherwise. */
+  rowForm(db: Executor): StagedForm {
+    return driverOf(db)?.pool === undefined ? 'staged' : 'copy';
   },
 
   /** Which of these ID numbers are in the registry: one statement for a whole batch. */

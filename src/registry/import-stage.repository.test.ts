@@ -108,7 +108,7 @@ describe.each(dialects)('an import batch written on %s', (dialect) => {
   });
 
   const write = async (batch: PreparedBatch, through: 'driver' | 'transaction'): Promise<void> => {
-    const staged = { staged: batch.staged, today: batch.today, recordedAt: batch.recordedAt, officerId: 'cán bộ 7', reason: importReason };
+    const staged = { staged: batch.staged, ...(batch.copy === undefined ? {} : { copy: batch.copy }), today: batch.today, recordedAt: batch.recordedAt, officerId: 'cán bộ 7', reason: importReason };
     const bookkeeping = { importId: 'test', batchNo: 0, rowsAccepted: batch.ids.length, rowsRejected: 0, committedAt: now.toISOString() };
     if (through === 'driver') await importBatchRepository.commitStaged(database.db, staged, bookkeeping);
     else await database.db.transaction().execute((trx) => importBatchRepository.commitStaged(trx, staged, bookkeeping));
@@ -116,7 +116,10 @@ describe.each(dialects)('an import batch written on %s', (dialect) => {
 
   it.each(['driver', 'transaction'] as const)('through the %s, holds the persons, events and change events the registry itself would write, text for text', async (through) => {
     const rows = testRows();
-    const batch = new ImportBatchPreparer({ officerId: 'cán bộ 7', newId: ids() }).prepare(rows, now, true);
+    // The form the store takes; through a transaction, staged lines.
+    const form = through === 'driver' ? importBatchRepository.rowForm(database.db) : 'staged';
+    expect(form).toBe(through === 'driver' && dialect === 'postgres' ? 'copy' : 'staged');
+    const batch = new ImportBatchPreparer({ officerId: 'cán bộ 7', newId: ids(), form }).prepare(rows, now, true);
     expect(batch.rejections).toEqual([]);
     await write(batch, through);
     const want = expected(rows, 'cán bộ 7');
@@ -126,4 +129,30 @@ describe.each(dialects)('an import batch written on %s', (dialect) => {
     expect(stored.events).toEqual(want.events);
     expect(stored.outbox).toEqual(want.outbox);
   });
+
+  it('from staged lines, when those are what it is given', async () => {
+    // Rows staged for SQLite written to either store (PostgreSQL builds the COPY texts itself).
+    const rows = testRows();
+    const batch = new ImportBatchPreparer({ officerId: 'cán bộ 7', newId: ids() }).prepare(rows, now, true);
+    await write(batch, 'driver');
+    const stored = await storedRows(database);
+    const want = expected(rows, 'cán bộ 7');
+    expect(stored.events).toEqual(want.events);
+    expect(stored.outbox).toEqual(want.outbox);
+  });
 }, 60_000);
+
+describe('an import batch in COPY form', () => {
+  it('is refused by SQLite rather than written as no rows', async () => {
+    const database = await createTestDatabase('sqlite');
+    try {
+      const batch = new ImportBatchPreparer({ officerId: null, newId: ids(), form: 'copy' }).prepare(testRows(), now, true);
+      const copy = batch.copy;
+      if (copy === undefined) throw new Error('no COPY texts');
+      await expect(importBatchRepository.commitStaged(database.db, { staged: batch.staged, copy, today: batch.today, recordedAt: batch.recordedAt, officerId: null, reason: importReason }, { importId: 'test', batchNo: 0, rowsAccepted: 1, rowsRejected: 0, committedAt: now.toISOString() })).rejects.toThrow(/COPY form/);
+      expect((await database.db.selectFrom('persons').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n).toBe(0);
+    } finally {
+      await database.close();
+    }
+  });
+});

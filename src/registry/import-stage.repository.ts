@@ -14,23 +14,19 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { changeDataLayout } from '../events/change-event.js';
 import type { ExtraRow } from '../store/bulk-writer.js';
 import { eventColumns, outboxColumns, personColumns, StoreRowRefusedError } from '../store/packed-rows.js';
-import { stagedColumns, stagedLines, stagedPersonColumns, stagedValuesInto } from './import-stage.js';
+import { copyTextsOf, eventIdAt, provincesAt, registrationFields, registrationJson, stagedColumns, stagedLines, stagedPersonColumns, stagedValuesInto, type CopyTexts, type StagedMoment } from './import-stage.js';
 import { personFactColumns } from './person.projection.js';
-import { personFactKeys, type PersonFacts } from './person.types.js';
+import { personFactKeys } from './person.types.js';
 
-/** A batch's staged lines and what is the same for all of them. */
-export interface StagedBatch {
+/** A batch's rows, staged (import-stage.ts), and what is the same for all of them. */
+export interface StagedBatch extends StagedMoment {
+  /** The staged lines; '' when the rows came as COPY texts. */
   readonly staged: string;
-  /** The events' day (occurred_on) and time (recorded_at; also the persons' created_at and updated_at). */
-  readonly today: string;
-  readonly recordedAt: string;
-  readonly officerId: string | null;
-  readonly reason: string;
+  /** The rows as the three tables' COPY texts, when the checking thread built them (for PostgreSQL). */
+  readonly copy?: CopyTexts;
 }
 
 const layout = changeDataLayout(personFactKeys);
-/** The change event's fields column: the keys of its data. */
-export const registrationFields: string = JSON.stringify(layout.map((entry) => entry.name));
 
 const columnOfFact = (fact: string): string => (personFactColumns as Readonly<Record<string, string>>)[fact] ?? fact;
 
@@ -189,80 +185,36 @@ function sqliteCode(error: unknown, otherwise: string): string {
 
 // ---- PostgreSQL ------------------------------------------------------------------------------
 
-/** Rows a COPY chunk: a few hundred kilobytes of text go to the server at a time. */
-const copyChunkRows = 500;
-
-/** A text in COPY's format: only a backslash can occur in JSON text (its control characters are escaped). */
-const copyJson = (json: string): string => (json.includes('\\') ? json.replaceAll('\\', '\\\\') : json);
-
-/** The persons' COPY text of a batch's staged lines, a chunk at a time: each line but its last two values. */
-function* personChunks(lines: readonly string[], batch: StagedBatch): Generator<string> {
-  const tail = `\t1\t${batch.recordedAt}\t${batch.recordedAt}\n`;
-  let chunk = '';
-  for (let r = 0; r < lines.length; r++) {
-    const line = lines[r] as string;
-    // The last two values are the event's id and the provinces.
-    chunk += `${line.slice(0, line.lastIndexOf('\t', line.lastIndexOf('\t') - 1))}${tail}`;
-    if ((r + 1) % copyChunkRows === 0 || r + 1 === lines.length) {
-      yield chunk;
-      chunk = '';
-    }
+/** About a megabyte of text a COPY message: cut at line ends, so no character is split. */
+function* copyPieces(text: string): Generator<string> {
+  const piece = 512 * 1024;
+  for (let start = 0; start < text.length;) {
+    const cut = start + piece >= text.length ? text.length : text.indexOf('\n', start + piece) + 1 || text.length;
+    yield text.slice(start, cut);
+    start = cut;
   }
 }
 
-/**
- * The events' COPY text of a batch's staged lines, a chunk at a time, their JSON built here; the
- * change events' text, built from the same JSON, is kept in `outbox` for the COPY after.
- */
-function* eventChunks(lines: readonly string[], batch: StagedBatch, outbox: string[]): Generator<string> {
-  const json = registrationJson(batch);
-  const eventMiddle = `\tregistration\t${batch.today}\t${batch.recordedAt}\t${batch.officerId === null ? '\\N' : copyValue(batch.officerId)}\t${copyValue(batch.reason)}\t`;
-  const outboxFields = `\t${copyValue(registrationFields)}\t`;
-  const values = new Array<string | null>(stagedColumns.length);
-  let events = '';
-  let changes = '';
-  for (let r = 0; r < lines.length; r++) {
-    const line = lines[r] as string;
-    stagedValuesInto(line, values, 0);
-    const provincesAt = line.lastIndexOf('\t');
-    const eventIdAt = line.lastIndexOf('\t', provincesAt - 1);
-    const head = `${line.slice(eventIdAt + 1, provincesAt)}\t${line.slice(0, line.indexOf('\t'))}`;
-    const { data, payload } = json(values);
-    events += `${head}${eventMiddle}${copyJson(data)}\n`;
-    changes += `${head}\tregistration\t${line.slice(provincesAt + 1)}${outboxFields}${copyJson(payload)}\t${batch.recordedAt}\n`;
-    if ((r + 1) % copyChunkRows === 0 || r + 1 === lines.length) {
-      yield events;
-      outbox.push(changes);
-      events = changes = '';
-    }
-  }
-}
-
-function copyValue(text: string): string {
-  return /[\\\n\r\t]/.test(text) ? text.replace(/[\\\n\r\t]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t')) : text;
-}
-
-async function copyInto(client: pg.PoolClient, table: string, columns: readonly string[], chunks: Iterable<string>): Promise<void> {
-  await pipeline(Readable.from(chunks), client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)));
+async function copyInto(client: pg.PoolClient, table: string, columns: readonly string[], text: string): Promise<void> {
+  await pipeline(Readable.from(copyPieces(text)), client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)));
 }
 
 async function writePostgres(pool: pg.Pool, batch: StagedBatch, extra: ExtraRow, lockKey: number): Promise<void> {
   const extraColumns = Object.keys(extra.values);
   const extraSql = `INSERT INTO ${extra.table} (${extraColumns.join(', ')}) VALUES (${extraColumns.map((_, i) => `$${i + 1}`).join(', ')})`;
   const extraValues = extraColumns.map((c) => extra.values[c] ?? null);
-  const lines = stagedLines(batch.staged);
+  // Built in the checking thread for a file; here for rows staged for SQLite.
+  const copy = batch.copy ?? copyTextsOf(batch.staged, batch);
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    // Each chunk is built while the server takes in the one before.
-    await copyInto(client, 'persons', personColumns, personChunks(lines, batch));
-    const outbox: string[] = [];
-    await copyInto(client, 'life_events', eventColumns, eventChunks(lines, batch, outbox));
+    await copyInto(client, 'persons', personColumns, copy.persons);
+    await copyInto(client, 'life_events', eventColumns, copy.events);
     await client.query(extraSql, extraValues);
-    if (outbox.length > 0) {
+    if (copy.outbox !== '') {
       // Change events become visible in seq order: one writer at a time until the commit.
       await client.query('SELECT pg_advisory_xact_lock($1)', [lockKey]);
-      await copyInto(client, 'event_outbox', outboxColumns, outbox);
+      await copyInto(client, 'event_outbox', outboxColumns, copy.outbox);
     }
     await client.query('COMMIT');
   } catch (error) {
@@ -281,54 +233,6 @@ function refusedCopyRow(error: unknown): StoreRowRefusedError | undefined {
   if (at === null) return undefined;
   const reason = `SQLSTATE ${typeof code === 'string' ? code : '?'}${typeof constraint === 'string' ? `, constraint ${constraint}` : ''}`;
   return new StoreRowRefusedError(at[1] ?? '?', Number(at[2]) - 1, reason, { cause: error });
-}
-
-// ---- The JSON built here -----------------------------------------------------------------------
-
-const stagedIndex = new Map(stagedColumns.map((column, i) => [column, i]));
-const factAt = (fact: string): number => stagedIndex.get(columnOfFact(fact)) ?? -1;
-/** Each fact's place in a staged line, in personFactKeys order. */
-const factPlaces = personFactKeys.map(factAt);
-const eventDataKeys = personFactKeys.map((fact, k) => `${k === 0 ? '{' : ','}${JSON.stringify(fact)}:`);
-/** The change event's data: each member's key and the facts (their index in personFactKeys) it holds. */
-const changeMembers = layout.map((entry, i) => ({
-  key: `${i === 0 ? '{' : ','}${JSON.stringify(entry.name)}:`,
-  fact: entry.parts.length === 0 ? personFactKeys.indexOf(entry.fact as keyof PersonFacts) : -1,
-  parts: entry.parts.map((part, j) => ({ key: `${j === 0 ? '{' : ','}${JSON.stringify(part.name)}:`, fact: personFactKeys.indexOf(part.fact) })),
-}));
-
-/**
- * What builds, from a staged line's values, its event's data and its change event's payload as
- * JSON.stringify writes them for the registry's own path (the same keys in the same order).
- */
-function registrationJson(batch: StagedBatch): (values: readonly (string | null)[]) => { readonly data: string; readonly payload: string } {
-  const middle = `,"type":"registration","occurredOn":${JSON.stringify(batch.today)},"recordedAt":${JSON.stringify(batch.recordedAt)},"provinces":`;
-  const eventIdAt = stagedIndex.get('event_id') ?? -1;
-  const provincesAt = stagedIndex.get('provinces') ?? -1;
-  const escaped = new Array<string>(personFactKeys.length);
-  return (values) => {
-    let data = '';
-    for (let k = 0; k < factPlaces.length; k++) {
-      const value = values[factPlaces[k] ?? -1] ?? null;
-      const text = value === null ? 'null' : JSON.stringify(value);
-      escaped[k] = text;
-      data += `${eventDataKeys[k] ?? ''}${text}`;
-    }
-    data += '}';
-    let change = '';
-    for (const member of changeMembers) {
-      change += member.key;
-      if (member.fact !== -1) {
-        change += escaped[member.fact] ?? 'null';
-      } else {
-        for (const part of member.parts) change += `${part.key}${escaped[part.fact] ?? 'null'}`;
-        change += '}';
-      }
-    }
-    change += '}';
-    const payload = `{"eventId":${JSON.stringify(values[eventIdAt] ?? '')},"personId":${JSON.stringify(values[0] ?? '')}${middle}${values[provincesAt] ?? '[]'},"data":${change}}`;
-    return { data, payload };
-  };
 }
 
 // ---- Neither: rows built here ----------------------------------------------------------------
@@ -352,11 +256,11 @@ export function stagedBatchRows(batch: StagedBatch): {
     const person: Record<string, string | number | null> = {};
     for (let c = 0; c < stagedPersonColumns.length; c++) person[stagedPersonColumns[c] ?? ''] = values[c] ?? null;
     persons.push({ ...person, version: 1, created_at: batch.recordedAt, updated_at: batch.recordedAt });
-    const eventId = values[stagedIndex.get('event_id') ?? -1] ?? '';
+    const eventId = values[eventIdAt] ?? '';
     const personId = values[0] ?? '';
     const { data, payload } = json(values);
     events.push({ event_id: eventId, person_id: personId, event_type: 'registration', occurred_on: batch.today, recorded_at: batch.recordedAt, officer_id: batch.officerId, reason: batch.reason, data });
-    outbox.push({ event_id: eventId, person_id: personId, event_type: 'registration', provinces: values[stagedIndex.get('provinces') ?? -1] ?? '[]', fields: registrationFields, payload, recorded_at: batch.recordedAt });
+    outbox.push({ event_id: eventId, person_id: personId, event_type: 'registration', provinces: values[provincesAt] ?? '[]', fields: registrationFields, payload, recorded_at: batch.recordedAt });
   }
   return { persons, events, outbox };
 }
@@ -369,12 +273,14 @@ export function stagedBatchRows(batch: StagedBatch): {
 export async function writeStagedBatch(
   drivers: { readonly sqlite?: SQLite.Database; readonly pool?: pg.Pool } | undefined, batch: StagedBatch, extra: ExtraRow, lockKey: number,
 ): Promise<boolean> {
-  if (drivers?.sqlite !== undefined && !drivers.sqlite.inTransaction) {
-    writeSqlite(drivers.sqlite, batch, extra);
-    return true;
-  }
   if (drivers?.pool !== undefined) {
     await writePostgres(drivers.pool, batch, extra, lockKey);
+    return true;
+  }
+  // Only PostgreSQL takes rows as COPY texts (importBatchRepository.rowForm chooses the form).
+  if (batch.copy !== undefined && batch.copy.persons !== '' && batch.staged === '') throw new Error('an import batch in COPY form can only be written to PostgreSQL');
+  if (drivers?.sqlite !== undefined && !drivers.sqlite.inTransaction) {
+    writeSqlite(drivers.sqlite, batch, extra);
     return true;
   }
   return false;

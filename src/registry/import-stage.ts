@@ -1,12 +1,37 @@
 /**
- * An import batch's accepted rows as they cross from the checking thread to the writing one: one
- * line a person in PostgreSQL COPY's text format (a tab between values, `\N` for null, a
- * backslash escaped), holding the person's columns, the id of its registration event and the
- * provinces of its change event. The store builds the person, the event and the change event
- * from these lines (import-stage.repository.ts), so each person's facts cross once, not three
- * times. No driver here: the checking thread loads this alone.
+ * An import batch's accepted rows as they cross from the checking thread to the writing one, in
+ * one of two forms, each in PostgreSQL COPY's text format (a tab between values, `\N` for null, a
+ * backslash escaped):
+ * - staged lines (for SQLite): a line a person holding the person's columns, the id of its
+ *   registration event and the provinces of its change event; SQLite builds the person, the event
+ *   and the change event from them (import-stage.repository.ts), so each person's facts cross once;
+ * - COPY texts (for PostgreSQL): the persons', events' and change events' rows as COPY takes
+ *   them, the JSON built here, in the checking thread, so that the writing thread only sends them.
+ * No driver here: the checking thread loads this alone.
  */
+import { changeDataLayout } from '../events/change-event.js';
 import { personColumns } from '../store/packed-rows.js';
+import { personFactColumns } from './person.projection.js';
+import { personFactKeys } from './person.types.js';
+
+/** Which form a batch's rows take: see above. */
+export type StagedForm = 'staged' | 'copy';
+
+/** What is the same for every row of a batch. */
+export interface StagedMoment {
+  /** The events' day (occurred_on) and time (recorded_at; also the persons' created_at and updated_at). */
+  readonly today: string;
+  readonly recordedAt: string;
+  readonly officerId: string | null;
+  readonly reason: string;
+}
+
+/** A batch's rows as the three tables' COPY texts, row i of each about the same person. */
+export interface CopyTexts {
+  readonly persons: string;
+  readonly events: string;
+  readonly outbox: string;
+}
 
 /** The person columns a staged line holds, in order: every column but version, created_at and updated_at. */
 export const stagedPersonColumns: readonly string[] = personColumns.slice(0, personColumns.indexOf('version'));
@@ -17,7 +42,7 @@ export const stagedColumns: readonly string[] = [...stagedPersonColumns, 'event_
 const copySpecial = /[\\\n\r\t]/;
 
 /** A value in COPY's text format: backslash, newline, carriage return and tab escaped. */
-function copyText(value: string): string {
+export function copyText(value: string): string {
   if (!copySpecial.test(value)) return value;
   return value.replace(/[\\\n\r\t]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t'));
 }
@@ -91,4 +116,136 @@ export function stagedValuesInto(line: string, into: (string | null)[], at: numb
     const value = values[c] as string;
     into[at + c] = value === '\\N' ? null : value.includes('\\') ? copyUnescape(value) : value;
   }
+}
+
+// ---- The events' JSON --------------------------------------------------------------------------
+
+const layout = changeDataLayout(personFactKeys);
+/** The change event's fields column: the keys of its data. */
+export const registrationFields: string = JSON.stringify(layout.map((entry) => entry.name));
+
+const stagedIndex = new Map(stagedColumns.map((column, i) => [column, i]));
+const columnOfFact = (fact: string): string => (personFactColumns as Readonly<Record<string, string>>)[fact] ?? fact;
+/** Each fact's place in a staged line, in personFactKeys order. */
+const factPlaces = personFactKeys.map((fact) => stagedIndex.get(columnOfFact(fact)) ?? -1);
+const eventDataKeys = personFactKeys.map((fact, k) => `${k === 0 ? '{' : ','}${JSON.stringify(fact)}:`);
+/** The change event's data: each member's key and the facts (their index in personFactKeys) it holds. */
+const changeMembers = layout.map((entry, i) => ({
+  key: `${i === 0 ? '{' : ','}${JSON.stringify(entry.name)}:`,
+  fact: entry.parts.length === 0 ? (personFactKeys as readonly string[]).indexOf(entry.fact ?? '') : -1,
+  parts: entry.parts.map((part, j) => ({ key: `${j === 0 ? '{' : ','}${JSON.stringify(part.name)}:`, fact: personFactKeys.indexOf(part.fact) })),
+}));
+/** Where a staged line holds the event's id and the provinces. */
+export const eventIdAt = stagedIndex.get('event_id') ?? -1;
+export const provincesAt = stagedIndex.get('provinces') ?? -1;
+
+/**
+ * What builds, from a staged row's values (stagedColumns order, unescaped), its event's data and
+ * its change event's payload as JSON.stringify writes them for the registry's own path: the same
+ * keys in the same order, each value escaped once for both.
+ */
+export function registrationJson(moment: StagedMoment): (values: readonly (string | null)[]) => { readonly data: string; readonly payload: string } {
+  const middle = `,"type":"registration","occurredOn":${JSON.stringify(moment.today)},"recordedAt":${JSON.stringify(moment.recordedAt)},"provinces":`;
+  const escaped = new Array<string>(personFactKeys.length);
+  return (values) => {
+    let data = '';
+    for (let k = 0; k < factPlaces.length; k++) {
+      const value = values[factPlaces[k] ?? -1] ?? null;
+      const text = value === null ? 'null' : JSON.stringify(value);
+      escaped[k] = text;
+      data += `${eventDataKeys[k] ?? ''}${text}`;
+    }
+    data += '}';
+    let change = '';
+    for (const member of changeMembers) {
+      change += member.key;
+      if (member.fact !== -1) {
+        change += escaped[member.fact] ?? 'null';
+      } else {
+        for (const part of member.parts) change += `${part.key}${escaped[part.fact] ?? 'null'}`;
+        change += '}';
+      }
+    }
+    change += '}';
+    const payload = `{"eventId":${JSON.stringify(values[eventIdAt] ?? '')},"personId":${JSON.stringify(values[0] ?? '')}${middle}${values[provincesAt] ?? '[]'},"data":${change}}`;
+    return { data, payload };
+  };
+}
+
+// ---- COPY texts --------------------------------------------------------------------------------
+
+/** JSON text in COPY's format: only a backslash can occur in it (JSON.stringify escapes the control characters). */
+const copyJson = (json: string): string => (json.includes('\\') ? json.replaceAll('\\', '\\\\') : json);
+
+/**
+ * Builds a batch's rows as the three tables' COPY texts, a value at a time in stagedColumns order
+ * (as StagedRowsBuilder takes them), the events' JSON built once a row.
+ *
+ * @example
+ * const copy = new CopyRowsBuilder({ today, recordedAt, officerId: null, reason });
+ * copy.value('001085000001'); ...; copy.endRow();
+ * const { persons, events, outbox } = copy.finish();
+ */
+export class CopyRowsBuilder {
+  private readonly raw = new Array<string | null>(stagedColumns.length);
+  private readonly escaped = new Array<string>(stagedColumns.length);
+  private count = 0;
+  private readonly persons: string[] = [];
+  private readonly events: string[] = [];
+  private readonly outbox: string[] = [];
+  private readonly json: (values: readonly (string | null)[]) => { readonly data: string; readonly payload: string };
+  private readonly personTail: string;
+  private readonly eventMiddle: string;
+  private readonly outboxTail: string;
+
+  constructor(moment: StagedMoment) {
+    this.json = registrationJson(moment);
+    this.personTail = `\t1\t${moment.recordedAt}\t${moment.recordedAt}`;
+    this.eventMiddle = `\tregistration\t${moment.today}\t${moment.recordedAt}\t${moment.officerId === null ? '\\N' : copyText(moment.officerId)}\t${copyText(moment.reason)}\t`;
+    this.outboxTail = `\t${moment.recordedAt}`;
+  }
+
+  /** Rows ended so far. */
+  get rows(): number {
+    return this.persons.length;
+  }
+
+  /** The next value of the row: text, or null. */
+  value(value: string | null | undefined): void {
+    if (this.count === this.raw.length) throw new Error(`a staged row holds ${stagedColumns.length} values`);
+    const raw = value ?? null;
+    this.raw[this.count] = raw;
+    this.escaped[this.count++] = raw === null ? '\\N' : copyText(raw);
+  }
+
+  endRow(): void {
+    if (this.count !== stagedColumns.length) throw new Error(`a staged row needs ${stagedColumns.length} values, not ${this.count}`);
+    this.count = 0;
+    const { escaped } = this;
+    const { data, payload } = this.json(this.raw);
+    const eventId = escaped[eventIdAt] ?? '';
+    const personId = escaped[0] ?? '';
+    this.persons.push(`${escaped.slice(0, stagedPersonColumns.length).join('\t')}${this.personTail}`);
+    this.events.push(`${eventId}\t${personId}${this.eventMiddle}${copyJson(data)}`);
+    this.outbox.push(`${eventId}\t${personId}\tregistration\t${escaped[provincesAt] ?? '[]'}\t${copyText(registrationFields)}\t${copyJson(payload)}${this.outboxTail}`);
+  }
+
+  /** The three texts, each line ended by a line feed; '' for no rows. */
+  finish(): CopyTexts {
+    if (this.count !== 0) throw new Error('a staged row was not ended');
+    const text = (lines: readonly string[]): string => (lines.length === 0 ? '' : `${lines.join('\n')}\n`);
+    return { persons: text(this.persons), events: text(this.events), outbox: text(this.outbox) };
+  }
+}
+
+/** The COPY texts of staged lines (rows staged for one store written to the other). */
+export function copyTextsOf(staged: string, moment: StagedMoment): CopyTexts {
+  const copy = new CopyRowsBuilder(moment);
+  const values = new Array<string | null>(stagedColumns.length);
+  for (const line of stagedLines(staged)) {
+    stagedValuesInto(line, values, 0);
+    for (const value of values) copy.value(value);
+    copy.endRow();
+  }
+  return copy.finish();
 }

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { provinceOf } from '../events/change-event.js';
 import { isDomainError, type DomainError } from '../shared/domain-error.js';
-import { StagedRowsBuilder } from './import-stage.js';
+import { CopyRowsBuilder, StagedRowsBuilder, type CopyTexts, type StagedForm } from './import-stage.js';
 import { rejectionMessage } from './import-rejection.messages.js';
 import { vietnamDay } from './partial-date.js';
 import { nameFoldedOf, personFactColumns } from './person.projection.js';
@@ -51,6 +51,8 @@ export interface PreparedBatch {
    * person, its registration event and its change event from them. Empty when the batch is not packed.
    */
   readonly staged: string;
+  /** The accepted rows as the three tables' COPY texts instead, when the preparer's form is 'copy'. */
+  readonly copy?: CopyTexts;
   /** When the batch was checked: its events' day in Viet Nam (vietnamDay) and time (ISO 8601). */
   readonly today: string;
   readonly recordedAt: string;
@@ -72,7 +74,7 @@ interface BatchInProgress {
   readonly ids: string[];
   readonly rowNumbers: number[];
   readonly lines: number[];
-  readonly staged: StagedRowsBuilder;
+  readonly staged: StagedRowsBuilder | CopyRowsBuilder;
 }
 
 /**
@@ -87,10 +89,13 @@ interface BatchInProgress {
 export class ImportBatchPreparer {
   private readonly officerId: string | null;
   private readonly newId: () => string;
+  private readonly form: StagedForm;
 
-  constructor(options: { readonly officerId: string | null; readonly newId?: () => string }) {
+  /** `form`: staged lines (default; for SQLite) or the tables' COPY texts (for PostgreSQL). */
+  constructor(options: { readonly officerId: string | null; readonly newId?: () => string; readonly form?: StagedForm }) {
     this.officerId = options.officerId;
     this.newId = options.newId ?? randomUUID;
+    this.form = options.form ?? 'staged';
   }
 
   private batch: BatchInProgress | undefined;
@@ -123,7 +128,7 @@ export class ImportBatchPreparer {
       ids: [],
       rowNumbers: [],
       lines: [],
-      staged: new StagedRowsBuilder(),
+      staged: this.form === 'copy' ? new CopyRowsBuilder({ today, recordedAt, officerId: this.officerId, reason }) : new StagedRowsBuilder(),
     };
   }
 
@@ -166,7 +171,7 @@ export class ImportBatchPreparer {
       ids: batch.ids,
       rowNumbers: Int32Array.from(batch.rowNumbers),
       lines: Int32Array.from(batch.lines),
-      staged: batch.staged.finish(),
+      ...(batch.staged instanceof CopyRowsBuilder ? { staged: '', copy: batch.staged.finish() } : { staged: batch.staged.finish() }),
       today: batch.at.today,
       recordedAt: batch.at.recordedAt,
     };

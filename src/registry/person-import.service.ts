@@ -108,7 +108,8 @@ export class PersonImportService {
   /** Imports rows given as an iterable, checked in this thread. */
   async run(rows: AsyncIterable<ImportRow> | Iterable<ImportRow>, options: ImportOptions): Promise<ImportReport> {
     checkOptions(options);
-    return this.runBatches((plan) => rowBatches(rows, options.batchSize, options.officerId, plan, this.deps.newId), options);
+    const form = importBatchRepository.rowForm(this.deps.db);
+    return this.runBatches((plan) => rowBatches(rows, options.batchSize, options.officerId, plan, form, this.deps.newId), options);
   }
 
   /**
@@ -119,7 +120,8 @@ export class PersonImportService {
   async runFile(file: string, read: ImportFileOptions, options: ImportOptions): Promise<ImportReport> {
     checkOptions(options);
     const { checkers = 1, ...reading } = read;
-    return this.runBatches((plan) => fileBatchesInWorker({ file, read: reading, batchSize: options.batchSize, officerId: options.officerId }, plan, checkers), options);
+    const form = importBatchRepository.rowForm(this.deps.db);
+    return this.runBatches((plan) => fileBatchesInWorker({ file, read: reading, batchSize: options.batchSize, officerId: options.officerId, form }, plan, checkers), options);
   }
 
   private async runBatches(sourceOf: (plan: BatchPlan) => BatchSource, options: ImportOptions): Promise<ImportReport> {
@@ -189,7 +191,7 @@ export class PersonImportService {
   ): Promise<{ accepted: number; rejected: number }> {
     const { db, clock } = this.deps;
     let rejected = batch.rejections.length + repeated.size;
-    let { ids, staged, rowNumbers, lines } = batch;
+    let { ids, staged, copy, rowNumbers, lines } = batch;
     // Rows already in the registry: an ID number taken by an earlier batch of this file was
     // refused as DUPLICATE_IN_FILE, so the batch still being written cannot change this.
     const taken = await importBatchRepository.taken(db, repeated.size === 0 ? ids : ids.filter((_, i) => !repeated.has(i)));
@@ -202,12 +204,13 @@ export class PersonImportService {
       }
       const kept = (r: number): boolean => keep[r] === true;
       staged = filterStagedRows(staged, kept);
+      if (copy !== undefined) copy = { persons: filterStagedRows(copy.persons, kept), events: filterStagedRows(copy.events, kept), outbox: filterStagedRows(copy.outbox, kept) };
       rowNumbers = rowNumbers.filter((_, r) => kept(r));
       lines = lines.filter((_, r) => kept(r));
       ids = ids.filter((_, r) => kept(r));
     }
     try {
-      await importBatchRepository.commitStaged(db, { staged, today: batch.today, recordedAt: batch.recordedAt, officerId: options.officerId, reason: importReason }, {
+      await importBatchRepository.commitStaged(db, { staged, ...(copy === undefined ? {} : { copy }), today: batch.today, recordedAt: batch.recordedAt, officerId: options.officerId, reason: importReason }, {
         importId: options.importId,
         batchNo: no,
         rowsAccepted: ids.length,

@@ -5,6 +5,7 @@
 import { moduleWorker } from '../shared/module-worker.js';
 import { DomainError, type ErrorKind } from '../shared/domain-error.js';
 import type { PersonFileFormat } from './person-file.reader.js';
+import type { StagedForm } from './import-stage.js';
 import { ImportBatchPreparer, type ImportRow, type PreparedBatch } from './person-import.prepare.js';
 
 /** A prepared batch and the number of file rows read up to its end. */
@@ -23,8 +24,8 @@ export interface BatchSource {
 }
 
 /** Checks rows given in this thread, `batchSize` at a time. */
-export function rowBatches(rows: AsyncIterable<ImportRow> | Iterable<ImportRow>, batchSize: number, officerId: string | null, plan: BatchPlan, newId?: () => string): BatchSource {
-  const preparer = new ImportBatchPreparer({ officerId, ...(newId === undefined ? {} : { newId }) });
+export function rowBatches(rows: AsyncIterable<ImportRow> | Iterable<ImportRow>, batchSize: number, officerId: string | null, plan: BatchPlan, form: StagedForm, newId?: () => string): BatchSource {
+  const preparer = new ImportBatchPreparer({ officerId, form, ...(newId === undefined ? {} : { newId }) });
   const iterator: AsyncIterator<ImportRow> | Iterator<ImportRow> = Symbol.asyncIterator in rows ? rows[Symbol.asyncIterator]() : rows[Symbol.iterator]();
   let rowsThrough = 0;
   let ended = false;
@@ -56,6 +57,8 @@ export interface ImportWorkerInput {
   readonly read: { readonly format?: PersonFileFormat; readonly allowLegacy?: boolean };
   readonly batchSize: number;
   readonly officerId: string | null;
+  /** The form the store takes the rows in (importBatchRepository.rowForm). */
+  readonly form: StagedForm;
 }
 
 export interface ImportWorkerRequest {

@@ -21,7 +21,7 @@ const reply = (message: ImportWorkerReply, transfer: ArrayBuffer[] = []): void =
 };
 
 const options: ReadPersonFileOptions = { ...input.read, withLines: true };
-const preparer = new ImportBatchPreparer({ officerId: input.officerId, newId: uuidV7Generator() });
+const preparer = new ImportBatchPreparer({ officerId: input.officerId, newId: uuidV7Generator(), form: input.form });
 /** The file's rows a piece at a time, and where this thread is in the current piece. */
 let pieces: AsyncIterator<readonly ImportRow[]> | undefined;
 let piece: readonly ImportRow[] = [];
