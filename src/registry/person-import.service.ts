@@ -140,7 +140,7 @@ export class PersonImportService {
       rejections,
     });
     const done = await importBatchRepository.committedBatches(db, options.importId);
-    const endImport = importBatchRepository.beginImport(db);
+    const endImport = await importBatchRepository.beginImport(db);
     let source: BatchSource;
     try {
       source = sourceOf({ now: () => clock.now(), pack: (no) => !done.has(no) });
