@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { provinceOf } from '../events/change-event.js';
 import { isDomainError, type DomainError } from '../shared/domain-error.js';
+import type { IdNumberSet } from './id-number.set.js';
 import { CopyRowsBuilder, StagedRowsBuilder, type CopyTexts, type StagedForm } from './import-stage.js';
 import { rejectionMessage } from './import-rejection.messages.js';
 import { vietnamDay } from './partial-date.js';
@@ -206,16 +207,14 @@ export class ImportBatchPreparer {
  * row of the file has (`seen`, which this adds the batch's others to): the rows' indexes in the
  * batch's ids, and their refusals.
  */
-export function findRepeatedIds(batch: Pick<PreparedBatch, 'ids' | 'rowNumbers'>, seen: Set<string>): { readonly repeated: ReadonlySet<number>; readonly rejections: readonly RowRejection[] } {
+export function findRepeatedIds(batch: Pick<PreparedBatch, 'ids' | 'rowNumbers'>, seen: IdNumberSet): { readonly repeated: ReadonlySet<number>; readonly rejections: readonly RowRejection[] } {
   const repeated = new Set<number>();
   const rejections: RowRejection[] = [];
   for (let i = 0; i < batch.ids.length; i++) {
     const id = batch.ids[i] ?? '';
-    if (seen.has(id)) {
+    if (!seen.add(id)) {
       repeated.add(i);
       rejections.push({ rowNumber: batch.rowNumbers[i] ?? 0, code: 'DUPLICATE_IN_FILE', field: 'id_number', message: rejectionMessage('DUPLICATE_IN_FILE', 'en') });
-    } else {
-      seen.add(id);
     }
   }
   return { repeated, rejections };

@@ -3,6 +3,7 @@ import type { Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
 import { StoreRowRefusedError } from '../store/packed-rows.js';
+import { IdNumberSet } from './id-number.set.js';
 import { filterStagedRows } from './import-stage.js';
 import { checkFreeText } from './free-text.js';
 import { importBatchRepository } from './import-batch.repository.js';
@@ -149,7 +150,7 @@ export class PersonImportService {
       throw error;
     }
     // ID numbers of the rows accepted so far, in file order: a later row with one is refused.
-    const seen = new Set<string>();
+    const seen = new IdNumberSet();
     try {
       let pending = source.next();
       for (let no = 0; ; no++) {
