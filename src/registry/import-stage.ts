@@ -140,35 +140,65 @@ export const eventIdAt = stagedIndex.get('event_id') ?? -1;
 export const provincesAt = stagedIndex.get('provinces') ?? -1;
 
 /**
+ * The change event's data as a list of texts to join: its keys and braces, with a slot for each
+ * fact's JSON (`slots[i]` is the index in the list of fact `facts[i]`, in personFactKeys order).
+ */
+const changeTemplate = ((): { readonly parts: readonly string[]; readonly slots: readonly number[]; readonly facts: readonly number[] } => {
+  const parts: string[] = [];
+  const slots: number[] = [];
+  const facts: number[] = [];
+  const slot = (fact: number): void => {
+    slots.push(parts.length);
+    facts.push(fact);
+    parts.push('null');
+  };
+  for (const member of changeMembers) {
+    parts.push(member.key);
+    if (member.fact !== -1) {
+      slot(member.fact);
+    } else {
+      for (const part of member.parts) {
+        parts.push(part.key);
+        slot(part.fact);
+      }
+      parts.push('}');
+    }
+  }
+  parts.push('}');
+  return { parts, slots, facts };
+})();
+
+/** The JSON texts of a registration's event and change event; `escapes` when JSON.stringify escaped a value (the text then holds a backslash). */
+export interface RegistrationJson {
+  readonly data: string;
+  readonly payload: string;
+  readonly escapes: boolean;
+}
+
+/**
  * What builds, from a staged row's values (stagedColumns order, unescaped), its event's data and
  * its change event's payload as JSON.stringify writes them for the registry's own path: the same
- * keys in the same order, each value escaped once for both.
+ * keys in the same order, each value escaped once for both, each text joined once (no chain of
+ * concatenations left for the garbage collector).
  */
-export function registrationJson(moment: StagedMoment): (values: readonly (string | null)[]) => { readonly data: string; readonly payload: string } {
+export function registrationJson(moment: StagedMoment): (values: readonly (string | null)[]) => RegistrationJson {
   const middle = `,"type":"registration","occurredOn":${JSON.stringify(moment.today)},"recordedAt":${JSON.stringify(moment.recordedAt)},"provinces":`;
-  const escaped = new Array<string>(personFactKeys.length);
+  const data: string[] = [];
+  for (const key of eventDataKeys) data.push(key, 'null');
+  data.push('}');
+  const change = [...changeTemplate.parts];
   return (values) => {
-    let data = '';
+    let escapes = false;
     for (let k = 0; k < factPlaces.length; k++) {
       const value = values[factPlaces[k] ?? -1] ?? null;
       const text = value === null ? 'null' : JSON.stringify(value);
-      escaped[k] = text;
-      data += `${eventDataKeys[k] ?? ''}${text}`;
+      // Every escape lengthens the text.
+      if (value !== null && text.length !== value.length + 2) escapes = true;
+      data[2 * k + 1] = text;
     }
-    data += '}';
-    let change = '';
-    for (const member of changeMembers) {
-      change += member.key;
-      if (member.fact !== -1) {
-        change += escaped[member.fact] ?? 'null';
-      } else {
-        for (const part of member.parts) change += `${part.key}${escaped[part.fact] ?? 'null'}`;
-        change += '}';
-      }
-    }
-    change += '}';
-    const payload = `{"eventId":${JSON.stringify(values[eventIdAt] ?? '')},"personId":${JSON.stringify(values[0] ?? '')}${middle}${values[provincesAt] ?? '[]'},"data":${change}}`;
-    return { data, payload };
+    for (let i = 0; i < changeTemplate.slots.length; i++) change[changeTemplate.slots[i] ?? 0] = data[2 * (changeTemplate.facts[i] ?? 0) + 1] ?? 'null';
+    const payload = `{"eventId":${JSON.stringify(values[eventIdAt] ?? '')},"personId":${JSON.stringify(values[0] ?? '')}${middle}${values[provincesAt] ?? '[]'},"data":${change.join('')}}`;
+    return { data: data.join(''), payload, escapes };
   };
 }
 
@@ -193,10 +223,11 @@ export class CopyRowsBuilder {
   private readonly persons: string[] = [];
   private readonly events: string[] = [];
   private readonly outbox: string[] = [];
-  private readonly json: (values: readonly (string | null)[]) => { readonly data: string; readonly payload: string };
+  private readonly json: (values: readonly (string | null)[]) => RegistrationJson;
   private readonly personTail: string;
   private readonly eventMiddle: string;
   private readonly outboxTail: string;
+  private readonly outboxFields = `\t${copyText(registrationFields)}\t`;
 
   constructor(moment: StagedMoment) {
     this.json = registrationJson(moment);
@@ -222,12 +253,12 @@ export class CopyRowsBuilder {
     if (this.count !== stagedColumns.length) throw new Error(`a staged row needs ${stagedColumns.length} values, not ${this.count}`);
     this.count = 0;
     const { escaped } = this;
-    const { data, payload } = this.json(this.raw);
+    const { data, payload, escapes } = this.json(this.raw);
     const eventId = escaped[eventIdAt] ?? '';
     const personId = escaped[0] ?? '';
     this.persons.push(`${escaped.slice(0, stagedPersonColumns.length).join('\t')}${this.personTail}`);
-    this.events.push(`${eventId}\t${personId}${this.eventMiddle}${copyJson(data)}`);
-    this.outbox.push(`${eventId}\t${personId}\tregistration\t${escaped[provincesAt] ?? '[]'}\t${copyText(registrationFields)}\t${copyJson(payload)}${this.outboxTail}`);
+    this.events.push(`${eventId}\t${personId}${this.eventMiddle}${escapes ? copyJson(data) : data}`);
+    this.outbox.push(`${eventId}\t${personId}\tregistration\t${escaped[provincesAt] ?? '[]'}${this.outboxFields}${escapes ? copyJson(payload) : payload}${this.outboxTail}`);
   }
 
   /** The three texts, each line ended by a line feed; '' for no rows. */
