@@ -1,8 +1,8 @@
-import { once } from 'node:events';
 import { sql, type Kysely } from 'kysely';
 import type SQLite from 'better-sqlite3';
 import { DomainError } from '../shared/domain-error.js';
 import { moduleWorker } from '../shared/module-worker.js';
+import { startWalCheckpointer } from '../store/wal-checkpointer.js';
 import type { Database } from '../store/database.js';
 import type { DB } from '../store/database.types.js';
 import { onSharedReadTurn } from '../store/shared-read.js';
@@ -237,12 +237,8 @@ function threadWriter(file: string, personIndex: PersonIndexOptions, onIndexErro
   const worker = moduleWorker(import.meta.url, 'access-log.worker', { workerData });
   // Checkpoints beside the writer thread (measured append p99 at 5,000/s: 13-16 ms → 7-12 ms), as
   // often as the writer thread folds the journal: each checkpoint syncs the file twice.
-  const checkpointer = moduleWorker(import.meta.url, '../store/wal-checkpoint.worker', { workerData: { file, intervalMs: 500 } });
-  checkpointer.unref();
-  // Losing the checkpointer costs only latency: the writer's own WAL threshold takes over. Never crash for it.
-  let checkpointerExited = false;
-  checkpointer.on('error', () => undefined);
-  checkpointer.on('exit', () => { checkpointerExited = true; });
+  // Losing the checkpointer costs only latency: the writer's own WAL threshold takes over.
+  const checkpointer = startWalCheckpointer(file, 500);
   const waiting = new Map<number, { resolve: (first: number) => void; reject: (error: Error) => void }>();
   let failed: Error | undefined;
   const failAll = (error: Error): void => {
@@ -319,15 +315,7 @@ function threadWriter(file: string, personIndex: PersonIndexOptions, onIndexErro
         await Promise.race([closing, timer]);
       }
       failed ??= new Error('closed');
-      // Waited for, so referenced: an unreferenced thread's exit would not keep the process up to see it.
-      if (checkpointerExited) {
-        await worker.terminate();
-        return;
-      }
-      checkpointer.ref();
-      const checkpointerExit = once(checkpointer, 'exit');
-      checkpointer.postMessage('close');
-      await Promise.all([worker.terminate(), checkpointerExit]);
+      await Promise.all([worker.terminate(), checkpointer.stop()]);
     },
   };
 }

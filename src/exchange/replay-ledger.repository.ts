@@ -3,8 +3,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
-import type { Worker } from 'node:worker_threads';
-import { moduleWorker } from '../shared/module-worker.js';
+import { startWalCheckpointer, type WalCheckpointer } from '../store/wal-checkpointer.js';
 import { DomainError } from '../shared/domain-error.js';
 import { driverOf, survivingLostConnections } from '../store/database.js';
 import type { DB } from '../store/database.types.js';
@@ -128,8 +127,7 @@ export class SqliteReplayLedger extends TurnLedger {
   private readonly readNew: SQLite.Statement;
   private readonly append: SQLite.Statement;
   private readonly prune: SQLite.Statement;
-  private readonly checkpointer: Worker | undefined;
-  private checkpointerExit: Promise<void> = Promise.resolve();
+  private readonly checkpointer: WalCheckpointer | undefined;
 
   constructor(file: string, options: ReplayLedgerOptions) {
     super(options);
@@ -155,10 +153,7 @@ export class SqliteReplayLedger extends TurnLedger {
     // The WAL folded back on a thread of its own, as for the access log: a commit crossing SQLite's
     // threshold would otherwise copy and sync it on the event loop. Losing it costs only that.
     if (file !== ':memory:') {
-      this.checkpointer = moduleWorker(import.meta.url, '../store/wal-checkpoint.worker', { workerData: { file, intervalMs: 200 } });
-      this.checkpointer.unref();
-      this.checkpointer.on('error', () => undefined);
-      this.checkpointerExit = new Promise<void>((resolve) => this.checkpointer?.once('exit', () => { resolve(); }));
+      this.checkpointer = startWalCheckpointer(file, 200);
     }
   }
 
@@ -167,9 +162,7 @@ export class SqliteReplayLedger extends TurnLedger {
     // Claims of the current turn are written first: let that flush run.
     await new Promise<void>((resolve) => setImmediate(resolve));
     // Held open until it has closed its connection (unreferenced, it would not keep the process up to finish).
-    this.checkpointer?.ref();
-    this.checkpointer?.postMessage('close');
-    await this.checkpointerExit;
+    await this.checkpointer?.stop();
     if (this.sqlite.open) this.sqlite.close();
   }
 
