@@ -12,7 +12,7 @@ import type SQLite from 'better-sqlite3';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { changeDataLayout } from '../events/change-event.js';
-import type { ExtraRow } from '../store/bulk-writer.js';
+import { copyChunks, type ExtraRow } from '../store/bulk-writer.js';
 import { eventColumns, outboxColumns, personColumns, StoreRowRefusedError } from '../store/packed-rows.js';
 import { copyTextsOf, eventIdAt, provincesAt, registrationFields, registrationJson, stagedColumns, stagedLines, stagedPersonColumns, stagedValuesInto, type CopyTexts, type StagedMoment } from './import-stage.js';
 import { personFactColumns } from './person.projection.js';
@@ -185,18 +185,8 @@ function sqliteCode(error: unknown, otherwise: string): string {
 
 // ---- PostgreSQL ------------------------------------------------------------------------------
 
-/** About a megabyte of text a COPY message: cut at line ends, so no character is split. */
-function* copyPieces(text: string): Generator<string> {
-  const piece = 512 * 1024;
-  for (let start = 0; start < text.length;) {
-    const cut = start + piece >= text.length ? text.length : text.indexOf('\n', start + piece) + 1 || text.length;
-    yield text.slice(start, cut);
-    start = cut;
-  }
-}
-
 async function copyInto(client: pg.PoolClient, table: string, columns: readonly string[], text: string): Promise<void> {
-  await pipeline(Readable.from(copyPieces(text)), client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)));
+  await pipeline(Readable.from(copyChunks(text)), client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)));
 }
 
 async function writePostgres(pool: pg.Pool, batch: StagedBatch, extra: ExtraRow, lockKey: number): Promise<void> {

@@ -467,12 +467,11 @@ async function dropPostgresIndexesIfEmpty(pool: pg.Pool): Promise<readonly { rea
 async function copyRows(client: pg.PoolClient, table: string, columns: readonly string[], values: PackedRows): Promise<void> {
   if (values.kinds.length === 0) return;
   const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
-  // Rows packed in COPY's own format (an import's) go as they are, a megabyte at a time.
-  await pipeline(Readable.from(values.copy === true ? chunksOf(values.text) : copyText(values, columns.length)), stream);
+  await pipeline(Readable.from(copyText(values, columns.length)), stream);
 }
 
-/** The text in pieces of about a megabyte, each ending with a row (never inside a surrogate pair). */
-function* chunksOf(text: string): Generator<string> {
+/** COPY text in pieces of about a megabyte, each ending with a row (never inside a surrogate pair). */
+export function* copyChunks(text: string): Generator<string> {
   for (let at = 0; at < text.length; ) {
     const end = text.indexOf('\n', at + 1_000_000);
     const next = end === -1 ? text.length : end + 1;
