@@ -1,7 +1,7 @@
 import type { OutboxEntry } from '../events/change-event.js';
 import { outboxLockKey, outboxRepository, outboxRowOf } from '../events/outbox.repository.js';
 import { driverOf } from '../store/database.js';
-import { dropDeferrableIndexesIfEmpty, ensureRegistryIndexes } from '../store/registry-indexes.js';
+import { dropDeferrableIndexes, ensureRegistryIndexes } from '../store/registry-indexes.js';
 import { startWalCheckpointer } from '../store/wal-checkpointer.js';
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import { existingPersonIds, writeRegistryRows } from '../store/bulk-writer.js';
@@ -41,16 +41,19 @@ export const importBatchRepository = {
   /**
    * Readies the store for an import's stream of batches and returns what undoes it:
    * - into an empty registry, the non-unique registry indexes are dropped and built once at the
-   *   end (dropDeferrableIndexesIfEmpty);
+   *   end (store/registry-indexes.ts);
    * - on a SQLite file, the WAL is checkpointed from a thread of its own meanwhile: the commit that
    *   crosses SQLite's threshold would otherwise copy the WAL back and wait for the disk's sync.
    */
   async beginImport(db: Executor): Promise<() => Promise<void>> {
     // A transaction is a Kysely too.
     const store: Kysely<DB> = db;
-    const deferred = await dropDeferrableIndexesIfEmpty(store);
+    // Only into an empty registry: rebuilding costs the whole table, and a registry in use needs them.
+    const empty = (await store.selectFrom('persons').select('id_number').limit(1).executeTakeFirst()) === undefined
+      && (await store.selectFrom('life_events').select('seq').limit(1).executeTakeFirst()) === undefined;
+    if (empty) await dropDeferrableIndexes(store);
     const rebuild = async (): Promise<void> => {
-      if (!deferred) return;
+      if (!empty) return;
       await ensureRegistryIndexes(store);
       if (driverOf(db)?.pool !== undefined) await sql`ANALYZE persons, life_events`.execute(db);
     };

@@ -22,17 +22,11 @@ export async function ensureRegistryIndexes<T>(db: Kysely<T>): Promise<void> {
 export const deferrableRegistryIndexes: readonly string[] = ['persons_name_birth_idx', 'persons_household_idx', 'life_events_person_idx'];
 
 /**
- * Drops the deferrable indexes when the registry holds no person and no life event, and says
- * whether it did: rows then go in without keeping them up to date one by one (each batch would
- * rewrite pages all over them), and ensureRegistryIndexes builds them once afterwards. A process
- * killed meanwhile leaves them dropped; the next migrateToLatest (every command and the server
- * run it on opening the store) builds them again.
+ * Drops the deferrable indexes: the caller (an import into an empty registry) then writes rows
+ * without keeping them up to date one by one, and ensureRegistryIndexes builds them once
+ * afterwards. A process killed meanwhile leaves them dropped; the next migrateToLatest (every
+ * command and the server run it on opening the store) builds them again.
  */
-export async function dropDeferrableIndexesIfEmpty<T>(db: Kysely<T>): Promise<boolean> {
-  const store = db as unknown as Kysely<{ persons: { id_number: string }; life_events: { seq: number } }>;
-  const person = await store.selectFrom('persons').select('id_number').limit(1).executeTakeFirst();
-  const event = await store.selectFrom('life_events').select('seq').limit(1).executeTakeFirst();
-  if (person !== undefined || event !== undefined) return false;
-  for (const name of deferrableRegistryIndexes) await store.schema.dropIndex(name).ifExists().execute();
-  return true;
+export async function dropDeferrableIndexes<T>(db: Kysely<T>): Promise<void> {
+  for (const name of deferrableRegistryIndexes) await db.schema.dropIndex(name).ifExists().execute();
 }
