@@ -62,7 +62,8 @@ export const importBatchRepository = {
     const threshold = sqlite.pragma('wal_autocheckpoint', { simple: true }) as number;
     // Still a backstop, should the thread fall behind.
     sqlite.pragma('wal_autocheckpoint = 10000');
-    const checkpointer = startWalCheckpointer(sqlite.name, 250);
+    // At the import's own priority: both cores are busy, and a checkpointer left behind lets the writer's threshold make it wait again.
+    const checkpointer = startWalCheckpointer(sqlite.name, 250, { background: false });
     return async () => {
       await checkpointer.stop();
       sqlite.pragma(`wal_autocheckpoint = ${threshold}`);

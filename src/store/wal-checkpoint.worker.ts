@@ -9,12 +9,11 @@ import SQLite from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThreadPriority, writerNiceIncrement } from '../shared/thread-priority.js';
 
-// Background work: below the thread that answers requests.
-lowerThreadPriority(writerNiceIncrement);
-
 const port = parentPort;
 if (port === null) throw new Error('wal-checkpoint.worker must run as a worker thread');
-const { file, intervalMs } = workerData as { readonly file: string; readonly intervalMs: number };
+const { file, intervalMs, background } = workerData as { readonly file: string; readonly intervalMs: number; readonly background: boolean };
+// Background work: below the thread that answers requests (but not below a bulk writer it must keep up with).
+if (background) lowerThreadPriority(writerNiceIncrement);
 const sqlite = new SQLite(file);
 sqlite.pragma('busy_timeout = 5000');
 const timer = setInterval(() => {

@@ -13,14 +13,16 @@ export interface WalCheckpointer {
 
 /**
  * Starts checkpointing `file` every `intervalMs` (PASSIVE: never blocking the writer). Losing the
- * thread costs only the writer's waits: the writer's own threshold takes over.
+ * thread costs only the writer's waits: the writer's own threshold takes over. `background`
+ * (default true) lowers the thread's priority below the request threads'; a bulk writer keeping
+ * both cores busy needs it at its own priority, or the WAL outgrows what it folds back.
  *
  * @example
  * const checkpointer = startWalCheckpointer('./data/sachsong.db', 250);
  * try { ... } finally { await checkpointer.stop(); }
  */
-export function startWalCheckpointer(file: string, intervalMs: number): WalCheckpointer {
-  const worker: Worker = moduleWorker(import.meta.url, 'wal-checkpoint.worker', { workerData: { file, intervalMs } });
+export function startWalCheckpointer(file: string, intervalMs: number, options: { readonly background?: boolean } = {}): WalCheckpointer {
+  const worker: Worker = moduleWorker(import.meta.url, 'wal-checkpoint.worker', { workerData: { file, intervalMs, background: options.background ?? true } });
   worker.unref();
   worker.on('error', () => undefined);
   const exited = new Promise<void>((resolve) => worker.once('exit', () => { resolve(); }));
