@@ -8,7 +8,8 @@
  * into a second fresh store through the importer the CLI uses (reading and validating in a worker
  * thread, all-or-nothing batches written by the main one). Each step runs in a process of its own,
  * as the CLI's commands do: an import run in the process that had generated and exported the
- * persons measured 45,000-49,000 rows/s against 51,000-55,000 alone, from the same file. Prints one JSON line per round: persons per second of each and their ratio,
+ * persons measured 45,000-49,000 rows/s against 51,000-55,000 alone, from the same file (2026-12-06,
+ * at b6df15d). Prints one JSON line per round: persons per second of each and their ratio,
  * and the CPU of each a row (this process's; on PostgreSQL also the server processes serving the
  * bench's database, read from /proc on Linux). Both run the compiled code (src is compiled into
  * dist first), as the CLI does. On PostgreSQL it creates databases on

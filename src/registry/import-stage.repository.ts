@@ -11,11 +11,9 @@ import { pipeline } from 'node:stream/promises';
 import type SQLite from 'better-sqlite3';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { changeDataLayout } from '../events/change-event.js';
 import { copyChunks, type ExtraRow } from '../store/bulk-writer.js';
 import { eventColumns, outboxColumns, personColumns, StoreRowRefusedError } from '../store/packed-rows.js';
-import { copyTextsOf, eventIdAt, provincesAt, registrationFields, registrationJson, stagedColumns, stagedLines, stagedPersonColumns, stagedValuesInto, type CopyTexts, type StagedMoment } from './import-stage.js';
-import { personFactColumns } from './person.projection.js';
+import { columnOfFact, copyTextsOf, eventIdAt, layout, provincesAt, registrationFields, registrationJson, stagedColumns, stagedLines, stagedPersonColumns, stagedValuesInto, type CopyTexts, type StagedMoment } from './import-stage.js';
 import { personFactKeys } from './person.types.js';
 
 /** A batch's rows, staged (import-stage.ts), and what is the same for all of them. */
@@ -26,9 +24,7 @@ export interface StagedBatch extends StagedMoment {
   readonly copy?: CopyTexts;
 }
 
-const layout = changeDataLayout(personFactKeys);
 
-const columnOfFact = (fact: string): string => (personFactColumns as Readonly<Record<string, string>>)[fact] ?? fact;
 
 /** A JSON object's members as SQL: each key (a plain name, safe in a literal) with its value's SQL. */
 type Members = readonly (readonly [key: string, value: string])[];

@@ -61,10 +61,6 @@ export class StagedRowsBuilder {
   private readonly row = new Array<string>(stagedColumns.length);
   private count = 0;
 
-  /** Rows ended so far. */
-  get rows(): number {
-    return this.lines.length;
-  }
 
   /** The next value of the row: text, or null. */
   value(value: string | null | undefined): void {
@@ -120,12 +116,14 @@ export function stagedValuesInto(line: string, into: (string | null)[], at: numb
 
 // ---- The events' JSON --------------------------------------------------------------------------
 
-const layout = changeDataLayout(personFactKeys);
+/** The change event's data keys, in order (outboxEntryOf's). */
+export const layout = changeDataLayout(personFactKeys);
 /** The change event's fields column: the keys of its data. */
 export const registrationFields: string = JSON.stringify(layout.map((entry) => entry.name));
 
 const stagedIndex = new Map(stagedColumns.map((column, i) => [column, i]));
-const columnOfFact = (fact: string): string => (personFactColumns as Readonly<Record<string, string>>)[fact] ?? fact;
+/** The persons column a fact is stored in. */
+export const columnOfFact = (fact: string): string => (personFactColumns as Readonly<Record<string, string>>)[fact] ?? fact;
 /** Each fact's place in a staged line, in personFactKeys order. */
 const factPlaces = personFactKeys.map((fact) => stagedIndex.get(columnOfFact(fact)) ?? -1);
 const eventDataKeys = personFactKeys.map((fact, k) => `${k === 0 ? '{' : ','}${JSON.stringify(fact)}:`);
@@ -236,10 +234,6 @@ export class CopyRowsBuilder {
     this.outboxTail = `\t${moment.recordedAt}`;
   }
 
-  /** Rows ended so far. */
-  get rows(): number {
-    return this.persons.length;
-  }
 
   /** The next value of the row: text, or null. */
   value(value: string | null | undefined): void {
