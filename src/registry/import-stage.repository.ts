@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import type SQLite from 'better-sqlite3';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { copyChunks, type ExtraRow } from '../store/bulk-writer.js';
+import { type ExtraRow } from '../store/bulk-writer.js';
 import { eventColumns, outboxColumns, personColumns, StoreRowRefusedError } from '../store/packed-rows.js';
 import { columnOfFact, copyTextsOf, eventIdAt, layout, provincesAt, registrationFields, registrationJson, stagedColumns, stagedLines, stagedPersonColumns, stagedValuesInto, type CopyTexts, type StagedMoment } from './import-stage.js';
 import { personFactKeys } from './person.types.js';
@@ -181,8 +181,13 @@ function sqliteCode(error: unknown, otherwise: string): string {
 
 // ---- PostgreSQL ------------------------------------------------------------------------------
 
-async function copyInto(client: pg.PoolClient, table: string, columns: readonly string[], text: string): Promise<void> {
-  await pipeline(Readable.from(copyChunks(text)), client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)));
+/** Pieces of about a megabyte of `text` (views, not copies): COPY's protocol takes a line split across them. */
+function* byteChunks(text: Uint8Array): Generator<Buffer> {
+  for (let at = 0; at < text.byteLength; at += 1 << 20) yield Buffer.from(text.buffer, text.byteOffset + at, Math.min(1 << 20, text.byteLength - at));
+}
+
+async function copyInto(client: pg.PoolClient, table: string, columns: readonly string[], text: Uint8Array): Promise<void> {
+  await pipeline(Readable.from(byteChunks(text)), client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)));
 }
 
 async function writePostgres(pool: pg.Pool, batch: StagedBatch, extra: ExtraRow, lockKey: number): Promise<void> {
@@ -197,7 +202,7 @@ async function writePostgres(pool: pg.Pool, batch: StagedBatch, extra: ExtraRow,
     await copyInto(client, 'persons', personColumns, copy.persons);
     await copyInto(client, 'life_events', eventColumns, copy.events);
     await client.query(extraSql, extraValues);
-    if (copy.outbox !== '') {
+    if (copy.outbox.byteLength !== 0) {
       // Change events become visible in seq order: one writer at a time until the commit.
       await client.query('SELECT pg_advisory_xact_lock($1)', [lockKey]);
       await copyInto(client, 'event_outbox', outboxColumns, copy.outbox);
@@ -264,7 +269,7 @@ export async function writeStagedBatch(
     return true;
   }
   // Only PostgreSQL takes rows as COPY texts (importBatchRepository.rowForm chooses the form).
-  if (batch.copy !== undefined && batch.copy.persons !== '' && batch.staged === '') throw new Error('an import batch in COPY form can only be written to PostgreSQL');
+  if (batch.copy !== undefined && batch.copy.persons.byteLength !== 0 && batch.staged === '') throw new Error('an import batch in COPY form can only be written to PostgreSQL');
   if (drivers?.sqlite !== undefined && !drivers.sqlite.inTransaction) {
     writeSqlite(drivers.sqlite, batch, extra);
     return true;

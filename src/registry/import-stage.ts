@@ -26,11 +26,51 @@ export interface StagedMoment {
   readonly reason: string;
 }
 
-/** A batch's rows as the three tables' COPY texts, row i of each about the same person. */
+/**
+ * A batch's rows as the three tables' COPY texts, row i of each about the same person, in UTF-8:
+ * encoded once where they are built, each in a buffer of its own, so that the checking thread can
+ * hand them over without a copy (postMessage's transfer list) and the writing thread sends them as
+ * they are.
+ */
 export interface CopyTexts {
-  readonly persons: string;
-  readonly events: string;
-  readonly outbox: string;
+  readonly persons: Uint8Array;
+  readonly events: Uint8Array;
+  readonly outbox: Uint8Array;
+}
+
+/** The buffers to transfer with a batch's COPY texts. */
+export function copyBuffers(copy: CopyTexts): ArrayBuffer[] {
+  return [copy.persons.buffer, copy.events.buffer, copy.outbox.buffer] as ArrayBuffer[];
+}
+
+/**
+ * Lines written as UTF-8 into a buffer that grows as needed (a buffer of its own, never the
+ * pooled one Buffer.from shares, so that it can be transferred).
+ */
+class Utf8Lines {
+  private buffer: Buffer;
+  private length = 0;
+
+  /** `expected`: the bytes the lines will likely take (a batch's like the one before). */
+  constructor(expected: number) {
+    this.buffer = Buffer.allocUnsafeSlow(Math.max(1 << 16, expected));
+  }
+
+  write(text: string): void {
+    // A UTF-16 unit never takes more than 3 bytes.
+    const need = this.length + 3 * text.length;
+    if (need > this.buffer.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(need, 2 * this.buffer.length));
+      this.buffer.copy(grown, 0, 0, this.length);
+      this.buffer = grown;
+    }
+    this.length += this.buffer.write(text, this.length);
+  }
+
+  /** The lines written (a view of the buffer, which is the writer's no more). */
+  finish(): Uint8Array {
+    return new Uint8Array(this.buffer.buffer, this.buffer.byteOffset, this.length);
+  }
 }
 
 /** The person columns a staged line holds, in order: every column but version, created_at and updated_at. */
@@ -218,9 +258,11 @@ export class CopyRowsBuilder {
   private readonly raw = new Array<string | null>(stagedColumns.length);
   private readonly escaped = new Array<string>(stagedColumns.length);
   private count = 0;
-  private readonly persons: string[] = [];
-  private readonly events: string[] = [];
-  private readonly outbox: string[] = [];
+  /** Each text's length in the batch built last, a little more: most batches need no growing. */
+  private static readonly expected = { persons: 1 << 20, events: 1 << 20, outbox: 1 << 20 };
+  private readonly persons = new Utf8Lines(CopyRowsBuilder.expected.persons);
+  private readonly events = new Utf8Lines(CopyRowsBuilder.expected.events);
+  private readonly outbox = new Utf8Lines(CopyRowsBuilder.expected.outbox);
   private readonly json: (values: readonly (string | null)[]) => RegistrationJson;
   private readonly personTail: string;
   private readonly eventMiddle: string;
@@ -229,9 +271,9 @@ export class CopyRowsBuilder {
 
   constructor(moment: StagedMoment) {
     this.json = registrationJson(moment);
-    this.personTail = `\t1\t${moment.recordedAt}\t${moment.recordedAt}`;
+    this.personTail = `\t1\t${moment.recordedAt}\t${moment.recordedAt}\n`;
     this.eventMiddle = `\tregistration\t${moment.today}\t${moment.recordedAt}\t${moment.officerId === null ? '\\N' : copyText(moment.officerId)}\t${copyText(moment.reason)}\t`;
-    this.outboxTail = `\t${moment.recordedAt}`;
+    this.outboxTail = `\t${moment.recordedAt}\n`;
   }
 
 
@@ -250,17 +292,26 @@ export class CopyRowsBuilder {
     const { data, payload, escapes } = this.json(this.raw);
     const eventId = escaped[eventIdAt] ?? '';
     const personId = escaped[0] ?? '';
-    this.persons.push(`${escaped.slice(0, stagedPersonColumns.length).join('\t')}${this.personTail}`);
-    this.events.push(`${eventId}\t${personId}${this.eventMiddle}${escapes ? copyJson(data) : data}`);
-    this.outbox.push(`${eventId}\t${personId}\tregistration\t${escaped[provincesAt] ?? '[]'}${this.outboxFields}${escapes ? copyJson(payload) : payload}${this.outboxTail}`);
+    this.persons.write(`${escaped.slice(0, stagedPersonColumns.length).join('\t')}${this.personTail}`);
+    this.events.write(`${eventId}\t${personId}${this.eventMiddle}${escapes ? copyJson(data) : data}\n`);
+    this.outbox.write(`${eventId}\t${personId}\tregistration\t${escaped[provincesAt] ?? '[]'}${this.outboxFields}${escapes ? copyJson(payload) : payload}${this.outboxTail}`);
   }
 
-  /** The three texts, each line ended by a line feed; '' for no rows. */
+  /** The three texts, each line ended by a line feed (empty for no rows); the builder is spent. */
   finish(): CopyTexts {
     if (this.count !== 0) throw new Error('a staged row was not ended');
-    const text = (lines: readonly string[]): string => (lines.length === 0 ? '' : `${lines.join('\n')}\n`);
-    return { persons: text(this.persons), events: text(this.events), outbox: text(this.outbox) };
+    const texts = { persons: this.persons.finish(), events: this.events.finish(), outbox: this.outbox.finish() };
+    const expected = CopyRowsBuilder.expected;
+    expected.persons = Math.ceil(texts.persons.byteLength * 1.05);
+    expected.events = Math.ceil(texts.events.byteLength * 1.05);
+    expected.outbox = Math.ceil(texts.outbox.byteLength * 1.05);
+    return texts;
   }
+}
+
+/** The lines whose index `keep` accepts, of a COPY text in UTF-8 (the rare path, as filterStagedRows). */
+export function filterCopyRows(text: Uint8Array, keep: (row: number) => boolean): Uint8Array {
+  return Buffer.from(filterStagedRows(Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8'), keep));
 }
 
 /** The COPY texts of staged lines (rows staged for one store written to the other). */

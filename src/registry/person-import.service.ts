@@ -4,7 +4,7 @@ import { DomainError } from '../shared/domain-error.js';
 import type { DB } from '../store/database.types.js';
 import { StoreRowRefusedError } from '../store/packed-rows.js';
 import { IdNumberSet } from './id-number.set.js';
-import { filterStagedRows } from './import-stage.js';
+import { filterCopyRows, filterStagedRows } from './import-stage.js';
 import { checkFreeText } from './free-text.js';
 import { importBatchRepository } from './import-batch.repository.js';
 import type { PersonFileFormat } from './person-file.reader.js';
@@ -205,7 +205,7 @@ export class PersonImportService {
       }
       const kept = (r: number): boolean => keep[r] === true;
       staged = filterStagedRows(staged, kept);
-      if (copy !== undefined) copy = { persons: filterStagedRows(copy.persons, kept), events: filterStagedRows(copy.events, kept), outbox: filterStagedRows(copy.outbox, kept) };
+      if (copy !== undefined) copy = { persons: filterCopyRows(copy.persons, kept), events: filterCopyRows(copy.events, kept), outbox: filterCopyRows(copy.outbox, kept) };
       rowNumbers = rowNumbers.filter((_, r) => kept(r));
       lines = lines.filter((_, r) => kept(r));
       ids = ids.filter((_, r) => kept(r));

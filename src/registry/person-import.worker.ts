@@ -8,6 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { isDomainError } from '../shared/domain-error.js';
 import { uuidV7Generator } from '../shared/uuid-v7.js';
+import { copyBuffers } from './import-stage.js';
 import { readPersonFile, type ReadPersonFileOptions } from './person-file.reader.js';
 import { ImportBatchPreparer, type ImportRow } from './person-import.prepare.js';
 import type { ImportWorkerInput, ImportWorkerReply, ImportWorkerRequest } from './person-import.source.js';
@@ -67,7 +68,7 @@ async function next(request: ImportWorkerRequest): Promise<void> {
     return;
   }
   position += read;
-  const buffers = [prepared.rowNumbers.buffer, prepared.lines.buffer] as ArrayBuffer[];
+  const buffers = [prepared.rowNumbers.buffer, prepared.lines.buffer, ...(prepared.copy === undefined ? [] : copyBuffers(prepared.copy))] as ArrayBuffer[];
   reply({ kind: 'batch', batch: prepared, rowsThrough: position }, buffers);
 }
 

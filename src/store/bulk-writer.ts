@@ -470,16 +470,6 @@ async function copyRows(client: pg.PoolClient, table: string, columns: readonly 
   await pipeline(Readable.from(copyText(values, columns.length)), stream);
 }
 
-/** COPY text in pieces of about a megabyte, each ending with a row (never inside a surrogate pair). */
-export function* copyChunks(text: string): Generator<string> {
-  for (let at = 0; at < text.length; ) {
-    const end = text.indexOf('\n', at + 1_000_000);
-    const next = end === -1 ? text.length : end + 1;
-    yield text.slice(at, next);
-    at = next;
-  }
-}
-
 /** Packed rows of `width` values in COPY's text format, in chunks of about a megabyte. */
 function* copyText(values: PackedRows, width: number): Generator<string> {
   let chunk = '';
