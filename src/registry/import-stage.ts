@@ -48,28 +48,28 @@ export function copyBuffers(copy: CopyTexts): ArrayBuffer[] {
  * pooled one Buffer.from shares, so that it can be transferred).
  */
 class Utf8Lines {
-  private buffer: Buffer;
+  /** Allocated at the first line: a batch that packs no rows (committed by an earlier run) takes none. */
+  private buffer: Buffer | undefined;
   private length = 0;
 
   /** `expected`: the bytes the lines will likely take (a batch's like the one before). */
-  constructor(expected: number) {
-    this.buffer = Buffer.allocUnsafeSlow(Math.max(1 << 16, expected));
-  }
+  constructor(private readonly expected: number) {}
 
   write(text: string): void {
     // A UTF-16 unit never takes more than 3 bytes.
     const need = this.length + 3 * text.length;
-    if (need > this.buffer.length) {
-      const grown = Buffer.allocUnsafeSlow(Math.max(need, 2 * this.buffer.length));
-      this.buffer.copy(grown, 0, 0, this.length);
-      this.buffer = grown;
+    let buffer = this.buffer ??= Buffer.allocUnsafeSlow(Math.max(1 << 16, this.expected, need));
+    if (need > buffer.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(need, 2 * buffer.length));
+      buffer.copy(grown, 0, 0, this.length);
+      buffer = this.buffer = grown;
     }
-    this.length += this.buffer.write(text, this.length);
+    this.length += buffer.write(text, this.length);
   }
 
   /** The lines written (a view of the buffer, which is the writer's no more). */
   finish(): Uint8Array {
-    return new Uint8Array(this.buffer.buffer, this.buffer.byteOffset, this.length);
+    return this.buffer === undefined ? new Uint8Array(0) : new Uint8Array(this.buffer.buffer, this.buffer.byteOffset, this.length);
   }
 }
 
@@ -301,10 +301,12 @@ export class CopyRowsBuilder {
   finish(): CopyTexts {
     if (this.count !== 0) throw new Error('a staged row was not ended');
     const texts = { persons: this.persons.finish(), events: this.events.finish(), outbox: this.outbox.finish() };
-    const expected = CopyRowsBuilder.expected;
-    expected.persons = Math.ceil(texts.persons.byteLength * 1.05);
-    expected.events = Math.ceil(texts.events.byteLength * 1.05);
-    expected.outbox = Math.ceil(texts.outbox.byteLength * 1.05);
+    if (texts.persons.byteLength > 0) {
+      const expected = CopyRowsBuilder.expected;
+      expected.persons = Math.ceil(texts.persons.byteLength * 1.05);
+      expected.events = Math.ceil(texts.events.byteLength * 1.05);
+      expected.outbox = Math.ceil(texts.outbox.byteLength * 1.05);
+    }
     return texts;
   }
 }
