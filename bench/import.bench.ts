@@ -1,7 +1,7 @@
 /**
  * `sachsong import` rows per second, beside the generator's own load rate in the same run.
  *
- *   npx tsx bench/import.bench.ts --people 200000 [--dialect sqlite|postgres] [--batch 10000] [--rounds 1] [--checkers 1]
+ *   npx tsx bench/import.bench.ts --people 200000 [--dialect sqlite|postgres] [--batch 10000] [--rounds 1] [--checkers 1] [--floor]
  *
  * Per round: generates and loads `--people` persons into a fresh store (the baseline: the bulk
  * writer, no validation), exports them to CSV as `sachsong export` does, then imports that file
@@ -14,6 +14,10 @@
  * bench's database, read from /proc on Linux). Both run the compiled code (src is compiled into
  * dist first), as the CLI does. On PostgreSQL it creates databases on
  * postgres://postgres@127.0.0.1:5432 and drops them afterwards.
+ *
+ * `--floor` also runs the import's two halves one after the other on the same file, into a third
+ * store (floorOf): what the checking, the writing and the server spend a row, and the rate their
+ * sum would allow with every core busy, which bounds what overlapping them can reach.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -24,7 +28,11 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import type * as PersonFileReaderModule from '../src/registry/person-file.reader.js';
 import type * as PersonExportModule from '../src/registry/person-export.service.js';
+import type * as ImportBatchRepositoryModule from '../src/registry/import-batch.repository.js';
 import type * as PersonImportModule from '../src/registry/person-import.service.js';
+import type * as PersonImportPrepareModule from '../src/registry/person-import.prepare.js';
+import type * as PersonImportSourceModule from '../src/registry/person-import.source.js';
+import type { SourcedBatch } from '../src/registry/person-import.source.js';
 import type * as PopulationGeneratorModule from '../src/registry/population.generator.js';
 import type * as ClockModule from '../src/shared/clock.js';
 import type * as BulkWriterModule from '../src/store/bulk-writer.js';
@@ -39,6 +47,9 @@ compileServerCode();
 const { readPersonFile } = (await import(builtModule('registry/person-file.reader.js'))) as typeof PersonFileReaderModule;
 const { exportPersons } = (await import(builtModule('registry/person-export.service.js'))) as typeof PersonExportModule;
 const { PersonImportService } = (await import(builtModule('registry/person-import.service.js'))) as typeof PersonImportModule;
+const { importBatchRepository } = (await import(builtModule('registry/import-batch.repository.js'))) as typeof ImportBatchRepositoryModule;
+const { importReason } = (await import(builtModule('registry/person-import.prepare.js'))) as typeof PersonImportPrepareModule;
+const { fileBatchesInWorker } = (await import(builtModule('registry/person-import.source.js'))) as typeof PersonImportSourceModule;
 const { generatePopulation } = (await import(builtModule('registry/population.generator.js'))) as typeof PopulationGeneratorModule;
 const { systemClock } = (await import(builtModule('shared/clock.js'))) as typeof ClockModule;
 const { loadPopulation } = (await import(builtModule('store/bulk-writer.js'))) as typeof BulkWriterModule;
@@ -56,6 +67,9 @@ const { values } = parseArgs({
     // The steps in processes of their own: into this store (a SQLite file or a PostgreSQL URL), from or to this file.
     'run-generate': { type: 'string' },
     'run-import': { type: 'string' },
+    'run-floor': { type: 'string' },
+    // Also the import's two halves alone, each on the same file: checking, then writing (floorOf).
+    floor: { type: 'boolean', default: false },
     file: { type: 'string' },
     seed: { type: 'string', default: '1' },
   },
@@ -102,6 +116,73 @@ async function runImport(location: string, file: string): Promise<void> {
   }
 }
 
+/** The import's halves alone, as floorOf reports them (CPU seconds of this process; wall seconds). */
+interface FloorSteps {
+  readonly rows: number;
+  readonly checkSeconds: number;
+  readonly checkCpuSeconds: number;
+  readonly writeSeconds: number;
+  readonly writeCpuSeconds: number;
+  readonly indexSeconds: number;
+}
+
+/**
+ * The import's two halves one after the other instead of side by side, into an empty store: the
+ * checking thread reads and checks the whole file (the main thread only collecting its batches),
+ * then the main thread writes those batches as the import does (importBatchRepository.commitStaged)
+ * and builds the deferred indexes. Their CPU a row, added up with the server's, is what the
+ * import needs of the machine's cores a row, however well it overlaps the two. One JSON line.
+ */
+async function runFloor(location: string, file: string): Promise<void> {
+  const database = openAt(location);
+  try {
+    const { db } = database;
+    const read = await readPersonFile(file);
+    const form = importBatchRepository.rowForm(db);
+    const check = async (keep: boolean): Promise<SourcedBatch[]> => {
+      const source = fileBatchesInWorker({ file, read: { format: read.format }, batchSize: Number(values.batch), officerId: null, form }, { now: () => new Date(), pack: () => true });
+      const kept: SourcedBatch[] = [];
+      for (let batch = await source.next(); batch !== undefined; batch = await source.next()) if (keep) kept.push(batch);
+      await source.close();
+      return kept;
+    };
+    // Timed without keeping the batches (the import lets each go once written; hundreds of
+    // megabytes held would cost this thread's garbage collector), then again to keep them.
+    let cpu = process.cpuUsage();
+    let started = performance.now();
+    await check(false);
+    const checkSeconds = (performance.now() - started) / 1000;
+    const checked = process.cpuUsage(cpu);
+    const batches = await check(true);
+    const endImport = await importBatchRepository.beginImport(db);
+    cpu = process.cpuUsage();
+    started = performance.now();
+    let rows = 0;
+    for (const [batchNo, batch] of batches.entries()) {
+      const { staged, copy, today, recordedAt } = batch;
+      await importBatchRepository.commitStaged(db, { staged, ...(copy === undefined ? {} : { copy }), today, recordedAt, officerId: null, reason: importReason }, {
+        importId: 'floor', batchNo, rowsAccepted: batch.ids.length, rowsRejected: batch.rejections.length, committedAt: new Date().toISOString(),
+      });
+      rows += batch.rows;
+    }
+    const writeSeconds = (performance.now() - started) / 1000;
+    const written = process.cpuUsage(cpu);
+    started = performance.now();
+    await endImport();
+    const steps: FloorSteps = {
+      rows,
+      checkSeconds,
+      checkCpuSeconds: (checked.user + checked.system) / 1e6,
+      writeSeconds,
+      writeCpuSeconds: (written.user + written.system) / 1e6,
+      indexSeconds: (performance.now() - started) / 1000,
+    };
+    console.log(JSON.stringify(steps));
+  } finally {
+    await database.close();
+  }
+}
+
 /** Runs a step in a process of its own (this script with `args`) and returns the JSON line it printed last. */
 async function inChild<T>(args: readonly string[]): Promise<T> {
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1] ?? '', ...args, '--people', values.people, '--batch', values.batch, '--checkers', values.checkers], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -118,6 +199,10 @@ if (values['run-generate'] !== undefined) {
 }
 if (values['run-import'] !== undefined) {
   await runImport(values['run-import'], values.file ?? '');
+  process.exit(0);
+}
+if (values['run-floor'] !== undefined) {
+  await runFloor(values['run-floor'], values.file ?? '');
   process.exit(0);
 }
 
@@ -197,6 +282,44 @@ function serverCpuSeconds(database: string): number {
 }
 
 
+
+/**
+ * The import's halves alone on `file` (runFloor, in a process of its own, into a fresh store):
+ * the CPU a row of each, the server's, and the rate their sum allows on this machine's cores if
+ * the import kept every core busy from its first row to its last (it cannot: it starts with the
+ * checking alone and ends with the writing and the indexes alone).
+ */
+async function floorOf(file: string, rows: number, round: number): Promise<Record<string, number>> {
+  const store = await openStore(`floor${round}`);
+  try {
+    if (dialect === 'sqlite') await store.cleanup();
+    const serverAtStart = store.serverCpu();
+    let serverMax = serverAtStart;
+    const sampler = setInterval(() => { serverMax = Math.max(serverMax, store.serverCpu()); }, 100);
+    const steps = await inChild<FloorSteps>(['--run-floor', store.location, '--file', file]);
+    clearInterval(sampler);
+    if (steps.rows !== rows) throw new Error(`the floor's run read ${steps.rows} rows of ${rows}`);
+    const micros = (seconds: number): number => Math.round((seconds * 1e6) / rows * 10) / 10;
+    const check = micros(steps.checkCpuSeconds);
+    const write = micros(steps.writeCpuSeconds);
+    const server = micros(Math.max(serverMax, store.serverCpu()) - serverAtStart);
+    const cores = os.availableParallelism();
+    return {
+      checkCpuMicrosPerRow: check,
+      checkRowsPerSecond: Math.round(rows / steps.checkSeconds),
+      writeCpuMicrosPerRow: write,
+      writeServerCpuMicrosPerRow: server,
+      writeRowsPerSecond: Math.round(rows / steps.writeSeconds),
+      indexSeconds: Math.round(steps.indexSeconds * 100) / 100,
+      cores,
+      // Every core busy all the time on nothing but these rows.
+      boundRowsPerSecond: Math.round((cores * 1e6) / (check + write + server)),
+    };
+  } finally {
+    await store.cleanup();
+  }
+}
+
 try {
   for (let round = 1; round <= Number(values.rounds); round++) {
     const source = await openStore(`source${round}`);
@@ -236,6 +359,7 @@ try {
       if (report.rowsRead !== people) throw new Error(`read ${report.rowsRead} rows of ${people}`);
       const generateRate = people / generateSeconds;
       const importRate = report.rowsRead / importSeconds;
+      const floor = values.floor ? await floorOf(file, report.rowsRead, round) : undefined;
       console.log(JSON.stringify({
         bench: 'import',
         dialect,
@@ -263,6 +387,7 @@ try {
         // PostgreSQL's server processes for the bench's databases (0 on SQLite).
         generateServerCpuMicrosPerRow: Math.round((generateServerCpu * 1e6) / people),
         importServerCpuMicrosPerRow: Math.round((importServerCpu * 1e6) / report.rowsRead),
+        ...(floor === undefined ? {} : { floor }),
         loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
       }));
     } finally {

@@ -9,6 +9,7 @@ import { PersonImportService, type ImportReport } from '../src/registry/person-i
 import { RegistryService } from '../src/registry/registry.service.js';
 import { fixedClock } from '../src/shared/clock.js';
 import type { Database } from '../src/store/database.js';
+import { registryIndexedColumns } from '../src/store/registry-indexes.js';
 import { createTestDatabase, dialects } from './test-database.js';
 
 // The import's fast path (prepared statements on SQLite, COPY on PostgreSQL) keeps the batches
@@ -126,6 +127,21 @@ describe.each(dialects)('import batches on %s', (dialect) => {
     expect(await oids()).toEqual(rebuilt);
     // The persons found by name through the rebuilt index.
     expect((await database.db.selectFrom('persons').select('id_number').where('name_folded', '=', 'nguyen van hung').execute()).length).toBe(50);
+  });
+
+  it.runIf(dialect === 'postgres')('into an empty registry on PostgreSQL the indexed columns are analysed at the end, the others left to autovacuum', async () => {
+    const analysed = async (): Promise<Record<string, string[]>> => {
+      const rows = await sql<{ table: string; column: string }>`SELECT tablename AS table, attname AS column FROM pg_stats WHERE schemaname = current_schema() AND tablename IN ('persons', 'life_events') ORDER BY 1, 2`.execute(database.db);
+      const by: Record<string, string[]> = {};
+      for (const r of rows.rows) (by[r.table] ??= []).push(r.column);
+      return by;
+    };
+    expect(await analysed()).toEqual({});
+    await importFile('analysed.csv', [header, ...Array.from({ length: 30 }, (_, i) => line(i + 1))].join('\n'), 10);
+    expect(await analysed()).toEqual({
+      life_events: [...registryIndexedColumns.life_events].sort(),
+      persons: [...registryIndexedColumns.persons].sort(),
+    });
   });
 
   it('a row the store refuses is named by its line in the file, past a field over two lines and a blank line', async () => {

@@ -1,7 +1,7 @@
 import type { OutboxEntry } from '../events/change-event.js';
 import { outboxLockKey, outboxRepository, outboxRowOf } from '../events/outbox.repository.js';
 import { driverOf } from '../store/database.js';
-import { dropDeferrableIndexes, ensureRegistryIndexes } from '../store/registry-indexes.js';
+import { dropDeferrableIndexes, ensureRegistryIndexes, registryIndexedColumns } from '../store/registry-indexes.js';
 import { startWalCheckpointer } from '../store/wal-checkpointer.js';
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import { existingPersonIds, writeRegistryRows } from '../store/bulk-writer.js';
@@ -55,7 +55,14 @@ export const importBatchRepository = {
     const rebuild = async (): Promise<void> => {
       if (!empty) return;
       await ensureRegistryIndexes(store);
-      if (driverOf(db)?.pool !== undefined) await sql`ANALYZE persons, life_events`.execute(db);
+      // The indexed columns only, for the first queries' plans: every column took 0.66 s after
+      // 100,000 rows (its sample is 30,000 rows whatever the table's size, each column sorted by
+      // the database's collation). An ANALYZE given columns leaves the table's count of changes
+      // as it was, so autovacuum's own ANALYZE of every column follows.
+      if (driverOf(db)?.pool !== undefined) {
+        const tables = Object.entries(registryIndexedColumns).map(([table, columns]) => `${table} (${columns.join(', ')})`);
+        await sql.raw(`ANALYZE ${tables.join(', ')}`).execute(db);
+      }
     };
     const sqlite = driverOf(db)?.sqlite;
     if (sqlite === undefined || sqlite.memory) return rebuild;

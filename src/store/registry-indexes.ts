@@ -13,6 +13,16 @@ const definitions: readonly ((db: Kysely<unknown>) => Promise<void>)[] = [
   async (db) => { await db.schema.createIndex('life_events_person_idx').ifNotExists().on('life_events').columns(['person_id', 'seq']).execute(); },
 ];
 
+/**
+ * The registry's columns that an index leads or keys (its unique constraints included): their
+ * statistics decide whether the planner uses the indexes above. An import into an empty registry
+ * analyses them at its end (importBatchRepository.beginImport).
+ */
+export const registryIndexedColumns: Readonly<Record<'persons' | 'life_events', readonly string[]>> = {
+  persons: ['id_number', 'name_folded', 'birth_date', 'household_id'],
+  life_events: ['seq', 'event_id', 'person_id'],
+};
+
 /** Creates every registry index that does not exist; a no-op on a healthy store. */
 export async function ensureRegistryIndexes<T>(db: Kysely<T>): Promise<void> {
   for (const define of definitions) await define(db as unknown as Kysely<unknown>);
