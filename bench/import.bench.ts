@@ -254,6 +254,22 @@ async function openStore(name: string): Promise<{ database: Database; location: 
 }
 
 /**
+ * Runs `step` (a step in a process of its own) and returns with it the CPU seconds the store's
+ * server processes spent meanwhile, sampled while they live (a backend's time leaves /proc with it).
+ */
+async function withServerCpu<T>(store: { readonly serverCpu: () => number }, step: () => Promise<T>): Promise<{ result: T; serverCpuSeconds: number }> {
+  const atStart = store.serverCpu();
+  let most = atStart;
+  const sampler = setInterval(() => { most = Math.max(most, store.serverCpu()); }, 100);
+  try {
+    const result = await step();
+    return { result, serverCpuSeconds: Math.max(most, store.serverCpu()) - atStart };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+/**
  * CPU seconds used so far by the PostgreSQL server processes serving `database` (their process
  * titles name it), from /proc; 0 where there is no /proc. Sampled while they live: a backend's
  * time is gone from /proc once its connection closes.
@@ -293,16 +309,12 @@ async function floorOf(file: string, rows: number, round: number): Promise<Recor
   const store = await openStore(`floor${round}`);
   try {
     if (dialect === 'sqlite') await store.cleanup();
-    const serverAtStart = store.serverCpu();
-    let serverMax = serverAtStart;
-    const sampler = setInterval(() => { serverMax = Math.max(serverMax, store.serverCpu()); }, 100);
-    const steps = await inChild<FloorSteps>(['--run-floor', store.location, '--file', file]);
-    clearInterval(sampler);
+    const { result: steps, serverCpuSeconds } = await withServerCpu(store, () => inChild<FloorSteps>(['--run-floor', store.location, '--file', file]));
     if (steps.rows !== rows) throw new Error(`the floor's run read ${steps.rows} rows of ${rows}`);
     const micros = (seconds: number): number => Math.round((seconds * 1e6) / rows * 10) / 10;
     const check = micros(steps.checkCpuSeconds);
     const write = micros(steps.writeCpuSeconds);
-    const server = micros(Math.max(serverMax, store.serverCpu()) - serverAtStart);
+    const server = micros(serverCpuSeconds);
     const cores = os.availableParallelism();
     return {
       checkCpuMicrosPerRow: check,
@@ -330,13 +342,10 @@ try {
     try {
       // Created and migrated here, loaded and exported in a process of its own, as the CLI would.
       if (dialect === 'sqlite') await source.cleanup();
-      let serverMax = 0;
-      const sampler = setInterval(() => { serverMax = Math.max(serverMax, source.serverCpu()); }, 100);
-      const generated = await inChild<{ seconds: number; cpuSeconds: number }>(['--run-generate', source.location, '--file', file, '--seed', String(round)]);
-      generateSeconds = generated.seconds;
-      generateCpu = generated.cpuSeconds;
-      clearInterval(sampler);
-      generateServerCpu = Math.max(serverMax, source.serverCpu());
+      const generated = await withServerCpu(source, () => inChild<{ seconds: number; cpuSeconds: number }>(['--run-generate', source.location, '--file', file, '--seed', String(round)]));
+      generateSeconds = generated.result.seconds;
+      generateCpu = generated.result.cpuSeconds;
+      generateServerCpu = generated.serverCpuSeconds;
     } finally {
       await source.cleanup();
     }
@@ -347,15 +356,12 @@ try {
     try {
       // The store is created and migrated here; the import opens it in its own process.
       if (dialect === 'sqlite') await target.cleanup();
-      const serverAtStart = target.serverCpu();
-      let serverMax = serverAtStart;
-      const sampler = setInterval(() => { serverMax = Math.max(serverMax, target.serverCpu()); }, 100);
-      const report = await inChild<{ rowsRead: number; accepted: number; rejected: number; seconds: number; cpuSeconds: number; mainCpuSeconds: number }>(['--run-import', target.location, '--file', file]);
+      const imported = await withServerCpu(target, () => inChild<{ rowsRead: number; accepted: number; rejected: number; seconds: number; cpuSeconds: number; mainCpuSeconds: number }>(['--run-import', target.location, '--file', file]));
+      const report = imported.result;
       const importSeconds = report.seconds;
       const importCpu = report.cpuSeconds;
       const importMainCpu = report.mainCpuSeconds;
-      clearInterval(sampler);
-      const importServerCpu = Math.max(serverMax, target.serverCpu()) - serverAtStart;
+      const importServerCpu = imported.serverCpuSeconds;
       if (report.rowsRead !== people) throw new Error(`read ${report.rowsRead} rows of ${people}`);
       const generateRate = people / generateSeconds;
       const importRate = report.rowsRead / importSeconds;
