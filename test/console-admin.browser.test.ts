@@ -190,8 +190,8 @@ describe('exchange administration', () => {
       const listed = await api<{ items: { officerId: string; status: string }[] }>('GET', '/api/identity/officers?status=suspended', await apiSession(officers, systemAdmin));
       expect(listed.body.items.map((o) => o.officerId)).toContain(target.officerId);
 
-      // The unit by name, not code.
-      await expect(row.getByTestId('officer-unit').textContent()).resolves.toMatch(new RegExp(`^(Xã|Phường|Đặc khu) .+, .+${clerkCommune}$`));
+      // The unit by name, not code (the name comes with its own request: the code shows until then).
+      await expect.poll(() => row.getByTestId('officer-unit').textContent()).toMatch(new RegExp(`^(Xã|Phường|Đặc khu) .+, .+${clerkCommune}$`));
       // A role change: another role and unit; the officer's sessions end.
       await row.getByTestId('officer-role-open').click();
       await row.page().getByTestId('officer-role-form').waitFor();
