@@ -52,9 +52,10 @@ export const importBatchRepository = {
     const empty = (await store.selectFrom('persons').select('id_number').limit(1).executeTakeFirst()) === undefined
       && (await store.selectFrom('life_events').select('seq').limit(1).executeTakeFirst()) === undefined;
     if (empty) await dropDeferrableIndexes(store);
+    const drivers = driverOf(db);
     const rebuild = async (): Promise<void> => {
       if (!empty) return;
-      if (driverOf(db)?.pool === undefined) {
+      if (drivers?.pool === undefined) {
         await ensureRegistryIndexes(store);
         return;
       }
@@ -68,7 +69,7 @@ export const importBatchRepository = {
         await sql.raw(`ANALYZE ${table} (${registryIndexedColumns[table].join(', ')})`).execute(db);
       }));
     };
-    const sqlite = driverOf(db)?.sqlite;
+    const sqlite = drivers?.sqlite;
     if (sqlite === undefined || sqlite.memory) return rebuild;
     const threshold = sqlite.pragma('wal_autocheckpoint', { simple: true }) as number;
     // Still a backstop, should the thread fall behind.
